@@ -1,0 +1,189 @@
+//! # Bourse runtime
+//!
+//! The FRAME runtime of Bourse, a decentralized compute exchange: Aura block production and
+//! GRANDPA finality, balances, transaction payment and sudo. The market pallets (offers, tasks,
+//! attestation, reputation) plug in here and talk to each other only through traits set in
+//! [`configs`].
+#![cfg_attr(not(feature = "std"), no_std)]
+// `construct_runtime`/`impl_runtime_apis` expand to large recursive types.
+#![recursion_limit = "512"]
+
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+extern crate alloc;
+
+pub mod apis;
+pub mod configs;
+pub mod genesis_config_presets;
+
+use alloc::borrow::Cow;
+use polkadot_sdk::{
+	sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256, MultiAddress, MultiSignature},
+	sp_version::RuntimeVersion,
+	*,
+};
+#[cfg(feature = "std")]
+use sp_version::NativeVersion;
+
+use sp_runtime::traits::{IdentifyAccount, Verify};
+
+/// Opaque types: what the node needs to know of blocks without knowing the runtime's calls.
+pub mod opaque {
+	use super::*;
+	use sp_runtime::OpaqueExtrinsic;
+
+	/// Opaque block header type.
+	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	/// Opaque block type.
+	pub type Block = generic::Block<Header, OpaqueExtrinsic>;
+	/// Opaque block hash type.
+	pub type Hash = <BlakeTwo256 as sp_runtime::traits::Hash>::Output;
+
+	impl_opaque_keys! {
+		/// The keys a validator registers: block production (Aura) and finality (GRANDPA).
+		pub struct SessionKeys {
+			/// Aura block-production key (sr25519).
+			pub aura: Aura,
+			/// GRANDPA finality key (ed25519).
+			pub grandpa: Grandpa,
+		}
+	}
+}
+
+/// The runtime's version. `spec_version` bumps on every runtime upgrade.
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: Cow::Borrowed("bourse"),
+	impl_name: Cow::Borrowed("bourse-node"),
+	authoring_version: 1,
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// The version of this runtime when compiled natively.
+#[cfg(feature = "std")]
+pub fn native_version() -> NativeVersion {
+	NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
+}
+
+/// Target block time. Everything time-based (slot duration, block weight) derives from it.
+pub const MILLI_SECS_PER_BLOCK: u64 = 3000;
+
+/// Aura slot duration: one block per slot. Cannot change after the chain has started.
+pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
+
+/// Blocks per minute, for durations expressed in blocks.
+pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
+/// Blocks per hour.
+pub const HOURS: BlockNumber = MINUTES * 60;
+/// Blocks per day.
+pub const DAYS: BlockNumber = HOURS * 24;
+
+/// The smallest unit of the native token, BRS, has 12 decimals.
+pub const UNIT: Balance = 1_000_000_000_000;
+/// A thousandth of a unit.
+pub const MILLI_UNIT: Balance = 1_000_000_000;
+/// A millionth of a unit.
+pub const MICRO_UNIT: Balance = 1_000_000;
+/// Minimum balance an account must keep to exist.
+pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNIT;
+
+/// Block number.
+pub type BlockNumber = u32;
+/// Signature of transactions: sr25519, ed25519 or ecdsa.
+pub type Signature = MultiSignature;
+/// Account identifier: the public key of the signing scheme.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+/// Balance of an account.
+pub type Balance = u128;
+/// Transaction counter of an account.
+pub type Nonce = u32;
+/// Hash of blocks and tries.
+pub type Hash = sp_core::H256;
+/// Address format of calls (accepts an account id and other lookups).
+pub type Address = MultiAddress<AccountId, ()>;
+/// Block header.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+/// Block.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+/// A block with its justifications.
+pub type SignedBlock = generic::SignedBlock<Block>;
+
+/// The transaction extension pipeline. `AuthorizeCall` comes first so that calls with a
+/// `#[pallet::authorize]` condition can be sent as general (unsigned, feeless) transactions
+/// that are validated in the pool — how validators answer tasks without nonce races.
+pub type TxExtension = (
+	frame_system::AuthorizeCall<Runtime>,
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
+);
+
+/// Extrinsic as the runtime sees it.
+pub type UncheckedExtrinsic =
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+/// The payload that a signed transaction signs.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+
+/// Migrations to run on the next runtime upgrade (none yet).
+type Migrations = ();
+
+/// Dispatches blocks and transactions to the pallets.
+pub type Executive = frame_executive::Executive<
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+	Migrations,
+>;
+
+#[frame_support::runtime]
+mod runtime {
+	/// The Bourse runtime.
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura;
+
+	#[runtime::pallet_index(3)]
+	pub type Grandpa = pallet_grandpa;
+
+	#[runtime::pallet_index(4)]
+	pub type Balances = pallet_balances;
+
+	#[runtime::pallet_index(5)]
+	pub type TransactionPayment = pallet_transaction_payment;
+
+	#[runtime::pallet_index(6)]
+	pub type Sudo = pallet_sudo;
+}

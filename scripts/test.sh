@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every Bourse test: Rust unit and integration tests (pallets, sandbox, node), then the
+# end-to-end @polkadot/api tests against the real node binary. Sets up what is missing first.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$ROOT"
+start=$(date +%s)
+
+say "cargo test (release profile, shared with the node build)"
+cargo test --release --locked --workspace
+
+say "end-to-end tests with @polkadot/api"
+BOURSE_NODE="$CARGO_TARGET_DIR/release/bourse-node" npm test
+
+say "all tests passed in $(( $(date +%s) - start )) s"

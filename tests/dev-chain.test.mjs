@@ -1,0 +1,52 @@
+// End to end: the real `bourse-node --dev` produces and finalizes blocks, and @polkadot/api can
+// submit a balance transfer to it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { connect, sendAndWait, startNode, waitFor } from '../scripts/lib/node.mjs';
+
+let node;
+let api;
+
+before(async () => {
+  await cryptoWaitReady();
+  node = await startNode(['--dev', '--tmp'], { name: 'dev' });
+  api = await connect(node.wsUrl);
+});
+
+after(async () => {
+  await api?.disconnect();
+  await node?.stop();
+});
+
+test('the dev chain is Bourse and finalizes block 2', async () => {
+  assert.equal(api.runtimeVersion.specName.toString(), 'bourse');
+  const finalized = await waitFor('finalized block >= 2', async () => {
+    const hash = await api.rpc.chain.getFinalizedHead();
+    const header = await api.rpc.chain.getHeader(hash);
+    return header.number.toNumber() >= 2 ? header.number.toNumber() : 0;
+  }, { timeoutMs: 120_000 });
+  assert.ok(finalized >= 2);
+});
+
+test('Alice transfers to Bob with transfer_keep_alive', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const alice = keyring.addFromUri('//Alice');
+  const bob = keyring.addFromUri('//Bob');
+  const amount = 1_234_567_890_000n;
+
+  const before = (await api.query.system.account(bob.address)).data.free.toBigInt();
+  const { events } = await sendAndWait(api.tx.balances.transferKeepAlive(bob.address, amount), alice);
+
+  const transfer = events.find(({ event }) => api.events.balances.Transfer.is(event));
+  assert.ok(transfer, 'a Balances.Transfer event is emitted');
+  const [from, to, value] = transfer.event.data;
+  assert.equal(from.toString(), alice.address);
+  assert.equal(to.toString(), bob.address);
+  assert.equal(value.toBigInt(), amount);
+  assert.ok(events.some(({ event }) => api.events.system.ExtrinsicSuccess.is(event)));
+
+  const afterTransfer = (await api.query.system.account(bob.address)).data.free.toBigInt();
+  assert.equal(afterTransfer - before, amount);
+});
