@@ -10,6 +10,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/bourse-target}"
 # litep2p pulls OpenSSL: use Debian's instead of compiling a vendored copy (minutes on 2 cores).
 export OPENSSL_NO_VENDOR=1
+# The runtime's Wasm build runs inside the target directory; point it at our Cargo.lock.
+export WASM_BUILD_WORKSPACE_HINT="$ROOT"
 
 command -v cargo >/dev/null && command -v rustup >/dev/null || fail "Rust (cargo and rustup) is required: see https://rustup.rs"
 

@@ -6,6 +6,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$ROOT"
 start=$(date +%s)
 
+say "building the sample workloads (wasm32-wasip1)"
+cargo build --release --locked -p bourse-workloads --bins --target wasm32-wasip1
+export BOURSE_WORKLOADS_DIR="$CARGO_TARGET_DIR/wasm32-wasip1/release"
+
 say "cargo test (release profile, shared with the node build)"
 cargo test --release --locked --workspace
 

@@ -12,8 +12,8 @@ fn wasm_binary() -> Result<&'static [u8], String> {
 }
 
 /// Token properties shown by wallets and polkadot.js apps.
-fn properties() -> sc_chain_spec::Properties {
-	let mut properties = sc_chain_spec::Properties::new();
+fn properties() -> sc_service::Properties {
+	let mut properties = sc_service::Properties::new();
 	properties.insert("tokenSymbol".into(), "BRS".into());
 	properties.insert("tokenDecimals".into(), 12.into());
 	properties.insert("ss58Format".into(), 42.into());

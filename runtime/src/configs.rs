@@ -2,7 +2,9 @@
 
 use super::*;
 use frame_support::{
-	derive_impl, parameter_types,
+	derive_impl,
+	dispatch::DispatchClass,
+	parameter_types,
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_MILLIS},
@@ -11,6 +13,9 @@ use frame_support::{
 };
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_runtime::{traits::One, Perbill};
+
+/// Largest block, in bytes.
+const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
 
 /// Share of a block's weight and length available to normal (user) transactions.
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -24,8 +29,12 @@ parameter_types! {
 			Weight::from_parts(WEIGHT_REF_TIME_PER_MILLIS.saturating_mul(MILLI_SECS_PER_BLOCK / 3), u64::MAX),
 			NORMAL_DISPATCH_RATIO,
 		);
+	/// 5 MiB blocks, of which normal transactions may fill `NORMAL_DISPATCH_RATIO`.
 	pub RuntimeBlockLength: frame_system::limits::BlockLength =
-		frame_system::limits::BlockLength::max_with_normal_ratio(5 * 1024 * 1024, NORMAL_DISPATCH_RATIO);
+		frame_system::limits::BlockLength::builder()
+			.max_length(MAX_BLOCK_LENGTH)
+			.modify_max_length_for_class(DispatchClass::Normal, |max| *max = NORMAL_DISPATCH_RATIO * MAX_BLOCK_LENGTH)
+			.build();
 	/// The generic Substrate SS58 prefix.
 	pub const SS58Prefix: u8 = 42;
 }

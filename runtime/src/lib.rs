@@ -17,14 +17,12 @@ pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
 
-use alloc::borrow::Cow;
+use alloc::{borrow::Cow, vec::Vec};
 use polkadot_sdk::{
 	sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256, MultiAddress, MultiSignature},
 	sp_version::RuntimeVersion,
 	*,
 };
-#[cfg(feature = "std")]
-use sp_version::NativeVersion;
 
 use sp_runtime::traits::{IdentifyAccount, Verify};
 
@@ -63,12 +61,6 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	transaction_version: 1,
 	system_version: 1,
 };
-
-/// The version of this runtime when compiled natively.
-#[cfg(feature = "std")]
-pub fn native_version() -> NativeVersion {
-	NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
-}
 
 /// Target block time. Everything time-based (slot duration, block weight) derives from it.
 pub const MILLI_SECS_PER_BLOCK: u64 = 3000;
