@@ -8,9 +8,11 @@ import { connect, sendAndWait, startNode, waitFor } from '../scripts/lib/node.mj
 
 let node;
 let api;
+let startedAt;
 
 before(async () => {
   await cryptoWaitReady();
+  startedAt = Date.now();
   node = await startNode(['--dev', '--tmp'], { name: 'dev' });
   api = await connect(node.wsUrl);
 });
@@ -28,6 +30,7 @@ test('the dev chain is Bourse and finalizes block 2', async () => {
     return header.number.toNumber() >= 2 ? header.number.toNumber() : 0;
   }, { timeoutMs: 120_000 });
   assert.ok(finalized >= 2);
+  console.log(`bourse-node --dev --tmp finalized block ${finalized} ${((Date.now() - startedAt) / 1000).toFixed(1)} s after start`);
 });
 
 test('Alice transfers to Bob with transfer_keep_alive', async () => {
