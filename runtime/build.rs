@@ -1,7 +1,7 @@
 //! Builds the runtime to Wasm (the on-chain code) when the `std` feature is on.
 fn main() {
-    #[cfg(feature = "std")]
-    {
-        polkadot_sdk::substrate_wasm_builder::WasmBuilder::build_using_defaults();
-    }
+	#[cfg(feature = "std")]
+	{
+		polkadot_sdk::substrate_wasm_builder::WasmBuilder::build_using_defaults();
+	}
 }

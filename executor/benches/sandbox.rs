@@ -8,126 +8,101 @@
 use blake2::{digest::consts::U32, Blake2b, Digest};
 use bourse_executor::{ExecutionLimits, Executor, ExecutorConfig, Status};
 use std::{
-    hint::black_box,
-    path::PathBuf,
-    time::{Duration, Instant},
+	hint::black_box,
+	path::PathBuf,
+	time::{Duration, Instant},
 };
 
 const ROUNDS: usize = 9;
 
 fn hash(code: &[u8]) -> [u8; 32] {
-    Blake2b::<U32>::digest(code).into()
+	Blake2b::<U32>::digest(code).into()
 }
 
 fn workload(name: &str) -> Vec<u8> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let path = target.join(format!("wasm32-wasip1/release/{name}.wasm"));
-    std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/build-workloads.sh", path.display()))
+	let target = std::env::var_os("CARGO_TARGET_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+	let path = target.join(format!("wasm32-wasip1/release/{name}.wasm"));
+	std::fs::read(&path)
+		.unwrap_or_else(|e| panic!("{}: {e}; run scripts/build-workloads.sh", path.display()))
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
+	v.sort();
+	v[v.len() / 2]
 }
 
 fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
+	d.as_secs_f64() * 1e3
 }
 
 fn main() {
-    let limits = ExecutionLimits::with_defaults(200_000_000_000, 64);
-    let executor = Executor::new(ExecutorConfig {
-        workers: 1,
-        ..Default::default()
-    })
-    .expect("executor");
-    let cases: [(&str, &[u8], fn(&[u8]) -> Result<Vec<u8>, String>); 3] = [
-        ("sha256", b"200000\nbourse", bourse_workloads::sha256::run),
-        (
-            "mandelbrot",
-            b"128 128 96 64 512 384 2000",
-            bourse_workloads::mandelbrot::run,
-        ),
-        ("primes", b"20000000", bourse_workloads::primes::run),
-    ];
-    println!(
-        "{:<11} {:>11} {:>13} {:>7} {:>12} {:>14}",
-        "workload", "native ms", "sandbox ms", "ratio", "compile ms", "fuel used"
-    );
-    let mut log_ratio = 0.0;
-    for (name, input, native) in cases {
-        let code = workload(name);
-        let code_hash = hash(&code);
-        // Cold: a fresh executor compiles the module.
-        let cold = Executor::new(ExecutorConfig {
-            workers: 1,
-            ..Default::default()
-        })
-        .expect("executor");
-        let started = Instant::now();
-        cold.precompile(code_hash, &code, limits).expect("compiles");
-        let compile = started.elapsed();
-        drop(cold);
+	let limits = ExecutionLimits::with_defaults(200_000_000_000, 64);
+	let executor =
+		Executor::new(ExecutorConfig { workers: 1, ..Default::default() }).expect("executor");
+	let cases: [(&str, &[u8], fn(&[u8]) -> Result<Vec<u8>, String>); 3] = [
+		("sha256", b"200000\nbourse", bourse_workloads::sha256::run),
+		("mandelbrot", b"128 128 96 64 512 384 2000", bourse_workloads::mandelbrot::run),
+		("primes", b"20000000", bourse_workloads::primes::run),
+	];
+	println!(
+		"{:<11} {:>11} {:>13} {:>7} {:>12} {:>14}",
+		"workload", "native ms", "sandbox ms", "ratio", "compile ms", "fuel used"
+	);
+	let mut log_ratio = 0.0;
+	for (name, input, native) in cases {
+		let code = workload(name);
+		let code_hash = hash(&code);
+		// Cold: a fresh executor compiles the module.
+		let cold =
+			Executor::new(ExecutorConfig { workers: 1, ..Default::default() }).expect("executor");
+		let started = Instant::now();
+		cold.precompile(code_hash, &code, limits).expect("compiles");
+		let compile = started.elapsed();
+		drop(cold);
 
-        let expected = native(input).expect("valid input");
-        let warm = executor
-            .execute(code_hash, &code, input, limits, [0; 32])
-            .expect("runs");
-        assert_eq!(warm.status, Status::Success, "{name}");
-        assert_eq!(warm.output, expected, "{name}: sandbox and native agree");
+		let expected = native(input).expect("valid input");
+		let warm = executor.execute(code_hash, &code, input, limits, [0; 32]).expect("runs");
+		assert_eq!(warm.status, Status::Success, "{name}");
+		assert_eq!(warm.output, expected, "{name}: sandbox and native agree");
 
-        let (mut native_times, mut sandbox_times) = (Vec::new(), Vec::new());
-        for _ in 0..ROUNDS {
-            let started = Instant::now();
-            black_box(native(black_box(input)).expect("runs"));
-            native_times.push(started.elapsed());
-            let started = Instant::now();
-            black_box(
-                executor
-                    .execute(code_hash, &code, input, limits, [0; 32])
-                    .expect("runs"),
-            );
-            sandbox_times.push(started.elapsed());
-        }
-        let (n, s) = (median(native_times), median(sandbox_times));
-        let ratio = s.as_secs_f64() / n.as_secs_f64();
-        log_ratio += ratio.ln();
-        println!(
-            "{name:<11} {:>11.2} {:>13.2} {:>6.2}x {:>12.1} {:>14}",
-            ms(n),
-            ms(s),
-            ratio,
-            ms(compile),
-            warm.fuel_used
-        );
-    }
-    println!(
-        "geometric mean ratio: {:.3}x (goal <= 1.25x)",
-        (log_ratio / 3.0).exp()
-    );
+		let (mut native_times, mut sandbox_times) = (Vec::new(), Vec::new());
+		for _ in 0..ROUNDS {
+			let started = Instant::now();
+			black_box(native(black_box(input)).expect("runs"));
+			native_times.push(started.elapsed());
+			let started = Instant::now();
+			black_box(executor.execute(code_hash, &code, input, limits, [0; 32]).expect("runs"));
+			sandbox_times.push(started.elapsed());
+		}
+		let (n, s) = (median(native_times), median(sandbox_times));
+		let ratio = s.as_secs_f64() / n.as_secs_f64();
+		log_ratio += ratio.ln();
+		println!(
+			"{name:<11} {:>11.2} {:>13.2} {:>6.2}x {:>12.1} {:>14}",
+			ms(n),
+			ms(s),
+			ratio,
+			ms(compile),
+			warm.fuel_used
+		);
+	}
+	println!("geometric mean ratio: {:.3}x (goal <= 1.25x)", (log_ratio / 3.0).exp());
 
-    // Round trip of an empty task: instantiation + call + hand-off to the execution thread.
-    let empty = wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "_start")))"#)
-        .expect("wat");
-    let empty_hash = hash(&empty);
-    executor
-        .execute(empty_hash, &empty, b"", limits, [0; 32])
-        .expect("runs");
-    let mut times = Vec::new();
-    for _ in 0..2000 {
-        let started = Instant::now();
-        black_box(
-            executor
-                .execute(empty_hash, &empty, b"", limits, [0; 32])
-                .expect("runs"),
-        );
-        times.push(started.elapsed());
-    }
-    println!(
-        "empty task round trip (instantiate + call + thread hand-off), warm: median {:.1} us",
-        median(times).as_secs_f64() * 1e6
-    );
+	// Round trip of an empty task: instantiation + call + hand-off to the execution thread.
+	let empty = wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "_start")))"#)
+		.expect("wat");
+	let empty_hash = hash(&empty);
+	executor.execute(empty_hash, &empty, b"", limits, [0; 32]).expect("runs");
+	let mut times = Vec::new();
+	for _ in 0..2000 {
+		let started = Instant::now();
+		black_box(executor.execute(empty_hash, &empty, b"", limits, [0; 32]).expect("runs"));
+		times.push(started.elapsed());
+	}
+	println!(
+		"empty task round trip (instantiate + call + thread hand-off), warm: median {:.1} us",
+		median(times).as_secs_f64() * 1e6
+	);
 }

@@ -18,26 +18,26 @@ pub const MODULE: &str = "wasi_snapshot_preview1";
 
 /// Every function the sandbox provides; importing anything else makes a module invalid.
 pub const FUNCTIONS: &[&str] = &[
-    "args_get",
-    "args_sizes_get",
-    "environ_get",
-    "environ_sizes_get",
-    "clock_res_get",
-    "clock_time_get",
-    "fd_close",
-    "fd_fdstat_get",
-    "fd_fdstat_set_flags",
-    "fd_filestat_get",
-    "fd_prestat_get",
-    "fd_prestat_dir_name",
-    "fd_read",
-    "fd_seek",
-    "fd_sync",
-    "fd_write",
-    "poll_oneoff",
-    "proc_exit",
-    "random_get",
-    "sched_yield",
+	"args_get",
+	"args_sizes_get",
+	"environ_get",
+	"environ_sizes_get",
+	"clock_res_get",
+	"clock_time_get",
+	"fd_close",
+	"fd_fdstat_get",
+	"fd_fdstat_set_flags",
+	"fd_filestat_get",
+	"fd_prestat_get",
+	"fd_prestat_dir_name",
+	"fd_read",
+	"fd_seek",
+	"fd_sync",
+	"fd_write",
+	"poll_oneoff",
+	"proc_exit",
+	"random_get",
+	"sched_yield",
 ];
 
 /// The program's only argument (`argv[0]`).
@@ -57,18 +57,18 @@ const ESPIPE: i32 = 70;
 /// Why a host function ended the run; recovered from the error by the executor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
-    /// `proc_exit(code)`.
-    Exit(u32),
-    /// stdout past the output limit.
-    OutputTooLarge,
-    /// Host work ran out of fuel.
-    OutOfFuel,
+	/// `proc_exit(code)`.
+	Exit(u32),
+	/// stdout past the output limit.
+	OutputTooLarge,
+	/// Host work ran out of fuel.
+	OutOfFuel,
 }
 
 impl std::fmt::Display for Stop {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		write!(f, "{self:?}")
+	}
 }
 impl std::error::Error for Stop {}
 
@@ -78,432 +78,382 @@ impl std::error::Error for Stop {}
 pub struct Rng([u64; 4]);
 
 impl Rng {
-    /// A generator from a 32-byte seed.
-    pub fn new(seed: [u8; 32]) -> Self {
-        let mut s = [0u64; 4];
-        for (i, chunk) in seed.chunks_exact(8).enumerate() {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(chunk);
-            s[i] = u64::from_le_bytes(b);
-        }
-        // splitmix64 over the words, so that an all-zero seed still gives a valid state.
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        for w in s.iter_mut() {
-            x = x.wrapping_add(*w).wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            *w = z ^ (z >> 31);
-        }
-        Self(s)
-    }
+	/// A generator from a 32-byte seed.
+	pub fn new(seed: [u8; 32]) -> Self {
+		let mut s = [0u64; 4];
+		for (i, chunk) in seed.chunks_exact(8).enumerate() {
+			let mut b = [0u8; 8];
+			b.copy_from_slice(chunk);
+			s[i] = u64::from_le_bytes(b);
+		}
+		// splitmix64 over the words, so that an all-zero seed still gives a valid state.
+		let mut x = 0x9E37_79B9_7F4A_7C15u64;
+		for w in s.iter_mut() {
+			x = x.wrapping_add(*w).wrapping_add(0x9E37_79B9_7F4A_7C15);
+			let mut z = x;
+			z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+			z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+			*w = z ^ (z >> 31);
+		}
+		Self(s)
+	}
 
-    fn next_u64(&mut self) -> u64 {
-        let [s0, s1, s2, s3] = &mut self.0;
-        let result = s1.wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = *s1 << 17;
-        *s2 ^= *s0;
-        *s3 ^= *s1;
-        *s1 ^= *s2;
-        *s0 ^= *s3;
-        *s2 ^= t;
-        *s3 = s3.rotate_left(45);
-        result
-    }
+	fn next_u64(&mut self) -> u64 {
+		let [s0, s1, s2, s3] = &mut self.0;
+		let result = s1.wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+		let t = *s1 << 17;
+		*s2 ^= *s0;
+		*s3 ^= *s1;
+		*s1 ^= *s2;
+		*s0 ^= *s3;
+		*s2 ^= t;
+		*s3 = s3.rotate_left(45);
+		result
+	}
 
-    fn fill(&mut self, buf: &mut [u8]) {
-        for chunk in buf.chunks_mut(8) {
-            let bytes = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(bytes.get(..chunk.len()).unwrap_or(&[]));
-        }
-    }
+	fn fill(&mut self, buf: &mut [u8]) {
+		for chunk in buf.chunks_mut(8) {
+			let bytes = self.next_u64().to_le_bytes();
+			chunk.copy_from_slice(bytes.get(..chunk.len()).unwrap_or(&[]));
+		}
+	}
 }
 
 /// Memory and table limits of one run; records whether the memory limit was hit, so that a
 /// program that traps after a refused `memory.grow` ends as `MemoryExceeded`.
 #[derive(Debug)]
 pub struct Limiter {
-    /// Largest linear memory in bytes.
-    pub max_memory: usize,
-    /// Largest table.
-    pub max_table_elements: usize,
-    /// Set when a memory grow was refused.
-    pub memory_exceeded: bool,
+	/// Largest linear memory in bytes.
+	pub max_memory: usize,
+	/// Largest table.
+	pub max_table_elements: usize,
+	/// Set when a memory grow was refused.
+	pub memory_exceeded: bool,
 }
 
 impl ResourceLimiter for Limiter {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _max: Option<usize>,
-    ) -> Result<bool> {
-        let ok = desired <= self.max_memory;
-        if !ok {
-            self.memory_exceeded = true;
-        }
-        Ok(ok)
-    }
+	fn memory_growing(
+		&mut self,
+		_current: usize,
+		desired: usize,
+		_max: Option<usize>,
+	) -> Result<bool> {
+		let ok = desired <= self.max_memory;
+		if !ok {
+			self.memory_exceeded = true;
+		}
+		Ok(ok)
+	}
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _max: Option<usize>,
-    ) -> Result<bool> {
-        Ok(desired <= self.max_table_elements)
-    }
+	fn table_growing(
+		&mut self,
+		_current: usize,
+		desired: usize,
+		_max: Option<usize>,
+	) -> Result<bool> {
+		Ok(desired <= self.max_table_elements)
+	}
 }
 
 /// The state of one run.
 pub struct State {
-    input: Vec<u8>,
-    read: usize,
-    /// stdout so far.
-    pub output: Vec<u8>,
-    max_output: usize,
-    rng: Rng,
-    /// Memory and table limits.
-    pub limiter: Limiter,
+	input: Vec<u8>,
+	read: usize,
+	/// stdout so far.
+	pub output: Vec<u8>,
+	max_output: usize,
+	rng: Rng,
+	/// Memory and table limits.
+	pub limiter: Limiter,
 }
 
 impl State {
-    /// State for a run on `input`.
-    pub fn new(input: Vec<u8>, max_output: usize, seed: [u8; 32], limiter: Limiter) -> Self {
-        Self {
-            input,
-            read: 0,
-            output: Vec::new(),
-            max_output,
-            rng: Rng::new(seed),
-            limiter,
-        }
-    }
+	/// State for a run on `input`.
+	pub fn new(input: Vec<u8>, max_output: usize, seed: [u8; 32], limiter: Limiter) -> Self {
+		Self { input, read: 0, output: Vec::new(), max_output, rng: Rng::new(seed), limiter }
+	}
 }
 
 fn memory(caller: &mut Caller<'_, State>) -> Result<Memory> {
-    match caller.get_export("memory") {
-        Some(Extern::Memory(m)) => Ok(m),
-        // Checked before instantiation; a module without memory never gets here.
-        _ => bail!("workload has no exported memory"),
-    }
+	match caller.get_export("memory") {
+		Some(Extern::Memory(m)) => Ok(m),
+		// Checked before instantiation; a module without memory never gets here.
+		_ => bail!("workload has no exported memory"),
+	}
 }
 
 /// Charges host work of `bytes` bytes as fuel.
 fn charge(caller: &mut Caller<'_, State>, bytes: usize) -> Result<()> {
-    let cost = (bytes as u64).div_ceil(8).saturating_mul(FUEL_PER_8_BYTES);
-    let left = caller.get_fuel()?;
-    if cost > left {
-        caller.set_fuel(0)?;
-        return Err(Stop::OutOfFuel.into());
-    }
-    caller.set_fuel(left - cost)?;
-    Ok(())
+	let cost = (bytes as u64).div_ceil(8).saturating_mul(FUEL_PER_8_BYTES);
+	let left = caller.get_fuel()?;
+	if cost > left {
+		caller.set_fuel(0)?;
+		return Err(Stop::OutOfFuel.into());
+	}
+	caller.set_fuel(left - cost)?;
+	Ok(())
 }
 
 fn slice(mem: &[u8], ptr: i32, len: usize) -> Option<std::ops::Range<usize>> {
-    let start = ptr as u32 as usize;
-    let end = start.checked_add(len)?;
-    (end <= mem.len()).then_some(start..end)
+	let start = ptr as u32 as usize;
+	let end = start.checked_add(len)?;
+	(end <= mem.len()).then_some(start..end)
 }
 
 fn write_u32(mem: &mut [u8], ptr: i32, value: u32) -> bool {
-    write_bytes(mem, ptr, &value.to_le_bytes())
+	write_bytes(mem, ptr, &value.to_le_bytes())
 }
 
 fn write_u64(mem: &mut [u8], ptr: i32, value: u64) -> bool {
-    write_bytes(mem, ptr, &value.to_le_bytes())
+	write_bytes(mem, ptr, &value.to_le_bytes())
 }
 
 fn write_bytes(mem: &mut [u8], ptr: i32, bytes: &[u8]) -> bool {
-    match slice(mem, ptr, bytes.len()).and_then(|r| mem.get_mut(r)) {
-        Some(dst) => {
-            dst.copy_from_slice(bytes);
-            true
-        }
-        None => false,
-    }
+	match slice(mem, ptr, bytes.len()).and_then(|r| mem.get_mut(r)) {
+		Some(dst) => {
+			dst.copy_from_slice(bytes);
+			true
+		}
+		None => false,
+	}
 }
 
 fn read_u32(mem: &[u8], ptr: i32) -> Option<u32> {
-    let r = slice(mem, ptr, 4)?;
-    let mut b = [0u8; 4];
-    b.copy_from_slice(mem.get(r)?);
-    Some(u32::from_le_bytes(b))
+	let r = slice(mem, ptr, 4)?;
+	let mut b = [0u8; 4];
+	b.copy_from_slice(mem.get(r)?);
+	Some(u32::from_le_bytes(b))
 }
 
 fn errno(ok: bool) -> i32 {
-    if ok {
-        SUCCESS
-    } else {
-        EFAULT
-    }
+	if ok {
+		SUCCESS
+	} else {
+		EFAULT
+	}
 }
 
 /// The (buffer, length) pairs of an iovec array.
 fn iovecs(mem: &[u8], iovs: i32, count: i32) -> Option<Vec<(i32, usize)>> {
-    let count = count as u32;
-    if count > 1024 {
-        return None;
-    }
-    (0..count)
-        .map(|i| {
-            let at = (iovs as u32).checked_add(i.checked_mul(8)?)? as i32;
-            Some((
-                read_u32(mem, at)? as i32,
-                read_u32(mem, at.wrapping_add(4))? as usize,
-            ))
-        })
-        .collect()
+	let count = count as u32;
+	if count > 1024 {
+		return None;
+	}
+	(0..count)
+		.map(|i| {
+			let at = (iovs as u32).checked_add(i.checked_mul(8)?)? as i32;
+			Some((read_u32(mem, at)? as i32, read_u32(mem, at.wrapping_add(4))? as usize))
+		})
+		.collect()
 }
 
 /// Defines the WASI functions in `linker`.
 pub fn define(linker: &mut Linker<State>) -> Result<()> {
-    linker.func_wrap(
-        MODULE,
-        "args_sizes_get",
-        |mut c: Caller<'_, State>, argc: i32, size: i32| {
-            let m = memory(&mut c)?;
-            let mem = m.data_mut(&mut c);
-            Ok(errno(
-                write_u32(mem, argc, 1) && write_u32(mem, size, ARG0.len() as u32),
-            ))
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "args_get",
-        |mut c: Caller<'_, State>, argv: i32, buf: i32| {
-            let m = memory(&mut c)?;
-            let mem = m.data_mut(&mut c);
-            Ok(errno(
-                write_u32(mem, argv, buf as u32) && write_bytes(mem, buf, ARG0),
-            ))
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "environ_sizes_get",
-        |mut c: Caller<'_, State>, count: i32, size: i32| {
-            let m = memory(&mut c)?;
-            let mem = m.data_mut(&mut c);
-            Ok(errno(write_u32(mem, count, 0) && write_u32(mem, size, 0)))
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "environ_get",
-        |_: Caller<'_, State>, _env: i32, _buf: i32| Ok(SUCCESS),
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "clock_res_get",
-        |mut c: Caller<'_, State>, _id: i32, res: i32| {
-            let m = memory(&mut c)?;
-            Ok(errno(write_u64(m.data_mut(&mut c), res, 1)))
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "clock_time_get",
-        |mut c: Caller<'_, State>, _id: i32, _precision: i64, time: i32| {
-            let m = memory(&mut c)?;
-            Ok(errno(write_u64(m.data_mut(&mut c), time, FIXED_TIME_NS)))
-        },
-    )?;
-    linker.func_wrap(MODULE, "fd_close", |_: Caller<'_, State>, fd: i32| {
-        Ok(if (0..=2).contains(&fd) {
-            SUCCESS
-        } else {
-            EBADF
-        })
-    })?;
-    linker.func_wrap(
-        MODULE,
-        "fd_fdstat_get",
-        |mut c: Caller<'_, State>, fd: i32, stat: i32| {
-            if !(0..=2).contains(&fd) {
-                return Ok(EBADF);
-            }
-            // filetype CHARACTER_DEVICE (2), no flags, all rights.
-            let mut s = [0u8; 24];
-            s[0] = 2;
-            s[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
-            s[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
-            let m = memory(&mut c)?;
-            Ok(errno(write_bytes(m.data_mut(&mut c), stat, &s)))
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_fdstat_set_flags",
-        |_: Caller<'_, State>, fd: i32, _flags: i32| {
-            Ok(if (0..=2).contains(&fd) {
-                SUCCESS
-            } else {
-                EBADF
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_filestat_get",
-        |mut c: Caller<'_, State>, fd: i32, stat: i32| {
-            if !(0..=2).contains(&fd) {
-                return Ok(EBADF);
-            }
-            let mut s = [0u8; 64];
-            s[16] = 2; // CHARACTER_DEVICE
-            let m = memory(&mut c)?;
-            Ok(errno(write_bytes(m.data_mut(&mut c), stat, &s)))
-        },
-    )?;
-    // No preopened directories: no file system at all.
-    linker.func_wrap(
-        MODULE,
-        "fd_prestat_get",
-        |_: Caller<'_, State>, _fd: i32, _buf: i32| Ok(EBADF),
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_prestat_dir_name",
-        |_: Caller<'_, State>, _fd: i32, _path: i32, _len: i32| Ok(EBADF),
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_seek",
-        |_: Caller<'_, State>, fd: i32, _offset: i64, _whence: i32, _new: i32| {
-            Ok(if (0..=2).contains(&fd) { ESPIPE } else { EBADF })
-        },
-    )?;
-    linker.func_wrap(MODULE, "fd_sync", |_: Caller<'_, State>, fd: i32| {
-        Ok(if (0..=2).contains(&fd) {
-            SUCCESS
-        } else {
-            EBADF
-        })
-    })?;
-    linker.func_wrap(
-        MODULE,
-        "fd_read",
-        |mut c: Caller<'_, State>, fd: i32, iovs: i32, count: i32, nread: i32| {
-            if fd != 0 {
-                return Ok(EBADF);
-            }
-            let m = memory(&mut c)?;
-            let Some(vecs) = iovecs(m.data(&c), iovs, count) else {
-                return Ok(EFAULT);
-            };
-            let mut total = 0usize;
-            {
-                let (mem, state) = m.data_and_store_mut(&mut c);
-                for (buf, len) in vecs {
-                    let rest = state.input.get(state.read..).unwrap_or(&[]);
-                    let n = len.min(rest.len());
-                    let (Some(range), Some(src)) = (slice(mem, buf, n), rest.get(..n)) else {
-                        return Ok(EFAULT);
-                    };
-                    if let Some(dst) = mem.get_mut(range) {
-                        dst.copy_from_slice(src);
-                    }
-                    state.read += n;
-                    total += n;
-                    if n < len {
-                        break;
-                    }
-                }
-            }
-            charge(&mut c, total)?;
-            Ok(errno(write_u32(m.data_mut(&mut c), nread, total as u32)))
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_write",
-        |mut c: Caller<'_, State>, fd: i32, iovs: i32, count: i32, nwritten: i32| {
-            if !(1..=2).contains(&fd) {
-                return Ok(EBADF);
-            }
-            let m = memory(&mut c)?;
-            let Some(vecs) = iovecs(m.data(&c), iovs, count) else {
-                return Ok(EFAULT);
-            };
-            let mut total = 0usize;
-            {
-                let (mem, state) = m.data_and_store_mut(&mut c);
-                for (buf, len) in vecs {
-                    let Some(src) = slice(mem, buf, len).and_then(|r| mem.get(r)) else {
-                        return Ok(EFAULT);
-                    };
-                    if fd == 1 {
-                        if state.output.len() + len > state.max_output {
-                            // Keep what fits, so the outcome shows where the program was.
-                            let room = state.max_output - state.output.len();
-                            state
-                                .output
-                                .extend_from_slice(src.get(..room).unwrap_or(&[]));
-                            return Err(Stop::OutputTooLarge.into());
-                        }
-                        state.output.extend_from_slice(src);
-                    }
-                    total += len;
-                }
-            }
-            charge(&mut c, total)?;
-            Ok(errno(write_u32(m.data_mut(&mut c), nwritten, total as u32)))
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "poll_oneoff",
-        |mut c: Caller<'_, State>, subs: i32, events: i32, count: i32, nevents: i32| {
-            // Every subscription fires at once: clocks have no real time, stdin and stdout
-            // are always ready. Sleeping returns immediately.
-            let count = count as u32;
-            if count == 0 || count > 1024 {
-                return Ok(EINVAL);
-            }
-            let m = memory(&mut c)?;
-            let mem = m.data_mut(&mut c);
-            for i in 0..count {
-                let sub = (subs as u32).wrapping_add(i * 48) as i32;
-                let Some(range) = slice(mem, sub, 48) else {
-                    return Ok(EFAULT);
-                };
-                let mut s = [0u8; 48];
-                s.copy_from_slice(mem.get(range).unwrap_or(&[0; 48]));
-                let mut e = [0u8; 32];
-                e[0..8].copy_from_slice(&s[0..8]); // userdata
-                e[10] = s[8]; // event type = subscription tag
-                if !write_bytes(mem, (events as u32).wrapping_add(i * 32) as i32, &e) {
-                    return Ok(EFAULT);
-                }
-            }
-            Ok(errno(write_u32(mem, nevents, count)))
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "proc_exit",
-        |_: Caller<'_, State>, code: i32| -> Result<()> { Err(Stop::Exit(code as u32).into()) },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "random_get",
-        |mut c: Caller<'_, State>, buf: i32, len: i32| {
-            let len = len as u32 as usize;
-            charge(&mut c, len)?;
-            let m = memory(&mut c)?;
-            let (mem, state) = m.data_and_store_mut(&mut c);
-            match slice(mem, buf, len).and_then(|r| mem.get_mut(r)) {
-                Some(dst) => {
-                    state.rng.fill(dst);
-                    Ok(SUCCESS)
-                }
-                None => Ok(EFAULT),
-            }
-        },
-    )?;
-    linker.func_wrap(MODULE, "sched_yield", |_: Caller<'_, State>| Ok(SUCCESS))?;
-    Ok(())
+	linker.func_wrap(
+		MODULE,
+		"args_sizes_get",
+		|mut c: Caller<'_, State>, argc: i32, size: i32| {
+			let m = memory(&mut c)?;
+			let mem = m.data_mut(&mut c);
+			Ok(errno(write_u32(mem, argc, 1) && write_u32(mem, size, ARG0.len() as u32)))
+		},
+	)?;
+	linker.func_wrap(MODULE, "args_get", |mut c: Caller<'_, State>, argv: i32, buf: i32| {
+		let m = memory(&mut c)?;
+		let mem = m.data_mut(&mut c);
+		Ok(errno(write_u32(mem, argv, buf as u32) && write_bytes(mem, buf, ARG0)))
+	})?;
+	linker.func_wrap(
+		MODULE,
+		"environ_sizes_get",
+		|mut c: Caller<'_, State>, count: i32, size: i32| {
+			let m = memory(&mut c)?;
+			let mem = m.data_mut(&mut c);
+			Ok(errno(write_u32(mem, count, 0) && write_u32(mem, size, 0)))
+		},
+	)?;
+	linker.func_wrap(MODULE, "environ_get", |_: Caller<'_, State>, _env: i32, _buf: i32| {
+		Ok(SUCCESS)
+	})?;
+	linker.func_wrap(MODULE, "clock_res_get", |mut c: Caller<'_, State>, _id: i32, res: i32| {
+		let m = memory(&mut c)?;
+		Ok(errno(write_u64(m.data_mut(&mut c), res, 1)))
+	})?;
+	linker.func_wrap(
+		MODULE,
+		"clock_time_get",
+		|mut c: Caller<'_, State>, _id: i32, _precision: i64, time: i32| {
+			let m = memory(&mut c)?;
+			Ok(errno(write_u64(m.data_mut(&mut c), time, FIXED_TIME_NS)))
+		},
+	)?;
+	linker.func_wrap(MODULE, "fd_close", |_: Caller<'_, State>, fd: i32| {
+		Ok(if (0..=2).contains(&fd) { SUCCESS } else { EBADF })
+	})?;
+	linker.func_wrap(MODULE, "fd_fdstat_get", |mut c: Caller<'_, State>, fd: i32, stat: i32| {
+		if !(0..=2).contains(&fd) {
+			return Ok(EBADF);
+		}
+		// filetype CHARACTER_DEVICE (2), no flags, all rights.
+		let mut s = [0u8; 24];
+		s[0] = 2;
+		s[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
+		s[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
+		let m = memory(&mut c)?;
+		Ok(errno(write_bytes(m.data_mut(&mut c), stat, &s)))
+	})?;
+	linker.func_wrap(
+		MODULE,
+		"fd_fdstat_set_flags",
+		|_: Caller<'_, State>, fd: i32, _flags: i32| {
+			Ok(if (0..=2).contains(&fd) { SUCCESS } else { EBADF })
+		},
+	)?;
+	linker.func_wrap(
+		MODULE,
+		"fd_filestat_get",
+		|mut c: Caller<'_, State>, fd: i32, stat: i32| {
+			if !(0..=2).contains(&fd) {
+				return Ok(EBADF);
+			}
+			let mut s = [0u8; 64];
+			s[16] = 2; // CHARACTER_DEVICE
+			let m = memory(&mut c)?;
+			Ok(errno(write_bytes(m.data_mut(&mut c), stat, &s)))
+		},
+	)?;
+	// No preopened directories: no file system at all.
+	linker.func_wrap(MODULE, "fd_prestat_get", |_: Caller<'_, State>, _fd: i32, _buf: i32| {
+		Ok(EBADF)
+	})?;
+	linker.func_wrap(
+		MODULE,
+		"fd_prestat_dir_name",
+		|_: Caller<'_, State>, _fd: i32, _path: i32, _len: i32| Ok(EBADF),
+	)?;
+	linker.func_wrap(
+		MODULE,
+		"fd_seek",
+		|_: Caller<'_, State>, fd: i32, _offset: i64, _whence: i32, _new: i32| {
+			Ok(if (0..=2).contains(&fd) { ESPIPE } else { EBADF })
+		},
+	)?;
+	linker.func_wrap(MODULE, "fd_sync", |_: Caller<'_, State>, fd: i32| {
+		Ok(if (0..=2).contains(&fd) { SUCCESS } else { EBADF })
+	})?;
+	linker.func_wrap(
+		MODULE,
+		"fd_read",
+		|mut c: Caller<'_, State>, fd: i32, iovs: i32, count: i32, nread: i32| {
+			if fd != 0 {
+				return Ok(EBADF);
+			}
+			let m = memory(&mut c)?;
+			let Some(vecs) = iovecs(m.data(&c), iovs, count) else {
+				return Ok(EFAULT);
+			};
+			let mut total = 0usize;
+			{
+				let (mem, state) = m.data_and_store_mut(&mut c);
+				for (buf, len) in vecs {
+					let rest = state.input.get(state.read..).unwrap_or(&[]);
+					let n = len.min(rest.len());
+					let (Some(range), Some(src)) = (slice(mem, buf, n), rest.get(..n)) else {
+						return Ok(EFAULT);
+					};
+					if let Some(dst) = mem.get_mut(range) {
+						dst.copy_from_slice(src);
+					}
+					state.read += n;
+					total += n;
+					if n < len {
+						break;
+					}
+				}
+			}
+			charge(&mut c, total)?;
+			Ok(errno(write_u32(m.data_mut(&mut c), nread, total as u32)))
+		},
+	)?;
+	linker.func_wrap(
+		MODULE,
+		"fd_write",
+		|mut c: Caller<'_, State>, fd: i32, iovs: i32, count: i32, nwritten: i32| {
+			if !(1..=2).contains(&fd) {
+				return Ok(EBADF);
+			}
+			let m = memory(&mut c)?;
+			let Some(vecs) = iovecs(m.data(&c), iovs, count) else {
+				return Ok(EFAULT);
+			};
+			let mut total = 0usize;
+			{
+				let (mem, state) = m.data_and_store_mut(&mut c);
+				for (buf, len) in vecs {
+					let Some(src) = slice(mem, buf, len).and_then(|r| mem.get(r)) else {
+						return Ok(EFAULT);
+					};
+					if fd == 1 {
+						if state.output.len() + len > state.max_output {
+							// Keep what fits, so the outcome shows where the program was.
+							let room = state.max_output - state.output.len();
+							state.output.extend_from_slice(src.get(..room).unwrap_or(&[]));
+							return Err(Stop::OutputTooLarge.into());
+						}
+						state.output.extend_from_slice(src);
+					}
+					total += len;
+				}
+			}
+			charge(&mut c, total)?;
+			Ok(errno(write_u32(m.data_mut(&mut c), nwritten, total as u32)))
+		},
+	)?;
+	linker.func_wrap(
+		MODULE,
+		"poll_oneoff",
+		|mut c: Caller<'_, State>, subs: i32, events: i32, count: i32, nevents: i32| {
+			// Every subscription fires at once: clocks have no real time, stdin and stdout
+			// are always ready. Sleeping returns immediately.
+			let count = count as u32;
+			if count == 0 || count > 1024 {
+				return Ok(EINVAL);
+			}
+			let m = memory(&mut c)?;
+			let mem = m.data_mut(&mut c);
+			for i in 0..count {
+				let sub = (subs as u32).wrapping_add(i * 48) as i32;
+				let Some(range) = slice(mem, sub, 48) else {
+					return Ok(EFAULT);
+				};
+				let mut s = [0u8; 48];
+				s.copy_from_slice(mem.get(range).unwrap_or(&[0; 48]));
+				let mut e = [0u8; 32];
+				e[0..8].copy_from_slice(&s[0..8]); // userdata
+				e[10] = s[8]; // event type = subscription tag
+				if !write_bytes(mem, (events as u32).wrapping_add(i * 32) as i32, &e) {
+					return Ok(EFAULT);
+				}
+			}
+			Ok(errno(write_u32(mem, nevents, count)))
+		},
+	)?;
+	linker.func_wrap(MODULE, "proc_exit", |_: Caller<'_, State>, code: i32| -> Result<()> {
+		Err(Stop::Exit(code as u32).into())
+	})?;
+	linker.func_wrap(MODULE, "random_get", |mut c: Caller<'_, State>, buf: i32, len: i32| {
+		let len = len as u32 as usize;
+		charge(&mut c, len)?;
+		let m = memory(&mut c)?;
+		let (mem, state) = m.data_and_store_mut(&mut c);
+		match slice(mem, buf, len).and_then(|r| mem.get_mut(r)) {
+			Some(dst) => {
+				state.rng.fill(dst);
+				Ok(SUCCESS)
+			}
+			None => Ok(EFAULT),
+		}
+	})?;
+	linker.func_wrap(MODULE, "sched_yield", |_: Caller<'_, State>| Ok(SUCCESS))?;
+	Ok(())
 }

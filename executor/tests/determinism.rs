@@ -8,80 +8,67 @@ use common::*;
 /// A tiny deterministic generator for test inputs.
 struct Lcg(u64);
 impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
+	fn next(&mut self) -> u64 {
+		self.0 =
+			self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+		self.0 >> 33
+	}
 }
 
 #[test]
 fn random_inputs_give_identical_outcomes_on_two_executors() {
-    let (a, b) = (executor(), executor());
-    let mut rng = Lcg(2026);
-    let workloads = [
-        workload("sha256"),
-        workload("mandelbrot"),
-        workload("primes"),
-    ];
-    for i in 0..60 {
-        let (code, input) = match i % 3 {
-            0 => {
-                let data: Vec<u8> = (0..rng.next() % 300).map(|_| rng.next() as u8).collect();
-                let mut input = format!("{}\n", 1 + rng.next() % 500).into_bytes();
-                input.extend(data);
-                (&workloads[0], input)
-            }
-            1 => {
-                let (w, h) = (1 + rng.next() % 40, 1 + rng.next() % 40);
-                let input = format!(
-                    "{w} {h} {} {} 200 150 {}",
-                    rng.next() % (200 - w),
-                    rng.next() % (150 - h),
-                    1 + rng.next() % 300
-                );
-                (&workloads[1], input.into_bytes())
-            }
-            _ => (
-                &workloads[2],
-                format!("{}", rng.next() % 200_000).into_bytes(),
-            ),
-        };
-        // Some runs get too little fuel: the trap point must agree too.
-        let fuel = if rng.next() % 4 == 0 {
-            1 + rng.next() % 200_000
-        } else {
-            1_000_000_000
-        };
-        let seed = [rng.next() as u8; 32];
-        let limits = limits(fuel);
-        let first = a.execute(hash(code), code, &input, limits, seed).unwrap();
-        let second = b.execute(hash(code), code, &input, limits, seed).unwrap();
-        let cached = a.execute(hash(code), code, &input, limits, seed).unwrap();
-        assert_eq!(first, second, "run {i}");
-        assert_eq!(first, cached, "run {i}");
-    }
+	let (a, b) = (executor(), executor());
+	let mut rng = Lcg(2026);
+	let workloads = [workload("sha256"), workload("mandelbrot"), workload("primes")];
+	for i in 0..60 {
+		let (code, input) = match i % 3 {
+			0 => {
+				let data: Vec<u8> = (0..rng.next() % 300).map(|_| rng.next() as u8).collect();
+				let mut input = format!("{}\n", 1 + rng.next() % 500).into_bytes();
+				input.extend(data);
+				(&workloads[0], input)
+			}
+			1 => {
+				let (w, h) = (1 + rng.next() % 40, 1 + rng.next() % 40);
+				let input = format!(
+					"{w} {h} {} {} 200 150 {}",
+					rng.next() % (200 - w),
+					rng.next() % (150 - h),
+					1 + rng.next() % 300
+				);
+				(&workloads[1], input.into_bytes())
+			}
+			_ => (&workloads[2], format!("{}", rng.next() % 200_000).into_bytes()),
+		};
+		// Some runs get too little fuel: the trap point must agree too.
+		let fuel = if rng.next() % 4 == 0 { 1 + rng.next() % 200_000 } else { 1_000_000_000 };
+		let seed = [rng.next() as u8; 32];
+		let limits = limits(fuel);
+		let first = a.execute(hash(code), code, &input, limits, seed).unwrap();
+		let second = b.execute(hash(code), code, &input, limits, seed).unwrap();
+		let cached = a.execute(hash(code), code, &input, limits, seed).unwrap();
+		assert_eq!(first, second, "run {i}");
+		assert_eq!(first, cached, "run {i}");
+	}
 }
 
 #[test]
 fn concurrent_callers_get_identical_outcomes() {
-    let ex = executor();
-    let code = workload("mandelbrot");
-    let expected = run(&ex, &code, b"32 32 0 0 64 64 300", limits(1_000_000_000));
-    std::thread::scope(|s| {
-        for _ in 0..4 {
-            s.spawn(|| {
-                for _ in 0..3 {
-                    assert_eq!(
-                        run(&ex, &code, b"32 32 0 0 64 64 300", limits(1_000_000_000)),
-                        expected
-                    );
-                }
-            });
-        }
-    });
+	let ex = executor();
+	let code = workload("mandelbrot");
+	let expected = run(&ex, &code, b"32 32 0 0 64 64 300", limits(1_000_000_000));
+	std::thread::scope(|s| {
+		for _ in 0..4 {
+			s.spawn(|| {
+				for _ in 0..3 {
+					assert_eq!(
+						run(&ex, &code, b"32 32 0 0 64 64 300", limits(1_000_000_000)),
+						expected
+					);
+				}
+			});
+		}
+	});
 }
 
 const RANDOM_AND_CLOCK: &str = r#"(module
@@ -98,28 +85,22 @@ const RANDOM_AND_CLOCK: &str = r#"(module
 
 #[test]
 fn randomness_comes_from_the_seed_and_clocks_are_fixed() {
-    let ex = executor();
-    let code = wat(RANDOM_AND_CLOCK);
-    let with_seed = |seed| {
-        ex.execute(hash(&code), &code, b"", limits(10_000), seed)
-            .unwrap()
-    };
-    let (a, b, c) = (with_seed([1; 32]), with_seed([1; 32]), with_seed([2; 32]));
-    assert_eq!(a.status, Status::Success);
-    assert_eq!(a, b);
-    assert_ne!(a.output[..32], c.output[..32]);
-    // The clock reads the same fixed time whatever the seed.
-    assert_eq!(a.output[32..], c.output[32..]);
-    assert_eq!(
-        a.output[32..],
-        bourse_executor::wasi::FIXED_TIME_NS.to_le_bytes()
-    );
+	let ex = executor();
+	let code = wat(RANDOM_AND_CLOCK);
+	let with_seed = |seed| ex.execute(hash(&code), &code, b"", limits(10_000), seed).unwrap();
+	let (a, b, c) = (with_seed([1; 32]), with_seed([1; 32]), with_seed([2; 32]));
+	assert_eq!(a.status, Status::Success);
+	assert_eq!(a, b);
+	assert_ne!(a.output[..32], c.output[..32]);
+	// The clock reads the same fixed time whatever the seed.
+	assert_eq!(a.output[32..], c.output[32..]);
+	assert_eq!(a.output[32..], bourse_executor::wasi::FIXED_TIME_NS.to_le_bytes());
 }
 
 #[test]
 fn instrumentation_keeps_multi_value_returns_and_branches_correct() {
-    // `$pair` returns two values through `return`, `br` to the function label and the end.
-    let code = wat(r#"(module
+	// `$pair` returns two values through `return`, `br` to the function label and the end.
+	let code = wat(r#"(module
 		(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
 		(memory (export "memory") 1)
 		(func $pair (param $k i32) (result i32 i32)
@@ -138,7 +119,7 @@ fn instrumentation_keeps_multi_value_returns_and_branches_correct() {
 			(i32.store (i32.const 0) (i32.const 200))
 			(i32.store (i32.const 4) (i32.const 3))
 			(drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#);
-    let out = run(&executor(), &code, b"", limits(100_000_000));
-    assert_eq!(out.status, Status::Success);
-    assert_eq!(out.output, vec![3, 7, 11]);
+	let out = run(&executor(), &code, b"", limits(100_000_000));
+	assert_eq!(out.status, Status::Success);
+	assert_eq!(out.output, vec![3, 7, 11]);
 }

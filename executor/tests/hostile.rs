@@ -8,30 +8,17 @@ use std::time::{Duration, Instant};
 
 /// The executor still runs a real workload correctly.
 fn still_usable(ex: &bourse_executor::Executor) {
-    let out = run(
-        ex,
-        &workload("sha256"),
-        b"10\nstill alive",
-        limits(100_000_000),
-    );
-    assert_eq!(out.status, Status::Success);
-    assert_eq!(
-        out.output,
-        bourse_workloads::sha256::run(b"10\nstill alive").unwrap()
-    );
+	let out = run(ex, &workload("sha256"), b"10\nstill alive", limits(100_000_000));
+	assert_eq!(out.status, Status::Success);
+	assert_eq!(out.output, bourse_workloads::sha256::run(b"10\nstill alive").unwrap());
 }
 
 #[test]
 fn infinite_loop_runs_out_of_fuel() {
-    let ex = executor();
-    let out = run(
-        &ex,
-        &command("(loop $forever (br $forever))"),
-        b"",
-        limits(50_000_000),
-    );
-    assert_eq!((out.status, out.fuel_used), (Status::OutOfFuel, 50_000_000));
-    still_usable(&ex);
+	let ex = executor();
+	let out = run(&ex, &command("(loop $forever (br $forever))"), b"", limits(50_000_000));
+	assert_eq!((out.status, out.fuel_used), (Status::OutOfFuel, 50_000_000));
+	still_usable(&ex);
 }
 
 const RECURSE: &str = r#"(module
@@ -44,70 +31,64 @@ const RECURSE: &str = r#"(module
 
 #[test]
 fn deep_recursion_traps_at_a_deterministic_depth() {
-    let code = wat(RECURSE);
-    let ex = executor();
-    let out = run(&ex, &code, b"", limits(10_000_000_000));
-    assert_eq!(out.status, Status::Trap);
-    // A node with a much smaller native stack reaches the same trap at the same fuel: the
-    // deterministic meter decides, not the native stack.
-    let small = Executor::new(ExecutorConfig {
-        workers: 1,
-        native_stack_bytes: 8 << 20,
-        ..Default::default()
-    })
-    .expect("executor");
-    assert_eq!(run(&small, &code, b"", limits(10_000_000_000)), out);
-    // A larger budget lets the same recursion go deeper (more fuel before the trap).
-    let mut deeper = limits(10_000_000_000);
-    deeper.max_stack_units *= 2;
-    let out2 = run(&ex, &code, b"", deeper);
-    assert_eq!(out2.status, Status::Trap);
-    assert!(out2.fuel_used > out.fuel_used);
-    still_usable(&ex);
+	let code = wat(RECURSE);
+	let ex = executor();
+	let out = run(&ex, &code, b"", limits(10_000_000_000));
+	assert_eq!(out.status, Status::Trap);
+	// A node with a much smaller native stack reaches the same trap at the same fuel: the
+	// deterministic meter decides, not the native stack.
+	let small = Executor::new(ExecutorConfig {
+		workers: 1,
+		native_stack_bytes: 8 << 20,
+		..Default::default()
+	})
+	.expect("executor");
+	assert_eq!(run(&small, &code, b"", limits(10_000_000_000)), out);
+	// A larger budget lets the same recursion go deeper (more fuel before the trap).
+	let mut deeper = limits(10_000_000_000);
+	deeper.max_stack_units *= 2;
+	let out2 = run(&ex, &code, b"", deeper);
+	assert_eq!(out2.status, Status::Trap);
+	assert!(out2.fuel_used > out.fuel_used);
+	still_usable(&ex);
 }
 
 #[test]
 fn recursion_within_budget_succeeds() {
-    let code = wat(&RECURSE.replace("100000000", "1000"));
-    assert_eq!(
-        run(&executor(), &code, b"", limits(10_000_000)).status,
-        Status::Success
-    );
+	let code = wat(&RECURSE.replace("100000000", "1000"));
+	assert_eq!(run(&executor(), &code, b"", limits(10_000_000)).status, Status::Success);
 }
 
 #[test]
 fn huge_table_is_refused_and_table_growth_is_capped() {
-    let ex = executor();
-    let huge = wat(
-        r#"(module (table 1000000 funcref) (memory (export "memory") 1) (func (export "_start")))"#,
-    );
-    assert_eq!(
-        run(&ex, &huge, b"", limits(1000)).status,
-        Status::InvalidModule
-    );
-    // Growing past the chain's table limit fails inside the guest (-1), deterministically.
-    let grow = wat(r#"(module (table 1 funcref) (memory (export "memory") 1)
+	let ex = executor();
+	let huge = wat(
+		r#"(module (table 1000000 funcref) (memory (export "memory") 1) (func (export "_start")))"#,
+	);
+	assert_eq!(run(&ex, &huge, b"", limits(1000)).status, Status::InvalidModule);
+	// Growing past the chain's table limit fails inside the guest (-1), deterministically.
+	let grow = wat(r#"(module (table 1 funcref) (memory (export "memory") 1)
 		(func (export "_start")
 			(if (i32.ne (table.grow (ref.null func) (i32.const 1000000)) (i32.const -1)) (then unreachable))))"#);
-    assert_eq!(run(&ex, &grow, b"", limits(1000)).status, Status::Success);
-    still_usable(&ex);
+	assert_eq!(run(&ex, &grow, b"", limits(1000)).status, Status::Success);
+	still_usable(&ex);
 }
 
 #[test]
 fn trap_in_start_function() {
-    let ex = executor();
-    let code = wat(
-        r#"(module (memory (export "memory") 1) (func $boom unreachable) (start $boom) (func (export "_start")))"#,
-    );
-    assert_eq!(run(&ex, &code, b"", limits(1000)).status, Status::Trap);
-    still_usable(&ex);
+	let ex = executor();
+	let code = wat(
+		r#"(module (memory (export "memory") 1) (func $boom unreachable) (start $boom) (func (export "_start")))"#,
+	);
+	assert_eq!(run(&ex, &code, b"", limits(1000)).status, Status::Trap);
+	still_usable(&ex);
 }
 
 #[test]
 fn sleeping_returns_at_once() {
-    let ex = executor();
-    // poll_oneoff on a relative clock subscription of one hour.
-    let code = wat(r#"(module
+	let ex = executor();
+	// poll_oneoff on a relative clock subscription of one hour.
+	let code = wat(r#"(module
 		(import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
 		(memory (export "memory") 1)
 		(func (export "_start")
@@ -116,59 +97,53 @@ fn sleeping_returns_at_once() {
 			(i64.store (i32.const 24) (i64.const 3600000000000)) ;; timeout: 1 h
 			(if (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128)) (then unreachable))
 			(if (i64.ne (i64.load (i32.const 64)) (i64.const 42)) (then unreachable))))"#);
-    let started = Instant::now();
-    assert_eq!(run(&ex, &code, b"", limits(10_000)).status, Status::Success);
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "no real sleeping"
-    );
+	let started = Instant::now();
+	assert_eq!(run(&ex, &code, b"", limits(10_000)).status, Status::Success);
+	assert!(started.elapsed() < Duration::from_secs(60), "no real sleeping");
 }
 
 /// One function with the most locals allowed, a large body that keeps them all live.
 fn compile_bomb(locals: u32, groups: u32) -> Vec<u8> {
-    let mut body = String::new();
-    let mut x = 12345u32;
-    for _ in 0..groups {
-        let mut next = || {
-            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            (x >> 8) % locals
-        };
-        body.push_str(&format!(
-            "(local.set {} (f64.add (local.get {}) (f64.mul (local.get {}) (local.get {}))))\n",
-            next(),
-            next(),
-            next(),
-            next()
-        ));
-    }
-    wat(&format!(
-        "(module (memory (export \"memory\") 1) (func (export \"_start\") (local {}) {body}))",
-        "f64 ".repeat(locals as usize)
-    ))
+	let mut body = String::new();
+	let mut x = 12345u32;
+	for _ in 0..groups {
+		let mut next = || {
+			x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+			(x >> 8) % locals
+		};
+		body.push_str(&format!(
+			"(local.set {} (f64.add (local.get {}) (f64.mul (local.get {}) (local.get {}))))\n",
+			next(),
+			next(),
+			next(),
+			next()
+		));
+	}
+	wat(&format!(
+		"(module (memory (export \"memory\") 1) (func (export \"_start\") (local {}) {body}))",
+		"f64 ".repeat(locals as usize)
+	))
 }
 
 #[test]
 fn compile_time_bomb_is_bounded() {
-    let ex = executor();
-    let too_many_locals = compile_bomb(bourse_executor::prepare::MAX_LOCALS + 1, 10);
-    assert_eq!(
-        run(&ex, &too_many_locals, b"", limits(1000)).status,
-        Status::InvalidModule
-    );
+	let ex = executor();
+	let too_many_locals = compile_bomb(bourse_executor::prepare::MAX_LOCALS + 1, 10);
+	assert_eq!(run(&ex, &too_many_locals, b"", limits(1000)).status, Status::InvalidModule);
 
-    let bomb = compile_bomb(bourse_executor::prepare::MAX_LOCALS, 35_000);
-    assert!(bomb.len() < bourse_executor::prepare::MAX_MODULE_BYTES);
-    let started = Instant::now();
-    let out = run(&ex, &bomb, b"", limits(100_000_000));
-    eprintln!(
-        "compile-time bomb of {} bytes: {:?} in {:?}",
-        bomb.len(),
-        out.status,
-        started.elapsed()
-    );
-    assert_eq!(out.status, Status::Success);
-    // Cached: the second run pays no compilation.
-    let again = run(&ex, &bomb, b"", limits(100_000_000));
-    assert_eq!(again, out);
-    still_usable(&ex);
+	let bomb = compile_bomb(bourse_executor::prepare::MAX_LOCALS, 35_000);
+	assert!(bomb.len() < bourse_executor::prepare::MAX_MODULE_BYTES);
+	let started = Instant::now();
+	let out = run(&ex, &bomb, b"", limits(100_000_000));
+	eprintln!(
+		"compile-time bomb of {} bytes: {:?} in {:?}",
+		bomb.len(),
+		out.status,
+		started.elapsed()
+	);
+	assert_eq!(out.status, Status::Success);
+	// Cached: the second run pays no compilation.
+	let again = run(&ex, &bomb, b"", limits(100_000_000));
+	assert_eq!(again, out);
+	still_usable(&ex);
 }

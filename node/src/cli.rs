@@ -6,52 +6,52 @@ use polkadot_sdk::sc_cli;
 #[derive(Debug, clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
 pub enum Subcommand {
-    /// Key management: generate, inspect and insert keys (e.g. `key insert --key-type aura`).
-    #[command(subcommand)]
-    Key(sc_cli::KeySubcommand),
+	/// Key management: generate, inspect and insert keys (e.g. `key insert --key-type aura`).
+	#[command(subcommand)]
+	Key(sc_cli::KeySubcommand),
 
-    /// Build a chain specification (deprecated upstream; prefer `export-chain-spec`).
-    BuildSpec(sc_cli::BuildSpecCmd),
+	/// Build a chain specification (deprecated upstream; prefer `export-chain-spec`).
+	BuildSpec(sc_cli::BuildSpecCmd),
 
-    /// Export the chain specification of `--chain` as JSON.
-    ExportChainSpec(sc_cli::ExportChainSpecCmd),
+	/// Export the chain specification of `--chain` as JSON.
+	ExportChainSpec(sc_cli::ExportChainSpecCmd),
 
-    /// Validate blocks.
-    CheckBlock(sc_cli::CheckBlockCmd),
+	/// Validate blocks.
+	CheckBlock(sc_cli::CheckBlockCmd),
 
-    /// Export blocks.
-    ExportBlocks(sc_cli::ExportBlocksCmd),
+	/// Export blocks.
+	ExportBlocks(sc_cli::ExportBlocksCmd),
 
-    /// Export the state of a given block into a chain spec.
-    ExportState(sc_cli::ExportStateCmd),
+	/// Export the state of a given block into a chain spec.
+	ExportState(sc_cli::ExportStateCmd),
 
-    /// Import blocks.
-    ImportBlocks(sc_cli::ImportBlocksCmd),
+	/// Import blocks.
+	ImportBlocks(sc_cli::ImportBlocksCmd),
 
-    /// Remove the whole chain database.
-    PurgeChain(sc_cli::PurgeChainCmd),
+	/// Remove the whole chain database.
+	PurgeChain(sc_cli::PurgeChainCmd),
 
-    /// Revert the chain to a previous state.
-    Revert(sc_cli::RevertCmd),
+	/// Revert the chain to a previous state.
+	Revert(sc_cli::RevertCmd),
 
-    /// Runtime benchmarks (`benchmark pallet` writes `weights.rs`). Built only with the
-    /// `runtime-benchmarks` feature.
-    #[cfg(feature = "runtime-benchmarks")]
-    #[command(subcommand)]
-    Benchmark(polkadot_sdk::frame_benchmarking_cli::BenchmarkCmd),
+	/// Runtime benchmarks (`benchmark pallet` writes `weights.rs`). Built only with the
+	/// `runtime-benchmarks` feature.
+	#[cfg(feature = "runtime-benchmarks")]
+	#[command(subcommand)]
+	Benchmark(polkadot_sdk::frame_benchmarking_cli::BenchmarkCmd),
 
-    /// Database meta columns information.
-    ChainInfo(sc_cli::ChainInfoCmd),
+	/// Database meta columns information.
+	ChainInfo(sc_cli::ChainInfoCmd),
 }
 
 /// The `bourse-node` command line.
 #[derive(Debug, clap::Parser)]
 pub struct Cli {
-    /// A subcommand; none runs the node.
-    #[command(subcommand)]
-    pub subcommand: Option<Subcommand>,
+	/// A subcommand; none runs the node.
+	#[command(subcommand)]
+	pub subcommand: Option<Subcommand>,
 
-    /// The node's run flags (`--dev`, `--chain`, `--base-path`, ports, ...).
-    #[clap(flatten)]
-    pub run: sc_cli::RunCmd,
+	/// The node's run flags (`--dev`, `--chain`, `--base-path`, ports, ...).
+	#[clap(flatten)]
+	pub run: sc_cli::RunCmd,
 }

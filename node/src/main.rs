@@ -10,5 +10,5 @@ mod rpc;
 mod service;
 
 fn main() -> polkadot_sdk::sc_cli::Result<()> {
-    command::run()
+	command::run()
 }

@@ -24,114 +24,114 @@ pub const MIB: u64 = 1024 * 1024;
 
 /// How a workload run ended.
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub enum Status {
-    /// `_start` returned, or the program called `proc_exit(0)`.
-    Success,
-    /// The fuel limit was reached before the program ended.
-    OutOfFuel,
-    /// The program trapped (unreachable, out-of-bounds access, division by zero, stack depth
-    /// limit, ...).
-    Trap,
-    /// The module is not valid Wasm, imports something the sandbox does not provide, has no
-    /// `_start`, or exceeds a structural limit.
-    InvalidModule,
-    /// The program needed more memory than the task allows.
-    MemoryExceeded,
-    /// The program wrote more to stdout than the output limit allows.
-    OutputTooLarge,
-    /// The program called `proc_exit(n)` with `n != 0`.
-    Exit(u32),
+	/// `_start` returned, or the program called `proc_exit(0)`.
+	Success,
+	/// The fuel limit was reached before the program ended.
+	OutOfFuel,
+	/// The program trapped (unreachable, out-of-bounds access, division by zero, stack depth
+	/// limit, ...).
+	Trap,
+	/// The module is not valid Wasm, imports something the sandbox does not provide, has no
+	/// `_start`, or exceeds a structural limit.
+	InvalidModule,
+	/// The program needed more memory than the task allows.
+	MemoryExceeded,
+	/// The program wrote more to stdout than the output limit allows.
+	OutputTooLarge,
+	/// The program called `proc_exit(n)` with `n != 0`.
+	Exit(u32),
 }
 
 impl Status {
-    /// Whether the run ended normally.
-    pub fn is_success(&self) -> bool {
-        matches!(self, Status::Success)
-    }
+	/// Whether the run ended normally.
+	pub fn is_success(&self) -> bool {
+		matches!(self, Status::Success)
+	}
 }
 
 /// What a workload run produced. Identical on every honest node for the same module, input,
 /// limits and seed.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct Outcome {
-    /// How the run ended.
-    pub status: Status,
-    /// Everything written to stdout (at most the output limit).
-    pub output: Vec<u8>,
-    /// Fuel consumed, at most the fuel limit.
-    pub fuel_used: u64,
-    /// The [`EXECUTOR_VERSION`] that produced this outcome.
-    pub executor_version: u32,
+	/// How the run ended.
+	pub status: Status,
+	/// Everything written to stdout (at most the output limit).
+	pub output: Vec<u8>,
+	/// Fuel consumed, at most the fuel limit.
+	pub fuel_used: u64,
+	/// The [`EXECUTOR_VERSION`] that produced this outcome.
+	pub executor_version: u32,
 }
 
 /// The limits of one run. Fuel and memory come from the task; output, table and stack limits
 /// are chain constants. None is a local setting of a node.
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct ExecutionLimits {
-    /// Fuel available to the run (roughly one unit per Wasm instruction).
-    pub fuel: u64,
-    /// Largest linear memory the program may have, in MiB.
-    pub max_memory_mib: u32,
-    /// Largest output (stdout) in bytes.
-    pub max_output_bytes: u32,
-    /// Largest number of elements of any table.
-    pub max_table_elements: u32,
-    /// Deterministic stack budget: the sum of the frame costs of all active calls (a frame
-    /// costs 1 + its parameters + its locals + its instructions + the results of the calls it
-    /// makes) may not exceed it.
-    pub max_stack_units: u32,
+	/// Fuel available to the run (roughly one unit per Wasm instruction).
+	pub fuel: u64,
+	/// Largest linear memory the program may have, in MiB.
+	pub max_memory_mib: u32,
+	/// Largest output (stdout) in bytes.
+	pub max_output_bytes: u32,
+	/// Largest number of elements of any table.
+	pub max_table_elements: u32,
+	/// Deterministic stack budget: the sum of the frame costs of all active calls (a frame
+	/// costs 1 + its parameters + its locals + its instructions + the results of the calls it
+	/// makes) may not exceed it.
+	pub max_stack_units: u32,
 }
 
 /// Default chain constants, for tools that run workloads outside the chain (`bourse-run`).
 pub mod defaults {
-    /// Output limit: 64 KiB.
-    pub const MAX_OUTPUT_BYTES: u32 = 64 * 1024;
-    /// Table elements limit.
-    pub const MAX_TABLE_ELEMENTS: u32 = 10_000;
-    /// Stack budget (see [`super::ExecutionLimits::max_stack_units`]).
-    pub const MAX_STACK_UNITS: u32 = 256 * 1024;
-    /// Memory limit in MiB.
-    pub const MAX_MEMORY_MIB: u32 = 64;
-    /// Fuel limit: ten billion units.
-    pub const FUEL: u64 = 10_000_000_000;
+	/// Output limit: 64 KiB.
+	pub const MAX_OUTPUT_BYTES: u32 = 64 * 1024;
+	/// Table elements limit.
+	pub const MAX_TABLE_ELEMENTS: u32 = 10_000;
+	/// Stack budget (see [`super::ExecutionLimits::max_stack_units`]).
+	pub const MAX_STACK_UNITS: u32 = 256 * 1024;
+	/// Memory limit in MiB.
+	pub const MAX_MEMORY_MIB: u32 = 64;
+	/// Fuel limit: ten billion units.
+	pub const FUEL: u64 = 10_000_000_000;
 }
 
 impl ExecutionLimits {
-    /// The given fuel and memory with the default chain constants.
-    pub const fn with_defaults(fuel: u64, max_memory_mib: u32) -> Self {
-        Self {
-            fuel,
-            max_memory_mib,
-            max_output_bytes: defaults::MAX_OUTPUT_BYTES,
-            max_table_elements: defaults::MAX_TABLE_ELEMENTS,
-            max_stack_units: defaults::MAX_STACK_UNITS,
-        }
-    }
+	/// The given fuel and memory with the default chain constants.
+	pub const fn with_defaults(fuel: u64, max_memory_mib: u32) -> Self {
+		Self {
+			fuel,
+			max_memory_mib,
+			max_output_bytes: defaults::MAX_OUTPUT_BYTES,
+			max_table_elements: defaults::MAX_TABLE_ELEMENTS,
+			max_stack_units: defaults::MAX_STACK_UNITS,
+		}
+	}
 
-    /// Largest linear memory in bytes.
-    pub fn max_memory_bytes(&self) -> u64 {
-        u64::from(self.max_memory_mib).saturating_mul(MIB)
-    }
+	/// Largest linear memory in bytes.
+	pub fn max_memory_bytes(&self) -> u64 {
+		u64::from(self.max_memory_mib).saturating_mul(MIB)
+	}
 }

@@ -7,55 +7,44 @@ use std::path::PathBuf;
 
 /// blake2-256, the code hash the chain uses.
 pub fn hash(code: &[u8]) -> [u8; 32] {
-    Blake2b::<U32>::digest(code).into()
+	Blake2b::<U32>::digest(code).into()
 }
 
 /// A sample workload built by `scripts/build-workloads.sh`.
 pub fn workload(name: &str) -> Vec<u8> {
-    let dir = std::env::var_os("BOURSE_WORKLOADS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-            target.join("wasm32-wasip1/release")
-        });
-    let path = dir.join(format!("{name}.wasm"));
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; build the workloads first: scripts/build-workloads.sh",
-            path.display()
-        )
-    })
+	let dir = std::env::var_os("BOURSE_WORKLOADS_DIR").map(PathBuf::from).unwrap_or_else(|| {
+		let target = std::env::var_os("CARGO_TARGET_DIR")
+			.map(PathBuf::from)
+			.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+		target.join("wasm32-wasip1/release")
+	});
+	let path = dir.join(format!("{name}.wasm"));
+	std::fs::read(&path).unwrap_or_else(|e| {
+		panic!("{}: {e}; build the workloads first: scripts/build-workloads.sh", path.display())
+	})
 }
 
 /// A module from WAT text.
 pub fn wat(text: &str) -> Vec<u8> {
-    wat::parse_str(text).expect("valid WAT")
+	wat::parse_str(text).expect("valid WAT")
 }
 
 pub fn executor() -> Executor {
-    Executor::new(ExecutorConfig {
-        workers: 2,
-        ..Default::default()
-    })
-    .expect("executor builds")
+	Executor::new(ExecutorConfig { workers: 2, ..Default::default() }).expect("executor builds")
 }
 
 pub fn limits(fuel: u64) -> ExecutionLimits {
-    ExecutionLimits::with_defaults(fuel, 64)
+	ExecutionLimits::with_defaults(fuel, 64)
 }
 
 pub fn run(executor: &Executor, code: &[u8], input: &[u8], limits: ExecutionLimits) -> Outcome {
-    executor
-        .execute(hash(code), code, input, limits, [7; 32])
-        .expect("no local failure")
+	executor.execute(hash(code), code, input, limits, [7; 32]).expect("no local failure")
 }
 
 /// A WASI command whose `_start` runs `body`; `$write (ptr, len)` writes memory to stdout.
 pub fn command(body: &str) -> Vec<u8> {
-    wat(&format!(
-        r#"(module
+	wat(&format!(
+		r#"(module
 			(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
 			(import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
 			(memory (export "memory") 1)
@@ -64,5 +53,5 @@ pub fn command(body: &str) -> Vec<u8> {
 				(i32.store (i32.const 4) (local.get $len))
 				(drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
 			(func (export "_start") {body}))"#
-    ))
+	))
 }

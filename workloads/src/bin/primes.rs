@@ -1,5 +1,5 @@
 //! WASI command: `primes` workload (see the crate docs for input and output).
 
 fn main() {
-    bourse_workloads::command(bourse_workloads::primes::run);
+	bourse_workloads::command(bourse_workloads::primes::run);
 }
