@@ -37,6 +37,61 @@ fn ms(d: Duration) -> f64 {
 	d.as_secs_f64() * 1e3
 }
 
+/// One configuration of the cost breakdown.
+struct Variant {
+	name: &'static str,
+	fuel: bool,
+	nan_canonicalization: bool,
+	stack_meter: bool,
+}
+
+/// Median time of `_start` on a raw wasmtime engine with only the given switches: shows where
+/// the sandbox's overhead over native comes from.
+fn variant_time(v: &Variant, code: &[u8], input: &[u8]) -> Duration {
+	use bourse_executor::{prepare, wasi};
+	let mut config = wasmtime::Config::new();
+	config.consume_fuel(v.fuel).cranelift_nan_canonicalization(v.nan_canonicalization);
+	let engine = wasmtime::Engine::new(&config).expect("engine");
+	let bytes = if v.stack_meter {
+		prepare::prepare(
+			code,
+			prepare::Rules { max_stack_units: 1 << 18, max_table_elements: 10_000 },
+		)
+		.expect("prepares")
+	} else {
+		code.to_vec()
+	};
+	let module = wasmtime::Module::new(&engine, &bytes).expect("compiles");
+	let mut linker = wasmtime::Linker::new(&engine);
+	wasi::define(&mut linker).expect("wasi");
+	let pre = linker.instantiate_pre(&module).expect("links");
+	let mut times = Vec::new();
+	for _ in 0..ROUNDS {
+		let limiter = wasi::Limiter {
+			max_memory: 64 << 20,
+			max_table_elements: 10_000,
+			memory_exceeded: false,
+		};
+		let mut store = wasmtime::Store::new(
+			&engine,
+			wasi::State::new(input.to_vec(), 1 << 20, [0; 32], limiter),
+		);
+		store.limiter(|s| &mut s.limiter);
+		if v.fuel {
+			store.set_fuel(u64::MAX / 2).expect("fuel");
+		}
+		let started = Instant::now();
+		let instance = pre.instantiate(&mut store).expect("instantiates");
+		let start = instance.get_typed_func::<(), ()>(&mut store, "_start").expect("_start");
+		let result = start.call(&mut store, ());
+		times.push(started.elapsed());
+		if let Err(e) = result {
+			assert!(matches!(e.downcast_ref::<wasi::Stop>(), Some(wasi::Stop::Exit(0))), "{e:#}");
+		}
+	}
+	median(times)
+}
+
 fn main() {
 	let limits = ExecutionLimits::with_defaults(200_000_000_000, 64);
 	let executor =
@@ -89,6 +144,58 @@ fn main() {
 		);
 	}
 	println!("geometric mean ratio: {:.3}x (goal <= 1.25x)", (log_ratio / 3.0).exp());
+
+	// Where the overhead comes from: the same modules on raw wasmtime engines, switching the
+	// determinism features on one at a time (ratios to native, medians).
+	let variants = [
+		Variant {
+			name: "cranelift only",
+			fuel: false,
+			nan_canonicalization: false,
+			stack_meter: false,
+		},
+		Variant { name: "+ fuel", fuel: true, nan_canonicalization: false, stack_meter: false },
+		Variant {
+			name: "+ NaN canon.",
+			fuel: true,
+			nan_canonicalization: true,
+			stack_meter: false,
+		},
+		Variant {
+			name: "+ stack meter",
+			fuel: true,
+			nan_canonicalization: true,
+			stack_meter: true,
+		},
+	];
+	println!("\nbreakdown (ratio to native)");
+	print!("{:<15}", "variant");
+	for (name, _, _) in cases {
+		print!(" {name:>11}");
+	}
+	println!();
+	let natives: Vec<Duration> = cases
+		.iter()
+		.map(|(_, input, native)| {
+			median(
+				(0..ROUNDS)
+					.map(|_| {
+						let started = Instant::now();
+						black_box(native(black_box(input)).expect("runs"));
+						started.elapsed()
+					})
+					.collect(),
+			)
+		})
+		.collect();
+	for v in &variants {
+		print!("{:<15}", v.name);
+		for ((name, input, _), native) in cases.iter().zip(&natives) {
+			let t = variant_time(v, &workload(name), input);
+			print!(" {:>10.2}x", t.as_secs_f64() / native.as_secs_f64());
+		}
+		println!();
+	}
 
 	// Round trip of an empty task: instantiation + call + hand-off to the execution thread.
 	let empty = wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "_start")))"#)

@@ -185,7 +185,8 @@ fn memory(caller: &mut Caller<'_, State>) -> Result<Memory> {
 /// Charges host work of `bytes` bytes as fuel.
 fn charge(caller: &mut Caller<'_, State>, bytes: usize) -> Result<()> {
 	let cost = (bytes as u64).div_ceil(8).saturating_mul(FUEL_PER_8_BYTES);
-	let left = caller.get_fuel()?;
+	// Only an engine without fuel metering (benchmark baselines) has no fuel to charge.
+	let Ok(left) = caller.get_fuel() else { return Ok(()) };
 	if cost > left {
 		caller.set_fuel(0)?;
 		return Err(Stop::OutOfFuel.into());
