@@ -8,6 +8,8 @@
 
 extern crate alloc;
 
+pub mod traits;
+
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
