@@ -2,6 +2,6 @@
 fn main() {
 	#[cfg(feature = "std")]
 	{
-		polkadot_sdk::substrate_wasm_builder::WasmBuilder::build_using_defaults();
+		substrate_wasm_builder::WasmBuilder::build_using_defaults();
 	}
 }

@@ -13,7 +13,12 @@ export BOURSE_WORKLOADS_DIR="$CARGO_TARGET_DIR/wasm32-wasip1/release"
 say "cargo test (release profile, shared with the node build)"
 cargo test --release --locked --workspace
 
+# `cargo test` built the node binary for its integration tests (node/tests/); building it again
+# with `cargo build -p bourse-node` would resolve other features and rebuild half the graph.
+node_bin="$CARGO_TARGET_DIR/release/bourse-node"
+[ -x "$node_bin" ] || fail "cargo test did not build $node_bin"
+
 say "end-to-end tests with @polkadot/api"
-BOURSE_NODE="$CARGO_TARGET_DIR/release/bourse-node" npm test
+BOURSE_NODE="$node_bin" npm test
 
 say "all tests passed in $(( $(date +%s) - start )) s"

@@ -14,12 +14,15 @@ before(async () => {
   await cryptoWaitReady();
   startedAt = Date.now();
   node = await startNode(['--dev', '--tmp'], { name: 'dev' });
-  api = await connect(node.wsUrl);
+  api = await connect(node);
 });
 
 after(async () => {
-  await api?.disconnect();
-  await node?.stop();
+  try {
+    await api?.disconnect();
+  } finally {
+    await node?.stop();
+  }
 });
 
 test('the dev chain is Bourse and finalizes block 2', async () => {

@@ -26,7 +26,9 @@ impl Validator {
 	}
 }
 
-fn genesis(validators: Vec<Validator>, endowed: Vec<AccountId>, root: AccountId) -> Value {
+/// The genesis patch as JSON; `None` if it cannot be serialized (then the preset is unknown
+/// rather than silently empty).
+fn genesis(validators: Vec<Validator>, endowed: Vec<AccountId>, root: AccountId) -> Option<Value> {
 	let config = RuntimeGenesisConfig {
 		balances: BalancesConfig {
 			balances: endowed.into_iter().map(|account| (account, ENDOWMENT)).collect(),
@@ -42,11 +44,11 @@ fn genesis(validators: Vec<Validator>, endowed: Vec<AccountId>, root: AccountId)
 		sudo: SudoConfig { key: Some(root) },
 		..Default::default()
 	};
-	serde_json::to_value(config).unwrap_or(Value::Null)
+	serde_json::to_value(config).ok()
 }
 
 /// Single-validator development chain: Alice produces and finalizes blocks.
-pub fn development_config_genesis() -> Value {
+pub fn development_config_genesis() -> Option<Value> {
 	genesis(
 		vec![Validator::dev(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
@@ -55,7 +57,7 @@ pub fn development_config_genesis() -> Value {
 }
 
 /// Four-validator local testnet: Alice, Bob, Charlie and Dave.
-pub fn local_testnet_genesis() -> Value {
+pub fn local_testnet_genesis() -> Option<Value> {
 	use Ed25519Keyring as E;
 	use Sr25519Keyring as S;
 	genesis(
@@ -73,8 +75,8 @@ pub fn local_testnet_genesis() -> Value {
 /// The preset with the given id, as JSON bytes, or `None` for an unknown id.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
-		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
-		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet_genesis(),
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis()?,
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet_genesis()?,
 		_ => return None,
 	};
 	serde_json::to_string(&patch).ok().map(|json| json.into_bytes())

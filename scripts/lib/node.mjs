@@ -1,7 +1,7 @@
 // Starting and stopping `bourse-node` processes for scripts and tests: free loopback ports,
 // logs to a file, polling with deadlines (never fixed sleeps), and cleanup on exit.
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,31 +9,42 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 
 /** Path of the `bourse-node` binary: $BOURSE_NODE, else the shared cargo target directory. */
 export function nodeBinary() {
-  if (process.env.BOURSE_NODE) return resolve(process.env.BOURSE_NODE);
   const target = process.env.CARGO_TARGET_DIR || join(process.env.HOME || '.', '.cache/bourse-target');
-  const path = join(target, 'release', 'bourse-node');
+  const path = process.env.BOURSE_NODE ? resolve(process.env.BOURSE_NODE) : join(target, 'release', 'bourse-node');
   if (!existsSync(path)) {
     throw new Error(`bourse-node not found at ${path}: build it (scripts/test.sh does) or set BOURSE_NODE`);
   }
   return path;
 }
 
-/** A TCP port on 127.0.0.1 that is free right now. */
-export function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
+/** `count` distinct TCP ports on 127.0.0.1, all free at the moment they are returned. */
+export async function freePorts(count) {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i += 1) {
+      const server = createServer();
+      await new Promise((ok, fail) => {
+        server.once('error', fail);
+        server.listen(0, '127.0.0.1', ok);
+      });
+      servers.push(server); // kept open until all are picked, so no port is handed out twice
+    }
+    return servers.map((s) => s.address().port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
+  }
+}
+
+/** Rejects with `message` after `ms` milliseconds. */
+function deadline(ms, message) {
+  let timer;
+  const promise = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); });
+  return { promise, cancel: () => clearTimeout(timer) };
 }
 
 /** Polls `probe` until it returns a truthy value, or throws after `timeoutMs`. */
 export async function waitFor(what, probe, { timeoutMs = 60_000, intervalMs = 250 } = {}) {
-  const deadline = Date.now() + timeoutMs;
+  const end = Date.now() + timeoutMs;
   let lastError;
   for (;;) {
     try {
@@ -42,7 +53,7 @@ export async function waitFor(what, probe, { timeoutMs = 60_000, intervalMs = 25
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) {
+    if (Date.now() > end) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
@@ -61,15 +72,24 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+/** The last lines of a log file, for error messages. */
+export function tail(logFile, lines = 20) {
+  try {
+    return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Starts `bourse-node` with `args` plus free RPC, p2p and Prometheus ports on loopback.
- * Returns { child, rpcPort, wsUrl, logFile, stop() }.
+ * Returns { child, rpcPort, p2pPort, prometheusPort, wsUrl, logFile, exited, stop() }.
  */
 export async function startNode(args, { name = 'node', logDir } = {}) {
-  const [rpcPort, p2pPort, prometheusPort] = [await freePort(), await freePort(), await freePort()];
+  const [rpcPort, p2pPort, prometheusPort] = await freePorts(3);
   const dir = logDir || mkdtempSync(join(tmpdir(), 'bourse-'));
   const logFile = join(dir, `${name}.log`);
-  const log = createWriteStream(logFile);
+  const log = openSync(logFile, 'a');
   const child = spawn(
     nodeBinary(),
     [
@@ -80,15 +100,14 @@ export async function startNode(args, { name = 'node', logDir } = {}) {
       '--no-telemetry',
       '--no-mdns',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', log, log] },
   );
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  closeSync(log); // the child holds its own descriptor
   running.add(child);
-  const exited = new Promise((r) => child.once('exit', (code, signal) => {
-    running.delete(child);
-    r({ code, signal });
-  }));
+  const exited = new Promise((r) => {
+    child.once('error', (error) => { running.delete(child); r({ code: null, signal: null, error }); });
+    child.once('exit', (code, signal) => { running.delete(child); r({ code, signal }); });
+  });
   return {
     child,
     rpcPort,
@@ -106,35 +125,54 @@ export async function startNode(args, { name = 'node', logDir } = {}) {
   };
 }
 
-/** Connects @polkadot/api to `wsUrl`, retrying until the node answers. */
-export async function connect(wsUrl, { timeoutMs = 120_000 } = {}) {
-  return waitFor(`RPC at ${wsUrl}`, async () => {
-    const provider = new WsProvider(wsUrl, false);
+/**
+ * Connects @polkadot/api to a node started by `startNode`, retrying until it answers. Fails
+ * at once, with the end of its log, if the node exits first.
+ */
+export async function connect(node, { timeoutMs = 120_000 } = {}) {
+  const died = node.exited.then(({ code, signal, error }) => {
+    throw new Error(`bourse-node exited (${error ? error.message : `code ${code}, signal ${signal}`}) before answering; log ${node.logFile}:\n${tail(node.logFile)}`);
+  });
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const provider = new WsProvider(node.wsUrl, false);
+    const limit = deadline(Math.max(1000, end - Date.now()), `no RPC answer from ${node.wsUrl} within ${timeoutMs} ms; log ${node.logFile}`);
     try {
-      await provider.connect();
-      return await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
+      const attempt = (async () => {
+        await provider.connect();
+        return ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
+      })();
+      return await Promise.race([attempt, died, limit.promise]);
     } catch (error) {
       await provider.disconnect().catch(() => {});
-      throw error;
+      if (Date.now() > end || /exited|no RPC answer/.test(error.message)) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      limit.cancel();
     }
-  }, { timeoutMs, intervalMs: 500 });
+  }
 }
 
-/** Signs and sends `tx`, resolving with the events of its block once it is in a block. */
-export function sendAndWait(tx, signer) {
+/**
+ * Signs and sends `tx`, resolving with the events of its block once it is in a block; rejects
+ * on a dispatch error, an invalid or dropped transaction, or after `timeoutMs`.
+ */
+export function sendAndWait(tx, signer, { timeoutMs = 60_000 } = {}) {
   return new Promise((resolveTx, reject) => {
     let unsub;
+    let done = false;
+    const finish = (fn, value) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      unsub?.();
+      fn(value);
+    };
+    const timer = setTimeout(() => finish(reject, new Error(`transaction not in a block after ${timeoutMs} ms`)), timeoutMs);
     tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        unsub?.();
-        reject(new Error(`dispatch error: ${dispatchError.toString()}`));
-      } else if (status.isInBlock) {
-        unsub?.();
-        resolveTx({ blockHash: status.asInBlock, events });
-      } else if (status.isDropped || status.isInvalid || status.isUsurped) {
-        unsub?.();
-        reject(new Error(`transaction ${status.type}`));
-      }
-    }).then((u) => { unsub = u; }, reject);
+      if (dispatchError) finish(reject, new Error(`dispatch error: ${dispatchError.toString()}`));
+      else if (status.isInBlock) finish(resolveTx, { blockHash: status.asInBlock, events });
+      else if (status.isDropped || status.isInvalid || status.isUsurped) finish(reject, new Error(`transaction ${status.type}`));
+    }).then((u) => { unsub = u; if (done) u(); }, (error) => finish(reject, error));
   });
 }

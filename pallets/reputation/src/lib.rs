@@ -14,9 +14,10 @@
 //!   costs more than one honest task earns;
 //! - [`Verdict::NoShow`] adds that much times [`Config::NoShowWeight`] to failures.
 //!
-//! Evidence decays: it halves every [`Config::HalfLife`] blocks (exactly at each half-life,
-//! linearly in between), applied lazily when a provider's record is read or updated, so old
-//! behaviour matters less than recent behaviour and no block ever walks all providers.
+//! Evidence decays exponentially: it halves every [`Config::HalfLife`] blocks (a per-block factor
+//! `2^(-1/HalfLife)` in fixed point, so the result does not depend on how often a record is
+//! touched), applied lazily when a provider's record is read or updated, so old behaviour
+//! matters less than recent behaviour and no block ever walks all providers.
 //!
 //! The score is `(s + 1) / (s + f + 2 + P)` as a [`Perbill`], where `P` =
 //! [`Config::PriorFailures`] is a cautious prior that never decays: a provider without evidence
@@ -116,30 +117,54 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(!T::HalfLife::get().is_zero(), "HalfLife must not be zero");
 			assert!(T::ValueUnit::get() > 0, "ValueUnit must not be zero");
+			assert!(T::MaxEvidencePerTask::get() > 0, "MaxEvidencePerTask must not be zero");
+			assert!(T::OutVotedWeight::get() > 1, "a lie must weigh more than a success");
+			assert!(T::NoShowWeight::get() > 1, "silence must weigh more than a success");
 		}
 
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), frame::try_runtime::TryRuntimeError> {
-			Self::do_try_state()
+			Self::do_try_state().map_err(Into::into)
 		}
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// `record` decayed from its last update to `now`.
+		/// The share of evidence kept after one block: `2^(-1 / HalfLife)`, computed as
+		/// `1 / exp(ln 2 / HalfLife)` with a Taylor series in fixed point (deterministic, no
+		/// floats). Evidence kept after `n` blocks is this to the power `n`, so decay composes
+		/// exactly however often a record is updated.
+		pub fn keep_per_block() -> FixedU128 {
+			// ln 2 with 18 decimals.
+			const LN_2: FixedU128 = FixedU128::from_inner(693_147_180_559_945_309);
+			let half_life: u128 = T::HalfLife::get().saturated_into::<u128>().max(1);
+			let x = LN_2 / FixedU128::saturating_from_integer(half_life);
+			// exp(x) for 0 < x <= ln 2: 30 terms are far beyond 18 decimals.
+			let (mut sum, mut term) = (FixedU128::one(), FixedU128::one());
+			for k in 1u32..30 {
+				term = term.saturating_mul(x) / FixedU128::saturating_from_integer(k);
+				if term.is_zero() {
+					break;
+				}
+				sum = sum.saturating_add(term);
+			}
+			FixedU128::one() / sum
+		}
+
+		/// `record` decayed from its last update to `now`: evidence times
+		/// [`Self::keep_per_block`] to the power of the elapsed blocks.
 		pub fn decayed(
 			record: Record<BlockNumberFor<T>>,
 			now: BlockNumberFor<T>,
 		) -> Record<BlockNumberFor<T>> {
 			let elapsed: u128 = now.saturating_sub(record.updated).saturated_into();
 			let half_life: u128 = T::HalfLife::get().saturated_into::<u128>().max(1);
-			let halvings = elapsed / half_life;
-			let factor = if halvings >= 64 {
+			let factor = if elapsed == 0 {
+				FixedU128::one()
+			} else if elapsed / half_life >= 64 {
+				// Less than 2^-64 of anything is left.
 				FixedU128::zero()
 			} else {
-				// Exact halvings, then linear between two half-lives: 1 - r / (2 H).
-				let rest = elapsed % half_life;
-				FixedU128::from_rational(1, 1u128 << halvings)
-					.saturating_mul(FixedU128::from_rational(2 * half_life - rest, 2 * half_life))
+				Self::keep_per_block().saturating_pow(elapsed as usize)
 			};
 			Record {
 				successes: record.successes.saturating_mul(factor),
@@ -197,8 +222,12 @@ pub mod pallet {
 		}
 
 		fn record(provider: &T::AccountId, verdict: Verdict, value: u128) {
-			let mut record = Self::current(provider);
 			let evidence = Self::evidence(value);
+			if evidence.is_zero() {
+				// A worthless task changes nothing: no write, no event.
+				return;
+			}
+			let mut record = Self::current(provider);
 			match verdict {
 				Verdict::Agreed => record.successes = record.successes.saturating_add(evidence),
 				Verdict::OutVoted => {
