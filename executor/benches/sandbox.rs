@@ -15,6 +15,9 @@ use std::{
 
 const ROUNDS: usize = 9;
 
+/// A workload's name, its input, and the same program as a native function.
+type Case = (&'static str, &'static [u8], fn(&[u8]) -> Result<Vec<u8>, String>);
+
 fn hash(code: &[u8]) -> [u8; 32] {
 	Blake2b::<U32>::digest(code).into()
 }
@@ -96,7 +99,7 @@ fn main() {
 	let limits = ExecutionLimits::with_defaults(200_000_000_000, 64);
 	let executor =
 		Executor::new(ExecutorConfig { workers: 1, ..Default::default() }).expect("executor");
-	let cases: [(&str, &[u8], fn(&[u8]) -> Result<Vec<u8>, String>); 3] = [
+	let cases: [Case; 3] = [
 		("sha256", b"200000\nbourse", bourse_workloads::sha256::run),
 		("mandelbrot", b"128 128 96 64 512 384 2000", bourse_workloads::mandelbrot::run),
 		("primes", b"20000000", bourse_workloads::primes::run),

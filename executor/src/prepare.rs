@@ -353,8 +353,12 @@ fn instrument(code: &[u8], s: &Summary, rules: Rules) -> Result<Vec<u8>, String>
 			continue;
 		};
 		let data = code.get(range.clone()).ok_or("bad range")?;
-		if !wrote_global && matches!(id, 7 | 8 | 9 | 10 | 11 | 12) {
-			write_section(&mut module, GLOBAL, &append_entries(&[], 0, &[new_global.clone()]));
+		if !wrote_global && matches!(id, 7..=12) {
+			write_section(
+				&mut module,
+				GLOBAL,
+				&append_entries(&[], 0, core::slice::from_ref(&new_global)),
+			);
 			wrote_global = true;
 		}
 		match id {
@@ -375,7 +379,11 @@ fn instrument(code: &[u8], s: &Summary, rules: Rules) -> Result<Vec<u8>, String>
 				wrote_types = true;
 			}
 			GLOBAL => {
-				write_section(&mut module, GLOBAL, &append_entries(data, 1, &[new_global.clone()]));
+				write_section(
+					&mut module,
+					GLOBAL,
+					&append_entries(data, 1, core::slice::from_ref(&new_global)),
+				);
 				wrote_global = true;
 			}
 			CODE => {

@@ -41,7 +41,8 @@ fn random_inputs_give_identical_outcomes_on_two_executors() {
 			_ => (&workloads[2], format!("{}", rng.next() % 200_000).into_bytes()),
 		};
 		// Some runs get too little fuel: the trap point must agree too.
-		let fuel = if rng.next() % 4 == 0 { 1 + rng.next() % 200_000 } else { 1_000_000_000 };
+		let fuel =
+			if rng.next().is_multiple_of(4) { 1 + rng.next() % 200_000 } else { 1_000_000_000 };
 		let seed = [rng.next() as u8; 32];
 		let limits = limits(fuel);
 		let first = a.execute(hash(code), code, &input, limits, seed).unwrap();

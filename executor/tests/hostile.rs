@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 fn still_usable(ex: &bourse_executor::Executor) {
 	let out = run(ex, &workload("sha256"), b"10\nstill alive", limits(100_000_000));
 	assert_eq!(out.status, Status::Success);
-	assert_eq!(out.output, bourse_workloads::sha256::run(b"10\nstill alive").unwrap());
+	assert_eq!(out.output, bourse_workloads::sha256::run(b"10\nstill alive").expect("valid input"));
 }
 
 #[test]

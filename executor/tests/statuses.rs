@@ -7,7 +7,7 @@ use common::*;
 #[test]
 fn sample_workloads_match_native() {
 	let ex = executor();
-	let cases: [(&str, &[u8], fn(&[u8]) -> Result<Vec<u8>, String>); 3] = [
+	let cases: [common::Case; 3] = [
 		("sha256", b"1000\nhello bourse", bourse_workloads::sha256::run),
 		("mandelbrot", b"64 48 16 8 256 192 200", bourse_workloads::mandelbrot::run),
 		("primes", b"1000000", bourse_workloads::primes::run),

@@ -55,3 +55,6 @@ pub fn command(body: &str) -> Vec<u8> {
 			(func (export "_start") {body}))"#
 	))
 }
+
+/// A workload's name, its input, and the same program as a native function.
+pub type Case = (&'static str, &'static [u8], fn(&[u8]) -> Result<Vec<u8>, String>);
