@@ -3,6 +3,10 @@
 //! An Aura + GRANDPA Substrate node running the Bourse runtime. `bourse-node --dev` starts a
 //! single-validator development chain; `--chain local` a four-validator testnet spec.
 
+// The error types of the service and CLI come from sc-service and sc-cli; boxing them here would
+// only add noise at every call site.
+#![allow(clippy::result_large_err)]
+
 mod chain_spec;
 mod cli;
 mod command;
