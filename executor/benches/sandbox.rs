@@ -215,4 +215,39 @@ fn main() {
 		"empty task round trip (instantiate + call + thread hand-off), warm: median {:.1} us",
 		median(times).as_secs_f64() * 1e6
 	);
+
+	// Instantiation alone, on the sandbox's own engine configuration (pooling allocator,
+	// pre-linked `InstancePre`), of each real workload.
+	let config = bourse_executor::ExecutorConfig { workers: 1, ..Default::default() };
+	let engine = wasmtime::Engine::new(&bourse_executor::engine_config(&config)).expect("engine");
+	let mut linker = wasmtime::Linker::new(&engine);
+	bourse_executor::wasi::define(&mut linker).expect("wasi");
+	for name in ["sha256", "mandelbrot", "primes"] {
+		let rules = bourse_executor::prepare::Rules {
+			max_stack_units: 1 << 18,
+			max_table_elements: 10_000,
+		};
+		let module = bourse_executor::prepare::prepare(&workload(name), rules).expect("prepares");
+		let module = wasmtime::Module::new(&engine, &module).expect("compiles");
+		let pre = linker.instantiate_pre(&module).expect("links");
+		let mut times = Vec::new();
+		for _ in 0..2000 {
+			let limiter = bourse_executor::wasi::Limiter {
+				max_memory: 64 << 20,
+				max_table_elements: 10_000,
+				memory_exceeded: false,
+			};
+			let state = bourse_executor::wasi::State::new(Vec::new(), 1 << 16, [0; 32], limiter);
+			let mut store = wasmtime::Store::new(&engine, state);
+			store.limiter(|s| &mut s.limiter);
+			store.set_fuel(1_000_000).expect("fuel");
+			let started = Instant::now();
+			black_box(pre.instantiate(&mut store).expect("instantiates"));
+			times.push(started.elapsed());
+		}
+		println!(
+			"instantiation of {name}, warm (pooling, InstancePre): median {:.1} us",
+			median(times).as_secs_f64() * 1e6
+		);
+	}
 }

@@ -139,8 +139,9 @@ pub struct Executor {
 	workers: Vec<JoinHandle<()>>,
 }
 
-/// The wasmtime configuration. Everything here is fixed: it is part of the executor version.
-fn engine_config(config: &ExecutorConfig) -> Config {
+/// The exact wasmtime configuration of the sandbox (public for benchmarks and tools). Everything
+/// that changes outcomes here is fixed: it is part of the executor version.
+pub fn engine_config(config: &ExecutorConfig) -> Config {
 	let mut c = Config::new();
 	c.consume_fuel(true)
 		.cranelift_nan_canonicalization(true)
