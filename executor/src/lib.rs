@@ -91,6 +91,15 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {}
 
 type Key = (CodeHash, prepare::Rules);
+
+/// Compiled modules depend on the code and on the chain rules baked in by instrumentation.
+fn cache_key(code_hash: CodeHash, limits: &ExecutionLimits) -> Key {
+	let rules = prepare::Rules {
+		max_stack_units: limits.max_stack_units,
+		max_table_elements: limits.max_table_elements,
+	};
+	(code_hash, rules)
+}
 type Prepared = Result<Arc<InstancePre<wasi::State>>, String>;
 
 struct Cache {
@@ -228,13 +237,7 @@ impl Executor {
 		limits: ExecutionLimits,
 		seed: [u8; 32],
 	) -> Result<Outcome, Error> {
-		let key = (
-			code_hash,
-			prepare::Rules {
-				max_stack_units: limits.max_stack_units,
-				max_table_elements: limits.max_table_elements,
-			},
-		);
+		let key = cache_key(code_hash, &limits);
 		// On a cache hit the code is not even copied.
 		let cached = self.inner.cache.lock().map_err(|_| Error::WorkerLost)?.get(&key);
 		let code = if cached.is_some() { Vec::new() } else { code.to_vec() };
@@ -256,13 +259,7 @@ impl Executor {
 		code: &[u8],
 		limits: ExecutionLimits,
 	) -> Result<(), String> {
-		let key = (
-			code_hash,
-			prepare::Rules {
-				max_stack_units: limits.max_stack_units,
-				max_table_elements: limits.max_table_elements,
-			},
-		);
+		let key = cache_key(code_hash, &limits);
 		self.inner.prepare(key, code).map(|_| ())
 	}
 }

@@ -58,6 +58,15 @@ struct Summary {
 	has_memory_export: bool,
 	memories: u32,
 	tables: u32,
+	/// Locals declared by each defined function, in order.
+	locals: Vec<u32>,
+}
+
+impl Summary {
+	/// The function type at `index` of the type section.
+	fn func_type(&self, index: u32) -> Option<&FuncType> {
+		self.types.get(index as usize).and_then(|t| t.as_ref())
+	}
 }
 
 /// Validates `code` and returns the instrumented module, or why it is refused.
@@ -82,6 +91,7 @@ fn summarize(code: &[u8], rules: Rules) -> Result<Summary, Refusal> {
 		has_memory_export: false,
 		memories: 0,
 		tables: 0,
+		locals: Vec::new(),
 	};
 	let err = |e: wasmparser::BinaryReaderError| format!("invalid Wasm: {e}");
 	for payload in Parser::new(0).parse_all(code) {
@@ -163,6 +173,7 @@ fn summarize(code: &[u8], rules: Rules) -> Result<Summary, Refusal> {
 						body.range().len()
 					));
 				}
+				s.locals.push(locals);
 			}
 			Payload::CustomSection(_) | Payload::Version { .. } | Payload::End(_) => {}
 			Payload::StartSection { .. }
@@ -273,28 +284,16 @@ fn instrument(code: &[u8], s: &Summary, rules: Rules) -> Result<Vec<u8>, String>
 	for payload in Parser::new(0).parse_all(code) {
 		if let Payload::CodeSectionEntry(body) = payload.map_err(|e| e.to_string())? {
 			let ty_index = *s.func_types.get(func_index as usize).ok_or("function without type")?;
-			let ty = s
-				.types
-				.get(ty_index as usize)
-				.and_then(|t| t.as_ref())
-				.ok_or("function type is not a function")?;
+			let ty = s.func_type(ty_index).ok_or("function type is not a function")?;
 			let block = block_type_of(ty)?;
-
-			let mut locals = 0u64;
-			for local in body.get_locals_reader().map_err(|e| e.to_string())? {
-				locals += u64::from(local.map_err(|e| e.to_string())?.0);
-			}
+			let defined = (func_index - s.imported_funcs) as usize;
+			let locals = u64::from(*s.locals.get(defined).ok_or("function without body")?);
 			let mut ops = body.get_operators_reader().map_err(|e| e.to_string())?;
 			let ops_start = ops.original_position();
 			let mut positions = Vec::new();
 			// Values a call leaves on the stack count too: one `call` may push many results.
 			let mut call_results = 0u64;
-			let results_of_type = |t: u32| {
-				s.types
-					.get(t as usize)
-					.and_then(|t| t.as_ref())
-					.map_or(0, |f| f.results().len() as u64)
-			};
+			let results_of_type = |t: u32| s.func_type(t).map_or(0, |f| f.results().len() as u64);
 			while !ops.eof() {
 				let (op, offset) = ops.read_with_offset().map_err(|e| e.to_string())?;
 				match op {

@@ -226,6 +226,17 @@ fn read_u32(mem: &[u8], ptr: i32) -> Option<u32> {
 	Some(u32::from_le_bytes(b))
 }
 
+/// stdin, stdout and stderr: the only descriptors a workload has.
+fn is_stdio(fd: i32) -> bool {
+	(0..=2).contains(&fd)
+}
+
+/// Ends an `fd_read`/`fd_write`: charges the bytes moved and reports their number at `ptr`.
+fn finish_transfer(c: &mut Caller<'_, State>, m: Memory, total: usize, ptr: i32) -> Result<i32> {
+	charge(c, total)?;
+	Ok(errno(write_u32(m.data_mut(c), ptr, total as u32)))
+}
+
 fn errno(ok: bool) -> i32 {
 	if ok {
 		SUCCESS
@@ -289,10 +300,10 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 		},
 	)?;
 	linker.func_wrap(MODULE, "fd_close", |_: Caller<'_, State>, fd: i32| {
-		Ok(if (0..=2).contains(&fd) { SUCCESS } else { EBADF })
+		Ok(if is_stdio(fd) { SUCCESS } else { EBADF })
 	})?;
 	linker.func_wrap(MODULE, "fd_fdstat_get", |mut c: Caller<'_, State>, fd: i32, stat: i32| {
-		if !(0..=2).contains(&fd) {
+		if !is_stdio(fd) {
 			return Ok(EBADF);
 		}
 		// filetype CHARACTER_DEVICE (2), no flags, all rights.
@@ -306,15 +317,13 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 	linker.func_wrap(
 		MODULE,
 		"fd_fdstat_set_flags",
-		|_: Caller<'_, State>, fd: i32, _flags: i32| {
-			Ok(if (0..=2).contains(&fd) { SUCCESS } else { EBADF })
-		},
+		|_: Caller<'_, State>, fd: i32, _flags: i32| Ok(if is_stdio(fd) { SUCCESS } else { EBADF }),
 	)?;
 	linker.func_wrap(
 		MODULE,
 		"fd_filestat_get",
 		|mut c: Caller<'_, State>, fd: i32, stat: i32| {
-			if !(0..=2).contains(&fd) {
+			if !is_stdio(fd) {
 				return Ok(EBADF);
 			}
 			let mut s = [0u8; 64];
@@ -336,11 +345,11 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 		MODULE,
 		"fd_seek",
 		|_: Caller<'_, State>, fd: i32, _offset: i64, _whence: i32, _new: i32| {
-			Ok(if (0..=2).contains(&fd) { ESPIPE } else { EBADF })
+			Ok(if is_stdio(fd) { ESPIPE } else { EBADF })
 		},
 	)?;
 	linker.func_wrap(MODULE, "fd_sync", |_: Caller<'_, State>, fd: i32| {
-		Ok(if (0..=2).contains(&fd) { SUCCESS } else { EBADF })
+		Ok(if is_stdio(fd) { SUCCESS } else { EBADF })
 	})?;
 	linker.func_wrap(
 		MODULE,
@@ -372,8 +381,7 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 					}
 				}
 			}
-			charge(&mut c, total)?;
-			Ok(errno(write_u32(m.data_mut(&mut c), nread, total as u32)))
+			finish_transfer(&mut c, m, total, nread)
 		},
 	)?;
 	linker.func_wrap(
@@ -406,8 +414,7 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 					total += len;
 				}
 			}
-			charge(&mut c, total)?;
-			Ok(errno(write_u32(m.data_mut(&mut c), nwritten, total as u32)))
+			finish_transfer(&mut c, m, total, nwritten)
 		},
 	)?;
 	linker.func_wrap(
