@@ -56,13 +56,6 @@ pub enum Status {
 	Exit(u32),
 }
 
-impl Status {
-	/// Whether the run ended normally.
-	pub fn is_success(&self) -> bool {
-		matches!(self, Status::Success)
-	}
-}
-
 /// What a workload run produced. Identical on every honest node for the same module, input,
 /// limits and seed.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
