@@ -10,6 +10,20 @@ extern crate alloc;
 
 pub mod traits;
 
+/// The executor key: the hot sr25519 key (key type `bour`) a provider's node holds to answer
+/// tasks. It signs answers only; the provider's account (cold) holds the bond and gets paid.
+pub mod executor_key {
+	use polkadot_sdk::sp_application_crypto::{app_crypto, sr25519, KeyTypeId};
+
+	/// Key type of executor keys in a node's keystore.
+	pub const KEY_TYPE: KeyTypeId = KeyTypeId(*b"bour");
+
+	app_crypto!(sr25519, KEY_TYPE);
+}
+
+/// A provider's executor key (public part).
+pub type ExecutorId = executor_key::Public;
+
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;

@@ -36,3 +36,67 @@ pub trait ProviderReputation<AccountId> {
 	/// (its escrow), so that important tasks weigh more.
 	fn record(provider: &AccountId, verdict: Verdict, value: u128);
 }
+
+/// What a task asks of the providers that will run it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Requirements<AccountId, Balance> {
+	/// How many distinct providers to assign (the task's replication).
+	pub replication: u32,
+	/// Fuel the task may burn: every provider's offer must allow at least this much.
+	pub fuel: u64,
+	/// Memory the task may use, in MiB: every provider's offer must allow at least this much.
+	pub memory_mib: u32,
+	/// Highest price per million fuel the requester accepts.
+	pub max_price: Balance,
+	/// Lowest reputation the requester accepts.
+	pub min_reputation: Perbill,
+	/// The requester, who is never assigned its own task.
+	pub requester: AccountId,
+	/// Randomness for the weighted draw (the chain's randomness mixed with the task id).
+	pub seed: [u8; 32],
+}
+
+/// A provider chosen for a task, at the price of its offer when it was chosen.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Assignment<AccountId, Balance> {
+	/// The provider's account (bond and payouts).
+	pub provider: AccountId,
+	/// Its price per million fuel, fixed for this task.
+	pub price: Balance,
+}
+
+/// Why no providers were selected. Nothing is reserved when selection fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelectionError {
+	/// Fewer eligible providers with a free slot than the replication asks for.
+	NotEnoughProviders,
+}
+
+/// The compute market as the task pallet sees it: choose providers, free their slots, slash
+/// their bonds, and map executor keys to providers.
+pub trait ProviderMarket<AccountId, Balance> {
+	/// The hot key a provider's node answers tasks with.
+	type ExecutorId;
+
+	/// Chooses `replication` distinct eligible providers at random, weighted by bond ×
+	/// reputation, and reserves one slot of each. Its cost is bounded by constants, not by the
+	/// number of providers.
+	fn select(
+		requirements: &Requirements<AccountId, Balance>,
+	) -> Result<alloc::vec::Vec<Assignment<AccountId, Balance>>, SelectionError>;
+
+	/// Frees the slot a settled or cancelled task held.
+	fn release(provider: &AccountId);
+
+	/// Burns up to `amount` of the provider's bond (capped at the market's maximum slash) and
+	/// returns what was burned. Never pays a counterparty.
+	fn slash(provider: &AccountId, amount: Balance) -> Balance;
+
+	/// The provider whose executor key is `executor`, if any.
+	fn provider_of(executor: &Self::ExecutorId) -> Option<AccountId>;
+
+	/// The executor key of `provider`, if it is a provider.
+	fn executor_of(provider: &AccountId) -> Option<Self::ExecutorId>;
+}

@@ -1,0 +1,178 @@
+//! Benchmarks of the offers pallet: every call at its worst case, and provider selection with
+//! 10 to 1,000 providers.
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use crate::pallet::{BalanceOf, Offers, Providers};
+use alloc::vec::Vec;
+use frame::{
+	benchmarking::prelude::*,
+	deps::sp_runtime::traits::TrailingZeroInput,
+	token::fungible::{Inspect, Mutate},
+};
+
+/// A distinct executor key for each `i`.
+fn executor<T: Config>(i: u32) -> T::ExecutorId {
+	Decode::decode(&mut TrailingZeroInput::new(&(i, b"executor").encode())).unwrap()
+}
+
+/// A bond that covers the most slots an offer may have.
+fn full_bond<T: Config>() -> BalanceOf<T> {
+	T::MinBond::get().max(T::MaxSlash::get().saturating_mul(T::MaxSlots::get().into()))
+}
+
+/// An account with funds for two full bonds.
+fn funded<T: Config>(name: &'static str, i: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, i, 0);
+	let amount = full_bond::<T>()
+		.saturating_mul(2u32.into())
+		.saturating_add(T::Currency::minimum_balance());
+	T::Currency::set_balance(&who, amount);
+	who
+}
+
+/// A registered provider with a full bond and an offer with every slot free.
+fn provider_with_offer<T: Config>(i: u32) -> T::AccountId {
+	let who = funded::<T>("provider", i);
+	Pallet::<T>::register(&who, executor::<T>(i), full_bond::<T>()).unwrap();
+	Pallet::<T>::set(
+		&who,
+		1_000u32.into(),
+		u64::MAX,
+		T::MaxMemoryMib::get(),
+		T::MaxSlots::get(),
+		None,
+		Zero::zero(),
+	)
+	.unwrap();
+	who
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_provider() {
+		let caller = funded::<T>("caller", 0);
+		let bond = full_bond::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller.clone()), bond, executor::<T>(0));
+		assert_eq!(Providers::<T>::get(&caller).map(|p| p.bond), Some(bond));
+	}
+
+	#[benchmark]
+	fn bond_extra() {
+		let caller = provider_with_offer::<T>(0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller.clone()), T::MinBond::get());
+		assert!(Providers::<T>::get(&caller).unwrap().bond > full_bond::<T>());
+	}
+
+	#[benchmark]
+	fn rotate_executor() {
+		let caller = provider_with_offer::<T>(0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller.clone()), executor::<T>(1));
+		assert_eq!(Pallet::<T>::executor_of(&caller), Some(executor::<T>(1)));
+	}
+
+	#[benchmark]
+	fn set_offer() {
+		// Worst case: an existing offer moves to another price in the index.
+		let caller = provider_with_offer::<T>(0);
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(caller.clone()),
+			2_000u32.into(),
+			u64::MAX,
+			T::MaxMemoryMib::get(),
+			T::MaxSlots::get(),
+			Some(1_000u32.into()),
+		);
+		assert_eq!(Offers::<T>::get(&caller).unwrap().price_per_mfuel, 2_000u32.into());
+	}
+
+	#[benchmark]
+	fn withdraw_offer() {
+		let caller = provider_with_offer::<T>(0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller.clone()));
+		assert!(Offers::<T>::get(&caller).is_none());
+	}
+
+	#[benchmark]
+	fn unregister_provider() {
+		let caller = provider_with_offer::<T>(0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller.clone()));
+		assert!(Providers::<T>::get(&caller).unwrap().unbonds_at.is_some());
+	}
+
+	#[benchmark]
+	fn withdraw_bond() {
+		let caller = provider_with_offer::<T>(0);
+		Pallet::<T>::unregister_provider(RawOrigin::Signed(caller.clone()).into()).unwrap();
+		frame_system::Pallet::<T>::set_block_number(
+			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingDelay::get()),
+		);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller.clone()));
+		assert!(Providers::<T>::get(&caller).is_none());
+	}
+
+	/// Selection with `n` providers in the index: reads at most `MaxCandidates` of them, so the
+	/// weight must not grow with `n`.
+	#[benchmark]
+	fn select_providers(n: Linear<10, 1_000>) {
+		for i in 0..n {
+			provider_with_offer::<T>(i);
+		}
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let requirements = Requirements {
+			replication: T::MaxReplication::get(),
+			fuel: 1_000_000,
+			memory_mib: 1,
+			max_price: T::MaxPricePerMfuel::get(),
+			min_reputation: Default::default(),
+			requester: account("requester", 0, 0),
+			seed: [7; 32],
+		};
+		let chosen: Vec<_>;
+		#[block]
+		{
+			chosen = Pallet::<T>::do_select(&requirements).unwrap();
+		}
+		assert_eq!(chosen.len() as u32, T::MaxReplication::get());
+	}
+
+	#[benchmark]
+	fn release_slot() {
+		// Worst case: the provider was full, so releasing puts it back in the index.
+		let caller = provider_with_offer::<T>(0);
+		Providers::<T>::mutate(&caller, |p| {
+			if let Some(p) = p {
+				p.busy_slots = T::MaxSlots::get();
+			}
+		});
+		Pallet::<T>::sync_index(&caller);
+		#[block]
+		{
+			Pallet::<T>::release(&caller);
+		}
+		assert_eq!(Providers::<T>::get(&caller).unwrap().busy_slots, T::MaxSlots::get() - 1);
+	}
+
+	#[benchmark]
+	fn slash() {
+		let caller = provider_with_offer::<T>(0);
+		let burned;
+		#[block]
+		{
+			burned = Pallet::<T>::slash(&caller, T::MaxSlash::get());
+		}
+		assert_eq!(burned, T::MaxSlash::get());
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

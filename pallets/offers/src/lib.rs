@@ -1,0 +1,760 @@
+//! # Offers pallet
+//!
+//! The supply side of the Bourse compute market: who sells compute, at what price and within
+//! which limits, and the choice of providers for a task.
+//!
+//! ## Providers
+//!
+//! A provider is an account (cold: it holds the bond and receives payouts) that registered with
+//! [`Pallet::register_provider`]: a bond, held from its balance under
+//! [`HoldReason::ProviderBond`], and an **executor key** (hot: key type `bour`, sr25519), the key
+//! its node holds in its keystore and signs answers with. One executor key serves one provider;
+//! [`Pallet::rotate_executor`] replaces it. The bond doubles as the deposit for the provider's
+//! storage. A provider leaves with [`Pallet::unregister_provider`] once no task of its is open;
+//! the bond is released by [`Pallet::withdraw_bond`] after [`Config::UnbondingDelay`] blocks, so
+//! a provider cannot escape a slash by leaving in the block it misbehaves.
+//!
+//! ## Offers
+//!
+//! One offer per provider ([`Pallet::set_offer`]): price per million fuel, most fuel and memory
+//! per task, concurrent slots, optional last block. The bond must cover every slot: `bond ≥
+//! slots × MaxSlash`, so each task a provider holds can be slashed in full. A new or changed
+//! offer takes effect from the **next** block: a block author who sees a task coming cannot
+//! change its own offer in front of it. An offer past its last block is never selected and is
+//! removed when selection meets it; nobody needs to call anything.
+//!
+//! ## Selection
+//!
+//! [`ProviderMarket::select`] picks providers for a task. Offers with a free slot sit in a
+//! price-ordered index, [`Available`] (big-endian price under the non-hashing `Identity` key, so
+//! storage order is price order). Selection reads at most [`Config::MaxCandidates`] entries from
+//! the cheapest up, keeps the eligible ones (price, fuel, memory, reputation floor, active, not
+//! the requester), and draws the task's replication of them at random, weighted by bond ×
+//! reputation. Its cost is bounded by constants, never by the number of providers. If too few
+//! fit, it fails and reserves nothing.
+//!
+//! **What a block author can influence.** The seed comes from the chain's randomness and the
+//! task id; an author can choose to produce or skip a block, and so pick among a few seeds for
+//! the tasks in it. It cannot add candidates (offer changes wait a block) nor change weights.
+//!
+//! **Why cheap sybil offers do not pay.** A provider's chance of being drawn is proportional to
+//! its bond times its reputation: splitting one bond over many identities does not raise the
+//! total chance, every identity must lock at least [`Config::MinBond`] and cover its slots, and
+//! every new identity starts from reputation's cautious prior, so a fresh swarm weighs less than
+//! one established provider. Undercutting the price to crowd the candidate window costs revenue
+//! on every task won, and each task answered wrongly or not at all is slashed from the bond.
+//!
+//! Slashed bond is burned, never paid to a counterparty, so nobody profits from a failure.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use bourse_primitives::traits::{
+	Assignment, ProviderMarket, ProviderReputation, Requirements, SelectionError,
+};
+pub use pallet::*;
+use polkadot_sdk::polkadot_sdk_frame as frame;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+#[frame::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame::{
+		arithmetic::Perbill,
+		prelude::*,
+		token::{fungible, Fortitude, Precision},
+	};
+	use fungible::{InspectHold, MutateHold};
+
+	/// A balance of the pallet's currency.
+	pub type BalanceOf<T> = <<T as Config>::Currency as fungible::Inspect<
+		<T as frame_system::Config>::AccountId,
+	>>::Balance;
+
+	/// A price as an index key: its big-endian bytes, so byte order is numeric order.
+	pub type PriceKey = [u8; 16];
+
+	/// A registered provider.
+	#[derive(
+		Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	)]
+	pub struct Provider<ExecutorId, Balance, BlockNumber> {
+		/// The hot key its node answers tasks with.
+		pub executor: ExecutorId,
+		/// Bond held from the provider's account (always equal to the held amount).
+		pub bond: Balance,
+		/// Slots taken by tasks that are assigned and not yet settled.
+		pub busy_slots: u32,
+		/// Set once it unregistered: the first block at which its bond may be withdrawn.
+		pub unbonds_at: Option<BlockNumber>,
+	}
+
+	/// A provider's standing offer.
+	#[derive(
+		Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	)]
+	pub struct Offer<Balance, BlockNumber> {
+		/// Price per million fuel.
+		pub price_per_mfuel: Balance,
+		/// Most fuel one task may ask for.
+		pub max_fuel: u64,
+		/// Most memory one task may ask for, in MiB.
+		pub max_memory_mib: u32,
+		/// Tasks it runs at the same time.
+		pub slots: u32,
+		/// Last block at which it may be selected, if it expires.
+		pub expires_at: Option<BlockNumber>,
+		/// First block at which it may be selected (the block after it was set).
+		pub active_from: BlockNumber,
+	}
+
+	impl<Balance, BlockNumber: PartialOrd> Offer<Balance, BlockNumber> {
+		/// Whether the offer is past its last block at `now`.
+		pub fn is_expired(&self, now: &BlockNumber) -> bool {
+			self.expires_at.as_ref().is_some_and(|last| now > last)
+		}
+	}
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency bonds are held in.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::Mutate<Self::AccountId>;
+
+		/// The runtime's hold reasons, of which [`HoldReason`] is one part.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// A provider's executor key (public part).
+		type ExecutorId: Parameter + Member + MaxEncodedLen + Ord + MaybeSerializeDeserialize;
+
+		/// Providers' reputation: the requester's floor and the selection weight.
+		type Reputation: ProviderReputation<Self::AccountId>;
+
+		/// Smallest bond; also the deposit for a provider's storage.
+		#[pallet::constant]
+		type MinBond: Get<BalanceOf<Self>>;
+
+		/// Most that one task can slash from a provider's bond; the bond must cover this for
+		/// every slot.
+		#[pallet::constant]
+		type MaxSlash: Get<BalanceOf<Self>>;
+
+		/// Most concurrent slots of one offer.
+		#[pallet::constant]
+		type MaxSlots: Get<u32>;
+
+		/// Highest price per million fuel an offer may ask.
+		#[pallet::constant]
+		type MaxPricePerMfuel: Get<BalanceOf<Self>>;
+
+		/// Most memory an offer may allow per task, in MiB.
+		#[pallet::constant]
+		type MaxMemoryMib: Get<u32>;
+
+		/// Most registered providers.
+		#[pallet::constant]
+		type MaxProviders: Get<u32>;
+
+		/// Blocks between unregistering and withdrawing the bond.
+		#[pallet::constant]
+		type UnbondingDelay: Get<BlockNumberFor<Self>>;
+
+		/// Entries of the price index one selection reads: the cost bound of selection.
+		#[pallet::constant]
+		type MaxCandidates: Get<u32>;
+
+		/// Most providers one task may ask for.
+		#[pallet::constant]
+		type MaxReplication: Get<u32>;
+
+		/// Weights of this pallet's calls, from its benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A provider's bond.
+		ProviderBond,
+	}
+
+	/// Registered providers, by account.
+	#[pallet::storage]
+	pub type Providers<T: Config> = CountedStorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Provider<T::ExecutorId, BalanceOf<T>, BlockNumberFor<T>>,
+		OptionQuery,
+	>;
+
+	/// The provider each executor key answers for.
+	#[pallet::storage]
+	pub type Executors<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::ExecutorId, T::AccountId, OptionQuery>;
+
+	/// Each provider's offer.
+	#[pallet::storage]
+	pub type Offers<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Offer<BalanceOf<T>, BlockNumberFor<T>>,
+		OptionQuery,
+	>;
+
+	/// Offers with a free slot, ordered by price (big-endian price bytes, not hashed), then by
+	/// provider. Selection reads it from the cheapest up.
+	#[pallet::storage]
+	pub type Available<T: Config> =
+		StorageDoubleMap<_, Identity, PriceKey, Blake2_128Concat, T::AccountId, (), OptionQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An account became a provider with `bond` held and `executor` as its executor key.
+		ProviderRegistered { provider: T::AccountId, executor: T::ExecutorId, bond: BalanceOf<T> },
+		/// A provider's bond grew to `bond`.
+		BondIncreased { provider: T::AccountId, bond: BalanceOf<T> },
+		/// A provider's executor key is now `executor`.
+		ExecutorRotated { provider: T::AccountId, executor: T::ExecutorId },
+		/// A provider set its offer; it may be selected from block `active_from`.
+		OfferSet {
+			provider: T::AccountId,
+			price_per_mfuel: BalanceOf<T>,
+			max_fuel: u64,
+			max_memory_mib: u32,
+			slots: u32,
+			expires_at: Option<BlockNumberFor<T>>,
+			active_from: BlockNumberFor<T>,
+		},
+		/// A provider withdrew its offer.
+		OfferWithdrawn { provider: T::AccountId },
+		/// An offer past its last block was removed.
+		OfferExpired { provider: T::AccountId },
+		/// A provider unregistered; its bond can be withdrawn from block `unbonds_at`.
+		ProviderLeaving { provider: T::AccountId, unbonds_at: BlockNumberFor<T> },
+		/// A provider left and `bond` was released to it.
+		ProviderRemoved { provider: T::AccountId, bond: BalanceOf<T> },
+		/// `amount` of a provider's bond was burned for a failed task.
+		Slashed { provider: T::AccountId, amount: BalanceOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is already a provider.
+		AlreadyProvider,
+		/// The account is not a provider.
+		NotProvider,
+		/// The bond is below the minimum bond.
+		BondBelowMinimum,
+		/// The bond does not cover every slot: it must be at least slots × the maximum slash.
+		BondDoesNotCoverSlots,
+		/// The amount must not be zero.
+		ZeroAmount,
+		/// The account's free balance cannot cover the bond.
+		InsufficientBalance,
+		/// The executor key is already bound to a provider.
+		ExecutorKeyInUse,
+		/// The provider limit of the market is reached.
+		TooManyProviders,
+		/// An offer needs at least one slot.
+		ZeroSlots,
+		/// More slots than an offer may have.
+		TooManySlots,
+		/// Fewer slots than tasks the provider is running.
+		SlotsInUse,
+		/// The price must not be zero.
+		ZeroPrice,
+		/// The price is above the market's highest price.
+		PriceTooHigh,
+		/// The maximum fuel must not be zero.
+		ZeroFuel,
+		/// The maximum memory must not be zero.
+		ZeroMemory,
+		/// The maximum memory is above what an offer may allow.
+		MemoryTooLarge,
+		/// The last block of the offer has already passed.
+		ExpiryInPast,
+		/// The provider has no offer.
+		NoOffer,
+		/// The provider still has tasks that are not settled.
+		OpenTasks,
+		/// The provider is leaving: it can only withdraw its bond.
+		Leaving,
+		/// The provider has not unregistered.
+		NotLeaving,
+		/// The unbonding delay has not passed yet.
+		StillUnbonding,
+	}
+
+	/// Providers at genesis: `(account, executor key, bond, price per million fuel, max fuel,
+	/// max memory MiB, slots)`. Each gets its bond held and an offer open from block 1.
+	#[pallet::genesis_config]
+	#[derive(frame::prelude::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The providers and their offers.
+		pub providers: Vec<(T::AccountId, T::ExecutorId, BalanceOf<T>, BalanceOf<T>, u64, u32, u32)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (who, executor, bond, price, max_fuel, max_memory_mib, slots) in &self.providers {
+				let registered = Pallet::<T>::register(who, executor.clone(), *bond);
+				assert!(registered.is_ok(), "genesis provider cannot register: {registered:?}");
+				let offer = Pallet::<T>::set(
+					who,
+					*price,
+					*max_fuel,
+					*max_memory_mib,
+					*slots,
+					None,
+					Zero::zero(),
+				);
+				assert!(offer.is_ok(), "genesis offer is invalid: {offer:?}");
+			}
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxSlots::get() > 0, "MaxSlots must not be zero");
+			assert!(!T::MaxSlash::get().is_zero(), "MaxSlash must not be zero");
+			assert!(
+				T::MaxCandidates::get() >= T::MaxReplication::get(),
+				"selection must read at least as many offers as a task may need"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), frame::try_runtime::TryRuntimeError> {
+			Self::do_try_state().map_err(Into::into)
+		}
+	}
+
+	#[pallet::call(weight = <T as Config>::WeightInfo)]
+	impl<T: Config> Pallet<T> {
+		/// Become a provider: hold `bond` from the caller and bind `executor` as its executor
+		/// key. The bond must be at least [`Config::MinBond`].
+		#[pallet::call_index(0)]
+		pub fn register_provider(
+			origin: OriginFor<T>,
+			bond: BalanceOf<T>,
+			executor: T::ExecutorId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::register(&who, executor, bond)
+		}
+
+		/// Add `amount` to the caller's bond.
+		#[pallet::call_index(1)]
+		pub fn bond_extra(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotProvider)?;
+			ensure!(provider.unbonds_at.is_none(), Error::<T>::Leaving);
+			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			T::Currency::hold(&HoldReason::ProviderBond.into(), &who, amount)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			provider.bond = provider.bond.saturating_add(amount);
+			let bond = provider.bond;
+			Providers::<T>::insert(&who, provider);
+			Self::sync_index(&who);
+			Self::deposit_event(Event::BondIncreased { provider: who, bond });
+			Ok(())
+		}
+
+		/// Replace the caller's executor key by `executor`. Answers signed by the old key are
+		/// refused from now on.
+		#[pallet::call_index(2)]
+		pub fn rotate_executor(origin: OriginFor<T>, executor: T::ExecutorId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotProvider)?;
+			ensure!(!Executors::<T>::contains_key(&executor), Error::<T>::ExecutorKeyInUse);
+			Executors::<T>::remove(&provider.executor);
+			Executors::<T>::insert(&executor, &who);
+			provider.executor = executor.clone();
+			Providers::<T>::insert(&who, provider);
+			Self::deposit_event(Event::ExecutorRotated { provider: who, executor });
+			Ok(())
+		}
+
+		/// Set or replace the caller's offer: `price_per_mfuel` per million fuel, tasks of at
+		/// most `max_fuel` fuel and `max_memory_mib` MiB, `slots` at a time, selectable from the
+		/// next block until `expires_at` (inclusive) if given. The bond must cover every slot.
+		#[pallet::call_index(3)]
+		pub fn set_offer(
+			origin: OriginFor<T>,
+			price_per_mfuel: BalanceOf<T>,
+			max_fuel: u64,
+			max_memory_mib: u32,
+			slots: u32,
+			expires_at: Option<BlockNumberFor<T>>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			Self::set(&who, price_per_mfuel, max_fuel, max_memory_mib, slots, expires_at, now)
+		}
+
+		/// Withdraw the caller's offer. Tasks already assigned still run and settle.
+		#[pallet::call_index(4)]
+		pub fn withdraw_offer(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(Providers::<T>::contains_key(&who), Error::<T>::NotProvider);
+			let offer = Offers::<T>::get(&who).ok_or(Error::<T>::NoOffer)?;
+			Self::remove_offer(&who, &offer);
+			Self::deposit_event(Event::OfferWithdrawn { provider: who });
+			Ok(())
+		}
+
+		/// Stop being a provider: the offer goes at once, the bond can be withdrawn with
+		/// [`Pallet::withdraw_bond`] after [`Config::UnbondingDelay`] blocks. Only possible when
+		/// no task of the caller is open.
+		#[pallet::call_index(5)]
+		pub fn unregister_provider(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotProvider)?;
+			ensure!(provider.unbonds_at.is_none(), Error::<T>::Leaving);
+			ensure!(provider.busy_slots == 0, Error::<T>::OpenTasks);
+			let unbonds_at = frame_system::Pallet::<T>::block_number()
+				.saturating_add(T::UnbondingDelay::get());
+			if let Some(offer) = Offers::<T>::get(&who) {
+				Self::remove_offer(&who, &offer);
+			}
+			provider.unbonds_at = Some(unbonds_at);
+			Providers::<T>::insert(&who, provider);
+			Self::deposit_event(Event::ProviderLeaving { provider: who, unbonds_at });
+			Ok(())
+		}
+
+		/// Release the bond of a provider that unregistered at least
+		/// [`Config::UnbondingDelay`] blocks ago, and forget it (its reputation stays).
+		#[pallet::call_index(6)]
+		pub fn withdraw_bond(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotProvider)?;
+			let unbonds_at = provider.unbonds_at.ok_or(Error::<T>::NotLeaving)?;
+			ensure!(
+				frame_system::Pallet::<T>::block_number() >= unbonds_at,
+				Error::<T>::StillUnbonding
+			);
+			let bond = T::Currency::release_all(
+				&HoldReason::ProviderBond.into(),
+				&who,
+				Precision::BestEffort,
+			)?;
+			Executors::<T>::remove(&provider.executor);
+			Providers::<T>::remove(&who);
+			Self::deposit_event(Event::ProviderRemoved { provider: who, bond });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Registers `who` with `bond` and `executor` (the checks of
+		/// [`Pallet::register_provider`]).
+		pub(crate) fn register(
+			who: &T::AccountId,
+			executor: T::ExecutorId,
+			bond: BalanceOf<T>,
+		) -> DispatchResult {
+			ensure!(!Providers::<T>::contains_key(who), Error::<T>::AlreadyProvider);
+			ensure!(bond >= T::MinBond::get(), Error::<T>::BondBelowMinimum);
+			ensure!(!Executors::<T>::contains_key(&executor), Error::<T>::ExecutorKeyInUse);
+			ensure!(Providers::<T>::count() < T::MaxProviders::get(), Error::<T>::TooManyProviders);
+			T::Currency::hold(&HoldReason::ProviderBond.into(), who, bond)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			Executors::<T>::insert(&executor, who);
+			Providers::<T>::insert(
+				who,
+				Provider { executor: executor.clone(), bond, busy_slots: 0, unbonds_at: None },
+			);
+			Self::deposit_event(Event::ProviderRegistered { provider: who.clone(), executor, bond });
+			Ok(())
+		}
+
+		/// Sets `who`'s offer as of block `now` (the checks of [`Pallet::set_offer`]).
+		pub(crate) fn set(
+			who: &T::AccountId,
+			price_per_mfuel: BalanceOf<T>,
+			max_fuel: u64,
+			max_memory_mib: u32,
+			slots: u32,
+			expires_at: Option<BlockNumberFor<T>>,
+			now: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let provider = Providers::<T>::get(who).ok_or(Error::<T>::NotProvider)?;
+			ensure!(provider.unbonds_at.is_none(), Error::<T>::Leaving);
+			ensure!(slots > 0, Error::<T>::ZeroSlots);
+			ensure!(slots <= T::MaxSlots::get(), Error::<T>::TooManySlots);
+			ensure!(slots >= provider.busy_slots, Error::<T>::SlotsInUse);
+			ensure!(!price_per_mfuel.is_zero(), Error::<T>::ZeroPrice);
+			ensure!(price_per_mfuel <= T::MaxPricePerMfuel::get(), Error::<T>::PriceTooHigh);
+			ensure!(max_fuel > 0, Error::<T>::ZeroFuel);
+			ensure!(max_memory_mib > 0, Error::<T>::ZeroMemory);
+			ensure!(max_memory_mib <= T::MaxMemoryMib::get(), Error::<T>::MemoryTooLarge);
+			ensure!(expires_at.is_none_or(|last| last > now), Error::<T>::ExpiryInPast);
+			ensure!(
+				provider.bond >= T::MaxSlash::get().saturating_mul(slots.into()),
+				Error::<T>::BondDoesNotCoverSlots
+			);
+			if let Some(old) = Offers::<T>::get(who) {
+				Available::<T>::remove(price_key::<T>(old.price_per_mfuel), who);
+			}
+			let active_from = now.saturating_add(One::one());
+			Offers::<T>::insert(
+				who,
+				Offer { price_per_mfuel, max_fuel, max_memory_mib, slots, expires_at, active_from },
+			);
+			Self::sync_index(who);
+			Self::deposit_event(Event::OfferSet {
+				provider: who.clone(),
+				price_per_mfuel,
+				max_fuel,
+				max_memory_mib,
+				slots,
+				expires_at,
+				active_from,
+			});
+			Ok(())
+		}
+
+		/// Removes `who`'s offer and its index entry.
+		fn remove_offer(who: &T::AccountId, offer: &Offer<BalanceOf<T>, BlockNumberFor<T>>) {
+			Available::<T>::remove(price_key::<T>(offer.price_per_mfuel), who);
+			Offers::<T>::remove(who);
+		}
+
+		/// Slots `provider` may hold under `offer`: its slots, fewer if slashes shrank the bond
+		/// below what they need.
+		fn capacity(
+			provider: &Provider<T::ExecutorId, BalanceOf<T>, BlockNumberFor<T>>,
+			offer: &Offer<BalanceOf<T>, BlockNumberFor<T>>,
+		) -> u32 {
+			let covered = provider
+				.bond
+				.checked_div(&T::MaxSlash::get())
+				.map_or(0, |n| n.saturated_into::<u32>());
+			offer.slots.min(covered)
+		}
+
+		/// Whether `who`'s offer belongs in [`Available`] (it has an offer, a free slot and is
+		/// not leaving).
+		fn belongs_in_index(who: &T::AccountId) -> Option<(PriceKey, bool)> {
+			let offer = Offers::<T>::get(who)?;
+			let key = price_key::<T>(offer.price_per_mfuel);
+			let free = Providers::<T>::get(who).is_some_and(|p| {
+				p.unbonds_at.is_none() && p.busy_slots < Self::capacity(&p, &offer)
+			});
+			Some((key, free))
+		}
+
+		/// Puts `who`'s offer into [`Available`] or takes it out, after a change of its offer,
+		/// bond or busy slots.
+		pub(crate) fn sync_index(who: &T::AccountId) {
+			match Self::belongs_in_index(who) {
+				Some((key, true)) => Available::<T>::insert(key, who, ()),
+				Some((key, false)) => Available::<T>::remove(key, who),
+				None => {},
+			}
+		}
+
+		/// The `i`-th random number of a draw seeded by `seed`.
+		fn random(seed: &[u8; 32], i: u32) -> u128 {
+			let hash = blake2_256(&(seed, i).encode());
+			u128::decode(&mut hash.as_slice()).unwrap_or_default()
+		}
+
+		/// Chooses and reserves providers for a task; see [`ProviderMarket::select`].
+		pub(crate) fn do_select(
+			req: &Requirements<T::AccountId, BalanceOf<T>>,
+		) -> Result<Vec<Assignment<T::AccountId, BalanceOf<T>>>, SelectionError> {
+			let now = frame_system::Pallet::<T>::block_number();
+			let wanted = req.replication as usize;
+			if wanted == 0 || req.replication > T::MaxReplication::get() {
+				return Err(SelectionError::NotEnoughProviders);
+			}
+			let max_price: u128 = req.max_price.saturated_into();
+			// (provider, price, weight) of the eligible offers in the candidate window.
+			let mut candidates = Vec::new();
+			let mut expired = Vec::new();
+			for (key, who, ()) in Available::<T>::iter().take(T::MaxCandidates::get() as usize) {
+				if u128::from_be_bytes(key) > max_price {
+					break;
+				}
+				let (Some(offer), Some(provider)) = (Offers::<T>::get(&who), Providers::<T>::get(&who))
+				else {
+					continue;
+				};
+				if offer.is_expired(&now) {
+					expired.push((who, offer));
+					continue;
+				}
+				let fits = who != req.requester &&
+					offer.active_from <= now &&
+					offer.max_fuel >= req.fuel &&
+					offer.max_memory_mib >= req.memory_mib;
+				if !fits {
+					continue;
+				}
+				let score: Perbill = T::Reputation::score(&who);
+				if score < req.min_reputation {
+					continue;
+				}
+				let weight = score.mul_floor(provider.bond.saturated_into::<u128>()).max(1);
+				candidates.push((who, offer.price_per_mfuel, weight));
+			}
+			for (who, offer) in expired {
+				Self::remove_offer(&who, &offer);
+				Self::deposit_event(Event::OfferExpired { provider: who });
+			}
+			if candidates.len() < wanted {
+				return Err(SelectionError::NotEnoughProviders);
+			}
+			let mut chosen = Vec::with_capacity(wanted);
+			for i in 0..req.replication {
+				let total = candidates.iter().fold(0u128, |sum, c| sum.saturating_add(c.2));
+				let mut point = Self::random(&req.seed, i) % total.max(1);
+				let mut pick = candidates.len().saturating_sub(1);
+				for (index, candidate) in candidates.iter().enumerate() {
+					if point < candidate.2 {
+						pick = index;
+						break;
+					}
+					point = point.saturating_sub(candidate.2);
+				}
+				let (provider, price, _) = candidates.swap_remove(pick);
+				chosen.push(Assignment { provider, price });
+			}
+			for assignment in &chosen {
+				Providers::<T>::mutate(&assignment.provider, |p| {
+					if let Some(p) = p {
+						p.busy_slots = p.busy_slots.saturating_add(1);
+					}
+				});
+				Self::sync_index(&assignment.provider);
+			}
+			Ok(chosen)
+		}
+
+		/// The pallet's invariants:
+		/// - each provider's held bond equals its recorded bond, and the bond covers its busy
+		///   slots (`bond ≥ busy × MaxSlash`);
+		/// - each executor key maps to the provider that holds it, one to one;
+		/// - an offer belongs to a provider that is not leaving, its bond covers its slots or
+		///   its busy slots, and busy slots ≤ slots;
+		/// - [`Available`] holds exactly the offers with a free slot, under their price.
+		pub fn do_try_state() -> Result<(), &'static str> {
+			let reason: T::RuntimeHoldReason = HoldReason::ProviderBond.into();
+			let mut count = 0u32;
+			for (who, provider) in Providers::<T>::iter() {
+				count = count.saturating_add(1);
+				ensure!(
+					T::Currency::balance_on_hold(&reason, &who) == provider.bond,
+					"held bond differs from recorded bond"
+				);
+				ensure!(
+					provider.bond >= T::MaxSlash::get().saturating_mul(provider.busy_slots.into()),
+					"bond does not cover busy slots"
+				);
+				ensure!(
+					Executors::<T>::get(&provider.executor).as_ref() == Some(&who),
+					"executor key does not map back to its provider"
+				);
+			}
+			ensure!(count == Providers::<T>::count(), "provider counter is wrong");
+			for (executor, who) in Executors::<T>::iter() {
+				ensure!(
+					Providers::<T>::get(&who).is_some_and(|p| p.executor == executor),
+					"executor key bound to a provider that does not hold it"
+				);
+			}
+			for (who, offer) in Offers::<T>::iter() {
+				let provider = Providers::<T>::get(&who).ok_or("offer without provider")?;
+				ensure!(provider.unbonds_at.is_none(), "a leaving provider has an offer");
+				ensure!(provider.busy_slots <= offer.slots, "more busy slots than slots");
+				let (key, free) = Self::belongs_in_index(&who).ok_or("offer vanished")?;
+				ensure!(
+					Available::<T>::contains_key(key, &who) == free,
+					"price index disagrees with offers"
+				);
+			}
+			for (key, who, ()) in Available::<T>::iter() {
+				ensure!(
+					Self::belongs_in_index(&who) == Some((key, true)),
+					"price index entry without a free offer at that price"
+				);
+			}
+			Ok(())
+		}
+	}
+
+	/// The index key of `price`.
+	pub fn price_key<T: Config>(price: BalanceOf<T>) -> PriceKey {
+		price.saturated_into::<u128>().to_be_bytes()
+	}
+
+	impl<T: Config> ProviderMarket<T::AccountId, BalanceOf<T>> for Pallet<T> {
+		type ExecutorId = T::ExecutorId;
+
+		fn select(
+			requirements: &Requirements<T::AccountId, BalanceOf<T>>,
+		) -> Result<Vec<Assignment<T::AccountId, BalanceOf<T>>>, SelectionError> {
+			Self::do_select(requirements)
+		}
+
+		fn release(provider: &T::AccountId) {
+			Providers::<T>::mutate(provider, |p| {
+				if let Some(p) = p {
+					p.busy_slots = p.busy_slots.saturating_sub(1);
+				}
+			});
+			Self::sync_index(provider);
+		}
+
+		fn slash(provider: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+			let amount = amount.min(T::MaxSlash::get());
+			let Ok(burned) = T::Currency::burn_held(
+				&HoldReason::ProviderBond.into(),
+				provider,
+				amount,
+				Precision::BestEffort,
+				Fortitude::Force,
+			) else {
+				return Zero::zero();
+			};
+			if burned.is_zero() {
+				return burned;
+			}
+			Providers::<T>::mutate(provider, |p| {
+				if let Some(p) = p {
+					p.bond = p.bond.saturating_sub(burned);
+				}
+			});
+			Self::sync_index(provider);
+			Self::deposit_event(Event::Slashed { provider: provider.clone(), amount: burned });
+			burned
+		}
+
+		fn provider_of(executor: &T::ExecutorId) -> Option<T::AccountId> {
+			Executors::<T>::get(executor)
+		}
+
+		fn executor_of(provider: &T::AccountId) -> Option<T::ExecutorId> {
+			Providers::<T>::get(provider).map(|p| p.executor)
+		}
+	}
+}

@@ -1,0 +1,444 @@
+//! Offers: registration, bonds, keys, offers, leaving, selection, slots, slashing, invariants.
+#![allow(clippy::unwrap_used)]
+
+use crate::{
+	mock::*, Assignment, Available, Error, Event, Executors, HoldReason, ProviderMarket,
+	ProviderReputation, Providers, Requirements, SelectionError,
+};
+use polkadot_sdk::{
+	frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold},
+	sp_runtime::{DispatchResult, Perbill},
+};
+
+const PRICE: u128 = 1_000;
+const BOND: u128 = 800;
+
+fn signed(who: u64) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who)
+}
+
+/// Runs a call that must succeed, then checks the invariants.
+fn ok(result: DispatchResult) {
+	assert_ok!(result);
+	Offers::do_try_state().unwrap();
+}
+
+/// Registers `who` (executor key `100 + who`) with `BOND` and an offer at `price`, 4 slots.
+fn provider(who: u64, price: u128) {
+	ok(Offers::register_provider(signed(who), BOND, 100 + who));
+	ok(Offers::set_offer(signed(who), price, 1_000_000, 64, 4, None));
+}
+
+fn next_block() {
+	System::set_block_number(System::block_number() + 1);
+}
+
+fn held(who: u64) -> u128 {
+	Balances::balance_on_hold(&HoldReason::ProviderBond.into(), &who)
+}
+
+fn wants(replication: u32, requester: u64, seed: u8) -> Requirements<u64, u128> {
+	Requirements {
+		replication,
+		fuel: 1_000,
+		memory_mib: 16,
+		max_price: 1_000_000,
+		min_reputation: Perbill::zero(),
+		requester,
+		seed: [seed; 32],
+	}
+}
+
+fn select(req: &Requirements<u64, u128>) -> Result<Vec<Assignment<u64, u128>>, SelectionError> {
+	let chosen = <Offers as ProviderMarket<u64, u128>>::select(req);
+	Offers::do_try_state().unwrap();
+	chosen
+}
+
+fn busy(who: u64) -> u32 {
+	Providers::<Test>::get(who).unwrap().busy_slots
+}
+
+#[test]
+fn registering_holds_the_bond_and_binds_the_key() {
+	test(|| {
+		ok(Offers::register_provider(signed(1), BOND, 101));
+		assert_eq!(held(1), BOND);
+		assert_eq!(Executors::<Test>::get(101), Some(1));
+		assert_eq!(<Offers as ProviderMarket<u64, u128>>::provider_of(&101), Some(1));
+		assert_eq!(<Offers as ProviderMarket<u64, u128>>::executor_of(&1), Some(101));
+		System::assert_last_event(
+			Event::ProviderRegistered { provider: 1, executor: 101, bond: BOND }.into(),
+		);
+	});
+}
+
+#[test]
+fn registration_errors_leave_everything_unchanged() {
+	test(|| {
+		assert_noop!(
+			Offers::register_provider(signed(1), MIN_BOND - 1, 101),
+			Error::<Test>::BondBelowMinimum
+		);
+		assert_noop!(
+			Offers::register_provider(signed(1), ENDOWMENT + 1, 101),
+			Error::<Test>::InsufficientBalance
+		);
+		ok(Offers::register_provider(signed(1), BOND, 101));
+		assert_noop!(
+			Offers::register_provider(signed(1), BOND, 102),
+			Error::<Test>::AlreadyProvider
+		);
+		assert_noop!(
+			Offers::register_provider(signed(2), BOND, 101),
+			Error::<Test>::ExecutorKeyInUse
+		);
+		assert_noop!(Offers::bond_extra(signed(2), 10), Error::<Test>::NotProvider);
+		assert_noop!(Offers::bond_extra(signed(1), 0), Error::<Test>::ZeroAmount);
+		assert_noop!(
+			Offers::bond_extra(signed(1), ENDOWMENT),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_noop!(Offers::rotate_executor(signed(2), 105), Error::<Test>::NotProvider);
+		assert_noop!(Offers::rotate_executor(signed(1), 101), Error::<Test>::ExecutorKeyInUse);
+		assert!(Offers::register_provider(RuntimeOrigin::none(), BOND, 109).is_err());
+	});
+}
+
+#[test]
+fn the_provider_limit_is_enforced() {
+	test(|| {
+		// MaxProviders is 2,000 in the mock: fill it through storage, then try once more.
+		for who in 1_000..3_000u64 {
+			crate::Providers::<Test>::insert(
+				who,
+				crate::Provider { executor: who, bond: 0, busy_slots: 0, unbonds_at: None },
+			);
+			Executors::<Test>::insert(who, who);
+		}
+		assert_noop!(
+			Offers::register_provider(signed(1), BOND, 101),
+			Error::<Test>::TooManyProviders
+		);
+		for who in 1_000..3_000u64 {
+			crate::Providers::<Test>::remove(who);
+			Executors::<Test>::remove(who);
+		}
+	});
+}
+
+#[test]
+fn bond_extra_and_key_rotation() {
+	test(|| {
+		ok(Offers::register_provider(signed(1), BOND, 101));
+		ok(Offers::bond_extra(signed(1), 50));
+		assert_eq!(held(1), BOND + 50);
+		System::assert_last_event(Event::BondIncreased { provider: 1, bond: BOND + 50 }.into());
+		ok(Offers::rotate_executor(signed(1), 111));
+		assert_eq!(Executors::<Test>::get(101), None);
+		assert_eq!(Executors::<Test>::get(111), Some(1));
+		System::assert_last_event(Event::ExecutorRotated { provider: 1, executor: 111 }.into());
+		// The old key is free again for anyone.
+		ok(Offers::register_provider(signed(2), BOND, 101));
+	});
+}
+
+#[test]
+fn offer_errors_leave_everything_unchanged() {
+	test(|| {
+		let set = |who, price, fuel, mem, slots, expires| {
+			Offers::set_offer(signed(who), price, fuel, mem, slots, expires)
+		};
+		assert_noop!(set(1, PRICE, 1, 1, 1, None), Error::<Test>::NotProvider);
+		ok(Offers::register_provider(signed(1), BOND, 101));
+		assert_noop!(set(1, PRICE, 1, 1, 0, None), Error::<Test>::ZeroSlots);
+		assert_noop!(set(1, PRICE, 1, 1, 9, None), Error::<Test>::TooManySlots);
+		assert_noop!(set(1, 0, 1, 1, 1, None), Error::<Test>::ZeroPrice);
+		assert_noop!(set(1, 1_000_001, 1, 1, 1, None), Error::<Test>::PriceTooHigh);
+		assert_noop!(set(1, PRICE, 0, 1, 1, None), Error::<Test>::ZeroFuel);
+		assert_noop!(set(1, PRICE, 1, 0, 1, None), Error::<Test>::ZeroMemory);
+		assert_noop!(set(1, PRICE, 1, 4_097, 1, None), Error::<Test>::MemoryTooLarge);
+		assert_noop!(set(1, PRICE, 1, 1, 1, Some(1)), Error::<Test>::ExpiryInPast);
+		// BOND = 800 covers 8 slots of MAX_SLASH = 100 at most; 800 - 100 does not.
+		ok(Offers::register_provider(signed(2), BOND - MAX_SLASH, 102));
+		assert_noop!(set(2, PRICE, 1, 1, 8, None), Error::<Test>::BondDoesNotCoverSlots);
+		assert_noop!(Offers::withdraw_offer(signed(1)), Error::<Test>::NoOffer);
+		assert_noop!(Offers::withdraw_offer(signed(3)), Error::<Test>::NotProvider);
+	});
+}
+
+#[test]
+fn an_offer_is_selectable_from_the_next_block() {
+	test(|| {
+		provider(1, PRICE);
+		System::assert_last_event(
+			Event::OfferSet {
+				provider: 1,
+				price_per_mfuel: PRICE,
+				max_fuel: 1_000_000,
+				max_memory_mib: 64,
+				slots: 4,
+				expires_at: None,
+				active_from: 2,
+			}
+			.into(),
+		);
+		assert_eq!(select(&wants(1, 9, 0)), Err(SelectionError::NotEnoughProviders));
+		next_block();
+		assert_eq!(select(&wants(1, 9, 0)), Ok(vec![Assignment { provider: 1, price: PRICE }]));
+		// Changing the price makes the offer wait another block, at the new price.
+		ok(Offers::set_offer(signed(1), 2 * PRICE, 1_000_000, 64, 4, None));
+		assert_eq!(select(&wants(1, 9, 0)), Err(SelectionError::NotEnoughProviders));
+		next_block();
+		assert_eq!(
+			select(&wants(1, 9, 0)),
+			Ok(vec![Assignment { provider: 1, price: 2 * PRICE }])
+		);
+	});
+}
+
+#[test]
+fn selection_filters_by_price_fuel_memory_requester_and_reputation() {
+	test(|| {
+		provider(1, PRICE);
+		provider(2, 3 * PRICE);
+		next_block();
+		let only = |req: Requirements<u64, u128>| {
+			let chosen = select(&req).unwrap();
+			for a in &chosen {
+				<Offers as ProviderMarket<u64, u128>>::release(&a.provider);
+			}
+			chosen.into_iter().map(|a| a.provider).collect::<Vec<_>>()
+		};
+		assert_eq!(only(Requirements { max_price: 2 * PRICE, ..wants(1, 9, 0) }), vec![1]);
+		assert_eq!(only(wants(1, 1, 0)), vec![2], "the requester is never chosen");
+		assert_eq!(
+			select(&Requirements { fuel: 1_000_001, ..wants(1, 9, 0) }),
+			Err(SelectionError::NotEnoughProviders)
+		);
+		assert_eq!(
+			select(&Requirements { memory_mib: 65, ..wants(1, 9, 0) }),
+			Err(SelectionError::NotEnoughProviders)
+		);
+		// Provider 2 earns a reputation above the prior; a floor between them keeps only 2.
+		for _ in 0..5 {
+			<pallet_reputation::Pallet<Test> as ProviderReputation<u64>>::record(
+				&2,
+				pallet_reputation::Verdict::Agreed,
+				10_000,
+			);
+		}
+		assert_eq!(only(Requirements { min_reputation: Perbill::from_percent(50), ..wants(1, 9, 0) }), vec![2]);
+		assert_eq!(busy(1) + busy(2), 0);
+	});
+}
+
+#[test]
+fn selection_picks_distinct_providers_and_reserves_slots_only_on_success() {
+	test(|| {
+		for who in 1..=3 {
+			provider(who, PRICE);
+		}
+		next_block();
+		assert_eq!(select(&wants(5, 9, 0)), Err(SelectionError::NotEnoughProviders));
+		assert_eq!(busy(1) + busy(2) + busy(3), 0, "nothing reserved on failure");
+		assert_eq!(select(&wants(0, 9, 0)), Err(SelectionError::NotEnoughProviders));
+		assert_eq!(select(&wants(7, 9, 0)), Err(SelectionError::NotEnoughProviders));
+		let mut chosen: Vec<u64> = select(&wants(3, 9, 0)).unwrap().into_iter().map(|a| a.provider).collect();
+		chosen.sort();
+		assert_eq!(chosen, vec![1, 2, 3]);
+		assert_eq!((busy(1), busy(2), busy(3)), (1, 1, 1));
+	});
+}
+
+#[test]
+fn a_full_provider_leaves_the_index_and_returns_when_a_slot_frees() {
+	test(|| {
+		ok(Offers::register_provider(signed(1), BOND, 101));
+		ok(Offers::set_offer(signed(1), PRICE, 1_000_000, 64, 2, None));
+		next_block();
+		select(&wants(1, 9, 0)).unwrap();
+		select(&wants(1, 9, 1)).unwrap();
+		assert_eq!(busy(1), 2);
+		assert!(Available::<Test>::iter().next().is_none());
+		assert_eq!(select(&wants(1, 9, 2)), Err(SelectionError::NotEnoughProviders));
+		<Offers as ProviderMarket<u64, u128>>::release(&1);
+		Offers::do_try_state().unwrap();
+		assert_eq!(busy(1), 1);
+		assert!(select(&wants(1, 9, 3)).is_ok());
+		// Slots cannot drop below the tasks in progress.
+		assert_noop!(
+			Offers::set_offer(signed(1), PRICE, 1_000_000, 64, 1, None),
+			Error::<Test>::SlotsInUse
+		);
+	});
+}
+
+#[test]
+fn the_index_is_ordered_by_price_and_selection_reads_a_bounded_window() {
+	test(|| {
+		// Twelve providers, the dearest first; the window holds the eight cheapest.
+		for who in 1..=12u64 {
+			provider(who, PRICE * (20 - who as u128));
+		}
+		next_block();
+		let prices: Vec<u128> =
+			Available::<Test>::iter_keys().map(|(key, _)| u128::from_be_bytes(key)).collect();
+		let mut sorted = prices.clone();
+		sorted.sort();
+		assert_eq!(prices, sorted, "storage order is price order");
+		for seed in 0..20u8 {
+			let chosen = select(&wants(1, 99, seed)).unwrap();
+			assert!(chosen[0].provider > 12 - MAX_CANDIDATES as u64, "only the cheapest are read");
+			<Offers as ProviderMarket<u64, u128>>::release(&chosen[0].provider);
+		}
+	});
+}
+
+#[test]
+fn the_draw_is_deterministic_and_weighted_by_bond() {
+	test(|| {
+		ok(Offers::register_provider(signed(1), MIN_BOND, 101));
+		ok(Offers::register_provider(signed(2), 9 * MIN_BOND, 102));
+		ok(Offers::set_offer(signed(1), PRICE, 1_000_000, 64, 1, None));
+		ok(Offers::set_offer(signed(2), PRICE, 1_000_000, 64, 1, None));
+		next_block();
+		let mut wins = [0u32; 3];
+		for seed in 0..200u8 {
+			let first = select(&wants(1, 9, seed)).unwrap();
+			<Offers as ProviderMarket<u64, u128>>::release(&first[0].provider);
+			let again = select(&wants(1, 9, seed)).unwrap();
+			assert_eq!(first, again, "same seed, same choice");
+			<Offers as ProviderMarket<u64, u128>>::release(&again[0].provider);
+			wins[first[0].provider as usize] += 1;
+		}
+		// Provider 2 has 9× the bond: about 180 of 200 draws.
+		assert!(wins[2] > 150 && wins[1] > 5, "wins {wins:?}");
+	});
+}
+
+#[test]
+fn expired_offers_are_skipped_and_pruned_when_met() {
+	test(|| {
+		ok(Offers::register_provider(signed(1), BOND, 101));
+		ok(Offers::set_offer(signed(1), PRICE, 1_000_000, 64, 4, Some(3)));
+		provider(2, 2 * PRICE);
+		System::set_block_number(3);
+		let cheap = Requirements { max_price: PRICE, ..wants(1, 9, 0) };
+		assert_eq!(select(&cheap).unwrap()[0].provider, 1);
+		System::set_block_number(4);
+		assert_eq!(select(&wants(1, 9, 0)).unwrap()[0].provider, 2);
+		assert!(crate::Offers::<Test>::get(1).is_none(), "pruned when met");
+		System::assert_has_event(Event::OfferExpired { provider: 1 }.into());
+	});
+}
+
+#[test]
+fn slashing_burns_at_most_the_maximum_and_shrinks_capacity() {
+	test(|| {
+		ok(Offers::register_provider(signed(1), 4 * MAX_SLASH, 101));
+		ok(Offers::set_offer(signed(1), PRICE, 1_000_000, 64, 4, None));
+		next_block();
+		select(&wants(1, 9, 0)).unwrap();
+		let issuance = Balances::total_issuance();
+		let burned = <Offers as ProviderMarket<u64, u128>>::slash(&1, 10 * MAX_SLASH);
+		<Offers as ProviderMarket<u64, u128>>::release(&1);
+		Offers::do_try_state().unwrap();
+		assert_eq!(burned, MAX_SLASH);
+		assert_eq!(Balances::total_issuance(), issuance - MAX_SLASH, "burned, paid to nobody");
+		assert_eq!(held(1), 3 * MAX_SLASH);
+		System::assert_has_event(Event::Slashed { provider: 1, amount: MAX_SLASH }.into());
+		// Three slots are still covered; a fourth task is not.
+		for seed in 0..3 {
+			select(&wants(1, 9, seed)).unwrap();
+		}
+		assert_eq!(select(&wants(1, 9, 9)), Err(SelectionError::NotEnoughProviders));
+		// Slashing a non-provider burns nothing.
+		assert_eq!(<Offers as ProviderMarket<u64, u128>>::slash(&7, MAX_SLASH), 0);
+	});
+}
+
+#[test]
+fn leaving_waits_for_open_tasks_and_the_unbonding_delay() {
+	test(|| {
+		provider(1, PRICE);
+		next_block();
+		select(&wants(1, 9, 0)).unwrap();
+		assert_noop!(Offers::unregister_provider(signed(1)), Error::<Test>::OpenTasks);
+		assert_noop!(Offers::withdraw_bond(signed(1)), Error::<Test>::NotLeaving);
+		<Offers as ProviderMarket<u64, u128>>::release(&1);
+		ok(Offers::unregister_provider(signed(1)));
+		System::assert_last_event(
+			Event::ProviderLeaving { provider: 1, unbonds_at: 2 + UNBONDING }.into(),
+		);
+		assert!(crate::Offers::<Test>::get(1).is_none());
+		assert_eq!(select(&wants(1, 9, 0)), Err(SelectionError::NotEnoughProviders));
+		assert_noop!(Offers::unregister_provider(signed(1)), Error::<Test>::Leaving);
+		assert_noop!(
+			Offers::set_offer(signed(1), PRICE, 1_000_000, 64, 4, None),
+			Error::<Test>::Leaving
+		);
+		assert_noop!(Offers::bond_extra(signed(1), 10), Error::<Test>::Leaving);
+		assert_noop!(Offers::withdraw_bond(signed(1)), Error::<Test>::StillUnbonding);
+		System::set_block_number(2 + UNBONDING);
+		let free = Balances::free_balance(1);
+		ok(Offers::withdraw_bond(signed(1)));
+		assert_eq!(Balances::free_balance(1), free + BOND);
+		assert_eq!(held(1), 0);
+		assert!(Providers::<Test>::get(1).is_none() && Executors::<Test>::get(101).is_none());
+		System::assert_last_event(Event::ProviderRemoved { provider: 1, bond: BOND }.into());
+		assert_noop!(Offers::withdraw_bond(signed(1)), Error::<Test>::NotProvider);
+		assert_noop!(Offers::unregister_provider(signed(1)), Error::<Test>::NotProvider);
+	});
+}
+
+#[test]
+fn withdrawing_an_offer_removes_it_from_selection() {
+	test(|| {
+		provider(1, PRICE);
+		next_block();
+		ok(Offers::withdraw_offer(signed(1)));
+		System::assert_last_event(Event::OfferWithdrawn { provider: 1 }.into());
+		assert_eq!(select(&wants(1, 9, 0)), Err(SelectionError::NotEnoughProviders));
+	});
+}
+
+#[test]
+fn re_registering_does_not_reset_reputation() {
+	test(|| {
+		provider(1, PRICE);
+		<pallet_reputation::Pallet<Test> as ProviderReputation<u64>>::record(
+			&1,
+			pallet_reputation::Verdict::OutVoted,
+			10_000,
+		);
+		ok(Offers::unregister_provider(signed(1)));
+		System::set_block_number(1 + UNBONDING);
+		ok(Offers::withdraw_bond(signed(1)));
+		let score = <pallet_reputation::Pallet<Test> as ProviderReputation<u64>>::score;
+		let low = score(&1);
+		provider(1, PRICE);
+		assert_eq!(score(&1), low);
+		assert!(low < score(&42), "below a newcomer's prior");
+	});
+}
+
+#[test]
+fn genesis_providers_have_open_offers() {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> { balances: vec![(1, ENDOWMENT)], ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	crate::GenesisConfig::<Test> { providers: vec![(1, 101, BOND, PRICE, 1_000_000, 64, 4)] }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	TestState::from(storage).execute_with(|| {
+		System::set_block_number(1);
+		Offers::do_try_state().unwrap();
+		assert_eq!(held(1), BOND);
+		assert_eq!(select(&wants(1, 9, 0)).unwrap()[0].provider, 1);
+	});
+}
+
+use polkadot_sdk::{frame_system, pallet_balances, sp_runtime::BuildStorage};
+use polkadot_sdk::polkadot_sdk_frame::testing_prelude::TestState;
