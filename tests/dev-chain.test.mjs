@@ -56,3 +56,21 @@ test('Alice transfers to Bob with transfer_keep_alive', async () => {
   const afterTransfer = (await api.query.system.account(bob.address)).data.free.toBigInt();
   assert.equal(afterTransfer - before, amount);
 });
+
+test('Alice is a provider with an open offer and her executor key in the keystore', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const alice = keyring.addFromUri('//Alice');
+  const provider = (await api.query.offers.providers(alice.address)).unwrap();
+  assert.equal(provider.executor.toHex(), `0x${Buffer.from(alice.publicKey).toString('hex')}`);
+  assert.ok(provider.bond.toBigInt() > 0n);
+  const held = await api.query.balances.holds(alice.address);
+  assert.ok(held.some((h) => h.id.isOffers && h.amount.toBigInt() === provider.bond.toBigInt()),
+    'the bond is held under Offers.ProviderBond');
+  const offer = (await api.query.offers.offers(alice.address)).unwrap();
+  assert.ok(offer.slots.toNumber() > 0 && offer.pricePerMfuel.toBigInt() > 0n);
+  const entries = await api.query.offers.available.entries();
+  assert.ok(entries.some(([key]) => key.args[1].toString() === alice.address),
+    'her offer is in the price index');
+  assert.ok((await api.rpc.author.hasKey(`0x${Buffer.from(alice.publicKey).toString('hex')}`, 'bour')).isTrue,
+    '--dev put the `bour` executor key in the keystore');
+});

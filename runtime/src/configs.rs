@@ -116,3 +116,53 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
 }
+
+parameter_types! {
+	/// Evidence halves in a week: recent behaviour counts most.
+	pub const ReputationHalfLife: BlockNumber = 7 * DAYS;
+	/// A task worth 10 mBRS is one unit of evidence.
+	pub const ReputationValueUnit: Balance = 10 * MILLI_UNIT;
+}
+
+impl pallet_reputation::Config for Runtime {
+	type HalfLife = ReputationHalfLife;
+	type ValueUnit = ReputationValueUnit;
+	// One task adds at most ten units: a reputation is built from many tasks, not bought.
+	type MaxEvidencePerTask = ConstU32<10>;
+	// A lie costs eight honest tasks, silence three.
+	type OutVotedWeight = ConstU32<8>;
+	type NoShowWeight = ConstU32<3>;
+	// Newcomers score 1/4; an established honest provider approaches 1.
+	type PriorFailures = ConstU32<2>;
+}
+
+parameter_types! {
+	/// Smallest provider bond.
+	pub const MinProviderBond: Balance = 100 * UNIT;
+	/// Most one task can slash; the bond covers it for every slot.
+	pub const MaxSlash: Balance = 10 * UNIT;
+	/// Highest price per million fuel an offer may ask.
+	pub const MaxPricePerMfuel: Balance = UNIT;
+	/// A provider's bond stays held an hour after it unregisters.
+	pub const UnbondingDelay: BlockNumber = HOURS;
+}
+
+impl pallet_offers::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ExecutorId = bourse_primitives::ExecutorId;
+	type Reputation = Reputation;
+	type MinBond = MinProviderBond;
+	type MaxSlash = MaxSlash;
+	type MaxSlots = ConstU32<16>;
+	type MaxPricePerMfuel = MaxPricePerMfuel;
+	// wasm32 memories end at 4 GiB.
+	type MaxMemoryMib = ConstU32<4_096>;
+	type MaxProviders = ConstU32<10_000>;
+	type UnbondingDelay = UnbondingDelay;
+	// The ten cheapest offers with a free slot: twice the largest replication, and as many
+	// reads with 10 providers as with 10,000.
+	type MaxCandidates = ConstU32<10>;
+	type MaxReplication = ConstU32<5>;
+	type WeightInfo = pallet_offers::weights::SubstrateWeight<Runtime>;
+}

@@ -1,6 +1,10 @@
-//! Genesis presets: `development` (Alice alone) and `local_testnet` (Alice, Bob, Charlie, Dave).
+//! Genesis presets: `development` (Alice alone) and `local_testnet` (Alice, Bob, Charlie, Dave),
+//! where every validator is also a provider with an open offer.
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{
+	AccountId, BalancesConfig, OffersConfig, RuntimeGenesisConfig, SudoConfig, MILLI_UNIT, UNIT,
+};
+use bourse_primitives::ExecutorId;
 use alloc::{vec, vec::Vec};
 use polkadot_sdk::{
 	sp_consensus_aura::sr25519::AuthorityId as AuraId,
@@ -14,15 +18,34 @@ use serde_json::Value;
 /// What every endowed account starts with.
 const ENDOWMENT: u128 = 1_000_000 * UNIT;
 
-/// One validator: its account and consensus keys, all from one dev seed.
+/// Bond of each genesis provider: covers every slot many times over.
+const PROVIDER_BOND: u128 = 1_000 * UNIT;
+/// Price of each genesis offer: 1 mBRS per million fuel.
+const PROVIDER_PRICE: u128 = MILLI_UNIT;
+/// Most fuel per task of each genesis offer.
+const PROVIDER_MAX_FUEL: u64 = 10_000_000_000;
+/// Most memory per task of each genesis offer, in MiB.
+const PROVIDER_MAX_MEMORY_MIB: u32 = 512;
+/// Concurrent tasks of each genesis offer.
+const PROVIDER_SLOTS: u32 = 4;
+
+/// One validator, which is also a provider: its account, consensus keys and executor key, all
+/// from one dev seed (the keys `--dev` and `--alice` … put in the node's keystore).
 struct Validator {
+	account: AccountId,
 	aura: AuraId,
 	grandpa: GrandpaId,
+	executor: ExecutorId,
 }
 
 impl Validator {
 	fn dev(sr: Sr25519Keyring, ed: Ed25519Keyring) -> Self {
-		Self { aura: sr.public().into(), grandpa: ed.public().into() }
+		Self {
+			account: sr.to_account_id(),
+			aura: sr.public().into(),
+			grandpa: ed.public().into(),
+			executor: sr.public().into(),
+		}
 	}
 }
 
@@ -42,6 +65,22 @@ fn genesis(validators: Vec<Validator>, endowed: Vec<AccountId>, root: AccountId)
 			..Default::default()
 		},
 		sudo: SudoConfig { key: Some(root) },
+		offers: OffersConfig {
+			providers: validators
+				.iter()
+				.map(|v| {
+					(
+						v.account.clone(),
+						v.executor.clone(),
+						PROVIDER_BOND,
+						PROVIDER_PRICE,
+						PROVIDER_MAX_FUEL,
+						PROVIDER_MAX_MEMORY_MIB,
+						PROVIDER_SLOTS,
+					)
+				})
+				.collect(),
+		},
 		..Default::default()
 	};
 	serde_json::to_value(config).ok()

@@ -1,8 +1,8 @@
 //! # Bourse runtime
 //!
 //! The FRAME runtime of Bourse, a decentralized compute exchange: Aura block production and
-//! GRANDPA finality, balances, transaction payment and sudo. The market pallets (offers, tasks,
-//! attestation, reputation) plug in here and talk to each other only through traits set in
+//! GRANDPA finality, balances, transaction payment and sudo, and the market pallets (offers and
+//! reputation; tasks and attestation next). They plug in here and talk to each other only through traits set in
 //! [`configs`].
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime`/`impl_runtime_apis` expand to large recursive types.
@@ -14,6 +14,8 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 extern crate alloc;
 
 pub mod apis;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
 
@@ -45,6 +47,9 @@ pub mod opaque {
 			pub aura: Aura,
 			/// GRANDPA finality key (ed25519).
 			pub grandpa: Grandpa,
+			/// Executor key (sr25519, key type `bour`): signs the answers to tasks assigned to
+			/// the provider that bound it.
+			pub executor: bourse_primitives::ExecutorId,
 		}
 	}
 }
@@ -178,4 +183,10 @@ mod runtime {
 
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
+
+	#[runtime::pallet_index(7)]
+	pub type Reputation = pallet_reputation;
+
+	#[runtime::pallet_index(8)]
+	pub type Offers = pallet_offers;
 }

@@ -1,0 +1,5 @@
+//! The pallets `bourse-node benchmark pallet` can measure (built with `runtime-benchmarks`).
+
+polkadot_sdk::frame_benchmarking::define_benchmarks!(
+	[pallet_offers, Offers]
+);
