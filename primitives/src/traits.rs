@@ -75,11 +75,8 @@ pub enum SelectionError {
 }
 
 /// The compute market as the task pallet sees it: choose providers, free their slots, slash
-/// their bonds, and map executor keys to providers.
+/// their bonds.
 pub trait ProviderMarket<AccountId, Balance> {
-	/// The hot key a provider's node answers tasks with.
-	type ExecutorId;
-
 	/// Chooses `replication` distinct eligible providers at random, weighted by bond ×
 	/// reputation, and reserves one slot of each. Its cost is bounded by constants, not by the
 	/// number of providers.
@@ -91,12 +88,102 @@ pub trait ProviderMarket<AccountId, Balance> {
 	fn release(provider: &AccountId);
 
 	/// Burns up to `amount` of the provider's bond (capped at the market's maximum slash) and
-	/// returns what was burned. Never pays a counterparty.
+	/// returns what was burned. Never pays a counterparty. Settlement slashes only a provider
+	/// whose slot it is about to release, so the bond keeps covering the slots still busy.
 	fn slash(provider: &AccountId, amount: Balance) -> Balance;
+}
 
-	/// The provider whose executor key is `executor`, if any.
-	fn provider_of(executor: &Self::ExecutorId) -> Option<AccountId>;
+/// Identifier of a task: sequential from 0.
+pub type TaskId = u64;
+
+/// Why a task ended without a result.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum FailureReason {
+	/// The two most revealed outcomes were revealed equally often.
+	NoConsensus,
+	/// No provider gave a valid answer before the timeout.
+	NoAnswer,
+	/// The winning outcome's full output was never revealed (its designated replica lost or
+	/// stayed silent).
+	OutputMissing,
+}
+
+/// The outcome replicas agreed on, as settlement needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgreedOutcome {
+	/// How the run ended.
+	pub status: crate::Status,
+	/// The full output (stdout).
+	pub output: alloc::vec::Vec<u8>,
+	/// Fuel the run burned.
+	pub fuel_used: u64,
+}
+
+/// What attestation decided about a task: the result and each provider's verdict (`None` when
+/// no verdict applies, as for revealers in a task without consensus).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision<AccountId> {
+	/// The agreed outcome, or why there is none.
+	pub result: Result<AgreedOutcome, FailureReason>,
+	/// Each assigned provider's verdict, in assignment order.
+	pub verdicts: alloc::vec::Vec<(AccountId, Option<Verdict>)>,
+}
+
+/// A task's assignment, as attestation sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskAssignment<AccountId, BlockNumber> {
+	/// Assigned providers, in order; the first one reveals the full output.
+	pub providers: alloc::vec::Vec<AccountId>,
+	/// Block of the assignment.
+	pub assigned_at: BlockNumber,
+	/// Last block at which answers are accepted; the task settles after it at the latest.
+	pub deadline: BlockNumber,
+	/// Fuel limit of the task: no honest answer reports more.
+	pub fuel_limit: u64,
+}
+
+/// Tasks as attestation sees them (implemented by the task pallet): read an assignment, and
+/// hand over a decision, which settles the task (payments, refunds, slashes, reputation).
+pub trait TaskLedger<AccountId, BlockNumber> {
+	/// The assignment of an assigned, unsettled task.
+	fn assignment(task: TaskId) -> Option<TaskAssignment<AccountId, BlockNumber>>;
+
+	/// Settles an assigned task by `decision`; does nothing if it is not open.
+	fn settle(task: TaskId, decision: Decision<AccountId>);
+}
+
+/// Attestation as the task pallet sees it (implemented by the attestation pallet).
+pub trait TaskJudge<AccountId> {
+	/// The task's deadline passed: decide from the answers so far (silence is a no-show) and
+	/// forget them.
+	fn conclude(task: TaskId, providers: &[AccountId]) -> Decision<AccountId>;
+
+	/// Whether any provider has answered (committed or revealed) the task.
+	fn answered(task: TaskId) -> bool;
+
+	/// The task was cancelled: forget its answers.
+	fn forget(task: TaskId);
+}
+
+/// Providers' executor keys, as attestation sees them.
+pub trait ExecutorKeys<AccountId> {
+	/// The hot key a provider's node answers tasks with.
+	type ExecutorId;
 
 	/// The executor key of `provider`, if it is a provider.
 	fn executor_of(provider: &AccountId) -> Option<Self::ExecutorId>;
+
+	/// The provider whose executor key is `executor`, if any.
+	fn provider_of(executor: &Self::ExecutorId) -> Option<AccountId>;
 }

@@ -1,5 +1,3 @@
 //! The pallets `bourse-node benchmark pallet` can measure (built with `runtime-benchmarks`).
 
-polkadot_sdk::frame_benchmarking::define_benchmarks!(
-	[pallet_offers, Offers]
-);
+polkadot_sdk::frame_benchmarking::define_benchmarks!([pallet_offers, Offers]);

@@ -4,8 +4,8 @@
 use crate::{
 	AccountId, BalancesConfig, OffersConfig, RuntimeGenesisConfig, SudoConfig, MILLI_UNIT, UNIT,
 };
-use bourse_primitives::ExecutorId;
 use alloc::{vec, vec::Vec};
+use bourse_primitives::ExecutorId;
 use polkadot_sdk::{
 	sp_consensus_aura::sr25519::AuthorityId as AuraId,
 	sp_consensus_grandpa::AuthorityId as GrandpaId,

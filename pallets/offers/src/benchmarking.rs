@@ -24,9 +24,8 @@ fn full_bond<T: Config>() -> BalanceOf<T> {
 /// An account with funds for two full bonds.
 fn funded<T: Config>(name: &'static str, i: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, i, 0);
-	let amount = full_bond::<T>()
-		.saturating_mul(2u32.into())
-		.saturating_add(T::Currency::minimum_balance());
+	let amount =
+		full_bond::<T>().saturating_mul(2u32.into()).saturating_add(T::Currency::minimum_balance());
 	T::Currency::set_balance(&who, amount);
 	who
 }
@@ -74,7 +73,10 @@ mod benchmarks {
 		let caller = provider_with_offer::<T>(0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller.clone()), executor::<T>(1));
-		assert_eq!(Pallet::<T>::executor_of(&caller), Some(executor::<T>(1)));
+		assert_eq!(
+			<Pallet<T> as ExecutorKeys<T::AccountId>>::executor_of(&caller),
+			Some(executor::<T>(1))
+		);
 	}
 
 	#[benchmark]

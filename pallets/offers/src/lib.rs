@@ -50,7 +50,7 @@
 extern crate alloc;
 
 pub use bourse_primitives::traits::{
-	Assignment, ProviderMarket, ProviderReputation, Requirements, SelectionError,
+	Assignment, ExecutorKeys, ProviderMarket, ProviderReputation, Requirements, SelectionError,
 };
 pub use pallet::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
@@ -306,7 +306,8 @@ pub mod pallet {
 	#[derive(frame::prelude::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// The providers and their offers.
-		pub providers: Vec<(T::AccountId, T::ExecutorId, BalanceOf<T>, BalanceOf<T>, u64, u32, u32)>,
+		pub providers:
+			Vec<(T::AccountId, T::ExecutorId, BalanceOf<T>, BalanceOf<T>, u64, u32, u32)>,
 	}
 
 	#[pallet::genesis_build]
@@ -429,8 +430,8 @@ pub mod pallet {
 			let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotProvider)?;
 			ensure!(provider.unbonds_at.is_none(), Error::<T>::Leaving);
 			ensure!(provider.busy_slots == 0, Error::<T>::OpenTasks);
-			let unbonds_at = frame_system::Pallet::<T>::block_number()
-				.saturating_add(T::UnbondingDelay::get());
+			let unbonds_at =
+				frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingDelay::get());
 			if let Some(offer) = Offers::<T>::get(&who) {
 				Self::remove_offer(&who, &offer);
 			}
@@ -482,7 +483,11 @@ pub mod pallet {
 				who,
 				Provider { executor: executor.clone(), bond, busy_slots: 0, unbonds_at: None },
 			);
-			Self::deposit_event(Event::ProviderRegistered { provider: who.clone(), executor, bond });
+			Self::deposit_event(Event::ProviderRegistered {
+				provider: who.clone(),
+				executor,
+				bond,
+			});
 			Ok(())
 		}
 
@@ -568,7 +573,7 @@ pub mod pallet {
 			match Self::belongs_in_index(who) {
 				Some((key, true)) => Available::<T>::insert(key, who, ()),
 				Some((key, false)) => Available::<T>::remove(key, who),
-				None => {},
+				None => {}
 			}
 		}
 
@@ -595,7 +600,8 @@ pub mod pallet {
 				if u128::from_be_bytes(key) > max_price {
 					break;
 				}
-				let (Some(offer), Some(provider)) = (Offers::<T>::get(&who), Providers::<T>::get(&who))
+				let (Some(offer), Some(provider)) =
+					(Offers::<T>::get(&who), Providers::<T>::get(&who))
 				else {
 					continue;
 				};
@@ -603,10 +609,10 @@ pub mod pallet {
 					expired.push((who, offer));
 					continue;
 				}
-				let fits = who != req.requester &&
-					offer.active_from <= now &&
-					offer.max_fuel >= req.fuel &&
-					offer.max_memory_mib >= req.memory_mib;
+				let fits = who != req.requester
+					&& offer.active_from <= now
+					&& offer.max_fuel >= req.fuel
+					&& offer.max_memory_mib >= req.memory_mib;
 				if !fits {
 					continue;
 				}
@@ -708,8 +714,6 @@ pub mod pallet {
 	}
 
 	impl<T: Config> ProviderMarket<T::AccountId, BalanceOf<T>> for Pallet<T> {
-		type ExecutorId = T::ExecutorId;
-
 		fn select(
 			requirements: &Requirements<T::AccountId, BalanceOf<T>>,
 		) -> Result<Vec<Assignment<T::AccountId, BalanceOf<T>>>, SelectionError> {
@@ -748,6 +752,10 @@ pub mod pallet {
 			Self::deposit_event(Event::Slashed { provider: provider.clone(), amount: burned });
 			burned
 		}
+	}
+
+	impl<T: Config> ExecutorKeys<T::AccountId> for Pallet<T> {
+		type ExecutorId = T::ExecutorId;
 
 		fn provider_of(executor: &T::ExecutorId) -> Option<T::AccountId> {
 			Executors::<T>::get(executor)

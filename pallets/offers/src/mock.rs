@@ -69,7 +69,8 @@ pub const ENDOWMENT: u128 = 10_000;
 
 /// Externalities at block 1 with accounts 1..=20 endowed.
 pub fn new_test_ext() -> TestState {
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().expect("storage");
+	let mut storage =
+		frame_system::GenesisConfig::<Test>::default().build_storage().expect("storage");
 	pallet_balances::GenesisConfig::<Test> {
 		balances: (1..=20).map(|who| (who, ENDOWMENT)).collect(),
 		..Default::default()

@@ -65,8 +65,8 @@ fn registering_holds_the_bond_and_binds_the_key() {
 		ok(Offers::register_provider(signed(1), BOND, 101));
 		assert_eq!(held(1), BOND);
 		assert_eq!(Executors::<Test>::get(101), Some(1));
-		assert_eq!(<Offers as ProviderMarket<u64, u128>>::provider_of(&101), Some(1));
-		assert_eq!(<Offers as ProviderMarket<u64, u128>>::executor_of(&1), Some(101));
+		assert_eq!(<Offers as crate::ExecutorKeys<u64>>::provider_of(&101), Some(1));
+		assert_eq!(<Offers as crate::ExecutorKeys<u64>>::executor_of(&1), Some(101));
 		System::assert_last_event(
 			Event::ProviderRegistered { provider: 1, executor: 101, bond: BOND }.into(),
 		);
@@ -95,10 +95,7 @@ fn registration_errors_leave_everything_unchanged() {
 		);
 		assert_noop!(Offers::bond_extra(signed(2), 10), Error::<Test>::NotProvider);
 		assert_noop!(Offers::bond_extra(signed(1), 0), Error::<Test>::ZeroAmount);
-		assert_noop!(
-			Offers::bond_extra(signed(1), ENDOWMENT),
-			Error::<Test>::InsufficientBalance
-		);
+		assert_noop!(Offers::bond_extra(signed(1), ENDOWMENT), Error::<Test>::InsufficientBalance);
 		assert_noop!(Offers::rotate_executor(signed(2), 105), Error::<Test>::NotProvider);
 		assert_noop!(Offers::rotate_executor(signed(1), 101), Error::<Test>::ExecutorKeyInUse);
 		assert!(Offers::register_provider(RuntimeOrigin::none(), BOND, 109).is_err());
@@ -190,10 +187,7 @@ fn an_offer_is_selectable_from_the_next_block() {
 		ok(Offers::set_offer(signed(1), 2 * PRICE, 1_000_000, 64, 4, None));
 		assert_eq!(select(&wants(1, 9, 0)), Err(SelectionError::NotEnoughProviders));
 		next_block();
-		assert_eq!(
-			select(&wants(1, 9, 0)),
-			Ok(vec![Assignment { provider: 1, price: 2 * PRICE }])
-		);
+		assert_eq!(select(&wants(1, 9, 0)), Ok(vec![Assignment { provider: 1, price: 2 * PRICE }]));
 	});
 }
 
@@ -228,7 +222,10 @@ fn selection_filters_by_price_fuel_memory_requester_and_reputation() {
 				10_000,
 			);
 		}
-		assert_eq!(only(Requirements { min_reputation: Perbill::from_percent(50), ..wants(1, 9, 0) }), vec![2]);
+		assert_eq!(
+			only(Requirements { min_reputation: Perbill::from_percent(50), ..wants(1, 9, 0) }),
+			vec![2]
+		);
 		assert_eq!(busy(1) + busy(2), 0);
 	});
 }
@@ -244,7 +241,8 @@ fn selection_picks_distinct_providers_and_reserves_slots_only_on_success() {
 		assert_eq!(busy(1) + busy(2) + busy(3), 0, "nothing reserved on failure");
 		assert_eq!(select(&wants(0, 9, 0)), Err(SelectionError::NotEnoughProviders));
 		assert_eq!(select(&wants(7, 9, 0)), Err(SelectionError::NotEnoughProviders));
-		let mut chosen: Vec<u64> = select(&wants(3, 9, 0)).unwrap().into_iter().map(|a| a.provider).collect();
+		let mut chosen: Vec<u64> =
+			select(&wants(3, 9, 0)).unwrap().into_iter().map(|a| a.provider).collect();
 		chosen.sort();
 		assert_eq!(chosen, vec![1, 2, 3]);
 		assert_eq!((busy(1), busy(2), busy(3)), (1, 1, 1));
@@ -440,5 +438,5 @@ fn genesis_providers_have_open_offers() {
 	});
 }
 
-use polkadot_sdk::{frame_system, pallet_balances, sp_runtime::BuildStorage};
 use polkadot_sdk::polkadot_sdk_frame::testing_prelude::TestState;
+use polkadot_sdk::{frame_system, pallet_balances, sp_runtime::BuildStorage};

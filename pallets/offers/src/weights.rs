@@ -15,26 +15,66 @@ pub trait WeightInfo {
 }
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	fn register_provider() -> Weight { Weight::MAX }
-	fn bond_extra() -> Weight { Weight::MAX }
-	fn rotate_executor() -> Weight { Weight::MAX }
-	fn set_offer() -> Weight { Weight::MAX }
-	fn withdraw_offer() -> Weight { Weight::MAX }
-	fn unregister_provider() -> Weight { Weight::MAX }
-	fn withdraw_bond() -> Weight { Weight::MAX }
-	fn select_providers(_n: u32) -> Weight { Weight::MAX }
-	fn release_slot() -> Weight { Weight::MAX }
-	fn slash() -> Weight { Weight::MAX }
+	fn register_provider() -> Weight {
+		Weight::MAX
+	}
+	fn bond_extra() -> Weight {
+		Weight::MAX
+	}
+	fn rotate_executor() -> Weight {
+		Weight::MAX
+	}
+	fn set_offer() -> Weight {
+		Weight::MAX
+	}
+	fn withdraw_offer() -> Weight {
+		Weight::MAX
+	}
+	fn unregister_provider() -> Weight {
+		Weight::MAX
+	}
+	fn withdraw_bond() -> Weight {
+		Weight::MAX
+	}
+	fn select_providers(_n: u32) -> Weight {
+		Weight::MAX
+	}
+	fn release_slot() -> Weight {
+		Weight::MAX
+	}
+	fn slash() -> Weight {
+		Weight::MAX
+	}
 }
 impl WeightInfo for () {
-	fn register_provider() -> Weight { Weight::zero() }
-	fn bond_extra() -> Weight { Weight::zero() }
-	fn rotate_executor() -> Weight { Weight::zero() }
-	fn set_offer() -> Weight { Weight::zero() }
-	fn withdraw_offer() -> Weight { Weight::zero() }
-	fn unregister_provider() -> Weight { Weight::zero() }
-	fn withdraw_bond() -> Weight { Weight::zero() }
-	fn select_providers(_n: u32) -> Weight { Weight::zero() }
-	fn release_slot() -> Weight { Weight::zero() }
-	fn slash() -> Weight { Weight::zero() }
+	fn register_provider() -> Weight {
+		Weight::zero()
+	}
+	fn bond_extra() -> Weight {
+		Weight::zero()
+	}
+	fn rotate_executor() -> Weight {
+		Weight::zero()
+	}
+	fn set_offer() -> Weight {
+		Weight::zero()
+	}
+	fn withdraw_offer() -> Weight {
+		Weight::zero()
+	}
+	fn unregister_provider() -> Weight {
+		Weight::zero()
+	}
+	fn withdraw_bond() -> Weight {
+		Weight::zero()
+	}
+	fn select_providers(_n: u32) -> Weight {
+		Weight::zero()
+	}
+	fn release_slot() -> Weight {
+		Weight::zero()
+	}
+	fn slash() -> Weight {
+		Weight::zero()
+	}
 }

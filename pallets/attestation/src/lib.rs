@@ -1,0 +1,599 @@
+//! # Attestation pallet
+//!
+//! Results of Bourse tasks: providers' answers, commit and reveal, and the verdict that settles a
+//! task. This pallet decides; the task pallet moves the money ([`TaskLedger::settle`]).
+//!
+//! ## Answers
+//!
+//! Answers come from the executor key bound to an assigned provider, as **authorized
+//! transactions**: the call carries the provider and a signature by its executor key, is checked
+//! in the transaction pool (`#[pallet::authorize]`), costs no fee and uses no nonce, so an
+//! offchain worker can send many without racing itself. Invalid answers never reach a block.
+//!
+//! - Replication 1: the provider sends its outcome once with [`Pallet::answer`]; the task settles
+//!   in the same block.
+//! - Replication ≥ 3: each provider first sends [`Pallet::commit`] with
+//!   `blake2_256((task_id, provider, status, output_hash, fuel_used, executor_version, salt))`,
+//!   and [`Pallet::reveal`]s once every provider committed or [`Config::CommitWindow`] blocks
+//!   after assignment, whichever is first; commits close when reveals open, so nobody can copy
+//!   another's result. A reveal must match its commitment. The first assigned provider reveals
+//!   the full output, the others only its hash: the output is stored once.
+//!
+//! ## Verdict
+//!
+//! At the last reveal, or after the task's deadline, the outcome `(status, output hash,
+//! fuel_used, executor_version)` revealed by the most providers wins; a tie is
+//! [`FailureReason::NoConsensus`], no reveal at all [`FailureReason::NoAnswer`]. Providers on
+//! the winning outcome are [`Verdict::Agreed`], on another [`Verdict::OutVoted`], silent ones
+//! [`Verdict::NoShow`]. Without consensus only the silent get a verdict.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use bourse_primitives::traits::{
+	AgreedOutcome, Decision, ExecutorKeys, FailureReason, TaskId, TaskJudge, TaskLedger, Verdict,
+};
+pub use bourse_primitives::Status;
+pub use pallet::*;
+use polkadot_sdk::polkadot_sdk_frame as frame;
+pub use weights::WeightInfo;
+
+pub mod weights;
+
+/// Domain separation of the payloads executor keys sign.
+pub const ANSWER_CONTEXT: &[u8] = b"bourse/answer";
+/// Domain separation of commitments' payloads.
+pub const COMMIT_CONTEXT: &[u8] = b"bourse/commit";
+/// Domain separation of reveals' payloads.
+pub const REVEAL_CONTEXT: &[u8] = b"bourse/reveal";
+
+#[frame::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame::{deps::sp_runtime::RuntimeAppPublic, prelude::*};
+
+	/// What a provider revealed: the parts of an outcome that must agree.
+	#[derive(
+		Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	)]
+	pub struct Revealed {
+		/// How the run ended.
+		pub status: Status,
+		/// blake2-256 of the output.
+		pub output_hash: [u8; 32],
+		/// Fuel the run burned.
+		pub fuel_used: u64,
+		/// Sandbox version that ran it.
+		pub executor_version: u32,
+	}
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// A provider's executor key (public part); its signatures authorize answers.
+		type ExecutorId: Parameter + Member + MaxEncodedLen + RuntimeAppPublic;
+
+		/// Which executor key each provider holds.
+		type Keys: ExecutorKeys<Self::AccountId, ExecutorId = Self::ExecutorId>;
+
+		/// The tasks: assignments, and where decisions go.
+		type Tasks: TaskLedger<Self::AccountId, BlockNumberFor<Self>>;
+
+		/// Largest output, in bytes (the sandbox's output limit).
+		#[pallet::constant]
+		type MaxOutputSize: Get<u32>;
+
+		/// Blocks after assignment during which replicated tasks take commits.
+		#[pallet::constant]
+		type CommitWindow: Get<BlockNumberFor<Self>>;
+
+		/// Most providers per task.
+		#[pallet::constant]
+		type MaxReplication: Get<u32>;
+
+		/// Weights of this pallet's calls, from its benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Commitments of replicated tasks, by task and provider.
+	#[pallet::storage]
+	pub type Commitments<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, TaskId, Blake2_128Concat, T::AccountId, [u8; 32]>;
+
+	/// Revealed (or, at replication 1, answered) outcomes, by task and provider.
+	#[pallet::storage]
+	pub type Reveals<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, TaskId, Blake2_128Concat, T::AccountId, Revealed>;
+
+	/// Full outputs revealed for tasks not yet settled.
+	#[pallet::storage]
+	pub type PendingOutputs<T: Config> =
+		StorageMap<_, Twox64Concat, TaskId, BoundedVec<u8, T::MaxOutputSize>>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A provider answered a task of replication 1.
+		Answered { task_id: TaskId, provider: T::AccountId, output_hash: [u8; 32], fuel_used: u64 },
+		/// A provider committed to an outcome.
+		Committed { task_id: TaskId, provider: T::AccountId },
+		/// A provider revealed its outcome.
+		Revealed { task_id: TaskId, provider: T::AccountId, output_hash: [u8; 32], fuel_used: u64 },
+		/// A provider's verdict on a decided task.
+		VerdictGiven { task_id: TaskId, provider: T::AccountId, verdict: Verdict },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The task is not assigned (unknown, queued or settled).
+		TaskNotOpen,
+		/// The provider is not assigned to the task.
+		NotAssigned,
+		/// The signature is not the provider's executor key's.
+		BadSignature,
+		/// The task's deadline has passed.
+		DeadlinePassed,
+		/// The task is replicated: commit, then reveal.
+		UseCommitReveal,
+		/// The task has replication 1: answer directly.
+		UseAnswer,
+		/// The provider already answered, committed or revealed.
+		AlreadyAnswered,
+		/// Commits are closed: every provider committed or the commit window passed.
+		CommitsClosed,
+		/// Reveals open once every provider committed or the commit window passed.
+		RevealsNotOpen,
+		/// The provider never committed.
+		NoCommitment,
+		/// The reveal does not match the commitment (wrong outcome or salt).
+		CommitmentMismatch,
+		/// The first assigned provider must reveal the full output.
+		OutputRequired,
+		/// Only the first assigned provider reveals the full output.
+		OutputNotExpected,
+		/// The output does not hash to the revealed output hash.
+		OutputHashMismatch,
+		/// The output is larger than the largest output.
+		OutputTooLarge,
+		/// The reported fuel is above the task's fuel limit.
+		FuelAboveLimit,
+	}
+
+	#[pallet::call(weight = <T as Config>::WeightInfo)]
+	impl<T: Config> Pallet<T> {
+		/// Answer a task of replication 1 with its outcome, signed by the provider's executor
+		/// key over `(ANSWER_CONTEXT, task_id, provider, status, blake2_256(output), fuel_used,
+		/// executor_version)`. Feeless; refused in the pool when invalid.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::answer(output.len() as u32))]
+		#[pallet::authorize(Self::authorize_answer)]
+		#[pallet::weight_of_authorize(T::WeightInfo::answer(0))]
+		pub fn answer(
+			origin: OriginFor<T>,
+			task_id: TaskId,
+			provider: T::AccountId,
+			status: Status,
+			output: BoundedVec<u8, T::MaxOutputSize>,
+			fuel_used: u64,
+			executor_version: u32,
+			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			let output_hash = Self::check_answer(
+				task_id,
+				&provider,
+				&status,
+				&output,
+				fuel_used,
+				executor_version,
+				&signature,
+			)?;
+			Reveals::<T>::insert(
+				task_id,
+				&provider,
+				Revealed { status, output_hash, fuel_used, executor_version },
+			);
+			PendingOutputs::<T>::insert(task_id, output);
+			Self::deposit_event(Event::Answered { task_id, provider, output_hash, fuel_used });
+			Self::settle_if_complete(task_id);
+			Ok(())
+		}
+
+		/// Commit to an outcome of a replicated task: `commitment` is
+		/// `blake2_256((COMMIT_CONTEXT, task_id, provider, status, output_hash, fuel_used,
+		/// executor_version, salt))`, signed by the executor key over `(ANSWER_CONTEXT, task_id,
+		/// provider, commitment)`.
+		#[pallet::call_index(1)]
+		#[pallet::authorize(Self::authorize_commit)]
+		#[pallet::weight_of_authorize(T::WeightInfo::commit())]
+		pub fn commit(
+			origin: OriginFor<T>,
+			task_id: TaskId,
+			provider: T::AccountId,
+			commitment: [u8; 32],
+			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			Self::check_commit(task_id, &provider, &commitment, &signature)?;
+			Commitments::<T>::insert(task_id, &provider, commitment);
+			Self::deposit_event(Event::Committed { task_id, provider });
+			Ok(())
+		}
+
+		/// Reveal a committed outcome: the first assigned provider includes the full `output`,
+		/// the others leave it empty. Signed by the executor key over `(REVEAL_CONTEXT, task_id,
+		/// provider, status, output_hash, fuel_used, executor_version, salt)`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::reveal(output.len() as u32))]
+		#[pallet::authorize(Self::authorize_reveal)]
+		#[pallet::weight_of_authorize(T::WeightInfo::reveal(0))]
+		pub fn reveal(
+			origin: OriginFor<T>,
+			task_id: TaskId,
+			provider: T::AccountId,
+			revealed: Revealed,
+			output: BoundedVec<u8, T::MaxOutputSize>,
+			salt: [u8; 32],
+			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			Self::check_reveal(task_id, &provider, &revealed, &output, &salt, &signature)?;
+			if !output.is_empty() {
+				PendingOutputs::<T>::insert(task_id, output);
+			}
+			Self::deposit_event(Event::Revealed {
+				task_id,
+				provider: provider.clone(),
+				output_hash: revealed.output_hash,
+				fuel_used: revealed.fuel_used,
+			});
+			Reveals::<T>::insert(task_id, &provider, revealed);
+			Self::settle_if_complete(task_id);
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Pool check of [`Pallet::answer`].
+		#[allow(clippy::too_many_arguments)]
+		fn authorize_answer(
+			_source: TransactionSource,
+			task_id: &TaskId,
+			provider: &T::AccountId,
+			status: &Status,
+			output: &BoundedVec<u8, T::MaxOutputSize>,
+			fuel_used: &u64,
+			executor_version: &u32,
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> TransactionValidityWithRefund {
+			Self::check_answer(
+				*task_id,
+				provider,
+				status,
+				output,
+				*fuel_used,
+				*executor_version,
+				signature,
+			)
+			.map_err(Self::invalid)?;
+			Ok((Self::validity(*task_id, provider, 0), Weight::zero()))
+		}
+
+		/// Pool check of [`Pallet::commit`].
+		fn authorize_commit(
+			_source: TransactionSource,
+			task_id: &TaskId,
+			provider: &T::AccountId,
+			commitment: &[u8; 32],
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> TransactionValidityWithRefund {
+			Self::check_commit(*task_id, provider, commitment, signature).map_err(Self::invalid)?;
+			Ok((Self::validity(*task_id, provider, 1), Weight::zero()))
+		}
+
+		/// Pool check of [`Pallet::reveal`].
+		fn authorize_reveal(
+			_source: TransactionSource,
+			task_id: &TaskId,
+			provider: &T::AccountId,
+			revealed: &Revealed,
+			output: &BoundedVec<u8, T::MaxOutputSize>,
+			salt: &[u8; 32],
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> TransactionValidityWithRefund {
+			Self::check_reveal(*task_id, provider, revealed, output, salt, signature)
+				.map_err(Self::invalid)?;
+			Ok((Self::validity(*task_id, provider, 2), Weight::zero()))
+		}
+
+		/// The pool's view of a refused answer: bad signatures are bad proofs, answers that
+		/// come too late are stale, early reveals wait (future); the rest carry the error's
+		/// index as a custom code.
+		fn invalid(error: Error<T>) -> TransactionValidityError {
+			match error {
+				Error::<T>::BadSignature => InvalidTransaction::BadProof.into(),
+				Error::<T>::TaskNotOpen
+				| Error::<T>::DeadlinePassed
+				| Error::<T>::AlreadyAnswered
+				| Error::<T>::CommitsClosed => InvalidTransaction::Stale.into(),
+				Error::<T>::RevealsNotOpen => InvalidTransaction::Future.into(),
+				other => {
+					InvalidTransaction::Custom(other.encode().first().copied().unwrap_or(0)).into()
+				}
+			}
+		}
+
+		/// The commitment to `revealed` with `salt`.
+		pub fn commitment(
+			task_id: TaskId,
+			provider: &T::AccountId,
+			revealed: &Revealed,
+			salt: &[u8; 32],
+		) -> [u8; 32] {
+			blake2_256(&(COMMIT_CONTEXT, task_id, provider, revealed, salt).encode())
+		}
+
+		/// The payload an executor key signs for an answer.
+		pub fn answer_payload(
+			task_id: TaskId,
+			provider: &T::AccountId,
+			status: &Status,
+			output_hash: &[u8; 32],
+			fuel_used: u64,
+			executor_version: u32,
+		) -> Vec<u8> {
+			(ANSWER_CONTEXT, task_id, provider, status, output_hash, fuel_used, executor_version)
+				.encode()
+		}
+
+		/// The payload an executor key signs for a commit.
+		pub fn commit_payload(
+			task_id: TaskId,
+			provider: &T::AccountId,
+			commitment: &[u8; 32],
+		) -> Vec<u8> {
+			(COMMIT_CONTEXT, task_id, provider, commitment).encode()
+		}
+
+		/// The payload an executor key signs for a reveal.
+		pub fn reveal_payload(
+			task_id: TaskId,
+			provider: &T::AccountId,
+			revealed: &Revealed,
+			salt: &[u8; 32],
+		) -> Vec<u8> {
+			(REVEAL_CONTEXT, task_id, provider, revealed, salt).encode()
+		}
+
+		/// Pool validity of an answer: unique per task, provider and phase; lives until the
+		/// task's deadline.
+		fn validity(task_id: TaskId, provider: &T::AccountId, phase: u8) -> ValidTransaction {
+			let now = frame_system::Pallet::<T>::block_number();
+			let longevity = T::Tasks::assignment(task_id)
+				.map(|a| a.deadline.saturating_sub(now).saturated_into::<u64>())
+				.unwrap_or(1)
+				.max(1);
+			ValidTransaction::with_tag_prefix("BourseAttestation")
+				.priority(TransactionPriority::MAX / 2)
+				.and_provides((task_id, provider, phase))
+				.longevity(longevity)
+				.propagate(true)
+				.into()
+		}
+
+		/// Checks common to every answer: the task is open and before its deadline, the provider
+		/// is assigned, and `signature` over `payload` is its executor key's. Returns the
+		/// assignment and the provider's position in it.
+		fn check_signed(
+			task_id: TaskId,
+			provider: &T::AccountId,
+			payload: &[u8],
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> Result<
+			(bourse_primitives::traits::TaskAssignment<T::AccountId, BlockNumberFor<T>>, usize),
+			Error<T>,
+		> {
+			let assignment = T::Tasks::assignment(task_id).ok_or(Error::<T>::TaskNotOpen)?;
+			let position = assignment
+				.providers
+				.iter()
+				.position(|p| p == provider)
+				.ok_or(Error::<T>::NotAssigned)?;
+			ensure!(
+				frame_system::Pallet::<T>::block_number() <= assignment.deadline,
+				Error::<T>::DeadlinePassed
+			);
+			let key = T::Keys::executor_of(provider).ok_or(Error::<T>::NotAssigned)?;
+			ensure!(key.verify(&payload, signature), Error::<T>::BadSignature);
+			Ok((assignment, position))
+		}
+
+		/// Checks an answer to a task of replication 1; returns the output hash.
+		pub fn check_answer(
+			task_id: TaskId,
+			provider: &T::AccountId,
+			status: &Status,
+			output: &[u8],
+			fuel_used: u64,
+			executor_version: u32,
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> Result<[u8; 32], Error<T>> {
+			let output_hash = blake2_256(output);
+			let payload = Self::answer_payload(
+				task_id,
+				provider,
+				status,
+				&output_hash,
+				fuel_used,
+				executor_version,
+			);
+			let (assignment, _) = Self::check_signed(task_id, provider, &payload, signature)?;
+			ensure!(assignment.providers.len() == 1, Error::<T>::UseCommitReveal);
+			ensure!(!Reveals::<T>::contains_key(task_id, provider), Error::<T>::AlreadyAnswered);
+			ensure!(fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
+			Ok(output_hash)
+		}
+
+		/// Whether reveals are open: every provider committed, or the commit window passed.
+		fn reveals_open(
+			task_id: TaskId,
+			assignment: &bourse_primitives::traits::TaskAssignment<T::AccountId, BlockNumberFor<T>>,
+		) -> bool {
+			let window_closed = frame_system::Pallet::<T>::block_number()
+				> assignment.assigned_at.saturating_add(T::CommitWindow::get());
+			window_closed
+				|| assignment.providers.iter().all(|p| Commitments::<T>::contains_key(task_id, p))
+		}
+
+		/// Checks a commit.
+		pub fn check_commit(
+			task_id: TaskId,
+			provider: &T::AccountId,
+			commitment: &[u8; 32],
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> Result<(), Error<T>> {
+			let payload = Self::commit_payload(task_id, provider, commitment);
+			let (assignment, _) = Self::check_signed(task_id, provider, &payload, signature)?;
+			ensure!(assignment.providers.len() > 1, Error::<T>::UseAnswer);
+			ensure!(
+				!Commitments::<T>::contains_key(task_id, provider),
+				Error::<T>::AlreadyAnswered
+			);
+			ensure!(!Self::reveals_open(task_id, &assignment), Error::<T>::CommitsClosed);
+			Ok(())
+		}
+
+		/// Checks a reveal.
+		pub fn check_reveal(
+			task_id: TaskId,
+			provider: &T::AccountId,
+			revealed: &Revealed,
+			output: &[u8],
+			salt: &[u8; 32],
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> Result<(), Error<T>> {
+			let payload = Self::reveal_payload(task_id, provider, revealed, salt);
+			let (assignment, position) =
+				Self::check_signed(task_id, provider, &payload, signature)?;
+			ensure!(assignment.providers.len() > 1, Error::<T>::UseAnswer);
+			ensure!(!Reveals::<T>::contains_key(task_id, provider), Error::<T>::AlreadyAnswered);
+			let committed =
+				Commitments::<T>::get(task_id, provider).ok_or(Error::<T>::NoCommitment)?;
+			ensure!(Self::reveals_open(task_id, &assignment), Error::<T>::RevealsNotOpen);
+			ensure!(
+				Self::commitment(task_id, provider, revealed, salt) == committed,
+				Error::<T>::CommitmentMismatch
+			);
+			ensure!(revealed.fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
+			if position == 0 {
+				ensure!(
+					!output.is_empty() || revealed.output_hash == blake2_256(&[]),
+					Error::<T>::OutputRequired
+				);
+				ensure!(blake2_256(output) == revealed.output_hash, Error::<T>::OutputHashMismatch);
+			} else {
+				ensure!(output.is_empty(), Error::<T>::OutputNotExpected);
+			}
+			Ok(())
+		}
+
+		/// Settles the task if every assigned provider has revealed.
+		fn settle_if_complete(task_id: TaskId) {
+			let Some(assignment) = T::Tasks::assignment(task_id) else { return };
+			if assignment.providers.iter().all(|p| Reveals::<T>::contains_key(task_id, p)) {
+				let decision = Self::decide(task_id, &assignment.providers);
+				T::Tasks::settle(task_id, decision);
+			}
+		}
+
+		/// Decides a task from the reveals so far and forgets its answers.
+		pub(crate) fn decide(
+			task_id: TaskId,
+			providers: &[T::AccountId],
+		) -> Decision<T::AccountId> {
+			let reveals: Vec<(T::AccountId, Option<Revealed>)> =
+				providers.iter().map(|p| (p.clone(), Reveals::<T>::get(task_id, p))).collect();
+			// Distinct outcomes with their number of reveals, in the order first revealed.
+			let mut tally: Vec<(Revealed, u32)> = Vec::new();
+			for revealed in reveals.iter().filter_map(|(_, r)| r.as_ref()) {
+				match tally.iter_mut().find(|(outcome, _)| outcome == revealed) {
+					Some((_, count)) => *count = count.saturating_add(1),
+					None => tally.push((revealed.clone(), 1)),
+				}
+			}
+			let best = tally.iter().map(|(_, count)| *count).max().unwrap_or(0);
+			let leaders: Vec<&Revealed> =
+				tally.iter().filter(|(_, count)| *count == best).map(|(o, _)| o).collect();
+			let output = PendingOutputs::<T>::take(task_id);
+			let (result, winner) = match leaders.as_slice() {
+				[] => (Err(FailureReason::NoAnswer), None),
+				[winner] => {
+					let output = output.filter(|o| blake2_256(o) == winner.output_hash);
+					let result = match output {
+						Some(output) => Ok(AgreedOutcome {
+							status: winner.status,
+							output: output.into_inner(),
+							fuel_used: winner.fuel_used,
+						}),
+						// An empty output needs no reveal.
+						None if winner.output_hash == blake2_256(&[]) => Ok(AgreedOutcome {
+							status: winner.status,
+							output: Vec::new(),
+							fuel_used: winner.fuel_used,
+						}),
+						None => Err(FailureReason::OutputMissing),
+					};
+					(result, Some((*winner).clone()))
+				}
+				_ => (Err(FailureReason::NoConsensus), None),
+			};
+			let verdicts = reveals
+				.into_iter()
+				.map(|(provider, revealed)| {
+					let verdict = match (revealed, &winner) {
+						(None, _) => Some(Verdict::NoShow),
+						(Some(r), Some(w)) if &r == w => Some(Verdict::Agreed),
+						(Some(_), Some(_)) => Some(Verdict::OutVoted),
+						(Some(_), None) => None,
+					};
+					if let Some(verdict) = verdict {
+						Self::deposit_event(Event::VerdictGiven {
+							task_id,
+							provider: provider.clone(),
+							verdict,
+						});
+					}
+					(provider, verdict)
+				})
+				.collect();
+			Self::forget_task(task_id);
+			Decision { result, verdicts }
+		}
+
+		/// Removes a task's commitments, reveals and pending output.
+		fn forget_task(task_id: TaskId) {
+			let limit = T::MaxReplication::get();
+			let _ = Commitments::<T>::clear_prefix(task_id, limit, None);
+			let _ = Reveals::<T>::clear_prefix(task_id, limit, None);
+			PendingOutputs::<T>::remove(task_id);
+		}
+	}
+
+	impl<T: Config> TaskJudge<T::AccountId> for Pallet<T> {
+		fn conclude(task_id: TaskId, providers: &[T::AccountId]) -> Decision<T::AccountId> {
+			Self::decide(task_id, providers)
+		}
+
+		fn answered(task_id: TaskId) -> bool {
+			Commitments::<T>::iter_key_prefix(task_id).next().is_some()
+				|| Reveals::<T>::iter_key_prefix(task_id).next().is_some()
+		}
+
+		fn forget(task_id: TaskId) {
+			Self::forget_task(task_id)
+		}
+	}
+}

@@ -1,0 +1,946 @@
+//! # Tasks pallet
+//!
+//! The demand side of the Bourse compute market: the workload registry, task submission with
+//! escrow, assignment (at once or from a bounded queue), cancellation, and the money movement of
+//! settlement. What a task's outcome is, attestation decides ([`TaskJudge`]); this pallet only
+//! carries the decision out ([`TaskLedger::settle`]): one place moves money, in one direction.
+//!
+//! ## Workloads
+//!
+//! [`Pallet::upload_workload`] stores a WASI command module under its blake2-256 hash, holding a
+//! deposit per byte from the uploader. Identical code is stored once: uploading it again is an
+//! error ([`Error::WorkloadExists`]), never a second deposit. [`Pallet::remove_workload`] frees it
+//! and returns the deposit once no open task uses it.
+//!
+//! ## Tasks
+//!
+//! [`Pallet::submit_task`] holds `ceil(replication × fuel_limit × max_price / 1e6)` plus
+//! [`Config::BaseFee`] from the requester and asks the market for `replication` distinct
+//! providers (never the requester), seeded by the parent block hash and the task id. If none are
+//! free the task waits in a bounded queue and is assigned as slots free (a few per block), unless
+//! the requester asked to fail fast. A queued task that waited longer than its timeout fails and
+//! is refunded.
+//!
+//! Answers are due by `assigned_at + timeout`; the task settles at the last answer or right after
+//! that block, never reassigned. Winners are paid `ceil(fuel_used × own price / 1e6)` out of the
+//! escrow, the requester gets the rest back, the base fee is burned. Losing and silent providers
+//! lose [`Config::Slash`] of their bond, burned by the market: never paid to the requester, so
+//! no requester profits from a failure.
+//!
+//! A requester may cancel before any provider answered: the base fee goes to the assigned
+//! providers (they may have done the work already), the rest comes back.
+//!
+//! **Inputs and outputs are public**: everyone can read them on chain. Settled tasks and their
+//! outputs are pruned [`Config::Retention`] blocks after settlement.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use bourse_primitives::traits::{
+	AgreedOutcome, Assignment, Decision, FailureReason, ProviderMarket, ProviderReputation,
+	Requirements, TaskAssignment, TaskId, TaskJudge, TaskLedger, Verdict,
+};
+pub use bourse_primitives::{CodeHash, Status};
+pub use pallet::*;
+use polkadot_sdk::polkadot_sdk_frame as frame;
+pub use weights::WeightInfo;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+/// Fuel per unit of price: prices are per million fuel.
+pub const FUEL_PER_PRICE_UNIT: u128 = 1_000_000;
+
+#[frame::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame::{
+		arithmetic::Perbill,
+		prelude::*,
+		token::{fungible, tokens::Restriction, Fortitude, Precision},
+	};
+	use fungible::{InspectHold, MutateHold};
+
+	/// A balance of the pallet's currency.
+	pub type BalanceOf<T> = <<T as Config>::Currency as fungible::Inspect<
+		<T as frame_system::Config>::AccountId,
+	>>::Balance;
+
+	/// A stored workload's metadata.
+	#[derive(
+		Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	)]
+	pub struct Workload<AccountId, Balance> {
+		/// Who uploaded it and holds its deposit.
+		pub owner: AccountId,
+		/// The deposit held from the owner.
+		pub deposit: Balance,
+		/// Code size in bytes.
+		pub len: u32,
+		/// Open (queued or assigned) tasks that use it.
+		pub open_tasks: u32,
+	}
+
+	/// Where a task is in its life.
+	#[derive(
+		CloneNoBound,
+		PartialEqNoBound,
+		EqNoBound,
+		DebugNoBound,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+	)]
+	#[scale_info(skip_type_params(T))]
+	#[codec(mel_bound())]
+	pub enum TaskState<T: Config> {
+		/// Waiting for free providers since block `since`.
+		Queued { since: BlockNumberFor<T> },
+		/// Assigned to `providers` at `assigned_at`; answers are due by `deadline`.
+		Assigned {
+			providers: BoundedVec<Assignment<T::AccountId, BalanceOf<T>>, T::MaxReplication>,
+			assigned_at: BlockNumberFor<T>,
+			deadline: BlockNumberFor<T>,
+		},
+		/// Done: the agreed outcome (output in [`Outputs`]) and what it cost the requester.
+		Completed {
+			status: Status,
+			output_hash: [u8; 32],
+			fuel_used: u64,
+			cost: BalanceOf<T>,
+			settled_at: BlockNumberFor<T>,
+		},
+		/// Ended without a result; the requester was refunded.
+		Failed { reason: TaskFailure, settled_at: BlockNumberFor<T> },
+	}
+
+	/// Why a task ended without a result.
+	#[derive(
+		Clone,
+		Copy,
+		Debug,
+		PartialEq,
+		Eq,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+	)]
+	pub enum TaskFailure {
+		/// Attestation found no result.
+		Attestation(FailureReason),
+		/// It waited in the queue longer than its timeout.
+		NoProvider,
+		/// Its requester cancelled it.
+		Cancelled,
+	}
+
+	/// A task.
+	#[derive(
+		CloneNoBound,
+		PartialEqNoBound,
+		EqNoBound,
+		DebugNoBound,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+	)]
+	#[scale_info(skip_type_params(T))]
+	#[codec(mel_bound())]
+	pub struct Task<T: Config> {
+		/// Who submitted it and pays for it.
+		pub requester: T::AccountId,
+		/// The workload it runs.
+		pub workload: CodeHash,
+		/// Its input (stdin). Public.
+		pub input: BoundedVec<u8, T::MaxInputSize>,
+		/// Most fuel one run may burn.
+		pub fuel_limit: u64,
+		/// Most memory one run may use, in MiB.
+		pub max_memory_mib: u32,
+		/// Highest price per million fuel the requester pays.
+		pub max_price: BalanceOf<T>,
+		/// Providers that run it.
+		pub replication: u32,
+		/// Lowest reputation of its providers.
+		pub min_reputation: Perbill,
+		/// Blocks it may wait in the queue, and blocks its providers have to answer.
+		pub timeout: BlockNumberFor<T>,
+		/// Held from the requester and not yet paid out or refunded.
+		pub escrow: BalanceOf<T>,
+		/// Where it is in its life.
+		pub state: TaskState<T>,
+	}
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency of escrows and deposits.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::Mutate<Self::AccountId>;
+
+		/// The runtime's hold reasons, of which [`HoldReason`] is one part.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The providers' market: selection, slots, slashing.
+		type Market: ProviderMarket<Self::AccountId, BalanceOf<Self>>;
+
+		/// Where verdicts are recorded.
+		type Reputation: ProviderReputation<Self::AccountId>;
+
+		/// Who decides the outcome of a task.
+		type Judge: TaskJudge<Self::AccountId>;
+
+		/// Largest workload, in bytes.
+		#[pallet::constant]
+		type MaxCodeSize: Get<u32>;
+
+		/// Deposit per byte of stored code.
+		#[pallet::constant]
+		type DepositPerByte: Get<BalanceOf<Self>>;
+
+		/// Deposit per stored workload, on top of the bytes.
+		#[pallet::constant]
+		type DepositBase: Get<BalanceOf<Self>>;
+
+		/// Largest task input, in bytes.
+		#[pallet::constant]
+		type MaxInputSize: Get<u32>;
+
+		/// Largest task output, in bytes (a sandbox limit, the same on every node).
+		#[pallet::constant]
+		type MaxOutputSize: Get<u32>;
+
+		/// Most memory a task may ask for, in MiB.
+		#[pallet::constant]
+		type MaxMemoryMib: Get<u32>;
+
+		/// Most providers per task (odd).
+		#[pallet::constant]
+		type MaxReplication: Get<u32>;
+
+		/// Shortest timeout, in blocks: enough to execute, commit and reveal.
+		#[pallet::constant]
+		type MinTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Longest timeout, in blocks.
+		#[pallet::constant]
+		type MaxTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Fee per task on top of the fuel escrow: burned at settlement, paid to the assigned
+		/// providers at cancellation.
+		#[pallet::constant]
+		type BaseFee: Get<BalanceOf<Self>>;
+
+		/// Bond slashed from a provider that lost the vote or stayed silent.
+		#[pallet::constant]
+		type Slash: Get<BalanceOf<Self>>;
+
+		/// Most tasks waiting in the queue.
+		#[pallet::constant]
+		type MaxQueued: Get<u32>;
+
+		/// Queued tasks tried per block.
+		#[pallet::constant]
+		type AssignPerBlock: Get<u32>;
+
+		/// Most task timeouts falling due in one block.
+		#[pallet::constant]
+		type MaxTimeoutsPerBlock: Get<u32>;
+
+		/// Blocks a settled task is kept before it is pruned.
+		#[pallet::constant]
+		type Retention: Get<BlockNumberFor<Self>>;
+
+		/// Settled tasks pruned per block at most.
+		#[pallet::constant]
+		type PrunePerBlock: Get<u32>;
+
+		/// Weights of this pallet's calls and hooks, from its benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// Deposit for a stored workload.
+		WorkloadDeposit,
+		/// Escrow of a task: the most it can cost.
+		TaskEscrow,
+	}
+
+	/// Stored workloads' metadata, by code hash.
+	#[pallet::storage]
+	pub type Workloads<T: Config> =
+		StorageMap<_, Identity, CodeHash, Workload<T::AccountId, BalanceOf<T>>, OptionQuery>;
+
+	/// Stored workloads' code, by code hash.
+	#[pallet::storage]
+	pub type Code<T: Config> =
+		StorageMap<_, Identity, CodeHash, BoundedVec<u8, T::MaxCodeSize>, OptionQuery>;
+
+	/// Tasks by id, until pruned.
+	#[pallet::storage]
+	pub type Tasks<T: Config> = StorageMap<_, Twox64Concat, TaskId, Task<T>, OptionQuery>;
+
+	/// Outputs of completed tasks, until pruned. Public.
+	#[pallet::storage]
+	pub type Outputs<T: Config> =
+		StorageMap<_, Twox64Concat, TaskId, BoundedVec<u8, T::MaxOutputSize>, OptionQuery>;
+
+	/// The id of the next task.
+	#[pallet::storage]
+	pub type NextTaskId<T: Config> = StorageValue<_, TaskId, ValueQuery>;
+
+	/// The lowest task id that may not be pruned yet.
+	#[pallet::storage]
+	pub type PruneCursor<T: Config> = StorageValue<_, TaskId, ValueQuery>;
+
+	/// Tasks waiting for providers, oldest first.
+	#[pallet::storage]
+	pub type Queue<T: Config> = StorageValue<_, BoundedVec<TaskId, T::MaxQueued>, ValueQuery>;
+
+	/// Assigned tasks whose deadline passes at the end of the previous block, by the block that
+	/// settles them.
+	#[pallet::storage]
+	pub type Timeouts<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<TaskId, T::MaxTimeoutsPerBlock>,
+		ValueQuery,
+	>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A workload was stored under `hash`, with `deposit` held from `owner`.
+		WorkloadUploaded { hash: CodeHash, owner: T::AccountId, len: u32, deposit: BalanceOf<T> },
+		/// A workload was removed and its deposit returned.
+		WorkloadRemoved { hash: CodeHash },
+		/// A task was submitted, with `escrow` held from the requester.
+		TaskSubmitted {
+			task_id: TaskId,
+			requester: T::AccountId,
+			workload: CodeHash,
+			escrow: BalanceOf<T>,
+		},
+		/// A task was assigned to `providers`; answers are due by `deadline`.
+		TaskAssigned { task_id: TaskId, providers: Vec<T::AccountId>, deadline: BlockNumberFor<T> },
+		/// No provider was free: the task waits in the queue.
+		TaskQueued { task_id: TaskId },
+		/// A task completed with an agreed outcome; the requester paid `cost`.
+		TaskCompleted { task_id: TaskId, output_hash: [u8; 32], fuel_used: u64, cost: BalanceOf<T> },
+		/// A task ended without a result; the requester was refunded.
+		TaskFailed { task_id: TaskId, reason: TaskFailure },
+		/// A provider was paid for a task.
+		ProviderPaid { task_id: TaskId, provider: T::AccountId, amount: BalanceOf<T> },
+		/// A provider lost bond for a task (burned).
+		ProviderSlashed { task_id: TaskId, provider: T::AccountId, amount: BalanceOf<T> },
+		/// `refund` went back to the requester of a settled task.
+		Refunded { task_id: TaskId, requester: T::AccountId, refund: BalanceOf<T> },
+		/// A settled task and its output were pruned.
+		TaskPruned { task_id: TaskId },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The code is larger than the largest workload.
+		WorkloadTooLarge,
+		/// The code is not a WebAssembly module (magic and version).
+		NotWasm,
+		/// This code is already stored: use its hash.
+		WorkloadExists,
+		/// No workload has this hash.
+		UnknownWorkload,
+		/// Only the uploader may remove a workload.
+		NotWorkloadOwner,
+		/// Open tasks still use the workload.
+		WorkloadInUse,
+		/// The input is empty.
+		EmptyInput,
+		/// The input is larger than the largest input.
+		InputTooLarge,
+		/// The fuel limit must not be zero.
+		ZeroFuel,
+		/// The memory limit must not be zero.
+		ZeroMemory,
+		/// The memory limit is above the most a task may ask for.
+		MemoryTooLarge,
+		/// The maximum price must not be zero.
+		ZeroPrice,
+		/// Replication must be odd, at least 1 and at most the maximum.
+		InvalidReplication,
+		/// The timeout is shorter than the shortest timeout.
+		TimeoutTooShort,
+		/// The timeout is longer than the longest timeout.
+		TimeoutTooLong,
+		/// The escrow does not fit in a balance.
+		EscrowOverflow,
+		/// The requester's free balance cannot cover the escrow or deposit.
+		InsufficientBalance,
+		/// Not enough eligible providers are free (the task asked to fail fast): check fuel,
+		/// memory and price against the offers.
+		NoProviderAvailable,
+		/// The queue is full: try again later.
+		QueueFull,
+		/// Too many tasks time out around the same block: choose another timeout.
+		TimeoutsFull,
+		/// No task has this id.
+		UnknownTask,
+		/// Only the requester may cancel a task.
+		NotRequester,
+		/// The task is settled or a provider already answered: it can no longer be cancelled.
+		NotCancellable,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let timeouts = Timeouts::<T>::take(now);
+			let timed_out = timeouts.len() as u32;
+			for task_id in timeouts {
+				Self::conclude(task_id);
+			}
+			let attempts = Self::assign_queued(now);
+			let pruned = Self::prune(now);
+			T::WeightInfo::on_initialize_timeouts(timed_out)
+				.saturating_add(T::WeightInfo::on_initialize_queue(attempts))
+				.saturating_add(T::WeightInfo::on_initialize_prune(pruned))
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxReplication::get() % 2 == 1, "MaxReplication must be odd");
+			assert!(!T::MinTimeout::get().is_zero(), "MinTimeout must not be zero");
+			assert!(T::MinTimeout::get() <= T::MaxTimeout::get(), "MinTimeout above MaxTimeout");
+			assert!(T::AssignPerBlock::get() > 0, "AssignPerBlock must not be zero");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), frame::try_runtime::TryRuntimeError> {
+			Self::do_try_state().map_err(Into::into)
+		}
+	}
+
+	#[pallet::call(weight = <T as Config>::WeightInfo)]
+	impl<T: Config> Pallet<T> {
+		/// Store a workload (a `wasm32-wasip1` command module) under its blake2-256 hash, holding
+		/// a deposit of `DepositBase + DepositPerByte × len` from the caller.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::upload_workload(code.len() as u32))]
+		pub fn upload_workload(origin: OriginFor<T>, code: Vec<u8>) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			let code: BoundedVec<u8, T::MaxCodeSize> =
+				code.try_into().map_err(|_| Error::<T>::WorkloadTooLarge)?;
+			ensure!(code.starts_with(b"\0asm\x01\0\0\0"), Error::<T>::NotWasm);
+			let hash = blake2_256(&code);
+			ensure!(!Workloads::<T>::contains_key(hash), Error::<T>::WorkloadExists);
+			let len = code.len() as u32;
+			let deposit = T::DepositBase::get()
+				.saturating_add(T::DepositPerByte::get().saturating_mul(len.into()));
+			T::Currency::hold(&HoldReason::WorkloadDeposit.into(), &owner, deposit)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			Code::<T>::insert(hash, code);
+			Workloads::<T>::insert(
+				hash,
+				Workload { owner: owner.clone(), deposit, len, open_tasks: 0 },
+			);
+			Self::deposit_event(Event::WorkloadUploaded { hash, owner, len, deposit });
+			Ok(())
+		}
+
+		/// Remove a workload the caller uploaded and return its deposit. Refused while open
+		/// tasks use it.
+		#[pallet::call_index(1)]
+		pub fn remove_workload(origin: OriginFor<T>, hash: CodeHash) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let workload = Workloads::<T>::get(hash).ok_or(Error::<T>::UnknownWorkload)?;
+			ensure!(workload.owner == who, Error::<T>::NotWorkloadOwner);
+			ensure!(workload.open_tasks == 0, Error::<T>::WorkloadInUse);
+			T::Currency::release(
+				&HoldReason::WorkloadDeposit.into(),
+				&who,
+				workload.deposit,
+				Precision::BestEffort,
+			)?;
+			Code::<T>::remove(hash);
+			Workloads::<T>::remove(hash);
+			Self::deposit_event(Event::WorkloadRemoved { hash });
+			Ok(())
+		}
+
+		/// Submit a task: run `workload` on `input` with at most `fuel_limit` fuel and
+		/// `max_memory_mib` MiB, on `replication` distinct providers (odd) priced at most
+		/// `max_price_per_mfuel` per million fuel with reputation at least `min_reputation`;
+		/// answers due within `timeout` blocks of assignment. Holds
+		/// `ceil(replication × fuel_limit × max_price_per_mfuel / 1e6) + BaseFee`. If no
+		/// providers are free the task is queued, or refused when `fail_fast`.
+		#[pallet::call_index(2)]
+		pub fn submit_task(
+			origin: OriginFor<T>,
+			workload: CodeHash,
+			input: Vec<u8>,
+			fuel_limit: u64,
+			max_memory_mib: u32,
+			max_price_per_mfuel: BalanceOf<T>,
+			replication: u32,
+			min_reputation: Perbill,
+			timeout: BlockNumberFor<T>,
+			fail_fast: bool,
+		) -> DispatchResult {
+			let requester = ensure_signed(origin)?;
+			let mut code = Workloads::<T>::get(workload).ok_or(Error::<T>::UnknownWorkload)?;
+			ensure!(!input.is_empty(), Error::<T>::EmptyInput);
+			let input: BoundedVec<u8, T::MaxInputSize> =
+				input.try_into().map_err(|_| Error::<T>::InputTooLarge)?;
+			ensure!(fuel_limit > 0, Error::<T>::ZeroFuel);
+			ensure!(max_memory_mib > 0, Error::<T>::ZeroMemory);
+			ensure!(max_memory_mib <= T::MaxMemoryMib::get(), Error::<T>::MemoryTooLarge);
+			ensure!(!max_price_per_mfuel.is_zero(), Error::<T>::ZeroPrice);
+			ensure!(
+				replication % 2 == 1 && replication <= T::MaxReplication::get(),
+				Error::<T>::InvalidReplication
+			);
+			ensure!(timeout >= T::MinTimeout::get(), Error::<T>::TimeoutTooShort);
+			ensure!(timeout <= T::MaxTimeout::get(), Error::<T>::TimeoutTooLong);
+			let escrow = Self::escrow_for(replication, fuel_limit, max_price_per_mfuel)
+				.ok_or(Error::<T>::EscrowOverflow)?;
+			T::Currency::hold(&HoldReason::TaskEscrow.into(), &requester, escrow)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+
+			let task_id = NextTaskId::<T>::get();
+			let now = frame_system::Pallet::<T>::block_number();
+			let mut task = Task::<T> {
+				requester: requester.clone(),
+				workload,
+				input,
+				fuel_limit,
+				max_memory_mib,
+				max_price: max_price_per_mfuel,
+				replication,
+				min_reputation,
+				timeout,
+				escrow,
+				state: TaskState::Queued { since: now },
+			};
+			Self::deposit_event(Event::TaskSubmitted { task_id, requester, workload, escrow });
+			if !Self::try_assign(task_id, &mut task, now)? {
+				ensure!(!fail_fast, Error::<T>::NoProviderAvailable);
+				Queue::<T>::try_append(task_id).map_err(|_| Error::<T>::QueueFull)?;
+				Self::deposit_event(Event::TaskQueued { task_id });
+			}
+			code.open_tasks = code.open_tasks.saturating_add(1);
+			Workloads::<T>::insert(workload, code);
+			Tasks::<T>::insert(task_id, task);
+			NextTaskId::<T>::put(task_id.saturating_add(1));
+			Ok(())
+		}
+
+		/// Cancel a task the caller submitted, before any provider answered. A queued task is
+		/// refunded in full; an assigned one pays the base fee to its providers and frees them.
+		#[pallet::call_index(3)]
+		pub fn cancel_task(origin: OriginFor<T>, task_id: TaskId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut task = Tasks::<T>::get(task_id).ok_or(Error::<T>::UnknownTask)?;
+			ensure!(task.requester == who, Error::<T>::NotRequester);
+			let reason = HoldReason::TaskEscrow.into();
+			match &task.state {
+				TaskState::Queued { .. } => {
+					Queue::<T>::mutate(|queue| queue.retain(|id| *id != task_id));
+				}
+				TaskState::Assigned { providers, deadline, .. } => {
+					ensure!(!T::Judge::answered(task_id), Error::<T>::NotCancellable);
+					let share = T::BaseFee::get() / (providers.len().max(1) as u32).into();
+					for assignment in providers.iter() {
+						let paid = Self::pay(&task.requester, &assignment.provider, share);
+						task.escrow = task.escrow.saturating_sub(paid);
+						if !paid.is_zero() {
+							Self::deposit_event(Event::ProviderPaid {
+								task_id,
+								provider: assignment.provider.clone(),
+								amount: paid,
+							});
+						}
+						T::Market::release(&assignment.provider);
+					}
+					T::Judge::forget(task_id);
+					Timeouts::<T>::mutate(deadline.saturating_add(One::one()), |due| {
+						due.retain(|id| *id != task_id)
+					});
+				}
+				_ => return Err(Error::<T>::NotCancellable.into()),
+			}
+			let _ =
+				T::Currency::release(&reason, &task.requester, task.escrow, Precision::BestEffort);
+			task.escrow = Zero::zero();
+			Self::close(
+				task_id,
+				task,
+				TaskState::Failed {
+					reason: TaskFailure::Cancelled,
+					settled_at: frame_system::Pallet::<T>::block_number(),
+				},
+			);
+			Self::deposit_event(Event::TaskFailed { task_id, reason: TaskFailure::Cancelled });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// `ceil(replication × fuel_limit × max_price / 1e6) + BaseFee`, if it fits.
+		pub fn escrow_for(
+			replication: u32,
+			fuel_limit: u64,
+			max_price: BalanceOf<T>,
+		) -> Option<BalanceOf<T>> {
+			let fuel = u128::from(replication).checked_mul(u128::from(fuel_limit))?;
+			let body = Self::fuel_cost(fuel, max_price)?;
+			body.checked_add(&T::BaseFee::get())
+		}
+
+		/// `ceil(fuel × price / 1e6)`, if it fits.
+		pub fn fuel_cost(fuel: u128, price: BalanceOf<T>) -> Option<BalanceOf<T>> {
+			let price: u128 = price.saturated_into();
+			let cost = fuel.checked_mul(price)?.div_ceil(FUEL_PER_PRICE_UNIT);
+			cost.try_into().ok()
+		}
+
+		/// Tries to assign `task` now; `Ok(false)` if not enough providers are free.
+		fn try_assign(
+			task_id: TaskId,
+			task: &mut Task<T>,
+			now: BlockNumberFor<T>,
+		) -> Result<bool, DispatchError> {
+			let seed = blake2_256(&(frame_system::Pallet::<T>::parent_hash(), task_id).encode());
+			let requirements = Requirements {
+				replication: task.replication,
+				fuel: task.fuel_limit,
+				memory_mib: task.max_memory_mib,
+				max_price: task.max_price,
+				min_reputation: task.min_reputation,
+				requester: task.requester.clone(),
+				seed,
+			};
+			let Ok(chosen) = T::Market::select(&requirements) else { return Ok(false) };
+			let deadline = now.saturating_add(task.timeout);
+			let settles_at = deadline.saturating_add(One::one());
+			let queued = Timeouts::<T>::try_mutate(settles_at, |due| due.try_push(task_id));
+			if queued.is_err() {
+				for assignment in &chosen {
+					T::Market::release(&assignment.provider);
+				}
+				return Err(Error::<T>::TimeoutsFull.into());
+			}
+			let providers: Vec<T::AccountId> = chosen.iter().map(|a| a.provider.clone()).collect();
+			task.state = TaskState::Assigned {
+				providers: BoundedVec::truncate_from(chosen),
+				assigned_at: now,
+				deadline,
+			};
+			Self::deposit_event(Event::TaskAssigned { task_id, providers, deadline });
+			Ok(true)
+		}
+
+		/// Tries the queue's oldest tasks (at most `AssignPerBlock`); fails those that waited
+		/// longer than their timeout. Returns the tasks tried.
+		pub(crate) fn assign_queued(now: BlockNumberFor<T>) -> u32 {
+			let queue = Queue::<T>::get();
+			if queue.is_empty() {
+				return 0;
+			}
+			let mut kept = Vec::with_capacity(queue.len());
+			let mut tried = 0u32;
+			for task_id in queue {
+				if tried >= T::AssignPerBlock::get() {
+					kept.push(task_id);
+					continue;
+				}
+				tried = tried.saturating_add(1);
+				let Some(mut task) = Tasks::<T>::get(task_id) else { continue };
+				let TaskState::Queued { since } = task.state else { continue };
+				if now > since.saturating_add(task.timeout) {
+					Self::refund_unassigned(task_id, task, TaskFailure::NoProvider);
+					continue;
+				}
+				match Self::try_assign(task_id, &mut task, now) {
+					Ok(true) => Tasks::<T>::insert(task_id, task),
+					_ => kept.push(task_id),
+				}
+			}
+			Queue::<T>::put(BoundedVec::truncate_from(kept));
+			tried
+		}
+
+		/// Refunds a task that never had providers and closes it as failed.
+		fn refund_unassigned(task_id: TaskId, mut task: Task<T>, reason: TaskFailure) {
+			let _ = T::Currency::release(
+				&HoldReason::TaskEscrow.into(),
+				&task.requester,
+				task.escrow,
+				Precision::BestEffort,
+			);
+			task.escrow = Zero::zero();
+			let settled_at = frame_system::Pallet::<T>::block_number();
+			Self::close(task_id, task, TaskState::Failed { reason, settled_at });
+			Self::deposit_event(Event::TaskFailed { task_id, reason });
+		}
+
+		/// The deadline of an assigned task passed: attestation decides, then it settles.
+		fn conclude(task_id: TaskId) {
+			let Some(task) = Tasks::<T>::get(task_id) else { return };
+			let TaskState::Assigned { providers, .. } = &task.state else { return };
+			let accounts: Vec<T::AccountId> =
+				providers.iter().map(|a| a.provider.clone()).collect();
+			let decision = T::Judge::conclude(task_id, &accounts);
+			Self::do_settle(task_id, task, decision);
+		}
+
+		/// Moves `amount` (at most what is held) of `requester`'s escrow to `provider`.
+		fn pay(
+			requester: &T::AccountId,
+			provider: &T::AccountId,
+			amount: BalanceOf<T>,
+		) -> BalanceOf<T> {
+			if amount.is_zero() {
+				return amount;
+			}
+			T::Currency::transfer_on_hold(
+				&HoldReason::TaskEscrow.into(),
+				requester,
+				provider,
+				amount,
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Polite,
+			)
+			.unwrap_or_default()
+		}
+
+		/// Carries out `decision` on an assigned task: pays winners, slashes losers and the
+		/// silent, records reputation, frees slots, burns the base fee, refunds the rest.
+		pub(crate) fn do_settle(
+			task_id: TaskId,
+			mut task: Task<T>,
+			decision: Decision<T::AccountId>,
+		) {
+			let TaskState::Assigned { providers, deadline, .. } = task.state.clone() else {
+				return;
+			};
+			let value: u128 = Self::fuel_cost(u128::from(task.fuel_limit), task.max_price)
+				.unwrap_or_default()
+				.saturated_into();
+			let reason = HoldReason::TaskEscrow.into();
+			let mut cost: BalanceOf<T> = Zero::zero();
+			for assignment in providers.iter() {
+				let provider = &assignment.provider;
+				let verdict = decision
+					.verdicts
+					.iter()
+					.find(|(who, _)| who == provider)
+					.and_then(|(_, verdict)| *verdict);
+				match (verdict, &decision.result) {
+					(Some(Verdict::Agreed), Ok(outcome)) => {
+						let owed = Self::fuel_cost(u128::from(outcome.fuel_used), assignment.price)
+							.unwrap_or_else(|| task.escrow)
+							.min(task.escrow.saturating_sub(T::BaseFee::get()));
+						let paid = Self::pay(&task.requester, provider, owed);
+						task.escrow = task.escrow.saturating_sub(paid);
+						cost = cost.saturating_add(paid);
+						Self::deposit_event(Event::ProviderPaid {
+							task_id,
+							provider: provider.clone(),
+							amount: paid,
+						});
+					}
+					(Some(Verdict::OutVoted | Verdict::NoShow), _) => {
+						let amount = T::Market::slash(provider, T::Slash::get());
+						Self::deposit_event(Event::ProviderSlashed {
+							task_id,
+							provider: provider.clone(),
+							amount,
+						});
+					}
+					_ => {}
+				}
+				if let Some(verdict) = verdict {
+					T::Reputation::record(provider, verdict, value);
+				}
+				T::Market::release(provider);
+			}
+			let burned = T::Currency::burn_held(
+				&reason,
+				&task.requester,
+				T::BaseFee::get().min(task.escrow),
+				Precision::BestEffort,
+				Fortitude::Force,
+			)
+			.unwrap_or_default();
+			task.escrow = task.escrow.saturating_sub(burned);
+			let refund =
+				T::Currency::release(&reason, &task.requester, task.escrow, Precision::BestEffort)
+					.unwrap_or_default();
+			task.escrow = task.escrow.saturating_sub(refund);
+			Self::deposit_event(Event::Refunded {
+				task_id,
+				requester: task.requester.clone(),
+				refund,
+			});
+			Timeouts::<T>::mutate(deadline.saturating_add(One::one()), |due| {
+				due.retain(|id| *id != task_id)
+			});
+			let settled_at = frame_system::Pallet::<T>::block_number();
+			let state = match decision.result {
+				Ok(outcome) => {
+					let output_hash = blake2_256(&outcome.output);
+					Outputs::<T>::insert(task_id, BoundedVec::truncate_from(outcome.output));
+					Self::deposit_event(Event::TaskCompleted {
+						task_id,
+						output_hash,
+						fuel_used: outcome.fuel_used,
+						cost,
+					});
+					TaskState::Completed {
+						status: outcome.status,
+						output_hash,
+						fuel_used: outcome.fuel_used,
+						cost,
+						settled_at,
+					}
+				}
+				Err(failure) => {
+					let reason = TaskFailure::Attestation(failure);
+					Self::deposit_event(Event::TaskFailed { task_id, reason });
+					TaskState::Failed { reason, settled_at }
+				}
+			};
+			Self::close(task_id, task, state);
+		}
+
+		/// Stores `task` in its final `state` and releases its workload.
+		fn close(task_id: TaskId, mut task: Task<T>, state: TaskState<T>) {
+			Workloads::<T>::mutate(task.workload, |w| {
+				if let Some(w) = w {
+					w.open_tasks = w.open_tasks.saturating_sub(1);
+				}
+			});
+			task.state = state;
+			Tasks::<T>::insert(task_id, task);
+		}
+
+		/// Prunes settled tasks older than the retention period, oldest id first, at most
+		/// `PrunePerBlock`. Open tasks stop the cursor (their lifetime is bounded by twice the
+		/// longest timeout). Returns the tasks pruned.
+		pub(crate) fn prune(now: BlockNumberFor<T>) -> u32 {
+			let mut cursor = PruneCursor::<T>::get();
+			let next = NextTaskId::<T>::get();
+			let mut pruned = 0u32;
+			while pruned < T::PrunePerBlock::get() && cursor < next {
+				let settled_at = match Tasks::<T>::get(cursor).map(|t| t.state) {
+					Some(TaskState::Completed { settled_at, .. })
+					| Some(TaskState::Failed { settled_at, .. }) => Some(settled_at),
+					Some(_) => break,
+					None => None,
+				};
+				if let Some(settled_at) = settled_at {
+					if now < settled_at.saturating_add(T::Retention::get()) {
+						break;
+					}
+					Tasks::<T>::remove(cursor);
+					Outputs::<T>::remove(cursor);
+					Self::deposit_event(Event::TaskPruned { task_id: cursor });
+				}
+				pruned = pruned.saturating_add(1);
+				cursor = cursor.saturating_add(1);
+			}
+			PruneCursor::<T>::put(cursor);
+			pruned
+		}
+
+		/// The pallet's invariants:
+		/// - each requester's held escrow equals the escrow of its open tasks (funds held =
+		///   funds owed), and settled tasks hold nothing;
+		/// - each owner's held deposit equals the deposits of its workloads, each workload has
+		///   its code, and its open-task count is the number of open tasks using it;
+		/// - the queue holds exactly the queued tasks; ids are below the next id.
+		pub fn do_try_state() -> Result<(), &'static str> {
+			use alloc::collections::btree_map::BTreeMap;
+			let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			let mut open: BTreeMap<CodeHash, u32> = BTreeMap::new();
+			let queue = Queue::<T>::get();
+			let next = NextTaskId::<T>::get();
+			for (task_id, task) in Tasks::<T>::iter() {
+				ensure!(task_id < next, "task id at or above the next id");
+				let is_open =
+					matches!(task.state, TaskState::Queued { .. } | TaskState::Assigned { .. });
+				if is_open {
+					let owed = escrow.entry(task.requester.clone()).or_default();
+					*owed = owed.saturating_add(task.escrow);
+					*open.entry(task.workload).or_default() += 1;
+				} else {
+					ensure!(task.escrow.is_zero(), "a settled task still holds escrow");
+				}
+				ensure!(
+					matches!(task.state, TaskState::Queued { .. }) == queue.contains(&task_id),
+					"queue and queued tasks differ"
+				);
+			}
+			let escrow_reason: T::RuntimeHoldReason = HoldReason::TaskEscrow.into();
+			for (who, owed) in &escrow {
+				ensure!(
+					T::Currency::balance_on_hold(&escrow_reason, who) == *owed,
+					"held escrow differs from the escrow of open tasks"
+				);
+			}
+			let deposit_reason: T::RuntimeHoldReason = HoldReason::WorkloadDeposit.into();
+			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			for (hash, workload) in Workloads::<T>::iter() {
+				ensure!(Code::<T>::contains_key(hash), "workload without code");
+				ensure!(
+					workload.open_tasks == open.get(&hash).copied().unwrap_or(0),
+					"workload open-task count is wrong"
+				);
+				let held = deposits.entry(workload.owner.clone()).or_default();
+				*held = held.saturating_add(workload.deposit);
+			}
+			for (who, held) in &deposits {
+				ensure!(
+					T::Currency::balance_on_hold(&deposit_reason, who) == *held,
+					"held deposit differs from workload deposits"
+				);
+			}
+			Ok(())
+		}
+	}
+
+	impl<T: Config> TaskLedger<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+		fn assignment(task_id: TaskId) -> Option<TaskAssignment<T::AccountId, BlockNumberFor<T>>> {
+			let task = Tasks::<T>::get(task_id)?;
+			match task.state {
+				TaskState::Assigned { providers, assigned_at, deadline } => Some(TaskAssignment {
+					providers: providers.into_iter().map(|a| a.provider).collect(),
+					assigned_at,
+					deadline,
+					fuel_limit: task.fuel_limit,
+				}),
+				_ => None,
+			}
+		}
+
+		fn settle(task_id: TaskId, decision: Decision<T::AccountId>) {
+			if let Some(task) = Tasks::<T>::get(task_id) {
+				Self::do_settle(task_id, task, decision);
+			}
+		}
+	}
+}

@@ -1,0 +1,148 @@
+//! A mock runtime with the whole market: balances, reputation, offers, tasks and attestation.
+#![allow(clippy::unwrap_used)]
+
+use crate as pallet_tasks;
+use crate::frame;
+use frame::testing_prelude::*;
+use polkadot_sdk::{pallet_balances, sp_runtime::testing::UintAuthorityId};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Reputation: pallet_reputation,
+		Offers: pallet_offers,
+		Tasks: pallet_tasks,
+		Attestation: pallet_attestation,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u128>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = u128;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+impl pallet_reputation::Config for Test {
+	type HalfLife = ConstU64<1_000>;
+	type ValueUnit = ConstU128<100>;
+	type MaxEvidencePerTask = ConstU32<10>;
+	type OutVotedWeight = ConstU32<4>;
+	type NoShowWeight = ConstU32<2>;
+	type PriorFailures = ConstU32<2>;
+}
+
+/// Most one task can slash.
+pub const MAX_SLASH: u128 = 100;
+
+impl pallet_offers::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ExecutorId = UintAuthorityId;
+	type Reputation = Reputation;
+	type MinBond = ConstU128<200>;
+	type MaxSlash = ConstU128<MAX_SLASH>;
+	type MaxSlots = ConstU32<8>;
+	type MaxPricePerMfuel = ConstU128<1_000_000>;
+	type MaxMemoryMib = ConstU32<4_096>;
+	type MaxProviders = ConstU32<1_000>;
+	type UnbondingDelay = ConstU64<10>;
+	type MaxCandidates = ConstU32<10>;
+	type MaxReplication = ConstU32<5>;
+	type WeightInfo = ();
+}
+
+/// Fee per task, burned at settlement.
+pub const BASE_FEE: u128 = 30;
+/// Bond slashed per failed answer.
+pub const SLASH: u128 = 50;
+/// Shortest timeout.
+pub const MIN_TIMEOUT: u64 = 5;
+/// Blocks a settled task is kept.
+pub const RETENTION: u64 = 20;
+/// Blocks replicated tasks take commits.
+pub const COMMIT_WINDOW: u64 = 2;
+
+impl pallet_tasks::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Market = Offers;
+	type Reputation = Reputation;
+	type Judge = Attestation;
+	type MaxCodeSize = ConstU32<1_024>;
+	type DepositPerByte = ConstU128<1>;
+	type DepositBase = ConstU128<10>;
+	type MaxInputSize = ConstU32<64>;
+	type MaxOutputSize = ConstU32<64>;
+	type MaxMemoryMib = ConstU32<4_096>;
+	type MaxReplication = ConstU32<5>;
+	type MinTimeout = ConstU64<MIN_TIMEOUT>;
+	type MaxTimeout = ConstU64<100>;
+	type BaseFee = ConstU128<BASE_FEE>;
+	type Slash = ConstU128<SLASH>;
+	type MaxQueued = ConstU32<4>;
+	type AssignPerBlock = ConstU32<2>;
+	type MaxTimeoutsPerBlock = ConstU32<16>;
+	type Retention = ConstU64<RETENTION>;
+	type PrunePerBlock = ConstU32<4>;
+	type WeightInfo = ();
+}
+
+impl pallet_attestation::Config for Test {
+	type ExecutorId = UintAuthorityId;
+	type Keys = Offers;
+	type Tasks = Tasks;
+	type MaxOutputSize = ConstU32<64>;
+	type CommitWindow = ConstU64<COMMIT_WINDOW>;
+	type MaxReplication = ConstU32<5>;
+	type WeightInfo = ();
+}
+
+/// Every test account starts with this much.
+pub const ENDOWMENT: u128 = 1_000_000;
+
+/// Externalities at block 1 with accounts 1..=20 endowed.
+pub fn new_test_ext() -> TestState {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: (1..=20).map(|who| (who, ENDOWMENT)).collect(),
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext: TestState = storage.into();
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Every pallet's invariants.
+pub fn check_invariants() {
+	Tasks::do_try_state().unwrap();
+	Offers::do_try_state().unwrap();
+	Reputation::do_try_state().unwrap();
+}
+
+/// Runs `body` in fresh externalities and checks the invariants after it.
+pub fn test(body: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		body();
+		check_invariants();
+	});
+}
+
+/// Moves to the next block, running the tasks pallet's `on_initialize`.
+pub fn next_block() {
+	let n = System::block_number() + 1;
+	System::set_block_number(n);
+	<Tasks as Hooks<u64>>::on_initialize(n);
+	check_invariants();
+}
