@@ -166,3 +166,126 @@ impl pallet_offers::Config for Runtime {
 	type MaxReplication = ConstU32<5>;
 	type WeightInfo = pallet_offers::weights::SubstrateWeight<Runtime>;
 }
+
+parameter_types! {
+	/// Deposit per byte of stored workload code.
+	pub const WorkloadDepositPerByte: Balance = 10 * MICRO_UNIT;
+	/// Deposit per stored workload.
+	pub const WorkloadDepositBase: Balance = 10 * MILLI_UNIT;
+	/// Fee per task on top of the fuel escrow.
+	pub const TaskBaseFee: Balance = MILLI_UNIT;
+	/// Longest timeout: an hour.
+	pub const MaxTaskTimeout: BlockNumber = HOURS;
+	/// Settled tasks and their outputs are kept a day.
+	pub const TaskRetention: BlockNumber = DAYS;
+}
+
+/// Largest task output: the sandbox's output limit, the same on every node.
+pub type MaxOutputSize = ConstU32<{ bourse_primitives::defaults::MAX_OUTPUT_BYTES }>;
+
+impl pallet_tasks::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Market = Offers;
+	type Reputation = Reputation;
+	type Judge = Attestation;
+	type MaxCodeSize = ConstU32<{ 512 * 1024 }>;
+	type DepositPerByte = WorkloadDepositPerByte;
+	type DepositBase = WorkloadDepositBase;
+	type MaxInputSize = ConstU32<{ 64 * 1024 }>;
+	type MaxOutputSize = MaxOutputSize;
+	type MaxMemoryMib = ConstU32<4_096>;
+	type MaxReplication = ConstU32<5>;
+	// Execute, commit and reveal take three blocks; five leave room for a missed slot.
+	type MinTimeout = ConstU32<5>;
+	type MaxTimeout = MaxTaskTimeout;
+	type BaseFee = TaskBaseFee;
+	// A wrong or missing answer costs the most a task may slash.
+	type Slash = MaxSlash;
+	type MaxQueued = ConstU32<256>;
+	type AssignPerBlock = ConstU32<8>;
+	type MaxTimeoutsPerBlock = ConstU32<32>;
+	type Retention = TaskRetention;
+	type PrunePerBlock = ConstU32<16>;
+	type WeightInfo = pallet_tasks::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MarketBenchmarks;
+}
+
+impl pallet_attestation::Config for Runtime {
+	type ExecutorId = bourse_primitives::ExecutorId;
+	type Keys = Offers;
+	type Tasks = Tasks;
+	type MaxOutputSize = MaxOutputSize;
+	// Commits close two blocks after assignment at the latest.
+	type CommitWindow = ConstU32<2>;
+	type MaxReplication = ConstU32<5>;
+	type WeightInfo = pallet_attestation::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MarketBenchmarks;
+}
+
+/// Providers and assigned tasks for the tasks and attestation benchmarks, made through the
+/// offers and tasks pallets.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MarketBenchmarks;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl MarketBenchmarks {
+	fn executor(i: u32) -> bourse_primitives::ExecutorId {
+		use codec::{Decode, Encode};
+		let seed = (i, *b"bourse-benchmark-executor").encode();
+		Decode::decode(&mut sp_runtime::traits::TrailingZeroInput::new(&seed))
+			.expect("any 32 bytes decode to a key")
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_tasks::BenchmarkHelper<AccountId> for MarketBenchmarks {
+	fn provider(i: u32) -> AccountId {
+		let who: AccountId = frame_benchmarking::account("provider", i, 0);
+		pallet_offers::Pallet::<Runtime>::benchmark_provider(&who, Self::executor(i), MILLI_UNIT)
+			.expect("a fresh benchmark provider registers");
+		who
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_attestation::BenchmarkHelper<AccountId, bourse_primitives::ExecutorId>
+	for MarketBenchmarks
+{
+	fn assigned_task(
+		keys: Vec<bourse_primitives::ExecutorId>,
+	) -> (pallet_tasks::TaskId, Vec<AccountId>) {
+		use frame_support::traits::fungible::Mutate;
+		use pallet_tasks::TaskLedger;
+		let replication = keys.len() as u32;
+		for (i, key) in keys.into_iter().enumerate() {
+			let who: AccountId = frame_benchmarking::account("provider", i as u32, 0);
+			pallet_offers::Pallet::<Runtime>::benchmark_provider(&who, key, MILLI_UNIT)
+				.expect("a fresh benchmark provider registers");
+		}
+		System::set_block_number(System::block_number().saturating_add(1));
+		let requester: AccountId = frame_benchmarking::account("requester", 0, 0);
+		Balances::set_balance(&requester, 1_000_000 * UNIT);
+		let code = b"\0asm\x01\0\0\0benchmark".to_vec();
+		let hash = sp_io::hashing::blake2_256(&code);
+		let _ = Tasks::upload_workload(RuntimeOrigin::signed(requester.clone()), code);
+		let task_id = pallet_tasks::NextTaskId::<Runtime>::get();
+		Tasks::submit_task(
+			RuntimeOrigin::signed(requester),
+			hash,
+			alloc::vec![1],
+			1_000_000,
+			1,
+			MILLI_UNIT,
+			replication,
+			Perbill::zero(),
+			5,
+			true,
+		)
+		.expect("the benchmark providers take the task");
+		let providers = Tasks::assignment(task_id).map(|a| a.providers).unwrap_or_default();
+		(task_id, providers)
+	}
+}

@@ -1,8 +1,8 @@
 //! # Bourse runtime
 //!
 //! The FRAME runtime of Bourse, a decentralized compute exchange: Aura block production and
-//! GRANDPA finality, balances, transaction payment and sudo, and the market pallets (offers and
-//! reputation; tasks and attestation next). They plug in here and talk to each other only through traits set in
+//! GRANDPA finality, balances, transaction payment and sudo, and the four market pallets (offers,
+//! tasks, attestation, reputation). They plug in here and talk to each other only through traits set in
 //! [`configs`].
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime`/`impl_runtime_apis` expand to large recursive types.
@@ -189,4 +189,10 @@ mod runtime {
 
 	#[runtime::pallet_index(8)]
 	pub type Offers = pallet_offers;
+
+	#[runtime::pallet_index(9)]
+	pub type Tasks = pallet_tasks;
+
+	#[runtime::pallet_index(10)]
+	pub type Attestation = pallet_attestation;
 }

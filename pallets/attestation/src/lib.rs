@@ -38,6 +38,11 @@ pub use pallet::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
 pub use weights::WeightInfo;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(feature = "runtime-benchmarks")]
+pub use benchmarking::BenchmarkHelper;
+
 pub mod weights;
 
 /// Domain separation of the payloads executor keys sign.
@@ -96,6 +101,10 @@ pub mod pallet {
 
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
+
+		/// Makes assigned tasks for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::ExecutorId>;
 	}
 
 	/// Commitments of replicated tasks, by task and provider.

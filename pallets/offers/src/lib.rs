@@ -491,6 +491,27 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// Makes `who` a provider with executor key `executor`, `bond` and an offer of the most
+		/// slots at `price` for tasks of any fuel and the most memory, selectable from the next
+		/// block: for other pallets' benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		pub fn benchmark_provider(
+			who: &T::AccountId,
+			executor: T::ExecutorId,
+			price: BalanceOf<T>,
+		) -> DispatchResult {
+			use frame::token::fungible::{Inspect, Mutate};
+			let bond =
+				T::MinBond::get().max(T::MaxSlash::get().saturating_mul(T::MaxSlots::get().into()));
+			T::Currency::set_balance(
+				who,
+				bond.saturating_mul(2u32.into()).saturating_add(T::Currency::minimum_balance()),
+			);
+			Self::register(who, executor, bond)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			Self::set(who, price, u64::MAX, T::MaxMemoryMib::get(), T::MaxSlots::get(), None, now)
+		}
+
 		/// Sets `who`'s offer as of block `now` (the checks of [`Pallet::set_offer`]).
 		pub(crate) fn set(
 			who: &T::AccountId,

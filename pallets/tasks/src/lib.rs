@@ -45,6 +45,11 @@ pub use pallet::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
 pub use weights::WeightInfo;
 
+#[cfg(feature = "runtime-benchmarks")]
+pub use benchmarking::BenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -269,6 +274,10 @@ pub mod pallet {
 
 		/// Weights of this pallet's calls and hooks, from its benchmarks.
 		type WeightInfo: WeightInfo;
+
+		/// Makes providers for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Why this pallet holds funds.
@@ -697,7 +706,7 @@ pub mod pallet {
 		}
 
 		/// The deadline of an assigned task passed: attestation decides, then it settles.
-		fn conclude(task_id: TaskId) {
+		pub(crate) fn conclude(task_id: TaskId) {
 			let Some(task) = Tasks::<T>::get(task_id) else { return };
 			let TaskState::Assigned { providers, .. } = &task.state else { return };
 			let accounts: Vec<T::AccountId> =

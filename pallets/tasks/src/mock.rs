@@ -95,6 +95,22 @@ impl pallet_tasks::Config for Test {
 	type Retention = ConstU64<RETENTION>;
 	type PrunePerBlock = ConstU32<4>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MarketHelper;
+}
+
+/// Benchmark providers from the offers pallet, with executor keys `1_000 + i`.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MarketHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_tasks::BenchmarkHelper<u64> for MarketHelper {
+	fn provider(i: u32) -> u64 {
+		let who = 1_000 + u64::from(i);
+		pallet_offers::Pallet::<Test>::benchmark_provider(&who, UintAuthorityId(who), 1_000)
+			.unwrap();
+		who
+	}
 }
 
 impl pallet_attestation::Config for Test {
@@ -105,6 +121,41 @@ impl pallet_attestation::Config for Test {
 	type CommitWindow = ConstU64<COMMIT_WINDOW>;
 	type MaxReplication = ConstU32<5>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MarketHelper;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for MarketHelper {
+	fn assigned_task(keys: Vec<UintAuthorityId>) -> (u64, Vec<u64>) {
+		let k = keys.len() as u32;
+		for (i, key) in keys.into_iter().enumerate() {
+			pallet_offers::Pallet::<Test>::benchmark_provider(&(2_000 + i as u64), key, 1_000)
+				.unwrap();
+		}
+		System::set_block_number(System::block_number() + 1);
+		let requester = 1;
+		let code = b"\0asm\x01\0\0\0bench".to_vec();
+		let hash = polkadot_sdk::sp_io::hashing::blake2_256(&code);
+		let _ = Tasks::upload_workload(RuntimeOrigin::signed(requester), code);
+		let task_id = pallet_tasks::NextTaskId::<Test>::get();
+		Tasks::submit_task(
+			RuntimeOrigin::signed(requester),
+			hash,
+			vec![1],
+			1_000_000,
+			1,
+			1_000_000,
+			k,
+			Default::default(),
+			MIN_TIMEOUT,
+			true,
+		)
+		.unwrap();
+		let providers =
+			<Tasks as pallet_tasks::TaskLedger<u64, u64>>::assignment(task_id).unwrap().providers;
+		(task_id, providers)
+	}
 }
 
 /// Every test account starts with this much.

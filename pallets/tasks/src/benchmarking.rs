@@ -1,0 +1,180 @@
+//! Benchmarks of the tasks pallet: every call at its worst case (the most providers a task can
+//! have, the fullest candidate window) and the per-block work of timeouts, queue and pruning.
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use crate::pallet::{BalanceOf, Queue, TaskState, Tasks, Timeouts, Workloads};
+use alloc::{vec, vec::Vec};
+use frame::{
+	arithmetic::Perbill,
+	benchmarking::prelude::*,
+	token::fungible::{Inspect, Mutate},
+};
+
+/// Providers for the benchmarks, made by the runtime (the market is another pallet).
+pub trait BenchmarkHelper<AccountId> {
+	/// Makes the `i`-th benchmark provider: registered, with an offer of many slots at a low
+	/// price for large tasks, selectable from the next block.
+	fn provider(i: u32) -> AccountId;
+}
+
+fn requester<T: Config>() -> T::AccountId {
+	let who: T::AccountId = whitelisted_caller();
+	let amount: BalanceOf<T> = 1_000_000_000_000_000_000u128.saturated_into();
+	T::Currency::set_balance(&who, amount.saturating_add(T::Currency::minimum_balance()));
+	who
+}
+
+fn code(len: u32) -> Vec<u8> {
+	let mut code = b"\0asm\x01\0\0\0".to_vec();
+	code.resize(len.max(8) as usize, 0);
+	code
+}
+
+fn workload<T: Config>(owner: &T::AccountId) -> CodeHash {
+	let code = code(1_024);
+	Pallet::<T>::upload_workload(RawOrigin::Signed(owner.clone()).into(), code.clone()).unwrap();
+	blake2_256(&code)
+}
+
+/// As many providers as selection reads, plus `extra`, selectable now.
+fn market<T: Config>(extra: u32) {
+	for i in 0..T::MaxReplication::get().max(10).saturating_add(extra) {
+		T::BenchmarkHelper::provider(i);
+	}
+	let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+	frame_system::Pallet::<T>::set_block_number(next);
+}
+
+fn submit<T: Config>(
+	who: &T::AccountId,
+	hash: CodeHash,
+	replication: u32,
+	fail_fast: bool,
+) -> DispatchResult {
+	Pallet::<T>::submit_task(
+		RawOrigin::Signed(who.clone()).into(),
+		hash,
+		vec![1; T::MaxInputSize::get() as usize],
+		1_000_000,
+		1,
+		1_000_000u32.into(),
+		replication,
+		Perbill::zero(),
+		T::MinTimeout::get(),
+		fail_fast,
+	)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn upload_workload(l: Linear<8, { T::MaxCodeSize::get() }>) {
+		let caller = requester::<T>();
+		let code = code(l);
+		let hash = blake2_256(&code);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), code);
+		assert!(Workloads::<T>::contains_key(hash));
+	}
+
+	#[benchmark]
+	fn remove_workload() {
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), hash);
+		assert!(!Workloads::<T>::contains_key(hash));
+	}
+
+	/// The most providers, chosen from a full candidate window, with the largest input.
+	#[benchmark]
+	fn submit_task() {
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		market::<T>(0);
+		#[block]
+		{
+			submit::<T>(&caller, hash, T::MaxReplication::get(), true).unwrap();
+		}
+		assert!(matches!(Tasks::<T>::get(0).unwrap().state, TaskState::Assigned { .. }));
+	}
+
+	/// An assigned task with the most providers, each paid a share of the base fee.
+	#[benchmark]
+	fn cancel_task() {
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		market::<T>(0);
+		submit::<T>(&caller, hash, T::MaxReplication::get(), true).unwrap();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), 0);
+		assert!(matches!(Tasks::<T>::get(0).unwrap().state, TaskState::Failed { .. }));
+	}
+
+	/// `n` tasks with the most providers time out unanswered: every provider is a no-show,
+	/// slashed and recorded.
+	#[benchmark]
+	fn on_initialize_timeouts(n: Linear<0, { T::MaxTimeoutsPerBlock::get() }>) {
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		// Spare providers, so that the last tasks still find enough with a free slot.
+		market::<T>(n);
+		for _ in 0..n {
+			submit::<T>(&caller, hash, T::MaxReplication::get(), true).unwrap();
+		}
+		let due = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::MinTimeout::get())
+			.saturating_add(One::one());
+		assert_eq!(Timeouts::<T>::get(due).len() as u32, n);
+		frame_system::Pallet::<T>::set_block_number(due);
+		#[block]
+		{
+			for task_id in Timeouts::<T>::take(due) {
+				Pallet::<T>::conclude(task_id);
+			}
+		}
+		if n > 0 {
+			assert!(matches!(Tasks::<T>::get(0).unwrap().state, TaskState::Failed { .. }));
+		}
+	}
+
+	/// `n` queued tasks with the most providers are assigned.
+	#[benchmark]
+	fn on_initialize_queue(n: Linear<0, { T::AssignPerBlock::get() }>) {
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		for _ in 0..n {
+			submit::<T>(&caller, hash, T::MaxReplication::get(), false).unwrap();
+		}
+		market::<T>(0);
+		let now = frame_system::Pallet::<T>::block_number();
+		#[block]
+		{
+			Pallet::<T>::assign_queued(now);
+		}
+		assert!(Queue::<T>::get().is_empty());
+	}
+
+	/// `n` settled tasks are pruned.
+	#[benchmark]
+	fn on_initialize_prune(n: Linear<0, { T::PrunePerBlock::get() }>) {
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		for task_id in 0..n {
+			submit::<T>(&caller, hash, 1, false).unwrap();
+			Pallet::<T>::cancel_task(RawOrigin::Signed(caller.clone()).into(), task_id.into())
+				.unwrap();
+		}
+		let now = frame_system::Pallet::<T>::block_number().saturating_add(T::Retention::get());
+		#[block]
+		{
+			Pallet::<T>::prune(now);
+		}
+		assert!(Tasks::<T>::iter().next().is_none());
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}
