@@ -1,3 +1,7 @@
 //! The pallets `bourse-node benchmark pallet` can measure (built with `runtime-benchmarks`).
 
-polkadot_sdk::frame_benchmarking::define_benchmarks!([pallet_offers, Offers]);
+polkadot_sdk::frame_benchmarking::define_benchmarks!(
+	[pallet_offers, Offers]
+	[pallet_tasks, Tasks]
+	[pallet_attestation, Attestation]
+);

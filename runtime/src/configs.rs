@@ -262,7 +262,8 @@ impl pallet_attestation::BenchmarkHelper<AccountId, bourse_primitives::ExecutorI
 		let replication = keys.len() as u32;
 		for (i, key) in keys.into_iter().enumerate() {
 			let who: AccountId = frame_benchmarking::account("provider", i as u32, 0);
-			pallet_offers::Pallet::<Runtime>::benchmark_provider(&who, key, MILLI_UNIT)
+			// Cheaper than the genesis providers, whose keys are not in the benchmark keystore.
+			pallet_offers::Pallet::<Runtime>::benchmark_provider(&who, key, MILLI_UNIT / 2)
 				.expect("a fresh benchmark provider registers");
 		}
 		System::set_block_number(System::block_number().saturating_add(1));
@@ -278,7 +279,7 @@ impl pallet_attestation::BenchmarkHelper<AccountId, bourse_primitives::ExecutorI
 			alloc::vec![1],
 			1_000_000,
 			1,
-			MILLI_UNIT,
+			MILLI_UNIT / 2,
 			replication,
 			Perbill::zero(),
 			5,

@@ -171,6 +171,14 @@ pub mod pallet {
 		FuelAboveLimit,
 	}
 
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), frame::try_runtime::TryRuntimeError> {
+			Self::do_try_state().map_err(Into::into)
+		}
+	}
+
 	#[pallet::call(weight = <T as Config>::WeightInfo)]
 	impl<T: Config> Pallet<T> {
 		/// Answer a task of replication 1 with its outcome, signed by the provider's executor
@@ -580,6 +588,25 @@ pub mod pallet {
 				.collect();
 			Self::forget_task(task_id);
 			Decision { result, verdicts }
+		}
+
+		/// The pallet's invariants: every commitment, reveal and pending output belongs to an
+		/// open task, and every commitment and reveal to one of its assigned providers (settled
+		/// tasks leave nothing behind).
+		pub fn do_try_state() -> Result<(), &'static str> {
+			let assigned = |task_id: TaskId, provider: &T::AccountId| {
+				T::Tasks::assignment(task_id).is_some_and(|a| a.providers.contains(provider))
+			};
+			for (task_id, provider, _) in Commitments::<T>::iter() {
+				ensure!(assigned(task_id, &provider), "a commitment outlived its task");
+			}
+			for (task_id, provider, _) in Reveals::<T>::iter() {
+				ensure!(assigned(task_id, &provider), "a reveal outlived its task");
+			}
+			for task_id in PendingOutputs::<T>::iter_keys() {
+				ensure!(T::Tasks::assignment(task_id).is_some(), "an output outlived its task");
+			}
+			Ok(())
 		}
 
 		/// Removes a task's commitments, reveals and pending output.

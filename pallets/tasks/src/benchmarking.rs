@@ -58,7 +58,8 @@ fn submit<T: Config>(
 		vec![1; T::MaxInputSize::get() as usize],
 		1_000_000,
 		1,
-		1_000_000u32.into(),
+		// Above any benchmark provider's price.
+		1_000_000_000_000u64.saturated_into(),
 		replication,
 		Perbill::zero(),
 		T::MinTimeout::get(),

@@ -178,6 +178,7 @@ pub fn new_test_ext() -> TestState {
 /// Every pallet's invariants.
 pub fn check_invariants() {
 	Tasks::do_try_state().unwrap();
+	Attestation::do_try_state().unwrap();
 	Offers::do_try_state().unwrap();
 	Reputation::do_try_state().unwrap();
 }
