@@ -13,6 +13,11 @@ export BOURSE_WORKLOADS_DIR="$CARGO_TARGET_DIR/wasm32-wasip1/release"
 say "cargo test (release profile, shared with the node build)"
 cargo test --release --locked --workspace
 
+# The pallets' benchmarks, run once each in their mock runtimes (the `runtime-benchmarks`
+# feature; weights themselves come from `scripts/weights.sh`, not from CI).
+say "pallet benchmarks in the mock runtimes"
+cargo test --release --locked -p pallet-offers -p pallet-tasks --features runtime-benchmarks --lib benchmarking
+
 # `cargo test` built the node binary for its integration tests (node/tests/); building it again
 # with `cargo build -p bourse-node` would resolve other features and rebuild half the graph.
 node_bin="$CARGO_TARGET_DIR/release/bourse-node"
