@@ -145,7 +145,7 @@ impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for MarketHelper 
 			vec![1],
 			1_000_000,
 			1,
-			1_000_000,
+			1_000,
 			k,
 			Default::default(),
 			MIN_TIMEOUT,
