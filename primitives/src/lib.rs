@@ -8,6 +8,7 @@
 
 extern crate alloc;
 
+pub mod sandbox;
 pub mod traits;
 
 /// The executor key: the hot sr25519 key (key type `bour`) a provider's node holds to answer

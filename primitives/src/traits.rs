@@ -153,11 +153,32 @@ pub struct TaskAssignment<AccountId, BlockNumber> {
 	pub fuel_limit: u64,
 }
 
+/// What a provider needs to run a task: the workload, its input and the task's limits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskWork {
+	/// blake2-256 of the code.
+	pub code_hash: crate::CodeHash,
+	/// The workload's Wasm code.
+	pub code: alloc::vec::Vec<u8>,
+	/// The task's input (stdin).
+	pub input: alloc::vec::Vec<u8>,
+	/// Fuel limit of the task.
+	pub fuel_limit: u64,
+	/// Memory limit of the task, in MiB.
+	pub max_memory_mib: u32,
+}
+
 /// Tasks as attestation sees them (implemented by the task pallet): read an assignment, and
 /// hand over a decision, which settles the task (payments, refunds, slashes, reputation).
 pub trait TaskLedger<AccountId, BlockNumber> {
 	/// The assignment of an assigned, unsettled task.
 	fn assignment(task: TaskId) -> Option<TaskAssignment<AccountId, BlockNumber>>;
+
+	/// The assigned, unsettled tasks of `provider` (at most its slots).
+	fn open_tasks_of(provider: &AccountId) -> alloc::vec::Vec<TaskId>;
+
+	/// What running an assigned task takes.
+	fn work(task: TaskId) -> Option<TaskWork>;
 
 	/// Settles an assigned task by `decision`; does nothing if it is not open.
 	fn settle(task: TaskId, decision: Decision<AccountId>);

@@ -31,7 +31,8 @@
 extern crate alloc;
 
 pub use bourse_primitives::traits::{
-	AgreedOutcome, Decision, ExecutorKeys, FailureReason, TaskId, TaskJudge, TaskLedger, Verdict,
+	AgreedOutcome, Decision, ExecutorKeys, FailureReason, TaskId, TaskJudge, TaskLedger, TaskWork,
+	Verdict,
 };
 pub use bourse_primitives::Status;
 pub use pallet::*;
@@ -44,6 +45,7 @@ mod benchmarking;
 pub use benchmarking::BenchmarkHelper;
 
 pub mod weights;
+mod worker;
 
 /// Domain separation of the payloads executor keys sign.
 pub const ANSWER_CONTEXT: &[u8] = b"bourse/answer";
@@ -77,7 +79,10 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+	pub trait Config:
+		polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>>
+		+ CreateAuthorizedTransaction<Call<Self>>
+	{
 		/// A provider's executor key (public part); its signatures authorize answers.
 		type ExecutorId: Parameter + Member + MaxEncodedLen + RuntimeAppPublic;
 
@@ -173,6 +178,12 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// On nodes that hold executor keys: run the tasks assigned to their providers and
+		/// answer them (see the `worker` module).
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			Self::work(now);
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), frame::try_runtime::TryRuntimeError> {
 			Self::do_try_state().map_err(Into::into)
@@ -455,7 +466,7 @@ pub mod pallet {
 		}
 
 		/// Whether reveals are open: every provider committed, or the commit window passed.
-		fn reveals_open(
+		pub(crate) fn reveals_open(
 			task_id: TaskId,
 			assignment: &bourse_primitives::traits::TaskAssignment<T::AccountId, BlockNumberFor<T>>,
 		) -> bool {

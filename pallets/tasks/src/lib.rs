@@ -38,7 +38,7 @@ extern crate alloc;
 
 pub use bourse_primitives::traits::{
 	AgreedOutcome, Assignment, Decision, FailureReason, ProviderMarket, ProviderReputation,
-	Requirements, TaskAssignment, TaskId, TaskJudge, TaskLedger, Verdict,
+	Requirements, TaskAssignment, TaskId, TaskJudge, TaskLedger, TaskWork, Verdict,
 };
 pub use bourse_primitives::{CodeHash, Status};
 pub use pallet::*;
@@ -302,6 +302,12 @@ pub mod pallet {
 	/// Tasks by id, until pruned.
 	#[pallet::storage]
 	pub type Tasks<T: Config> = StorageMap<_, Twox64Concat, TaskId, Task<T>, OptionQuery>;
+
+	/// Assigned, unsettled tasks by provider: how a provider's node finds its work without
+	/// scanning all tasks. At most a provider's slots per provider.
+	#[pallet::storage]
+	pub type ProviderTasks<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, TaskId, (), OptionQuery>;
 
 	/// Outputs of completed tasks, until pruned. Public.
 	#[pallet::storage]
@@ -582,6 +588,7 @@ pub mod pallet {
 							});
 						}
 						T::Market::release(&assignment.provider);
+						ProviderTasks::<T>::remove(&assignment.provider, task_id);
 					}
 					T::Judge::forget(task_id);
 					Timeouts::<T>::mutate(deadline.saturating_add(One::one()), |due| {
@@ -652,6 +659,9 @@ pub mod pallet {
 				return Err(Error::<T>::TimeoutsFull.into());
 			}
 			let providers: Vec<T::AccountId> = chosen.iter().map(|a| a.provider.clone()).collect();
+			for provider in &providers {
+				ProviderTasks::<T>::insert(provider, task_id, ());
+			}
 			task.state = TaskState::Assigned {
 				providers: BoundedVec::truncate_from(chosen),
 				assigned_at: now,
@@ -786,6 +796,7 @@ pub mod pallet {
 					T::Reputation::record(provider, verdict, value);
 				}
 				T::Market::release(provider);
+				ProviderTasks::<T>::remove(provider, task_id);
 			}
 			let burned = T::Currency::burn_held(
 				&reason,
@@ -903,6 +914,14 @@ pub mod pallet {
 					matches!(task.state, TaskState::Queued { .. }) == queue.contains(&task_id),
 					"queue and queued tasks differ"
 				);
+				if let TaskState::Assigned { providers, .. } = &task.state {
+					for assignment in providers.iter() {
+						ensure!(
+							ProviderTasks::<T>::contains_key(&assignment.provider, task_id),
+							"an assigned task is missing from its provider's index"
+						);
+					}
+				}
 			}
 			let escrow_reason: T::RuntimeHoldReason = HoldReason::TaskEscrow.into();
 			for (who, owed) in &escrow {
@@ -910,6 +929,15 @@ pub mod pallet {
 					T::Currency::balance_on_hold(&escrow_reason, who) == *owed,
 					"held escrow differs from the escrow of open tasks"
 				);
+			}
+			for (provider, task_id, ()) in ProviderTasks::<T>::iter() {
+				let assigned = Tasks::<T>::get(task_id).is_some_and(|t| match t.state {
+					TaskState::Assigned { providers, .. } => {
+						providers.iter().any(|a| a.provider == provider)
+					}
+					_ => false,
+				});
+				ensure!(assigned, "a provider's index holds a task not assigned to it");
 			}
 			let deposit_reason: T::RuntimeHoldReason = HoldReason::WorkloadDeposit.into();
 			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
@@ -944,6 +972,21 @@ pub mod pallet {
 				}),
 				_ => None,
 			}
+		}
+
+		fn open_tasks_of(provider: &T::AccountId) -> Vec<TaskId> {
+			ProviderTasks::<T>::iter_key_prefix(provider).collect()
+		}
+
+		fn work(task_id: TaskId) -> Option<TaskWork> {
+			let task = Tasks::<T>::get(task_id)?;
+			Some(TaskWork {
+				code_hash: task.workload,
+				code: Code::<T>::get(task.workload)?.into_inner(),
+				input: task.input.into_inner(),
+				fuel_limit: task.fuel_limit,
+				max_memory_mib: task.max_memory_mib,
+			})
 		}
 
 		fn settle(task_id: TaskId, decision: Decision<T::AccountId>) {

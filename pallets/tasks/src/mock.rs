@@ -158,6 +158,34 @@ impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for MarketHelper 
 	}
 }
 
+/// Extrinsics of the mock: answers from offchain workers are general transactions.
+pub type Extrinsic = frame_system::mocking::MockUncheckedExtrinsic<Test>;
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type RuntimeCall = RuntimeCall;
+	type Extrinsic = Extrinsic;
+}
+
+impl<C> frame_system::offchain::CreateTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extension = ();
+	fn create_transaction(call: RuntimeCall, extension: ()) -> Extrinsic {
+		Extrinsic::new_transaction(call, extension)
+	}
+}
+
+impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_extension() {}
+}
+
 /// Every test account starts with this much.
 pub const ENDOWMENT: u128 = 1_000_000;
 

@@ -633,3 +633,138 @@ fn settled_tasks_are_pruned_after_the_retention_period() {
 		System::assert_has_event(Event::TaskPruned { task_id: 0 }.into());
 	});
 }
+
+/// The offchain worker with a stand-in sandbox (it echoes the input backwards and counts runs):
+/// each task runs once per node however often the worker wakes, and its answers settle it.
+mod offchain_worker {
+	use super::*;
+	use codec::Decode;
+	use polkadot_sdk::{
+		frame_support::traits::Hooks,
+		sp_core::offchain::{
+			testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
+			OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+		},
+	};
+	use std::sync::{
+		atomic::{AtomicU32, Ordering},
+		Arc,
+	};
+
+	struct Echo(Arc<AtomicU32>);
+
+	impl bourse_primitives::sandbox::WorkloadRunner for Echo {
+		fn run(
+			&self,
+			_code_hash: [u8; 32],
+			_code: &[u8],
+			input: &[u8],
+			limits: bourse_primitives::ExecutionLimits,
+			_seed: [u8; 32],
+		) -> Result<bourse_primitives::Outcome, String> {
+			self.0.fetch_add(1, Ordering::SeqCst);
+			Ok(bourse_primitives::Outcome {
+				status: Status::Success,
+				output: input.iter().rev().copied().collect(),
+				fuel_used: limits.fuel / 2,
+				executor_version: bourse_primitives::EXECUTOR_VERSION,
+			})
+		}
+	}
+
+	/// Externalities with offchain storage, a transaction pool and the echo sandbox.
+	fn worker_ext(
+	) -> (polkadot_sdk::sp_io::TestExternalities, Arc<parking_lot::RwLock<PoolState>>, Arc<AtomicU32>)
+	{
+		let mut ext = new_test_ext();
+		let (offchain, _) = TestOffchainExt::new();
+		let (pool, pool_state) = TestTransactionPoolExt::new();
+		ext.register_extension(OffchainDbExt::new(offchain.clone()));
+		ext.register_extension(OffchainWorkerExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(pool));
+		let runs = Arc::new(AtomicU32::new(0));
+		ext.register_extension(bourse_primitives::sandbox::SandboxExt::new(Arc::new(Echo(
+			runs.clone(),
+		))));
+		(ext, pool_state, runs)
+	}
+
+	/// Runs the worker, then puts what it sent into the block: each transaction is checked by
+	/// `authorize` (the pool) and dispatched as authorized.
+	fn worker_block(pool: &Arc<parking_lot::RwLock<PoolState>>) -> usize {
+		<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+		let sent: Vec<Vec<u8>> = std::mem::take(&mut pool.write().transactions);
+		for bytes in &sent {
+			let xt = Extrinsic::decode(&mut &bytes[..]).unwrap();
+			let RuntimeCall::Attestation(call) = xt.function else { panic!("not an answer") };
+			// Duplicates (the same answer sent again) are refused, as the pool would.
+			let _ = authorized(call);
+		}
+		next_block();
+		sent.len()
+	}
+
+	#[test]
+	fn a_task_of_replication_one_is_run_once_and_answered() {
+		let (mut ext, pool, runs) = worker_ext();
+		ext.execute_with(|| {
+			UintAuthorityId::set_all_keys(vec![key(1)]);
+			let hash = upload();
+			providers(&[1]);
+			ok(submit(hash, 1, true));
+			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+			assert_eq!(runs.load(Ordering::SeqCst), 1, "a second wake-up does not run it again");
+			assert_eq!(pool.read().transactions.len(), 2, "the answer is sent until included");
+			worker_block(&pool);
+			assert_eq!(Outputs::<Test>::get(0).unwrap().into_inner(), b"tupni".to_vec());
+			System::assert_has_event(
+				Event::TaskCompleted {
+					task_id: 0,
+					output_hash: polkadot_sdk::sp_io::hashing::blake2_256(b"tupni"),
+					fuel_used: FUEL / 2,
+					cost: (FUEL as u128 / 2 * PRICE).div_ceil(1_000_000),
+				}
+				.into(),
+			);
+			assert_eq!(worker_block(&pool), 0, "nothing left to do");
+		});
+	}
+
+	#[test]
+	fn three_local_providers_commit_then_reveal_and_agree() {
+		let (mut ext, pool, runs) = worker_ext();
+		ext.execute_with(|| {
+			UintAuthorityId::set_all_keys(vec![key(1), key(2), key(3)]);
+			let hash = upload();
+			providers(&[1, 2, 3]);
+			ok(submit(hash, 3, true));
+			assert_eq!(worker_block(&pool), 3, "three commitments");
+			assert_eq!(runs.load(Ordering::SeqCst), 3);
+			assert_eq!(worker_block(&pool), 3, "three reveals");
+			assert!(matches!(
+				TaskRecords::<Test>::get(0).unwrap().state,
+				TaskState::Completed { .. }
+			));
+			assert_eq!(runs.load(Ordering::SeqCst), 3, "each provider ran it once");
+		});
+	}
+
+	#[test]
+	fn without_a_sandbox_the_worker_reports_and_sends_nothing() {
+		let mut ext = new_test_ext();
+		let (offchain, _) = TestOffchainExt::new();
+		let (tx_pool, pool) = TestTransactionPoolExt::new();
+		ext.register_extension(OffchainDbExt::new(offchain.clone()));
+		ext.register_extension(OffchainWorkerExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(tx_pool));
+		ext.execute_with(|| {
+			UintAuthorityId::set_all_keys(vec![key(1)]);
+			let hash = upload();
+			providers(&[1]);
+			ok(submit(hash, 1, true));
+			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+			assert!(pool.read().transactions.is_empty());
+		});
+	}
+}

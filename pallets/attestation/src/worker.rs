@@ -1,0 +1,203 @@
+//! The offchain worker: how a provider's node executes its tasks and answers them.
+//!
+//! On every new best block, for each executor key in the node's keystore that is bound to a
+//! provider, it reads the provider's open tasks from the task pallet's index (no scan of all
+//! tasks), runs each one once through the `sandbox::run` host function, and sends the answer
+//! (replication 1) or the commitment, then the reveal (replication ≥ 3), as authorized
+//! transactions signed by that key.
+//!
+//! What it did is kept in persistent offchain storage under the task id, the provider and the
+//! hash of the block that assigned the task, so a re-imported block or another fork with the
+//! same task id never confuses it, a restarted node does not run a task twice, and a pending
+//! reveal is not forgotten. Answers are sent again on later blocks until they are on chain (the
+//! pool drops the duplicates).
+//!
+//! Providers that are not validators need `--offchain-worker always`.
+
+use super::*;
+use alloc::vec;
+use bourse_primitives::{defaults, sandbox, ExecutionLimits, Outcome, EXECUTOR_VERSION};
+use frame::{
+	deps::{
+		sp_io,
+		sp_runtime::{
+			offchain::storage::{StorageRetrievalError, StorageValueRef},
+			RuntimeAppPublic,
+		},
+	},
+	log,
+	prelude::*,
+};
+
+/// Log target of the worker.
+const TARGET: &str = "bourse";
+/// Blocks after which a run that never finished (the node stopped) may be tried again.
+const RUN_EXPIRY: u32 = 20;
+
+/// What this node did for one assignment.
+#[derive(Encode, Decode)]
+enum Local {
+	/// A run started at this block.
+	Running(u32),
+	/// The run ended with this outcome; `salt` hides it in the commitment.
+	Done { outcome: Outcome, salt: [u8; 32] },
+}
+
+impl<T: Config> Pallet<T> {
+	/// One offchain-worker pass over the tasks of this node's providers.
+	pub(crate) fn work(now: BlockNumberFor<T>) {
+		for key in T::ExecutorId::all() {
+			let Some(provider) = T::Keys::provider_of(&key) else { continue };
+			for task_id in T::Tasks::open_tasks_of(&provider) {
+				if let Err(why) = Self::work_on(task_id, &provider, &key, now) {
+					log::warn!(target: TARGET, "task {task_id}: {why}");
+				}
+			}
+		}
+	}
+
+	/// Runs `task_id` once for `provider` and sends whatever answer is due.
+	fn work_on(
+		task_id: TaskId,
+		provider: &T::AccountId,
+		key: &T::ExecutorId,
+		now: BlockNumberFor<T>,
+	) -> Result<(), &'static str> {
+		let assignment = T::Tasks::assignment(task_id).ok_or("no longer open")?;
+		let assigned_in = frame_system::Pallet::<T>::block_hash(assignment.assigned_at);
+		let storage_key = (b"bourse/attestation", task_id, provider, assigned_in).encode();
+		let store = StorageValueRef::persistent(&storage_key);
+		let now_u32: u32 = now.saturated_into();
+
+		let (outcome, salt) = match store.get::<Local>() {
+			Ok(Some(Local::Done { outcome, salt })) => (outcome, salt),
+			Ok(Some(Local::Running(since))) if now_u32 < since.saturating_add(RUN_EXPIRY) => {
+				return Ok(()); // another worker is on it
+			}
+			_ => {
+				let claimed =
+					store.mutate(|old: Result<Option<Local>, StorageRetrievalError>| match old {
+						Ok(Some(Local::Done { .. })) => Err(()),
+						Ok(Some(Local::Running(since)))
+							if now_u32 < since.saturating_add(RUN_EXPIRY) =>
+						{
+							Err(())
+						}
+						_ => Ok(Local::Running(now_u32)),
+					});
+				if claimed.is_err() {
+					return Ok(());
+				}
+				let outcome = Self::execute(task_id, &assignment)?;
+				let salt = sp_io::offchain::random_seed();
+				store.set(&Local::Done { outcome: outcome.clone(), salt });
+				(outcome, salt)
+			}
+		};
+		Self::answer_due(task_id, provider, key, &assignment, outcome, salt)
+	}
+
+	/// Runs the task in the node's sandbox.
+	fn execute(
+		task_id: TaskId,
+		assignment: &bourse_primitives::traits::TaskAssignment<T::AccountId, BlockNumberFor<T>>,
+	) -> Result<Outcome, &'static str> {
+		let work = T::Tasks::work(task_id).ok_or("its workload is gone")?;
+		let limits = ExecutionLimits {
+			fuel: work.fuel_limit,
+			max_memory_mib: work.max_memory_mib,
+			max_output_bytes: T::MaxOutputSize::get(),
+			max_table_elements: defaults::MAX_TABLE_ELEMENTS,
+			max_stack_units: defaults::MAX_STACK_UNITS,
+		};
+		// The same seed on every replica: the task and its assignment.
+		let seed = blake2_256(&(b"bourse/seed", task_id, assignment.assigned_at).encode());
+		let mut out = vec![0u8; (T::MaxOutputSize::get() as usize).saturating_add(64)];
+		let written =
+			sandbox::sandbox::run(work.code_hash, &work.code, &work.input, limits, seed, &mut out);
+		let outcome = match written {
+			sandbox::NO_SANDBOX => return Err("this node has no sandbox"),
+			sandbox::LOCAL_FAILURE => return Err("the sandbox failed locally; will retry"),
+			sandbox::BUFFER_TOO_SMALL => return Err("outcome larger than the output bound"),
+			n => out
+				.get(..n as usize)
+				.and_then(|bytes| Outcome::decode(&mut &bytes[..]).ok())
+				.ok_or("undecodable outcome")?,
+		};
+		log::info!(
+			target: TARGET,
+			"executed task {task_id}: {:?}, {} fuel, {} output bytes",
+			outcome.status,
+			outcome.fuel_used,
+			outcome.output.len(),
+		);
+		Ok(outcome)
+	}
+
+	/// Sends the answer, commitment or reveal that `provider` owes now, if any.
+	fn answer_due(
+		task_id: TaskId,
+		provider: &T::AccountId,
+		key: &T::ExecutorId,
+		assignment: &bourse_primitives::traits::TaskAssignment<T::AccountId, BlockNumberFor<T>>,
+		outcome: Outcome,
+		salt: [u8; 32],
+	) -> Result<(), &'static str> {
+		if Reveals::<T>::contains_key(task_id, provider) {
+			return Ok(());
+		}
+		let output_hash = blake2_256(&outcome.output);
+		let revealed = Revealed {
+			status: outcome.status,
+			output_hash,
+			fuel_used: outcome.fuel_used,
+			executor_version: EXECUTOR_VERSION,
+		};
+		let output: BoundedVec<u8, T::MaxOutputSize> =
+			outcome.output.try_into().map_err(|_| "output above the bound")?;
+		let call = if assignment.providers.len() == 1 {
+			let payload = Self::answer_payload(
+				task_id,
+				provider,
+				&revealed.status,
+				&output_hash,
+				revealed.fuel_used,
+				revealed.executor_version,
+			);
+			Call::answer {
+				task_id,
+				provider: provider.clone(),
+				status: revealed.status,
+				output,
+				fuel_used: revealed.fuel_used,
+				executor_version: revealed.executor_version,
+				signature: key.sign(&payload).ok_or("the keystore cannot sign")?,
+			}
+		} else if !Commitments::<T>::contains_key(task_id, provider) {
+			let commitment = Self::commitment(task_id, provider, &revealed, &salt);
+			let payload = Self::commit_payload(task_id, provider, &commitment);
+			Call::commit {
+				task_id,
+				provider: provider.clone(),
+				commitment,
+				signature: key.sign(&payload).ok_or("the keystore cannot sign")?,
+			}
+		} else if Self::reveals_open(task_id, assignment) {
+			let designated = assignment.providers.first() == Some(provider);
+			let payload = Self::reveal_payload(task_id, provider, &revealed, &salt);
+			Call::reveal {
+				task_id,
+				provider: provider.clone(),
+				revealed,
+				output: if designated { output } else { Default::default() },
+				salt,
+				signature: key.sign(&payload).ok_or("the keystore cannot sign")?,
+			}
+		} else {
+			return Ok(()); // committed; waiting for the others
+		};
+		let xt = T::create_authorized_transaction(call.into());
+		SubmitTransaction::<T, Call<T>>::submit_transaction(xt)
+			.map_err(|()| "the transaction pool refused the answer")
+	}
+}
