@@ -120,12 +120,17 @@ pub fn run() -> sc_cli::Result<()> {
 		Some(Subcommand::Benchmark(cmd)) => {
 			use frame_benchmarking_cli::BenchmarkCmd;
 			let runner = cli.create_runner(cmd)?;
-			runner.sync_run(|config| match cmd {
+			runner.sync_run(|config| {
+				match cmd {
 				BenchmarkCmd::Pallet(cmd) => cmd
-					.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(Some(
+					.run_with_spec::<
+						sp_runtime::traits::HashingFor<Block>,
+						bourse_primitives::sandbox::sandbox::HostFunctions,
+					>(Some(
 						config.chain_spec,
 					)),
 				_ => Err("Only `benchmark pallet` is supported by bourse-node".into()),
+			}
 			})
 		}
 		Some(Subcommand::ChainInfo(cmd)) => {

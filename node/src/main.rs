@@ -11,6 +11,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod rpc;
+mod sandbox;
 mod service;
 
 fn main() -> polkadot_sdk::sc_cli::Result<()> {

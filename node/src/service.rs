@@ -17,7 +17,10 @@ use polkadot_sdk::{
 };
 
 /// Host functions available to the runtime: the standard Substrate set.
-pub type HostFunctions = sp_io::SubstrateHostFunctions;
+/// Host functions of every runtime execution: Substrate's and the sandbox's (its extension is
+/// given to offchain workers only, so block import never runs a workload).
+pub type HostFunctions =
+	(sp_io::SubstrateHostFunctions, bourse_primitives::sandbox::sandbox::HostFunctions);
 
 /// The full client of a Bourse node.
 pub type FullClient =
@@ -194,6 +197,8 @@ pub fn new_full<
 		})?;
 
 	if config.offchain_worker.enabled {
+		let sandbox = crate::sandbox::NodeSandbox::new(config.prometheus_registry())
+			.map_err(|e| ServiceError::Other(format!("the workload sandbox did not start: {e}")))?;
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -205,7 +210,7 @@ pub fn new_full<
 				)),
 				network_provider: Arc::new(network.clone()),
 				enable_http_requests: false,
-				custom_extensions: |_| vec![],
+				custom_extensions: move |_| vec![Box::new(sandbox.extension()) as Box<_>],
 			})?;
 		task_manager.spawn_handle().spawn(
 			"offchain-workers-runner",
