@@ -69,6 +69,7 @@ async function submitTask(maxPrice) {
 function answerPayload(taskId, provider, output, fuelUsed) {
   return u8aConcat(
     compactAddLength(stringToU8a('bourse/answer')),
+    api.genesisHash.toU8a(),
     bnToU8a(taskId, { bitLength: 64 }),
     provider.publicKey,
     new Uint8Array([0]), // Status::Success

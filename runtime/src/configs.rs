@@ -156,6 +156,9 @@ impl pallet_offers::Config for Runtime {
 	type MaxSlash = MaxSlash;
 	type MaxSlots = ConstU32<16>;
 	type MaxPricePerMfuel = MaxPricePerMfuel;
+	// An offer must take real tasks: a billion fuel (about a second of compute) and 64 MiB.
+	type MinOfferFuel = ConstU64<1_000_000_000>;
+	type MinOfferMemoryMib = ConstU32<64>;
 	// wasm32 memories end at 4 GiB.
 	type MaxMemoryMib = ConstU32<4_096>;
 	type MaxProviders = ConstU32<10_000>;

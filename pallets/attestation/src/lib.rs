@@ -193,8 +193,8 @@ pub mod pallet {
 	#[pallet::call(weight = <T as Config>::WeightInfo)]
 	impl<T: Config> Pallet<T> {
 		/// Answer a task of replication 1 with its outcome, signed by the provider's executor
-		/// key over `(ANSWER_CONTEXT, task_id, provider, status, blake2_256(output), fuel_used,
-		/// executor_version)`. Feeless; refused in the pool when invalid.
+		/// key over `(ANSWER_CONTEXT, genesis_hash, task_id, provider, status, blake2_256(output),
+		/// fuel_used, executor_version)`. Feeless; refused in the pool when invalid.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::answer(output.len() as u32))]
 		#[pallet::authorize(Self::authorize_answer)]
@@ -232,8 +232,8 @@ pub mod pallet {
 
 		/// Commit to an outcome of a replicated task: `commitment` is
 		/// `blake2_256((COMMIT_CONTEXT, task_id, provider, status, output_hash, fuel_used,
-		/// executor_version, salt))`, signed by the executor key over `(ANSWER_CONTEXT, task_id,
-		/// provider, commitment)`.
+		/// executor_version, salt))`, signed by the executor key over `(COMMIT_CONTEXT, genesis_hash,
+		/// task_id, provider, commitment)`.
 		#[pallet::call_index(1)]
 		#[pallet::authorize(Self::authorize_commit)]
 		#[pallet::weight_of_authorize(T::WeightInfo::commit())]
@@ -252,8 +252,8 @@ pub mod pallet {
 		}
 
 		/// Reveal a committed outcome: the first assigned provider includes the full `output`,
-		/// the others leave it empty. Signed by the executor key over `(REVEAL_CONTEXT, task_id,
-		/// provider, status, output_hash, fuel_used, executor_version, salt)`.
+		/// the others leave it empty. Signed by the executor key over `(REVEAL_CONTEXT, genesis_hash,
+		/// task_id, provider, status, output_hash, fuel_used, executor_version, salt)`.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::reveal(output.len() as u32))]
 		#[pallet::authorize(Self::authorize_reveal)]
@@ -364,6 +364,12 @@ pub mod pallet {
 			blake2_256(&(COMMIT_CONTEXT, task_id, provider, revealed, salt).encode())
 		}
 
+		/// The genesis hash, in every signed payload: an answer for this chain is worthless on
+		/// another chain with the same keys and task ids.
+		fn genesis() -> T::Hash {
+			frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
+		}
+
 		/// The payload an executor key signs for an answer.
 		pub fn answer_payload(
 			task_id: TaskId,
@@ -373,7 +379,16 @@ pub mod pallet {
 			fuel_used: u64,
 			executor_version: u32,
 		) -> Vec<u8> {
-			(ANSWER_CONTEXT, task_id, provider, status, output_hash, fuel_used, executor_version)
+			(
+				ANSWER_CONTEXT,
+				Self::genesis(),
+				task_id,
+				provider,
+				status,
+				output_hash,
+				fuel_used,
+				executor_version,
+			)
 				.encode()
 		}
 
@@ -383,7 +398,7 @@ pub mod pallet {
 			provider: &T::AccountId,
 			commitment: &[u8; 32],
 		) -> Vec<u8> {
-			(COMMIT_CONTEXT, task_id, provider, commitment).encode()
+			(COMMIT_CONTEXT, Self::genesis(), task_id, provider, commitment).encode()
 		}
 
 		/// The payload an executor key signs for a reveal.
@@ -393,7 +408,7 @@ pub mod pallet {
 			revealed: &Revealed,
 			salt: &[u8; 32],
 		) -> Vec<u8> {
-			(REVEAL_CONTEXT, task_id, provider, revealed, salt).encode()
+			(REVEAL_CONTEXT, Self::genesis(), task_id, provider, revealed, salt).encode()
 		}
 
 		/// Pool validity of an answer: unique per task, provider and phase; lives until the

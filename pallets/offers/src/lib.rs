@@ -33,16 +33,24 @@
 //! reputation. Its cost is bounded by constants, never by the number of providers. If too few
 //! fit, it fails and reserves nothing.
 //!
-//! **What a block author can influence.** The seed comes from the chain's randomness and the
-//! task id; an author can choose to produce or skip a block, and so pick among a few seeds for
-//! the tasks in it. It cannot add candidates (offer changes wait a block) nor change weights.
+//! **What a block author can influence.** The task pallet seeds the draw with the parent block
+//! hash and the task id. The author of a block knows both and orders the transactions in it, so
+//! it can steer which of the candidates a task in its own block gets (and the author of the
+//! previous block can grind its hash for queued tasks). It cannot add candidates (offer changes
+//! wait a block) nor change their weights. Replication is the defence: a colluding group must
+//! hold the majority of a task's replicas, which the bond × reputation weighting makes costly.
+//! A verifiable random function (BABE-style VRF output) would remove this lever; Aura has none.
 //!
 //! **Why cheap sybil offers do not pay.** A provider's chance of being drawn is proportional to
 //! its bond times its reputation: splitting one bond over many identities does not raise the
 //! total chance, every identity must lock at least [`Config::MinBond`] and cover its slots, and
 //! every new identity starts from reputation's cautious prior, so a fresh swarm weighs less than
-//! one established provider. Undercutting the price to crowd the candidate window costs revenue
-//! on every task won, and each task answered wrongly or not at all is slashed from the bond.
+//! one established provider. Crowding the candidate window with the cheapest offers means
+//! offering real capacity ([`Config::MinOfferFuel`], [`Config::MinOfferMemoryMib`]) at the lowest
+//! price, and every task won must be executed correctly or the bond is slashed: the crowd ends
+//! up selling compute cheaply, which is what the market wants. A window filled with offers that
+//! do not fit a particular task (too little memory, reputation below the requester's floor) does
+//! make that task wait: the window is the price of bounded selection.
 //!
 //! Slashed bond is burned, never paid to a counterparty, so nobody profits from a failure.
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -158,6 +166,15 @@ pub mod pallet {
 		/// Highest price per million fuel an offer may ask.
 		#[pallet::constant]
 		type MaxPricePerMfuel: Get<BalanceOf<Self>>;
+
+		/// Least fuel an offer must allow per task. Offers too small for real tasks would
+		/// otherwise sit in the cheap end of the price index and crowd the candidate window.
+		#[pallet::constant]
+		type MinOfferFuel: Get<u64>;
+
+		/// Least memory an offer must allow per task, in MiB (for the same reason).
+		#[pallet::constant]
+		type MinOfferMemoryMib: Get<u32>;
 
 		/// Most memory an offer may allow per task, in MiB.
 		#[pallet::constant]
@@ -280,10 +297,10 @@ pub mod pallet {
 		ZeroPrice,
 		/// The price is above the market's highest price.
 		PriceTooHigh,
-		/// The maximum fuel must not be zero.
-		ZeroFuel,
-		/// The maximum memory must not be zero.
-		ZeroMemory,
+		/// The maximum fuel is below the least an offer must allow.
+		FuelBelowMinimum,
+		/// The maximum memory is below the least an offer must allow.
+		MemoryBelowMinimum,
 		/// The maximum memory is above what an offer may allow.
 		MemoryTooLarge,
 		/// The last block of the offer has already passed.
@@ -529,8 +546,11 @@ pub mod pallet {
 			ensure!(slots >= provider.busy_slots, Error::<T>::SlotsInUse);
 			ensure!(!price_per_mfuel.is_zero(), Error::<T>::ZeroPrice);
 			ensure!(price_per_mfuel <= T::MaxPricePerMfuel::get(), Error::<T>::PriceTooHigh);
-			ensure!(max_fuel > 0, Error::<T>::ZeroFuel);
-			ensure!(max_memory_mib > 0, Error::<T>::ZeroMemory);
+			ensure!(max_fuel >= T::MinOfferFuel::get().max(1), Error::<T>::FuelBelowMinimum);
+			ensure!(
+				max_memory_mib >= T::MinOfferMemoryMib::get().max(1),
+				Error::<T>::MemoryBelowMinimum
+			);
 			ensure!(max_memory_mib <= T::MaxMemoryMib::get(), Error::<T>::MemoryTooLarge);
 			ensure!(expires_at.is_none_or(|last| last > now), Error::<T>::ExpiryInPast);
 			ensure!(

@@ -146,19 +146,19 @@ fn offer_errors_leave_everything_unchanged() {
 		let set = |who, price, fuel, mem, slots, expires| {
 			Offers::set_offer(signed(who), price, fuel, mem, slots, expires)
 		};
-		assert_noop!(set(1, PRICE, 1, 1, 1, None), Error::<Test>::NotProvider);
+		assert_noop!(set(1, PRICE, 1_000, 1, 1, None), Error::<Test>::NotProvider);
 		ok(Offers::register_provider(signed(1), BOND, 101));
-		assert_noop!(set(1, PRICE, 1, 1, 0, None), Error::<Test>::ZeroSlots);
-		assert_noop!(set(1, PRICE, 1, 1, 9, None), Error::<Test>::TooManySlots);
-		assert_noop!(set(1, 0, 1, 1, 1, None), Error::<Test>::ZeroPrice);
-		assert_noop!(set(1, 1_000_001, 1, 1, 1, None), Error::<Test>::PriceTooHigh);
-		assert_noop!(set(1, PRICE, 0, 1, 1, None), Error::<Test>::ZeroFuel);
-		assert_noop!(set(1, PRICE, 1, 0, 1, None), Error::<Test>::ZeroMemory);
-		assert_noop!(set(1, PRICE, 1, 4_097, 1, None), Error::<Test>::MemoryTooLarge);
-		assert_noop!(set(1, PRICE, 1, 1, 1, Some(1)), Error::<Test>::ExpiryInPast);
+		assert_noop!(set(1, PRICE, 1_000, 1, 0, None), Error::<Test>::ZeroSlots);
+		assert_noop!(set(1, PRICE, 1_000, 1, 9, None), Error::<Test>::TooManySlots);
+		assert_noop!(set(1, 0, 1_000, 1, 1, None), Error::<Test>::ZeroPrice);
+		assert_noop!(set(1, 1_000_001, 1_000, 1, 1, None), Error::<Test>::PriceTooHigh);
+		assert_noop!(set(1, PRICE, 999, 1, 1, None), Error::<Test>::FuelBelowMinimum);
+		assert_noop!(set(1, PRICE, 1_000, 0, 1, None), Error::<Test>::MemoryBelowMinimum);
+		assert_noop!(set(1, PRICE, 1_000, 4_097, 1, None), Error::<Test>::MemoryTooLarge);
+		assert_noop!(set(1, PRICE, 1_000, 1, 1, Some(1)), Error::<Test>::ExpiryInPast);
 		// BOND = 800 covers 8 slots of MAX_SLASH = 100 at most; 800 - 100 does not.
 		ok(Offers::register_provider(signed(2), BOND - MAX_SLASH, 102));
-		assert_noop!(set(2, PRICE, 1, 1, 8, None), Error::<Test>::BondDoesNotCoverSlots);
+		assert_noop!(set(2, PRICE, 1_000, 1, 8, None), Error::<Test>::BondDoesNotCoverSlots);
 		assert_noop!(Offers::withdraw_offer(signed(1)), Error::<Test>::NoOffer);
 		assert_noop!(Offers::withdraw_offer(signed(3)), Error::<Test>::NotProvider);
 	});

@@ -562,51 +562,53 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Cancel a task the caller submitted, before any provider answered. A queued task is
-		/// refunded in full; an assigned one pays the base fee to its providers and frees them.
+		/// Cancel a task the caller submitted, before any provider answered. A queued task's base
+		/// fee is burned; an assigned one's is paid to its providers, who are freed. The rest of
+		/// the escrow is refunded.
 		#[pallet::call_index(3)]
 		pub fn cancel_task(origin: OriginFor<T>, task_id: TaskId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut task = Tasks::<T>::get(task_id).ok_or(Error::<T>::UnknownTask)?;
 			ensure!(task.requester == who, Error::<T>::NotRequester);
-			let reason = HoldReason::TaskEscrow.into();
-			match &task.state {
+			let (providers, deadline) = match &task.state {
 				TaskState::Queued { .. } => {
 					Queue::<T>::mutate(|queue| queue.retain(|id| *id != task_id));
+					Self::refund_unassigned(task_id, task, TaskFailure::Cancelled);
+					return Ok(());
 				}
-				TaskState::Assigned { providers, deadline, .. } => {
-					ensure!(!T::Judge::answered(task_id), Error::<T>::NotCancellable);
-					let share = T::BaseFee::get() / (providers.len().max(1) as u32).into();
-					for assignment in providers.iter() {
-						let paid = Self::pay(&task.requester, &assignment.provider, share);
-						task.escrow = task.escrow.saturating_sub(paid);
-						if !paid.is_zero() {
-							Self::deposit_event(Event::ProviderPaid {
-								task_id,
-								provider: assignment.provider.clone(),
-								amount: paid,
-							});
-						}
-						T::Market::release(&assignment.provider);
-						ProviderTasks::<T>::remove(&assignment.provider, task_id);
-					}
-					T::Judge::forget(task_id);
-					Timeouts::<T>::mutate(deadline.saturating_add(One::one()), |due| {
-						due.retain(|id| *id != task_id)
+				TaskState::Assigned { providers, deadline, .. } => (providers.clone(), *deadline),
+				_ => return Err(Error::<T>::NotCancellable.into()),
+			};
+			ensure!(!T::Judge::answered(task_id), Error::<T>::NotCancellable);
+			let share = T::BaseFee::get() / (providers.len().max(1) as u32).into();
+			for assignment in providers.iter() {
+				let paid = Self::pay(&task.requester, &assignment.provider, share);
+				task.escrow = task.escrow.saturating_sub(paid);
+				if !paid.is_zero() {
+					Self::deposit_event(Event::ProviderPaid {
+						task_id,
+						provider: assignment.provider.clone(),
+						amount: paid,
 					});
 				}
-				_ => return Err(Error::<T>::NotCancellable.into()),
+				T::Market::release(&assignment.provider);
+				ProviderTasks::<T>::remove(&assignment.provider, task_id);
 			}
-			let _ =
-				T::Currency::release(&reason, &task.requester, task.escrow, Precision::BestEffort);
-			task.escrow = Zero::zero();
+			T::Judge::forget(task_id);
+			Self::unschedule_timeout(task_id, deadline);
+			let released = T::Currency::release(
+				&HoldReason::TaskEscrow.into(),
+				&task.requester,
+				task.escrow,
+				Precision::BestEffort,
+			)
+			.unwrap_or_default();
+			task.escrow = task.escrow.saturating_sub(released);
+			let settled_at = frame_system::Pallet::<T>::block_number();
 			Self::close(
 				task_id,
 				task,
-				TaskState::Failed {
-					reason: TaskFailure::Cancelled,
-					settled_at: frame_system::Pallet::<T>::block_number(),
-				},
+				TaskState::Failed { reason: TaskFailure::Cancelled, settled_at },
 			);
 			Self::deposit_event(Event::TaskFailed { task_id, reason: TaskFailure::Cancelled });
 			Ok(())
@@ -678,11 +680,15 @@ pub mod pallet {
 			if queue.is_empty() {
 				return 0;
 			}
-			let mut kept = Vec::with_capacity(queue.len());
+			// Round robin: the tasks tried and still waiting go to the back, so a task nobody can
+			// take never blocks the ones behind it, and every task's expiry is noticed within
+			// `MaxQueued / AssignPerBlock` blocks.
+			let mut untried = Vec::with_capacity(queue.len());
+			let mut waiting = Vec::new();
 			let mut tried = 0u32;
 			for task_id in queue {
 				if tried >= T::AssignPerBlock::get() {
-					kept.push(task_id);
+					untried.push(task_id);
 					continue;
 				}
 				tried = tried.saturating_add(1);
@@ -694,22 +700,31 @@ pub mod pallet {
 				}
 				match Self::try_assign(task_id, &mut task, now) {
 					Ok(true) => Tasks::<T>::insert(task_id, task),
-					_ => kept.push(task_id),
+					_ => waiting.push(task_id),
 				}
 			}
-			Queue::<T>::put(BoundedVec::truncate_from(kept));
+			untried.extend(waiting);
+			Queue::<T>::put(BoundedVec::truncate_from(untried));
 			tried
 		}
 
-		/// Refunds a task that never had providers and closes it as failed.
+		/// Closes a task that never had providers as failed: the base fee is burned (a queued
+		/// task cost the chain its place in the queue), the rest is refunded.
 		fn refund_unassigned(task_id: TaskId, mut task: Task<T>, reason: TaskFailure) {
-			let _ = T::Currency::release(
-				&HoldReason::TaskEscrow.into(),
+			let hold = HoldReason::TaskEscrow.into();
+			let burned = T::Currency::burn_held(
+				&hold,
 				&task.requester,
-				task.escrow,
+				T::BaseFee::get().min(task.escrow),
 				Precision::BestEffort,
-			);
-			task.escrow = Zero::zero();
+				Fortitude::Force,
+			)
+			.unwrap_or_default();
+			task.escrow = task.escrow.saturating_sub(burned);
+			let released =
+				T::Currency::release(&hold, &task.requester, task.escrow, Precision::BestEffort)
+					.unwrap_or_default();
+			task.escrow = task.escrow.saturating_sub(released);
 			let settled_at = frame_system::Pallet::<T>::block_number();
 			Self::close(task_id, task, TaskState::Failed { reason, settled_at });
 			Self::deposit_event(Event::TaskFailed { task_id, reason });
@@ -741,7 +756,8 @@ pub mod pallet {
 				amount,
 				Precision::BestEffort,
 				Restriction::Free,
-				Fortitude::Polite,
+				// The escrow is the requester's debt: its freezes must not shrink a payment.
+				Fortitude::Force,
 			)
 			.unwrap_or_default()
 		}
@@ -756,13 +772,16 @@ pub mod pallet {
 			let TaskState::Assigned { providers, deadline, .. } = task.state.clone() else {
 				return;
 			};
-			let value: u128 = Self::fuel_cost(u128::from(task.fuel_limit), task.max_price)
-				.unwrap_or_default()
-				.saturated_into();
 			let reason = HoldReason::TaskEscrow.into();
 			let mut cost: BalanceOf<T> = Zero::zero();
 			for assignment in providers.iter() {
 				let provider = &assignment.provider;
+				// What the task was worth to this provider at its own price: what it was paid
+				// when it agreed, what it could have earned when it failed.
+				let mut value: u128 =
+					Self::fuel_cost(u128::from(task.fuel_limit), assignment.price)
+						.unwrap_or_default()
+						.saturated_into();
 				let verdict = decision
 					.verdicts
 					.iter()
@@ -776,6 +795,7 @@ pub mod pallet {
 						let paid = Self::pay(&task.requester, provider, owed);
 						task.escrow = task.escrow.saturating_sub(paid);
 						cost = cost.saturating_add(paid);
+						value = paid.saturated_into();
 						Self::deposit_event(Event::ProviderPaid {
 							task_id,
 							provider: provider.clone(),
@@ -816,9 +836,7 @@ pub mod pallet {
 				requester: task.requester.clone(),
 				refund,
 			});
-			Timeouts::<T>::mutate(deadline.saturating_add(One::one()), |due| {
-				due.retain(|id| *id != task_id)
-			});
+			Self::unschedule_timeout(task_id, deadline);
 			let settled_at = frame_system::Pallet::<T>::block_number();
 			let state = match decision.result {
 				Ok(outcome) => {
@@ -845,6 +863,18 @@ pub mod pallet {
 				}
 			};
 			Self::close(task_id, task, state);
+		}
+
+		/// Takes `task_id` out of the timeouts due after `deadline`, dropping an emptied entry.
+		fn unschedule_timeout(task_id: TaskId, deadline: BlockNumberFor<T>) {
+			Timeouts::<T>::mutate_exists(deadline.saturating_add(One::one()), |due| {
+				if let Some(ids) = due {
+					ids.retain(|id| *id != task_id);
+					if ids.is_empty() {
+						*due = None;
+					}
+				}
+			});
 		}
 
 		/// Stores `task` in its final `state` and releases its workload.
@@ -938,6 +968,16 @@ pub mod pallet {
 					_ => false,
 				});
 				ensure!(assigned, "a provider's index holds a task not assigned to it");
+			}
+			for (_, due) in Timeouts::<T>::iter() {
+				ensure!(!due.is_empty(), "an empty timeouts entry was left in storage");
+				for task_id in due {
+					ensure!(
+						Tasks::<T>::get(task_id)
+							.is_some_and(|t| matches!(t.state, TaskState::Assigned { .. })),
+						"a timeout is scheduled for a task that is not assigned"
+					);
+				}
 			}
 			let deposit_reason: T::RuntimeHoldReason = HoldReason::WorkloadDeposit.into();
 			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();

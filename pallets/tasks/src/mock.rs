@@ -53,6 +53,8 @@ impl pallet_offers::Config for Test {
 	type MaxSlash = ConstU128<MAX_SLASH>;
 	type MaxSlots = ConstU32<8>;
 	type MaxPricePerMfuel = ConstU128<1_000_000>;
+	type MinOfferFuel = ConstU64<1_000>;
+	type MinOfferMemoryMib = ConstU32<1>;
 	type MaxMemoryMib = ConstU32<4_096>;
 	type MaxProviders = ConstU32<1_000>;
 	type UnbondingDelay = ConstU64<10>;

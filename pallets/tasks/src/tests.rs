@@ -577,10 +577,42 @@ fn tasks_queue_when_providers_are_busy_and_are_assigned_as_slots_free() {
 }
 
 #[test]
-fn a_queued_task_fails_after_its_timeout_and_is_refunded() {
+fn a_queued_task_nobody_can_take_does_not_block_the_queue() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		// Four tasks fill the provider's slots; then one nobody can take (memory above every
+		// offer) waits at the head of the queue, with a takeable one behind it.
+		for _ in 0..4 {
+			ok(submit(hash, 1, false));
+		}
+		ok(Tasks::submit_task(
+			signed(REQUESTER),
+			hash,
+			b"in".to_vec(),
+			FUEL,
+			65,
+			MAX_PRICE,
+			1,
+			Perbill::zero(),
+			TIMEOUT,
+			false,
+		));
+		ok(submit(hash, 1, false));
+		assert_eq!(Queue::<Test>::get().into_inner(), vec![4, 5]);
+		ok(answer(0, 1, b"out", 10));
+		next_block();
+		assert_eq!(assigned(5), vec![1], "the task behind the stuck one got the free slot");
+		assert_eq!(Queue::<Test>::get().into_inner(), vec![4]);
+	});
+}
+
+#[test]
+fn a_queued_task_fails_after_its_timeout_and_is_refunded_but_the_base_fee() {
 	test(|| {
 		let hash = upload();
 		let before = free(REQUESTER);
+		let issuance = Balances::total_issuance();
 		ok(submit(hash, 1, false));
 		for _ in 0..=TIMEOUT {
 			next_block();
@@ -588,7 +620,8 @@ fn a_queued_task_fails_after_its_timeout_and_is_refunded() {
 		System::assert_has_event(
 			Event::TaskFailed { task_id: 0, reason: TaskFailure::NoProvider }.into(),
 		);
-		assert_eq!(free(REQUESTER), before);
+		assert_eq!(free(REQUESTER), before - BASE_FEE);
+		assert_eq!(Balances::total_issuance(), issuance - BASE_FEE, "the base fee is burned");
 	});
 }
 
@@ -601,13 +634,13 @@ fn cancelling_refunds_and_pays_the_base_fee_to_assigned_providers() {
 		assert_noop!(Tasks::cancel_task(signed(11), 0), Error::<Test>::NotRequester);
 		assert_noop!(Tasks::cancel_task(signed(REQUESTER), 9), Error::<Test>::UnknownTask);
 		ok(Tasks::cancel_task(signed(REQUESTER), 0));
-		assert_eq!(free(REQUESTER), before, "a queued task is refunded in full");
+		assert_eq!(free(REQUESTER), before - BASE_FEE, "a queued task costs its base fee");
 		providers(&[1, 2, 3]);
 		ok(submit(hash, 3, true));
 		let provider_before = free(1);
 		ok(Tasks::cancel_task(signed(REQUESTER), 1));
 		assert_eq!(free(1), provider_before + BASE_FEE / 3);
-		assert_eq!(free(REQUESTER), before - BASE_FEE);
+		assert_eq!(free(REQUESTER), before - 2 * BASE_FEE);
 		System::assert_last_event(
 			Event::TaskFailed { task_id: 1, reason: TaskFailure::Cancelled }.into(),
 		);
