@@ -285,10 +285,15 @@ impl MarketBenchmarks {
 
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_tasks::BenchmarkHelper<AccountId> for MarketBenchmarks {
-	fn provider(i: u32) -> AccountId {
+	fn provider(i: u32, slots: u32) -> AccountId {
 		let who: AccountId = frame_benchmarking::account("provider", i, 0);
-		pallet_offers::Pallet::<Runtime>::benchmark_provider(&who, Self::executor(i), MILLI_UNIT)
-			.expect("a fresh benchmark provider registers");
+		pallet_offers::Pallet::<Runtime>::benchmark_provider(
+			&who,
+			Self::executor(i),
+			MILLI_UNIT,
+			slots,
+		)
+		.expect("a fresh benchmark provider registers");
 		who
 	}
 }
@@ -306,7 +311,7 @@ impl pallet_attestation::BenchmarkHelper<AccountId, bourse_primitives::ExecutorI
 		for (i, key) in keys.into_iter().enumerate() {
 			let who: AccountId = frame_benchmarking::account("provider", i as u32, 0);
 			// Cheaper than the genesis providers, whose keys are not in the benchmark keystore.
-			pallet_offers::Pallet::<Runtime>::benchmark_provider(&who, key, MILLI_UNIT / 2)
+			pallet_offers::Pallet::<Runtime>::benchmark_provider(&who, key, MILLI_UNIT / 2, 16)
 				.expect("a fresh benchmark provider registers");
 		}
 		System::set_block_number(System::block_number().saturating_add(1));

@@ -508,14 +508,15 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Makes `who` a provider with executor key `executor`, `bond` and an offer of the most
-		/// slots at `price` for tasks of any fuel and the most memory, selectable from the next
+		/// Makes `who` a provider with executor key `executor`, a full bond and an offer of
+		/// `slots` slots at `price` for tasks of any fuel and the most memory, selectable from the next
 		/// block: for other pallets' benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
 		pub fn benchmark_provider(
 			who: &T::AccountId,
 			executor: T::ExecutorId,
 			price: BalanceOf<T>,
+			slots: u32,
 		) -> DispatchResult {
 			use frame::token::fungible::{Inspect, Mutate};
 			let bond =
@@ -526,7 +527,7 @@ pub mod pallet {
 			);
 			Self::register(who, executor, bond)?;
 			let now = frame_system::Pallet::<T>::block_number();
-			Self::set(who, price, u64::MAX, T::MaxMemoryMib::get(), T::MaxSlots::get(), None, now)
+			Self::set(who, price, u64::MAX, T::MaxMemoryMib::get(), slots, None, now)
 		}
 
 		/// Sets `who`'s offer as of block `now` (the checks of [`Pallet::set_offer`]).

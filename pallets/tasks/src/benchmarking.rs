@@ -13,9 +13,9 @@ use frame::{
 
 /// Providers for the benchmarks, made by the runtime (the market is another pallet).
 pub trait BenchmarkHelper<AccountId> {
-	/// Makes the `i`-th benchmark provider: registered, with an offer of many slots at a low
+	/// Makes the `i`-th benchmark provider: registered, with an offer of `slots` slots at a low
 	/// price for large tasks, selectable from the next block.
-	fn provider(i: u32) -> AccountId;
+	fn provider(i: u32, slots: u32) -> AccountId;
 }
 
 fn requester<T: Config>() -> T::AccountId {
@@ -37,10 +37,10 @@ fn workload<T: Config>(owner: &T::AccountId) -> CodeHash {
 	blake2_256(&code)
 }
 
-/// As many providers as selection reads, plus `extra`, selectable now.
-fn market<T: Config>(extra: u32) {
+/// As many providers as selection reads, plus `extra`, each with `slots` slots, selectable now.
+fn market<T: Config>(extra: u32, slots: u32) {
 	for i in 0..T::MaxReplication::get().max(10).saturating_add(extra) {
-		T::BenchmarkHelper::provider(i);
+		T::BenchmarkHelper::provider(i, slots);
 	}
 	let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
 	frame_system::Pallet::<T>::set_block_number(next);
@@ -95,7 +95,7 @@ mod benchmarks {
 	fn submit_task() {
 		let caller = requester::<T>();
 		let hash = workload::<T>(&caller);
-		market::<T>(0);
+		market::<T>(0, 8);
 		#[block]
 		{
 			submit::<T>(&caller, hash, T::MaxReplication::get(), true).unwrap();
@@ -108,7 +108,7 @@ mod benchmarks {
 	fn cancel_task() {
 		let caller = requester::<T>();
 		let hash = workload::<T>(&caller);
-		market::<T>(0);
+		market::<T>(0, 8);
 		submit::<T>(&caller, hash, T::MaxReplication::get(), true).unwrap();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), 0);
@@ -121,8 +121,8 @@ mod benchmarks {
 	fn on_initialize_timeouts(n: Linear<0, { T::MaxTimeoutsPerBlock::get() }>) {
 		let caller = requester::<T>();
 		let hash = workload::<T>(&caller);
-		// Spare providers, so that the last tasks still find enough with a free slot.
-		market::<T>(n);
+		// One slot per provider: every task has providers of its own, as on a busy chain.
+		market::<T>(n.saturating_mul(T::MaxReplication::get()), 1);
 		for _ in 0..n {
 			submit::<T>(&caller, hash, T::MaxReplication::get(), true).unwrap();
 		}
@@ -150,7 +150,7 @@ mod benchmarks {
 		for _ in 0..n {
 			submit::<T>(&caller, hash, T::MaxReplication::get(), false).unwrap();
 		}
-		market::<T>(0);
+		market::<T>(0, 8);
 		let now = frame_system::Pallet::<T>::block_number();
 		#[block]
 		{

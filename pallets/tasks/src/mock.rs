@@ -107,9 +107,9 @@ pub struct MarketHelper;
 
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_tasks::BenchmarkHelper<u64> for MarketHelper {
-	fn provider(i: u32) -> u64 {
+	fn provider(i: u32, slots: u32) -> u64 {
 		let who = 1_000 + u64::from(i);
-		pallet_offers::Pallet::<Test>::benchmark_provider(&who, UintAuthorityId(who), 1_000)
+		pallet_offers::Pallet::<Test>::benchmark_provider(&who, UintAuthorityId(who), 1_000, slots)
 			.unwrap();
 		who
 	}
@@ -132,7 +132,7 @@ impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for MarketHelper 
 	fn assigned_task(keys: Vec<UintAuthorityId>) -> (u64, Vec<u64>) {
 		let k = keys.len() as u32;
 		for (i, key) in keys.into_iter().enumerate() {
-			pallet_offers::Pallet::<Test>::benchmark_provider(&(2_000 + i as u64), key, 1_000)
+			pallet_offers::Pallet::<Test>::benchmark_provider(&(2_000 + i as u64), key, 1_000, 8)
 				.unwrap();
 		}
 		System::set_block_number(System::block_number() + 1);
