@@ -56,6 +56,11 @@ pub struct ExecutorConfig {
 	pub cache_capacity: usize,
 	/// Native stack backstop for Wasm code (tests lower it to show it never decides).
 	pub native_stack_bytes: usize,
+	/// Wall-clock backstop of one run. Fuel bounds the work of every run, but not every
+	/// instruction costs time in proportion to its fuel (bulk memory operations); a run that
+	/// outlives this ends as a local failure ([`Error::TimedOut`]), never as an outcome, since
+	/// wall-clock time differs between nodes.
+	pub wall_clock_limit: std::time::Duration,
 }
 
 impl Default for ExecutorConfig {
@@ -64,6 +69,7 @@ impl Default for ExecutorConfig {
 			workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8),
 			cache_capacity: 64,
 			native_stack_bytes: NATIVE_STACK_BACKSTOP_BYTES,
+			wall_clock_limit: std::time::Duration::from_secs(60),
 		}
 	}
 }
@@ -77,6 +83,8 @@ pub enum Error {
 	WorkerLost,
 	/// Instantiation failed for a local reason (resources), not because of the module.
 	Resources(String),
+	/// The run outlived the wall-clock backstop.
+	TimedOut,
 }
 
 impl std::fmt::Display for Error {
@@ -85,6 +93,7 @@ impl std::fmt::Display for Error {
 			Error::Engine(e) => write!(f, "cannot build the Wasm engine: {e}"),
 			Error::WorkerLost => write!(f, "the execution thread was lost"),
 			Error::Resources(e) => write!(f, "local resources exhausted: {e}"),
+			Error::TimedOut => write!(f, "the run outlived the wall-clock backstop"),
 		}
 	}
 }
@@ -136,7 +145,12 @@ struct Inner {
 	engine: Engine,
 	linker: Linker<wasi::State>,
 	cache: Mutex<Cache>,
+	/// Epoch ticks a run may last (see [`EPOCH_TICK`]).
+	deadline_ticks: u64,
 }
+
+/// Period of the epoch ticker behind the wall-clock backstop.
+const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(100);
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -146,6 +160,8 @@ pub struct Executor {
 	inner: Arc<Inner>,
 	jobs: Option<mpsc::Sender<Job>>,
 	workers: Vec<JoinHandle<()>>,
+	/// Dropping it stops the epoch ticker.
+	ticker: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
 }
 
 /// The exact wasmtime configuration of the sandbox (public for benchmarks and tools). Everything
@@ -172,6 +188,9 @@ pub fn engine_config(config: &ExecutorConfig) -> Config {
 		.wasm_bulk_memory(true)
 		.wasm_multi_value(true)
 		.max_wasm_stack(config.native_stack_bytes)
+		// Checks at loop heads and calls against a wall-clock epoch; outcomes never depend on
+		// it (see `ExecutorConfig::wall_clock_limit`).
+		.epoch_interruption(true)
 		.parallel_compilation(true);
 	let mut pool = PoolingAllocationConfig::default();
 	let slots = (config.workers as u32).max(1);
@@ -201,7 +220,24 @@ impl Executor {
 				tick: 0,
 				capacity: config.cache_capacity,
 			}),
+			deadline_ticks: (config.wall_clock_limit.as_millis() / EPOCH_TICK.as_millis()).max(1)
+				as u64,
 		});
+		let ticker = {
+			let (stop, stopped) = mpsc::channel::<()>();
+			let engine = inner.engine.clone();
+			let handle = std::thread::Builder::new()
+				.name("bourse-exec-clock".into())
+				.spawn(move || {
+					while let Err(mpsc::RecvTimeoutError::Timeout) =
+						stopped.recv_timeout(EPOCH_TICK)
+					{
+						engine.increment_epoch();
+					}
+				})
+				.map_err(|e| Error::Engine(format!("cannot spawn the epoch ticker: {e}")))?;
+			Some((stop, handle))
+		};
 		let (jobs, queue) = mpsc::channel::<Job>();
 		let queue = Arc::new(Mutex::new(queue));
 		let workers = (0..config.workers.max(1))
@@ -224,7 +260,7 @@ impl Executor {
 					.map_err(|e| Error::Engine(format!("cannot spawn an execution thread: {e}")))
 			})
 			.collect::<Result<Vec<_>, _>>()?;
-		Ok(Self { inner, jobs: Some(jobs), workers })
+		Ok(Self { inner, jobs: Some(jobs), workers, ticker })
 	}
 
 	/// Runs `code` (whose blake2-256 hash is `code_hash`; the cache trusts it) on `input`
@@ -266,6 +302,10 @@ impl Executor {
 
 impl Drop for Executor {
 	fn drop(&mut self) {
+		if let Some((stop, ticker)) = self.ticker.take() {
+			drop(stop);
+			let _ = ticker.join();
+		}
 		self.jobs.take();
 		for worker in self.workers.drain(..) {
 			let _ = worker.join();
@@ -323,6 +363,8 @@ impl Inner {
 		let mut store = Store::new(&self.engine, state);
 		store.limiter(|s| &mut s.limiter);
 		store.set_fuel(limits.fuel).map_err(|e| Error::Engine(e.to_string()))?;
+		store.set_epoch_deadline(self.deadline_ticks);
+		store.epoch_deadline_trap();
 
 		let result = match pre.instantiate(&mut store) {
 			Ok(instance) => match instance.get_typed_func::<(), ()>(&mut store, "_start") {
@@ -332,6 +374,11 @@ impl Inner {
 			Err(e) if is_resource_error(&e) => return Err(Error::Resources(format!("{e:#}"))),
 			Err(e) => Err(e),
 		};
+		if let Err(e) = &result {
+			if matches!(e.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+				return Err(Error::TimedOut);
+			}
+		}
 		let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
 		let memory_exceeded = store.data().limiter.memory_exceeded;
 		let output = std::mem::take(&mut store.data_mut().output);

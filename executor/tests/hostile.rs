@@ -21,6 +21,22 @@ fn infinite_loop_runs_out_of_fuel() {
 	still_usable(&ex);
 }
 
+#[test]
+fn a_run_outliving_the_wall_clock_backstop_is_a_local_failure_not_an_outcome() {
+	let ex = Executor::new(ExecutorConfig {
+		workers: 1,
+		wall_clock_limit: Duration::from_millis(300),
+		..Default::default()
+	})
+	.expect("executor");
+	let code = command("(loop $forever (br $forever))");
+	let started = Instant::now();
+	let result = ex.execute(hash(&code), &code, b"", limits(u64::MAX / 2), [7; 32]);
+	assert!(matches!(result, Err(bourse_executor::Error::TimedOut)), "{result:?}");
+	assert!(started.elapsed() < Duration::from_secs(5), "stopped near the backstop");
+	still_usable(&ex);
+}
+
 const RECURSE: &str = r#"(module
 	(memory (export "memory") 1)
 	(func $down (param $n i64) (result i64)

@@ -44,6 +44,8 @@ pub trait WeightInfo {
 /// Measured weights, with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:1 w:1)
@@ -68,16 +70,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Outputs` (r:0 w:1)
 	/// Proof: `Tasks::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ProviderTasks` (r:0 w:1)
+	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
 	fn answer(l: u32, ) -> Weight {
-		// Proof size: measured `1303`, estimated `69391`.
-		// Minimum execution time: 253_956_000 picoseconds.
-		Weight::from_parts(263_097_255, 69391)
-			// Standard error: 29
-			.saturating_add(Weight::from_parts(21_881, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
+		// Proof size: measured `1390`, estimated `69391`.
+		// Minimum execution time: 276_710_000 picoseconds.
+		Weight::from_parts(401_237_114, 69391)
+			// Standard error: 122
+			.saturating_add(Weight::from_parts(22_571, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:1 w:0)
@@ -85,12 +91,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestation::Commitments` (r:1 w:1)
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
-		// Proof size: measured `1107`, estimated `69391`.
-		// Minimum execution time: 74_751_000 picoseconds.
-		Weight::from_parts(86_388_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Proof size: measured `1194`, estimated `69391`.
+		// Minimum execution time: 81_491_000 picoseconds.
+		Weight::from_parts(95_872_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:5 w:5)
@@ -117,35 +125,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Outputs` (r:0 w:1)
 	/// Proof: `Tasks::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
+	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
 	fn reveal(l: u32, ) -> Weight {
-		// Proof size: measured `3544`, estimated `69391`.
-		// Minimum execution time: 604_766_000 picoseconds.
-		Weight::from_parts(676_651_109, 69391)
-			// Standard error: 131
-			.saturating_add(Weight::from_parts(22_579, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(35_u64))
-			.saturating_add(T::DbWeight::get().writes(37_u64))
+		// Proof size: measured `3631`, estimated `69391`.
+		// Minimum execution time: 659_777_000 picoseconds.
+		Weight::from_parts(745_346_497, 69391)
+			// Standard error: 360
+			.saturating_add(Weight::from_parts(23_482, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(36_u64))
+			.saturating_add(T::DbWeight::get().writes(42_u64))
 	}
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn answer(l: u32, ) -> Weight {
-		Weight::from_parts(263_097_255, 69391)
-			.saturating_add(Weight::from_parts(21_881, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().writes(12_u64))
+		Weight::from_parts(401_237_114, 69391)
+			.saturating_add(Weight::from_parts(22_571, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
+			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(86_388_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
+		Weight::from_parts(95_872_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal(l: u32, ) -> Weight {
-		Weight::from_parts(676_651_109, 69391)
-			.saturating_add(Weight::from_parts(22_579, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(35_u64))
-			.saturating_add(RocksDbWeight::get().writes(37_u64))
+		Weight::from_parts(745_346_497, 69391)
+			.saturating_add(Weight::from_parts(23_482, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(36_u64))
+			.saturating_add(RocksDbWeight::get().writes(42_u64))
 	}
 }

@@ -63,8 +63,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	fn register_provider() -> Weight {
 		// Proof size: measured `461`, estimated `3593`.
-		// Minimum execution time: 69_673_000 picoseconds.
-		Weight::from_parts(73_269_000, 3593)
+		// Minimum execution time: 69_603_000 picoseconds.
+		Weight::from_parts(112_557_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -80,8 +80,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
 		// Proof size: measured `653`, estimated `3593`.
-		// Minimum execution time: 74_060_000 picoseconds.
-		Weight::from_parts(78_387_000, 3593)
+		// Minimum execution time: 74_441_000 picoseconds.
+		Weight::from_parts(119_337_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -91,8 +91,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Executors` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn rotate_executor() -> Weight {
 		// Proof size: measured `352`, estimated `3570`.
-		// Minimum execution time: 23_855_000 picoseconds.
-		Weight::from_parts(25_708_000, 3570)
+		// Minimum execution time: 24_366_000 picoseconds.
+		Weight::from_parts(41_392_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -104,8 +104,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn set_offer() -> Weight {
 		// Proof size: measured `386`, estimated `3570`.
-		// Minimum execution time: 27_020_000 picoseconds.
-		Weight::from_parts(29_273_000, 3570)
+		// Minimum execution time: 27_781_000 picoseconds.
+		Weight::from_parts(45_347_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -117,8 +117,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn withdraw_offer() -> Weight {
 		// Proof size: measured `363`, estimated `3570`.
-		// Minimum execution time: 20_331_000 picoseconds.
-		Weight::from_parts(22_022_000, 3570)
+		// Minimum execution time: 20_690_000 picoseconds.
+		Weight::from_parts(33_840_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -130,8 +130,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn unregister_provider() -> Weight {
 		// Proof size: measured `386`, estimated `3570`.
-		// Minimum execution time: 24_747_000 picoseconds.
-		Weight::from_parts(26_890_000, 3570)
+		// Minimum execution time: 25_447_000 picoseconds.
+		Weight::from_parts(41_491_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -147,8 +147,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Executors` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn withdraw_bond() -> Weight {
 		// Proof size: measured `544`, estimated `3593`.
-		// Minimum execution time: 61_171_000 picoseconds.
-		Weight::from_parts(64_796_000, 3593)
+		// Minimum execution time: 61_551_000 picoseconds.
+		Weight::from_parts(92_127_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -163,10 +163,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[10, 1000]`.
 	fn select_providers(n: u32, ) -> Weight {
 		// Proof size: measured `4135 + n * (1 ±0)`, estimated `28919`.
-		// Minimum execution time: 207_638_000 picoseconds.
-		Weight::from_parts(225_359_549, 28919)
-			// Standard error: 5_310
-			.saturating_add(Weight::from_parts(93_785, 0).saturating_mul(n.into()))
+		// Minimum execution time: 210_021_000 picoseconds.
+		Weight::from_parts(307_868_514, 28919)
+			// Standard error: 15_735
+			.saturating_add(Weight::from_parts(117_062, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(41_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -178,8 +178,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn release_slot() -> Weight {
 		// Proof size: measured `386`, estimated `3570`.
-		// Minimum execution time: 15_252_000 picoseconds.
-		Weight::from_parts(16_794_000, 3570)
+		// Minimum execution time: 16_344_000 picoseconds.
+		Weight::from_parts(25_277_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -195,8 +195,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn slash() -> Weight {
 		// Proof size: measured `653`, estimated `3593`.
-		// Minimum execution time: 45_708_000 picoseconds.
-		Weight::from_parts(48_271_000, 3593)
+		// Minimum execution time: 45_377_000 picoseconds.
+		Weight::from_parts(54_261_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -205,53 +205,53 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn register_provider() -> Weight {
-		Weight::from_parts(73_269_000, 3593)
+		Weight::from_parts(112_557_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(78_387_000, 3593)
+		Weight::from_parts(119_337_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn rotate_executor() -> Weight {
-		Weight::from_parts(25_708_000, 3570)
+		Weight::from_parts(41_392_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn set_offer() -> Weight {
-		Weight::from_parts(29_273_000, 3570)
+		Weight::from_parts(45_347_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_offer() -> Weight {
-		Weight::from_parts(22_022_000, 3570)
+		Weight::from_parts(33_840_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn unregister_provider() -> Weight {
-		Weight::from_parts(26_890_000, 3570)
+		Weight::from_parts(41_491_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_bond() -> Weight {
-		Weight::from_parts(64_796_000, 3593)
+		Weight::from_parts(92_127_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn select_providers(n: u32, ) -> Weight {
-		Weight::from_parts(225_359_549, 28919)
-			.saturating_add(Weight::from_parts(93_785, 0).saturating_mul(n.into()))
+		Weight::from_parts(307_868_514, 28919)
+			.saturating_add(Weight::from_parts(117_062, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(41_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn release_slot() -> Weight {
-		Weight::from_parts(16_794_000, 3570)
+		Weight::from_parts(25_277_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn slash() -> Weight {
-		Weight::from_parts(48_271_000, 3593)
+		Weight::from_parts(54_261_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}

@@ -57,10 +57,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3568`.
-		// Minimum execution time: 61_682_000 picoseconds.
-		Weight::from_parts(68_062_025, 3568)
-			// Standard error: 2
-			.saturating_add(Weight::from_parts(7_189, 0).saturating_mul(l.into()))
+		// Minimum execution time: 61_582_000 picoseconds.
+		Weight::from_parts(60_442_519, 3568)
+			// Standard error: 23
+			.saturating_add(Weight::from_parts(8_590, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3568`.
-		// Minimum execution time: 51_136_000 picoseconds.
-		Weight::from_parts(54_641_000, 3568)
+		// Minimum execution time: 51_867_000 picoseconds.
+		Weight::from_parts(74_450_000, 3568)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -95,14 +95,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Timeouts` (r:1 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
+	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:0 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	fn submit_task() -> Weight {
 		// Proof size: measured `3252`, estimated `28919`.
-		// Minimum execution time: 306_735_000 picoseconds.
-		Weight::from_parts(317_761_000, 28919)
+		// Minimum execution time: 321_497_000 picoseconds.
+		Weight::from_parts(404_579_000, 28919)
 			.saturating_add(T::DbWeight::get().reads(46_u64))
-			.saturating_add(T::DbWeight::get().writes(15_u64))
+			.saturating_add(T::DbWeight::get().writes(20_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
@@ -126,12 +128,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::PendingOutputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:5)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
+	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
-		// Proof size: measured `68549`, estimated `69391`.
-		// Minimum execution time: 428_435_000 picoseconds.
-		Weight::from_parts(438_700_000, 69391)
+		// Proof size: measured `68582`, estimated `69391`.
+		// Minimum execution time: 448_765_000 picoseconds.
+		Weight::from_parts(473_972_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(21_u64))
-			.saturating_add(T::DbWeight::get().writes(20_u64))
+			.saturating_add(T::DbWeight::get().writes(25_u64))
 	}
 	/// Storage: `Tasks::Timeouts` (r:1 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
@@ -141,31 +145,33 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::PendingOutputs` (r:32 w:32)
 	/// Proof: `Attestation::PendingOutputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:15 w:15)
+	/// Storage: `System::Account` (r:157 w:157)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:16 w:16)
+	/// Storage: `Balances::Holds` (r:158 w:158)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Providers` (r:15 w:15)
+	/// Storage: `Offers::Providers` (r:157 w:157)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Offers` (r:15 w:0)
+	/// Storage: `Offers::Offers` (r:157 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Records` (r:15 w:15)
+	/// Storage: `Reputation::Records` (r:157 w:157)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Available` (r:0 w:15)
+	/// Storage: `Offers::Available` (r:0 w:157)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ProviderTasks` (r:0 w:160)
+	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `3830 + n * (65986 ±0)`, estimated `24700 + n * (68401 ±0)`.
-		// Minimum execution time: 5_659_000 picoseconds.
-		Weight::from_parts(13_471_265, 24700)
-			// Standard error: 773_367
-			.saturating_add(Weight::from_parts(407_254_398, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(36_u64))
-			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(36_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+		// Proof size: measured `1444 + n * (67664 ±0)`, estimated `3734 + n * (68401 ±0)`.
+		// Minimum execution time: 6_289_000 picoseconds.
+		Weight::from_parts(7_101_000, 3734)
+			// Standard error: 5_186_143
+			.saturating_add(Weight::from_parts(642_698_442, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((31_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((31_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
@@ -184,17 +190,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Timeouts` (r:1 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ProviderTasks` (r:0 w:40)
+	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `68437 + n * (98 ±0)`, estimated `27952 + n * (68401 ±27)`.
-		// Minimum execution time: 4_176_000 picoseconds.
-		Weight::from_parts(58_591_733, 27952)
-			// Standard error: 374_089
-			.saturating_add(Weight::from_parts(192_829_558, 0).saturating_mul(n.into()))
+		// Proof size: measured `68437 + n * (98 ±0)`, estimated `27971 + n * (68401 ±0)`.
+		// Minimum execution time: 4_346_000 picoseconds.
+		Weight::from_parts(102_178_767, 27971)
+			// Standard error: 1_877_600
+			.saturating_add(Weight::from_parts(237_763_193, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(23_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((9_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
@@ -208,10 +216,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 16]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `65782 + n * (52 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 4_637_000 picoseconds.
-		Weight::from_parts(10_206_769, 1493)
-			// Standard error: 28_108
-			.saturating_add(Weight::from_parts(34_735_491, 0).saturating_mul(n.into()))
+		// Minimum execution time: 4_777_000 picoseconds.
+		Weight::from_parts(3_341_474, 1493)
+			// Standard error: 350_998
+			.saturating_add(Weight::from_parts(55_717_043, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -223,47 +231,47 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(68_062_025, 3568)
-			.saturating_add(Weight::from_parts(7_189, 0).saturating_mul(l.into()))
+		Weight::from_parts(60_442_519, 3568)
+			.saturating_add(Weight::from_parts(8_590, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(54_641_000, 3568)
+		Weight::from_parts(74_450_000, 3568)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task() -> Weight {
-		Weight::from_parts(317_761_000, 28919)
+		Weight::from_parts(404_579_000, 28919)
 			.saturating_add(RocksDbWeight::get().reads(46_u64))
-			.saturating_add(RocksDbWeight::get().writes(15_u64))
-	}
-	fn cancel_task() -> Weight {
-		Weight::from_parts(438_700_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(21_u64))
 			.saturating_add(RocksDbWeight::get().writes(20_u64))
 	}
+	fn cancel_task() -> Weight {
+		Weight::from_parts(473_972_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(21_u64))
+			.saturating_add(RocksDbWeight::get().writes(25_u64))
+	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(13_471_265, 24700)
-			.saturating_add(Weight::from_parts(407_254_398, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(36_u64))
-			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(36_u64))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+		Weight::from_parts(7_101_000, 3734)
+			.saturating_add(Weight::from_parts(642_698_442, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().reads((31_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
+			.saturating_add(RocksDbWeight::get().writes((31_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(58_591_733, 27952)
-			.saturating_add(Weight::from_parts(192_829_558, 0).saturating_mul(n.into()))
+		Weight::from_parts(102_178_767, 27971)
+			.saturating_add(Weight::from_parts(237_763_193, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(23_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
-			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((9_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(10_206_769, 1493)
-			.saturating_add(Weight::from_parts(34_735_491, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_341_474, 1493)
+			.saturating_add(Weight::from_parts(55_717_043, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
