@@ -9,13 +9,13 @@
 //! What it did is kept in persistent offchain storage under the task id, the provider and the
 //! hash of the block that assigned the task, so a re-imported block or another fork with the
 //! same task id never confuses it, a restarted node does not run a task twice, and a pending
-//! reveal is not forgotten. Answers are sent again on later blocks until they are on chain (the
+//! reveal is not forgotten. Records expire `RECORD_GRACE` blocks after their task's deadline. Answers are sent again on later blocks until they are on chain (the
 //! pool drops the duplicates).
 //!
 //! Providers that are not validators need `--offchain-worker always`.
 
 use super::*;
-use alloc::vec;
+use alloc::{vec, vec::Vec};
 use bourse_primitives::{defaults, sandbox, ExecutionLimits, Outcome, EXECUTOR_VERSION};
 use frame::{
 	deps::{
@@ -33,6 +33,12 @@ use frame::{
 const TARGET: &str = "bourse";
 /// Blocks after which a run that never finished (the node stopped) may be tried again.
 const RUN_EXPIRY: u32 = 20;
+/// Blocks a record is kept after its task's deadline (the task has settled by then).
+const RECORD_GRACE: u32 = 10;
+/// Key of the list of this node's records and when each expires.
+const RECORDS_KEY: &[u8] = b"bourse/attestation/records";
+/// Most records tracked for expiry; older ones beyond it are dropped at once.
+const MAX_RECORDS: usize = 4_096;
 
 /// What this node did for one assignment.
 #[derive(Encode, Decode)]
@@ -46,6 +52,7 @@ enum Local {
 impl<T: Config> Pallet<T> {
 	/// One offchain-worker pass over the tasks of this node's providers.
 	pub(crate) fn work(now: BlockNumberFor<T>) {
+		Self::expire_records(now.saturated_into());
 		for key in T::ExecutorId::all() {
 			let Some(provider) = T::Keys::provider_of(&key) else { continue };
 			for task_id in T::Tasks::open_tasks_of(&provider) {
@@ -88,6 +95,9 @@ impl<T: Config> Pallet<T> {
 				if claimed.is_err() {
 					return Ok(());
 				}
+				let expires =
+					assignment.deadline.saturated_into::<u32>().saturating_add(RECORD_GRACE);
+				Self::track_record(storage_key.clone(), expires);
 				let outcome = Self::execute(task_id, &assignment)?;
 				let salt = sp_io::offchain::random_seed();
 				store.set(&Local::Done { outcome: outcome.clone(), salt });
@@ -95,6 +105,40 @@ impl<T: Config> Pallet<T> {
 			}
 		};
 		Self::answer_due(task_id, provider, key, &assignment, outcome, salt)
+	}
+
+	/// Remembers that the record under `key` can go after block `expires`.
+	fn track_record(key: Vec<u8>, expires: u32) {
+		let list = StorageValueRef::persistent(RECORDS_KEY);
+		// A concurrent worker may win the race; the record then stays until a restart of the
+		// offchain DB, which is harmless.
+		let _ = list.mutate(|old: Result<Option<Vec<(Vec<u8>, u32)>>, StorageRetrievalError>| {
+			let mut records = old.ok().flatten().unwrap_or_default();
+			if records.len() >= MAX_RECORDS {
+				if let Some((oldest, _)) = records.first() {
+					StorageValueRef::persistent(oldest).clear();
+				}
+				records.remove(0);
+			}
+			records.push((key, expires));
+			Ok::<_, ()>(records)
+		});
+	}
+
+	/// Clears the records of tasks whose deadline passed more than `RECORD_GRACE` blocks ago.
+	fn expire_records(now: u32) {
+		let list = StorageValueRef::persistent(RECORDS_KEY);
+		let _ = list.mutate(|old: Result<Option<Vec<(Vec<u8>, u32)>>, StorageRetrievalError>| {
+			let mut records = old.ok().flatten().unwrap_or_default();
+			records.retain(|(key, expires)| {
+				let keep = now <= *expires;
+				if !keep {
+					StorageValueRef::persistent(key).clear();
+				}
+				keep
+			});
+			Ok::<_, ()>(records)
+		});
 	}
 
 	/// Runs the task in the node's sandbox.

@@ -761,6 +761,21 @@ mod offchain_worker {
 				.into(),
 			);
 			assert_eq!(worker_block(&pool), 0, "nothing left to do");
+			// The record outlives the task until its deadline has passed by the grace period.
+			let records = || {
+				polkadot_sdk::sp_runtime::offchain::storage::StorageValueRef::persistent(
+					b"bourse/attestation/records",
+				)
+				.get::<Vec<(Vec<u8>, u32)>>()
+				.unwrap()
+				.unwrap_or_default()
+			};
+			assert_eq!(records().len(), 1);
+			while System::block_number() <= 2 + TIMEOUT + 11 {
+				worker_block(&pool);
+			}
+			assert!(records().is_empty(), "expired records are cleared");
+			assert_eq!(runs.load(Ordering::SeqCst), 1);
 		});
 	}
 
