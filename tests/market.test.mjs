@@ -163,3 +163,39 @@ test('the pool refuses an answer not signed by the assigned executor key', async
   });
   assert.ok((await api.query.tasks.tasks(taskId)).unwrap().state.isAssigned, 'the task is still waiting for its answer');
 });
+
+test('the bourse_* RPC methods show offers, providers, tasks and quotes', async () => {
+  const rpc = (method, params = []) => raw.send(method, params);
+  const offers = await rpc('bourse_offers', []);
+  const mine = offers.find((o) => o.provider === alice.address);
+  assert.ok(mine, 'Alice\'s offer is listed');
+  assert.equal(typeof mine.pricePerMfuel, 'string');
+  assert.ok(mine.freeSlots >= 1 && mine.freeSlots <= mine.slots);
+  assert.ok(mine.reputation > 0 && mine.reputation < 1);
+
+  const provider = await rpc('bourse_provider', [alice.address]);
+  assert.equal(provider.executor, u8aToHex(alice.publicKey));
+  assert.deepEqual(provider.offer, mine);
+  assert.equal(await rpc('bourse_provider', [bob.address]), null, 'Bob is not a provider');
+
+  const done = await rpc('bourse_task', [0]);
+  assert.equal(done.phase.status, 'Completed');
+  assert.equal(done.phase.outcome, 'Success');
+  assert.equal(done.requester, bob.address);
+  assert.equal(Buffer.from(done.output.slice(2), 'hex').toString(), `${iteratedSha256(Buffer.from('hello bourse'), 1000)}\n`);
+  assert.equal(await rpc('bourse_task', [999_999]), null, 'unknown task');
+
+  const price = BigInt(mine.pricePerMfuel);
+  const quote = await rpc('bourse_quote', [1_000_000_000, 1, price.toString(), 0, 64, bob.address]);
+  assert.equal(quote.assignable, true);
+  assert.deepEqual(quote.candidates, [{ provider: alice.address, pricePerMfuel: mine.pricePerMfuel }]);
+  const baseFee = api.consts.tasks.baseFee.toBigInt();
+  assert.equal(BigInt(quote.escrow), (1_000_000_000n * price + 999_999n) / 1_000_000n + baseFee);
+  assert.equal(BigInt(quote.maxCost), BigInt(quote.escrow), 'at her own price, the most it can cost is the escrow');
+  const own = await rpc('bourse_quote', [1_000_000_000, 1, price.toString(), 0, 64, alice.address]);
+  assert.equal(own.assignable, false, 'a provider is never assigned its own task');
+  assert.equal((await rpc('bourse_quote', [1_000_000_000, 3, price.toString()])).assignable, false, 'only one provider on --dev');
+
+  await assert.rejects(rpc('bourse_provider', ['not-an-account']), /not an account/);
+  await assert.rejects(rpc('bourse_quote', [1, 1, 'lots']), /not a balance/);
+});

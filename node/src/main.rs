@@ -7,6 +7,7 @@
 // only add noise at every call site.
 #![allow(clippy::result_large_err)]
 
+mod bourse_rpc;
 mod chain_spec;
 mod cli;
 mod command;

@@ -1,5 +1,5 @@
 //! The node's RPC: the standard Substrate methods plus `system_*` account nonce and
-//! `payment_*` fee queries used by wallets and polkadot.js.
+//! `payment_*` fee queries used by wallets and polkadot.js, and the `bourse_*` market views.
 
 use std::sync::Arc;
 
@@ -35,6 +35,7 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
+	C::Api: bourse_primitives::api::BourseApi<Block, AccountId, Balance, bourse_runtime::BlockNumber>,
 	P: TransactionPool + 'static,
 {
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
@@ -44,7 +45,8 @@ where
 	let FullDeps { client, pool } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(crate::bourse_rpc::module(client)?)?;
 
 	Ok(module)
 }

@@ -8,6 +8,7 @@
 
 extern crate alloc;
 
+pub mod api;
 pub mod sandbox;
 pub mod traits;
 

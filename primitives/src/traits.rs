@@ -119,6 +119,19 @@ pub enum FailureReason {
 	OutputMissing,
 }
 
+/// Why a task ended without a result.
+#[derive(
+	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub enum TaskFailure {
+	/// Attestation found no result.
+	Attestation(FailureReason),
+	/// It waited in the queue longer than its timeout.
+	NoProvider,
+	/// Its requester cancelled it.
+	Cancelled,
+}
+
 /// The outcome replicas agreed on, as settlement needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AgreedOutcome {

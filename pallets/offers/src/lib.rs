@@ -587,7 +587,7 @@ pub mod pallet {
 
 		/// Slots `provider` may hold under `offer`: its slots, fewer if slashes shrank the bond
 		/// below what they need.
-		fn capacity(
+		pub fn capacity(
 			provider: &Provider<T::ExecutorId, BalanceOf<T>, BlockNumberFor<T>>,
 			offer: &Offer<BalanceOf<T>, BlockNumberFor<T>>,
 		) -> u32 {
@@ -625,17 +625,18 @@ pub mod pallet {
 			u128::decode(&mut hash.as_slice()).unwrap_or_default()
 		}
 
-		/// Chooses and reserves providers for a task; see [`ProviderMarket::select`].
-		pub(crate) fn do_select(
+		/// The eligible offers in the candidate window for `req` — `(provider, price, weight)` —
+		/// and the expired offers met on the way. Reads at most `MaxCandidates` index entries;
+		/// writes nothing.
+		#[allow(clippy::type_complexity)]
+		fn scan(
 			req: &Requirements<T::AccountId, BalanceOf<T>>,
-		) -> Result<Vec<Assignment<T::AccountId, BalanceOf<T>>>, SelectionError> {
-			let now = frame_system::Pallet::<T>::block_number();
-			let wanted = req.replication as usize;
-			if wanted == 0 || req.replication > T::MaxReplication::get() {
-				return Err(SelectionError::NotEnoughProviders);
-			}
+			now: BlockNumberFor<T>,
+		) -> (
+			Vec<(T::AccountId, BalanceOf<T>, u128)>,
+			Vec<(T::AccountId, Offer<BalanceOf<T>, BlockNumberFor<T>>)>,
+		) {
 			let max_price: u128 = req.max_price.saturated_into();
-			// (provider, price, weight) of the eligible offers in the candidate window.
 			let mut candidates = Vec::new();
 			let mut expired = Vec::new();
 			for (key, who, ()) in Available::<T>::iter().take(T::MaxCandidates::get() as usize) {
@@ -665,6 +666,32 @@ pub mod pallet {
 				let weight = score.mul_floor(provider.bond.saturated_into::<u128>()).max(1);
 				candidates.push((who, offer.price_per_mfuel, weight));
 			}
+			(candidates, expired)
+		}
+
+		/// The providers a task with `req` would be drawn from now, with their prices (what
+		/// [`ProviderMarket::select`] would choose among). Writes nothing.
+		pub fn candidates(
+			req: &Requirements<T::AccountId, BalanceOf<T>>,
+		) -> Vec<Assignment<T::AccountId, BalanceOf<T>>> {
+			let now = frame_system::Pallet::<T>::block_number();
+			Self::scan(req, now)
+				.0
+				.into_iter()
+				.map(|(provider, price, _)| Assignment { provider, price })
+				.collect()
+		}
+
+		/// Chooses and reserves providers for a task; see [`ProviderMarket::select`].
+		pub(crate) fn do_select(
+			req: &Requirements<T::AccountId, BalanceOf<T>>,
+		) -> Result<Vec<Assignment<T::AccountId, BalanceOf<T>>>, SelectionError> {
+			let now = frame_system::Pallet::<T>::block_number();
+			let wanted = req.replication as usize;
+			if wanted == 0 || req.replication > T::MaxReplication::get() {
+				return Err(SelectionError::NotEnoughProviders);
+			}
+			let (mut candidates, expired) = Self::scan(req, now);
 			for (who, offer) in expired {
 				Self::remove_offer(&who, &offer);
 				Self::deposit_event(Event::OfferExpired { provider: who });

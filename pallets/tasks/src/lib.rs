@@ -38,7 +38,7 @@ extern crate alloc;
 
 pub use bourse_primitives::traits::{
 	AgreedOutcome, Assignment, Decision, FailureReason, ProviderMarket, ProviderReputation,
-	Requirements, TaskAssignment, TaskId, TaskJudge, TaskLedger, TaskWork, Verdict,
+	Requirements, TaskAssignment, TaskFailure, TaskId, TaskJudge, TaskLedger, TaskWork, Verdict,
 };
 pub use bourse_primitives::{CodeHash, Status};
 pub use pallet::*;
@@ -125,27 +125,6 @@ pub mod pallet {
 		Failed { reason: TaskFailure, settled_at: BlockNumberFor<T> },
 	}
 
-	/// Why a task ended without a result.
-	#[derive(
-		Clone,
-		Copy,
-		Debug,
-		PartialEq,
-		Eq,
-		Encode,
-		Decode,
-		DecodeWithMemTracking,
-		MaxEncodedLen,
-		TypeInfo,
-	)]
-	pub enum TaskFailure {
-		/// Attestation found no result.
-		Attestation(FailureReason),
-		/// It waited in the queue longer than its timeout.
-		NoProvider,
-		/// Its requester cancelled it.
-		Cancelled,
-	}
 
 	/// A task.
 	#[derive(

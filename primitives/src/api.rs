@@ -1,0 +1,157 @@
+//! The runtime API behind the node's `bourse_*` RPC methods and polkadot.js `api.call.bourseApi`:
+//! read-only views of offers, providers, tasks and price quotes.
+
+use crate::{
+	traits::{Assignment, TaskFailure, TaskId},
+	CodeHash, Status,
+};
+use alloc::vec::Vec;
+use codec::{Codec, Decode, Encode};
+use polkadot_sdk::sp_arithmetic::Perbill;
+use scale_info::TypeInfo;
+
+/// An offer as requesters see it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct OfferView<AccountId, Balance, BlockNumber> {
+	/// The provider.
+	pub provider: AccountId,
+	/// Price per million fuel.
+	pub price_per_mfuel: Balance,
+	/// Most fuel per task.
+	pub max_fuel: u64,
+	/// Most memory per task, in MiB.
+	pub max_memory_mib: u32,
+	/// Concurrent slots.
+	pub slots: u32,
+	/// Slots free now (fewer than `slots - busy` if slashes shrank the bond).
+	pub free_slots: u32,
+	/// Last block it may be selected, if it expires.
+	pub expires_at: Option<BlockNumber>,
+	/// First block it may be selected.
+	pub active_from: BlockNumber,
+	/// The provider's reputation now.
+	pub reputation: Perbill,
+}
+
+/// A provider as anyone may see it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct ProviderView<AccountId, Balance, BlockNumber> {
+	/// Its executor key (public, SCALE-encoded).
+	pub executor: Vec<u8>,
+	/// Its bond.
+	pub bond: Balance,
+	/// Slots taken by open tasks.
+	pub busy_slots: u32,
+	/// Set when it is leaving: the block its bond can be withdrawn.
+	pub unbonds_at: Option<BlockNumber>,
+	/// Its reputation now.
+	pub reputation: Perbill,
+	/// Its offer, if any.
+	pub offer: Option<OfferView<AccountId, Balance, BlockNumber>>,
+	/// Its open tasks.
+	pub open_tasks: Vec<TaskId>,
+}
+
+/// Where a task is.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub enum TaskPhase<AccountId, Balance, BlockNumber> {
+	/// Waiting for providers since `since`.
+	Queued { since: BlockNumber },
+	/// Assigned at `assigned_at`, answers due by `deadline`.
+	Assigned {
+		providers: Vec<Assignment<AccountId, Balance>>,
+		assigned_at: BlockNumber,
+		deadline: BlockNumber,
+	},
+	/// Completed with the agreed outcome.
+	Completed {
+		status: Status,
+		output_hash: [u8; 32],
+		fuel_used: u64,
+		cost: Balance,
+		settled_at: BlockNumber,
+	},
+	/// Ended without a result.
+	Failed { reason: TaskFailure, settled_at: BlockNumber },
+}
+
+/// One provider's answer so far.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct AnswerView<AccountId> {
+	/// The provider.
+	pub provider: AccountId,
+	/// Whether it committed (replicated tasks).
+	pub committed: bool,
+	/// What it revealed or answered: status, output hash, fuel used.
+	pub revealed: Option<(Status, [u8; 32], u64)>,
+}
+
+/// A task, its answers and its result.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct TaskView<AccountId, Balance, BlockNumber> {
+	/// Who submitted it.
+	pub requester: AccountId,
+	/// Its workload.
+	pub workload: CodeHash,
+	/// Its input length in bytes (the input is in the `Tasks` storage).
+	pub input_len: u32,
+	/// Fuel limit.
+	pub fuel_limit: u64,
+	/// Memory limit in MiB.
+	pub max_memory_mib: u32,
+	/// Highest price per million fuel.
+	pub max_price: Balance,
+	/// Providers asked for.
+	pub replication: u32,
+	/// Blocks to answer.
+	pub timeout: BlockNumber,
+	/// Still held from the requester.
+	pub escrow: Balance,
+	/// Where it is.
+	pub phase: TaskPhase<AccountId, Balance, BlockNumber>,
+	/// Answers so far (open tasks).
+	pub answers: Vec<AnswerView<AccountId>>,
+	/// Its output, once completed (until pruned).
+	pub output: Option<Vec<u8>>,
+}
+
+/// Would a task be assigned now, to whom, at what cost.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct QuoteView<AccountId, Balance> {
+	/// Whether enough eligible providers are free now.
+	pub assignable: bool,
+	/// The eligible providers the draw would choose among, with their prices.
+	pub candidates: Vec<Assignment<AccountId, Balance>>,
+	/// What submitting it would hold: `ceil(k × fuel × max_price / 1e6)` + base fee (`None`:
+	/// too large).
+	pub escrow: Option<Balance>,
+	/// The most it can cost at the candidates' own prices if every replica burns all its fuel
+	/// (the `k` dearest candidates), plus the base fee.
+	pub max_cost: Option<Balance>,
+}
+
+polkadot_sdk::sp_api::decl_runtime_apis! {
+	/// Read-only queries of the Bourse market.
+	pub trait BourseApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		BlockNumber: Codec,
+	{
+		/// Offers with a free slot, cheapest first, at most `limit`.
+		fn offers(limit: u32) -> Vec<OfferView<AccountId, Balance, BlockNumber>>;
+		/// A provider, if `account` is one.
+		fn provider(account: AccountId) -> Option<ProviderView<AccountId, Balance, BlockNumber>>;
+		/// A task, if it exists (settled tasks are pruned after the retention period).
+		fn task(task_id: TaskId) -> Option<TaskView<AccountId, Balance, BlockNumber>>;
+		/// A quote for a task submitted now by `requester`.
+		fn quote(
+			fuel: u64,
+			memory_mib: u32,
+			replication: u32,
+			max_price: Balance,
+			min_reputation: Perbill,
+			requester: AccountId,
+		) -> QuoteView<AccountId, Balance>;
+	}
+}
