@@ -199,3 +199,27 @@ test('the bourse_* RPC methods show offers, providers, tasks and quotes', async 
   await assert.rejects(rpc('bourse_provider', ['not-an-account']), /not an account/);
   await assert.rejects(rpc('bourse_quote', [1, 1, 'lots']), /not a balance/);
 });
+
+test('every call, event, error and storage item of the four market pallets has docs', () => {
+  const metadata = api.runtimeMetadata.asLatest;
+  const lookup = api.registry.lookup;
+  const missing = [];
+  for (const name of ['Offers', 'Tasks', 'Attestation', 'Reputation']) {
+    const pallet = metadata.pallets.find((p) => p.name.toString() === name);
+    assert.ok(pallet, `${name} is in the runtime`);
+    for (const kind of ['calls', 'events', 'errors']) {
+      if (pallet[kind].isNone) continue;
+      const variants = lookup.getSiType(pallet[kind].unwrap().type).def.asVariant.variants;
+      for (const v of variants) {
+        if (v.docs.length === 0) missing.push(`${name}.${kind}.${v.name}`);
+      }
+    }
+    for (const entry of pallet.storage.isSome ? pallet.storage.unwrap().items : []) {
+      if (entry.docs.length === 0) missing.push(`${name}.storage.${entry.name}`);
+    }
+    for (const constant of pallet.constants) {
+      if (constant.docs.length === 0) missing.push(`${name}.constants.${constant.name}`);
+    }
+  }
+  assert.deepEqual(missing, [], 'items without docs');
+});
