@@ -165,6 +165,32 @@ fn parse_balance(value: &Value) -> Result<Balance, ErrorObjectOwned> {
 	.ok_or_else(|| invalid(format!("not a balance: {value}")))
 }
 
+/// An integer from a JSON number, a decimal string or a `0x` hex string (how @polkadot/api
+/// sends large `u64`s).
+fn parse_u64(value: &Value, what: &str) -> Result<u64, ErrorObjectOwned> {
+	match value {
+		Value::Number(n) => n.as_u64(),
+		Value::String(s) => match s.strip_prefix("0x") {
+			Some(hex) => u64::from_str_radix(hex, 16).ok(),
+			None => s.parse().ok(),
+		},
+		_ => None,
+	}
+	.ok_or_else(|| invalid(format!("{what}: expected an integer, got {value}")))
+}
+
+/// A fraction in [0, 1] from a JSON number or a decimal string.
+fn parse_fraction(value: &Value, what: &str) -> Result<Perbill, ErrorObjectOwned> {
+	let fraction = match value {
+		Value::Number(n) => n.as_f64(),
+		Value::String(s) => s.parse::<f64>().ok(),
+		_ => None,
+	}
+	.filter(|f| (0.0..=1.0).contains(f))
+	.ok_or_else(|| invalid(format!("{what}: expected a fraction in [0, 1], got {value}")))?;
+	Ok(Perbill::from_parts((fraction * 1e9) as u32))
+}
+
 /// The `bourse_*` methods over `client`.
 pub fn module<C>(client: Arc<C>) -> Result<RpcModule<Arc<C>>, Box<dyn std::error::Error + Send + Sync>>
 where
@@ -198,17 +224,18 @@ where
 	})?;
 	module.register_method("bourse_quote", |params: Params, client, _| {
 		let mut seq = params.sequence();
-		let fuel: u64 = seq.next().map_err(|_| invalid("expected fuel (integer)"))?;
-		let replication: u32 = seq.next().map_err(|_| invalid("expected replication"))?;
-		let max_price: Value = seq.next().map_err(|_| invalid("expected max price"))?;
+		let fuel: Value = seq.next().map_err(|_| invalid("expected [fuel, replication, max price, ...]"))?;
+		let fuel = parse_u64(&fuel, "fuel")?;
+		let replication: u32 = seq.next().map_err(|_| invalid("replication: expected an integer"))?;
+		let max_price: Value = seq.next().map_err(|_| invalid("expected a max price"))?;
 		let max_price = parse_balance(&max_price)?;
-		let min_reputation: Option<f64> = seq.optional_next().map_err(|_| invalid("min reputation: a fraction in [0, 1]"))?;
+		let min_reputation: Option<Value> = seq.optional_next().map_err(|_| invalid("min reputation"))?;
+		let min_reputation = match min_reputation {
+			Some(Value::Null) | None => Perbill::zero(),
+			Some(value) => parse_fraction(&value, "min reputation")?,
+		};
 		let memory_mib: Option<u32> = seq.optional_next().map_err(|_| invalid("memory: MiB"))?;
 		let requester: Option<String> = seq.optional_next().map_err(|_| invalid("requester: an account"))?;
-		let min_reputation = min_reputation.unwrap_or(0.0);
-		if !(0.0..=1.0).contains(&min_reputation) {
-			return Err(invalid("min reputation: a fraction in [0, 1]"));
-		}
 		let requester = match requester {
 			Some(text) => parse_account(&text)?,
 			None => AccountId::new([0; 32]),
@@ -222,11 +249,11 @@ where
 				memory_mib.unwrap_or(64),
 				replication,
 				max_price,
-				Perbill::from_parts((min_reputation * 1e9) as u32),
+				min_reputation,
 				requester,
 			)
 			.map_err(runtime_error)?;
-		Ok(quote(&view))
+		Ok::<_, ErrorObjectOwned>(quote(&view))
 	})?;
 	Ok(module)
 }

@@ -1,0 +1,333 @@
+#!/usr/bin/env node
+// The Bourse command line: upload workloads, submit tasks, follow them, fetch results, and run a
+// provider. `node scripts/bourse.mjs --help` for the commands.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
+import { bourseRpc } from './lib/rpc.mjs';
+
+const HELP = `bourse — the Bourse compute exchange from the command line
+
+usage: node scripts/bourse.mjs <command> [options]
+
+requester commands (default --suri //Bob):
+  upload <module.wasm>                 store a workload; prints its hash
+  submit --workload <hash|file.wasm> --input <file|-> [--fuel N] [--k N]
+         [--max-price P] [--min-rep F] [--memory MiB] [--timeout blocks]
+         [--fail-fast] [--watch]       submit a task; prints its id
+  watch <task>                         follow a task: assigned, committed, revealed, completed
+  result <task> [--out file]           the task's output (to stdout or a file)
+  cancel <task>                        cancel a task before any provider answered
+
+market:
+  offers                               offers with a free slot, cheapest first
+  provider <account>                   a provider's bond, slots, reputation and offer
+  quote --fuel N [--k N] [--max-price P] [--min-rep F] [--memory MiB]
+
+provider operator commands (default --suri //Alice):
+  provider register --bond B --executor <public key hex>
+  provider offer --price P --max-fuel N --max-memory MiB --slots N [--expires block]
+  provider rotate-key --executor <public key hex>
+  provider leave                       unregister (the bond unbonds after a delay)
+  provider withdraw                    release the bond once unbonded
+
+options everywhere:
+  --url ws://host:port                 node to talk to (default ws://127.0.0.1:9944)
+  --suri <secret>                      signing account (secret URI, e.g. //Bob or a mnemonic)
+
+Amounts (P, B) are plancks (integers) or BRS with a unit, e.g. 0.5BRS (12 decimals).
+Inputs and outputs of tasks are public on chain.`;
+
+/** A failure to report in one line, without a stack trace. */
+class UserError extends Error {}
+
+function parseArgs(argv) {
+  const positional = [];
+  const options = {};
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    if (arg.startsWith('--')) {
+      const name = arg.slice(2);
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) options[name] = true;
+      else { options[name] = next; i += 1; }
+    } else positional.push(arg);
+  }
+  return { positional, options };
+}
+
+const UNIT = 10n ** 12n;
+
+/** An amount in plancks from `123` or `1.5BRS`. */
+export function parseAmount(text, what) {
+  const match = /^(\d+)(?:\.(\d{1,12}))?\s*(BRS)?$/i.exec(String(text).trim());
+  if (!match || (match[2] && !match[3])) throw new UserError(`${what}: expected plancks (an integer) or an amount in BRS like 0.5BRS, got '${text}'`);
+  if (!match[3]) return BigInt(match[1]);
+  return BigInt(match[1]) * UNIT + BigInt((match[2] ?? '').padEnd(12, '0'));
+}
+
+function parseInteger(text, what) {
+  if (!/^\d+$/.test(String(text))) throw new UserError(`${what}: expected a non-negative integer, got '${text}'`);
+  return BigInt(text);
+}
+
+function formatAmount(plancks) {
+  const value = BigInt(plancks);
+  const whole = value / UNIT;
+  const fraction = (value % UNIT).toString().padStart(12, '0').replace(/0+$/, '');
+  return `${whole}${fraction ? `.${fraction}` : ''} BRS`;
+}
+
+async function connect(url) {
+  const provider = new WsProvider(url, false);
+  const timeout = new Promise((_, reject) => setTimeout(() => reject(new UserError(`cannot reach a Bourse node at ${url}`)), 10_000));
+  try {
+    await Promise.race([provider.connect(), timeout]);
+    const api = await Promise.race([ApiPromise.create({ provider, rpc: bourseRpc, noInitWarn: true, throwOnConnect: true }), timeout]);
+    // bourse_* answers as plain JSON (see scripts/lib/rpc.mjs).
+    api.bourse = async (method, params = []) => {
+      try {
+        return await provider.send(`bourse_${method}`, params);
+      } catch (error) {
+        throw new UserError(`bourse_${method}: ${error.message.replace(/^-?\d+: /, '')}`);
+      }
+    };
+    return api;
+  } catch (error) {
+    await provider.disconnect().catch(() => {});
+    if (error instanceof UserError) throw error;
+    throw new UserError(`cannot reach a Bourse node at ${url}: ${error.message}`);
+  }
+}
+
+/** The chain's words for a dispatch error: `Pallet.Error: its docs`. */
+function explain(api, dispatchError) {
+  if (dispatchError.isModule) {
+    const { section, name, docs } = api.registry.findMetaError(dispatchError.asModule);
+    return `${section}.${name}: ${docs.join(' ').trim()}`;
+  }
+  if (dispatchError.isToken) return `token error: ${dispatchError.asToken.type}`;
+  return dispatchError.toString();
+}
+
+/** Sends `tx` signed by `signer`; resolves with its block's events once in a block. */
+function send(api, tx, signer, what) {
+  return new Promise((resolve, reject) => {
+    let unsub = () => {};
+    const timer = setTimeout(() => { unsub(); reject(new UserError(`${what}: not in a block after 60 s`)); }, 60_000);
+    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+      if (dispatchError) {
+        clearTimeout(timer); unsub();
+        reject(new UserError(`${what} failed: ${explain(api, dispatchError)}`));
+      } else if (status.isInBlock) {
+        clearTimeout(timer); unsub();
+        resolve({ blockHash: status.asInBlock, events });
+      } else if (status.isInvalid || status.isDropped || status.isUsurped) {
+        clearTimeout(timer); unsub();
+        reject(new UserError(`${what}: transaction ${status.type}`));
+      }
+    }).then((u) => { unsub = u; }, (error) => {
+      clearTimeout(timer);
+      reject(new UserError(`${what} refused: ${error.message}`));
+    });
+  });
+}
+
+function readInput(path) {
+  if (path === undefined || path === true) throw new UserError('--input: a file, or - for standard input');
+  try {
+    return path === '-' ? readFileSync(0) : readFileSync(path);
+  } catch (error) {
+    throw new UserError(`cannot read ${path}: ${error.code ?? error.message}`);
+  }
+}
+
+function readWasm(path) {
+  let code;
+  try {
+    code = readFileSync(path);
+  } catch (error) {
+    throw new UserError(`cannot read ${path}: ${error.code ?? error.message}`);
+  }
+  if (code.length < 8 || code.readUInt32BE(0) !== 0x0061736d) throw new UserError(`${path} is not a WebAssembly module`);
+  return code;
+}
+
+async function upload(api, signer, path) {
+  const code = readWasm(path);
+  const hash = blake2AsHex(code, 256);
+  if ((await api.query.tasks.workloads(hash)).isSome) return { hash, stored: false };
+  await send(api, api.tx.tasks.uploadWorkload(u8aToHex(code)), signer, 'upload');
+  return { hash, stored: true };
+}
+
+async function taskView(api, id) {
+  const view = await api.bourse('task', [Number(id)]);
+  if (view === null) throw new UserError(`no task ${id} (unknown, or pruned after its retention period)`);
+  return view;
+}
+
+function describe(view) {
+  const { phase } = view;
+  switch (phase.status) {
+    case 'Queued': return `queued since block ${phase.since}`;
+    case 'Assigned': return `assigned at block ${phase.assignedAt} to ${phase.providers.map((p) => p.provider).join(', ')}; answers due by block ${phase.deadline}`;
+    case 'Completed': return `completed at block ${phase.settledAt}: ${JSON.stringify(phase.outcome)}, ${phase.fuelUsed} fuel, cost ${formatAmount(phase.cost)}`;
+    default: return `failed at block ${phase.settledAt}: ${phase.reason}`;
+  }
+}
+
+/** Follows task `id` block by block until it is settled. */
+async function watch(api, id, out = console.log) {
+  let last = '';
+  const seen = new Set();
+  return new Promise((resolve, reject) => {
+    let unsub = () => {};
+    const step = async (header) => {
+      try {
+        const view = await taskView(api, id);
+        const line = describe(view);
+        if (line !== last) { out(`#${header.number} task ${id} ${line}`); last = line; }
+        for (const a of view.answers) {
+          if (a.committed && !seen.has(`c${a.provider}`)) { seen.add(`c${a.provider}`); out(`#${header.number}   ${a.provider} committed`); }
+          if (a.revealed && !seen.has(`r${a.provider}`)) { seen.add(`r${a.provider}`); out(`#${header.number}   ${a.provider} answered ${a.revealed.outputHash.slice(0, 18)}… with ${a.revealed.fuelUsed} fuel`); }
+        }
+        if (view.phase.status === 'Completed' || view.phase.status === 'Failed') { unsub(); resolve(view); }
+      } catch (error) { unsub(); reject(error); }
+    };
+    api.rpc.chain.subscribeNewHeads(step).then((u) => { unsub = u; }, reject);
+  });
+}
+
+async function main(argv) {
+  const { positional, options } = parseArgs(argv);
+  const [command, sub] = positional;
+  if (!command || options.help || command === 'help') { console.log(HELP); return 0; }
+  const known = ['upload', 'submit', 'watch', 'result', 'cancel', 'offers', 'provider', 'quote'];
+  if (!known.includes(command)) throw new UserError(`unknown command '${command}' (see --help)`);
+
+  await cryptoWaitReady();
+  const api = await connect(options.url ?? 'ws://127.0.0.1:9944');
+  try {
+    const operator = command === 'provider' && ['register', 'offer', 'rotate-key', 'leave', 'withdraw'].includes(sub);
+    const signer = new Keyring({ type: 'sr25519' }).addFromUri(options.suri ?? (operator ? '//Alice' : '//Bob'));
+    switch (command) {
+      case 'upload': {
+        if (!sub) throw new UserError('upload: which module? (upload <module.wasm>)');
+        const { hash, stored } = await upload(api, signer, sub);
+        console.log(stored ? `uploaded ${hash}` : `already stored ${hash}`);
+        return 0;
+      }
+      case 'submit': {
+        if (!options.workload || options.workload === true) throw new UserError('submit: --workload <hash|file.wasm> is required');
+        const workload = /^0x[0-9a-fA-F]{64}$/.test(options.workload) ? options.workload : (await upload(api, signer, options.workload)).hash;
+        if ((await api.query.tasks.workloads(workload)).isNone) throw new UserError(`no workload ${workload} on chain (upload it first)`);
+        const input = readInput(options.input);
+        const fuel = parseInteger(options.fuel ?? '1000000000', '--fuel');
+        const k = Number(parseInteger(options.k ?? '1', '--k'));
+        const memory = Number(parseInteger(options.memory ?? '64', '--memory'));
+        const timeout = Number(parseInteger(options.timeout ?? '10', '--timeout'));
+        const minRep = Number(options['min-rep'] ?? 0);
+        if (!(minRep >= 0 && minRep <= 1)) throw new UserError('--min-rep: a fraction between 0 and 1');
+        let maxPrice;
+        if (options['max-price'] !== undefined) maxPrice = parseAmount(options['max-price'], '--max-price');
+        else {
+          const offers = await api.bourse('offers');
+          if (offers.length === 0) throw new UserError('no offers on chain: pass --max-price to queue the task');
+          maxPrice = offers.map((o) => BigInt(o.pricePerMfuel)).reduce((a, b) => (a > b ? a : b));
+        }
+        const tx = api.tx.tasks.submitTask(workload, u8aToHex(input), fuel, memory, maxPrice, k, Math.round(minRep * 1e9), timeout, Boolean(options['fail-fast']));
+        const { events } = await send(api, tx, signer, 'submit');
+        const submitted = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data;
+        const id = submitted.taskId.toString();
+        const assigned = events.find(({ event }) => api.events.tasks.TaskAssigned.is(event));
+        console.log(`task ${id} submitted, ${formatAmount(submitted.escrow.toBigInt())} held`);
+        console.log(assigned ? `assigned to ${assigned.event.data.providers.map(String).join(', ')}` : 'queued: no provider free yet');
+        if (options.watch) {
+          const view = await watch(api, id);
+          return view.phase.status === 'Completed' ? 0 : 1;
+        }
+        return 0;
+      }
+      case 'watch': {
+        if (sub === undefined) throw new UserError('watch: which task? (watch <task>)');
+        const view = await watch(api, parseInteger(sub, 'task').toString());
+        return view.phase.status === 'Completed' ? 0 : 1;
+      }
+      case 'result': {
+        if (sub === undefined) throw new UserError('result: which task? (result <task>)');
+        const view = await taskView(api, parseInteger(sub, 'task').toString());
+        if (view.phase.status !== 'Completed') throw new UserError(`task ${sub} has no result: ${describe(view)}`);
+        const output = Buffer.from((view.output ?? '0x').slice(2), 'hex');
+        if (options.out && options.out !== true) { writeFileSync(options.out, output); report(`wrote ${output.length} bytes to ${options.out}`); }
+        else process.stdout.write(output);
+        return 0;
+      }
+      case 'cancel': {
+        if (sub === undefined) throw new UserError('cancel: which task? (cancel <task>)');
+        await send(api, api.tx.tasks.cancelTask(parseInteger(sub, 'task')), signer, 'cancel');
+        console.log(`task ${sub} cancelled`);
+        return 0;
+      }
+      case 'offers': {
+        const offers = await api.bourse('offers');
+        if (offers.length === 0) { console.log('no offers with a free slot'); return 0; }
+        for (const o of offers) {
+          console.log(`${o.provider}  ${formatAmount(o.pricePerMfuel)}/Mfuel  fuel ≤ ${o.maxFuel}  memory ≤ ${o.maxMemoryMib} MiB  slots ${o.freeSlots}/${o.slots}  reputation ${(o.reputation * 100).toFixed(1)}%`);
+        }
+        return 0;
+      }
+      case 'quote': {
+        const fuel = parseInteger(options.fuel ?? '1000000000', '--fuel');
+        const k = Number(parseInteger(options.k ?? '1', '--k'));
+        const maxPrice = options['max-price'] !== undefined ? parseAmount(options['max-price'], '--max-price') : UNIT;
+        const quote = await api.bourse('quote', [fuel.toString(), k, maxPrice.toString(), String(options['min-rep'] ?? 0), Number(options.memory ?? 64), signer.address]);
+        console.log(quote.assignable ? 'would be assigned now' : 'would wait in the queue (not enough eligible providers free)');
+        for (const c of quote.candidates) console.log(`  candidate ${c.provider} at ${formatAmount(c.pricePerMfuel)}/Mfuel`);
+        console.log(`holds ${quote.escrow ? formatAmount(quote.escrow) : 'more than a balance can hold'}${quote.assignable && quote.maxCost ? `; costs at most ${formatAmount(quote.maxCost)} at these providers' prices` : ''}`);
+        return 0;
+      }
+      case 'provider': {
+        if (!operator) {
+          if (!sub) throw new UserError('provider: which account? (provider <account>)');
+          const view = await api.bourse('provider', [sub]);
+          if (view === null) throw new UserError(`${sub} is not a provider`);
+          console.log(JSON.stringify(view, null, 2));
+          return 0;
+        }
+        const need = (name) => {
+          if (options[name] === undefined || options[name] === true) throw new UserError(`provider ${sub}: --${name} is required`);
+          return options[name];
+        };
+        const calls = {
+          register: () => api.tx.offers.registerProvider(parseAmount(need('bond'), '--bond'), need('executor')),
+          offer: () => api.tx.offers.setOffer(parseAmount(need('price'), '--price'), parseInteger(need('max-fuel'), '--max-fuel'), Number(parseInteger(need('max-memory'), '--max-memory')), Number(parseInteger(need('slots'), '--slots')), options.expires ? Number(parseInteger(options.expires, '--expires')) : null),
+          'rotate-key': () => api.tx.offers.rotateExecutor(need('executor')),
+          leave: () => api.tx.offers.unregisterProvider(),
+          withdraw: () => api.tx.offers.withdrawBond(),
+        };
+        const { events } = await send(api, calls[sub](), signer, `provider ${sub}`);
+        for (const { event } of events) if (event.section === 'offers') console.log(`${event.method} ${JSON.stringify(event.data.toHuman())}`);
+        return 0;
+      }
+      default: return 1;
+    }
+  } finally {
+    await api.disconnect();
+  }
+}
+
+// @polkadot/api logs RPC failures itself; the CLI reports each failure once, in its own words.
+const report = (line) => process.stderr.write(`${line}\n`);
+console.error = () => {};
+console.warn = () => {};
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    report(`bourse: ${error instanceof UserError ? error.message : error.message ?? error}`);
+    process.exit(1);
+  },
+);

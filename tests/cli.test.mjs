@@ -1,0 +1,103 @@
+// The command line against the real dev node: upload, submit, watch to completion, fetch the
+// result; and every kind of bad input ends in one clear line and a non-zero exit, no stack trace.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startNode, waitFor, connect } from '../scripts/lib/node.mjs';
+
+const workloadsDir = process.env.BOURSE_WORKLOADS_DIR
+  ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/bourse-target'), 'wasm32-wasip1/release');
+const cli = new URL('../scripts/bourse.mjs', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'bourse-cli-'));
+
+let node;
+
+/** Runs the CLI; resolves with its exit code, stdout and stderr. */
+function bourse(args, { input } = {}) {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [cli, ...args, '--url', node.wsUrl], { timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? error.code ?? 1 : 0, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin.end(input);
+  });
+}
+
+before(async () => {
+  node = await startNode(['--dev', '--tmp'], { name: 'cli' });
+  const api = await connect(node);
+  await waitFor('block 1', async () => (await api.rpc.chain.getHeader()).number.toNumber() >= 1, { timeoutMs: 60_000 });
+  await api.disconnect();
+});
+
+after(async () => {
+  await node?.stop();
+});
+
+test('upload, submit --watch, result: the task completes with the natively computed digest', async () => {
+  const wasm = join(workloadsDir, 'sha256.wasm');
+  const up = await bourse(['upload', wasm]);
+  assert.equal(up.code, 0, up.stderr);
+  assert.match(up.stdout, /^uploaded 0x[0-9a-f]{64}\n$/);
+  const again = await bourse(['upload', wasm]);
+  assert.match(again.stdout, /^already stored 0x[0-9a-f]{64}\n$/);
+
+  const input = join(dir, 'input.txt');
+  writeFileSync(input, '500\nbourse cli');
+  const run = await bourse(['submit', '--workload', wasm, '--input', input, '--watch']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /task 0 submitted/);
+  assert.match(run.stdout, /assigned to 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY/);
+  assert.match(run.stdout, /#\d+ task 0 completed at block \d+: "Success", \d+ fuel, cost/);
+
+  let hash = createHash('sha256').update('bourse cli').digest();
+  for (let i = 1; i < 500; i += 1) hash = createHash('sha256').update(hash).digest();
+  const result = await bourse(['result', '0']);
+  assert.equal(result.stdout, `${hash.toString('hex')}\n`);
+  const out = join(dir, 'out.bin');
+  assert.equal((await bourse(['result', '0', '--out', out])).code, 0);
+  assert.equal(readFileSync(out, 'utf8'), `${hash.toString('hex')}\n`);
+
+  const watched = await bourse(['watch', '0']);
+  assert.equal(watched.code, 0);
+  assert.match(watched.stdout, /task 0 completed/);
+
+  const offers = await bourse(['offers']);
+  assert.match(offers.stdout, /5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY\s+0\.001 BRS\/Mfuel/);
+  const quote = await bourse(['quote', '--fuel', '1000000000']);
+  assert.match(quote.stdout, /would be assigned now/);
+});
+
+test('bad input: one clear line, a non-zero exit, no stack trace', async () => {
+  const notWasm = join(dir, 'not.wasm');
+  writeFileSync(notWasm, 'hello');
+  const wasm = join(workloadsDir, 'sha256.wasm');
+  const cases = [
+    [['upload', join(dir, 'missing.wasm')], /cannot read .*missing\.wasm: ENOENT/],
+    [['upload', notWasm], /not a WebAssembly module/],
+    [['result', '4242'], /no task 4242/],
+    [['watch', 'seven'], /task: expected a non-negative integer/],
+    [['provider', 'nobody'], /not an account/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['submit', '--workload', wasm, '--input', notWasm, '--suri', '//NoMoney', '--max-price', '1'], /submit refused: 1010: Invalid Transaction: Inability to pay some fees/],
+    [['submit', '--workload', wasm, '--input', notWasm, '--suri', '//Ferdie', '--max-price', '1BRS', '--fuel', '10000000000000'], /tasks\.InsufficientBalance: The requester's free balance cannot cover/],
+    [['submit', '--workload', wasm, '--input', notWasm, '--max-price', '1', '--fail-fast'], /tasks\.NoProviderAvailable: Not enough eligible providers/],
+    [['submit', '--workload', wasm, '--input', notWasm, '--k', '2'], /tasks\.InvalidReplication/],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stdout, stderr } = await bourse(args);
+    assert.notEqual(code, 0, `${args.join(' ')} must fail`);
+    assert.match(stderr, message, `${args.join(' ')}: ${stderr}`);
+    assert.equal(stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${stderr}`);
+    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(stdout, '');
+  }
+  const unreachable = await new Promise((resolve) => {
+    execFile(process.execPath, [cli, 'offers', '--url', 'ws://127.0.0.1:9'], (error, stdout, stderr) => resolve({ code: error?.code, stderr }));
+  });
+  assert.equal(unreachable.code, 1);
+  assert.match(unreachable.stderr, /^bourse: cannot reach a Bourse node at ws:\/\/127\.0\.0\.1:9/);
+});
