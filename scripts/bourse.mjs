@@ -2,11 +2,10 @@
 // The Bourse command line: upload workloads, submit tasks, follow them, fetch results, and run a
 // provider. `node scripts/bourse.mjs --help` for the commands.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
-import { bourseRpc } from './lib/rpc.mjs';
+import { connect, formatAmount, parseAmount, send, UNIT, UserError } from './lib/chain.mjs';
 
 const HELP = `bourse — the Bourse compute exchange from the command line
 
@@ -40,9 +39,6 @@ options everywhere:
 Amounts (P, B) are plancks (integers) or BRS with a unit, e.g. 0.5BRS (12 decimals).
 Inputs and outputs of tasks are public on chain.`;
 
-/** A failure to report in one line, without a stack trace. */
-class UserError extends Error {}
-
 function parseArgs(argv) {
   const positional = [];
   const options = {};
@@ -58,81 +54,9 @@ function parseArgs(argv) {
   return { positional, options };
 }
 
-const UNIT = 10n ** 12n;
-
-/** An amount in plancks from `123` or `1.5BRS`. */
-export function parseAmount(text, what) {
-  const match = /^(\d+)(?:\.(\d{1,12}))?\s*(BRS)?$/i.exec(String(text).trim());
-  if (!match || (match[2] && !match[3])) throw new UserError(`${what}: expected plancks (an integer) or an amount in BRS like 0.5BRS, got '${text}'`);
-  if (!match[3]) return BigInt(match[1]);
-  return BigInt(match[1]) * UNIT + BigInt((match[2] ?? '').padEnd(12, '0'));
-}
-
 function parseInteger(text, what) {
   if (!/^\d+$/.test(String(text))) throw new UserError(`${what}: expected a non-negative integer, got '${text}'`);
   return BigInt(text);
-}
-
-function formatAmount(plancks) {
-  const value = BigInt(plancks);
-  const whole = value / UNIT;
-  const fraction = (value % UNIT).toString().padStart(12, '0').replace(/0+$/, '');
-  return `${whole}${fraction ? `.${fraction}` : ''} BRS`;
-}
-
-async function connect(url) {
-  const provider = new WsProvider(url, false);
-  const timeout = new Promise((_, reject) => setTimeout(() => reject(new UserError(`cannot reach a Bourse node at ${url}`)), 10_000));
-  try {
-    await Promise.race([provider.connect(), timeout]);
-    const api = await Promise.race([ApiPromise.create({ provider, rpc: bourseRpc, noInitWarn: true, throwOnConnect: true }), timeout]);
-    // bourse_* answers as plain JSON (see scripts/lib/rpc.mjs).
-    api.bourse = async (method, params = []) => {
-      try {
-        return await provider.send(`bourse_${method}`, params);
-      } catch (error) {
-        throw new UserError(`bourse_${method}: ${error.message.replace(/^-?\d+: /, '')}`);
-      }
-    };
-    return api;
-  } catch (error) {
-    await provider.disconnect().catch(() => {});
-    if (error instanceof UserError) throw error;
-    throw new UserError(`cannot reach a Bourse node at ${url}: ${error.message}`);
-  }
-}
-
-/** The chain's words for a dispatch error: `Pallet.Error: its docs`. */
-function explain(api, dispatchError) {
-  if (dispatchError.isModule) {
-    const { section, name, docs } = api.registry.findMetaError(dispatchError.asModule);
-    return `${section}.${name}: ${docs.join(' ').trim()}`;
-  }
-  if (dispatchError.isToken) return `token error: ${dispatchError.asToken.type}`;
-  return dispatchError.toString();
-}
-
-/** Sends `tx` signed by `signer`; resolves with its block's events once in a block. */
-function send(api, tx, signer, what) {
-  return new Promise((resolve, reject) => {
-    let unsub = () => {};
-    const timer = setTimeout(() => { unsub(); reject(new UserError(`${what}: not in a block after 60 s`)); }, 60_000);
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        clearTimeout(timer); unsub();
-        reject(new UserError(`${what} failed: ${explain(api, dispatchError)}`));
-      } else if (status.isInBlock) {
-        clearTimeout(timer); unsub();
-        resolve({ blockHash: status.asInBlock, events });
-      } else if (status.isInvalid || status.isDropped || status.isUsurped) {
-        clearTimeout(timer); unsub();
-        reject(new UserError(`${what}: transaction ${status.type}`));
-      }
-    }).then((u) => { unsub = u; }, (error) => {
-      clearTimeout(timer);
-      reject(new UserError(`${what} refused: ${error.message}`));
-    });
-  });
 }
 
 function readInput(path) {

@@ -101,3 +101,50 @@ test('bad input: one clear line, a non-zero exit, no stack trace', async () => {
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.stderr, /^bourse: cannot reach a Bourse node at ws:\/\/127\.0\.0\.1:9/);
 });
+
+/** The Mandelbrot image as the workload renders it, computed here natively (same f64 steps). */
+function nativeMandelbrot(size, iterations) {
+  const u8 = (v) => (Number.isNaN(v) ? 0 : Math.min(255, Math.max(0, Math.trunc(v))));
+  const rgb = Buffer.alloc(size * size * 3);
+  const scaleX = 3.5 / size;
+  const scaleY = 2.5 / size;
+  for (let row = 0; row < size; row += 1) {
+    const ci = -1.25 + row * scaleY;
+    for (let col = 0; col < size; col += 1) {
+      const cr = -2.5 + col * scaleX;
+      let zr = 0;
+      let zi = 0;
+      let n = 0;
+      while (n < iterations && zr * zr + zi * zi <= 4.0) {
+        const t = zr * zr - zi * zi + cr;
+        zi = 2.0 * zr * zi + ci;
+        zr = t;
+        n += 1;
+      }
+      let colour = [0, 0, 0];
+      if (n < iterations) {
+        const t = n / iterations;
+        colour = [9.0 * (1.0 - t) * t * t * t * 255.0, 15.0 * (1.0 - t) * (1.0 - t) * t * t * 255.0, 8.5 * (1.0 - t) * (1.0 - t) * (1.0 - t) * t * 255.0].map(u8);
+      }
+      rgb.set(colour, (row * size + col) * 3);
+    }
+  }
+  return rgb;
+}
+
+test('the render demo assembles a PNG whose pixels match the natively rendered image', async () => {
+  const out = join(dir, 'mandelbrot.png');
+  const demo = new URL('../scripts/render-demo.mjs', import.meta.url).pathname;
+  const { code, stdout, stderr } = await new Promise((resolve) => {
+    execFile(process.execPath, [demo, '--size', '96', '--tile', '48', '--iterations', '200', '--out', out, '--url', node.wsUrl], { timeout: 240_000 }, (error, so, se) => resolve({ code: error ? error.code ?? 1 : 0, stdout: so, stderr: se }));
+  });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /wrote .*mandelbrot\.png: 96×96, 4 tiles, total cost/);
+  assert.match(stdout, /5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY rendered 4 tile\(s\)/);
+  assert.match(stderr, /\[#+\] 4\/4 tiles/, 'a progress bar');
+  const { decodePng } = await import('../scripts/lib/png.mjs');
+  const image = decodePng(readFileSync(out));
+  assert.equal(image.width, 96);
+  assert.equal(image.height, 96);
+  assert.ok(image.rgb.equals(nativeMandelbrot(96, 200)), 'every pixel matches');
+});

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// The picture of what Bourse does: a Mandelbrot image rendered by the chain's providers, one
+// task per tile, assembled into a PNG.
+//
+//   node scripts/render-demo.mjs [--size 512] [--tile 128] [--iterations 300] [--k 1]
+//        [--out mandelbrot.png] [--url ws://127.0.0.1:9944] [--suri //Bob] [--workload file.wasm]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Keyring } from '@polkadot/keyring';
+import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
+import { stringToU8a, u8aToHex } from '@polkadot/util';
+import { connect, explain, formatAmount, UserError } from './lib/chain.mjs';
+import { encodePng } from './lib/png.mjs';
+
+function option(argv, name, fallback) {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+}
+
+function positive(text, what) {
+  if (!/^[1-9]\d*$/.test(String(text))) throw new UserError(`--${what}: expected a positive integer, got '${text}'`);
+  return Number(text);
+}
+
+/** A one-line progress bar on stderr. */
+function progress(done, total, note = '') {
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} tiles ${note}   `);
+  if (done === total) process.stderr.write('\n');
+}
+
+async function main(argv) {
+  if (argv.includes('--help')) {
+    console.log('usage: node scripts/render-demo.mjs [--size 512] [--tile 128] [--iterations 300] [--k 1] [--out mandelbrot.png] [--url ws://127.0.0.1:9944] [--suri //Bob] [--workload mandelbrot.wasm]');
+    return 0;
+  }
+  const size = positive(option(argv, 'size', '512'), 'size');
+  const tile = positive(option(argv, 'tile', '128'), 'tile');
+  const iterations = positive(option(argv, 'iterations', '300'), 'iterations');
+  const k = positive(option(argv, 'k', '1'), 'k');
+  const out = option(argv, 'out', 'mandelbrot.png');
+  if (size % tile !== 0) throw new UserError(`--size ${size} is not a multiple of --tile ${tile}`);
+  if (tile * tile * 3 > 64 * 1024) throw new UserError(`a ${tile}×${tile} tile is more than the 64 KiB output limit (at most 147×147)`);
+  const workloadPath = option(argv, 'workload', join(process.env.BOURSE_WORKLOADS_DIR
+    ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/bourse-target'), 'wasm32-wasip1/release'), 'mandelbrot.wasm'));
+
+  await cryptoWaitReady();
+  const api = await connect(option(argv, 'url', 'ws://127.0.0.1:9944'));
+  try {
+    const requester = new Keyring({ type: 'sr25519' }).addFromUri(option(argv, 'suri', '//Bob'));
+    let code;
+    try { code = readFileSync(workloadPath); } catch (e) { throw new UserError(`cannot read ${workloadPath}: ${e.code ?? e.message}`); }
+    const hash = blake2AsHex(code, 256);
+    const offers = await api.bourse('offers');
+    if (offers.length === 0) throw new UserError('no offers on chain');
+    const maxPrice = offers.map((o) => BigInt(o.pricePerMfuel)).reduce((a, b) => (a > b ? a : b));
+
+    // Every transaction of the demo signed at once with consecutive nonces; then wait for all.
+    let nonce = (await api.rpc.system.accountNextIndex(requester.address)).toNumber();
+    const inBlock = (tx) => new Promise((resolve, reject) => {
+      tx.signAndSend(requester, { nonce: nonce++ }, ({ status, events, dispatchError }) => {
+        if (dispatchError) reject(new UserError(`transaction failed: ${explain(api, dispatchError)}`));
+        else if (status.isInBlock) resolve(events);
+        else if (status.isInvalid || status.isDropped) reject(new UserError(`transaction ${status.type}`));
+      }).catch((e) => reject(new UserError(`transaction refused: ${e.message}`)));
+    });
+    if ((await api.query.tasks.workloads(hash)).isNone) await inBlock(api.tx.tasks.uploadWorkload(u8aToHex(code)));
+
+    const tiles = [];
+    for (let y = 0; y < size; y += tile) for (let x = 0; x < size; x += tile) tiles.push({ x, y });
+    progress(0, tiles.length, 'submitting');
+    const submitted = await Promise.all(tiles.map(({ x, y }) => {
+      const input = `${tile} ${tile} ${x} ${y} ${size} ${size} ${iterations}`;
+      return inBlock(api.tx.tasks.submitTask(hash, u8aToHex(stringToU8a(input)), 1_000_000_000n, 64, maxPrice, k, 0, 20, false));
+    }));
+    const ids = submitted.map((events) => events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toNumber());
+
+    // Who was paid for which tile, from the chain's receipts (ProviderPaid events).
+    const paid = new Map();
+    const unsubEvents = await api.query.system.events((events) => {
+      for (const { event } of events) {
+        if (api.events.tasks.ProviderPaid.is(event)) {
+          const id = event.data.taskId.toNumber();
+          paid.set(id, [...(paid.get(id) ?? []), event.data.provider.toString()]);
+        }
+      }
+    });
+
+    // Follow the tasks block by block until all are settled.
+    const views = new Map();
+    await new Promise((resolve, reject) => {
+      let unsub = () => {};
+      let busy = false;
+      const check = async (header) => {
+        if (busy) return;
+        busy = true;
+        try {
+          for (const id of ids) {
+            if (views.has(id)) continue;
+            const view = await api.bourse('task', [id]);
+            if (view?.phase.status === 'Completed' || view?.phase.status === 'Failed') views.set(id, view);
+          }
+          progress(views.size, ids.length, `block #${header.number}`);
+          if (views.size === ids.length) { unsub(); resolve(); }
+        } catch (e) { unsub(); reject(e); } finally { busy = false; }
+      };
+      api.rpc.chain.subscribeNewHeads(check).then((u) => { unsub = u; }, reject);
+    });
+
+    unsubEvents();
+    const image = Buffer.alloc(size * size * 3);
+    let total = 0n;
+    const byProvider = new Map();
+    tiles.forEach(({ x, y }, i) => {
+      const view = views.get(ids[i]);
+      if (view.phase.status !== 'Completed' || view.phase.outcome !== 'Success') throw new UserError(`tile at (${x}, ${y}), task ${ids[i]}: ${JSON.stringify(view.phase)}`);
+      const pixels = Buffer.from(view.output.slice(2), 'hex');
+      for (let row = 0; row < tile; row += 1) pixels.copy(image, ((y + row) * size + x) * 3, row * tile * 3, (row + 1) * tile * 3);
+      const cost = BigInt(view.phase.cost);
+      total += cost;
+      const provider = (paid.get(ids[i]) ?? ['(receipt not seen)']).join('+');
+      byProvider.set(provider, (byProvider.get(provider) ?? 0) + 1);
+      console.log(`tile (${String(x).padStart(4)}, ${String(y).padStart(4)})  task ${String(ids[i]).padStart(4)}  ${provider}  ${view.phase.fuelUsed} fuel  ${formatAmount(cost)}`);
+    });
+    writeFileSync(out, encodePng(size, size, image));
+    for (const [provider, count] of byProvider) console.log(`${provider} rendered ${count} tile(s)`);
+    console.log(`wrote ${out}: ${size}×${size}, ${tiles.length} tiles, total cost ${formatAmount(total)}`);
+    return 0;
+  } finally {
+    await api.disconnect();
+  }
+}
+
+console.error = () => {};
+console.warn = () => {};
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`\nrender-demo: ${error instanceof UserError ? error.message : error.message ?? error}\n`);
+    process.exit(1);
+  },
+);
