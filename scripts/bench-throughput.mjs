@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// Throughput on one dev node: included `submit_task` per block against `transfer_keep_alive` per
+// block, measured in the same run, from pre-signed transactions of many accounts.
+//
+//   node scripts/bench-throughput.mjs [--accounts 3000] [--url ws://127.0.0.1:9944]
+//
+// Setup: Alice funds the bench accounts; a few of them become providers with many slots (their
+// executor keys are nowhere, so tasks just stay assigned: this measures inclusion, not execution).
+// Then every account sends one transfer, all at once; then every account submits one task, all
+// at once. Per phase it prints the extrinsics of that kind in each block and the median of the
+// full blocks (the last, partial block left out).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
+import { stringToU8a, u8aToHex } from '@polkadot/util';
+import { connect, UNIT, UserError } from './lib/chain.mjs';
+
+const argv = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : fallback;
+};
+
+/** Sends raw signed transactions without subscriptions; resolves when all are accepted. */
+async function submitAll(raw, hexes, what) {
+  let done = 0;
+  const batch = 200;
+  for (let i = 0; i < hexes.length; i += batch) {
+    await Promise.all(hexes.slice(i, i + batch).map((hex) => raw.send('author_submitExtrinsic', [hex])));
+    done += Math.min(batch, hexes.length - i);
+    process.stderr.write(`\r${what}: ${done}/${hexes.length} in the pool   `);
+  }
+  process.stderr.write('\n');
+}
+
+/** Counts `section.method` extrinsics per block from `fromBlock` until `total` are included. */
+async function countPerBlock(api, fromBlock, section, method, total, timeoutMs = 300_000) {
+  const counts = [];
+  let seen = 0;
+  let next = fromBlock;
+  const end = Date.now() + timeoutMs;
+  while (seen < total) {
+    if (Date.now() > end) throw new UserError(`only ${seen}/${total} ${section}.${method} included in time`);
+    const best = (await api.rpc.chain.getHeader()).number.toNumber();
+    while (next <= best && seen < total) {
+      const hash = await api.rpc.chain.getBlockHash(next);
+      const block = await api.rpc.chain.getBlock(hash);
+      const n = block.block.extrinsics.filter((x) => x.method.section === section && x.method.method === method).length;
+      if (n > 0 || counts.length > 0) counts.push({ block: next, n });
+      seen += n;
+      next += 1;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return counts;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
+}
+
+async function main() {
+  const accounts = Number(option('accounts', '3000'));
+  const url = option('url', 'ws://127.0.0.1:9944');
+  await cryptoWaitReady();
+  const api = await connect(url);
+  const raw = new WsProvider(url);
+  await raw.isReady;
+  try {
+    const keyring = new Keyring({ type: 'sr25519' });
+    const alice = keyring.addFromUri('//Alice');
+    const bob = keyring.addFromUri('//Bob');
+    const bench = Array.from({ length: accounts }, (_, i) => keyring.addFromUri(`//bench//${i}`));
+    const genesis = api.genesisHash;
+    const signing = { era: 0, blockHash: genesis, genesisHash: genesis, runtimeVersion: api.runtimeVersion, signedExtensions: api.registry.signedExtensions };
+    const sign = (tx, pair, nonce) => tx.sign(pair, { ...signing, nonce }).toHex();
+
+    // Fund every bench account (and a few providers) from Alice.
+    const providers = 15;
+    let nonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
+    const funding = bench.map((pair, i) => sign(api.tx.balances.transferKeepAlive(pair.address, (i < providers ? 2_000n : 10n) * UNIT), alice, nonce++));
+    const start = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+    await submitAll(raw, funding, 'funding');
+    await countPerBlock(api, start, 'balances', 'transferKeepAlive', accounts);
+
+    // Providers with 16 slots each: 240 slots, above what one block of tasks needs.
+    const setup = [];
+    for (let i = 0; i < providers; i += 1) {
+      const executor = u8aToHex(keyring.addFromUri(`//bench-executor//${i}`).publicKey);
+      setup.push(sign(api.tx.offers.registerProvider(1_000n * UNIT, executor), bench[i], 0));
+      setup.push(sign(api.tx.offers.setOffer(UNIT / 1_000n, 10_000_000_000n, 64, 16, null), bench[i], 1));
+    }
+    const code = readFileSync(join(process.env.BOURSE_WORKLOADS_DIR
+      ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/bourse-target'), 'wasm32-wasip1/release'), 'sha256.wasm'));
+    const workload = blake2AsHex(code, 256);
+    if ((await api.query.tasks.workloads(workload)).isNone) {
+      setup.push(sign(api.tx.tasks.uploadWorkload(u8aToHex(code)), bob, (await api.rpc.system.accountNextIndex(bob.address)).toNumber()));
+    }
+    const setupStart = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+    await submitAll(raw, setup, 'providers');
+    await countPerBlock(api, setupStart, 'offers', 'setOffer', providers);
+
+    const requesters = bench.slice(providers);
+    const transfers = requesters.map((pair) => sign(api.tx.balances.transferKeepAlive(bob.address, UNIT / 100n), pair, 0));
+    // As many tasks as slots and queue can take (240 + 256), so every one is a real submission.
+    const tasks = requesters.slice(0, 480).map((pair) => sign(api.tx.tasks.submitTask(workload, u8aToHex(stringToU8a('10\nbench')), 1_000_000n, 16, UNIT / 1_000n, 1, 0, 100, false), pair, 1));
+
+    const t0 = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+    await submitAll(raw, transfers, 'transfer_keep_alive');
+    const transferBlocks = await countPerBlock(api, t0, 'balances', 'transferKeepAlive', transfers.length);
+    const t1 = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+    await submitAll(raw, tasks, 'submit_task');
+    const taskBlocks = await countPerBlock(api, t1, 'tasks', 'submitTask', tasks.length);
+
+    const full = (blocks) => (blocks.length > 1 ? blocks.slice(0, -1) : blocks).map((b) => b.n);
+    const transfersPerBlock = median(full(transferBlocks));
+    const tasksPerBlock = median(full(taskBlocks));
+    console.log(`transfer_keep_alive per block: ${transferBlocks.map((b) => `#${b.block}:${b.n}`).join(' ')} → median ${transfersPerBlock}`);
+    console.log(`submit_task per block:         ${taskBlocks.map((b) => `#${b.block}:${b.n}`).join(' ')} → median ${tasksPerBlock}`);
+    console.log(`ratio submit_task / transfer_keep_alive: ${(tasksPerBlock / transfersPerBlock).toFixed(3)} (goal ≥ 0.5)`);
+    if (transferBlocks.length === 1) console.log(`note: all ${transfers.length} transfers fit in one block; the ratio is an upper bound — run with more --accounts`);
+    return 0;
+  } finally {
+    await raw.disconnect();
+    await api.disconnect();
+  }
+}
+
+console.error = () => {};
+console.warn = () => {};
+main().then((code) => process.exit(code), (error) => {
+  process.stderr.write(`\nbench-throughput: ${error instanceof UserError ? error.message : error.stack ?? error}\n`);
+  process.exit(1);
+});
