@@ -21,9 +21,7 @@ use jsonrpsee::{
 	RpcModule,
 };
 use polkadot_sdk::{
-	sp_api::ProvideRuntimeApi,
-	sp_blockchain::HeaderBackend,
-	sp_core::crypto::Ss58Codec,
+	sp_api::ProvideRuntimeApi, sp_blockchain::HeaderBackend, sp_core::crypto::Ss58Codec,
 	sp_runtime::Perbill,
 };
 use serde_json::{json, Value};
@@ -120,8 +118,9 @@ fn task(id: u64, t: &TaskView<AccountId, Balance, BlockNumber>) -> Value {
 			"cost": cost.to_string(),
 			"settledAt": settled_at,
 		}),
-		TaskPhase::Failed { reason, settled_at } =>
-			json!({ "status": "Failed", "reason": failure(reason), "settledAt": settled_at }),
+		TaskPhase::Failed { reason, settled_at } => {
+			json!({ "status": "Failed", "reason": failure(reason), "settledAt": settled_at })
+		}
 	};
 	json!({
 		"id": id,
@@ -192,7 +191,9 @@ fn parse_fraction(value: &Value, what: &str) -> Result<Perbill, ErrorObjectOwned
 }
 
 /// The `bourse_*` methods over `client`.
-pub fn module<C>(client: Arc<C>) -> Result<RpcModule<Arc<C>>, Box<dyn std::error::Error + Send + Sync>>
+pub fn module<C>(
+	client: Arc<C>,
+) -> Result<RpcModule<Arc<C>>, Box<dyn std::error::Error + Send + Sync>>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: BourseApi<Block, AccountId, Balance, BlockNumber>,
@@ -224,18 +225,22 @@ where
 	})?;
 	module.register_method("bourse_quote", |params: Params, client, _| {
 		let mut seq = params.sequence();
-		let fuel: Value = seq.next().map_err(|_| invalid("expected [fuel, replication, max price, ...]"))?;
+		let fuel: Value =
+			seq.next().map_err(|_| invalid("expected [fuel, replication, max price, ...]"))?;
 		let fuel = parse_u64(&fuel, "fuel")?;
-		let replication: u32 = seq.next().map_err(|_| invalid("replication: expected an integer"))?;
+		let replication: u32 =
+			seq.next().map_err(|_| invalid("replication: expected an integer"))?;
 		let max_price: Value = seq.next().map_err(|_| invalid("expected a max price"))?;
 		let max_price = parse_balance(&max_price)?;
-		let min_reputation: Option<Value> = seq.optional_next().map_err(|_| invalid("min reputation"))?;
+		let min_reputation: Option<Value> =
+			seq.optional_next().map_err(|_| invalid("min reputation"))?;
 		let min_reputation = match min_reputation {
 			Some(Value::Null) | None => Perbill::zero(),
 			Some(value) => parse_fraction(&value, "min reputation")?,
 		};
 		let memory_mib: Option<u32> = seq.optional_next().map_err(|_| invalid("memory: MiB"))?;
-		let requester: Option<String> = seq.optional_next().map_err(|_| invalid("requester: an account"))?;
+		let requester: Option<String> =
+			seq.optional_next().map_err(|_| invalid("requester: an account"))?;
 		let requester = match requester {
 			Some(text) => parse_account(&text)?,
 			None => AccountId::new([0; 32]),

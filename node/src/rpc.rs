@@ -35,7 +35,8 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
-	C::Api: bourse_primitives::api::BourseApi<Block, AccountId, Balance, bourse_runtime::BlockNumber>,
+	C::Api:
+		bourse_primitives::api::BourseApi<Block, AccountId, Balance, bourse_runtime::BlockNumber>,
 	P: TransactionPool + 'static,
 {
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};

@@ -51,10 +51,12 @@ fn task_view(task_id: TaskId) -> Option<TaskView<AccountId, Balance, BlockNumber
 	let task = pallet_tasks::Tasks::<Runtime>::get(task_id)?;
 	let phase = match task.state {
 		TaskState::Queued { since } => TaskPhase::Queued { since },
-		TaskState::Assigned { providers, assigned_at, deadline } =>
-			TaskPhase::Assigned { providers: providers.into_inner(), assigned_at, deadline },
-		TaskState::Completed { status, output_hash, fuel_used, cost, settled_at } =>
-			TaskPhase::Completed { status, output_hash, fuel_used, cost, settled_at },
+		TaskState::Assigned { providers, assigned_at, deadline } => {
+			TaskPhase::Assigned { providers: providers.into_inner(), assigned_at, deadline }
+		}
+		TaskState::Completed { status, output_hash, fuel_used, cost, settled_at } => {
+			TaskPhase::Completed { status, output_hash, fuel_used, cost, settled_at }
+		}
 		TaskState::Failed { reason, settled_at } => TaskPhase::Failed { reason, settled_at },
 	};
 	let answers = match &phase {

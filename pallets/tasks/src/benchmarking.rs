@@ -90,15 +90,17 @@ mod benchmarks {
 		assert!(!Workloads::<T>::contains_key(hash));
 	}
 
-	/// The most providers, chosen from a full candidate window, with the largest input.
+	/// `k` providers (rounded up to odd), chosen from a full candidate window, with the largest
+	/// input.
 	#[benchmark]
-	fn submit_task() {
+	fn submit_task(k: Linear<1, { T::MaxReplication::get() }>) {
 		let caller = requester::<T>();
 		let hash = workload::<T>(&caller);
 		market::<T>(0, 8);
+		let replication = (k | 1).min(T::MaxReplication::get());
 		#[block]
 		{
-			submit::<T>(&caller, hash, T::MaxReplication::get(), true).unwrap();
+			submit::<T>(&caller, hash, replication, true).unwrap();
 		}
 		assert!(matches!(Tasks::<T>::get(0).unwrap().state, TaskState::Assigned { .. }));
 	}

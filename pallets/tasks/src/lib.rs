@@ -125,7 +125,6 @@ pub mod pallet {
 		Failed { reason: TaskFailure, settled_at: BlockNumberFor<T> },
 	}
 
-
 	/// A task.
 	#[derive(
 		CloneNoBound,
@@ -481,6 +480,7 @@ pub mod pallet {
 		/// `ceil(replication × fuel_limit × max_price_per_mfuel / 1e6) + BaseFee`. If no
 		/// providers are free the task is queued, or refused when `fail_fast`.
 		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::submit_task((*replication).clamp(1, T::MaxReplication::get())))]
 		pub fn submit_task(
 			origin: OriginFor<T>,
 			workload: CodeHash,

@@ -38,7 +38,7 @@ use polkadot_sdk::polkadot_sdk_frame::weights_prelude::*;
 pub trait WeightInfo {
 	fn upload_workload(l: u32, ) -> Weight;
 	fn remove_workload() -> Weight;
-	fn submit_task() -> Weight;
+	fn submit_task(k: u32, ) -> Weight;
 	fn cancel_task() -> Weight;
 	fn on_initialize_timeouts(n: u32, ) -> Weight;
 	fn on_initialize_queue(n: u32, ) -> Weight;
@@ -99,7 +99,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:0 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	fn submit_task() -> Weight {
+	fn submit_task(_k: u32, ) -> Weight {
 		// Proof size: measured `3252`, estimated `28919`.
 		// Minimum execution time: 321_497_000 picoseconds.
 		Weight::from_parts(404_579_000, 28919)
@@ -241,7 +241,7 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
-	fn submit_task() -> Weight {
+	fn submit_task(_k: u32, ) -> Weight {
 		Weight::from_parts(404_579_000, 28919)
 			.saturating_add(RocksDbWeight::get().reads(46_u64))
 			.saturating_add(RocksDbWeight::get().writes(20_u64))
