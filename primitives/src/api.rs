@@ -130,28 +130,34 @@ pub struct QuoteView<AccountId, Balance> {
 	pub max_cost: Option<Balance>,
 }
 
-polkadot_sdk::sp_api::decl_runtime_apis! {
-	/// Read-only queries of the Bourse market.
-	pub trait BourseApi<AccountId, Balance, BlockNumber>
-	where
-		AccountId: Codec,
-		Balance: Codec,
-		BlockNumber: Codec,
-	{
-		/// Offers with a free slot, cheapest first, at most `limit`.
-		fn offers(limit: u32) -> Vec<OfferView<AccountId, Balance, BlockNumber>>;
-		/// A provider, if `account` is one.
-		fn provider(account: AccountId) -> Option<ProviderView<AccountId, Balance, BlockNumber>>;
-		/// A task, if it exists (settled tasks are pruned after the retention period).
-		fn task(task_id: TaskId) -> Option<TaskView<AccountId, Balance, BlockNumber>>;
-		/// A quote for a task submitted now by `requester`.
-		fn quote(
-			fuel: u64,
-			memory_mib: u32,
-			replication: u32,
-			max_price: Balance,
-			min_reputation: Perbill,
-			requester: AccountId,
-		) -> QuoteView<AccountId, Balance>;
+// `quote` takes every parameter of a task that selection looks at.
+#[allow(clippy::too_many_arguments)]
+mod runtime_api {
+	use super::*;
+	polkadot_sdk::sp_api::decl_runtime_apis! {
+		/// Read-only queries of the Bourse market.
+		pub trait BourseApi<AccountId, Balance, BlockNumber>
+		where
+			AccountId: Codec,
+			Balance: Codec,
+			BlockNumber: Codec,
+		{
+			/// Offers with a free slot, cheapest first, at most `limit`.
+			fn offers(limit: u32) -> Vec<OfferView<AccountId, Balance, BlockNumber>>;
+			/// A provider, if `account` is one.
+			fn provider(account: AccountId) -> Option<ProviderView<AccountId, Balance, BlockNumber>>;
+			/// A task, if it exists (settled tasks are pruned after the retention period).
+			fn task(task_id: TaskId) -> Option<TaskView<AccountId, Balance, BlockNumber>>;
+			/// A quote for a task submitted now by `requester`.
+			fn quote(
+				fuel: u64,
+				memory_mib: u32,
+				replication: u32,
+				max_price: Balance,
+				min_reputation: Perbill,
+				requester: AccountId,
+			) -> QuoteView<AccountId, Balance>;
+		}
 	}
 }
+pub use runtime_api::*;

@@ -54,11 +54,19 @@ pub const COMMIT_CONTEXT: &[u8] = b"bourse/commit";
 /// Domain separation of reveals' payloads.
 pub const REVEAL_CONTEXT: &[u8] = b"bourse/reveal";
 
+/// The pallet. Its calls carry a whole answer each (task, provider, outcome, signature).
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
 #[frame::pallet]
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
 	use frame::{deps::sp_runtime::RuntimeAppPublic, prelude::*};
+
+	/// A task's assignment as this pallet reads it.
+	pub type AssignmentOf<T> = bourse_primitives::traits::TaskAssignment<
+		<T as frame_system::Config>::AccountId,
+		BlockNumberFor<T>,
+	>;
 
 	/// What a provider revealed: the parts of an outcome that must agree.
 	#[derive(
@@ -435,10 +443,7 @@ pub mod pallet {
 			provider: &T::AccountId,
 			payload: &[u8],
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
-		) -> Result<
-			(bourse_primitives::traits::TaskAssignment<T::AccountId, BlockNumberFor<T>>, usize),
-			Error<T>,
-		> {
+		) -> Result<(AssignmentOf<T>, usize), Error<T>> {
 			let assignment = T::Tasks::assignment(task_id).ok_or(Error::<T>::TaskNotOpen)?;
 			let position = assignment
 				.providers
@@ -481,10 +486,7 @@ pub mod pallet {
 		}
 
 		/// Whether reveals are open: every provider committed, or the commit window passed.
-		pub(crate) fn reveals_open(
-			task_id: TaskId,
-			assignment: &bourse_primitives::traits::TaskAssignment<T::AccountId, BlockNumberFor<T>>,
-		) -> bool {
+		pub(crate) fn reveals_open(task_id: TaskId, assignment: &AssignmentOf<T>) -> bool {
 			let window_closed = frame_system::Pallet::<T>::block_number()
 				> assignment.assigned_at.saturating_add(T::CommitWindow::get());
 			window_closed

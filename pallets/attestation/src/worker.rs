@@ -40,6 +40,11 @@ const RECORDS_KEY: &[u8] = b"bourse/attestation/records";
 /// Most records tracked for expiry; older ones beyond it are dropped at once.
 const MAX_RECORDS: usize = 4_096;
 
+/// This node's records and the block after which each may go.
+type Records = Vec<(Vec<u8>, u32)>;
+/// What offchain storage hands to a `mutate` closure.
+type Stored<V> = Result<Option<V>, StorageRetrievalError>;
+
 /// What this node did for one assignment.
 #[derive(Encode, Decode)]
 enum Local {
@@ -82,16 +87,15 @@ impl<T: Config> Pallet<T> {
 				return Ok(()); // another worker is on it
 			}
 			_ => {
-				let claimed =
-					store.mutate(|old: Result<Option<Local>, StorageRetrievalError>| match old {
-						Ok(Some(Local::Done { .. })) => Err(()),
-						Ok(Some(Local::Running(since)))
-							if now_u32 < since.saturating_add(RUN_EXPIRY) =>
-						{
-							Err(())
-						}
-						_ => Ok(Local::Running(now_u32)),
-					});
+				let claimed = store.mutate(|old: Stored<Local>| match old {
+					Ok(Some(Local::Done { .. })) => Err(()),
+					Ok(Some(Local::Running(since)))
+						if now_u32 < since.saturating_add(RUN_EXPIRY) =>
+					{
+						Err(())
+					}
+					_ => Ok(Local::Running(now_u32)),
+				});
 				if claimed.is_err() {
 					return Ok(());
 				}
@@ -112,7 +116,7 @@ impl<T: Config> Pallet<T> {
 		let list = StorageValueRef::persistent(RECORDS_KEY);
 		// A concurrent worker may win the race; the record then stays until a restart of the
 		// offchain DB, which is harmless.
-		let _ = list.mutate(|old: Result<Option<Vec<(Vec<u8>, u32)>>, StorageRetrievalError>| {
+		let _ = list.mutate(|old: Stored<Records>| {
 			let mut records = old.ok().flatten().unwrap_or_default();
 			if records.len() >= MAX_RECORDS {
 				if let Some((oldest, _)) = records.first() {
@@ -128,7 +132,7 @@ impl<T: Config> Pallet<T> {
 	/// Clears the records of tasks whose deadline passed more than `RECORD_GRACE` blocks ago.
 	fn expire_records(now: u32) {
 		let list = StorageValueRef::persistent(RECORDS_KEY);
-		let _ = list.mutate(|old: Result<Option<Vec<(Vec<u8>, u32)>>, StorageRetrievalError>| {
+		let _ = list.mutate(|old: Stored<Records>| {
 			let mut records = old.ok().flatten().unwrap_or_default();
 			records.retain(|(key, expires)| {
 				let keep = now <= *expires;
@@ -142,10 +146,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Runs the task in the node's sandbox.
-	fn execute(
-		task_id: TaskId,
-		assignment: &bourse_primitives::traits::TaskAssignment<T::AccountId, BlockNumberFor<T>>,
-	) -> Result<Outcome, &'static str> {
+	fn execute(task_id: TaskId, assignment: &AssignmentOf<T>) -> Result<Outcome, &'static str> {
 		let work = T::Tasks::work(task_id).ok_or("its workload is gone")?;
 		let limits = ExecutionLimits {
 			fuel: work.fuel_limit,
@@ -183,7 +184,7 @@ impl<T: Config> Pallet<T> {
 		task_id: TaskId,
 		provider: &T::AccountId,
 		key: &T::ExecutorId,
-		assignment: &bourse_primitives::traits::TaskAssignment<T::AccountId, BlockNumberFor<T>>,
+		assignment: &AssignmentOf<T>,
 		outcome: Outcome,
 		salt: [u8; 32],
 	) -> Result<(), &'static str> {

@@ -88,6 +88,21 @@ pub mod pallet {
 		<T as frame_system::Config>::AccountId,
 	>>::Balance;
 
+	/// A genesis provider: `(account, executor key, bond, price per million fuel, max fuel, max
+	/// memory MiB, slots)`.
+	pub type GenesisProvider<T> = (
+		<T as frame_system::Config>::AccountId,
+		<T as Config>::ExecutorId,
+		BalanceOf<T>,
+		BalanceOf<T>,
+		u64,
+		u32,
+		u32,
+	);
+
+	/// Providers chosen for a task.
+	pub type Chosen<T> = Vec<Assignment<<T as frame_system::Config>::AccountId, BalanceOf<T>>>;
+
 	/// A price as an index key: its big-endian bytes, so byte order is numeric order.
 	pub type PriceKey = [u8; 16];
 
@@ -323,8 +338,7 @@ pub mod pallet {
 	#[derive(frame::prelude::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// The providers and their offers.
-		pub providers:
-			Vec<(T::AccountId, T::ExecutorId, BalanceOf<T>, BalanceOf<T>, u64, u32, u32)>,
+		pub providers: Vec<GenesisProvider<T>>,
 	}
 
 	#[pallet::genesis_build]
@@ -685,7 +699,7 @@ pub mod pallet {
 		/// Chooses and reserves providers for a task; see [`ProviderMarket::select`].
 		pub(crate) fn do_select(
 			req: &Requirements<T::AccountId, BalanceOf<T>>,
-		) -> Result<Vec<Assignment<T::AccountId, BalanceOf<T>>>, SelectionError> {
+		) -> Result<Chosen<T>, SelectionError> {
 			let now = frame_system::Pallet::<T>::block_number();
 			let wanted = req.replication as usize;
 			if wanted == 0 || req.replication > T::MaxReplication::get() {
@@ -785,7 +799,7 @@ pub mod pallet {
 	impl<T: Config> ProviderMarket<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		fn select(
 			requirements: &Requirements<T::AccountId, BalanceOf<T>>,
-		) -> Result<Vec<Assignment<T::AccountId, BalanceOf<T>>>, SelectionError> {
+		) -> Result<Chosen<T>, SelectionError> {
 			Self::do_select(requirements)
 		}
 

@@ -59,6 +59,9 @@ pub mod weights;
 /// Fuel per unit of price: prices are per million fuel.
 pub const FUEL_PER_PRICE_UNIT: u128 = 1_000_000;
 
+/// The pallet. `submit_task` takes every parameter of a task as its own argument, as users
+/// see them in wallets.
+#[allow(clippy::too_many_arguments)]
 #[frame::pallet]
 pub mod pallet {
 	use super::*;
@@ -769,7 +772,7 @@ pub mod pallet {
 				match (verdict, &decision.result) {
 					(Some(Verdict::Agreed), Ok(outcome)) => {
 						let owed = Self::fuel_cost(u128::from(outcome.fuel_used), assignment.price)
-							.unwrap_or_else(|| task.escrow)
+							.unwrap_or(task.escrow)
 							.min(task.escrow.saturating_sub(T::BaseFee::get()));
 						let paid = Self::pay(&task.requester, provider, owed);
 						task.escrow = task.escrow.saturating_sub(paid);

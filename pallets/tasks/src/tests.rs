@@ -245,9 +245,7 @@ fn submit_errors_hold_nothing() {
 		};
 		let input = b"in".to_vec();
 		use Error::*;
-		let none: DispatchResult = Ok(());
-		let _ = none;
-		for (result, error) in [
+		let cases: Vec<(DispatchResult, Error<Test>)> = vec![
 			(
 				submit_with([9; 32], input.clone(), FUEL, 16, MAX_PRICE, 1, TIMEOUT, true),
 				UnknownWorkload,
@@ -303,8 +301,10 @@ fn submit_errors_hold_nothing() {
 				submit_with(hash, input.clone(), FUEL, 16, MAX_PRICE, 3, TIMEOUT, true),
 				NoProviderAvailable,
 			),
-		] {
-			assert_eq!(result, Err(Error::<Test>::from(error).into()));
+		];
+		for (result, error) in cases {
+			let expected: DispatchResult = Err(error.into());
+			assert_eq!(result, expected);
 		}
 		assert_eq!(escrow_held(), 0);
 	});
