@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
-import { connect, explain, formatAmount, UserError } from './lib/chain.mjs';
+import { connect, formatAmount, send, UserError } from './lib/chain.mjs';
 import { encodePng } from './lib/png.mjs';
 
 function option(argv, name, fallback) {
@@ -58,21 +58,15 @@ async function main(argv) {
 
     // Every transaction of the demo signed at once with consecutive nonces; then wait for all.
     let nonce = (await api.rpc.system.accountNextIndex(requester.address)).toNumber();
-    const inBlock = (tx) => new Promise((resolve, reject) => {
-      tx.signAndSend(requester, { nonce: nonce++ }, ({ status, events, dispatchError }) => {
-        if (dispatchError) reject(new UserError(`transaction failed: ${explain(api, dispatchError)}`));
-        else if (status.isInBlock) resolve(events);
-        else if (status.isInvalid || status.isDropped) reject(new UserError(`transaction ${status.type}`));
-      }).catch((e) => reject(new UserError(`transaction refused: ${e.message}`)));
-    });
-    if ((await api.query.tasks.workloads(hash)).isNone) await inBlock(api.tx.tasks.uploadWorkload(u8aToHex(code)));
+    const inBlock = async (tx, what) => (await send(api, tx, requester, what, { nonce: nonce++ })).events;
+    if ((await api.query.tasks.workloads(hash)).isNone) await inBlock(api.tx.tasks.uploadWorkload(u8aToHex(code)), 'upload');
 
     const tiles = [];
     for (let y = 0; y < size; y += tile) for (let x = 0; x < size; x += tile) tiles.push({ x, y });
     progress(0, tiles.length, 'submitting');
     const submitted = await Promise.all(tiles.map(({ x, y }) => {
       const input = `${tile} ${tile} ${x} ${y} ${size} ${size} ${iterations}`;
-      return inBlock(api.tx.tasks.submitTask(hash, u8aToHex(stringToU8a(input)), 1_000_000_000n, 64, maxPrice, k, 0, 20, false));
+      return inBlock(api.tx.tasks.submitTask(hash, u8aToHex(stringToU8a(input)), 1_000_000_000n, 64, maxPrice, k, 0, 20, false), `tile (${x}, ${y})`);
     }));
     const ids = submitted.map((events) => events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toNumber());
 

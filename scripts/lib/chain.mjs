@@ -54,12 +54,13 @@ export function explain(api, dispatchError) {
   return dispatchError.toString();
 }
 
-/** Sends `tx` signed by `signer`; resolves with its block's events once in a block. */
-export function send(api, tx, signer, what) {
+/** Sends `tx` signed by `signer` (signing `options`, e.g. an explicit nonce); resolves with its
+ * block's events once in a block. */
+export function send(api, tx, signer, what, options = {}) {
   return new Promise((resolve, reject) => {
     let unsub = () => {};
     const timer = setTimeout(() => { unsub(); reject(new UserError(`${what}: not in a block after 60 s`)); }, 60_000);
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+    tx.signAndSend(signer, options, ({ status, events, dispatchError }) => {
       if (dispatchError) {
         clearTimeout(timer); unsub();
         reject(new UserError(`${what} failed: ${explain(api, dispatchError)}`));

@@ -218,7 +218,7 @@ pub mod pallet {
 			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
-			let output_hash = Self::check_answer(
+			let (output_hash, assignment) = Self::check_answer(
 				task_id,
 				&provider,
 				&status,
@@ -234,7 +234,7 @@ pub mod pallet {
 			);
 			PendingOutputs::<T>::insert(task_id, output);
 			Self::deposit_event(Event::Answered { task_id, provider, output_hash, fuel_used });
-			Self::settle_if_complete(task_id);
+			Self::settle_if_complete(task_id, &assignment);
 			Ok(())
 		}
 
@@ -276,7 +276,8 @@ pub mod pallet {
 			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
-			Self::check_reveal(task_id, &provider, &revealed, &output, &salt, &signature)?;
+			let assignment =
+				Self::check_reveal(task_id, &provider, &revealed, &output, &salt, &signature)?;
 			if !output.is_empty() {
 				PendingOutputs::<T>::insert(task_id, output);
 			}
@@ -287,7 +288,7 @@ pub mod pallet {
 				fuel_used: revealed.fuel_used,
 			});
 			Reveals::<T>::insert(task_id, &provider, revealed);
-			Self::settle_if_complete(task_id);
+			Self::settle_if_complete(task_id, &assignment);
 			Ok(())
 		}
 	}
@@ -305,7 +306,7 @@ pub mod pallet {
 			executor_version: &u32,
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
-			Self::check_answer(
+			let (_, assignment) = Self::check_answer(
 				*task_id,
 				provider,
 				status,
@@ -315,7 +316,7 @@ pub mod pallet {
 				signature,
 			)
 			.map_err(Self::invalid)?;
-			Ok((Self::validity(*task_id, provider, 0), Weight::zero()))
+			Ok((Self::validity(*task_id, provider, 0, &assignment), Weight::zero()))
 		}
 
 		/// Pool check of [`Pallet::commit`].
@@ -326,8 +327,9 @@ pub mod pallet {
 			commitment: &[u8; 32],
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
-			Self::check_commit(*task_id, provider, commitment, signature).map_err(Self::invalid)?;
-			Ok((Self::validity(*task_id, provider, 1), Weight::zero()))
+			let assignment = Self::check_commit(*task_id, provider, commitment, signature)
+				.map_err(Self::invalid)?;
+			Ok((Self::validity(*task_id, provider, 1, &assignment), Weight::zero()))
 		}
 
 		/// Pool check of [`Pallet::reveal`].
@@ -340,9 +342,10 @@ pub mod pallet {
 			salt: &[u8; 32],
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
-			Self::check_reveal(*task_id, provider, revealed, output, salt, signature)
-				.map_err(Self::invalid)?;
-			Ok((Self::validity(*task_id, provider, 2), Weight::zero()))
+			let assignment =
+				Self::check_reveal(*task_id, provider, revealed, output, salt, signature)
+					.map_err(Self::invalid)?;
+			Ok((Self::validity(*task_id, provider, 2, &assignment), Weight::zero()))
 		}
 
 		/// The pool's view of a refused answer: bad signatures are bad proofs, answers that
@@ -420,13 +423,15 @@ pub mod pallet {
 		}
 
 		/// Pool validity of an answer: unique per task, provider and phase; lives until the
-		/// task's deadline.
-		fn validity(task_id: TaskId, provider: &T::AccountId, phase: u8) -> ValidTransaction {
+		/// deadline of `assignment` (the one its check just read).
+		fn validity(
+			task_id: TaskId,
+			provider: &T::AccountId,
+			phase: u8,
+			assignment: &AssignmentOf<T>,
+		) -> ValidTransaction {
 			let now = frame_system::Pallet::<T>::block_number();
-			let longevity = T::Tasks::assignment(task_id)
-				.map(|a| a.deadline.saturating_sub(now).saturated_into::<u64>())
-				.unwrap_or(1)
-				.max(1);
+			let longevity = assignment.deadline.saturating_sub(now).saturated_into::<u64>().max(1);
 			ValidTransaction::with_tag_prefix("BourseAttestation")
 				.priority(TransactionPriority::MAX / 2)
 				.and_provides((task_id, provider, phase))
@@ -459,7 +464,8 @@ pub mod pallet {
 			Ok((assignment, position))
 		}
 
-		/// Checks an answer to a task of replication 1; returns the output hash.
+		/// Checks an answer to a task of replication 1; returns the output hash and the
+		/// assignment.
 		pub fn check_answer(
 			task_id: TaskId,
 			provider: &T::AccountId,
@@ -468,7 +474,7 @@ pub mod pallet {
 			fuel_used: u64,
 			executor_version: u32,
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
-		) -> Result<[u8; 32], Error<T>> {
+		) -> Result<([u8; 32], AssignmentOf<T>), Error<T>> {
 			let output_hash = blake2_256(output);
 			let payload = Self::answer_payload(
 				task_id,
@@ -482,7 +488,7 @@ pub mod pallet {
 			ensure!(assignment.providers.len() == 1, Error::<T>::UseCommitReveal);
 			ensure!(!Reveals::<T>::contains_key(task_id, provider), Error::<T>::AlreadyAnswered);
 			ensure!(fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
-			Ok(output_hash)
+			Ok((output_hash, assignment))
 		}
 
 		/// Whether reveals are open: every provider committed, or the commit window passed.
@@ -493,13 +499,13 @@ pub mod pallet {
 				|| assignment.providers.iter().all(|p| Commitments::<T>::contains_key(task_id, p))
 		}
 
-		/// Checks a commit.
+		/// Checks a commit; returns the assignment.
 		pub fn check_commit(
 			task_id: TaskId,
 			provider: &T::AccountId,
 			commitment: &[u8; 32],
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
-		) -> Result<(), Error<T>> {
+		) -> Result<AssignmentOf<T>, Error<T>> {
 			let payload = Self::commit_payload(task_id, provider, commitment);
 			let (assignment, _) = Self::check_signed(task_id, provider, &payload, signature)?;
 			ensure!(assignment.providers.len() > 1, Error::<T>::UseAnswer);
@@ -508,10 +514,10 @@ pub mod pallet {
 				Error::<T>::AlreadyAnswered
 			);
 			ensure!(!Self::reveals_open(task_id, &assignment), Error::<T>::CommitsClosed);
-			Ok(())
+			Ok(assignment)
 		}
 
-		/// Checks a reveal.
+		/// Checks a reveal; returns the assignment.
 		pub fn check_reveal(
 			task_id: TaskId,
 			provider: &T::AccountId,
@@ -519,7 +525,7 @@ pub mod pallet {
 			output: &[u8],
 			salt: &[u8; 32],
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
-		) -> Result<(), Error<T>> {
+		) -> Result<AssignmentOf<T>, Error<T>> {
 			let payload = Self::reveal_payload(task_id, provider, revealed, salt);
 			let (assignment, position) =
 				Self::check_signed(task_id, provider, &payload, signature)?;
@@ -542,12 +548,11 @@ pub mod pallet {
 			} else {
 				ensure!(output.is_empty(), Error::<T>::OutputNotExpected);
 			}
-			Ok(())
+			Ok(assignment)
 		}
 
-		/// Settles the task if every assigned provider has revealed.
-		fn settle_if_complete(task_id: TaskId) {
-			let Some(assignment) = T::Tasks::assignment(task_id) else { return };
+		/// Settles the task if every provider of `assignment` has revealed.
+		fn settle_if_complete(task_id: TaskId, assignment: &AssignmentOf<T>) {
 			if assignment.providers.iter().all(|p| Reveals::<T>::contains_key(task_id, p)) {
 				let decision = Self::decide(task_id, &assignment.providers);
 				T::Tasks::settle(task_id, decision);

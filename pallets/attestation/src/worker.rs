@@ -134,6 +134,7 @@ impl<T: Config> Pallet<T> {
 		let list = StorageValueRef::persistent(RECORDS_KEY);
 		let _ = list.mutate(|old: Stored<Records>| {
 			let mut records = old.ok().flatten().unwrap_or_default();
+			let before = records.len();
 			records.retain(|(key, expires)| {
 				let keep = now <= *expires;
 				if !keep {
@@ -141,7 +142,11 @@ impl<T: Config> Pallet<T> {
 				}
 				keep
 			});
-			Ok::<_, ()>(records)
+			// Nothing expired: leave the list as it is, no write on this pass.
+			if records.len() == before {
+				return Err(());
+			}
+			Ok(records)
 		});
 	}
 
