@@ -10,8 +10,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { bnToU8a, compactAddLength, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
+import { answerPayload, generalTransaction, outcome } from '../scripts/lib/attestation.mjs';
 import { connect, sendAndWait, startNode, waitFor } from '../scripts/lib/node.mjs';
 
 const workloadsDir = process.env.BOURSE_WORKLOADS_DIR
@@ -65,34 +66,8 @@ async function submitTask(maxPrice) {
   };
 }
 
-/** The bytes an executor key signs for an answer (see `pallet_attestation::answer_payload`). */
-function answerPayload(taskId, provider, output, fuelUsed) {
-  return u8aConcat(
-    compactAddLength(stringToU8a('bourse/answer')),
-    api.genesisHash.toU8a(),
-    bnToU8a(taskId, { bitLength: 64 }),
-    provider.publicKey,
-    new Uint8Array([0]), // Status::Success
-    blake2AsU8a(output, 256),
-    bnToU8a(fuelUsed, { bitLength: 64 }),
-    bnToU8a(1, { bitLength: 32 }), // executor version
-  );
-}
-
-/**
- * A general (version 5, unsigned) transaction carrying `call`: the transaction extensions'
- * explicit parts are an immortal era, nonce 0 and tip 0; `AuthorizeCall` authorizes it.
- */
-function generalTransaction(call) {
-  return u8aToHex(compactAddLength(u8aConcat(
-    new Uint8Array([0x45, 0x00]), // version 5, general; extension version 0
-    new Uint8Array([0x00, 0x00, 0x00]), // era: immortal, nonce: 0, tip: 0
-    call.toU8a(),
-  )));
-}
-
 function answerCall(taskId, provider, signer, output, fuelUsed) {
-  const signature = signer.sign(answerPayload(taskId, provider, output, fuelUsed));
+  const signature = signer.sign(answerPayload(api.genesisHash.toU8a(), taskId, provider.publicKey, outcome(output, fuelUsed)));
   return api.tx.attestation.answer(taskId, provider.address, 'Success', u8aToHex(output), fuelUsed, 1, u8aToHex(signature)).method;
 }
 

@@ -114,8 +114,8 @@ pub enum FailureReason {
 	NoConsensus,
 	/// No provider gave a valid answer before the timeout.
 	NoAnswer,
-	/// The winning outcome's full output was never revealed (its designated replica lost or
-	/// stayed silent).
+	/// The winning outcome's full output is not on chain (every reveal carries its output, so
+	/// this only guards against an inconsistent state).
 	OutputMissing,
 }
 

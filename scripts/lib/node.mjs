@@ -82,16 +82,48 @@ export function tail(logFile, lines = 20) {
 }
 
 /**
+ * Runs `bourse-node` with `args`, output appended to `logFile`. Attached processes are killed
+ * when this process exits; detached ones (`detached: true`) outlive it, for scripts that start
+ * a testnet and return. Returns { child, logFile, exited, stop(), kill() }.
+ */
+export function spawnNode(args, logFile, { detached = false } = {}) {
+  const log = openSync(logFile, 'a');
+  const child = spawn(nodeBinary(), args, { stdio: ['ignore', log, log], detached });
+  closeSync(log); // the child holds its own descriptor
+  if (detached) child.unref();
+  else running.add(child);
+  const exited = new Promise((r) => {
+    child.once('error', (error) => { running.delete(child); r({ code: null, signal: null, error }); });
+    child.once('exit', (code, signal) => { running.delete(child); r({ code, signal }); });
+  });
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  return {
+    child,
+    logFile,
+    exited,
+    /** Stops gracefully (SIGINT), killing after 15 s. */
+    async stop() {
+      if (alive()) child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+    /** Kills at once (SIGKILL), as a crash would. */
+    async kill() {
+      if (alive()) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/**
  * Starts `bourse-node` with `args` plus free RPC, p2p and Prometheus ports on loopback.
- * Returns { child, rpcPort, p2pPort, prometheusPort, wsUrl, logFile, exited, stop() }.
+ * Returns { child, rpcPort, p2pPort, prometheusPort, wsUrl, logFile, exited, stop(), kill() }.
  */
 export async function startNode(args, { name = 'node', logDir } = {}) {
   const [rpcPort, p2pPort, prometheusPort] = await freePorts(3);
   const dir = logDir || mkdtempSync(join(tmpdir(), 'bourse-'));
-  const logFile = join(dir, `${name}.log`);
-  const log = openSync(logFile, 'a');
-  const child = spawn(
-    nodeBinary(),
+  const node = spawnNode(
     [
       ...args,
       '--rpc-port', String(rpcPort),
@@ -100,29 +132,9 @@ export async function startNode(args, { name = 'node', logDir } = {}) {
       '--no-telemetry',
       '--no-mdns',
     ],
-    { stdio: ['ignore', log, log] },
+    join(dir, `${name}.log`),
   );
-  closeSync(log); // the child holds its own descriptor
-  running.add(child);
-  const exited = new Promise((r) => {
-    child.once('error', (error) => { running.delete(child); r({ code: null, signal: null, error }); });
-    child.once('exit', (code, signal) => { running.delete(child); r({ code, signal }); });
-  });
-  return {
-    child,
-    rpcPort,
-    p2pPort,
-    prometheusPort,
-    wsUrl: `ws://127.0.0.1:${rpcPort}`,
-    logFile,
-    exited,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return { ...node, rpcPort, p2pPort, prometheusPort, wsUrl: `ws://127.0.0.1:${rpcPort}` };
 }
 
 /**
@@ -155,9 +167,10 @@ export async function connect(node, { timeoutMs = 120_000 } = {}) {
 
 /**
  * Signs and sends `tx`, resolving with the events of its block once it is in a block; rejects
- * on a dispatch error, an invalid or dropped transaction, or after `timeoutMs`.
+ * on a dispatch error, an invalid or dropped transaction, or after `timeoutMs`. `nonce` -1 asks
+ * the node for the next one; give explicit nonces to send several at once.
  */
-export function sendAndWait(tx, signer, { timeoutMs = 60_000 } = {}) {
+export function sendAndWait(tx, signer, { timeoutMs = 60_000, nonce = -1 } = {}) {
   return new Promise((resolveTx, reject) => {
     let unsub;
     let done = false;
@@ -169,7 +182,7 @@ export function sendAndWait(tx, signer, { timeoutMs = 60_000 } = {}) {
       fn(value);
     };
     const timer = setTimeout(() => finish(reject, new Error(`transaction not in a block after ${timeoutMs} ms`)), timeoutMs);
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+    tx.signAndSend(signer, { nonce }, ({ status, events, dispatchError }) => {
       if (dispatchError) finish(reject, new Error(`dispatch error: ${dispatchError.toString()}`));
       else if (status.isInBlock) finish(resolveTx, { blockHash: status.asInBlock, events });
       else if (status.isDropped || status.isInvalid || status.isUsurped) finish(reject, new Error(`transaction ${status.type}`));

@@ -101,15 +101,20 @@ mod benchmarks {
 		assert!(Commitments::<T>::contains_key(task_id, &provider));
 	}
 
-	/// The last reveal of a task with the most providers, by the one that reveals the full
-	/// output of `l` bytes; it decides and settles the task.
+	/// The last reveal of a task with the most providers, with an output of `l` bytes that
+	/// differs from the others' (also `l` bytes): it stores a second output, is out-voted, and
+	/// decides and settles the task (one payment per agreeing provider, one slash).
 	#[benchmark]
 	fn reveal(l: Linear<0, { T::MaxOutputSize::get() }>) {
 		let (task_id, providers) = task::<T>(T::MaxReplication::get());
-		let output = vec![7u8; l as usize];
-		let revealed = outcome(&output);
+		let agreed_output = vec![7u8; l as usize];
+		let agreed = outcome(&agreed_output);
+		let output = vec![8u8; l as usize];
+		let revealed = Revealed { fuel_used: 999, ..outcome(&output) };
+		let last = providers.len() - 1;
 		for (i, (provider, key)) in providers.iter().enumerate() {
-			let commitment = Pallet::<T>::commitment(task_id, provider, &revealed, &[i as u8; 32]);
+			let mine = if i == last { &revealed } else { &agreed };
+			let commitment = Pallet::<T>::commitment(task_id, provider, mine, &[i as u8; 32]);
 			let signature =
 				key.sign(&Pallet::<T>::commit_payload(task_id, provider, &commitment)).unwrap();
 			Pallet::<T>::commit(
@@ -121,24 +126,23 @@ mod benchmarks {
 			)
 			.unwrap();
 		}
-		for (i, (provider, key)) in providers.iter().enumerate().skip(1) {
+		for (i, (provider, key)) in providers.iter().enumerate().take(last) {
 			let salt = [i as u8; 32];
-			let signature = key
-				.sign(&Pallet::<T>::reveal_payload(task_id, provider, &revealed, &salt))
-				.unwrap();
+			let signature =
+				key.sign(&Pallet::<T>::reveal_payload(task_id, provider, &agreed, &salt)).unwrap();
 			Pallet::<T>::reveal(
 				RawOrigin::Authorized.into(),
 				task_id,
 				provider.clone(),
-				revealed.clone(),
-				Default::default(),
+				agreed.clone(),
+				agreed_output.clone().try_into().unwrap(),
 				salt,
 				signature,
 			)
 			.unwrap();
 		}
-		let (provider, key) = providers.into_iter().next().unwrap();
-		let salt = [0u8; 32];
+		let (provider, key) = providers.into_iter().last().unwrap();
+		let salt = [last as u8; 32];
 		let signature =
 			key.sign(&Pallet::<T>::reveal_payload(task_id, &provider, &revealed, &salt)).unwrap();
 		#[extrinsic_call]

@@ -16,8 +16,9 @@
 //!   `blake2_256((task_id, provider, status, output_hash, fuel_used, executor_version, salt))`,
 //!   and [`Pallet::reveal`]s once every provider committed or [`Config::CommitWindow`] blocks
 //!   after assignment, whichever is first; commits close when reveals open, so nobody can copy
-//!   another's result. A reveal must match its commitment. The first assigned provider reveals
-//!   the full output, the others only its hash: the output is stored once.
+//!   another's result. A reveal must match its commitment and carries the full output; the
+//!   chain keeps one copy per distinct output until the verdict, so no single provider (by
+//!   lying or by staying silent) can withhold the output the others agree on.
 //!
 //! ## Verdict
 //!
@@ -130,10 +131,17 @@ pub mod pallet {
 	pub type Reveals<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, TaskId, Blake2_128Concat, T::AccountId, Revealed>;
 
-	/// Full outputs revealed for tasks not yet settled.
+	/// Full outputs revealed for tasks not yet settled, by task and output hash: one copy per
+	/// distinct output, at most one per assigned provider.
 	#[pallet::storage]
-	pub type PendingOutputs<T: Config> =
-		StorageMap<_, Twox64Concat, TaskId, BoundedVec<u8, T::MaxOutputSize>>;
+	pub type PendingOutputs<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		TaskId,
+		Identity,
+		[u8; 32],
+		BoundedVec<u8, T::MaxOutputSize>,
+	>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -172,10 +180,6 @@ pub mod pallet {
 		NoCommitment,
 		/// The reveal does not match the commitment (wrong outcome or salt).
 		CommitmentMismatch,
-		/// The first assigned provider must reveal the full output.
-		OutputRequired,
-		/// Only the first assigned provider reveals the full output.
-		OutputNotExpected,
 		/// The output does not hash to the revealed output hash.
 		OutputHashMismatch,
 		/// The output is larger than the largest output.
@@ -232,7 +236,7 @@ pub mod pallet {
 				&provider,
 				Revealed { status, output_hash, fuel_used, executor_version },
 			);
-			PendingOutputs::<T>::insert(task_id, output);
+			PendingOutputs::<T>::insert(task_id, output_hash, output);
 			Self::deposit_event(Event::Answered { task_id, provider, output_hash, fuel_used });
 			Self::settle_if_complete(task_id, &assignment);
 			Ok(())
@@ -259,8 +263,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Reveal a committed outcome: the first assigned provider includes the full `output`,
-		/// the others leave it empty. Signed by the executor key over `(REVEAL_CONTEXT, genesis_hash,
+		/// Reveal a committed outcome with its full `output` (kept once per distinct output until
+		/// the verdict). Signed by the executor key over `(REVEAL_CONTEXT, genesis_hash,
 		/// task_id, provider, status, output_hash, fuel_used, executor_version, salt)`.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::reveal(output.len() as u32))]
@@ -278,8 +282,8 @@ pub mod pallet {
 			ensure_authorized(origin)?;
 			let assignment =
 				Self::check_reveal(task_id, &provider, &revealed, &output, &salt, &signature)?;
-			if !output.is_empty() {
-				PendingOutputs::<T>::insert(task_id, output);
+			if !PendingOutputs::<T>::contains_key(task_id, revealed.output_hash) {
+				PendingOutputs::<T>::insert(task_id, revealed.output_hash, output);
 			}
 			Self::deposit_event(Event::Revealed {
 				task_id,
@@ -442,26 +446,22 @@ pub mod pallet {
 
 		/// Checks common to every answer: the task is open and before its deadline, the provider
 		/// is assigned, and `signature` over `payload` is its executor key's. Returns the
-		/// assignment and the provider's position in it.
+		/// assignment.
 		fn check_signed(
 			task_id: TaskId,
 			provider: &T::AccountId,
 			payload: &[u8],
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
-		) -> Result<(AssignmentOf<T>, usize), Error<T>> {
+		) -> Result<AssignmentOf<T>, Error<T>> {
 			let assignment = T::Tasks::assignment(task_id).ok_or(Error::<T>::TaskNotOpen)?;
-			let position = assignment
-				.providers
-				.iter()
-				.position(|p| p == provider)
-				.ok_or(Error::<T>::NotAssigned)?;
+			ensure!(assignment.providers.contains(provider), Error::<T>::NotAssigned);
 			ensure!(
 				frame_system::Pallet::<T>::block_number() <= assignment.deadline,
 				Error::<T>::DeadlinePassed
 			);
 			let key = T::Keys::executor_of(provider).ok_or(Error::<T>::NotAssigned)?;
 			ensure!(key.verify(&payload, signature), Error::<T>::BadSignature);
-			Ok((assignment, position))
+			Ok(assignment)
 		}
 
 		/// Checks an answer to a task of replication 1; returns the output hash and the
@@ -484,7 +484,7 @@ pub mod pallet {
 				fuel_used,
 				executor_version,
 			);
-			let (assignment, _) = Self::check_signed(task_id, provider, &payload, signature)?;
+			let assignment = Self::check_signed(task_id, provider, &payload, signature)?;
 			ensure!(assignment.providers.len() == 1, Error::<T>::UseCommitReveal);
 			ensure!(!Reveals::<T>::contains_key(task_id, provider), Error::<T>::AlreadyAnswered);
 			ensure!(fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
@@ -507,7 +507,7 @@ pub mod pallet {
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> Result<AssignmentOf<T>, Error<T>> {
 			let payload = Self::commit_payload(task_id, provider, commitment);
-			let (assignment, _) = Self::check_signed(task_id, provider, &payload, signature)?;
+			let assignment = Self::check_signed(task_id, provider, &payload, signature)?;
 			ensure!(assignment.providers.len() > 1, Error::<T>::UseAnswer);
 			ensure!(
 				!Commitments::<T>::contains_key(task_id, provider),
@@ -527,8 +527,7 @@ pub mod pallet {
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> Result<AssignmentOf<T>, Error<T>> {
 			let payload = Self::reveal_payload(task_id, provider, revealed, salt);
-			let (assignment, position) =
-				Self::check_signed(task_id, provider, &payload, signature)?;
+			let assignment = Self::check_signed(task_id, provider, &payload, signature)?;
 			ensure!(assignment.providers.len() > 1, Error::<T>::UseAnswer);
 			ensure!(!Reveals::<T>::contains_key(task_id, provider), Error::<T>::AlreadyAnswered);
 			let committed =
@@ -539,15 +538,7 @@ pub mod pallet {
 				Error::<T>::CommitmentMismatch
 			);
 			ensure!(revealed.fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
-			if position == 0 {
-				ensure!(
-					!output.is_empty() || revealed.output_hash == blake2_256(&[]),
-					Error::<T>::OutputRequired
-				);
-				ensure!(blake2_256(output) == revealed.output_hash, Error::<T>::OutputHashMismatch);
-			} else {
-				ensure!(output.is_empty(), Error::<T>::OutputNotExpected);
-			}
+			ensure!(blake2_256(output) == revealed.output_hash, Error::<T>::OutputHashMismatch);
 			Ok(assignment)
 		}
 
@@ -577,23 +568,16 @@ pub mod pallet {
 			let best = tally.iter().map(|(_, count)| *count).max().unwrap_or(0);
 			let leaders: Vec<&Revealed> =
 				tally.iter().filter(|(_, count)| *count == best).map(|(o, _)| o).collect();
-			let output = PendingOutputs::<T>::take(task_id);
 			let (result, winner) = match leaders.as_slice() {
 				[] => (Err(FailureReason::NoAnswer), None),
 				[winner] => {
-					let output = output.filter(|o| blake2_256(o) == winner.output_hash);
-					let result = match output {
+					let result = match PendingOutputs::<T>::take(task_id, winner.output_hash) {
 						Some(output) => Ok(AgreedOutcome {
 							status: winner.status,
 							output: output.into_inner(),
 							fuel_used: winner.fuel_used,
 						}),
-						// An empty output needs no reveal.
-						None if winner.output_hash == blake2_256(&[]) => Ok(AgreedOutcome {
-							status: winner.status,
-							output: Vec::new(),
-							fuel_used: winner.fuel_used,
-						}),
+						// Every reveal stores its output: unreachable unless storage is corrupt.
 						None => Err(FailureReason::OutputMissing),
 					};
 					(result, Some((*winner).clone()))
@@ -636,7 +620,7 @@ pub mod pallet {
 			for (task_id, provider, _) in Reveals::<T>::iter() {
 				ensure!(assigned(task_id, &provider), "a reveal outlived its task");
 			}
-			for task_id in PendingOutputs::<T>::iter_keys() {
+			for (task_id, _) in PendingOutputs::<T>::iter_keys() {
 				ensure!(T::Tasks::assignment(task_id).is_some(), "an output outlived its task");
 			}
 			Ok(())
@@ -647,7 +631,7 @@ pub mod pallet {
 			let limit = T::MaxReplication::get();
 			let _ = Commitments::<T>::clear_prefix(task_id, limit, None);
 			let _ = Reveals::<T>::clear_prefix(task_id, limit, None);
-			PendingOutputs::<T>::remove(task_id);
+			let _ = PendingOutputs::<T>::clear_prefix(task_id, limit, None);
 		}
 	}
 

@@ -233,13 +233,12 @@ impl<T: Config> Pallet<T> {
 				signature: key.sign(&payload).ok_or("the keystore cannot sign")?,
 			}
 		} else if Self::reveals_open(task_id, assignment) {
-			let designated = assignment.providers.first() == Some(provider);
 			let payload = Self::reveal_payload(task_id, provider, &revealed, &salt);
 			Call::reveal {
 				task_id,
 				provider: provider.clone(),
 				revealed,
-				output: if designated { output } else { Default::default() },
+				output,
 				salt,
 				signature: key.sign(&payload).ok_or("the keystore cannot sign")?,
 			}

@@ -398,8 +398,7 @@ fn replicated(outputs: [Option<&[u8]>; 3]) -> Vec<u64> {
 	next_block();
 	for (i, &p) in order.iter().enumerate() {
 		if let Some(out) = outputs[i] {
-			let full: &[u8] = if i == 0 { out } else { &[] };
-			ok(reveal(0, p, &outcome(out, 500), full, [i as u8; 32]));
+			ok(reveal(0, p, &outcome(out, 500), out, [i as u8; 32]));
 		}
 	}
 	order
@@ -437,6 +436,32 @@ fn a_liar_is_out_voted_slashed_and_loses_reputation() {
 }
 
 #[test]
+fn a_lying_first_provider_cannot_withhold_the_agreed_output() {
+	test(|| {
+		let order = replicated([Some(b"lie"), Some(b"good"), Some(b"good")]);
+		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Completed { .. }));
+		System::assert_has_event(
+			Event::ProviderSlashed { task_id: 0, provider: order[0], amount: SLASH }.into(),
+		);
+		assert_eq!(Outputs::<Test>::get(0).unwrap().into_inner(), b"good".to_vec());
+		assert_eq!(pallet_attestation::PendingOutputs::<Test>::iter().count(), 0, "forgotten");
+	});
+}
+
+#[test]
+fn a_silent_first_provider_cannot_withhold_the_agreed_output() {
+	test(|| {
+		let order = replicated([None, Some(b"good"), Some(b"good")]);
+		run_to_timeout();
+		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Completed { .. }));
+		System::assert_has_event(
+			Event::ProviderSlashed { task_id: 0, provider: order[0], amount: SLASH }.into(),
+		);
+		assert_eq!(Outputs::<Test>::get(0).unwrap().into_inner(), b"good".to_vec());
+	});
+}
+
+#[test]
 fn a_silent_replica_is_a_no_show_at_the_timeout() {
 	test(|| {
 		let order = replicated([Some(b"good"), Some(b"good"), None]);
@@ -460,7 +485,7 @@ fn a_silent_replica_is_a_no_show_at_the_timeout() {
 #[test]
 fn colluders_withholding_reveals_do_not_stop_the_honest_one() {
 	test(|| {
-		// All three commit; the designated (honest) one reveals, the other two never do.
+		// All three commit; the honest one reveals, the other two never do.
 		let hash = upload();
 		providers(&[1, 2, 3]);
 		ok(submit(hash, 3, true));
@@ -513,31 +538,39 @@ fn reveals_are_checked_against_commitments_and_phases() {
 			reveal(0, order[0], &good, b"good", [0; 32]),
 			Err(E::<Test>::RevealsNotOpen.into())
 		);
-		assert_eq!(reveal(0, order[1], &good, &[], [1; 32]), Err(E::<Test>::NoCommitment.into()));
+		assert_eq!(
+			reveal(0, order[1], &good, b"good", [1; 32]),
+			Err(E::<Test>::NoCommitment.into())
+		);
 		assert_eq!(answer(0, order[0], b"good", 500), Err(E::<Test>::UseCommitReveal.into()));
 		ok(commit(0, order[1], &good, [1; 32]));
 		ok(commit(0, order[2], &good, [2; 32]));
 		// Everyone committed: reveals are open and commits closed.
 		assert_eq!(
-			reveal(0, order[1], &good, &[], [9; 32]),
+			reveal(0, order[1], &good, b"good", [9; 32]),
 			Err(E::<Test>::CommitmentMismatch.into()),
 			"wrong salt"
 		);
 		assert_eq!(
-			reveal(0, order[1], &outcome(b"bad", 500), &[], [1; 32]),
+			reveal(0, order[1], &outcome(b"bad", 500), b"bad", [1; 32]),
 			Err(E::<Test>::CommitmentMismatch.into())
 		);
 		assert_eq!(
-			reveal(0, order[1], &good, b"good", [1; 32]),
-			Err(E::<Test>::OutputNotExpected.into())
+			reveal(0, order[0], &good, &[], [0; 32]),
+			Err(E::<Test>::OutputHashMismatch.into()),
+			"every reveal carries its output"
 		);
-		assert_eq!(reveal(0, order[0], &good, &[], [0; 32]), Err(E::<Test>::OutputRequired.into()));
 		assert_eq!(
 			reveal(0, order[0], &good, b"gooD", [0; 32]),
 			Err(E::<Test>::OutputHashMismatch.into())
 		);
-		ok(reveal(0, order[1], &good, &[], [1; 32]));
-		ok(reveal(0, order[2], &good, &[], [2; 32]));
+		ok(reveal(0, order[1], &good, b"good", [1; 32]));
+		ok(reveal(0, order[2], &good, b"good", [2; 32]));
+		assert_eq!(
+			pallet_attestation::PendingOutputs::<Test>::iter_prefix(0).count(),
+			1,
+			"an output revealed twice is stored once"
+		);
 		ok(reveal(0, order[0], &good, b"good", [0; 32]));
 		System::assert_has_event(
 			Event::TaskCompleted {

@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// A local multi-validator Bourse testnet on loopback, every validator also a provider.
+// `node scripts/testnet.mjs --help` for the commands.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  alive, endpoints, loadPlan, nodeStatus, planTestnet, savePlan, startPlannedNode, waitUntilFinalizing,
+} from './lib/testnet.mjs';
+
+const HELP = `testnet — a local Bourse testnet of validators that are also providers
+
+usage: node scripts/testnet.mjs <command> [options]
+
+  start [--validators N] [--fresh]   start N validators (default 4, at most 6) of --chain local
+                                     (resumes the chain in --dir if one is there; --fresh
+                                     wipes it first); returns once all are connected and
+                                     finalizing, and prints their endpoints
+  status                             best and finalized block, peers, of every node
+  stop [--purge]                     stop every node (SIGINT, then SIGKILL after 15 s);
+                                     --purge deletes the chain data too
+
+options:
+  --dir <folder>                     where chain spec, keys, chain data and logs live
+                                     (default: .testnet in the repository)
+
+Node i listens on p2p 30333+i, RPC (WebSocket and HTTP) 9944+i and Prometheus 9615+i, all on
+127.0.0.1. The first node is the bootnode of the others. Logs: <dir>/<name>.log.`;
+
+const ROOT = join(import.meta.dirname, '..');
+
+function parseArgs(argv) {
+  const positional = [];
+  const options = {};
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    if (arg.startsWith('--')) {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) options[arg.slice(2)] = true;
+      else { options[arg.slice(2)] = next; i += 1; }
+    } else positional.push(arg);
+  }
+  return { positional, options };
+}
+
+async function start(dir, options) {
+  let plan = loadPlan(dir);
+  if (plan?.nodes.some((n) => alive(n.pid))) {
+    throw new Error(`a testnet is already running in ${dir}: 'stop' it first`);
+  }
+  const validators = options.validators === undefined ? undefined : Number(options.validators);
+  if (plan && (options.fresh || (validators !== undefined && validators !== plan.nodes.length))) {
+    rmSync(dir, { recursive: true, force: true });
+    plan = null;
+  }
+  if (!plan) {
+    console.log(`planning a ${validators ?? 4}-validator testnet in ${dir}`);
+    plan = await planTestnet({ dir, validators: validators ?? 4 });
+  } else {
+    console.log(`resuming the ${plan.nodes.length}-validator testnet in ${dir}`);
+  }
+  const started = Date.now();
+  for (const node of plan.nodes) {
+    startPlannedNode(plan, node, { detached: true });
+    console.log(`started ${node.name} (pid ${node.pid}), log ${node.logFile}`);
+  }
+  savePlan(plan);
+  await waitUntilFinalizing(plan.nodes, { progress: (line) => console.log(`  waiting: ${line}`) });
+  console.log(`all ${plan.nodes.length} validators connected and finalizing after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  for (const node of plan.nodes) {
+    const e = endpoints(node);
+    console.log(`${node.name.padEnd(8)} ${e.ws}  p2p ${e.p2p}  metrics ${e.prometheus}`);
+  }
+  const first = encodeURIComponent(endpoints(plan.nodes[0]).ws);
+  console.log(`\npolkadot.js apps: https://polkadot.js.org/apps/?rpc=${first}`);
+  console.log(`CLI:              node scripts/bourse.mjs offers --url ${endpoints(plan.nodes[0]).ws}`);
+  console.log('stop:             node scripts/testnet.mjs stop');
+}
+
+async function status(dir) {
+  const plan = loadPlan(dir);
+  if (!plan) throw new Error(`no testnet in ${dir}: 'start' one`);
+  const statuses = await Promise.all(plan.nodes.map(nodeStatus));
+  plan.nodes.forEach((node, i) => {
+    const s = statuses[i];
+    const state = s ? `best #${s.best}, finalized #${s.finalized}, ${s.peers} peers${s.syncing ? ', syncing' : ''}` : 'not answering';
+    console.log(`${node.name.padEnd(8)} ${alive(node.pid) ? `pid ${node.pid}` : 'stopped'.padEnd(9)}  ${endpoints(node).ws}  ${state}`);
+  });
+  if (statuses.some((s) => !s)) process.exitCode = 1;
+}
+
+async function stop(dir, options) {
+  const plan = loadPlan(dir);
+  if (!plan) throw new Error(`no testnet in ${dir}`);
+  const pids = plan.nodes.map((n) => n.pid).filter(alive);
+  for (const pid of pids) process.kill(pid, 'SIGINT');
+  const end = Date.now() + 15_000;
+  while (pids.some(alive) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+  for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+  console.log(`stopped ${pids.length} node(s)`);
+  if (options.purge) {
+    rmSync(dir, { recursive: true, force: true });
+    console.log(`deleted ${dir}`);
+  } else {
+    for (const node of plan.nodes) delete node.pid;
+    savePlan(plan);
+  }
+}
+
+const { positional, options } = parseArgs(process.argv.slice(2));
+const dir = options.dir ? String(options.dir) : join(ROOT, '.testnet');
+const commands = { start, status, stop };
+const command = commands[positional[0]];
+if (!command || options.help) {
+  console.log(HELP);
+  process.exit(command || options.help ? 0 : 1);
+}
+try {
+  await command(dir, options);
+} catch (error) {
+  console.error(`testnet ${positional[0]}: ${error.message}`);
+  process.exit(1);
+}

@@ -1,0 +1,293 @@
+// Fault tests on a real testnet: four `bourse-node` validators of `--chain local` on loopback,
+// each also a provider whose `bour` key only its own node holds. Replicated tasks run on three
+// different validators; a provider whose executor key this test holds lies and is out-voted; a
+// validator is killed with SIGKILL (finality goes on, its tasks settle at their timeout, no
+// funds are lost) and restarted (it catches up and runs no stale task); then 100 tasks load the
+// chain while block time and finality lag are measured. Polling with deadlines, no fixed sleeps.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { stringToU8a, u8aToHex } from '@polkadot/util';
+import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
+import {
+  commitment, commitPayload, generalTransaction, outcome, revealedArg, revealPayload,
+} from '../scripts/lib/attestation.mjs';
+import { connect, sendAndWait, waitFor } from '../scripts/lib/node.mjs';
+import { endpoints, planTestnet, startPlannedNode, waitUntilFinalizing } from '../scripts/lib/testnet.mjs';
+
+const workloadsDir = process.env.BOURSE_WORKLOADS_DIR
+  ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/bourse-target'), 'wasm32-wasip1/release');
+
+/** The genesis offers' price: 1 mBRS per million fuel. */
+const PRICE = 1_000_000_000n;
+/** Small tasks: four validators and their workloads share two cores here. */
+const FUEL = 200_000_000n;
+const INPUT = '200\nhello testnet';
+
+let plan;
+const nodes = {}; // name → running process
+let api;
+let raw; // raw JSON-RPC, for general transactions
+let ferdie; // the requester: not a validator, never a provider
+let workload;
+let expectedOutput;
+
+const planned = (name) => plan.nodes.find((n) => n.name === name);
+const log = (name) => readFileSync(planned(name).logFile, 'utf8');
+
+before(async () => {
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519' });
+  ferdie = keyring.addFromUri('//Ferdie');
+  plan = await planTestnet({ dir: mkdtempSync(join(tmpdir(), 'bourse-testnet-')), validators: 4, ports: 'free' });
+  const started = Date.now();
+  for (const node of plan.nodes) nodes[node.name] = startPlannedNode(plan, node);
+  await waitUntilFinalizing(plan.nodes, { timeoutMs: 240_000 });
+  console.log(`4 validators connected and finalized their first block ${((Date.now() - started) / 1000).toFixed(1)} s after start`);
+  api = await connect({ ...nodes.alice, wsUrl: endpoints(planned('alice')).ws });
+  raw = new WsProvider(endpoints(planned('alice')).ws);
+  await raw.isReady;
+  const code = readFileSync(join(workloadsDir, 'sha256.wasm'));
+  workload = u8aToHex(blake2AsU8a(code, 256));
+  await sendAndWait(api.tx.tasks.uploadWorkload(u8aToHex(code)), ferdie);
+  let hash = createHash('sha256').update('hello testnet').digest();
+  for (let i = 1; i < 200; i += 1) hash = createHash('sha256').update(hash).digest();
+  expectedOutput = `${hash.toString('hex')}\n`;
+});
+
+after(async () => {
+  try {
+    await raw?.disconnect();
+    await api?.disconnect();
+  } finally {
+    await Promise.all(Object.values(nodes).map((n) => n.stop()));
+  }
+});
+
+/** Ferdie submits a sha256 task; resolves with its id, providers (if assigned) and block. */
+async function submit(k, { maxPrice = PRICE, timeout = 20, failFast = true, nonce } = {}) {
+  const tx = api.tx.tasks.submitTask(workload, u8aToHex(stringToU8a(INPUT)), FUEL, 64, maxPrice, k, 0, timeout, failFast);
+  const { events, blockHash } = await sendAndWait(tx, ferdie, { nonce, timeoutMs: 120_000 });
+  const id = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toBigInt();
+  const assigned = events.find(({ event }) => api.events.tasks.TaskAssigned.is(event));
+  return { id, providers: assigned ? assigned.event.data.providers.map(String) : [], blockHash };
+}
+
+const finalizedNumber = async () => (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
+
+/** The events of finalized block `number`. */
+async function eventsAt(number) {
+  const hash = await api.rpc.chain.getBlockHash(number);
+  return (await api.query.system.events.at(hash)).map(({ event }) => event);
+}
+
+/**
+ * Waits until task `id` is settled in a finalized block; resolves with its final state, the
+ * block number and that block's events about the task.
+ */
+async function settled(id, { timeoutMs = 180_000 } = {}) {
+  const state = await waitFor(`task ${id} to settle`, async () => {
+    const { state: s } = (await api.query.tasks.tasks(id)).unwrap();
+    return s.isCompleted || s.isFailed ? s : null;
+  }, { timeoutMs, intervalMs: 500 });
+  const at = (state.isCompleted ? state.asCompleted.settledAt : state.asFailed.settledAt).toNumber();
+  await waitFor(`block ${at} to be finalized`, async () => (await finalizedNumber()) >= at, { timeoutMs, intervalMs: 500 });
+  const events = (await eventsAt(at)).filter((e) => e.data.taskId?.toBigInt?.() === id);
+  return { state, at, events };
+}
+
+const verdicts = (events) => Object.fromEntries(events
+  .filter((e) => api.events.attestation.VerdictGiven.is(e))
+  .map((e) => [e.data.provider.toString(), e.data.verdict.type]));
+const amounts = (events, kind) => Object.fromEntries(events
+  .filter((e) => api.events.tasks[kind].is(e))
+  .map((e) => [e.data.provider.toString(), e.data.amount.toBigInt()]));
+
+test('a replicated task runs on three different validators and completes with one agreed outcome', async () => {
+  const { id, providers } = await submit(3);
+  assert.equal(new Set(providers).size, 3, 'three distinct providers');
+  const validators = new Map(['alice', 'bob', 'charlie', 'dave'].map((n) => [new Keyring({ type: 'sr25519' }).addFromUri(`//${n[0].toUpperCase()}${n.slice(1)}`).address, n]));
+  assert.ok(providers.every((p) => validators.has(p)), 'each provider is a validator');
+  const { state, events } = await settled(id);
+  assert.ok(state.isCompleted, `completed, not ${state.type}`);
+  const output = Buffer.from((await api.query.tasks.outputs(id)).unwrap()).toString();
+  assert.equal(output, expectedOutput, 'the agreed output is the natively computed digest');
+  assert.deepEqual(verdicts(events), Object.fromEntries(providers.map((p) => [p, 'Agreed'])));
+  assert.equal(Object.keys(amounts(events, 'ProviderPaid')).length, 3, 'all three paid');
+  // Each answer was signed by a `bour` key that only its own validator's keystore holds.
+  for (const p of providers) {
+    assert.match(log(validators.get(p)), new RegExp(`executed task ${id}:`), `${validators.get(p)} ran task ${id}`);
+  }
+});
+
+test('a lying provider is out-voted, slashed and loses reputation; the task completes and the honest are paid', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const eve = keyring.addFromUri('//Eve'); // not a validator: the test plays her provider
+  const executor = keyring.addFromUri('//Eve//executor');
+  // A large bond makes Eve likely in every draw (weight = reputation × bond).
+  await sendAndWait(api.tx.offers.registerProvider(100_000n * 1_000_000_000_000n, u8aToHex(executor.publicKey)), eve);
+  const { blockHash } = await sendAndWait(api.tx.offers.setOffer(PRICE, 10_000_000_000n, 512, 4, null), eve);
+  const offerBlock = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
+  await waitFor('Eve\'s offer to take effect', async () => (await api.rpc.chain.getHeader()).number.toNumber() > offerBlock);
+  const reputationBefore = (await raw.send('bourse_provider', [eve.address])).offer.reputation;
+
+  let task;
+  for (let attempt = 0; attempt < 5 && !task; attempt += 1) {
+    const submitted = await submit(3, { timeout: 20 });
+    if (submitted.providers.includes(eve.address)) task = submitted;
+    else await sendAndWait(api.tx.tasks.cancelTask(submitted.id), ferdie);
+  }
+  assert.ok(task, 'Eve was drawn within five tasks');
+  const { id } = task;
+  const genesis = api.genesisHash.toU8a();
+  const lie = outcome(stringToU8a('forty-two\n'), 4242n);
+  const salt = randomBytes(32);
+  const committed = commitment(id, eve.publicKey, lie, salt);
+  const commitCall = api.tx.attestation.commit(id, eve.address, u8aToHex(committed),
+    u8aToHex(executor.sign(commitPayload(genesis, id, eve.publicKey, committed)))).method;
+  await raw.send('author_submitExtrinsic', [generalTransaction(commitCall)]);
+  // Reveals open once all three committed (or the commit window passed).
+  await waitFor('three commitments', async () => (await api.query.attestation.commitments.entries(id)).length === 3, { timeoutMs: 60_000 });
+  const revealCall = api.tx.attestation.reveal(id, eve.address, revealedArg(lie), u8aToHex(stringToU8a('forty-two\n')), u8aToHex(salt),
+    u8aToHex(executor.sign(revealPayload(genesis, id, eve.publicKey, lie, salt)))).method;
+  await raw.send('author_submitExtrinsic', [generalTransaction(revealCall)]);
+
+  const { state, at, events } = await settled(id);
+  assert.ok(state.isCompleted, `completed, not ${state.type}`);
+  assert.equal(Buffer.from((await api.query.tasks.outputs(id)).unwrap()).toString(), expectedOutput, 'the honest output won');
+  const honest = task.providers.filter((p) => p !== eve.address);
+  assert.deepEqual(verdicts(events), { [eve.address]: 'OutVoted', [honest[0]]: 'Agreed', [honest[1]]: 'Agreed' });
+  const slash = api.consts.offers.maxSlash.toBigInt();
+  assert.deepEqual(amounts(events, 'ProviderSlashed'), { [eve.address]: slash });
+  assert.deepEqual(Object.keys(amounts(events, 'ProviderPaid')).sort(), [...honest].sort(), 'the honest are paid');
+  // The slash is burned: issuance drops by it, the base fee and the block's transaction fees.
+  const [before, after] = await Promise.all([at - 1, at].map(async (n) => api.query.balances.totalIssuance.at(await api.rpc.chain.getBlockHash(n))));
+  const fees = (await eventsAt(at)).filter((e) => api.events.transactionPayment.TransactionFeePaid.is(e)).reduce((s, e) => s + e.data.actualFee.toBigInt(), 0n);
+  assert.equal(before.toBigInt() - after.toBigInt(), slash + api.consts.tasks.baseFee.toBigInt() + fees);
+  const reputationAfter = (await raw.send('bourse_provider', [eve.address])).offer.reputation;
+  console.log(`Eve's reputation ${reputationBefore.toFixed(3)} → ${reputationAfter.toFixed(3)}, slashed ${slash} plancks`);
+  assert.ok(reputationAfter < reputationBefore, 'Eve lost reputation');
+  // Eve stops offering: the next tests are about the validators.
+  await sendAndWait(api.tx.offers.withdrawOffer(), eve);
+});
+
+/** Fees, slashes and settled tasks (each burns the base fee) in finalized blocks (from, to]. */
+async function burnsBetween(from, to) {
+  let fees = 0n;
+  let slashes = 0n;
+  let settledTasks = 0n;
+  for (let n = from + 1; n <= to; n += 1) {
+    for (const e of await eventsAt(n)) {
+      if (api.events.transactionPayment.TransactionFeePaid.is(e)) fees += e.data.actualFee.toBigInt();
+      else if (api.events.tasks.ProviderSlashed.is(e)) slashes += e.data.amount.toBigInt();
+      else if (api.events.tasks.TaskCompleted.is(e) || api.events.tasks.TaskFailed.is(e)) settledTasks += 1n;
+    }
+  }
+  return { fees, slashes, settledTasks };
+}
+
+test('a validator killed with SIGKILL: finality goes on, its tasks settle at their timeout, nothing is lost; restarted, it catches up', async () => {
+  const dave = new Keyring({ type: 'sr25519' }).addFromUri('//Dave');
+  // Dave undercuts the others, so a task with that maximum price can only go to him.
+  const cheap = PRICE / 2n;
+  const { blockHash } = await sendAndWait(api.tx.offers.setOffer(cheap, 10_000_000_000n, 512, 4, null), dave);
+  const offerBlock = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
+  await waitFor('Dave\'s offer to take effect', async () => (await finalizedNumber()) > offerBlock, { timeoutMs: 60_000 });
+  const start = await finalizedNumber();
+
+  await nodes.dave.kill();
+  const killedAt = await finalizedNumber();
+  const timeout = 8;
+  const tasks = [await submit(1, { maxPrice: cheap, timeout })];
+  assert.deepEqual(tasks[0].providers, [dave.address], 'the cheap task went to Dave');
+  for (let round = 0; round < 3 && !tasks.slice(1).some((t) => t.providers.includes(dave.address)); round += 1) {
+    const nonce = (await api.rpc.system.accountNextIndex(ferdie.address)).toNumber();
+    tasks.push(...await Promise.all([0, 1, 2].map((i) => submit(3, { timeout, nonce: nonce + i }))));
+  }
+  const replicated = tasks.slice(1).filter((t) => t.providers.includes(dave.address));
+  assert.ok(replicated.length > 0, 'a replicated task went to Dave');
+
+  const results = await Promise.all(tasks.map((t) => settled(t.id)));
+  const finalizedAfter = await finalizedNumber();
+  console.log(`with Dave killed: finalized #${killedAt} → #${finalizedAfter}; ${tasks.length} tasks settled`);
+  assert.ok(finalizedAfter >= killedAt + timeout, 'finality went on with 3 of 4 validators');
+
+  // Dave's single task: no answer, the requester refunded, Dave a slashed no-show.
+  const [alone] = results;
+  assert.ok(alone.state.isFailed && alone.state.asFailed.reason.asAttestation.isNoAnswer, 'failed with NoAnswer');
+  assert.deepEqual(verdicts(alone.events), { [dave.address]: 'NoShow' });
+  assert.ok(alone.events.some((e) => api.events.tasks.Refunded.is(e)), 'refunded');
+  // Replicated tasks with Dave: the two others agree and win; Dave is a no-show.
+  for (const [i, t] of tasks.entries()) {
+    if (i === 0) continue;
+    assert.ok(results[i].state.isCompleted, `task ${t.id} completed`);
+    if (t.providers.includes(dave.address)) {
+      assert.equal(verdicts(results[i].events)[dave.address], 'NoShow');
+      assert.ok(amounts(results[i].events, 'ProviderSlashed')[dave.address] > 0n, 'Dave slashed');
+    }
+  }
+
+  // No funds lost: issuance fell by exactly the fees, slashes and base fees burned meanwhile,
+  // free + held balances of all accounts add up to it, and no escrow is left.
+  const end = await finalizedNumber();
+  const [startHash, endHash] = await Promise.all([start, end].map((n) => api.rpc.chain.getBlockHash(n)));
+  const issuanceStart = (await api.query.balances.totalIssuance.at(startHash)).toBigInt();
+  const issuanceEnd = (await api.query.balances.totalIssuance.at(endHash)).toBigInt();
+  const { fees, slashes, settledTasks } = await burnsBetween(start, end);
+  assert.equal(issuanceStart - issuanceEnd, fees + slashes + settledTasks * api.consts.tasks.baseFee.toBigInt());
+  const accounts = await (await api.at(endHash)).query.system.account.entries();
+  const total = accounts.reduce((s, [, a]) => s + a.data.free.toBigInt() + a.data.reserved.toBigInt(), 0n);
+  assert.equal(total, issuanceEnd, 'free + held of every account = total issuance');
+  const holds = await api.query.balances.holds(ferdie.address);
+  assert.ok(!holds.some((h) => h.id.isTasks && h.id.asTasks.isTaskEscrow), 'no escrow left on hold');
+
+  // Restart: Dave syncs, finalizes with the others, and runs none of the settled tasks.
+  const logOffset = statSync(planned('dave').logFile).size;
+  nodes.dave = startPlannedNode(plan, planned('dave'));
+  await waitUntilFinalizing(plan.nodes, { finalized: (await finalizedNumber()) + 1, timeoutMs: 180_000 });
+  const restarted = () => log('dave').slice(logOffset);
+  for (const t of tasks) assert.doesNotMatch(restarted(), new RegExp(`executed task ${t.id}:`), `Dave ran stale task ${t.id}`);
+  // ... and takes new work again.
+  const fresh = await submit(1, { maxPrice: cheap });
+  assert.deepEqual(fresh.providers, [dave.address]);
+  const { state } = await settled(fresh.id);
+  assert.ok(state.isCompleted, 'the restarted validator completed a new task');
+  assert.match(restarted(), new RegExp(`executed task ${fresh.id}:`));
+  assert.equal(restarted().match(/executed task \d+:/g).length, 1, 'the restarted validator ran exactly one task');
+});
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
+};
+
+test('under a load of 100 tasks, blocks keep coming and finality follows', async () => {
+  const samples = []; // [block number, timestamp ms, finalized number]
+  const unsub = await api.rpc.chain.subscribeNewHeads(async (header) => {
+    const [now, finalized] = await Promise.all([api.query.timestamp.now.at(header.hash), finalizedNumber()]);
+    samples.push([header.number.toNumber(), now.toNumber(), finalized]);
+  });
+  try {
+    const nonce = (await api.rpc.system.accountNextIndex(ferdie.address)).toNumber();
+    const started = Date.now();
+    const tasks = await Promise.all(Array.from({ length: 100 }, (_, i) => submit(1, { timeout: 200, failFast: false, nonce: nonce + i })));
+    const results = await Promise.all(tasks.map((t) => settled(t.id, { timeoutMs: 600_000 })));
+    const seconds = (Date.now() - started) / 1000;
+    const completed = results.filter((r) => r.state.isCompleted).length;
+    const blocks = samples.filter(([n], i) => i === 0 || n > samples[i - 1][0]);
+    const intervals = blocks.slice(1).map(([, t], i) => (t - blocks[i][1]) / 1000);
+    const lags = blocks.map(([n, , f]) => n - f);
+    console.log(`100 tasks: ${completed} completed in ${seconds.toFixed(1)} s over ${blocks.length} blocks; `
+      + `block time median ${median(intervals)} s (max ${Math.max(...intervals)} s); `
+      + `finality lag median ${median(lags)} blocks (max ${Math.max(...lags)})`);
+    assert.equal(completed, 100, 'every task completed');
+    assert.ok(Math.max(...lags) <= 10, 'finality kept up under load');
+  } finally {
+    unsub();
+  }
+});
