@@ -48,13 +48,23 @@ async function countPerBlock(api, fromBlock, section, method, total, timeoutMs =
       const hash = await api.rpc.chain.getBlockHash(next);
       const block = await api.rpc.chain.getBlock(hash);
       const n = block.block.extrinsics.filter((x) => x.method.section === section && x.method.method === method).length;
-      if (n > 0 || counts.length > 0) counts.push({ block: next, n });
+      if (n > 0 || counts.length > 0) {
+        // How full the block is by weight tells whether weight or time (or arrival) bound it.
+        const used = (await api.query.system.blockWeight.at(hash)).normal.refTime.toBigInt();
+        counts.push({ block: next, n, full: Number((used * 1000n) / maxNormal(api)) / 10 });
+      }
       seen += n;
       next += 1;
     }
     await new Promise((r) => setTimeout(r, 500));
   }
   return counts;
+}
+
+/** The most ref time normal extrinsics may use in a block, in picoseconds. */
+function maxNormal(api) {
+  const { normal } = api.consts.system.blockWeights.perClass;
+  return (normal.maxTotal.isSome ? normal.maxTotal.unwrap() : api.consts.system.blockWeights.maxBlock).refTime.toBigInt();
 }
 
 function median(values) {
@@ -118,8 +128,9 @@ async function main() {
     const full = (blocks) => (blocks.length > 1 ? blocks.slice(0, -1) : blocks).map((b) => b.n);
     const transfersPerBlock = median(full(transferBlocks));
     const tasksPerBlock = median(full(taskBlocks));
-    console.log(`transfer_keep_alive per block: ${transferBlocks.map((b) => `#${b.block}:${b.n}`).join(' ')} → median ${transfersPerBlock}`);
-    console.log(`submit_task per block:         ${taskBlocks.map((b) => `#${b.block}:${b.n}`).join(' ')} → median ${tasksPerBlock}`);
+    const show = (blocks) => blocks.map((b) => `#${b.block}:${b.n} (${b.full}% of normal weight)`).join(' ');
+    console.log(`transfer_keep_alive per block: ${show(transferBlocks)} → median ${transfersPerBlock}`);
+    console.log(`submit_task per block:         ${show(taskBlocks)} → median ${tasksPerBlock}`);
     console.log(`ratio submit_task / transfer_keep_alive: ${(tasksPerBlock / transfersPerBlock).toFixed(3)} (goal ≥ 0.5)`);
     if (transferBlocks.length === 1) console.log(`note: all ${transfers.length} transfers fit in one block; the ratio is an upper bound — run with more --accounts`);
     return 0;
