@@ -6,6 +6,7 @@ import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { connect, formatAmount, parseAmount, send, UNIT, UserError } from './lib/chain.mjs';
+import { parseArgs } from './lib/args.mjs';
 
 const HELP = `bourse — the Bourse compute exchange from the command line
 
@@ -38,21 +39,6 @@ options everywhere:
 
 Amounts (P, B) are plancks (integers) or BRS with a unit, e.g. 0.5BRS (12 decimals).
 Inputs and outputs of tasks are public on chain.`;
-
-function parseArgs(argv) {
-  const positional = [];
-  const options = {};
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (arg.startsWith('--')) {
-      const name = arg.slice(2);
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) options[name] = true;
-      else { options[name] = next; i += 1; }
-    } else positional.push(arg);
-  }
-  return { positional, options };
-}
 
 function parseInteger(text, what) {
   if (!/^\d+$/.test(String(text))) throw new UserError(`${what}: expected a non-negative integer, got '${text}'`);

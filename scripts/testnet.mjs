@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import {
   alive, endpoints, loadPlan, nodeStatus, planTestnet, savePlan, startPlannedNode, waitUntilFinalizing,
 } from './lib/testnet.mjs';
+import { parseArgs } from './lib/args.mjs';
 
 const HELP = `testnet — a local Bourse testnet of validators that are also providers
 
@@ -27,20 +28,6 @@ Node i listens on p2p 30333+i, RPC (WebSocket and HTTP) 9944+i and Prometheus 96
 127.0.0.1. The first node is the bootnode of the others. Logs: <dir>/<name>.log.`;
 
 const ROOT = join(import.meta.dirname, '..');
-
-function parseArgs(argv) {
-  const positional = [];
-  const options = {};
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (arg.startsWith('--')) {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) options[arg.slice(2)] = true;
-      else { options[arg.slice(2)] = next; i += 1; }
-    } else positional.push(arg);
-  }
-  return { positional, options };
-}
 
 async function start(dir, options) {
   let plan = loadPlan(dir);
