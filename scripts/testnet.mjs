@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  alive, endpoints, loadPlan, nodeStatus, planTestnet, savePlan, startPlannedNode, waitUntilFinalizing,
+  endpoints, loadPlan, nodeStatus, planTestnet, savePlan, running, startPlannedNode, SEEDS, waitUntilFinalizing,
 } from './lib/testnet.mjs';
 import { parseArgs } from './lib/args.mjs';
 
@@ -31,11 +31,14 @@ const ROOT = join(import.meta.dirname, '..');
 
 async function start(dir, options) {
   let plan = loadPlan(dir);
-  if (plan?.nodes.some((n) => alive(n.pid))) {
+  if (plan?.nodes.some(running)) {
     throw new Error(`a testnet is already running in ${dir}: 'stop' it first`);
   }
   const validators = options.validators === undefined ? undefined : Number(options.validators);
-  if (plan && (options.fresh || (validators !== undefined && validators !== plan.nodes.length))) {
+  if (validators !== undefined && !(Number.isInteger(validators) && validators >= 1 && validators <= SEEDS.length)) {
+    throw new Error(`--validators must be 1 to ${SEEDS.length} (one per dev seed), not '${options.validators}'`);
+  }
+  if (options.fresh || (plan && validators !== undefined && validators !== plan.nodes.length)) {
     rmSync(dir, { recursive: true, force: true });
     plan = null;
   }
@@ -51,7 +54,12 @@ async function start(dir, options) {
     console.log(`started ${node.name} (pid ${node.pid}), log ${node.logFile}`);
   }
   savePlan(plan);
-  await waitUntilFinalizing(plan.nodes, { progress: (line) => console.log(`  waiting: ${line}`) });
+  try {
+    await waitUntilFinalizing(plan.nodes, { progress: (line) => console.log(`  waiting: ${line}`) });
+  } catch (error) {
+    error.message += `\n(nodes still running are left as they are: 'node scripts/testnet.mjs stop${options.dir ? ` --dir ${options.dir}` : ''}' stops them)`;
+    throw error;
+  }
   console.log(`all ${plan.nodes.length} validators connected and finalizing after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   for (const node of plan.nodes) {
     const e = endpoints(node);
@@ -70,7 +78,7 @@ async function status(dir) {
   plan.nodes.forEach((node, i) => {
     const s = statuses[i];
     const state = s ? `best #${s.best}, finalized #${s.finalized}, ${s.peers} peers${s.syncing ? ', syncing' : ''}` : 'not answering';
-    console.log(`${node.name.padEnd(8)} ${alive(node.pid) ? `pid ${node.pid}` : 'stopped'.padEnd(9)}  ${endpoints(node).ws}  ${state}`);
+    console.log(`${node.name.padEnd(8)} ${running(node) ? `pid ${node.pid}` : 'stopped'.padEnd(9)}  ${endpoints(node).ws}  ${state}`);
   });
   if (statuses.some((s) => !s)) process.exitCode = 1;
 }
@@ -78,12 +86,19 @@ async function status(dir) {
 async function stop(dir, options) {
   const plan = loadPlan(dir);
   if (!plan) throw new Error(`no testnet in ${dir}`);
-  const pids = plan.nodes.map((n) => n.pid).filter(alive);
-  for (const pid of pids) process.kill(pid, 'SIGINT');
+  const nodes = plan.nodes.filter(running);
+  const signal = (node, name) => {
+    try {
+      process.kill(node.pid, name);
+    } catch {
+      // exited meanwhile
+    }
+  };
+  for (const node of nodes) signal(node, 'SIGINT');
   const end = Date.now() + 15_000;
-  while (pids.some(alive) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
-  for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
-  console.log(`stopped ${pids.length} node(s)`);
+  while (nodes.some(running) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+  for (const node of nodes.filter(running)) signal(node, 'SIGKILL');
+  console.log(`stopped ${nodes.length} node(s)`);
   if (options.purge) {
     rmSync(dir, { recursive: true, force: true });
     console.log(`deleted ${dir}`);

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WsProvider } from '@polkadot/api';
@@ -30,6 +30,8 @@ const FUEL = 200_000_000n;
 const INPUT = '200\nhello testnet';
 
 let plan;
+let passed = 0; // the chain data and logs are deleted only if every test passed
+const TESTS = 4;
 const nodes = {}; // name → running process
 let api;
 let raw; // raw JSON-RPC, for general transactions
@@ -66,13 +68,18 @@ after(async () => {
     await api?.disconnect();
   } finally {
     await Promise.all(Object.values(nodes).map((n) => n.stop()));
+    if (passed === TESTS) rmSync(plan.dir, { recursive: true, force: true });
+    else if (plan) console.log(`testnet chain data and logs kept in ${plan.dir}`);
   }
 });
 
-/** Ferdie submits a sha256 task; resolves with its id, providers (if assigned) and block. */
-async function submit(k, { maxPrice = PRICE, timeout = 20, failFast = true, nonce } = {}) {
+/**
+ * Ferdie submits a sha256 task; resolves with its id, providers (if assigned) and block, read
+ * from the finalized block (with `finalized: false`, from the first block that includes it).
+ */
+async function submit(k, { maxPrice = PRICE, timeout = 20, failFast = true, nonce, finalized = true } = {}) {
   const tx = api.tx.tasks.submitTask(workload, u8aToHex(stringToU8a(INPUT)), FUEL, 64, maxPrice, k, 0, timeout, failFast);
-  const { events, blockHash } = await sendAndWait(tx, ferdie, { nonce, timeoutMs: 120_000 });
+  const { events, blockHash } = await sendAndWait(tx, ferdie, { nonce, finalized, timeoutMs: 120_000 });
   const id = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toBigInt();
   const assigned = events.find(({ event }) => api.events.tasks.TaskAssigned.is(event));
   return { id, providers: assigned ? assigned.event.data.providers.map(String) : [], blockHash };
@@ -86,20 +93,30 @@ async function eventsAt(number) {
   return (await api.query.system.events.at(hash)).map(({ event }) => event);
 }
 
+const isSettled = (record) => record.isSome && (record.unwrap().state.isCompleted || record.unwrap().state.isFailed);
+
 /**
- * Waits until task `id` is settled in a finalized block; resolves with its final state, the
- * block number and that block's events about the task.
+ * Waits until every task in `ids` is settled in a finalized block (one query per poll for all
+ * of them); resolves with, per task, its final state, the block that settled it and that
+ * block's events about the task, all read from the finalized chain.
  */
-async function settled(id, { timeoutMs = 180_000 } = {}) {
-  const state = await waitFor(`task ${id} to settle`, async () => {
-    const { state: s } = (await api.query.tasks.tasks(id)).unwrap();
-    return s.isCompleted || s.isFailed ? s : null;
-  }, { timeoutMs, intervalMs: 500 });
-  const at = (state.isCompleted ? state.asCompleted.settledAt : state.asFailed.settledAt).toNumber();
-  await waitFor(`block ${at} to be finalized`, async () => (await finalizedNumber()) >= at, { timeoutMs, intervalMs: 500 });
-  const events = (await eventsAt(at)).filter((e) => e.data.taskId?.toBigInt?.() === id);
-  return { state, at, events };
+async function settledAll(ids, { timeoutMs = 180_000 } = {}) {
+  await waitFor(`tasks ${ids.join(', ')} to settle in a finalized block`, async () => {
+    const at = await api.at(await api.rpc.chain.getFinalizedHead());
+    return (await at.query.tasks.tasks.multi(ids)).every(isSettled);
+  }, { timeoutMs, intervalMs: 1_000 });
+  const at = await api.at(await api.rpc.chain.getFinalizedHead());
+  const records = await at.query.tasks.tasks.multi(ids);
+  return Promise.all(records.map(async (record, i) => {
+    const { state } = record.unwrap();
+    const settledAt = (state.isCompleted ? state.asCompleted.settledAt : state.asFailed.settledAt).toNumber();
+    const events = (await eventsAt(settledAt)).filter((e) => e.data.taskId?.toBigInt?.() === ids[i]);
+    return { state, at: settledAt, events };
+  }));
 }
+
+/** `settledAll` of one task. */
+const settled = async (id, options) => (await settledAll([id], options))[0];
 
 const verdicts = (events) => Object.fromEntries(events
   .filter((e) => api.events.attestation.VerdictGiven.is(e))
@@ -123,6 +140,7 @@ test('a replicated task runs on three different validators and completes with on
   for (const p of providers) {
     assert.match(log(validators.get(p)), new RegExp(`executed task ${id}:`), `${validators.get(p)} ran task ${id}`);
   }
+  passed += 1;
 });
 
 test('a lying provider is out-voted, slashed and loses reputation; the task completes and the honest are paid', async () => {
@@ -136,11 +154,22 @@ test('a lying provider is out-voted, slashed and loses reputation; the task comp
   await waitFor('Eve\'s offer to take effect', async () => (await api.rpc.chain.getHeader()).number.toNumber() > offerBlock);
   const reputationBefore = (await raw.send('bourse_provider', [eve.address])).offer.reputation;
 
+  try {
+    await lieAsEve(eve, executor, reputationBefore);
+  } finally {
+    // Eve stops offering: the next tests are about the validators.
+    await sendAndWait(api.tx.offers.withdrawOffer(), eve);
+  }
+  passed += 1;
+});
+
+async function lieAsEve(eve, executor, reputationBefore) {
+  // Tasks Eve is not drawn for run on the validators; they need not be cancelled.
   let task;
   for (let attempt = 0; attempt < 5 && !task; attempt += 1) {
-    const submitted = await submit(3, { timeout: 20 });
+    // Eve must commit within the commit window: act on the first block that includes it.
+    const submitted = await submit(3, { timeout: 20, finalized: false });
     if (submitted.providers.includes(eve.address)) task = submitted;
-    else await sendAndWait(api.tx.tasks.cancelTask(submitted.id), ferdie);
   }
   assert.ok(task, 'Eve was drawn within five tasks');
   const { id } = task;
@@ -165,16 +194,15 @@ test('a lying provider is out-voted, slashed and loses reputation; the task comp
   const slash = api.consts.offers.maxSlash.toBigInt();
   assert.deepEqual(amounts(events, 'ProviderSlashed'), { [eve.address]: slash });
   assert.deepEqual(Object.keys(amounts(events, 'ProviderPaid')).sort(), [...honest].sort(), 'the honest are paid');
-  // The slash is burned: issuance drops by it, the base fee and the block's transaction fees.
+  // The slash is burned: in that block, issuance drops by exactly the slashes, the base fee of
+  // each task settled and the transaction fees.
   const [before, after] = await Promise.all([at - 1, at].map(async (n) => api.query.balances.totalIssuance.at(await api.rpc.chain.getBlockHash(n))));
-  const fees = (await eventsAt(at)).filter((e) => api.events.transactionPayment.TransactionFeePaid.is(e)).reduce((s, e) => s + e.data.actualFee.toBigInt(), 0n);
-  assert.equal(before.toBigInt() - after.toBigInt(), slash + api.consts.tasks.baseFee.toBigInt() + fees);
+  const burned = await burnsBetween(at - 1, at);
+  assert.equal(before.toBigInt() - after.toBigInt(), burned.fees + burned.slashes + burned.settledTasks * api.consts.tasks.baseFee.toBigInt());
   const reputationAfter = (await raw.send('bourse_provider', [eve.address])).offer.reputation;
   console.log(`Eve's reputation ${reputationBefore.toFixed(3)} → ${reputationAfter.toFixed(3)}, slashed ${slash} plancks`);
   assert.ok(reputationAfter < reputationBefore, 'Eve lost reputation');
-  // Eve stops offering: the next tests are about the validators.
-  await sendAndWait(api.tx.offers.withdrawOffer(), eve);
-});
+}
 
 /** Fees, slashes and settled tasks (each burns the base fee) in finalized blocks (from, to]. */
 async function burnsBetween(from, to) {
@@ -205,14 +233,16 @@ test('a validator killed with SIGKILL: finality goes on, its tasks settle at the
   const timeout = 8;
   const tasks = [await submit(1, { maxPrice: cheap, timeout })];
   assert.deepEqual(tasks[0].providers, [dave.address], 'the cheap task went to Dave');
-  for (let round = 0; round < 3 && !tasks.slice(1).some((t) => t.providers.includes(dave.address)); round += 1) {
+  // Three replicated tasks draw Dave with probability 63/64; a second round makes it certain
+  // in practice. Tasks beyond the free slots queue rather than fail.
+  for (let round = 0; round < 2 && !tasks.slice(1).some((t) => t.providers.includes(dave.address)); round += 1) {
     const nonce = (await api.rpc.system.accountNextIndex(ferdie.address)).toNumber();
-    tasks.push(...await Promise.all([0, 1, 2].map((i) => submit(3, { timeout, nonce: nonce + i }))));
+    tasks.push(...await Promise.all([0, 1, 2].map((i) => submit(3, { timeout, failFast: false, nonce: nonce + i }))));
   }
   const replicated = tasks.slice(1).filter((t) => t.providers.includes(dave.address));
   assert.ok(replicated.length > 0, 'a replicated task went to Dave');
 
-  const results = await Promise.all(tasks.map((t) => settled(t.id)));
+  const results = await settledAll(tasks.map((t) => t.id));
   const finalizedAfter = await finalizedNumber();
   console.log(`with Dave killed: finalized #${killedAt} → #${finalizedAfter}; ${tasks.length} tasks settled`);
   assert.ok(finalizedAfter >= killedAt + timeout, 'finality went on with 3 of 4 validators');
@@ -259,6 +289,7 @@ test('a validator killed with SIGKILL: finality goes on, its tasks settle at the
   assert.ok(state.isCompleted, 'the restarted validator completed a new task');
   assert.match(restarted(), new RegExp(`executed task ${fresh.id}:`));
   assert.equal(restarted().match(/executed task \d+:/g).length, 1, 'the restarted validator ran exactly one task');
+  passed += 1;
 });
 
 const median = (values) => {
@@ -268,15 +299,17 @@ const median = (values) => {
 
 test('under a load of 100 tasks, blocks keep coming and finality follows', async () => {
   const samples = []; // [block number, timestamp ms, finalized number]
-  const unsub = await api.rpc.chain.subscribeNewHeads(async (header) => {
-    const [now, finalized] = await Promise.all([api.query.timestamp.now.at(header.hash), finalizedNumber()]);
-    samples.push([header.number.toNumber(), now.toNumber(), finalized]);
+  let sampling = true;
+  const unsub = await api.rpc.chain.subscribeNewHeads((header) => {
+    Promise.all([api.query.timestamp.now.at(header.hash), finalizedNumber()]).then(([now, finalized]) => {
+      if (sampling) samples.push([header.number.toNumber(), now.toNumber(), finalized]);
+    }, () => {}); // a head seen while disconnecting
   });
   try {
     const nonce = (await api.rpc.system.accountNextIndex(ferdie.address)).toNumber();
     const started = Date.now();
     const tasks = await Promise.all(Array.from({ length: 100 }, (_, i) => submit(1, { timeout: 200, failFast: false, nonce: nonce + i })));
-    const results = await Promise.all(tasks.map((t) => settled(t.id, { timeoutMs: 600_000 })));
+    const results = await settledAll(tasks.map((t) => t.id), { timeoutMs: 600_000 });
     const seconds = (Date.now() - started) / 1000;
     const completed = results.filter((r) => r.state.isCompleted).length;
     const blocks = samples.filter(([n], i) => i === 0 || n > samples[i - 1][0]);
@@ -287,7 +320,9 @@ test('under a load of 100 tasks, blocks keep coming and finality follows', async
       + `finality lag median ${median(lags)} blocks (max ${Math.max(...lags)})`);
     assert.equal(completed, 100, 'every task completed');
     assert.ok(Math.max(...lags) <= 10, 'finality kept up under load');
+    passed += 1;
   } finally {
+    sampling = false;
     unsub();
   }
 });

@@ -8,8 +8,15 @@ const context = (name) => compactAddLength(stringToU8a(`bourse/${name}`));
 const u64 = (n) => bnToU8a(n, { bitLength: 64 });
 const u32 = (n) => bnToU8a(n, { bitLength: 32 });
 
-/** Index of each `Status` variant. */
-export const STATUS = { Success: 0, OutOfFuel: 1, Trap: 2, InvalidModule: 3 };
+/** Index of each `Status` variant without data (`Exit(code)` is `{ Exit: code }`). */
+export const STATUS = { Success: 0, OutOfFuel: 1, Trap: 2, InvalidModule: 3, MemoryExceeded: 4, OutputTooLarge: 5 };
+
+/** SCALE encoding of a `Status`: a name above, or `{ Exit: code }`. */
+function encodeStatus(status) {
+  if (typeof status === 'object' && status !== null && 'Exit' in status) return u8aConcat(new Uint8Array([6]), u32(status.Exit));
+  if (!(status in STATUS)) throw new Error(`unknown status ${JSON.stringify(status)}`);
+  return new Uint8Array([STATUS[status]]);
+}
 
 /** The sandbox version answers report (`bourse_primitives::EXECUTOR_VERSION`). */
 export const EXECUTOR_VERSION = 1;
@@ -19,7 +26,7 @@ export function outcome(output, fuelUsed, status = 'Success') {
   return { status, outputHash: blake2AsU8a(output, 256), fuelUsed: BigInt(fuelUsed), executorVersion: EXECUTOR_VERSION };
 }
 
-const encodeRevealed = (r) => u8aConcat(new Uint8Array([STATUS[r.status]]), r.outputHash, u64(r.fuelUsed), u32(r.executorVersion));
+const encodeRevealed = (r) => u8aConcat(encodeStatus(r.status), r.outputHash, u64(r.fuelUsed), u32(r.executorVersion));
 
 /** The payload signed for an answer (replication 1). */
 export function answerPayload(genesisHash, taskId, provider, revealed) {

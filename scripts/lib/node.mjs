@@ -168,9 +168,10 @@ export async function connect(node, { timeoutMs = 120_000 } = {}) {
 /**
  * Signs and sends `tx`, resolving with the events of its block once it is in a block; rejects
  * on a dispatch error, an invalid or dropped transaction, or after `timeoutMs`. `nonce` -1 asks
- * the node for the next one; give explicit nonces to send several at once.
+ * the node for the next one; give explicit nonces to send several at once. With `finalized`, it
+ * resolves only once the block is finalized (its events can no longer be reorganized away).
  */
-export function sendAndWait(tx, signer, { timeoutMs = 60_000, nonce = -1 } = {}) {
+export function sendAndWait(tx, signer, { timeoutMs = 60_000, nonce = -1, finalized = false } = {}) {
   return new Promise((resolveTx, reject) => {
     let unsub;
     let done = false;
@@ -184,7 +185,8 @@ export function sendAndWait(tx, signer, { timeoutMs = 60_000, nonce = -1 } = {})
     const timer = setTimeout(() => finish(reject, new Error(`transaction not in a block after ${timeoutMs} ms`)), timeoutMs);
     tx.signAndSend(signer, { nonce }, ({ status, events, dispatchError }) => {
       if (dispatchError) finish(reject, new Error(`dispatch error: ${dispatchError.toString()}`));
-      else if (status.isInBlock) finish(resolveTx, { blockHash: status.asInBlock, events });
+      else if (status.isInBlock && !finalized) finish(resolveTx, { blockHash: status.asInBlock, events });
+      else if (status.isFinalized) finish(resolveTx, { blockHash: status.asFinalized, events });
       else if (status.isDropped || status.isInvalid || status.isUsurped) finish(reject, new Error(`transaction ${status.type}`));
     }).then((u) => { unsub = u; if (done) u(); }, (error) => finish(reject, error));
   });

@@ -143,14 +143,22 @@ export function startPlannedNode(plan, node, { detached = false } = {}) {
   return started;
 }
 
-/** Whether process `pid` is alive. */
-export function alive(pid) {
-  if (!pid) return false;
+/**
+ * Whether the planned `node` is running: its recorded pid is alive and (where /proc exists)
+ * is a `bourse-node` with this node's base path, not another process that reused the pid.
+ */
+export function running(node) {
+  if (!node.pid) return false;
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(node.pid, 0);
   } catch {
     return false;
+  }
+  try {
+    const cmdline = readFileSync(`/proc/${node.pid}/cmdline`, 'utf8').split('\0');
+    return cmdline.some((arg) => arg.endsWith('bourse-node')) && cmdline.includes(node.basePath);
+  } catch {
+    return true; // no /proc: trust the pid
   }
 }
 
@@ -194,7 +202,7 @@ export async function waitUntilFinalizing(nodes, { finalized = 1, timeoutMs = 18
   let dead;
   try {
     await waitFor('the testnet to connect and finalize', async () => {
-      dead = nodes.find((n) => n.pid && !alive(n.pid));
+      dead = nodes.find((n) => n.pid && !running(n));
       if (dead) return true; // no use waiting
       statuses = await Promise.all(nodes.map(nodeStatus));
       if (progress && Date.now() - last > 5_000) {

@@ -14,8 +14,12 @@ pub trait BenchmarkHelper<AccountId, ExecutorId> {
 	fn assigned_task(keys: Vec<ExecutorId>) -> (TaskId, Vec<AccountId>);
 }
 
+/// Providers with their executor keys, in assignment order.
+type ProvidersWithKeys<T> =
+	Vec<(<T as frame_system::Config>::AccountId, <T as Config>::ExecutorId)>;
+
 /// A task of `k` providers with fresh executor keys; the keys in assignment order.
-fn task<T: Config>(k: u32) -> (TaskId, Vec<(T::AccountId, T::ExecutorId)>) {
+fn task<T: Config>(k: u32) -> (TaskId, ProvidersWithKeys<T>) {
 	let keys: Vec<T::ExecutorId> = (0..k).map(|_| T::ExecutorId::generate_pair(None)).collect();
 	let (task_id, providers) = T::BenchmarkHelper::assigned_task(keys);
 	let pairs = providers
@@ -101,20 +105,35 @@ mod benchmarks {
 		assert!(Commitments::<T>::contains_key(task_id, &provider));
 	}
 
-	/// The last reveal of a task with the most providers, with an output of `l` bytes that
-	/// differs from the others' (also `l` bytes): it stores a second output, is out-voted, and
-	/// decides and settles the task (one payment per agreeing provider, one slash).
+	/// The last reveal of a task with the most providers, with an output of `l` bytes, at the
+	/// worst case of settlement: a bare majority agreed on a largest output (taken and stored
+	/// as the result), every other provider revealed a distinct largest output (cleared), and
+	/// this one differs too, so it stores a new output and is slashed with the others.
 	#[benchmark]
 	fn reveal(l: Linear<0, { T::MaxOutputSize::get() }>) {
 		let (task_id, providers) = task::<T>(T::MaxReplication::get());
-		let agreed_output = vec![7u8; l as usize];
-		let agreed = outcome(&agreed_output);
-		let output = vec![8u8; l as usize];
-		let revealed = Revealed { fuel_used: 999, ..outcome(&output) };
+		let largest = T::MaxOutputSize::get() as usize;
+		let majority = providers.len() / 2 + 1;
 		let last = providers.len() - 1;
+		let outputs: Vec<Vec<u8>> = (0..providers.len())
+			.map(|i| match i {
+				i if i < majority => vec![7u8; largest],
+				i if i < last => vec![8u8.wrapping_add(i as u8); largest],
+				_ => vec![200u8; l as usize],
+			})
+			.collect();
+		// The majority agrees on the whole outcome; everyone else differs (in fuel too).
+		let outcomes: Vec<Revealed> = outputs
+			.iter()
+			.enumerate()
+			.map(|(i, o)| {
+				let fuel_used = if i < majority { 1_000 } else { 1_000 + i as u64 };
+				Revealed { fuel_used, ..outcome(o) }
+			})
+			.collect();
 		for (i, (provider, key)) in providers.iter().enumerate() {
-			let mine = if i == last { &revealed } else { &agreed };
-			let commitment = Pallet::<T>::commitment(task_id, provider, mine, &[i as u8; 32]);
+			let commitment =
+				Pallet::<T>::commitment(task_id, provider, &outcomes[i], &[i as u8; 32]);
 			let signature =
 				key.sign(&Pallet::<T>::commit_payload(task_id, provider, &commitment)).unwrap();
 			Pallet::<T>::commit(
@@ -128,20 +147,22 @@ mod benchmarks {
 		}
 		for (i, (provider, key)) in providers.iter().enumerate().take(last) {
 			let salt = [i as u8; 32];
-			let signature =
-				key.sign(&Pallet::<T>::reveal_payload(task_id, provider, &agreed, &salt)).unwrap();
+			let signature = key
+				.sign(&Pallet::<T>::reveal_payload(task_id, provider, &outcomes[i], &salt))
+				.unwrap();
 			Pallet::<T>::reveal(
 				RawOrigin::Authorized.into(),
 				task_id,
 				provider.clone(),
-				agreed.clone(),
-				agreed_output.clone().try_into().unwrap(),
+				outcomes[i].clone(),
+				outputs[i].clone().try_into().unwrap(),
 				salt,
 				signature,
 			)
 			.unwrap();
 		}
 		let (provider, key) = providers.into_iter().last().unwrap();
+		let revealed = outcomes[last].clone();
 		let salt = [last as u8; 32];
 		let signature =
 			key.sign(&Pallet::<T>::reveal_payload(task_id, &provider, &revealed, &salt)).unwrap();
@@ -151,7 +172,7 @@ mod benchmarks {
 			task_id,
 			provider.clone(),
 			revealed,
-			output.try_into().unwrap(),
+			outputs[last].clone().try_into().unwrap(),
 			salt,
 			signature,
 		);

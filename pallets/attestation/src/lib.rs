@@ -577,8 +577,11 @@ pub mod pallet {
 							output: output.into_inner(),
 							fuel_used: winner.fuel_used,
 						}),
-						// Every reveal stores its output: unreachable unless storage is corrupt.
-						None => Err(FailureReason::OutputMissing),
+						None => {
+							// Every reveal stores its output (checked by `do_try_state`).
+							defensive!("the winning output is not stored");
+							Err(FailureReason::OutputMissing)
+						}
 					};
 					(result, Some((*winner).clone()))
 				}
@@ -609,7 +612,8 @@ pub mod pallet {
 
 		/// The pallet's invariants: every commitment, reveal and pending output belongs to an
 		/// open task, and every commitment and reveal to one of its assigned providers (settled
-		/// tasks leave nothing behind).
+		/// tasks leave nothing behind); the output of every reveal is stored under its hash, and
+		/// every stored output hashes to its key and was revealed.
 		pub fn do_try_state() -> Result<(), &'static str> {
 			let assigned = |task_id: TaskId, provider: &T::AccountId| {
 				T::Tasks::assignment(task_id).is_some_and(|a| a.providers.contains(provider))
@@ -617,11 +621,20 @@ pub mod pallet {
 			for (task_id, provider, _) in Commitments::<T>::iter() {
 				ensure!(assigned(task_id, &provider), "a commitment outlived its task");
 			}
-			for (task_id, provider, _) in Reveals::<T>::iter() {
+			for (task_id, provider, revealed) in Reveals::<T>::iter() {
 				ensure!(assigned(task_id, &provider), "a reveal outlived its task");
+				ensure!(
+					PendingOutputs::<T>::contains_key(task_id, revealed.output_hash),
+					"a revealed output is not stored"
+				);
 			}
-			for (task_id, _) in PendingOutputs::<T>::iter_keys() {
+			for (task_id, hash, output) in PendingOutputs::<T>::iter() {
 				ensure!(T::Tasks::assignment(task_id).is_some(), "an output outlived its task");
+				ensure!(blake2_256(&output) == hash, "a stored output does not match its hash");
+				ensure!(
+					Reveals::<T>::iter_prefix_values(task_id).any(|r| r.output_hash == hash),
+					"a stored output nobody revealed"
+				);
 			}
 			Ok(())
 		}

@@ -75,10 +75,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn answer(l: u32, ) -> Weight {
 		// Proof size: measured `1390`, estimated `69391`.
-		// Minimum execution time: 270_600_000 picoseconds.
-		Weight::from_parts(290_118_380, 69391)
-			// Standard error: 79
-			.saturating_add(Weight::from_parts(16_223, 0).saturating_mul(l.into()))
+		// Minimum execution time: 273_395_000 picoseconds.
+		Weight::from_parts(286_185_228, 69391)
+			// Standard error: 23
+			.saturating_add(Weight::from_parts(15_159, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
@@ -92,8 +92,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
 		// Proof size: measured `1194`, estimated `69391`.
-		// Minimum execution time: 85_296_000 picoseconds.
-		Weight::from_parts(95_271_000, 69391)
+		// Minimum execution time: 86_819_000 picoseconds.
+		Weight::from_parts(91_896_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -107,9 +107,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:5 w:5)
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::PendingOutputs` (r:2 w:2)
+	/// Storage: `Attestation::PendingOutputs` (r:3 w:3)
 	/// Proof: `Attestation::PendingOutputs` (`max_values`: None, `max_size`: Some(65588), added: 68063, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Storage: `Balances::Holds` (r:3 w:3)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:6 w:6)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
@@ -129,33 +129,33 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
 	fn reveal(l: u32, ) -> Weight {
-		// Proof size: measured `3753 + l * (1 ±0)`, estimated `124476`.
-		// Minimum execution time: 626_909_000 picoseconds.
-		Weight::from_parts(774_675_252, 124476)
-			// Standard error: 610
-			.saturating_add(Weight::from_parts(15_429, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(39_u64))
-			.saturating_add(T::DbWeight::get().writes(44_u64))
+		// Proof size: measured `69417`, estimated `205179`.
+		// Minimum execution time: 1_136_143_000 picoseconds.
+		Weight::from_parts(1_192_378_583, 205179)
+			// Standard error: 63
+			.saturating_add(Weight::from_parts(7_237, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(41_u64))
+			.saturating_add(T::DbWeight::get().writes(46_u64))
 	}
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn answer(l: u32, ) -> Weight {
-		Weight::from_parts(290_118_380, 69391)
-			.saturating_add(Weight::from_parts(16_223, 0).saturating_mul(l.into()))
+		Weight::from_parts(286_185_228, 69391)
+			.saturating_add(Weight::from_parts(15_159, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(95_271_000, 69391)
+		Weight::from_parts(91_896_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reveal(l: u32, ) -> Weight {
-		Weight::from_parts(774_675_252, 124476)
-			.saturating_add(Weight::from_parts(15_429, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(39_u64))
-			.saturating_add(RocksDbWeight::get().writes(44_u64))
+		Weight::from_parts(1_192_378_583, 205179)
+			.saturating_add(Weight::from_parts(7_237, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(41_u64))
+			.saturating_add(RocksDbWeight::get().writes(46_u64))
 	}
 }

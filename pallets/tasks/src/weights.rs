@@ -57,10 +57,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3568`.
-		// Minimum execution time: 60_590_000 picoseconds.
-		Weight::from_parts(50_751_864, 3568)
-			// Standard error: 11
-			.saturating_add(Weight::from_parts(7_597, 0).saturating_mul(l.into()))
+		// Minimum execution time: 70_064_000 picoseconds.
+		Weight::from_parts(81_089_852, 3568)
+			// Standard error: 3
+			.saturating_add(Weight::from_parts(7_325, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3568`.
-		// Minimum execution time: 51_847_000 picoseconds.
-		Weight::from_parts(54_441_000, 3568)
+		// Minimum execution time: 51_597_000 picoseconds.
+		Weight::from_parts(54_100_000, 3568)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -102,10 +102,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_task(k: u32, ) -> Weight {
 		// Proof size: measured `3252`, estimated `28919`.
-		// Minimum execution time: 274_827_000 picoseconds.
-		Weight::from_parts(280_501_873, 28919)
-			// Standard error: 255_876
-			.saturating_add(Weight::from_parts(14_210_424, 0).saturating_mul(k.into()))
+		// Minimum execution time: 271_021_000 picoseconds.
+		Weight::from_parts(277_069_355, 28919)
+			// Standard error: 216_529
+			.saturating_add(Weight::from_parts(13_724_456, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(46_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
@@ -128,18 +128,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::PendingOutputs` (r:0 w:1)
-	/// Proof: `Attestation::PendingOutputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:5)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof size: measured `68582`, estimated `69391`.
-		// Minimum execution time: 447_763_000 picoseconds.
-		Weight::from_parts(466_310_000, 69391)
+		// Minimum execution time: 446_511_000 picoseconds.
+		Weight::from_parts(464_909_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(21_u64))
-			.saturating_add(T::DbWeight::get().writes(25_u64))
+			.saturating_add(T::DbWeight::get().writes(24_u64))
 	}
 	/// Storage: `Tasks::Timeouts` (r:1 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
@@ -147,8 +145,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:160 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::PendingOutputs` (r:32 w:32)
-	/// Proof: `Attestation::PendingOutputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:157 w:157)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:158 w:158)
@@ -167,15 +163,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `1444 + n * (67664 ±0)`, estimated `3734 + n * (68401 ±16)`.
-		// Minimum execution time: 5_758_000 picoseconds.
-		Weight::from_parts(6_099_000, 3734)
-			// Standard error: 2_391_943
-			.saturating_add(Weight::from_parts(510_352_758, 0).saturating_mul(n.into()))
+		// Proof size: measured `1444 + n * (67664 ±0)`, estimated `3734 + n * (68401 ±0)`.
+		// Minimum execution time: 5_699_000 picoseconds.
+		Weight::from_parts(6_219_000, 3734)
+			// Standard error: 2_116_058
+			.saturating_add(Weight::from_parts(528_206_428, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((31_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((30_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((31_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((30_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
@@ -198,11 +194,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `68437 + n * (98 ±0)`, estimated `27952 + n * (68401 ±0)`.
-		// Minimum execution time: 4_317_000 picoseconds.
-		Weight::from_parts(43_469_423, 27952)
-			// Standard error: 858_603
-			.saturating_add(Weight::from_parts(222_587_762, 0).saturating_mul(n.into()))
+		// Proof size: measured `68437 + n * (98 ±0)`, estimated `27952 + n * (68401 ±27)`.
+		// Minimum execution time: 4_267_000 picoseconds.
+		Weight::from_parts(53_991_062, 27952)
+			// Standard error: 371_733
+			.saturating_add(Weight::from_parts(208_734_119, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(23_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -220,10 +216,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 16]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `65782 + n * (52 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 4_807_000 picoseconds.
-		Weight::from_parts(18_894_746, 1493)
-			// Standard error: 297_911
-			.saturating_add(Weight::from_parts(47_928_786, 0).saturating_mul(n.into()))
+		// Minimum execution time: 4_686_000 picoseconds.
+		Weight::from_parts(9_941_563, 1493)
+			// Standard error: 26_905
+			.saturating_add(Weight::from_parts(36_356_765, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -235,40 +231,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(50_751_864, 3568)
-			.saturating_add(Weight::from_parts(7_597, 0).saturating_mul(l.into()))
+		Weight::from_parts(81_089_852, 3568)
+			.saturating_add(Weight::from_parts(7_325, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(54_441_000, 3568)
+		Weight::from_parts(54_100_000, 3568)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(k: u32, ) -> Weight {
-		Weight::from_parts(280_501_873, 28919)
-			.saturating_add(Weight::from_parts(14_210_424, 0).saturating_mul(k.into()))
+		Weight::from_parts(277_069_355, 28919)
+			.saturating_add(Weight::from_parts(13_724_456, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(46_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(466_310_000, 69391)
+		Weight::from_parts(464_909_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(21_u64))
-			.saturating_add(RocksDbWeight::get().writes(25_u64))
+			.saturating_add(RocksDbWeight::get().writes(24_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(6_099_000, 3734)
-			.saturating_add(Weight::from_parts(510_352_758, 0).saturating_mul(n.into()))
+		Weight::from_parts(6_219_000, 3734)
+			.saturating_add(Weight::from_parts(528_206_428, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().reads((31_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((30_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
-			.saturating_add(RocksDbWeight::get().writes((31_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((30_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(43_469_423, 27952)
-			.saturating_add(Weight::from_parts(222_587_762, 0).saturating_mul(n.into()))
+		Weight::from_parts(53_991_062, 27952)
+			.saturating_add(Weight::from_parts(208_734_119, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(23_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -276,8 +272,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(18_894_746, 1493)
-			.saturating_add(Weight::from_parts(47_928_786, 0).saturating_mul(n.into()))
+		Weight::from_parts(9_941_563, 1493)
+			.saturating_add(Weight::from_parts(36_356_765, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
