@@ -230,3 +230,19 @@ pub trait ExecutorKeys<AccountId> {
 	/// The provider whose executor key is `executor`, if any.
 	fn provider_of(executor: &Self::ExecutorId) -> Option<AccountId>;
 }
+
+/// Whether this node authored the block its offchain worker is processing. A transaction that
+/// depends on that block, sent by its author as soon as it is imported, reaches peers before the
+/// block does: they refuse it as stale and never take the same transaction again. So the author
+/// waits one block before answering tasks assigned in its own block.
+pub trait LocalAuthorship {
+	/// In an offchain worker: whether one of this node's keys authored the current block.
+	fn authored_here() -> bool;
+}
+
+/// No authorship (tests, non-authoring setups): never defer.
+impl LocalAuthorship for () {
+	fn authored_here() -> bool {
+		false
+	}
+}

@@ -217,10 +217,33 @@ impl pallet_tasks::Config for Runtime {
 	type BenchmarkHelper = MarketBenchmarks;
 }
 
+/// Whether this node's keystore holds the Aura key of the current block's slot author (the
+/// offchain worker runs on the state of the block it processes, where `CurrentSlot` is set).
+pub struct AuraAuthorship;
+
+impl bourse_primitives::traits::LocalAuthorship for AuraAuthorship {
+	fn authored_here() -> bool {
+		let authorities = pallet_aura::Authorities::<Runtime>::get();
+		let slot = u64::from(pallet_aura::CurrentSlot::<Runtime>::get());
+		let Some(count) = u64::try_from(authorities.len()).ok().filter(|n| *n > 0) else {
+			return false;
+		};
+		let Some(author) = usize::try_from(slot % count).ok().and_then(|i| authorities.get(i))
+		else {
+			return false;
+		};
+		let author: &[u8] = author.as_ref();
+		sp_io::crypto::sr25519_public_keys(sp_core::crypto::key_types::AURA)
+			.iter()
+			.any(|key| AsRef::<[u8]>::as_ref(key) == author)
+	}
+}
+
 impl pallet_attestation::Config for Runtime {
 	type ExecutorId = bourse_primitives::ExecutorId;
 	type Keys = Offers;
 	type Tasks = Tasks;
+	type Authorship = AuraAuthorship;
 	type MaxOutputSize = MaxOutputSize;
 	// Commits close two blocks after assignment at the latest.
 	type CommitWindow = ConstU32<2>;

@@ -32,8 +32,8 @@
 extern crate alloc;
 
 pub use bourse_primitives::traits::{
-	AgreedOutcome, Decision, ExecutorKeys, FailureReason, TaskId, TaskJudge, TaskLedger, TaskWork,
-	Verdict,
+	AgreedOutcome, Decision, ExecutorKeys, FailureReason, LocalAuthorship, TaskId, TaskJudge,
+	TaskLedger, TaskWork, Verdict,
 };
 pub use bourse_primitives::Status;
 pub use pallet::*;
@@ -100,6 +100,10 @@ pub mod pallet {
 
 		/// The tasks: assignments, and where decisions go.
 		type Tasks: TaskLedger<Self::AccountId, BlockNumberFor<Self>>;
+
+		/// Tells the offchain worker whether this node authored the block it is processing (its
+		/// answers to tasks assigned there then wait one block; see [`LocalAuthorship`]).
+		type Authorship: LocalAuthorship;
 
 		/// Largest output, in bytes (the sandbox's output limit).
 		#[pallet::constant]

@@ -9,8 +9,10 @@
 //! What it did is kept in persistent offchain storage under the task id, the provider and the
 //! hash of the block that assigned the task, so a re-imported block or another fork with the
 //! same task id never confuses it, a restarted node does not run a task twice, and a pending
-//! reveal is not forgotten. Records expire `RECORD_GRACE` blocks after their task's deadline. Answers are sent again on later blocks until they are on chain (the
-//! pool drops the duplicates).
+//! reveal is not forgotten. Records expire `RECORD_GRACE` blocks after their task's deadline.
+//! Answers are sent again on later blocks until they are on chain (the pool drops the
+//! duplicates). The author of the block that assigned a task answers from the next block on:
+//! sent at once, its answer would reach peers before the block and be refused there for good.
 //!
 //! Providers that are not validators need `--offchain-worker always`.
 
@@ -108,6 +110,11 @@ impl<T: Config> Pallet<T> {
 				(outcome, salt)
 			}
 		};
+		// Our answer to a task assigned in our own block would reach peers before that block
+		// and be refused there as stale, for good: the author answers from the next block on.
+		if now == assignment.assigned_at && T::Authorship::authored_here() {
+			return Ok(());
+		}
 		Self::answer_due(task_id, provider, key, &assignment, outcome, salt)
 	}
 

@@ -115,10 +115,25 @@ impl pallet_tasks::BenchmarkHelper<u64> for MarketHelper {
 	}
 }
 
+thread_local! {
+	/// Whether the offchain worker's node authored the current block (see `LocalAuthorship`).
+	pub static AUTHORED_HERE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// The mock's authorship: what a test set in [`AUTHORED_HERE`].
+pub struct TestAuthorship;
+
+impl bourse_primitives::traits::LocalAuthorship for TestAuthorship {
+	fn authored_here() -> bool {
+		AUTHORED_HERE.with(|a| a.get())
+	}
+}
+
 impl pallet_attestation::Config for Test {
 	type ExecutorId = UintAuthorityId;
 	type Keys = Offers;
 	type Tasks = Tasks;
+	type Authorship = TestAuthorship;
 	type MaxOutputSize = ConstU32<64>;
 	type CommitWindow = ConstU64<COMMIT_WINDOW>;
 	type MaxReplication = ConstU32<5>;

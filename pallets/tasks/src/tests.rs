@@ -771,6 +771,27 @@ mod offchain_worker {
 	}
 
 	#[test]
+	fn the_author_of_the_assigning_block_answers_from_the_next_block() {
+		let (mut ext, pool, runs) = worker_ext();
+		ext.execute_with(|| {
+			UintAuthorityId::set_all_keys(vec![key(1)]);
+			let hash = upload();
+			providers(&[1]);
+			ok(submit(hash, 1, true));
+			crate::mock::AUTHORED_HERE.with(|a| a.set(true));
+			assert_eq!(worker_block(&pool), 0, "nothing sent in the author's own block");
+			assert_eq!(runs.load(Ordering::SeqCst), 1, "but the task already ran");
+			assert_eq!(worker_block(&pool), 1, "answered from the next block on");
+			crate::mock::AUTHORED_HERE.with(|a| a.set(false));
+			assert!(matches!(
+				TaskRecords::<Test>::get(0).unwrap().state,
+				TaskState::Completed { .. }
+			));
+			assert_eq!(runs.load(Ordering::SeqCst), 1);
+		});
+	}
+
+	#[test]
 	fn a_task_of_replication_one_is_run_once_and_answered() {
 		let (mut ext, pool, runs) = worker_ext();
 		ext.execute_with(|| {
