@@ -770,14 +770,19 @@ mod offchain_worker {
 		sent.len()
 	}
 
+	/// Provider 1, whose key this node holds, is assigned task 0 (replication 1).
+	fn one_task_for_a_local_provider() {
+		UintAuthorityId::set_all_keys(vec![key(1)]);
+		let hash = upload();
+		providers(&[1]);
+		ok(submit(hash, 1, true));
+	}
+
 	#[test]
 	fn the_author_of_the_assigning_block_answers_from_the_next_block() {
 		let (mut ext, pool, runs) = worker_ext();
 		ext.execute_with(|| {
-			UintAuthorityId::set_all_keys(vec![key(1)]);
-			let hash = upload();
-			providers(&[1]);
-			ok(submit(hash, 1, true));
+			one_task_for_a_local_provider();
 			crate::mock::AUTHORED_HERE.with(|a| a.set(true));
 			assert_eq!(worker_block(&pool), 0, "nothing sent in the author's own block");
 			assert_eq!(runs.load(Ordering::SeqCst), 1, "but the task already ran");
@@ -795,10 +800,7 @@ mod offchain_worker {
 	fn a_task_of_replication_one_is_run_once_and_answered() {
 		let (mut ext, pool, runs) = worker_ext();
 		ext.execute_with(|| {
-			UintAuthorityId::set_all_keys(vec![key(1)]);
-			let hash = upload();
-			providers(&[1]);
-			ok(submit(hash, 1, true));
+			one_task_for_a_local_provider();
 			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
 			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
 			assert_eq!(runs.load(Ordering::SeqCst), 1, "a second wake-up does not run it again");
@@ -861,10 +863,7 @@ mod offchain_worker {
 		ext.register_extension(OffchainWorkerExt::new(offchain));
 		ext.register_extension(TransactionPoolExt::new(tx_pool));
 		ext.execute_with(|| {
-			UintAuthorityId::set_all_keys(vec![key(1)]);
-			let hash = upload();
-			providers(&[1]);
-			ok(submit(hash, 1, true));
+			one_task_for_a_local_provider();
 			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
 			assert!(pool.read().transactions.is_empty());
 		});
