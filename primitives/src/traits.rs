@@ -233,10 +233,11 @@ pub trait ExecutorKeys<AccountId> {
 
 /// Whether this node authored the block its offchain worker is processing. A transaction that
 /// depends on that block, sent by its author as soon as it is imported, reaches peers before the
-/// block does: they refuse it as stale and never take the same transaction again. So the author
-/// waits one block before answering tasks assigned in its own block.
+/// block does: they refuse it (stale, or not yet valid) and never take the same transaction
+/// again. So the author waits a moment before answering.
 pub trait LocalAuthorship {
-	/// In an offchain worker: whether one of this node's keys authored the current block.
+	/// Offchain only (it reads the node's keystore; without one it panics): whether one of this
+	/// node's keys authored the current block.
 	fn authored_here() -> bool;
 }
 

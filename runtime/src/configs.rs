@@ -218,7 +218,8 @@ impl pallet_tasks::Config for Runtime {
 }
 
 /// Whether this node's keystore holds the Aura key of the current block's slot author (the
-/// offchain worker runs on the state of the block it processes, where `CurrentSlot` is set).
+/// offchain worker runs on the state of the block it processes, where `CurrentSlot` is set; a
+/// change of authorities within that very block could misjudge it, which only shifts one delay).
 /// A sole authority counts as not authoring: it authors the next block too and includes its own
 /// answers itself, so there is no peer to race and nothing needs to wait.
 pub struct AuraAuthorship;
@@ -246,6 +247,8 @@ impl pallet_attestation::Config for Runtime {
 	type Keys = Offers;
 	type Tasks = Tasks;
 	type Authorship = AuraAuthorship;
+	// A third of a slot: ample for a block to reach peers, and the answer still makes the next.
+	type AuthorAnswerDelay = ConstU64<{ MILLI_SECS_PER_BLOCK / 3 }>;
 	type MaxOutputSize = MaxOutputSize;
 	// Commits close two blocks after assignment at the latest.
 	type CommitWindow = ConstU32<2>;

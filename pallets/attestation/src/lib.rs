@@ -101,9 +101,15 @@ pub mod pallet {
 		/// The tasks: assignments, and where decisions go.
 		type Tasks: TaskLedger<Self::AccountId, BlockNumberFor<Self>>;
 
-		/// Tells the offchain worker whether this node authored the block it is processing (its
-		/// answers to tasks assigned there then wait one block; see [`LocalAuthorship`]).
+		/// Tells the offchain worker whether this node authored the block it is processing; see
+		/// [`LocalAuthorship`].
 		type Authorship: LocalAuthorship;
+
+		/// How long, in milliseconds after its offchain worker starts, the author of a block
+		/// waits before sending answers that depend on that block, so that peers have imported
+		/// the block when the answers reach them (block propagation time, well within a slot).
+		#[pallet::constant]
+		type AuthorAnswerDelay: Get<u64>;
 
 		/// Largest output, in bytes (the sandbox's output limit).
 		#[pallet::constant]

@@ -11,8 +11,9 @@
 //! same task id never confuses it, a restarted node does not run a task twice, and a pending
 //! reveal is not forgotten. Records expire `RECORD_GRACE` blocks after their task's deadline.
 //! Answers are sent again on later blocks until they are on chain (the pool drops the
-//! duplicates). The author of the block that assigned a task answers from the next block on:
-//! sent at once, its answer would reach peers before the block and be refused there for good.
+//! duplicates). On a block this node authored, answers wait `AuthorAnswerDelay` after the
+//! worker starts: sent at once, they would reach peers before the block they depend on (the
+//! assignment, the last commit) and be refused there for good.
 //!
 //! Providers that are not validators need `--offchain-worker always`.
 
@@ -23,7 +24,10 @@ use frame::{
 	deps::{
 		sp_io,
 		sp_runtime::{
-			offchain::storage::{StorageRetrievalError, StorageValueRef},
+			offchain::{
+				storage::{StorageRetrievalError, StorageValueRef},
+				Duration, Timestamp,
+			},
 			RuntimeAppPublic,
 		},
 	},
@@ -60,10 +64,15 @@ impl<T: Config> Pallet<T> {
 	/// One offchain-worker pass over the tasks of this node's providers.
 	pub(crate) fn work(now: BlockNumberFor<T>) {
 		Self::expire_records(now.saturated_into());
+		// Sent at once, an answer that depends on our own block reaches peers before the block;
+		// they refuse it (stale task, reveals not open) and never take that transaction again.
+		let send_after = T::Authorship::authored_here().then(|| {
+			sp_io::offchain::timestamp().add(Duration::from_millis(T::AuthorAnswerDelay::get()))
+		});
 		for key in T::ExecutorId::all() {
 			let Some(provider) = T::Keys::provider_of(&key) else { continue };
 			for task_id in T::Tasks::open_tasks_of(&provider) {
-				if let Err(why) = Self::work_on(task_id, &provider, &key, now) {
+				if let Err(why) = Self::work_on(task_id, &provider, &key, now, send_after) {
 					log::warn!(target: TARGET, "task {task_id}: {why}");
 				}
 			}
@@ -76,6 +85,7 @@ impl<T: Config> Pallet<T> {
 		provider: &T::AccountId,
 		key: &T::ExecutorId,
 		now: BlockNumberFor<T>,
+		send_after: Option<Timestamp>,
 	) -> Result<(), &'static str> {
 		let assignment = T::Tasks::assignment(task_id).ok_or("no longer open")?;
 		let assigned_in = frame_system::Pallet::<T>::block_hash(assignment.assigned_at);
@@ -110,10 +120,8 @@ impl<T: Config> Pallet<T> {
 				(outcome, salt)
 			}
 		};
-		// Our answer to a task assigned in our own block would reach peers before that block
-		// and be refused there as stale, for good: the author answers from the next block on.
-		if now == assignment.assigned_at && T::Authorship::authored_here() {
-			return Ok(());
+		if let Some(deadline) = send_after {
+			sp_io::offchain::sleep_until(deadline); // returns at once once it has passed
 		}
 		Self::answer_due(task_id, provider, key, &assignment, outcome, salt)
 	}

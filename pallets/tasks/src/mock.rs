@@ -120,6 +120,9 @@ thread_local! {
 	pub static AUTHORED_HERE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
 }
 
+/// Milliseconds the author of a block waits before answering.
+pub const AUTHOR_ANSWER_DELAY: u64 = 1_000;
+
 /// The mock's authorship: what a test set in [`AUTHORED_HERE`].
 pub struct TestAuthorship;
 
@@ -134,6 +137,7 @@ impl pallet_attestation::Config for Test {
 	type Keys = Offers;
 	type Tasks = Tasks;
 	type Authorship = TestAuthorship;
+	type AuthorAnswerDelay = ConstU64<AUTHOR_ANSWER_DELAY>;
 	type MaxOutputSize = ConstU32<64>;
 	type CommitWindow = ConstU64<COMMIT_WINDOW>;
 	type MaxReplication = ConstU32<5>;

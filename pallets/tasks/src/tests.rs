@@ -779,20 +779,32 @@ mod offchain_worker {
 	}
 
 	#[test]
-	fn the_author_of_the_assigning_block_answers_from_the_next_block() {
+	fn on_its_own_block_the_author_answers_after_a_delay() {
 		let (mut ext, pool, runs) = worker_ext();
 		ext.execute_with(|| {
 			one_task_for_a_local_provider();
+			let started = polkadot_sdk::sp_io::offchain::timestamp();
 			crate::mock::AUTHORED_HERE.with(|a| a.set(true));
-			assert_eq!(worker_block(&pool), 0, "nothing sent in the author's own block");
-			assert_eq!(runs.load(Ordering::SeqCst), 1, "but the task already ran");
-			assert_eq!(worker_block(&pool), 1, "answered from the next block on");
+			assert_eq!(worker_block(&pool), 1, "answered in the same block");
 			crate::mock::AUTHORED_HERE.with(|a| a.set(false));
+			let waited = polkadot_sdk::sp_io::offchain::timestamp().diff(&started).millis();
+			assert_eq!(waited, crate::mock::AUTHOR_ANSWER_DELAY, "after the delay");
+			assert_eq!(runs.load(Ordering::SeqCst), 1);
 			assert!(matches!(
 				TaskRecords::<Test>::get(0).unwrap().state,
 				TaskState::Completed { .. }
 			));
-			assert_eq!(runs.load(Ordering::SeqCst), 1);
+		});
+	}
+
+	#[test]
+	fn other_nodes_answer_without_delay() {
+		let (mut ext, pool, _) = worker_ext();
+		ext.execute_with(|| {
+			one_task_for_a_local_provider();
+			let started = polkadot_sdk::sp_io::offchain::timestamp();
+			assert_eq!(worker_block(&pool), 1);
+			assert_eq!(polkadot_sdk::sp_io::offchain::timestamp(), started, "no wait");
 		});
 	}
 
