@@ -462,6 +462,23 @@ fn a_silent_first_provider_cannot_withhold_the_agreed_output() {
 }
 
 #[test]
+fn an_answered_task_settled_at_its_deadline_is_charged_the_settle_bound() {
+	test(|| {
+		replicated([Some(b"good"), Some(b"good"), None]);
+		let (due, _) = crate::Timeouts::<Test>::iter().find(|(_, ids)| ids.contains(&0)).unwrap();
+		while System::block_number() + 1 < due {
+			next_block();
+		}
+		System::set_block_number(due);
+		let charged =
+			<Tasks as polkadot_sdk::frame_support::traits::Hooks<u64>>::on_initialize(due);
+		check_invariants();
+		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Completed { .. }));
+		assert!(charged.all_gte(crate::mock::AnsweredSettleWeight::get()), "{charged:?}");
+	});
+}
+
+#[test]
 fn a_silent_replica_is_a_no_show_at_the_timeout() {
 	test(|| {
 		let order = replicated([Some(b"good"), Some(b"good"), None]);
