@@ -57,10 +57,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3568`.
-		// Minimum execution time: 70_064_000 picoseconds.
-		Weight::from_parts(81_089_852, 3568)
+		// Minimum execution time: 59_949_000 picoseconds.
+		Weight::from_parts(66_907_317, 3568)
 			// Standard error: 3
-			.saturating_add(Weight::from_parts(7_325, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(7_412, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3568`.
-		// Minimum execution time: 51_597_000 picoseconds.
-		Weight::from_parts(54_100_000, 3568)
+		// Minimum execution time: 51_186_000 picoseconds.
+		Weight::from_parts(55_523_000, 3568)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -102,10 +102,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_task(k: u32, ) -> Weight {
 		// Proof size: measured `3252`, estimated `28919`.
-		// Minimum execution time: 271_021_000 picoseconds.
-		Weight::from_parts(277_069_355, 28919)
-			// Standard error: 216_529
-			.saturating_add(Weight::from_parts(13_724_456, 0).saturating_mul(k.into()))
+		// Minimum execution time: 268_147_000 picoseconds.
+		Weight::from_parts(270_261_696, 28919)
+			// Standard error: 115_995
+			.saturating_add(Weight::from_parts(13_398_173, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(46_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
@@ -134,17 +134,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof size: measured `68582`, estimated `69391`.
-		// Minimum execution time: 446_511_000 picoseconds.
-		Weight::from_parts(464_909_000, 69391)
+		// Minimum execution time: 442_545_000 picoseconds.
+		Weight::from_parts(454_394_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().writes(24_u64))
 	}
 	/// Storage: `Tasks::Timeouts` (r:1 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Commitments` (r:32 w:0)
+	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Reveals` (r:192 w:0)
+	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:32 w:32)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Reveals` (r:160 w:0)
-	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:157 w:157)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:158 w:158)
@@ -163,13 +165,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `1444 + n * (67664 ±0)`, estimated `3734 + n * (68401 ±0)`.
-		// Minimum execution time: 5_699_000 picoseconds.
-		Weight::from_parts(6_219_000, 3734)
-			// Standard error: 2_116_058
-			.saturating_add(Weight::from_parts(528_206_428, 0).saturating_mul(n.into()))
+		// Proof size: measured `1444 + n * (67664 ±0)`, estimated `3734 + n * (68401 ±16)`.
+		// Minimum execution time: 5_558_000 picoseconds.
+		Weight::from_parts(5_758_000, 3734)
+			// Standard error: 693_031
+			.saturating_add(Weight::from_parts(515_333_392, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((30_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((32_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((30_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -194,11 +196,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `68437 + n * (98 ±0)`, estimated `27952 + n * (68401 ±27)`.
-		// Minimum execution time: 4_267_000 picoseconds.
-		Weight::from_parts(53_991_062, 27952)
-			// Standard error: 371_733
-			.saturating_add(Weight::from_parts(208_734_119, 0).saturating_mul(n.into()))
+		// Proof size: measured `68437 + n * (98 ±0)`, estimated `27952 + n * (68401 ±0)`.
+		// Minimum execution time: 4_226_000 picoseconds.
+		Weight::from_parts(55_521_298, 27952)
+			// Standard error: 332_558
+			.saturating_add(Weight::from_parts(206_590_107, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(23_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -216,10 +218,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 16]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `65782 + n * (52 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 4_686_000 picoseconds.
-		Weight::from_parts(9_941_563, 1493)
-			// Standard error: 26_905
-			.saturating_add(Weight::from_parts(36_356_765, 0).saturating_mul(n.into()))
+		// Minimum execution time: 4_637_000 picoseconds.
+		Weight::from_parts(10_072_954, 1493)
+			// Standard error: 17_016
+			.saturating_add(Weight::from_parts(36_188_633, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -231,40 +233,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(81_089_852, 3568)
-			.saturating_add(Weight::from_parts(7_325, 0).saturating_mul(l.into()))
+		Weight::from_parts(66_907_317, 3568)
+			.saturating_add(Weight::from_parts(7_412, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(54_100_000, 3568)
+		Weight::from_parts(55_523_000, 3568)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(k: u32, ) -> Weight {
-		Weight::from_parts(277_069_355, 28919)
-			.saturating_add(Weight::from_parts(13_724_456, 0).saturating_mul(k.into()))
+		Weight::from_parts(270_261_696, 28919)
+			.saturating_add(Weight::from_parts(13_398_173, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(46_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(464_909_000, 69391)
+		Weight::from_parts(454_394_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(21_u64))
 			.saturating_add(RocksDbWeight::get().writes(24_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(6_219_000, 3734)
-			.saturating_add(Weight::from_parts(528_206_428, 0).saturating_mul(n.into()))
+		Weight::from_parts(5_758_000, 3734)
+			.saturating_add(Weight::from_parts(515_333_392, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().reads((30_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((32_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((30_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(53_991_062, 27952)
-			.saturating_add(Weight::from_parts(208_734_119, 0).saturating_mul(n.into()))
+		Weight::from_parts(55_521_298, 27952)
+			.saturating_add(Weight::from_parts(206_590_107, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(23_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -272,8 +274,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(9_941_563, 1493)
-			.saturating_add(Weight::from_parts(36_356_765, 0).saturating_mul(n.into()))
+		Weight::from_parts(10_072_954, 1493)
+			.saturating_add(Weight::from_parts(36_188_633, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
