@@ -18,7 +18,7 @@ import {
   commitment, commitPayload, generalTransaction, outcome, revealedArg, revealPayload,
 } from '../scripts/lib/attestation.mjs';
 import { connect, sendAndWait, waitFor } from '../scripts/lib/node.mjs';
-import { endpoints, planTestnet, startPlannedNode, waitUntilFinalizing } from '../scripts/lib/testnet.mjs';
+import { endpoints, planTestnet, seedUri, startPlannedNode, waitUntilFinalizing } from '../scripts/lib/testnet.mjs';
 
 const workloadsDir = process.env.BOURSE_WORKLOADS_DIR
   ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/bourse-target'), 'wasm32-wasip1/release');
@@ -128,7 +128,8 @@ const amounts = (events, kind) => Object.fromEntries(events
 test('a replicated task runs on three different validators and completes with one agreed outcome', async () => {
   const { id, providers } = await submit(3);
   assert.equal(new Set(providers).size, 3, 'three distinct providers');
-  const validators = new Map(['alice', 'bob', 'charlie', 'dave'].map((n) => [new Keyring({ type: 'sr25519' }).addFromUri(`//${n[0].toUpperCase()}${n.slice(1)}`).address, n]));
+  const keyring = new Keyring({ type: 'sr25519' });
+  const validators = new Map(plan.nodes.map(({ name }) => [keyring.addFromUri(seedUri(name)).address, name]));
   assert.ok(providers.every((p) => validators.has(p)), 'each provider is a validator');
   const { state, events } = await settled(id);
   assert.ok(state.isCompleted, `completed, not ${state.type}`);

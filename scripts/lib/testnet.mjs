@@ -13,6 +13,9 @@ import { freePorts, nodeBinary, spawnNode, tail, waitFor } from './node.mjs';
 /** The dev seeds a validator can have (`--alice` … `--ferdie`), in order. */
 export const SEEDS = ['alice', 'bob', 'charlie', 'dave', 'eve', 'ferdie'];
 
+/** The secret URI of a dev seed: `alice` → `//Alice`. */
+export const seedUri = (name) => `//${name[0].toUpperCase()}${name.slice(1)}`;
+
 /** Default ports of the first node; node i uses base + i. */
 export const BASE_PORTS = { p2p: 30333, rpc: 9944, prometheus: 9615 };
 
@@ -47,7 +50,7 @@ async function chainSpec(count) {
   await cryptoWaitReady();
   const sr = new Keyring({ type: 'sr25519', ss58Format: 42 });
   const ed = new Keyring({ type: 'ed25519', ss58Format: 42 });
-  const seeds = SEEDS.slice(0, count).map((s) => `//${s[0].toUpperCase()}${s.slice(1)}`);
+  const seeds = SEEDS.slice(0, count).map(seedUri);
   const template = patch.offers.providers[0];
   patch.aura.authorities = seeds.map((s) => sr.addFromUri(s).address);
   patch.grandpa.authorities = seeds.map((s) => [ed.addFromUri(s).address, 1]);
