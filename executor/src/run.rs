@@ -1,0 +1,181 @@
+//! One job: preparing a module (validate, instrument, compile, link, into the cache) and
+//! running it, mapping how the run ended to a [`Status`].
+
+use crate::{
+	cache::{Cache, Key, Prepared},
+	engine::{deadline_ticks, engine_config},
+	prepare, wasi, Error, ExecutionLimits, ExecutorConfig, Outcome, Status, EXECUTOR_VERSION,
+};
+use std::sync::{Arc, Mutex};
+use wasmtime::{Engine, InstancePre, Linker, Module, Store, Trap};
+
+/// What every job needs, shared by the executor and its threads.
+pub(crate) struct Shared {
+	/// The engine of every module and store.
+	pub(crate) engine: Engine,
+	/// The WASI imports, linked once per module.
+	linker: Linker<wasi::State>,
+	/// Compiled modules and refusals.
+	cache: Mutex<Cache>,
+	/// Epoch ticks a run may last (see `engine::EPOCH_TICK`).
+	deadline_ticks: u64,
+}
+
+/// Why a module could not be prepared.
+struct Failure {
+	message: String,
+	/// This node is to blame (resources), not the module: the failure is not cached.
+	local: bool,
+}
+
+impl Failure {
+	/// A wasmtime error, judged local or not on its types before it becomes text.
+	fn wasmtime(what: &str, e: anyhow::Error) -> Self {
+		Self { local: is_resource_error(&e), message: format!("{what}: {e:#}") }
+	}
+}
+
+impl Shared {
+	/// Builds the engine, the WASI linker and an empty cache.
+	pub(crate) fn new(config: &ExecutorConfig) -> Result<Self, Error> {
+		let engine =
+			Engine::new(&engine_config(config)).map_err(|e| Error::Engine(e.to_string()))?;
+		let mut linker = Linker::new(&engine);
+		wasi::define(&mut linker).map_err(|e| Error::Engine(e.to_string()))?;
+		Ok(Self {
+			engine,
+			linker,
+			cache: Mutex::new(Cache::new(config.cache_capacity)),
+			deadline_ticks: deadline_ticks(config),
+		})
+	}
+
+	/// The cached preparation of `key`, if any.
+	pub(crate) fn cached(&self, key: &Key) -> Result<Option<Prepared>, Error> {
+		Ok(self.cache.lock().map_err(|_| Error::WorkerLost)?.get(key))
+	}
+
+	/// Checks, instruments, compiles and links `code`; caches the result, refusals included,
+	/// so a hostile module costs its compilation once. A compilation that failed for a local
+	/// reason (memory) is not the module's fault: it is neither cached nor an outcome.
+	pub(crate) fn prepare(&self, key: Key, code: &[u8]) -> Result<Prepared, Error> {
+		let prepared = match self.compile(key.1, code) {
+			Ok(pre) => Ok(pre),
+			Err(Failure { message, local: true }) => return Err(Error::Resources(message)),
+			Err(Failure { message, local: false }) => Err(message),
+		};
+		if let Ok(mut cache) = self.cache.lock() {
+			cache.insert(key, prepared.clone());
+		}
+		Ok(prepared)
+	}
+
+	fn compile(
+		&self,
+		rules: prepare::Rules,
+		code: &[u8],
+	) -> Result<Arc<InstancePre<wasi::State>>, Failure> {
+		// A refusal by our own checks depends only on the module.
+		let module =
+			prepare::prepare(code, rules).map_err(|message| Failure { message, local: false })?;
+		let module = Module::new(&self.engine, &module)
+			.map_err(|e| Failure::wasmtime("cannot compile", e))?;
+		self.linker
+			.instantiate_pre(&module)
+			.map(Arc::new)
+			.map_err(|e| Failure::wasmtime("cannot link", e))
+	}
+
+	/// Runs a prepared module to its end, as an outcome or a local failure.
+	pub(crate) fn run(
+		&self,
+		prepared: Prepared,
+		input: Vec<u8>,
+		limits: ExecutionLimits,
+		seed: [u8; 32],
+	) -> Result<Outcome, Error> {
+		let outcome = |status, output, fuel_used| Outcome {
+			status,
+			output,
+			fuel_used,
+			executor_version: EXECUTOR_VERSION,
+		};
+		let Ok(pre) = prepared else {
+			return Ok(outcome(Status::InvalidModule, Vec::new(), 0));
+		};
+		let limiter = wasi::Limiter {
+			max_memory: usize::try_from(limits.max_memory_bytes()).unwrap_or(usize::MAX),
+			max_table_elements: limits.max_table_elements as usize,
+			memory_exceeded: false,
+		};
+		let state = wasi::State::new(input, limits.max_output_bytes as usize, seed, limiter);
+		let mut store = Store::new(&self.engine, state);
+		store.limiter(|s| &mut s.limiter);
+		store.set_fuel(limits.fuel).map_err(|e| Error::Engine(e.to_string()))?;
+		store.set_epoch_deadline(self.deadline_ticks);
+		store.epoch_deadline_trap();
+
+		let result = match pre.instantiate(&mut store) {
+			Ok(instance) => match instance.get_typed_func::<(), ()>(&mut store, "_start") {
+				Ok(start) => start.call(&mut store, ()),
+				Err(e) => Err(e),
+			},
+			Err(e) if is_resource_error(&e) => return Err(Error::Resources(format!("{e:#}"))),
+			Err(e) => Err(e),
+		};
+		if let Err(e) = &result {
+			if matches!(e.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+				return Err(Error::TimedOut);
+			}
+		}
+		let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+		let memory_exceeded = store.data().limiter.memory_exceeded;
+		let output = std::mem::take(&mut store.data_mut().output);
+		let status = match result {
+			Ok(()) => Status::Success,
+			Err(e) => match e.downcast_ref::<wasi::Stop>() {
+				Some(wasi::Stop::Exit(0)) => Status::Success,
+				Some(wasi::Stop::Exit(code)) => Status::Exit(*code),
+				Some(wasi::Stop::OutputTooLarge) => Status::OutputTooLarge,
+				Some(wasi::Stop::OutOfFuel) => Status::OutOfFuel,
+				None => match e.downcast_ref::<Trap>() {
+					Some(Trap::OutOfFuel) => Status::OutOfFuel,
+					_ if memory_exceeded => Status::MemoryExceeded,
+					Some(_) => Status::Trap,
+					// Not a trap: instantiation refused the module (e.g. its initial memory
+					// is over the limit).
+					None if memory_exceeded => Status::MemoryExceeded,
+					None => Status::InvalidModule,
+				},
+			},
+		};
+		Ok(outcome(status, output, fuel_used))
+	}
+}
+
+/// Whether a wasmtime error comes from this node's resources rather than the module: decided
+/// by the types in its chain (context messages included), never by its text.
+fn is_resource_error(e: &anyhow::Error) -> bool {
+	e.chain().any(|cause| {
+		// Every pooled slot (instance, memory, table) is in use: the pool is sized by
+		// `ExecutorConfig::workers`, not by the module.
+		cause.is::<wasmtime::PoolConcurrencyLimitError>()
+			// A system call on this node's memory failed: `mprotect`/`mmap` of a pooled
+			// slot (wasmtime's `sys::vm` helpers return `io::Result`) or the module's memfd
+			// image.
+			|| cause.is::<std::io::Error>()
+			// The same calls made through rustix directly (reserving and mapping memory,
+			// mapping a memory image, making code executable) keep rustix's error type.
+			|| is_errno(cause)
+	})
+}
+
+#[cfg(unix)]
+fn is_errno(cause: &(dyn std::error::Error + 'static)) -> bool {
+	cause.is::<rustix::io::Errno>()
+}
+
+#[cfg(not(unix))]
+fn is_errno(_: &(dyn std::error::Error + 'static)) -> bool {
+	false
+}
