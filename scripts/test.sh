@@ -11,12 +11,18 @@ cargo build --release --locked -p bourse-workloads --bins --target wasm32-wasip1
 export BOURSE_WORKLOADS_DIR="$CARGO_TARGET_DIR/wasm32-wasip1/release"
 
 say "cargo test (release profile, shared with the node build)"
-cargo test --release --locked --workspace
+# The whole-market tests need every pallet's invariants, compiled only with `try-runtime`; they
+# run below, so that `try-runtime` never reaches the node's build.
+cargo test --release --locked --workspace --exclude bourse-market-tests
 
-# The pallets' benchmarks, run once each in their mock runtimes (the `runtime-benchmarks`
-# feature; weights themselves come from `scripts/weights.sh`, not from CI).
-say "pallet benchmarks in the mock runtimes"
-cargo test --release --locked -p pallet-offers -p pallet-tasks --features runtime-benchmarks --lib benchmarking
+# One build with `runtime-benchmarks` and `try-runtime` for the pallets and the runtime: each
+# pallet's benchmarks run once in its mock runtime (weights themselves come from
+# `scripts/weights.sh`), the whole-market flows run with every pallet's invariants, and every
+# genesis preset is checked against them. No Wasm runtime is needed here.
+say "pallet benchmarks, whole-market tests and genesis invariants (runtime-benchmarks, try-runtime)"
+SKIP_WASM_BUILD=1 cargo test --release --locked --features runtime-benchmarks,try-runtime \
+	-p pallet-attestation -p pallet-offers -p pallet-reputation -p pallet-tasks \
+	-p bourse-market-tests -p bourse-runtime
 
 # `cargo test` built the node binary for its integration tests (node/tests/); building it again
 # with `cargo build -p bourse-node` would resolve other features and rebuild half the graph.

@@ -1,264 +1,472 @@
-//! The `bourse_*` RPC methods: read-only JSON views of the market at the best block, from the
-//! runtime's `BourseApi`. Balances are decimal strings (they exceed JavaScript's safe integers),
-//! accounts SS58 addresses, hashes and bytes `0x` hex, reputations fractions in [0, 1].
+//! The `bourse_*` RPC methods: read-only JSON views of the market, from the runtime's
+//! `BourseApi`, at the best block or at the block hash given as the last parameter. Balances and
+//! fuel are decimal strings (they exceed JavaScript's safe integers), accounts SS58 addresses,
+//! hashes and bytes `0x` hex, reputations fractions in [0, 1].
 //!
-//! - `bourse_offers([limit])`: offers with a free slot, cheapest first (default 100).
-//! - `bourse_provider(account)`: a provider's bond, slots, reputation, offer and open tasks.
-//! - `bourse_task(id)`: a task's phase, providers, answers so far, outcome, cost and output.
-//! - `bourse_quote(fuel, replication, max_price, [min_reputation], [memory_mib], [requester])`:
-//!   would it be assigned now, among whom, what it would hold and cost at most.
+//! - `bourse_offers([limit], [at])`: offers with a free slot, cheapest first (default 100, at
+//!   most [`MAX_OFFERS_PER_QUERY`]).
+//! - `bourse_provider(account, [at])`: a provider's bond, slots, reputation, offer and open tasks.
+//! - `bourse_task(id, [at])`: a task's phase, providers, answers so far, outcome, cost and output.
+//! - `bourse_quote(fuel, replication, max_price, [min_reputation], [memory_mib], [requester],
+//!   [at])`: would it be assigned now, among whom, what it would hold and cost at most.
+//!
+//! Runtime calls run on blocking threads (`blocking` methods), never on the async executor.
+// `bourse_quote` takes every parameter of a quote (the macro drops attributes on methods).
+#![allow(clippy::too_many_arguments)]
 
 use std::{str::FromStr, sync::Arc};
 
 use bourse_primitives::{
-	api::{AnswerView, BourseApi, OfferView, ProviderView, QuoteView, TaskPhase, TaskView},
+	api::{
+		AnswerView, BourseApi, OfferView, ProviderView, QuoteView, TaskPhase, TaskView,
+		MAX_OFFERS_PER_QUERY,
+	},
 	traits::{Assignment, TaskFailure},
 	Status,
 };
 use bourse_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
-use jsonrpsee::{
-	types::{ErrorObjectOwned, Params},
-	RpcModule,
-};
+use jsonrpsee::{core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned};
 use polkadot_sdk::{
-	sp_api::ProvideRuntimeApi, sp_blockchain::HeaderBackend, sp_core::crypto::Ss58Codec,
-	sp_runtime::Perbill,
+	sp_api::ProvideRuntimeApi,
+	sp_blockchain::HeaderBackend,
+	sp_core::crypto::Ss58Codec,
+	sp_runtime::{traits::Block as BlockT, Perbill},
 };
-use serde_json::{json, Value};
+use serde::{de::Error as _, Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 
-/// JSON-RPC error code of invalid parameters.
-const INVALID_PARAMS: i32 = -32602;
+/// Offers returned when the caller gives no limit.
+const DEFAULT_OFFERS: u32 = 100;
+/// Memory asked for by a quote that names none, in MiB.
+const DEFAULT_QUOTE_MEMORY_MIB: u32 = 64;
 /// Error code of a failed runtime call.
 const RUNTIME_ERROR: i32 = 1;
 
-fn invalid(message: impl Into<String>) -> ErrorObjectOwned {
-	ErrorObjectOwned::owned(INVALID_PARAMS, message.into(), None::<()>)
-}
-
+/// Hex of `bytes`, `0x`-prefixed.
 fn hex(bytes: &[u8]) -> String {
 	format!("0x{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-}
-
-fn account(a: &AccountId) -> String {
-	a.to_ss58check()
 }
 
 fn fraction(p: Perbill) -> f64 {
 	f64::from(p.deconstruct()) / 1e9
 }
 
-fn status(s: &Status) -> Value {
-	match s {
-		Status::Exit(code) => json!({ "exit": code }),
-		other => json!(format!("{other:?}")),
+/// An account parameter: SS58 or `0x` hex.
+pub struct AccountParam(AccountId);
+
+impl<'de> Deserialize<'de> for AccountParam {
+	fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+		let text = String::deserialize(d)?;
+		AccountId::from_ss58check(&text)
+			.or_else(|_| AccountId::from_str(&text))
+			.map(AccountParam)
+			.map_err(|_| D::Error::custom(format!("not an account (SS58 or 0x hex): {text}")))
 	}
 }
 
-fn assignment(a: &Assignment<AccountId, Balance>) -> Value {
-	json!({ "provider": account(&a.provider), "pricePerMfuel": a.price.to_string() })
-}
+/// An integer parameter: a JSON number, a decimal string or a `0x` hex string (how
+/// @polkadot/api sends large `u64`s).
+pub struct U64Param(u64);
 
-fn offer(o: &OfferView<AccountId, Balance, BlockNumber>) -> Value {
-	json!({
-		"provider": account(&o.provider),
-		"pricePerMfuel": o.price_per_mfuel.to_string(),
-		"maxFuel": o.max_fuel.to_string(),
-		"maxMemoryMib": o.max_memory_mib,
-		"slots": o.slots,
-		"freeSlots": o.free_slots,
-		"expiresAt": o.expires_at,
-		"activeFrom": o.active_from,
-		"reputation": fraction(o.reputation),
-	})
-}
-
-fn provider(p: &ProviderView<AccountId, Balance, BlockNumber>) -> Value {
-	json!({
-		"executor": hex(&p.executor),
-		"bond": p.bond.to_string(),
-		"busySlots": p.busy_slots,
-		"unbondsAt": p.unbonds_at,
-		"reputation": fraction(p.reputation),
-		"offer": p.offer.as_ref().map(offer),
-		"openTasks": p.open_tasks,
-	})
-}
-
-fn failure(f: &TaskFailure) -> String {
-	match f {
-		TaskFailure::Attestation(reason) => format!("{reason:?}"),
-		other => format!("{other:?}"),
-	}
-}
-
-fn answer(a: &AnswerView<AccountId>) -> Value {
-	json!({
-		"provider": account(&a.provider),
-		"committed": a.committed,
-		"revealed": a.revealed.as_ref().map(|(s, hash, fuel)| json!({
-			"status": status(s), "outputHash": hex(hash), "fuelUsed": fuel.to_string(),
-		})),
-	})
-}
-
-fn task(id: u64, t: &TaskView<AccountId, Balance, BlockNumber>) -> Value {
-	let phase = match &t.phase {
-		TaskPhase::Queued { since } => json!({ "status": "Queued", "since": since }),
-		TaskPhase::Assigned { providers, assigned_at, deadline } => json!({
-			"status": "Assigned",
-			"providers": providers.iter().map(assignment).collect::<Vec<_>>(),
-			"assignedAt": assigned_at,
-			"deadline": deadline,
-		}),
-		TaskPhase::Completed { status: s, output_hash, fuel_used, cost, settled_at } => json!({
-			"status": "Completed",
-			"outcome": status(s),
-			"outputHash": hex(output_hash),
-			"fuelUsed": fuel_used.to_string(),
-			"cost": cost.to_string(),
-			"settledAt": settled_at,
-		}),
-		TaskPhase::Failed { reason, settled_at } => {
-			json!({ "status": "Failed", "reason": failure(reason), "settledAt": settled_at })
+impl<'de> Deserialize<'de> for U64Param {
+	fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+		let value = Value::deserialize(d)?;
+		match &value {
+			Value::Number(n) => n.as_u64(),
+			Value::String(s) => match s.strip_prefix("0x") {
+				Some(hex) => u64::from_str_radix(hex, 16).ok(),
+				None => s.parse().ok(),
+			},
+			_ => None,
 		}
-	};
-	json!({
-		"id": id,
-		"requester": account(&t.requester),
-		"workload": hex(&t.workload),
-		"inputLen": t.input_len,
-		"fuelLimit": t.fuel_limit.to_string(),
-		"maxMemoryMib": t.max_memory_mib,
-		"maxPricePerMfuel": t.max_price.to_string(),
-		"replication": t.replication,
-		"timeout": t.timeout,
-		"escrow": t.escrow.to_string(),
-		"phase": phase,
-		"answers": t.answers.iter().map(answer).collect::<Vec<_>>(),
-		"output": t.output.as_deref().map(hex),
-	})
-}
-
-fn quote(q: &QuoteView<AccountId, Balance>) -> Value {
-	json!({
-		"assignable": q.assignable,
-		"candidates": q.candidates.iter().map(assignment).collect::<Vec<_>>(),
-		"escrow": q.escrow.map(|b| b.to_string()),
-		"maxCost": q.max_cost.map(|b| b.to_string()),
-	})
-}
-
-fn parse_account(text: &str) -> Result<AccountId, ErrorObjectOwned> {
-	AccountId::from_ss58check(text)
-		.or_else(|_| AccountId::from_str(text))
-		.map_err(|_| invalid(format!("not an account (SS58 or 0x hex): {text}")))
-}
-
-/// A balance from a JSON number or decimal string.
-fn parse_balance(value: &Value) -> Result<Balance, ErrorObjectOwned> {
-	match value {
-		Value::Number(n) => n.as_u64().map(Balance::from),
-		Value::String(s) => s.parse().ok(),
-		_ => None,
+		.map(U64Param)
+		.ok_or_else(|| D::Error::custom(format!("expected an integer, got {value}")))
 	}
-	.ok_or_else(|| invalid(format!("not a balance: {value}")))
 }
 
-/// An integer from a JSON number, a decimal string or a `0x` hex string (how @polkadot/api
-/// sends large `u64`s).
-fn parse_u64(value: &Value, what: &str) -> Result<u64, ErrorObjectOwned> {
-	match value {
-		Value::Number(n) => n.as_u64(),
-		Value::String(s) => match s.strip_prefix("0x") {
-			Some(hex) => u64::from_str_radix(hex, 16).ok(),
-			None => s.parse().ok(),
-		},
-		_ => None,
+/// A balance parameter: a JSON number or a decimal string.
+pub struct BalanceParam(Balance);
+
+impl<'de> Deserialize<'de> for BalanceParam {
+	fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+		let value = Value::deserialize(d)?;
+		match &value {
+			Value::Number(n) => n.as_u64().map(Balance::from),
+			Value::String(s) => s.parse().ok(),
+			_ => None,
+		}
+		.map(BalanceParam)
+		.ok_or_else(|| D::Error::custom(format!("not a balance: {value}")))
 	}
-	.ok_or_else(|| invalid(format!("{what}: expected an integer, got {value}")))
 }
 
-/// A fraction in [0, 1] from a JSON number or a decimal string.
-fn parse_fraction(value: &Value, what: &str) -> Result<Perbill, ErrorObjectOwned> {
-	let fraction = match value {
-		Value::Number(n) => n.as_f64(),
-		Value::String(s) => s.parse::<f64>().ok(),
-		_ => None,
+/// A fraction parameter in [0, 1]: a JSON number or a decimal string.
+pub struct FractionParam(Perbill);
+
+impl<'de> Deserialize<'de> for FractionParam {
+	fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+		let value = Value::deserialize(d)?;
+		match &value {
+			Value::Number(n) => n.as_f64(),
+			Value::String(s) => s.parse::<f64>().ok(),
+			_ => None,
+		}
+		.filter(|f| (0.0..=1.0).contains(f))
+		.map(|f| FractionParam(Perbill::from_parts((f * 1e9) as u32)))
+		.ok_or_else(|| D::Error::custom(format!("expected a fraction in [0, 1], got {value}")))
 	}
-	.filter(|f| (0.0..=1.0).contains(f))
-	.ok_or_else(|| invalid(format!("{what}: expected a fraction in [0, 1], got {value}")))?;
-	Ok(Perbill::from_parts((fraction * 1e9) as u32))
 }
 
-/// The `bourse_*` methods over `client`.
-pub fn module<C>(
+/// A provider and its price per million fuel.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignmentJson {
+	provider: String,
+	price_per_mfuel: String,
+}
+
+impl From<&Assignment<AccountId, Balance>> for AssignmentJson {
+	fn from(a: &Assignment<AccountId, Balance>) -> Self {
+		Self { provider: a.provider.to_ss58check(), price_per_mfuel: a.price.to_string() }
+	}
+}
+
+/// An offer with a free slot.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferJson {
+	provider: String,
+	price_per_mfuel: String,
+	max_fuel: String,
+	max_memory_mib: u32,
+	slots: u32,
+	free_slots: u32,
+	expires_at: Option<BlockNumber>,
+	active_from: BlockNumber,
+	reputation: f64,
+}
+
+impl From<&OfferView<AccountId, Balance, BlockNumber>> for OfferJson {
+	fn from(o: &OfferView<AccountId, Balance, BlockNumber>) -> Self {
+		Self {
+			provider: o.provider.to_ss58check(),
+			price_per_mfuel: o.price_per_mfuel.to_string(),
+			max_fuel: o.max_fuel.to_string(),
+			max_memory_mib: o.max_memory_mib,
+			slots: o.slots,
+			free_slots: o.free_slots,
+			expires_at: o.expires_at,
+			active_from: o.active_from,
+			reputation: fraction(o.reputation),
+		}
+	}
+}
+
+/// A provider.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderJson {
+	executor: String,
+	bond: String,
+	busy_slots: u32,
+	unbonds_at: Option<BlockNumber>,
+	reputation: f64,
+	offer: Option<OfferJson>,
+	open_tasks: Vec<u64>,
+}
+
+impl From<&ProviderView<AccountId, Balance, BlockNumber>> for ProviderJson {
+	fn from(p: &ProviderView<AccountId, Balance, BlockNumber>) -> Self {
+		Self {
+			executor: hex(&p.executor),
+			bond: p.bond.to_string(),
+			busy_slots: p.busy_slots,
+			unbonds_at: p.unbonds_at,
+			reputation: fraction(p.reputation),
+			offer: p.offer.as_ref().map(OfferJson::from),
+			open_tasks: p.open_tasks.clone(),
+		}
+	}
+}
+
+/// A run's status: its name, or `{ "exit": code }`.
+#[derive(Clone, Serialize)]
+#[serde(untagged)]
+pub enum StatusJson {
+	/// A status without data, by name.
+	Name(String),
+	/// `Exit(code)`.
+	Exit {
+		/// The exit code.
+		exit: u32,
+	},
+}
+
+impl From<&Status> for StatusJson {
+	fn from(s: &Status) -> Self {
+		match s {
+			Status::Exit(exit) => Self::Exit { exit: *exit },
+			other => Self::Name(format!("{other:?}")),
+		}
+	}
+}
+
+/// What a provider revealed or answered.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevealedJson {
+	status: StatusJson,
+	output_hash: String,
+	fuel_used: String,
+}
+
+/// One provider's answer so far.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnswerJson {
+	provider: String,
+	committed: bool,
+	revealed: Option<RevealedJson>,
+}
+
+impl From<&AnswerView<AccountId>> for AnswerJson {
+	fn from(a: &AnswerView<AccountId>) -> Self {
+		Self {
+			provider: a.provider.to_ss58check(),
+			committed: a.committed,
+			revealed: a.revealed.as_ref().map(|(status, hash, fuel)| RevealedJson {
+				status: status.into(),
+				output_hash: hex(hash),
+				fuel_used: fuel.to_string(),
+			}),
+		}
+	}
+}
+
+/// Where a task is, tagged by `status`.
+#[derive(Clone, Serialize)]
+#[serde(tag = "status", rename_all_fields = "camelCase")]
+pub enum PhaseJson {
+	/// Waiting for providers.
+	Queued { since: BlockNumber },
+	/// Assigned; answers due by `deadline`.
+	Assigned { providers: Vec<AssignmentJson>, assigned_at: BlockNumber, deadline: BlockNumber },
+	/// Completed with the agreed outcome.
+	Completed {
+		outcome: StatusJson,
+		output_hash: String,
+		fuel_used: String,
+		cost: String,
+		settled_at: BlockNumber,
+	},
+	/// Ended without a result.
+	Failed { reason: String, settled_at: BlockNumber },
+}
+
+impl From<&TaskPhase<AccountId, Balance, BlockNumber>> for PhaseJson {
+	fn from(phase: &TaskPhase<AccountId, Balance, BlockNumber>) -> Self {
+		match phase {
+			TaskPhase::Queued { since } => Self::Queued { since: *since },
+			TaskPhase::Assigned { providers, assigned_at, deadline } => Self::Assigned {
+				providers: providers.iter().map(AssignmentJson::from).collect(),
+				assigned_at: *assigned_at,
+				deadline: *deadline,
+			},
+			TaskPhase::Completed { status, output_hash, fuel_used, cost, settled_at } => {
+				Self::Completed {
+					outcome: status.into(),
+					output_hash: hex(output_hash),
+					fuel_used: fuel_used.to_string(),
+					cost: cost.to_string(),
+					settled_at: *settled_at,
+				}
+			}
+			TaskPhase::Failed { reason, settled_at } => Self::Failed {
+				reason: match reason {
+					TaskFailure::Attestation(reason) => format!("{reason:?}"),
+					other => format!("{other:?}"),
+				},
+				settled_at: *settled_at,
+			},
+		}
+	}
+}
+
+/// A task, its answers and its result.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskJson {
+	id: u64,
+	requester: String,
+	workload: String,
+	input_len: u32,
+	fuel_limit: String,
+	max_memory_mib: u32,
+	max_price_per_mfuel: String,
+	replication: u32,
+	timeout: BlockNumber,
+	escrow: String,
+	phase: PhaseJson,
+	answers: Vec<AnswerJson>,
+	output: Option<String>,
+}
+
+impl TaskJson {
+	fn new(id: u64, t: &TaskView<AccountId, Balance, BlockNumber>) -> Self {
+		Self {
+			id,
+			requester: t.requester.to_ss58check(),
+			workload: hex(&t.workload),
+			input_len: t.input_len,
+			fuel_limit: t.fuel_limit.to_string(),
+			max_memory_mib: t.max_memory_mib,
+			max_price_per_mfuel: t.max_price.to_string(),
+			replication: t.replication,
+			timeout: t.timeout,
+			escrow: t.escrow.to_string(),
+			phase: (&t.phase).into(),
+			answers: t.answers.iter().map(AnswerJson::from).collect(),
+			output: t.output.as_deref().map(hex),
+		}
+	}
+}
+
+/// Would a task be assigned now, to whom, at what cost.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuoteJson {
+	assignable: bool,
+	candidates: Vec<AssignmentJson>,
+	escrow: Option<String>,
+	max_cost: Option<String>,
+}
+
+impl From<&QuoteView<AccountId, Balance>> for QuoteJson {
+	fn from(q: &QuoteView<AccountId, Balance>) -> Self {
+		Self {
+			assignable: q.assignable,
+			candidates: q.candidates.iter().map(AssignmentJson::from).collect(),
+			escrow: q.escrow.map(|b| b.to_string()),
+			max_cost: q.max_cost.map(|b| b.to_string()),
+		}
+	}
+}
+
+/// The `bourse_*` methods.
+#[rpc(server)]
+pub trait BourseRpcApi<BlockHash> {
+	/// Offers with a free slot, cheapest first: `limit` (default 100) at most.
+	#[method(name = "bourse_offers", blocking)]
+	fn offers(&self, limit: Option<u32>, at: Option<BlockHash>) -> RpcResult<Vec<OfferJson>>;
+
+	/// A provider's bond, slots, reputation, offer and open tasks; `null` if not a provider.
+	#[method(name = "bourse_provider", blocking)]
+	fn provider(
+		&self,
+		account: AccountParam,
+		at: Option<BlockHash>,
+	) -> RpcResult<Option<ProviderJson>>;
+
+	/// A task's phase, answers so far and result; `null` if unknown or pruned.
+	#[method(name = "bourse_task", blocking)]
+	fn task(&self, id: U64Param, at: Option<BlockHash>) -> RpcResult<Option<TaskJson>>;
+
+	/// Whether a task would be assigned now, among whom, what it would hold and cost at most.
+	#[method(name = "bourse_quote", blocking)]
+	fn quote(
+		&self,
+		fuel: U64Param,
+		replication: u32,
+		max_price: BalanceParam,
+		min_reputation: Option<FractionParam>,
+		memory_mib: Option<u32>,
+		requester: Option<AccountParam>,
+		at: Option<BlockHash>,
+	) -> RpcResult<QuoteJson>;
+}
+
+/// The `bourse_*` methods over a client.
+pub struct BourseRpc<C> {
 	client: Arc<C>,
-) -> Result<RpcModule<Arc<C>>, Box<dyn std::error::Error + Send + Sync>>
+}
+
+impl<C> BourseRpc<C> {
+	/// The methods over `client`.
+	pub fn new(client: Arc<C>) -> Self {
+		Self { client }
+	}
+}
+
+fn runtime_error(e: impl std::fmt::Debug) -> ErrorObjectOwned {
+	ErrorObjectOwned::owned(RUNTIME_ERROR, format!("runtime call failed: {e:?}"), None::<()>)
+}
+
+impl<C> BourseRpc<C>
+where
+	C: HeaderBackend<Block>,
+{
+	fn at(&self, at: Option<<Block as BlockT>::Hash>) -> <Block as BlockT>::Hash {
+		at.unwrap_or_else(|| self.client.info().best_hash)
+	}
+}
+
+impl<C> BourseRpcApiServer<<Block as BlockT>::Hash> for BourseRpc<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: BourseApi<Block, AccountId, Balance, BlockNumber>,
 {
-	fn runtime_error(e: impl std::fmt::Debug) -> ErrorObjectOwned {
-		ErrorObjectOwned::owned(RUNTIME_ERROR, format!("runtime call failed: {e:?}"), None::<()>)
+	fn offers(
+		&self,
+		limit: Option<u32>,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<Vec<OfferJson>> {
+		let limit = limit.unwrap_or(DEFAULT_OFFERS).min(MAX_OFFERS_PER_QUERY);
+		let offers = self.client.runtime_api().offers(self.at(at), limit).map_err(runtime_error)?;
+		Ok(offers.iter().map(OfferJson::from).collect())
 	}
 
-	let mut module = RpcModule::new(client);
-	module.register_method("bourse_offers", |params: Params, client, _| {
-		let limit = params.parse::<Option<(Option<u32>,)>>().ok().flatten().and_then(|(l,)| l);
-		let best = client.info().best_hash;
-		let offers =
-			client.runtime_api().offers(best, limit.unwrap_or(100)).map_err(runtime_error)?;
-		Ok::<_, ErrorObjectOwned>(Value::Array(offers.iter().map(offer).collect()))
-	})?;
-	module.register_method("bourse_provider", |params: Params, client, _| {
-		let (who,): (String,) = params.parse().map_err(|_| invalid("expected [account]"))?;
-		let who = parse_account(&who)?;
-		let best = client.info().best_hash;
-		let view = client.runtime_api().provider(best, who).map_err(runtime_error)?;
-		Ok::<_, ErrorObjectOwned>(view.as_ref().map(provider).unwrap_or(Value::Null))
-	})?;
-	module.register_method("bourse_task", |params: Params, client, _| {
-		let (id,): (u64,) = params.parse().map_err(|_| invalid("expected [task id]"))?;
-		let best = client.info().best_hash;
-		let view = client.runtime_api().task(best, id).map_err(runtime_error)?;
-		Ok::<_, ErrorObjectOwned>(view.as_ref().map(|t| task(id, t)).unwrap_or(Value::Null))
-	})?;
-	module.register_method("bourse_quote", |params: Params, client, _| {
-		let mut seq = params.sequence();
-		let fuel: Value =
-			seq.next().map_err(|_| invalid("expected [fuel, replication, max price, ...]"))?;
-		let fuel = parse_u64(&fuel, "fuel")?;
-		let replication: u32 =
-			seq.next().map_err(|_| invalid("replication: expected an integer"))?;
-		let max_price: Value = seq.next().map_err(|_| invalid("expected a max price"))?;
-		let max_price = parse_balance(&max_price)?;
-		let min_reputation: Option<Value> =
-			seq.optional_next().map_err(|_| invalid("min reputation"))?;
-		let min_reputation = match min_reputation {
-			Some(Value::Null) | None => Perbill::zero(),
-			Some(value) => parse_fraction(&value, "min reputation")?,
-		};
-		let memory_mib: Option<u32> = seq.optional_next().map_err(|_| invalid("memory: MiB"))?;
-		let requester: Option<String> =
-			seq.optional_next().map_err(|_| invalid("requester: an account"))?;
-		let requester = match requester {
-			Some(text) => parse_account(&text)?,
-			None => AccountId::new([0; 32]),
-		};
-		let best = client.info().best_hash;
-		let view = client
+	fn provider(
+		&self,
+		account: AccountParam,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<Option<ProviderJson>> {
+		let view =
+			self.client.runtime_api().provider(self.at(at), account.0).map_err(runtime_error)?;
+		Ok(view.as_ref().map(ProviderJson::from))
+	}
+
+	fn task(
+		&self,
+		id: U64Param,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<Option<TaskJson>> {
+		let view = self.client.runtime_api().task(self.at(at), id.0).map_err(runtime_error)?;
+		Ok(view.as_ref().map(|t| TaskJson::new(id.0, t)))
+	}
+
+	fn quote(
+		&self,
+		fuel: U64Param,
+		replication: u32,
+		max_price: BalanceParam,
+		min_reputation: Option<FractionParam>,
+		memory_mib: Option<u32>,
+		requester: Option<AccountParam>,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<QuoteJson> {
+		let view = self
+			.client
 			.runtime_api()
 			.quote(
-				best,
-				fuel,
-				memory_mib.unwrap_or(64),
+				self.at(at),
+				fuel.0,
+				memory_mib.unwrap_or(DEFAULT_QUOTE_MEMORY_MIB),
 				replication,
-				max_price,
-				min_reputation,
-				requester,
+				max_price.0,
+				min_reputation.map_or(Perbill::zero(), |f| f.0),
+				requester.map_or(AccountId::new([0; 32]), |r| r.0),
 			)
 			.map_err(runtime_error)?;
-		Ok::<_, ErrorObjectOwned>(quote(&view))
-	})?;
-	Ok(module)
+		Ok((&view).into())
+	}
 }

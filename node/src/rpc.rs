@@ -39,6 +39,7 @@ where
 		bourse_primitives::api::BourseApi<Block, AccountId, Balance, bourse_runtime::BlockNumber>,
 	P: TransactionPool + 'static,
 {
+	use crate::bourse_rpc::{BourseRpc, BourseRpcApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
@@ -47,7 +48,7 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(crate::bourse_rpc::module(client)?)?;
+	module.merge(BourseRpc::new(client).into_rpc())?;
 
 	Ok(module)
 }

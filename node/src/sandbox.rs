@@ -3,7 +3,7 @@
 //! [`SandboxExt`] extension, with Prometheus counters an operator wants to watch.
 
 use bourse_executor::{Executor, ExecutorConfig};
-use bourse_primitives::{sandbox::WorkloadRunner, CodeHash, ExecutionLimits, Outcome, Status};
+use bourse_primitives::{sandbox::WorkloadRunner, CodeHash, ExecutionLimits, Outcome};
 use polkadot_sdk::substrate_prometheus_endpoint::{
 	register, Counter, CounterVec, Opts, PrometheusError, Registry, F64, U64,
 };
@@ -74,18 +74,6 @@ impl NodeSandbox {
 	}
 }
 
-fn status_label(status: &Status) -> &'static str {
-	match status {
-		Status::Success => "success",
-		Status::OutOfFuel => "out_of_fuel",
-		Status::Trap => "trap",
-		Status::InvalidModule => "invalid_module",
-		Status::MemoryExceeded => "memory_exceeded",
-		Status::OutputTooLarge => "output_too_large",
-		Status::Exit(_) => "exit",
-	}
-}
-
 impl WorkloadRunner for NodeSandbox {
 	fn run(
 		&self,
@@ -110,7 +98,7 @@ impl WorkloadRunner for NodeSandbox {
 					outcome.output.len(),
 				);
 				if let Some(m) = &self.metrics {
-					m.runs.with_label_values(&[status_label(&outcome.status)]).inc();
+					m.runs.with_label_values(&[outcome.status.label()]).inc();
 					m.seconds.inc_by(elapsed.as_secs_f64());
 				}
 			}

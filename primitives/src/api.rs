@@ -10,6 +10,9 @@ use codec::{Codec, Decode, Encode};
 use polkadot_sdk::sp_arithmetic::Perbill;
 use scale_info::TypeInfo;
 
+/// Most offers one `offers` query returns.
+pub const MAX_OFFERS_PER_QUERY: u32 = 1_000;
+
 /// An offer as requesters see it.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
 pub struct OfferView<AccountId, Balance, BlockNumber> {

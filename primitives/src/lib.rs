@@ -37,6 +37,12 @@ pub type CodeHash = [u8; 32];
 /// behaviour). Outcomes carry it: outcomes of different versions are not comparable.
 pub const EXECUTOR_VERSION: u32 = 1;
 
+/// Whether a task may have `replication` providers when the chain allows at most `max`: an odd
+/// number (so a majority always exists) from 1 to `max`.
+pub const fn is_valid_replication(replication: u32, max: u32) -> bool {
+	replication % 2 == 1 && replication <= max
+}
+
 /// Bytes in a MiB, the unit of memory limits.
 pub const MIB: u64 = 1024 * 1024;
 
@@ -70,6 +76,21 @@ pub enum Status {
 	OutputTooLarge,
 	/// The program called `proc_exit(n)` with `n != 0`.
 	Exit(u32),
+}
+
+impl Status {
+	/// The status's name in logs and metrics labels (`Exit(n)` is `exit`).
+	pub const fn label(&self) -> &'static str {
+		match self {
+			Status::Success => "success",
+			Status::OutOfFuel => "out_of_fuel",
+			Status::Trap => "trap",
+			Status::InvalidModule => "invalid_module",
+			Status::MemoryExceeded => "memory_exceeded",
+			Status::OutputTooLarge => "output_too_large",
+			Status::Exit(_) => "exit",
+		}
+	}
 }
 
 /// What a workload run produced. Identical on every honest node for the same module, input,

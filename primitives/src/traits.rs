@@ -1,6 +1,7 @@
 //! Traits through which the Bourse pallets talk to each other. The runtime decides which
 //! pallet implements each; no pallet names another pallet's storage.
 
+use crate::api::AnswerView;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use polkadot_sdk::sp_arithmetic::Perbill;
 use scale_info::TypeInfo;
@@ -84,12 +85,19 @@ pub trait ProviderMarket<AccountId, Balance> {
 		requirements: &Requirements<AccountId, Balance>,
 	) -> Result<alloc::vec::Vec<Assignment<AccountId, Balance>>, SelectionError>;
 
+	/// The providers a task with `requirements` would be drawn from now, with their prices
+	/// (what [`Self::select`] would choose among). Writes nothing; bounded as `select` is.
+	fn candidates(
+		requirements: &Requirements<AccountId, Balance>,
+	) -> alloc::vec::Vec<Assignment<AccountId, Balance>>;
+
 	/// Frees the slot a settled or cancelled task held.
 	fn release(provider: &AccountId);
 
 	/// Burns up to `amount` of the provider's bond (capped at the market's maximum slash) and
 	/// returns what was burned. Never pays a counterparty. Settlement slashes only a provider
-	/// whose slot it is about to release, so the bond keeps covering the slots still busy.
+	/// whose slot it is about to release, so the bond keeps covering the slots still busy. Emits
+	/// no event: the caller announces the slash with its reason.
 	fn slash(provider: &AccountId, amount: Balance) -> Balance;
 }
 
@@ -206,17 +214,18 @@ pub trait TaskLedger<AccountId, BlockNumber> {
 	fn settle(task: TaskId, decision: Decision<AccountId>);
 }
 
-/// Attestation as the task pallet sees it (implemented by the attestation pallet).
+/// Attestation as the task pallet sees it (implemented by the attestation pallet). A task can be
+/// cancelled only before any answer, so there is never anything of a cancelled task to forget.
 pub trait TaskJudge<AccountId> {
 	/// The task's deadline passed: decide from the answers so far (silence is a no-show) and
 	/// forget them.
 	fn conclude(task: TaskId, providers: &[AccountId]) -> Decision<AccountId>;
 
+	/// Each provider's answer so far to an open task, in the order of `providers`.
+	fn answers(task: TaskId, providers: &[AccountId]) -> alloc::vec::Vec<AnswerView<AccountId>>;
+
 	/// Whether any provider has answered (committed or revealed) the task.
 	fn answered(task: TaskId) -> bool;
-
-	/// The task was cancelled: forget its answers.
-	fn forget(task: TaskId);
 }
 
 /// Providers' executor keys, as attestation sees them.

@@ -18,77 +18,9 @@ use sp_runtime::{
 };
 
 use bourse_primitives::{
-	api::{AnswerView, OfferView, ProviderView, QuoteView, TaskPhase, TaskView},
-	traits::{ProviderReputation, Requirements, TaskId},
+	api::{OfferView, ProviderView, QuoteView, TaskView, MAX_OFFERS_PER_QUERY},
+	traits::{TaskId, TaskLedger},
 };
-use codec::Encode;
-
-/// The offer of `who` as requesters see it.
-fn offer_view(who: &AccountId) -> Option<OfferView<AccountId, Balance, BlockNumber>> {
-	let offer = pallet_offers::Offers::<Runtime>::get(who)?;
-	let provider = pallet_offers::Providers::<Runtime>::get(who)?;
-	let free_slots = if provider.unbonds_at.is_some() {
-		0
-	} else {
-		Offers::capacity(&provider, &offer).saturating_sub(provider.busy_slots)
-	};
-	Some(OfferView {
-		provider: who.clone(),
-		price_per_mfuel: offer.price_per_mfuel,
-		max_fuel: offer.max_fuel,
-		max_memory_mib: offer.max_memory_mib,
-		slots: offer.slots,
-		free_slots,
-		expires_at: offer.expires_at,
-		active_from: offer.active_from,
-		reputation: <Reputation as ProviderReputation<AccountId>>::score(who),
-	})
-}
-
-/// Task `task_id`, its answers so far and its output.
-fn task_view(task_id: TaskId) -> Option<TaskView<AccountId, Balance, BlockNumber>> {
-	use pallet_tasks::TaskState;
-	let task = pallet_tasks::Tasks::<Runtime>::get(task_id)?;
-	let phase = match task.state {
-		TaskState::Queued { since } => TaskPhase::Queued { since },
-		TaskState::Assigned { providers, assigned_at, deadline } => {
-			TaskPhase::Assigned { providers: providers.into_inner(), assigned_at, deadline }
-		}
-		TaskState::Completed { status, output_hash, fuel_used, cost, settled_at } => {
-			TaskPhase::Completed { status, output_hash, fuel_used, cost, settled_at }
-		}
-		TaskState::Failed { reason, settled_at } => TaskPhase::Failed { reason, settled_at },
-	};
-	let answers = match &phase {
-		TaskPhase::Assigned { providers, .. } => providers
-			.iter()
-			.map(|a| AnswerView {
-				provider: a.provider.clone(),
-				committed: pallet_attestation::Commitments::<Runtime>::contains_key(
-					task_id,
-					&a.provider,
-				),
-				revealed: pallet_attestation::Reveals::<Runtime>::get(task_id, &a.provider)
-					.map(|r| (r.status, r.output_hash, r.fuel_used)),
-			})
-			.collect(),
-		_ => Vec::new(),
-	};
-	Some(TaskView {
-		requester: task.requester,
-		workload: task.workload,
-		input_len: task.input.len() as u32,
-		fuel_limit: task.fuel_limit,
-		max_memory_mib: task.max_memory_mib,
-		max_price: task.max_price,
-		replication: task.replication,
-		timeout: task.timeout,
-		escrow: task.escrow,
-		phase,
-		answers,
-		output: pallet_tasks::Outputs::<Runtime>::get(task_id).map(|o| o.into_inner()),
-	})
-}
 
 impl_runtime_apis! {
 	impl sp_api::Core<Block> for Runtime {
@@ -282,27 +214,16 @@ impl_runtime_apis! {
 
 	impl bourse_primitives::api::BourseApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn offers(limit: u32) -> Vec<OfferView<AccountId, Balance, BlockNumber>> {
-			pallet_offers::Available::<Runtime>::iter_keys()
-				.take(limit.min(1_000) as usize)
-				.filter_map(|(_, who)| offer_view(&who))
-				.collect()
+			Offers::offer_views(limit.min(MAX_OFFERS_PER_QUERY))
 		}
 
 		fn provider(account: AccountId) -> Option<ProviderView<AccountId, Balance, BlockNumber>> {
-			let provider = pallet_offers::Providers::<Runtime>::get(&account)?;
-			Some(ProviderView {
-				executor: provider.executor.encode(),
-				bond: provider.bond,
-				busy_slots: provider.busy_slots,
-				unbonds_at: provider.unbonds_at,
-				reputation: <Reputation as ProviderReputation<AccountId>>::score(&account),
-				offer: offer_view(&account),
-				open_tasks: pallet_tasks::ProviderTasks::<Runtime>::iter_key_prefix(&account).collect(),
-			})
+			let open_tasks = <Tasks as TaskLedger<AccountId, BlockNumber>>::open_tasks_of(&account);
+			Offers::provider_view(&account).map(|view| ProviderView { open_tasks, ..view })
 		}
 
 		fn task(task_id: TaskId) -> Option<TaskView<AccountId, Balance, BlockNumber>> {
-			task_view(task_id)
+			Tasks::task_view(task_id)
 		}
 
 		fn quote(
@@ -313,30 +234,7 @@ impl_runtime_apis! {
 			min_reputation: sp_runtime::Perbill,
 			requester: AccountId,
 		) -> QuoteView<AccountId, Balance> {
-			let requirements = Requirements {
-				replication,
-				fuel,
-				memory_mib,
-				max_price,
-				min_reputation,
-				requester,
-				seed: [0; 32],
-			};
-			let candidates = Offers::candidates(&requirements);
-			let valid_replication = replication % 2 == 1 &&
-				replication <= <<Runtime as pallet_tasks::Config>::MaxReplication as frame_support::traits::Get<u32>>::get();
-			let mut prices: Vec<Balance> = candidates.iter().map(|c| c.price).collect();
-			prices.sort_unstable_by(|a, b| b.cmp(a));
-			let max_cost = prices.iter().take(replication as usize).try_fold(
-				<<Runtime as pallet_tasks::Config>::BaseFee as frame_support::traits::Get<Balance>>::get(),
-				|total, price| total.checked_add(Tasks::fuel_cost(u128::from(fuel), *price)?),
-			);
-			QuoteView {
-				assignable: valid_replication && candidates.len() >= replication as usize,
-				escrow: Tasks::escrow_for(replication, fuel, max_price),
-				max_cost,
-				candidates,
-			}
+			Tasks::quote(fuel, memory_mib, replication, max_price, min_reputation, requester)
 		}
 	}
 
@@ -365,6 +263,30 @@ impl_runtime_apis! {
 			let params = (&config, &whitelist);
 			add_benchmarks!(params, batches);
 			Ok(batches)
+		}
+	}
+
+	// For `try-runtime-cli` only (never in a production build): it runs blocks and upgrades on a
+	// copy of live state with every pallet's `try_state` invariants after them. Failures abort
+	// the run, as the API has no error to return.
+	#[cfg(feature = "try-runtime")]
+	impl frame_try_runtime::TryRuntime<Block> for Runtime {
+		fn on_runtime_upgrade(
+			checks: frame_try_runtime::UpgradeCheckSelect,
+		) -> (Weight, Weight) {
+			let weight = Executive::try_runtime_upgrade(checks)
+				.unwrap_or_else(|e| panic!("try_runtime_upgrade failed: {e:?}"));
+			(weight, configs::RuntimeBlockWeights::get().max_block)
+		}
+
+		fn execute_block(
+			block: <Block as BlockT>::LazyBlock,
+			state_root_check: bool,
+			signature_check: bool,
+			select: frame_try_runtime::TryStateSelect,
+		) -> Weight {
+			Executive::try_execute_block(block, state_root_check, signature_check, select)
+				.unwrap_or_else(|e| panic!("try_execute_block failed: {e:?}"))
 		}
 	}
 }

@@ -168,8 +168,14 @@ impl pallet_offers::Config for Runtime {
 	// The ten cheapest offers with a free slot: twice the largest replication, and as many
 	// reads with 10 providers as with 10,000.
 	type MaxCandidates = ConstU32<10>;
-	type MaxReplication = ConstU32<5>;
+	type MaxReplication = MaxReplication;
 	type WeightInfo = pallet_offers::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Most providers one task may have (odd, see `bourse_primitives::is_valid_replication`):
+	/// the one bound of tasks, selection and attestation.
+	pub const MaxReplication: u32 = 5;
 }
 
 parameter_types! {
@@ -200,7 +206,7 @@ impl pallet_tasks::Config for Runtime {
 	type MaxInputSize = ConstU32<{ 64 * 1024 }>;
 	type MaxOutputSize = MaxOutputSize;
 	type MaxMemoryMib = ConstU32<4_096>;
-	type MaxReplication = ConstU32<5>;
+	type MaxReplication = MaxReplication;
 	// Execute, commit and reveal take three blocks; five leave room for a missed slot.
 	type MinTimeout = ConstU32<5>;
 	type MaxTimeout = MaxTaskTimeout;
@@ -262,7 +268,7 @@ impl pallet_attestation::Config for Runtime {
 	type MaxOutputSize = MaxOutputSize;
 	// Commits close two blocks after assignment at the latest.
 	type CommitWindow = ConstU32<2>;
-	type MaxReplication = ConstU32<5>;
+	type MaxReplication = MaxReplication;
 	type WeightInfo = pallet_attestation::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarketBenchmarks;

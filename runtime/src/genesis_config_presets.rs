@@ -68,16 +68,14 @@ fn genesis(validators: Vec<Validator>, endowed: Vec<AccountId>, root: AccountId)
 		offers: OffersConfig {
 			providers: validators
 				.iter()
-				.map(|v| {
-					(
-						v.account.clone(),
-						v.executor.clone(),
-						PROVIDER_BOND,
-						PROVIDER_PRICE,
-						PROVIDER_MAX_FUEL,
-						PROVIDER_MAX_MEMORY_MIB,
-						PROVIDER_SLOTS,
-					)
+				.map(|v| pallet_offers::GenesisProvider {
+					account: v.account.clone(),
+					executor: v.executor.clone(),
+					bond: PROVIDER_BOND,
+					price_per_mfuel: PROVIDER_PRICE,
+					max_fuel: PROVIDER_MAX_FUEL,
+					max_memory_mib: PROVIDER_MAX_MEMORY_MIB,
+					slots: PROVIDER_SLOTS,
 				})
 				.collect(),
 		},

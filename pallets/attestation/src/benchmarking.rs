@@ -178,4 +178,6 @@ mod benchmarks {
 		);
 		assert!(!Reveals::<T>::contains_key(task_id, &provider), "decided and forgotten");
 	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

@@ -35,7 +35,7 @@ pub use bourse_primitives::traits::{
 	AgreedOutcome, Decision, ExecutorKeys, FailureReason, LocalAuthorship, TaskId, TaskJudge,
 	TaskLedger, TaskWork, Verdict,
 };
-pub use bourse_primitives::Status;
+pub use bourse_primitives::{api::AnswerView, Status};
 pub use pallet::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
 pub use weights::WeightInfo;
@@ -45,6 +45,10 @@ mod benchmarking;
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmarking::BenchmarkHelper;
 
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
 pub mod weights;
 mod worker;
 
@@ -624,6 +628,7 @@ pub mod pallet {
 		/// open task, and every commitment and reveal to one of its assigned providers (settled
 		/// tasks leave nothing behind); the output of every reveal is stored under its hash, and
 		/// every stored output hashes to its key and was revealed.
+		#[cfg(any(test, feature = "try-runtime"))]
 		pub fn do_try_state() -> Result<(), &'static str> {
 			let assigned = |task_id: TaskId, provider: &T::AccountId| {
 				T::Tasks::assignment(task_id).is_some_and(|a| a.providers.contains(provider))
@@ -663,13 +668,21 @@ pub mod pallet {
 			Self::decide(task_id, providers)
 		}
 
+		fn answers(task_id: TaskId, providers: &[T::AccountId]) -> Vec<AnswerView<T::AccountId>> {
+			providers
+				.iter()
+				.map(|provider| AnswerView {
+					provider: provider.clone(),
+					committed: Commitments::<T>::contains_key(task_id, provider),
+					revealed: Reveals::<T>::get(task_id, provider)
+						.map(|r| (r.status, r.output_hash, r.fuel_used)),
+				})
+				.collect()
+		}
+
 		fn answered(task_id: TaskId) -> bool {
 			Commitments::<T>::iter_key_prefix(task_id).next().is_some()
 				|| Reveals::<T>::iter_key_prefix(task_id).next().is_some()
-		}
-
-		fn forget(task_id: TaskId) {
-			Self::forget_task(task_id)
 		}
 	}
 }

@@ -1,9 +1,9 @@
-//! A mock runtime with the whole market: balances, reputation, offers, tasks and attestation.
+//! A mock runtime with the whole market: balances, reputation, offers, tasks and attestation,
+//! wired as the runtime wires them.
 #![allow(clippy::unwrap_used)]
 
-use crate as pallet_tasks;
-use crate::frame;
 use frame::testing_prelude::*;
+use polkadot_sdk::polkadot_sdk_frame as frame;
 use polkadot_sdk::{pallet_balances, sp_runtime::testing::UintAuthorityId};
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -122,29 +122,13 @@ impl pallet_tasks::BenchmarkHelper<u64> for MarketHelper {
 	}
 }
 
-thread_local! {
-	/// Whether the offchain worker's node authored the current block (see `LocalAuthorship`).
-	pub static AUTHORED_HERE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
-}
-
-/// Milliseconds the author of a block waits before answering.
-pub const AUTHOR_ANSWER_DELAY: u64 = 1_000;
-
-/// The mock's authorship: what a test set in [`AUTHORED_HERE`].
-pub struct TestAuthorship;
-
-impl bourse_primitives::traits::LocalAuthorship for TestAuthorship {
-	fn authored_here() -> bool {
-		AUTHORED_HERE.with(|a| a.get())
-	}
-}
-
 impl pallet_attestation::Config for Test {
 	type ExecutorId = UintAuthorityId;
 	type Keys = Offers;
 	type Tasks = Tasks;
-	type Authorship = TestAuthorship;
-	type AuthorAnswerDelay = ConstU64<AUTHOR_ANSWER_DELAY>;
+	// The offchain worker is tested in the attestation pallet; here answers are dispatched.
+	type Authorship = ();
+	type AuthorAnswerDelay = ConstU64<1_000>;
 	type MaxOutputSize = ConstU32<64>;
 	type CommitWindow = ConstU64<COMMIT_WINDOW>;
 	type MaxReplication = ConstU32<5>;
@@ -186,7 +170,7 @@ impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for MarketHelper 
 	}
 }
 
-/// Extrinsics of the mock: answers from offchain workers are general transactions.
+/// Extrinsics of the mock (attestation's answers are authorized transactions).
 pub type Extrinsic = frame_system::mocking::MockUncheckedExtrinsic<Test>;
 
 impl<C> frame_system::offchain::CreateTransactionBase<C> for Test

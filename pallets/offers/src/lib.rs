@@ -57,6 +57,7 @@
 
 extern crate alloc;
 
+pub use bourse_primitives::api::{OfferView, ProviderView};
 pub use bourse_primitives::traits::{
 	Assignment, ExecutorKeys, ProviderMarket, ProviderReputation, Requirements, SelectionError,
 };
@@ -81,24 +82,40 @@ pub mod pallet {
 		prelude::*,
 		token::{fungible, Fortitude, Precision},
 	};
-	use fungible::{InspectHold, MutateHold};
+	use fungible::MutateHold;
 
 	/// A balance of the pallet's currency.
 	pub type BalanceOf<T> = <<T as Config>::Currency as fungible::Inspect<
 		<T as frame_system::Config>::AccountId,
 	>>::Balance;
 
-	/// A genesis provider: `(account, executor key, bond, price per million fuel, max fuel, max
-	/// memory MiB, slots)`.
-	pub type GenesisProvider<T> = (
+	/// A provider registered at genesis, with its offer open from block 1. In a chain spec's
+	/// JSON its fields are camelCase: `account`, `executor`, `bond`, `pricePerMfuel`, ….
+	#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+	#[serde(rename_all = "camelCase", deny_unknown_fields)]
+	pub struct GenesisProvider<AccountId, ExecutorId, Balance> {
+		/// The provider's account: holds the bond, receives payouts.
+		pub account: AccountId,
+		/// The executor key its node answers tasks with.
+		pub executor: ExecutorId,
+		/// Bond held from the account.
+		pub bond: Balance,
+		/// Price per million fuel of its offer.
+		pub price_per_mfuel: Balance,
+		/// Most fuel per task.
+		pub max_fuel: u64,
+		/// Most memory per task, in MiB.
+		pub max_memory_mib: u32,
+		/// Concurrent tasks.
+		pub slots: u32,
+	}
+
+	/// A genesis provider of this runtime.
+	pub type GenesisProviderOf<T> = GenesisProvider<
 		<T as frame_system::Config>::AccountId,
 		<T as Config>::ExecutorId,
 		BalanceOf<T>,
-		BalanceOf<T>,
-		u64,
-		u32,
-		u32,
-	);
+	>;
 
 	/// Providers chosen for a task.
 	pub type Chosen<T> = Vec<Assignment<<T as frame_system::Config>::AccountId, BalanceOf<T>>>;
@@ -280,8 +297,6 @@ pub mod pallet {
 		ProviderLeaving { provider: T::AccountId, unbonds_at: BlockNumberFor<T> },
 		/// A provider left and `bond` was released to it.
 		ProviderRemoved { provider: T::AccountId, bond: BalanceOf<T> },
-		/// `amount` of a provider's bond was burned for a failed task.
-		Slashed { provider: T::AccountId, amount: BalanceOf<T> },
 	}
 
 	#[pallet::error]
@@ -332,27 +347,26 @@ pub mod pallet {
 		StillUnbonding,
 	}
 
-	/// Providers at genesis: `(account, executor key, bond, price per million fuel, max fuel,
-	/// max memory MiB, slots)`. Each gets its bond held and an offer open from block 1.
+	/// Providers at genesis. Each gets its bond held and an offer open from block 1.
 	#[pallet::genesis_config]
 	#[derive(frame::prelude::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// The providers and their offers.
-		pub providers: Vec<GenesisProvider<T>>,
+		pub providers: Vec<GenesisProviderOf<T>>,
 	}
 
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
-			for (who, executor, bond, price, max_fuel, max_memory_mib, slots) in &self.providers {
-				let registered = Pallet::<T>::register(who, executor.clone(), *bond);
+			for p in &self.providers {
+				let registered = Pallet::<T>::register(&p.account, p.executor.clone(), p.bond);
 				assert!(registered.is_ok(), "genesis provider cannot register: {registered:?}");
 				let offer = Pallet::<T>::set(
-					who,
-					*price,
-					*max_fuel,
-					*max_memory_mib,
-					*slots,
+					&p.account,
+					p.price_per_mfuel,
+					p.max_fuel,
+					p.max_memory_mib,
+					p.slots,
 					None,
 					Zero::zero(),
 				);
@@ -385,7 +399,7 @@ pub mod pallet {
 		#[pallet::call_index(0)]
 		pub fn register_provider(
 			origin: OriginFor<T>,
-			bond: BalanceOf<T>,
+			#[pallet::compact] bond: BalanceOf<T>,
 			executor: T::ExecutorId,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -394,7 +408,10 @@ pub mod pallet {
 
 		/// Add `amount` to the caller's bond.
 		#[pallet::call_index(1)]
-		pub fn bond_extra(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
+		pub fn bond_extra(
+			origin: OriginFor<T>,
+			#[pallet::compact] amount: BalanceOf<T>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotProvider)?;
 			ensure!(provider.unbonds_at.is_none(), Error::<T>::Leaving);
@@ -430,7 +447,7 @@ pub mod pallet {
 		#[pallet::call_index(3)]
 		pub fn set_offer(
 			origin: OriginFor<T>,
-			price_per_mfuel: BalanceOf<T>,
+			#[pallet::compact] price_per_mfuel: BalanceOf<T>,
 			max_fuel: u64,
 			max_memory_mib: u32,
 			slots: u32,
@@ -612,15 +629,70 @@ pub mod pallet {
 			offer.slots.min(covered)
 		}
 
+		/// Slots `provider` can take a task in now under `offer`: none while it is leaving, else
+		/// its capacity less its busy slots.
+		pub fn free_slots(
+			provider: &Provider<T::ExecutorId, BalanceOf<T>, BlockNumberFor<T>>,
+			offer: &Offer<BalanceOf<T>, BlockNumberFor<T>>,
+		) -> u32 {
+			if provider.unbonds_at.is_some() {
+				return 0;
+			}
+			Self::capacity(provider, offer).saturating_sub(provider.busy_slots)
+		}
+
 		/// Whether `who`'s offer belongs in [`Available`] (it has an offer, a free slot and is
 		/// not leaving).
 		fn belongs_in_index(who: &T::AccountId) -> Option<(PriceKey, bool)> {
 			let offer = Offers::<T>::get(who)?;
 			let key = price_key::<T>(offer.price_per_mfuel);
-			let free = Providers::<T>::get(who).is_some_and(|p| {
-				p.unbonds_at.is_none() && p.busy_slots < Self::capacity(&p, &offer)
-			});
+			let free = Providers::<T>::get(who).is_some_and(|p| Self::free_slots(&p, &offer) > 0);
 			Some((key, free))
+		}
+
+		/// The offer of `who` as requesters see it.
+		pub fn offer_view(
+			who: &T::AccountId,
+		) -> Option<OfferView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+			let offer = Offers::<T>::get(who)?;
+			let provider = Providers::<T>::get(who)?;
+			Some(OfferView {
+				provider: who.clone(),
+				price_per_mfuel: offer.price_per_mfuel,
+				max_fuel: offer.max_fuel,
+				max_memory_mib: offer.max_memory_mib,
+				slots: offer.slots,
+				free_slots: Self::free_slots(&provider, &offer),
+				expires_at: offer.expires_at,
+				active_from: offer.active_from,
+				reputation: T::Reputation::score(who),
+			})
+		}
+
+		/// The offers with a free slot, cheapest first, at most `limit`.
+		pub fn offer_views(
+			limit: u32,
+		) -> Vec<OfferView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+			Available::<T>::iter_keys()
+				.take(limit as usize)
+				.filter_map(|(_, who)| Self::offer_view(&who))
+				.collect()
+		}
+
+		/// `who` as anyone may see it (without its open tasks, which the task pallet knows).
+		pub fn provider_view(
+			who: &T::AccountId,
+		) -> Option<ProviderView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+			let provider = Providers::<T>::get(who)?;
+			Some(ProviderView {
+				executor: provider.executor.encode(),
+				bond: provider.bond,
+				busy_slots: provider.busy_slots,
+				unbonds_at: provider.unbonds_at,
+				reputation: T::Reputation::score(who),
+				offer: Self::offer_view(who),
+				open_tasks: Vec::new(),
+			})
 		}
 
 		/// Puts `who`'s offer into [`Available`] or takes it out, after a change of its offer,
@@ -683,19 +755,6 @@ pub mod pallet {
 			(candidates, expired)
 		}
 
-		/// The providers a task with `req` would be drawn from now, with their prices (what
-		/// [`ProviderMarket::select`] would choose among). Writes nothing.
-		pub fn candidates(
-			req: &Requirements<T::AccountId, BalanceOf<T>>,
-		) -> Vec<Assignment<T::AccountId, BalanceOf<T>>> {
-			let now = frame_system::Pallet::<T>::block_number();
-			Self::scan(req, now)
-				.0
-				.into_iter()
-				.map(|(provider, price, _)| Assignment { provider, price })
-				.collect()
-		}
-
 		/// Chooses and reserves providers for a task; see [`ProviderMarket::select`].
 		pub(crate) fn do_select(
 			req: &Requirements<T::AccountId, BalanceOf<T>>,
@@ -746,7 +805,9 @@ pub mod pallet {
 		/// - an offer belongs to a provider that is not leaving, its bond covers its slots or
 		///   its busy slots, and busy slots ≤ slots;
 		/// - [`Available`] holds exactly the offers with a free slot, under their price.
+		#[cfg(any(test, feature = "try-runtime"))]
 		pub fn do_try_state() -> Result<(), &'static str> {
+			use fungible::InspectHold;
 			let reason: T::RuntimeHoldReason = HoldReason::ProviderBond.into();
 			let mut count = 0u32;
 			for (who, provider) in Providers::<T>::iter() {
@@ -812,6 +873,17 @@ pub mod pallet {
 			Self::sync_index(provider);
 		}
 
+		fn candidates(
+			requirements: &Requirements<T::AccountId, BalanceOf<T>>,
+		) -> Vec<Assignment<T::AccountId, BalanceOf<T>>> {
+			let now = frame_system::Pallet::<T>::block_number();
+			Self::scan(requirements, now)
+				.0
+				.into_iter()
+				.map(|(provider, price, _)| Assignment { provider, price })
+				.collect()
+		}
+
 		fn slash(provider: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
 			let amount = amount.min(T::MaxSlash::get());
 			let Ok(burned) = T::Currency::burn_held(
@@ -832,7 +904,7 @@ pub mod pallet {
 				}
 			});
 			Self::sync_index(provider);
-			Self::deposit_event(Event::Slashed { provider: provider.clone(), amount: burned });
+			// The caller announces the slash with its reason (`Tasks::ProviderSlashed`).
 			burned
 		}
 	}

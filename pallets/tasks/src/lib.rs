@@ -36,11 +36,12 @@
 
 extern crate alloc;
 
+pub use bourse_primitives::api::{QuoteView, TaskPhase, TaskView};
 pub use bourse_primitives::traits::{
 	AgreedOutcome, Assignment, Decision, FailureReason, ProviderMarket, ProviderReputation,
 	Requirements, TaskAssignment, TaskFailure, TaskId, TaskJudge, TaskLedger, TaskWork, Verdict,
 };
-pub use bourse_primitives::{CodeHash, Status};
+pub use bourse_primitives::{is_valid_replication, CodeHash, Status};
 pub use pallet::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
 pub use weights::WeightInfo;
@@ -71,7 +72,7 @@ pub mod pallet {
 		prelude::*,
 		token::{fungible, tokens::Restriction, Fortitude, Precision},
 	};
-	use fungible::{InspectHold, MutateHold};
+	use fungible::MutateHold;
 
 	/// A balance of the pallet's currency.
 	pub type BalanceOf<T> = <<T as Config>::Currency as fungible::Inspect<
@@ -429,7 +430,8 @@ pub mod pallet {
 		}
 
 		fn integrity_test() {
-			assert!(T::MaxReplication::get() % 2 == 1, "MaxReplication must be odd");
+			let max = T::MaxReplication::get();
+			assert!(is_valid_replication(max, max), "MaxReplication must be odd");
 			assert!(!T::MinTimeout::get().is_zero(), "MinTimeout must not be zero");
 			assert!(T::MinTimeout::get() <= T::MaxTimeout::get(), "MinTimeout above MaxTimeout");
 			assert!(T::AssignPerBlock::get() > 0, "AssignPerBlock must not be zero");
@@ -502,7 +504,7 @@ pub mod pallet {
 			input: Vec<u8>,
 			fuel_limit: u64,
 			max_memory_mib: u32,
-			max_price_per_mfuel: BalanceOf<T>,
+			#[pallet::compact] max_price_per_mfuel: BalanceOf<T>,
 			replication: u32,
 			min_reputation: Perbill,
 			timeout: BlockNumberFor<T>,
@@ -518,7 +520,7 @@ pub mod pallet {
 			ensure!(max_memory_mib <= T::MaxMemoryMib::get(), Error::<T>::MemoryTooLarge);
 			ensure!(!max_price_per_mfuel.is_zero(), Error::<T>::ZeroPrice);
 			ensure!(
-				replication % 2 == 1 && replication <= T::MaxReplication::get(),
+				is_valid_replication(replication, T::MaxReplication::get()),
 				Error::<T>::InvalidReplication
 			);
 			ensure!(timeout >= T::MinTimeout::get(), Error::<T>::TimeoutTooShort);
@@ -588,7 +590,6 @@ pub mod pallet {
 				T::Market::release(&assignment.provider);
 				ProviderTasks::<T>::remove(&assignment.provider, task_id);
 			}
-			T::Judge::forget(task_id);
 			Self::unschedule_timeout(task_id, deadline);
 			let released = T::Currency::release(
 				&HoldReason::TaskEscrow.into(),
@@ -596,7 +597,7 @@ pub mod pallet {
 				task.escrow,
 				Precision::BestEffort,
 			)
-			.unwrap_or_default();
+			.defensive_unwrap_or_default();
 			task.escrow = task.escrow.saturating_sub(released);
 			let settled_at = frame_system::Pallet::<T>::block_number();
 			Self::close(
@@ -626,6 +627,81 @@ pub mod pallet {
 			let price: u128 = price.saturated_into();
 			let cost = fuel.checked_mul(price)?.div_ceil(FUEL_PER_PRICE_UNIT);
 			cost.try_into().ok()
+		}
+
+		/// Task `task_id`, its answers so far and its output, as anyone may see it.
+		pub fn task_view(
+			task_id: TaskId,
+		) -> Option<TaskView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+			let task = Tasks::<T>::get(task_id)?;
+			let (phase, answers) = match task.state {
+				TaskState::Queued { since } => (TaskPhase::Queued { since }, Vec::new()),
+				TaskState::Assigned { providers, assigned_at, deadline } => {
+					let accounts: Vec<T::AccountId> =
+						providers.iter().map(|a| a.provider.clone()).collect();
+					let answers = T::Judge::answers(task_id, &accounts);
+					let providers = providers.into_inner();
+					(TaskPhase::Assigned { providers, assigned_at, deadline }, answers)
+				}
+				TaskState::Completed { status, output_hash, fuel_used, cost, settled_at } => (
+					TaskPhase::Completed { status, output_hash, fuel_used, cost, settled_at },
+					Vec::new(),
+				),
+				TaskState::Failed { reason, settled_at } => {
+					(TaskPhase::Failed { reason, settled_at }, Vec::new())
+				}
+			};
+			Some(TaskView {
+				requester: task.requester,
+				workload: task.workload,
+				input_len: task.input.len() as u32,
+				fuel_limit: task.fuel_limit,
+				max_memory_mib: task.max_memory_mib,
+				max_price: task.max_price,
+				replication: task.replication,
+				timeout: task.timeout,
+				escrow: task.escrow,
+				phase,
+				answers,
+				output: Outputs::<T>::get(task_id).map(|o| o.into_inner()),
+			})
+		}
+
+		/// Whether a task with these parameters would be assigned now, to whom, what it would
+		/// hold and what it can cost at most. Writes nothing.
+		pub fn quote(
+			fuel: u64,
+			memory_mib: u32,
+			replication: u32,
+			max_price: BalanceOf<T>,
+			min_reputation: Perbill,
+			requester: T::AccountId,
+		) -> QuoteView<T::AccountId, BalanceOf<T>> {
+			let requirements = Requirements {
+				replication,
+				fuel,
+				memory_mib,
+				max_price,
+				min_reputation,
+				requester,
+				seed: [0; 32],
+			};
+			let candidates = T::Market::candidates(&requirements);
+			let valid = is_valid_replication(replication, T::MaxReplication::get());
+			let mut prices: Vec<BalanceOf<T>> = candidates.iter().map(|c| c.price).collect();
+			prices.sort_unstable_by(|a, b| b.cmp(a));
+			let max_cost = prices
+				.iter()
+				.take(replication as usize)
+				.try_fold(T::BaseFee::get(), |total, price| {
+					total.checked_add(&Self::fuel_cost(u128::from(fuel), *price)?)
+				});
+			QuoteView {
+				assignable: valid && candidates.len() >= replication as usize,
+				escrow: Self::escrow_for(replication, fuel, max_price),
+				max_cost,
+				candidates,
+			}
 		}
 
 		/// Tries to assign `task` now; `Ok(false)` if not enough providers are free.
@@ -705,20 +781,7 @@ pub mod pallet {
 		/// Closes a task that never had providers as failed: the base fee is burned (a queued
 		/// task cost the chain its place in the queue), the rest is refunded.
 		fn refund_unassigned(task_id: TaskId, mut task: Task<T>, reason: TaskFailure) {
-			let hold = HoldReason::TaskEscrow.into();
-			let burned = T::Currency::burn_held(
-				&hold,
-				&task.requester,
-				T::BaseFee::get().min(task.escrow),
-				Precision::BestEffort,
-				Fortitude::Force,
-			)
-			.unwrap_or_default();
-			task.escrow = task.escrow.saturating_sub(burned);
-			let released =
-				T::Currency::release(&hold, &task.requester, task.escrow, Precision::BestEffort)
-					.unwrap_or_default();
-			task.escrow = task.escrow.saturating_sub(released);
+			Self::burn_fee_and_refund(&mut task);
 			let settled_at = frame_system::Pallet::<T>::block_number();
 			Self::close(task_id, task, TaskState::Failed { reason, settled_at });
 			Self::deposit_event(Event::TaskFailed { task_id, reason });
@@ -732,6 +795,27 @@ pub mod pallet {
 				providers.iter().map(|a| a.provider.clone()).collect();
 			let decision = T::Judge::conclude(task_id, &accounts);
 			Self::do_settle(task_id, task, decision);
+		}
+
+		/// Burns the base fee out of `task`'s escrow and releases the rest to its requester;
+		/// returns the refund. Nothing of the task stays held.
+		fn burn_fee_and_refund(task: &mut Task<T>) -> BalanceOf<T> {
+			let hold = HoldReason::TaskEscrow.into();
+			let fee = T::BaseFee::get().min(task.escrow);
+			let burned = T::Currency::burn_held(
+				&hold,
+				&task.requester,
+				fee,
+				Precision::BestEffort,
+				Fortitude::Force,
+			)
+			.defensive_unwrap_or_default();
+			task.escrow = task.escrow.saturating_sub(burned);
+			let refund =
+				T::Currency::release(&hold, &task.requester, task.escrow, Precision::BestEffort)
+					.defensive_unwrap_or_default();
+			task.escrow = task.escrow.saturating_sub(refund);
+			refund
 		}
 
 		/// Moves `amount` (at most what is held) of `requester`'s escrow to `provider`.
@@ -753,7 +837,7 @@ pub mod pallet {
 				// The escrow is the requester's debt: its freezes must not shrink a payment.
 				Fortitude::Force,
 			)
-			.unwrap_or_default()
+			.defensive_unwrap_or_default()
 		}
 
 		/// Carries out `decision` on an assigned task: pays winners, slashes losers and the
@@ -766,7 +850,6 @@ pub mod pallet {
 			let TaskState::Assigned { providers, deadline, .. } = task.state.clone() else {
 				return;
 			};
-			let reason = HoldReason::TaskEscrow.into();
 			let mut cost: BalanceOf<T> = Zero::zero();
 			for assignment in providers.iter() {
 				let provider = &assignment.provider;
@@ -774,7 +857,7 @@ pub mod pallet {
 				// when it agreed, what it could have earned when it failed.
 				let mut value: u128 =
 					Self::fuel_cost(u128::from(task.fuel_limit), assignment.price)
-						.unwrap_or_default()
+						.defensive_unwrap_or_default()
 						.saturated_into();
 				let verdict = decision
 					.verdicts
@@ -812,19 +895,7 @@ pub mod pallet {
 				T::Market::release(provider);
 				ProviderTasks::<T>::remove(provider, task_id);
 			}
-			let burned = T::Currency::burn_held(
-				&reason,
-				&task.requester,
-				T::BaseFee::get().min(task.escrow),
-				Precision::BestEffort,
-				Fortitude::Force,
-			)
-			.unwrap_or_default();
-			task.escrow = task.escrow.saturating_sub(burned);
-			let refund =
-				T::Currency::release(&reason, &task.requester, task.escrow, Precision::BestEffort)
-					.unwrap_or_default();
-			task.escrow = task.escrow.saturating_sub(refund);
+			let refund = Self::burn_fee_and_refund(&mut task);
 			Self::deposit_event(Event::Refunded {
 				task_id,
 				requester: task.requester.clone(),
@@ -917,8 +988,10 @@ pub mod pallet {
 		/// - each owner's held deposit equals the deposits of its workloads, each workload has
 		///   its code, and its open-task count is the number of open tasks using it;
 		/// - the queue holds exactly the queued tasks; ids are below the next id.
+		#[cfg(any(test, feature = "try-runtime"))]
 		pub fn do_try_state() -> Result<(), &'static str> {
 			use alloc::collections::btree_map::BTreeMap;
+			use fungible::InspectHold;
 			let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 			let mut open: BTreeMap<CodeHash, u32> = BTreeMap::new();
 			let queue = Queue::<T>::get();

@@ -1,0 +1,233 @@
+//! A mock runtime of attestation alone. Its neighbours are fakes the tests drive: the task ledger
+//! holds the assignments a test makes and records every decision handed to it, and executor keys
+//! are bound by the tests (`100 + provider`). Whole-market flows, with the real task, offer and
+//! reputation pallets, live in the `bourse-market-tests` crate.
+#![allow(clippy::unwrap_used)]
+
+use crate as pallet_attestation;
+use crate::{frame, Decision, ExecutorKeys, TaskId, TaskLedger, TaskWork};
+use bourse_primitives::traits::TaskAssignment;
+use core::cell::RefCell;
+use frame::testing_prelude::*;
+use polkadot_sdk::sp_runtime::testing::UintAuthorityId;
+use std::collections::BTreeMap;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Attestation: pallet_attestation,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+/// Largest output, in bytes.
+pub const MAX_OUTPUT: u32 = 64;
+/// Blocks replicated tasks take commits.
+pub const COMMIT_WINDOW: u64 = 2;
+/// Blocks from assignment to deadline of the tasks the tests assign.
+pub const TIMEOUT: u64 = 10;
+/// Fuel limit of the tasks the tests assign.
+pub const FUEL: u64 = 1_000_000;
+/// Milliseconds the author of a block waits before answering.
+pub const AUTHOR_ANSWER_DELAY: u64 = 1_000;
+
+thread_local! {
+	/// Open tasks of the fake ledger.
+	static ASSIGNMENTS: RefCell<BTreeMap<TaskId, TaskAssignment<u64, u64>>> =
+		const { RefCell::new(BTreeMap::new()) };
+	/// Decisions handed to the fake ledger, in order.
+	static SETTLED: RefCell<Vec<(TaskId, Decision<u64>)>> = const { RefCell::new(Vec::new()) };
+	/// Executor keys by provider.
+	static KEYS: RefCell<BTreeMap<u64, UintAuthorityId>> = const { RefCell::new(BTreeMap::new()) };
+	/// Whether the offchain worker's node authored the current block (see `LocalAuthorship`).
+	pub static AUTHORED_HERE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// The input of every task of the fake ledger.
+pub const INPUT: &[u8] = b"input";
+
+/// Tasks as a fake: assignments made by [`assign`], decisions recorded for [`settled`].
+pub struct FakeTasks;
+
+impl TaskLedger<u64, u64> for FakeTasks {
+	fn assignment(task: TaskId) -> Option<TaskAssignment<u64, u64>> {
+		ASSIGNMENTS.with(|a| a.borrow().get(&task).cloned())
+	}
+
+	fn open_tasks_of(provider: &u64) -> Vec<TaskId> {
+		ASSIGNMENTS.with(|a| {
+			a.borrow()
+				.iter()
+				.filter(|(_, assignment)| assignment.providers.contains(provider))
+				.map(|(id, _)| *id)
+				.collect()
+		})
+	}
+
+	fn work(task: TaskId) -> Option<TaskWork> {
+		let assignment = Self::assignment(task)?;
+		Some(TaskWork {
+			code_hash: [task as u8; 32],
+			code: b"\0asm\x01\0\0\0".to_vec(),
+			input: INPUT.to_vec(),
+			fuel_limit: assignment.fuel_limit,
+			max_memory_mib: 16,
+		})
+	}
+
+	fn settle(task: TaskId, decision: Decision<u64>) {
+		if ASSIGNMENTS.with(|a| a.borrow_mut().remove(&task)).is_some() {
+			SETTLED.with(|s| s.borrow_mut().push((task, decision)));
+		}
+	}
+}
+
+/// Executor keys as a fake: what [`bind`] set.
+pub struct FakeKeys;
+
+impl ExecutorKeys<u64> for FakeKeys {
+	type ExecutorId = UintAuthorityId;
+
+	fn executor_of(provider: &u64) -> Option<UintAuthorityId> {
+		KEYS.with(|k| k.borrow().get(provider).cloned())
+	}
+
+	fn provider_of(executor: &UintAuthorityId) -> Option<u64> {
+		KEYS.with(|k| k.borrow().iter().find(|(_, key)| *key == executor).map(|(p, _)| *p))
+	}
+}
+
+/// The executor key tests bind to `provider`.
+pub fn key(provider: u64) -> UintAuthorityId {
+	UintAuthorityId(100 + provider)
+}
+
+/// Binds `key` to `provider`.
+pub fn bind(provider: u64, key: UintAuthorityId) {
+	KEYS.with(|k| k.borrow_mut().insert(provider, key));
+}
+
+/// Unbinds `provider`'s executor key.
+pub fn unbind(provider: u64) {
+	KEYS.with(|k| k.borrow_mut().remove(&provider));
+}
+
+/// Assigns `task` now to `providers` (binding their test keys), due in [`TIMEOUT`] blocks.
+pub fn assign(task: TaskId, providers: &[u64]) {
+	for &p in providers {
+		bind(p, key(p));
+	}
+	let now = System::block_number();
+	let assignment = TaskAssignment {
+		providers: providers.to_vec(),
+		assigned_at: now,
+		deadline: now + TIMEOUT,
+		fuel_limit: FUEL,
+	};
+	ASSIGNMENTS.with(|a| a.borrow_mut().insert(task, assignment));
+}
+
+/// The decision the ledger received for `task`, if any.
+pub fn settled(task: TaskId) -> Option<Decision<u64>> {
+	SETTLED.with(|s| s.borrow().iter().find(|(id, _)| *id == task).map(|(_, d)| d.clone()))
+}
+
+/// The mock's authorship: what a test set in [`AUTHORED_HERE`].
+pub struct TestAuthorship;
+
+impl bourse_primitives::traits::LocalAuthorship for TestAuthorship {
+	fn authored_here() -> bool {
+		AUTHORED_HERE.with(|a| a.get())
+	}
+}
+
+impl pallet_attestation::Config for Test {
+	type ExecutorId = UintAuthorityId;
+	type Keys = FakeKeys;
+	type Tasks = FakeTasks;
+	type Authorship = TestAuthorship;
+	type AuthorAnswerDelay = ConstU64<AUTHOR_ANSWER_DELAY>;
+	type MaxOutputSize = ConstU32<MAX_OUTPUT>;
+	type CommitWindow = ConstU64<COMMIT_WINDOW>;
+	type MaxReplication = ConstU32<5>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = FakeTasks;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for FakeTasks {
+	fn assigned_task(keys: Vec<UintAuthorityId>) -> (TaskId, Vec<u64>) {
+		let providers: Vec<u64> = (1..=keys.len() as u64).collect();
+		assign(0, &providers);
+		for (p, key) in providers.iter().zip(keys) {
+			bind(*p, key);
+		}
+		(0, providers)
+	}
+}
+
+/// Extrinsics of the mock: answers from offchain workers are general transactions.
+pub type Extrinsic = frame_system::mocking::MockUncheckedExtrinsic<Test>;
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type RuntimeCall = RuntimeCall;
+	type Extrinsic = Extrinsic;
+}
+
+impl<C> frame_system::offchain::CreateTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extension = ();
+	fn create_transaction(call: RuntimeCall, extension: ()) -> Extrinsic {
+		Extrinsic::new_transaction(call, extension)
+	}
+}
+
+impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_extension() {}
+}
+
+/// Externalities at block 1, with empty fakes.
+pub fn new_test_ext() -> TestState {
+	ASSIGNMENTS.with(|a| a.borrow_mut().clear());
+	SETTLED.with(|s| s.borrow_mut().clear());
+	KEYS.with(|k| k.borrow_mut().clear());
+	AUTHORED_HERE.with(|a| a.set(false));
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut ext: TestState = storage.into();
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// The pallet's invariants.
+pub fn check_invariants() {
+	Attestation::do_try_state().unwrap();
+}
+
+/// Runs `body` in fresh externalities and checks the invariants after it.
+pub fn test(body: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		body();
+		check_invariants();
+	});
+}
+
+/// Moves to the next block.
+pub fn next_block() {
+	System::set_block_number(System::block_number() + 1);
+	check_invariants();
+}

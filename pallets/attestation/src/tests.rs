@@ -1,0 +1,448 @@
+//! Attestation alone, against fakes of the task ledger and the executor keys: which answers the
+//! pool and dispatch accept, commit and reveal phases, the verdicts of a decision, and the
+//! offchain worker, with the pallet's invariants checked after every step.
+#![allow(clippy::unwrap_used)]
+
+use crate::{mock::*, Commitments, Error, Event, FailureReason, PendingOutputs, Revealed, Status};
+use crate::{TaskJudge, Verdict};
+use polkadot_sdk::{
+	frame_support::traits::Authorize,
+	frame_system::RawOrigin,
+	sp_runtime::{
+		testing::UintAuthorityId, traits::Dispatchable, transaction_validity::TransactionSource,
+		DispatchResult, RuntimeAppPublic,
+	},
+};
+
+fn hash(bytes: &[u8]) -> [u8; 32] {
+	polkadot_sdk::sp_io::hashing::blake2_256(bytes)
+}
+
+/// Dispatches an authorized call after checking that the pool would accept it exactly when
+/// the call succeeds.
+fn authorized(call: crate::Call<Test>) -> DispatchResult {
+	let call = RuntimeCall::Attestation(call);
+	let pool = call.authorize(TransactionSource::External).expect("call is authorizable");
+	let result = call.dispatch(RawOrigin::Authorized.into()).map(|_| ()).map_err(|e| e.error);
+	assert_eq!(pool.is_ok(), result.is_ok(), "pool and dispatch disagree: {result:?}");
+	check_invariants();
+	result
+}
+
+fn answer_as(
+	signer: u64,
+	task_id: u64,
+	provider: u64,
+	output: &[u8],
+	fuel_used: u64,
+) -> DispatchResult {
+	let payload = Attestation::answer_payload(
+		task_id,
+		&provider,
+		&Status::Success,
+		&hash(output),
+		fuel_used,
+		1,
+	);
+	authorized(crate::Call::answer {
+		task_id,
+		provider,
+		status: Status::Success,
+		output: output.to_vec().try_into().unwrap(),
+		fuel_used,
+		executor_version: 1,
+		signature: key(signer).sign(&payload).unwrap(),
+	})
+}
+
+fn answer(task_id: u64, provider: u64, output: &[u8], fuel_used: u64) -> DispatchResult {
+	answer_as(provider, task_id, provider, output, fuel_used)
+}
+
+fn outcome(output: &[u8], fuel_used: u64) -> Revealed {
+	Revealed { status: Status::Success, output_hash: hash(output), fuel_used, executor_version: 1 }
+}
+
+fn commit(task_id: u64, provider: u64, revealed: &Revealed, salt: [u8; 32]) -> DispatchResult {
+	let commitment = Attestation::commitment(task_id, &provider, revealed, &salt);
+	let payload = Attestation::commit_payload(task_id, &provider, &commitment);
+	authorized(crate::Call::commit {
+		task_id,
+		provider,
+		commitment,
+		signature: key(provider).sign(&payload).unwrap(),
+	})
+}
+
+fn reveal(
+	task_id: u64,
+	provider: u64,
+	revealed: &Revealed,
+	output: &[u8],
+	salt: [u8; 32],
+) -> DispatchResult {
+	let payload = Attestation::reveal_payload(task_id, &provider, revealed, &salt);
+	authorized(crate::Call::reveal {
+		task_id,
+		provider,
+		revealed: revealed.clone(),
+		output: output.to_vec().try_into().unwrap(),
+		salt,
+		signature: key(provider).sign(&payload).unwrap(),
+	})
+}
+
+/// Providers 1, 2, 3 on task 0 commit to `outputs[i]` (`None`: silent), wait for the commit
+/// window to close, and reveal them.
+fn replicated(outputs: [Option<&[u8]>; 3]) {
+	assign(0, &[1, 2, 3]);
+	for (i, out) in outputs.iter().enumerate() {
+		if let Some(out) = out {
+			assert_eq!(commit(0, i as u64 + 1, &outcome(out, 500), [i as u8; 32]), Ok(()));
+		}
+	}
+	for _ in 0..=COMMIT_WINDOW {
+		next_block();
+	}
+	for (i, out) in outputs.iter().enumerate() {
+		if let Some(out) = out {
+			assert_eq!(reveal(0, i as u64 + 1, &outcome(out, 500), out, [i as u8; 32]), Ok(()));
+		}
+	}
+}
+
+/// The deadline passed: the judge decides task 0 of providers 1, 2, 3 from what it has.
+fn conclude() -> crate::Decision<u64> {
+	let decision = <Attestation as TaskJudge<u64>>::conclude(0, &[1, 2, 3]);
+	check_invariants();
+	decision
+}
+
+#[test]
+fn answers_are_checked_before_inclusion() {
+	test(|| {
+		assign(0, &[1]);
+		bind(2, key(2));
+		use Error as E;
+		assert_eq!(answer(0, 2, b"x", 1), Err(E::<Test>::NotAssigned.into()));
+		assert_eq!(answer_as(2, 0, 1, b"x", 1), Err(E::<Test>::BadSignature.into()));
+		assert_eq!(answer(0, 1, b"x", FUEL + 1), Err(E::<Test>::FuelAboveLimit.into()));
+		assert_eq!(answer(7, 1, b"x", 1), Err(E::<Test>::TaskNotOpen.into()));
+		assert_eq!(commit(0, 1, &outcome(b"x", 1), [0; 32]), Err(E::<Test>::UseAnswer.into()));
+		assert_eq!(answer(0, 1, b"x", 1), Ok(()));
+		System::assert_has_event(
+			Event::Answered { task_id: 0, provider: 1, output_hash: hash(b"x"), fuel_used: 1 }
+				.into(),
+		);
+		let decision = settled(0).expect("the answer settles the task");
+		assert_eq!(decision.verdicts, vec![(1, Some(Verdict::Agreed))]);
+		assert_eq!(decision.result.unwrap().output, b"x".to_vec());
+		assert_eq!(answer(0, 1, b"x", 1), Err(E::<Test>::TaskNotOpen.into()), "a second answer");
+	});
+}
+
+#[test]
+fn answers_need_the_bound_key_and_come_by_the_deadline() {
+	test(|| {
+		assign(0, &[1]);
+		assign(1, &[2]);
+		assign(2, &[3]);
+		bind(2, UintAuthorityId(7));
+		assert_eq!(answer(1, 2, b"x", 1), Err(Error::<Test>::BadSignature.into()), "rotated");
+		unbind(2);
+		assert_eq!(answer(1, 2, b"x", 1), Err(Error::<Test>::NotAssigned.into()), "no key");
+		while System::block_number() < 1 + TIMEOUT {
+			next_block();
+		}
+		assert_eq!(answer(0, 1, b"x", 1), Ok(()), "at the deadline");
+		next_block();
+		assert_eq!(answer(2, 3, b"x", 1), Err(Error::<Test>::DeadlinePassed.into()));
+	});
+}
+
+#[test]
+fn reveals_are_checked_against_commitments_and_phases() {
+	test(|| {
+		assign(0, &[1, 2, 3]);
+		let good = outcome(b"good", 500);
+		assert_eq!(commit(0, 1, &good, [0; 32]), Ok(()));
+		use Error as E;
+		assert_eq!(commit(0, 1, &good, [0; 32]), Err(E::<Test>::AlreadyAnswered.into()));
+		assert_eq!(reveal(0, 1, &good, b"good", [0; 32]), Err(E::<Test>::RevealsNotOpen.into()));
+		assert_eq!(reveal(0, 2, &good, b"good", [1; 32]), Err(E::<Test>::NoCommitment.into()));
+		assert_eq!(answer(0, 1, b"good", 500), Err(E::<Test>::UseCommitReveal.into()));
+		assert_eq!(commit(0, 2, &good, [1; 32]), Ok(()));
+		assert_eq!(commit(0, 3, &good, [2; 32]), Ok(()));
+		// Everyone committed: reveals are open and commits closed.
+		assert_eq!(
+			reveal(0, 2, &good, b"good", [9; 32]),
+			Err(E::<Test>::CommitmentMismatch.into()),
+			"wrong salt"
+		);
+		assert_eq!(
+			reveal(0, 2, &outcome(b"bad", 500), b"bad", [1; 32]),
+			Err(E::<Test>::CommitmentMismatch.into())
+		);
+		assert_eq!(
+			reveal(0, 1, &good, &[], [0; 32]),
+			Err(E::<Test>::OutputHashMismatch.into()),
+			"every reveal carries its output"
+		);
+		assert_eq!(
+			reveal(0, 1, &good, b"gooD", [0; 32]),
+			Err(E::<Test>::OutputHashMismatch.into())
+		);
+		assert_eq!(reveal(0, 2, &good, b"good", [1; 32]), Ok(()));
+		assert_eq!(reveal(0, 3, &good, b"good", [2; 32]), Ok(()));
+		assert_eq!(PendingOutputs::<Test>::iter_prefix(0).count(), 1, "stored once");
+		assert!(settled(0).is_none(), "one reveal is missing");
+		assert_eq!(reveal(0, 1, &good, b"good", [0; 32]), Ok(()));
+		let decision = settled(0).expect("the last reveal settles the task");
+		assert!(decision.verdicts.iter().all(|(_, v)| *v == Some(Verdict::Agreed)));
+		assert_eq!(decision.result.unwrap().fuel_used, 500);
+		assert_eq!(PendingOutputs::<Test>::iter().count(), 0, "forgotten");
+	});
+}
+
+#[test]
+fn commits_close_and_reveals_open_when_the_commit_window_passes() {
+	test(|| {
+		assign(0, &[1, 2, 3]);
+		let good = outcome(b"good", 500);
+		assert_eq!(commit(0, 1, &good, [0; 32]), Ok(()));
+		for _ in 0..=COMMIT_WINDOW {
+			next_block();
+		}
+		assert_eq!(commit(0, 2, &good, [1; 32]), Err(Error::<Test>::CommitsClosed.into()));
+		assert_eq!(reveal(0, 1, &good, b"good", [0; 32]), Ok(()));
+		assert!(Commitments::<Test>::contains_key(0, 1));
+	});
+}
+
+#[test]
+fn a_liar_is_out_voted() {
+	test(|| {
+		replicated([Some(b"good"), Some(b"good"), Some(b"lie")]);
+		let decision = settled(0).expect("all revealed");
+		use Verdict::*;
+		assert_eq!(
+			decision.verdicts,
+			vec![(1, Some(Agreed)), (2, Some(Agreed)), (3, Some(OutVoted))]
+		);
+		assert_eq!(decision.result.unwrap().output, b"good".to_vec());
+		System::assert_has_event(
+			Event::VerdictGiven { task_id: 0, provider: 3, verdict: OutVoted }.into(),
+		);
+		assert_eq!(PendingOutputs::<Test>::iter().count(), 0, "both outputs forgotten");
+	});
+}
+
+#[test]
+fn a_lying_first_provider_cannot_withhold_the_agreed_output() {
+	test(|| {
+		replicated([Some(b"lie"), Some(b"good"), Some(b"good")]);
+		let decision = settled(0).unwrap();
+		assert_eq!(decision.verdicts[0], (1, Some(Verdict::OutVoted)));
+		assert_eq!(decision.result.unwrap().output, b"good".to_vec());
+	});
+}
+
+#[test]
+fn a_silent_first_provider_cannot_withhold_the_agreed_output() {
+	test(|| {
+		replicated([None, Some(b"good"), Some(b"good")]);
+		assert!(settled(0).is_none(), "waits for the deadline");
+		let decision = conclude();
+		assert_eq!(decision.verdicts[0], (1, Some(Verdict::NoShow)));
+		assert_eq!(decision.result.unwrap().output, b"good".to_vec());
+	});
+}
+
+#[test]
+fn a_tie_is_no_consensus_and_only_the_silent_get_a_verdict() {
+	test(|| {
+		replicated([Some(b"a"), Some(b"b"), None]);
+		let decision = conclude();
+		assert_eq!(decision.result, Err(FailureReason::NoConsensus));
+		assert_eq!(decision.verdicts, vec![(1, None), (2, None), (3, Some(Verdict::NoShow))]);
+	});
+}
+
+#[test]
+fn nobody_answering_is_no_answer_and_every_provider_a_no_show() {
+	test(|| {
+		assign(0, &[1, 2, 3]);
+		assert!(!<Attestation as TaskJudge<u64>>::answered(0));
+		assert_eq!(commit(0, 2, &outcome(b"x", 1), [0; 32]), Ok(()));
+		assert!(<Attestation as TaskJudge<u64>>::answered(0), "a commitment is an answer");
+		let decision = conclude();
+		assert_eq!(decision.result, Err(FailureReason::NoAnswer));
+		assert!(decision.verdicts.iter().all(|(_, v)| *v == Some(Verdict::NoShow)));
+		assert_eq!(Commitments::<Test>::iter().count(), 0, "forgotten");
+	});
+}
+
+/// The offchain worker with a stand-in sandbox (it echoes the input backwards and counts runs):
+/// each task runs once per node however often the worker wakes, and its answers settle it.
+mod offchain_worker {
+	use super::*;
+	use codec::Decode;
+	use polkadot_sdk::{
+		frame_support::traits::Hooks,
+		sp_core::offchain::{
+			testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
+			OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+		},
+	};
+	use std::sync::{
+		atomic::{AtomicU32, Ordering},
+		Arc,
+	};
+
+	struct Echo(Arc<AtomicU32>);
+
+	impl bourse_primitives::sandbox::WorkloadRunner for Echo {
+		fn run(
+			&self,
+			_code_hash: [u8; 32],
+			_code: &[u8],
+			input: &[u8],
+			limits: bourse_primitives::ExecutionLimits,
+			_seed: [u8; 32],
+		) -> Result<bourse_primitives::Outcome, String> {
+			self.0.fetch_add(1, Ordering::SeqCst);
+			Ok(bourse_primitives::Outcome {
+				status: Status::Success,
+				output: input.iter().rev().copied().collect(),
+				fuel_used: limits.fuel / 2,
+				executor_version: bourse_primitives::EXECUTOR_VERSION,
+			})
+		}
+	}
+
+	/// Externalities with offchain storage and a transaction pool, with or without the echo
+	/// sandbox.
+	fn worker_ext(
+		sandbox: bool,
+	) -> (polkadot_sdk::sp_io::TestExternalities, Arc<parking_lot::RwLock<PoolState>>, Arc<AtomicU32>)
+	{
+		let mut ext = new_test_ext();
+		let (offchain, _) = TestOffchainExt::new();
+		let (pool, pool_state) = TestTransactionPoolExt::new();
+		ext.register_extension(OffchainDbExt::new(offchain.clone()));
+		ext.register_extension(OffchainWorkerExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(pool));
+		let runs = Arc::new(AtomicU32::new(0));
+		if sandbox {
+			ext.register_extension(bourse_primitives::sandbox::SandboxExt::new(Arc::new(Echo(
+				runs.clone(),
+			))));
+		}
+		(ext, pool_state, runs)
+	}
+
+	/// Runs the worker, then puts what it sent into the block: each transaction is checked by
+	/// `authorize` (the pool) and dispatched as authorized.
+	fn worker_block(pool: &Arc<parking_lot::RwLock<PoolState>>) -> usize {
+		<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+		let sent: Vec<Vec<u8>> = std::mem::take(&mut pool.write().transactions);
+		for bytes in &sent {
+			let xt = Extrinsic::decode(&mut &bytes[..]).unwrap();
+			let RuntimeCall::Attestation(call) = xt.function else { panic!("not an answer") };
+			// Duplicates (the same answer sent again) are refused, as the pool would.
+			let _ = authorized(call);
+		}
+		next_block();
+		sent.len()
+	}
+
+	/// Provider 1, whose key this node holds, is assigned task 0 (replication 1).
+	fn one_task_for_a_local_provider() {
+		UintAuthorityId::set_all_keys(vec![key(1)]);
+		assign(0, &[1]);
+	}
+
+	#[test]
+	fn on_its_own_block_the_author_answers_after_a_delay() {
+		let (mut ext, pool, runs) = worker_ext(true);
+		ext.execute_with(|| {
+			one_task_for_a_local_provider();
+			let started = polkadot_sdk::sp_io::offchain::timestamp();
+			AUTHORED_HERE.with(|a| a.set(true));
+			assert_eq!(worker_block(&pool), 1, "answered in the same block");
+			AUTHORED_HERE.with(|a| a.set(false));
+			let waited = polkadot_sdk::sp_io::offchain::timestamp().diff(&started).millis();
+			assert_eq!(waited, AUTHOR_ANSWER_DELAY, "after the delay");
+			assert_eq!(runs.load(Ordering::SeqCst), 1);
+			assert!(settled(0).is_some());
+		});
+	}
+
+	#[test]
+	fn other_nodes_answer_without_delay() {
+		let (mut ext, pool, _) = worker_ext(true);
+		ext.execute_with(|| {
+			one_task_for_a_local_provider();
+			let started = polkadot_sdk::sp_io::offchain::timestamp();
+			assert_eq!(worker_block(&pool), 1);
+			assert_eq!(polkadot_sdk::sp_io::offchain::timestamp(), started, "no wait");
+		});
+	}
+
+	#[test]
+	fn a_task_of_replication_one_is_run_once_and_answered() {
+		let (mut ext, pool, runs) = worker_ext(true);
+		ext.execute_with(|| {
+			one_task_for_a_local_provider();
+			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+			assert_eq!(runs.load(Ordering::SeqCst), 1, "a second wake-up does not run it again");
+			assert_eq!(pool.read().transactions.len(), 2, "the answer is sent until included");
+			worker_block(&pool);
+			let outcome = settled(0).unwrap().result.unwrap();
+			assert_eq!(outcome.output, b"tupni".to_vec());
+			assert_eq!(outcome.fuel_used, FUEL / 2);
+			assert_eq!(worker_block(&pool), 0, "nothing left to do");
+			// The record outlives the task until its deadline has passed by the grace period.
+			let records = || {
+				polkadot_sdk::sp_runtime::offchain::storage::StorageValueRef::persistent(
+					b"bourse/attestation/records",
+				)
+				.get::<Vec<(Vec<u8>, u32)>>()
+				.unwrap()
+				.unwrap_or_default()
+			};
+			assert_eq!(records().len(), 1);
+			while System::block_number() <= 1 + TIMEOUT + 11 {
+				worker_block(&pool);
+			}
+			assert!(records().is_empty(), "expired records are cleared");
+			assert_eq!(runs.load(Ordering::SeqCst), 1);
+		});
+	}
+
+	#[test]
+	fn three_local_providers_commit_then_reveal_and_agree() {
+		let (mut ext, pool, runs) = worker_ext(true);
+		ext.execute_with(|| {
+			UintAuthorityId::set_all_keys(vec![key(1), key(2), key(3)]);
+			assign(0, &[1, 2, 3]);
+			assert_eq!(worker_block(&pool), 3, "three commitments");
+			assert_eq!(runs.load(Ordering::SeqCst), 3);
+			assert_eq!(worker_block(&pool), 3, "three reveals");
+			let decision = settled(0).expect("settled");
+			assert!(decision.verdicts.iter().all(|(_, v)| *v == Some(Verdict::Agreed)));
+			assert_eq!(runs.load(Ordering::SeqCst), 3, "each provider ran it once");
+		});
+	}
+
+	#[test]
+	fn without_a_sandbox_the_worker_reports_and_sends_nothing() {
+		let (mut ext, pool, _) = worker_ext(false);
+		ext.execute_with(|| {
+			one_task_for_a_local_provider();
+			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+			assert!(pool.read().transactions.is_empty());
+		});
+	}
+}

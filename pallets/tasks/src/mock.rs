@@ -1,0 +1,300 @@
+//! A mock runtime of the tasks pallet with balances. Its neighbours are fakes the tests drive:
+//! a market of providers registered by the tests (selected in registration order), a judge that
+//! hands out the decisions the tests set, and a reputation that records verdicts. Whole-market
+//! flows, with the real offers, attestation and reputation pallets, live in the
+//! `bourse-market-tests` crate.
+#![allow(clippy::unwrap_used)]
+
+use crate as pallet_tasks;
+use crate::{
+	frame, Assignment, Decision, FailureReason, ProviderMarket, ProviderReputation, Requirements,
+	TaskId, TaskJudge, Verdict,
+};
+use bourse_primitives::traits::SelectionError;
+use core::cell::RefCell;
+use frame::testing_prelude::*;
+use polkadot_sdk::pallet_balances;
+use std::collections::BTreeMap;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Tasks: pallet_tasks,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u128>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = u128;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// Fee per task, burned at settlement.
+pub const BASE_FEE: u128 = 30;
+/// Bond slashed per failed answer.
+pub const SLASH: u128 = 50;
+/// Shortest timeout.
+pub const MIN_TIMEOUT: u64 = 5;
+/// Blocks a settled task is kept.
+pub const RETENTION: u64 = 20;
+
+parameter_types! {
+	/// Settling an answered task at its deadline, as the mock charges it: far above every
+	/// benchmarked weight, so a test can tell it was charged.
+	pub AnsweredSettleWeight: Weight = Weight::from_parts(10_000_000_000_000, 0);
+}
+
+/// A provider of the fake market.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct FakeProvider {
+	/// Its account.
+	pub who: u64,
+	/// Its price per million fuel.
+	pub price: u128,
+	/// The most fuel and memory it takes.
+	pub max_fuel: u64,
+	/// The most memory it takes, in MiB.
+	pub max_memory_mib: u32,
+	/// Its slots, and how many are busy.
+	pub slots: u32,
+	pub busy: u32,
+	/// What it was slashed in all.
+	pub slashed: u128,
+}
+
+/// The fake market's providers, in storage: the benchmarks' test suite wipes storage between
+/// benchmarks, not thread-locals.
+#[storage_alias]
+type FakeProviders = StorageValue<FakeMarket, Vec<FakeProvider>, ValueQuery>;
+
+thread_local! {
+	static DECISIONS: RefCell<BTreeMap<TaskId, Decision<u64>>> =
+		const { RefCell::new(BTreeMap::new()) };
+	static RECORDS: RefCell<Vec<(u64, Verdict, u128)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Registers a provider at `price` with 4 slots for tasks of up to 10 M fuel and 64 MiB.
+pub fn provider(who: u64, price: u128) {
+	FakeProviders::mutate(|ps| {
+		ps.push(FakeProvider {
+			who,
+			price,
+			max_fuel: 10_000_000,
+			max_memory_mib: 64,
+			slots: 4,
+			busy: 0,
+			slashed: 0,
+		})
+	});
+}
+
+/// The fake market's view of `who`.
+pub fn market(who: u64) -> FakeProvider {
+	FakeProviders::get().into_iter().find(|p| p.who == who).unwrap()
+}
+
+/// Has the judge decide `task` by `decision` (and count it as answered).
+pub fn decide(task: TaskId, decision: Decision<u64>) {
+	DECISIONS.with(|d| d.borrow_mut().insert(task, decision));
+}
+
+/// Verdicts the reputation recorded: provider, verdict, the task's value.
+pub fn records() -> Vec<(u64, Verdict, u128)> {
+	RECORDS.with(|r| r.borrow().clone())
+}
+
+/// Whether `p` has a free slot and fits `requirements`.
+fn eligible(p: &FakeProvider, requirements: &Requirements<u64, u128>) -> bool {
+	p.busy < p.slots
+		&& p.price <= requirements.max_price
+		&& p.max_fuel >= requirements.fuel
+		&& p.max_memory_mib >= requirements.memory_mib
+		&& p.who != requirements.requester
+}
+
+/// A market of [`provider`]s, taken in registration order; slashes are counted, not burned.
+pub struct FakeMarket;
+
+/// Most one task can slash.
+pub const MAX_SLASH: u128 = 100;
+
+impl ProviderMarket<u64, u128> for FakeMarket {
+	fn select(
+		requirements: &Requirements<u64, u128>,
+	) -> Result<Vec<Assignment<u64, u128>>, SelectionError> {
+		FakeProviders::mutate(|ps| {
+			let chosen: Vec<usize> = ps
+				.iter()
+				.enumerate()
+				.filter(|(_, p)| eligible(p, requirements))
+				.map(|(i, _)| i)
+				.take(requirements.replication as usize)
+				.collect();
+			if chosen.len() < requirements.replication as usize {
+				return Err(SelectionError::NotEnoughProviders);
+			}
+			Ok(chosen
+				.into_iter()
+				.map(|i| {
+					ps[i].busy += 1;
+					Assignment { provider: ps[i].who, price: ps[i].price }
+				})
+				.collect())
+		})
+	}
+
+	fn candidates(requirements: &Requirements<u64, u128>) -> Vec<Assignment<u64, u128>> {
+		FakeProviders::get()
+			.iter()
+			.filter(|p| eligible(p, requirements))
+			.map(|p| Assignment { provider: p.who, price: p.price })
+			.collect()
+	}
+
+	fn release(provider: &u64) {
+		FakeProviders::mutate(|ps| {
+			let p = ps.iter_mut().find(|p| p.who == *provider).unwrap();
+			assert!(p.busy > 0, "released a provider with no busy slot");
+			p.busy -= 1;
+		})
+	}
+
+	fn slash(provider: &u64, amount: u128) -> u128 {
+		let slashed = amount.min(MAX_SLASH);
+		FakeProviders::mutate(|ps| {
+			ps.iter_mut().find(|p| p.who == *provider).unwrap().slashed += slashed;
+		});
+		slashed
+	}
+}
+
+/// A reputation that records verdicts; everyone scores 1.
+pub struct FakeReputation;
+
+impl ProviderReputation<u64> for FakeReputation {
+	fn score(_provider: &u64) -> Perbill {
+		Perbill::one()
+	}
+
+	fn record(provider: &u64, verdict: Verdict, value: u128) {
+		RECORDS.with(|r| r.borrow_mut().push((*provider, verdict, value)));
+	}
+}
+
+/// A judge that hands out what [`decide`] set; a task without one was not answered, and its
+/// providers are no-shows.
+pub struct FakeJudge;
+
+impl TaskJudge<u64> for FakeJudge {
+	fn conclude(task: TaskId, providers: &[u64]) -> Decision<u64> {
+		DECISIONS.with(|d| d.borrow_mut().remove(&task)).unwrap_or_else(|| Decision {
+			result: Err(FailureReason::NoAnswer),
+			verdicts: providers.iter().map(|p| (*p, Some(Verdict::NoShow))).collect(),
+		})
+	}
+
+	fn answers(_task: TaskId, _providers: &[u64]) -> Vec<bourse_primitives::api::AnswerView<u64>> {
+		Vec::new()
+	}
+
+	fn answered(task: TaskId) -> bool {
+		DECISIONS.with(|d| d.borrow().contains_key(&task))
+	}
+}
+
+impl pallet_tasks::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Market = FakeMarket;
+	type Reputation = FakeReputation;
+	type Judge = FakeJudge;
+	type MaxCodeSize = ConstU32<1_024>;
+	type DepositPerByte = ConstU128<1>;
+	type DepositBase = ConstU128<10>;
+	type MaxInputSize = ConstU32<64>;
+	type MaxOutputSize = ConstU32<64>;
+	type MaxMemoryMib = ConstU32<4_096>;
+	type MaxReplication = ConstU32<5>;
+	type MinTimeout = ConstU64<MIN_TIMEOUT>;
+	type MaxTimeout = ConstU64<100>;
+	type BaseFee = ConstU128<BASE_FEE>;
+	type Slash = ConstU128<SLASH>;
+	type MaxQueued = ConstU32<4>;
+	type AssignPerBlock = ConstU32<2>;
+	type MaxTimeoutsPerBlock = ConstU32<16>;
+	type AnsweredSettleWeight = AnsweredSettleWeight;
+	type Retention = ConstU64<RETENTION>;
+	type PrunePerBlock = ConstU32<4>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = FakeMarket;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_tasks::BenchmarkHelper<u64> for FakeMarket {
+	fn provider(i: u32, slots: u32) -> u64 {
+		let who = 1_000 + u64::from(i);
+		provider(who, 1_000);
+		FakeProviders::mutate(|ps| {
+			let p = ps.iter_mut().find(|p| p.who == who).unwrap();
+			p.slots = slots;
+			p.max_fuel = u64::MAX;
+			p.max_memory_mib = u32::MAX;
+		});
+		who
+	}
+}
+
+/// Every test account starts with this much.
+pub const ENDOWMENT: u128 = 1_000_000;
+
+/// Externalities at block 1 with accounts 1..=20 endowed, and empty fakes.
+pub fn new_test_ext() -> TestState {
+	DECISIONS.with(|d| d.borrow_mut().clear());
+	RECORDS.with(|r| r.borrow_mut().clear());
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: (1..=20).map(|who| (who, ENDOWMENT)).collect(),
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext: TestState = storage.into();
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// The pallet's invariants, and the fake market's busy slots against the tasks' providers.
+pub fn check_invariants() {
+	Tasks::do_try_state().unwrap();
+	for p in FakeProviders::get() {
+		let open = crate::ProviderTasks::<Test>::iter_prefix(p.who).count() as u32;
+		assert_eq!(p.busy, open, "provider {}'s busy slots differ from its open tasks", p.who);
+	}
+}
+
+/// Runs `body` in fresh externalities and checks the invariants after it.
+pub fn test(body: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		body();
+		check_invariants();
+	});
+}
+
+/// Moves to the next block, running the pallet's `on_initialize`.
+pub fn next_block() {
+	let n = System::block_number() + 1;
+	System::set_block_number(n);
+	<Tasks as Hooks<u64>>::on_initialize(n);
+	check_invariants();
+}
