@@ -10,18 +10,23 @@
 // at once. Per phase it prints the extrinsics of that kind in each block and the median of the
 // full blocks (the last, partial block left out).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
-import { connect, UNIT, UserError } from './lib/chain.mjs';
+import { parseArgs, withDefaults } from './lib/args.mjs';
+import {
+  connectWithProvider, ensureWorkload, submitTask, UNIT, UserError,
+} from './lib/chain.mjs';
+import { workloadPath } from './lib/node.mjs';
 
-const argv = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
+const HELP = `bench-throughput — included submit_task against transfer_keep_alive per block, on one dev node
+
+usage: node scripts/bench-throughput.mjs [--accounts 3000] [--url ws://127.0.0.1:9944]
+
+  --accounts N                       bench accounts funded by Alice (default 3000): the first 15
+                                     become providers, every other one sends one transfer, and
+                                     up to 480 of them submit one task
+  --url ws://host:port               the node (default ws://127.0.0.1:9944)`;
 
 /** Sends raw signed transactions without subscriptions; resolves when all are accepted. */
 async function submitAll(raw, hexes, what) {
@@ -72,13 +77,17 @@ function median(values) {
   return sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
 }
 
-async function main() {
-  const accounts = Number(option('accounts', '3000'));
-  const url = option('url', 'ws://127.0.0.1:9944');
+async function main(argv) {
+  const { options } = parseArgs(argv);
+  if (options.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const args = withDefaults(options, { accounts: '3000', url: 'ws://127.0.0.1:9944' });
+  const accounts = Number(args.accounts);
   await cryptoWaitReady();
-  const api = await connect(url);
-  const raw = new WsProvider(url);
-  await raw.isReady;
+  // The provider too: the pre-signed transactions go to the pool as raw JSON-RPC calls.
+  const { api, provider: raw } = await connectWithProvider(args.url);
   try {
     const keyring = new Keyring({ type: 'sr25519' });
     const alice = keyring.addFromUri('//Alice');
@@ -103,12 +112,7 @@ async function main() {
       setup.push(sign(api.tx.offers.registerProvider(1_000n * UNIT, executor), bench[i], 0));
       setup.push(sign(api.tx.offers.setOffer(UNIT / 1_000n, 10_000_000_000n, 64, 16, null), bench[i], 1));
     }
-    const code = readFileSync(join(process.env.BOURSE_WORKLOADS_DIR
-      ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/bourse-target'), 'wasm32-wasip1/release'), 'sha256.wasm'));
-    const workload = blake2AsHex(code, 256);
-    if ((await api.query.tasks.workloads(workload)).isNone) {
-      setup.push(sign(api.tx.tasks.uploadWorkload(u8aToHex(code)), bob, (await api.rpc.system.accountNextIndex(bob.address)).toNumber()));
-    }
+    const { hash: workload } = await ensureWorkload(api, readFileSync(workloadPath('sha256.wasm')), bob);
     const setupStart = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
     await submitAll(raw, setup, 'providers');
     await countPerBlock(api, setupStart, 'offers', 'setOffer', providers);
@@ -116,7 +120,8 @@ async function main() {
     const requesters = bench.slice(providers);
     const transfers = requesters.map((pair) => sign(api.tx.balances.transferKeepAlive(bob.address, UNIT / 100n), pair, 0));
     // As many tasks as slots and queue can take (240 + 256), so every one is a real submission.
-    const tasks = requesters.slice(0, 480).map((pair) => sign(api.tx.tasks.submitTask(workload, u8aToHex(stringToU8a('10\nbench')), 1_000_000n, 16, UNIT / 1_000n, 1, 0, 100, false), pair, 1));
+    const task = { workload, input: stringToU8a('10\nbench'), fuel: 1_000_000n, memoryMib: 16, maxPrice: UNIT / 1_000n, timeout: 100 };
+    const tasks = requesters.slice(0, 480).map((pair) => sign(submitTask(api, task), pair, 1));
 
     const t0 = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
     await submitAll(raw, transfers, 'transfer_keep_alive');
@@ -135,14 +140,13 @@ async function main() {
     if (transferBlocks.length === 1) console.log(`note: all ${transfers.length} transfers fit in one block; the ratio is an upper bound — run with more --accounts`);
     return 0;
   } finally {
-    await raw.disconnect();
-    await api.disconnect();
+    await api.disconnect(); // and its provider
   }
 }
 
 console.error = () => {};
 console.warn = () => {};
-main().then((code) => process.exit(code), (error) => {
+main(process.argv.slice(2)).then((code) => process.exit(code), (error) => {
   process.stderr.write(`\nbench-throughput: ${error instanceof UserError ? error.message : error.stack ?? error}\n`);
   process.exit(1);
 });

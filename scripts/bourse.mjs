@@ -3,9 +3,10 @@
 // provider. `node scripts/bourse.mjs --help` for the commands.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Keyring } from '@polkadot/keyring';
-import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
-import { u8aToHex } from '@polkadot/util';
-import { connect, formatAmount, parseAmount, send, UNIT, UserError } from './lib/chain.mjs';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import {
+  connect, ensureWorkload, formatAmount, parseAmount, send, submitTask, UNIT, UserError,
+} from './lib/chain.mjs';
 import { parseArgs } from './lib/args.mjs';
 
 const HELP = `bourse — the Bourse compute exchange from the command line
@@ -65,12 +66,9 @@ function readWasm(path) {
   return code;
 }
 
+/** Stores the module at `path` unless the chain has it; resolves with { hash, stored }. */
 async function upload(api, signer, path) {
-  const code = readWasm(path);
-  const hash = blake2AsHex(code, 256);
-  if ((await api.query.tasks.workloads(hash)).isSome) return { hash, stored: false };
-  await send(api, api.tx.tasks.uploadWorkload(u8aToHex(code)), signer, 'upload');
-  return { hash, stored: true };
+  return ensureWorkload(api, readWasm(path), signer);
 }
 
 async function taskView(api, id) {
@@ -148,7 +146,9 @@ async function main(argv) {
           if (offers.length === 0) throw new UserError('no offers on chain: pass --max-price to queue the task');
           maxPrice = offers.map((o) => BigInt(o.pricePerMfuel)).reduce((a, b) => (a > b ? a : b));
         }
-        const tx = api.tx.tasks.submitTask(workload, u8aToHex(input), fuel, memory, maxPrice, k, Math.round(minRep * 1e9), timeout, Boolean(options['fail-fast']));
+        const tx = submitTask(api, {
+          workload, input, fuel, memoryMib: memory, maxPrice, replication: k, minReputation: Math.round(minRep * 1e9), timeout, failFast: Boolean(options['fail-fast']),
+        });
         const { events } = await send(api, tx, signer, 'submit');
         const submitted = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data;
         const id = submitted.taskId.toString();

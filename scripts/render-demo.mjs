@@ -5,17 +5,17 @@
 //   node scripts/render-demo.mjs [--size 512] [--tile 128] [--iterations 300] [--k 1]
 //        [--out mandelbrot.png] [--url ws://127.0.0.1:9944] [--suri //Bob] [--workload file.wasm]
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
-import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
-import { stringToU8a, u8aToHex } from '@polkadot/util';
-import { connect, formatAmount, send, UserError } from './lib/chain.mjs';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { stringToU8a } from '@polkadot/util';
+import { parseArgs, withDefaults } from './lib/args.mjs';
+import {
+  connect, ensureWorkload, formatAmount, send, submitTask, UserError,
+} from './lib/chain.mjs';
+import { workloadPath } from './lib/node.mjs';
 import { encodePng } from './lib/png.mjs';
 
-function option(argv, name, fallback) {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-}
+const HELP = 'usage: node scripts/render-demo.mjs [--size 512] [--tile 128] [--iterations 300] [--k 1] [--out mandelbrot.png] [--url ws://127.0.0.1:9944] [--suri //Bob] [--workload mandelbrot.wasm]';
 
 function positive(text, what) {
   if (!/^[1-9]\d*$/.test(String(text))) throw new UserError(`--${what}: expected a positive integer, got '${text}'`);
@@ -31,27 +31,27 @@ function progress(done, total, note = '') {
 }
 
 async function main(argv) {
-  if (argv.includes('--help')) {
-    console.log('usage: node scripts/render-demo.mjs [--size 512] [--tile 128] [--iterations 300] [--k 1] [--out mandelbrot.png] [--url ws://127.0.0.1:9944] [--suri //Bob] [--workload mandelbrot.wasm]');
+  const { options } = parseArgs(argv);
+  if (options.help) {
+    console.log(HELP);
     return 0;
   }
-  const size = positive(option(argv, 'size', '512'), 'size');
-  const tile = positive(option(argv, 'tile', '128'), 'tile');
-  const iterations = positive(option(argv, 'iterations', '300'), 'iterations');
-  const k = positive(option(argv, 'k', '1'), 'k');
-  const out = option(argv, 'out', 'mandelbrot.png');
+  const args = withDefaults(options, {
+    size: '512', tile: '128', iterations: '300', k: '1', out: 'mandelbrot.png', url: 'ws://127.0.0.1:9944', suri: '//Bob', workload: workloadPath('mandelbrot.wasm'),
+  });
+  const size = positive(args.size, 'size');
+  const tile = positive(args.tile, 'tile');
+  const iterations = positive(args.iterations, 'iterations');
+  const k = positive(args.k, 'k');
   if (size % tile !== 0) throw new UserError(`--size ${size} is not a multiple of --tile ${tile}`);
   if (tile * tile * 3 > 64 * 1024) throw new UserError(`a ${tile}×${tile} tile is more than the 64 KiB output limit (at most 147×147)`);
-  const workloadPath = option(argv, 'workload', join(process.env.BOURSE_WORKLOADS_DIR
-    ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/bourse-target'), 'wasm32-wasip1/release'), 'mandelbrot.wasm'));
 
   await cryptoWaitReady();
-  const api = await connect(option(argv, 'url', 'ws://127.0.0.1:9944'));
+  const api = await connect(args.url);
   try {
-    const requester = new Keyring({ type: 'sr25519' }).addFromUri(option(argv, 'suri', '//Bob'));
+    const requester = new Keyring({ type: 'sr25519' }).addFromUri(args.suri);
     let code;
-    try { code = readFileSync(workloadPath); } catch (e) { throw new UserError(`cannot read ${workloadPath}: ${e.code ?? e.message}`); }
-    const hash = blake2AsHex(code, 256);
+    try { code = readFileSync(args.workload); } catch (e) { throw new UserError(`cannot read ${args.workload}: ${e.code ?? e.message}`); }
     const offers = await api.bourse('offers');
     if (offers.length === 0) throw new UserError('no offers on chain');
     const maxPrice = offers.map((o) => BigInt(o.pricePerMfuel)).reduce((a, b) => (a > b ? a : b));
@@ -59,14 +59,16 @@ async function main(argv) {
     // Every transaction of the demo signed at once with consecutive nonces; then wait for all.
     let nonce = (await api.rpc.system.accountNextIndex(requester.address)).toNumber();
     const inBlock = async (tx, what) => (await send(api, tx, requester, what, { nonce: nonce++ })).events;
-    if ((await api.query.tasks.workloads(hash)).isNone) await inBlock(api.tx.tasks.uploadWorkload(u8aToHex(code)), 'upload');
+    const { hash, stored } = await ensureWorkload(api, code, requester, { nonce });
+    if (stored) nonce += 1;
 
     const tiles = [];
     for (let y = 0; y < size; y += tile) for (let x = 0; x < size; x += tile) tiles.push({ x, y });
     progress(0, tiles.length, 'submitting');
     const submitted = await Promise.all(tiles.map(({ x, y }) => {
       const input = `${tile} ${tile} ${x} ${y} ${size} ${size} ${iterations}`;
-      return inBlock(api.tx.tasks.submitTask(hash, u8aToHex(stringToU8a(input)), 1_000_000_000n, 64, maxPrice, k, 0, 20, false), `tile (${x}, ${y})`);
+      const tx = submitTask(api, { workload: hash, input: stringToU8a(input), fuel: 1_000_000_000n, memoryMib: 64, maxPrice, replication: k, timeout: 20 });
+      return inBlock(tx, `tile (${x}, ${y})`);
     }));
     const ids = submitted.map((events) => events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toNumber());
 
@@ -117,9 +119,9 @@ async function main(argv) {
       byProvider.set(provider, (byProvider.get(provider) ?? 0) + 1);
       console.log(`tile (${String(x).padStart(4)}, ${String(y).padStart(4)})  task ${String(ids[i]).padStart(4)}  ${provider}  ${view.phase.fuelUsed} fuel  ${formatAmount(cost)}`);
     });
-    writeFileSync(out, encodePng(size, size, image));
+    writeFileSync(args.out, encodePng(size, size, image));
     for (const [provider, count] of byProvider) console.log(`${provider} rendered ${count} tile(s)`);
-    console.log(`wrote ${out}: ${size}×${size}, ${tiles.length} tiles, total cost ${formatAmount(total)}`);
+    console.log(`wrote ${args.out}: ${size}×${size}, ${tiles.length} tiles, total cost ${formatAmount(total)}`);
     return 0;
   } finally {
     await api.disconnect();

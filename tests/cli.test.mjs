@@ -2,33 +2,27 @@
 // result; and every kind of bad input ends in one clear line and a non-zero exit, no stack trace.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNode, waitFor, connect } from '../scripts/lib/node.mjs';
+import {
+  connectNode, runScript, startNode, waitFor, workloadPath,
+} from '../scripts/lib/node.mjs';
 
-const workloadsDir = process.env.BOURSE_WORKLOADS_DIR
-  ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/bourse-target'), 'wasm32-wasip1/release');
 const cli = new URL('../scripts/bourse.mjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'bourse-cli-'));
 
 let node;
 
-/** Runs the CLI; resolves with its exit code, stdout and stderr. */
+/** Runs the CLI against the test's node; resolves with its exit code, stdout and stderr. */
 function bourse(args, { input } = {}) {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [cli, ...args, '--url', node.wsUrl], { timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? error.code ?? 1 : 0, stdout, stderr });
-    });
-    if (input !== undefined) child.stdin.end(input);
-  });
+  return runScript(cli, [...args, '--url', node.wsUrl], { timeout: 120_000, input });
 }
 
 before(async () => {
   node = await startNode(['--dev', '--tmp'], { name: 'cli' });
-  const api = await connect(node);
+  const { api } = await connectNode(node);
   await waitFor('block 1', async () => (await api.rpc.chain.getHeader()).number.toNumber() >= 1, { timeoutMs: 60_000 });
   await api.disconnect();
 });
@@ -38,7 +32,7 @@ after(async () => {
 });
 
 test('upload, submit --watch, result: the task completes with the natively computed digest', async () => {
-  const wasm = join(workloadsDir, 'sha256.wasm');
+  const wasm = workloadPath('sha256.wasm');
   const up = await bourse(['upload', wasm]);
   assert.equal(up.code, 0, up.stderr);
   assert.match(up.stdout, /^uploaded 0x[0-9a-f]{64}\n$/);
@@ -74,7 +68,7 @@ test('upload, submit --watch, result: the task completes with the natively compu
 test('bad input: one clear line, a non-zero exit, no stack trace', async () => {
   const notWasm = join(dir, 'not.wasm');
   writeFileSync(notWasm, 'hello');
-  const wasm = join(workloadsDir, 'sha256.wasm');
+  const wasm = workloadPath('sha256.wasm');
   const cases = [
     [['upload', join(dir, 'missing.wasm')], /cannot read .*missing\.wasm: ENOENT/],
     [['upload', notWasm], /not a WebAssembly module/],
@@ -95,9 +89,7 @@ test('bad input: one clear line, a non-zero exit, no stack trace', async () => {
     assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
     assert.equal(stdout, '');
   }
-  const unreachable = await new Promise((resolve) => {
-    execFile(process.execPath, [cli, 'offers', '--url', 'ws://127.0.0.1:9'], (error, stdout, stderr) => resolve({ code: error?.code, stderr }));
-  });
+  const unreachable = await runScript(cli, ['offers', '--url', 'ws://127.0.0.1:9']);
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.stderr, /^bourse: cannot reach a Bourse node at ws:\/\/127\.0\.0\.1:9/);
 });
@@ -135,9 +127,7 @@ function nativeMandelbrot(size, iterations) {
 test('the render demo assembles a PNG whose pixels match the natively rendered image', async () => {
   const out = join(dir, 'mandelbrot.png');
   const demo = new URL('../scripts/render-demo.mjs', import.meta.url).pathname;
-  const { code, stdout, stderr } = await new Promise((resolve) => {
-    execFile(process.execPath, [demo, '--size', '96', '--tile', '48', '--iterations', '200', '--out', out, '--url', node.wsUrl], { timeout: 240_000 }, (error, so, se) => resolve({ code: error ? error.code ?? 1 : 0, stdout: so, stderr: se }));
-  });
+  const { code, stdout, stderr } = await runScript(demo, ['--size', '96', '--tile', '48', '--iterations', '200', '--out', out, '--url', node.wsUrl], { timeout: 240_000 });
   assert.equal(code, 0, stderr);
   assert.match(stdout, /wrote .*mandelbrot\.png: 96×96, 4 tiles, total cost/);
   assert.match(stdout, /5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY rendered 4 tile\(s\)/);

@@ -4,7 +4,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { connect, sendAndWait, startNode, waitFor } from '../scripts/lib/node.mjs';
+import { send } from '../scripts/lib/chain.mjs';
+import { connectNode, startNode, waitFor } from '../scripts/lib/node.mjs';
 
 let node;
 let api;
@@ -14,7 +15,7 @@ before(async () => {
   await cryptoWaitReady();
   startedAt = Date.now();
   node = await startNode(['--dev', '--tmp'], { name: 'dev' });
-  api = await connect(node);
+  ({ api } = await connectNode(node));
 });
 
 after(async () => {
@@ -43,7 +44,7 @@ test('Alice transfers to Bob with transfer_keep_alive', async () => {
   const amount = 1_234_567_890_000n;
 
   const before = (await api.query.system.account(bob.address)).data.free.toBigInt();
-  const { events } = await sendAndWait(api.tx.balances.transferKeepAlive(bob.address, amount), alice);
+  const { events } = await send(api, api.tx.balances.transferKeepAlive(bob.address, amount), alice, 'transfer');
 
   const transfer = events.find(({ event }) => api.events.balances.Transfer.is(event));
   assert.ok(transfer, 'a Balances.Transfer event is emitted');

@@ -7,24 +7,22 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { answerPayload, generalTransaction, outcome } from '../scripts/lib/attestation.mjs';
-import { connect, sendAndWait, startNode, waitFor } from '../scripts/lib/node.mjs';
-
-const workloadsDir = process.env.BOURSE_WORKLOADS_DIR
-  ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/bourse-target'), 'wasm32-wasip1/release');
+import { send, submitTask } from '../scripts/lib/chain.mjs';
+import {
+  connectNode, startNode, waitFor, workloadPath,
+} from '../scripts/lib/node.mjs';
 
 let node;
 let api;
 let alice;
 let bob;
 let workload;
-// A raw JSON-RPC connection: @polkadot/api 16.5 re-encodes general transactions wrongly, so they
-// are sent as bytes.
+// The API's provider, for raw JSON-RPC: @polkadot/api 16.5 re-encodes general transactions
+// wrongly, so they are sent as bytes.
 let raw;
 
 before(async () => {
@@ -33,29 +31,27 @@ before(async () => {
   alice = keyring.addFromUri('//Alice');
   bob = keyring.addFromUri('//Bob');
   node = await startNode(['--dev', '--tmp'], { name: 'market' });
-  api = await connect(node);
-  raw = new WsProvider(node.wsUrl);
-  await raw.isReady;
-  const code = readFileSync(join(workloadsDir, 'sha256.wasm'));
+  ({ api, provider: raw } = await connectNode(node));
+  const code = readFileSync(workloadPath('sha256.wasm'));
   workload = blake2AsU8a(code, 256);
-  const { events } = await sendAndWait(api.tx.tasks.uploadWorkload(u8aToHex(code)), bob);
+  // Uploaded unconditionally (not `ensureWorkload`): the upload itself is checked here.
+  const { events } = await send(api, api.tx.tasks.uploadWorkload(u8aToHex(code)), bob, 'upload');
   assert.ok(events.some(({ event }) => api.events.tasks.WorkloadUploaded.is(event)));
 });
 
 after(async () => {
   try {
-    await raw?.disconnect();
-    await api?.disconnect();
+    await api?.disconnect(); // and `raw`, its provider
   } finally {
     await node?.stop();
   }
 });
 
 /** Bob submits a task of replication 1; resolves with its id, escrow and assigned providers. */
-async function submitTask(maxPrice) {
-  const input = u8aToHex(stringToU8a('hello bourse'));
-  const tx = api.tx.tasks.submitTask(u8aToHex(workload), input, 1_000_000_000n, 64, maxPrice, 1, 0, 10, true);
-  const { events } = await sendAndWait(tx, bob);
+async function bobSubmits(maxPrice) {
+  const input = stringToU8a('hello bourse');
+  const tx = submitTask(api, { workload: u8aToHex(workload), input, fuel: 1_000_000_000n, memoryMib: 64, maxPrice, timeout: 10, failFast: true });
+  const { events } = await send(api, tx, bob, 'submit');
   const submitted = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data;
   const assigned = events.find(({ event }) => api.events.tasks.TaskAssigned.is(event));
   assert.ok(assigned, 'TaskAssigned in the block of TaskSubmitted');
@@ -100,8 +96,8 @@ test('Alice\'s node executes Bob\'s sha256 task and the chain settles it within 
   const [aliceBefore, bobBefore] = [await free(alice), await free(bob)];
 
   const completed = waitForEvent('TaskCompleted', (e) => api.events.tasks.TaskCompleted.is(e), { timeoutMs: 60_000 });
-  const tx = api.tx.tasks.submitTask(u8aToHex(workload), u8aToHex(stringToU8a(input)), 1_000_000_000n, 64, price, 1, 0, 10, true);
-  const { blockHash, events } = await sendAndWait(tx, bob);
+  const tx = submitTask(api, { workload: u8aToHex(workload), input: stringToU8a(input), fuel: 1_000_000_000n, memoryMib: 64, maxPrice: price, timeout: 10, failFast: true });
+  const { blockHash, events } = await send(api, tx, bob, 'submit');
   const assignedAt = (await api.rpc.chain.getHeader(blockHash)).number.toBigInt();
   const submitted = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data;
   const taskId = submitted.taskId.toBigInt();
@@ -130,7 +126,7 @@ test('Alice\'s node executes Bob\'s sha256 task and the chain settles it within 
 
 test('the pool refuses an answer not signed by the assigned executor key', async () => {
   const price = (await api.query.offers.offers(alice.address)).unwrap().pricePerMfuel.toBigInt();
-  const { taskId } = await submitTask(price);
+  const { taskId } = await bobSubmits(price);
   const forged = generalTransaction(answerCall(taskId, alice, bob, stringToU8a('forged'), 1n));
   await assert.rejects(raw.send('author_submitExtrinsic', [forged]), (error) => {
     assert.match(error.message, /1010.*bad signature/i, 'refused in the pool as a bad proof');

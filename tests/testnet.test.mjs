@@ -10,18 +10,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
-import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
 import {
   commitment, commitPayload, generalTransaction, outcome, revealedArg, revealPayload,
 } from '../scripts/lib/attestation.mjs';
-import { connect, sendAndWait, waitFor } from '../scripts/lib/node.mjs';
+import { ensureWorkload, send, submitTask } from '../scripts/lib/chain.mjs';
+import { connectNode, waitFor, workloadPath } from '../scripts/lib/node.mjs';
 import { endpoints, planTestnet, seedUri, startPlannedNode, waitUntilFinalizing } from '../scripts/lib/testnet.mjs';
-
-const workloadsDir = process.env.BOURSE_WORKLOADS_DIR
-  ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/bourse-target'), 'wasm32-wasip1/release');
 
 /** The genesis offers' price: 1 mBRS per million fuel. */
 const PRICE = 1_000_000_000n;
@@ -34,7 +31,7 @@ let passed = 0; // the chain data and logs are deleted only if every test passed
 const TESTS = 4;
 const nodes = {}; // name → running process
 let api;
-let raw; // raw JSON-RPC, for general transactions
+let raw; // the API's provider: raw JSON-RPC, for general transactions
 let ferdie; // the requester: not a validator, never a provider
 let workload;
 let expectedOutput;
@@ -51,12 +48,8 @@ before(async () => {
   for (const node of plan.nodes) nodes[node.name] = startPlannedNode(plan, node);
   await waitUntilFinalizing(plan.nodes, { timeoutMs: 240_000 });
   console.log(`4 validators connected and finalized their first block ${((Date.now() - started) / 1000).toFixed(1)} s after start`);
-  api = await connect({ ...nodes.alice, wsUrl: endpoints(planned('alice')).ws });
-  raw = new WsProvider(endpoints(planned('alice')).ws);
-  await raw.isReady;
-  const code = readFileSync(join(workloadsDir, 'sha256.wasm'));
-  workload = u8aToHex(blake2AsU8a(code, 256));
-  await sendAndWait(api.tx.tasks.uploadWorkload(u8aToHex(code)), ferdie);
+  ({ api, provider: raw } = await connectNode({ ...nodes.alice, wsUrl: endpoints(planned('alice')).ws }));
+  ({ hash: workload } = await ensureWorkload(api, readFileSync(workloadPath('sha256.wasm')), ferdie));
   let hash = createHash('sha256').update('hello testnet').digest();
   for (let i = 1; i < 200; i += 1) hash = createHash('sha256').update(hash).digest();
   expectedOutput = `${hash.toString('hex')}\n`;
@@ -64,8 +57,7 @@ before(async () => {
 
 after(async () => {
   try {
-    await raw?.disconnect();
-    await api?.disconnect();
+    await api?.disconnect(); // and `raw`, its provider
   } finally {
     await Promise.all(Object.values(nodes).map((n) => n.stop()));
     if (passed === TESTS) rmSync(plan.dir, { recursive: true, force: true });
@@ -78,8 +70,8 @@ after(async () => {
  * from the finalized block (with `finalized: false`, from the first block that includes it).
  */
 async function submit(k, { maxPrice = PRICE, timeout = 20, failFast = true, nonce, finalized = true } = {}) {
-  const tx = api.tx.tasks.submitTask(workload, u8aToHex(stringToU8a(INPUT)), FUEL, 64, maxPrice, k, 0, timeout, failFast);
-  const { events, blockHash } = await sendAndWait(tx, ferdie, { nonce, finalized, timeoutMs: 120_000 });
+  const tx = submitTask(api, { workload, input: stringToU8a(INPUT), fuel: FUEL, memoryMib: 64, maxPrice, replication: k, timeout, failFast });
+  const { events, blockHash } = await send(api, tx, ferdie, 'submit', { nonce, finalized, timeoutMs: 120_000 });
   const id = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toBigInt();
   const assigned = events.find(({ event }) => api.events.tasks.TaskAssigned.is(event));
   return { id, providers: assigned ? assigned.event.data.providers.map(String) : [], blockHash };
@@ -149,8 +141,8 @@ test('a lying provider is out-voted, slashed and loses reputation; the task comp
   const eve = keyring.addFromUri('//Eve'); // not a validator: the test plays her provider
   const executor = keyring.addFromUri('//Eve//executor');
   // A large bond makes Eve likely in every draw (weight = reputation × bond).
-  await sendAndWait(api.tx.offers.registerProvider(100_000n * 1_000_000_000_000n, u8aToHex(executor.publicKey)), eve);
-  const { blockHash } = await sendAndWait(api.tx.offers.setOffer(PRICE, 10_000_000_000n, 512, 4, null), eve);
+  await send(api, api.tx.offers.registerProvider(100_000n * 1_000_000_000_000n, u8aToHex(executor.publicKey)), eve, 'register Eve');
+  const { blockHash } = await send(api, api.tx.offers.setOffer(PRICE, 10_000_000_000n, 512, 4, null), eve, 'Eve\'s offer');
   const offerBlock = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
   await waitFor('Eve\'s offer to take effect', async () => (await api.rpc.chain.getHeader()).number.toNumber() > offerBlock);
   const reputationBefore = (await raw.send('bourse_provider', [eve.address])).offer.reputation;
@@ -159,7 +151,7 @@ test('a lying provider is out-voted, slashed and loses reputation; the task comp
     await lieAsEve(eve, executor, reputationBefore);
   } finally {
     // Eve stops offering: the next tests are about the validators.
-    await sendAndWait(api.tx.offers.withdrawOffer(), eve);
+    await send(api, api.tx.offers.withdrawOffer(), eve, 'withdraw Eve\'s offer');
   }
   passed += 1;
 });
@@ -224,7 +216,7 @@ test('a validator killed with SIGKILL: finality goes on, its tasks settle at the
   const dave = new Keyring({ type: 'sr25519' }).addFromUri('//Dave');
   // Dave undercuts the others, so a task with that maximum price can only go to him.
   const cheap = PRICE / 2n;
-  const { blockHash } = await sendAndWait(api.tx.offers.setOffer(cheap, 10_000_000_000n, 512, 4, null), dave);
+  const { blockHash } = await send(api, api.tx.offers.setOffer(cheap, 10_000_000_000n, 512, 4, null), dave, 'Dave\'s offer');
   const offerBlock = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
   await waitFor('Dave\'s offer to take effect', async () => (await finalizedNumber()) > offerBlock, { timeoutMs: 60_000 });
   const start = await finalizedNumber();

@@ -1,5 +1,6 @@
 // Command-line arguments of the scripts: `--name value` options (a bare `--flag` is true) and
 // positional words.
+import { UserError } from './chain.mjs';
 
 /** Splits `argv` into { positional, options }. */
 export function parseArgs(argv) {
@@ -15,4 +16,14 @@ export function parseArgs(argv) {
     } else positional.push(arg);
   }
   return { positional, options };
+}
+
+/** The options named in `defaults`, each as given or else its default; each needs a value. */
+export function withDefaults(options, defaults) {
+  const values = { ...defaults };
+  for (const name of Object.keys(defaults)) {
+    if (options[name] === true) throw new UserError(`--${name}: expected a value`);
+    if (options[name] !== undefined) values[name] = options[name];
+  }
+  return values;
 }

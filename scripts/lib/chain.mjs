@@ -1,5 +1,8 @@
-// What the command line and the demos share: connecting, sending, amounts, errors.
+// What the command line, the demos and the tests share: connecting, sending, the market's
+// calls, amounts, errors.
 import { ApiPromise, WsProvider } from '@polkadot/api';
+import { u8aToHex } from '@polkadot/util';
+import { blake2AsHex } from '@polkadot/util-crypto';
 import { bourseRpc } from './rpc.mjs';
 
 /** A failure to report in one line, without a stack trace. */
@@ -22,9 +25,17 @@ export function formatAmount(plancks) {
   return `${whole}${fraction ? `.${fraction}` : ''} BRS`;
 }
 
-export async function connect(url) {
+/**
+ * Connects to the node at `url` within `timeoutMs`; resolves with { api, provider }: the API
+ * (`api.bourse(method, params)` reads a bourse_* method as plain JSON) and its WebSocket
+ * provider, for raw JSON-RPC calls (`provider.send`, e.g. `author_submitExtrinsic`).
+ */
+export async function connectWithProvider(url, { timeoutMs = 10_000 } = {}) {
   const provider = new WsProvider(url, false);
-  const timeout = new Promise((_, reject) => setTimeout(() => reject(new UserError(`cannot reach a Bourse node at ${url}`)), 10_000));
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new UserError(`cannot reach a Bourse node at ${url}`)), timeoutMs);
+  });
   try {
     await Promise.race([provider.connect(), timeout]);
     const api = await Promise.race([ApiPromise.create({ provider, rpc: bourseRpc, noInitWarn: true, throwOnConnect: true }), timeout]);
@@ -36,12 +47,19 @@ export async function connect(url) {
         throw new UserError(`bourse_${method}: ${error.message.replace(/^-?\d+: /, '')}`);
       }
     };
-    return api;
+    return { api, provider };
   } catch (error) {
     await provider.disconnect().catch(() => {});
     if (error instanceof UserError) throw error;
     throw new UserError(`cannot reach a Bourse node at ${url}: ${error.message}`);
+  } finally {
+    clearTimeout(timer); // a pending timer would keep a test's process alive
   }
+}
+
+/** Connects to the node at `url`; resolves with the API (see `connectWithProvider`). */
+export async function connect(url, options) {
+  return (await connectWithProvider(url, options)).api;
 }
 
 /** The chain's words for a dispatch error: `Pallet.Error: its docs`. */
@@ -54,27 +72,64 @@ export function explain(api, dispatchError) {
   return dispatchError.toString();
 }
 
-/** Sends `tx` signed by `signer` (signing `options`, e.g. an explicit nonce); resolves with its
- * block's events once in a block. */
-export function send(api, tx, signer, what, options = {}) {
+/**
+ * Sends `tx` signed by `signer`; resolves with { blockHash, events } once it is in a block, or
+ * with `finalized` once its block is finalized (its events can no longer be reorganized away).
+ * `nonce` -1 asks the node for the next one; give explicit nonces to send several at once.
+ * Other `options` are signing options. Rejects with a UserError naming `what` on a dispatch
+ * error, an invalid or dropped transaction, or after `timeoutMs`.
+ */
+export function send(api, tx, signer, what, { finalized = false, timeoutMs = 60_000, nonce = -1, ...signing } = {}) {
   return new Promise((resolve, reject) => {
-    let unsub = () => {};
-    const timer = setTimeout(() => { unsub(); reject(new UserError(`${what}: not in a block after 60 s`)); }, 60_000);
-    tx.signAndSend(signer, options, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        clearTimeout(timer); unsub();
-        reject(new UserError(`${what} failed: ${explain(api, dispatchError)}`));
-      } else if (status.isInBlock) {
-        clearTimeout(timer); unsub();
-        resolve({ blockHash: status.asInBlock, events });
-      } else if (status.isInvalid || status.isDropped || status.isUsurped) {
-        clearTimeout(timer); unsub();
-        reject(new UserError(`${what}: transaction ${status.type}`));
-      }
-    }).then((u) => { unsub = u; }, (error) => {
+    let unsub;
+    let done = false;
+    const finish = (settle, value) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
-      reject(new UserError(`${what} refused: ${error.message}`));
-    });
+      unsub?.();
+      settle(value);
+    };
+    const timer = setTimeout(() => finish(reject, new UserError(`${what}: not ${finalized ? 'finalized' : 'in a block'} after ${timeoutMs / 1000} s`)), timeoutMs);
+    // -1, not undefined: @polkadot/api then asks the node (`AccountNonceApi`) instead of a cached
+    // subscription, which may not have seen the block of the sender's previous transaction yet.
+    tx.signAndSend(signer, { ...signing, nonce }, ({ status, events, dispatchError }) => {
+      if (dispatchError) finish(reject, new UserError(`${what} failed: ${explain(api, dispatchError)}`));
+      else if (status.isInBlock && !finalized) finish(resolve, { blockHash: status.asInBlock, events });
+      else if (status.isFinalized) finish(resolve, { blockHash: status.asFinalized, events });
+      else if (status.isInvalid || status.isDropped || status.isUsurped) finish(reject, new UserError(`${what}: transaction ${status.type}`));
+    }).then(
+      // The status may have settled it before the subscription was known.
+      (u) => { unsub = u; if (done) u(); },
+      (error) => finish(reject, new UserError(`${what} refused: ${error.message}`)),
+    );
   });
 }
 
+/** Stores the workload `code` unless the chain has it; resolves with { hash, stored }. */
+export async function ensureWorkload(api, code, signer, options = {}) {
+  const hash = blake2AsHex(code, 256);
+  if ((await api.query.tasks.workloads(hash)).isSome) return { hash, stored: false };
+  await send(api, api.tx.tasks.uploadWorkload(u8aToHex(code)), signer, 'upload', options);
+  return { hash, stored: true };
+}
+
+/**
+ * The `tasks.submitTask` extrinsic, its arguments in the pallet's order: `workload` hash,
+ * `input` (bytes, or 0x-hex), fuel limit, memory limit in MiB, maximum price per million fuel
+ * (plancks), replication, minimum reputation in Perbill parts (10^9 is 100 %), timeout in
+ * blocks, fail fast.
+ */
+export function submitTask(api, { workload, input, fuel, memoryMib, maxPrice, replication = 1, minReputation = 0, timeout, failFast = false }) {
+  return api.tx.tasks.submitTask(
+    workload,
+    typeof input === 'string' ? input : u8aToHex(input),
+    fuel,
+    memoryMib,
+    maxPrice,
+    replication,
+    minReputation,
+    timeout,
+    failFast,
+  );
+}

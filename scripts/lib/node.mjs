@@ -1,20 +1,49 @@
-// Starting and stopping `bourse-node` processes for scripts and tests: free loopback ports,
-// logs to a file, polling with deadlines (never fixed sleeps), and cleanup on exit.
-import { spawn } from 'node:child_process';
+// The processes of scripts and tests: starting and stopping `bourse-node` (free loopback ports,
+// logs to a file, polling with deadlines, never fixed sleeps, cleanup on exit), its one-shot
+// subcommands, and the scripts run by the tests. Also where the build puts the binary and the
+// workloads.
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ApiPromise, WsProvider } from '@polkadot/api';
+import { connectWithProvider } from './chain.mjs';
+
+/** The shared cargo target directory: $CARGO_TARGET_DIR, else ~/.cache/bourse-target. */
+function targetDir() {
+  return process.env.CARGO_TARGET_DIR || join(process.env.HOME || '.', '.cache/bourse-target');
+}
 
 /** Path of the `bourse-node` binary: $BOURSE_NODE, else the shared cargo target directory. */
 export function nodeBinary() {
-  const target = process.env.CARGO_TARGET_DIR || join(process.env.HOME || '.', '.cache/bourse-target');
-  const path = process.env.BOURSE_NODE ? resolve(process.env.BOURSE_NODE) : join(target, 'release', 'bourse-node');
+  const path = process.env.BOURSE_NODE ? resolve(process.env.BOURSE_NODE) : join(targetDir(), 'release', 'bourse-node');
   if (!existsSync(path)) {
     throw new Error(`bourse-node not found at ${path}: build it (scripts/test.sh does) or set BOURSE_NODE`);
   }
   return path;
+}
+
+/** Path of the workload module `name` (e.g. `sha256.wasm`): in $BOURSE_WORKLOADS_DIR, else the target directory. */
+export function workloadPath(name) {
+  return join(process.env.BOURSE_WORKLOADS_DIR || join(targetDir(), 'wasm32-wasip1/release'), name);
+}
+
+/** Runs `bourse-node` with `args` to the end (a subcommand); returns its output. Throws with its errors if it fails. */
+export function runNodeCommand(args) {
+  return execFileSync(nodeBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }).toString();
+}
+
+/**
+ * Runs the Node.js script at `path` with `args` (`input`, if given, on its standard input;
+ * killed after `timeout` ms, if given); resolves with { code, stdout, stderr }, never rejects.
+ */
+export function runScript(path, args, { timeout = 0, input } = {}) {
+  return new Promise((resolveRun) => {
+    const child = execFile(process.execPath, [path, ...args], { timeout }, (error, stdout, stderr) => {
+      resolveRun({ code: error ? error.code ?? 1 : 0, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin.end(input);
+  });
 }
 
 /** `count` distinct TCP ports on 127.0.0.1, all free at the moment they are returned. */
@@ -33,13 +62,6 @@ export async function freePorts(count) {
   } finally {
     await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
   }
-}
-
-/** Rejects with `message` after `ms` milliseconds. */
-function deadline(ms, message) {
-  let timer;
-  const promise = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); });
-  return { promise, cancel: () => clearTimeout(timer) };
 }
 
 /** Polls `probe` until it returns a truthy value, or throws after `timeoutMs`. */
@@ -61,15 +83,24 @@ export async function waitFor(what, probe, { timeoutMs = 60_000, intervalMs = 25
 }
 
 const running = new Set();
-function killAll() {
-  for (const child of running) child.kill('SIGKILL');
-}
-process.on('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    killAll();
-    process.exit(130);
-  });
+let cleanupInstalled = false;
+/** Kills `child` when this process exits. Installed with the first one, so that merely
+ * importing this module (the demos do, for `workloadPath`) leaves signals alone. */
+function killOnExit(child) {
+  if (!cleanupInstalled) {
+    cleanupInstalled = true;
+    const killAll = () => {
+      for (const c of running) c.kill('SIGKILL');
+    };
+    process.on('exit', killAll);
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+      process.on(signal, () => {
+        killAll();
+        process.exit(130);
+      });
+    }
+  }
+  running.add(child);
 }
 
 /** The last lines of a log file, for error messages. */
@@ -91,7 +122,7 @@ export function spawnNode(args, logFile, { detached = false } = {}) {
   const child = spawn(nodeBinary(), args, { stdio: ['ignore', log, log], detached });
   closeSync(log); // the child holds its own descriptor
   if (detached) child.unref();
-  else running.add(child);
+  else killOnExit(child);
   const exited = new Promise((r) => {
     child.once('error', (error) => { running.delete(child); r({ code: null, signal: null, error }); });
     child.once('exit', (code, signal) => { running.delete(child); r({ code, signal }); });
@@ -138,56 +169,23 @@ export async function startNode(args, { name = 'node', logDir } = {}) {
 }
 
 /**
- * Connects @polkadot/api to a node started by `startNode`, retrying until it answers. Fails
- * at once, with the end of its log, if the node exits first.
+ * Connects to a node started by `startNode` (`connectWithProvider` of scripts/lib/chain.mjs),
+ * retrying until it answers; resolves with { api, provider }. Fails at once, with the end of
+ * its log, if the node exits first.
  */
-export async function connect(node, { timeoutMs = 120_000 } = {}) {
+export async function connectNode(node, { timeoutMs = 120_000 } = {}) {
+  const exitedFirst = 'bourse-node exited';
   const died = node.exited.then(({ code, signal, error }) => {
-    throw new Error(`bourse-node exited (${error ? error.message : `code ${code}, signal ${signal}`}) before answering; log ${node.logFile}:\n${tail(node.logFile)}`);
+    throw new Error(`${exitedFirst} (${error ? error.message : `code ${code}, signal ${signal}`}) before answering; log ${node.logFile}:\n${tail(node.logFile)}`);
   });
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const provider = new WsProvider(node.wsUrl, false);
-    const limit = deadline(Math.max(1000, end - Date.now()), `no RPC answer from ${node.wsUrl} within ${timeoutMs} ms; log ${node.logFile}`);
     try {
-      const attempt = (async () => {
-        await provider.connect();
-        return ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
-      })();
-      return await Promise.race([attempt, died, limit.promise]);
+      return await Promise.race([connectWithProvider(node.wsUrl, { timeoutMs: Math.max(1000, end - Date.now()) }), died]);
     } catch (error) {
-      await provider.disconnect().catch(() => {});
-      if (Date.now() > end || /exited|no RPC answer/.test(error.message)) throw error;
+      if (error.message.startsWith(exitedFirst)) throw error;
+      if (Date.now() > end) throw new Error(`no RPC answer from ${node.wsUrl} within ${timeoutMs} ms (${error.message}); log ${node.logFile}`);
       await new Promise((r) => setTimeout(r, 500));
-    } finally {
-      limit.cancel();
     }
   }
-}
-
-/**
- * Signs and sends `tx`, resolving with the events of its block once it is in a block; rejects
- * on a dispatch error, an invalid or dropped transaction, or after `timeoutMs`. `nonce` -1 asks
- * the node for the next one; give explicit nonces to send several at once. With `finalized`, it
- * resolves only once the block is finalized (its events can no longer be reorganized away).
- */
-export function sendAndWait(tx, signer, { timeoutMs = 60_000, nonce = -1, finalized = false } = {}) {
-  return new Promise((resolveTx, reject) => {
-    let unsub;
-    let done = false;
-    const finish = (fn, value) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      unsub?.();
-      fn(value);
-    };
-    const timer = setTimeout(() => finish(reject, new Error(`transaction not in a block after ${timeoutMs} ms`)), timeoutMs);
-    tx.signAndSend(signer, { nonce }, ({ status, events, dispatchError }) => {
-      if (dispatchError) finish(reject, new Error(`dispatch error: ${dispatchError.toString()}`));
-      else if (status.isInBlock && !finalized) finish(resolveTx, { blockHash: status.asInBlock, events });
-      else if (status.isFinalized) finish(resolveTx, { blockHash: status.asFinalized, events });
-      else if (status.isDropped || status.isInvalid || status.isUsurped) finish(reject, new Error(`transaction ${status.type}`));
-    }).then((u) => { unsub = u; if (done) u(); }, (error) => finish(reject, error));
-  });
 }

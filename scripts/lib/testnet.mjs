@@ -2,13 +2,12 @@
 // key comes with its dev seed): the plan (chain spec, node keys, ports, base paths, logs, all in
 // one folder), starting nodes attached (tests) or detached (`scripts/testnet.mjs`), readiness,
 // status and stop. Plain processes; polling with deadlines, never fixed sleeps.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { freePorts, nodeBinary, spawnNode, tail, waitFor } from './node.mjs';
+import { freePorts, runNodeCommand, spawnNode, tail, waitFor } from './node.mjs';
 
 /** The dev seeds a validator can have (`--alice` … `--ferdie`), in order. */
 export const SEEDS = ['alice', 'bob', 'charlie', 'dave', 'eve', 'ferdie'];
@@ -41,7 +40,7 @@ export async function rpc(url, method, params = []) {
  */
 async function chainSpec(count) {
   // `export-chain-spec`, unlike `build-spec`, adds no bootnode of its own.
-  const text = execFileSync(nodeBinary(), ['export-chain-spec', '--chain', 'local'], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }).toString();
+  const text = runNodeCommand(['export-chain-spec', '--chain', 'local']);
   if (count === 4) return text;
   // Balances above 2^53 would lose precision through JS numbers: keep them as tokens.
   const spec = JSON.parse(text.replace(/([:[,]\s*)(\d{16,})(?=\s*[,\]}])/g, '$1"__big:$2"'));
@@ -56,7 +55,7 @@ async function chainSpec(count) {
   patch.grandpa.authorities = seeds.map((s) => [ed.addFromUri(s).address, 1]);
   patch.offers.providers = seeds.map((s) => {
     const address = sr.addFromUri(s).address;
-    return [address, address, ...template.slice(2)];
+    return { ...template, account: address, executor: address };
   });
   spec.name = `Bourse ${count}-validator testnet`;
   return JSON.stringify(spec, null, 2).replace(/"__big:(\d+)"/g, '$1');
@@ -64,7 +63,7 @@ async function chainSpec(count) {
 
 /** The libp2p peer id of the node key in `file`. */
 function peerId(file) {
-  return execFileSync(nodeBinary(), ['key', 'inspect-node-key', '--file', file]).toString().trim();
+  return runNodeCommand(['key', 'inspect-node-key', '--file', file]).trim();
 }
 
 /**
