@@ -240,10 +240,11 @@ pub trait ExecutorKeys<AccountId> {
 	fn provider_of(executor: &Self::ExecutorId) -> Option<AccountId>;
 }
 
-/// Whether this node authored the block its offchain worker is processing. A transaction that
-/// depends on that block, sent by its author as soon as it is imported, reaches peers before the
-/// block does: they refuse it (stale, or not yet valid) and never take the same transaction
-/// again. So the author waits a moment before answering.
+/// Whether this node authored the block its offchain worker is processing. The one home of why
+/// the author of a block delays its answers: a transaction that depends on that block (its
+/// assignment, its last commit), sent by its author as soon as it is imported, reaches peers
+/// before the block does; they refuse it (stale task, reveals not open) and never take the same
+/// transaction again. So the author waits `AuthorAnswerDelay` before answering.
 pub trait LocalAuthorship {
 	/// Offchain only (it reads the node's keystore; without one it panics): whether one of this
 	/// node's keys authored the current block.

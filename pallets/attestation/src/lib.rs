@@ -110,8 +110,8 @@ pub mod pallet {
 		type Authorship: LocalAuthorship;
 
 		/// How long, in milliseconds after its offchain worker starts, the author of a block
-		/// waits before sending answers that depend on that block, so that peers have imported
-		/// the block when the answers reach them (block propagation time, well within a slot).
+		/// waits before answering (why: [`LocalAuthorship`]); block propagation time, well
+		/// within a slot.
 		#[pallet::constant]
 		type AuthorAnswerDelay: Get<u64>;
 

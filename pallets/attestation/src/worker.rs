@@ -12,14 +12,13 @@
 //! reveal is not forgotten. Records expire `RECORD_GRACE` blocks after their task's deadline.
 //! Answers are sent again on later blocks until they are on chain (the pool drops the
 //! duplicates). On a block this node authored, answers wait `AuthorAnswerDelay` after the
-//! worker starts: sent at once, they would reach peers before the block they depend on (the
-//! assignment, the last commit) and be refused there for good.
+//! worker starts (see `LocalAuthorship` for why).
 //!
 //! Providers that are not validators need `--offchain-worker always`.
 
 use super::*;
 use alloc::{vec, vec::Vec};
-use bourse_primitives::{defaults, sandbox, ExecutionLimits, Outcome, EXECUTOR_VERSION};
+use bourse_primitives::{sandbox, ExecutionLimits, Outcome, EXECUTOR_VERSION};
 use frame::{
 	deps::{
 		sp_io,
@@ -64,8 +63,6 @@ impl<T: Config> Pallet<T> {
 	/// One offchain-worker pass over the tasks of this node's providers.
 	pub(crate) fn work(now: BlockNumberFor<T>) {
 		Self::expire_records(now.saturated_into());
-		// Sent at once, an answer that depends on our own block reaches peers before the block;
-		// they refuse it (stale task, reveals not open) and never take that transaction again.
 		let send_after = T::Authorship::authored_here().then(|| {
 			sp_io::offchain::timestamp().add(Duration::from_millis(T::AuthorAnswerDelay::get()))
 		});
@@ -168,12 +165,11 @@ impl<T: Config> Pallet<T> {
 	/// Runs the task in the node's sandbox.
 	fn execute(task_id: TaskId, assignment: &AssignmentOf<T>) -> Result<Outcome, &'static str> {
 		let work = T::Tasks::work(task_id).ok_or("its workload is gone")?;
+		// The task's fuel and memory; the chain's output bound; the sandbox's table and stack
+		// constants.
 		let limits = ExecutionLimits {
-			fuel: work.fuel_limit,
-			max_memory_mib: work.max_memory_mib,
 			max_output_bytes: T::MaxOutputSize::get(),
-			max_table_elements: defaults::MAX_TABLE_ELEMENTS,
-			max_stack_units: defaults::MAX_STACK_UNITS,
+			..ExecutionLimits::with_defaults(work.fuel_limit, work.max_memory_mib)
 		};
 		// The same seed on every replica: the task and its assignment.
 		let seed = blake2_256(&(b"bourse/seed", task_id, assignment.assigned_at).encode());
