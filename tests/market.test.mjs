@@ -62,9 +62,10 @@ async function bobSubmits(maxPrice) {
   };
 }
 
-function answerCall(taskId, provider, signer, output, fuelUsed) {
-  const signature = signer.sign(answerPayload(api.genesisHash.toU8a(), taskId, provider.publicKey, outcome(output, fuelUsed)));
-  return api.tx.attestation.answer(taskId, provider.address, 'Success', u8aToHex(output), fuelUsed, 1, u8aToHex(signature)).method;
+async function answerCall(taskId, provider, signer, output, fuelUsed) {
+  const revealed = outcome(api, output, fuelUsed);
+  const signature = signer.sign(await answerPayload(api, taskId, provider.address, revealed));
+  return api.tx.attestation.answer(taskId, provider.address, revealed.status, u8aToHex(output), fuelUsed, revealed.executorVersion, u8aToHex(signature)).method;
 }
 
 /** The events of blocks from now on, until `match` finds one (or the deadline passes). */
@@ -127,7 +128,7 @@ test('Alice\'s node executes Bob\'s sha256 task and the chain settles it within 
 test('the pool refuses an answer not signed by the assigned executor key', async () => {
   const price = (await api.query.offers.offers(alice.address)).unwrap().pricePerMfuel.toBigInt();
   const { taskId } = await bobSubmits(price);
-  const forged = generalTransaction(answerCall(taskId, alice, bob, stringToU8a('forged'), 1n));
+  const forged = generalTransaction(await answerCall(taskId, alice, bob, stringToU8a('forged'), 1n));
   await assert.rejects(raw.send('author_submitExtrinsic', [forged]), (error) => {
     assert.match(error.message, /1010.*bad signature/i, 'refused in the pool as a bad proof');
     return true;

@@ -166,17 +166,16 @@ async function lieAsEve(eve, executor, reputationBefore) {
   }
   assert.ok(task, 'Eve was drawn within five tasks');
   const { id } = task;
-  const genesis = api.genesisHash.toU8a();
-  const lie = outcome(stringToU8a('forty-two\n'), 4242n);
+  const lie = outcome(api, stringToU8a('forty-two\n'), 4242n);
   const salt = randomBytes(32);
-  const committed = commitment(id, eve.publicKey, lie, salt);
+  const committed = await commitment(api, id, eve.address, lie, salt);
   const commitCall = api.tx.attestation.commit(id, eve.address, u8aToHex(committed),
-    u8aToHex(executor.sign(commitPayload(genesis, id, eve.publicKey, committed)))).method;
+    u8aToHex(executor.sign(await commitPayload(api, id, eve.address, committed)))).method;
   await raw.send('author_submitExtrinsic', [generalTransaction(commitCall)]);
   // Reveals open once all three committed (or the commit window passed).
   await waitFor('three commitments', async () => (await api.query.attestation.commitments.entries(id)).length === 3, { timeoutMs: 60_000 });
   const revealCall = api.tx.attestation.reveal(id, eve.address, revealedArg(lie), u8aToHex(stringToU8a('forty-two\n')), u8aToHex(salt),
-    u8aToHex(executor.sign(revealPayload(genesis, id, eve.publicKey, lie, salt)))).method;
+    u8aToHex(executor.sign(await revealPayload(api, id, eve.address, lie, salt)))).method;
   await raw.send('author_submitExtrinsic', [generalTransaction(revealCall)]);
 
   const { state, at, events } = await settled(id);

@@ -107,6 +107,22 @@ pub struct Outcome {
 	pub executor_version: u32,
 }
 
+/// What a provider reveals of an outcome: the parts that must agree between replicas (the
+/// output itself travels beside it and is checked against `output_hash`).
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Revealed {
+	/// How the run ended.
+	pub status: Status,
+	/// blake2-256 of the output.
+	pub output_hash: [u8; 32],
+	/// Fuel the run burned.
+	pub fuel_used: u64,
+	/// Sandbox version that ran it.
+	pub executor_version: u32,
+}
+
 /// The limits of one run. Fuel and memory come from the task; output, table and stack limits
 /// are chain constants. None is a local setting of a node.
 #[derive(

@@ -1,56 +1,42 @@
-// What an executor key signs, and how its answers travel: the SCALE payloads of
-// `pallet_attestation` (answer, commitment, commit, reveal) and general (authorized)
+// What an executor key signs, and how its answers travel: the payloads of `pallet_attestation`
+// (answer, commitment, commit, reveal), read from the runtime, and general (authorized)
 // transactions. For tests that play a provider whose executor key they hold.
-import { bnToU8a, compactAddLength, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { compactAddLength, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a } from '@polkadot/util-crypto';
 
-const context = (name) => compactAddLength(stringToU8a(`bourse/${name}`));
-const u64 = (n) => bnToU8a(n, { bitLength: 64 });
-const u32 = (n) => bnToU8a(n, { bitLength: 32 });
-
-/** Index of each `Status` variant without data (`Exit(code)` is `{ Exit: code }`). */
-export const STATUS = { Success: 0, OutOfFuel: 1, Trap: 2, InvalidModule: 3, MemoryExceeded: 4, OutputTooLarge: 5 };
-
-/** SCALE encoding of a `Status`: a name above, or `{ Exit: code }`. */
-function encodeStatus(status) {
-  if (typeof status === 'object' && status !== null && 'Exit' in status) return u8aConcat(new Uint8Array([6]), u32(status.Exit));
-  if (!(status in STATUS)) throw new Error(`unknown status ${JSON.stringify(status)}`);
-  return new Uint8Array([STATUS[status]]);
+/** An outcome as `Revealed` fields: status, blake2-256 of `output`, fuel used, and the sandbox
+ * version the chain expects (`attestation.executorVersion`). */
+export function outcome(api, output, fuelUsed, status = 'Success') {
+  const executorVersion = api.consts.attestation.executorVersion.toNumber();
+  return { status, outputHash: blake2AsU8a(output, 256), fuelUsed: BigInt(fuelUsed), executorVersion };
 }
 
-/** The sandbox version answers report (`bourse_primitives::EXECUTOR_VERSION`). */
-export const EXECUTOR_VERSION = 1;
-
-/** An outcome as `Revealed` fields: status name, blake2-256 of `output`, fuel used, version. */
-export function outcome(output, fuelUsed, status = 'Success') {
-  return { status, outputHash: blake2AsU8a(output, 256), fuelUsed: BigInt(fuelUsed), executorVersion: EXECUTOR_VERSION };
+/** `revealed` as the argument @polkadot/api expects (calls and runtime APIs). */
+export function revealedArg(revealed) {
+  return { ...revealed, outputHash: u8aToHex(revealed.outputHash) };
 }
 
-const encodeRevealed = (r) => u8aConcat(encodeStatus(r.status), r.outputHash, u64(r.fuelUsed), u32(r.executorVersion));
+// What an executor key signs comes from the runtime (`BourseApi`): the scripts never encode a
+// payload themselves, so a change of its format reaches them with the runtime.
 
 /** The payload signed for an answer (replication 1). */
-export function answerPayload(genesisHash, taskId, provider, revealed) {
-  return u8aConcat(context('answer'), genesisHash, u64(taskId), provider, encodeRevealed(revealed));
+export async function answerPayload(api, taskId, provider, revealed) {
+  return (await api.call.bourseApi.answerPayload(taskId, provider, revealedArg(revealed))).toU8a(true);
 }
 
-/** The commitment to `revealed` with `salt` (`Pallet::commitment`). */
-export function commitment(taskId, provider, revealed, salt) {
-  return blake2AsU8a(u8aConcat(context('commit'), u64(taskId), provider, encodeRevealed(revealed), salt), 256);
+/** The commitment to `revealed` with `salt`. */
+export async function commitment(api, taskId, provider, revealed, salt) {
+  return (await api.call.bourseApi.commitment(taskId, provider, revealedArg(revealed), u8aToHex(salt))).toU8a();
 }
 
 /** The payload signed for a commit. */
-export function commitPayload(genesisHash, taskId, provider, committed) {
-  return u8aConcat(context('commit'), genesisHash, u64(taskId), provider, committed);
+export async function commitPayload(api, taskId, provider, committed) {
+  return (await api.call.bourseApi.commitPayload(taskId, provider, u8aToHex(committed))).toU8a(true);
 }
 
 /** The payload signed for a reveal. */
-export function revealPayload(genesisHash, taskId, provider, revealed, salt) {
-  return u8aConcat(context('reveal'), genesisHash, u64(taskId), provider, encodeRevealed(revealed), salt);
-}
-
-/** `revealed` as the call argument @polkadot/api expects. */
-export function revealedArg(revealed) {
-  return { ...revealed, outputHash: u8aToHex(revealed.outputHash) };
+export async function revealPayload(api, taskId, provider, revealed, salt) {
+  return (await api.call.bourseApi.revealPayload(taskId, provider, revealedArg(revealed), u8aToHex(salt))).toU8a(true);
 }
 
 /**

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::pallet::{Commitments, Revealed, Reveals};
+use crate::pallet::{Commitments, Reveals};
 use alloc::{vec, vec::Vec};
 use frame::{benchmarking::prelude::*, deps::sp_runtime::RuntimeAppPublic};
 

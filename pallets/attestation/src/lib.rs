@@ -35,7 +35,7 @@ pub use bourse_primitives::traits::{
 	AgreedOutcome, Decision, ExecutorKeys, FailureReason, LocalAuthorship, TaskId, TaskJudge,
 	TaskLedger, TaskWork, Verdict,
 };
-pub use bourse_primitives::{api::AnswerView, Status};
+pub use bourse_primitives::{api::AnswerView, Revealed, Status, EXECUTOR_VERSION};
 pub use pallet::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
 pub use weights::WeightInfo;
@@ -72,21 +72,6 @@ pub mod pallet {
 		<T as frame_system::Config>::AccountId,
 		BlockNumberFor<T>,
 	>;
-
-	/// What a provider revealed: the parts of an outcome that must agree.
-	#[derive(
-		Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-	)]
-	pub struct Revealed {
-		/// How the run ended.
-		pub status: Status,
-		/// blake2-256 of the output.
-		pub output_hash: [u8; 32],
-		/// Fuel the run burned.
-		pub fuel_used: u64,
-		/// Sandbox version that ran it.
-		pub executor_version: u32,
-	}
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -200,6 +185,16 @@ pub mod pallet {
 		OutputTooLarge,
 		/// The reported fuel is above the task's fuel limit.
 		FuelAboveLimit,
+	}
+
+	#[pallet::extra_constants]
+	impl<T: Config> Pallet<T> {
+		/// The sandbox version honest answers report now ([`EXECUTOR_VERSION`]): outcomes of
+		/// different versions never agree.
+		#[pallet::constant_name(ExecutorVersion)]
+		fn executor_version() -> u32 {
+			EXECUTOR_VERSION
+		}
 	}
 
 	#[pallet::hooks]
