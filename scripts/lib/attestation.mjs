@@ -1,7 +1,7 @@
 // What an executor key signs, and how its answers travel: the payloads of `pallet_attestation`
 // (answer, commitment, commit, reveal), read from the runtime, and general (authorized)
 // transactions. For tests that play a provider whose executor key they hold.
-import { compactAddLength, u8aConcat, u8aToHex } from '@polkadot/util';
+import { compactAddLength, compactStripLength, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a } from '@polkadot/util-crypto';
 
 /** An outcome as `Revealed` fields: status, blake2-256 of `output`, fuel used, and the sandbox
@@ -19,9 +19,12 @@ export function revealedArg(revealed) {
 // What an executor key signs comes from the runtime (`BourseApi`): the scripts never encode a
 // payload themselves, so a change of its format reaches them with the runtime.
 
+/** The bytes of a runtime API's `Vec<u8>` answer: @polkadot/api keeps its SCALE length prefix. */
+const payload = (answer) => compactStripLength(answer.toU8a(true))[1];
+
 /** The payload signed for an answer (replication 1). */
 export async function answerPayload(api, taskId, provider, revealed) {
-  return (await api.call.bourseApi.answerPayload(taskId, provider, revealedArg(revealed))).toU8a(true);
+  return payload(await api.call.bourseApi.answerPayload(taskId, provider, revealedArg(revealed)));
 }
 
 /** The commitment to `revealed` with `salt`. */
@@ -31,12 +34,12 @@ export async function commitment(api, taskId, provider, revealed, salt) {
 
 /** The payload signed for a commit. */
 export async function commitPayload(api, taskId, provider, committed) {
-  return (await api.call.bourseApi.commitPayload(taskId, provider, u8aToHex(committed))).toU8a(true);
+  return payload(await api.call.bourseApi.commitPayload(taskId, provider, u8aToHex(committed)));
 }
 
 /** The payload signed for a reveal. */
 export async function revealPayload(api, taskId, provider, revealed, salt) {
-  return (await api.call.bourseApi.revealPayload(taskId, provider, revealedArg(revealed), u8aToHex(salt))).toU8a(true);
+  return payload(await api.call.bourseApi.revealPayload(taskId, provider, revealedArg(revealed), u8aToHex(salt)));
 }
 
 /**
