@@ -3,7 +3,7 @@
 
 use crate::api::AnswerView;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use polkadot_sdk::sp_arithmetic::Perbill;
+use polkadot_sdk::{sp_arithmetic::Perbill, sp_weights::Weight};
 use scale_info::TypeInfo;
 
 /// How a provider's part in a settled task ended, as settlement judged it.
@@ -218,8 +218,9 @@ pub trait TaskLedger<AccountId, BlockNumber> {
 /// cancelled only before any answer, so there is never anything of a cancelled task to forget.
 pub trait TaskJudge<AccountId> {
 	/// The task's deadline passed: decide from the answers so far (silence is a no-show) and
-	/// forget them.
-	fn conclude(task: TaskId, providers: &[AccountId]) -> Decision<AccountId>;
+	/// forget them. Returns the decision and the weight deciding took beyond what deciding an
+	/// unanswered task takes (the caller's timeout benchmark measures that part).
+	fn decide(task: TaskId, providers: &[AccountId]) -> (Decision<AccountId>, Weight);
 
 	/// Each provider's answer so far to an open task, in the order of `providers`.
 	fn answers(task: TaskId, providers: &[AccountId]) -> alloc::vec::Vec<AnswerView<AccountId>>;

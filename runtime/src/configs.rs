@@ -216,21 +216,11 @@ impl pallet_tasks::Config for Runtime {
 	type MaxQueued = ConstU32<256>;
 	type AssignPerBlock = ConstU32<8>;
 	type MaxTimeoutsPerBlock = ConstU32<32>;
-	type AnsweredSettleWeight = AnsweredSettleWeight;
 	type Retention = TaskRetention;
 	type PrunePerBlock = ConstU32<16>;
 	type WeightInfo = pallet_tasks::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarketBenchmarks;
-}
-
-parameter_types! {
-	/// Deciding and settling an answered task at its deadline costs at most what the heaviest
-	/// settling reveal does: the last of five, largest outputs, a bare majority.
-	pub AnsweredSettleWeight: Weight =
-		<pallet_attestation::weights::SubstrateWeight<Runtime> as pallet_attestation::WeightInfo>::reveal(
-			<MaxOutputSize as frame_support::traits::Get<u32>>::get(),
-		);
 }
 
 /// Whether this node's keystore holds the Aura key of the current block's slot author (the

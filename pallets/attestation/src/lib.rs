@@ -554,16 +554,13 @@ pub mod pallet {
 		/// Settles the task if every provider of `assignment` has revealed.
 		fn settle_if_complete(task_id: TaskId, assignment: &AssignmentOf<T>) {
 			if assignment.providers.iter().all(|p| Reveals::<T>::contains_key(task_id, p)) {
-				let decision = Self::decide(task_id, &assignment.providers);
+				let decision = Self::decide_now(task_id, &assignment.providers);
 				T::Tasks::settle(task_id, decision);
 			}
 		}
 
 		/// Decides a task from the reveals so far and forgets its answers.
-		pub(crate) fn decide(
-			task_id: TaskId,
-			providers: &[T::AccountId],
-		) -> Decision<T::AccountId> {
+		fn decide_now(task_id: TaskId, providers: &[T::AccountId]) -> Decision<T::AccountId> {
 			let reveals: Vec<(T::AccountId, Option<Revealed>)> =
 				providers.iter().map(|p| (p.clone(), Reveals::<T>::get(task_id, p))).collect();
 			// Distinct outcomes with their number of reveals, in the order first revealed.
@@ -659,8 +656,17 @@ pub mod pallet {
 	}
 
 	impl<T: Config> TaskJudge<T::AccountId> for Pallet<T> {
-		fn conclude(task_id: TaskId, providers: &[T::AccountId]) -> Decision<T::AccountId> {
-			Self::decide(task_id, providers)
+		fn decide(task_id: TaskId, providers: &[T::AccountId]) -> (Decision<T::AccountId>, Weight) {
+			// Nothing answered: reading the empty answers is part of the caller's timeout
+			// benchmark. Otherwise at most what the heaviest settling reveal costs (most
+			// providers, largest outputs, a bare majority), which decides the same way.
+			let answered = Self::answered(task_id);
+			let weight = if answered {
+				T::WeightInfo::reveal(T::MaxOutputSize::get())
+			} else {
+				Weight::zero()
+			};
+			(Self::decide_now(task_id, providers), weight)
 		}
 
 		fn answers(task_id: TaskId, providers: &[T::AccountId]) -> Vec<AnswerView<T::AccountId>> {

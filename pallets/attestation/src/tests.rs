@@ -9,7 +9,9 @@ use polkadot_sdk::{
 	frame_support::traits::Authorize,
 	frame_system::RawOrigin,
 	sp_runtime::{
-		testing::UintAuthorityId, traits::Dispatchable, transaction_validity::TransactionSource,
+		testing::UintAuthorityId,
+		traits::{Dispatchable, Zero},
+		transaction_validity::TransactionSource,
 		DispatchResult, RuntimeAppPublic,
 	},
 };
@@ -113,7 +115,9 @@ fn replicated(outputs: [Option<&[u8]>; 3]) {
 
 /// The deadline passed: the judge decides task 0 of providers 1, 2, 3 from what it has.
 fn conclude() -> crate::Decision<u64> {
-	let decision = <Attestation as TaskJudge<u64>>::conclude(0, &[1, 2, 3]);
+	let answered = <Attestation as TaskJudge<u64>>::answered(0);
+	let (decision, weight) = <Attestation as TaskJudge<u64>>::decide(0, &[1, 2, 3]);
+	assert_eq!(weight.is_zero(), !answered, "an answered task's decision is charged");
 	check_invariants();
 	decision
 }

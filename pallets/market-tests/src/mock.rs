@@ -74,12 +74,6 @@ pub const RETENTION: u64 = 20;
 /// Blocks replicated tasks take commits.
 pub const COMMIT_WINDOW: u64 = 2;
 
-parameter_types! {
-	/// Settling an answered task at its deadline, as the mock charges it: far above every
-	/// benchmarked weight, so a test can tell it was charged.
-	pub AnsweredSettleWeight: Weight = Weight::from_parts(10_000_000_000_000, 0);
-}
-
 impl pallet_tasks::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -100,7 +94,6 @@ impl pallet_tasks::Config for Test {
 	type MaxQueued = ConstU32<4>;
 	type AssignPerBlock = ConstU32<2>;
 	type MaxTimeoutsPerBlock = ConstU32<16>;
-	type AnsweredSettleWeight = AnsweredSettleWeight;
 	type Retention = ConstU64<RETENTION>;
 	type PrunePerBlock = ConstU32<4>;
 	type WeightInfo = ();

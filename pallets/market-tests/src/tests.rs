@@ -308,7 +308,8 @@ fn an_answered_task_settled_at_its_deadline_is_charged_the_settle_bound() {
 			<Tasks as polkadot_sdk::frame_support::traits::Hooks<u64>>::on_initialize(due);
 		check_invariants();
 		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Completed { .. }));
-		assert!(charged.all_gte(AnsweredSettleWeight::get()), "{charged:?}");
+		let bound = <() as pallet_attestation::WeightInfo>::reveal(64);
+		assert!(charged.all_gte(bound), "{charged:?}");
 	});
 }
 

@@ -118,7 +118,7 @@ mod benchmarks {
 	}
 
 	/// `n` tasks with the most providers time out unanswered: every provider is a no-show,
-	/// slashed and recorded. (Answered tasks are charged `Config::AnsweredSettleWeight`.)
+	/// slashed and recorded. (The judge reports what deciding an answered task costs beyond that.)
 	#[benchmark]
 	fn on_initialize_timeouts(n: Linear<0, { T::MaxTimeoutsPerBlock::get() }>) {
 		let caller = requester::<T>();
@@ -137,7 +137,7 @@ mod benchmarks {
 		{
 			for task_id in Timeouts::<T>::take(due) {
 				assert!(!T::Judge::answered(task_id)); // as `on_initialize` checks
-				Pallet::<T>::conclude(task_id);
+				Pallet::<T>::settle_at_deadline(task_id);
 			}
 		}
 		if n > 0 {

@@ -246,12 +246,6 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxTimeoutsPerBlock: Get<u32>;
 
-		/// Upper bound of deciding and settling one task that providers answered, at its
-		/// deadline (the judge's heaviest settling answer: largest outputs, most providers). The
-		/// timeout benchmark measures unanswered tasks; answered ones are charged this instead.
-		#[pallet::constant]
-		type AnsweredSettleWeight: Get<Weight>;
-
 		/// Blocks a settled task is kept before it is pruned.
 		#[pallet::constant]
 		type Retention: Get<BlockNumberFor<Self>>;
@@ -412,19 +406,15 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let timeouts = Timeouts::<T>::take(now);
-			let (mut unanswered, mut answered) = (0u32, 0u64);
+			let due = timeouts.len() as u32;
+			let mut judged = Weight::zero();
 			for task_id in timeouts {
-				if T::Judge::answered(task_id) {
-					answered = answered.saturating_add(1);
-				} else {
-					unanswered = unanswered.saturating_add(1);
-				}
-				Self::conclude(task_id);
+				judged = judged.saturating_add(Self::settle_at_deadline(task_id));
 			}
 			let attempts = Self::assign_queued(now);
 			let pruned = Self::prune(now);
-			T::WeightInfo::on_initialize_timeouts(unanswered)
-				.saturating_add(T::AnsweredSettleWeight::get().saturating_mul(answered))
+			T::WeightInfo::on_initialize_timeouts(due)
+				.saturating_add(judged)
 				.saturating_add(T::WeightInfo::on_initialize_queue(attempts))
 				.saturating_add(T::WeightInfo::on_initialize_prune(pruned))
 		}
@@ -788,13 +778,15 @@ pub mod pallet {
 		}
 
 		/// The deadline of an assigned task passed: attestation decides, then it settles.
-		pub(crate) fn conclude(task_id: TaskId) {
-			let Some(task) = Tasks::<T>::get(task_id) else { return };
-			let TaskState::Assigned { providers, .. } = &task.state else { return };
+		/// Returns the weight the judge reported.
+		pub(crate) fn settle_at_deadline(task_id: TaskId) -> Weight {
+			let Some(task) = Tasks::<T>::get(task_id) else { return Weight::zero() };
+			let TaskState::Assigned { providers, .. } = &task.state else { return Weight::zero() };
 			let accounts: Vec<T::AccountId> =
 				providers.iter().map(|a| a.provider.clone()).collect();
-			let decision = T::Judge::conclude(task_id, &accounts);
+			let (decision, weight) = T::Judge::decide(task_id, &accounts);
 			Self::do_settle(task_id, task, decision);
+			weight
 		}
 
 		/// Burns the base fee out of `task`'s escrow and releases the rest to its requester;

@@ -48,11 +48,9 @@ pub const MIN_TIMEOUT: u64 = 5;
 /// Blocks a settled task is kept.
 pub const RETENTION: u64 = 20;
 
-parameter_types! {
-	/// Settling an answered task at its deadline, as the mock charges it: far above every
-	/// benchmarked weight, so a test can tell it was charged.
-	pub AnsweredSettleWeight: Weight = Weight::from_parts(10_000_000_000_000, 0);
-}
+/// What the fake judge reports for deciding an answered task: far above every benchmarked
+/// weight, so a test can tell it was charged.
+pub const ANSWERED_DECISION_WEIGHT: Weight = Weight::from_parts(10_000_000_000_000, 0);
 
 /// A provider of the fake market.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
@@ -196,11 +194,17 @@ impl ProviderReputation<u64> for FakeReputation {
 pub struct FakeJudge;
 
 impl TaskJudge<u64> for FakeJudge {
-	fn conclude(task: TaskId, providers: &[u64]) -> Decision<u64> {
-		DECISIONS.with(|d| d.borrow_mut().remove(&task)).unwrap_or_else(|| Decision {
-			result: Err(FailureReason::NoAnswer),
-			verdicts: providers.iter().map(|p| (*p, Some(Verdict::NoShow))).collect(),
-		})
+	fn decide(task: TaskId, providers: &[u64]) -> (Decision<u64>, Weight) {
+		match DECISIONS.with(|d| d.borrow_mut().remove(&task)) {
+			Some(decision) => (decision, ANSWERED_DECISION_WEIGHT),
+			None => (
+				Decision {
+					result: Err(FailureReason::NoAnswer),
+					verdicts: providers.iter().map(|p| (*p, Some(Verdict::NoShow))).collect(),
+				},
+				Weight::zero(),
+			),
+		}
 	}
 
 	fn answers(_task: TaskId, _providers: &[u64]) -> Vec<bourse_primitives::api::AnswerView<u64>> {
@@ -232,7 +236,6 @@ impl pallet_tasks::Config for Test {
 	type MaxQueued = ConstU32<4>;
 	type AssignPerBlock = ConstU32<2>;
 	type MaxTimeoutsPerBlock = ConstU32<16>;
-	type AnsweredSettleWeight = AnsweredSettleWeight;
 	type Retention = ConstU64<RETENTION>;
 	type PrunePerBlock = ConstU32<4>;
 	type WeightInfo = ();

@@ -347,7 +347,7 @@ fn an_unanswered_task_fails_at_its_deadline_with_its_providers_no_shows() {
 }
 
 #[test]
-fn an_answered_task_settled_at_its_deadline_is_charged_the_settle_bound() {
+fn an_answered_task_settled_at_its_deadline_is_charged_what_the_judge_reports() {
 	test(|| {
 		let hash = upload();
 		providers(&[1]);
@@ -362,7 +362,7 @@ fn an_answered_task_settled_at_its_deadline_is_charged_the_settle_bound() {
 			<Tasks as polkadot_sdk::frame_support::traits::Hooks<u64>>::on_initialize(due);
 		check_invariants();
 		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Completed { .. }));
-		assert!(charged.all_gte(AnsweredSettleWeight::get()), "{charged:?}");
+		assert!(charged.all_gte(ANSWERED_DECISION_WEIGHT), "{charged:?}");
 	});
 }
 
