@@ -51,6 +51,16 @@ fn fraction(p: Perbill) -> f64 {
 	f64::from(p.deconstruct()) / 1e9
 }
 
+/// A parameter read from any JSON value by `parse`; otherwise the error `what: <value>`.
+fn parse_value<'de, D: Deserializer<'de>, T>(
+	d: D,
+	what: &str,
+	parse: impl FnOnce(&Value) -> Option<T>,
+) -> Result<T, D::Error> {
+	let value = Value::deserialize(d)?;
+	parse(&value).ok_or_else(|| D::Error::custom(format!("{what}: {value}")))
+}
+
 /// An account parameter: SS58 or `0x` hex.
 pub struct AccountParam(AccountId);
 
@@ -70,17 +80,15 @@ pub struct U64Param(u64);
 
 impl<'de> Deserialize<'de> for U64Param {
 	fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-		let value = Value::deserialize(d)?;
-		match &value {
+		parse_value(d, "expected an integer", |value| match value {
 			Value::Number(n) => n.as_u64(),
 			Value::String(s) => match s.strip_prefix("0x") {
 				Some(hex) => u64::from_str_radix(hex, 16).ok(),
 				None => s.parse().ok(),
 			},
 			_ => None,
-		}
+		})
 		.map(U64Param)
-		.ok_or_else(|| D::Error::custom(format!("expected an integer, got {value}")))
 	}
 }
 
@@ -89,14 +97,12 @@ pub struct BalanceParam(Balance);
 
 impl<'de> Deserialize<'de> for BalanceParam {
 	fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-		let value = Value::deserialize(d)?;
-		match &value {
+		parse_value(d, "not a balance", |value| match value {
 			Value::Number(n) => n.as_u64().map(Balance::from),
 			Value::String(s) => s.parse().ok(),
 			_ => None,
-		}
+		})
 		.map(BalanceParam)
-		.ok_or_else(|| D::Error::custom(format!("not a balance: {value}")))
 	}
 }
 
@@ -105,15 +111,15 @@ pub struct FractionParam(Perbill);
 
 impl<'de> Deserialize<'de> for FractionParam {
 	fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-		let value = Value::deserialize(d)?;
-		match &value {
-			Value::Number(n) => n.as_f64(),
-			Value::String(s) => s.parse::<f64>().ok(),
-			_ => None,
-		}
-		.filter(|f| (0.0..=1.0).contains(f))
+		parse_value(d, "expected a fraction in [0, 1]", |value| {
+			match value {
+				Value::Number(n) => n.as_f64(),
+				Value::String(s) => s.parse::<f64>().ok(),
+				_ => None,
+			}
+			.filter(|f| (0.0..=1.0).contains(f))
+		})
 		.map(|f| FractionParam(Perbill::from_parts((f * 1e9) as u32)))
-		.ok_or_else(|| D::Error::custom(format!("expected a fraction in [0, 1], got {value}")))
 	}
 }
 
