@@ -3,7 +3,7 @@
 
 use crate::{
 	traits::{Assignment, TaskFailure, TaskId},
-	CodeHash, Revealed, Status,
+	CodeHash, Revealed, Statement, Status,
 };
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
@@ -160,9 +160,9 @@ mod runtime_api {
 				min_reputation: Perbill,
 				requester: AccountId,
 			) -> QuoteView<AccountId, Balance>;
-			/// The bytes `provider`'s executor key signs to answer task `task_id` (replication 1)
-			/// with `revealed`; clients sign these, never their own encoding.
-			fn answer_payload(task_id: TaskId, provider: AccountId, revealed: Revealed) -> Vec<u8>;
+			/// The bytes an executor key signs for `statement` (an answer, commit or reveal);
+			/// clients sign these, never their own encoding.
+			fn statement_payload(statement: Statement<AccountId>) -> Vec<u8>;
 			/// What `provider` commits to for `revealed` with `salt` (replicated tasks).
 			fn commitment(
 				task_id: TaskId,
@@ -170,15 +170,6 @@ mod runtime_api {
 				revealed: Revealed,
 				salt: [u8; 32],
 			) -> [u8; 32];
-			/// The bytes `provider`'s executor key signs to commit `commitment`.
-			fn commit_payload(task_id: TaskId, provider: AccountId, commitment: [u8; 32]) -> Vec<u8>;
-			/// The bytes `provider`'s executor key signs to reveal `revealed` with `salt`.
-			fn reveal_payload(
-				task_id: TaskId,
-				provider: AccountId,
-				revealed: Revealed,
-				salt: [u8; 32],
-			) -> Vec<u8>;
 		}
 	}
 }

@@ -123,6 +123,39 @@ pub struct Revealed {
 	pub executor_version: u32,
 }
 
+/// What a provider's executor key signs: one claim about one task. The chain signs it with a
+/// context and its genesis hash (`pallet_attestation::Pallet::statement_payload`), so a
+/// statement is worthless on another chain or to another protocol using the same key.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Statement<AccountId> {
+	/// The task.
+	pub task_id: traits::TaskId,
+	/// The assigned provider speaking (its executor key signs).
+	pub provider: AccountId,
+	/// What it says.
+	pub claim: Claim,
+}
+
+/// What a provider says about its task, one per step of attestation.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub enum Claim {
+	/// Replication 1: the outcome, sent once.
+	Answer(Revealed),
+	/// Replication ≥ 3, first step: a commitment to an outcome.
+	Commit([u8; 32]),
+	/// Replication ≥ 3, second step: the committed outcome and its salt.
+	Reveal {
+		/// The outcome committed to.
+		revealed: Revealed,
+		/// The commitment's salt.
+		salt: [u8; 32],
+	},
+}
+
 /// The limits of one run. Fuel and memory come from the task; output, table and stack limits
 /// are chain constants. None is a local setting of a node.
 #[derive(

@@ -20,7 +20,7 @@ use sp_runtime::{
 use bourse_primitives::{
 	api::{OfferView, ProviderView, QuoteView, TaskView, MAX_OFFERS_PER_QUERY},
 	traits::{TaskId, TaskLedger},
-	Revealed,
+	Revealed, Statement,
 };
 
 impl_runtime_apis! {
@@ -238,15 +238,8 @@ impl_runtime_apis! {
 			Tasks::quote(fuel, memory_mib, replication, max_price, min_reputation, requester)
 		}
 
-		fn answer_payload(task_id: TaskId, provider: AccountId, revealed: Revealed) -> Vec<u8> {
-			Attestation::answer_payload(
-				task_id,
-				&provider,
-				&revealed.status,
-				&revealed.output_hash,
-				revealed.fuel_used,
-				revealed.executor_version,
-			)
+		fn statement_payload(statement: Statement<AccountId>) -> Vec<u8> {
+			Attestation::statement_payload(&statement)
 		}
 
 		fn commitment(
@@ -256,19 +249,6 @@ impl_runtime_apis! {
 			salt: [u8; 32],
 		) -> [u8; 32] {
 			Attestation::commitment(task_id, &provider, &revealed, &salt)
-		}
-
-		fn commit_payload(task_id: TaskId, provider: AccountId, commitment: [u8; 32]) -> Vec<u8> {
-			Attestation::commit_payload(task_id, &provider, &commitment)
-		}
-
-		fn reveal_payload(
-			task_id: TaskId,
-			provider: AccountId,
-			revealed: Revealed,
-			salt: [u8; 32],
-		) -> Vec<u8> {
-			Attestation::reveal_payload(task_id, &provider, &revealed, &salt)
 		}
 	}
 

@@ -5,7 +5,10 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
+	traits::{
+		fungible::HoldConsideration, ConstBool, ConstU128, ConstU32, ConstU64, ConstU8,
+		LinearStoragePrice, VariantCountOf,
+	},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_MILLIS},
 		IdentityFee, Weight,
@@ -183,6 +186,9 @@ parameter_types! {
 	pub const WorkloadDepositPerByte: Balance = 10 * MICRO_UNIT;
 	/// Deposit per stored workload.
 	pub const WorkloadDepositBase: Balance = 10 * MILLI_UNIT;
+	/// Workload deposits are held for this reason.
+	pub const WorkloadHoldReason: RuntimeHoldReason =
+		RuntimeHoldReason::Tasks(pallet_tasks::HoldReason::WorkloadDeposit);
 	/// Fee per task on top of the fuel escrow.
 	pub const TaskBaseFee: Balance = MILLI_UNIT;
 	/// Longest timeout: an hour.
@@ -201,8 +207,12 @@ impl pallet_tasks::Config for Runtime {
 	type Reputation = Reputation;
 	type Judge = Attestation;
 	type MaxCodeSize = ConstU32<{ 512 * 1024 }>;
-	type DepositPerByte = WorkloadDepositPerByte;
-	type DepositBase = WorkloadDepositBase;
+	type Consideration = HoldConsideration<
+		AccountId,
+		Balances,
+		WorkloadHoldReason,
+		LinearStoragePrice<WorkloadDepositBase, WorkloadDepositPerByte, Balance>,
+	>;
 	type MaxInputSize = ConstU32<{ 64 * 1024 }>;
 	type MaxOutputSize = MaxOutputSize;
 	type MaxMemoryMib = ConstU32<4_096>;

@@ -1,5 +1,5 @@
-// What an executor key signs, and how its answers travel: the payloads of `pallet_attestation`
-// (answer, commitment, commit, reveal), read from the runtime, and general (authorized)
+// What an executor key signs, and how its answers travel: the statements of `pallet_attestation`
+// (answer, commit, reveal) and commitments, read from the runtime, and general (authorized)
 // transactions. For tests that play a provider whose executor key they hold.
 import { compactAddLength, compactStripLength, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a } from '@polkadot/util-crypto';
@@ -22,9 +22,14 @@ export function revealedArg(revealed) {
 /** The bytes of a runtime API's `Vec<u8>` answer: @polkadot/api keeps its SCALE length prefix. */
 const payload = (answer) => compactStripLength(answer.toU8a(true))[1];
 
+/** The bytes an executor key signs for `provider`'s statement `claim` about task `taskId`. */
+async function statementPayload(api, taskId, provider, claim) {
+  return payload(await api.call.bourseApi.statementPayload({ taskId, provider, claim }));
+}
+
 /** The payload signed for an answer (replication 1). */
 export async function answerPayload(api, taskId, provider, revealed) {
-  return payload(await api.call.bourseApi.answerPayload(taskId, provider, revealedArg(revealed)));
+  return statementPayload(api, taskId, provider, { Answer: revealedArg(revealed) });
 }
 
 /** The commitment to `revealed` with `salt`. */
@@ -34,12 +39,12 @@ export async function commitment(api, taskId, provider, revealed, salt) {
 
 /** The payload signed for a commit. */
 export async function commitPayload(api, taskId, provider, committed) {
-  return payload(await api.call.bourseApi.commitPayload(taskId, provider, u8aToHex(committed)));
+  return statementPayload(api, taskId, provider, { Commit: u8aToHex(committed) });
 }
 
 /** The payload signed for a reveal. */
 export async function revealPayload(api, taskId, provider, revealed, salt) {
-  return payload(await api.call.bourseApi.revealPayload(taskId, provider, revealedArg(revealed), u8aToHex(salt)));
+  return statementPayload(api, taskId, provider, { Reveal: { revealed: revealedArg(revealed), salt: u8aToHex(salt) } });
 }
 
 /**

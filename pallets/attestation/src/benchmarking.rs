@@ -5,7 +5,13 @@
 use super::*;
 use crate::pallet::{Commitments, Reveals};
 use alloc::{vec, vec::Vec};
-use frame::{benchmarking::prelude::*, deps::sp_runtime::RuntimeAppPublic};
+use frame::{
+	benchmarking::prelude::*,
+	deps::{
+		frame_support::traits::{Authorize, UnfilteredDispatchable},
+		sp_runtime::{transaction_validity::TransactionSource, RuntimeAppPublic},
+	},
+};
 
 /// Tasks for the benchmarks, made by the runtime (tasks and providers are other pallets).
 pub trait BenchmarkHelper<AccountId, ExecutorId> {
@@ -41,7 +47,100 @@ fn outcome(output: &[u8]) -> Revealed {
 	}
 }
 
-#[benchmarks]
+/// `provider`'s statement `claim` about `task_id` as its call, signed by `key`.
+fn signed<T: Config>(
+	task_id: TaskId,
+	(provider, key): &(T::AccountId, T::ExecutorId),
+	claim: Claim,
+	output: &[u8],
+) -> Call<T> {
+	let statement = Statement { task_id, provider: provider.clone(), claim };
+	Pallet::<T>::signed_call(statement, output.to_vec().try_into().unwrap(), key).unwrap()
+}
+
+/// Dispatches an answer's call as a block does after `authorize` accepted it.
+fn apply<T: Config>(call: Call<T>) {
+	call.dispatch_bypass_filter(RawOrigin::Authorized.into()).unwrap();
+}
+
+/// `provider`'s commitment to `revealed` with `salt`, as a claim.
+fn commit_claim<T: Config>(
+	task_id: TaskId,
+	provider: &T::AccountId,
+	revealed: &Revealed,
+	salt: [u8; 32],
+) -> Claim {
+	Claim::Commit(Pallet::<T>::commitment(task_id, provider, revealed, &salt))
+}
+
+/// A task with the most providers, every one but the last committed (the last's commit is
+/// returned): the most commitments `authorize` and dispatch read.
+fn last_commit<T: Config>() -> Call<T> {
+	let (task_id, providers) = task::<T>(T::MaxReplication::get());
+	let revealed = outcome(b"output");
+	let mut calls: Vec<Call<T>> = providers
+		.iter()
+		.enumerate()
+		.map(|(i, p)| {
+			signed(task_id, p, commit_claim::<T>(task_id, &p.0, &revealed, [i as u8; 32]), &[])
+		})
+		.collect();
+	let last = calls.pop().unwrap();
+	calls.into_iter().for_each(apply::<T>);
+	last
+}
+
+/// A task with the most providers, at the worst case of settlement for its last reveal (with an
+/// output of `l` bytes): a bare majority agreed on a largest output (taken and stored as the
+/// result), every other provider revealed a distinct largest output (cleared), and the last
+/// differs too, so it stores a new output and is slashed with the others. Everyone committed;
+/// every reveal but the last is applied, and the last returned.
+fn last_reveal<T: Config>(l: u32) -> Call<T> {
+	let (task_id, providers) = task::<T>(T::MaxReplication::get());
+	let largest = T::MaxOutputSize::get() as usize;
+	let majority = providers.len() / 2 + 1;
+	let last = providers.len() - 1;
+	let outputs: Vec<Vec<u8>> = (0..providers.len())
+		.map(|i| match i {
+			i if i < majority => vec![7u8; largest],
+			i if i < last => vec![8u8.wrapping_add(i as u8); largest],
+			_ => vec![200u8; l as usize],
+		})
+		.collect();
+	// The majority agrees on the whole outcome; everyone else differs (in fuel too).
+	let outcomes: Vec<Revealed> = outputs
+		.iter()
+		.enumerate()
+		.map(|(i, o)| {
+			let fuel_used = if i < majority { 1_000 } else { 1_000 + i as u64 };
+			Revealed { fuel_used, ..outcome(o) }
+		})
+		.collect();
+	for (i, p) in providers.iter().enumerate() {
+		let claim = commit_claim::<T>(task_id, &p.0, &outcomes[i], [i as u8; 32]);
+		apply::<T>(signed(task_id, p, claim, &[]));
+	}
+	let mut reveals: Vec<Call<T>> = providers
+		.iter()
+		.enumerate()
+		.map(|(i, p)| {
+			let claim = Claim::Reveal { revealed: outcomes[i].clone(), salt: [i as u8; 32] };
+			signed(task_id, p, claim, &outputs[i])
+		})
+		.collect();
+	let last = reveals.pop().unwrap();
+	reveals.into_iter().for_each(apply::<T>);
+	last
+}
+
+/// Runs `call`'s `authorize`, which must accept it.
+fn authorize<T: Config>(call: &<T as frame_system::Config>::RuntimeCall) {
+	call.authorize(TransactionSource::External)
+		.expect("answers are authorized calls")
+		.expect("authorize accepts the call");
+}
+
+#[benchmarks(where <T as frame_system::Config>::RuntimeCall: From<Call<T>>)]
 mod benchmarks {
 	use super::*;
 
@@ -49,134 +148,75 @@ mod benchmarks {
 	#[benchmark]
 	fn answer(l: Linear<0, { T::MaxOutputSize::get() }>) {
 		let (task_id, providers) = task::<T>(1);
-		let (provider, key) = providers.into_iter().next().unwrap();
 		let output = vec![7u8; l as usize];
-		let revealed = outcome(&output);
-		let payload = Pallet::<T>::answer_payload(
-			task_id,
-			&provider,
-			&revealed.status,
-			&revealed.output_hash,
-			revealed.fuel_used,
-			revealed.executor_version,
-		);
-		let signature = key.sign(&payload).unwrap();
-		#[extrinsic_call]
-		_(
-			RawOrigin::Authorized,
-			task_id,
-			provider,
-			revealed.status,
-			output.try_into().unwrap(),
-			revealed.fuel_used,
-			revealed.executor_version,
-			signature,
-		);
+		let call = signed::<T>(task_id, &providers[0], Claim::Answer(outcome(&output)), &output);
+		#[block]
+		{
+			apply::<T>(call);
+		}
 		assert!(T::Tasks::assignment(task_id).is_none(), "settled");
+	}
+
+	/// The pool's and the block's check of an answer with an output of `l` bytes, signature
+	/// included.
+	#[benchmark]
+	fn authorize_answer(l: Linear<0, { T::MaxOutputSize::get() }>) {
+		let (task_id, providers) = task::<T>(1);
+		let output = vec![7u8; l as usize];
+		let call: <T as frame_system::Config>::RuntimeCall =
+			signed::<T>(task_id, &providers[0], Claim::Answer(outcome(&output)), &output).into();
+		#[block]
+		{
+			authorize::<T>(&call);
+		}
 	}
 
 	/// The last commit of a task with the most providers.
 	#[benchmark]
 	fn commit() {
-		let (task_id, providers) = task::<T>(T::MaxReplication::get());
-		let revealed = outcome(b"output");
-		let mut last = None;
-		for (i, (provider, key)) in providers.into_iter().enumerate() {
-			let commitment = Pallet::<T>::commitment(task_id, &provider, &revealed, &[i as u8; 32]);
-			let signature =
-				key.sign(&Pallet::<T>::commit_payload(task_id, &provider, &commitment)).unwrap();
-			if last.is_some() {
-				Pallet::<T>::commit(
-					RawOrigin::Authorized.into(),
-					task_id,
-					provider.clone(),
-					commitment,
-					signature.clone(),
-				)
-				.unwrap();
-			}
-			if last.is_none() {
-				last = Some((provider, commitment, signature));
-			}
+		let call = last_commit::<T>();
+		let Call::commit { task_id, ref provider, .. } = call else { unreachable!() };
+		let provider = provider.clone();
+		#[block]
+		{
+			apply::<T>(call);
 		}
-		let (provider, commitment, signature) = last.unwrap();
-		#[extrinsic_call]
-		_(RawOrigin::Authorized, task_id, provider.clone(), commitment, signature);
 		assert!(Commitments::<T>::contains_key(task_id, &provider));
 	}
 
+	/// The pool's and the block's check of the last commit of a task with the most providers.
+	#[benchmark]
+	fn authorize_commit() {
+		let call: <T as frame_system::Config>::RuntimeCall = last_commit::<T>().into();
+		#[block]
+		{
+			authorize::<T>(&call);
+		}
+	}
+
 	/// The last reveal of a task with the most providers, with an output of `l` bytes, at the
-	/// worst case of settlement: a bare majority agreed on a largest output (taken and stored
-	/// as the result), every other provider revealed a distinct largest output (cleared), and
-	/// this one differs too, so it stores a new output and is slashed with the others.
+	/// worst case of settlement (see [`last_reveal`]).
 	#[benchmark]
 	fn reveal(l: Linear<0, { T::MaxOutputSize::get() }>) {
-		let (task_id, providers) = task::<T>(T::MaxReplication::get());
-		let largest = T::MaxOutputSize::get() as usize;
-		let majority = providers.len() / 2 + 1;
-		let last = providers.len() - 1;
-		let outputs: Vec<Vec<u8>> = (0..providers.len())
-			.map(|i| match i {
-				i if i < majority => vec![7u8; largest],
-				i if i < last => vec![8u8.wrapping_add(i as u8); largest],
-				_ => vec![200u8; l as usize],
-			})
-			.collect();
-		// The majority agrees on the whole outcome; everyone else differs (in fuel too).
-		let outcomes: Vec<Revealed> = outputs
-			.iter()
-			.enumerate()
-			.map(|(i, o)| {
-				let fuel_used = if i < majority { 1_000 } else { 1_000 + i as u64 };
-				Revealed { fuel_used, ..outcome(o) }
-			})
-			.collect();
-		for (i, (provider, key)) in providers.iter().enumerate() {
-			let commitment =
-				Pallet::<T>::commitment(task_id, provider, &outcomes[i], &[i as u8; 32]);
-			let signature =
-				key.sign(&Pallet::<T>::commit_payload(task_id, provider, &commitment)).unwrap();
-			Pallet::<T>::commit(
-				RawOrigin::Authorized.into(),
-				task_id,
-				provider.clone(),
-				commitment,
-				signature,
-			)
-			.unwrap();
+		let call = last_reveal::<T>(l);
+		let Call::reveal { task_id, ref provider, .. } = call else { unreachable!() };
+		let provider = provider.clone();
+		#[block]
+		{
+			apply::<T>(call);
 		}
-		for (i, (provider, key)) in providers.iter().enumerate().take(last) {
-			let salt = [i as u8; 32];
-			let signature = key
-				.sign(&Pallet::<T>::reveal_payload(task_id, provider, &outcomes[i], &salt))
-				.unwrap();
-			Pallet::<T>::reveal(
-				RawOrigin::Authorized.into(),
-				task_id,
-				provider.clone(),
-				outcomes[i].clone(),
-				outputs[i].clone().try_into().unwrap(),
-				salt,
-				signature,
-			)
-			.unwrap();
-		}
-		let (provider, key) = providers.into_iter().last().unwrap();
-		let revealed = outcomes[last].clone();
-		let salt = [last as u8; 32];
-		let signature =
-			key.sign(&Pallet::<T>::reveal_payload(task_id, &provider, &revealed, &salt)).unwrap();
-		#[extrinsic_call]
-		_(
-			RawOrigin::Authorized,
-			task_id,
-			provider.clone(),
-			revealed,
-			outputs[last].clone().try_into().unwrap(),
-			salt,
-			signature,
-		);
 		assert!(!Reveals::<T>::contains_key(task_id, &provider), "decided and forgotten");
+	}
+
+	/// The pool's and the block's check of the last reveal of a task with the most providers,
+	/// with an output of `l` bytes.
+	#[benchmark]
+	fn authorize_reveal(l: Linear<0, { T::MaxOutputSize::get() }>) {
+		let call: <T as frame_system::Config>::RuntimeCall = last_reveal::<T>(l).into();
+		#[block]
+		{
+			authorize::<T>(&call);
+		}
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -6,9 +6,12 @@
 //! ## Answers
 //!
 //! Answers come from the executor key bound to an assigned provider, as **authorized
-//! transactions**: the call carries the provider and a signature by its executor key, is checked
-//! in the transaction pool (`#[pallet::authorize]`), costs no fee and uses no nonce, so an
-//! offchain worker can send many without racing itself. Invalid answers never reach a block.
+//! transactions**: each call carries one [`Statement`] (task, provider, [`Claim`]) and a signature
+//! by the provider's executor key over [`Pallet::statement_payload`], as im-online's heartbeat
+//! does. Every check, the signature last, runs in `#[pallet::authorize]`, which the transaction
+//! pool and block execution both run before dispatch; dispatch re-reads the state it needs but
+//! does not verify the signature again. Answers cost no fee and use no nonce, so an offchain
+//! worker can send many without racing itself. Invalid answers never reach a block.
 //!
 //! - Replication 1: the provider sends its outcome once with [`Pallet::answer`]; the task settles
 //!   in the same block.
@@ -35,7 +38,9 @@ pub use bourse_primitives::traits::{
 	AgreedOutcome, Decision, ExecutorKeys, FailureReason, LocalAuthorship, TaskId, TaskJudge,
 	TaskLedger, TaskWork, Verdict,
 };
-pub use bourse_primitives::{api::AnswerView, Revealed, Status, EXECUTOR_VERSION};
+pub use bourse_primitives::{
+	api::AnswerView, Claim, Revealed, Statement, Status, EXECUTOR_VERSION,
+};
 pub use pallet::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
 pub use weights::WeightInfo;
@@ -47,17 +52,17 @@ pub use benchmarking::BenchmarkHelper;
 
 #[cfg(test)]
 mod mock;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod testing;
 #[cfg(test)]
 mod tests;
 pub mod weights;
 mod worker;
 
-/// Domain separation of the payloads executor keys sign.
-pub const ANSWER_CONTEXT: &[u8] = b"bourse/answer";
-/// Domain separation of commitments' payloads.
+/// Domain separation of the statements executor keys sign.
+pub const STATEMENT_CONTEXT: &[u8] = b"bourse/statement";
+/// Domain separation of commitments.
 pub const COMMIT_CONTEXT: &[u8] = b"bourse/commit";
-/// Domain separation of reveals' payloads.
-pub const REVEAL_CONTEXT: &[u8] = b"bourse/reveal";
 
 /// The pallet. Its calls carry a whole answer each (task, provider, outcome, signature).
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
@@ -213,13 +218,14 @@ pub mod pallet {
 
 	#[pallet::call(weight = <T as Config>::WeightInfo)]
 	impl<T: Config> Pallet<T> {
-		/// Answer a task of replication 1 with its outcome, signed by the provider's executor
-		/// key over `(ANSWER_CONTEXT, genesis_hash, task_id, provider, status, blake2_256(output),
-		/// fuel_used, executor_version)`. Feeless; refused in the pool when invalid.
+		/// Answer a task of replication 1 with its outcome: `signature` is the provider's
+		/// executor key's over the statement [`Claim::Answer`] of `(status, blake2_256(output),
+		/// fuel_used, executor_version)`, checked in `authorize`. Feeless; refused in the pool
+		/// when invalid.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::answer(output.len() as u32))]
 		#[pallet::authorize(Self::authorize_answer)]
-		#[pallet::weight_of_authorize(T::WeightInfo::answer(0))]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_answer(output.len() as u32))]
 		pub fn answer(
 			origin: OriginFor<T>,
 			task_id: TaskId,
@@ -231,15 +237,9 @@ pub mod pallet {
 			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
-			let (output_hash, assignment) = Self::check_answer(
-				task_id,
-				&provider,
-				&status,
-				&output,
-				fuel_used,
-				executor_version,
-				&signature,
-			)?;
+			let _ = signature; // checked in `authorize`
+			let assignment = Self::check_answer(task_id, &provider, fuel_used)?;
+			let output_hash = blake2_256(&output);
 			Reveals::<T>::insert(
 				task_id,
 				&provider,
@@ -251,13 +251,12 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Commit to an outcome of a replicated task: `commitment` is
-		/// `blake2_256((COMMIT_CONTEXT, task_id, provider, status, output_hash, fuel_used,
-		/// executor_version, salt))`, signed by the executor key over `(COMMIT_CONTEXT, genesis_hash,
-		/// task_id, provider, commitment)`.
+		/// Commit to an outcome of a replicated task: `commitment` is [`Pallet::commitment`] of
+		/// the outcome and a secret salt; `signature` is the executor key's over the statement
+		/// [`Claim::Commit`], checked in `authorize`.
 		#[pallet::call_index(1)]
 		#[pallet::authorize(Self::authorize_commit)]
-		#[pallet::weight_of_authorize(T::WeightInfo::commit())]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_commit())]
 		pub fn commit(
 			origin: OriginFor<T>,
 			task_id: TaskId,
@@ -266,19 +265,20 @@ pub mod pallet {
 			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
-			Self::check_commit(task_id, &provider, &commitment, &signature)?;
+			let _ = signature; // checked in `authorize`
+			Self::check_commit(task_id, &provider)?;
 			Commitments::<T>::insert(task_id, &provider, commitment);
 			Self::deposit_event(Event::Committed { task_id, provider });
 			Ok(())
 		}
 
 		/// Reveal a committed outcome with its full `output` (kept once per distinct output until
-		/// the verdict). Signed by the executor key over `(REVEAL_CONTEXT, genesis_hash,
-		/// task_id, provider, status, output_hash, fuel_used, executor_version, salt)`.
+		/// the verdict); `signature` is the executor key's over the statement [`Claim::Reveal`]
+		/// of `revealed` and `salt`, checked in `authorize`.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::reveal(output.len() as u32))]
 		#[pallet::authorize(Self::authorize_reveal)]
-		#[pallet::weight_of_authorize(T::WeightInfo::reveal(0))]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_reveal(output.len() as u32))]
 		pub fn reveal(
 			origin: OriginFor<T>,
 			task_id: TaskId,
@@ -289,8 +289,8 @@ pub mod pallet {
 			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
-			let assignment =
-				Self::check_reveal(task_id, &provider, &revealed, &output, &salt, &signature)?;
+			let _ = signature; // checked in `authorize`
+			let assignment = Self::check_reveal(task_id, &provider, &revealed, &output, &salt)?;
 			if !PendingOutputs::<T>::contains_key(task_id, revealed.output_hash) {
 				PendingOutputs::<T>::insert(task_id, revealed.output_hash, output);
 			}
@@ -307,7 +307,7 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// Pool check of [`Pallet::answer`].
+		/// Pool and block check of [`Pallet::answer`]: the state, then the signature.
 		#[allow(clippy::too_many_arguments)]
 		fn authorize_answer(
 			_source: TransactionSource,
@@ -319,20 +319,20 @@ pub mod pallet {
 			executor_version: &u32,
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
-			let (_, assignment) = Self::check_answer(
-				*task_id,
-				provider,
-				status,
-				output,
-				*fuel_used,
-				*executor_version,
-				signature,
-			)
-			.map_err(Self::invalid)?;
+			let assignment =
+				Self::check_answer(*task_id, provider, *fuel_used).map_err(Self::invalid)?;
+			let revealed = Revealed {
+				status: *status,
+				output_hash: blake2_256(output),
+				fuel_used: *fuel_used,
+				executor_version: *executor_version,
+			};
+			let claim = Claim::Answer(revealed);
+			Self::check_signature(*task_id, provider, claim, signature).map_err(Self::invalid)?;
 			Ok((Self::validity(*task_id, provider, 0, &assignment), Weight::zero()))
 		}
 
-		/// Pool check of [`Pallet::commit`].
+		/// Pool and block check of [`Pallet::commit`]: the state, then the signature.
 		fn authorize_commit(
 			_source: TransactionSource,
 			task_id: &TaskId,
@@ -340,12 +340,13 @@ pub mod pallet {
 			commitment: &[u8; 32],
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
-			let assignment = Self::check_commit(*task_id, provider, commitment, signature)
-				.map_err(Self::invalid)?;
+			let assignment = Self::check_commit(*task_id, provider).map_err(Self::invalid)?;
+			let claim = Claim::Commit(*commitment);
+			Self::check_signature(*task_id, provider, claim, signature).map_err(Self::invalid)?;
 			Ok((Self::validity(*task_id, provider, 1, &assignment), Weight::zero()))
 		}
 
-		/// Pool check of [`Pallet::reveal`].
+		/// Pool and block check of [`Pallet::reveal`]: the state, then the signature.
 		fn authorize_reveal(
 			_source: TransactionSource,
 			task_id: &TaskId,
@@ -355,9 +356,10 @@ pub mod pallet {
 			salt: &[u8; 32],
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
-			let assignment =
-				Self::check_reveal(*task_id, provider, revealed, output, salt, signature)
-					.map_err(Self::invalid)?;
+			let assignment = Self::check_reveal(*task_id, provider, revealed, output, salt)
+				.map_err(Self::invalid)?;
+			let claim = Claim::Reveal { revealed: revealed.clone(), salt: *salt };
+			Self::check_signature(*task_id, provider, claim, signature).map_err(Self::invalid)?;
 			Ok((Self::validity(*task_id, provider, 2, &assignment), Weight::zero()))
 		}
 
@@ -388,51 +390,43 @@ pub mod pallet {
 			blake2_256(&(COMMIT_CONTEXT, task_id, provider, revealed, salt).encode())
 		}
 
-		/// The genesis hash, in every signed payload: an answer for this chain is worthless on
-		/// another chain with the same keys and task ids.
-		fn genesis() -> T::Hash {
-			frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
+		/// The bytes an executor key signs for `statement`: with [`STATEMENT_CONTEXT`] and the
+		/// genesis hash, so a statement for this chain is worthless on another chain with the
+		/// same keys and task ids.
+		pub fn statement_payload(statement: &Statement<T::AccountId>) -> Vec<u8> {
+			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+			(STATEMENT_CONTEXT, genesis, statement).encode()
 		}
 
-		/// The payload an executor key signs for an answer.
-		pub fn answer_payload(
-			task_id: TaskId,
-			provider: &T::AccountId,
-			status: &Status,
-			output_hash: &[u8; 32],
-			fuel_used: u64,
-			executor_version: u32,
-		) -> Vec<u8> {
-			(
-				ANSWER_CONTEXT,
-				Self::genesis(),
-				task_id,
-				provider,
-				status,
-				output_hash,
-				fuel_used,
-				executor_version,
-			)
-				.encode()
-		}
-
-		/// The payload an executor key signs for a commit.
-		pub fn commit_payload(
-			task_id: TaskId,
-			provider: &T::AccountId,
-			commitment: &[u8; 32],
-		) -> Vec<u8> {
-			(COMMIT_CONTEXT, Self::genesis(), task_id, provider, commitment).encode()
-		}
-
-		/// The payload an executor key signs for a reveal.
-		pub fn reveal_payload(
-			task_id: TaskId,
-			provider: &T::AccountId,
-			revealed: &Revealed,
-			salt: &[u8; 32],
-		) -> Vec<u8> {
-			(REVEAL_CONTEXT, Self::genesis(), task_id, provider, revealed, salt).encode()
+		/// The call that carries `statement` signed by `key`, with `output` for answers and
+		/// reveals (commits carry none); `None` if the keystore cannot sign with `key`. An
+		/// answer's output hash is the chain's `blake2_256(output)`, whatever `statement` says.
+		pub fn signed_call(
+			statement: Statement<T::AccountId>,
+			output: BoundedVec<u8, T::MaxOutputSize>,
+			key: &T::ExecutorId,
+		) -> Option<Call<T>> {
+			let signature = key.sign(&Self::statement_payload(&statement))?;
+			let Statement { task_id, provider, claim } = statement;
+			Some(match claim {
+				Claim::Answer(Revealed { status, fuel_used, executor_version, .. }) => {
+					Call::answer {
+						task_id,
+						provider,
+						status,
+						output,
+						fuel_used,
+						executor_version,
+						signature,
+					}
+				}
+				Claim::Commit(commitment) => {
+					Call::commit { task_id, provider, commitment, signature }
+				}
+				Claim::Reveal { revealed, salt } => {
+					Call::reveal { task_id, provider, revealed, output, salt, signature }
+				}
+			})
 		}
 
 		/// Pool validity of an answer: unique per task, provider and phase; lives until the
@@ -453,51 +447,50 @@ pub mod pallet {
 				.into()
 		}
 
-		/// Checks common to every answer: the task is open and before its deadline, the provider
-		/// is assigned, and `signature` over `payload` is its executor key's. Returns the
-		/// assignment.
-		fn check_signed(
+		/// Checks common to every answer, cheapest first: the task is open and before its
+		/// deadline, and the provider is assigned. Returns the assignment.
+		fn check_open(
 			task_id: TaskId,
 			provider: &T::AccountId,
-			payload: &[u8],
-			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> Result<AssignmentOf<T>, Error<T>> {
 			let assignment = T::Tasks::assignment(task_id).ok_or(Error::<T>::TaskNotOpen)?;
-			ensure!(assignment.providers.contains(provider), Error::<T>::NotAssigned);
 			ensure!(
 				frame_system::Pallet::<T>::block_number() <= assignment.deadline,
 				Error::<T>::DeadlinePassed
 			);
-			let key = T::Keys::executor_of(provider).ok_or(Error::<T>::NotAssigned)?;
-			ensure!(key.verify(&payload, signature), Error::<T>::BadSignature);
+			ensure!(assignment.providers.contains(provider), Error::<T>::NotAssigned);
 			Ok(assignment)
 		}
 
-		/// Checks an answer to a task of replication 1; returns the output hash and the
+		/// The last and dearest check, run in `authorize` only: `signature` is `provider`'s
+		/// executor key's over its statement about `task_id`.
+		fn check_signature(
+			task_id: TaskId,
+			provider: &T::AccountId,
+			claim: Claim,
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> Result<(), Error<T>> {
+			let key = T::Keys::executor_of(provider).ok_or(Error::<T>::NotAssigned)?;
+			let statement = Statement { task_id, provider: provider.clone(), claim };
+			ensure!(
+				key.verify(&Self::statement_payload(&statement), signature),
+				Error::<T>::BadSignature
+			);
+			Ok(())
+		}
+
+		/// Checks an answer to a task of replication 1, but for its signature; returns the
 		/// assignment.
 		pub fn check_answer(
 			task_id: TaskId,
 			provider: &T::AccountId,
-			status: &Status,
-			output: &[u8],
 			fuel_used: u64,
-			executor_version: u32,
-			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
-		) -> Result<([u8; 32], AssignmentOf<T>), Error<T>> {
-			let output_hash = blake2_256(output);
-			let payload = Self::answer_payload(
-				task_id,
-				provider,
-				status,
-				&output_hash,
-				fuel_used,
-				executor_version,
-			);
-			let assignment = Self::check_signed(task_id, provider, &payload, signature)?;
+		) -> Result<AssignmentOf<T>, Error<T>> {
+			let assignment = Self::check_open(task_id, provider)?;
 			ensure!(assignment.providers.len() == 1, Error::<T>::UseCommitReveal);
-			ensure!(!Reveals::<T>::contains_key(task_id, provider), Error::<T>::AlreadyAnswered);
 			ensure!(fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
-			Ok((output_hash, assignment))
+			ensure!(!Reveals::<T>::contains_key(task_id, provider), Error::<T>::AlreadyAnswered);
+			Ok(assignment)
 		}
 
 		/// Whether reveals are open: every provider committed, or the commit window passed.
@@ -508,15 +501,12 @@ pub mod pallet {
 				|| assignment.providers.iter().all(|p| Commitments::<T>::contains_key(task_id, p))
 		}
 
-		/// Checks a commit; returns the assignment.
+		/// Checks a commit, but for its signature; returns the assignment.
 		pub fn check_commit(
 			task_id: TaskId,
 			provider: &T::AccountId,
-			commitment: &[u8; 32],
-			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> Result<AssignmentOf<T>, Error<T>> {
-			let payload = Self::commit_payload(task_id, provider, commitment);
-			let assignment = Self::check_signed(task_id, provider, &payload, signature)?;
+			let assignment = Self::check_open(task_id, provider)?;
 			ensure!(assignment.providers.len() > 1, Error::<T>::UseAnswer);
 			ensure!(
 				!Commitments::<T>::contains_key(task_id, provider),
@@ -526,18 +516,17 @@ pub mod pallet {
 			Ok(assignment)
 		}
 
-		/// Checks a reveal; returns the assignment.
+		/// Checks a reveal, but for its signature; returns the assignment.
 		pub fn check_reveal(
 			task_id: TaskId,
 			provider: &T::AccountId,
 			revealed: &Revealed,
 			output: &[u8],
 			salt: &[u8; 32],
-			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> Result<AssignmentOf<T>, Error<T>> {
-			let payload = Self::reveal_payload(task_id, provider, revealed, salt);
-			let assignment = Self::check_signed(task_id, provider, &payload, signature)?;
+			let assignment = Self::check_open(task_id, provider)?;
 			ensure!(assignment.providers.len() > 1, Error::<T>::UseAnswer);
+			ensure!(revealed.fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
 			ensure!(!Reveals::<T>::contains_key(task_id, provider), Error::<T>::AlreadyAnswered);
 			let committed =
 				Commitments::<T>::get(task_id, provider).ok_or(Error::<T>::NoCommitment)?;
@@ -546,7 +535,6 @@ pub mod pallet {
 				Self::commitment(task_id, provider, revealed, salt) == committed,
 				Error::<T>::CommitmentMismatch
 			);
-			ensure!(revealed.fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
 			ensure!(blake2_256(output) == revealed.output_hash, Error::<T>::OutputHashMismatch);
 			Ok(assignment)
 		}

@@ -3,30 +3,19 @@
 //! offchain worker, with the pallet's invariants checked after every step.
 #![allow(clippy::unwrap_used)]
 
-use crate::{mock::*, Commitments, Error, Event, FailureReason, PendingOutputs, Revealed, Status};
-use crate::{TaskJudge, Verdict};
-use polkadot_sdk::{
-	frame_support::traits::Authorize,
-	frame_system::RawOrigin,
-	sp_runtime::{
-		testing::UintAuthorityId,
-		traits::{Dispatchable, Zero},
-		transaction_validity::TransactionSource,
-		DispatchResult, RuntimeAppPublic,
-	},
-};
+use crate::testing::outcome;
+use crate::{mock::*, Claim, Commitments, Error, Event, FailureReason, PendingOutputs, Revealed};
+use crate::{Status, TaskJudge, Verdict};
+use polkadot_sdk::sp_runtime::{testing::UintAuthorityId, traits::Zero, DispatchResult};
 
 fn hash(bytes: &[u8]) -> [u8; 32] {
 	polkadot_sdk::sp_io::hashing::blake2_256(bytes)
 }
 
-/// Dispatches an authorized call after checking that the pool would accept it exactly when
-/// the call succeeds.
-fn authorized(call: crate::Call<Test>) -> DispatchResult {
-	let call = RuntimeCall::Attestation(call);
-	let pool = call.authorize(TransactionSource::External).expect("call is authorizable");
-	let result = call.dispatch(RawOrigin::Authorized.into()).map(|_| ()).map_err(|e| e.error);
-	assert_eq!(pool.is_ok(), result.is_ok(), "pool and dispatch disagree: {result:?}");
+/// Applies `provider`'s statement `claim` about task `task_id`, signed by `signer`'s key, as a
+/// block would, and checks the invariants.
+fn state(signer: u64, task_id: u64, provider: u64, claim: Claim, output: &[u8]) -> DispatchResult {
+	let result = crate::testing::submit::<Test>(&key(signer), task_id, provider, claim, output);
 	check_invariants();
 	result
 }
@@ -38,42 +27,16 @@ fn answer_as(
 	output: &[u8],
 	fuel_used: u64,
 ) -> DispatchResult {
-	let payload = Attestation::answer_payload(
-		task_id,
-		&provider,
-		&Status::Success,
-		&hash(output),
-		fuel_used,
-		1,
-	);
-	authorized(crate::Call::answer {
-		task_id,
-		provider,
-		status: Status::Success,
-		output: output.to_vec().try_into().unwrap(),
-		fuel_used,
-		executor_version: 1,
-		signature: key(signer).sign(&payload).unwrap(),
-	})
+	state(signer, task_id, provider, Claim::Answer(outcome(output, fuel_used)), output)
 }
 
 fn answer(task_id: u64, provider: u64, output: &[u8], fuel_used: u64) -> DispatchResult {
 	answer_as(provider, task_id, provider, output, fuel_used)
 }
 
-fn outcome(output: &[u8], fuel_used: u64) -> Revealed {
-	Revealed { status: Status::Success, output_hash: hash(output), fuel_used, executor_version: 1 }
-}
-
 fn commit(task_id: u64, provider: u64, revealed: &Revealed, salt: [u8; 32]) -> DispatchResult {
 	let commitment = Attestation::commitment(task_id, &provider, revealed, &salt);
-	let payload = Attestation::commit_payload(task_id, &provider, &commitment);
-	authorized(crate::Call::commit {
-		task_id,
-		provider,
-		commitment,
-		signature: key(provider).sign(&payload).unwrap(),
-	})
+	state(provider, task_id, provider, Claim::Commit(commitment), &[])
 }
 
 fn reveal(
@@ -83,15 +46,8 @@ fn reveal(
 	output: &[u8],
 	salt: [u8; 32],
 ) -> DispatchResult {
-	let payload = Attestation::reveal_payload(task_id, &provider, revealed, &salt);
-	authorized(crate::Call::reveal {
-		task_id,
-		provider,
-		revealed: revealed.clone(),
-		output: output.to_vec().try_into().unwrap(),
-		salt,
-		signature: key(provider).sign(&payload).unwrap(),
-	})
+	let claim = Claim::Reveal { revealed: revealed.clone(), salt };
+	state(provider, task_id, provider, claim, output)
 }
 
 /// Providers 1, 2, 3 on task 0 commit to `outputs[i]` (`None`: silent), wait for the commit
@@ -354,7 +310,8 @@ mod offchain_worker {
 			let xt = Extrinsic::decode(&mut &bytes[..]).unwrap();
 			let RuntimeCall::Attestation(call) = xt.function else { panic!("not an answer") };
 			// Duplicates (the same answer sent again) are refused, as the pool would.
-			let _ = authorized(call);
+			let _ = crate::testing::apply::<Test>(call);
+			check_invariants();
 		}
 		next_block();
 		sent.len()

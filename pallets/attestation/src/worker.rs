@@ -216,46 +216,17 @@ impl<T: Config> Pallet<T> {
 		};
 		let output: BoundedVec<u8, T::MaxOutputSize> =
 			outcome.output.try_into().map_err(|_| "output above the bound")?;
-		let call = if assignment.providers.len() == 1 {
-			let payload = Self::answer_payload(
-				task_id,
-				provider,
-				&revealed.status,
-				&output_hash,
-				revealed.fuel_used,
-				revealed.executor_version,
-			);
-			Call::answer {
-				task_id,
-				provider: provider.clone(),
-				status: revealed.status,
-				output,
-				fuel_used: revealed.fuel_used,
-				executor_version: revealed.executor_version,
-				signature: key.sign(&payload).ok_or("the keystore cannot sign")?,
-			}
+		let claim = if assignment.providers.len() == 1 {
+			Claim::Answer(revealed)
 		} else if !Commitments::<T>::contains_key(task_id, provider) {
-			let commitment = Self::commitment(task_id, provider, &revealed, &salt);
-			let payload = Self::commit_payload(task_id, provider, &commitment);
-			Call::commit {
-				task_id,
-				provider: provider.clone(),
-				commitment,
-				signature: key.sign(&payload).ok_or("the keystore cannot sign")?,
-			}
+			Claim::Commit(Self::commitment(task_id, provider, &revealed, &salt))
 		} else if Self::reveals_open(task_id, assignment) {
-			let payload = Self::reveal_payload(task_id, provider, &revealed, &salt);
-			Call::reveal {
-				task_id,
-				provider: provider.clone(),
-				revealed,
-				output,
-				salt,
-				signature: key.sign(&payload).ok_or("the keystore cannot sign")?,
-			}
+			Claim::Reveal { revealed, salt }
 		} else {
 			return Ok(()); // committed; waiting for the others
 		};
+		let statement = Statement { task_id, provider: provider.clone(), claim };
+		let call = Self::signed_call(statement, output, key).ok_or("the keystore cannot sign")?;
 		let xt = T::create_authorized_transaction(call.into());
 		SubmitTransaction::<T, Call<T>>::submit_transaction(xt)
 			.map_err(|()| "the transaction pool refused the answer")

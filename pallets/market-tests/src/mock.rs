@@ -3,6 +3,10 @@
 #![allow(clippy::unwrap_used)]
 
 use frame::testing_prelude::*;
+use frame::{
+	token::fungible::HoldConsideration,
+	traits::{Convert, LinearStoragePrice},
+};
 use polkadot_sdk::polkadot_sdk_frame as frame;
 use polkadot_sdk::{pallet_balances, sp_runtime::testing::UintAuthorityId};
 
@@ -74,6 +78,15 @@ pub const RETENTION: u64 = 20;
 /// Blocks replicated tasks take commits.
 pub const COMMIT_WINDOW: u64 = 2;
 
+parameter_types! {
+	/// Workload deposits are held for this reason.
+	pub const WorkloadHoldReason: RuntimeHoldReason =
+		RuntimeHoldReason::Tasks(pallet_tasks::HoldReason::WorkloadDeposit);
+}
+
+/// The workload deposit: 10 per workload and 1 per byte.
+pub type WorkloadPrice = LinearStoragePrice<ConstU128<10>, ConstU128<1>, u128>;
+
 impl pallet_tasks::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -81,8 +94,7 @@ impl pallet_tasks::Config for Test {
 	type Reputation = Reputation;
 	type Judge = Attestation;
 	type MaxCodeSize = ConstU32<1_024>;
-	type DepositPerByte = ConstU128<1>;
-	type DepositBase = ConstU128<10>;
+	type Consideration = HoldConsideration<u64, Balances, WorkloadHoldReason, WorkloadPrice>;
 	type MaxInputSize = ConstU32<64>;
 	type MaxOutputSize = ConstU32<64>;
 	type MaxMemoryMib = ConstU32<4_096>;
@@ -211,6 +223,7 @@ pub fn new_test_ext() -> TestState {
 /// Every pallet's invariants.
 pub fn check_invariants() {
 	Tasks::do_try_state().unwrap();
+	Tasks::check_deposits(|footprint| WorkloadPrice::convert(footprint)).unwrap();
 	Attestation::do_try_state().unwrap();
 	Offers::do_try_state().unwrap();
 	Reputation::do_try_state().unwrap();

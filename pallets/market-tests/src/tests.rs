@@ -4,23 +4,14 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::mock::*;
-use pallet_attestation::Revealed;
+use pallet_attestation::{testing::outcome, Claim, Revealed};
 use pallet_tasks::{
 	Error, Event, FailureReason, HoldReason, Outputs, Status, TaskFailure, TaskState,
 	Tasks as TaskRecords,
 };
 use polkadot_sdk::{
-	frame_support::{
-		assert_noop, assert_ok,
-		traits::{fungible::InspectHold, Authorize},
-	},
-	frame_system::RawOrigin,
-	sp_runtime::{
-		testing::UintAuthorityId,
-		traits::{Dispatchable, Zero},
-		transaction_validity::TransactionSource,
-		DispatchResult, Perbill, RuntimeAppPublic,
-	},
+	frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold},
+	sp_runtime::{testing::UintAuthorityId, traits::Zero, DispatchResult, Perbill},
 };
 
 const REQUESTER: u64 = 10;
@@ -86,68 +77,28 @@ fn key(provider: u64) -> UintAuthorityId {
 	UintAuthorityId(100 + provider)
 }
 
-/// Dispatches an authorized call after checking that the pool would accept it exactly when
-/// the call succeeds.
-fn authorized(call: pallet_attestation::Call<Test>) -> DispatchResult {
-	let call = RuntimeCall::Attestation(call);
-	let pool = call.authorize(TransactionSource::External).expect("call is authorizable");
-	let result = call.dispatch(RawOrigin::Authorized.into()).map(|_| ()).map_err(|e| e.error);
-	assert_eq!(pool.is_ok(), result.is_ok(), "pool and dispatch disagree: {result:?}");
+/// Applies `provider`'s statement `claim` about task `task_id`, signed by its key, as a block
+/// would, and checks the invariants.
+fn state(task_id: u64, provider: u64, claim: Claim, output: &[u8]) -> DispatchResult {
+	let result = pallet_attestation::testing::submit::<Test>(
+		&key(provider),
+		task_id,
+		provider,
+		claim,
+		output,
+	);
 	check_invariants();
 	result
 }
 
-fn answer_as(
-	signer: u64,
-	task_id: u64,
-	provider: u64,
-	output: &[u8],
-	fuel_used: u64,
-) -> DispatchResult {
-	let output_hash = polkadot_sdk::sp_io::hashing::blake2_256(output);
-	let payload = pallet_attestation::Pallet::<Test>::answer_payload(
-		task_id,
-		&provider,
-		&Status::Success,
-		&output_hash,
-		fuel_used,
-		1,
-	);
-	authorized(pallet_attestation::Call::answer {
-		task_id,
-		provider,
-		status: Status::Success,
-		output: output.to_vec().try_into().unwrap(),
-		fuel_used,
-		executor_version: 1,
-		signature: key(signer).sign(&payload).unwrap(),
-	})
-}
-
 fn answer(task_id: u64, provider: u64, output: &[u8], fuel_used: u64) -> DispatchResult {
-	answer_as(provider, task_id, provider, output, fuel_used)
-}
-
-fn outcome(output: &[u8], fuel_used: u64) -> Revealed {
-	Revealed {
-		status: Status::Success,
-		output_hash: polkadot_sdk::sp_io::hashing::blake2_256(output),
-		fuel_used,
-		executor_version: 1,
-	}
+	state(task_id, provider, Claim::Answer(outcome(output, fuel_used)), output)
 }
 
 fn commit(task_id: u64, provider: u64, revealed: &Revealed, salt: [u8; 32]) -> DispatchResult {
 	let commitment =
 		pallet_attestation::Pallet::<Test>::commitment(task_id, &provider, revealed, &salt);
-	let payload =
-		pallet_attestation::Pallet::<Test>::commit_payload(task_id, &provider, &commitment);
-	authorized(pallet_attestation::Call::commit {
-		task_id,
-		provider,
-		commitment,
-		signature: key(provider).sign(&payload).unwrap(),
-	})
+	state(task_id, provider, Claim::Commit(commitment), &[])
 }
 
 fn reveal(
@@ -157,16 +108,8 @@ fn reveal(
 	output: &[u8],
 	salt: [u8; 32],
 ) -> DispatchResult {
-	let payload =
-		pallet_attestation::Pallet::<Test>::reveal_payload(task_id, &provider, revealed, &salt);
-	authorized(pallet_attestation::Call::reveal {
-		task_id,
-		provider,
-		revealed: revealed.clone(),
-		output: output.to_vec().try_into().unwrap(),
-		salt,
-		signature: key(provider).sign(&payload).unwrap(),
-	})
+	let claim = Claim::Reveal { revealed: revealed.clone(), salt };
+	state(task_id, provider, claim, output)
 }
 
 /// The escrow of a task: ceil(k × FUEL × MAX_PRICE / 1e6) + BASE_FEE.

@@ -7,10 +7,11 @@
 //!
 //! ## Workloads
 //!
-//! [`Pallet::upload_workload`] stores a WASI command module under its blake2-256 hash, holding a
-//! deposit per byte from the uploader. Identical code is stored once: uploading it again is an
-//! error ([`Error::WorkloadExists`]), never a second deposit. [`Pallet::remove_workload`] frees it
-//! and returns the deposit once no open task uses it.
+//! [`Pallet::upload_workload`] stores a WASI command module under its blake2-256 hash, taking a
+//! [`Config::Consideration`] for its footprint from the uploader (in the runtime a deposit held
+//! per workload and per byte, as pallet-preimage does). Identical code is stored once: uploading
+//! it again is an error ([`Error::WorkloadExists`]), never a second deposit.
+//! [`Pallet::remove_workload`] frees it and returns the deposit once no open task uses it.
 //!
 //! ## Tasks
 //!
@@ -71,6 +72,7 @@ pub mod pallet {
 		arithmetic::Perbill,
 		prelude::*,
 		token::{fungible, tokens::Restriction, Fortitude, Precision},
+		traits::{Consideration, Footprint},
 	};
 	use fungible::MutateHold;
 
@@ -83,11 +85,11 @@ pub mod pallet {
 	#[derive(
 		Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 	)]
-	pub struct Workload<AccountId, Balance> {
+	pub struct Workload<AccountId, Ticket> {
 		/// Who uploaded it and holds its deposit.
 		pub owner: AccountId,
-		/// The deposit held from the owner.
-		pub deposit: Balance,
+		/// What the owner gave for storing it (its deposit), returned on removal.
+		pub ticket: Ticket,
 		/// Code size in bytes.
 		pub len: u32,
 		/// Open (queued or assigned) tasks that use it.
@@ -193,13 +195,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxCodeSize: Get<u32>;
 
-		/// Deposit per byte of stored code.
-		#[pallet::constant]
-		type DepositPerByte: Get<BalanceOf<Self>>;
-
-		/// Deposit per stored workload, on top of the bytes.
-		#[pallet::constant]
-		type DepositBase: Get<BalanceOf<Self>>;
+		/// What storing a workload costs its owner while it is stored, by footprint (one item,
+		/// its code's bytes): in the runtime, a deposit held for
+		/// [`HoldReason::WorkloadDeposit`].
+		type Consideration: Consideration<Self::AccountId, Footprint>;
 
 		/// Largest task input, in bytes.
 		#[pallet::constant]
@@ -274,7 +273,7 @@ pub mod pallet {
 	/// Stored workloads' metadata, by code hash.
 	#[pallet::storage]
 	pub type Workloads<T: Config> =
-		StorageMap<_, Identity, CodeHash, Workload<T::AccountId, BalanceOf<T>>, OptionQuery>;
+		StorageMap<_, Identity, CodeHash, Workload<T::AccountId, T::Consideration>, OptionQuery>;
 
 	/// Stored workloads' code, by code hash.
 	#[pallet::storage]
@@ -322,8 +321,9 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A workload was stored under `hash`, with `deposit` held from `owner`.
-		WorkloadUploaded { hash: CodeHash, owner: T::AccountId, len: u32, deposit: BalanceOf<T> },
+		/// A workload of `len` bytes was stored under `hash` for `owner` (its deposit shows as
+		/// the currency's hold event).
+		WorkloadUploaded { hash: CodeHash, owner: T::AccountId, len: u32 },
 		/// A workload was removed and its deposit returned.
 		WorkloadRemoved { hash: CodeHash },
 		/// A task was submitted, with `escrow` held from the requester.
@@ -435,8 +435,8 @@ pub mod pallet {
 
 	#[pallet::call(weight = <T as Config>::WeightInfo)]
 	impl<T: Config> Pallet<T> {
-		/// Store a workload (a `wasm32-wasip1` command module) under its blake2-256 hash, holding
-		/// a deposit of `DepositBase + DepositPerByte × len` from the caller.
+		/// Store a workload (a `wasm32-wasip1` command module) under its blake2-256 hash, taking
+		/// the [`Config::Consideration`] of one item of `len` bytes from the caller.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::upload_workload(code.len() as u32))]
 		pub fn upload_workload(origin: OriginFor<T>, code: Vec<u8>) -> DispatchResult {
@@ -447,16 +447,14 @@ pub mod pallet {
 			let hash = blake2_256(&code);
 			ensure!(!Workloads::<T>::contains_key(hash), Error::<T>::WorkloadExists);
 			let len = code.len() as u32;
-			let deposit = T::DepositBase::get()
-				.saturating_add(T::DepositPerByte::get().saturating_mul(len.into()));
-			T::Currency::hold(&HoldReason::WorkloadDeposit.into(), &owner, deposit)
+			let ticket = T::Consideration::new(&owner, Self::footprint(len))
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 			Code::<T>::insert(hash, code);
 			Workloads::<T>::insert(
 				hash,
-				Workload { owner: owner.clone(), deposit, len, open_tasks: 0 },
+				Workload { owner: owner.clone(), ticket, len, open_tasks: 0 },
 			);
-			Self::deposit_event(Event::WorkloadUploaded { hash, owner, len, deposit });
+			Self::deposit_event(Event::WorkloadUploaded { hash, owner, len });
 			Ok(())
 		}
 
@@ -468,12 +466,7 @@ pub mod pallet {
 			let workload = Workloads::<T>::get(hash).ok_or(Error::<T>::UnknownWorkload)?;
 			ensure!(workload.owner == who, Error::<T>::NotWorkloadOwner);
 			ensure!(workload.open_tasks == 0, Error::<T>::WorkloadInUse);
-			T::Currency::release(
-				&HoldReason::WorkloadDeposit.into(),
-				&who,
-				workload.deposit,
-				Precision::BestEffort,
-			)?;
+			workload.ticket.drop(&who)?;
 			Code::<T>::remove(hash);
 			Workloads::<T>::remove(hash);
 			Self::deposit_event(Event::WorkloadRemoved { hash });
@@ -977,8 +970,8 @@ pub mod pallet {
 		/// The pallet's invariants:
 		/// - each requester's held escrow equals the escrow of its open tasks (funds held =
 		///   funds owed), and settled tasks hold nothing;
-		/// - each owner's held deposit equals the deposits of its workloads, each workload has
-		///   its code, and its open-task count is the number of open tasks using it;
+		/// - each workload has its code, and its open-task count is the number of open tasks
+		///   using it (what its deposit is, the runtime decides: [`Self::check_deposits`]);
 		/// - the queue holds exactly the queued tasks; ids are below the next id.
 		#[cfg(any(test, feature = "try-runtime"))]
 		pub fn do_try_state() -> Result<(), &'static str> {
@@ -1038,24 +1031,43 @@ pub mod pallet {
 					);
 				}
 			}
-			let deposit_reason: T::RuntimeHoldReason = HoldReason::WorkloadDeposit.into();
-			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 			for (hash, workload) in Workloads::<T>::iter() {
 				ensure!(Code::<T>::contains_key(hash), "workload without code");
 				ensure!(
 					workload.open_tasks == open.get(&hash).copied().unwrap_or(0),
 					"workload open-task count is wrong"
 				);
-				let held = deposits.entry(workload.owner.clone()).or_default();
-				*held = held.saturating_add(workload.deposit);
 			}
-			for (who, held) in &deposits {
+			Ok(())
+		}
+
+		/// Funds held = funds owed for workloads, given the runtime's price of a footprint
+		/// (`price`): each owner's deposit held for [`HoldReason::WorkloadDeposit`] is the price
+		/// of its workloads. For runtimes whose [`Config::Consideration`] is such a hold.
+		#[cfg(any(test, feature = "try-runtime"))]
+		pub fn check_deposits(
+			price: impl Fn(Footprint) -> BalanceOf<T>,
+		) -> Result<(), &'static str> {
+			use alloc::collections::btree_map::BTreeMap;
+			use fungible::InspectHold;
+			let mut owed: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			for workload in Workloads::<T>::iter_values() {
+				let sum = owed.entry(workload.owner).or_default();
+				*sum = sum.saturating_add(price(Self::footprint(workload.len)));
+			}
+			let reason: T::RuntimeHoldReason = HoldReason::WorkloadDeposit.into();
+			for (who, owed) in &owed {
 				ensure!(
-					T::Currency::balance_on_hold(&deposit_reason, who) == *held,
+					T::Currency::balance_on_hold(&reason, who) == *owed,
 					"held deposit differs from workload deposits"
 				);
 			}
 			Ok(())
+		}
+
+		/// A workload's footprint: one item of `len` bytes.
+		fn footprint(len: u32) -> Footprint {
+			Footprint::from_parts(1, len as usize)
 		}
 	}
 

@@ -13,6 +13,10 @@ use crate::{
 use bourse_primitives::traits::SelectionError;
 use core::cell::RefCell;
 use frame::testing_prelude::*;
+use frame::{
+	token::fungible::HoldConsideration,
+	traits::{Convert, LinearStoragePrice},
+};
 use polkadot_sdk::pallet_balances;
 use std::collections::BTreeMap;
 
@@ -216,6 +220,15 @@ impl TaskJudge<u64> for FakeJudge {
 	}
 }
 
+parameter_types! {
+	/// Workload deposits are held for this reason.
+	pub const WorkloadHoldReason: RuntimeHoldReason =
+		RuntimeHoldReason::Tasks(pallet_tasks::HoldReason::WorkloadDeposit);
+}
+
+/// The workload deposit: 10 per workload and 1 per byte.
+pub type WorkloadPrice = LinearStoragePrice<ConstU128<10>, ConstU128<1>, u128>;
+
 impl pallet_tasks::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -223,8 +236,7 @@ impl pallet_tasks::Config for Test {
 	type Reputation = FakeReputation;
 	type Judge = FakeJudge;
 	type MaxCodeSize = ConstU32<1_024>;
-	type DepositPerByte = ConstU128<1>;
-	type DepositBase = ConstU128<10>;
+	type Consideration = HoldConsideration<u64, Balances, WorkloadHoldReason, WorkloadPrice>;
 	type MaxInputSize = ConstU32<64>;
 	type MaxOutputSize = ConstU32<64>;
 	type MaxMemoryMib = ConstU32<4_096>;
@@ -280,6 +292,7 @@ pub fn new_test_ext() -> TestState {
 /// The pallet's invariants, and the fake market's busy slots against the tasks' providers.
 pub fn check_invariants() {
 	Tasks::do_try_state().unwrap();
+	Tasks::check_deposits(|footprint| WorkloadPrice::convert(footprint)).unwrap();
 	for p in FakeProviders::get() {
 		let open = crate::ProviderTasks::<Test>::iter_prefix(p.who).count() as u32;
 		assert_eq!(p.busy, open, "provider {}'s busy slots differ from its open tasks", p.who);

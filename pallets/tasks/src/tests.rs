@@ -112,9 +112,16 @@ fn workloads_are_stored_once_with_a_deposit_and_removed_when_unused() {
 			Balances::balance_on_hold(&HoldReason::WorkloadDeposit.into(), &REQUESTER),
 			deposit
 		);
+		System::assert_has_event(
+			polkadot_sdk::pallet_balances::Event::Held {
+				reason: WorkloadHoldReason::get(),
+				who: REQUESTER,
+				amount: deposit,
+			}
+			.into(),
+		);
 		System::assert_last_event(
-			Event::WorkloadUploaded { hash, owner: REQUESTER, len: code.len() as u32, deposit }
-				.into(),
+			Event::WorkloadUploaded { hash, owner: REQUESTER, len: code.len() as u32 }.into(),
 		);
 		assert_noop!(Tasks::upload_workload(signed(11), code), Error::<Test>::WorkloadExists);
 		assert_noop!(
