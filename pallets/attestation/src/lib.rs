@@ -210,6 +210,30 @@ pub mod pallet {
 			Self::work(now);
 		}
 
+		/// Every answer, its `authorize` check included, fits in one extrinsic at its largest:
+		/// an answer that cannot fit is a provider slashed for silence.
+		fn integrity_test() {
+			let largest = T::MaxOutputSize::get();
+			let w = |authorize: Weight, dispatch: Weight| authorize.saturating_add(dispatch);
+			let answers = [
+				(
+					"answer",
+					w(T::WeightInfo::authorize_answer(largest), T::WeightInfo::answer(largest)),
+				),
+				("commit", w(T::WeightInfo::authorize_commit(), T::WeightInfo::commit())),
+				(
+					"reveal",
+					w(T::WeightInfo::authorize_reveal(largest), T::WeightInfo::reveal(largest)),
+				),
+			];
+			let limits = <T as frame_system::Config>::BlockWeights::get();
+			if let Some(max) = limits.get(DispatchClass::Normal).max_extrinsic {
+				for (name, weight) in answers {
+					assert!(weight.all_lte(max), "the largest {name} does not fit in an extrinsic");
+				}
+			}
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), frame::try_runtime::TryRuntimeError> {
 			Self::do_try_state().map_err(Into::into)

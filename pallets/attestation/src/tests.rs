@@ -101,6 +101,60 @@ fn answers_are_checked_before_inclusion() {
 	});
 }
 
+/// Dispatch trusts `authorize` with the signature: only the `Authorized` origin, which only
+/// `AuthorizeCall` gives after `authorize` accepted the call, reaches an answer. Signed, unsigned
+/// and root callers are refused whatever they carry.
+#[test]
+fn only_authorized_calls_dispatch() {
+	use polkadot_sdk::{
+		frame_system::RawOrigin,
+		sp_runtime::{traits::Dispatchable, RuntimeAppPublic},
+	};
+	test(|| {
+		assign(0, &[1]);
+		assign(1, &[1, 2, 3]);
+		let forged = || UintAuthorityId(999).sign(&b"anything".to_vec()).unwrap();
+		let revealed = outcome(b"x", 1);
+		let calls = [
+			crate::Call::<Test>::answer {
+				task_id: 0,
+				provider: 1,
+				status: Status::Success,
+				output: b"x".to_vec().try_into().unwrap(),
+				fuel_used: 1,
+				executor_version: revealed.executor_version,
+				signature: forged(),
+			},
+			crate::Call::commit {
+				task_id: 1,
+				provider: 1,
+				commitment: [0; 32],
+				signature: forged(),
+			},
+			crate::Call::reveal {
+				task_id: 1,
+				provider: 1,
+				revealed,
+				output: b"x".to_vec().try_into().unwrap(),
+				salt: [0; 32],
+				signature: forged(),
+			},
+		];
+		for call in calls {
+			for origin in [RawOrigin::Signed(1), RawOrigin::None, RawOrigin::Root] {
+				let result = RuntimeCall::Attestation(call.clone()).dispatch(origin.clone().into());
+				assert_eq!(
+					result.map_err(|e| e.error),
+					Err(polkadot_sdk::sp_runtime::DispatchError::BadOrigin),
+					"{origin:?}"
+				);
+			}
+		}
+		assert!(settled(0).is_none() && settled(1).is_none());
+		check_invariants();
+	});
+}
+
 #[test]
 fn answers_need_the_bound_key_and_come_by_the_deadline() {
 	test(|| {

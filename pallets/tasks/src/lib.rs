@@ -1042,8 +1042,9 @@ pub mod pallet {
 		}
 
 		/// Funds held = funds owed for workloads, given the runtime's price of a footprint
-		/// (`price`): each owner's deposit held for [`HoldReason::WorkloadDeposit`] is the price
-		/// of its workloads. For runtimes whose [`Config::Consideration`] is such a hold.
+		/// (`price`): each account's deposit held for [`HoldReason::WorkloadDeposit`] is the
+		/// price of its workloads. For runtimes whose [`Config::Consideration`] is such a hold
+		/// at a constant price (tickets keep the price they were bought at).
 		#[cfg(any(test, feature = "try-runtime"))]
 		pub fn check_deposits(
 			price: impl Fn(Footprint) -> BalanceOf<T>,
@@ -1055,10 +1056,12 @@ pub mod pallet {
 				let sum = owed.entry(workload.owner).or_default();
 				*sum = sum.saturating_add(price(Self::footprint(workload.len)));
 			}
+			// Every account, so that a deposit held with no workload left shows too.
 			let reason: T::RuntimeHoldReason = HoldReason::WorkloadDeposit.into();
-			for (who, owed) in &owed {
+			for who in frame_system::Account::<T>::iter_keys() {
 				ensure!(
-					T::Currency::balance_on_hold(&reason, who) == *owed,
+					T::Currency::balance_on_hold(&reason, &who)
+						== owed.get(&who).copied().unwrap_or_default(),
 					"held deposit differs from workload deposits"
 				);
 			}

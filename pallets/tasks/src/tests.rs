@@ -489,3 +489,24 @@ fn settled_tasks_are_pruned_after_the_retention_period() {
 		System::assert_has_event(Event::TaskPruned { task_id: 0 }.into());
 	});
 }
+
+/// The deposit invariant sees a deposit held with no workload behind it.
+#[test]
+fn a_deposit_without_a_workload_breaks_the_invariant() {
+	use polkadot_sdk::{frame_support::traits::fungible::MutateHold, sp_runtime::traits::Convert};
+	test(|| {
+		upload();
+		assert_eq!(Tasks::check_deposits(|f| WorkloadPrice::convert(f)), Ok(()));
+		assert_ok!(Balances::hold(&HoldReason::WorkloadDeposit.into(), &11, 5));
+		assert_eq!(
+			Tasks::check_deposits(|f| WorkloadPrice::convert(f)),
+			Err("held deposit differs from workload deposits")
+		);
+		assert_ok!(Balances::release(
+			&HoldReason::WorkloadDeposit.into(),
+			&11,
+			5,
+			polkadot_sdk::frame_support::traits::tokens::Precision::Exact
+		));
+	});
+}
