@@ -59,6 +59,7 @@
 // what a module must be and what it sees are public.
 mod cache;
 mod engine;
+pub mod fuel;
 mod pool;
 pub mod prepare;
 mod run;

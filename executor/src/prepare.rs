@@ -1,17 +1,22 @@
-//! Checks a module against the sandbox's structural rules and instruments it with a
-//! deterministic stack-depth meter.
+//! Checks a module against the sandbox's structural rules and instruments it: a deterministic
+//! stack-depth meter, and fuel charges for bulk operations ([`crate::fuel`]).
 //!
 //! Native stack use of a Wasm call depends on the compiler, its version and the CPU, so a
 //! native stack limit would let two nodes disagree on where a deep recursion traps. Instead
 //! every function gets a static *frame cost* (1 + parameters + locals + instructions + results
-//! of the calls it makes — an upper bound on its operand stack and locals) and a hidden global holds the sum of the costs of all
-//! active calls: each function adds its cost on entry, traps (`unreachable`) when the sum
-//! exceeds the budget, and subtracts it on every exit. The original body is wrapped in a block
-//! so that a branch to the function's outermost label still runs the exit code. The trap point
-//! depends only on the module and the budget, never on the machine.
+//! of the calls it makes, plus 2 for the charge code — an upper bound on its operand stack and
+//! locals) and a hidden global holds the sum of the costs of all active calls: each function
+//! adds its cost on entry, traps (`unreachable`) when the sum exceeds the budget, and subtracts
+//! it on every exit. The original body is wrapped in a block so that a branch to the
+//! function's outermost label still runs the exit code. The trap point depends only on the
+//! module and the budget, never on the machine.
 
-use crate::wasi;
-use wasm_encoder::{BlockType, Encode, Instruction, ValType as EncValType};
+use crate::{fuel, wasi};
+use wasm_encoder::{
+	reencode::{self, Reencode},
+	BlockType, CodeSection, ConstExpr, EntityType, Function, GlobalSection, GlobalType,
+	ImportSection, Instruction, Module, SectionId, TypeSection, ValType as EncValType,
+};
 use wasmparser::{
 	CompositeInnerType, ExternalKind, FuncType, Operator, Parser, Payload, TypeRef, ValType,
 	Validator, WasmFeatures,
@@ -216,216 +221,306 @@ fn enc_val(ty: ValType) -> Result<EncValType, String> {
 	})
 }
 
-/// Instructions that add `cost` to the meter on entry and trap past the budget.
-fn prologue(meter: u32, cost: i32, budget: u32, sink: &mut Vec<u8>) {
-	Instruction::GlobalGet(meter).encode(sink);
-	Instruction::I32Const(cost).encode(sink);
-	Instruction::I32Add.encode(sink);
-	Instruction::GlobalSet(meter).encode(sink);
-	Instruction::GlobalGet(meter).encode(sink);
-	Instruction::I32Const(budget as i32).encode(sink);
-	Instruction::I32GtU.encode(sink);
-	Instruction::If(BlockType::Empty).encode(sink);
-	Instruction::Unreachable.encode(sink);
-	Instruction::End.encode(sink);
+/// Rewrites a checked module: every defined function gets the stack meter (see the module
+/// docs) and a fuel charge in front of each bulk operation ([`crate::fuel`]); the module gets
+/// the meter's global (after the existing ones) and the `bourse::charge` import (after the WASI
+/// imports, so defined functions move up by one index, rewritten everywhere by the reencoder).
+/// Custom sections are dropped: names and debug info play no part in execution.
+struct Instrumenter<'a> {
+	summary: &'a Summary,
+	/// Stack budget in frame-cost units.
+	budget: i32,
+	/// Block types of multi-value bodies, appended to the type section, then the charge's type.
+	extra_types: Vec<Vec<EncValType>>,
+	/// Original index of the next defined function to rewrite.
+	next_function: u32,
+	wrote_import: bool,
+	wrote_global: bool,
 }
 
-/// Instructions that take `cost` back off the meter on exit.
-fn epilogue(meter: u32, cost: i32, sink: &mut Vec<u8>) {
-	Instruction::GlobalGet(meter).encode(sink);
-	Instruction::I32Const(cost).encode(sink);
-	Instruction::I32Sub.encode(sink);
-	Instruction::GlobalSet(meter).encode(sink);
+type Failed = reencode::Error<String>;
+
+/// Where a section goes in a module, by id (the data count and tag sections are out of id
+/// order).
+fn rank(id: Option<SectionId>) -> u8 {
+	match id {
+		None => u8::MAX,
+		Some(SectionId::Tag) => 11,
+		Some(SectionId::DataCount) => 19,
+		Some(SectionId::Code) => 20,
+		Some(SectionId::Data) => 22,
+		Some(other) => u8::from(other) * 2,
+	}
 }
 
-// Section ids (Wasm core spec, binary format).
-const TYPE: u8 = 1;
-const GLOBAL: u8 = 6;
-const CODE: u8 = 10;
+impl Instrumenter<'_> {
+	/// The meter: a global after all others (no index shifts; imports are functions only).
+	fn meter(&self) -> u32 {
+		self.summary.globals
+	}
 
-fn instrument(code: &[u8], s: &Summary, rules: Rules) -> Result<Vec<u8>, String> {
-	let budget = rules.max_stack_units.min(i32::MAX as u32);
-	// The meter is a new global after all imported and defined ones: no index shifts.
-	// (Imports are WASI functions only, so there are no imported globals.)
-	let meter = s.globals;
-	let new_global = {
-		let mut g = Vec::new();
-		EncValType::I32.encode(&mut g);
-		g.push(0x01); // mutable
-		Instruction::I32Const(0).encode(&mut g);
-		Instruction::End.encode(&mut g);
-		g
-	};
+	/// The `bourse::charge` import: the last import.
+	fn charge_import(&self) -> u32 {
+		self.summary.imported_funcs
+	}
 
-	// Block types for wrapped bodies; multi-result functions need a new `[] -> results` type,
-	// appended after existing types (no index shifts).
-	let mut extra_types: Vec<Vec<EncValType>> = Vec::new();
-	let type_count = s.types.len() as u32;
-	let mut block_type_of = |ty: &FuncType| -> Result<BlockType, String> {
-		Ok(match ty.results() {
+	/// Type index of `[i64] -> []`: the last type.
+	fn charge_type(&self) -> u32 {
+		self.summary.types.len() as u32 + self.extra_types.len() as u32
+	}
+
+	fn add_charge_import(&mut self, imports: &mut ImportSection) {
+		imports.import(fuel::MODULE, fuel::CHARGE, EntityType::Function(self.charge_type()));
+		self.wrote_import = true;
+	}
+
+	fn add_meter_global(&mut self, globals: &mut GlobalSection) {
+		let ty = GlobalType { val_type: EncValType::I32, mutable: true, shared: false };
+		globals.global(ty, &ConstExpr::i32_const(0));
+		self.wrote_global = true;
+	}
+
+	/// The block type wrapping a body that returns `results`.
+	fn body_block_type(&self, results: &[ValType]) -> Result<BlockType, String> {
+		Ok(match results {
 			[] => BlockType::Empty,
 			[one] => BlockType::Result(enc_val(*one)?),
 			many => {
 				let results = many.iter().map(|t| enc_val(*t)).collect::<Result<Vec<_>, _>>()?;
-				let index = match extra_types.iter().position(|r| *r == results) {
-					Some(i) => i,
-					None => {
-						extra_types.push(results);
-						extra_types.len() - 1
-					}
-				};
-				BlockType::FunctionType(type_count + index as u32)
+				let index = self
+					.extra_types
+					.iter()
+					.position(|r| *r == results)
+					.ok_or("multi-value type not collected")?;
+				BlockType::FunctionType(self.summary.types.len() as u32 + index as u32)
 			}
 		})
-	};
+	}
 
-	let mut code_section: Option<(Vec<u8>, u32)> = None;
-	let mut func_index = s.imported_funcs;
-	for payload in Parser::new(0).parse_all(code) {
-		if let Payload::CodeSectionEntry(body) = payload.map_err(|e| e.to_string())? {
-			let ty_index = *s.func_types.get(func_index as usize).ok_or("function without type")?;
-			let ty = s.func_type(ty_index).ok_or("function type is not a function")?;
-			let block = block_type_of(ty)?;
-			let defined = (func_index - s.imported_funcs) as usize;
-			let locals = u64::from(*s.locals.get(defined).ok_or("function without body")?);
-			let mut ops = body.get_operators_reader().map_err(|e| e.to_string())?;
-			let ops_start = ops.original_position();
-			let mut positions = Vec::new();
-			// Values a call leaves on the stack count too: one `call` may push many results.
-			let mut call_results = 0u64;
-			let results_of_type = |t: u32| s.func_type(t).map_or(0, |f| f.results().len() as u64);
-			while !ops.eof() {
-				let (op, offset) = ops.read_with_offset().map_err(|e| e.to_string())?;
-				match op {
-					Operator::Call { function_index } => {
-						call_results += s
-							.func_types
-							.get(function_index as usize)
-							.map_or(0, |t| results_of_type(*t))
-					}
-					Operator::CallIndirect { type_index, .. } => {
-						call_results += results_of_type(type_index)
-					}
-					_ => {}
-				}
-				positions.push((matches!(op, Operator::Return), offset));
-			}
-			let end = body.range().end;
-			let cost =
-				(1 + ty.params().len() as u64 + locals + positions.len() as u64 + call_results)
-					.min(i32::MAX as u64) as i32;
-
-			let mut out = Vec::with_capacity(body.range().len() + 64);
-			out.extend_from_slice(code.get(body.range().start..ops_start).ok_or("bad range")?);
-			prologue(meter, cost, budget, &mut out);
-			Instruction::Block(block).encode(&mut out);
-			// Every operator but the final `end`, with the epilogue before each `return`.
-			let last = positions.len().saturating_sub(1);
-			for (i, &(is_return, start)) in positions.iter().enumerate().take(last) {
-				let next = positions.get(i + 1).map(|p| p.1).unwrap_or(end);
-				if is_return {
-					epilogue(meter, cost, &mut out);
-				}
-				out.extend_from_slice(code.get(start..next).ok_or("bad range")?);
-			}
-			Instruction::End.encode(&mut out);
-			epilogue(meter, cost, &mut out);
-			Instruction::End.encode(&mut out);
-
-			let (section, count) = code_section.get_or_insert_with(|| (Vec::new(), 0));
-			(out.len() as u32).encode(section);
-			section.extend_from_slice(&out);
-			*count += 1;
-			func_index += 1;
+	/// In front of an operation whose count is on top of the stack: charge what `rule` says,
+	/// leaving the count in place.
+	fn pay(&self, f: &mut Function, scratch: u32, rule: fuel::Rule) {
+		f.instruction(&Instruction::LocalTee(scratch));
+		if let Some(free) = rule.free {
+			f.instruction(&Instruction::I32Const(free));
+			f.instruction(&Instruction::I32GtU);
+			f.instruction(&Instruction::If(BlockType::Empty));
+			f.instruction(&Instruction::LocalGet(scratch));
 		}
+		f.instruction(&Instruction::I64ExtendI32U);
+		if rule.per != 1 {
+			f.instruction(&Instruction::I64Const(rule.per));
+			f.instruction(&Instruction::I64Mul);
+		}
+		if rule.shift != 0 {
+			f.instruction(&Instruction::I64Const(rule.shift));
+			f.instruction(&Instruction::I64ShrU);
+		}
+		if rule.base != 0 {
+			f.instruction(&Instruction::I64Const(rule.base));
+			f.instruction(&Instruction::I64Add);
+		}
+		f.instruction(&Instruction::Call(self.charge_import()));
+		if rule.free.is_some() {
+			f.instruction(&Instruction::End);
+		}
+		f.instruction(&Instruction::LocalGet(scratch));
 	}
 
-	// Re-assemble: sections copied as they are except types, globals and code; custom
-	// sections dropped (names and debug info play no part in execution).
-	let mut module = Vec::with_capacity(code.len() + 1024);
-	module.extend_from_slice(&[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-	let mut wrote_global = false;
-	let mut wrote_types = extra_types.is_empty();
-	for payload in Parser::new(0).parse_all(code) {
-		let payload = payload.map_err(|e| e.to_string())?;
-		let Some((id, range)) = payload.as_section() else {
-			continue;
-		};
-		let data = code.get(range.clone()).ok_or("bad range")?;
-		if !wrote_global && matches!(id, 7..=12) {
-			write_section(
-				&mut module,
-				GLOBAL,
-				&append_entries(&[], 0, core::slice::from_ref(&new_global)),
-			);
-			wrote_global = true;
-		}
-		match id {
-			0 => {}
-			TYPE => {
-				let extra: Vec<Vec<u8>> = extra_types
-					.iter()
-					.map(|results| {
-						let mut t = vec![0x60, 0x00];
-						(results.len() as u32).encode(&mut t);
-						for r in results {
-							r.encode(&mut t);
-						}
-						t
-					})
-					.collect();
-				write_section(&mut module, TYPE, &append_entries(data, 1, &extra));
-				wrote_types = true;
-			}
-			GLOBAL => {
-				write_section(
-					&mut module,
-					GLOBAL,
-					&append_entries(data, 1, core::slice::from_ref(&new_global)),
-				);
-				wrote_global = true;
-			}
-			CODE => {
-				let (bodies, count) = code_section.take().unwrap_or_default();
-				let mut section = Vec::with_capacity(bodies.len() + 5);
-				count.encode(&mut section);
-				section.extend_from_slice(&bodies);
-				write_section(&mut module, CODE, &section);
-			}
-			_ => write_section(&mut module, id, data),
-		}
+	/// Adds `cost` to the meter on entry and traps past the budget.
+	fn prologue(&self, f: &mut Function, cost: i32) {
+		f.instruction(&Instruction::GlobalGet(self.meter()));
+		f.instruction(&Instruction::I32Const(cost));
+		f.instruction(&Instruction::I32Add);
+		f.instruction(&Instruction::GlobalSet(self.meter()));
+		f.instruction(&Instruction::GlobalGet(self.meter()));
+		f.instruction(&Instruction::I32Const(self.budget));
+		f.instruction(&Instruction::I32GtU);
+		f.instruction(&Instruction::If(BlockType::Empty));
+		f.instruction(&Instruction::Unreachable);
+		f.instruction(&Instruction::End);
 	}
-	if !wrote_global {
-		write_section(&mut module, GLOBAL, &append_entries(&[], 0, &[new_global]));
+
+	/// Takes `cost` back off the meter on exit.
+	fn epilogue(&self, f: &mut Function, cost: i32) {
+		f.instruction(&Instruction::GlobalGet(self.meter()));
+		f.instruction(&Instruction::I32Const(cost));
+		f.instruction(&Instruction::I32Sub);
+		f.instruction(&Instruction::GlobalSet(self.meter()));
 	}
-	if !wrote_types {
-		return Err("multi-value functions without a type section".into());
-	}
-	Ok(module)
 }
 
-/// A vector section's content (`count` then entries) with `extra` entries appended. `data` is
-/// the original content, or empty with `has_count == 0` for a new section.
-fn append_entries(data: &[u8], has_count: u8, extra: &[Vec<u8>]) -> Vec<u8> {
-	let (count, rest) = if has_count == 0 {
-		(0u32, data)
-	} else {
-		let mut reader = wasmparser::BinaryReader::new(data, 0);
-		let count = reader.read_var_u32().unwrap_or(0);
-		let at = reader.original_position();
-		(count, data.get(at..).unwrap_or(&[]))
-	};
-	let mut out = Vec::with_capacity(data.len() + 16);
-	(count + extra.len() as u32).encode(&mut out);
-	out.extend_from_slice(rest);
-	for e in extra {
-		out.extend_from_slice(e);
+impl Reencode for Instrumenter<'_> {
+	type Error = String;
+
+	fn function_index(&mut self, func: u32) -> Result<u32, Failed> {
+		Ok(if func >= self.summary.imported_funcs { func + 1 } else { func })
 	}
-	out
+
+	fn parse_type_section(
+		&mut self,
+		types: &mut TypeSection,
+		section: wasmparser::TypeSectionReader<'_>,
+	) -> Result<(), Failed> {
+		reencode::utils::parse_type_section(self, types, section)?;
+		for results in &self.extra_types {
+			types.ty().function([], results.iter().copied());
+		}
+		types.ty().function([EncValType::I64], []);
+		Ok(())
+	}
+
+	fn parse_import_section(
+		&mut self,
+		imports: &mut ImportSection,
+		section: wasmparser::ImportSectionReader<'_>,
+	) -> Result<(), Failed> {
+		reencode::utils::parse_import_section(self, imports, section)?;
+		self.add_charge_import(imports);
+		Ok(())
+	}
+
+	fn parse_global_section(
+		&mut self,
+		globals: &mut GlobalSection,
+		section: wasmparser::GlobalSectionReader<'_>,
+	) -> Result<(), Failed> {
+		reencode::utils::parse_global_section(self, globals, section)?;
+		self.add_meter_global(globals);
+		Ok(())
+	}
+
+	fn intersperse_section_hook(
+		&mut self,
+		module: &mut Module,
+		_after: Option<SectionId>,
+		before: Option<SectionId>,
+	) -> Result<(), Failed> {
+		// The import and global sections a module lacks, each in its place.
+		if !self.wrote_import && rank(before) > rank(Some(SectionId::Import)) {
+			let mut imports = ImportSection::new();
+			self.add_charge_import(&mut imports);
+			module.section(&imports);
+		}
+		if !self.wrote_global && rank(before) > rank(Some(SectionId::Global)) {
+			let mut globals = GlobalSection::new();
+			self.add_meter_global(&mut globals);
+			module.section(&globals);
+		}
+		Ok(())
+	}
+
+	fn parse_custom_section(
+		&mut self,
+		_module: &mut Module,
+		_section: wasmparser::CustomSectionReader<'_>,
+	) -> Result<(), Failed> {
+		Ok(())
+	}
+
+	fn parse_function_body(
+		&mut self,
+		code: &mut CodeSection,
+		body: wasmparser::FunctionBody<'_>,
+	) -> Result<(), Failed> {
+		let fail = |message: &str| reencode::Error::UserError(message.to_string());
+		let s = self.summary;
+		let index = self.next_function;
+		self.next_function += 1;
+		let ty_index = *s.func_types.get(index as usize).ok_or_else(|| fail("no type"))?;
+		let ty = s.func_type(ty_index).ok_or_else(|| fail("not a function type"))?;
+		let block = self.body_block_type(ty.results()).map_err(reencode::Error::UserError)?;
+		let defined = index.checked_sub(s.imported_funcs).ok_or_else(|| fail("bad index"))?;
+		let declared = *s.locals.get(defined as usize).ok_or_else(|| fail("no body"))?;
+		// One more local, for the counts of bulk operations.
+		let scratch = ty.params().len() as u32 + declared;
+		let mut locals = Vec::new();
+		for local in body.get_locals_reader()? {
+			let (count, ty) = local?;
+			locals.push((count, self.val_type(ty)?));
+		}
+		locals.push((1, EncValType::I32));
+
+		let mut reader = body.get_operators_reader()?;
+		let mut ops = Vec::new();
+		while !reader.eof() {
+			ops.push(reader.read()?);
+		}
+		// The frame cost: an upper bound on the function's locals and operand stack. Values
+		// a call leaves count too (one `call` may push many results); the scratch local and
+		// the charge code's one extra stack slot add two.
+		let results_of_type = |t: u32| s.func_type(t).map_or(0, |f| f.results().len() as u64);
+		let call_results: u64 = ops
+			.iter()
+			.map(|op| match op {
+				Operator::Call { function_index } => {
+					s.func_types.get(*function_index as usize).map_or(0, |t| results_of_type(*t))
+				}
+				Operator::CallIndirect { type_index, .. } => results_of_type(*type_index),
+				_ => 0,
+			})
+			.sum();
+		let cost = (1
+			+ ty.params().len() as u64
+			+ u64::from(declared)
+			+ ops.len() as u64
+			+ call_results
+			+ 2)
+		.min(i32::MAX as u64) as i32;
+
+		let mut f = Function::new(locals);
+		self.prologue(&mut f, cost);
+		f.instruction(&Instruction::Block(block));
+		// Every operator but the final `end`, with the epilogue before each `return`.
+		let last = ops.len().saturating_sub(1);
+		for op in ops.into_iter().take(last) {
+			match op {
+				Operator::Return => self.epilogue(&mut f, cost),
+				Operator::MemoryFill { .. } | Operator::MemoryCopy { .. } => {
+					self.pay(&mut f, scratch, fuel::MEMORY_BULK)
+				}
+				Operator::MemoryInit { .. } => self.pay(&mut f, scratch, fuel::MEMORY_INIT),
+				Operator::TableFill { .. }
+				| Operator::TableCopy { .. }
+				| Operator::TableGrow { .. } => self.pay(&mut f, scratch, fuel::TABLE_BULK),
+				Operator::TableInit { .. } => self.pay(&mut f, scratch, fuel::TABLE_INIT),
+				Operator::MemoryGrow { .. } => self.pay(&mut f, scratch, fuel::MEMORY_GROW),
+				_ => {}
+			}
+			f.instruction(&self.instruction(op)?);
+		}
+		f.instruction(&Instruction::End);
+		self.epilogue(&mut f, cost);
+		f.instruction(&Instruction::End);
+		code.function(&f);
+		Ok(())
+	}
 }
 
-fn write_section(module: &mut Vec<u8>, id: u8, data: &[u8]) {
-	module.push(id);
-	(data.len() as u32).encode(module);
-	module.extend_from_slice(data);
+fn instrument(code: &[u8], s: &Summary, rules: Rules) -> Result<Vec<u8>, String> {
+	// Result lists of multi-value functions, each once, in order of first use.
+	let mut extra_types: Vec<Vec<EncValType>> = Vec::new();
+	for &ty in s.func_types.iter().skip(s.imported_funcs as usize) {
+		let results = s.func_type(ty).ok_or("function type is not a function")?.results();
+		if results.len() > 1 {
+			let results = results.iter().map(|t| enc_val(*t)).collect::<Result<Vec<_>, _>>()?;
+			if !extra_types.contains(&results) {
+				extra_types.push(results);
+			}
+		}
+	}
+	let mut instrumenter = Instrumenter {
+		summary: s,
+		budget: rules.max_stack_units.min(i32::MAX as u32) as i32,
+		extra_types,
+		next_function: s.imported_funcs,
+		wrote_import: false,
+		wrote_global: false,
+	};
+	let mut module = Module::new();
+	instrumenter.parse_core_module(&mut module, Parser::new(0), code).map_err(|e| match e {
+		reencode::Error::UserError(message) => message,
+		other => other.to_string(),
+	})?;
+	Ok(module.finish())
 }

@@ -7,9 +7,10 @@
 //! `OutputTooLarge`), stderr is discarded, arguments are fixed (`workload`), the environment is
 //! empty, there is no file system (no preopened directories), clocks read a fixed time,
 //! `poll_oneoff` returns at once, `random_get` draws from a generator seeded by the caller,
-//! and `proc_exit(n)` ends the run. Host work proportional to bytes is charged as fuel so
-//! that large copies are not free.
+//! and `proc_exit(n)` ends the run. Host work is charged as fuel before it is done, by bytes
+//! and by entries ([`crate::fuel`]), so that large copies and floods of iovecs are not free.
 
+use crate::fuel;
 use anyhow::{bail, Result};
 use wasmtime::{Caller, Extern, Linker, Memory, ResourceLimiter};
 
@@ -44,8 +45,6 @@ pub const FUNCTIONS: &[&str] = &[
 const ARG0: &[u8] = b"workload\0";
 /// What every clock reads: 2026-01-01T00:00:00Z in nanoseconds. No real time anywhere.
 pub const FIXED_TIME_NS: u64 = 1_767_225_600_000_000_000;
-/// Fuel charged per 8 bytes moved by a host function, on top of the call itself.
-const FUEL_PER_8_BYTES: u64 = 1;
 
 // WASI errno values.
 const SUCCESS: i32 = 0;
@@ -182,19 +181,6 @@ fn memory(caller: &mut Caller<'_, State>) -> Result<Memory> {
 	}
 }
 
-/// Charges host work of `bytes` bytes as fuel.
-fn charge(caller: &mut Caller<'_, State>, bytes: usize) -> Result<()> {
-	let cost = (bytes as u64).div_ceil(8).saturating_mul(FUEL_PER_8_BYTES);
-	// Only an engine without fuel metering (benchmark baselines) has no fuel to charge.
-	let Ok(left) = caller.get_fuel() else { return Ok(()) };
-	if cost > left {
-		caller.set_fuel(0)?;
-		return Err(Stop::OutOfFuel.into());
-	}
-	caller.set_fuel(left - cost)?;
-	Ok(())
-}
-
 fn slice(mem: &[u8], ptr: i32, len: usize) -> Option<std::ops::Range<usize>> {
 	let start = ptr as u32 as usize;
 	let end = start.checked_add(len)?;
@@ -231,9 +217,8 @@ fn is_stdio(fd: i32) -> bool {
 	(0..=2).contains(&fd)
 }
 
-/// Ends an `fd_read`/`fd_write`: charges the bytes moved and reports their number at `ptr`.
+/// Ends an `fd_read`/`fd_write`: reports the number of bytes moved at `ptr`.
 fn finish_transfer(c: &mut Caller<'_, State>, m: Memory, total: usize, ptr: i32) -> Result<i32> {
-	charge(c, total)?;
 	Ok(errno(write_u32(m.data_mut(c), ptr, total as u32)))
 }
 
@@ -362,6 +347,9 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 			let Some(vecs) = iovecs(m.data(&c), iovs, count) else {
 				return Ok(EFAULT);
 			};
+			let wanted = vecs.iter().fold(0usize, |sum, (_, len)| sum.saturating_add(*len));
+			let left = c.data().input.len().saturating_sub(c.data().read);
+			fuel::consume(&mut c, fuel::host_work(wanted.min(left), vecs.len()))?;
 			let mut total = 0usize;
 			{
 				let (mem, state) = m.data_and_store_mut(&mut c);
@@ -395,6 +383,8 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 			let Some(vecs) = iovecs(m.data(&c), iovs, count) else {
 				return Ok(EFAULT);
 			};
+			let bytes = vecs.iter().fold(0usize, |sum, (_, len)| sum.saturating_add(*len));
+			fuel::consume(&mut c, fuel::host_work(bytes, vecs.len()))?;
 			let mut total = 0usize;
 			{
 				let (mem, state) = m.data_and_store_mut(&mut c);
@@ -427,6 +417,7 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 			if count == 0 || count > 1024 {
 				return Ok(EINVAL);
 			}
+			fuel::consume(&mut c, fuel::host_work(0, count as usize))?;
 			let m = memory(&mut c)?;
 			let mem = m.data_mut(&mut c);
 			for i in 0..count {
@@ -451,7 +442,7 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 	})?;
 	linker.func_wrap(MODULE, "random_get", |mut c: Caller<'_, State>, buf: i32, len: i32| {
 		let len = len as u32 as usize;
-		charge(&mut c, len)?;
+		fuel::consume(&mut c, (len as u64).saturating_mul(fuel::FUEL_PER_RANDOM_BYTE))?;
 		let m = memory(&mut c)?;
 		let (mem, state) = m.data_and_store_mut(&mut c);
 		match slice(mem, buf, len).and_then(|r| mem.get_mut(r)) {
@@ -463,5 +454,9 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 		}
 	})?;
 	linker.func_wrap(MODULE, "sched_yield", |_: Caller<'_, State>| Ok(SUCCESS))?;
+	// Not WASI: the fuel charge that prepared modules call in front of bulk operations.
+	linker.func_wrap(fuel::MODULE, fuel::CHARGE, |mut c: Caller<'_, State>, due: i64| {
+		fuel::consume(&mut c, due.max(0) as u64)
+	})?;
 	Ok(())
 }

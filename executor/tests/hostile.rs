@@ -82,11 +82,13 @@ fn huge_table_is_refused_and_table_growth_is_capped() {
 		r#"(module (table 1000000 funcref) (memory (export "memory") 1) (func (export "_start")))"#,
 	);
 	assert_eq!(run(&ex, &huge, b"", limits(1000)).status, Status::InvalidModule);
-	// Growing past the chain's table limit fails inside the guest (-1), deterministically.
+	// Growing past the chain's table limit fails inside the guest (-1), deterministically; the
+	// attempt pays for its size all the same (8 fuel per element).
 	let grow = wat(r#"(module (table 1 funcref) (memory (export "memory") 1)
 		(func (export "_start")
 			(if (i32.ne (table.grow (ref.null func) (i32.const 1000000)) (i32.const -1)) (then unreachable))))"#);
-	assert_eq!(run(&ex, &grow, b"", limits(1000)).status, Status::Success);
+	assert_eq!(run(&ex, &grow, b"", limits(1000)).status, Status::OutOfFuel);
+	assert_eq!(run(&ex, &grow, b"", limits(10_000_000)).status, Status::Success);
 	still_usable(&ex);
 }
 
@@ -162,4 +164,70 @@ fn compile_time_bomb_is_bounded() {
 	let again = run(&ex, &bomb, b"", limits(100_000_000));
 	assert_eq!(again, out);
 	still_usable(&ex);
+}
+
+/// A module with a 64 MiB memory, a 10,000-element table and the two WASI calls a flood uses,
+/// whose `_start` runs `body`.
+fn bulk(body: &str) -> Vec<u8> {
+	wat(&format!(
+		r#"(module
+			(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+			(import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+			(memory (export "memory") 1024)
+			(table 10000 funcref)
+			(data $bytes "0123456789abcdef")
+			(func (export "_start") {body}))"#
+	))
+}
+
+/// Time bombs that cost a few fuel per iteration but milliseconds of work without the bulk
+/// fuel schedule: each must run out of fuel exactly at the limit (under 1e7 fuel without the
+/// schedule, the fill loop alone would run for about an hour).
+#[test]
+fn bulk_work_and_host_floods_pay_fuel_for_their_size() {
+	let ex = executor();
+	let bombs = [
+		("memory.fill", "(loop $l (memory.fill (i32.const 0) (i32.const 0) (i32.const 67108864)) (br $l))"),
+		(
+			"memory.copy",
+			"(loop $l (memory.copy (i32.const 0) (i32.const 33554432) (i32.const 33554432)) (br $l))",
+		),
+		(
+			"memory.init",
+			"(loop $l (memory.init $bytes (i32.const 0) (i32.const 0) (i32.const 16)) (br $l))",
+		),
+		("table.fill", "(loop $l (table.fill (i32.const 0) (ref.null func) (i32.const 10000)) (br $l))"),
+		("table.copy", "(loop $l (table.copy (i32.const 0) (i32.const 5000) (i32.const 5000)) (br $l))"),
+		("memory.grow", "(loop $l (drop (memory.grow (i32.const 65535))) (br $l))"),
+		(
+			// 1,024 empty iovecs (zeroed memory) per call.
+			"fd_write iovecs",
+			"(loop $l (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1024) (i32.const 16384))) (br $l))",
+		),
+		(
+			"poll_oneoff subscriptions",
+			"(loop $l (drop (call $poll (i32.const 0) (i32.const 65536) (i32.const 1024) (i32.const 16384))) (br $l))",
+		),
+	];
+	for (name, body) in bombs {
+		let out = run(&ex, &bulk(body), b"", limits(10_000_000));
+		assert_eq!((out.status, out.fuel_used), (Status::OutOfFuel, 10_000_000), "{name}");
+	}
+	still_usable(&ex);
+}
+
+/// Small bulk operations pay nothing extra; larger ones pay by size, whatever the operation.
+#[test]
+fn bulk_operations_are_charged_by_size() {
+	let ex = executor();
+	let fuel = |len: u32| {
+		let body = format!("(memory.fill (i32.const 0) (i32.const 7) (i32.const {len}))");
+		let out = run(&ex, &bulk(&body), b"", limits(10_000_000));
+		assert_eq!(out.status, Status::Success);
+		out.fuel_used
+	};
+	let (tiny, small, big) = (fuel(16), fuel(256), fuel(1 << 20));
+	assert_eq!(tiny, small, "256 bytes and less are free");
+	// One fuel per 8 bytes, and the five operators of the charge call itself.
+	assert_eq!(big - small, (1 << 20) / 8 + 5, "one fuel per 8 bytes");
 }

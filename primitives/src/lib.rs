@@ -35,7 +35,10 @@ pub type CodeHash = [u8; 32];
 
 /// Version of the sandbox semantics (wasmtime line, fuel costs, instrumentation, WASI
 /// behaviour). Outcomes carry it: outcomes of different versions are not comparable.
-pub const EXECUTOR_VERSION: u32 = 1;
+///
+/// 2: bulk memory and table operations, `memory.grow`, `table.grow` and WASI entries pay fuel
+/// by size (`bourse_executor::fuel`); the stack meter counts the charge code.
+pub const EXECUTOR_VERSION: u32 = 2;
 
 /// Whether a task may have `replication` providers when the chain allows at most `max`: an odd
 /// number (so a majority always exists) from 1 to `max`.
