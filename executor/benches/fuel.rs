@@ -3,8 +3,9 @@
 //! A provider is paid by fuel and a run is bounded by fuel, so fuel should bound time. This runs
 //! the sample workloads and a hostile set — programs that try to buy time cheaply — each on a
 //! warm module under one fuel limit, and prints ns per fuel (median of rounds), then the worst
-//! and the median over all. Memory-bound code (the pointer chase) cannot be made time-true by
-//! any per-instruction price: a node's wall-clock budget and abstention cover it. Build the
+//! and the median over all. Memory-bound code (the pointer chase, first touches of fresh pages)
+//! cannot be made time-true by any per-instruction price short of making memory dear: a node's
+//! wall-clock budget and abstention cover it. Build the
 //! workloads first: scripts/build-workloads.sh.
 
 use blake2::{digest::consts::U32, Blake2b, Digest};
@@ -73,7 +74,7 @@ fn main() {
 	];
 	let small = ExecutionLimits::with_defaults(FUEL, 64);
 	let big = ExecutionLimits::with_defaults(FUEL, 1024);
-	let bombs: [(&str, u32, &str, ExecutionLimits); 14] = [
+	let bombs: [(&str, u32, &str, ExecutionLimits); 17] = [
 		("fill 64 MiB", 1024, "(memory.fill (i32.const 0) (i32.const 0) (i32.const 67108864))", small),
 		("copy 32 MiB", 1024, "(memory.copy (i32.const 0) (i32.const 33554432) (i32.const 33554432))", small),
 		("fill 256 B (free)", 1, "(memory.fill (i32.const 0) (i32.const 0) (i32.const 256))", small),
@@ -82,6 +83,25 @@ fn main() {
 		("table.fill 10k", 1, "(table.fill (i32.const 0) (ref.null func) (i32.const 10000))", small),
 		("table.copy 5k", 1, "(table.copy (i32.const 0) (i32.const 5000) (i32.const 5000))", small),
 		("memory.grow 1", 1, "(drop (memory.grow (i32.const 1)))", small),
+		(
+			"grow 0 + fill 0",
+			1,
+			"(drop (memory.grow (i32.const 0))) (table.fill (i32.const 0) (ref.null func) (i32.const 0))",
+			small,
+		),
+		(
+			"touch 1 GiB initial",
+			16384,
+			"(i32.store8 (local.get $p) (i32.const 1)) \
+			 (local.set $p (i32.and (i32.add (local.get $p) (i32.const 4096)) (i32.const 0x3fffffff)))",
+			big,
+		),
+		(
+			"fd_write EFAULT",
+			1,
+			"(drop (call $fd_write (i32.const 1) (i32.const 57352) (i32.const 1024) (i32.const 0)))",
+			small,
+		),
 		("fd_write 1k iovecs", 1, "(drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1024) (i32.const 16384)))", small),
 		("poll_oneoff 1k", 2, "(drop (call $poll (i32.const 0) (i32.const 65536) (i32.const 1024) (i32.const 16384)))", small),
 		("random_get 64 KiB", 2, "(drop (call $random (i32.const 0) (i32.const 65536)))", small),
@@ -131,7 +151,7 @@ fn main() {
 	let (worst_cpu, name_cpu) = rates
 		.iter()
 		.rev()
-		.find(|(_, n)| !n.starts_with("pointer chase"))
+		.find(|(_, n)| !n.starts_with("pointer chase") && !n.starts_with("touch"))
 		.copied()
 		.unwrap_or((0.0, ""));
 	println!("worst apart from memory-bound code: {worst_cpu:.3} ns/fuel ({name_cpu})");

@@ -9,9 +9,10 @@
 //! |--------------------------------------------|--------------------------------------------|
 //! | `memory.fill`, `memory.copy`               | `n / 8` when `n > 256` bytes               |
 //! | `memory.init`                              | `16 + n / 8`                               |
-//! | `table.fill`, `table.copy`, `table.grow`   | `8 × n`                                    |
+//! | `table.fill`, `table.copy`, `table.grow`   | `16 + 8 × n`                               |
 //! | `table.init`                               | `16 + 8 × n`                               |
-//! | `memory.grow`                              | `1024 × n` (64 KiB pages: 1 per 64 bytes)  |
+//! | `memory.grow`                              | `16 + 4096 × n` (64 KiB pages)             |
+//! | initial memory of `n` pages                | `4096 × n`, before instantiation           |
 //! | WASI bytes read or written                 | 1 per 8 bytes                              |
 //! | WASI `random_get`                          | 1 per byte                                 |
 //! | WASI `iovec`, `poll_oneoff` subscription   | 16 each                                    |
@@ -55,12 +56,22 @@ pub struct Rule {
 pub const MEMORY_BULK: Rule = Rule { free: Some(256), base: 0, per: 1, shift: 3 };
 /// `memory.init` (a library call whatever its size): 16, and one fuel per 8 bytes.
 pub const MEMORY_INIT: Rule = Rule { free: None, base: 16, per: 1, shift: 3 };
-/// `table.fill`, `table.copy`, `table.grow`: 8 fuel per element.
-pub const TABLE_BULK: Rule = Rule { free: None, base: 0, per: 8, shift: 0 };
+/// `table.fill`, `table.copy`, `table.grow` (library calls whatever their size): 16, and 8
+/// fuel per element.
+pub const TABLE_BULK: Rule = Rule { free: None, base: 16, per: 8, shift: 0 };
 /// `table.init`: 16, and 8 fuel per element.
 pub const TABLE_INIT: Rule = Rule { free: None, base: 16, per: 8, shift: 0 };
-/// `memory.grow`: 1024 fuel per 64-KiB page.
-pub const MEMORY_GROW: Rule = Rule { free: None, base: 0, per: 1024, shift: 0 };
+/// `memory.grow` (a library call whatever its size): 16, and 4096 fuel per 64-KiB page.
+pub const MEMORY_GROW: Rule = Rule { free: None, base: 16, per: FUEL_PER_PAGE, shift: 0 };
+/// Fuel per 64-KiB page of memory, grown or initial (1 per 16 bytes): the kernel zeroes each
+/// page on first touch and the allocator clears it after the run, about a microsecond per
+/// 4-KiB page.
+pub const FUEL_PER_PAGE: i64 = 4096;
+
+/// What a module's initial memory of `pages` pages pays before it is instantiated.
+pub fn initial_memory(pages: u64) -> u64 {
+	pages.saturating_mul(FUEL_PER_PAGE as u64)
+}
 
 /// Fuel per 8 bytes a WASI call moves.
 pub const FUEL_PER_8_BYTES: u64 = 1;

@@ -4,7 +4,7 @@
 use crate::{
 	cache::{Cache, Key, Prepared},
 	engine::{deadline_ticks, engine_config},
-	prepare, wasi, Error, ExecutionLimits, ExecutorConfig, Outcome, Status, EXECUTOR_VERSION,
+	fuel, prepare, wasi, Error, ExecutionLimits, ExecutorConfig, Outcome, Status, EXECUTOR_VERSION,
 };
 use std::sync::{Arc, Mutex};
 use wasmtime::{Engine, InstancePre, Linker, Module, Store, Trap};
@@ -108,10 +108,22 @@ impl Shared {
 			max_table_elements: limits.max_table_elements as usize,
 			memory_exceeded: false,
 		};
+		// The initial memory pays as if grown (its pages are zeroed on first touch), before
+		// anything runs; above the task's memory, instantiation fails as `MemoryExceeded`.
+		let initial_pages = pre
+			.module()
+			.get_export("memory")
+			.and_then(|export| export.memory().map(|memory| memory.minimum()))
+			.unwrap_or(0);
+		let paid =
+			if initial_pages <= limits.max_memory_bytes() / 65_536 { initial_pages } else { 0 };
+		let Some(fuel) = limits.fuel.checked_sub(fuel::initial_memory(paid)) else {
+			return Ok(outcome(Status::OutOfFuel, Vec::new(), limits.fuel));
+		};
 		let state = wasi::State::new(input, limits.max_output_bytes as usize, seed, limiter);
 		let mut store = Store::new(&self.engine, state);
 		store.limiter(|s| &mut s.limiter);
-		store.set_fuel(limits.fuel).map_err(|e| Error::Engine(e.to_string()))?;
+		store.set_fuel(fuel).map_err(|e| Error::Engine(e.to_string()))?;
 		store.set_epoch_deadline(self.deadline_ticks);
 		store.epoch_deadline_trap();
 

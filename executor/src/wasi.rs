@@ -230,6 +230,12 @@ fn errno(ok: bool) -> i32 {
 	}
 }
 
+/// The number of iovecs a call asks for, paid before they are read (even when one turns out
+/// to lie outside memory); more than 1024 is refused with `EFAULT`, paying for 1024.
+fn iovec_count(count: i32) -> usize {
+	(count as u32).min(1024) as usize
+}
+
 /// The (buffer, length) pairs of an iovec array.
 fn iovecs(mem: &[u8], iovs: i32, count: i32) -> Option<Vec<(i32, usize)>> {
 	let count = count as u32;
@@ -344,12 +350,13 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 				return Ok(EBADF);
 			}
 			let m = memory(&mut c)?;
+			fuel::consume(&mut c, fuel::host_work(0, iovec_count(count)))?;
 			let Some(vecs) = iovecs(m.data(&c), iovs, count) else {
 				return Ok(EFAULT);
 			};
 			let wanted = vecs.iter().fold(0usize, |sum, (_, len)| sum.saturating_add(*len));
 			let left = c.data().input.len().saturating_sub(c.data().read);
-			fuel::consume(&mut c, fuel::host_work(wanted.min(left), vecs.len()))?;
+			fuel::consume(&mut c, fuel::host_work(wanted.min(left), 0))?;
 			let mut total = 0usize;
 			{
 				let (mem, state) = m.data_and_store_mut(&mut c);
@@ -380,11 +387,12 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 				return Ok(EBADF);
 			}
 			let m = memory(&mut c)?;
+			fuel::consume(&mut c, fuel::host_work(0, iovec_count(count)))?;
 			let Some(vecs) = iovecs(m.data(&c), iovs, count) else {
 				return Ok(EFAULT);
 			};
 			let bytes = vecs.iter().fold(0usize, |sum, (_, len)| sum.saturating_add(*len));
-			fuel::consume(&mut c, fuel::host_work(bytes, vecs.len()))?;
+			fuel::consume(&mut c, fuel::host_work(bytes, 0))?;
 			let mut total = 0usize;
 			{
 				let (mem, state) = m.data_and_store_mut(&mut c);

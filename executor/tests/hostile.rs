@@ -98,7 +98,7 @@ fn trap_in_start_function() {
 	let code = wat(
 		r#"(module (memory (export "memory") 1) (func $boom unreachable) (start $boom) (func (export "_start")))"#,
 	);
-	assert_eq!(run(&ex, &code, b"", limits(1000)).status, Status::Trap);
+	assert_eq!(run(&ex, &code, b"", limits(10_000)).status, Status::Trap);
 	still_usable(&ex);
 }
 
@@ -205,6 +205,15 @@ fn bulk_work_and_host_floods_pay_fuel_for_their_size() {
 			"(loop $l (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1024) (i32.const 16384))) (br $l))",
 		),
 		(
+			// 1,023 readable iovecs and one past the end of memory: `EFAULT`, after reading all.
+			"fd_write iovecs ending out of memory",
+			"(loop $l (drop (call $fd_write (i32.const 1) (i32.const 67100680) (i32.const 1024) (i32.const 16384))) (br $l))",
+		),
+		(
+			"growing and filling nothing",
+			"(loop $l (drop (memory.grow (i32.const 0))) (table.fill (i32.const 0) (ref.null func) (i32.const 0)) (br $l))",
+		),
+		(
 			"poll_oneoff subscriptions",
 			"(loop $l (drop (call $poll (i32.const 0) (i32.const 65536) (i32.const 1024) (i32.const 16384))) (br $l))",
 		),
@@ -230,4 +239,22 @@ fn bulk_operations_are_charged_by_size() {
 	assert_eq!(tiny, small, "256 bytes and less are free");
 	// One fuel per 8 bytes, and the five operators of the charge call itself.
 	assert_eq!(big - small, (1 << 20) / 8 + 5, "one fuel per 8 bytes");
+}
+
+/// The initial memory pays as if grown, before anything runs.
+#[test]
+fn initial_memory_is_paid_before_instantiation() {
+	let ex = executor();
+	let module = |pages: u32| {
+		wat(&format!(r#"(module (memory (export "memory") {pages}) (func (export "_start")))"#))
+	};
+	let one = run(&ex, &module(1), b"", limits(10_000_000));
+	let many = run(&ex, &module(1000), b"", limits(10_000_000));
+	assert_eq!((one.status, many.status), (Status::Success, Status::Success));
+	assert_eq!(many.fuel_used - one.fuel_used, 999 * bourse_executor::fuel::FUEL_PER_PAGE as u64);
+	let out = run(&ex, &module(1000), b"", limits(1_000_000));
+	assert_eq!((out.status, out.fuel_used), (Status::OutOfFuel, 1_000_000));
+	// Above the task's memory (64 MiB) it is refused, not charged.
+	let out = run(&ex, &module(2000), b"", limits(1_000));
+	assert_eq!((out.status, out.fuel_used), (Status::MemoryExceeded, 0));
 }

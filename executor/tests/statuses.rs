@@ -31,9 +31,9 @@ fn bad_input_is_an_exit_status() {
 fn proc_exit_zero_is_success_and_nonzero_carries_the_code() {
 	let ex = executor();
 	let zero = command("(call $proc_exit (i32.const 0)) unreachable");
-	assert_eq!(run(&ex, &zero, b"", limits(1000)).status, Status::Success);
+	assert_eq!(run(&ex, &zero, b"", limits(10_000)).status, Status::Success);
 	let seven = command("(call $proc_exit (i32.const 7)) unreachable");
-	assert_eq!(run(&ex, &seven, b"", limits(1000)).status, Status::Exit(7));
+	assert_eq!(run(&ex, &seven, b"", limits(10_000)).status, Status::Exit(7));
 }
 
 #[test]
@@ -49,7 +49,7 @@ fn trap() {
 		&executor(),
 		&command("(drop (i32.div_u (i32.const 1) (i32.const 0)))"),
 		b"",
-		limits(1000),
+		limits(10_000),
 	);
 	assert_eq!(out.status, Status::Trap);
 }
