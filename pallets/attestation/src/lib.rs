@@ -314,7 +314,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
 			let _ = signature; // checked in `authorize`
-			let assignment = Self::check_reveal(task_id, &provider, &revealed, &output, &salt)?;
+			let assignment = Self::check_reveal(task_id, &provider, &revealed, &salt)?;
 			if !PendingOutputs::<T>::contains_key(task_id, revealed.output_hash) {
 				PendingOutputs::<T>::insert(task_id, revealed.output_hash, output);
 			}
@@ -351,9 +351,7 @@ pub mod pallet {
 				fuel_used: *fuel_used,
 				executor_version: *executor_version,
 			};
-			let claim = Claim::Answer(revealed);
-			Self::check_signature(*task_id, provider, claim, signature).map_err(Self::invalid)?;
-			Ok((Self::validity(*task_id, provider, 0, &assignment), Weight::zero()))
+			Self::accept(*task_id, provider, Claim::Answer(revealed), signature, &assignment)
 		}
 
 		/// Pool and block check of [`Pallet::commit`]: the state, then the signature.
@@ -365,12 +363,11 @@ pub mod pallet {
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
 			let assignment = Self::check_commit(*task_id, provider).map_err(Self::invalid)?;
-			let claim = Claim::Commit(*commitment);
-			Self::check_signature(*task_id, provider, claim, signature).map_err(Self::invalid)?;
-			Ok((Self::validity(*task_id, provider, 1, &assignment), Weight::zero()))
+			Self::accept(*task_id, provider, Claim::Commit(*commitment), signature, &assignment)
 		}
 
-		/// Pool and block check of [`Pallet::reveal`]: the state, then the signature.
+		/// Pool and block check of [`Pallet::reveal`]: the state, the output against its hash
+		/// (only here: dispatch carries the same bytes), then the signature.
 		fn authorize_reveal(
 			_source: TransactionSource,
 			task_id: &TaskId,
@@ -380,11 +377,31 @@ pub mod pallet {
 			salt: &[u8; 32],
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
-			let assignment = Self::check_reveal(*task_id, provider, revealed, output, salt)
-				.map_err(Self::invalid)?;
+			let assignment =
+				Self::check_reveal(*task_id, provider, revealed, salt).map_err(Self::invalid)?;
+			if blake2_256(output) != revealed.output_hash {
+				return Err(Self::invalid(Error::<T>::OutputHashMismatch));
+			}
 			let claim = Claim::Reveal { revealed: revealed.clone(), salt: *salt };
-			Self::check_signature(*task_id, provider, claim, signature).map_err(Self::invalid)?;
-			Ok((Self::validity(*task_id, provider, 2, &assignment), Weight::zero()))
+			Self::accept(*task_id, provider, claim, signature, &assignment)
+		}
+
+		/// The end of every pool check, dearest last: `signature` over `provider`'s `claim`;
+		/// then the answer's pool validity, unique per task, provider and step.
+		fn accept(
+			task_id: TaskId,
+			provider: &T::AccountId,
+			claim: Claim,
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+			assignment: &AssignmentOf<T>,
+		) -> TransactionValidityWithRefund {
+			let step: u8 = match claim {
+				Claim::Answer(_) => 0,
+				Claim::Commit(_) => 1,
+				Claim::Reveal { .. } => 2,
+			};
+			Self::check_signature(task_id, provider, claim, signature).map_err(Self::invalid)?;
+			Ok((Self::validity(task_id, provider, step, assignment), Weight::zero()))
 		}
 
 		/// The pool's view of a refused answer: bad signatures are bad proofs, answers that
@@ -453,19 +470,19 @@ pub mod pallet {
 			})
 		}
 
-		/// Pool validity of an answer: unique per task, provider and phase; lives until the
+		/// Pool validity of an answer: unique per task, provider and step; lives until the
 		/// deadline of `assignment` (the one its check just read).
 		fn validity(
 			task_id: TaskId,
 			provider: &T::AccountId,
-			phase: u8,
+			step: u8,
 			assignment: &AssignmentOf<T>,
 		) -> ValidTransaction {
 			let now = frame_system::Pallet::<T>::block_number();
 			let longevity = assignment.deadline.saturating_sub(now).saturated_into::<u64>().max(1);
 			ValidTransaction::with_tag_prefix("BourseAttestation")
 				.priority(TransactionPriority::MAX / 2)
-				.and_provides((task_id, provider, phase))
+				.and_provides((task_id, provider, step))
 				.longevity(longevity)
 				.propagate(true)
 				.into()
@@ -540,12 +557,12 @@ pub mod pallet {
 			Ok(assignment)
 		}
 
-		/// Checks a reveal, but for its signature; returns the assignment.
+		/// Checks a reveal against the state, but not its output or signature; returns the
+		/// assignment.
 		pub fn check_reveal(
 			task_id: TaskId,
 			provider: &T::AccountId,
 			revealed: &Revealed,
-			output: &[u8],
 			salt: &[u8; 32],
 		) -> Result<AssignmentOf<T>, Error<T>> {
 			let assignment = Self::check_open(task_id, provider)?;
@@ -559,7 +576,6 @@ pub mod pallet {
 				Self::commitment(task_id, provider, revealed, salt) == committed,
 				Error::<T>::CommitmentMismatch
 			);
-			ensure!(blake2_256(output) == revealed.output_hash, Error::<T>::OutputHashMismatch);
 			Ok(assignment)
 		}
 

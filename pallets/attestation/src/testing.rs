@@ -35,8 +35,8 @@ where
 
 /// Applies an answer's call as a block does: `authorize` (every check, the signature last), then
 /// dispatch (the state checks again). A refused call is not dispatched; its error is the one the
-/// state checks find, else the signature's (`BadSignature`, or `NotAssigned` for a provider
-/// without a key). Panics if the pool accepts what dispatch then refuses.
+/// state checks find, else the one of a check only the pool runs (a reveal's output hash, the
+/// key, the signature). Panics if the pool accepts what dispatch then refuses.
 pub fn apply<T: Config>(call: Call<T>) -> DispatchResult
 where
 	<T as frame::deps::frame_system::Config>::RuntimeCall: From<Call<T>>,
@@ -48,8 +48,8 @@ where
 		Call::commit { task_id, provider, .. } => {
 			Pallet::<T>::check_commit(*task_id, provider).map(|_| ())
 		}
-		Call::reveal { task_id, provider, revealed, output, salt, .. } => {
-			Pallet::<T>::check_reveal(*task_id, provider, revealed, output, salt).map(|_| ())
+		Call::reveal { task_id, provider, revealed, salt, .. } => {
+			Pallet::<T>::check_reveal(*task_id, provider, revealed, salt).map(|_| ())
 		}
 		_ => unreachable!("no other calls"),
 	};
@@ -63,13 +63,13 @@ where
 		}
 		Err(refusal) => Err(match state {
 			Err(error) => error.into(),
-			Ok(()) => signature_error::<T>(refusal),
+			Ok(()) => pool_only_error::<T>(refusal),
 		}),
 	}
 }
 
-/// The error of a call the pool refused for its signature alone.
-fn signature_error<T: Config>(refusal: TransactionValidityError) -> DispatchError {
+/// The error of a call refused by a check only the pool runs.
+fn pool_only_error<T: Config>(refusal: TransactionValidityError) -> DispatchError {
 	match refusal {
 		TransactionValidityError::Invalid(InvalidTransaction::BadProof) => {
 			Error::<T>::BadSignature.into()
@@ -77,7 +77,7 @@ fn signature_error<T: Config>(refusal: TransactionValidityError) -> DispatchErro
 		TransactionValidityError::Invalid(InvalidTransaction::Custom(index)) => {
 			<Error<T> as codec::Decode>::decode(&mut &[index][..]).unwrap().into()
 		}
-		other => panic!("a refusal that is not the signature's: {other:?}"),
+		other => panic!("a refusal the state checks should have found: {other:?}"),
 	}
 }
 
