@@ -76,10 +76,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn answer(l: u32, ) -> Weight {
 		// Proof size: measured `1336`, estimated `69391`.
-		// Minimum execution time: 270_468_000 picoseconds.
-		Weight::from_parts(289_128_589, 69391)
-			// Standard error: 20
-			.saturating_add(Weight::from_parts(17_505, 0).saturating_mul(l.into()))
+		// Minimum execution time: 276_098_000 picoseconds.
+		Weight::from_parts(312_974_131, 69391)
+			// Standard error: 99
+			.saturating_add(Weight::from_parts(19_508, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
@@ -94,10 +94,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn authorize_answer(l: u32, ) -> Weight {
 		// Proof size: measured `695`, estimated `69391`.
-		// Minimum execution time: 89_798_000 picoseconds.
-		Weight::from_parts(100_259_344, 69391)
-			// Standard error: 13
-			.saturating_add(Weight::from_parts(8_210, 0).saturating_mul(l.into()))
+		// Minimum execution time: 89_909_000 picoseconds.
+		Weight::from_parts(137_620_193, 69391)
+			// Standard error: 63
+			.saturating_add(Weight::from_parts(8_401, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -106,8 +106,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
 		// Proof size: measured `945`, estimated `69391`.
-		// Minimum execution time: 56_086_000 picoseconds.
-		Weight::from_parts(61_416_000, 69391)
+		// Minimum execution time: 57_548_000 picoseconds.
+		Weight::from_parts(68_478_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -121,8 +121,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_commit() -> Weight {
 		// Proof size: measured `1405`, estimated `69391`.
-		// Minimum execution time: 122_801_000 picoseconds.
-		Weight::from_parts(132_949_000, 69391)
+		// Minimum execution time: 125_545_000 picoseconds.
+		Weight::from_parts(171_142_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -156,10 +156,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn reveal(l: u32, ) -> Weight {
 		// Proof size: measured `69363`, estimated `205179`.
-		// Minimum execution time: 1_381_813_000 picoseconds.
-		Weight::from_parts(1_407_670_526, 205179)
-			// Standard error: 134
-			.saturating_add(Weight::from_parts(8_726, 0).saturating_mul(l.into()))
+		// Minimum execution time: 1_396_972_000 picoseconds.
+		Weight::from_parts(1_647_666_533, 205179)
+			// Standard error: 989
+			.saturating_add(Weight::from_parts(6_669, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(40_u64))
 			.saturating_add(T::DbWeight::get().writes(46_u64))
 	}
@@ -176,10 +176,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn authorize_reveal(l: u32, ) -> Weight {
 		// Proof size: measured `1674`, estimated `69391`.
-		// Minimum execution time: 145_083_000 picoseconds.
-		Weight::from_parts(171_758_205, 69391)
-			// Standard error: 82
-			.saturating_add(Weight::from_parts(8_139, 0).saturating_mul(l.into()))
+		// Minimum execution time: 144_752_000 picoseconds.
+		Weight::from_parts(210_590_873, 69391)
+			// Standard error: 169
+			.saturating_add(Weight::from_parts(8_415, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 	}
 }
@@ -187,34 +187,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn answer(l: u32, ) -> Weight {
-		Weight::from_parts(289_128_589, 69391)
-			.saturating_add(Weight::from_parts(17_505, 0).saturating_mul(l.into()))
+		Weight::from_parts(312_974_131, 69391)
+			.saturating_add(Weight::from_parts(19_508, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn authorize_answer(l: u32, ) -> Weight {
-		Weight::from_parts(100_259_344, 69391)
-			.saturating_add(Weight::from_parts(8_210, 0).saturating_mul(l.into()))
+		Weight::from_parts(137_620_193, 69391)
+			.saturating_add(Weight::from_parts(8_401, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(61_416_000, 69391)
+		Weight::from_parts(68_478_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn authorize_commit() -> Weight {
-		Weight::from_parts(132_949_000, 69391)
+		Weight::from_parts(171_142_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 	}
 	fn reveal(l: u32, ) -> Weight {
-		Weight::from_parts(1_407_670_526, 205179)
-			.saturating_add(Weight::from_parts(8_726, 0).saturating_mul(l.into()))
+		Weight::from_parts(1_647_666_533, 205179)
+			.saturating_add(Weight::from_parts(6_669, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(40_u64))
 			.saturating_add(RocksDbWeight::get().writes(46_u64))
 	}
 	fn authorize_reveal(l: u32, ) -> Weight {
-		Weight::from_parts(171_758_205, 69391)
-			.saturating_add(Weight::from_parts(8_139, 0).saturating_mul(l.into()))
+		Weight::from_parts(210_590_873, 69391)
+			.saturating_add(Weight::from_parts(8_415, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 	}
 }

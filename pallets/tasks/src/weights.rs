@@ -57,10 +57,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3568`.
-		// Minimum execution time: 83_817_000 picoseconds.
-		Weight::from_parts(88_321_891, 3568)
-			// Standard error: 8
-			.saturating_add(Weight::from_parts(9_332, 0).saturating_mul(l.into()))
+		// Minimum execution time: 82_214_000 picoseconds.
+		Weight::from_parts(112_265_022, 3568)
+			// Standard error: 27
+			.saturating_add(Weight::from_parts(9_490, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3568`.
-		// Minimum execution time: 69_470_000 picoseconds.
-		Weight::from_parts(75_561_000, 3568)
+		// Minimum execution time: 69_881_000 picoseconds.
+		Weight::from_parts(78_297_000, 3568)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -102,10 +102,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_task(k: u32, ) -> Weight {
 		// Proof size: measured `3252`, estimated `28919`.
-		// Minimum execution time: 355_477_000 picoseconds.
-		Weight::from_parts(378_277_352, 28919)
-			// Standard error: 290_147
-			.saturating_add(Weight::from_parts(17_146_841, 0).saturating_mul(k.into()))
+		// Minimum execution time: 362_571_000 picoseconds.
+		Weight::from_parts(517_472_186, 28919)
+			// Standard error: 1_775_782
+			.saturating_add(Weight::from_parts(15_001_700, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(46_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
@@ -134,19 +134,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof size: measured `68582`, estimated `69391`.
-		// Minimum execution time: 547_468_000 picoseconds.
-		Weight::from_parts(600_527_000, 69391)
+		// Minimum execution time: 555_472_000 picoseconds.
+		Weight::from_parts(728_397_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().writes(24_u64))
 	}
 	/// Storage: `Tasks::Timeouts` (r:1 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:32 w:32)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:32 w:0)
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:192 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Tasks` (r:32 w:32)
-	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:157 w:157)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:158 w:158)
@@ -165,11 +165,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `1444 + n * (67664 ±0)`, estimated `3734 + n * (68401 ±23)`.
-		// Minimum execution time: 14_768_000 picoseconds.
-		Weight::from_parts(1_335_418_297, 3734)
-			// Standard error: 7_030_577
-			.saturating_add(Weight::from_parts(629_346_222, 0).saturating_mul(n.into()))
+		// Proof size: measured `1444 + n * (67664 ±0)`, estimated `3734 + n * (68401 ±24)`.
+		// Minimum execution time: 13_075_000 picoseconds.
+		Weight::from_parts(1_359_476_378, 3734)
+			// Standard error: 38_714_535
+			.saturating_add(Weight::from_parts(921_613_600, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((32_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -196,13 +196,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `68437 + n * (98 ±0)`, estimated `27952 + n * (68401 ±0)`.
-		// Minimum execution time: 5_591_000 picoseconds.
-		Weight::from_parts(82_496_508, 27952)
-			// Standard error: 611_329
-			.saturating_add(Weight::from_parts(262_469_656, 0).saturating_mul(n.into()))
+		// Proof size: measured `68437 + n * (98 ±0)`, estimated `27982 + n * (68401 ±0)`.
+		// Minimum execution time: 8_196_000 picoseconds.
+		Weight::from_parts(190_023_495, 27982)
+			// Standard error: 2_458_140
+			.saturating_add(Weight::from_parts(473_433_346, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(23_u64))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((9_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -218,10 +218,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 16]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `65782 + n * (52 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 6_793_000 picoseconds.
-		Weight::from_parts(13_323_095, 1493)
-			// Standard error: 38_170
-			.saturating_add(Weight::from_parts(44_561_570, 0).saturating_mul(n.into()))
+		// Minimum execution time: 6_933_000 picoseconds.
+		Weight::from_parts(7_394_000, 1493)
+			// Standard error: 556_609
+			.saturating_add(Weight::from_parts(75_004_101, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -233,31 +233,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(88_321_891, 3568)
-			.saturating_add(Weight::from_parts(9_332, 0).saturating_mul(l.into()))
+		Weight::from_parts(112_265_022, 3568)
+			.saturating_add(Weight::from_parts(9_490, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(75_561_000, 3568)
+		Weight::from_parts(78_297_000, 3568)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(k: u32, ) -> Weight {
-		Weight::from_parts(378_277_352, 28919)
-			.saturating_add(Weight::from_parts(17_146_841, 0).saturating_mul(k.into()))
+		Weight::from_parts(517_472_186, 28919)
+			.saturating_add(Weight::from_parts(15_001_700, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(46_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(600_527_000, 69391)
+		Weight::from_parts(728_397_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(21_u64))
 			.saturating_add(RocksDbWeight::get().writes(24_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(1_335_418_297, 3734)
-			.saturating_add(Weight::from_parts(629_346_222, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_359_476_378, 3734)
+			.saturating_add(Weight::from_parts(921_613_600, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((32_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -265,17 +265,17 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(82_496_508, 27952)
-			.saturating_add(Weight::from_parts(262_469_656, 0).saturating_mul(n.into()))
+		Weight::from_parts(190_023_495, 27982)
+			.saturating_add(Weight::from_parts(473_433_346, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(23_u64))
-			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((9_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(13_323_095, 1493)
-			.saturating_add(Weight::from_parts(44_561_570, 0).saturating_mul(n.into()))
+		Weight::from_parts(7_394_000, 1493)
+			.saturating_add(Weight::from_parts(75_004_101, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
