@@ -8,31 +8,20 @@
 //! wall-clock budget and abstention cover it. Build the
 //! workloads first: scripts/build-workloads.sh.
 
-use blake2::{digest::consts::U32, Blake2b, Digest};
+#[path = "../tests/common/mod.rs"]
+mod common;
 use bourse_executor::{ExecutionLimits, Executor, ExecutorConfig};
-use std::{path::PathBuf, time::Instant};
+use common::{hash, wat, workload};
+use std::time::Instant;
 
 const ROUNDS: usize = 5;
 /// Fuel limit of the hostile programs (they loop until it runs out).
 const FUEL: u64 = 100_000_000;
 
-fn hash(code: &[u8]) -> [u8; 32] {
-	Blake2b::<U32>::digest(code).into()
-}
-
-fn workload(name: &str) -> Vec<u8> {
-	let target = std::env::var_os("CARGO_TARGET_DIR")
-		.map(PathBuf::from)
-		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-	let path = target.join(format!("wasm32-wasip1/release/{name}.wasm"));
-	std::fs::read(&path)
-		.unwrap_or_else(|e| panic!("{}: {e}; run scripts/build-workloads.sh", path.display()))
-}
-
 /// A command of `pages` 64-KiB pages of memory, a 10,000-element table of one function, the
 /// WASI calls a flood uses, and `body` looping in `_start`.
 fn hostile(pages: u32, body: &str) -> Vec<u8> {
-	wat::parse_str(format!(
+	wat(&format!(
 		r#"(module
 			(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
 			(import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
@@ -46,7 +35,6 @@ fn hostile(pages: u32, body: &str) -> Vec<u8> {
 			(func (export "_start") (local $x i64) (local $f f64) (local $p i32)
 				(loop $l {body} (br $l))))"#
 	))
-	.expect("valid WAT")
 }
 
 fn main() {

@@ -5,31 +5,16 @@
 //! hand-off to an execution thread). Native and sandbox runs alternate, so both see the same
 //! machine noise; medians are reported. Build the workloads first: scripts/build-workloads.sh.
 
-use blake2::{digest::consts::U32, Blake2b, Digest};
+#[path = "../tests/common/mod.rs"]
+mod common;
 use bourse_executor::{ExecutionLimits, Executor, ExecutorConfig, Status};
+use common::{hash, workload, Case};
 use std::{
 	hint::black_box,
-	path::PathBuf,
 	time::{Duration, Instant},
 };
 
 const ROUNDS: usize = 9;
-
-/// A workload's name, its input, and the same program as a native function.
-type Case = (&'static str, &'static [u8], fn(&[u8]) -> Result<Vec<u8>, String>);
-
-fn hash(code: &[u8]) -> [u8; 32] {
-	Blake2b::<U32>::digest(code).into()
-}
-
-fn workload(name: &str) -> Vec<u8> {
-	let target = std::env::var_os("CARGO_TARGET_DIR")
-		.map(PathBuf::from)
-		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-	let path = target.join(format!("wasm32-wasip1/release/{name}.wasm"));
-	std::fs::read(&path)
-		.unwrap_or_else(|e| panic!("{}: {e}; run scripts/build-workloads.sh", path.display()))
-}
 
 fn median(mut v: Vec<Duration>) -> Duration {
 	v.sort();

@@ -92,10 +92,12 @@ pub fn consume<T>(caller: &mut Caller<'_, T>, fuel: u64) -> Result<()> {
 	Ok(())
 }
 
-/// The fuel for host work over `bytes` bytes and `entries` iovecs or subscriptions.
-pub fn host_work(bytes: usize, entries: usize) -> u64 {
-	(bytes as u64)
-		.div_ceil(8)
-		.saturating_mul(FUEL_PER_8_BYTES)
-		.saturating_add((entries as u64).saturating_mul(FUEL_PER_ENTRY))
+/// The fuel for `bytes` bytes a WASI call moves.
+pub fn bytes(bytes: usize) -> u64 {
+	(bytes as u64).div_ceil(8).saturating_mul(FUEL_PER_8_BYTES)
+}
+
+/// The fuel for `entries` iovecs or subscriptions of a WASI call.
+pub fn entries(entries: usize) -> u64 {
+	(entries as u64).saturating_mul(FUEL_PER_ENTRY)
 }

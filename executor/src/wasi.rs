@@ -350,13 +350,13 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 				return Ok(EBADF);
 			}
 			let m = memory(&mut c)?;
-			fuel::consume(&mut c, fuel::host_work(0, iovec_count(count)))?;
+			fuel::consume(&mut c, fuel::entries(iovec_count(count)))?;
 			let Some(vecs) = iovecs(m.data(&c), iovs, count) else {
 				return Ok(EFAULT);
 			};
 			let wanted = vecs.iter().fold(0usize, |sum, (_, len)| sum.saturating_add(*len));
 			let left = c.data().input.len().saturating_sub(c.data().read);
-			fuel::consume(&mut c, fuel::host_work(wanted.min(left), 0))?;
+			fuel::consume(&mut c, fuel::bytes(wanted.min(left)))?;
 			let mut total = 0usize;
 			{
 				let (mem, state) = m.data_and_store_mut(&mut c);
@@ -387,12 +387,12 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 				return Ok(EBADF);
 			}
 			let m = memory(&mut c)?;
-			fuel::consume(&mut c, fuel::host_work(0, iovec_count(count)))?;
+			fuel::consume(&mut c, fuel::entries(iovec_count(count)))?;
 			let Some(vecs) = iovecs(m.data(&c), iovs, count) else {
 				return Ok(EFAULT);
 			};
 			let bytes = vecs.iter().fold(0usize, |sum, (_, len)| sum.saturating_add(*len));
-			fuel::consume(&mut c, fuel::host_work(bytes, 0))?;
+			fuel::consume(&mut c, fuel::bytes(bytes))?;
 			let mut total = 0usize;
 			{
 				let (mem, state) = m.data_and_store_mut(&mut c);
@@ -425,7 +425,7 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 			if count == 0 || count > 1024 {
 				return Ok(EINVAL);
 			}
-			fuel::consume(&mut c, fuel::host_work(0, count as usize))?;
+			fuel::consume(&mut c, fuel::entries(count as usize))?;
 			let m = memory(&mut c)?;
 			let mem = m.data_mut(&mut c);
 			for i in 0..count {
