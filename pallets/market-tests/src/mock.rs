@@ -223,7 +223,7 @@ pub fn new_test_ext() -> TestState {
 /// Every pallet's invariants.
 pub fn check_invariants() {
 	Tasks::do_try_state().unwrap();
-	Tasks::check_deposits(|footprint| WorkloadPrice::convert(footprint)).unwrap();
+	Tasks::check_deposits(WorkloadPrice::convert).unwrap();
 	Attestation::do_try_state().unwrap();
 	Offers::do_try_state().unwrap();
 	Reputation::do_try_state().unwrap();

@@ -292,7 +292,7 @@ pub fn new_test_ext() -> TestState {
 /// The pallet's invariants, and the fake market's busy slots against the tasks' providers.
 pub fn check_invariants() {
 	Tasks::do_try_state().unwrap();
-	Tasks::check_deposits(|footprint| WorkloadPrice::convert(footprint)).unwrap();
+	Tasks::check_deposits(WorkloadPrice::convert).unwrap();
 	for p in FakeProviders::get() {
 		let open = crate::ProviderTasks::<Test>::iter_prefix(p.who).count() as u32;
 		assert_eq!(p.busy, open, "provider {}'s busy slots differ from its open tasks", p.who);

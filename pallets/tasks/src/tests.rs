@@ -496,10 +496,10 @@ fn a_deposit_without_a_workload_breaks_the_invariant() {
 	use polkadot_sdk::{frame_support::traits::fungible::MutateHold, sp_runtime::traits::Convert};
 	test(|| {
 		upload();
-		assert_eq!(Tasks::check_deposits(|f| WorkloadPrice::convert(f)), Ok(()));
+		assert_eq!(Tasks::check_deposits(WorkloadPrice::convert), Ok(()));
 		assert_ok!(Balances::hold(&HoldReason::WorkloadDeposit.into(), &11, 5));
 		assert_eq!(
-			Tasks::check_deposits(|f| WorkloadPrice::convert(f)),
+			Tasks::check_deposits(WorkloadPrice::convert),
 			Err("held deposit differs from workload deposits")
 		);
 		assert_ok!(Balances::release(
