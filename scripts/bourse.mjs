@@ -3,11 +3,13 @@
 // provider. `node scripts/bourse.mjs --help` for the commands.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Keyring } from '@polkadot/keyring';
+import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import {
-  connect, ensureWorkload, formatAmount, parseAmount, send, submitTask, UNIT, UserError,
+  connectWithProvider, ensureWorkload, formatAmount, parseAmount, send, submitTask, UNIT, UserError,
 } from './lib/chain.mjs';
 import { parseArgs } from './lib/args.mjs';
+import { generalTransaction, limitPayload } from './lib/attestation.mjs';
 
 const HELP = `bourse — the Bourse compute exchange from the command line
 
@@ -31,6 +33,10 @@ provider operator commands (default --suri //Alice):
   provider register --bond B --executor <public key hex>
   provider offer --price P --max-fuel N --max-memory MiB --slots N [--expires block]
   provider rotate-key --executor <public key hex>
+  provider limit --slots N [--provider <account>]
+                                       lower the offer's slots (0 withdraws it), signed by
+                                       the executor key (--suri is its secret; the provider
+                                       defaults to the key's own account, as on --dev)
   provider leave                       unregister (the bond unbonds after a delay)
   provider withdraw                    release the bond once unbonded
 
@@ -100,6 +106,7 @@ async function watch(api, id, out = console.log) {
         if (line !== last) { out(`#${header.number} task ${id} ${line}`); last = line; }
         for (const a of view.answers) {
           if (a.committed && !seen.has(`c${a.provider}`)) { seen.add(`c${a.provider}`); out(`#${header.number}   ${a.provider} committed`); }
+          if (a.abstained && !seen.has(`a${a.provider}`)) { seen.add(`a${a.provider}`); out(`#${header.number}   ${a.provider} abstained (${a.abstained})`); }
           if (a.revealed && !seen.has(`r${a.provider}`)) { seen.add(`r${a.provider}`); out(`#${header.number}   ${a.provider} answered ${a.revealed.outputHash.slice(0, 18)}… with ${a.revealed.fuelUsed} fuel`); }
         }
         if (view.phase.status === 'Completed' || view.phase.status === 'Failed') { unsub(); resolve(view); }
@@ -107,6 +114,50 @@ async function watch(api, id, out = console.log) {
     };
     api.rpc.chain.subscribeNewHeads(step).then((u) => { unsub = u; }, reject);
   });
+}
+
+/**
+ * Lowers `provider`'s offer to `slots` with a feeless general transaction signed by its executor
+ * key `executor`, sent as bytes over `rpc` (the WebSocket provider), and waits for
+ * `Offers.OfferLimited`.
+ */
+async function limitOffer(api, rpc, executor, provider, slots) {
+  let payload;
+  try {
+    payload = await limitPayload(api, provider, slots);
+  } catch (error) {
+    throw new UserError(`provider limit: ${error.message}`);
+  }
+  const signature = u8aToHex(executor.sign(payload));
+  const call = api.tx.offers.limitOffer(provider, slots, signature).method;
+  let found;
+  const unsub = await api.query.system.events((events) => {
+    found ??= events.map(({ event }) => event).find((e) => api.events.offers.OfferLimited.is(e) && e.data.provider.toString() === provider);
+  });
+  try {
+    await rpc.send('author_submitExtrinsic', [generalTransaction(call)]);
+  } catch (error) {
+    unsub();
+    throw new UserError(`provider limit refused: ${error.message} (the executor key may only lower the slots, to no fewer than are busy)`);
+  }
+  try {
+    const event = await waitUntil(() => found, 60_000);
+    console.log(`OfferLimited ${JSON.stringify(event.data.toHuman())}`);
+    return 0;
+  } finally {
+    unsub();
+  }
+}
+
+/** Resolves with `probe()` once it is truthy; rejects after `timeoutMs`. */
+async function waitUntil(probe, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > end) throw new UserError('provider limit: not in a block after 60 s');
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 async function main(argv) {
@@ -117,9 +168,9 @@ async function main(argv) {
   if (!known.includes(command)) throw new UserError(`unknown command '${command}' (see --help)`);
 
   await cryptoWaitReady();
-  const api = await connect(options.url ?? 'ws://127.0.0.1:9944');
+  const { api, provider } = await connectWithProvider(options.url ?? 'ws://127.0.0.1:9944');
   try {
-    const operator = command === 'provider' && ['register', 'offer', 'rotate-key', 'leave', 'withdraw'].includes(sub);
+    const operator = command === 'provider' && ['register', 'offer', 'rotate-key', 'leave', 'withdraw', 'limit'].includes(sub);
     const signer = new Keyring({ type: 'sr25519' }).addFromUri(options.suri ?? (operator ? '//Alice' : '//Bob'));
     switch (command) {
       case 'upload': {
@@ -211,6 +262,7 @@ async function main(argv) {
           if (options[name] === undefined || options[name] === true) throw new UserError(`provider ${sub}: --${name} is required`);
           return options[name];
         };
+        if (sub === 'limit') return await limitOffer(api, provider, signer, options.provider ?? signer.address, Number(parseInteger(need('slots'), '--slots')));
         const calls = {
           register: () => api.tx.offers.registerProvider(parseAmount(need('bond'), '--bond'), need('executor')),
           offer: () => api.tx.offers.setOffer(parseAmount(need('price'), '--price'), parseInteger(need('max-fuel'), '--max-fuel'), Number(parseInteger(need('max-memory'), '--max-memory')), Number(parseInteger(need('slots'), '--slots')), options.expires ? Number(parseInteger(options.expires, '--expires')) : null),

@@ -12,7 +12,7 @@ pub const WORKER_STACK_BYTES: usize = 128 * 1024 * 1024;
 /// be reached by a module within the deterministic budget.
 pub const NATIVE_STACK_BACKSTOP_BYTES: usize = 96 * 1024 * 1024;
 /// Linear memory a single instance can ever have: the whole 32-bit space.
-const MAX_LINEAR_MEMORY: u64 = 4 * 1024 * 1024 * 1024;
+pub(crate) const MAX_LINEAR_MEMORY: u64 = 4 * 1024 * 1024 * 1024;
 
 /// Period of the epoch ticker behind the wall-clock backstop.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(100);

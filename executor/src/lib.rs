@@ -69,9 +69,13 @@ pub use bourse_primitives::{CodeHash, ExecutionLimits, Outcome, Status, EXECUTOR
 pub use engine::{engine_config, ExecutorConfig, NATIVE_STACK_BACKSTOP_BYTES, WORKER_STACK_BYTES};
 
 use cache::cache_key;
+use engine::MAX_LINEAR_MEMORY;
 use pool::Pool;
 use run::Shared;
-use std::sync::{mpsc, Arc};
+use std::sync::{
+	atomic::{AtomicBool, Ordering},
+	mpsc, Arc,
+};
 
 /// A local failure of the executor (not an outcome: nothing to attest). Retrying may help.
 #[derive(Debug)]
@@ -84,6 +88,10 @@ pub enum Error {
 	Resources(String),
 	/// The run outlived the wall-clock backstop.
 	TimedOut,
+	/// The run was cancelled ([`Run::cancel`]).
+	Cancelled,
+	/// The task asks for more memory than this executor gives one run.
+	MemoryAboveNode,
 }
 
 impl std::fmt::Display for Error {
@@ -93,6 +101,10 @@ impl std::fmt::Display for Error {
 			Error::WorkerLost => write!(f, "the execution thread was lost"),
 			Error::Resources(e) => write!(f, "local resources exhausted: {e}"),
 			Error::TimedOut => write!(f, "the run outlived the wall-clock backstop"),
+			Error::Cancelled => write!(f, "the run was cancelled"),
+			Error::MemoryAboveNode => {
+				write!(f, "the task asks for more memory than this executor gives one run")
+			}
 		}
 	}
 }
@@ -125,21 +137,49 @@ impl Executor {
 		limits: ExecutionLimits,
 		seed: [u8; 32],
 	) -> Result<Outcome, Error> {
+		self.start(code_hash, code, input, limits, seed)?.wait()
+	}
+
+	/// Starts what [`Executor::execute`] runs and returns at once: the run is queued for the
+	/// next free execution thread; [`Run`] reads its result and can stop it.
+	pub fn start(
+		&self,
+		code_hash: CodeHash,
+		code: &[u8],
+		input: &[u8],
+		limits: ExecutionLimits,
+		seed: [u8; 32],
+	) -> Result<Run, Error> {
+		if limits.max_memory_bytes() > MAX_LINEAR_MEMORY {
+			return Err(Error::MemoryAboveNode);
+		}
 		let key = cache_key(code_hash, &limits);
 		// On a cache hit the code is not even copied.
 		let cached = self.shared.cached(&key)?;
 		let code = if cached.is_some() { Vec::new() } else { code.to_vec() };
 		let input = input.to_vec();
 		let shared = self.shared.clone();
+		let cancelled = Arc::new(AtomicBool::new(false));
+		let flag = cancelled.clone();
 		let (done, result) = mpsc::sync_channel(1);
 		self.pool.submit(Box::new(move || {
-			let prepared = match cached {
-				Some(prepared) => Ok(prepared),
-				None => shared.prepare(key, &code),
+			let outcome = if flag.load(Ordering::Relaxed) {
+				Err(Error::Cancelled) // cancelled while queued: never started
+			} else {
+				let prepared = match cached {
+					Some(prepared) => Ok(prepared),
+					None => shared.prepare(key, &code),
+				};
+				prepared.and_then(|p| shared.run(p, input, limits, seed, flag))
 			};
-			let _ = done.send(prepared.and_then(|p| shared.run(p, input, limits, seed)));
+			let _ = done.send(outcome);
 		}))?;
-		result.recv().map_err(|_| Error::WorkerLost)?
+		Ok(Run { result, cancelled, ended: None })
+	}
+
+	/// How many runs this executor runs at once (its execution threads).
+	pub fn capacity(&self) -> usize {
+		self.pool.threads()
 	}
 
 	/// Compiles `code` into the cache without running it (e.g. when a workload is uploaded).
@@ -151,5 +191,42 @@ impl Executor {
 	) -> Result<(), String> {
 		let key = cache_key(code_hash, &limits);
 		self.shared.prepare(key, code).map_err(|e| e.to_string())?.map(|_| ())
+	}
+}
+
+/// A run started by [`Executor::start`]. Dropping it does not stop the run; cancel it first.
+pub struct Run {
+	result: mpsc::Receiver<Result<Outcome, Error>>,
+	cancelled: Arc<AtomicBool>,
+	/// The result, once received.
+	ended: Option<Result<Outcome, Error>>,
+}
+
+impl Run {
+	/// The run's result if it has ended, without waiting; `None` while it is queued or running.
+	/// Once it has ended, every call returns the same result.
+	pub fn result(&mut self) -> Option<&Result<Outcome, Error>> {
+		if self.ended.is_none() {
+			self.ended = match self.result.try_recv() {
+				Ok(result) => Some(result),
+				Err(mpsc::TryRecvError::Empty) => return None,
+				Err(mpsc::TryRecvError::Disconnected) => Some(Err(Error::WorkerLost)),
+			};
+		}
+		self.ended.as_ref()
+	}
+
+	/// Waits for the run to end.
+	pub fn wait(mut self) -> Result<Outcome, Error> {
+		match self.ended.take() {
+			Some(result) => result,
+			None => self.result.recv().map_err(|_| Error::WorkerLost)?,
+		}
+	}
+
+	/// Asks the run to stop: a queued run never starts, a running one ends `Cancelled` at its
+	/// next interruption check (at most `engine::EPOCH_TICK` later).
+	pub fn cancel(&self) {
+		self.cancelled.store(true, Ordering::Relaxed);
 	}
 }

@@ -66,6 +66,11 @@ impl Pool {
 		Ok(Self { jobs: Some(jobs), workers, ticker })
 	}
 
+	/// The number of execution threads.
+	pub(crate) fn threads(&self) -> usize {
+		self.workers.len()
+	}
+
 	/// Queues `job` for the next free execution thread.
 	pub(crate) fn submit(&self, job: Job) -> Result<(), Error> {
 		self.jobs.as_ref().ok_or(Error::WorkerLost)?.send(job).map_err(|_| Error::WorkerLost)

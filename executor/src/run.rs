@@ -6,8 +6,22 @@ use crate::{
 	engine::{deadline_ticks, engine_config},
 	fuel, prepare, wasi, Error, ExecutionLimits, ExecutorConfig, Outcome, Status, EXECUTOR_VERSION,
 };
-use std::sync::{Arc, Mutex};
-use wasmtime::{Engine, InstancePre, Linker, Module, Store, Trap};
+use std::sync::{
+	atomic::{AtomicBool, Ordering},
+	Arc, Mutex,
+};
+use wasmtime::{Engine, InstancePre, Linker, Module, Store, Trap, UpdateDeadline};
+
+/// Why a cancelled run stopped (raised by the epoch callback, never by the module).
+#[derive(Debug)]
+struct Cancelled;
+
+impl std::fmt::Display for Cancelled {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str("cancelled")
+	}
+}
+impl std::error::Error for Cancelled {}
 
 /// What every job needs, shared by the executor and its threads.
 pub(crate) struct Shared {
@@ -93,6 +107,7 @@ impl Shared {
 		input: Vec<u8>,
 		limits: ExecutionLimits,
 		seed: [u8; 32],
+		cancelled: Arc<AtomicBool>,
 	) -> Result<Outcome, Error> {
 		let outcome = |status, output, fuel_used| Outcome {
 			status,
@@ -124,8 +139,19 @@ impl Shared {
 		let mut store = Store::new(&self.engine, state);
 		store.limiter(|s| &mut s.limiter);
 		store.set_fuel(fuel).map_err(|e| Error::Engine(e.to_string()))?;
-		store.set_epoch_deadline(self.deadline_ticks);
-		store.epoch_deadline_trap();
+		// Every epoch tick: stop if cancelled, or once the wall-clock backstop has passed.
+		let mut ticks_left = self.deadline_ticks;
+		store.set_epoch_deadline(1);
+		store.epoch_deadline_callback(move |_| {
+			ticks_left = ticks_left.saturating_sub(1);
+			if cancelled.load(Ordering::Relaxed) {
+				Err(Cancelled.into())
+			} else if ticks_left == 0 {
+				Err(Trap::Interrupt.into())
+			} else {
+				Ok(UpdateDeadline::Continue(1))
+			}
+		});
 
 		let result = match pre.instantiate(&mut store) {
 			Ok(instance) => match instance.get_typed_func::<(), ()>(&mut store, "_start") {
@@ -136,6 +162,9 @@ impl Shared {
 			Err(e) => Err(e),
 		};
 		if let Err(e) = &result {
+			if e.is::<Cancelled>() {
+				return Err(Error::Cancelled);
+			}
 			if matches!(e.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
 				return Err(Error::TimedOut);
 			}

@@ -37,6 +37,46 @@ fn a_run_outliving_the_wall_clock_backstop_is_a_local_failure_not_an_outcome() {
 	still_usable(&ex);
 }
 
+#[test]
+fn runs_start_without_blocking_run_side_by_side_and_stop_when_cancelled() {
+	let ex = Executor::new(ExecutorConfig { workers: 4, ..Default::default() }).expect("executor");
+	assert_eq!(ex.capacity(), 4);
+	let code = command("(loop $forever (br $forever))");
+	let started = Instant::now();
+	let mut runs: Vec<_> = (0..4)
+		.map(|_| ex.start(hash(&code), &code, b"", limits(u64::MAX / 2), [7; 32]).expect("starts"))
+		.collect();
+	assert!(started.elapsed() < Duration::from_secs(1), "start returns at once");
+	std::thread::sleep(Duration::from_millis(300));
+	assert!(runs.iter_mut().all(|run| run.result().is_none()), "all four still running");
+	runs.iter().for_each(|run| run.cancel());
+	for run in runs {
+		let result = run.wait();
+		assert!(matches!(result, Err(bourse_executor::Error::Cancelled)), "{result:?}");
+	}
+	assert!(started.elapsed() < Duration::from_secs(5), "cancelled within epoch ticks");
+	// A run cancelled while queued never starts; the executor stays usable.
+	let busy: Vec<_> = (0..4)
+		.map(|_| ex.start(hash(&code), &code, b"", limits(u64::MAX / 2), [7; 32]).expect("starts"))
+		.collect();
+	let queued = ex.start(hash(&code), &code, b"", limits(u64::MAX / 2), [7; 32]).expect("queued");
+	queued.cancel();
+	busy.iter().for_each(|run| run.cancel());
+	assert!(matches!(queued.wait(), Err(bourse_executor::Error::Cancelled)));
+	busy.into_iter().for_each(|run| drop(run.wait()));
+	still_usable(&ex);
+}
+
+#[test]
+fn a_task_asking_more_memory_than_the_node_gives_is_refused_at_start() {
+	let ex = executor();
+	let code = command("");
+	let mut too_large = limits(1_000_000);
+	too_large.max_memory_mib = 4 * 1024 + 1;
+	let result = ex.start(hash(&code), &code, b"", too_large, [7; 32]);
+	assert!(matches!(result, Err(bourse_executor::Error::MemoryAboveNode)));
+}
+
 const RECURSE: &str = r#"(module
 	(memory (export "memory") 1)
 	(func $down (param $n i64) (result i64)

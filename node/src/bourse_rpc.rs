@@ -233,6 +233,8 @@ pub struct AnswerJson {
 	provider: String,
 	committed: bool,
 	revealed: Option<RevealedJson>,
+	/// Why it abstained (`time`, `memory`, `version`, `local_failure`), if it did.
+	abstained: Option<&'static str>,
 }
 
 impl From<&AnswerView<AccountId>> for AnswerJson {
@@ -245,6 +247,7 @@ impl From<&AnswerView<AccountId>> for AnswerJson {
 				output_hash: hex(hash),
 				fuel_used: fuel.to_string(),
 			}),
+			abstained: a.abstained.map(|reason| reason.label()),
 		}
 	}
 }

@@ -54,4 +54,9 @@ pub struct Cli {
 	/// The node's run flags (`--dev`, `--chain`, `--base-path`, ports, ...).
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	/// Workloads this node runs at once (execution threads). It should cover the slots the
+	/// providers it serves offer: tasks beyond it wait, and may miss their windows.
+	#[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+	pub sandbox_runs: u16,
 }

@@ -1,39 +1,74 @@
-//! The node's side of the `sandbox::run` host function: one shared `bourse-executor` (its
-//! compiled-module cache lives as long as the node), handed to offchain workers as the
-//! [`SandboxExt`] extension, with Prometheus counters an operator wants to watch.
+//! The node's side of the `sandbox` host functions: one shared `bourse-executor` (its
+//! compiled-module cache lives as long as the node) and an in-memory registry of the runs in
+//! flight, handed to offchain workers as the [`SandboxExt`] extension, with Prometheus metrics an
+//! operator wants to watch.
+//!
+//! The registry is what makes runs non-blocking and never doubled: offchain workers submit a run
+//! under an id and poll it on later passes; a second submission of a known id starts nothing. A
+//! run that failed locally is forgotten when its failure is read, so the next submission retries
+//! it; a run nobody has polled for [`IDLE`] (its task is gone) is cancelled and forgotten.
 
-use bourse_executor::{Executor, ExecutorConfig};
-use bourse_primitives::{sandbox::WorkloadRunner, CodeHash, ExecutionLimits, Outcome};
-use polkadot_sdk::substrate_prometheus_endpoint::{
-	register, Counter, CounterVec, Opts, PrometheusError, Registry, F64, U64,
+use bourse_executor::{Error, Executor, ExecutorConfig, Run};
+use bourse_primitives::{
+	sandbox::{RunId, RunState, Submitted, WorkloadRunner},
+	AbstainReason, CodeHash, ExecutionLimits, Outcome,
 };
-use std::{sync::Arc, time::Instant};
+use polkadot_sdk::substrate_prometheus_endpoint::{
+	register, Counter, CounterVec, Gauge, Opts, PrometheusError, Registry, F64, U64,
+};
+use std::{
+	collections::HashMap,
+	sync::{
+		atomic::{AtomicU32, Ordering},
+		Arc, Mutex,
+	},
+	time::{Duration, Instant},
+};
 
 pub use bourse_primitives::sandbox::SandboxExt;
 
-/// Counters of the workloads this node ran.
+/// A run nobody polls for this long is cancelled and forgotten (offchain workers poll every
+/// block while its task is open).
+pub const IDLE: Duration = Duration::from_secs(60);
+/// Most runs the registry holds (running or ended, not yet forgotten).
+pub const MAX_RUNS: usize = 1024;
+
+/// Metrics of the workloads this node ran.
 #[derive(Clone)]
 struct Metrics {
 	/// Runs by final status.
 	runs: CounterVec<U64>,
-	/// Seconds spent running workloads.
+	/// Seconds from submission to end of the runs that ended with an outcome.
 	seconds: Counter<F64>,
 	/// Runs that failed locally (no outcome).
 	failures: Counter<U64>,
+	/// Runs the node gave up on, by reason.
+	abstentions: CounterVec<U64>,
+	/// Runs queued or running now.
+	in_flight: Gauge<U64>,
+	/// Runs the node runs at once.
+	capacity: Gauge<U64>,
+	/// The most slots a provider served by this node offers.
+	offered_slots: Gauge<U64>,
 }
 
 impl Metrics {
 	fn register(registry: &Registry) -> Result<Self, PrometheusError> {
+		let counter_vec = |name: &str, help: &str, label: &str| {
+			register(CounterVec::new(Opts::new(name, help), &[label])?, registry)
+		};
+		let gauge = |name: &str, help: &str| register(Gauge::new(name, help)?, registry);
 		Ok(Self {
-			runs: register(
-				CounterVec::new(
-					Opts::new("bourse_tasks_executed_total", "Workloads run, by outcome status"),
-					&["status"],
-				)?,
-				registry,
+			runs: counter_vec(
+				"bourse_tasks_executed_total",
+				"Workloads run, by outcome status",
+				"status",
 			)?,
 			seconds: register(
-				Counter::new("bourse_execution_seconds_total", "Seconds spent running workloads")?,
+				Counter::new(
+					"bourse_execution_seconds_total",
+					"Seconds from submission to outcome of the workloads run",
+				)?,
 				registry,
 			)?,
 			failures: register(
@@ -43,20 +78,72 @@ impl Metrics {
 				)?,
 				registry,
 			)?,
+			abstentions: counter_vec(
+				"bourse_execution_abstentions_total",
+				"Runs this node could not complete within its means, by reason",
+				"reason",
+			)?,
+			in_flight: gauge("bourse_sandbox_runs_in_flight", "Workload runs queued or running")?,
+			capacity: gauge("bourse_sandbox_capacity", "Workload runs this node runs at once")?,
+			offered_slots: gauge(
+				"bourse_offered_slots",
+				"The most slots a provider served by this node offers",
+			)?,
 		})
+	}
+}
+
+/// One run the registry knows.
+struct Entry {
+	/// The executor's handle while the run is queued or running.
+	run: Option<Run>,
+	/// Where it stands; `Running` until the handle gives a result.
+	state: RunState,
+	/// Code hash, for the logs.
+	code_hash: CodeHash,
+	submitted: Instant,
+	last_polled: Instant,
+}
+
+impl Entry {
+	/// Reads the run's result if it has ended; returns whether it just ended.
+	fn refresh(&mut self) -> bool {
+		let Some(run) = self.run.as_mut() else { return false };
+		let Some(result) = run.result() else { return false };
+		self.state = match result {
+			Ok(outcome) => RunState::Finished(outcome.clone()),
+			Err(Error::TimedOut) => RunState::Abstain(AbstainReason::Time),
+			Err(Error::MemoryAboveNode) => RunState::Abstain(AbstainReason::Memory),
+			Err(Error::Cancelled) => RunState::Unknown,
+			Err(e) => {
+				log::warn!(
+					target: "bourse",
+					"run of workload {} failed locally: {e}",
+					hex(&self.code_hash[..4]),
+				);
+				RunState::Failed
+			}
+		};
+		self.run = None;
+		true
 	}
 }
 
 /// The sandbox of this node.
 pub struct NodeSandbox {
 	executor: Executor,
+	runs: Mutex<HashMap<RunId, Entry>>,
 	metrics: Option<Metrics>,
+	/// The offered slots last warned about, so the warning is said once per change.
+	warned_slots: AtomicU32,
 }
 
 impl NodeSandbox {
-	/// Starts the executor's threads and registers the counters (when Prometheus is on).
-	pub fn new(registry: Option<&Registry>) -> Result<Arc<Self>, String> {
-		let executor = Executor::new(ExecutorConfig::default()).map_err(|e| format!("{e:?}"))?;
+	/// Starts the executor with `capacity` execution threads (runs at once) and registers the
+	/// metrics (when Prometheus is on).
+	pub fn new(capacity: usize, registry: Option<&Registry>) -> Result<Arc<Self>, String> {
+		let config = ExecutorConfig { workers: capacity.max(1), ..Default::default() };
+		let executor = Executor::new(config).map_err(|e| e.to_string())?;
 		let metrics = match registry.map(Metrics::register) {
 			Some(Ok(metrics)) => Some(metrics),
 			Some(Err(e)) => {
@@ -65,33 +152,54 @@ impl NodeSandbox {
 			}
 			None => None,
 		};
-		Ok(Arc::new(Self { executor, metrics }))
+		if let Some(m) = &metrics {
+			m.capacity.set(executor.capacity() as u64);
+		}
+		log::info!(
+			target: "bourse",
+			"🧮 workload sandbox ready: {} runs at once on {} CPUs",
+			executor.capacity(),
+			std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+		);
+		Ok(Arc::new(Self {
+			executor,
+			runs: Mutex::new(HashMap::new()),
+			metrics,
+			warned_slots: AtomicU32::new(0),
+		}))
 	}
 
 	/// The extension offchain workers get.
 	pub fn extension(self: &Arc<Self>) -> SandboxExt {
 		SandboxExt::new(self.clone())
 	}
-}
 
-impl WorkloadRunner for NodeSandbox {
-	fn run(
-		&self,
-		code_hash: CodeHash,
-		code: &[u8],
-		input: &[u8],
-		limits: ExecutionLimits,
-		seed: [u8; 32],
-	) -> Result<Outcome, String> {
-		let started = Instant::now();
-		let result = self.executor.execute(code_hash, code, input, limits, seed);
-		let elapsed = started.elapsed();
-		match &result {
-			Ok(outcome) => {
+	/// Cancels and forgets the runs nobody polled for [`IDLE`]; counts the runs in flight.
+	fn sweep(&self, runs: &mut HashMap<RunId, Entry>) {
+		let now = Instant::now();
+		runs.retain(|_, entry| {
+			let keep = now.duration_since(entry.last_polled) < IDLE;
+			if !keep {
+				if let Some(run) = &entry.run {
+					run.cancel();
+				}
+			}
+			keep
+		});
+		if let Some(m) = &self.metrics {
+			m.in_flight.set(runs.values().filter(|e| e.run.is_some()).count() as u64);
+		}
+	}
+
+	/// Logs and counts a run that just ended.
+	fn report(&self, entry: &Entry) {
+		let elapsed = entry.submitted.elapsed();
+		match &entry.state {
+			RunState::Finished(outcome) => {
 				log::info!(
 					target: "bourse",
 					"🧮 ran workload {} in {:.1} ms: {:?}, {} fuel, {} output bytes",
-					hex(&code_hash[..4]),
+					hex(&entry.code_hash[..4]),
 					elapsed.as_secs_f64() * 1e3,
 					outcome.status,
 					outcome.fuel_used,
@@ -102,14 +210,103 @@ impl WorkloadRunner for NodeSandbox {
 					m.seconds.inc_by(elapsed.as_secs_f64());
 				}
 			}
-			Err(e) => {
-				log::warn!(target: "bourse", "sandbox failed locally: {e:?}");
+			RunState::Abstain(reason) => {
+				log::warn!(
+					target: "bourse",
+					"🧮 gave up workload {} after {:.1} s: {}",
+					hex(&entry.code_hash[..4]),
+					elapsed.as_secs_f64(),
+					reason.label(),
+				);
+				if let Some(m) = &self.metrics {
+					m.abstentions.with_label_values(&[reason.label()]).inc();
+				}
+			}
+			RunState::Failed => {
 				if let Some(m) = &self.metrics {
 					m.failures.inc();
 				}
 			}
+			RunState::Unknown | RunState::Running => {}
 		}
-		result.map_err(|e| format!("{e:?}"))
+	}
+}
+
+impl WorkloadRunner for NodeSandbox {
+	fn submit(
+		&self,
+		run: RunId,
+		code_hash: CodeHash,
+		code: &[u8],
+		input: &[u8],
+		limits: ExecutionLimits,
+		seed: [u8; 32],
+	) -> Submitted {
+		let Ok(mut runs) = self.runs.lock() else { return Submitted::Busy };
+		self.sweep(&mut runs);
+		if runs.contains_key(&run) {
+			return Submitted::Known;
+		}
+		if runs.len() >= MAX_RUNS {
+			return Submitted::Busy;
+		}
+		let (handle, state) = match self.executor.start(code_hash, code, input, limits, seed) {
+			Ok(handle) => (Some(handle), RunState::Running),
+			Err(Error::MemoryAboveNode) => (None, RunState::Abstain(AbstainReason::Memory)),
+			Err(e) => {
+				log::warn!(target: "bourse", "cannot start a run: {e}");
+				(None, RunState::Failed)
+			}
+		};
+		let now = Instant::now();
+		let entry = Entry { run: handle, state, code_hash, submitted: now, last_polled: now };
+		if entry.run.is_none() {
+			self.report(&entry);
+		}
+		runs.insert(run, entry);
+		Submitted::Started
+	}
+
+	fn poll(&self, run: RunId) -> RunState {
+		let Ok(mut runs) = self.runs.lock() else { return RunState::Unknown };
+		let Some(entry) = runs.get_mut(&run) else { return RunState::Unknown };
+		entry.last_polled = Instant::now();
+		if entry.refresh() {
+			self.report(entry);
+		}
+		let state = entry.state.clone();
+		if matches!(state, RunState::Failed | RunState::Unknown) {
+			// Read once: the next submission retries it.
+			runs.remove(&run);
+		}
+		self.sweep(&mut runs);
+		state
+	}
+
+	fn cancel(&self, run: RunId) {
+		let Ok(mut runs) = self.runs.lock() else { return };
+		if let Some(Entry { run: Some(handle), .. }) = runs.remove(&run) {
+			handle.cancel();
+		}
+	}
+
+	fn offered_slots(&self, slots: u32) -> u32 {
+		let capacity = u32::try_from(self.executor.capacity()).unwrap_or(u32::MAX);
+		if let Some(m) = &self.metrics {
+			if u64::from(slots) > m.offered_slots.get() {
+				m.offered_slots.set(slots.into());
+			}
+		}
+		if slots > capacity && self.warned_slots.swap(slots, Ordering::Relaxed) != slots {
+			log::warn!(
+				target: "bourse",
+				"⚠️  a provider served by this node offers {slots} slots, but the node runs only \
+				 {capacity} workloads at once: tasks beyond {capacity} wait and may miss their \
+				 windows (the node then abstains). Lower the offer's slots, or start the node \
+				 with `--sandbox-runs {slots}`.",
+			);
+		}
+		capacity
 	}
 }
 

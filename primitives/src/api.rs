@@ -87,6 +87,8 @@ pub struct AnswerView<AccountId> {
 	pub committed: bool,
 	/// What it revealed or answered: status, output hash, fuel used.
 	pub revealed: Option<(Status, [u8; 32], u64)>,
+	/// Why it abstained, if it did.
+	pub abstained: Option<crate::AbstainReason>,
 }
 
 /// A task, its answers and its result.
@@ -160,9 +162,12 @@ mod runtime_api {
 				min_reputation: Perbill,
 				requester: AccountId,
 			) -> QuoteView<AccountId, Balance>;
-			/// The bytes an executor key signs for `statement` (an answer, commit or reveal);
-			/// clients sign these, never their own encoding.
+			/// The bytes an executor key signs for `statement` (an answer, commit, reveal or
+			/// abstention); clients sign these, never their own encoding.
 			fn statement_payload(statement: Statement<AccountId>) -> Vec<u8>;
+			/// The bytes `provider`'s executor key signs to lower its offer to `slots` now
+			/// (`offers.limit_offer`); `None` without an offer.
+			fn limit_payload(provider: AccountId, slots: u32) -> Option<Vec<u8>>;
 			/// What `provider` commits to for `revealed` with `salt` (replicated tasks).
 			fn commitment(
 				task_id: TaskId,

@@ -157,6 +157,46 @@ pub enum Claim {
 		/// The commitment's salt.
 		salt: [u8; 32],
 	},
+	/// Any replication, instead of an answer (and, when replicated, before committing): the
+	/// provider's node could not run the task within its means. Neither paid nor slashed.
+	Abstain(AbstainReason),
+}
+
+/// Why a provider's node abstains from a task: it could not run it within its own means. An
+/// abstention is an honest "I could not", not an outcome: it is never compared with others.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum AbstainReason {
+	/// The run did not end while the task's windows were open (wall clock).
+	Time,
+	/// The task needs more memory than this node gives one run.
+	Memory,
+	/// The node's executor version is not one the chain accepts.
+	Version,
+	/// The run failed locally (no outcome) until the windows closed.
+	LocalFailure,
+}
+
+impl AbstainReason {
+	/// The reason's name in logs and metrics labels.
+	pub const fn label(&self) -> &'static str {
+		match self {
+			AbstainReason::Time => "time",
+			AbstainReason::Memory => "memory",
+			AbstainReason::Version => "version",
+			AbstainReason::LocalFailure => "local_failure",
+		}
+	}
 }
 
 /// The limits of one run. Fuel and memory come from the task; output, table and stack limits

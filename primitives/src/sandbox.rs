@@ -1,18 +1,20 @@
-//! The host function that runs workloads, for offchain workers.
+//! The host functions that run workloads, for offchain workers: submit, poll, cancel.
 //!
-//! The runtime calls [`sandbox::run`] with a workload, its input, limits and seed, and an output
-//! buffer; the node answers through the [`SandboxExt`] externalities extension, which wraps the
-//! node's `bourse-executor`. The node registers the host function for every execution (a runtime
-//! that imports it must load everywhere) but provides the extension only to offchain workers:
-//! block import never runs a workload, and without the extension the call returns
-//! [`NO_SANDBOX`] instead of panicking.
+//! The runtime [`sandbox::submit`]s a run under a [`RunId`] it chooses and returns at once; later
+//! offchain-worker passes [`sandbox::poll`] it until it is [`RunState::Finished`] (or the node
+//! abstains), and [`sandbox::cancel`] a run whose task no longer needs it. The node answers
+//! through the [`SandboxExt`] externalities extension, which wraps its `bourse-executor` and an
+//! in-memory registry of runs: a run id is never run twice at once, a finished run stays readable
+//! for a while, and a run nobody polls any more is cancelled. The registry does not survive a
+//! restart: a restarted node finds its runs [`RunState::Unknown`] and submits them again.
 //!
-//! The call blocks until the run ends (fuel bounds it). The workload runs on the executor's own
-//! threads with their own large stacks, never on the offchain worker's thread.
+//! The node registers the host functions for every execution (a runtime that imports them must
+//! load everywhere) but provides the extension only to offchain workers: block import never runs
+//! a workload, and without the extension the calls return [`NO_SANDBOX`] instead of panicking.
+//! Workloads run on the executor's own threads, never on the offchain worker's.
 
-#[cfg(feature = "std")]
-use crate::Outcome;
-use crate::{CodeHash, ExecutionLimits};
+use crate::{AbstainReason, CodeHash, ExecutionLimits, Outcome};
+use codec::{Decode, Encode};
 use polkadot_sdk::sp_runtime_interface::{
 	pass_by::{
 		PassFatPointerAndDecode, PassFatPointerAndRead, PassFatPointerAndWrite,
@@ -21,26 +23,65 @@ use polkadot_sdk::sp_runtime_interface::{
 	runtime_interface,
 };
 
-/// [`sandbox::run`] found no sandbox here (not an offchain worker, or a node without one).
+/// Names one run in the node's registry: the runtime derives it from what it runs for (task,
+/// provider, assignment), so two offchain workers asking for the same run share it.
+pub type RunId = [u8; 32];
+
+/// The call found no sandbox here (not an offchain worker, or a node without one).
 pub const NO_SANDBOX: u32 = u32::MAX;
-/// [`sandbox::run`] could not run the workload here (a local failure, not an outcome: nothing to
-/// attest; a later attempt may succeed).
-pub const LOCAL_FAILURE: u32 = u32::MAX - 1;
-/// The output buffer of [`sandbox::run`] is too small for the encoded outcome.
+/// [`sandbox::poll`]'s output buffer is too small for the encoded state.
 pub const BUFFER_TOO_SMALL: u32 = u32::MAX - 2;
 
-/// What the node plugs into [`SandboxExt`]: something that runs workloads.
+/// What [`sandbox::submit`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum Submitted {
+	/// The run is queued; it starts when an execution thread is free.
+	Started,
+	/// A run under this id is already running or finished: nothing was started.
+	Known,
+	/// The registry is full; submit again later.
+	Busy,
+}
+
+/// Where a run stands, as [`sandbox::poll`] reports it (SCALE-encoded).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum RunState {
+	/// No run under this id: never submitted, forgotten, cancelled, or the node restarted.
+	Unknown,
+	/// Queued or running.
+	Running,
+	/// Ended with an outcome.
+	Finished(Outcome),
+	/// The node could not run it within its means (time, memory): nothing to attest.
+	Abstain(AbstainReason),
+	/// Failed locally without an outcome (resources, a lost thread); a new submission retries.
+	Failed,
+}
+
+/// What the node plugs into [`SandboxExt`]: a registry of runs in flight over its sandbox.
 #[cfg(feature = "std")]
 pub trait WorkloadRunner: Send + Sync {
-	/// Runs `code` on `input` within `limits` with `seed`; `Err` on a local failure.
-	fn run(
+	/// Starts running `code` (blake2-256 `code_hash`) on `input` within `limits`, with `seed`
+	/// behind its random numbers, under `run`, unless a run under `run` is known already.
+	fn submit(
 		&self,
+		run: RunId,
 		code_hash: CodeHash,
 		code: &[u8],
 		input: &[u8],
 		limits: ExecutionLimits,
 		seed: [u8; 32],
-	) -> Result<Outcome, alloc::string::String>;
+	) -> Submitted;
+
+	/// Where `run` stands.
+	fn poll(&self, run: RunId) -> RunState;
+
+	/// Stops `run` (cooperatively: it ends at its next interruption check) and forgets it.
+	fn cancel(&self, run: RunId);
+
+	/// Learns that a provider served by this node offers `slots` slots; returns how many runs
+	/// the node runs at once (and warns when that is fewer).
+	fn offered_slots(&self, slots: u32) -> u32;
 }
 
 #[cfg(feature = "std")]
@@ -57,28 +98,40 @@ impl SandboxExt {
 	}
 }
 
-/// Running workloads from the runtime.
+/// Running workloads from the runtime, without blocking it.
 #[runtime_interface]
 pub trait Sandbox {
-	/// Runs the workload `code` (blake2-256 `code_hash`) on `input` within `limits`, with `seed`
-	/// behind its random numbers, and writes the SCALE-encoded `Outcome` into `out`. Returns the
-	/// encoded length, or [`NO_SANDBOX`], [`LOCAL_FAILURE`] or [`BUFFER_TOO_SMALL`].
-	fn run(
+	/// Starts the workload `code` (blake2-256 `code_hash`) on `input` within `limits`, with
+	/// `seed` behind its random numbers, under `run`, and returns at once: 0 started, 1 known,
+	/// 2 busy (read it with [`submitted`]), or [`NO_SANDBOX`].
+	fn submit(
 		&mut self,
+		run: PassPointerAndReadCopy<RunId, 32>,
 		code_hash: PassPointerAndReadCopy<CodeHash, 32>,
 		code: PassFatPointerAndRead<&[u8]>,
 		input: PassFatPointerAndRead<&[u8]>,
 		limits: PassFatPointerAndDecode<ExecutionLimits>,
 		seed: PassPointerAndReadCopy<[u8; 32], 32>,
-		out: PassFatPointerAndWrite<&mut [u8]>,
 	) -> u32 {
-		use codec::Encode;
 		use polkadot_sdk::sp_externalities::ExternalitiesExt;
 		let Some(sandbox) = self.extension::<SandboxExt>() else { return NO_SANDBOX };
-		let Ok(outcome) = sandbox.0.run(code_hash, code, input, limits, seed) else {
-			return LOCAL_FAILURE;
-		};
-		let encoded = outcome.encode();
+		match sandbox.0.submit(run, code_hash, code, input, limits, seed) {
+			Submitted::Started => 0,
+			Submitted::Known => 1,
+			Submitted::Busy => 2,
+		}
+	}
+
+	/// Writes the SCALE-encoded [`RunState`] of `run` into `out`; returns its length, or
+	/// [`NO_SANDBOX`] or [`BUFFER_TOO_SMALL`].
+	fn poll(
+		&mut self,
+		run: PassPointerAndReadCopy<RunId, 32>,
+		out: PassFatPointerAndWrite<&mut [u8]>,
+	) -> u32 {
+		use polkadot_sdk::sp_externalities::ExternalitiesExt;
+		let Some(sandbox) = self.extension::<SandboxExt>() else { return NO_SANDBOX };
+		let encoded = sandbox.0.poll(run).encode();
 		match out.get_mut(..encoded.len()) {
 			Some(window) => {
 				window.copy_from_slice(&encoded);
@@ -86,5 +139,31 @@ pub trait Sandbox {
 			}
 			None => BUFFER_TOO_SMALL,
 		}
+	}
+
+	/// Stops and forgets `run`; returns 0, or [`NO_SANDBOX`].
+	fn cancel(&mut self, run: PassPointerAndReadCopy<RunId, 32>) -> u32 {
+		use polkadot_sdk::sp_externalities::ExternalitiesExt;
+		let Some(sandbox) = self.extension::<SandboxExt>() else { return NO_SANDBOX };
+		sandbox.0.cancel(run);
+		0
+	}
+
+	/// Tells the node a provider it serves offers `slots` slots; returns how many runs the node
+	/// runs at once, or [`NO_SANDBOX`].
+	fn offered_slots(&mut self, slots: u32) -> u32 {
+		use polkadot_sdk::sp_externalities::ExternalitiesExt;
+		let Some(sandbox) = self.extension::<SandboxExt>() else { return NO_SANDBOX };
+		sandbox.0.offered_slots(slots)
+	}
+}
+
+/// Decodes what [`sandbox::submit`] returned (`None`: no sandbox).
+pub fn submitted(code: u32) -> Option<Submitted> {
+	match code {
+		0 => Some(Submitted::Started),
+		1 => Some(Submitted::Known),
+		2 => Some(Submitted::Busy),
+		_ => None,
 	}
 }

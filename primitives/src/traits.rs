@@ -26,6 +26,10 @@ pub enum Verdict {
 	OutVoted,
 	/// It gave no valid answer before the deadline.
 	NoShow,
+	/// It abstained (its node could not run the task within its means), or revealed an outcome
+	/// of another executor version than the agreed one's: nothing to compare, neither paid nor
+	/// slashed.
+	Abstained,
 }
 
 /// Providers' reputation, as other pallets see it.
@@ -125,6 +129,8 @@ pub enum FailureReason {
 	/// The winning outcome's full output is not on chain (every reveal carries its output, so
 	/// this only guards against an inconsistent state).
 	OutputMissing,
+	/// Nobody revealed an outcome and at least one provider abstained.
+	Abstained,
 }
 
 /// Why a task ended without a result.
@@ -239,6 +245,10 @@ pub trait ExecutorKeys<AccountId> {
 
 	/// The provider whose executor key is `executor`, if any.
 	fn provider_of(executor: &Self::ExecutorId) -> Option<AccountId>;
+
+	/// The slots of `provider`'s offer (0 without one): how many tasks its node may be given
+	/// at once.
+	fn offered_slots(provider: &AccountId) -> u32;
 }
 
 /// Whether this node authored the block its offchain worker is processing. The one home of why

@@ -137,6 +137,8 @@ impl pallet_reputation::Config for Runtime {
 	// A lie costs eight honest tasks, silence three.
 	type OutVotedWeight = ConstU32<8>;
 	type NoShowWeight = ConstU32<3>;
+	// Abstaining costs a third of silence.
+	type AbstainWeight = ConstU32<1>;
 	// Newcomers score 1/4; an established honest provider approaches 1.
 	type PriorFailures = ConstU32<2>;
 }
@@ -269,6 +271,8 @@ impl pallet_attestation::Config for Runtime {
 	// Commits close two blocks after assignment at the latest.
 	type CommitWindow = ConstU32<2>;
 	type MaxReplication = MaxReplication;
+	// The version in use and the next one, during a rolling upgrade.
+	type MaxExecutorVersions = ConstU32<2>;
 	type WeightInfo = pallet_attestation::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarketBenchmarks;

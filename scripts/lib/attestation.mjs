@@ -1,6 +1,7 @@
 // What an executor key signs, and how its answers travel: the statements of `pallet_attestation`
-// (answer, commit, reveal) and commitments, read from the runtime, and general (authorized)
-// transactions. For tests that play a provider whose executor key they hold.
+// (answer, commit, reveal, abstain) and commitments, and the limits of `pallet_offers`, read from
+// the runtime, and general (authorized) transactions. For tests that play a provider whose
+// executor key they hold, and for operators lowering their offer with the executor key.
 import { compactAddLength, compactStripLength, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a } from '@polkadot/util-crypto';
 
@@ -45,6 +46,19 @@ export async function commitPayload(api, taskId, provider, committed) {
 /** The payload signed for a reveal. */
 export async function revealPayload(api, taskId, provider, revealed, salt) {
   return statementPayload(api, taskId, provider, { Reveal: { revealed: revealedArg(revealed), salt: u8aToHex(salt) } });
+}
+
+/** The payload signed for an abstention (`reason`: Time, Memory, Version or LocalFailure). */
+export async function abstainPayload(api, taskId, provider, reason) {
+  return statementPayload(api, taskId, provider, { Abstain: reason });
+}
+
+/** The payload `provider`'s executor key signs to lower its offer to `slots` (0: withdraw it);
+ * throws when there is no offer to lower. */
+export async function limitPayload(api, provider, slots) {
+  const answer = await api.call.bourseApi.limitPayload(provider, slots);
+  if (answer.isNone) throw new Error(`${provider} has no offer`);
+  return compactStripLength(answer.unwrap().toU8a(true))[1];
 }
 
 /**

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::pallet::{Commitments, Reveals};
+use crate::pallet::{AcceptedVersions, Commitments, Reveals};
 use alloc::{vec, vec::Vec};
 use frame::{
 	benchmarking::prelude::*,
@@ -96,6 +96,17 @@ fn last_commit<T: Config>() -> Call<T> {
 /// differs too, so it stores a new output and is slashed with the others. Everyone committed;
 /// every reveal but the last is applied, and the last returned.
 fn last_reveal<T: Config>(l: u32) -> Call<T> {
+	last_answer::<T>(l, false)
+}
+
+/// As [`last_reveal`], but the last provider never commits and abstains instead: its
+/// abstention settles the task as expensively.
+fn last_abstention<T: Config>() -> Call<T> {
+	last_answer::<T>(0, true)
+}
+
+/// The last answer of [`last_reveal`]'s task: a reveal of `l` bytes, or an abstention.
+fn last_answer<T: Config>(l: u32, abstains: bool) -> Call<T> {
 	let (task_id, providers) = task::<T>(T::MaxReplication::get());
 	let largest = T::MaxOutputSize::get() as usize;
 	let majority = providers.len() / 2 + 1;
@@ -117,6 +128,9 @@ fn last_reveal<T: Config>(l: u32) -> Call<T> {
 		})
 		.collect();
 	for (i, p) in providers.iter().enumerate() {
+		if abstains && i == last {
+			continue;
+		}
 		let claim = commit_claim::<T>(task_id, &p.0, &outcomes[i], [i as u8; 32]);
 		apply::<T>(signed(task_id, p, claim, &[]));
 	}
@@ -128,9 +142,20 @@ fn last_reveal<T: Config>(l: u32) -> Call<T> {
 			signed(task_id, p, claim, &outputs[i])
 		})
 		.collect();
-	let last = reveals.pop().unwrap();
+	let last_reveal = reveals.pop().unwrap();
+	if abstains {
+		// The others reveal once the commit window has passed without the last's commitment.
+		let now = frame_system::Pallet::<T>::block_number();
+		frame_system::Pallet::<T>::set_block_number(
+			now.saturating_add(T::CommitWindow::get()).saturating_add(One::one()),
+		);
+	}
 	reveals.into_iter().for_each(apply::<T>);
-	last
+	if abstains {
+		signed(task_id, &providers[last], Claim::Abstain(AbstainReason::Time), &[])
+	} else {
+		last_reveal
+	}
 }
 
 /// Runs `call`'s `authorize`, which must accept it.
@@ -217,6 +242,40 @@ mod benchmarks {
 		{
 			authorize::<T>(&call);
 		}
+	}
+
+	/// The last abstention of a task with the most providers, at the worst case of settlement
+	/// (see [`last_abstention`]).
+	#[benchmark]
+	fn abstain() {
+		let call = last_abstention::<T>();
+		let Call::abstain { task_id, .. } = call else { unreachable!() };
+		#[block]
+		{
+			apply::<T>(call);
+		}
+		assert!(T::Tasks::assignment(task_id).is_none(), "settled");
+	}
+
+	/// The pool's and the block's check of the last abstention of a task with the most
+	/// providers.
+	#[benchmark]
+	fn authorize_abstain() {
+		let call: <T as frame_system::Config>::RuntimeCall = last_abstention::<T>().into();
+		#[block]
+		{
+			authorize::<T>(&call);
+		}
+	}
+
+	/// Accepting the most executor versions.
+	#[benchmark]
+	fn set_executor_versions() {
+		let versions: BoundedVec<u32, T::MaxExecutorVersions> =
+			BoundedVec::truncate_from((1..=T::MaxExecutorVersions::get()).collect());
+		#[extrinsic_call]
+		_(RawOrigin::Root, versions.clone());
+		assert_eq!(AcceptedVersions::<T>::get(), versions);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -23,13 +23,32 @@
 //!   chain keeps one copy per distinct output until the verdict, so no single provider (by
 //!   lying or by staying silent) can withhold the output the others agree on.
 //!
+//! ## Abstaining
+//!
+//! A provider whose node cannot run a task within its means (the run outlives the task's
+//! windows, needs more memory than the node gives a run, or the node's executor version is not
+//! accepted) says so with [`Pallet::abstain`], signed like an answer and feeless: it is neither
+//! paid nor slashed ([`Verdict::Abstained`]). It abstains instead of answering or, when the task
+//! is replicated, before committing: once committed it must reveal, so a liar cannot hide from
+//! the vote after seeing the others' reveals.
+//!
+//! ## Executor versions
+//!
+//! Outcomes carry the version of the executor that produced them, as the node's executor
+//! reports it. The chain accepts the versions in [`AcceptedVersions`] (root sets them with
+//! [`Pallet::set_executor_versions`]; by default the version this runtime was built with): an
+//! answer or reveal of another version is refused. During a rolling upgrade both versions are
+//! accepted, and outcomes of different versions are never counted as disagreement.
+//!
 //! ## Verdict
 //!
-//! At the last reveal, or after the task's deadline, the outcome `(status, output hash,
-//! fuel_used, executor_version)` revealed by the most providers wins; a tie is
-//! [`FailureReason::NoConsensus`], no reveal at all [`FailureReason::NoAnswer`]. Providers on
-//! the winning outcome are [`Verdict::Agreed`], on another [`Verdict::OutVoted`], silent ones
-//! [`Verdict::NoShow`]. Without consensus only the silent get a verdict.
+//! At the last reveal or abstention, or after the task's deadline, the outcome `(status, output
+//! hash, fuel_used, executor_version)` revealed by the most providers wins; a tie is
+//! [`FailureReason::NoConsensus`], no reveal at all [`FailureReason::Abstained`] if someone
+//! abstained, else [`FailureReason::NoAnswer`]. Providers on the winning outcome are
+//! [`Verdict::Agreed`], on another outcome of the same version [`Verdict::OutVoted`], on another
+//! version or abstaining [`Verdict::Abstained`], silent ones [`Verdict::NoShow`]. Without
+//! consensus the revealers get no verdict.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -39,7 +58,7 @@ pub use bourse_primitives::traits::{
 	TaskLedger, TaskWork, Verdict,
 };
 pub use bourse_primitives::{
-	api::AnswerView, Claim, Revealed, Statement, Status, EXECUTOR_VERSION,
+	api::AnswerView, AbstainReason, Claim, Revealed, Statement, Status, EXECUTOR_VERSION,
 };
 pub use pallet::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
@@ -117,6 +136,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxReplication: Get<u32>;
 
+		/// Most executor versions accepted at once (two cover a rolling upgrade).
+		#[pallet::constant]
+		type MaxExecutorVersions: Get<u32>;
+
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
 
@@ -147,6 +170,43 @@ pub mod pallet {
 		BoundedVec<u8, T::MaxOutputSize>,
 	>;
 
+	/// Abstentions of open tasks, by task and provider, with their reason.
+	#[pallet::storage]
+	pub type Abstentions<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, TaskId, Blake2_128Concat, T::AccountId, AbstainReason>;
+
+	/// The executor versions whose outcomes the chain accepts, ascending, never empty. Set at
+	/// genesis and by root only, never by a runtime upgrade's constant: a reveal committed under
+	/// a version must stay acceptable until its task settles.
+	#[pallet::storage]
+	pub type AcceptedVersions<T: Config> =
+		StorageValue<_, BoundedVec<u32, T::MaxExecutorVersions>, ValueQuery>;
+
+	/// The executor versions accepted at genesis.
+	#[pallet::genesis_config]
+	#[derive(frame::prelude::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Accepted executor versions, ascending; empty means [`EXECUTOR_VERSION`] alone.
+		pub accepted_versions: Vec<u32>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			let versions = if self.accepted_versions.is_empty() {
+				alloc::vec![EXECUTOR_VERSION]
+			} else {
+				self.accepted_versions.clone()
+			};
+			assert!(versions.windows(2).all(|w| w[0] < w[1]), "accepted versions are unsorted");
+			let versions = BoundedVec::<u32, T::MaxExecutorVersions>::try_from(versions)
+				.expect("more accepted versions than MaxExecutorVersions");
+			AcceptedVersions::<T>::put(versions);
+		}
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -158,6 +218,10 @@ pub mod pallet {
 		Revealed { task_id: TaskId, provider: T::AccountId, output_hash: [u8; 32], fuel_used: u64 },
 		/// A provider's verdict on a decided task.
 		VerdictGiven { task_id: TaskId, provider: T::AccountId, verdict: Verdict },
+		/// A provider abstained from a task: its node could not run it within its means.
+		Abstained { task_id: TaskId, provider: T::AccountId, reason: AbstainReason },
+		/// Root set the executor versions whose outcomes the chain accepts.
+		ExecutorVersionsSet { versions: BoundedVec<u32, T::MaxExecutorVersions> },
 	}
 
 	#[pallet::error]
@@ -190,12 +254,20 @@ pub mod pallet {
 		OutputTooLarge,
 		/// The reported fuel is above the task's fuel limit.
 		FuelAboveLimit,
+		/// The outcome's executor version is not one the chain accepts.
+		UnacceptedVersion,
+		/// The provider committed: it must reveal, not abstain.
+		Committed,
+		/// At least one executor version must be accepted.
+		NoVersions,
+		/// Executor versions must be listed once each, in ascending order.
+		VersionsUnsorted,
 	}
 
 	#[pallet::extra_constants]
 	impl<T: Config> Pallet<T> {
-		/// The sandbox version honest answers report now ([`EXECUTOR_VERSION`]): outcomes of
-		/// different versions never agree.
+		/// The executor version this runtime was built with ([`EXECUTOR_VERSION`]), accepted
+		/// unless root set [`AcceptedVersions`].
 		#[pallet::constant_name(ExecutorVersion)]
 		fn executor_version() -> u32 {
 			EXECUTOR_VERSION
@@ -213,6 +285,7 @@ pub mod pallet {
 		/// Every answer, its `authorize` check included, fits in one extrinsic at its largest:
 		/// an answer that cannot fit is a provider slashed for silence.
 		fn integrity_test() {
+			assert!(T::MaxExecutorVersions::get() > 0, "no executor version could be accepted");
 			let largest = T::MaxOutputSize::get();
 			let w = |authorize: Weight, dispatch: Weight| authorize.saturating_add(dispatch);
 			let answers = [
@@ -225,6 +298,7 @@ pub mod pallet {
 					"reveal",
 					w(T::WeightInfo::authorize_reveal(largest), T::WeightInfo::reveal(largest)),
 				),
+				("abstain", w(T::WeightInfo::authorize_abstain(), T::WeightInfo::abstain())),
 			];
 			let limits = <T as frame_system::Config>::BlockWeights::get();
 			if let Some(max) = limits.get(DispatchClass::Normal).max_extrinsic {
@@ -262,7 +336,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
 			let _ = signature; // checked in `authorize`
-			let assignment = Self::check_answer(task_id, &provider, fuel_used)?;
+			let assignment = Self::check_answer(task_id, &provider, fuel_used, executor_version)?;
 			let output_hash = blake2_256(&output);
 			Reveals::<T>::insert(
 				task_id,
@@ -328,6 +402,46 @@ pub mod pallet {
 			Self::settle_if_complete(task_id, &assignment);
 			Ok(())
 		}
+
+		/// Abstain from a task: the provider's node could not run it within its means
+		/// (`reason`). Instead of an answer, or before committing; neither paid nor slashed.
+		/// `signature` is the executor key's over the statement [`Claim::Abstain`], checked in
+		/// `authorize`. Feeless; settles the task if every provider has now answered or
+		/// abstained.
+		#[pallet::call_index(3)]
+		#[pallet::authorize(Self::authorize_abstain)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_abstain())]
+		pub fn abstain(
+			origin: OriginFor<T>,
+			task_id: TaskId,
+			provider: T::AccountId,
+			reason: AbstainReason,
+			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			let _ = signature; // checked in `authorize`
+			let assignment = Self::check_abstain(task_id, &provider)?;
+			Abstentions::<T>::insert(task_id, &provider, reason);
+			Self::deposit_event(Event::Abstained { task_id, provider, reason });
+			Self::settle_if_complete(task_id, &assignment);
+			Ok(())
+		}
+
+		/// Set the executor versions whose outcomes the chain accepts (root): ascending, each
+		/// once, at least one. To upgrade executors, accept the new version beside the old,
+		/// let nodes upgrade, then drop the old one. Answers already on chain stay.
+		#[pallet::call_index(4)]
+		pub fn set_executor_versions(
+			origin: OriginFor<T>,
+			versions: BoundedVec<u32, T::MaxExecutorVersions>,
+		) -> DispatchResult {
+			ensure_root(origin)?;
+			ensure!(!versions.is_empty(), Error::<T>::NoVersions);
+			ensure!(versions.windows(2).all(|w| w[0] < w[1]), Error::<T>::VersionsUnsorted);
+			AcceptedVersions::<T>::put(&versions);
+			Self::deposit_event(Event::ExecutorVersionsSet { versions });
+			Ok(())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -343,8 +457,8 @@ pub mod pallet {
 			executor_version: &u32,
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
-			let assignment =
-				Self::check_answer(*task_id, provider, *fuel_used).map_err(Self::invalid)?;
+			let assignment = Self::check_answer(*task_id, provider, *fuel_used, *executor_version)
+				.map_err(Self::invalid)?;
 			let revealed = Revealed {
 				status: *status,
 				output_hash: blake2_256(output),
@@ -386,6 +500,18 @@ pub mod pallet {
 			Self::accept(*task_id, provider, claim, signature, &assignment)
 		}
 
+		/// Pool and block check of [`Pallet::abstain`]: the state, then the signature.
+		fn authorize_abstain(
+			_source: TransactionSource,
+			task_id: &TaskId,
+			provider: &T::AccountId,
+			reason: &AbstainReason,
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> TransactionValidityWithRefund {
+			let assignment = Self::check_abstain(*task_id, provider).map_err(Self::invalid)?;
+			Self::accept(*task_id, provider, Claim::Abstain(*reason), signature, &assignment)
+		}
+
 		/// The end of every pool check, dearest last: `signature` over `provider`'s `claim`;
 		/// then the answer's pool validity, unique per task, provider and step.
 		fn accept(
@@ -395,10 +521,14 @@ pub mod pallet {
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 			assignment: &AssignmentOf<T>,
 		) -> TransactionValidityWithRefund {
+			// An abstention shares its tag with the answer or commitment it replaces, so the pool
+			// never holds both and no author chooses between them.
 			let step: u8 = match claim {
 				Claim::Answer(_) => 0,
 				Claim::Commit(_) => 1,
 				Claim::Reveal { .. } => 2,
+				Claim::Abstain(_) if assignment.providers.len() == 1 => 0,
+				Claim::Abstain(_) => 1,
 			};
 			Self::check_signature(task_id, provider, claim, signature).map_err(Self::invalid)?;
 			Ok((Self::validity(task_id, provider, step, assignment), Weight::zero()))
@@ -413,6 +543,7 @@ pub mod pallet {
 				Error::<T>::TaskNotOpen
 				| Error::<T>::DeadlinePassed
 				| Error::<T>::AlreadyAnswered
+				| Error::<T>::Committed
 				| Error::<T>::CommitsClosed => InvalidTransaction::Stale.into(),
 				Error::<T>::RevealsNotOpen => InvalidTransaction::Future.into(),
 				other => {
@@ -467,6 +598,7 @@ pub mod pallet {
 				Claim::Reveal { revealed, salt } => {
 					Call::reveal { task_id, provider, revealed, output, salt, signature }
 				}
+				Claim::Abstain(reason) => Call::abstain { task_id, provider, reason, signature },
 			})
 		}
 
@@ -526,20 +658,59 @@ pub mod pallet {
 			task_id: TaskId,
 			provider: &T::AccountId,
 			fuel_used: u64,
+			executor_version: u32,
 		) -> Result<AssignmentOf<T>, Error<T>> {
 			let assignment = Self::check_open(task_id, provider)?;
 			ensure!(assignment.providers.len() == 1, Error::<T>::UseCommitReveal);
 			ensure!(fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
-			ensure!(!Reveals::<T>::contains_key(task_id, provider), Error::<T>::AlreadyAnswered);
+			Self::check_unanswered(task_id, provider)?;
+			Self::check_version(executor_version)?;
 			Ok(assignment)
 		}
 
-		/// Whether reveals are open: every provider committed, or the commit window passed.
+		/// The provider has neither answered (or revealed) nor abstained.
+		fn check_unanswered(task_id: TaskId, provider: &T::AccountId) -> Result<(), Error<T>> {
+			ensure!(
+				!Reveals::<T>::contains_key(task_id, provider)
+					&& !Abstentions::<T>::contains_key(task_id, provider),
+				Error::<T>::AlreadyAnswered
+			);
+			Ok(())
+		}
+
+		/// The chain accepts outcomes of `executor_version`.
+		fn check_version(executor_version: u32) -> Result<(), Error<T>> {
+			ensure!(
+				AcceptedVersions::<T>::get().contains(&executor_version),
+				Error::<T>::UnacceptedVersion
+			);
+			Ok(())
+		}
+
+		/// Checks an abstention, but for its signature; returns the assignment.
+		pub fn check_abstain(
+			task_id: TaskId,
+			provider: &T::AccountId,
+		) -> Result<AssignmentOf<T>, Error<T>> {
+			let assignment = Self::check_open(task_id, provider)?;
+			Self::check_unanswered(task_id, provider)?;
+			ensure!(!Commitments::<T>::contains_key(task_id, provider), Error::<T>::Committed);
+			Ok(assignment)
+		}
+
+		/// Whether `provider` is done with its first step: committed or abstained.
+		fn committed_or_abstained(task_id: TaskId, provider: &T::AccountId) -> bool {
+			Commitments::<T>::contains_key(task_id, provider)
+				|| Abstentions::<T>::contains_key(task_id, provider)
+		}
+
+		/// Whether reveals are open: every provider committed or abstained, or the commit window
+		/// passed.
 		pub(crate) fn reveals_open(task_id: TaskId, assignment: &AssignmentOf<T>) -> bool {
 			let window_closed = frame_system::Pallet::<T>::block_number()
 				> assignment.assigned_at.saturating_add(T::CommitWindow::get());
 			window_closed
-				|| assignment.providers.iter().all(|p| Commitments::<T>::contains_key(task_id, p))
+				|| assignment.providers.iter().all(|p| Self::committed_or_abstained(task_id, p))
 		}
 
 		/// Checks a commit, but for its signature; returns the assignment.
@@ -549,10 +720,7 @@ pub mod pallet {
 		) -> Result<AssignmentOf<T>, Error<T>> {
 			let assignment = Self::check_open(task_id, provider)?;
 			ensure!(assignment.providers.len() > 1, Error::<T>::UseAnswer);
-			ensure!(
-				!Commitments::<T>::contains_key(task_id, provider),
-				Error::<T>::AlreadyAnswered
-			);
+			ensure!(!Self::committed_or_abstained(task_id, provider), Error::<T>::AlreadyAnswered);
 			ensure!(!Self::reveals_open(task_id, &assignment), Error::<T>::CommitsClosed);
 			Ok(assignment)
 		}
@@ -576,12 +744,16 @@ pub mod pallet {
 				Self::commitment(task_id, provider, revealed, salt) == committed,
 				Error::<T>::CommitmentMismatch
 			);
+			Self::check_version(revealed.executor_version)?;
 			Ok(assignment)
 		}
 
-		/// Settles the task if every provider of `assignment` has revealed.
+		/// Settles the task if every provider of `assignment` has revealed or abstained.
 		fn settle_if_complete(task_id: TaskId, assignment: &AssignmentOf<T>) {
-			if assignment.providers.iter().all(|p| Reveals::<T>::contains_key(task_id, p)) {
+			let done = |p: &T::AccountId| {
+				Reveals::<T>::contains_key(task_id, p) || Abstentions::<T>::contains_key(task_id, p)
+			};
+			if assignment.providers.iter().all(done) {
 				let decision = Self::decide_now(task_id, &assignment.providers);
 				T::Tasks::settle(task_id, decision);
 			}
@@ -602,7 +774,9 @@ pub mod pallet {
 			let best = tally.iter().map(|(_, count)| *count).max().unwrap_or(0);
 			let leaders: Vec<&Revealed> =
 				tally.iter().filter(|(_, count)| *count == best).map(|(o, _)| o).collect();
+			let abstained = |p: &T::AccountId| Abstentions::<T>::contains_key(task_id, p);
 			let (result, winner) = match leaders.as_slice() {
+				[] if providers.iter().any(abstained) => (Err(FailureReason::Abstained), None),
 				[] => (Err(FailureReason::NoAnswer), None),
 				[winner] => {
 					let result = match PendingOutputs::<T>::take(task_id, winner.output_hash) {
@@ -625,8 +799,13 @@ pub mod pallet {
 				.into_iter()
 				.map(|(provider, revealed)| {
 					let verdict = match (revealed, &winner) {
+						(None, _) if abstained(&provider) => Some(Verdict::Abstained),
 						(None, _) => Some(Verdict::NoShow),
 						(Some(r), Some(w)) if &r == w => Some(Verdict::Agreed),
+						// Outcomes of different executors are not comparable.
+						(Some(r), Some(w)) if r.executor_version != w.executor_version => {
+							Some(Verdict::Abstained)
+						}
 						(Some(_), Some(_)) => Some(Verdict::OutVoted),
 						(Some(_), None) => None,
 					};
@@ -656,6 +835,19 @@ pub mod pallet {
 			for (task_id, provider, _) in Commitments::<T>::iter() {
 				ensure!(assigned(task_id, &provider), "a commitment outlived its task");
 			}
+			for (task_id, provider, _) in Abstentions::<T>::iter() {
+				ensure!(assigned(task_id, &provider), "an abstention outlived its task");
+				ensure!(
+					!Commitments::<T>::contains_key(task_id, &provider)
+						&& !Reveals::<T>::contains_key(task_id, &provider),
+					"a provider both abstained and answered"
+				);
+			}
+			let versions = AcceptedVersions::<T>::get();
+			ensure!(
+				!versions.is_empty() && versions.windows(2).all(|w| w[0] < w[1]),
+				"accepted versions are empty or unsorted"
+			);
 			for (task_id, provider, revealed) in Reveals::<T>::iter() {
 				ensure!(assigned(task_id, &provider), "a reveal outlived its task");
 				ensure!(
@@ -674,10 +866,11 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Removes a task's commitments, reveals and pending output.
+		/// Removes a task's commitments, reveals, abstentions and pending outputs.
 		fn forget_task(task_id: TaskId) {
 			let limit = T::MaxReplication::get();
 			let _ = Commitments::<T>::clear_prefix(task_id, limit, None);
+			let _ = Abstentions::<T>::clear_prefix(task_id, limit, None);
 			let _ = Reveals::<T>::clear_prefix(task_id, limit, None);
 			let _ = PendingOutputs::<T>::clear_prefix(task_id, limit, None);
 		}
@@ -705,6 +898,7 @@ pub mod pallet {
 					committed: Commitments::<T>::contains_key(task_id, provider),
 					revealed: Reveals::<T>::get(task_id, provider)
 						.map(|r| (r.status, r.output_hash, r.fuel_used)),
+					abstained: Abstentions::<T>::get(task_id, provider),
 				})
 				.collect()
 		}
@@ -712,6 +906,7 @@ pub mod pallet {
 		fn answered(task_id: TaskId) -> bool {
 			Commitments::<T>::iter_key_prefix(task_id).next().is_some()
 				|| Reveals::<T>::iter_key_prefix(task_id).next().is_some()
+				|| Abstentions::<T>::iter_key_prefix(task_id).next().is_some()
 		}
 	}
 }

@@ -101,7 +101,19 @@ impl ExecutorKeys<u64> for FakeKeys {
 	fn provider_of(executor: &UintAuthorityId) -> Option<u64> {
 		KEYS.with(|k| k.borrow().iter().find(|(_, key)| *key == executor).map(|(p, _)| *p))
 	}
+
+	fn offered_slots(provider: &u64) -> u32 {
+		// Every bound provider offers `OFFERED_SLOTS`.
+		if Self::executor_of(provider).is_some() {
+			OFFERED_SLOTS
+		} else {
+			0
+		}
+	}
 }
+
+/// The slots every provider of the mock offers.
+pub const OFFERED_SLOTS: u32 = 4;
 
 /// The executor key tests bind to `provider`.
 pub fn key(provider: u64) -> UintAuthorityId {
@@ -156,6 +168,7 @@ impl pallet_attestation::Config for Test {
 	type MaxOutputSize = ConstU32<MAX_OUTPUT>;
 	type CommitWindow = ConstU64<COMMIT_WINDOW>;
 	type MaxReplication = ConstU32<5>;
+	type MaxExecutorVersions = ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = FakeTasks;
@@ -207,7 +220,8 @@ pub fn new_test_ext() -> TestState {
 	SETTLED.with(|s| s.borrow_mut().clear());
 	KEYS.with(|k| k.borrow_mut().clear());
 	AUTHORED_HERE.with(|a| a.set(false));
-	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_attestation::GenesisConfig::<Test>::default().assimilate_storage(&mut storage).unwrap();
 	let mut ext: TestState = storage.into();
 	ext.execute_with(|| System::set_block_number(1));
 	ext

@@ -42,8 +42,8 @@ where
 	<T as frame::deps::frame_system::Config>::RuntimeCall: From<Call<T>>,
 {
 	let state = match &call {
-		Call::answer { task_id, provider, fuel_used, .. } => {
-			Pallet::<T>::check_answer(*task_id, provider, *fuel_used).map(|_| ())
+		Call::answer { task_id, provider, fuel_used, executor_version, .. } => {
+			Pallet::<T>::check_answer(*task_id, provider, *fuel_used, *executor_version).map(|_| ())
 		}
 		Call::commit { task_id, provider, .. } => {
 			Pallet::<T>::check_commit(*task_id, provider).map(|_| ())
@@ -51,7 +51,10 @@ where
 		Call::reveal { task_id, provider, revealed, salt, .. } => {
 			Pallet::<T>::check_reveal(*task_id, provider, revealed, salt).map(|_| ())
 		}
-		_ => unreachable!("no other calls"),
+		Call::abstain { task_id, provider, .. } => {
+			Pallet::<T>::check_abstain(*task_id, provider).map(|_| ())
+		}
+		_ => unreachable!("no other authorized calls"),
 	};
 	let call: <T as frame::deps::frame_system::Config>::RuntimeCall = call.into();
 	match call.authorize(TransactionSource::External).expect("answers are authorized calls") {

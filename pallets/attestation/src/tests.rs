@@ -5,7 +5,9 @@
 
 use crate::testing::outcome;
 use crate::{mock::*, Claim, Commitments, Error, Event, FailureReason, PendingOutputs, Revealed};
-use crate::{Status, TaskJudge, Verdict};
+use crate::{
+	AbstainReason, Abstentions, AcceptedVersions, Status, TaskJudge, Verdict, EXECUTOR_VERSION,
+};
 use polkadot_sdk::sp_runtime::{testing::UintAuthorityId, traits::Zero, DispatchResult};
 
 fn hash(bytes: &[u8]) -> [u8; 32] {
@@ -296,10 +298,195 @@ fn nobody_answering_is_no_answer_and_every_provider_a_no_show() {
 	});
 }
 
-/// The offchain worker with a stand-in sandbox (it echoes the input backwards and counts runs):
-/// each task runs once per node however often the worker wakes, and its answers settle it.
+fn abstain(task_id: u64, provider: u64, reason: AbstainReason) -> DispatchResult {
+	state(provider, task_id, provider, Claim::Abstain(reason), &[])
+}
+
+/// Outcome `output` as executor `version` produced it.
+fn outcome_of(version: u32, output: &[u8]) -> Revealed {
+	Revealed { executor_version: version, ..outcome(output, 500) }
+}
+
+#[test]
+fn an_abstention_settles_a_single_task_without_pay_or_slash() {
+	test(|| {
+		assign(0, &[1]);
+		assert_eq!(abstain(0, 1, AbstainReason::Time), Ok(()));
+		System::assert_has_event(
+			Event::Abstained { task_id: 0, provider: 1, reason: AbstainReason::Time }.into(),
+		);
+		let decision = settled(0).expect("the abstention settles the task at once");
+		assert_eq!(decision.result, Err(FailureReason::Abstained));
+		assert_eq!(decision.verdicts, vec![(1, Some(Verdict::Abstained))]);
+		assert_eq!(Abstentions::<Test>::iter().count(), 0, "forgotten");
+	});
+}
+
+#[test]
+fn abstentions_are_exclusive_with_answers_and_commitments() {
+	test(|| {
+		use Error as E;
+		assign(0, &[1]);
+		assert_eq!(abstain(0, 1, AbstainReason::Memory), Ok(()));
+		assign(1, &[1]);
+		assert_eq!(answer(1, 1, b"x", 1), Ok(()));
+		assert_eq!(abstain(1, 1, AbstainReason::Time), Err(E::<Test>::TaskNotOpen.into()));
+		assign(2, &[1, 2, 3]);
+		assert_eq!(commit(2, 1, &outcome(b"x", 1), [0; 32]), Ok(()));
+		assert_eq!(abstain(2, 1, AbstainReason::Time), Err(E::<Test>::Committed.into()));
+		assert_eq!(abstain(2, 2, AbstainReason::Time), Ok(()));
+		assert_eq!(abstain(2, 2, AbstainReason::Time), Err(E::<Test>::AlreadyAnswered.into()));
+		assert_eq!(
+			commit(2, 2, &outcome(b"x", 1), [0; 32]),
+			Err(E::<Test>::AlreadyAnswered.into()),
+			"no commitment after an abstention"
+		);
+		assert_eq!(abstain(2, 4, AbstainReason::Time), Err(E::<Test>::NotAssigned.into()));
+		assert_eq!(
+			state(2, 2, 3, Claim::Abstain(AbstainReason::Time), &[]),
+			Err(E::<Test>::BadSignature.into()),
+			"nobody abstains for another provider"
+		);
+	});
+}
+
+#[test]
+fn abstentions_open_reveals_early_and_settle_with_the_others() {
+	test(|| {
+		assign(0, &[1, 2, 3]);
+		let x = outcome(b"x", 500);
+		assert_eq!(commit(0, 1, &x, [1; 32]), Ok(()));
+		assert_eq!(commit(0, 2, &x, [2; 32]), Ok(()));
+		assert_eq!(reveal(0, 1, &x, b"x", [1; 32]), Err(Error::<Test>::RevealsNotOpen.into()));
+		assert_eq!(abstain(0, 3, AbstainReason::Time), Ok(()));
+		assert_eq!(reveal(0, 1, &x, b"x", [1; 32]), Ok(()), "every provider has spoken");
+		assert_eq!(reveal(0, 2, &x, b"x", [2; 32]), Ok(()));
+		let decision = settled(0).expect("settled by the last reveal, before the deadline");
+		assert_eq!(decision.result.unwrap().output, b"x".to_vec());
+		assert_eq!(
+			decision.verdicts,
+			vec![
+				(1, Some(Verdict::Agreed)),
+				(2, Some(Verdict::Agreed)),
+				(3, Some(Verdict::Abstained))
+			]
+		);
+	});
+}
+
+#[test]
+fn silence_beside_abstentions_is_still_a_no_show() {
+	test(|| {
+		assign(0, &[1, 2, 3]);
+		assert_eq!(abstain(0, 1, AbstainReason::Time), Ok(()));
+		assert_eq!(abstain(0, 2, AbstainReason::LocalFailure), Ok(()));
+		let decision = conclude();
+		assert_eq!(decision.result, Err(FailureReason::Abstained));
+		assert_eq!(
+			decision.verdicts,
+			vec![
+				(1, Some(Verdict::Abstained)),
+				(2, Some(Verdict::Abstained)),
+				(3, Some(Verdict::NoShow))
+			]
+		);
+		assert_eq!(Abstentions::<Test>::iter().count(), 0, "forgotten");
+	});
+}
+
+#[test]
+fn only_root_sets_the_accepted_versions_ascending_and_never_empty() {
+	use polkadot_sdk::frame_system::RawOrigin;
+	test(|| {
+		let set = |origin: RuntimeOrigin, versions: Vec<u32>| {
+			Attestation::set_executor_versions(origin, versions.try_into().unwrap())
+		};
+		assert_eq!(AcceptedVersions::<Test>::get().into_inner(), vec![EXECUTOR_VERSION]);
+		assert_eq!(
+			set(RawOrigin::Signed(1).into(), vec![EXECUTOR_VERSION + 1]),
+			Err(polkadot_sdk::sp_runtime::DispatchError::BadOrigin)
+		);
+		assert_eq!(set(RawOrigin::Root.into(), vec![]), Err(Error::<Test>::NoVersions.into()));
+		assert_eq!(
+			set(RawOrigin::Root.into(), vec![3, 3]),
+			Err(Error::<Test>::VersionsUnsorted.into())
+		);
+		assert_eq!(
+			set(RawOrigin::Root.into(), vec![4, 3]),
+			Err(Error::<Test>::VersionsUnsorted.into())
+		);
+		let upgrade = vec![EXECUTOR_VERSION, EXECUTOR_VERSION + 1];
+		assert_eq!(set(RawOrigin::Root.into(), upgrade.clone()), Ok(()));
+		System::assert_has_event(
+			Event::ExecutorVersionsSet { versions: upgrade.clone().try_into().unwrap() }.into(),
+		);
+		assert_eq!(AcceptedVersions::<Test>::get().into_inner(), upgrade);
+	});
+}
+
+#[test]
+fn answers_of_unaccepted_versions_are_refused() {
+	test(|| {
+		use Error as E;
+		let other = EXECUTOR_VERSION + 1;
+		assign(0, &[1]);
+		let claim = Claim::Answer(outcome_of(other, b"x"));
+		assert_eq!(state(1, 0, 1, claim, b"x"), Err(E::<Test>::UnacceptedVersion.into()));
+		assign(1, &[1, 2, 3]);
+		let (a, b) = (outcome_of(other, b"x"), outcome(b"x", 500));
+		assert_eq!(commit(1, 1, &a, [1; 32]), Ok(()), "a commitment hides its version");
+		assert_eq!(commit(1, 2, &b, [2; 32]), Ok(()));
+		assert_eq!(commit(1, 3, &b, [3; 32]), Ok(()));
+		assert_eq!(reveal(1, 1, &a, b"x", [1; 32]), Err(E::<Test>::UnacceptedVersion.into()));
+	});
+}
+
+#[test]
+fn outcomes_of_different_versions_never_disagree() {
+	use polkadot_sdk::frame_system::RawOrigin;
+	test(|| {
+		let (old, new) = (EXECUTOR_VERSION, EXECUTOR_VERSION + 1);
+		Attestation::set_executor_versions(
+			RawOrigin::Root.into(),
+			vec![old, new].try_into().unwrap(),
+		)
+		.unwrap();
+		// A rolling upgrade: two nodes run the old executor, one the new (other fuel).
+		let outcomes = [outcome_of(old, b"x"), outcome_of(old, b"x"), outcome_of(new, b"x")];
+		let outcomes = [
+			outcomes[0].clone(),
+			outcomes[1].clone(),
+			Revealed { fuel_used: 501, ..outcomes[2].clone() },
+		];
+		assign(0, &[1, 2, 3]);
+		for (i, o) in outcomes.iter().enumerate() {
+			assert_eq!(commit(0, i as u64 + 1, o, [i as u8; 32]), Ok(()));
+		}
+		for (i, o) in outcomes.iter().enumerate() {
+			assert_eq!(reveal(0, i as u64 + 1, o, b"x", [i as u8; 32]), Ok(()));
+		}
+		let decision = settled(0).unwrap();
+		assert_eq!(decision.result.unwrap().fuel_used, 500);
+		assert_eq!(
+			decision.verdicts,
+			vec![
+				(1, Some(Verdict::Agreed)),
+				(2, Some(Verdict::Agreed)),
+				(3, Some(Verdict::Abstained))
+			],
+			"the new version's outcome is not out-voted by the old one's"
+		);
+	});
+}
+
+/// The offchain worker with a stand-in sandbox: runs echo their input backwards, finishing at
+/// once, hanging until released, failing once, or reporting another executor version.
 mod offchain_worker {
 	use super::*;
+	use bourse_primitives::{
+		sandbox::{RunId, RunState, Submitted, WorkloadRunner},
+		ExecutionLimits, Outcome,
+	};
 	use codec::Decode;
 	use polkadot_sdk::{
 		frame_support::traits::Hooks,
@@ -308,67 +495,160 @@ mod offchain_worker {
 			OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
 		},
 	};
-	use std::sync::{
-		atomic::{AtomicU32, Ordering},
-		Arc,
+	use std::{
+		collections::HashMap,
+		sync::{
+			atomic::{AtomicBool, AtomicU32, Ordering},
+			Arc, Mutex,
+		},
 	};
 
-	struct Echo(Arc<AtomicU32>);
+	/// What the stand-in's runs do.
+	#[derive(Clone, Copy, PartialEq)]
+	enum Behaviour {
+		Instant,
+		Hang,
+		FailOnce,
+		Version(u32),
+	}
 
-	impl bourse_primitives::sandbox::WorkloadRunner for Echo {
-		fn run(
-			&self,
-			_code_hash: [u8; 32],
-			_code: &[u8],
-			input: &[u8],
-			limits: bourse_primitives::ExecutionLimits,
-			_seed: [u8; 32],
-		) -> Result<bourse_primitives::Outcome, String> {
-			self.0.fetch_add(1, Ordering::SeqCst);
-			Ok(bourse_primitives::Outcome {
-				status: Status::Success,
-				output: input.iter().rev().copied().collect(),
-				fuel_used: limits.fuel / 2,
-				executor_version: bourse_primitives::EXECUTOR_VERSION,
-			})
+	/// The stand-in sandbox and what it saw.
+	struct Stand {
+		behaviour: Mutex<Behaviour>,
+		/// The registry: each run's outcome and whether it is still running.
+		runs: Mutex<HashMap<RunId, (Outcome, bool)>>,
+		started: AtomicU32,
+		cancelled: AtomicU32,
+		failed: AtomicBool,
+		offered: AtomicU32,
+	}
+
+	impl Stand {
+		fn behave(&self, behaviour: Behaviour) {
+			*self.behaviour.lock().unwrap() = behaviour;
+		}
+		/// Every hanging run ends.
+		fn release(&self) {
+			self.runs.lock().unwrap().values_mut().for_each(|(_, running)| *running = false);
+		}
+		/// The node restarts: its registry is gone.
+		fn restart(&self) {
+			self.runs.lock().unwrap().clear();
+		}
+		fn started(&self) -> u32 {
+			self.started.load(Ordering::SeqCst)
 		}
 	}
 
-	/// Externalities with offchain storage and a transaction pool, with or without the echo
-	/// sandbox.
-	fn worker_ext(
-		sandbox: bool,
-	) -> (polkadot_sdk::sp_io::TestExternalities, Arc<parking_lot::RwLock<PoolState>>, Arc<AtomicU32>)
-	{
+	impl WorkloadRunner for Stand {
+		fn submit(
+			&self,
+			run: RunId,
+			_code_hash: [u8; 32],
+			_code: &[u8],
+			input: &[u8],
+			limits: ExecutionLimits,
+			_seed: [u8; 32],
+		) -> Submitted {
+			let mut runs = self.runs.lock().unwrap();
+			if runs.contains_key(&run) {
+				return Submitted::Known;
+			}
+			self.started.fetch_add(1, Ordering::SeqCst);
+			let behaviour = *self.behaviour.lock().unwrap();
+			let outcome = Outcome {
+				status: Status::Success,
+				output: input.iter().rev().copied().collect(),
+				fuel_used: limits.fuel / 2,
+				executor_version: match behaviour {
+					Behaviour::Version(v) => v,
+					_ => EXECUTOR_VERSION,
+				},
+			};
+			if behaviour == Behaviour::FailOnce && !self.failed.swap(true, Ordering::SeqCst) {
+				runs.insert(run, (outcome, true));
+				drop(runs);
+				self.restart(); // a failure the node forgets once read
+				return Submitted::Started;
+			}
+			runs.insert(run, (outcome, behaviour == Behaviour::Hang));
+			Submitted::Started
+		}
+
+		fn poll(&self, run: RunId) -> RunState {
+			match self.runs.lock().unwrap().get(&run) {
+				None if self.failed.load(Ordering::SeqCst) && self.started() == 1 => {
+					RunState::Failed
+				}
+				None => RunState::Unknown,
+				Some((_, true)) => RunState::Running,
+				Some((outcome, false)) => RunState::Finished(outcome.clone()),
+			}
+		}
+
+		fn cancel(&self, run: RunId) {
+			if self.runs.lock().unwrap().remove(&run).is_some() {
+				self.cancelled.fetch_add(1, Ordering::SeqCst);
+			}
+		}
+
+		fn offered_slots(&self, slots: u32) -> u32 {
+			self.offered.store(slots, Ordering::SeqCst);
+			2
+		}
+	}
+
+	type Pool = Arc<parking_lot::RwLock<PoolState>>;
+
+	/// Externalities with offchain storage and a transaction pool, with or without the
+	/// stand-in sandbox.
+	fn worker_ext(sandbox: bool) -> (polkadot_sdk::sp_io::TestExternalities, Pool, Arc<Stand>) {
 		let mut ext = new_test_ext();
 		let (offchain, _) = TestOffchainExt::new();
 		let (pool, pool_state) = TestTransactionPoolExt::new();
 		ext.register_extension(OffchainDbExt::new(offchain.clone()));
 		ext.register_extension(OffchainWorkerExt::new(offchain));
 		ext.register_extension(TransactionPoolExt::new(pool));
-		let runs = Arc::new(AtomicU32::new(0));
+		let stand = Arc::new(Stand {
+			behaviour: Mutex::new(Behaviour::Instant),
+			runs: Mutex::new(HashMap::new()),
+			started: AtomicU32::new(0),
+			cancelled: AtomicU32::new(0),
+			failed: AtomicBool::new(false),
+			offered: AtomicU32::new(0),
+		});
 		if sandbox {
-			ext.register_extension(bourse_primitives::sandbox::SandboxExt::new(Arc::new(Echo(
-				runs.clone(),
-			))));
+			ext.register_extension(bourse_primitives::sandbox::SandboxExt::new(stand.clone()));
 		}
-		(ext, pool_state, runs)
+		(ext, pool_state, stand)
+	}
+
+	/// The calls the worker sent since the last block.
+	fn sent(pool: &Pool) -> Vec<crate::Call<Test>> {
+		pool.read()
+			.transactions
+			.iter()
+			.map(|bytes| {
+				let xt = Extrinsic::decode(&mut &bytes[..]).unwrap();
+				let RuntimeCall::Attestation(call) = xt.function else { panic!("not an answer") };
+				call
+			})
+			.collect()
 	}
 
 	/// Runs the worker, then puts what it sent into the block: each transaction is checked by
 	/// `authorize` (the pool) and dispatched as authorized.
-	fn worker_block(pool: &Arc<parking_lot::RwLock<PoolState>>) -> usize {
+	fn worker_block(pool: &Pool) -> usize {
 		<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
-		let sent: Vec<Vec<u8>> = std::mem::take(&mut pool.write().transactions);
-		for bytes in &sent {
-			let xt = Extrinsic::decode(&mut &bytes[..]).unwrap();
-			let RuntimeCall::Attestation(call) = xt.function else { panic!("not an answer") };
+		let calls = sent(pool);
+		pool.write().transactions.clear();
+		for call in &calls {
 			// Duplicates (the same answer sent again) are refused, as the pool would.
-			let _ = crate::testing::apply::<Test>(call);
+			let _ = crate::testing::apply::<Test>(call.clone());
 			check_invariants();
 		}
 		next_block();
-		sent.len()
+		calls.len()
 	}
 
 	/// Provider 1, whose key this node holds, is assigned task 0 (replication 1).
@@ -379,7 +659,7 @@ mod offchain_worker {
 
 	#[test]
 	fn on_its_own_block_the_author_answers_after_a_delay() {
-		let (mut ext, pool, runs) = worker_ext(true);
+		let (mut ext, pool, stand) = worker_ext(true);
 		ext.execute_with(|| {
 			one_task_for_a_local_provider();
 			let started = polkadot_sdk::sp_io::offchain::timestamp();
@@ -388,7 +668,7 @@ mod offchain_worker {
 			AUTHORED_HERE.with(|a| a.set(false));
 			let waited = polkadot_sdk::sp_io::offchain::timestamp().diff(&started).millis();
 			assert_eq!(waited, AUTHOR_ANSWER_DELAY, "after the delay");
-			assert_eq!(runs.load(Ordering::SeqCst), 1);
+			assert_eq!(stand.started(), 1);
 			assert!(settled(0).is_some());
 		});
 	}
@@ -400,18 +680,19 @@ mod offchain_worker {
 			one_task_for_a_local_provider();
 			let started = polkadot_sdk::sp_io::offchain::timestamp();
 			assert_eq!(worker_block(&pool), 1);
-			assert_eq!(polkadot_sdk::sp_io::offchain::timestamp(), started, "no wait");
+			let waited = polkadot_sdk::sp_io::offchain::timestamp().diff(&started).millis();
+			assert!(waited < AUTHOR_ANSWER_DELAY, "no author's delay, only polling: {waited} ms");
 		});
 	}
 
 	#[test]
 	fn a_task_of_replication_one_is_run_once_and_answered() {
-		let (mut ext, pool, runs) = worker_ext(true);
+		let (mut ext, pool, stand) = worker_ext(true);
 		ext.execute_with(|| {
 			one_task_for_a_local_provider();
 			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
 			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
-			assert_eq!(runs.load(Ordering::SeqCst), 1, "a second wake-up does not run it again");
+			assert_eq!(stand.started(), 1, "a second wake-up does not run it again");
 			assert_eq!(pool.read().transactions.len(), 2, "the answer is sent until included");
 			worker_block(&pool);
 			let outcome = settled(0).unwrap().result.unwrap();
@@ -432,22 +713,134 @@ mod offchain_worker {
 				worker_block(&pool);
 			}
 			assert!(records().is_empty(), "expired records are cleared");
-			assert_eq!(runs.load(Ordering::SeqCst), 1);
+			assert_eq!(stand.started(), 1);
 		});
 	}
 
 	#[test]
 	fn three_local_providers_commit_then_reveal_and_agree() {
-		let (mut ext, pool, runs) = worker_ext(true);
+		let (mut ext, pool, stand) = worker_ext(true);
 		ext.execute_with(|| {
 			UintAuthorityId::set_all_keys(vec![key(1), key(2), key(3)]);
 			assign(0, &[1, 2, 3]);
 			assert_eq!(worker_block(&pool), 3, "three commitments");
-			assert_eq!(runs.load(Ordering::SeqCst), 3);
+			assert_eq!(stand.started(), 3);
 			assert_eq!(worker_block(&pool), 3, "three reveals");
 			let decision = settled(0).expect("settled");
 			assert!(decision.verdicts.iter().all(|(_, v)| *v == Some(Verdict::Agreed)));
-			assert_eq!(runs.load(Ordering::SeqCst), 3, "each provider ran it once");
+			assert_eq!(stand.started(), 3, "each provider ran it once");
+		});
+	}
+
+	#[test]
+	fn four_tasks_of_one_block_start_at_once_and_answer_together() {
+		let (mut ext, pool, stand) = worker_ext(true);
+		ext.execute_with(|| {
+			UintAuthorityId::set_all_keys(vec![key(1)]);
+			stand.behave(Behaviour::Hang);
+			for task in 0..4 {
+				assign(task, &[1]);
+			}
+			assert_eq!(worker_block(&pool), 0, "nothing has ended");
+			assert_eq!(stand.started(), 4, "all four started in the pass of their block");
+			assert_eq!(stand.offered.load(Ordering::SeqCst), OFFERED_SLOTS, "slots reported");
+			stand.release();
+			assert_eq!(worker_block(&pool), 4, "four answers in one block");
+			assert!((0..4).all(|task| settled(task).is_some_and(|d| d.result.is_ok())));
+			assert_eq!(stand.started(), 4, "none ran twice");
+		});
+	}
+
+	#[test]
+	fn a_run_that_outlives_its_windows_abstains_and_is_not_slashed() {
+		let (mut ext, pool, stand) = worker_ext(true);
+		ext.execute_with(|| {
+			one_task_for_a_local_provider();
+			stand.behave(Behaviour::Hang);
+			let deadline = System::block_number() + TIMEOUT;
+			while settled(0).is_none() {
+				let now = System::block_number();
+				assert!(now <= deadline, "settled before its deadline");
+				let calls = sent(&pool);
+				worker_block(&pool);
+				let abstained =
+					sent_abstain(&calls) || settled(0).is_some_and(|d| d.result.is_err());
+				assert_eq!(abstained, now + 2 >= deadline, "gives up two blocks early at {now}");
+			}
+			assert_eq!(stand.cancelled.load(Ordering::SeqCst), 1, "the run was stopped");
+			let decision = settled(0).unwrap();
+			assert_eq!(decision.result, Err(FailureReason::Abstained));
+			assert_eq!(decision.verdicts, vec![(1, Some(Verdict::Abstained))]);
+		});
+	}
+
+	fn sent_abstain(calls: &[crate::Call<Test>]) -> bool {
+		calls.iter().any(|c| matches!(c, crate::Call::abstain { .. }))
+	}
+
+	#[test]
+	fn a_replicated_run_that_misses_the_commit_window_abstains() {
+		let (mut ext, pool, stand) = worker_ext(true);
+		ext.execute_with(|| {
+			UintAuthorityId::set_all_keys(vec![key(1), key(2), key(3)]);
+			stand.behave(Behaviour::Hang);
+			assign(0, &[1, 2, 3]);
+			for _ in 0..COMMIT_WINDOW {
+				assert_eq!(worker_block(&pool), 0, "still running, commits still open");
+			}
+			assert_eq!(worker_block(&pool), 3, "the commit window closes: three abstentions");
+			let decision = settled(0).expect("settled once everyone abstained");
+			assert!(decision.verdicts.iter().all(|(_, v)| *v == Some(Verdict::Abstained)));
+		});
+	}
+
+	#[test]
+	fn a_restarted_node_runs_its_task_again_within_the_windows() {
+		let (mut ext, pool, stand) = worker_ext(true);
+		ext.execute_with(|| {
+			one_task_for_a_local_provider();
+			stand.behave(Behaviour::Hang);
+			assert_eq!(worker_block(&pool), 0);
+			stand.restart();
+			stand.behave(Behaviour::Instant);
+			assert_eq!(worker_block(&pool), 1, "submitted again and answered");
+			assert_eq!(stand.started(), 2);
+			assert_eq!(settled(0).unwrap().verdicts, vec![(1, Some(Verdict::Agreed))]);
+		});
+	}
+
+	#[test]
+	fn a_local_failure_is_retried_at_once() {
+		let (mut ext, pool, stand) = worker_ext(true);
+		ext.execute_with(|| {
+			one_task_for_a_local_provider();
+			stand.behave(Behaviour::FailOnce);
+			assert_eq!(worker_block(&pool), 1, "retried and answered in the same pass");
+			assert_eq!(stand.started(), 2);
+			assert_eq!(settled(0).unwrap().verdicts, vec![(1, Some(Verdict::Agreed))]);
+		});
+	}
+
+	#[test]
+	fn a_node_whose_version_is_not_accepted_abstains() {
+		let (mut ext, pool, stand) = worker_ext(true);
+		ext.execute_with(|| {
+			one_task_for_a_local_provider();
+			stand.behave(Behaviour::Version(EXECUTOR_VERSION + 1));
+			let calls = {
+				<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+				sent(&pool)
+			};
+			assert!(
+				matches!(
+					calls.as_slice(),
+					[crate::Call::abstain { reason: AbstainReason::Version, .. }]
+				),
+				"abstains instead of answering"
+			);
+			pool.write().transactions.clear();
+			worker_block(&pool);
+			assert_eq!(settled(0).unwrap().verdicts, vec![(1, Some(Verdict::Abstained))]);
 		});
 	}
 

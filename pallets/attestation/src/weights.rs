@@ -42,6 +42,9 @@ pub trait WeightInfo {
 	fn authorize_commit() -> Weight;
 	fn reveal(l: u32, ) -> Weight;
 	fn authorize_reveal(l: u32, ) -> Weight;
+	fn abstain() -> Weight;
+	fn authorize_abstain() -> Weight;
+	fn set_executor_versions() -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -182,6 +185,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(8_415, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 	}
+	fn abstain() -> Weight { Weight::zero() }
+	fn authorize_abstain() -> Weight { Weight::zero() }
+	fn set_executor_versions() -> Weight { Weight::zero() }
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
@@ -217,4 +223,7 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(8_415, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 	}
+	fn abstain() -> Weight { Weight::zero() }
+	fn authorize_abstain() -> Weight { Weight::zero() }
+	fn set_executor_versions() -> Weight { Weight::zero() }
 }

@@ -2,23 +2,37 @@
 //!
 //! On every new best block, for each executor key in the node's keystore that is bound to a
 //! provider, it reads the provider's open tasks from the task pallet's index (no scan of all
-//! tasks), runs each one once through the `sandbox::run` host function, and sends the answer
-//! (replication 1) or the commitment, then the reveal (replication ≥ 3), as authorized
-//! transactions signed by that key.
+//! tasks) and moves each one forward without blocking: it submits the run to the node's sandbox
+//! (`sandbox::submit`, which returns at once, so every task assigned in a block starts when the
+//! block is imported), polls it on this and later passes (`sandbox::poll`), and once it has
+//! ended sends the answer (replication 1) or the commitment, then the reveal (replication ≥ 3),
+//! as authorized transactions signed by that key. Each pass waits up to [`PASS_WAIT_MS`] for the
+//! runs it started, so a short task is answered from the block that assigned it.
 //!
-//! What it did is kept in persistent offchain storage under the task id, the provider and the
-//! hash of the block that assigned the task, so a re-imported block or another fork with the
-//! same task id never confuses it, a restarted node does not run a task twice, and a pending
-//! reveal is not forgotten. Records expire `RECORD_GRACE` blocks after their task's deadline.
-//! Answers are sent again on later blocks until they are on chain (the pool drops the
-//! duplicates). On a block this node authored, answers wait `AuthorAnswerDelay` after the
-//! worker starts (see `LocalAuthorship` for why).
+//! When the node cannot run a task within its means it abstains (`Claim::Abstain`): the run
+//! outlived the task's windows (it is cancelled), its executor's version is not accepted, it needs
+//! more memory than the node gives a run, or it kept failing locally until the windows closed.
+//! A run that failed locally, or that a restart interrupted (the node's registry of runs is in
+//! memory), is submitted again on the next pass while the windows are open; the registry never
+//! runs one id twice at once.
+//!
+//! What the node concluded (an outcome and its salt, or an abstention) is kept in persistent
+//! offchain storage under the task id, the provider and the hash of the block that assigned the
+//! task, so a re-imported block or another fork with the same task id never confuses it, and a
+//! pending reveal survives a restart. The first conclusion stored wins, so two overlapping
+//! passes never commit and reveal with different salts. Records expire `RECORD_GRACE` blocks
+//! after their task's deadline. Answers are sent again on later blocks until they are on chain
+//! (the pool drops the duplicates). On a block this node authored, answers wait
+//! `AuthorAnswerDelay` after the worker starts (see `LocalAuthorship` for why).
 //!
 //! Providers that are not validators need `--offchain-worker always`.
 
 use super::*;
 use alloc::{vec, vec::Vec};
-use bourse_primitives::{sandbox, ExecutionLimits, Outcome, EXECUTOR_VERSION};
+use bourse_primitives::{
+	sandbox::{self, RunId, RunState, Submitted},
+	ExecutionLimits, Outcome,
+};
 use frame::{
 	deps::{
 		sp_io,
@@ -36,8 +50,10 @@ use frame::{
 
 /// Log target of the worker.
 const TARGET: &str = "bourse";
-/// Blocks after which a run that never finished (the node stopped) may be tried again.
-const RUN_EXPIRY: u32 = 20;
+/// How long one pass waits for the runs it is following before leaving them to later passes.
+pub const PASS_WAIT_MS: u64 = 1_000;
+/// How often a waiting pass polls its runs.
+const POLL_EVERY_MS: u64 = 25;
 /// Blocks a record is kept after its task's deadline (the task has settled by then).
 const RECORD_GRACE: u32 = 10;
 /// Key of the list of this node's records and when each expires.
@@ -50,77 +66,207 @@ type Records = Vec<(Vec<u8>, u32)>;
 /// What offchain storage hands to a `mutate` closure.
 type Stored<V> = Result<Option<V>, StorageRetrievalError>;
 
-/// What this node did for one assignment.
-#[derive(Encode, Decode)]
+/// What this node concluded for one assignment.
+#[derive(Clone, Encode, Decode)]
 enum Local {
-	/// A run started at this block.
-	Running(u32),
 	/// The run ended with this outcome; `salt` hides it in the commitment.
 	Done { outcome: Outcome, salt: [u8; 32] },
+	/// The node abstains, for this reason.
+	Abstain(AbstainReason),
+}
+
+/// One task this pass follows.
+struct Job<T: Config> {
+	task_id: TaskId,
+	provider: T::AccountId,
+	key: T::ExecutorId,
+	assignment: AssignmentOf<T>,
+	/// Where this node's conclusion is stored; the run id is its hash.
+	storage_key: Vec<u8>,
+}
+
+impl<T: Config> Job<T> {
+	fn run_id(&self) -> RunId {
+		blake2_256(&self.storage_key)
+	}
 }
 
 impl<T: Config> Pallet<T> {
 	/// One offchain-worker pass over the tasks of this node's providers.
 	pub(crate) fn work(now: BlockNumberFor<T>) {
 		Self::expire_records(now.saturated_into());
-		let send_after = T::Authorship::authored_here().then(|| {
-			sp_io::offchain::timestamp().add(Duration::from_millis(T::AuthorAnswerDelay::get()))
-		});
+		let started = sp_io::offchain::timestamp();
+		let send_after = T::Authorship::authored_here()
+			.then(|| started.add(Duration::from_millis(T::AuthorAnswerDelay::get())));
+		let mut waiting = Vec::new();
 		for key in T::ExecutorId::all() {
 			let Some(provider) = T::Keys::provider_of(&key) else { continue };
+			Self::report_slots(&provider);
 			for task_id in T::Tasks::open_tasks_of(&provider) {
-				if let Err(why) = Self::work_on(task_id, &provider, &key, now, send_after) {
-					log::warn!(target: TARGET, "task {task_id}: {why}");
+				let Some(assignment) = T::Tasks::assignment(task_id) else { continue };
+				let assigned_in = frame_system::Pallet::<T>::block_hash(assignment.assigned_at);
+				let storage_key = (b"bourse/attestation", task_id, &provider, assigned_in).encode();
+				let job = Job {
+					task_id,
+					provider: provider.clone(),
+					key: key.clone(),
+					assignment,
+					storage_key,
+				};
+				match Self::step(&job, now, send_after) {
+					Ok(true) => {}
+					Ok(false) => waiting.push(job),
+					Err(why) => log::warn!(target: TARGET, "task {task_id}: {why}"),
 				}
 			}
 		}
+		// Every run has started; wait a little for the ones still running.
+		let until = started.add(Duration::from_millis(PASS_WAIT_MS));
+		while !waiting.is_empty() && sp_io::offchain::timestamp() < until {
+			sp_io::offchain::sleep_until(
+				sp_io::offchain::timestamp().add(Duration::from_millis(POLL_EVERY_MS)),
+			);
+			waiting.retain(|job| match Self::step(job, now, send_after) {
+				Ok(concluded) => !concluded,
+				Err(why) => {
+					log::warn!(target: TARGET, "task {}: {why}", job.task_id);
+					false
+				}
+			});
+		}
 	}
 
-	/// Runs `task_id` once for `provider` and sends whatever answer is due.
-	fn work_on(
-		task_id: TaskId,
-		provider: &T::AccountId,
-		key: &T::ExecutorId,
+	/// Tells the node's sandbox how many slots `provider` offers (it warns when it cannot run
+	/// that many at once).
+	fn report_slots(provider: &T::AccountId) {
+		let slots = T::Keys::offered_slots(provider);
+		if slots > 0 {
+			let _ = sandbox::sandbox::offered_slots(slots);
+		}
+	}
+
+	/// Moves `job` forward once: its conclusion if stored, else its run (started, read, or
+	/// given up), then whatever answer is due. Returns whether the node has concluded.
+	fn step(
+		job: &Job<T>,
 		now: BlockNumberFor<T>,
 		send_after: Option<Timestamp>,
-	) -> Result<(), &'static str> {
-		let assignment = T::Tasks::assignment(task_id).ok_or("no longer open")?;
-		let assigned_in = frame_system::Pallet::<T>::block_hash(assignment.assigned_at);
-		let storage_key = (b"bourse/attestation", task_id, provider, assigned_in).encode();
-		let store = StorageValueRef::persistent(&storage_key);
-		let now_u32: u32 = now.saturated_into();
-
-		let (outcome, salt) = match store.get::<Local>() {
-			Ok(Some(Local::Done { outcome, salt })) => (outcome, salt),
-			Ok(Some(Local::Running(since))) if now_u32 < since.saturating_add(RUN_EXPIRY) => {
-				return Ok(()); // another worker is on it
-			}
+	) -> Result<bool, &'static str> {
+		let store = StorageValueRef::persistent(&job.storage_key);
+		let local = match store.get::<Local>() {
+			Ok(Some(local)) => local,
 			_ => {
-				let claimed = store.mutate(|old: Stored<Local>| match old {
-					Ok(Some(Local::Done { .. })) => Err(()),
-					Ok(Some(Local::Running(since)))
-						if now_u32 < since.saturating_add(RUN_EXPIRY) =>
-					{
-						Err(())
-					}
-					_ => Ok(Local::Running(now_u32)),
+				let Some(concluded) = Self::advance(job, now)? else { return Ok(false) };
+				// The first conclusion stored wins: an overlapping pass may have stored its own
+				// (with another salt) and answered with it.
+				let kept = store.mutate(|old: Stored<Local>| match old {
+					Ok(Some(existing)) => Ok::<_, ()>(existing),
+					_ => Ok(concluded.clone()),
 				});
-				if claimed.is_err() {
-					return Ok(());
-				}
 				let expires =
-					assignment.deadline.saturated_into::<u32>().saturating_add(RECORD_GRACE);
-				Self::track_record(storage_key.clone(), expires);
-				let outcome = Self::execute(task_id, &assignment)?;
-				let salt = sp_io::offchain::random_seed();
-				store.set(&Local::Done { outcome: outcome.clone(), salt });
-				(outcome, salt)
+					job.assignment.deadline.saturated_into::<u32>().saturating_add(RECORD_GRACE);
+				Self::track_record(job.storage_key.clone(), expires);
+				kept.map_err(|_| "offchain storage refused the conclusion")?
 			}
 		};
 		if let Some(deadline) = send_after {
 			sp_io::offchain::sleep_until(deadline); // returns at once once it has passed
 		}
-		Self::answer_due(task_id, provider, key, &assignment, outcome, salt)
+		Self::answer_due(job, now, local).map(|()| true)
+	}
+
+	/// Moves this node's run of `job` forward: starts it when the node has none (first pass,
+	/// a local failure, a restart), reads how it ended, or gives up when the task's windows
+	/// close. Returns the conclusion once there is one.
+	fn advance(job: &Job<T>, now: BlockNumberFor<T>) -> Result<Option<Local>, &'static str> {
+		let run = job.run_id();
+		let out_of_time = Self::out_of_time(job, now);
+		Ok(Some(match Self::poll(run)? {
+			RunState::Running if out_of_time => {
+				let _ = sandbox::sandbox::cancel(run);
+				Local::Abstain(AbstainReason::Time)
+			}
+			RunState::Running => return Ok(None),
+			RunState::Finished(outcome) => {
+				if AcceptedVersions::<T>::get().contains(&outcome.executor_version) {
+					log::info!(
+						target: TARGET,
+						"executed task {}: {:?}, {} fuel, {} output bytes",
+						job.task_id,
+						outcome.status,
+						outcome.fuel_used,
+						outcome.output.len(),
+					);
+					Local::Done { outcome, salt: sp_io::offchain::random_seed() }
+				} else {
+					log::warn!(
+						target: TARGET,
+						"task {}: this node's executor version {} is not accepted; abstaining",
+						job.task_id,
+						outcome.executor_version,
+					);
+					Local::Abstain(AbstainReason::Version)
+				}
+			}
+			RunState::Abstain(reason) => Local::Abstain(reason),
+			RunState::Failed if out_of_time => Local::Abstain(AbstainReason::LocalFailure),
+			RunState::Unknown if out_of_time => Local::Abstain(AbstainReason::Time),
+			RunState::Failed | RunState::Unknown => {
+				Self::submit(job, run)?;
+				return Ok(None);
+			}
+		}))
+	}
+
+	/// Whether this node should give up running `job` after block `now`: its deadline is two
+	/// blocks away (an abstention sent now still lands in time, even if one author leaves it
+	/// out), or a replicated task's commits close before a commitment sent now could land.
+	fn out_of_time(job: &Job<T>, now: BlockNumberFor<T>) -> bool {
+		now.saturating_add(2u32.into()) >= job.assignment.deadline || Self::commits_closed(job, now)
+	}
+
+	/// Whether `job`'s task is replicated, its provider has not committed, and a commitment sent
+	/// after block `now` (landing in the next block at the earliest) would be refused.
+	fn commits_closed(job: &Job<T>, now: BlockNumberFor<T>) -> bool {
+		let a = &job.assignment;
+		a.providers.len() > 1
+			&& !Commitments::<T>::contains_key(job.task_id, &job.provider)
+			&& (now.saturating_add(One::one())
+				> a.assigned_at.saturating_add(T::CommitWindow::get())
+				|| Self::reveals_open(job.task_id, a))
+	}
+
+	/// Where run `run` stands in the node's sandbox.
+	fn poll(run: RunId) -> Result<RunState, &'static str> {
+		let mut out = vec![0u8; (T::MaxOutputSize::get() as usize).saturating_add(128)];
+		match sandbox::sandbox::poll(run, &mut out) {
+			sandbox::NO_SANDBOX => Err("this node has no sandbox"),
+			sandbox::BUFFER_TOO_SMALL => Err("run state larger than the output bound"),
+			n => out
+				.get(..n as usize)
+				.and_then(|bytes| RunState::decode(&mut &bytes[..]).ok())
+				.ok_or("undecodable run state"),
+		}
+	}
+
+	/// Starts `job`'s run in the node's sandbox under `run`.
+	fn submit(job: &Job<T>, run: RunId) -> Result<(), &'static str> {
+		let work = T::Tasks::work(job.task_id).ok_or("its workload is gone")?;
+		// The task's fuel and memory; the chain's output bound; the sandbox's table and stack
+		// constants.
+		let limits = ExecutionLimits {
+			max_output_bytes: T::MaxOutputSize::get(),
+			..ExecutionLimits::with_defaults(work.fuel_limit, work.max_memory_mib)
+		};
+		// The same seed on every replica: the task and its assignment.
+		let seed = blake2_256(&(b"bourse/seed", job.task_id, job.assignment.assigned_at).encode());
+		let code =
+			sandbox::sandbox::submit(run, work.code_hash, &work.code, &work.input, limits, seed);
+		match sandbox::submitted(code) {
+			Some(Submitted::Started | Submitted::Known) => Ok(()),
+			Some(Submitted::Busy) => Err("the sandbox is busy; will retry"),
+			None => Err("this node has no sandbox"),
+		}
 	}
 
 	/// Remembers that the record under `key` can go after block `expires`.
@@ -130,6 +276,9 @@ impl<T: Config> Pallet<T> {
 		// offchain DB, which is harmless.
 		let _ = list.mutate(|old: Stored<Records>| {
 			let mut records = old.ok().flatten().unwrap_or_default();
+			if records.iter().any(|(known, _)| *known == key) {
+				return Err(()); // tracked already: no write
+			}
 			if records.len() >= MAX_RECORDS {
 				if let Some((oldest, _)) = records.first() {
 					StorageValueRef::persistent(oldest).clear();
@@ -137,7 +286,7 @@ impl<T: Config> Pallet<T> {
 				records.remove(0);
 			}
 			records.push((key, expires));
-			Ok::<_, ()>(records)
+			Ok(records)
 		});
 	}
 
@@ -162,71 +311,56 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Runs the task in the node's sandbox.
-	fn execute(task_id: TaskId, assignment: &AssignmentOf<T>) -> Result<Outcome, &'static str> {
-		let work = T::Tasks::work(task_id).ok_or("its workload is gone")?;
-		// The task's fuel and memory; the chain's output bound; the sandbox's table and stack
-		// constants.
-		let limits = ExecutionLimits {
-			max_output_bytes: T::MaxOutputSize::get(),
-			..ExecutionLimits::with_defaults(work.fuel_limit, work.max_memory_mib)
-		};
-		// The same seed on every replica: the task and its assignment.
-		let seed = blake2_256(&(b"bourse/seed", task_id, assignment.assigned_at).encode());
-		let mut out = vec![0u8; (T::MaxOutputSize::get() as usize).saturating_add(64)];
-		let written =
-			sandbox::sandbox::run(work.code_hash, &work.code, &work.input, limits, seed, &mut out);
-		let outcome = match written {
-			sandbox::NO_SANDBOX => return Err("this node has no sandbox"),
-			sandbox::LOCAL_FAILURE => return Err("the sandbox failed locally; will retry"),
-			sandbox::BUFFER_TOO_SMALL => return Err("outcome larger than the output bound"),
-			n => out
-				.get(..n as usize)
-				.and_then(|bytes| Outcome::decode(&mut &bytes[..]).ok())
-				.ok_or("undecodable outcome")?,
-		};
-		log::info!(
-			target: TARGET,
-			"executed task {task_id}: {:?}, {} fuel, {} output bytes",
-			outcome.status,
-			outcome.fuel_used,
-			outcome.output.len(),
-		);
-		Ok(outcome)
-	}
-
-	/// Sends the answer, commitment or reveal that `provider` owes now, if any.
-	fn answer_due(
-		task_id: TaskId,
-		provider: &T::AccountId,
-		key: &T::ExecutorId,
-		assignment: &AssignmentOf<T>,
-		outcome: Outcome,
-		salt: [u8; 32],
-	) -> Result<(), &'static str> {
-		if Reveals::<T>::contains_key(task_id, provider) {
+	/// Sends the answer, commitment, reveal or abstention that `job`'s provider owes now, if
+	/// any, given this node's conclusion `local`.
+	fn answer_due(job: &Job<T>, now: BlockNumberFor<T>, local: Local) -> Result<(), &'static str> {
+		let (task_id, provider) = (job.task_id, &job.provider);
+		if Reveals::<T>::contains_key(task_id, provider)
+			|| Abstentions::<T>::contains_key(task_id, provider)
+		{
 			return Ok(());
 		}
-		let output_hash = blake2_256(&outcome.output);
-		let revealed = Revealed {
-			status: outcome.status,
-			output_hash,
-			fuel_used: outcome.fuel_used,
-			executor_version: EXECUTOR_VERSION,
+		let replicated = job.assignment.providers.len() > 1;
+		let committed = Commitments::<T>::contains_key(task_id, provider);
+		let (claim, output) = match local {
+			Local::Done { outcome, salt } => {
+				let revealed = Revealed {
+					status: outcome.status,
+					output_hash: blake2_256(&outcome.output),
+					fuel_used: outcome.fuel_used,
+					executor_version: outcome.executor_version,
+				};
+				let accepted = AcceptedVersions::<T>::get().contains(&revealed.executor_version);
+				let claim = if !committed && (!accepted || Self::commits_closed(job, now)) {
+					// Root stopped accepting this version, or the run ended too late to
+					// commit: nothing this node can answer with.
+					Claim::Abstain(if accepted {
+						AbstainReason::Time
+					} else {
+						AbstainReason::Version
+					})
+				} else if !replicated {
+					Claim::Answer(revealed)
+				} else if !committed {
+					Claim::Commit(Self::commitment(task_id, provider, &revealed, &salt))
+				} else if Self::reveals_open(task_id, &job.assignment) {
+					Claim::Reveal { revealed, salt }
+				} else {
+					return Ok(()); // committed; waiting for the others
+				};
+				(claim, outcome.output)
+			}
+			Local::Abstain(_) if committed => return Err("committed, so it cannot abstain"),
+			Local::Abstain(reason) => (Claim::Abstain(reason), Vec::new()),
 		};
+		if let Claim::Abstain(reason) = claim {
+			log::info!(target: TARGET, "task {task_id}: abstaining ({})", reason.label());
+		}
 		let output: BoundedVec<u8, T::MaxOutputSize> =
-			outcome.output.try_into().map_err(|_| "output above the bound")?;
-		let claim = if assignment.providers.len() == 1 {
-			Claim::Answer(revealed)
-		} else if !Commitments::<T>::contains_key(task_id, provider) {
-			Claim::Commit(Self::commitment(task_id, provider, &revealed, &salt))
-		} else if Self::reveals_open(task_id, assignment) {
-			Claim::Reveal { revealed, salt }
-		} else {
-			return Ok(()); // committed; waiting for the others
-		};
+			output.try_into().map_err(|_| "output above the bound")?;
 		let statement = Statement { task_id, provider: provider.clone(), claim };
-		let call = Self::signed_call(statement, output, key).ok_or("the keystore cannot sign")?;
+		let call =
+			Self::signed_call(statement, output, &job.key).ok_or("the keystore cannot sign")?;
 		let xt = T::create_authorized_transaction(call.into());
 		SubmitTransaction::<T, Call<T>>::submit_transaction(xt)
 			.map_err(|()| "the transaction pool refused the answer")

@@ -42,6 +42,7 @@ impl pallet_reputation::Config for Test {
 	type MaxEvidencePerTask = ConstU32<10>;
 	type OutVotedWeight = ConstU32<4>;
 	type NoShowWeight = ConstU32<2>;
+	type AbstainWeight = ConstU32<1>;
 	type PriorFailures = ConstU32<2>;
 }
 
@@ -137,6 +138,7 @@ impl pallet_attestation::Config for Test {
 	type MaxOutputSize = ConstU32<64>;
 	type CommitWindow = ConstU64<COMMIT_WINDOW>;
 	type MaxReplication = ConstU32<5>;
+	type MaxExecutorVersions = ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarketHelper;
@@ -215,6 +217,7 @@ pub fn new_test_ext() -> TestState {
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
+	pallet_attestation::GenesisConfig::<Test>::default().assimilate_storage(&mut storage).unwrap();
 	let mut ext: TestState = storage.into();
 	ext.execute_with(|| System::set_block_number(1));
 	ext

@@ -343,3 +343,43 @@ fn cancelling_refunds_and_pays_the_base_fee_to_assigned_providers() {
 		assert_noop!(Tasks::cancel_task(signed(REQUESTER), 2), Error::<Test>::NotCancellable);
 	});
 }
+
+#[test]
+fn an_abstention_is_neither_paid_nor_slashed_and_refunds_the_requester() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		let (requester_before, provider_before) = (free(REQUESTER), free(1));
+		let bond = Balances::balance_on_hold(&pallet_offers::HoldReason::ProviderBond.into(), &1);
+		ok(submit(hash, 1, true));
+		ok(state(0, 1, Claim::Abstain(pallet_attestation::AbstainReason::Time), &[]));
+		System::assert_has_event(
+			Event::TaskFailed {
+				task_id: 0,
+				reason: TaskFailure::Attestation(FailureReason::Abstained),
+			}
+			.into(),
+		);
+		assert_eq!(free(1), provider_before, "not paid");
+		assert_eq!(
+			Balances::balance_on_hold(&pallet_offers::HoldReason::ProviderBond.into(), &1),
+			bond,
+			"not slashed"
+		);
+		assert_eq!(free(REQUESTER), requester_before - BASE_FEE, "refunded but the base fee");
+		assert_eq!(escrow_held(), 0);
+		assert_eq!(
+			pallet_offers::Providers::<Test>::get(1).unwrap().busy_slots,
+			0,
+			"its slot is free again"
+		);
+		let record = Reputation::current(&1);
+		assert!(record.failures > Zero::zero(), "recorded as a (light) failure");
+		assert!(
+			!System::events()
+				.iter()
+				.any(|e| matches!(e.event, RuntimeEvent::Tasks(Event::ProviderSlashed { .. }))),
+			"nobody slashed"
+		);
+	});
+}

@@ -7,7 +7,7 @@ use crate::pallet::{BalanceOf, Offers, Providers};
 use alloc::vec::Vec;
 use frame::{
 	benchmarking::prelude::*,
-	deps::sp_runtime::traits::TrailingZeroInput,
+	deps::sp_runtime::{traits::TrailingZeroInput, RuntimeAppPublic},
 	token::fungible::{Inspect, Mutate},
 };
 
@@ -47,9 +47,51 @@ fn provider_with_offer<T: Config>(i: u32) -> T::AccountId {
 	who
 }
 
-#[benchmarks]
+/// A provider with an offer of the most slots whose executor key can sign (a keystore pair),
+/// and its node's call lowering the offer by one slot.
+fn limit<T: Config>() -> (T::AccountId, Call<T>) {
+	let who = funded::<T>("provider", 0);
+	let key = T::ExecutorId::generate_pair(None);
+	Pallet::<T>::register(&who, key.clone(), full_bond::<T>()).unwrap();
+	let now = frame_system::Pallet::<T>::block_number();
+	let most = T::MaxSlots::get();
+	Pallet::<T>::set(&who, 1_000u32.into(), u64::MAX, T::MaxMemoryMib::get(), most, None, now)
+		.unwrap();
+	let offer = Offers::<T>::get(&who).unwrap();
+	let slots = most.saturating_sub(1);
+	let signature = key.sign(&Pallet::<T>::limit_payload(&who, &offer, slots)).unwrap();
+	(who.clone(), Call::limit_offer { provider: who, slots, signature })
+}
+
+#[benchmarks(where <T as frame_system::Config>::RuntimeCall: From<Call<T>>)]
 mod benchmarks {
 	use super::*;
+	use frame::deps::frame_support::traits::{Authorize, UnfilteredDispatchable};
+	use frame::deps::sp_runtime::transaction_validity::TransactionSource;
+
+	/// An executor key lowers its provider's offer by a slot (the index is kept in sync).
+	#[benchmark]
+	fn limit_offer() {
+		let (who, call) = limit::<T>();
+		#[block]
+		{
+			call.dispatch_bypass_filter(RawOrigin::Authorized.into()).unwrap();
+		}
+		assert_eq!(Offers::<T>::get(&who).unwrap().slots, T::MaxSlots::get() - 1);
+	}
+
+	/// The pool's and the block's check of a limit, signature included.
+	#[benchmark]
+	fn authorize_limit_offer() {
+		let (_, call) = limit::<T>();
+		let call: <T as frame_system::Config>::RuntimeCall = call.into();
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.expect("an authorized call")
+				.expect("authorize accepts the limit");
+		}
+	}
 
 	#[benchmark]
 	fn register_provider() {

@@ -17,7 +17,10 @@
 //! ## Offers
 //!
 //! One offer per provider ([`Pallet::set_offer`]): price per million fuel, most fuel and memory
-//! per task, concurrent slots, optional last block. The bond must cover every slot: `bond ≥
+//! per task, concurrent slots, optional last block. The provider's node can lower its slots, or
+//! withdraw the offer, with its executor key alone ([`Pallet::limit_offer`], feeless): when it
+//! cannot run as many tasks at once as offered, it protects the bond without the cold account.
+//! The bond must cover every slot: `bond ≥
 //! slots × MaxSlash`, so each task a provider holds can be slashed in full. A new or changed
 //! offer takes effect from the **next** block: a block author who sees a task coming cannot
 //! change its own offer in front of it. An offer past its last block is never selected and is
@@ -73,12 +76,16 @@ mod mock;
 mod tests;
 pub mod weights;
 
+/// Domain separation of the limits executor keys sign ([`Pallet::limit_payload`]).
+pub const LIMIT_CONTEXT: &[u8] = b"bourse/limit-offer";
+
 #[frame::pallet]
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
 	use frame::{
 		arithmetic::Perbill,
+		deps::sp_runtime::RuntimeAppPublic,
 		prelude::*,
 		token::{fungible, Fortitude, Precision},
 	};
@@ -176,8 +183,14 @@ pub mod pallet {
 		/// The runtime's hold reasons, of which [`HoldReason`] is one part.
 		type RuntimeHoldReason: From<HoldReason>;
 
-		/// A provider's executor key (public part).
-		type ExecutorId: Parameter + Member + MaxEncodedLen + Ord + MaybeSerializeDeserialize;
+		/// A provider's executor key (public part); its signature can lower the provider's
+		/// capacity ([`Pallet::limit_offer`]).
+		type ExecutorId: Parameter
+			+ Member
+			+ MaxEncodedLen
+			+ Ord
+			+ MaybeSerializeDeserialize
+			+ RuntimeAppPublic;
 
 		/// Providers' reputation: the requester's floor and the selection weight.
 		type Reputation: ProviderReputation<Self::AccountId>;
@@ -291,6 +304,8 @@ pub mod pallet {
 		},
 		/// A provider withdrew its offer.
 		OfferWithdrawn { provider: T::AccountId },
+		/// A provider's executor key lowered its offer to `slots` (0: the offer is withdrawn).
+		OfferLimited { provider: T::AccountId, slots: u32 },
 		/// An offer past its last block was removed.
 		OfferExpired { provider: T::AccountId },
 		/// A provider unregistered; its bond can be withdrawn from block `unbonds_at`.
@@ -345,6 +360,11 @@ pub mod pallet {
 		NotLeaving,
 		/// The unbonding delay has not passed yet.
 		StillUnbonding,
+		/// The executor key may only lower the slots: below the offer's, at or above the busy
+		/// ones (or 0 to withdraw).
+		NotALimit,
+		/// The signature is not the provider's executor key's over this limit of this offer.
+		BadSignature,
 	}
 
 	/// Providers at genesis. Each gets its bond held and an offer open from block 1.
@@ -469,6 +489,34 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// Lower `provider`'s offer to `slots` (0 withdraws it), authorized by the provider's
+		/// executor key instead of its account: `signature` is the key's over
+		/// [`Pallet::limit_payload`], which names the offer as it is now, so a limit cannot be
+		/// replayed on a later offer. It can only reduce capacity (to no fewer slots than are
+		/// busy), so a node protects its bond without the provider's cold key. Feeless; refused
+		/// in the pool when invalid.
+		#[pallet::call_index(7)]
+		#[pallet::authorize(Self::authorize_limit_offer)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_limit_offer())]
+		pub fn limit_offer(
+			origin: OriginFor<T>,
+			provider: T::AccountId,
+			slots: u32,
+			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			let _ = signature; // checked in `authorize`
+			let offer = Self::check_limit(&provider, slots)?;
+			if slots == 0 {
+				Self::remove_offer(&provider, &offer);
+			} else {
+				Offers::<T>::insert(&provider, Offer { slots, ..offer });
+				Self::sync_index(&provider);
+			}
+			Self::deposit_event(Event::OfferLimited { provider, slots });
+			Ok(())
+		}
+
 		/// Stop being a provider: the offer goes at once, the bond can be withdrawn with
 		/// [`Pallet::withdraw_bond`] after [`Config::UnbondingDelay`] blocks. Only possible when
 		/// no task of the caller is open.
@@ -513,6 +561,66 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// Pool and block check of [`Pallet::limit_offer`]: the state, then the signature.
+		fn authorize_limit_offer(
+			_source: TransactionSource,
+			provider: &T::AccountId,
+			slots: &u32,
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> TransactionValidityWithRefund {
+			let invalid = |error: Error<T>| -> TransactionValidityError {
+				match error {
+					Error::<T>::BadSignature => InvalidTransaction::BadProof.into(),
+					other => {
+						InvalidTransaction::Custom(other.encode().first().copied().unwrap_or(0))
+							.into()
+					}
+				}
+			};
+			let offer = Self::check_limit(provider, *slots).map_err(invalid)?;
+			let key = Providers::<T>::get(provider)
+				.map(|p| p.executor)
+				.ok_or(invalid(Error::<T>::NotProvider))?;
+			let payload = Self::limit_payload(provider, &offer, *slots);
+			if !key.verify(&payload, signature) {
+				return Err(invalid(Error::<T>::BadSignature));
+			}
+			let valid = ValidTransaction::with_tag_prefix("BourseLimitOffer")
+				.priority(TransactionPriority::MAX / 2)
+				.and_provides((provider, offer.active_from, offer.slots))
+				.longevity(16)
+				.propagate(true)
+				.into();
+			Ok((valid, Weight::zero()))
+		}
+
+		/// The bytes an executor key signs to lower `provider`'s `offer` to `slots`: with a
+		/// context, the genesis hash and the offer's current first block and slots, so the
+		/// signature is worthless on another chain and once the offer changed.
+		pub fn limit_payload(
+			provider: &T::AccountId,
+			offer: &Offer<BalanceOf<T>, BlockNumberFor<T>>,
+			slots: u32,
+		) -> Vec<u8> {
+			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+			(LIMIT_CONTEXT, genesis, provider, offer.active_from, offer.slots, slots).encode()
+		}
+
+		/// Checks a limit of `provider`'s offer to `slots`, but for its signature; returns the
+		/// offer.
+		pub fn check_limit(
+			provider: &T::AccountId,
+			slots: u32,
+		) -> Result<Offer<BalanceOf<T>, BlockNumberFor<T>>, Error<T>> {
+			let record = Providers::<T>::get(provider).ok_or(Error::<T>::NotProvider)?;
+			let offer = Offers::<T>::get(provider).ok_or(Error::<T>::NoOffer)?;
+			ensure!(
+				slots < offer.slots && (slots == 0 || slots >= record.busy_slots),
+				Error::<T>::NotALimit
+			);
+			Ok(offer)
+		}
+
 		/// Registers `who` with `bond` and `executor` (the checks of
 		/// [`Pallet::register_provider`]).
 		pub(crate) fn register(
@@ -918,6 +1026,10 @@ pub mod pallet {
 
 		fn executor_of(provider: &T::AccountId) -> Option<T::ExecutorId> {
 			Providers::<T>::get(provider).map(|p| p.executor)
+		}
+
+		fn offered_slots(provider: &T::AccountId) -> u32 {
+			Offers::<T>::get(provider).map_or(0, |offer| offer.slots)
 		}
 	}
 }

@@ -4,6 +4,7 @@ use crate as pallet_offers;
 use crate::frame;
 use frame::testing_prelude::*;
 use polkadot_sdk::pallet_balances;
+pub use polkadot_sdk::sp_runtime::testing::UintAuthorityId;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
@@ -35,6 +36,7 @@ impl pallet_reputation::Config for Test {
 	type MaxEvidencePerTask = ConstU32<10>;
 	type OutVotedWeight = ConstU32<4>;
 	type NoShowWeight = ConstU32<2>;
+	type AbstainWeight = ConstU32<1>;
 	type PriorFailures = ConstU32<2>;
 }
 
@@ -50,7 +52,7 @@ pub const MAX_CANDIDATES: u32 = 8;
 impl pallet_offers::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	type ExecutorId = u64;
+	type ExecutorId = UintAuthorityId;
 	type Reputation = Reputation;
 	type MinBond = ConstU128<MIN_BOND>;
 	type MaxSlash = ConstU128<MAX_SLASH>;
@@ -90,4 +92,10 @@ pub fn test(body: impl FnOnce()) {
 		body();
 		Offers::do_try_state().expect("invariants hold");
 	});
+}
+
+/// The executor key tests give provider `who`: `UintAuthorityId(n)` for the number `n` they
+/// name (by convention `100 + who`).
+pub fn key(n: u64) -> UintAuthorityId {
+	UintAuthorityId(n)
 }

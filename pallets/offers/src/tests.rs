@@ -25,7 +25,7 @@ fn ok(result: DispatchResult) {
 
 /// Registers `who` (executor key `100 + who`) with `BOND` and an offer at `price`, 4 slots.
 fn provider(who: u64, price: u128) {
-	ok(Offers::register_provider(signed(who), BOND, 100 + who));
+	ok(Offers::register_provider(signed(who), BOND, key(100 + who)));
 	ok(Offers::set_offer(signed(who), price, 1_000_000, 64, 4, None));
 }
 
@@ -62,13 +62,13 @@ fn busy(who: u64) -> u32 {
 #[test]
 fn registering_holds_the_bond_and_binds_the_key() {
 	test(|| {
-		ok(Offers::register_provider(signed(1), BOND, 101));
+		ok(Offers::register_provider(signed(1), BOND, key(101)));
 		assert_eq!(held(1), BOND);
-		assert_eq!(Executors::<Test>::get(101), Some(1));
-		assert_eq!(<Offers as crate::ExecutorKeys<u64>>::provider_of(&101), Some(1));
-		assert_eq!(<Offers as crate::ExecutorKeys<u64>>::executor_of(&1), Some(101));
+		assert_eq!(Executors::<Test>::get(key(101)), Some(1));
+		assert_eq!(<Offers as crate::ExecutorKeys<u64>>::provider_of(&key(101)), Some(1));
+		assert_eq!(<Offers as crate::ExecutorKeys<u64>>::executor_of(&1), Some(key(101)));
 		System::assert_last_event(
-			Event::ProviderRegistered { provider: 1, executor: 101, bond: BOND }.into(),
+			Event::ProviderRegistered { provider: 1, executor: key(101), bond: BOND }.into(),
 		);
 	});
 }
@@ -77,28 +77,28 @@ fn registering_holds_the_bond_and_binds_the_key() {
 fn registration_errors_leave_everything_unchanged() {
 	test(|| {
 		assert_noop!(
-			Offers::register_provider(signed(1), MIN_BOND - 1, 101),
+			Offers::register_provider(signed(1), MIN_BOND - 1, key(101)),
 			Error::<Test>::BondBelowMinimum
 		);
 		assert_noop!(
-			Offers::register_provider(signed(1), ENDOWMENT + 1, 101),
+			Offers::register_provider(signed(1), ENDOWMENT + 1, key(101)),
 			Error::<Test>::InsufficientBalance
 		);
-		ok(Offers::register_provider(signed(1), BOND, 101));
+		ok(Offers::register_provider(signed(1), BOND, key(101)));
 		assert_noop!(
-			Offers::register_provider(signed(1), BOND, 102),
+			Offers::register_provider(signed(1), BOND, key(102)),
 			Error::<Test>::AlreadyProvider
 		);
 		assert_noop!(
-			Offers::register_provider(signed(2), BOND, 101),
+			Offers::register_provider(signed(2), BOND, key(101)),
 			Error::<Test>::ExecutorKeyInUse
 		);
 		assert_noop!(Offers::bond_extra(signed(2), 10), Error::<Test>::NotProvider);
 		assert_noop!(Offers::bond_extra(signed(1), 0), Error::<Test>::ZeroAmount);
 		assert_noop!(Offers::bond_extra(signed(1), ENDOWMENT), Error::<Test>::InsufficientBalance);
-		assert_noop!(Offers::rotate_executor(signed(2), 105), Error::<Test>::NotProvider);
-		assert_noop!(Offers::rotate_executor(signed(1), 101), Error::<Test>::ExecutorKeyInUse);
-		assert!(Offers::register_provider(RuntimeOrigin::none(), BOND, 109).is_err());
+		assert_noop!(Offers::rotate_executor(signed(2), key(105)), Error::<Test>::NotProvider);
+		assert_noop!(Offers::rotate_executor(signed(1), key(101)), Error::<Test>::ExecutorKeyInUse);
+		assert!(Offers::register_provider(RuntimeOrigin::none(), BOND, key(109)).is_err());
 	});
 }
 
@@ -109,17 +109,17 @@ fn the_provider_limit_is_enforced() {
 		for who in 1_000..3_000u64 {
 			crate::Providers::<Test>::insert(
 				who,
-				crate::Provider { executor: who, bond: 0, busy_slots: 0, unbonds_at: None },
+				crate::Provider { executor: key(who), bond: 0, busy_slots: 0, unbonds_at: None },
 			);
-			Executors::<Test>::insert(who, who);
+			Executors::<Test>::insert(key(who), who);
 		}
 		assert_noop!(
-			Offers::register_provider(signed(1), BOND, 101),
+			Offers::register_provider(signed(1), BOND, key(101)),
 			Error::<Test>::TooManyProviders
 		);
 		for who in 1_000..3_000u64 {
 			crate::Providers::<Test>::remove(who);
-			Executors::<Test>::remove(who);
+			Executors::<Test>::remove(key(who));
 		}
 	});
 }
@@ -127,16 +127,18 @@ fn the_provider_limit_is_enforced() {
 #[test]
 fn bond_extra_and_key_rotation() {
 	test(|| {
-		ok(Offers::register_provider(signed(1), BOND, 101));
+		ok(Offers::register_provider(signed(1), BOND, key(101)));
 		ok(Offers::bond_extra(signed(1), 50));
 		assert_eq!(held(1), BOND + 50);
 		System::assert_last_event(Event::BondIncreased { provider: 1, bond: BOND + 50 }.into());
-		ok(Offers::rotate_executor(signed(1), 111));
-		assert_eq!(Executors::<Test>::get(101), None);
-		assert_eq!(Executors::<Test>::get(111), Some(1));
-		System::assert_last_event(Event::ExecutorRotated { provider: 1, executor: 111 }.into());
+		ok(Offers::rotate_executor(signed(1), key(111)));
+		assert_eq!(Executors::<Test>::get(key(101)), None);
+		assert_eq!(Executors::<Test>::get(key(111)), Some(1));
+		System::assert_last_event(
+			Event::ExecutorRotated { provider: 1, executor: key(111) }.into(),
+		);
 		// The old key is free again for anyone.
-		ok(Offers::register_provider(signed(2), BOND, 101));
+		ok(Offers::register_provider(signed(2), BOND, key(101)));
 	});
 }
 
@@ -147,7 +149,7 @@ fn offer_errors_leave_everything_unchanged() {
 			Offers::set_offer(signed(who), price, fuel, mem, slots, expires)
 		};
 		assert_noop!(set(1, PRICE, 1_000, 1, 1, None), Error::<Test>::NotProvider);
-		ok(Offers::register_provider(signed(1), BOND, 101));
+		ok(Offers::register_provider(signed(1), BOND, key(101)));
 		assert_noop!(set(1, PRICE, 1_000, 1, 0, None), Error::<Test>::ZeroSlots);
 		assert_noop!(set(1, PRICE, 1_000, 1, 9, None), Error::<Test>::TooManySlots);
 		assert_noop!(set(1, 0, 1_000, 1, 1, None), Error::<Test>::ZeroPrice);
@@ -157,7 +159,7 @@ fn offer_errors_leave_everything_unchanged() {
 		assert_noop!(set(1, PRICE, 1_000, 4_097, 1, None), Error::<Test>::MemoryTooLarge);
 		assert_noop!(set(1, PRICE, 1_000, 1, 1, Some(1)), Error::<Test>::ExpiryInPast);
 		// BOND = 800 covers 8 slots of MAX_SLASH = 100 at most; 800 - 100 does not.
-		ok(Offers::register_provider(signed(2), BOND - MAX_SLASH, 102));
+		ok(Offers::register_provider(signed(2), BOND - MAX_SLASH, key(102)));
 		assert_noop!(set(2, PRICE, 1_000, 1, 8, None), Error::<Test>::BondDoesNotCoverSlots);
 		assert_noop!(Offers::withdraw_offer(signed(1)), Error::<Test>::NoOffer);
 		assert_noop!(Offers::withdraw_offer(signed(3)), Error::<Test>::NotProvider);
@@ -252,7 +254,7 @@ fn selection_picks_distinct_providers_and_reserves_slots_only_on_success() {
 #[test]
 fn a_full_provider_leaves_the_index_and_returns_when_a_slot_frees() {
 	test(|| {
-		ok(Offers::register_provider(signed(1), BOND, 101));
+		ok(Offers::register_provider(signed(1), BOND, key(101)));
 		ok(Offers::set_offer(signed(1), PRICE, 1_000_000, 64, 2, None));
 		next_block();
 		select(&wants(1, 9, 0)).unwrap();
@@ -296,8 +298,8 @@ fn the_index_is_ordered_by_price_and_selection_reads_a_bounded_window() {
 #[test]
 fn the_draw_is_deterministic_and_weighted_by_bond() {
 	test(|| {
-		ok(Offers::register_provider(signed(1), MIN_BOND, 101));
-		ok(Offers::register_provider(signed(2), 9 * MIN_BOND, 102));
+		ok(Offers::register_provider(signed(1), MIN_BOND, key(101)));
+		ok(Offers::register_provider(signed(2), 9 * MIN_BOND, key(102)));
 		ok(Offers::set_offer(signed(1), PRICE, 1_000_000, 64, 1, None));
 		ok(Offers::set_offer(signed(2), PRICE, 1_000_000, 64, 1, None));
 		next_block();
@@ -318,7 +320,7 @@ fn the_draw_is_deterministic_and_weighted_by_bond() {
 #[test]
 fn expired_offers_are_skipped_and_pruned_when_met() {
 	test(|| {
-		ok(Offers::register_provider(signed(1), BOND, 101));
+		ok(Offers::register_provider(signed(1), BOND, key(101)));
 		ok(Offers::set_offer(signed(1), PRICE, 1_000_000, 64, 4, Some(3)));
 		provider(2, 2 * PRICE);
 		System::set_block_number(3);
@@ -334,7 +336,7 @@ fn expired_offers_are_skipped_and_pruned_when_met() {
 #[test]
 fn slashing_burns_at_most_the_maximum_and_shrinks_capacity() {
 	test(|| {
-		ok(Offers::register_provider(signed(1), 4 * MAX_SLASH, 101));
+		ok(Offers::register_provider(signed(1), 4 * MAX_SLASH, key(101)));
 		ok(Offers::set_offer(signed(1), PRICE, 1_000_000, 64, 4, None));
 		next_block();
 		select(&wants(1, 9, 0)).unwrap();
@@ -383,7 +385,7 @@ fn leaving_waits_for_open_tasks_and_the_unbonding_delay() {
 		ok(Offers::withdraw_bond(signed(1)));
 		assert_eq!(Balances::free_balance(1), free + BOND);
 		assert_eq!(held(1), 0);
-		assert!(Providers::<Test>::get(1).is_none() && Executors::<Test>::get(101).is_none());
+		assert!(Providers::<Test>::get(1).is_none() && Executors::<Test>::get(key(101)).is_none());
 		System::assert_last_event(Event::ProviderRemoved { provider: 1, bond: BOND }.into());
 		assert_noop!(Offers::withdraw_bond(signed(1)), Error::<Test>::NotProvider);
 		assert_noop!(Offers::unregister_provider(signed(1)), Error::<Test>::NotProvider);
@@ -430,7 +432,7 @@ fn genesis_providers_have_open_offers() {
 	crate::GenesisConfig::<Test> {
 		providers: vec![crate::GenesisProvider {
 			account: 1,
-			executor: 101,
+			executor: key(101),
 			bond: BOND,
 			price_per_mfuel: PRICE,
 			max_fuel: 1_000_000,
@@ -450,3 +452,93 @@ fn genesis_providers_have_open_offers() {
 
 use polkadot_sdk::polkadot_sdk_frame::testing_prelude::TestState;
 use polkadot_sdk::{frame_system, pallet_balances, sp_runtime::BuildStorage};
+
+/// The node's limit of provider `who`'s offer to `slots`, signed by executor key `signer`, as a
+/// block applies it: `authorize` (the pool's check), then dispatch as authorized.
+fn limit(who: u64, slots: u32, signer: u64) -> DispatchResult {
+	use polkadot_sdk::{
+		frame_support::traits::Authorize,
+		sp_runtime::{
+			traits::Dispatchable, transaction_validity::TransactionSource, RuntimeAppPublic,
+		},
+	};
+	let offer = crate::Offers::<Test>::get(who);
+	let payload = offer.map(|o| Offers::limit_payload(&who, &o, slots)).unwrap_or_default();
+	let signature = key(signer).sign(&payload).unwrap();
+	let call = RuntimeCall::Offers(crate::Call::limit_offer { provider: who, slots, signature });
+	let state = Offers::check_limit(&who, slots);
+	let result = match call.authorize(TransactionSource::External).unwrap() {
+		Ok(_) => call
+			.dispatch(polkadot_sdk::frame_system::RawOrigin::Authorized.into())
+			.map(|_| ())
+			.map_err(|e| e.error),
+		Err(_) => Err(match state {
+			Err(e) => e.into(),
+			Ok(_) => Error::<Test>::BadSignature.into(),
+		}),
+	};
+	Offers::do_try_state().unwrap();
+	result
+}
+
+#[test]
+fn the_executor_key_can_only_lower_its_providers_offer() {
+	test(|| {
+		provider(1, 10);
+		provider(2, 10);
+		let slots = || crate::Offers::<Test>::get(1).map(|o| o.slots);
+		let before = slots().unwrap();
+		assert_eq!(limit(1, before, 101), Err(Error::<Test>::NotALimit.into()), "not lower");
+		assert_eq!(limit(1, before + 1, 101), Err(Error::<Test>::NotALimit.into()), "higher");
+		assert_eq!(limit(1, 1, 102), Err(Error::<Test>::BadSignature.into()), "another's key");
+		assert_eq!(limit(3, 1, 101), Err(Error::<Test>::NotProvider.into()));
+		assert_eq!(limit(1, 1, 101), Ok(()));
+		System::assert_last_event(Event::OfferLimited { provider: 1, slots: 1 }.into());
+		assert_eq!(slots(), Some(1));
+		assert_eq!(limit(1, 0, 101), Ok(()), "0 withdraws the offer");
+		assert_eq!(slots(), None);
+		assert_eq!(limit(1, 0, 101), Err(Error::<Test>::NoOffer.into()));
+	});
+}
+
+#[test]
+fn a_limit_cannot_be_replayed_on_a_later_offer() {
+	use polkadot_sdk::{
+		frame_support::traits::Authorize,
+		sp_runtime::{transaction_validity::TransactionSource, RuntimeAppPublic},
+	};
+	test(|| {
+		provider(1, 10);
+		let offer = crate::Offers::<Test>::get(1).unwrap();
+		let signature = key(101).sign(&Offers::limit_payload(&1, &offer, 1)).unwrap();
+		let call =
+			RuntimeCall::Offers(crate::Call::limit_offer { provider: 1, slots: 1, signature });
+		assert!(call.authorize(TransactionSource::External).unwrap().is_ok());
+		// The operator sets a new offer (the next block): the old signature is worthless.
+		next_block();
+		ok(Offers::set_offer(
+			signed(1),
+			10,
+			offer.max_fuel,
+			offer.max_memory_mib,
+			offer.slots,
+			None,
+		));
+		assert!(call.authorize(TransactionSource::External).unwrap().is_err());
+	});
+}
+
+#[test]
+fn a_limit_keeps_the_busy_slots() {
+	test(|| {
+		provider(1, 10);
+		next_block();
+		select(&wants(1, 9, 0)).unwrap();
+		select(&wants(1, 9, 1)).unwrap();
+		assert_eq!(busy(1), 2);
+		assert_eq!(limit(1, 1, 101), Err(Error::<Test>::NotALimit.into()), "2 are busy");
+		assert_eq!(limit(1, 2, 101), Ok(()));
+		assert_eq!(limit(1, 0, 101), Ok(()), "withdrawing is always allowed");
+		assert_eq!(busy(1), 2, "assigned tasks still run");
+	});
+}

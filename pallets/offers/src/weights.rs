@@ -46,6 +46,8 @@ pub trait WeightInfo {
 	fn select_providers(n: u32, ) -> Weight;
 	fn release_slot() -> Weight;
 	fn slash() -> Weight;
+	fn limit_offer() -> Weight;
+	fn authorize_limit_offer() -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -200,6 +202,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	fn limit_offer() -> Weight { Weight::zero() }
+	fn authorize_limit_offer() -> Weight { Weight::zero() }
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
@@ -255,4 +259,6 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
+	fn limit_offer() -> Weight { Weight::zero() }
+	fn authorize_limit_offer() -> Weight { Weight::zero() }
 }

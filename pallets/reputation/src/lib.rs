@@ -12,7 +12,9 @@
 //! - [`Verdict::Agreed`] adds `value / ValueUnit` (at most `MaxEvidencePerTask`) to successes;
 //! - [`Verdict::OutVoted`] adds that much times [`Config::OutVotedWeight`] to failures — lying
 //!   costs more than one honest task earns;
-//! - [`Verdict::NoShow`] adds that much times [`Config::NoShowWeight`] to failures.
+//! - [`Verdict::NoShow`] adds that much times [`Config::NoShowWeight`] to failures;
+//! - [`Verdict::Abstained`] adds that much times [`Config::AbstainWeight`] (less than silence)
+//!   to failures: the provider could not deliver, but said so.
 //!
 //! Evidence decays exponentially: it halves every [`Config::HalfLife`] blocks (a per-block factor
 //! `2^(-1/HalfLife)` in fixed point, so the result does not depend on how often a record is
@@ -94,6 +96,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type NoShowWeight: Get<u32>;
 
+		/// How much an abstention weighs as a failure, against an agreed answer's one success:
+		/// less than silence, so saying "I could not" beats saying nothing, yet a provider that
+		/// abstains from everything loses the selection it would keep for free.
+		#[pallet::constant]
+		type AbstainWeight: Get<u32>;
+
 		/// Pseudo-failures of the prior: a provider without evidence scores `1 / (2 + P)`.
 		#[pallet::constant]
 		type PriorFailures: Get<u32>;
@@ -120,6 +128,10 @@ pub mod pallet {
 			assert!(T::MaxEvidencePerTask::get() > 0, "MaxEvidencePerTask must not be zero");
 			assert!(T::OutVotedWeight::get() > 1, "a lie must weigh more than a success");
 			assert!(T::NoShowWeight::get() > 1, "silence must weigh more than a success");
+			assert!(
+				T::AbstainWeight::get() < T::NoShowWeight::get(),
+				"an abstention must weigh less than silence"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -224,8 +236,8 @@ pub mod pallet {
 
 		fn record(provider: &T::AccountId, verdict: Verdict, value: u128) {
 			let evidence = Self::evidence(value);
+			// A worthless task changes nothing: no write, no event.
 			if evidence.is_zero() {
-				// A worthless task changes nothing: no write, no event.
 				return;
 			}
 			let mut record = Self::current(provider);
@@ -234,6 +246,11 @@ pub mod pallet {
 				Verdict::OutVoted => {
 					record.failures = record.failures.saturating_add(evidence.saturating_mul(
 						FixedU128::saturating_from_integer(T::OutVotedWeight::get()),
+					))
+				}
+				Verdict::Abstained => {
+					record.failures = record.failures.saturating_add(evidence.saturating_mul(
+						FixedU128::saturating_from_integer(T::AbstainWeight::get()),
 					))
 				}
 				Verdict::NoShow => {

@@ -29,6 +29,7 @@ impl pallet_reputation::Config for Test {
 	type MaxEvidencePerTask = ConstU32<10>;
 	type OutVotedWeight = ConstU32<4>;
 	type NoShowWeight = ConstU32<2>;
+	type AbstainWeight = ConstU32<1>;
 	type PriorFailures = ConstU32<2>;
 }
 

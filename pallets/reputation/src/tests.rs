@@ -153,3 +153,14 @@ fn updates_apply_decay_first() {
 		assert_eq!((failures, updated), (FixedU128::from_u32(0), 1 + HALF_LIFE));
 	});
 }
+
+#[test]
+fn an_abstention_weighs_less_than_silence() {
+	test(|| {
+		record(ALICE, Verdict::Abstained, UNIT);
+		record(BOB, Verdict::NoShow, UNIT);
+		// (1 + 0) / (0 + 1 + 2 + 2) = 1/5 against (1 + 0) / (0 + 2 + 2 + 2) = 1/6.
+		assert_eq!(score(ALICE), Perbill::from_percent(20));
+		assert_eq!(score(BOB), Perbill::from_rational(1u32, 6));
+	});
+}
