@@ -14,7 +14,8 @@ pub const NATIVE_STACK_BACKSTOP_BYTES: usize = 96 * 1024 * 1024;
 /// Linear memory a single instance can ever have: the whole 32-bit space.
 pub(crate) const MAX_LINEAR_MEMORY: u64 = 4 * 1024 * 1024 * 1024;
 
-/// Period of the epoch ticker behind the wall-clock backstop.
+/// Period of the epoch ticker: how often a run checks whether it is cancelled or past the
+/// wall-clock backstop.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(100);
 
 /// How an [`Executor`](crate::Executor) is set up. None of it changes outcomes.
@@ -26,8 +27,8 @@ pub struct ExecutorConfig {
 	pub cache_capacity: usize,
 	/// Native stack backstop for Wasm code (tests lower it to show it never decides).
 	pub native_stack_bytes: usize,
-	/// Wall-clock backstop of one run. Fuel bounds the work of every run, but not every
-	/// instruction costs time in proportion to its fuel (bulk memory operations); a run that
+	/// Wall-clock backstop of one run, from its start. Fuel bounds the work of every run, but
+	/// memory-bound code is slower per fuel than the schedule assumes; a run that
 	/// outlives this ends as a local failure ([`Error::TimedOut`](crate::Error::TimedOut)),
 	/// never as an outcome, since wall-clock time differs between nodes.
 	pub wall_clock_limit: Duration,
@@ -83,9 +84,4 @@ pub fn engine_config(config: &ExecutorConfig) -> Config {
 		.table_elements(1 << 20);
 	c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
 	c
-}
-
-/// Epoch ticks a run may last: the wall-clock backstop in [`EPOCH_TICK`]s, at least one.
-pub(crate) fn deadline_ticks(config: &ExecutorConfig) -> u64 {
-	(config.wall_clock_limit.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
 }

@@ -22,7 +22,8 @@
 //! modules are cached by code hash, so a warm task pays no compilation. Workloads run on the
 //! executor's own threads, whose stack is large and known, never on the caller's.
 //!
-//! Build one executor and share it; each call runs one workload to its outcome:
+//! Build one executor and share it; each call runs one workload to its outcome ([`Executor::start`]
+//! starts one without waiting and returns a [`Run`] to read or cancel later):
 //!
 //! ```
 //! use blake2::{digest::consts::U32, Blake2b, Digest};

@@ -3,12 +3,15 @@
 
 use crate::{
 	cache::{Cache, Key, Prepared},
-	engine::{deadline_ticks, engine_config},
+	engine::engine_config,
 	fuel, prepare, wasi, Error, ExecutionLimits, ExecutorConfig, Outcome, Status, EXECUTOR_VERSION,
 };
-use std::sync::{
-	atomic::{AtomicBool, Ordering},
-	Arc, Mutex,
+use std::{
+	sync::{
+		atomic::{AtomicBool, Ordering},
+		Arc, Mutex,
+	},
+	time::{Duration, Instant},
 };
 use wasmtime::{Engine, InstancePre, Linker, Module, Store, Trap, UpdateDeadline};
 
@@ -31,8 +34,8 @@ pub(crate) struct Shared {
 	linker: Linker<wasi::State>,
 	/// Compiled modules and refusals.
 	cache: Mutex<Cache>,
-	/// Epoch ticks a run may last (see `engine::EPOCH_TICK`).
-	deadline_ticks: u64,
+	/// How long a run may last (the wall-clock backstop).
+	wall_clock_limit: Duration,
 }
 
 /// Why a module could not be prepared.
@@ -60,7 +63,7 @@ impl Shared {
 			engine,
 			linker,
 			cache: Mutex::new(Cache::new(config.cache_capacity)),
-			deadline_ticks: deadline_ticks(config),
+			wall_clock_limit: config.wall_clock_limit,
 		})
 	}
 
@@ -139,14 +142,14 @@ impl Shared {
 		let mut store = Store::new(&self.engine, state);
 		store.limiter(|s| &mut s.limiter);
 		store.set_fuel(fuel).map_err(|e| Error::Engine(e.to_string()))?;
-		// Every epoch tick: stop if cancelled, or once the wall-clock backstop has passed.
-		let mut ticks_left = self.deadline_ticks;
+		// Every epoch tick: stop if cancelled, or once the wall-clock backstop has passed (read
+		// from the clock: a thread descheduled for several ticks sees only one callback).
+		let backstop = Instant::now() + self.wall_clock_limit;
 		store.set_epoch_deadline(1);
 		store.epoch_deadline_callback(move |_| {
-			ticks_left = ticks_left.saturating_sub(1);
 			if cancelled.load(Ordering::Relaxed) {
 				Err(Cancelled.into())
-			} else if ticks_left == 0 {
+			} else if Instant::now() >= backstop {
 				Err(Trap::Interrupt.into())
 			} else {
 				Ok(UpdateDeadline::Continue(1))

@@ -6,12 +6,14 @@
 //! The registry is what makes runs non-blocking and never doubled: offchain workers submit a run
 //! under an id and poll it on later passes; a second submission of a known id starts nothing. A
 //! run that failed locally is forgotten when its failure is read, so the next submission retries
-//! it; a run nobody has polled for [`IDLE`] (its task is gone) is cancelled and forgotten.
+//! it. A run nobody has polled for [`IDLE_RUNNING`] (its task settled or was cancelled) is
+//! cancelled, freeing its thread; an ended run is kept for [`IDLE_ENDED`] unread, so an outcome
+//! survives a stall of the chain.
 
 use bourse_executor::{Error, Executor, ExecutorConfig, Run};
 use bourse_primitives::{
 	sandbox::{RunId, RunState, Submitted, WorkloadRunner},
-	AbstainReason, CodeHash, ExecutionLimits, Outcome,
+	AbstainReason, CodeHash, ExecutionLimits,
 };
 use polkadot_sdk::substrate_prometheus_endpoint::{
 	register, Counter, CounterVec, Gauge, Opts, PrometheusError, Registry, F64, U64,
@@ -27,9 +29,11 @@ use std::{
 
 pub use bourse_primitives::sandbox::SandboxExt;
 
-/// A run nobody polls for this long is cancelled and forgotten (offchain workers poll every
-/// block while its task is open).
-pub const IDLE: Duration = Duration::from_secs(60);
+/// A running run nobody polls for this long is cancelled and forgotten (offchain workers poll it
+/// every block while its task is open: four blocks).
+pub const IDLE_RUNNING: Duration = Duration::from_secs(12);
+/// An ended run nobody polls for this long is forgotten.
+pub const IDLE_ENDED: Duration = Duration::from_secs(600);
 /// Most runs the registry holds (running or ended, not yet forgotten).
 pub const MAX_RUNS: usize = 1024;
 
@@ -174,17 +178,23 @@ impl NodeSandbox {
 		SandboxExt::new(self.clone())
 	}
 
-	/// Cancels and forgets the runs nobody polled for [`IDLE`]; counts the runs in flight.
+	/// Cancels and forgets the running runs nobody polled for [`IDLE_RUNNING`], forgets the
+	/// ended ones nobody polled for [`IDLE_ENDED`]; counts the runs in flight.
 	fn sweep(&self, runs: &mut HashMap<RunId, Entry>) {
 		let now = Instant::now();
 		runs.retain(|_, entry| {
-			let keep = now.duration_since(entry.last_polled) < IDLE;
-			if !keep {
-				if let Some(run) = &entry.run {
-					run.cancel();
-				}
+			if entry.refresh() {
+				self.report(entry); // ended since the last poll: kept as ended
 			}
-			keep
+			let idle = now.duration_since(entry.last_polled);
+			match &entry.run {
+				Some(run) if idle >= IDLE_RUNNING => {
+					run.cancel();
+					false
+				}
+				Some(_) => true,
+				None => idle < IDLE_ENDED,
+			}
 		});
 		if let Some(m) = &self.metrics {
 			m.in_flight.set(runs.values().filter(|e| e.run.is_some()).count() as u64);
@@ -291,6 +301,10 @@ impl WorkloadRunner for NodeSandbox {
 	}
 
 	fn offered_slots(&self, slots: u32) -> u32 {
+		// Called on every pass: the occasion to stop the runs of tasks that are gone.
+		if let Ok(mut runs) = self.runs.lock() {
+			self.sweep(&mut runs);
+		}
 		let capacity = u32::try_from(self.executor.capacity()).unwrap_or(u32::MAX);
 		if let Some(m) = &self.metrics {
 			if u64::from(slots) > m.offered_slots.get() {

@@ -149,6 +149,21 @@ pub trait Sandbox {
 		0
 	}
 
+	/// The blocking run of runtimes before `submit` (spec ≤ 100), kept so that a node can still
+	/// execute their blocks: it runs nothing and returns [`NO_SANDBOX`], so their offchain
+	/// workers send no answers.
+	fn run(
+		&mut self,
+		_code_hash: PassPointerAndReadCopy<CodeHash, 32>,
+		_code: PassFatPointerAndRead<&[u8]>,
+		_input: PassFatPointerAndRead<&[u8]>,
+		_limits: PassFatPointerAndDecode<ExecutionLimits>,
+		_seed: PassPointerAndReadCopy<[u8; 32], 32>,
+		_out: PassFatPointerAndWrite<&mut [u8]>,
+	) -> u32 {
+		NO_SANDBOX
+	}
+
 	/// Tells the node a provider it serves offers `slots` slots; returns how many runs the node
 	/// runs at once, or [`NO_SANDBOX`].
 	fn offered_slots(&mut self, slots: u32) -> u32 {

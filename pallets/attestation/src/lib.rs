@@ -282,6 +282,18 @@ pub mod pallet {
 			Self::work(now);
 		}
 
+		/// A chain that started before executor versions were kept accepts the one this runtime
+		/// was built with (once: later upgrades leave root's choice alone).
+		fn on_runtime_upgrade() -> Weight {
+			if !AcceptedVersions::<T>::exists() {
+				AcceptedVersions::<T>::put(BoundedVec::truncate_from(alloc::vec![
+					EXECUTOR_VERSION
+				]));
+				return T::DbWeight::get().reads_writes(1, 1);
+			}
+			T::DbWeight::get().reads(1)
+		}
+
 		/// Every answer, its `authorize` check included, fits in one extrinsic at its largest:
 		/// an answer that cannot fit is a provider slashed for silence.
 		fn integrity_test() {

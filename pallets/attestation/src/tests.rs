@@ -425,6 +425,24 @@ fn only_root_sets_the_accepted_versions_ascending_and_never_empty() {
 }
 
 #[test]
+fn an_upgraded_chain_accepts_the_built_version_once() {
+	use polkadot_sdk::{frame_support::traits::Hooks, frame_system::RawOrigin};
+	test(|| {
+		AcceptedVersions::<Test>::kill(); // a chain from before accepted versions were kept
+		<Attestation as Hooks<u64>>::on_runtime_upgrade();
+		assert_eq!(AcceptedVersions::<Test>::get().into_inner(), vec![EXECUTOR_VERSION]);
+		let chosen = vec![EXECUTOR_VERSION, EXECUTOR_VERSION + 1];
+		Attestation::set_executor_versions(
+			RawOrigin::Root.into(),
+			chosen.clone().try_into().unwrap(),
+		)
+		.unwrap();
+		<Attestation as Hooks<u64>>::on_runtime_upgrade();
+		assert_eq!(AcceptedVersions::<Test>::get().into_inner(), chosen, "root's choice stays");
+	});
+}
+
+#[test]
 fn answers_of_unaccepted_versions_are_refused() {
 	test(|| {
 		use Error as E;
@@ -810,12 +828,14 @@ mod offchain_worker {
 	}
 
 	#[test]
-	fn a_local_failure_is_retried_at_once() {
+	fn a_local_failure_is_retried_on_the_next_pass() {
 		let (mut ext, pool, stand) = worker_ext(true);
 		ext.execute_with(|| {
 			one_task_for_a_local_provider();
 			stand.behave(Behaviour::FailOnce);
-			assert_eq!(worker_block(&pool), 1, "retried and answered in the same pass");
+			assert_eq!(worker_block(&pool), 0, "failed; not retried in a tight loop");
+			assert_eq!(stand.started(), 1);
+			assert_eq!(worker_block(&pool), 1, "retried and answered on the next pass");
 			assert_eq!(stand.started(), 2);
 			assert_eq!(settled(0).unwrap().verdicts, vec![(1, Some(Verdict::Agreed))]);
 		});

@@ -39,7 +39,7 @@ use frame::{
 		sp_runtime::{
 			offchain::{
 				storage::{StorageRetrievalError, StorageValueRef},
-				Duration, Timestamp,
+				Duration,
 			},
 			RuntimeAppPublic,
 		},
@@ -66,12 +66,15 @@ type Records = Vec<(Vec<u8>, u32)>;
 /// What offchain storage hands to a `mutate` closure.
 type Stored<V> = Result<Option<V>, StorageRetrievalError>;
 
-/// What this node concluded for one assignment.
+/// What this node concluded for one assignment. (Index 0 was a run in progress, which is no
+/// longer stored: the node's registry of runs knows it.)
 #[derive(Clone, Encode, Decode)]
 enum Local {
 	/// The run ended with this outcome; `salt` hides it in the commitment.
+	#[codec(index = 1)]
 	Done { outcome: Outcome, salt: [u8; 32] },
 	/// The node abstains, for this reason.
+	#[codec(index = 2)]
 	Abstain(AbstainReason),
 }
 
@@ -92,12 +95,13 @@ impl<T: Config> Job<T> {
 }
 
 impl<T: Config> Pallet<T> {
-	/// One offchain-worker pass over the tasks of this node's providers.
+	/// One offchain-worker pass over the tasks of this node's providers: first every run is
+	/// started or read (so no answer's delay holds back a start), then the answers due are
+	/// sent, then the pass waits a little for the runs still going.
 	pub(crate) fn work(now: BlockNumberFor<T>) {
 		Self::expire_records(now.saturated_into());
 		let started = sp_io::offchain::timestamp();
-		let send_after = T::Authorship::authored_here()
-			.then(|| started.add(Duration::from_millis(T::AuthorAnswerDelay::get())));
+		let mut concluded = Vec::new();
 		let mut waiting = Vec::new();
 		for key in T::ExecutorId::all() {
 			let Some(provider) = T::Keys::provider_of(&key) else { continue };
@@ -113,26 +117,48 @@ impl<T: Config> Pallet<T> {
 					assignment,
 					storage_key,
 				};
-				match Self::step(&job, now, send_after) {
-					Ok(true) => {}
-					Ok(false) => waiting.push(job),
+				match Self::conclusion(&job, now, true) {
+					Ok(Some(local)) => concluded.push((job, local)),
+					Ok(None) => waiting.push(job),
 					Err(why) => log::warn!(target: TARGET, "task {task_id}: {why}"),
 				}
 			}
 		}
-		// Every run has started; wait a little for the ones still running.
+		if !concluded.is_empty() && T::Authorship::authored_here() {
+			let delay = Duration::from_millis(T::AuthorAnswerDelay::get());
+			sp_io::offchain::sleep_until(started.add(delay)); // returns at once once passed
+		}
+		for (job, local) in concluded {
+			Self::send_due(&job, now, local);
+		}
+		// Wait a little for the runs still going; answer those that end.
 		let until = started.add(Duration::from_millis(PASS_WAIT_MS));
 		while !waiting.is_empty() && sp_io::offchain::timestamp() < until {
 			sp_io::offchain::sleep_until(
 				sp_io::offchain::timestamp().add(Duration::from_millis(POLL_EVERY_MS)),
 			);
-			waiting.retain(|job| match Self::step(job, now, send_after) {
-				Ok(concluded) => !concluded,
+			waiting.retain(|job| match Self::conclusion(job, now, false) {
+				Ok(None) => true,
+				Ok(Some(local)) => {
+					if T::Authorship::authored_here() {
+						let delay = Duration::from_millis(T::AuthorAnswerDelay::get());
+						sp_io::offchain::sleep_until(started.add(delay));
+					}
+					Self::send_due(job, now, local);
+					false
+				}
 				Err(why) => {
 					log::warn!(target: TARGET, "task {}: {why}", job.task_id);
 					false
 				}
 			});
+		}
+	}
+
+	/// Sends what `job`'s provider owes given this node's conclusion `local`, logging a failure.
+	fn send_due(job: &Job<T>, now: BlockNumberFor<T>, local: Local) {
+		if let Err(why) = Self::answer_due(job, now, local) {
+			log::warn!(target: TARGET, "task {}: {why}", job.task_id);
 		}
 	}
 
@@ -145,40 +171,38 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Moves `job` forward once: its conclusion if stored, else its run (started, read, or
-	/// given up), then whatever answer is due. Returns whether the node has concluded.
-	fn step(
+	/// This node's conclusion for `job`: stored already, or reached now by moving its run
+	/// forward (read, given up, or started if `may_start`); `None` while it runs.
+	fn conclusion(
 		job: &Job<T>,
 		now: BlockNumberFor<T>,
-		send_after: Option<Timestamp>,
-	) -> Result<bool, &'static str> {
+		may_start: bool,
+	) -> Result<Option<Local>, &'static str> {
 		let store = StorageValueRef::persistent(&job.storage_key);
-		let local = match store.get::<Local>() {
-			Ok(Some(local)) => local,
-			_ => {
-				let Some(concluded) = Self::advance(job, now)? else { return Ok(false) };
-				// The first conclusion stored wins: an overlapping pass may have stored its own
-				// (with another salt) and answered with it.
-				let kept = store.mutate(|old: Stored<Local>| match old {
-					Ok(Some(existing)) => Ok::<_, ()>(existing),
-					_ => Ok(concluded.clone()),
-				});
-				let expires =
-					job.assignment.deadline.saturated_into::<u32>().saturating_add(RECORD_GRACE);
-				Self::track_record(job.storage_key.clone(), expires);
-				kept.map_err(|_| "offchain storage refused the conclusion")?
-			}
-		};
-		if let Some(deadline) = send_after {
-			sp_io::offchain::sleep_until(deadline); // returns at once once it has passed
+		if let Ok(Some(local)) = store.get::<Local>() {
+			return Ok(Some(local));
 		}
-		Self::answer_due(job, now, local).map(|()| true)
+		let Some(concluded) = Self::advance(job, now, may_start)? else { return Ok(None) };
+		// The first conclusion stored wins: an overlapping pass may have stored its own (with
+		// another salt) and answered with it.
+		let kept = store.mutate(|old: Stored<Local>| match old {
+			Ok(Some(existing)) => Ok::<_, ()>(existing),
+			_ => Ok(concluded.clone()),
+		});
+		let expires = job.assignment.deadline.saturated_into::<u32>().saturating_add(RECORD_GRACE);
+		Self::track_record(job.storage_key.clone(), expires);
+		kept.map(Some).map_err(|_| "offchain storage refused the conclusion")
 	}
 
-	/// Moves this node's run of `job` forward: starts it when the node has none (first pass,
-	/// a local failure, a restart), reads how it ended, or gives up when the task's windows
-	/// close. Returns the conclusion once there is one.
-	fn advance(job: &Job<T>, now: BlockNumberFor<T>) -> Result<Option<Local>, &'static str> {
+	/// Moves this node's run of `job` forward: reads how it ended, gives up when the task's
+	/// windows close, or, if `may_start` (once a pass: a failing run is not retried in a tight
+	/// loop), starts it when the node has none (first pass, a local failure, a restart).
+	/// Returns the conclusion once there is one.
+	fn advance(
+		job: &Job<T>,
+		now: BlockNumberFor<T>,
+		may_start: bool,
+	) -> Result<Option<Local>, &'static str> {
 		let run = job.run_id();
 		let out_of_time = Self::out_of_time(job, now);
 		Ok(Some(match Self::poll(run)? {
@@ -211,10 +235,11 @@ impl<T: Config> Pallet<T> {
 			RunState::Abstain(reason) => Local::Abstain(reason),
 			RunState::Failed if out_of_time => Local::Abstain(AbstainReason::LocalFailure),
 			RunState::Unknown if out_of_time => Local::Abstain(AbstainReason::Time),
-			RunState::Failed | RunState::Unknown => {
+			RunState::Failed | RunState::Unknown if may_start => {
 				Self::submit(job, run)?;
 				return Ok(None);
 			}
+			RunState::Failed | RunState::Unknown => return Err("no run in flight; next pass"),
 		}))
 	}
 

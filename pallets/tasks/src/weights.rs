@@ -57,10 +57,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3568`.
-		// Minimum execution time: 82_214_000 picoseconds.
-		Weight::from_parts(112_265_022, 3568)
-			// Standard error: 27
-			.saturating_add(Weight::from_parts(9_490, 0).saturating_mul(l.into()))
+		// Minimum execution time: 83_747_000 picoseconds.
+		Weight::from_parts(195_687_912, 3568)
+			// Standard error: 54
+			.saturating_add(Weight::from_parts(11_558, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3568`.
-		// Minimum execution time: 69_881_000 picoseconds.
-		Weight::from_parts(78_297_000, 3568)
+		// Minimum execution time: 68_830_000 picoseconds.
+		Weight::from_parts(80_521_000, 3568)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -102,10 +102,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_task(k: u32, ) -> Weight {
 		// Proof size: measured `3252`, estimated `28919`.
-		// Minimum execution time: 362_571_000 picoseconds.
-		Weight::from_parts(517_472_186, 28919)
-			// Standard error: 1_775_782
-			.saturating_add(Weight::from_parts(15_001_700, 0).saturating_mul(k.into()))
+		// Minimum execution time: 356_538_000 picoseconds.
+		Weight::from_parts(456_137_927, 28919)
+			// Standard error: 2_022_988
+			.saturating_add(Weight::from_parts(26_082_699, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(46_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
@@ -116,6 +116,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:1 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Abstentions` (r:1 w:0)
+	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:5 w:5)
@@ -133,10 +135,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
-		// Proof size: measured `68582`, estimated `69391`.
-		// Minimum execution time: 555_472_000 picoseconds.
-		Weight::from_parts(728_397_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(21_u64))
+		// Proof size: measured `68610`, estimated `69391`.
+		// Minimum execution time: 565_752_000 picoseconds.
+		Weight::from_parts(921_540_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(22_u64))
 			.saturating_add(T::DbWeight::get().writes(24_u64))
 	}
 	/// Storage: `Tasks::Timeouts` (r:1 w:1)
@@ -147,6 +149,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:192 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Abstentions` (r:192 w:0)
+	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:157 w:157)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:158 w:158)
@@ -165,13 +169,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `1444 + n * (67664 ±0)`, estimated `3734 + n * (68401 ±24)`.
-		// Minimum execution time: 13_075_000 picoseconds.
-		Weight::from_parts(1_359_476_378, 3734)
-			// Standard error: 38_714_535
-			.saturating_add(Weight::from_parts(921_613_600, 0).saturating_mul(n.into()))
+		// Proof size: measured `1472 + n * (67664 ±0)`, estimated `3734 + n * (68401 ±0)`.
+		// Minimum execution time: 7_765_000 picoseconds.
+		Weight::from_parts(454_566_221, 3734)
+			// Standard error: 35_787_219
+			.saturating_add(Weight::from_parts(943_481_967, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((32_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((38_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((30_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -196,11 +200,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `68437 + n * (98 ±0)`, estimated `27982 + n * (68401 ±0)`.
-		// Minimum execution time: 8_196_000 picoseconds.
-		Weight::from_parts(190_023_495, 27982)
-			// Standard error: 2_458_140
-			.saturating_add(Weight::from_parts(473_433_346, 0).saturating_mul(n.into()))
+		// Proof size: measured `68437 + n * (98 ±0)`, estimated `27982 + n * (68401 ±41)`.
+		// Minimum execution time: 7_034_000 picoseconds.
+		Weight::from_parts(163_181_461, 27982)
+			// Standard error: 4_673_988
+			.saturating_add(Weight::from_parts(486_368_824, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(23_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -218,10 +222,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 16]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `65782 + n * (52 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 6_933_000 picoseconds.
-		Weight::from_parts(7_394_000, 1493)
-			// Standard error: 556_609
-			.saturating_add(Weight::from_parts(75_004_101, 0).saturating_mul(n.into()))
+		// Minimum execution time: 6_993_000 picoseconds.
+		Weight::from_parts(7_745_000, 1493)
+			// Standard error: 581_728
+			.saturating_add(Weight::from_parts(70_236_530, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -233,40 +237,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(112_265_022, 3568)
-			.saturating_add(Weight::from_parts(9_490, 0).saturating_mul(l.into()))
+		Weight::from_parts(195_687_912, 3568)
+			.saturating_add(Weight::from_parts(11_558, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(78_297_000, 3568)
+		Weight::from_parts(80_521_000, 3568)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(k: u32, ) -> Weight {
-		Weight::from_parts(517_472_186, 28919)
-			.saturating_add(Weight::from_parts(15_001_700, 0).saturating_mul(k.into()))
+		Weight::from_parts(456_137_927, 28919)
+			.saturating_add(Weight::from_parts(26_082_699, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(46_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(728_397_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(21_u64))
+		Weight::from_parts(921_540_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(22_u64))
 			.saturating_add(RocksDbWeight::get().writes(24_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(1_359_476_378, 3734)
-			.saturating_add(Weight::from_parts(921_613_600, 0).saturating_mul(n.into()))
+		Weight::from_parts(454_566_221, 3734)
+			.saturating_add(Weight::from_parts(943_481_967, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().reads((32_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((38_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((30_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(190_023_495, 27982)
-			.saturating_add(Weight::from_parts(473_433_346, 0).saturating_mul(n.into()))
+		Weight::from_parts(163_181_461, 27982)
+			.saturating_add(Weight::from_parts(486_368_824, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(23_u64))
 			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -274,8 +278,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(7_394_000, 1493)
-			.saturating_add(Weight::from_parts(75_004_101, 0).saturating_mul(n.into()))
+		Weight::from_parts(7_745_000, 1493)
+			.saturating_add(Weight::from_parts(70_236_530, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
