@@ -16,7 +16,7 @@ import {
 } from '../scripts/lib/attestation.mjs';
 import { send, submitTask } from '../scripts/lib/chain.mjs';
 import {
-  connectNode, startNode, waitFor, workloadPath,
+  connectNode, runScript, startNode, waitFor, workloadPath,
 } from '../scripts/lib/node.mjs';
 
 // `(module (memory (export "memory") 1024) (func (export "_start")
@@ -111,7 +111,7 @@ test('a time bomb with the shortest timeout ends with an outcome or an abstentio
   const bomb = await upload(TIME_BOMB);
   const minTimeout = api.consts.tasks.minTimeout.toNumber();
   const started = Date.now();
-  const { taskId, assignedAt } = await bobSubmits(bomb, '', { fuel: 10_000_000n, timeout: minTimeout });
+  const { taskId, assignedAt } = await bobSubmits(bomb, 'boom', { fuel: 10_000_000n, timeout: minTimeout });
   const state = await settled(taskId);
   const seconds = (Date.now() - started) / 1000;
   const how = state.isCompleted ? `completed: ${state.asCompleted.status.toString()}, ${state.asCompleted.fuelUsed} fuel` : `failed: ${state.asFailed.reason.toString()}`;
@@ -176,15 +176,19 @@ test('the pool refuses an answer of an executor version the chain does not accep
   await settled(taskId);
 });
 
-test('the executor key lowers its provider\'s offer, and only lowers it', async () => {
+test('the executor key lowers its provider\'s offer with `bourse provider limit`, and only lowers it', async () => {
   const offer = async () => (await api.query.offers.offers(alice.address)).unwrap();
   const before = (await offer()).slots.toNumber();
-  const limit = async (slots) => {
-    const signature = alice.sign(await limitPayload(api, alice.address, slots));
-    const call = api.tx.offers.limitOffer(alice.address, slots, u8aToHex(signature)).method;
-    return raw.send('author_submitExtrinsic', [generalTransaction(call)]);
-  };
-  await assert.rejects(limit(before + 1), /1010/, 'raising is refused in the pool');
-  await limit(before - 1);
-  await waitFor('the offer lowered', async () => (await offer()).slots.toNumber() === before - 1);
+  const cli = (slots) => runScript(join(import.meta.dirname, '../scripts/bourse.mjs'), ['provider', 'limit', '--slots', String(slots), '--url', node.wsUrl], { timeout: 120_000 });
+  const raised = await cli(before + 1);
+  assert.equal(raised.code, 1, 'raising is refused');
+  assert.match(raised.stderr, /refused.*may only lower/);
+  const lowered = await cli(before - 1);
+  assert.equal(lowered.code, 0, lowered.stderr);
+  assert.match(lowered.stdout, /OfferLimited/);
+  assert.equal((await offer()).slots.toNumber(), before - 1);
+  // Signed by another key than the provider's executor key: a bad proof.
+  const signature = bob.sign(await limitPayload(api, alice.address, 1));
+  const call = api.tx.offers.limitOffer(alice.address, 1, u8aToHex(signature)).method;
+  await assert.rejects(raw.send('author_submitExtrinsic', [generalTransaction(call)]), /bad signature/i);
 });

@@ -73,9 +73,12 @@ use cache::cache_key;
 use engine::MAX_LINEAR_MEMORY;
 use pool::Pool;
 use run::Shared;
-use std::sync::{
-	atomic::{AtomicBool, Ordering},
-	mpsc, Arc,
+use std::{
+	sync::{
+		atomic::{AtomicBool, Ordering},
+		mpsc, Arc,
+	},
+	time::Instant,
 };
 
 /// A local failure of the executor (not an outcome: nothing to attest). Retrying may help.
@@ -173,7 +176,7 @@ impl Executor {
 				};
 				prepared.and_then(|p| shared.run(p, input, limits, seed, flag))
 			};
-			let _ = done.send(outcome);
+			let _ = done.send((outcome, Instant::now()));
 		}))?;
 		Ok(Run { result, cancelled, ended: None })
 	}
@@ -197,10 +200,10 @@ impl Executor {
 
 /// A run started by [`Executor::start`]. Dropping it does not stop the run; cancel it first.
 pub struct Run {
-	result: mpsc::Receiver<Result<Outcome, Error>>,
+	result: mpsc::Receiver<(Result<Outcome, Error>, Instant)>,
 	cancelled: Arc<AtomicBool>,
-	/// The result, once received.
-	ended: Option<Result<Outcome, Error>>,
+	/// The result and when the run ended, once received.
+	ended: Option<(Result<Outcome, Error>, Instant)>,
 }
 
 impl Run {
@@ -209,19 +212,26 @@ impl Run {
 	pub fn result(&mut self) -> Option<&Result<Outcome, Error>> {
 		if self.ended.is_none() {
 			self.ended = match self.result.try_recv() {
-				Ok(result) => Some(result),
+				Ok(ended) => Some(ended),
 				Err(mpsc::TryRecvError::Empty) => return None,
-				Err(mpsc::TryRecvError::Disconnected) => Some(Err(Error::WorkerLost)),
+				Err(mpsc::TryRecvError::Disconnected) => {
+					Some((Err(Error::WorkerLost), Instant::now()))
+				}
 			};
 		}
-		self.ended.as_ref()
+		self.ended.as_ref().map(|(result, _)| result)
+	}
+
+	/// When the run ended, once [`Run::result`] has seen it end.
+	pub fn ended_at(&self) -> Option<Instant> {
+		self.ended.as_ref().map(|(_, at)| *at)
 	}
 
 	/// Waits for the run to end.
 	pub fn wait(mut self) -> Result<Outcome, Error> {
 		match self.ended.take() {
-			Some(result) => result,
-			None => self.result.recv().map_err(|_| Error::WorkerLost)?,
+			Some((result, _)) => result,
+			None => self.result.recv().map_err(|_| Error::WorkerLost)?.0,
 		}
 	}
 

@@ -106,6 +106,8 @@ struct Entry {
 	/// Code hash, for the logs.
 	code_hash: CodeHash,
 	submitted: Instant,
+	/// When the run ended (set when its result is read).
+	ended: Option<Instant>,
 	last_polled: Instant,
 }
 
@@ -114,7 +116,7 @@ impl Entry {
 	fn refresh(&mut self) -> bool {
 		let Some(run) = self.run.as_mut() else { return false };
 		let Some(result) = run.result() else { return false };
-		self.state = match result {
+		let state = match result {
 			Ok(outcome) => RunState::Finished(outcome.clone()),
 			Err(Error::TimedOut) => RunState::Abstain(AbstainReason::Time),
 			Err(Error::MemoryAboveNode) => RunState::Abstain(AbstainReason::Memory),
@@ -128,6 +130,8 @@ impl Entry {
 				RunState::Failed
 			}
 		};
+		self.state = state;
+		self.ended = run.ended_at();
 		self.run = None;
 		true
 	}
@@ -203,7 +207,8 @@ impl NodeSandbox {
 
 	/// Logs and counts a run that just ended.
 	fn report(&self, entry: &Entry) {
-		let elapsed = entry.submitted.elapsed();
+		// From submission (queueing included) to the end of the run.
+		let elapsed = entry.ended.unwrap_or_else(Instant::now).duration_since(entry.submitted);
 		match &entry.state {
 			RunState::Finished(outcome) => {
 				log::info!(
@@ -269,7 +274,8 @@ impl WorkloadRunner for NodeSandbox {
 			}
 		};
 		let now = Instant::now();
-		let entry = Entry { run: handle, state, code_hash, submitted: now, last_polled: now };
+		let entry =
+			Entry { run: handle, state, code_hash, submitted: now, ended: None, last_polled: now };
 		if entry.run.is_none() {
 			self.report(&entry);
 		}

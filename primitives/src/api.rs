@@ -166,8 +166,8 @@ mod runtime_api {
 			/// abstention); clients sign these, never their own encoding.
 			fn statement_payload(statement: Statement<AccountId>) -> Vec<u8>;
 			/// The bytes `provider`'s executor key signs to lower its offer to `slots` now
-			/// (`offers.limit_offer`); `None` without an offer.
-			fn limit_payload(provider: AccountId, slots: u32) -> Option<Vec<u8>>;
+			/// (`offers.limit_offer`); empty without an offer.
+			fn limit_payload(provider: AccountId, slots: u32) -> Vec<u8>;
 			/// What `provider` commits to for `revealed` with `salt` (replicated tasks).
 			fn commitment(
 				task_id: TaskId,

@@ -242,9 +242,10 @@ impl_runtime_apis! {
 			Attestation::statement_payload(&statement)
 		}
 
-		fn limit_payload(provider: AccountId, slots: u32) -> Option<Vec<u8>> {
+		fn limit_payload(provider: AccountId, slots: u32) -> Vec<u8> {
 			pallet_offers::Offers::<Runtime>::get(&provider)
 				.map(|offer| Offers::limit_payload(&provider, &offer, slots))
+				.unwrap_or_default()
 		}
 
 		fn commitment(

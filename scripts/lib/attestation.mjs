@@ -56,9 +56,9 @@ export async function abstainPayload(api, taskId, provider, reason) {
 /** The payload `provider`'s executor key signs to lower its offer to `slots` (0: withdraw it);
  * throws when there is no offer to lower. */
 export async function limitPayload(api, provider, slots) {
-  const answer = await api.call.bourseApi.limitPayload(provider, slots);
-  if (answer.isNone) throw new Error(`${provider} has no offer`);
-  return compactStripLength(answer.unwrap().toU8a(true))[1];
+  const bytes = payload(await api.call.bourseApi.limitPayload(provider, slots));
+  if (bytes.length === 0) throw new Error(`${provider} has no offer`);
+  return bytes;
 }
 
 /**
