@@ -22,7 +22,7 @@ requester commands (default --suri //Bob):
          [--fail-fast] [--watch]       submit a task; prints its id
   watch <task>                         follow a task: assigned, committed, revealed, completed
   result <task> [--out file]           the task's output (to stdout or a file)
-  cancel <task>                        cancel a task before any provider answered
+  cancel <task>                        cancel a task while it is queued (not yet assigned)
 
 market:
   offers                               offers with a free slot, cheapest first

@@ -1,7 +1,7 @@
 // Fault tests on a real testnet: four `bourse-node` validators of `--chain local` on loopback,
 // each also a provider whose `bour` key only its own node holds. Replicated tasks run on three
 // different validators; a provider whose executor key this test holds lies and is out-voted; a
-// validator is killed with SIGKILL (finality goes on, its tasks settle at their timeout, no
+// validator is killed with SIGKILL (finality goes on, its tasks settle without it, no
 // funds are lost) and restarted (it catches up and runs no stale task); then 100 tasks load the
 // chain while block time and finality lag are measured. Polling with deadlines, no fixed sleeps.
 import { after, before, test } from 'node:test';

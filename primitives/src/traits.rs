@@ -22,9 +22,10 @@ use scale_info::TypeInfo;
 pub enum Verdict {
 	/// Its outcome was the agreed (majority) outcome.
 	Agreed,
-	/// It revealed an outcome that lost the vote: it lied or computed wrongly.
+	/// It revealed an outcome that lost the vote (it lied or computed wrongly), or committed and
+	/// withheld its reveal.
 	OutVoted,
-	/// It gave no valid answer before the deadline.
+	/// It gave no answer while a quorum of the others answered in time.
 	NoShow,
 	/// It abstained (its node could not run the task within its means), or revealed an outcome
 	/// of another executor version than the agreed one's: nothing to compare, neither paid nor
@@ -122,7 +123,7 @@ pub type TaskId = u64;
 	TypeInfo,
 )]
 pub enum FailureReason {
-	/// The two most revealed outcomes were revealed equally often.
+	/// No outcome was revealed by a quorum (a strict majority of the assigned providers).
 	NoConsensus,
 	/// No provider gave a valid answer before the timeout.
 	NoAnswer,

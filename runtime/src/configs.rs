@@ -148,6 +148,8 @@ parameter_types! {
 	pub const MinProviderBond: Balance = 100 * UNIT;
 	/// Most one task can slash; the bond covers it for every slot.
 	pub const MaxSlash: Balance = 10 * UNIT;
+	/// Slashed from a provider silent while a quorum answered in time: half a lie's slash.
+	pub const NoShowSlash: Balance = 5 * UNIT;
 	/// Highest price per million fuel an offer may ask.
 	pub const MaxPricePerMfuel: Balance = UNIT;
 	/// A provider's bond stays held an hour after it unregisters.
@@ -225,6 +227,8 @@ impl pallet_tasks::Config for Runtime {
 	type BaseFee = TaskBaseFee;
 	// A wrong or missing answer costs the most a task may slash.
 	type Slash = MaxSlash;
+	// Half the out-voted slash: silence is not a lie.
+	type NoShowSlash = NoShowSlash;
 	type MaxQueued = ConstU32<256>;
 	type AssignPerBlock = ConstU32<8>;
 	type MaxTimeoutsPerBlock = ConstU32<32>;

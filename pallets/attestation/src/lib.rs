@@ -42,13 +42,28 @@
 //!
 //! ## Verdict
 //!
-//! At the last reveal or abstention, or after the task's deadline, the outcome `(status, output
-//! hash, fuel_used, executor_version)` revealed by the most providers wins; a tie is
-//! [`FailureReason::NoConsensus`], no reveal at all [`FailureReason::Abstained`] if someone
-//! abstained, else [`FailureReason::NoAnswer`]. Providers on the winning outcome are
-//! [`Verdict::Agreed`], on another outcome of the same version [`Verdict::OutVoted`], on another
-//! version or abstaining [`Verdict::Abstained`], silent ones [`Verdict::NoShow`]. Without
-//! consensus the revealers get no verdict.
+//! A task is decided as soon as nothing can change: every provider answered or abstained, or
+//! (replicated) commits have closed and every committer has revealed; otherwise after its
+//! deadline. An outcome `(status, output hash, fuel_used, executor_version)` wins only with a
+//! **quorum**: at least ⌊k/2⌋ + 1 matching reveals of the k assigned. Without one the task fails
+//! [`FailureReason::NoConsensus`] (someone revealed), [`FailureReason::Abstained`] (only
+//! abstentions) or [`FailureReason::NoAnswer`]. Only attributable faults are punished:
+//!
+//! | provider | with a winner | without a quorum |
+//! |---|---|---|
+//! | revealed the winner | [`Verdict::Agreed`] (paid) | — |
+//! | revealed another outcome, same version | [`Verdict::OutVoted`] | none: truth unknown |
+//! | revealed another version's outcome | none: not comparable | none |
+//! | committed, never revealed (withheld) | [`Verdict::OutVoted`] | [`Verdict::NoShow`] |
+//! | abstained (before commits closed) | [`Verdict::Abstained`] | [`Verdict::Abstained`] |
+//! | silent | [`Verdict::NoShow`] | [`Verdict::NoShow`] |
+//!
+//! The task pallet slashes [`Verdict::OutVoted`] fully, and [`Verdict::NoShow`] less
+//! (`NoShowSlash`) and only when there is a winner: a quorum answered in time, so the task was
+//! feasible; when nobody could, silence costs reputation only. A withheld reveal that would have
+//! lost costs as much as a lie. An abstention costs a little reputation and no bond: an honest
+//! node that cannot make it in time says so, before commits close (so nobody abstains after
+//! seeing where the reveals go).
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -707,6 +722,11 @@ pub mod pallet {
 			let assignment = Self::check_open(task_id, provider)?;
 			Self::check_unanswered(task_id, provider)?;
 			ensure!(!Commitments::<T>::contains_key(task_id, provider), Error::<T>::Committed);
+			// Replicated: only while commits are open, before anyone's reveal can be seen.
+			ensure!(
+				assignment.providers.len() == 1 || !Self::reveals_open(task_id, &assignment),
+				Error::<T>::CommitsClosed
+			);
 			Ok(assignment)
 		}
 
@@ -760,10 +780,16 @@ pub mod pallet {
 			Ok(assignment)
 		}
 
-		/// Settles the task if every provider of `assignment` has revealed or abstained.
+		/// Settles the task if nothing can change any more: every provider of `assignment` has
+		/// revealed or abstained, or (replicated) commits have closed and every provider that
+		/// committed has revealed.
 		fn settle_if_complete(task_id: TaskId, assignment: &AssignmentOf<T>) {
+			let replicated = assignment.providers.len() > 1;
+			let commits_closed = replicated && Self::reveals_open(task_id, assignment);
 			let done = |p: &T::AccountId| {
-				Reveals::<T>::contains_key(task_id, p) || Abstentions::<T>::contains_key(task_id, p)
+				Reveals::<T>::contains_key(task_id, p)
+					|| Abstentions::<T>::contains_key(task_id, p)
+					|| (commits_closed && !Commitments::<T>::contains_key(task_id, p))
 			};
 			if assignment.providers.iter().all(done) {
 				let decision = Self::decide_now(task_id, &assignment.providers);
@@ -783,14 +809,19 @@ pub mod pallet {
 					None => tally.push((revealed.clone(), 1)),
 				}
 			}
-			let best = tally.iter().map(|(_, count)| *count).max().unwrap_or(0);
-			let leaders: Vec<&Revealed> =
-				tally.iter().filter(|(_, count)| *count == best).map(|(o, _)| o).collect();
+			// A quorum is a strict majority of the assigned: at most one outcome reaches it.
+			let quorum = (providers.len() / 2).saturating_add(1);
+			let winner = tally
+				.iter()
+				.find(|(_, count)| *count as usize >= quorum)
+				.map(|(outcome, _)| outcome);
 			let abstained = |p: &T::AccountId| Abstentions::<T>::contains_key(task_id, p);
-			let (result, winner) = match leaders.as_slice() {
-				[] if providers.iter().any(abstained) => (Err(FailureReason::Abstained), None),
-				[] => (Err(FailureReason::NoAnswer), None),
-				[winner] => {
+			let committed = |p: &T::AccountId| Commitments::<T>::contains_key(task_id, p);
+			let (result, winner) = match winner {
+				None if !tally.is_empty() => (Err(FailureReason::NoConsensus), None),
+				None if providers.iter().any(abstained) => (Err(FailureReason::Abstained), None),
+				None => (Err(FailureReason::NoAnswer), None),
+				Some(winner) => {
 					let result = match PendingOutputs::<T>::take(task_id, winner.output_hash) {
 						Some(output) => Ok(AgreedOutcome {
 							status: winner.status,
@@ -803,23 +834,23 @@ pub mod pallet {
 							Err(FailureReason::OutputMissing)
 						}
 					};
-					(result, Some((*winner).clone()))
+					(result, Some(winner.clone()))
 				}
-				_ => (Err(FailureReason::NoConsensus), None),
 			};
 			let verdicts = reveals
 				.into_iter()
 				.map(|(provider, revealed)| {
 					let verdict = match (revealed, &winner) {
-						(None, _) if abstained(&provider) => Some(Verdict::Abstained),
-						(None, _) => Some(Verdict::NoShow),
 						(Some(r), Some(w)) if &r == w => Some(Verdict::Agreed),
 						// Outcomes of different executors are not comparable.
-						(Some(r), Some(w)) if r.executor_version != w.executor_version => {
-							Some(Verdict::Abstained)
-						}
+						(Some(r), Some(w)) if r.executor_version != w.executor_version => None,
 						(Some(_), Some(_)) => Some(Verdict::OutVoted),
+						// Without a quorum the chain cannot tell the truth from a lie.
 						(Some(_), None) => None,
+						(None, _) if abstained(&provider) => Some(Verdict::Abstained),
+						// It withheld a reveal that would have lost: as costly as a lie.
+						(None, Some(_)) if committed(&provider) => Some(Verdict::OutVoted),
+						(None, _) => Some(Verdict::NoShow),
 					};
 					if let Some(verdict) = verdict {
 						Self::deposit_event(Event::VerdictGiven {

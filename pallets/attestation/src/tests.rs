@@ -230,8 +230,18 @@ fn commits_close_and_reveals_open_when_the_commit_window_passes() {
 			next_block();
 		}
 		assert_eq!(commit(0, 2, &good, [1; 32]), Err(Error::<Test>::CommitsClosed.into()));
+		assert_eq!(
+			abstain(0, 2, AbstainReason::Time),
+			Err(Error::<Test>::CommitsClosed.into()),
+			"nobody abstains once reveals may be seen"
+		);
 		assert_eq!(reveal(0, 1, &good, b"good", [0; 32]), Ok(()));
-		assert!(Commitments::<Test>::contains_key(0, 1));
+		// Its only committer revealed and nobody else can commit: decided at once, without a
+		// quorum (one of three).
+		let decision = settled(0).expect("settled early");
+		assert_eq!(decision.result, Err(FailureReason::NoConsensus));
+		use Verdict::NoShow;
+		assert_eq!(decision.verdicts, vec![(1, None), (2, Some(NoShow)), (3, Some(NoShow))]);
 	});
 }
 
@@ -267,20 +277,56 @@ fn a_lying_first_provider_cannot_withhold_the_agreed_output() {
 fn a_silent_first_provider_cannot_withhold_the_agreed_output() {
 	test(|| {
 		replicated([None, Some(b"good"), Some(b"good")]);
-		assert!(settled(0).is_none(), "waits for the deadline");
-		let decision = conclude();
+		let decision = settled(0).expect("the last committer revealed: settled at once");
 		assert_eq!(decision.verdicts[0], (1, Some(Verdict::NoShow)));
 		assert_eq!(decision.result.unwrap().output, b"good".to_vec());
 	});
 }
 
 #[test]
-fn a_tie_is_no_consensus_and_only_the_silent_get_a_verdict() {
+fn without_a_quorum_revealers_get_no_verdict_and_the_silent_a_no_show() {
 	test(|| {
 		replicated([Some(b"a"), Some(b"b"), None]);
-		let decision = conclude();
+		let decision = settled(0).expect("settled once every committer revealed");
 		assert_eq!(decision.result, Err(FailureReason::NoConsensus));
 		assert_eq!(decision.verdicts, vec![(1, None), (2, None), (3, Some(Verdict::NoShow))]);
+	});
+}
+
+#[test]
+fn two_of_five_agreeing_do_not_decide() {
+	test(|| {
+		assign(0, &[1, 2, 3, 4, 5]);
+		let x = outcome(b"x", 500);
+		for p in [1, 2] {
+			assert_eq!(commit(0, p, &x, [p as u8; 32]), Ok(()));
+		}
+		for _ in 0..=COMMIT_WINDOW {
+			next_block();
+		}
+		for p in [1, 2] {
+			assert_eq!(reveal(0, p, &x, b"x", [p as u8; 32]), Ok(()));
+		}
+		let decision = settled(0).expect("settled: nobody else can commit");
+		assert_eq!(decision.result, Err(FailureReason::NoConsensus), "2 of 5 is no quorum");
+		assert_eq!(decision.verdicts[..2], [(1, None), (2, None)]);
+		assert!(decision.verdicts[2..].iter().all(|(_, v)| *v == Some(Verdict::NoShow)));
+	});
+}
+
+#[test]
+fn a_withheld_reveal_is_out_voted_when_a_quorum_decides() {
+	test(|| {
+		assign(0, &[1, 2, 3]);
+		let (good, lie) = (outcome(b"good", 500), outcome(b"lie", 500));
+		assert_eq!(commit(0, 1, &good, [1; 32]), Ok(()));
+		assert_eq!(commit(0, 2, &good, [2; 32]), Ok(()));
+		assert_eq!(commit(0, 3, &lie, [3; 32]), Ok(()));
+		assert_eq!(reveal(0, 1, &good, b"good", [1; 32]), Ok(()));
+		assert_eq!(reveal(0, 2, &good, b"good", [2; 32]), Ok(()));
+		assert!(settled(0).is_none(), "a committer may still reveal until the deadline");
+		let decision = conclude();
+		assert_eq!(decision.verdicts[2], (3, Some(Verdict::OutVoted)));
 	});
 }
 
@@ -487,11 +533,7 @@ fn outcomes_of_different_versions_never_disagree() {
 		assert_eq!(decision.result.unwrap().fuel_used, 500);
 		assert_eq!(
 			decision.verdicts,
-			vec![
-				(1, Some(Verdict::Agreed)),
-				(2, Some(Verdict::Agreed)),
-				(3, Some(Verdict::Abstained))
-			],
+			vec![(1, Some(Verdict::Agreed)), (2, Some(Verdict::Agreed)), (3, None)],
 			"the new version's outcome is not out-voted by the old one's"
 		);
 	});
@@ -803,10 +845,12 @@ mod offchain_worker {
 			UintAuthorityId::set_all_keys(vec![key(1), key(2), key(3)]);
 			stand.behave(Behaviour::Hang);
 			assign(0, &[1, 2, 3]);
-			for _ in 0..COMMIT_WINDOW {
+			for _ in 0..COMMIT_WINDOW - 1 {
 				assert_eq!(worker_block(&pool), 0, "still running, commits still open");
 			}
-			assert_eq!(worker_block(&pool), 3, "the commit window closes: three abstentions");
+			// Commits close after block assigned_at + COMMIT_WINDOW: an abstention sent two
+			// blocks before still lands while they are open.
+			assert_eq!(worker_block(&pool), 3, "three abstentions before commits close");
 			let decision = settled(0).expect("settled once everyone abstained");
 			assert!(decision.verdicts.iter().all(|(_, v)| *v == Some(Verdict::Abstained)));
 		});

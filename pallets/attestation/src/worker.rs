@@ -244,10 +244,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Whether this node should give up running `job` after block `now`: its deadline is two
-	/// blocks away (an abstention sent now still lands in time, even if one author leaves it
-	/// out), or a replicated task's commits close before a commitment sent now could land.
+	/// blocks away, or a replicated task's commits close within two blocks (an abstention sent
+	/// now still lands while it is accepted, even if one author leaves it out).
 	fn out_of_time(job: &Job<T>, now: BlockNumberFor<T>) -> bool {
-		now.saturating_add(2u32.into()) >= job.assignment.deadline || Self::commits_closed(job, now)
+		let two_ahead = now.saturating_add(2u32.into());
+		two_ahead >= job.assignment.deadline
+			|| Self::commits_closed(job, now)
+			|| (job.assignment.providers.len() > 1
+				&& !Commitments::<T>::contains_key(job.task_id, &job.provider)
+				&& two_ahead > job.assignment.assigned_at.saturating_add(T::CommitWindow::get()))
 	}
 
 	/// Whether `job`'s task is replicated, its provider has not committed, and a commitment sent

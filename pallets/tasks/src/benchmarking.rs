@@ -105,16 +105,20 @@ mod benchmarks {
 		assert!(matches!(Tasks::<T>::get(0).unwrap().state, TaskState::Assigned { .. }));
 	}
 
-	/// An assigned task with the most providers, each paid a share of the base fee.
+	/// The last task of a full queue (no providers): the queue is rewritten without it.
 	#[benchmark]
 	fn cancel_task() {
 		let caller = requester::<T>();
 		let hash = workload::<T>(&caller);
-		market::<T>(0, 8);
-		submit::<T>(&caller, hash, T::MaxReplication::get(), true).unwrap();
+		let queued = T::MaxQueued::get();
+		for _ in 0..queued {
+			submit::<T>(&caller, hash, T::MaxReplication::get(), false).unwrap();
+		}
+		let last = u64::from(queued.saturating_sub(1));
+		assert!(matches!(Tasks::<T>::get(last).unwrap().state, TaskState::Queued { .. }));
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), 0);
-		assert!(matches!(Tasks::<T>::get(0).unwrap().state, TaskState::Failed { .. }));
+		_(RawOrigin::Signed(caller), last);
+		assert!(matches!(Tasks::<T>::get(last).unwrap().state, TaskState::Failed { .. }));
 	}
 
 	/// `n` tasks with the most providers time out unanswered: every provider is a no-show,

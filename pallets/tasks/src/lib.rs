@@ -24,12 +24,15 @@
 //!
 //! Answers are due by `assigned_at + timeout`; the task settles at the last answer or right after
 //! that block, never reassigned. Winners are paid `ceil(fuel_used × own price / 1e6)` out of the
-//! escrow, the requester gets the rest back, the base fee is burned. Losing and silent providers
-//! lose [`Config::Slash`] of their bond, burned by the market: never paid to the requester, so
-//! no requester profits from a failure.
+//! escrow, the requester gets the rest back, the base fee is burned. Out-voted providers (a lie,
+//! or a withheld reveal) lose [`Config::Slash`] of their bond, providers silent while a quorum
+//! answered lose [`Config::NoShowSlash`], both burned by the market: never paid to the
+//! requester, so no requester profits from a failure. Abstaining costs no bond.
 //!
-//! A requester may cancel before any provider answered: the base fee goes to the assigned
-//! providers (they may have done the work already), the rest comes back.
+//! A requester may cancel a task while it is queued: the base fee is burned, the rest comes
+//! back. Once assigned, a task runs to its outcome or its timeout: its providers start at once,
+//! and cancelling would buy their work for a fee (and let a block author read an answer in the
+//! pool, then cancel).
 //!
 //! **Inputs and outputs are public**: everyone can read them on chain. Settled tasks and their
 //! outputs are pruned [`Config::Retention`] blocks after settlement.
@@ -224,14 +227,18 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxTimeout: Get<BlockNumberFor<Self>>;
 
-		/// Fee per task on top of the fuel escrow: burned at settlement, paid to the assigned
-		/// providers at cancellation.
+		/// Fee per task on top of the fuel escrow: burned at settlement and at cancellation.
 		#[pallet::constant]
 		type BaseFee: Get<BalanceOf<Self>>;
 
-		/// Bond slashed from a provider that lost the vote or stayed silent.
+		/// Bond slashed from a provider that lost the vote or withheld its reveal.
 		#[pallet::constant]
 		type Slash: Get<BalanceOf<Self>>;
+
+		/// Bond slashed from a provider that stayed silent while a quorum answered in time:
+		/// less than [`Config::Slash`], since silence is not a lie.
+		#[pallet::constant]
+		type NoShowSlash: Get<BalanceOf<Self>>;
 
 		/// Most tasks waiting in the queue.
 		#[pallet::constant]
@@ -398,7 +405,7 @@ pub mod pallet {
 		UnknownTask,
 		/// Only the requester may cancel a task.
 		NotRequester,
-		/// The task is settled or a provider already answered: it can no longer be cancelled.
+		/// The task is no longer queued (assigned or settled): it runs to its outcome or timeout.
 		NotCancellable,
 	}
 
@@ -425,6 +432,7 @@ pub mod pallet {
 			assert!(!T::MinTimeout::get().is_zero(), "MinTimeout must not be zero");
 			assert!(T::MinTimeout::get() <= T::MaxTimeout::get(), "MinTimeout above MaxTimeout");
 			assert!(T::AssignPerBlock::get() > 0, "AssignPerBlock must not be zero");
+			assert!(T::NoShowSlash::get() <= T::Slash::get(), "silence must cost less than a lie");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -541,54 +549,18 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Cancel a task the caller submitted, before any provider answered. A queued task's base
-		/// fee is burned; an assigned one's is paid to its providers, who are freed. The rest of
-		/// the escrow is refunded.
+		/// Cancel a task the caller submitted while it is still queued: its base fee is burned,
+		/// the rest of the escrow refunded. Once assigned, a task runs to its outcome or its
+		/// timeout: its providers started working at assignment, and the answer is the
+		/// requester's.
 		#[pallet::call_index(3)]
 		pub fn cancel_task(origin: OriginFor<T>, task_id: TaskId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut task = Tasks::<T>::get(task_id).ok_or(Error::<T>::UnknownTask)?;
+			let task = Tasks::<T>::get(task_id).ok_or(Error::<T>::UnknownTask)?;
 			ensure!(task.requester == who, Error::<T>::NotRequester);
-			let (providers, deadline) = match &task.state {
-				TaskState::Queued { .. } => {
-					Queue::<T>::mutate(|queue| queue.retain(|id| *id != task_id));
-					Self::refund_unassigned(task_id, task, TaskFailure::Cancelled);
-					return Ok(());
-				}
-				TaskState::Assigned { providers, deadline, .. } => (providers.clone(), *deadline),
-				_ => return Err(Error::<T>::NotCancellable.into()),
-			};
-			ensure!(!T::Judge::answered(task_id), Error::<T>::NotCancellable);
-			let share = T::BaseFee::get() / (providers.len().max(1) as u32).into();
-			for assignment in providers.iter() {
-				let paid = Self::pay(&task.requester, &assignment.provider, share);
-				task.escrow = task.escrow.saturating_sub(paid);
-				if !paid.is_zero() {
-					Self::deposit_event(Event::ProviderPaid {
-						task_id,
-						provider: assignment.provider.clone(),
-						amount: paid,
-					});
-				}
-				T::Market::release(&assignment.provider);
-				ProviderTasks::<T>::remove(&assignment.provider, task_id);
-			}
-			Self::unschedule_timeout(task_id, deadline);
-			let released = T::Currency::release(
-				&HoldReason::TaskEscrow.into(),
-				&task.requester,
-				task.escrow,
-				Precision::BestEffort,
-			)
-			.defensive_unwrap_or_default();
-			task.escrow = task.escrow.saturating_sub(released);
-			let settled_at = frame_system::Pallet::<T>::block_number();
-			Self::close(
-				task_id,
-				task,
-				TaskState::Failed { reason: TaskFailure::Cancelled, settled_at },
-			);
-			Self::deposit_event(Event::TaskFailed { task_id, reason: TaskFailure::Cancelled });
+			ensure!(matches!(task.state, TaskState::Queued { .. }), Error::<T>::NotCancellable);
+			Queue::<T>::mutate(|queue| queue.retain(|id| *id != task_id));
+			Self::refund_unassigned(task_id, task, TaskFailure::Cancelled);
 			Ok(())
 		}
 	}
@@ -864,8 +836,17 @@ pub mod pallet {
 							amount: paid,
 						});
 					}
-					(Some(Verdict::OutVoted | Verdict::NoShow), _) => {
-						let amount = T::Market::slash(provider, T::Slash::get());
+					// Silence is slashed only when a quorum answered in time (the task was
+					// feasible); otherwise it costs reputation only.
+					(Some(verdict @ (Verdict::OutVoted | Verdict::NoShow)), result)
+						if verdict == Verdict::OutVoted || result.is_ok() =>
+					{
+						let due = if verdict == Verdict::NoShow {
+							T::NoShowSlash::get()
+						} else {
+							T::Slash::get()
+						};
+						let amount = T::Market::slash(provider, due);
 						Self::deposit_event(Event::ProviderSlashed {
 							task_id,
 							provider: provider.clone(),

@@ -47,6 +47,8 @@ impl pallet_balances::Config for Test {
 pub const BASE_FEE: u128 = 30;
 /// Bond slashed per failed answer.
 pub const SLASH: u128 = 50;
+/// What silence costs when a quorum answered in time.
+pub const NO_SHOW_SLASH: u128 = SLASH / 2;
 /// Shortest timeout.
 pub const MIN_TIMEOUT: u64 = 5;
 /// Blocks a settled task is kept.
@@ -245,6 +247,7 @@ impl pallet_tasks::Config for Test {
 	type MaxTimeout = ConstU64<100>;
 	type BaseFee = ConstU128<BASE_FEE>;
 	type Slash = ConstU128<SLASH>;
+	type NoShowSlash = ConstU128<NO_SHOW_SLASH>;
 	type MaxQueued = ConstU32<4>;
 	type AssignPerBlock = ConstU32<2>;
 	type MaxTimeoutsPerBlock = ConstU32<16>;
