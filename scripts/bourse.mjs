@@ -18,7 +18,8 @@ usage: node scripts/bourse.mjs <command> [options]
 requester commands (default --suri //Bob):
   upload <module.wasm>                 store a workload; prints its hash
   submit --workload <hash|file.wasm> --input <file|-> [--fuel N] [--k N]
-         [--max-price P] [--min-rep F] [--memory MiB] [--timeout blocks]
+         [--max-price P] [--min-rep F] [--memory MiB] [--timeout blocks (default: 10, or
+         the least the fuel needs)]
          [--fail-fast] [--watch]       submit a task; prints its id
   watch <task>                         follow a task: assigned, committed, revealed, completed
   result <task> [--out file]           the task's output (to stdout or a file)
@@ -187,9 +188,14 @@ async function main(argv) {
         const fuel = parseInteger(options.fuel ?? '1000000000', '--fuel');
         const k = Number(parseInteger(options.k ?? '1', '--k'));
         const memory = Number(parseInteger(options.memory ?? '64', '--memory'));
-        const timeout = Number(parseInteger(options.timeout ?? '10', '--timeout'));
         const minRep = Number(options['min-rep'] ?? 0);
         if (!(minRep >= 0 && minRep <= 1)) throw new UserError('--min-rep: a fraction between 0 and 1');
+        // The chain's shortest timeout grows with the fuel (`bourse_quote`'s `minTimeout`).
+        const { minTimeout } = await api.bourse('quote', [fuel.toString(), k, '1', 0, memory]);
+        const timeout = options.timeout === undefined
+          ? Math.max(10, minTimeout)
+          : Number(parseInteger(options.timeout, '--timeout'));
+        if (timeout < minTimeout) throw new UserError(`--timeout: at least ${minTimeout} blocks for ${fuel} fuel at k = ${k}`);
         let maxPrice;
         if (options['max-price'] !== undefined) maxPrice = parseAmount(options['max-price'], '--max-price');
         else {

@@ -239,10 +239,12 @@ test('a validator killed with SIGKILL: finality goes on, its tasks settle at the
   console.log(`with Dave killed: finalized #${killedAt} → #${finalizedAfter}; ${tasks.length} tasks settled`);
   assert.ok(finalizedAfter >= killedAt + timeout, 'finality went on with 3 of 4 validators');
 
-  // Dave's single task: no answer, the requester refunded, Dave a slashed no-show.
+  // Dave's single task: no answer, the requester refunded, Dave a no-show (unslashed: nobody
+  // answered, so the task was never shown feasible).
   const [alone] = results;
   assert.ok(alone.state.isFailed && alone.state.asFailed.reason.asAttestation.isNoAnswer, 'failed with NoAnswer');
   assert.deepEqual(verdicts(alone.events), { [dave.address]: 'NoShow' });
+  assert.deepEqual(amounts(alone.events, 'ProviderSlashed'), {}, 'nobody answered: nobody slashed');
   assert.ok(alone.events.some((e) => api.events.tasks.Refunded.is(e)), 'refunded');
   // Replicated tasks with Dave: the two others agree and win; Dave is a no-show.
   for (const [i, t] of tasks.entries()) {

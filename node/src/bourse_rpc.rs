@@ -348,6 +348,8 @@ pub struct QuoteJson {
 	candidates: Vec<AssignmentJson>,
 	escrow: Option<String>,
 	max_cost: Option<String>,
+	/// The shortest timeout (blocks) this task may ask for.
+	min_timeout: u32,
 }
 
 impl From<&QuoteView<AccountId, Balance>> for QuoteJson {
@@ -357,6 +359,7 @@ impl From<&QuoteView<AccountId, Balance>> for QuoteJson {
 			candidates: q.candidates.iter().map(AssignmentJson::from).collect(),
 			escrow: q.escrow.map(|b| b.to_string()),
 			max_cost: q.max_cost.map(|b| b.to_string()),
+			min_timeout: q.min_timeout,
 		}
 	}
 }

@@ -133,6 +133,8 @@ pub struct QuoteView<AccountId, Balance> {
 	/// The most it can cost at the candidates' own prices if every replica burns all its fuel
 	/// (the `k` dearest candidates), plus the base fee.
 	pub max_cost: Option<Balance>,
+	/// The shortest timeout, in blocks, a task of this fuel and replication may ask for.
+	pub min_timeout: u32,
 }
 
 // `quote` takes every parameter of a task that selection looks at.

@@ -25,10 +25,9 @@ pub enum Verdict {
 	/// It revealed an outcome that lost the vote (it lied or computed wrongly), or committed and
 	/// withheld its reveal.
 	OutVoted,
-	/// It gave no answer while a quorum of the others answered in time.
+	/// It gave no answer (slashed only when a quorum of the others answered in time).
 	NoShow,
-	/// It abstained (its node could not run the task within its means), or revealed an outcome
-	/// of another executor version than the agreed one's: nothing to compare, neither paid nor
+	/// It abstained: its node could not run the task within its means. Neither paid nor
 	/// slashed.
 	Abstained,
 }
@@ -186,6 +185,9 @@ pub struct TaskAssignment<AccountId, BlockNumber> {
 	pub assigned_at: BlockNumber,
 	/// Last block at which answers are accepted; the task settles after it at the latest.
 	pub deadline: BlockNumber,
+	/// Last block at which a replicated task takes commitments (and abstentions): grows with
+	/// the task's fuel, so an honest provider can always run it in time.
+	pub commit_until: BlockNumber,
 	/// Fuel limit of the task: no honest answer reports more.
 	pub fuel_limit: u64,
 }

@@ -150,6 +150,11 @@ parameter_types! {
 	pub const MaxSlash: Balance = 10 * UNIT;
 	/// Slashed from a provider silent while a quorum answered in time: half a lie's slash.
 	pub const NoShowSlash: Balance = 5 * UNIT;
+	/// Fuel an honest provider surely burns in one block time (3 s): 2e8 fuel per second, i.e.
+	/// 5 ns per fuel, about twice the slowest CPU-bound code measured on the executor's fuel
+	/// schedule (2.3 ns/fuel; `executor/benches/fuel.rs`). Task windows grow from it: 1e8 fuel
+	/// gets a commit window of 4 blocks, 1e9 of 5, 1e10 of 20.
+	pub const FuelPerBlock: u64 = 600_000_000;
 	/// Highest price per million fuel an offer may ask.
 	pub const MaxPricePerMfuel: Balance = UNIT;
 	/// A provider's bond stays held an hour after it unregisters.
@@ -229,6 +234,7 @@ impl pallet_tasks::Config for Runtime {
 	type Slash = MaxSlash;
 	// Half the out-voted slash: silence is not a lie.
 	type NoShowSlash = NoShowSlash;
+	type FuelPerBlock = FuelPerBlock;
 	type MaxQueued = ConstU32<256>;
 	type AssignPerBlock = ConstU32<8>;
 	type MaxTimeoutsPerBlock = ConstU32<32>;
@@ -272,8 +278,6 @@ impl pallet_attestation::Config for Runtime {
 	// A third of a slot: ample for a block to reach peers, and the answer still makes the next.
 	type AuthorAnswerDelay = ConstU64<{ MILLI_SECS_PER_BLOCK / 3 }>;
 	type MaxOutputSize = MaxOutputSize;
-	// Commits close two blocks after assignment at the latest.
-	type CommitWindow = ConstU32<2>;
 	type MaxReplication = MaxReplication;
 	// The version in use and the next one, during a rolling upgrade.
 	type MaxExecutorVersions = ConstU32<2>;

@@ -17,8 +17,9 @@
 //!   in the same block.
 //! - Replication ≥ 3: each provider first sends [`Pallet::commit`] with
 //!   `blake2_256((task_id, provider, status, output_hash, fuel_used, executor_version, salt))`,
-//!   and [`Pallet::reveal`]s once every provider committed or [`Config::CommitWindow`] blocks
-//!   after assignment, whichever is first; commits close when reveals open, so nobody can copy
+//!   and [`Pallet::reveal`]s once every provider committed or abstained, or the task's commit
+//!   window has passed, whichever is first (the window grows with the task's fuel: the task
+//!   pallet's `windows`); commits close when reveals open, so nobody can copy
 //!   another's result. A reveal must match its commitment and carries the full output; the
 //!   chain keeps one copy per distinct output until the verdict, so no single provider (by
 //!   lying or by staying silent) can withhold the output the others agree on.
@@ -55,13 +56,15 @@
 //! | revealed another outcome, same version | [`Verdict::OutVoted`] | none: truth unknown |
 //! | revealed another version's outcome | none: not comparable | none |
 //! | committed, never revealed (withheld) | [`Verdict::OutVoted`] | [`Verdict::NoShow`] |
-//! | abstained (before commits closed) | [`Verdict::Abstained`] | [`Verdict::Abstained`] |
+//! | abstained (k = 1: by the deadline; else before commits close) | [`Verdict::Abstained`] | [`Verdict::Abstained`] |
 //! | silent | [`Verdict::NoShow`] | [`Verdict::NoShow`] |
 //!
 //! The task pallet slashes [`Verdict::OutVoted`] fully, and [`Verdict::NoShow`] less
 //! (`NoShowSlash`) and only when there is a winner: a quorum answered in time, so the task was
-//! feasible; when nobody could, silence costs reputation only. A withheld reveal that would have
-//! lost costs as much as a lie. An abstention costs a little reputation and no bond: an honest
+//! feasible; when nobody could, silence costs reputation only. A withheld reveal costs as much as
+//! a lie when a quorum decided (the chain cannot tell what it hid, and hiding after seeing the
+//! others' reveals is how a liar would dodge the vote). An abstention costs a little reputation
+//! and no bond: an honest
 //! node that cannot make it in time says so, before commits close (so nobody abstains after
 //! seeing where the reveals go).
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -142,10 +145,6 @@ pub mod pallet {
 		/// Largest output, in bytes (the sandbox's output limit).
 		#[pallet::constant]
 		type MaxOutputSize: Get<u32>;
-
-		/// Blocks after assignment during which replicated tasks take commits.
-		#[pallet::constant]
-		type CommitWindow: Get<BlockNumberFor<Self>>;
 
 		/// Most providers per task.
 		#[pallet::constant]
@@ -255,7 +254,8 @@ pub mod pallet {
 		UseAnswer,
 		/// The provider already answered, committed or revealed.
 		AlreadyAnswered,
-		/// Commits are closed: every provider committed or the commit window passed.
+		/// Commits (and abstentions from replicated tasks) are closed: every provider committed
+		/// or abstained, or the task's commit window passed.
 		CommitsClosed,
 		/// Reveals open once every provider committed or the commit window passed.
 		RevealsNotOpen,
@@ -736,11 +736,10 @@ pub mod pallet {
 				|| Abstentions::<T>::contains_key(task_id, provider)
 		}
 
-		/// Whether reveals are open: every provider committed or abstained, or the commit window
-		/// passed.
+		/// Whether reveals are open: every provider committed or abstained, or the task's commit
+		/// window passed.
 		pub(crate) fn reveals_open(task_id: TaskId, assignment: &AssignmentOf<T>) -> bool {
-			let window_closed = frame_system::Pallet::<T>::block_number()
-				> assignment.assigned_at.saturating_add(T::CommitWindow::get());
+			let window_closed = frame_system::Pallet::<T>::block_number() > assignment.commit_until;
 			window_closed
 				|| assignment.providers.iter().all(|p| Self::committed_or_abstained(task_id, p))
 		}

@@ -29,7 +29,7 @@ impl frame_system::Config for Test {
 /// Largest output, in bytes.
 pub const MAX_OUTPUT: u32 = 64;
 /// Blocks replicated tasks take commits.
-pub const COMMIT_WINDOW: u64 = 2;
+pub const COMMIT_WINDOW: u64 = 4;
 /// Blocks from assignment to deadline of the tasks the tests assign.
 pub const TIMEOUT: u64 = 10;
 /// Fuel limit of the tasks the tests assign.
@@ -140,6 +140,7 @@ pub fn assign(task: TaskId, providers: &[u64]) {
 		providers: providers.to_vec(),
 		assigned_at: now,
 		deadline: now + TIMEOUT,
+		commit_until: now + COMMIT_WINDOW,
 		fuel_limit: FUEL,
 	};
 	ASSIGNMENTS.with(|a| a.borrow_mut().insert(task, assignment));
@@ -166,7 +167,6 @@ impl pallet_attestation::Config for Test {
 	type Authorship = TestAuthorship;
 	type AuthorAnswerDelay = ConstU64<AUTHOR_ANSWER_DELAY>;
 	type MaxOutputSize = ConstU32<MAX_OUTPUT>;
-	type CommitWindow = ConstU64<COMMIT_WINDOW>;
 	type MaxReplication = ConstU32<5>;
 	type MaxExecutorVersions = ConstU32<2>;
 	type WeightInfo = ();

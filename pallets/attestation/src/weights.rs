@@ -83,10 +83,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn answer(l: u32, ) -> Weight {
 		// Proof size: measured `1364`, estimated `69391`.
-		// Minimum execution time: 301_165_000 picoseconds.
-		Weight::from_parts(337_986_171, 69391)
-			// Standard error: 35
-			.saturating_add(Weight::from_parts(18_837, 0).saturating_mul(l.into()))
+		// Minimum execution time: 307_226_000 picoseconds.
+		Weight::from_parts(471_884_663, 69391)
+			// Standard error: 304
+			.saturating_add(Weight::from_parts(21_034, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
@@ -105,10 +105,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn authorize_answer(l: u32, ) -> Weight {
 		// Proof size: measured `723`, estimated `69391`.
-		// Minimum execution time: 97_934_000 picoseconds.
-		Weight::from_parts(123_557_765, 69391)
-			// Standard error: 29
-			.saturating_add(Weight::from_parts(8_244, 0).saturating_mul(l.into()))
+		// Minimum execution time: 103_985_000 picoseconds.
+		Weight::from_parts(153_871_061, 69391)
+			// Standard error: 71
+			.saturating_add(Weight::from_parts(9_372, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -119,8 +119,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
 		// Proof size: measured `970`, estimated `69391`.
-		// Minimum execution time: 65_383_000 picoseconds.
-		Weight::from_parts(69_811_000, 69391)
+		// Minimum execution time: 65_092_000 picoseconds.
+		Weight::from_parts(75_392_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -136,8 +136,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_commit() -> Weight {
 		// Proof size: measured `1430`, estimated `69391`.
-		// Minimum execution time: 129_352_000 picoseconds.
-		Weight::from_parts(150_933_000, 69391)
+		// Minimum execution time: 136_806_000 picoseconds.
+		Weight::from_parts(208_992_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -173,10 +173,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn reveal(l: u32, ) -> Weight {
 		// Proof size: measured `69387`, estimated `205179`.
-		// Minimum execution time: 1_377_725_000 picoseconds.
-		Weight::from_parts(1_419_868_852, 205179)
-			// Standard error: 686
-			.saturating_add(Weight::from_parts(5_373, 0).saturating_mul(l.into()))
+		// Minimum execution time: 1_436_155_000 picoseconds.
+		Weight::from_parts(1_900_277_943, 205179)
+			// Standard error: 997
+			.saturating_add(Weight::from_parts(4_385, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(41_u64))
 			.saturating_add(T::DbWeight::get().writes(46_u64))
 	}
@@ -195,73 +195,69 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn authorize_reveal(l: u32, ) -> Weight {
 		// Proof size: measured `1699`, estimated `69391`.
-		// Minimum execution time: 166_082_000 picoseconds.
-		Weight::from_parts(187_699_879, 69391)
-			// Standard error: 174
-			.saturating_add(Weight::from_parts(9_196, 0).saturating_mul(l.into()))
+		// Minimum execution time: 153_619_000 picoseconds.
+		Weight::from_parts(225_732_340, 69391)
+			// Standard error: 213
+			.saturating_add(Weight::from_parts(9_185, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Reveals` (r:5 w:4)
+	/// Storage: `Attestation::Reveals` (r:5 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Abstentions` (r:1 w:1)
+	/// Storage: `Attestation::Abstentions` (r:5 w:5)
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Commitments` (r:5 w:4)
+	/// Storage: `Attestation::Commitments` (r:5 w:0)
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::PendingOutputs` (r:2 w:2)
-	/// Proof: `Attestation::PendingOutputs` (`max_values`: None, `max_size`: Some(65588), added: 68063, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:5 w:5)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:5 w:5)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:5 w:5)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:5 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Timeouts` (r:1 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:5)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Outputs` (r:0 w:1)
-	/// Proof: `Tasks::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn abstain() -> Weight {
-		// Proof size: measured `69172`, estimated `137116`.
-		// Minimum execution time: 1_332_761_000 picoseconds.
-		Weight::from_parts(1_442_197_000, 137116)
-			.saturating_add(T::DbWeight::get().reads(38_u64))
-			.saturating_add(T::DbWeight::get().writes(42_u64))
+		// Proof size: measured `2540`, estimated `69391`.
+		// Minimum execution time: 513_774_000 picoseconds.
+		Weight::from_parts(867_098_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(35_u64))
+			.saturating_add(T::DbWeight::get().writes(30_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:1 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Abstentions` (r:1 w:0)
+	/// Storage: `Attestation::Abstentions` (r:5 w:0)
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Commitments` (r:1 w:0)
+	/// Storage: `Attestation::Commitments` (r:5 w:0)
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:1 w:0)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_abstain() -> Weight {
-		// Proof size: measured `1402`, estimated `69391`.
-		// Minimum execution time: 113_693_000 picoseconds.
-		Weight::from_parts(180_469_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size: measured `1302`, estimated `69391`.
+		// Minimum execution time: 156_854_000 picoseconds.
+		Weight::from_parts(218_610_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(14_u64))
 	}
 	/// Storage: `Attestation::AcceptedVersions` (r:0 w:1)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
 	fn set_executor_versions() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 10_770_000 picoseconds.
-		Weight::from_parts(19_166_000, 0)
+		// Minimum execution time: 10_580_000 picoseconds.
+		Weight::from_parts(19_276_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -269,47 +265,47 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn answer(l: u32, ) -> Weight {
-		Weight::from_parts(337_986_171, 69391)
-			.saturating_add(Weight::from_parts(18_837, 0).saturating_mul(l.into()))
+		Weight::from_parts(471_884_663, 69391)
+			.saturating_add(Weight::from_parts(21_034, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn authorize_answer(l: u32, ) -> Weight {
-		Weight::from_parts(123_557_765, 69391)
-			.saturating_add(Weight::from_parts(8_244, 0).saturating_mul(l.into()))
+		Weight::from_parts(153_871_061, 69391)
+			.saturating_add(Weight::from_parts(9_372, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(69_811_000, 69391)
+		Weight::from_parts(75_392_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn authorize_commit() -> Weight {
-		Weight::from_parts(150_933_000, 69391)
+		Weight::from_parts(208_992_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 	}
 	fn reveal(l: u32, ) -> Weight {
-		Weight::from_parts(1_419_868_852, 205179)
-			.saturating_add(Weight::from_parts(5_373, 0).saturating_mul(l.into()))
+		Weight::from_parts(1_900_277_943, 205179)
+			.saturating_add(Weight::from_parts(4_385, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(41_u64))
 			.saturating_add(RocksDbWeight::get().writes(46_u64))
 	}
 	fn authorize_reveal(l: u32, ) -> Weight {
-		Weight::from_parts(187_699_879, 69391)
-			.saturating_add(Weight::from_parts(9_196, 0).saturating_mul(l.into()))
+		Weight::from_parts(225_732_340, 69391)
+			.saturating_add(Weight::from_parts(9_185, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 	}
 	fn abstain() -> Weight {
-		Weight::from_parts(1_442_197_000, 137116)
-			.saturating_add(RocksDbWeight::get().reads(38_u64))
-			.saturating_add(RocksDbWeight::get().writes(42_u64))
+		Weight::from_parts(867_098_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(35_u64))
+			.saturating_add(RocksDbWeight::get().writes(30_u64))
 	}
 	fn authorize_abstain() -> Weight {
-		Weight::from_parts(180_469_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
+		Weight::from_parts(218_610_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(14_u64))
 	}
 	fn set_executor_versions() -> Weight {
-		Weight::from_parts(19_166_000, 0)
+		Weight::from_parts(19_276_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }

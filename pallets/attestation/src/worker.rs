@@ -243,16 +243,17 @@ impl<T: Config> Pallet<T> {
 		}))
 	}
 
-	/// Whether this node should give up running `job` after block `now`: its deadline is two
-	/// blocks away, or a replicated task's commits close within two blocks (an abstention sent
-	/// now still lands while it is accepted, even if one author leaves it out).
+	/// Whether this node should give up running `job` after block `now`: its deadline, or (a
+	/// replicated task it has not committed to) the last block of commits, is two blocks away,
+	/// so the abstention sent now has two blocks to land (one author may leave it out).
 	fn out_of_time(job: &Job<T>, now: BlockNumberFor<T>) -> bool {
+		let a = &job.assignment;
 		let two_ahead = now.saturating_add(2u32.into());
-		two_ahead >= job.assignment.deadline
+		two_ahead >= a.deadline
 			|| Self::commits_closed(job, now)
-			|| (job.assignment.providers.len() > 1
+			|| (a.providers.len() > 1
 				&& !Commitments::<T>::contains_key(job.task_id, &job.provider)
-				&& two_ahead > job.assignment.assigned_at.saturating_add(T::CommitWindow::get()))
+				&& two_ahead >= a.commit_until)
 	}
 
 	/// Whether `job`'s task is replicated, its provider has not committed, and a commitment sent
@@ -261,8 +262,7 @@ impl<T: Config> Pallet<T> {
 		let a = &job.assignment;
 		a.providers.len() > 1
 			&& !Commitments::<T>::contains_key(job.task_id, &job.provider)
-			&& (now.saturating_add(One::one())
-				> a.assigned_at.saturating_add(T::CommitWindow::get())
+			&& (now.saturating_add(One::one()) > a.commit_until
 				|| Self::reveals_open(job.task_id, a))
 	}
 

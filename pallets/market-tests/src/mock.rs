@@ -78,8 +78,10 @@ pub const NO_SHOW_SLASH: u128 = SLASH / 2;
 pub const MIN_TIMEOUT: u64 = 5;
 /// Blocks a settled task is kept.
 pub const RETENTION: u64 = 20;
-/// Blocks replicated tasks take commits.
-pub const COMMIT_WINDOW: u64 = 2;
+/// Fuel a provider surely burns in a block: the tests' tasks (1e6 fuel) run in one.
+pub const FUEL_PER_BLOCK: u64 = 1_000_000;
+/// Blocks a task of the tests' fuel takes commits: its run (1 + 1 block) and 2 to land.
+pub const COMMIT_WINDOW: u64 = 4;
 
 parameter_types! {
 	/// Workload deposits are held for this reason.
@@ -107,6 +109,7 @@ impl pallet_tasks::Config for Test {
 	type BaseFee = ConstU128<BASE_FEE>;
 	type Slash = ConstU128<SLASH>;
 	type NoShowSlash = ConstU128<NO_SHOW_SLASH>;
+	type FuelPerBlock = ConstU64<FUEL_PER_BLOCK>;
 	type MaxQueued = ConstU32<4>;
 	type AssignPerBlock = ConstU32<2>;
 	type MaxTimeoutsPerBlock = ConstU32<16>;
@@ -139,7 +142,6 @@ impl pallet_attestation::Config for Test {
 	type Authorship = ();
 	type AuthorAnswerDelay = ConstU64<1_000>;
 	type MaxOutputSize = ConstU32<64>;
-	type CommitWindow = ConstU64<COMMIT_WINDOW>;
 	type MaxReplication = ConstU32<5>;
 	type MaxExecutorVersions = ConstU32<2>;
 	type WeightInfo = ();

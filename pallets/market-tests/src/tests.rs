@@ -169,9 +169,9 @@ fn replicated(outputs: [Option<&[u8]>; 3]) -> Vec<u64> {
 			ok(commit(0, p, &outcome(out, 500), [i as u8; 32]));
 		}
 	}
-	next_block();
-	next_block();
-	next_block();
+	while System::block_number() <= 2 + COMMIT_WINDOW {
+		next_block();
+	}
 	for (i, &p) in order.iter().enumerate() {
 		if let Some(out) = outputs[i] {
 			ok(reveal(0, p, &outcome(out, 500), out, [i as u8; 32]));
@@ -430,5 +430,50 @@ fn an_abstention_is_neither_paid_nor_slashed_and_refunds_the_requester() {
 				.any(|e| matches!(e.event, RuntimeEvent::Tasks(Event::ProviderSlashed { .. }))),
 			"nobody slashed"
 		);
+	});
+}
+
+#[test]
+fn a_heavy_replicated_task_gets_a_commit_window_that_follows_its_fuel() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3]);
+		// Five blocks of compute: far beyond a fixed two-block commit window.
+		let fuel = 5 * FUEL_PER_BLOCK;
+		let (window, min_timeout) = Tasks::windows(fuel, 3);
+		assert_eq!((window, min_timeout), (8, 11), "run 1 + 5 blocks, 2 to land, 3 to reveal");
+		let heavy = |timeout| {
+			Tasks::submit_task(
+				signed(REQUESTER),
+				hash,
+				b"input".to_vec(),
+				fuel,
+				16,
+				MAX_PRICE,
+				3,
+				Perbill::zero(),
+				timeout,
+				true,
+			)
+		};
+		assert_noop!(heavy(min_timeout - 1), Error::<Test>::TimeoutTooShort);
+		ok(heavy(min_timeout));
+		let order = assigned(0);
+		// The honest replicas commit once their six-block runs end.
+		for _ in 0..6 {
+			next_block();
+		}
+		for (i, &p) in order.iter().enumerate() {
+			ok(commit(0, p, &outcome(b"good", 500), [i as u8; 32]));
+		}
+		for (i, &p) in order.iter().enumerate() {
+			ok(reveal(0, p, &outcome(b"good", 500), b"good", [i as u8; 32]));
+		}
+		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Completed { .. }));
+		for &p in &order {
+			System::assert_has_event(
+				Event::ProviderPaid { task_id: 0, provider: p, amount: 1 }.into(),
+			);
+		}
 	});
 }

@@ -46,6 +46,10 @@ fn market<T: Config>(extra: u32, slots: u32) {
 	frame_system::Pallet::<T>::set_block_number(next);
 }
 
+/// Fuel of the benchmarks' tasks.
+const BENCH_FUEL: u64 = 1_000_000;
+
+/// Submits a task of [`BENCH_FUEL`] with the shortest timeout it may have.
 fn submit<T: Config>(
 	who: &T::AccountId,
 	hash: CodeHash,
@@ -56,13 +60,13 @@ fn submit<T: Config>(
 		RawOrigin::Signed(who.clone()).into(),
 		hash,
 		vec![1; T::MaxInputSize::get() as usize],
-		1_000_000,
+		BENCH_FUEL,
 		1,
 		// Above any benchmark provider's price.
 		1_000_000_000_000u64.saturated_into(),
 		replication,
 		Perbill::zero(),
-		T::MinTimeout::get(),
+		Pallet::<T>::windows(BENCH_FUEL, replication).1,
 		fail_fast,
 	)
 }
@@ -133,7 +137,7 @@ mod benchmarks {
 			submit::<T>(&caller, hash, T::MaxReplication::get(), true).unwrap();
 		}
 		let due = frame_system::Pallet::<T>::block_number()
-			.saturating_add(T::MinTimeout::get())
+			.saturating_add(Pallet::<T>::windows(BENCH_FUEL, T::MaxReplication::get()).1)
 			.saturating_add(One::one());
 		assert_eq!(Timeouts::<T>::get(due).len() as u32, n);
 		frame_system::Pallet::<T>::set_block_number(due);

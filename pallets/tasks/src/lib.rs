@@ -22,8 +22,10 @@
 //! the requester asked to fail fast. A queued task that waited longer than its timeout fails and
 //! is refunded.
 //!
-//! Answers are due by `assigned_at + timeout`; the task settles at the last answer or right after
-//! that block, never reassigned. Winners are paid `ceil(fuel_used × own price / 1e6)` out of the
+//! The timeout must cover the task's fuel: [`Pallet::windows`] derives the commit window and the
+//! shortest timeout from it and [`Config::FuelPerBlock`], so a task an honest provider can run
+//! always fits. Answers are due by `assigned_at + timeout`; the task settles as soon as
+//! attestation has nothing left to wait for, or right after that block, never reassigned. Winners are paid `ceil(fuel_used × own price / 1e6)` out of the
 //! escrow, the requester gets the rest back, the base fee is burned. Out-voted providers (a lie,
 //! or a withheld reveal) lose [`Config::Slash`] of their bond, providers silent while a quorum
 //! answered lose [`Config::NoShowSlash`], both burned by the market: never paid to the
@@ -231,6 +233,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type BaseFee: Get<BalanceOf<Self>>;
 
+		/// Fuel an honest provider surely burns within one block time: the windows of a task
+		/// (when commits close, the shortest timeout) grow with its fuel from it
+		/// ([`Pallet::windows`]).
+		#[pallet::constant]
+		type FuelPerBlock: Get<u64>;
+
 		/// Bond slashed from a provider that lost the vote or withheld its reveal.
 		#[pallet::constant]
 		type Slash: Get<BalanceOf<Self>>;
@@ -386,7 +394,8 @@ pub mod pallet {
 		ZeroPrice,
 		/// Replication must be odd, at least 1 and at most the maximum.
 		InvalidReplication,
-		/// The timeout is shorter than the shortest timeout.
+		/// The timeout is shorter than the task's fuel needs (see `Pallet::windows`; the quote
+		/// says `min_timeout`) or than the shortest timeout.
 		TimeoutTooShort,
 		/// The timeout is longer than the longest timeout.
 		TimeoutTooLong,
@@ -432,7 +441,10 @@ pub mod pallet {
 			assert!(!T::MinTimeout::get().is_zero(), "MinTimeout must not be zero");
 			assert!(T::MinTimeout::get() <= T::MaxTimeout::get(), "MinTimeout above MaxTimeout");
 			assert!(T::AssignPerBlock::get() > 0, "AssignPerBlock must not be zero");
-			assert!(T::NoShowSlash::get() <= T::Slash::get(), "silence must cost less than a lie");
+			assert!(
+				T::NoShowSlash::get() <= T::Slash::get(),
+				"silence must cost no more than a lie"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -514,7 +526,10 @@ pub mod pallet {
 				is_valid_replication(replication, T::MaxReplication::get()),
 				Error::<T>::InvalidReplication
 			);
-			ensure!(timeout >= T::MinTimeout::get(), Error::<T>::TimeoutTooShort);
+			ensure!(
+				timeout >= Self::windows(fuel_limit, replication).1,
+				Error::<T>::TimeoutTooShort
+			);
 			ensure!(timeout <= T::MaxTimeout::get(), Error::<T>::TimeoutTooLong);
 			let escrow = Self::escrow_for(replication, fuel_limit, max_price_per_mfuel)
 				.ok_or(Error::<T>::EscrowOverflow)?;
@@ -566,6 +581,22 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// A task's windows from its fuel: `(commit window, shortest timeout)`, in blocks.
+		///
+		/// Running it takes at most `run = 1 + ceil(fuel / FuelPerBlock)` blocks (one for the
+		/// compilation and the worker's pass cadence). Commits (and abstentions) are taken for
+		/// `run + 2` blocks after assignment, so what a provider sends when its run ends has two
+		/// blocks to land. The shortest timeout leaves room for that and for the answer (k = 1)
+		/// or three blocks of reveals (k ≥ 3), and is never below [`Config::MinTimeout`].
+		pub fn windows(fuel: u64, replication: u32) -> (BlockNumberFor<T>, BlockNumberFor<T>) {
+			let run = fuel.div_ceil(T::FuelPerBlock::get().max(1)).saturating_add(1);
+			let commit_window = run.saturating_add(2);
+			let answers = if replication > 1 { 3 } else { 0 };
+			let timeout = commit_window.saturating_add(answers);
+			let blocks = |n: u64| BlockNumberFor::<T>::saturated_from(n);
+			(blocks(commit_window), blocks(timeout).max(T::MinTimeout::get()))
+		}
+
 		/// `ceil(replication × fuel_limit × max_price / 1e6) + BaseFee`, if it fits.
 		pub fn escrow_for(
 			replication: u32,
@@ -655,6 +686,7 @@ pub mod pallet {
 				assignable: valid && candidates.len() >= replication as usize,
 				escrow: Self::escrow_for(replication, fuel, max_price),
 				max_cost,
+				min_timeout: Self::windows(fuel, replication).1.saturated_into(),
 				candidates,
 			}
 		}
@@ -1059,12 +1091,17 @@ pub mod pallet {
 		fn assignment(task_id: TaskId) -> Option<TaskAssignment<T::AccountId, BlockNumberFor<T>>> {
 			let task = Tasks::<T>::get(task_id)?;
 			match task.state {
-				TaskState::Assigned { providers, assigned_at, deadline } => Some(TaskAssignment {
-					providers: providers.into_iter().map(|a| a.provider).collect(),
-					assigned_at,
-					deadline,
-					fuel_limit: task.fuel_limit,
-				}),
+				TaskState::Assigned { providers, assigned_at, deadline } => {
+					let replication = providers.len() as u32;
+					let (commit_window, _) = Self::windows(task.fuel_limit, replication);
+					Some(TaskAssignment {
+						providers: providers.into_iter().map(|a| a.provider).collect(),
+						assigned_at,
+						deadline,
+						commit_until: assigned_at.saturating_add(commit_window),
+						fuel_limit: task.fuel_limit,
+					})
+				}
 				_ => None,
 			}
 		}

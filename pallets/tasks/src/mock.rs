@@ -248,6 +248,8 @@ impl pallet_tasks::Config for Test {
 	type BaseFee = ConstU128<BASE_FEE>;
 	type Slash = ConstU128<SLASH>;
 	type NoShowSlash = ConstU128<NO_SHOW_SLASH>;
+	// The tests' tasks (1e6 fuel) run within a block.
+	type FuelPerBlock = ConstU64<1_000_000>;
 	type MaxQueued = ConstU32<4>;
 	type AssignPerBlock = ConstU32<2>;
 	type MaxTimeoutsPerBlock = ConstU32<16>;

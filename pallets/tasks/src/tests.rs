@@ -204,7 +204,7 @@ fn submit_errors_hold_nothing() {
 			),
 			(submit_with(hash, input.clone(), FUEL, 16, MAX_PRICE, 1, 101, true), TimeoutTooLong),
 			(
-				submit_with(hash, input.clone(), u64::MAX, 16, u128::MAX, 1, TIMEOUT, true),
+				submit_with(hash, input.clone(), FUEL, 16, u128::MAX, 1, TIMEOUT, true),
 				EscrowOverflow,
 			),
 			(
@@ -213,7 +213,7 @@ fn submit_errors_hold_nothing() {
 			),
 			// Above every offer: fuel, memory, price; and more providers than exist.
 			(
-				submit_with(hash, input.clone(), 10 * FUEL + 1, 16, MAX_PRICE, 1, TIMEOUT, true),
+				submit_with(hash, input.clone(), 10 * FUEL + 1, 16, MAX_PRICE, 1, 20, true),
 				NoProviderAvailable,
 			),
 			(
@@ -503,5 +503,37 @@ fn a_deposit_without_a_workload_breaks_the_invariant() {
 			5,
 			polkadot_sdk::frame_support::traits::tokens::Precision::Exact
 		));
+	});
+}
+
+#[test]
+fn the_shortest_timeout_follows_the_fuel() {
+	test(|| {
+		// 1e6 fuel per block in the mock: run = 1 + ceil(fuel / 1e6), commits for run + 2,
+		// timeout at least that (k = 1) or that + 3 (k ≥ 3), never below MIN_TIMEOUT.
+		assert_eq!(Tasks::windows(1, 1), (4, MIN_TIMEOUT));
+		assert_eq!(Tasks::windows(1, 3), (4, 7));
+		assert_eq!(Tasks::windows(10_000_000, 1), (13, 13));
+		assert_eq!(Tasks::windows(10_000_000, 3), (13, 16));
+		assert_eq!(Tasks::windows(u64::MAX, 3).0, u64::MAX.div_ceil(1_000_000) + 3);
+		let hash = upload();
+		let heavy = |timeout| {
+			Tasks::submit_task(
+				signed(REQUESTER),
+				hash,
+				b"input".to_vec(),
+				10_000_000,
+				16,
+				MAX_PRICE,
+				1,
+				Perbill::zero(),
+				timeout,
+				false,
+			)
+		};
+		assert_noop!(heavy(12), Error::<Test>::TimeoutTooShort);
+		ok(heavy(13));
+		let quote = Tasks::quote(10_000_000, 16, 3, MAX_PRICE, Perbill::zero(), REQUESTER);
+		assert_eq!(quote.min_timeout, 16);
 	});
 }

@@ -57,10 +57,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3568`.
-		// Minimum execution time: 83_747_000 picoseconds.
-		Weight::from_parts(195_687_912, 3568)
-			// Standard error: 54
-			.saturating_add(Weight::from_parts(11_558, 0).saturating_mul(l.into()))
+		// Minimum execution time: 87_214_000 picoseconds.
+		Weight::from_parts(314_529_326, 3568)
+			// Standard error: 63
+			.saturating_add(Weight::from_parts(11_183, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3568`.
-		// Minimum execution time: 68_830_000 picoseconds.
-		Weight::from_parts(80_521_000, 3568)
+		// Minimum execution time: 71_634_000 picoseconds.
+		Weight::from_parts(123_952_000, 3568)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -102,44 +102,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_task(k: u32, ) -> Weight {
 		// Proof size: measured `3252`, estimated `28919`.
-		// Minimum execution time: 356_538_000 picoseconds.
-		Weight::from_parts(456_137_927, 28919)
-			// Standard error: 2_022_988
-			.saturating_add(Weight::from_parts(26_082_699, 0).saturating_mul(k.into()))
+		// Minimum execution time: 371_137_000 picoseconds.
+		Weight::from_parts(590_489_082, 28919)
+			// Standard error: 1_948_306
+			.saturating_add(Weight::from_parts(46_761_485, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(46_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Commitments` (r:1 w:0)
-	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Reveals` (r:1 w:0)
-	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Abstentions` (r:1 w:0)
-	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Queue` (r:1 w:1)
+	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:5 w:5)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Providers` (r:5 w:5)
-	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Offers` (r:5 w:0)
-	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Timeouts` (r:1 w:1)
-	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Available` (r:0 w:5)
-	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
-	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
-		// Proof size: measured `68610`, estimated `69391`.
-		// Minimum execution time: 565_752_000 picoseconds.
-		Weight::from_parts(921_540_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(22_u64))
-			.saturating_add(T::DbWeight::get().writes(24_u64))
+		// Proof size: measured `68908`, estimated `69391`.
+		// Minimum execution time: 277_371_000 picoseconds.
+		Weight::from_parts(389_982_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Tasks::Timeouts` (r:1 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
@@ -151,16 +135,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:192 w:0)
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:157 w:157)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:158 w:158)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:157 w:157)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:157 w:157)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:157 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Records` (r:157 w:157)
-	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:157)
@@ -169,15 +151,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `1472 + n * (67664 ±0)`, estimated `3734 + n * (68401 ±0)`.
-		// Minimum execution time: 7_765_000 picoseconds.
-		Weight::from_parts(454_566_221, 3734)
-			// Standard error: 35_787_219
-			.saturating_add(Weight::from_parts(943_481_967, 0).saturating_mul(n.into()))
+		// Proof size: measured `1432 + n * (66911 ±0)`, estimated `3734 + n * (68401 ±0)`.
+		// Minimum execution time: 13_615_000 picoseconds.
+		Weight::from_parts(13_926_000, 3734)
+			// Standard error: 12_580_466
+			.saturating_add(Weight::from_parts(706_530_618, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((38_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((29_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((30_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((21_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
@@ -201,10 +183,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
 		// Proof size: measured `68437 + n * (98 ±0)`, estimated `27982 + n * (68401 ±41)`.
-		// Minimum execution time: 7_034_000 picoseconds.
-		Weight::from_parts(163_181_461, 27982)
-			// Standard error: 4_673_988
-			.saturating_add(Weight::from_parts(486_368_824, 0).saturating_mul(n.into()))
+		// Minimum execution time: 6_362_000 picoseconds.
+		Weight::from_parts(172_939_158, 27982)
+			// Standard error: 4_438_401
+			.saturating_add(Weight::from_parts(437_561_059, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(23_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -222,10 +204,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 16]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `65782 + n * (52 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 6_993_000 picoseconds.
-		Weight::from_parts(7_745_000, 1493)
-			// Standard error: 581_728
-			.saturating_add(Weight::from_parts(70_236_530, 0).saturating_mul(n.into()))
+		// Minimum execution time: 7_514_000 picoseconds.
+		Weight::from_parts(10_355_807, 1493)
+			// Standard error: 248_472
+			.saturating_add(Weight::from_parts(89_494_000, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -237,40 +219,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(195_687_912, 3568)
-			.saturating_add(Weight::from_parts(11_558, 0).saturating_mul(l.into()))
+		Weight::from_parts(314_529_326, 3568)
+			.saturating_add(Weight::from_parts(11_183, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(80_521_000, 3568)
+		Weight::from_parts(123_952_000, 3568)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(k: u32, ) -> Weight {
-		Weight::from_parts(456_137_927, 28919)
-			.saturating_add(Weight::from_parts(26_082_699, 0).saturating_mul(k.into()))
+		Weight::from_parts(590_489_082, 28919)
+			.saturating_add(Weight::from_parts(46_761_485, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(46_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(921_540_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(22_u64))
-			.saturating_add(RocksDbWeight::get().writes(24_u64))
+		Weight::from_parts(389_982_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(454_566_221, 3734)
-			.saturating_add(Weight::from_parts(943_481_967, 0).saturating_mul(n.into()))
+		Weight::from_parts(13_926_000, 3734)
+			.saturating_add(Weight::from_parts(706_530_618, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().reads((38_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((29_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
-			.saturating_add(RocksDbWeight::get().writes((30_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((21_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(163_181_461, 27982)
-			.saturating_add(Weight::from_parts(486_368_824, 0).saturating_mul(n.into()))
+		Weight::from_parts(172_939_158, 27982)
+			.saturating_add(Weight::from_parts(437_561_059, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(23_u64))
 			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -278,8 +260,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(7_745_000, 1493)
-			.saturating_add(Weight::from_parts(70_236_530, 0).saturating_mul(n.into()))
+		Weight::from_parts(10_355_807, 1493)
+			.saturating_add(Weight::from_parts(89_494_000, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
