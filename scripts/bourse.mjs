@@ -192,6 +192,8 @@ async function main(argv) {
         if (!(minRep >= 0 && minRep <= 1)) throw new UserError('--min-rep: a fraction between 0 and 1');
         // The chain's shortest timeout grows with the fuel (`bourse_quote`'s `minTimeout`).
         const { minTimeout } = await api.bourse('quote', [fuel.toString(), k, '1', 0, memory]);
+        const maxTimeout = api.consts.tasks.maxTimeout.toNumber();
+        if (minTimeout > maxTimeout) throw new UserError(`--fuel: ${fuel} fuel needs a timeout of ${minTimeout} blocks, above the longest (${maxTimeout})`);
         const timeout = options.timeout === undefined
           ? Math.max(10, minTimeout)
           : Number(parseInteger(options.timeout, '--timeout'));
@@ -253,7 +255,7 @@ async function main(argv) {
         const quote = await api.bourse('quote', [fuel.toString(), k, maxPrice.toString(), String(options['min-rep'] ?? 0), Number(options.memory ?? 64), signer.address]);
         console.log(quote.assignable ? 'would be assigned now' : 'would wait in the queue (not enough eligible providers free)');
         for (const c of quote.candidates) console.log(`  candidate ${c.provider} at ${formatAmount(c.pricePerMfuel)}/Mfuel`);
-        console.log(`holds ${quote.escrow ? formatAmount(quote.escrow) : 'more than a balance can hold'}${quote.assignable && quote.maxCost ? `; costs at most ${formatAmount(quote.maxCost)} at these providers' prices` : ''}`);
+        console.log(`holds ${quote.escrow ? formatAmount(quote.escrow) : 'more than a balance can hold'}${quote.assignable && quote.maxCost ? `; costs at most ${formatAmount(quote.maxCost)} at these providers' prices` : ''}; timeout at least ${quote.minTimeout} blocks`);
         return 0;
       }
       case 'provider': {

@@ -77,7 +77,7 @@ test('bad input: one clear line, a non-zero exit, no stack trace', async () => {
     [['provider', 'nobody'], /not an account/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['submit', '--workload', wasm, '--input', notWasm, '--suri', '//NoMoney', '--max-price', '1'], /submit refused: 1010: Invalid Transaction: Inability to pay some fees/],
-    [['submit', '--workload', wasm, '--input', notWasm, '--suri', '//Ferdie', '--max-price', '1BRS', '--fuel', '10000000000000'], /tasks\.InsufficientBalance: The requester's free balance cannot cover/],
+    [['submit', '--workload', wasm, '--input', notWasm, '--suri', '//Ferdie', '--max-price', '1000BRS', '--fuel', '10000000000'], /tasks\.InsufficientBalance: The requester's free balance cannot cover/],
     [['submit', '--workload', wasm, '--input', notWasm, '--max-price', '1', '--fail-fast'], /tasks\.NoProviderAvailable: Not enough eligible providers/],
     [['submit', '--workload', wasm, '--input', notWasm, '--k', '2'], /tasks\.InvalidReplication/],
   ];

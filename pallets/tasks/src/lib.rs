@@ -1094,11 +1094,15 @@ pub mod pallet {
 				TaskState::Assigned { providers, assigned_at, deadline } => {
 					let replication = providers.len() as u32;
 					let (commit_window, _) = Self::windows(task.fuel_limit, replication);
+					// Reveals keep three blocks even if `FuelPerBlock` changed since submission.
+					let commit_until = assigned_at
+						.saturating_add(commit_window)
+						.min(deadline.saturating_sub(3u32.into()));
 					Some(TaskAssignment {
 						providers: providers.into_iter().map(|a| a.provider).collect(),
 						assigned_at,
 						deadline,
-						commit_until: assigned_at.saturating_add(commit_window),
+						commit_until,
 						fuel_limit: task.fuel_limit,
 					})
 				}
