@@ -214,6 +214,8 @@ pub mod pallet {
 			} else {
 				self.accepted_versions.clone()
 			};
+			// Genesis only (building a chain spec, never a block): a bad spec must not start a
+			// chain whose answers would all be refused.
 			assert!(versions.windows(2).all(|w| w[0] < w[1]), "accepted versions are unsorted");
 			let versions = BoundedVec::<u32, T::MaxExecutorVersions>::try_from(versions)
 				.expect("more accepted versions than MaxExecutorVersions");
