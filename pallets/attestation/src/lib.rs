@@ -216,7 +216,7 @@ pub mod pallet {
 			};
 			// Genesis only (building a chain spec, never a block): a bad spec must not start a
 			// chain whose answers would all be refused.
-			assert!(versions.windows(2).all(|w| w[0] < w[1]), "accepted versions are unsorted");
+			assert!(Pallet::<T>::is_version_set(&versions), "accepted versions are unsorted");
 			let versions = BoundedVec::<u32, T::MaxExecutorVersions>::try_from(versions)
 				.expect("more accepted versions than MaxExecutorVersions");
 			AcceptedVersions::<T>::put(versions);
@@ -466,7 +466,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			ensure_root(origin)?;
 			ensure!(!versions.is_empty(), Error::<T>::NoVersions);
-			ensure!(versions.windows(2).all(|w| w[0] < w[1]), Error::<T>::VersionsUnsorted);
+			ensure!(Self::is_version_set(&versions), Error::<T>::VersionsUnsorted);
 			AcceptedVersions::<T>::put(&versions);
 			Self::deposit_event(Event::ExecutorVersionsSet { versions });
 			Ok(())
@@ -707,6 +707,11 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// Whether `versions` may be the accepted set: not empty, each once, ascending.
+		fn is_version_set(versions: &[u32]) -> bool {
+			!versions.is_empty() && versions.windows(2).all(|w| w[0] < w[1])
+		}
+
 		/// The chain accepts outcomes of `executor_version`.
 		fn check_version(executor_version: u32) -> Result<(), Error<T>> {
 			ensure!(
@@ -888,10 +893,7 @@ pub mod pallet {
 				);
 			}
 			let versions = AcceptedVersions::<T>::get();
-			ensure!(
-				!versions.is_empty() && versions.windows(2).all(|w| w[0] < w[1]),
-				"accepted versions are empty or unsorted"
-			);
+			ensure!(Self::is_version_set(&versions), "accepted versions are empty or unsorted");
 			for (task_id, provider, revealed) in Reveals::<T>::iter() {
 				ensure!(assigned(task_id, &provider), "a reveal outlived its task");
 				ensure!(

@@ -124,9 +124,16 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		if !concluded.is_empty() && T::Authorship::authored_here() {
-			let delay = Duration::from_millis(T::AuthorAnswerDelay::get());
-			sp_io::offchain::sleep_until(started.add(delay)); // returns at once once passed
+		// On its own block the author answers after a delay (see `LocalAuthorship`).
+		let send_after = T::Authorship::authored_here()
+			.then(|| started.add(Duration::from_millis(T::AuthorAnswerDelay::get())));
+		let wait_to_send = || {
+			if let Some(at) = send_after {
+				sp_io::offchain::sleep_until(at); // returns at once once it has passed
+			}
+		};
+		if !concluded.is_empty() {
+			wait_to_send();
 		}
 		for (job, local) in concluded {
 			Self::send_due(&job, now, local);
@@ -140,10 +147,7 @@ impl<T: Config> Pallet<T> {
 			waiting.retain(|job| match Self::conclusion(job, now, false) {
 				Ok(None) => true,
 				Ok(Some(local)) => {
-					if T::Authorship::authored_here() {
-						let delay = Duration::from_millis(T::AuthorAnswerDelay::get());
-						sp_io::offchain::sleep_until(started.add(delay));
-					}
+					wait_to_send();
 					Self::send_due(job, now, local);
 					false
 				}
@@ -247,13 +251,8 @@ impl<T: Config> Pallet<T> {
 	/// replicated task it has not committed to) the last block of commits, is two blocks away,
 	/// so the abstention sent now has two blocks to land (one author may leave it out).
 	fn out_of_time(job: &Job<T>, now: BlockNumberFor<T>) -> bool {
-		let a = &job.assignment;
 		let two_ahead = now.saturating_add(2u32.into());
-		two_ahead >= a.deadline
-			|| Self::commits_closed(job, now)
-			|| (a.providers.len() > 1
-				&& !Commitments::<T>::contains_key(job.task_id, &job.provider)
-				&& two_ahead >= a.commit_until)
+		two_ahead >= job.assignment.deadline || Self::commits_closed(job, two_ahead)
 	}
 
 	/// Whether `job`'s task is replicated, its provider has not committed, and a commitment sent
