@@ -47,6 +47,10 @@ pub struct ProviderView<AccountId, Balance, BlockNumber> {
 	pub busy_slots: u32,
 	/// Set when it is leaving: the block its bond can be withdrawn.
 	pub unbonds_at: Option<BlockNumber>,
+	/// Settled tasks in a row it said nothing on.
+	pub missed: u32,
+	/// Set while its offer is paused for missed tasks: the block the pause began.
+	pub paused_since: Option<BlockNumber>,
 	/// Its reputation now.
 	pub reputation: Perbill,
 	/// Its offer, if any.

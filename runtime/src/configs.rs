@@ -181,6 +181,9 @@ impl pallet_offers::Config for Runtime {
 	// reads with 10 providers as with 10,000.
 	type MaxCandidates = ConstU32<10>;
 	type MaxReplication = MaxReplication;
+	// Three silent tasks in a row pause an offer: one miss can be bad luck (a restart, a lost
+	// transaction), three in a row (nine blocks at least) is a node that is down.
+	type MaxMisses = ConstU32<3>;
 	type WeightInfo = pallet_offers::weights::SubstrateWeight<Runtime>;
 }
 

@@ -65,6 +65,7 @@ impl pallet_offers::Config for Test {
 	type UnbondingDelay = ConstU64<10>;
 	type MaxCandidates = ConstU32<10>;
 	type MaxReplication = ConstU32<5>;
+	type MaxMisses = ConstU32<3>;
 	type WeightInfo = ();
 }
 

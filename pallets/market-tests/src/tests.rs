@@ -477,3 +477,136 @@ fn a_heavy_replicated_task_gets_a_commit_window_that_follows_its_fuel() {
 		}
 	});
 }
+
+/// Whether task `id` has settled.
+fn settled(id: u64) -> bool {
+	!matches!(
+		TaskRecords::<Test>::get(id).unwrap().state,
+		TaskState::Queued { .. } | TaskState::Assigned { .. }
+	)
+}
+
+/// Runs the assigned task `id` to its settlement with every provider but `dead` committing
+/// and revealing the same outcome; returns who was assigned.
+fn run_without(id: u64, dead: u64) -> Vec<u64> {
+	let order = assigned(id);
+	let mut live: Vec<u64> = order.iter().copied().filter(|&p| p != dead).collect();
+	let good = outcome(b"good", 500);
+	for &p in &live {
+		ok(commit(id, p, &good, [p as u8; 32]));
+	}
+	for _ in 0..=TIMEOUT + 1 {
+		if settled(id) {
+			break;
+		}
+		// Reveals open once every replica committed or the commit window closed.
+		live.retain(|&p| reveal(id, p, &good, b"good", [p as u8; 32]).is_err());
+		next_block();
+	}
+	assert!(settled(id), "task {id} settled");
+	order
+}
+
+fn paused_events() -> Vec<(u64, u32)> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Offers(pallet_offers::Event::OfferPaused { provider, missed }) => {
+				Some((provider, missed))
+			}
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn a_dead_replica_is_paused_after_three_misses_and_no_longer_drawn_until_resumed() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3, 4]);
+		const DEAD: u64 = 4;
+		let mut misses = 0;
+		let mut id = 0;
+		while !pallet_offers::Pallet::<Test>::is_paused(&DEAD) {
+			assert!(id < 30, "paused within 30 tasks");
+			ok(submit(hash, 3, true));
+			if run_without(id, DEAD).contains(&DEAD) {
+				misses += 1;
+			}
+			id += 1;
+		}
+		assert_eq!(misses, 3, "paused at its third miss in a row");
+		assert_eq!(paused_events(), vec![(DEAD, 3)]);
+		// Out of selection: ten more tasks all go to the three live providers and complete.
+		for _ in 0..10 {
+			ok(submit(hash, 3, true));
+			let mut order = run_without(id, DEAD);
+			order.sort();
+			assert_eq!(order, vec![1, 2, 3], "task {id} drew only the live");
+			assert!(matches!(
+				TaskRecords::<Test>::get(id).unwrap().state,
+				TaskState::Completed { .. }
+			));
+			id += 1;
+		}
+		// The operator resumes: it is drawn again.
+		ok(Offers::resume_offer(signed(DEAD)));
+		let mut drawn = false;
+		for _ in 0..10 {
+			ok(submit(hash, 3, true));
+			drawn |= run_without(id, 0).contains(&DEAD);
+			id += 1;
+		}
+		assert!(drawn, "drawn again once resumed");
+	});
+}
+
+#[test]
+fn abstaining_and_answering_keep_a_provider_in_selection_silence_does_not() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		// Abstentions are words: five in a row do not pause.
+		for id in 0..5 {
+			ok(submit(hash, 1, true));
+			ok(state(id, 1, Claim::Abstain(pallet_attestation::AbstainReason::Memory), &[]));
+		}
+		assert!(!pallet_offers::Pallet::<Test>::is_paused(&1));
+		// Two silent single tasks, an answer, two more silent: still never three in a row.
+		let mut id = 5;
+		for answers in [false, false, true, false, false] {
+			ok(submit(hash, 1, true));
+			if answers {
+				ok(answer(id, 1, b"out", 100));
+			} else {
+				run_to_timeout_of(id);
+			}
+			id += 1;
+		}
+		assert!(!pallet_offers::Pallet::<Test>::is_paused(&1));
+		// The third silence in a row pauses; the next task waits in the queue.
+		ok(submit(hash, 1, true));
+		run_to_timeout_of(id);
+		assert_eq!(paused_events(), vec![(1, 3)]);
+		ok(submit(hash, 1, false));
+		assert!(matches!(
+			TaskRecords::<Test>::get(id + 1).unwrap().state,
+			TaskState::Queued { .. }
+		));
+		// Silence without a quorum is never slashed (single tasks: nobody showed it feasible).
+		assert!(!System::events()
+			.iter()
+			.any(|e| matches!(e.event, RuntimeEvent::Tasks(Event::ProviderSlashed { .. }))));
+	});
+}
+
+/// Advances until task `id` times out and settles.
+fn run_to_timeout_of(id: u64) {
+	for _ in 0..=TIMEOUT + 1 {
+		if settled(id) {
+			return;
+		}
+		next_block();
+	}
+	assert!(settled(id), "task {id} settled at its timeout");
+}

@@ -63,6 +63,24 @@ fn limit<T: Config>() -> (T::AccountId, Call<T>) {
 	(who.clone(), Call::limit_offer { provider: who, slots, signature })
 }
 
+/// A provider with a full offer whose executor key can sign, paused by missed tasks, and its
+/// node's call resuming it.
+fn paused<T: Config>() -> (T::AccountId, Call<T>) {
+	let who = funded::<T>("provider", 0);
+	let key = T::ExecutorId::generate_pair(None);
+	Pallet::<T>::register(&who, key.clone(), full_bond::<T>()).unwrap();
+	let now = frame_system::Pallet::<T>::block_number();
+	let most = T::MaxSlots::get();
+	Pallet::<T>::set(&who, 1_000u32.into(), u64::MAX, T::MaxMemoryMib::get(), most, None, now)
+		.unwrap();
+	for _ in 0..T::MaxMisses::get() {
+		Pallet::<T>::attend(&who, false);
+	}
+	let since = Pallet::<T>::check_paused(&who).unwrap();
+	let signature = key.sign(&Pallet::<T>::resume_payload(&who, since)).unwrap();
+	(who.clone(), Call::resume_offer_as_node { provider: who, signature })
+}
+
 #[benchmarks(where <T as frame_system::Config>::RuntimeCall: From<Call<T>>)]
 mod benchmarks {
 	use super::*;
@@ -90,6 +108,39 @@ mod benchmarks {
 			call.authorize(TransactionSource::External)
 				.expect("an authorized call")
 				.expect("authorize accepts the limit");
+		}
+	}
+
+	/// The operator resumes its paused offer (back into the index).
+	#[benchmark]
+	fn resume_offer() {
+		let (who, _) = paused::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert!(!Pallet::<T>::is_paused(&who));
+	}
+
+	/// The node resumes its provider's paused offer.
+	#[benchmark]
+	fn resume_offer_as_node() {
+		let (who, call) = paused::<T>();
+		#[block]
+		{
+			call.dispatch_bypass_filter(RawOrigin::Authorized.into()).unwrap();
+		}
+		assert!(!Pallet::<T>::is_paused(&who));
+	}
+
+	/// The pool's and the block's check of a resumption, signature included.
+	#[benchmark]
+	fn authorize_resume_offer_as_node() {
+		let (_, call) = paused::<T>();
+		let call: <T as frame_system::Config>::RuntimeCall = call.into();
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.expect("an authorized call")
+				.expect("authorize accepts the resumption");
 		}
 	}
 

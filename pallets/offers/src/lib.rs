@@ -56,6 +56,18 @@
 //! make that task wait: the window is the price of bounded selection.
 //!
 //! Slashed bond is burned, never paid to a counterparty, so nobody profits from a failure.
+//!
+//! ## Liveness
+//!
+//! A provider that said nothing at all — no answer, commitment or abstention — on
+//! [`Config::MaxMisses`] settled tasks in a row is **paused** ([`Event::OfferPaused`]): its offer
+//! stays but leaves the index, so it is not drawn again, and the tasks it holds still run and
+//! settle. Any word on a task (even an abstention or an out-voted answer) clears the count: the
+//! pause is about a dead or cut-off node, not a wrong one (slashes and reputation handle those).
+//! The operator resumes with [`Pallet::resume_offer`]; the node resumes by itself with
+//! [`Pallet::resume_offer_as_node`], signed by its executor key, as soon as its offchain worker
+//! runs again: a node that signs is alive. Each pause is its own: a signature names the block
+//! it began, so it cannot resume a later pause.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -78,6 +90,8 @@ pub mod weights;
 
 /// Domain separation of the limits executor keys sign ([`Pallet::limit_payload`]).
 pub const LIMIT_CONTEXT: &[u8] = b"bourse/limit-offer";
+/// Domain separation of the resumptions executor keys sign ([`Pallet::resume_payload`]).
+pub const RESUME_CONTEXT: &[u8] = b"bourse/resume-offer";
 
 #[frame::pallet]
 pub mod pallet {
@@ -86,6 +100,7 @@ pub mod pallet {
 	use frame::{
 		arithmetic::Perbill,
 		deps::sp_runtime::RuntimeAppPublic,
+		log,
 		prelude::*,
 		token::{fungible, Fortitude, Precision},
 	};
@@ -164,6 +179,26 @@ pub mod pallet {
 		pub active_from: BlockNumber,
 	}
 
+	/// How present a provider has been: kept only while not all zero.
+	#[derive(
+		Clone,
+		Debug,
+		Default,
+		PartialEq,
+		Eq,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+	)]
+	pub struct Presence<BlockNumber> {
+		/// Settled tasks in a row it left without a word.
+		pub missed: u32,
+		/// Set while its offer is paused: the block the pause began.
+		pub paused_since: Option<BlockNumber>,
+	}
+
 	impl<Balance, BlockNumber: PartialOrd> Offer<Balance, BlockNumber> {
 		/// Whether the offer is past its last block at `now`.
 		pub fn is_expired(&self, now: &BlockNumber) -> bool {
@@ -175,7 +210,10 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+	pub trait Config:
+		polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>>
+		+ CreateAuthorizedTransaction<Call<Self>>
+	{
 		/// The currency bonds are held in.
 		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
 			+ fungible::Mutate<Self::AccountId>;
@@ -241,6 +279,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxReplication: Get<u32>;
 
+		/// Settled tasks in a row a provider may leave without a word before its offer is
+		/// paused (see the crate's *Liveness*).
+		#[pallet::constant]
+		type MaxMisses: Get<u32>;
+
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
 	}
@@ -277,6 +320,13 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// Providers that recently missed tasks or are paused (see the crate's *Liveness*); absent
+	/// means present and not paused. Held only by registered providers, whose bond is the
+	/// deposit.
+	#[pallet::storage]
+	pub type Liveness<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Presence<BlockNumberFor<T>>, OptionQuery>;
+
 	/// Offers with a free slot, ordered by price (big-endian price bytes, not hashed), then by
 	/// provider. Selection reads it from the cheapest up.
 	#[pallet::storage]
@@ -308,6 +358,11 @@ pub mod pallet {
 		OfferLimited { provider: T::AccountId, slots: u32 },
 		/// An offer past its last block was removed.
 		OfferExpired { provider: T::AccountId },
+		/// A provider left `missed` settled tasks in a row without a word: its offer is out of
+		/// selection until it is resumed.
+		OfferPaused { provider: T::AccountId, missed: u32 },
+		/// A paused provider's offer is back in selection.
+		OfferResumed { provider: T::AccountId },
 		/// A provider unregistered; its bond can be withdrawn from block `unbonds_at`.
 		ProviderLeaving { provider: T::AccountId, unbonds_at: BlockNumberFor<T> },
 		/// A provider left and `bond` was released to it.
@@ -363,8 +418,11 @@ pub mod pallet {
 		/// The executor key may only lower the slots: below the offer's, at or above the busy
 		/// ones (or 0 to withdraw).
 		NotALimit,
-		/// The signature is not the provider's executor key's over this limit of this offer.
+		/// The signature is not the provider's executor key's over this limit of this offer
+		/// (or this resumption of this pause).
 		BadSignature,
+		/// The provider's offer is not paused.
+		NotPaused,
 	}
 
 	/// Providers at genesis. Each gets its bond held and an offer open from block 1.
@@ -397,9 +455,16 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// On nodes that hold executor keys: resume the offers of their providers that were
+		/// paused (a node that runs this is up again).
+		fn offchain_worker(_now: BlockNumberFor<T>) {
+			Self::resume_local();
+		}
+
 		fn integrity_test() {
 			assert!(T::MaxSlots::get() > 0, "MaxSlots must not be zero");
 			assert!(!T::MaxSlash::get().is_zero(), "MaxSlash must not be zero");
+			assert!(T::MaxMisses::get() > 0, "MaxMisses must not be zero");
 			assert!(
 				T::MaxCandidates::get() >= T::MaxReplication::get(),
 				"selection must read at least as many offers as a task may need"
@@ -554,13 +619,155 @@ pub mod pallet {
 				Precision::BestEffort,
 			)?;
 			Executors::<T>::remove(&provider.executor);
+			Liveness::<T>::remove(&who);
 			Providers::<T>::remove(&who);
 			Self::deposit_event(Event::ProviderRemoved { provider: who, bond });
+			Ok(())
+		}
+
+		/// Put the caller's paused offer back in selection (see the crate's *Liveness*). The
+		/// operator's way; the node resumes by itself with [`Pallet::resume_offer_as_node`].
+		#[pallet::call_index(8)]
+		pub fn resume_offer(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::check_paused(&who)?;
+			Self::resume(&who);
+			Ok(())
+		}
+
+		/// Put `provider`'s paused offer back in selection, authorized by its executor key:
+		/// `signature` is the key's over [`Pallet::resume_payload`], which names the block the
+		/// pause began, so it resumes this pause only. The node's offchain worker sends it when
+		/// it finds its provider paused. Feeless; refused in the pool when invalid.
+		#[pallet::call_index(9)]
+		#[pallet::authorize(Self::authorize_resume_offer_as_node)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_resume_offer_as_node())]
+		pub fn resume_offer_as_node(
+			origin: OriginFor<T>,
+			provider: T::AccountId,
+			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			let _ = signature; // checked in `authorize`
+			Self::check_paused(&provider)?;
+			Self::resume(&provider);
 			Ok(())
 		}
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// Maps an error of this pallet to the pool's refusal.
+		fn invalid(error: Error<T>) -> TransactionValidityError {
+			match error {
+				Error::<T>::BadSignature => InvalidTransaction::BadProof.into(),
+				other => {
+					InvalidTransaction::Custom(other.encode().first().copied().unwrap_or(0)).into()
+				}
+			}
+		}
+
+		/// Pool and block check of [`Pallet::resume_offer_as_node`]: the state, then the
+		/// signature.
+		fn authorize_resume_offer_as_node(
+			_source: TransactionSource,
+			provider: &T::AccountId,
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> TransactionValidityWithRefund {
+			let since = Self::check_paused(provider).map_err(Self::invalid)?;
+			let key = Providers::<T>::get(provider)
+				.map(|p| p.executor)
+				.ok_or(Self::invalid(Error::<T>::NotProvider))?;
+			if !key.verify(&Self::resume_payload(provider, since), signature) {
+				return Err(Self::invalid(Error::<T>::BadSignature));
+			}
+			let valid = ValidTransaction::with_tag_prefix("BourseResumeOffer")
+				.priority(TransactionPriority::MAX / 2)
+				.and_provides((provider, since))
+				.longevity(16)
+				.propagate(true)
+				.into();
+			Ok((valid, Weight::zero()))
+		}
+
+		/// The bytes an executor key signs to resume `provider`'s pause that began at `since`:
+		/// with a context and the genesis hash, so the signature is worthless on another chain
+		/// and for any other pause.
+		pub fn resume_payload(provider: &T::AccountId, since: BlockNumberFor<T>) -> Vec<u8> {
+			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+			(RESUME_CONTEXT, genesis, provider, since).encode()
+		}
+
+		/// The block `provider`'s pause began, or why it cannot be resumed.
+		pub fn check_paused(provider: &T::AccountId) -> Result<BlockNumberFor<T>, Error<T>> {
+			ensure!(Providers::<T>::contains_key(provider), Error::<T>::NotProvider);
+			Liveness::<T>::get(provider)
+				.and_then(|presence| presence.paused_since)
+				.ok_or(Error::<T>::NotPaused)
+		}
+
+		/// Clears `who`'s pause and missed count and puts its offer back in the index.
+		fn resume(who: &T::AccountId) {
+			Liveness::<T>::remove(who);
+			Self::sync_index(who);
+			Self::deposit_event(Event::OfferResumed { provider: who.clone() });
+		}
+
+		/// Counts a settled task of `who` toward its liveness (see
+		/// [`ProviderMarket::record_attendance`]).
+		pub(crate) fn attend(who: &T::AccountId, answered: bool) {
+			let mut presence = Liveness::<T>::get(who).unwrap_or_default();
+			let mut paused = false;
+			if answered {
+				presence.missed = 0;
+			} else {
+				presence.missed = presence.missed.saturating_add(1);
+				if presence.paused_since.is_none() && presence.missed >= T::MaxMisses::get() {
+					presence.paused_since = Some(frame_system::Pallet::<T>::block_number());
+					paused = true;
+				}
+			}
+			if presence == Presence::default() {
+				Liveness::<T>::remove(who);
+			} else {
+				Liveness::<T>::insert(who, &presence);
+			}
+			if paused {
+				Self::sync_index(who);
+				Self::deposit_event(Event::OfferPaused {
+					provider: who.clone(),
+					missed: presence.missed,
+				});
+			}
+		}
+
+		/// Whether `who`'s offer is paused.
+		pub fn is_paused(who: &T::AccountId) -> bool {
+			Liveness::<T>::get(who).is_some_and(|presence| presence.paused_since.is_some())
+		}
+
+		/// The offchain part of liveness: sends [`Pallet::resume_offer_as_node`] for every
+		/// provider whose executor key this node holds and whose offer is paused.
+		fn resume_local() {
+			for key in T::ExecutorId::all() {
+				let Some(provider) = Executors::<T>::get(&key) else { continue };
+				let Ok(since) = Self::check_paused(&provider) else { continue };
+				let Some(signature) = key.sign(&Self::resume_payload(&provider, since)) else {
+					log::warn!(target: "bourse", "the keystore cannot sign a resumption");
+					continue;
+				};
+				let call = Call::<T>::resume_offer_as_node { provider, signature };
+				let xt = T::create_authorized_transaction(call.into());
+				match SubmitTransaction::<T, Call<T>>::submit_transaction(xt) {
+					Ok(()) => log::info!(
+						target: "bourse",
+						"this node's provider was paused at block {since:?} for missed tasks; \
+						 resuming its offer"
+					),
+					Err(()) => log::warn!(target: "bourse", "the pool refused a resumption"),
+				}
+			}
+		}
+
 		/// Pool and block check of [`Pallet::limit_offer`]: the state, then the signature.
 		fn authorize_limit_offer(
 			_source: TransactionSource,
@@ -568,22 +775,13 @@ pub mod pallet {
 			slots: &u32,
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
-			let invalid = |error: Error<T>| -> TransactionValidityError {
-				match error {
-					Error::<T>::BadSignature => InvalidTransaction::BadProof.into(),
-					other => {
-						InvalidTransaction::Custom(other.encode().first().copied().unwrap_or(0))
-							.into()
-					}
-				}
-			};
-			let offer = Self::check_limit(provider, *slots).map_err(invalid)?;
+			let offer = Self::check_limit(provider, *slots).map_err(Self::invalid)?;
 			let key = Providers::<T>::get(provider)
 				.map(|p| p.executor)
-				.ok_or(invalid(Error::<T>::NotProvider))?;
+				.ok_or(Self::invalid(Error::<T>::NotProvider))?;
 			let payload = Self::limit_payload(provider, &offer, *slots);
 			if !key.verify(&payload, signature) {
-				return Err(invalid(Error::<T>::BadSignature));
+				return Err(Self::invalid(Error::<T>::BadSignature));
 			}
 			let valid = ValidTransaction::with_tag_prefix("BourseLimitOffer")
 				.priority(TransactionPriority::MAX / 2)
@@ -749,12 +947,13 @@ pub mod pallet {
 			Self::capacity(provider, offer).saturating_sub(provider.busy_slots)
 		}
 
-		/// Whether `who`'s offer belongs in [`Available`] (it has an offer, a free slot and is
-		/// not leaving).
+		/// Whether `who`'s offer belongs in [`Available`] (it has an offer, a free slot, is not
+		/// leaving and not paused).
 		fn belongs_in_index(who: &T::AccountId) -> Option<(PriceKey, bool)> {
 			let offer = Offers::<T>::get(who)?;
 			let key = price_key::<T>(offer.price_per_mfuel);
-			let free = Providers::<T>::get(who).is_some_and(|p| Self::free_slots(&p, &offer) > 0);
+			let free = Providers::<T>::get(who).is_some_and(|p| Self::free_slots(&p, &offer) > 0)
+				&& !Self::is_paused(who);
 			Some((key, free))
 		}
 
@@ -792,11 +991,14 @@ pub mod pallet {
 			who: &T::AccountId,
 		) -> Option<ProviderView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
 			let provider = Providers::<T>::get(who)?;
+			let presence = Liveness::<T>::get(who).unwrap_or_default();
 			Some(ProviderView {
 				executor: provider.executor.encode(),
 				bond: provider.bond,
 				busy_slots: provider.busy_slots,
 				unbonds_at: provider.unbonds_at,
+				missed: presence.missed,
+				paused_since: presence.paused_since,
 				reputation: T::Reputation::score(who),
 				offer: Self::offer_view(who),
 				open_tasks: Vec::new(),
@@ -912,7 +1114,9 @@ pub mod pallet {
 		/// - each executor key maps to the provider that holds it, one to one;
 		/// - an offer belongs to a provider that is not leaving, its bond covers its slots or
 		///   its busy slots, and busy slots ≤ slots;
-		/// - [`Available`] holds exactly the offers with a free slot, under their price.
+		/// - [`Available`] holds exactly the offers with a free slot that are not paused, under
+		///   their price;
+		/// - [`Liveness`] holds only registered providers, and no empty record.
 		#[cfg(any(test, feature = "try-runtime"))]
 		pub fn do_try_state() -> Result<(), &'static str> {
 			use fungible::InspectHold;
@@ -956,6 +1160,10 @@ pub mod pallet {
 					"price index entry without a free offer at that price"
 				);
 			}
+			for (who, presence) in Liveness::<T>::iter() {
+				ensure!(Providers::<T>::contains_key(&who), "liveness of a non-provider");
+				ensure!(presence != Presence::default(), "an empty liveness record is kept");
+			}
 			Ok(())
 		}
 	}
@@ -990,6 +1198,10 @@ pub mod pallet {
 				.into_iter()
 				.map(|(provider, price, _)| Assignment { provider, price })
 				.collect()
+		}
+
+		fn record_attendance(provider: &T::AccountId, answered: bool) {
+			Self::attend(provider, answered)
 		}
 
 		fn slash(provider: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {

@@ -48,6 +48,8 @@ pub const MIN_BOND: u128 = 200;
 pub const UNBONDING: u64 = 10;
 /// Index entries one selection reads, in the tests.
 pub const MAX_CANDIDATES: u32 = 8;
+/// Silent tasks in a row that pause an offer, in the tests.
+pub const MAX_MISSES: u32 = 3;
 
 impl pallet_offers::Config for Test {
 	type Currency = Balances;
@@ -65,6 +67,7 @@ impl pallet_offers::Config for Test {
 	type UnbondingDelay = ConstU64<UNBONDING>;
 	type MaxCandidates = ConstU32<MAX_CANDIDATES>;
 	type MaxReplication = ConstU32<5>;
+	type MaxMisses = ConstU32<MAX_MISSES>;
 	type WeightInfo = ();
 }
 
@@ -98,4 +101,32 @@ pub fn test(body: impl FnOnce()) {
 /// name (by convention `100 + who`).
 pub fn key(n: u64) -> UintAuthorityId {
 	UintAuthorityId(n)
+}
+
+/// Extrinsics of the mock: the node's resumptions are general transactions.
+pub type Extrinsic = frame_system::mocking::MockUncheckedExtrinsic<Test>;
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type RuntimeCall = RuntimeCall;
+	type Extrinsic = Extrinsic;
+}
+
+impl<C> frame_system::offchain::CreateTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extension = ();
+	fn create_transaction(call: RuntimeCall, extension: ()) -> Extrinsic {
+		Extrinsic::new_transaction(call, extension)
+	}
+}
+
+impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_extension() {}
 }

@@ -542,3 +542,197 @@ fn a_limit_keeps_the_busy_slots() {
 		assert_eq!(busy(1), 2, "assigned tasks still run");
 	});
 }
+
+/// Settles one task of `who`: answered or missed (said nothing).
+fn attend(who: u64, answered: bool) {
+	<Offers as ProviderMarket<u64, u128>>::record_attendance(&who, answered);
+	Offers::do_try_state().unwrap();
+}
+
+fn paused(who: u64) -> bool {
+	Offers::is_paused(&who)
+}
+
+fn in_index(who: u64) -> bool {
+	Available::<Test>::iter_keys().any(|(_, p)| p == who)
+}
+
+/// The node's resumption of provider `who`'s pause that began at `since`, signed by executor
+/// key `signer`, as a block applies it: `authorize` (the pool's check), then dispatch.
+fn resume_as_node(who: u64, since: u64, signer: u64) -> DispatchResult {
+	use polkadot_sdk::{
+		frame_support::traits::Authorize,
+		sp_runtime::{
+			traits::Dispatchable, transaction_validity::TransactionSource, RuntimeAppPublic,
+		},
+	};
+	let signature = key(signer).sign(&Offers::resume_payload(&who, since)).unwrap();
+	let call = RuntimeCall::Offers(crate::Call::resume_offer_as_node { provider: who, signature });
+	let state = Offers::check_paused(&who);
+	let result = match call.authorize(TransactionSource::External).unwrap() {
+		Ok(_) => call
+			.dispatch(polkadot_sdk::frame_system::RawOrigin::Authorized.into())
+			.map(|_| ())
+			.map_err(|e| e.error),
+		Err(_) => Err(match state {
+			Err(e) => e.into(),
+			Ok(_) => Error::<Test>::BadSignature.into(),
+		}),
+	};
+	Offers::do_try_state().unwrap();
+	result
+}
+
+#[test]
+fn missing_tasks_in_a_row_pauses_the_offer_and_any_word_clears_the_count() {
+	test(|| {
+		provider(1, 10);
+		provider(2, 20);
+		next_block();
+		// Misses short of the threshold, then an answer: the count starts again.
+		for _ in 1..MAX_MISSES {
+			attend(1, false);
+		}
+		assert_eq!(crate::Liveness::<Test>::get(1).map(|l| l.missed), Some(MAX_MISSES - 1));
+		attend(1, true);
+		assert_eq!(crate::Liveness::<Test>::get(1), None, "an answer clears the record");
+		assert!(!paused(1));
+		// Then enough in a row: paused, out of the index, never drawn; its offer stays.
+		for _ in 0..MAX_MISSES {
+			attend(1, false);
+		}
+		System::assert_last_event(Event::OfferPaused { provider: 1, missed: MAX_MISSES }.into());
+		assert!(paused(1) && !in_index(1) && in_index(2));
+		assert!(crate::Offers::<Test>::get(1).is_some(), "the offer stays");
+		assert_eq!(select(&wants(2, 9, 0)), Err(SelectionError::NotEnoughProviders));
+		for seed in 0..8 {
+			let chosen = select(&wants(1, 9, seed)).unwrap();
+			assert_eq!(chosen[0].provider, 2, "only the live provider is drawn");
+			<Offers as ProviderMarket<u64, u128>>::release(&2);
+		}
+		// More misses while paused keep counting, without a second pause event.
+		let events = System::events().len();
+		attend(1, false);
+		assert_eq!(System::events().len(), events);
+		// An answer on a task it held from before resets the count but not the pause.
+		attend(1, true);
+		assert!(paused(1) && !in_index(1));
+		// Changing the offer does not resume it either.
+		next_block();
+		ok(Offers::set_offer(signed(1), 5, 1_000_000, 64, 4, None));
+		assert!(paused(1) && !in_index(1));
+	});
+}
+
+#[test]
+fn the_operator_resumes_a_paused_offer() {
+	test(|| {
+		provider(1, 10);
+		next_block();
+		assert_noop!(Offers::resume_offer(signed(1)), Error::<Test>::NotPaused);
+		assert_noop!(Offers::resume_offer(signed(3)), Error::<Test>::NotProvider);
+		for _ in 0..MAX_MISSES {
+			attend(1, false);
+		}
+		assert!(paused(1));
+		ok(Offers::resume_offer(signed(1)));
+		System::assert_last_event(Event::OfferResumed { provider: 1 }.into());
+		assert!(!paused(1) && in_index(1));
+		assert_eq!(crate::Liveness::<Test>::get(1), None, "the count starts again");
+		assert_eq!(select(&wants(1, 9, 0)).unwrap()[0].provider, 1);
+	});
+}
+
+#[test]
+fn the_node_resumes_its_pause_with_its_executor_key_once() {
+	test(|| {
+		provider(1, 10);
+		provider(2, 10);
+		next_block();
+		assert_eq!(resume_as_node(1, 2, 101), Err(Error::<Test>::NotPaused.into()));
+		for _ in 0..MAX_MISSES {
+			attend(1, false);
+		}
+		let since = Offers::check_paused(&1).unwrap();
+		assert_eq!(resume_as_node(1, since, 102), Err(Error::<Test>::BadSignature.into()));
+		assert_eq!(resume_as_node(1, since + 1, 101), Err(Error::<Test>::BadSignature.into()));
+		assert_eq!(resume_as_node(3, since, 103), Err(Error::<Test>::NotProvider.into()));
+		assert_eq!(resume_as_node(1, since, 101), Ok(()));
+		System::assert_last_event(Event::OfferResumed { provider: 1 }.into());
+		assert!(!paused(1) && in_index(1));
+		// Paused again in the same block: the old signature would still fit, and that is
+		// harmless (it resumes what its key may resume anyway). In a later block it does not.
+		next_block();
+		for _ in 0..MAX_MISSES {
+			attend(1, false);
+		}
+		assert_eq!(resume_as_node(1, since, 101), Err(Error::<Test>::BadSignature.into()));
+		assert!(paused(1));
+	});
+}
+
+#[test]
+fn leaving_forgets_the_liveness_record() {
+	test(|| {
+		provider(1, 10);
+		next_block();
+		for _ in 0..MAX_MISSES {
+			attend(1, false);
+		}
+		ok(Offers::unregister_provider(signed(1)));
+		assert!(paused(1), "kept while the bond is held");
+		System::set_block_number(System::block_number() + UNBONDING);
+		ok(Offers::withdraw_bond(signed(1)));
+		assert_eq!(crate::Liveness::<Test>::get(1), None);
+	});
+}
+
+#[test]
+fn the_offchain_worker_resumes_only_paused_providers_whose_key_it_holds() {
+	use polkadot_sdk::{
+		frame_support::traits::Hooks,
+		sp_core::offchain::{
+			testing::{TestOffchainExt, TestTransactionPoolExt},
+			OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+		},
+	};
+	let mut ext = new_test_ext();
+	let (offchain, _) = TestOffchainExt::new();
+	let (pool, pool_state) = TestTransactionPoolExt::new();
+	ext.register_extension(OffchainDbExt::new(offchain.clone()));
+	ext.register_extension(OffchainWorkerExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.execute_with(|| {
+		use codec::Decode;
+		for who in 1..=3 {
+			provider(who, 10);
+		}
+		next_block();
+		for who in [1, 2] {
+			for _ in 0..MAX_MISSES {
+				attend(who, false);
+			}
+		}
+		// This node holds the keys of 1 (paused) and 3 (not paused), not of 2.
+		UintAuthorityId::set_all_keys(vec![key(101), key(103)]);
+		<Offers as Hooks<u64>>::offchain_worker(System::block_number());
+		let sent: Vec<_> = pool_state
+			.read()
+			.transactions
+			.iter()
+			.map(|bytes| Extrinsic::decode(&mut &bytes[..]).unwrap().function)
+			.collect();
+		assert_eq!(sent.len(), 1, "one resumption");
+		let RuntimeCall::Offers(crate::Call::resume_offer_as_node { provider, signature }) =
+			sent[0].clone()
+		else {
+			panic!("not a resumption: {:?}", sent[0]);
+		};
+		assert_eq!(provider, 1);
+		let since = Offers::check_paused(&1).unwrap();
+		use polkadot_sdk::sp_runtime::RuntimeAppPublic;
+		assert!(key(101).verify(&Offers::resume_payload(&1, since), &signature));
+		assert_eq!(resume_as_node(1, since, 101), Ok(()));
+		assert!(!paused(1) && paused(2));
+	});
+}

@@ -38,6 +38,9 @@ use polkadot_sdk::polkadot_sdk_frame::weights_prelude::*;
 pub trait WeightInfo {
 	fn limit_offer() -> Weight;
 	fn authorize_limit_offer() -> Weight;
+	fn resume_offer() -> Weight;
+	fn resume_offer_as_node() -> Weight;
+	fn authorize_resume_offer_as_node() -> Weight;
 	fn register_provider() -> Weight;
 	fn bond_extra() -> Weight;
 	fn rotate_executor() -> Weight;
@@ -53,6 +56,15 @@ pub trait WeightInfo {
 /// Measured weights, with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	fn resume_offer() -> Weight {
+		Weight::from_parts(84_188_000, 3570)
+	}
+	fn resume_offer_as_node() -> Weight {
+		Weight::from_parts(84_188_000, 3570)
+	}
+	fn authorize_resume_offer_as_node() -> Weight {
+		Weight::from_parts(90_560_000, 3570)
+	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:1)
@@ -229,6 +241,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
+	fn resume_offer() -> Weight {
+		Weight::from_parts(84_188_000, 3570)
+	}
+	fn resume_offer_as_node() -> Weight {
+		Weight::from_parts(84_188_000, 3570)
+	}
+	fn authorize_resume_offer_as_node() -> Weight {
+		Weight::from_parts(90_560_000, 3570)
+	}
 	fn limit_offer() -> Weight {
 		Weight::from_parts(84_188_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))

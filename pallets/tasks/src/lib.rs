@@ -890,6 +890,7 @@ pub mod pallet {
 				if let Some(verdict) = verdict {
 					T::Reputation::record(provider, verdict, value);
 				}
+				T::Market::record_attendance(provider, verdict != Some(Verdict::NoShow));
 				T::Market::release(provider);
 				ProviderTasks::<T>::remove(provider, task_id);
 			}

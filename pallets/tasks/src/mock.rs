@@ -74,6 +74,9 @@ pub struct FakeProvider {
 	pub busy: u32,
 	/// What it was slashed in all.
 	pub slashed: u128,
+	/// Settled tasks it answered and missed (said nothing on).
+	pub answered: u32,
+	pub missed: u32,
 }
 
 /// The fake market's providers, in storage: the benchmarks' test suite wipes storage between
@@ -98,6 +101,8 @@ pub fn provider(who: u64, price: u128) {
 			slots: 4,
 			busy: 0,
 			slashed: 0,
+			answered: 0,
+			missed: 0,
 		})
 	});
 }
@@ -170,6 +175,17 @@ impl ProviderMarket<u64, u128> for FakeMarket {
 			let p = ps.iter_mut().find(|p| p.who == *provider).unwrap();
 			assert!(p.busy > 0, "released a provider with no busy slot");
 			p.busy -= 1;
+		})
+	}
+
+	fn record_attendance(provider: &u64, answered: bool) {
+		FakeProviders::mutate(|ps| {
+			let p = ps.iter_mut().find(|p| p.who == *provider).unwrap();
+			if answered {
+				p.answered += 1;
+			} else {
+				p.missed += 1;
+			}
 		})
 	}
 
