@@ -38,6 +38,8 @@ provider operator commands (default --suri //Alice):
                                        lower the offer's slots (0 withdraws it), signed by
                                        the executor key (--suri is its secret; the provider
                                        defaults to the key's own account, as on --dev)
+  provider resume                      put an offer paused for missed tasks back in selection
+                                       (its node does this by itself when it runs again)
   provider leave                       unregister (the bond unbonds after a delay)
   provider withdraw                    release the bond once unbonded
 
@@ -171,7 +173,7 @@ async function main(argv) {
   await cryptoWaitReady();
   const { api, provider } = await connectWithProvider(options.url ?? 'ws://127.0.0.1:9944');
   try {
-    const operator = command === 'provider' && ['register', 'offer', 'rotate-key', 'leave', 'withdraw', 'limit'].includes(sub);
+    const operator = command === 'provider' && ['register', 'offer', 'rotate-key', 'resume', 'leave', 'withdraw', 'limit'].includes(sub);
     const signer = new Keyring({ type: 'sr25519' }).addFromUri(options.suri ?? (operator ? '//Alice' : '//Bob'));
     switch (command) {
       case 'upload': {
@@ -264,6 +266,9 @@ async function main(argv) {
           const view = await api.bourse('provider', [sub]);
           if (view === null) throw new UserError(`${sub} is not a provider`);
           console.log(JSON.stringify(view, null, 2));
+          if (view.pausedSince !== null) {
+            console.log(`offer paused since block ${view.pausedSince} for missed tasks: not drawn until resumed (bourse provider resume, or its node restarts)`);
+          }
           return 0;
         }
         const need = (name) => {
@@ -275,6 +280,7 @@ async function main(argv) {
           register: () => api.tx.offers.registerProvider(parseAmount(need('bond'), '--bond'), need('executor')),
           offer: () => api.tx.offers.setOffer(parseAmount(need('price'), '--price'), parseInteger(need('max-fuel'), '--max-fuel'), Number(parseInteger(need('max-memory'), '--max-memory')), Number(parseInteger(need('slots'), '--slots')), options.expires ? Number(parseInteger(options.expires, '--expires')) : null),
           'rotate-key': () => api.tx.offers.rotateExecutor(need('executor')),
+          resume: () => api.tx.offers.resumeOffer(),
           leave: () => api.tx.offers.unregisterProvider(),
           withdraw: () => api.tx.offers.withdrawBond(),
         };

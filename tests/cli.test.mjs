@@ -80,6 +80,7 @@ test('bad input: one clear line, a non-zero exit, no stack trace', async () => {
     [['submit', '--workload', wasm, '--input', notWasm, '--suri', '//Ferdie', '--max-price', '1000BRS', '--fuel', '10000000000'], /tasks\.InsufficientBalance: The requester's free balance cannot cover/],
     [['submit', '--workload', wasm, '--input', notWasm, '--max-price', '1', '--fail-fast'], /tasks\.NoProviderAvailable: Not enough eligible providers/],
     [['submit', '--workload', wasm, '--input', notWasm, '--k', '2'], /tasks\.InvalidReplication/],
+    [['provider', 'resume'], /offers\.NotPaused: The provider's offer is not paused/],
   ];
   for (const [args, message] of cases) {
     const { code, stdout, stderr } = await bourse(args);

@@ -1,9 +1,11 @@
 // Fault tests on a real testnet: four `bourse-node` validators of `--chain local` on loopback,
 // each also a provider whose `bour` key only its own node holds. Replicated tasks run on three
-// different validators; a provider whose executor key this test holds lies and is out-voted; a
-// validator is killed with SIGKILL (finality goes on, its tasks settle without it, no
-// funds are lost) and restarted (it catches up and runs no stale task); then 100 tasks load the
-// chain while block time and finality lag are measured. Polling with deadlines, no fixed sleeps.
+// different validators, one of them heavy (about 10 s of compute on each replica); a provider
+// whose executor key this test holds lies and is out-voted; a validator is killed with SIGKILL
+// (finality goes on, its tasks settle without it, it is paused after three misses and no longer
+// drawn, no funds are lost) and restarted (it catches up, resumes its offer by itself and runs
+// no stale task); then 100 tasks load the chain while block time and finality lag are
+// measured. Polling with deadlines, no fixed sleeps.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -28,7 +30,7 @@ const INPUT = '200\nhello testnet';
 
 let plan;
 let passed = 0; // the chain data and logs are deleted only if every test passed
-const TESTS = 4;
+const TESTS = 5;
 const nodes = {}; // name → running process
 let api;
 let raw; // the API's provider: raw JSON-RPC, for general transactions
@@ -69,8 +71,10 @@ after(async () => {
  * Ferdie submits a sha256 task; resolves with its id, providers (if assigned) and block, read
  * from the finalized block (with `finalized: false`, from the first block that includes it).
  */
-async function submit(k, { maxPrice = PRICE, timeout = 20, failFast = true, nonce, finalized = true } = {}) {
-  const tx = submitTask(api, { workload, input: stringToU8a(INPUT), fuel: FUEL, memoryMib: 64, maxPrice, replication: k, timeout, failFast });
+async function submit(k, {
+  maxPrice = PRICE, timeout = 20, failFast = true, nonce, finalized = true, fuel = FUEL, input = INPUT,
+} = {}) {
+  const tx = submitTask(api, { workload, input: stringToU8a(input), fuel, memoryMib: 64, maxPrice, replication: k, timeout, failFast });
   const { events, blockHash } = await send(api, tx, ferdie, 'submit', { nonce, finalized, timeoutMs: 120_000 });
   const id = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toBigInt();
   const assigned = events.find(({ event }) => api.events.tasks.TaskAssigned.is(event));
@@ -134,6 +138,37 @@ test('a replicated task runs on three different validators and completes with on
   for (const p of providers) {
     assert.match(log(validators.get(p)), new RegExp(`executed task ${id}:`), `${validators.get(p)} ran task ${id}`);
   }
+  passed += 1;
+});
+
+test('a heavy replicated task (about 10 s of compute on each replica) commits within its fuel-sized window and completes with three Agreed', async () => {
+  // The genesis offers stop at 1e10 fuel (about a second of sha256): Alice, Bob and Charlie
+  // raise theirs, so the task can only go to them.
+  const keyring = new Keyring({ type: 'sr25519' });
+  const heavyFuel = 90_000_000_000n;
+  const raisers = ['alice', 'bob', 'charlie'].map((name) => keyring.addFromUri(seedUri(name)));
+  let lastBlock = 0;
+  for (const who of raisers) {
+    const offer = (await api.query.offers.offers(who.address)).unwrap();
+    const { blockHash } = await send(api, api.tx.offers.setOffer(offer.pricePerMfuel, heavyFuel, offer.maxMemoryMib, offer.slots, null), who, 'raise the offer');
+    lastBlock = Math.max(lastBlock, (await api.rpc.chain.getHeader(blockHash)).number.toNumber());
+  }
+  await waitFor('the raised offers to take effect', async () => (await finalizedNumber()) > lastBlock, { timeoutMs: 60_000 });
+  const iterations = heavyFuel / 9_000n; // the sha256 workload burns about 8,100 fuel a round
+  const { minTimeout } = await raw.send('bourse_quote', [heavyFuel.toString(), 3, PRICE.toString(), 0, 64]);
+  const started = Date.now();
+  const task = await submit(3, { fuel: heavyFuel, input: `${iterations}\nheavy`, timeout: minTimeout, finalized: false });
+  assert.deepEqual([...task.providers].sort(), raisers.map((r) => r.address).sort(), 'drawn among the raised offers');
+  const assignedAt = (await api.rpc.chain.getHeader(task.blockHash)).number.toNumber();
+  const { state, at, events } = await settled(task.id, { timeoutMs: 600_000 });
+  const seconds = (Date.now() - started) / 1000;
+  assert.ok(state.isCompleted && state.asCompleted.status.isSuccess, `completed, not ${state.toString()}`);
+  const fuelUsed = state.asCompleted.fuelUsed.toBigInt();
+  console.log(`heavy k = 3 task: ${iterations} sha256 rounds, ${fuelUsed} fuel, assigned in block ${assignedAt}, settled in block ${at} (${at - assignedAt} blocks, ${seconds.toFixed(1)} s after submission); timeout ${minTimeout} blocks`);
+  assert.deepEqual(verdicts(events), Object.fromEntries(task.providers.map((p) => [p, 'Agreed'])));
+  assert.ok(fuelUsed > 50_000_000_000n, `heavy: ${fuelUsed} fuel`);
+  assert.ok(at - assignedAt > 2, 'needed longer than the old two-block commit window');
+  assert.ok(at < task.deadline, 'settled once all revealed, before its deadline');
   passed += 1;
 });
 
@@ -260,6 +295,32 @@ test('a validator killed with SIGKILL: finality goes on, its tasks settle withou
     }
   }
 
+  // Liveness: silent on MaxMisses settled tasks in a row, Dave is paused and no longer drawn.
+  const maxMisses = api.consts.offers.maxMisses.toNumber();
+  const pausedSince = async () => (await raw.send('bourse_provider', [dave.address])).pausedSince;
+  for (let round = 0; round < 4 && (await pausedSince()) === null; round += 1) {
+    const nonce = (await api.rpc.system.accountNextIndex(ferdie.address)).toNumber();
+    const more = await Promise.all([0, 1, 2].map((i) => submit(3, { timeout, failFast: false, nonce: nonce + i })));
+    tasks.push(...more);
+    await settledAll(more.map((t) => t.id));
+  }
+  const pausedAt = await pausedSince();
+  assert.notEqual(pausedAt, null, 'Dave was paused');
+  const paused = (await eventsAt(pausedAt)).find((e) => api.events.offers.OfferPaused.is(e) && e.data.provider.toString() === dave.address);
+  assert.ok(paused, `OfferPaused in block ${pausedAt}`);
+  assert.equal(paused.data.missed.toNumber(), maxMisses);
+  const missesByThen = (await settledAll(tasks.map((t) => t.id))).filter((r, i) => tasks[i].providers.includes(dave.address) && r.at <= pausedAt).length;
+  console.log(`Dave paused in block ${pausedAt} after ${maxMisses} misses in a row (${missesByThen} of his tasks settled by then)`);
+  assert.ok(missesByThen >= maxMisses);
+  const nonce = (await api.rpc.system.accountNextIndex(ferdie.address)).toNumber();
+  const undrawn = await Promise.all([0, 1, 2].map((i) => submit(3, { timeout, nonce: nonce + i })));
+  tasks.push(...undrawn);
+  for (const t of undrawn) assert.ok(!t.providers.includes(dave.address), `task ${t.id} did not draw the paused Dave`);
+  for (const r of await settledAll(undrawn.map((t) => t.id))) {
+    assert.ok(r.state.isCompleted, 'completed without Dave');
+    assert.deepEqual(Object.values(verdicts(r.events)), ['Agreed', 'Agreed', 'Agreed']);
+  }
+
   // No funds lost: issuance fell by exactly the fees, slashes and base fees burned meanwhile,
   // free + held balances of all accounts add up to it, and no escrow is left.
   const end = await finalizedNumber();
@@ -274,11 +335,18 @@ test('a validator killed with SIGKILL: finality goes on, its tasks settle withou
   const holds = await api.query.balances.holds(ferdie.address);
   assert.ok(!holds.some((h) => h.id.isTasks && h.id.asTasks.isTaskEscrow), 'no escrow left on hold');
 
-  // Restart: Dave syncs, finalizes with the others, and runs none of the settled tasks.
+  // Restart: Dave syncs, finalizes with the others, resumes his offer by himself and runs
+  // none of the settled tasks.
   const logOffset = statSync(planned('dave').logFile).size;
   nodes.dave = startPlannedNode(plan, planned('dave'));
   await waitUntilFinalizing(plan.nodes, { finalized: (await finalizedNumber()) + 1, timeoutMs: 180_000 });
   const restarted = () => log('dave').slice(logOffset);
+  await waitFor('Dave\'s node to resume his offer', async () => {
+    const view = await api.at(await api.rpc.chain.getFinalizedHead());
+    const presence = await view.query.offers.liveness(dave.address);
+    return presence.isNone || presence.unwrap().pausedSince.isNone;
+  }, { timeoutMs: 120_000 });
+  assert.match(restarted(), /resuming its offer/);
   for (const t of tasks) assert.doesNotMatch(restarted(), new RegExp(`executed task ${t.id}:`), `Dave ran stale task ${t.id}`);
   // ... and takes new work again.
   const fresh = await submit(1, { maxPrice: cheap });

@@ -181,9 +181,13 @@ impl pallet_offers::Config for Runtime {
 	// reads with 10 providers as with 10,000.
 	type MaxCandidates = ConstU32<10>;
 	type MaxReplication = MaxReplication;
-	// Three silent tasks in a row pause an offer: one miss can be bad luck (a restart, a lost
-	// transaction), three in a row (nine blocks at least) is a node that is down.
+	// Three no-shows in a row pause an offer: one can be bad luck (a lost transaction), three in
+	// a row a node that is down. (Concurrent tasks can settle in one block, so a restart during
+	// three of them pauses too; the node resumes it when it is back.)
 	type MaxMisses = ConstU32<3>;
+	// The node may resume a first pause after 10 blocks (30 s), doubling with each pause
+	// without an answer in between, up to 640 blocks (32 min).
+	type NodeResumeDelay = ConstU32<10>;
 	type WeightInfo = pallet_offers::weights::SubstrateWeight<Runtime>;
 }
 

@@ -66,6 +66,7 @@ impl pallet_offers::Config for Test {
 	type MaxCandidates = ConstU32<10>;
 	type MaxReplication = ConstU32<5>;
 	type MaxMisses = ConstU32<3>;
+	type NodeResumeDelay = ConstU64<5>;
 	type WeightInfo = ();
 }
 

@@ -64,7 +64,7 @@ fn limit<T: Config>() -> (T::AccountId, Call<T>) {
 }
 
 /// A provider with a full offer whose executor key can sign, paused by missed tasks, and its
-/// node's call resuming it.
+/// node's call resuming it, at the first block the node may.
 fn paused<T: Config>() -> (T::AccountId, Call<T>) {
 	let who = funded::<T>("provider", 0);
 	let key = T::ExecutorId::generate_pair(None);
@@ -76,8 +76,10 @@ fn paused<T: Config>() -> (T::AccountId, Call<T>) {
 	for _ in 0..T::MaxMisses::get() {
 		Pallet::<T>::attend(&who, false);
 	}
-	let since = Pallet::<T>::check_paused(&who).unwrap();
-	let signature = key.sign(&Pallet::<T>::resume_payload(&who, since)).unwrap();
+	let presence = Pallet::<T>::check_paused(&who).unwrap();
+	let wait_over = Pallet::<T>::node_may_resume_from(&presence);
+	frame_system::Pallet::<T>::set_block_number(wait_over);
+	let signature = key.sign(&Pallet::<T>::resume_payload(&who, &presence)).unwrap();
 	(who.clone(), Call::resume_offer_as_node { provider: who, signature })
 }
 

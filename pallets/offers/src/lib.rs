@@ -59,15 +59,21 @@
 //!
 //! ## Liveness
 //!
-//! A provider that said nothing at all — no answer, commitment or abstention — on
-//! [`Config::MaxMisses`] settled tasks in a row is **paused** ([`Event::OfferPaused`]): its offer
-//! stays but leaves the index, so it is not drawn again, and the tasks it holds still run and
-//! settle. Any word on a task (even an abstention or an out-voted answer) clears the count: the
-//! pause is about a dead or cut-off node, not a wrong one (slashes and reputation handle those).
-//! The operator resumes with [`Pallet::resume_offer`]; the node resumes by itself with
-//! [`Pallet::resume_offer_as_node`], signed by its executor key, as soon as its offchain worker
-//! runs again: a node that signs is alive. Each pause is its own: a signature names the block
-//! it began, so it cannot resume a later pause.
+//! A provider whose verdict was `NoShow` — it said nothing at all, or committed and never
+//! revealed — on [`Config::MaxMisses`] settled tasks in a row is **paused**
+//! ([`Event::OfferPaused`]): its offer stays but leaves the index, so it is not drawn again, and
+//! the tasks it holds still run and settle. Any other verdict (an abstention or an out-voted
+//! answer too) clears the count: the pause is about a dead or cut-off node, not a wrong one
+//! (slashes and reputation handle those).
+//!
+//! The operator resumes at any time with [`Pallet::resume_offer`]. The node resumes by itself
+//! with [`Pallet::resume_offer_as_node`], signed by its executor key, when its offchain worker
+//! runs and its sandbox can run workloads — but not before [`Config::NodeResumeDelay`] blocks
+//! into the pause, doubled for each pause since the provider last answered a task (its
+//! *strikes*, at most [`MAX_DOUBLINGS`] doublings): a node that is up but cannot answer would
+//! otherwise flap between paused and drawn. A resumed offer is selectable from the next block,
+//! like a changed one. A signature names the pause (its first block and strikes), so it resumes
+//! no other.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -92,6 +98,8 @@ pub mod weights;
 pub const LIMIT_CONTEXT: &[u8] = b"bourse/limit-offer";
 /// Domain separation of the resumptions executor keys sign ([`Pallet::resume_payload`]).
 pub const RESUME_CONTEXT: &[u8] = b"bourse/resume-offer";
+/// Most doublings of [`Config::NodeResumeDelay`] for a provider paused again and again.
+pub const MAX_DOUBLINGS: u32 = 6;
 
 #[frame::pallet]
 pub mod pallet {
@@ -193,10 +201,13 @@ pub mod pallet {
 		TypeInfo,
 	)]
 	pub struct Presence<BlockNumber> {
-		/// Settled tasks in a row it left without a word.
+		/// Settled tasks in a row it was a no-show on.
 		pub missed: u32,
 		/// Set while its offer is paused: the block the pause began.
 		pub paused_since: Option<BlockNumber>,
+		/// Pauses since it last answered a task: each doubles the wait before its node may
+		/// resume it.
+		pub strikes: u32,
 	}
 
 	impl<Balance, BlockNumber: PartialOrd> Offer<Balance, BlockNumber> {
@@ -283,6 +294,11 @@ pub mod pallet {
 		/// paused (see the crate's *Liveness*).
 		#[pallet::constant]
 		type MaxMisses: Get<u32>;
+
+		/// Blocks into a first pause before the provider's node may resume it; doubled for each
+		/// further pause without an answer in between (see the crate's *Liveness*).
+		#[pallet::constant]
+		type NodeResumeDelay: Get<BlockNumberFor<Self>>;
 
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
@@ -423,6 +439,8 @@ pub mod pallet {
 		BadSignature,
 		/// The provider's offer is not paused.
 		NotPaused,
+		/// The provider's node may not resume this pause yet (see the crate's *Liveness*).
+		ResumeTooEarly,
 	}
 
 	/// Providers at genesis. Each gets its bond held and an offer open from block 1.
@@ -465,6 +483,7 @@ pub mod pallet {
 			assert!(T::MaxSlots::get() > 0, "MaxSlots must not be zero");
 			assert!(!T::MaxSlash::get().is_zero(), "MaxSlash must not be zero");
 			assert!(T::MaxMisses::get() > 0, "MaxMisses must not be zero");
+			assert!(!T::NodeResumeDelay::get().is_zero(), "NodeResumeDelay must not be zero");
 			assert!(
 				T::MaxCandidates::get() >= T::MaxReplication::get(),
 				"selection must read at least as many offers as a task may need"
@@ -630,15 +649,16 @@ pub mod pallet {
 		#[pallet::call_index(8)]
 		pub fn resume_offer(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::check_paused(&who)?;
-			Self::resume(&who);
+			let presence = Self::check_paused(&who)?;
+			Self::resume(&who, presence);
 			Ok(())
 		}
 
-		/// Put `provider`'s paused offer back in selection, authorized by its executor key:
-		/// `signature` is the key's over [`Pallet::resume_payload`], which names the block the
-		/// pause began, so it resumes this pause only. The node's offchain worker sends it when
-		/// it finds its provider paused. Feeless; refused in the pool when invalid.
+		/// Put `provider`'s paused offer back in selection, authorized by its executor key once
+		/// [`Pallet::node_may_resume_from`] has come: `signature` is the key's over
+		/// [`Pallet::resume_payload`], which names this pause, so it resumes no other. The
+		/// node's offchain worker sends it when it finds its provider paused. Feeless; refused
+		/// in the pool when invalid.
 		#[pallet::call_index(9)]
 		#[pallet::authorize(Self::authorize_resume_offer_as_node)]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_resume_offer_as_node())]
@@ -649,8 +669,8 @@ pub mod pallet {
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
 			let _ = signature; // checked in `authorize`
-			Self::check_paused(&provider)?;
-			Self::resume(&provider);
+			let presence = Self::check_node_resume(&provider)?;
+			Self::resume(&provider, presence);
 			Ok(())
 		}
 	}
@@ -673,64 +693,105 @@ pub mod pallet {
 			provider: &T::AccountId,
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
-			let since = Self::check_paused(provider).map_err(Self::invalid)?;
+			let presence = Self::check_node_resume(provider).map_err(Self::invalid)?;
 			let key = Providers::<T>::get(provider)
 				.map(|p| p.executor)
 				.ok_or(Self::invalid(Error::<T>::NotProvider))?;
-			if !key.verify(&Self::resume_payload(provider, since), signature) {
+			if !key.verify(&Self::resume_payload(provider, &presence), signature) {
 				return Err(Self::invalid(Error::<T>::BadSignature));
 			}
 			let valid = ValidTransaction::with_tag_prefix("BourseResumeOffer")
 				.priority(TransactionPriority::MAX / 2)
-				.and_provides((provider, since))
+				.and_provides((provider, presence.paused_since, presence.strikes))
 				.longevity(16)
 				.propagate(true)
 				.into();
 			Ok((valid, Weight::zero()))
 		}
 
-		/// The bytes an executor key signs to resume `provider`'s pause that began at `since`:
-		/// with a context and the genesis hash, so the signature is worthless on another chain
-		/// and for any other pause.
-		pub fn resume_payload(provider: &T::AccountId, since: BlockNumberFor<T>) -> Vec<u8> {
+		/// The bytes an executor key signs to resume `provider`'s pause `presence`: with a
+		/// context and the genesis hash, its first block and strikes, so the signature is
+		/// worthless on another chain and for any other pause.
+		pub fn resume_payload(
+			provider: &T::AccountId,
+			presence: &Presence<BlockNumberFor<T>>,
+		) -> Vec<u8> {
 			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-			(RESUME_CONTEXT, genesis, provider, since).encode()
+			(RESUME_CONTEXT, genesis, provider, presence.paused_since, presence.strikes).encode()
 		}
 
-		/// The block `provider`'s pause began, or why it cannot be resumed.
-		pub fn check_paused(provider: &T::AccountId) -> Result<BlockNumberFor<T>, Error<T>> {
-			ensure!(Providers::<T>::contains_key(provider), Error::<T>::NotProvider);
+		/// `provider`'s liveness record if it is paused, or why it cannot be resumed.
+		pub fn check_paused(
+			provider: &T::AccountId,
+		) -> Result<Presence<BlockNumberFor<T>>, Error<T>> {
+			let record = Providers::<T>::get(provider).ok_or(Error::<T>::NotProvider)?;
+			ensure!(record.unbonds_at.is_none(), Error::<T>::Leaving);
 			Liveness::<T>::get(provider)
-				.and_then(|presence| presence.paused_since)
+				.filter(|presence| presence.paused_since.is_some())
 				.ok_or(Error::<T>::NotPaused)
 		}
 
-		/// Clears `who`'s pause and missed count and puts its offer back in the index.
-		fn resume(who: &T::AccountId) {
-			Liveness::<T>::remove(who);
+		/// The first block at which the node may resume the pause `presence`: its first block
+		/// plus [`Config::NodeResumeDelay`] doubled once per strike after the first.
+		pub fn node_may_resume_from(presence: &Presence<BlockNumberFor<T>>) -> BlockNumberFor<T> {
+			let doublings = presence.strikes.saturating_sub(1).min(MAX_DOUBLINGS);
+			let delay = T::NodeResumeDelay::get().saturating_mul((1u32 << doublings).into());
+			presence.paused_since.unwrap_or_default().saturating_add(delay)
+		}
+
+		/// [`Self::check_paused`], and that the node's wait is over.
+		pub fn check_node_resume(
+			provider: &T::AccountId,
+		) -> Result<Presence<BlockNumberFor<T>>, Error<T>> {
+			let presence = Self::check_paused(provider)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now >= Self::node_may_resume_from(&presence), Error::<T>::ResumeTooEarly);
+			Ok(presence)
+		}
+
+		/// Ends `who`'s pause (its strikes stay until it answers a task) and makes its offer
+		/// selectable from the next block.
+		fn resume(who: &T::AccountId, presence: Presence<BlockNumberFor<T>>) {
+			Self::keep_presence(who, &Presence { missed: 0, paused_since: None, ..presence });
+			let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+			Offers::<T>::mutate(who, |offer| {
+				if let Some(offer) = offer {
+					offer.active_from = next;
+				}
+			});
 			Self::sync_index(who);
 			Self::deposit_event(Event::OfferResumed { provider: who.clone() });
+		}
+
+		/// Stores `who`'s liveness record, or removes it when empty.
+		fn keep_presence(who: &T::AccountId, presence: &Presence<BlockNumberFor<T>>) {
+			if *presence == Presence::default() {
+				Liveness::<T>::remove(who);
+			} else {
+				Liveness::<T>::insert(who, presence);
+			}
 		}
 
 		/// Counts a settled task of `who` toward its liveness (see
 		/// [`ProviderMarket::record_attendance`]).
 		pub(crate) fn attend(who: &T::AccountId, answered: bool) {
+			if !Providers::<T>::contains_key(who) {
+				return;
+			}
 			let mut presence = Liveness::<T>::get(who).unwrap_or_default();
 			let mut paused = false;
 			if answered {
 				presence.missed = 0;
+				presence.strikes = 0;
 			} else {
 				presence.missed = presence.missed.saturating_add(1);
 				if presence.paused_since.is_none() && presence.missed >= T::MaxMisses::get() {
 					presence.paused_since = Some(frame_system::Pallet::<T>::block_number());
+					presence.strikes = presence.strikes.saturating_add(1);
 					paused = true;
 				}
 			}
-			if presence == Presence::default() {
-				Liveness::<T>::remove(who);
-			} else {
-				Liveness::<T>::insert(who, &presence);
-			}
+			Self::keep_presence(who, &presence);
 			if paused {
 				Self::sync_index(who);
 				Self::deposit_event(Event::OfferPaused {
@@ -746,12 +807,24 @@ pub mod pallet {
 		}
 
 		/// The offchain part of liveness: sends [`Pallet::resume_offer_as_node`] for every
-		/// provider whose executor key this node holds and whose offer is paused.
+		/// provider whose executor key this node holds, whose offer is paused and whose wait is
+		/// over — if this node's sandbox can run workloads (else resuming would only lose more
+		/// tasks).
 		fn resume_local() {
 			for key in T::ExecutorId::all() {
 				let Some(provider) = Executors::<T>::get(&key) else { continue };
-				let Ok(since) = Self::check_paused(&provider) else { continue };
-				let Some(signature) = key.sign(&Self::resume_payload(&provider, since)) else {
+				let Ok(presence) = Self::check_node_resume(&provider) else { continue };
+				let slots = Offers::<T>::get(&provider).map_or(1, |offer| offer.slots);
+				let capacity = bourse_primitives::sandbox::sandbox::offered_slots(slots);
+				if capacity == 0 || capacity == bourse_primitives::sandbox::NO_SANDBOX {
+					log::warn!(
+						target: "bourse",
+						"this node's provider is paused for missed tasks, and this node cannot \
+						 run workloads: not resuming its offer"
+					);
+					continue;
+				}
+				let Some(signature) = key.sign(&Self::resume_payload(&provider, &presence)) else {
 					log::warn!(target: "bourse", "the keystore cannot sign a resumption");
 					continue;
 				};
@@ -760,10 +833,12 @@ pub mod pallet {
 				match SubmitTransaction::<T, Call<T>>::submit_transaction(xt) {
 					Ok(()) => log::info!(
 						target: "bourse",
-						"this node's provider was paused at block {since:?} for missed tasks; \
-						 resuming its offer"
+						"this node's provider was paused at block {:?} for missed tasks; \
+						 resuming its offer",
+						presence.paused_since
 					),
-					Err(()) => log::warn!(target: "bourse", "the pool refused a resumption"),
+					// Most often the same resumption, still in the pool from the last block.
+					Err(()) => log::debug!(target: "bourse", "the pool refused a resumption"),
 				}
 			}
 		}
@@ -1116,7 +1191,8 @@ pub mod pallet {
 		///   its busy slots, and busy slots ≤ slots;
 		/// - [`Available`] holds exactly the offers with a free slot that are not paused, under
 		///   their price;
-		/// - [`Liveness`] holds only registered providers, and no empty record.
+		/// - [`Liveness`] holds only registered providers, and no empty record; a pause began in
+		///   the past; a provider not paused has fewer misses than pause.
 		#[cfg(any(test, feature = "try-runtime"))]
 		pub fn do_try_state() -> Result<(), &'static str> {
 			use fungible::InspectHold;
@@ -1160,9 +1236,15 @@ pub mod pallet {
 					"price index entry without a free offer at that price"
 				);
 			}
+			let now = frame_system::Pallet::<T>::block_number();
 			for (who, presence) in Liveness::<T>::iter() {
 				ensure!(Providers::<T>::contains_key(&who), "liveness of a non-provider");
 				ensure!(presence != Presence::default(), "an empty liveness record is kept");
+				if let Some(since) = presence.paused_since {
+					ensure!(since <= now, "paused in the future");
+				} else {
+					ensure!(presence.missed < T::MaxMisses::get(), "enough misses but not paused");
+				}
 			}
 			Ok(())
 		}

@@ -50,6 +50,8 @@ pub const UNBONDING: u64 = 10;
 pub const MAX_CANDIDATES: u32 = 8;
 /// Silent tasks in a row that pause an offer, in the tests.
 pub const MAX_MISSES: u32 = 3;
+/// Blocks into a first pause before the node may resume it, in the tests.
+pub const NODE_RESUME_DELAY: u64 = 5;
 
 impl pallet_offers::Config for Test {
 	type Currency = Balances;
@@ -68,6 +70,7 @@ impl pallet_offers::Config for Test {
 	type MaxCandidates = ConstU32<MAX_CANDIDATES>;
 	type MaxReplication = ConstU32<5>;
 	type MaxMisses = ConstU32<MAX_MISSES>;
+	type NodeResumeDelay = ConstU64<NODE_RESUME_DELAY>;
 	type WeightInfo = ();
 }
 

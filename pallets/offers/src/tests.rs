@@ -557,18 +557,18 @@ fn in_index(who: u64) -> bool {
 	Available::<Test>::iter_keys().any(|(_, p)| p == who)
 }
 
-/// The node's resumption of provider `who`'s pause that began at `since`, signed by executor
-/// key `signer`, as a block applies it: `authorize` (the pool's check), then dispatch.
-fn resume_as_node(who: u64, since: u64, signer: u64) -> DispatchResult {
+/// The node's resumption of provider `who`'s pause `presence`, signed by executor key `signer`,
+/// as a block applies it: `authorize` (the pool's check), then dispatch.
+fn resume_as_node(who: u64, presence: &crate::Presence<u64>, signer: u64) -> DispatchResult {
 	use polkadot_sdk::{
 		frame_support::traits::Authorize,
 		sp_runtime::{
 			traits::Dispatchable, transaction_validity::TransactionSource, RuntimeAppPublic,
 		},
 	};
-	let signature = key(signer).sign(&Offers::resume_payload(&who, since)).unwrap();
+	let signature = key(signer).sign(&Offers::resume_payload(&who, presence)).unwrap();
 	let call = RuntimeCall::Offers(crate::Call::resume_offer_as_node { provider: who, signature });
-	let state = Offers::check_paused(&who);
+	let state = Offers::check_node_resume(&who);
 	let result = match call.authorize(TransactionSource::External).unwrap() {
 		Ok(_) => call
 			.dispatch(polkadot_sdk::frame_system::RawOrigin::Authorized.into())
@@ -581,6 +581,23 @@ fn resume_as_node(who: u64, since: u64, signer: u64) -> DispatchResult {
 	};
 	Offers::do_try_state().unwrap();
 	result
+}
+
+/// `who`'s liveness record (empty if none).
+fn presence(who: u64) -> crate::Presence<u64> {
+	crate::Liveness::<Test>::get(who).unwrap_or_default()
+}
+
+/// `MAX_MISSES` no-shows in a row: pauses `who`.
+fn miss_enough(who: u64) {
+	for _ in 0..MAX_MISSES {
+		attend(who, false);
+	}
+	assert!(paused(who));
+}
+
+fn advance(blocks: u64) {
+	System::set_block_number(System::block_number() + blocks);
 }
 
 #[test]
@@ -625,49 +642,67 @@ fn missing_tasks_in_a_row_pauses_the_offer_and_any_word_clears_the_count() {
 }
 
 #[test]
-fn the_operator_resumes_a_paused_offer() {
+fn the_operator_resumes_a_paused_offer_at_once_selectable_from_the_next_block() {
 	test(|| {
 		provider(1, 10);
 		next_block();
 		assert_noop!(Offers::resume_offer(signed(1)), Error::<Test>::NotPaused);
 		assert_noop!(Offers::resume_offer(signed(3)), Error::<Test>::NotProvider);
-		for _ in 0..MAX_MISSES {
-			attend(1, false);
-		}
-		assert!(paused(1));
+		miss_enough(1);
 		ok(Offers::resume_offer(signed(1)));
 		System::assert_last_event(Event::OfferResumed { provider: 1 }.into());
 		assert!(!paused(1) && in_index(1));
-		assert_eq!(crate::Liveness::<Test>::get(1), None, "the count starts again");
+		assert_eq!(presence(1), crate::Presence { missed: 0, paused_since: None, strikes: 1 });
+		// Like a changed offer, a resumed one waits a block: an author cannot resume itself in
+		// front of a task in its own block.
+		assert_eq!(select(&wants(1, 9, 0)), Err(SelectionError::NotEnoughProviders));
+		next_block();
 		assert_eq!(select(&wants(1, 9, 0)).unwrap()[0].provider, 1);
+		// A task answered clears the strikes, and the record.
+		attend(1, true);
+		assert_eq!(crate::Liveness::<Test>::get(1), None);
 	});
 }
 
 #[test]
-fn the_node_resumes_its_pause_with_its_executor_key_once() {
+fn the_node_resumes_with_its_executor_key_after_a_wait_that_doubles_per_strike() {
 	test(|| {
 		provider(1, 10);
 		provider(2, 10);
 		next_block();
-		assert_eq!(resume_as_node(1, 2, 101), Err(Error::<Test>::NotPaused.into()));
-		for _ in 0..MAX_MISSES {
-			attend(1, false);
-		}
-		let since = Offers::check_paused(&1).unwrap();
-		assert_eq!(resume_as_node(1, since, 102), Err(Error::<Test>::BadSignature.into()));
-		assert_eq!(resume_as_node(1, since + 1, 101), Err(Error::<Test>::BadSignature.into()));
-		assert_eq!(resume_as_node(3, since, 103), Err(Error::<Test>::NotProvider.into()));
-		assert_eq!(resume_as_node(1, since, 101), Ok(()));
+		assert_eq!(resume_as_node(1, &presence(1), 101), Err(Error::<Test>::NotPaused.into()));
+		miss_enough(1);
+		let first = presence(1);
+		assert_eq!(first.strikes, 1);
+		let since = first.paused_since.unwrap();
+		assert_eq!(Offers::node_may_resume_from(&first), since + NODE_RESUME_DELAY);
+		assert_eq!(resume_as_node(1, &first, 101), Err(Error::<Test>::ResumeTooEarly.into()));
+		advance(NODE_RESUME_DELAY);
+		assert_eq!(resume_as_node(1, &first, 102), Err(Error::<Test>::BadSignature.into()));
+		let other = crate::Presence { paused_since: Some(since + 1), ..first.clone() };
+		assert_eq!(resume_as_node(1, &other, 101), Err(Error::<Test>::BadSignature.into()));
+		assert_eq!(resume_as_node(3, &first, 103), Err(Error::<Test>::NotProvider.into()));
+		assert_eq!(resume_as_node(1, &first, 101), Ok(()));
 		System::assert_last_event(Event::OfferResumed { provider: 1 }.into());
-		assert!(!paused(1) && in_index(1));
-		// Paused again in the same block: the old signature would still fit, and that is
-		// harmless (it resumes what its key may resume anyway). In a later block it does not.
-		next_block();
-		for _ in 0..MAX_MISSES {
-			attend(1, false);
-		}
-		assert_eq!(resume_as_node(1, since, 101), Err(Error::<Test>::BadSignature.into()));
-		assert!(paused(1));
+		assert!(!paused(1));
+		// Paused again without answering in between: the wait doubles, and the first
+		// signature resumes nothing.
+		miss_enough(1);
+		let second = presence(1);
+		assert_eq!(second.strikes, 2);
+		assert_eq!(
+			Offers::node_may_resume_from(&second),
+			second.paused_since.unwrap() + 2 * NODE_RESUME_DELAY
+		);
+		advance(2 * NODE_RESUME_DELAY);
+		assert_eq!(resume_as_node(1, &first, 101), Err(Error::<Test>::BadSignature.into()));
+		assert_eq!(resume_as_node(1, &second, 101), Ok(()));
+		// The doubling stops at MAX_DOUBLINGS.
+		let many = crate::Presence { missed: 0, paused_since: Some(0), strikes: 50 };
+		assert_eq!(Offers::node_may_resume_from(&many), NODE_RESUME_DELAY << crate::MAX_DOUBLINGS);
+		// The operator need not wait.
+		miss_enough(1);
+		ok(Offers::resume_offer(signed(1)));
 	});
 }
 
@@ -681,58 +716,99 @@ fn leaving_forgets_the_liveness_record() {
 		}
 		ok(Offers::unregister_provider(signed(1)));
 		assert!(paused(1), "kept while the bond is held");
+		assert_noop!(Offers::resume_offer(signed(1)), Error::<Test>::Leaving);
 		System::set_block_number(System::block_number() + UNBONDING);
 		ok(Offers::withdraw_bond(signed(1)));
 		assert_eq!(crate::Liveness::<Test>::get(1), None);
 	});
 }
 
+/// A stand-in for the node's sandbox that can only say how many runs it takes at once.
+struct Capacity(u32);
+
+impl bourse_primitives::sandbox::WorkloadRunner for Capacity {
+	fn submit(
+		&self,
+		_run: bourse_primitives::sandbox::RunId,
+		_code_hash: [u8; 32],
+		_code: &[u8],
+		_input: &[u8],
+		_limits: bourse_primitives::ExecutionLimits,
+		_seed: [u8; 32],
+	) -> bourse_primitives::sandbox::Submitted {
+		unimplemented!("the offers pallet runs nothing")
+	}
+	fn poll(
+		&self,
+		_run: bourse_primitives::sandbox::RunId,
+	) -> bourse_primitives::sandbox::RunState {
+		unimplemented!("the offers pallet runs nothing")
+	}
+	fn cancel(&self, _run: bourse_primitives::sandbox::RunId) {}
+	fn offered_slots(&self, _slots: u32) -> u32 {
+		self.0
+	}
+}
+
 #[test]
-fn the_offchain_worker_resumes_only_paused_providers_whose_key_it_holds() {
+fn the_offchain_worker_resumes_its_paused_providers_once_allowed_and_only_with_a_sandbox() {
+	use codec::Decode;
 	use polkadot_sdk::{
 		frame_support::traits::Hooks,
 		sp_core::offchain::{
 			testing::{TestOffchainExt, TestTransactionPoolExt},
 			OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
 		},
+		sp_runtime::RuntimeAppPublic,
 	};
-	let mut ext = new_test_ext();
-	let (offchain, _) = TestOffchainExt::new();
-	let (pool, pool_state) = TestTransactionPoolExt::new();
-	ext.register_extension(OffchainDbExt::new(offchain.clone()));
-	ext.register_extension(OffchainWorkerExt::new(offchain));
-	ext.register_extension(TransactionPoolExt::new(pool));
-	ext.execute_with(|| {
-		use codec::Decode;
-		for who in 1..=3 {
-			provider(who, 10);
+	// A node with a sandbox of `capacity` runs at once (none: no sandbox): what its worker
+	// sends on a block after `blocks` of provider 1's pause.
+	let sends = |capacity: Option<u32>, blocks: u64| -> Vec<RuntimeCall> {
+		let mut ext = new_test_ext();
+		let (offchain, _) = TestOffchainExt::new();
+		let (pool, pool_state) = TestTransactionPoolExt::new();
+		ext.register_extension(OffchainDbExt::new(offchain.clone()));
+		ext.register_extension(OffchainWorkerExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(pool));
+		if let Some(capacity) = capacity {
+			ext.register_extension(bourse_primitives::sandbox::SandboxExt::new(
+				std::sync::Arc::new(Capacity(capacity)),
+			));
 		}
-		next_block();
-		for who in [1, 2] {
-			for _ in 0..MAX_MISSES {
-				attend(who, false);
+		ext.execute_with(|| {
+			for who in 1..=3 {
+				provider(who, 10);
 			}
-		}
-		// This node holds the keys of 1 (paused) and 3 (not paused), not of 2.
-		UintAuthorityId::set_all_keys(vec![key(101), key(103)]);
-		<Offers as Hooks<u64>>::offchain_worker(System::block_number());
-		let sent: Vec<_> = pool_state
-			.read()
-			.transactions
-			.iter()
-			.map(|bytes| Extrinsic::decode(&mut &bytes[..]).unwrap().function)
-			.collect();
-		assert_eq!(sent.len(), 1, "one resumption");
-		let RuntimeCall::Offers(crate::Call::resume_offer_as_node { provider, signature }) =
-			sent[0].clone()
-		else {
-			panic!("not a resumption: {:?}", sent[0]);
-		};
-		assert_eq!(provider, 1);
-		let since = Offers::check_paused(&1).unwrap();
-		use polkadot_sdk::sp_runtime::RuntimeAppPublic;
-		assert!(key(101).verify(&Offers::resume_payload(&1, since), &signature));
-		assert_eq!(resume_as_node(1, since, 101), Ok(()));
-		assert!(!paused(1) && paused(2));
-	});
+			next_block();
+			miss_enough(1);
+			miss_enough(2);
+			advance(blocks);
+			// This node holds the keys of 1 (paused) and 3 (not paused), not of 2 (paused).
+			UintAuthorityId::set_all_keys(vec![key(101), key(103)]);
+			<Offers as Hooks<u64>>::offchain_worker(System::block_number());
+			let sent: Vec<_> = pool_state
+				.read()
+				.transactions
+				.iter()
+				.map(|bytes| Extrinsic::decode(&mut &bytes[..]).unwrap().function)
+				.collect();
+			for call in &sent {
+				let RuntimeCall::Offers(crate::Call::resume_offer_as_node { provider, signature }) =
+					call.clone()
+				else {
+					panic!("not a resumption: {call:?}");
+				};
+				assert_eq!(provider, 1);
+				let payload = Offers::resume_payload(&1, &presence(1));
+				assert!(key(101).verify(&payload, &signature));
+				assert_eq!(resume_as_node(1, &presence(1), 101), Ok(()));
+				assert!(!paused(1) && paused(2));
+			}
+			sent
+		})
+	};
+	assert_eq!(sends(Some(4), NODE_RESUME_DELAY).len(), 1, "one resumption, for provider 1");
+	assert_eq!(sends(Some(4), NODE_RESUME_DELAY - 1).len(), 0, "not before the wait is over");
+	assert_eq!(sends(None, NODE_RESUME_DELAY).len(), 0, "not without a sandbox");
+	assert_eq!(sends(Some(0), NODE_RESUME_DELAY).len(), 0, "not with no room to run");
 }
