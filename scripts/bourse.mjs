@@ -267,7 +267,7 @@ async function main(argv) {
           if (view === null) throw new UserError(`${sub} is not a provider`);
           console.log(JSON.stringify(view, null, 2));
           if (view.pausedSince !== null) {
-            console.log(`offer paused since block ${view.pausedSince} for missed tasks: not drawn until resumed (bourse provider resume, or its node restarts)`);
+            console.log(`offer paused since block ${view.pausedSince} for missed tasks: not drawn until resumed (bourse provider resume, or its node by itself once running with a sandbox, after a delay)`);
           }
           return 0;
         }

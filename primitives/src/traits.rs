@@ -98,9 +98,9 @@ pub trait ProviderMarket<AccountId, Balance> {
 	/// Frees the slot a settled or cancelled task held.
 	fn release(provider: &AccountId);
 
-	/// Counts a settled task toward the provider's liveness: `answered` is false when it said
-	/// nothing at all on it (no answer, commitment or abstention). Enough silences in a row
-	/// take it out of selection until it is resumed.
+	/// Counts a settled task toward the provider's liveness: `answered` is false when its
+	/// verdict was `NoShow` (it said nothing, or committed and never revealed while no quorum
+	/// formed). Enough no-shows in a row take it out of selection until it is resumed.
 	fn record_attendance(provider: &AccountId, answered: bool);
 
 	/// Burns up to `amount` of the provider's bond (capped at the market's maximum slash) and

@@ -60,7 +60,8 @@
 //! ## Liveness
 //!
 //! A provider whose verdict was `NoShow` — it said nothing at all, or committed and never
-//! revealed — on [`Config::MaxMisses`] settled tasks in a row is **paused**
+//! revealed while no quorum formed (with a quorum that is `OutVoted`) — on
+//! [`Config::MaxMisses`] settled tasks in a row is **paused**
 //! ([`Event::OfferPaused`]): its offer stays but leaves the index, so it is not drawn again, and
 //! the tasks it holds still run and settle. Any other verdict (an abstention or an out-voted
 //! answer too) clears the count: the pause is about a dead or cut-off node, not a wrong one
@@ -68,11 +69,12 @@
 //!
 //! The operator resumes at any time with [`Pallet::resume_offer`]. The node resumes by itself
 //! with [`Pallet::resume_offer_as_node`], signed by its executor key, when its offchain worker
-//! runs and its sandbox can run workloads — but not before [`Config::NodeResumeDelay`] blocks
+//! runs and its sandbox has room for runs — but not before [`Config::NodeResumeDelay`] blocks
 //! into the pause, doubled for each pause since the provider last answered a task (its
 //! *strikes*, at most [`MAX_DOUBLINGS`] doublings): a node that is up but cannot answer would
 //! otherwise flap between paused and drawn. A resumed offer is selectable from the next block,
-//! like a changed one. A signature names the pause (its first block and strikes), so it resumes
+//! like a changed one. The pause belongs to the provider, not to one offer: an offer set while
+//! paused stays out of selection until it is resumed. A signature names the pause (its first block and strikes), so it resumes
 //! no other.
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -107,7 +109,7 @@ pub mod pallet {
 	use alloc::vec::Vec;
 	use frame::{
 		arithmetic::Perbill,
-		deps::sp_runtime::RuntimeAppPublic,
+		deps::sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic},
 		log,
 		prelude::*,
 		token::{fungible, Fortitude, Precision},
@@ -374,8 +376,8 @@ pub mod pallet {
 		OfferLimited { provider: T::AccountId, slots: u32 },
 		/// An offer past its last block was removed.
 		OfferExpired { provider: T::AccountId },
-		/// A provider left `missed` settled tasks in a row without a word: its offer is out of
-		/// selection until it is resumed.
+		/// A provider was a no-show on `missed` settled tasks in a row: it is out of selection
+		/// (with any offer it has or sets) until it is resumed.
 		OfferPaused { provider: T::AccountId, missed: u32 },
 		/// A paused provider's offer is back in selection.
 		OfferResumed { provider: T::AccountId },
@@ -775,10 +777,14 @@ pub mod pallet {
 		/// Counts a settled task of `who` toward its liveness (see
 		/// [`ProviderMarket::record_attendance`]).
 		pub(crate) fn attend(who: &T::AccountId, answered: bool) {
+			let stored = Liveness::<T>::get(who);
+			if answered && stored.is_none() {
+				return; // the common case: present, and nothing to clear
+			}
 			if !Providers::<T>::contains_key(who) {
 				return;
 			}
-			let mut presence = Liveness::<T>::get(who).unwrap_or_default();
+			let mut presence = stored.unwrap_or_default();
 			let mut paused = false;
 			if answered {
 				presence.missed = 0;
@@ -808,8 +814,8 @@ pub mod pallet {
 
 		/// The offchain part of liveness: sends [`Pallet::resume_offer_as_node`] for every
 		/// provider whose executor key this node holds, whose offer is paused and whose wait is
-		/// over — if this node's sandbox can run workloads (else resuming would only lose more
-		/// tasks).
+		/// over — if this node has a sandbox with room for runs (else resuming would only lose
+		/// more tasks; it warns once per pause).
 		fn resume_local() {
 			for key in T::ExecutorId::all() {
 				let Some(provider) = Executors::<T>::get(&key) else { continue };
@@ -817,11 +823,18 @@ pub mod pallet {
 				let slots = Offers::<T>::get(&provider).map_or(1, |offer| offer.slots);
 				let capacity = bourse_primitives::sandbox::sandbox::offered_slots(slots);
 				if capacity == 0 || capacity == bourse_primitives::sandbox::NO_SANDBOX {
-					log::warn!(
-						target: "bourse",
-						"this node's provider is paused for missed tasks, and this node cannot \
-						 run workloads: not resuming its offer"
-					);
+					let warned = (b"bourse/offers/no-sandbox", &provider).encode();
+					let warned = StorageValueRef::persistent(&warned);
+					if warned.get::<Option<BlockNumberFor<T>>>().ok().flatten()
+						!= Some(presence.paused_since)
+					{
+						warned.set(&presence.paused_since);
+						log::warn!(
+							target: "bourse",
+							"this node's provider is paused for missed tasks, and this node has \
+							 no sandbox to run them: not resuming its offer"
+						);
+					}
 					continue;
 				}
 				let Some(signature) = key.sign(&Self::resume_payload(&provider, &presence)) else {
