@@ -386,16 +386,19 @@ impl pallet_attestation::BenchmarkHelper<AccountId, bourse_primitives::ExecutorI
 		let hash = sp_io::hashing::blake2_256(&code);
 		let _ = Tasks::upload_workload(RuntimeOrigin::signed(requester.clone()), code);
 		let task_id = pallet_tasks::NextTaskId::<Runtime>::get();
+		let fuel = 1_000_000;
+		// The shortest timeout this fuel allows (windows follow the fuel).
+		let (_, timeout) = Tasks::windows(fuel, replication);
 		Tasks::submit_task(
 			RuntimeOrigin::signed(requester),
 			hash,
 			alloc::vec![1],
-			1_000_000,
+			fuel,
 			1,
 			MILLI_UNIT / 2,
 			replication,
 			Perbill::zero(),
-			5,
+			timeout,
 			true,
 		)
 		.expect("the benchmark providers take the task");

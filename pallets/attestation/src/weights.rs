@@ -64,6 +64,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:1 w:1)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:1 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:1 w:1)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:0)
@@ -82,12 +84,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
 	fn answer(l: u32, ) -> Weight {
-		// Proof size: measured `1364`, estimated `69391`.
-		// Minimum execution time: 307_226_000 picoseconds.
-		Weight::from_parts(471_884_663, 69391)
-			// Standard error: 304
-			.saturating_add(Weight::from_parts(21_034, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(12_u64))
+		// Proof size: measured `1431`, estimated `69391`.
+		// Minimum execution time: 286_989_000 picoseconds.
+		Weight::from_parts(307_312_440, 69391)
+			// Standard error: 19
+			.saturating_add(Weight::from_parts(16_908, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -105,10 +107,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn authorize_answer(l: u32, ) -> Weight {
 		// Proof size: measured `723`, estimated `69391`.
-		// Minimum execution time: 103_985_000 picoseconds.
-		Weight::from_parts(153_871_061, 69391)
-			// Standard error: 71
-			.saturating_add(Weight::from_parts(9_372, 0).saturating_mul(l.into()))
+		// Minimum execution time: 91_732_000 picoseconds.
+		Weight::from_parts(96_584_481, 69391)
+			// Standard error: 8
+			.saturating_add(Weight::from_parts(7_822, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -119,8 +121,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
 		// Proof size: measured `970`, estimated `69391`.
-		// Minimum execution time: 65_092_000 picoseconds.
-		Weight::from_parts(75_392_000, 69391)
+		// Minimum execution time: 60_854_000 picoseconds.
+		Weight::from_parts(68_228_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -136,8 +138,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_commit() -> Weight {
 		// Proof size: measured `1430`, estimated `69391`.
-		// Minimum execution time: 136_806_000 picoseconds.
-		Weight::from_parts(208_992_000, 69391)
+		// Minimum execution time: 120_366_000 picoseconds.
+		Weight::from_parts(132_159_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -156,6 +158,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:5 w:5)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:5 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:5 w:5)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:5 w:0)
@@ -172,12 +176,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
 	fn reveal(l: u32, ) -> Weight {
-		// Proof size: measured `69387`, estimated `205179`.
-		// Minimum execution time: 1_436_155_000 picoseconds.
-		Weight::from_parts(1_900_277_943, 205179)
-			// Standard error: 997
-			.saturating_add(Weight::from_parts(4_385, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(41_u64))
+		// Proof size: measured `69454`, estimated `205179`.
+		// Minimum execution time: 1_320_759_000 picoseconds.
+		Weight::from_parts(1_324_303_111, 205179)
+			// Standard error: 342
+			.saturating_add(Weight::from_parts(2_481, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(46_u64))
 			.saturating_add(T::DbWeight::get().writes(46_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -195,10 +199,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn authorize_reveal(l: u32, ) -> Weight {
 		// Proof size: measured `1699`, estimated `69391`.
-		// Minimum execution time: 153_619_000 picoseconds.
-		Weight::from_parts(225_732_340, 69391)
-			// Standard error: 213
-			.saturating_add(Weight::from_parts(9_185, 0).saturating_mul(l.into()))
+		// Minimum execution time: 131_257_000 picoseconds.
+		Weight::from_parts(157_160_565, 69391)
+			// Standard error: 55
+			.saturating_add(Weight::from_parts(7_371, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -211,6 +215,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:5 w:5)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:5 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:5 w:5)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:5 w:0)
@@ -228,10 +234,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn abstain() -> Weight {
-		// Proof size: measured `2540`, estimated `69391`.
-		// Minimum execution time: 513_774_000 picoseconds.
-		Weight::from_parts(867_098_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(35_u64))
+		// Proof size: measured `2607`, estimated `69391`.
+		// Minimum execution time: 475_022_000 picoseconds.
+		Weight::from_parts(525_968_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(40_u64))
 			.saturating_add(T::DbWeight::get().writes(30_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -248,16 +254,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_abstain() -> Weight {
 		// Proof size: measured `1302`, estimated `69391`.
-		// Minimum execution time: 156_854_000 picoseconds.
-		Weight::from_parts(218_610_000, 69391)
+		// Minimum execution time: 140_173_000 picoseconds.
+		Weight::from_parts(171_762_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 	}
 	/// Storage: `Attestation::AcceptedVersions` (r:0 w:1)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
 	fn set_executor_versions() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 10_580_000 picoseconds.
-		Weight::from_parts(19_276_000, 0)
+		// Minimum execution time: 9_999_000 picoseconds.
+		Weight::from_parts(11_060_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -265,47 +271,47 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn answer(l: u32, ) -> Weight {
-		Weight::from_parts(471_884_663, 69391)
-			.saturating_add(Weight::from_parts(21_034, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(12_u64))
+		Weight::from_parts(307_312_440, 69391)
+			.saturating_add(Weight::from_parts(16_908, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn authorize_answer(l: u32, ) -> Weight {
-		Weight::from_parts(153_871_061, 69391)
-			.saturating_add(Weight::from_parts(9_372, 0).saturating_mul(l.into()))
+		Weight::from_parts(96_584_481, 69391)
+			.saturating_add(Weight::from_parts(7_822, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(75_392_000, 69391)
+		Weight::from_parts(68_228_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn authorize_commit() -> Weight {
-		Weight::from_parts(208_992_000, 69391)
+		Weight::from_parts(132_159_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 	}
 	fn reveal(l: u32, ) -> Weight {
-		Weight::from_parts(1_900_277_943, 205179)
-			.saturating_add(Weight::from_parts(4_385, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(41_u64))
+		Weight::from_parts(1_324_303_111, 205179)
+			.saturating_add(Weight::from_parts(2_481, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(46_u64))
 			.saturating_add(RocksDbWeight::get().writes(46_u64))
 	}
 	fn authorize_reveal(l: u32, ) -> Weight {
-		Weight::from_parts(225_732_340, 69391)
-			.saturating_add(Weight::from_parts(9_185, 0).saturating_mul(l.into()))
+		Weight::from_parts(157_160_565, 69391)
+			.saturating_add(Weight::from_parts(7_371, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 	}
 	fn abstain() -> Weight {
-		Weight::from_parts(867_098_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(35_u64))
+		Weight::from_parts(525_968_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(40_u64))
 			.saturating_add(RocksDbWeight::get().writes(30_u64))
 	}
 	fn authorize_abstain() -> Weight {
-		Weight::from_parts(218_610_000, 69391)
+		Weight::from_parts(171_762_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 	}
 	fn set_executor_versions() -> Weight {
-		Weight::from_parts(19_276_000, 0)
+		Weight::from_parts(11_060_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }

@@ -56,26 +56,19 @@ pub trait WeightInfo {
 /// Measured weights, with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	fn resume_offer() -> Weight {
-		Weight::from_parts(84_188_000, 3570)
-	}
-	fn resume_offer_as_node() -> Weight {
-		Weight::from_parts(84_188_000, 3570)
-	}
-	fn authorize_resume_offer_as_node() -> Weight {
-		Weight::from_parts(90_560_000, 3570)
-	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:1)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:1 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn limit_offer() -> Weight {
-		// Proof size: measured `386`, estimated `3570`.
-		// Minimum execution time: 42_019_000 picoseconds.
-		Weight::from_parts(84_188_000, 3570)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size: measured `453`, estimated `3570`.
+		// Minimum execution time: 43_001_000 picoseconds.
+		Weight::from_parts(49_032_000, 3570)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
@@ -86,8 +79,50 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_limit_offer() -> Weight {
 		// Proof size: measured `440`, estimated `3570`.
-		// Minimum execution time: 80_842_000 picoseconds.
-		Weight::from_parts(90_560_000, 3570)
+		// Minimum execution time: 80_090_000 picoseconds.
+		Weight::from_parts(85_360_000, 3570)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+	}
+	/// Storage: `Offers::Providers` (r:1 w:0)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:1 w:1)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Offers` (r:1 w:1)
+	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Available` (r:0 w:1)
+	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	fn resume_offer() -> Weight {
+		// Proof size: measured `473`, estimated `3570`.
+		// Minimum execution time: 48_050_000 picoseconds.
+		Weight::from_parts(56_556_000, 3570)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	/// Storage: `Offers::Providers` (r:1 w:0)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:1 w:1)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Offers` (r:1 w:1)
+	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Available` (r:0 w:1)
+	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	fn resume_offer_as_node() -> Weight {
+		// Proof size: measured `473`, estimated `3570`.
+		// Minimum execution time: 48_611_000 picoseconds.
+		Weight::from_parts(56_807_000, 3570)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	/// Storage: `Offers::Providers` (r:1 w:0)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:1 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	fn authorize_resume_offer_as_node() -> Weight {
+		// Proof size: measured `414`, estimated `3570`.
+		// Minimum execution time: 80_331_000 picoseconds.
+		Weight::from_parts(86_643_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:1)
@@ -102,8 +137,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	fn register_provider() -> Weight {
 		// Proof size: measured `461`, estimated `3593`.
-		// Minimum execution time: 96_111_000 picoseconds.
-		Weight::from_parts(104_676_000, 3593)
+		// Minimum execution time: 91_622_000 picoseconds.
+		Weight::from_parts(95_319_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -115,13 +150,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:1 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
-		// Proof size: measured `653`, estimated `3593`.
-		// Minimum execution time: 100_869_000 picoseconds.
-		Weight::from_parts(109_396_000, 3593)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size: measured `720`, estimated `3593`.
+		// Minimum execution time: 100_829_000 picoseconds.
+		Weight::from_parts(104_336_000, 3593)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:1)
@@ -130,8 +167,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Executors` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn rotate_executor() -> Weight {
 		// Proof size: measured `352`, estimated `3570`.
-		// Minimum execution time: 37_240_000 picoseconds.
-		Weight::from_parts(57_548_000, 3570)
+		// Minimum execution time: 34_605_000 picoseconds.
+		Weight::from_parts(36_659_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -139,13 +176,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:1)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:1 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:2)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn set_offer() -> Weight {
-		// Proof size: measured `386`, estimated `3570`.
-		// Minimum execution time: 40_506_000 picoseconds.
-		Weight::from_parts(44_473_000, 3570)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size: measured `453`, estimated `3570`.
+		// Minimum execution time: 42_670_000 picoseconds.
+		Weight::from_parts(45_245_000, 3570)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
@@ -156,8 +195,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn withdraw_offer() -> Weight {
 		// Proof size: measured `363`, estimated `3570`.
-		// Minimum execution time: 31_930_000 picoseconds.
-		Weight::from_parts(35_897_000, 3570)
+		// Minimum execution time: 30_397_000 picoseconds.
+		Weight::from_parts(32_561_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -169,8 +208,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn unregister_provider() -> Weight {
 		// Proof size: measured `386`, estimated `3570`.
-		// Minimum execution time: 37_601_000 picoseconds.
-		Weight::from_parts(43_131_000, 3570)
+		// Minimum execution time: 35_797_000 picoseconds.
+		Weight::from_parts(37_971_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -182,14 +221,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::CounterForProviders` (r:1 w:1)
 	/// Proof: `Offers::CounterForProviders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:0 w:1)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Executors` (r:0 w:1)
 	/// Proof: `Offers::Executors` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn withdraw_bond() -> Weight {
 		// Proof size: measured `544`, estimated `3593`.
-		// Minimum execution time: 85_620_000 picoseconds.
-		Weight::from_parts(145_372_000, 3593)
+		// Minimum execution time: 83_607_000 picoseconds.
+		Weight::from_parts(86_492_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Offers::Available` (r:11 w:5)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
@@ -199,25 +240,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:10 w:0)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:5 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[10, 1000]`.
-	fn select_providers(_n: u32, ) -> Weight {
+	fn select_providers(n: u32, ) -> Weight {
 		// Proof size: measured `4135 + n * (1 ±0)`, estimated `28919`.
-		// Minimum execution time: 348_945_000 picoseconds.
-		Weight::from_parts(569_350_611, 28919)
-			.saturating_add(T::DbWeight::get().reads(41_u64))
+		// Minimum execution time: 267_553_000 picoseconds.
+		Weight::from_parts(311_147_873, 28919)
+			// Standard error: 5_109
+			.saturating_add(Weight::from_parts(83_730, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(46_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:1)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:1 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn release_slot() -> Weight {
-		// Proof size: measured `386`, estimated `3570`.
-		// Minimum execution time: 22_091_000 picoseconds.
-		Weight::from_parts(30_307_000, 3570)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size: measured `439`, estimated `3570`.
+		// Minimum execution time: 25_117_000 picoseconds.
+		Weight::from_parts(26_600_000, 3570)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `System::Account` (r:1 w:1)
@@ -228,85 +275,93 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:1 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn slash() -> Weight {
-		// Proof size: measured `653`, estimated `3593`.
-		// Minimum execution time: 58_931_000 picoseconds.
-		Weight::from_parts(65_533_000, 3593)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size: measured `720`, estimated `3593`.
+		// Minimum execution time: 61_145_000 picoseconds.
+		Weight::from_parts(64_221_000, 3593)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
-	fn resume_offer() -> Weight {
-		Weight::from_parts(84_188_000, 3570)
-	}
-	fn resume_offer_as_node() -> Weight {
-		Weight::from_parts(84_188_000, 3570)
-	}
-	fn authorize_resume_offer_as_node() -> Weight {
-		Weight::from_parts(90_560_000, 3570)
-	}
 	fn limit_offer() -> Weight {
-		Weight::from_parts(84_188_000, 3570)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
+		Weight::from_parts(49_032_000, 3570)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn authorize_limit_offer() -> Weight {
-		Weight::from_parts(90_560_000, 3570)
+		Weight::from_parts(85_360_000, 3570)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+	}
+	fn resume_offer() -> Weight {
+		Weight::from_parts(56_556_000, 3570)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
+	}
+	fn resume_offer_as_node() -> Weight {
+		Weight::from_parts(56_807_000, 3570)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
+	}
+	fn authorize_resume_offer_as_node() -> Weight {
+		Weight::from_parts(86_643_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 	fn register_provider() -> Weight {
-		Weight::from_parts(104_676_000, 3593)
+		Weight::from_parts(95_319_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(109_396_000, 3593)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		Weight::from_parts(104_336_000, 3593)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn rotate_executor() -> Weight {
-		Weight::from_parts(57_548_000, 3570)
+		Weight::from_parts(36_659_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn set_offer() -> Weight {
-		Weight::from_parts(44_473_000, 3570)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
+		Weight::from_parts(45_245_000, 3570)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_offer() -> Weight {
-		Weight::from_parts(35_897_000, 3570)
+		Weight::from_parts(32_561_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn unregister_provider() -> Weight {
-		Weight::from_parts(43_131_000, 3570)
+		Weight::from_parts(37_971_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_bond() -> Weight {
-		Weight::from_parts(145_372_000, 3593)
+		Weight::from_parts(86_492_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
-	fn select_providers(_n: u32, ) -> Weight {
-		Weight::from_parts(569_350_611, 28919)
-			.saturating_add(RocksDbWeight::get().reads(41_u64))
+	fn select_providers(n: u32, ) -> Weight {
+		Weight::from_parts(311_147_873, 28919)
+			.saturating_add(Weight::from_parts(83_730, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(46_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn release_slot() -> Weight {
-		Weight::from_parts(30_307_000, 3570)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
+		Weight::from_parts(26_600_000, 3570)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn slash() -> Weight {
-		Weight::from_parts(65_533_000, 3593)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		Weight::from_parts(64_221_000, 3593)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 }

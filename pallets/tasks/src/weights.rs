@@ -57,10 +57,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3568`.
-		// Minimum execution time: 87_214_000 picoseconds.
-		Weight::from_parts(314_529_326, 3568)
-			// Standard error: 63
-			.saturating_add(Weight::from_parts(11_183, 0).saturating_mul(l.into()))
+		// Minimum execution time: 78_607_000 picoseconds.
+		Weight::from_parts(75_863_864, 3568)
+			// Standard error: 9
+			.saturating_add(Weight::from_parts(8_939, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3568`.
-		// Minimum execution time: 71_634_000 picoseconds.
-		Weight::from_parts(123_952_000, 3568)
+		// Minimum execution time: 67_497_000 picoseconds.
+		Weight::from_parts(70_462_000, 3568)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -93,6 +93,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:10 w:0)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:5 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Timeouts` (r:1 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
@@ -101,14 +103,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_task(k: u32, ) -> Weight {
-		// Proof size: measured `3252`, estimated `28919`.
-		// Minimum execution time: 371_137_000 picoseconds.
-		Weight::from_parts(590_489_082, 28919)
-			// Standard error: 1_948_306
-			.saturating_add(Weight::from_parts(46_761_485, 0).saturating_mul(k.into()))
+		// Proof size: measured `3252`, estimated `28919 + k * (2794 ±77)`.
+		// Minimum execution time: 342_442_000 picoseconds.
+		Weight::from_parts(359_898_196, 28919)
+			// Standard error: 253_363
+			.saturating_add(Weight::from_parts(18_510_857, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(46_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 2794).saturating_mul(k.into()))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
@@ -120,8 +124,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof size: measured `68908`, estimated `69391`.
-		// Minimum execution time: 277_371_000 picoseconds.
-		Weight::from_parts(389_982_000, 69391)
+		// Minimum execution time: 233_228_000 picoseconds.
+		Weight::from_parts(273_123_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -137,6 +141,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:157 w:157)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:157 w:157)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:157 w:157)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:157 w:0)
@@ -151,15 +157,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `1432 + n * (66911 ±0)`, estimated `3734 + n * (68401 ±0)`.
-		// Minimum execution time: 13_615_000 picoseconds.
-		Weight::from_parts(13_926_000, 3734)
-			// Standard error: 12_580_466
-			.saturating_add(Weight::from_parts(706_530_618, 0).saturating_mul(n.into()))
+		// Proof size: measured `1605 + n * (66907 ±0)`, estimated `3734 + n * (68401 ±16)`.
+		// Minimum execution time: 7_574_000 picoseconds.
+		Weight::from_parts(7_805_000, 3734)
+			// Standard error: 1_067_989
+			.saturating_add(Weight::from_parts(491_881_183, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((29_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((34_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((21_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((26_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
@@ -176,19 +182,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:11 w:0)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:11 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Timeouts` (r:1 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:40)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `68437 + n * (98 ±0)`, estimated `27982 + n * (68401 ±41)`.
-		// Minimum execution time: 6_362_000 picoseconds.
-		Weight::from_parts(172_939_158, 27982)
-			// Standard error: 4_438_401
-			.saturating_add(Weight::from_parts(437_561_059, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(23_u64))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
+		// Proof size: measured `68437 + n * (98 ±0)`, estimated `27971 + n * (68401 ±72)`.
+		// Minimum execution time: 5_540_000 picoseconds.
+		Weight::from_parts(88_073_519, 27971)
+			// Standard error: 599_162
+			.saturating_add(Weight::from_parts(270_767_071, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(25_u64))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((9_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -204,10 +212,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 16]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `65782 + n * (52 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 7_514_000 picoseconds.
-		Weight::from_parts(10_355_807, 1493)
-			// Standard error: 248_472
-			.saturating_add(Weight::from_parts(89_494_000, 0).saturating_mul(n.into()))
+		// Minimum execution time: 6_753_000 picoseconds.
+		Weight::from_parts(11_928_802, 1493)
+			// Standard error: 41_181
+			.saturating_add(Weight::from_parts(45_502_593, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -219,49 +227,51 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(314_529_326, 3568)
-			.saturating_add(Weight::from_parts(11_183, 0).saturating_mul(l.into()))
+		Weight::from_parts(75_863_864, 3568)
+			.saturating_add(Weight::from_parts(8_939, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(123_952_000, 3568)
+		Weight::from_parts(70_462_000, 3568)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(k: u32, ) -> Weight {
-		Weight::from_parts(590_489_082, 28919)
-			.saturating_add(Weight::from_parts(46_761_485, 0).saturating_mul(k.into()))
+		Weight::from_parts(359_898_196, 28919)
+			.saturating_add(Weight::from_parts(18_510_857, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(46_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 2794).saturating_mul(k.into()))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(389_982_000, 69391)
+		Weight::from_parts(273_123_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(13_926_000, 3734)
-			.saturating_add(Weight::from_parts(706_530_618, 0).saturating_mul(n.into()))
+		Weight::from_parts(7_805_000, 3734)
+			.saturating_add(Weight::from_parts(491_881_183, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().reads((29_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((34_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
-			.saturating_add(RocksDbWeight::get().writes((21_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((26_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(172_939_158, 27982)
-			.saturating_add(Weight::from_parts(437_561_059, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(23_u64))
-			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
+		Weight::from_parts(88_073_519, 27971)
+			.saturating_add(Weight::from_parts(270_767_071, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(25_u64))
+			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((9_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(10_355_807, 1493)
-			.saturating_add(Weight::from_parts(89_494_000, 0).saturating_mul(n.into()))
+		Weight::from_parts(11_928_802, 1493)
+			.saturating_add(Weight::from_parts(45_502_593, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
