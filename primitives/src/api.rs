@@ -169,12 +169,14 @@ mod runtime_api {
 				requester: AccountId,
 			) -> QuoteView<AccountId, Balance>;
 			/// The bytes an executor key signs for `statement` (an answer, commit, reveal or
-			/// abstention); clients sign these, never their own encoding.
+			/// abstention) about an open task, naming its digest; clients sign these, never
+			/// their own encoding.
 			fn statement_payload(statement: Statement<AccountId>) -> Vec<u8>;
 			/// The bytes `provider`'s executor key signs to lower its offer to `slots` now
 			/// (`offers.limit_offer`); empty without an offer.
 			fn limit_payload(provider: AccountId, slots: u32) -> Vec<u8>;
-			/// What `provider` commits to for `revealed` with `salt` (replicated tasks).
+			/// What `provider` commits to for `revealed` with `salt` (replicated tasks), bound
+			/// to the open task's digest.
 			fn commitment(
 				task_id: TaskId,
 				provider: AccountId,

@@ -195,6 +195,10 @@ pub struct TaskAssignment<AccountId, BlockNumber> {
 	pub commit_until: BlockNumber,
 	/// Fuel limit of the task: no honest answer reports more.
 	pub fuel_limit: u64,
+	/// What the task is: blake2-256 of its workload, input hash, limits, requester,
+	/// replication and assignment block. Signed answers and commitments name it, so an answer
+	/// never counts for another task that has the same id (on a sibling fork, or after a reorg).
+	pub digest: [u8; 32],
 }
 
 /// What a provider needs to run a task: the workload, its input and the task's limits.

@@ -239,7 +239,7 @@ impl_runtime_apis! {
 		}
 
 		fn statement_payload(statement: Statement<AccountId>) -> Vec<u8> {
-			Attestation::statement_payload(&statement)
+			Attestation::statement_payload(&Attestation::digest_of(statement.task_id), &statement)
 		}
 
 		fn limit_payload(provider: AccountId, slots: u32) -> Vec<u8> {
@@ -254,7 +254,7 @@ impl_runtime_apis! {
 			revealed: Revealed,
 			salt: [u8; 32],
 		) -> [u8; 32] {
-			Attestation::commitment(task_id, &provider, &revealed, &salt)
+			Attestation::commitment(&Attestation::digest_of(task_id), task_id, &provider, &revealed, &salt)
 		}
 	}
 

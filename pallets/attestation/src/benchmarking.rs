@@ -55,7 +55,8 @@ fn signed<T: Config>(
 	output: &[u8],
 ) -> Call<T> {
 	let statement = Statement { task_id, provider: provider.clone(), claim };
-	Pallet::<T>::signed_call(statement, output.to_vec().try_into().unwrap(), key).unwrap()
+	let digest = Pallet::<T>::digest_of(task_id);
+	Pallet::<T>::signed_call(&digest, statement, output.to_vec().try_into().unwrap(), key).unwrap()
 }
 
 /// Dispatches an answer's call as a block does after `authorize` accepted it.
@@ -70,7 +71,8 @@ fn commit_claim<T: Config>(
 	revealed: &Revealed,
 	salt: [u8; 32],
 ) -> Claim {
-	Claim::Commit(Pallet::<T>::commitment(task_id, provider, revealed, &salt))
+	let digest = Pallet::<T>::digest_of(task_id);
+	Claim::Commit(Pallet::<T>::commitment(&digest, task_id, provider, revealed, &salt))
 }
 
 /// A task with the most providers, every one but the last committed (the last's commit is

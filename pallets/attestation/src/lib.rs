@@ -8,7 +8,10 @@
 //! Answers come from the executor key bound to an assigned provider, as **authorized
 //! transactions**: each call carries one [`Statement`] (task, provider, [`Claim`]) and a signature
 //! by the provider's executor key over [`Pallet::statement_payload`], as im-online's heartbeat
-//! does. Every check, the signature last, runs in `#[pallet::authorize]`, which the transaction
+//! does. The payload names the genesis hash and the task's **digest** (its workload, input,
+//! limits, requester, replication and assignment block: `TaskAssignment::digest`), so an answer
+//! never counts on another chain, nor for another task that has the same id on a sibling fork
+//! or after a reorg. Every check, the signature last, runs in `#[pallet::authorize]`, which the transaction
 //! pool and block execution both run before dispatch; dispatch re-reads the state it needs but
 //! does not verify the signature again. Answers cost no fee and use no nonce, so an offchain
 //! worker can send many without racing itself. Invalid answers never reach a block.
@@ -16,7 +19,8 @@
 //! - Replication 1: the provider sends its outcome once with [`Pallet::answer`]; the task settles
 //!   in the same block.
 //! - Replication ≥ 3: each provider first sends [`Pallet::commit`] with
-//!   `blake2_256((task_id, provider, status, output_hash, fuel_used, executor_version, salt))`,
+//!   `blake2_256((context, digest, task_id, provider, status, output_hash, fuel_used,
+//!   executor_version, salt))` ([`Pallet::commitment`]),
 //!   and [`Pallet::reveal`]s once every provider committed or abstained, or the task's commit
 //!   window has passed, whichever is first (the window grows with the task's fuel: the task
 //!   pallet's `windows`); commits close when reveals open, so nobody can copy
@@ -559,7 +563,8 @@ pub mod pallet {
 				Claim::Abstain(_) if assignment.providers.len() == 1 => 0,
 				Claim::Abstain(_) => 1,
 			};
-			Self::check_signature(task_id, provider, claim, signature).map_err(Self::invalid)?;
+			Self::check_signature(&assignment.digest, task_id, provider, claim, signature)
+				.map_err(Self::invalid)?;
 			Ok((Self::validity(task_id, provider, step, assignment), Weight::zero()))
 		}
 
@@ -581,33 +586,46 @@ pub mod pallet {
 			}
 		}
 
-		/// The commitment to `revealed` with `salt`.
+		/// The commitment of `provider` to `revealed` with `salt`, for the task `task_id` whose
+		/// digest is `digest` ([`TaskAssignment::digest`]).
 		pub fn commitment(
+			digest: &[u8; 32],
 			task_id: TaskId,
 			provider: &T::AccountId,
 			revealed: &Revealed,
 			salt: &[u8; 32],
 		) -> [u8; 32] {
-			blake2_256(&(COMMIT_CONTEXT, task_id, provider, revealed, salt).encode())
+			blake2_256(&(COMMIT_CONTEXT, digest, task_id, provider, revealed, salt).encode())
 		}
 
-		/// The bytes an executor key signs for `statement`: with [`STATEMENT_CONTEXT`] and the
-		/// genesis hash, so a statement for this chain is worthless on another chain with the
-		/// same keys and task ids.
-		pub fn statement_payload(statement: &Statement<T::AccountId>) -> Vec<u8> {
+		/// The bytes an executor key signs for `statement` about the task whose digest is
+		/// `digest`: with [`STATEMENT_CONTEXT`] and the genesis hash, so a statement is
+		/// worthless on another chain with the same keys and task ids, and with the task's
+		/// digest, so it is worthless for another task with the same id (a sibling fork's).
+		pub fn statement_payload(
+			digest: &[u8; 32],
+			statement: &Statement<T::AccountId>,
+		) -> Vec<u8> {
 			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-			(STATEMENT_CONTEXT, genesis, statement).encode()
+			(STATEMENT_CONTEXT, genesis, digest, statement).encode()
+		}
+
+		/// The digest of the open task `task_id` (zeros if it is not open: nothing signed for
+		/// it is accepted then).
+		pub fn digest_of(task_id: TaskId) -> [u8; 32] {
+			T::Tasks::assignment(task_id).map(|a| a.digest).unwrap_or_default()
 		}
 
 		/// The call that carries `statement` signed by `key`, with `output` for answers and
 		/// reveals (commits carry none); `None` if the keystore cannot sign with `key`. An
 		/// answer's output hash is the chain's `blake2_256(output)`, whatever `statement` says.
 		pub fn signed_call(
+			digest: &[u8; 32],
 			statement: Statement<T::AccountId>,
 			output: BoundedVec<u8, T::MaxOutputSize>,
 			key: &T::ExecutorId,
 		) -> Option<Call<T>> {
-			let signature = key.sign(&Self::statement_payload(&statement))?;
+			let signature = key.sign(&Self::statement_payload(digest, &statement))?;
 			let Statement { task_id, provider, claim } = statement;
 			Some(match claim {
 				Claim::Answer(Revealed { status, fuel_used, executor_version, .. }) => {
@@ -667,6 +685,7 @@ pub mod pallet {
 		/// The last and dearest check, run in `authorize` only: `signature` is `provider`'s
 		/// executor key's over its statement about `task_id`.
 		fn check_signature(
+			digest: &[u8; 32],
 			task_id: TaskId,
 			provider: &T::AccountId,
 			claim: Claim,
@@ -675,7 +694,7 @@ pub mod pallet {
 			let key = T::Keys::executor_of(provider).ok_or(Error::<T>::NotAssigned)?;
 			let statement = Statement { task_id, provider: provider.clone(), claim };
 			ensure!(
-				key.verify(&Self::statement_payload(&statement), signature),
+				key.verify(&Self::statement_payload(digest, &statement), signature),
 				Error::<T>::BadSignature
 			);
 			Ok(())
@@ -779,7 +798,8 @@ pub mod pallet {
 				Commitments::<T>::get(task_id, provider).ok_or(Error::<T>::NoCommitment)?;
 			ensure!(Self::reveals_open(task_id, &assignment), Error::<T>::RevealsNotOpen);
 			ensure!(
-				Self::commitment(task_id, provider, revealed, salt) == committed,
+				Self::commitment(&assignment.digest, task_id, provider, revealed, salt)
+					== committed,
 				Error::<T>::CommitmentMismatch
 			);
 			Self::check_version(revealed.executor_version)?;

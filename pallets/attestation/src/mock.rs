@@ -142,8 +142,20 @@ pub fn assign(task: TaskId, providers: &[u64]) {
 		deadline: now + TIMEOUT,
 		commit_until: now + COMMIT_WINDOW,
 		fuel_limit: FUEL,
+		// The fake's task content: its id and when it was assigned.
+		digest: polkadot_sdk::sp_io::hashing::blake2_256(&(task, now).encode()),
 	};
 	ASSIGNMENTS.with(|a| a.borrow_mut().insert(task, assignment));
+}
+
+/// Makes `task` another task with the same id and providers, as a sibling fork would: its
+/// digest changes, nothing else.
+pub fn swap_content(task: TaskId) {
+	ASSIGNMENTS.with(|a| {
+		if let Some(assignment) = a.borrow_mut().get_mut(&task) {
+			assignment.digest = polkadot_sdk::sp_io::hashing::blake2_256(&(task, "other").encode());
+		}
+	});
 }
 
 /// The decision the ledger received for `task`, if any.

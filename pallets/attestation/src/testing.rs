@@ -28,7 +28,8 @@ where
 {
 	let output = output.to_vec().try_into().map_err(|_| Error::<T>::OutputTooLarge)?;
 	let statement = Statement { task_id, provider, claim };
-	let call = Pallet::<T>::signed_call(statement, output, key)
+	let digest = Pallet::<T>::digest_of(task_id);
+	let call = Pallet::<T>::signed_call(&digest, statement, output, key)
 		.ok_or(DispatchError::Other("the key cannot sign"))?;
 	apply::<T>(call)
 }

@@ -37,7 +37,8 @@ fn answer(task_id: u64, provider: u64, output: &[u8], fuel_used: u64) -> Dispatc
 }
 
 fn commit(task_id: u64, provider: u64, revealed: &Revealed, salt: [u8; 32]) -> DispatchResult {
-	let commitment = Attestation::commitment(task_id, &provider, revealed, &salt);
+	let digest = Attestation::digest_of(task_id);
+	let commitment = Attestation::commitment(&digest, task_id, &provider, revealed, &salt);
 	state(provider, task_id, provider, Claim::Commit(commitment), &[])
 }
 
@@ -505,6 +506,45 @@ fn answers_of_unaccepted_versions_are_refused() {
 	});
 }
 
+/// A signed answer for task 0 of the content the chain holds now, as its call.
+fn signed_answer(output: &[u8]) -> crate::Call<Test> {
+	let statement =
+		crate::Statement { task_id: 0, provider: 1, claim: Claim::Answer(outcome(output, 10)) };
+	let digest = Attestation::digest_of(0);
+	Attestation::signed_call(&digest, statement, output.to_vec().try_into().unwrap(), &key(1))
+		.unwrap()
+}
+
+#[test]
+fn an_answer_for_one_task_is_refused_for_another_task_with_the_same_id() {
+	test(|| {
+		assign(0, &[1]);
+		let call = signed_answer(b"out");
+		// A sibling fork (or a reorg) made task 0 another task, drawn onto the same provider.
+		swap_content(0);
+		assert_eq!(crate::testing::apply::<Test>(call), Err(Error::<Test>::BadSignature.into()));
+		check_invariants();
+		// Signed for the task it now is, the same answer counts.
+		assert_eq!(crate::testing::apply::<Test>(signed_answer(b"out")), Ok(()));
+		check_invariants();
+	});
+}
+
+#[test]
+fn a_commitment_to_one_task_cannot_be_revealed_for_another_with_the_same_id() {
+	test(|| {
+		assign(0, &[1, 2, 3]);
+		let good = outcome(b"good", 10);
+		for p in [1, 2, 3] {
+			assert_eq!(commit(0, p, &good, [p as u8; 32]), Ok(()));
+		}
+		swap_content(0);
+		assert_eq!(
+			reveal(0, 1, &good, b"good", [1; 32]),
+			Err(Error::<Test>::CommitmentMismatch.into())
+		);
+	});
+}
 #[test]
 fn outcomes_of_different_versions_never_disagree() {
 	use polkadot_sdk::frame_system::RawOrigin;

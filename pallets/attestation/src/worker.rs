@@ -371,7 +371,13 @@ impl<T: Config> Pallet<T> {
 				} else if !replicated {
 					Claim::Answer(revealed)
 				} else if !committed {
-					Claim::Commit(Self::commitment(task_id, provider, &revealed, &salt))
+					Claim::Commit(Self::commitment(
+						&job.assignment.digest,
+						task_id,
+						provider,
+						&revealed,
+						&salt,
+					))
 				} else if Self::reveals_open(task_id, &job.assignment) {
 					Claim::Reveal { revealed, salt }
 				} else {
@@ -388,8 +394,8 @@ impl<T: Config> Pallet<T> {
 		let output: BoundedVec<u8, T::MaxOutputSize> =
 			output.try_into().map_err(|_| "output above the bound")?;
 		let statement = Statement { task_id, provider: provider.clone(), claim };
-		let call =
-			Self::signed_call(statement, output, &job.key).ok_or("the keystore cannot sign")?;
+		let call = Self::signed_call(&job.assignment.digest, statement, output, &job.key)
+			.ok_or("the keystore cannot sign")?;
 		let xt = T::create_authorized_transaction(call.into());
 		SubmitTransaction::<T, Call<T>>::submit_transaction(xt)
 			.map_err(|()| "the transaction pool refused the answer")

@@ -96,8 +96,13 @@ fn answer(task_id: u64, provider: u64, output: &[u8], fuel_used: u64) -> Dispatc
 }
 
 fn commit(task_id: u64, provider: u64, revealed: &Revealed, salt: [u8; 32]) -> DispatchResult {
-	let commitment =
-		pallet_attestation::Pallet::<Test>::commitment(task_id, &provider, revealed, &salt);
+	let commitment = pallet_attestation::Pallet::<Test>::commitment(
+		&pallet_attestation::Pallet::<Test>::digest_of(task_id),
+		task_id,
+		&provider,
+		revealed,
+		&salt,
+	);
 	state(task_id, provider, Claim::Commit(commitment), &[])
 }
 
@@ -609,4 +614,64 @@ fn run_to_timeout_of(id: u64) {
 		next_block();
 	}
 	assert!(settled(id), "task {id} settled at its timeout");
+}
+
+/// On one fork `requester` submits a single task with `input`, drawn onto provider 1; returns
+/// the provider's signed answer to it and the task's id.
+fn fork_with_task(
+	requester: u64,
+	input: &[u8],
+) -> (polkadot_sdk::sp_io::TestExternalities, u64, pallet_attestation::Call<Test>) {
+	let mut ext = new_test_ext();
+	let answer = ext.execute_with(|| {
+		let code = wasm(b"workload");
+		ok(Tasks::upload_workload(signed(REQUESTER), code.clone()));
+		let hash = polkadot_sdk::sp_io::hashing::blake2_256(&code);
+		providers(&[1]);
+		ok(Tasks::submit_task(
+			signed(requester),
+			hash,
+			input.to_vec(),
+			FUEL,
+			16,
+			MAX_PRICE,
+			1,
+			Perbill::zero(),
+			TIMEOUT,
+			true,
+		));
+		assert_eq!(assigned(0), vec![1]);
+		let statement = pallet_attestation::Statement {
+			task_id: 0,
+			provider: 1,
+			claim: Claim::Answer(outcome(b"out", 500)),
+		};
+		pallet_attestation::Pallet::<Test>::signed_call(
+			&pallet_attestation::Pallet::<Test>::digest_of(0),
+			statement,
+			b"out".to_vec().try_into().unwrap(),
+			&key(1),
+		)
+		.unwrap()
+	});
+	(ext, 0, answer)
+}
+
+#[test]
+fn an_answer_on_one_fork_is_refused_on_a_sibling_fork_whose_task_has_the_same_id() {
+	// Two sibling forks from the same state: task 0 is one requester's on one fork, another's
+	// on the other, both drawn onto provider 1 in the same block.
+	let (_, id, answer_on_a) = fork_with_task(REQUESTER, b"input of a");
+	let (mut fork_b, _, answer_on_b) = fork_with_task(REQUESTER + 1, b"input of b");
+	fork_b.execute_with(|| {
+		assert_eq!(
+			pallet_attestation::testing::apply::<Test>(answer_on_a),
+			Err(pallet_attestation::Error::<Test>::BadSignature.into()),
+			"the answer to fork A's task {id} does not count for fork B's"
+		);
+		check_invariants();
+		assert_eq!(pallet_attestation::testing::apply::<Test>(answer_on_b), Ok(()));
+		check_invariants();
+		assert!(matches!(TaskRecords::<Test>::get(id).unwrap().state, TaskState::Completed { .. }));
+	});
 }

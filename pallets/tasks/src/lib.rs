@@ -65,6 +65,8 @@ pub mod weights;
 
 /// Fuel per unit of price: prices are per million fuel.
 pub const FUEL_PER_PRICE_UNIT: u128 = 1_000_000;
+/// Domain separation of task digests ([`Pallet::digest`]).
+pub const TASK_DIGEST_CONTEXT: &[u8] = b"bourse/task";
 
 /// The pallet. `submit_task` takes every parameter of a task as its own argument, as users
 /// see them in wallets.
@@ -304,6 +306,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ProviderTasks<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, TaskId, (), OptionQuery>;
+
+	/// The digest of each assigned, unsettled task ([`TaskAssignment::digest`]), computed once
+	/// at assignment.
+	#[pallet::storage]
+	pub type Digests<T: Config> = StorageMap<_, Twox64Concat, TaskId, [u8; 32], OptionQuery>;
 
 	/// Outputs of completed tasks, until pruned. Public.
 	#[pallet::storage]
@@ -581,6 +588,24 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// The digest of `task` assigned at `assigned_at` ([`TaskAssignment::digest`]): binds
+		/// everything that makes its outcome what it is, and who asked.
+		pub fn digest(task: &Task<T>, assigned_at: BlockNumberFor<T>) -> [u8; 32] {
+			blake2_256(
+				&(
+					TASK_DIGEST_CONTEXT,
+					task.workload,
+					blake2_256(&task.input),
+					task.fuel_limit,
+					task.max_memory_mib,
+					&task.requester,
+					task.replication,
+					assigned_at,
+				)
+					.encode(),
+			)
+		}
+
 		/// A task's windows from its fuel: `(commit window, shortest timeout)`, in blocks.
 		///
 		/// Running it takes at most `run = 1 + ceil(fuel / FuelPerBlock)` blocks (one for the
@@ -721,6 +746,7 @@ pub mod pallet {
 			for provider in &providers {
 				ProviderTasks::<T>::insert(provider, task_id, ());
 			}
+			Digests::<T>::insert(task_id, Self::digest(&task, now));
 			task.state = TaskState::Assigned {
 				providers: BoundedVec::truncate_from(chosen),
 				assigned_at: now,
@@ -901,6 +927,7 @@ pub mod pallet {
 				refund,
 			});
 			Self::unschedule_timeout(task_id, deadline);
+			Digests::<T>::remove(task_id);
 			let settled_at = frame_system::Pallet::<T>::block_number();
 			let state = match decision.result {
 				Ok(outcome) => {
@@ -1010,6 +1037,11 @@ pub mod pallet {
 					matches!(task.state, TaskState::Queued { .. }) == queue.contains(&task_id),
 					"queue and queued tasks differ"
 				);
+				ensure!(
+					matches!(task.state, TaskState::Assigned { .. })
+						== Digests::<T>::contains_key(task_id),
+					"digests and assigned tasks differ"
+				);
 				if let TaskState::Assigned { providers, .. } = &task.state {
 					for assignment in providers.iter() {
 						ensure!(
@@ -1091,8 +1123,12 @@ pub mod pallet {
 	impl<T: Config> TaskLedger<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		fn assignment(task_id: TaskId) -> Option<TaskAssignment<T::AccountId, BlockNumberFor<T>>> {
 			let task = Tasks::<T>::get(task_id)?;
-			match task.state {
+			match &task.state {
 				TaskState::Assigned { providers, assigned_at, deadline } => {
+					let (assigned_at, deadline) = (*assigned_at, *deadline);
+					// Tasks assigned before digests were kept get theirs computed.
+					let digest = Digests::<T>::get(task_id)
+						.unwrap_or_else(|| Self::digest(&task, assigned_at));
 					let replication = providers.len() as u32;
 					let (commit_window, _) = Self::windows(task.fuel_limit, replication);
 					// Reveals keep three blocks even if `FuelPerBlock` changed since submission.
@@ -1100,11 +1136,12 @@ pub mod pallet {
 						.saturating_add(commit_window)
 						.min(deadline.saturating_sub(3u32.into()));
 					Some(TaskAssignment {
-						providers: providers.into_iter().map(|a| a.provider).collect(),
+						providers: providers.iter().map(|a| a.provider.clone()).collect(),
 						assigned_at,
 						deadline,
 						commit_until,
 						fuel_limit: task.fuel_limit,
+						digest,
 					})
 				}
 				_ => None,
