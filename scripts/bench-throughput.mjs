@@ -18,6 +18,7 @@ import {
   connectWithProvider, ensureWorkload, submitTask, UNIT, UserError,
 } from './lib/chain.mjs';
 import { workloadPath } from './lib/node.mjs';
+import { possessionProof } from './lib/attestation.mjs';
 
 const HELP = `bench-throughput — included submit_task against transfer_keep_alive per block, on one dev node
 
@@ -108,8 +109,9 @@ async function main(argv) {
     // Providers with 16 slots each: 240 slots, above what one block of tasks needs.
     const setup = [];
     for (let i = 0; i < providers; i += 1) {
-      const executor = u8aToHex(keyring.addFromUri(`//bench-executor//${i}`).publicKey);
-      setup.push(sign(api.tx.offers.registerProvider(1_000n * UNIT, executor), bench[i], 0));
+      const pair = keyring.addFromUri(`//bench-executor//${i}`);
+      const proof = await possessionProof(api, pair, bench[i].address);
+      setup.push(sign(api.tx.offers.registerProvider(1_000n * UNIT, u8aToHex(pair.publicKey), proof), bench[i], 0));
       setup.push(sign(api.tx.offers.setOffer(UNIT / 1_000n, 10_000_000_000n, 64, 16, null), bench[i], 1));
     }
     const { hash: workload } = await ensureWorkload(api, readFileSync(workloadPath('sha256.wasm')), bob);

@@ -9,7 +9,7 @@ import {
   connectWithProvider, ensureWorkload, formatAmount, parseAmount, send, submitTask, UNIT, UserError,
 } from './lib/chain.mjs';
 import { parseArgs } from './lib/args.mjs';
-import { generalTransaction, limitPayload } from './lib/attestation.mjs';
+import { generalTransaction, limitPayload, nodeExecutorKey } from './lib/attestation.mjs';
 
 const HELP = `bourse — the Bourse compute exchange from the command line
 
@@ -31,9 +31,12 @@ market:
   quote --fuel N [--k N] [--max-price P] [--min-rep F] [--memory MiB]
 
 provider operator commands (default --suri //Alice):
-  provider register --bond B --executor <public key hex>
+  provider register --bond B [--executor <public key hex> --proof <hex>]
+                                       the node at --url makes a fresh executor key and
+                                       proves it holds it (author_rotateKeysWithOwner; run it
+                                       on the provider's node), or give both yourself
   provider offer --price P --max-fuel N --max-memory MiB --slots N [--expires block]
-  provider rotate-key --executor <public key hex>
+  provider rotate-key [--executor <public key hex> --proof <hex>]   (the same way)
   provider limit --slots N [--provider <account>]
                                        lower the offer's slots (0 withdraws it), signed by
                                        the executor key (--suri is its secret; the provider
@@ -276,10 +279,21 @@ async function main(argv) {
           return options[name];
         };
         if (sub === 'limit') return await limitOffer(api, provider, signer, options.provider ?? signer.address, Number(parseInteger(need('slots'), '--slots')));
+        // A key to bind, with its proof of possession: given, or made by the node at --url.
+        const bindable = async () => {
+          if (options.executor !== undefined || options.proof !== undefined) return { executor: need('executor'), proof: need('proof') };
+          try {
+            return await nodeExecutorKey(api, provider, signer.address);
+          } catch (error) {
+            throw new UserError(`provider ${sub}: the node could not make an executor key (${error.message}); run this against the provider's own node, or pass --executor and --proof`);
+          }
+        };
+        const key = ['register', 'rotate-key'].includes(sub) ? await bindable() : undefined;
+        if (key) console.log(`executor key ${key.executor}`);
         const calls = {
-          register: () => api.tx.offers.registerProvider(parseAmount(need('bond'), '--bond'), need('executor')),
+          register: () => api.tx.offers.registerProvider(parseAmount(need('bond'), '--bond'), key.executor, key.proof),
           offer: () => api.tx.offers.setOffer(parseAmount(need('price'), '--price'), parseInteger(need('max-fuel'), '--max-fuel'), Number(parseInteger(need('max-memory'), '--max-memory')), Number(parseInteger(need('slots'), '--slots')), options.expires ? Number(parseInteger(options.expires, '--expires')) : null),
-          'rotate-key': () => api.tx.offers.rotateExecutor(need('executor')),
+          'rotate-key': () => api.tx.offers.rotateExecutor(key.executor, key.proof),
           resume: () => api.tx.offers.resumeOffer(),
           leave: () => api.tx.offers.unregisterProvider(),
           withdraw: () => api.tx.offers.withdrawBond(),

@@ -95,6 +95,28 @@ test('bad input: one clear line, a non-zero exit, no stack trace', async () => {
   assert.match(unreachable.stderr, /^bourse: cannot reach a Bourse node at ws:\/\/127\.0\.0\.1:9/);
 });
 
+test('provider register: the node makes and proves the executor key; a key one does not hold cannot be bound', async () => {
+  // Eve tries to bind Alice's node key (the dev chain's genesis provider) with a made-up proof.
+  const alice = '0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d';
+  const forged = `0x${'00'.repeat(64)}`;
+  const stolen = await bourse(['provider', 'register', '--bond', '1000BRS', '--executor', alice, '--proof', forged, '--suri', '//Eve']);
+  assert.notEqual(stolen.code, 0);
+  assert.match(stolen.stderr, /offers\.BadProofOfPossession/);
+  // Ferdie's operator asks his node (here, the dev node) for a fresh key and its proof.
+  const { code, stdout, stderr } = await bourse(['provider', 'register', '--bond', '1000BRS', '--suri', '//Ferdie']);
+  assert.equal(code, 0, stderr);
+  const executor = stdout.match(/executor key (0x[0-9a-f]{64})/)[1];
+  assert.match(stdout, /ProviderRegistered/);
+  const { api, provider } = await connectNode(node);
+  try {
+    assert.equal(await provider.send('author_hasKey', [executor, 'bour']), true, 'the node holds the key');
+    const view = await provider.send('bourse_provider', ['5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL']);
+    assert.equal(view.executor, executor, 'bound to Ferdie');
+  } finally {
+    await api.disconnect();
+  }
+});
+
 /** The Mandelbrot image as the workload renders it, computed here natively (same f64 steps). */
 function nativeMandelbrot(size, iterations) {
   const u8 = (v) => (Number.isNaN(v) ? 0 : Math.min(255, Math.max(0, Math.trunc(v))));

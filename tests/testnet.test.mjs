@@ -16,7 +16,7 @@ import { Keyring } from '@polkadot/keyring';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import {
-  commitment, commitPayload, generalTransaction, outcome, revealedArg, revealPayload,
+  commitment, commitPayload, generalTransaction, outcome, possessionProof, revealedArg, revealPayload,
 } from '../scripts/lib/attestation.mjs';
 import { ensureWorkload, send, submitTask } from '../scripts/lib/chain.mjs';
 import { connectNode, waitFor, workloadPath } from '../scripts/lib/node.mjs';
@@ -146,7 +146,8 @@ test('a lying provider is out-voted, slashed and loses reputation; the task comp
   const eve = keyring.addFromUri('//Eve'); // not a validator: the test plays her provider
   const executor = keyring.addFromUri('//Eve//executor');
   // A large bond makes Eve likely in every draw (weight = reputation × bond).
-  await send(api, api.tx.offers.registerProvider(100_000n * 1_000_000_000_000n, u8aToHex(executor.publicKey)), eve, 'register Eve');
+  const proof = await possessionProof(api, executor, eve.address);
+  await send(api, api.tx.offers.registerProvider(100_000n * 1_000_000_000_000n, u8aToHex(executor.publicKey), proof), eve, 'register Eve');
   const { blockHash } = await send(api, api.tx.offers.setOffer(PRICE, 10_000_000_000n, 512, 4, null), eve, 'Eve\'s offer');
   const offerBlock = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
   await waitFor('Eve\'s offer to take effect', async () => (await api.rpc.chain.getHeader()).number.toNumber() > offerBlock);

@@ -175,6 +175,10 @@ mod runtime_api {
 			/// The bytes `provider`'s executor key signs to lower its offer to `slots` now
 			/// (`offers.limit_offer`); empty without an offer.
 			fn limit_payload(provider: AccountId, slots: u32) -> Vec<u8>;
+			/// The `owner` bytes an executor key proves possession for to be bound to
+			/// `provider` (`author_rotateKeysWithOwner`, then `offers.register_provider` or
+			/// `offers.rotate_executor`).
+			fn executor_owner(provider: AccountId) -> Vec<u8>;
 			/// What `provider` commits to for `revealed` with `salt` (replicated tasks), bound
 			/// to the open task's digest.
 			fn commitment(

@@ -248,6 +248,10 @@ impl_runtime_apis! {
 				.unwrap_or_default()
 		}
 
+		fn executor_owner(provider: AccountId) -> Vec<u8> {
+			Offers::executor_owner(&provider)
+		}
+
 		fn commitment(
 			task_id: TaskId,
 			provider: AccountId,

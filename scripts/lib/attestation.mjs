@@ -1,6 +1,6 @@
 // What an executor key signs, and how its answers travel: the statements of `pallet_attestation`
-// (answer, commit, reveal, abstain) and commitments, and the limits of `pallet_offers`, read from
-// the runtime, and general (authorized) transactions. For tests that play a provider whose
+// (answer, commit, reveal, abstain) and commitments, the limits of `pallet_offers` and executor
+// keys' proofs of possession, read from the runtime, and general (authorized) transactions. For tests that play a provider whose
 // executor key they hold, and for operators lowering their offer with the executor key.
 import { compactAddLength, compactStripLength, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a } from '@polkadot/util-crypto';
@@ -59,6 +59,40 @@ export async function limitPayload(api, provider, slots) {
   const bytes = payload(await api.call.bourseApi.limitPayload(provider, slots));
   if (bytes.length === 0) throw new Error(`${provider} has no offer`);
   return bytes;
+}
+
+/** The `owner` an executor key proves possession for, to be bound to `provider`. */
+export async function executorOwner(api, provider) {
+  return payload(await api.call.bourseApi.executorOwner(provider));
+}
+
+/** A proof of possession by the sr25519 key `pair` (one a test or script holds) for being
+ * bound to `provider`: the key's signature over "POP_" ‖ owner, as the runtime verifies. */
+export async function possessionProof(api, pair, provider) {
+  return u8aToHex(pair.sign(u8aConcat(new TextEncoder().encode('POP_'), await executorOwner(api, provider))));
+}
+
+/**
+ * Makes the node behind `rpc` (its keystore) generate fresh session keys owned by `provider`
+ * (`author_rotateKeysWithOwner`, an unsafe RPC: the node's own, or `--rpc-methods unsafe`) and
+ * returns its new executor (`bour`) key with that key's proof of possession: the operator
+ * never sees the secret. The proof is a tuple of one 64-byte signature per session key, in
+ * the keys' order.
+ */
+export async function nodeExecutorKey(api, rpc, provider) {
+  const owner = u8aToHex(await executorOwner(api, provider));
+  const generated = await rpc.send('author_rotateKeysWithOwner', [owner]);
+  if (!generated.proof) throw new Error('the node made no proof of possession (runtime too old?)');
+  const decoded = (await api.call.sessionKeys.decodeSessionKeys(generated.keys)).unwrap();
+  const types = decoded.map(([, type]) => Buffer.from(type.toU8a()).toString('latin1'));
+  const index = types.indexOf('bour');
+  if (index < 0) throw new Error(`the node's session keys have no bour key (${types.join(', ')})`);
+  const proof = Buffer.from(generated.proof.slice(2), 'hex');
+  if (proof.length !== 64 * types.length) throw new Error(`unexpected proof of ${proof.length} bytes for ${types.length} keys`);
+  return {
+    executor: u8aToHex(decoded[index][0].toU8a(true)),
+    proof: u8aToHex(proof.subarray(64 * index, 64 * (index + 1))),
+  };
 }
 
 /**

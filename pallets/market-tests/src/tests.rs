@@ -11,7 +11,9 @@ use pallet_tasks::{
 };
 use polkadot_sdk::{
 	frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold},
-	sp_runtime::{testing::UintAuthorityId, traits::Zero, DispatchResult, Perbill},
+	sp_runtime::{
+		testing::UintAuthorityId, traits::Zero, DispatchResult, Perbill, RuntimeAppPublic,
+	},
 };
 
 const REQUESTER: u64 = 10;
@@ -43,7 +45,10 @@ fn upload() -> [u8; 32] {
 /// block.
 fn providers(who: &[u64]) {
 	for &p in who {
-		ok(Offers::register_provider(signed(p), 800, UintAuthorityId(100 + p)));
+		let proof = UintAuthorityId(100 + p)
+			.generate_proof_of_possession(&Offers::executor_owner(&p))
+			.unwrap();
+		ok(Offers::register_provider(signed(p), 800, UintAuthorityId(100 + p), proof));
 		ok(Offers::set_offer(signed(p), PRICE, 10 * FUEL, 64, 4, None));
 	}
 	next_block();

@@ -63,6 +63,15 @@ fn limit<T: Config>() -> (T::AccountId, Call<T>) {
 	(who.clone(), Call::limit_offer { provider: who, slots, signature })
 }
 
+/// A fresh executor key in the keystore and its proof of possession for `who`.
+fn possessed<T: Config>(
+	who: &T::AccountId,
+) -> (T::ExecutorId, <T::ExecutorId as RuntimeAppPublic>::ProofOfPossession) {
+	let mut key = T::ExecutorId::generate_pair(None);
+	let proof = key.generate_proof_of_possession(&Pallet::<T>::executor_owner(who)).unwrap();
+	(key, proof)
+}
+
 /// A provider with a full offer whose executor key can sign, paused by missed tasks, and its
 /// node's call resuming it, at the first block the node may.
 fn paused<T: Config>() -> (T::AccountId, Call<T>) {
@@ -150,8 +159,9 @@ mod benchmarks {
 	fn register_provider() {
 		let caller = funded::<T>("caller", 0);
 		let bond = full_bond::<T>();
+		let (key, proof) = possessed::<T>(&caller);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller.clone()), bond, executor::<T>(0));
+		_(RawOrigin::Signed(caller.clone()), bond, key, proof);
 		assert_eq!(Providers::<T>::get(&caller).map(|p| p.bond), Some(bond));
 	}
 
@@ -166,12 +176,10 @@ mod benchmarks {
 	#[benchmark]
 	fn rotate_executor() {
 		let caller = provider_with_offer::<T>(0);
+		let (key, proof) = possessed::<T>(&caller);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller.clone()), executor::<T>(1));
-		assert_eq!(
-			<Pallet<T> as ExecutorKeys<T::AccountId>>::executor_of(&caller),
-			Some(executor::<T>(1))
-		);
+		_(RawOrigin::Signed(caller.clone()), key.clone(), proof);
+		assert_eq!(<Pallet<T> as ExecutorKeys<T::AccountId>>::executor_of(&caller), Some(key));
 	}
 
 	#[benchmark]

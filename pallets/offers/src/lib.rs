@@ -9,7 +9,11 @@
 //! [`Pallet::register_provider`]: a bond, held from its balance under
 //! [`HoldReason::ProviderBond`], and an **executor key** (hot: key type `bour`, sr25519), the key
 //! its node holds in its keystore and signs answers with. One executor key serves one provider;
-//! [`Pallet::rotate_executor`] replaces it. The bond doubles as the deposit for the provider's
+//! [`Pallet::rotate_executor`] replaces it. Binding a key takes a **proof of possession**: the
+//! key's signature over [`Pallet::executor_owner`] (a context, the genesis hash and the
+//! provider's account), which the node makes itself (`author_rotateKeysWithOwner`), so nobody
+//! can bind a key another node holds (a front-run registration, a key rotated away from) and
+//! the operator never handles the secret. The bond doubles as the deposit for the provider's
 //! storage. A provider leaves with [`Pallet::unregister_provider`] once no task of its is open;
 //! the bond is released by [`Pallet::withdraw_bond`] after [`Config::UnbondingDelay`] blocks, so
 //! a provider cannot escape a slash by leaving in the block it misbehaves.
@@ -98,6 +102,9 @@ pub mod weights;
 
 /// Domain separation of the limits executor keys sign ([`Pallet::limit_payload`]).
 pub const LIMIT_CONTEXT: &[u8] = b"bourse/limit-offer";
+/// Domain separation of the owner an executor key proves it belongs to
+/// ([`Pallet::executor_owner`]).
+pub const EXECUTOR_OWNER_CONTEXT: &[u8] = b"bourse/executor-owner";
 /// Domain separation of the resumptions executor keys sign ([`Pallet::resume_payload`]).
 pub const RESUME_CONTEXT: &[u8] = b"bourse/resume-offer";
 /// Most doublings of [`Config::NodeResumeDelay`] for a provider paused again and again.
@@ -241,7 +248,7 @@ pub mod pallet {
 			+ MaxEncodedLen
 			+ Ord
 			+ MaybeSerializeDeserialize
-			+ RuntimeAppPublic;
+			+ RuntimeAppPublic<ProofOfPossession: Parameter>;
 
 		/// Providers' reputation: the requester's floor and the selection weight.
 		type Reputation: ProviderReputation<Self::AccountId>;
@@ -441,6 +448,9 @@ pub mod pallet {
 		BadSignature,
 		/// The provider's offer is not paused.
 		NotPaused,
+		/// The proof does not show that the executor key's holder made it for this account on
+		/// this chain ([`Pallet::executor_owner`]).
+		BadProofOfPossession,
 		/// The provider's node may not resume this pause yet (see the crate's *Liveness*).
 		ResumeTooEarly,
 	}
@@ -501,14 +511,18 @@ pub mod pallet {
 	#[pallet::call(weight = <T as Config>::WeightInfo)]
 	impl<T: Config> Pallet<T> {
 		/// Become a provider: hold `bond` from the caller and bind `executor` as its executor
-		/// key. The bond must be at least [`Config::MinBond`].
+		/// key. The bond must be at least [`Config::MinBond`]; `proof` is the key's proof of
+		/// possession for [`Pallet::executor_owner`] of the caller (`author_rotateKeysWithOwner`
+		/// on the node that will hold the key gives both).
 		#[pallet::call_index(0)]
 		pub fn register_provider(
 			origin: OriginFor<T>,
 			#[pallet::compact] bond: BalanceOf<T>,
 			executor: T::ExecutorId,
+			proof: <T::ExecutorId as RuntimeAppPublic>::ProofOfPossession,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
+			Self::check_possession(&who, &executor, &proof)?;
 			Self::register(&who, executor, bond)
 		}
 
@@ -532,13 +546,19 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Replace the caller's executor key by `executor`. Answers signed by the old key are
+		/// Replace the caller's executor key by `executor`, with its proof of possession for
+		/// the caller (as in [`Pallet::register_provider`]). Answers signed by the old key are
 		/// refused from now on.
 		#[pallet::call_index(2)]
-		pub fn rotate_executor(origin: OriginFor<T>, executor: T::ExecutorId) -> DispatchResult {
+		pub fn rotate_executor(
+			origin: OriginFor<T>,
+			executor: T::ExecutorId,
+			proof: <T::ExecutorId as RuntimeAppPublic>::ProofOfPossession,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotProvider)?;
 			ensure!(!Executors::<T>::contains_key(&executor), Error::<T>::ExecutorKeyInUse);
+			Self::check_possession(&who, &executor, &proof)?;
 			Executors::<T>::remove(&provider.executor);
 			Executors::<T>::insert(&executor, &who);
 			provider.executor = executor.clone();
@@ -678,6 +698,27 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// What an executor key signs to prove it may be bound to `provider`: a context, the
+		/// genesis hash and the account (the `owner` of `author_rotateKeysWithOwner`).
+		pub fn executor_owner(provider: &T::AccountId) -> Vec<u8> {
+			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+			(EXECUTOR_OWNER_CONTEXT, genesis, provider).encode()
+		}
+
+		/// `proof` shows that `executor`'s holder made it for `provider` on this chain.
+		fn check_possession(
+			provider: &T::AccountId,
+			executor: &T::ExecutorId,
+			proof: &<T::ExecutorId as RuntimeAppPublic>::ProofOfPossession,
+		) -> DispatchResult {
+			let owner = Self::executor_owner(provider);
+			ensure!(
+				executor.verify_proof_of_possession(&owner, proof),
+				Error::<T>::BadProofOfPossession
+			);
+			Ok(())
+		}
+
 		/// Maps an error of this pallet to the pool's refusal.
 		fn invalid(error: Error<T>) -> TransactionValidityError {
 			match error {

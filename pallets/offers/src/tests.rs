@@ -25,8 +25,14 @@ fn ok(result: DispatchResult) {
 
 /// Registers `who` (executor key `100 + who`) with `BOND` and an offer at `price`, 4 slots.
 fn provider(who: u64, price: u128) {
-	ok(Offers::register_provider(signed(who), BOND, key(100 + who)));
+	ok(Offers::register_provider(signed(who), BOND, key(100 + who), pop(who, 100 + who)));
 	ok(Offers::set_offer(signed(who), price, 1_000_000, 64, 4, None));
+}
+
+/// Executor key `n`'s proof of possession for provider `who`.
+fn pop(who: u64, n: u64) -> polkadot_sdk::sp_runtime::testing::TestSignature {
+	use polkadot_sdk::sp_runtime::RuntimeAppPublic;
+	key(n).generate_proof_of_possession(&Offers::executor_owner(&who)).unwrap()
 }
 
 fn next_block() {
@@ -62,7 +68,7 @@ fn busy(who: u64) -> u32 {
 #[test]
 fn registering_holds_the_bond_and_binds_the_key() {
 	test(|| {
-		ok(Offers::register_provider(signed(1), BOND, key(101)));
+		ok(Offers::register_provider(signed(1), BOND, key(101), pop(1, 101)));
 		assert_eq!(held(1), BOND);
 		assert_eq!(Executors::<Test>::get(key(101)), Some(1));
 		assert_eq!(<Offers as crate::ExecutorKeys<u64>>::provider_of(&key(101)), Some(1));
@@ -77,28 +83,36 @@ fn registering_holds_the_bond_and_binds_the_key() {
 fn registration_errors_leave_everything_unchanged() {
 	test(|| {
 		assert_noop!(
-			Offers::register_provider(signed(1), MIN_BOND - 1, key(101)),
+			Offers::register_provider(signed(1), MIN_BOND - 1, key(101), pop(1, 101)),
 			Error::<Test>::BondBelowMinimum
 		);
 		assert_noop!(
-			Offers::register_provider(signed(1), ENDOWMENT + 1, key(101)),
+			Offers::register_provider(signed(1), ENDOWMENT + 1, key(101), pop(1, 101)),
 			Error::<Test>::InsufficientBalance
 		);
-		ok(Offers::register_provider(signed(1), BOND, key(101)));
+		ok(Offers::register_provider(signed(1), BOND, key(101), pop(1, 101)));
 		assert_noop!(
-			Offers::register_provider(signed(1), BOND, key(102)),
+			Offers::register_provider(signed(1), BOND, key(102), pop(1, 102)),
 			Error::<Test>::AlreadyProvider
 		);
 		assert_noop!(
-			Offers::register_provider(signed(2), BOND, key(101)),
+			Offers::register_provider(signed(2), BOND, key(101), pop(2, 101)),
 			Error::<Test>::ExecutorKeyInUse
 		);
 		assert_noop!(Offers::bond_extra(signed(2), 10), Error::<Test>::NotProvider);
 		assert_noop!(Offers::bond_extra(signed(1), 0), Error::<Test>::ZeroAmount);
 		assert_noop!(Offers::bond_extra(signed(1), ENDOWMENT), Error::<Test>::InsufficientBalance);
-		assert_noop!(Offers::rotate_executor(signed(2), key(105)), Error::<Test>::NotProvider);
-		assert_noop!(Offers::rotate_executor(signed(1), key(101)), Error::<Test>::ExecutorKeyInUse);
-		assert!(Offers::register_provider(RuntimeOrigin::none(), BOND, key(109)).is_err());
+		assert_noop!(
+			Offers::rotate_executor(signed(2), key(105), pop(2, 105)),
+			Error::<Test>::NotProvider
+		);
+		assert_noop!(
+			Offers::rotate_executor(signed(1), key(101), pop(1, 101)),
+			Error::<Test>::ExecutorKeyInUse
+		);
+		assert!(
+			Offers::register_provider(RuntimeOrigin::none(), BOND, key(109), pop(0, 109)).is_err()
+		);
 	});
 }
 
@@ -114,7 +128,7 @@ fn the_provider_limit_is_enforced() {
 			Executors::<Test>::insert(key(who), who);
 		}
 		assert_noop!(
-			Offers::register_provider(signed(1), BOND, key(101)),
+			Offers::register_provider(signed(1), BOND, key(101), pop(1, 101)),
 			Error::<Test>::TooManyProviders
 		);
 		for who in 1_000..3_000u64 {
@@ -127,18 +141,18 @@ fn the_provider_limit_is_enforced() {
 #[test]
 fn bond_extra_and_key_rotation() {
 	test(|| {
-		ok(Offers::register_provider(signed(1), BOND, key(101)));
+		ok(Offers::register_provider(signed(1), BOND, key(101), pop(1, 101)));
 		ok(Offers::bond_extra(signed(1), 50));
 		assert_eq!(held(1), BOND + 50);
 		System::assert_last_event(Event::BondIncreased { provider: 1, bond: BOND + 50 }.into());
-		ok(Offers::rotate_executor(signed(1), key(111)));
+		ok(Offers::rotate_executor(signed(1), key(111), pop(1, 111)));
 		assert_eq!(Executors::<Test>::get(key(101)), None);
 		assert_eq!(Executors::<Test>::get(key(111)), Some(1));
 		System::assert_last_event(
 			Event::ExecutorRotated { provider: 1, executor: key(111) }.into(),
 		);
 		// The old key is free again for anyone.
-		ok(Offers::register_provider(signed(2), BOND, key(101)));
+		ok(Offers::register_provider(signed(2), BOND, key(101), pop(2, 101)));
 	});
 }
 
@@ -149,7 +163,7 @@ fn offer_errors_leave_everything_unchanged() {
 			Offers::set_offer(signed(who), price, fuel, mem, slots, expires)
 		};
 		assert_noop!(set(1, PRICE, 1_000, 1, 1, None), Error::<Test>::NotProvider);
-		ok(Offers::register_provider(signed(1), BOND, key(101)));
+		ok(Offers::register_provider(signed(1), BOND, key(101), pop(1, 101)));
 		assert_noop!(set(1, PRICE, 1_000, 1, 0, None), Error::<Test>::ZeroSlots);
 		assert_noop!(set(1, PRICE, 1_000, 1, 9, None), Error::<Test>::TooManySlots);
 		assert_noop!(set(1, 0, 1_000, 1, 1, None), Error::<Test>::ZeroPrice);
@@ -159,7 +173,7 @@ fn offer_errors_leave_everything_unchanged() {
 		assert_noop!(set(1, PRICE, 1_000, 4_097, 1, None), Error::<Test>::MemoryTooLarge);
 		assert_noop!(set(1, PRICE, 1_000, 1, 1, Some(1)), Error::<Test>::ExpiryInPast);
 		// BOND = 800 covers 8 slots of MAX_SLASH = 100 at most; 800 - 100 does not.
-		ok(Offers::register_provider(signed(2), BOND - MAX_SLASH, key(102)));
+		ok(Offers::register_provider(signed(2), BOND - MAX_SLASH, key(102), pop(2, 102)));
 		assert_noop!(set(2, PRICE, 1_000, 1, 8, None), Error::<Test>::BondDoesNotCoverSlots);
 		assert_noop!(Offers::withdraw_offer(signed(1)), Error::<Test>::NoOffer);
 		assert_noop!(Offers::withdraw_offer(signed(3)), Error::<Test>::NotProvider);
@@ -254,7 +268,7 @@ fn selection_picks_distinct_providers_and_reserves_slots_only_on_success() {
 #[test]
 fn a_full_provider_leaves_the_index_and_returns_when_a_slot_frees() {
 	test(|| {
-		ok(Offers::register_provider(signed(1), BOND, key(101)));
+		ok(Offers::register_provider(signed(1), BOND, key(101), pop(1, 101)));
 		ok(Offers::set_offer(signed(1), PRICE, 1_000_000, 64, 2, None));
 		next_block();
 		select(&wants(1, 9, 0)).unwrap();
@@ -298,8 +312,8 @@ fn the_index_is_ordered_by_price_and_selection_reads_a_bounded_window() {
 #[test]
 fn the_draw_is_deterministic_and_weighted_by_bond() {
 	test(|| {
-		ok(Offers::register_provider(signed(1), MIN_BOND, key(101)));
-		ok(Offers::register_provider(signed(2), 9 * MIN_BOND, key(102)));
+		ok(Offers::register_provider(signed(1), MIN_BOND, key(101), pop(1, 101)));
+		ok(Offers::register_provider(signed(2), 9 * MIN_BOND, key(102), pop(2, 102)));
 		ok(Offers::set_offer(signed(1), PRICE, 1_000_000, 64, 1, None));
 		ok(Offers::set_offer(signed(2), PRICE, 1_000_000, 64, 1, None));
 		next_block();
@@ -320,7 +334,7 @@ fn the_draw_is_deterministic_and_weighted_by_bond() {
 #[test]
 fn expired_offers_are_skipped_and_pruned_when_met() {
 	test(|| {
-		ok(Offers::register_provider(signed(1), BOND, key(101)));
+		ok(Offers::register_provider(signed(1), BOND, key(101), pop(1, 101)));
 		ok(Offers::set_offer(signed(1), PRICE, 1_000_000, 64, 4, Some(3)));
 		provider(2, 2 * PRICE);
 		System::set_block_number(3);
@@ -336,7 +350,7 @@ fn expired_offers_are_skipped_and_pruned_when_met() {
 #[test]
 fn slashing_burns_at_most_the_maximum_and_shrinks_capacity() {
 	test(|| {
-		ok(Offers::register_provider(signed(1), 4 * MAX_SLASH, key(101)));
+		ok(Offers::register_provider(signed(1), 4 * MAX_SLASH, key(101), pop(1, 101)));
 		ok(Offers::set_offer(signed(1), PRICE, 1_000_000, 64, 4, None));
 		next_block();
 		select(&wants(1, 9, 0)).unwrap();
@@ -811,4 +825,50 @@ fn the_offchain_worker_resumes_its_paused_providers_once_allowed_and_only_with_a
 	assert_eq!(sends(Some(4), NODE_RESUME_DELAY - 1).len(), 0, "not before the wait is over");
 	assert_eq!(sends(None, NODE_RESUME_DELAY).len(), 0, "not without a sandbox");
 	assert_eq!(sends(Some(0), NODE_RESUME_DELAY).len(), 0, "not with no room to run");
+}
+
+#[test]
+fn binding_an_executor_key_takes_its_proof_of_possession_for_this_account() {
+	test(|| {
+		// Eve (2) tries to bind Ferdie's (1) node key 101 without its proof: she cannot make
+		// one (her own key's proof, or a proof with no owner, does not fit).
+		let forged = polkadot_sdk::sp_runtime::testing::TestSignature(102, vec![]);
+		assert_noop!(
+			Offers::register_provider(signed(2), BOND, key(101), forged),
+			Error::<Test>::BadProofOfPossession
+		);
+		assert_noop!(
+			Offers::register_provider(signed(2), BOND, key(101), pop(2, 102)),
+			Error::<Test>::BadProofOfPossession
+		);
+		// She front-runs Ferdie's registration, copying his proof from the pool: it names
+		// Ferdie's account, not hers.
+		assert_noop!(
+			Offers::register_provider(signed(2), BOND, key(101), pop(1, 101)),
+			Error::<Test>::BadProofOfPossession
+		);
+		ok(Offers::register_provider(signed(1), BOND, key(101), pop(1, 101)));
+		// Ferdie rotates to 111; Eve cannot take the key he rotated away from with his old
+		// proof, nor rotate her own provider onto a key she does not hold.
+		ok(Offers::rotate_executor(signed(1), key(111), pop(1, 111)));
+		assert_noop!(
+			Offers::register_provider(signed(2), BOND, key(101), pop(1, 101)),
+			Error::<Test>::BadProofOfPossession
+		);
+		ok(Offers::register_provider(signed(2), BOND, key(102), pop(2, 102)));
+		assert_noop!(
+			Offers::rotate_executor(signed(2), key(121), pop(1, 121)),
+			Error::<Test>::BadProofOfPossession
+		);
+		// The owner names this chain: a proof for another genesis does not fit.
+		let elsewhere = {
+			use codec::Encode;
+			(crate::EXECUTOR_OWNER_CONTEXT, [9u8; 32], 3u64).encode()
+		};
+		let proof = polkadot_sdk::sp_runtime::testing::TestSignature(103, elsewhere);
+		assert_noop!(
+			Offers::register_provider(signed(3), BOND, key(103), proof),
+			Error::<Test>::BadProofOfPossession
+		);
+	});
 }
