@@ -170,7 +170,7 @@ mod runtime_api {
 			) -> QuoteView<AccountId, Balance>;
 			/// The bytes an executor key signs for `statement` (an answer, commit, reveal or
 			/// abstention) about an open task, naming its digest; clients sign these, never
-			/// their own encoding.
+			/// their own encoding. Empty if the task is not open.
 			fn statement_payload(statement: Statement<AccountId>) -> Vec<u8>;
 			/// The bytes `provider`'s executor key signs to lower its offer to `slots` now
 			/// (`offers.limit_offer`); empty without an offer.
@@ -180,7 +180,7 @@ mod runtime_api {
 			/// `offers.rotate_executor`).
 			fn executor_owner(provider: AccountId) -> Vec<u8>;
 			/// What `provider` commits to for `revealed` with `salt` (replicated tasks), bound
-			/// to the open task's digest.
+			/// to the open task's digest; zeros if the task is not open.
 			fn commitment(
 				task_id: TaskId,
 				provider: AccountId,

@@ -127,8 +127,9 @@ pub struct Revealed {
 }
 
 /// What a provider's executor key signs: one claim about one task. The chain signs it with a
-/// context and its genesis hash (`pallet_attestation::Pallet::statement_payload`), so a
-/// statement is worthless on another chain or to another protocol using the same key.
+/// context, its genesis hash and the task's digest (`pallet_attestation::Pallet::statement_payload`),
+/// so a statement is worthless on another chain, to another protocol using the same key, and
+/// for another task with the same id (a sibling fork's).
 #[derive(
 	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]

@@ -239,7 +239,9 @@ impl_runtime_apis! {
 		}
 
 		fn statement_payload(statement: Statement<AccountId>) -> Vec<u8> {
-			Attestation::statement_payload(&Attestation::digest_of(statement.task_id), &statement)
+			Attestation::digest_of(statement.task_id)
+				.map(|digest| Attestation::statement_payload(&digest, &statement))
+				.unwrap_or_default()
 		}
 
 		fn limit_payload(provider: AccountId, slots: u32) -> Vec<u8> {
@@ -258,7 +260,9 @@ impl_runtime_apis! {
 			revealed: Revealed,
 			salt: [u8; 32],
 		) -> [u8; 32] {
-			Attestation::commitment(&Attestation::digest_of(task_id), task_id, &provider, &revealed, &salt)
+			Attestation::digest_of(task_id)
+				.map(|digest| Attestation::commitment(&digest, task_id, &provider, &revealed, &salt))
+				.unwrap_or_default()
 		}
 	}
 

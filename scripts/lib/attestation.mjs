@@ -2,8 +2,10 @@
 // (answer, commit, reveal, abstain) and commitments, the limits of `pallet_offers` and executor
 // keys' proofs of possession, read from the runtime, and general (authorized) transactions. For tests that play a provider whose
 // executor key they hold, and for operators lowering their offer with the executor key.
-import { compactAddLength, compactStripLength, u8aConcat, u8aToHex } from '@polkadot/util';
-import { blake2AsU8a } from '@polkadot/util-crypto';
+import {
+  compactAddLength, compactStripLength, stringToU8a, u8aConcat, u8aEq, u8aToHex,
+} from '@polkadot/util';
+import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
 
 /** An outcome as `Revealed` fields: status, blake2-256 of `output`, fuel used, and the sandbox
  * version the chain expects (`attestation.executorVersion`). */
@@ -58,12 +60,28 @@ export async function abstainPayload(api, taskId, provider, reason) {
 export async function limitPayload(api, provider, slots) {
   const bytes = payload(await api.call.bourseApi.limitPayload(provider, slots));
   if (bytes.length === 0) throw new Error(`${provider} has no offer`);
+  expectPrefix(api, bytes, 'bourse/limit-offer', provider);
   return bytes;
+}
+
+/**
+ * Refuses to sign bytes from the node that do not start as the chain's payload of `context`
+ * for `provider` does (context, genesis hash, account): a lying node could otherwise have the
+ * executor key sign something else, e.g. a proof of possession ("POP_" ‖ owner) binding the key
+ * to its own account.
+ */
+function expectPrefix(api, bytes, context, provider) {
+  const prefix = u8aConcat(compactAddLength(stringToU8a(context)), api.genesisHash.toU8a(), decodeAddress(provider));
+  if (!u8aEq(bytes.subarray(0, prefix.length), prefix)) {
+    throw new Error(`the node's ${context} payload is not one (refusing to sign it)`);
+  }
 }
 
 /** The `owner` an executor key proves possession for, to be bound to `provider`. */
 export async function executorOwner(api, provider) {
-  return payload(await api.call.bourseApi.executorOwner(provider));
+  const owner = payload(await api.call.bourseApi.executorOwner(provider));
+  expectPrefix(api, owner, 'bourse/executor-owner', provider);
+  return owner;
 }
 
 /** A proof of possession by the sr25519 key `pair` (one a test or script holds) for being

@@ -55,7 +55,7 @@ fn signed<T: Config>(
 	output: &[u8],
 ) -> Call<T> {
 	let statement = Statement { task_id, provider: provider.clone(), claim };
-	let digest = Pallet::<T>::digest_of(task_id);
+	let digest = Pallet::<T>::digest_of(task_id).unwrap_or_default();
 	Pallet::<T>::signed_call(&digest, statement, output.to_vec().try_into().unwrap(), key).unwrap()
 }
 
@@ -71,7 +71,7 @@ fn commit_claim<T: Config>(
 	revealed: &Revealed,
 	salt: [u8; 32],
 ) -> Claim {
-	let digest = Pallet::<T>::digest_of(task_id);
+	let digest = Pallet::<T>::digest_of(task_id).unwrap_or_default();
 	Claim::Commit(Pallet::<T>::commitment(&digest, task_id, provider, revealed, &salt))
 }
 

@@ -595,6 +595,10 @@ pub mod pallet {
 			revealed: &Revealed,
 			salt: &[u8; 32],
 		) -> [u8; 32] {
+			if *digest == [0; 32] {
+				// A task assigned before digests were kept (spec < 104): the format of then.
+				return blake2_256(&(COMMIT_CONTEXT, task_id, provider, revealed, salt).encode());
+			}
 			blake2_256(&(COMMIT_CONTEXT, digest, task_id, provider, revealed, salt).encode())
 		}
 
@@ -607,13 +611,16 @@ pub mod pallet {
 			statement: &Statement<T::AccountId>,
 		) -> Vec<u8> {
 			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+			if *digest == [0; 32] {
+				// A task assigned before digests were kept (spec < 104): the format of then.
+				return (STATEMENT_CONTEXT, genesis, statement).encode();
+			}
 			(STATEMENT_CONTEXT, genesis, digest, statement).encode()
 		}
 
-		/// The digest of the open task `task_id` (zeros if it is not open: nothing signed for
-		/// it is accepted then).
-		pub fn digest_of(task_id: TaskId) -> [u8; 32] {
-			T::Tasks::assignment(task_id).map(|a| a.digest).unwrap_or_default()
+		/// The digest of the open task `task_id`, if it is open.
+		pub fn digest_of(task_id: TaskId) -> Option<[u8; 32]> {
+			T::Tasks::assignment(task_id).map(|a| a.digest)
 		}
 
 		/// The call that carries `statement` signed by `key`, with `output` for answers and

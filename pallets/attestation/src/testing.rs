@@ -28,7 +28,7 @@ where
 {
 	let output = output.to_vec().try_into().map_err(|_| Error::<T>::OutputTooLarge)?;
 	let statement = Statement { task_id, provider, claim };
-	let digest = Pallet::<T>::digest_of(task_id);
+	let digest = Pallet::<T>::digest_of(task_id).unwrap_or_default();
 	let call = Pallet::<T>::signed_call(&digest, statement, output, key)
 		.ok_or(DispatchError::Other("the key cannot sign"))?;
 	apply::<T>(call)

@@ -52,6 +52,8 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:1 w:1)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:1 w:1)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
@@ -84,16 +86,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
 	fn answer(l: u32, ) -> Weight {
-		// Proof size: measured `1431`, estimated `69391`.
-		// Minimum execution time: 286_989_000 picoseconds.
-		Weight::from_parts(307_312_440, 69391)
-			// Standard error: 19
-			.saturating_add(Weight::from_parts(16_908, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
+		// Proof size: measured `1501`, estimated `69391`.
+		// Minimum execution time: 288_091_000 picoseconds.
+		Weight::from_parts(301_053_974, 69391)
+			// Standard error: 8
+			.saturating_add(Weight::from_parts(16_339, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(14_u64))
+			.saturating_add(T::DbWeight::get().writes(14_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:1 w:0)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:1 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
@@ -106,28 +110,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
 	fn authorize_answer(l: u32, ) -> Weight {
-		// Proof size: measured `723`, estimated `69391`.
-		// Minimum execution time: 91_732_000 picoseconds.
-		Weight::from_parts(96_584_481, 69391)
-			// Standard error: 8
-			.saturating_add(Weight::from_parts(7_822, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size: measured `793`, estimated `69391`.
+		// Minimum execution time: 92_403_000 picoseconds.
+		Weight::from_parts(92_394_246, 69391)
+			// Standard error: 6
+			.saturating_add(Weight::from_parts(7_817, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:1 w:0)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:5 w:1)
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
-		// Proof size: measured `970`, estimated `69391`.
-		// Minimum execution time: 60_854_000 picoseconds.
-		Weight::from_parts(68_228_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Proof size: measured `1040`, estimated `69391`.
+		// Minimum execution time: 61_185_000 picoseconds.
+		Weight::from_parts(63_679_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:1 w:0)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:5 w:0)
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
@@ -137,13 +145,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_commit() -> Weight {
-		// Proof size: measured `1430`, estimated `69391`.
-		// Minimum execution time: 120_366_000 picoseconds.
-		Weight::from_parts(132_159_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Proof size: measured `1500`, estimated `69391`.
+		// Minimum execution time: 117_310_000 picoseconds.
+		Weight::from_parts(121_659_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:1 w:1)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:5 w:5)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:5 w:5)
@@ -176,16 +186,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
 	fn reveal(l: u32, ) -> Weight {
-		// Proof size: measured `69454`, estimated `205179`.
-		// Minimum execution time: 1_320_759_000 picoseconds.
-		Weight::from_parts(1_324_303_111, 205179)
-			// Standard error: 342
-			.saturating_add(Weight::from_parts(2_481, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(46_u64))
-			.saturating_add(T::DbWeight::get().writes(46_u64))
+		// Proof size: measured `69524`, estimated `205179`.
+		// Minimum execution time: 1_294_019_000 picoseconds.
+		Weight::from_parts(1_313_847_834, 205179)
+			// Standard error: 29
+			.saturating_add(Weight::from_parts(303, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(47_u64))
+			.saturating_add(T::DbWeight::get().writes(47_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:1 w:0)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:1 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:5 w:0)
@@ -198,15 +210,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
 	fn authorize_reveal(l: u32, ) -> Weight {
-		// Proof size: measured `1699`, estimated `69391`.
-		// Minimum execution time: 131_257_000 picoseconds.
-		Weight::from_parts(157_160_565, 69391)
-			// Standard error: 55
-			.saturating_add(Weight::from_parts(7_371, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
+		// Proof size: measured `1769`, estimated `69391`.
+		// Minimum execution time: 129_994_000 picoseconds.
+		Weight::from_parts(131_058_447, 69391)
+			// Standard error: 17
+			.saturating_add(Weight::from_parts(7_817, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:1 w:1)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:5 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:5 w:5)
@@ -234,14 +248,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn abstain() -> Weight {
-		// Proof size: measured `2607`, estimated `69391`.
-		// Minimum execution time: 475_022_000 picoseconds.
-		Weight::from_parts(525_968_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(40_u64))
-			.saturating_add(T::DbWeight::get().writes(30_u64))
+		// Proof size: measured `2677`, estimated `69391`.
+		// Minimum execution time: 469_171_000 picoseconds.
+		Weight::from_parts(487_204_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(41_u64))
+			.saturating_add(T::DbWeight::get().writes(31_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:1 w:0)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:1 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:5 w:0)
@@ -253,17 +269,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_abstain() -> Weight {
-		// Proof size: measured `1302`, estimated `69391`.
-		// Minimum execution time: 140_173_000 picoseconds.
-		Weight::from_parts(171_762_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(14_u64))
+		// Proof size: measured `1372`, estimated `69391`.
+		// Minimum execution time: 133_100_000 picoseconds.
+		Weight::from_parts(136_016_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(15_u64))
 	}
 	/// Storage: `Attestation::AcceptedVersions` (r:0 w:1)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
 	fn set_executor_versions() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 9_999_000 picoseconds.
-		Weight::from_parts(11_060_000, 0)
+		// Minimum execution time: 9_959_000 picoseconds.
+		Weight::from_parts(10_820_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -271,47 +287,47 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn answer(l: u32, ) -> Weight {
-		Weight::from_parts(307_312_440, 69391)
-			.saturating_add(Weight::from_parts(16_908, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
-			.saturating_add(RocksDbWeight::get().writes(13_u64))
+		Weight::from_parts(301_053_974, 69391)
+			.saturating_add(Weight::from_parts(16_339, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(14_u64))
+			.saturating_add(RocksDbWeight::get().writes(14_u64))
 	}
 	fn authorize_answer(l: u32, ) -> Weight {
-		Weight::from_parts(96_584_481, 69391)
-			.saturating_add(Weight::from_parts(7_822, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
+		Weight::from_parts(92_394_246, 69391)
+			.saturating_add(Weight::from_parts(7_817, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(68_228_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
+		Weight::from_parts(63_679_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn authorize_commit() -> Weight {
-		Weight::from_parts(132_159_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
-	}
-	fn reveal(l: u32, ) -> Weight {
-		Weight::from_parts(1_324_303_111, 205179)
-			.saturating_add(Weight::from_parts(2_481, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(46_u64))
-			.saturating_add(RocksDbWeight::get().writes(46_u64))
-	}
-	fn authorize_reveal(l: u32, ) -> Weight {
-		Weight::from_parts(157_160_565, 69391)
-			.saturating_add(Weight::from_parts(7_371, 0).saturating_mul(l.into()))
+		Weight::from_parts(121_659_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 	}
+	fn reveal(l: u32, ) -> Weight {
+		Weight::from_parts(1_313_847_834, 205179)
+			.saturating_add(Weight::from_parts(303, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(47_u64))
+			.saturating_add(RocksDbWeight::get().writes(47_u64))
+	}
+	fn authorize_reveal(l: u32, ) -> Weight {
+		Weight::from_parts(131_058_447, 69391)
+			.saturating_add(Weight::from_parts(7_817, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
+	}
 	fn abstain() -> Weight {
-		Weight::from_parts(525_968_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(40_u64))
-			.saturating_add(RocksDbWeight::get().writes(30_u64))
+		Weight::from_parts(487_204_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(41_u64))
+			.saturating_add(RocksDbWeight::get().writes(31_u64))
 	}
 	fn authorize_abstain() -> Weight {
-		Weight::from_parts(171_762_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(14_u64))
+		Weight::from_parts(136_016_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(15_u64))
 	}
 	fn set_executor_versions() -> Weight {
-		Weight::from_parts(11_060_000, 0)
+		Weight::from_parts(10_820_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }

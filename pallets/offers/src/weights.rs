@@ -66,8 +66,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn limit_offer() -> Weight {
 		// Proof size: measured `453`, estimated `3570`.
-		// Minimum execution time: 43_001_000 picoseconds.
-		Weight::from_parts(49_032_000, 3570)
+		// Minimum execution time: 41_929_000 picoseconds.
+		Weight::from_parts(43_863_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -79,8 +79,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_limit_offer() -> Weight {
 		// Proof size: measured `440`, estimated `3570`.
-		// Minimum execution time: 80_090_000 picoseconds.
-		Weight::from_parts(85_360_000, 3570)
+		// Minimum execution time: 74_049_000 picoseconds.
+		Weight::from_parts(76_163_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
@@ -93,8 +93,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn resume_offer() -> Weight {
 		// Proof size: measured `473`, estimated `3570`.
-		// Minimum execution time: 48_050_000 picoseconds.
-		Weight::from_parts(56_556_000, 3570)
+		// Minimum execution time: 47_128_000 picoseconds.
+		Weight::from_parts(49_362_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -108,8 +108,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn resume_offer_as_node() -> Weight {
 		// Proof size: measured `473`, estimated `3570`.
-		// Minimum execution time: 48_611_000 picoseconds.
-		Weight::from_parts(56_807_000, 3570)
+		// Minimum execution time: 47_339_000 picoseconds.
+		Weight::from_parts(49_483_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -121,10 +121,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_resume_offer_as_node() -> Weight {
 		// Proof size: measured `414`, estimated `3570`.
-		// Minimum execution time: 80_331_000 picoseconds.
-		Weight::from_parts(86_643_000, 3570)
+		// Minimum execution time: 74_009_000 picoseconds.
+		Weight::from_parts(76_173_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:1 w:1)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Executors` (r:1 w:1)
@@ -136,10 +138,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	fn register_provider() -> Weight {
-		// Proof size: measured `461`, estimated `3593`.
-		// Minimum execution time: 91_622_000 picoseconds.
-		Weight::from_parts(95_319_000, 3593)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Proof size: measured `515`, estimated `3593`.
+		// Minimum execution time: 151_314_000 picoseconds.
+		Weight::from_parts(155_301_000, 3593)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:1)
@@ -156,8 +158,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
 		// Proof size: measured `720`, estimated `3593`.
-		// Minimum execution time: 100_829_000 picoseconds.
-		Weight::from_parts(104_336_000, 3593)
+		// Minimum execution time: 99_637_000 picoseconds.
+		Weight::from_parts(102_873_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -165,11 +167,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Executors` (r:1 w:2)
 	/// Proof: `Offers::Executors` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn rotate_executor() -> Weight {
-		// Proof size: measured `352`, estimated `3570`.
-		// Minimum execution time: 34_605_000 picoseconds.
-		Weight::from_parts(36_659_000, 3570)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size: measured `406`, estimated `3570`.
+		// Minimum execution time: 92_393_000 picoseconds.
+		Weight::from_parts(95_449_000, 3570)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
@@ -182,8 +186,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn set_offer() -> Weight {
 		// Proof size: measured `453`, estimated `3570`.
-		// Minimum execution time: 42_670_000 picoseconds.
-		Weight::from_parts(45_245_000, 3570)
+		// Minimum execution time: 41_829_000 picoseconds.
+		Weight::from_parts(44_053_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -195,8 +199,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn withdraw_offer() -> Weight {
 		// Proof size: measured `363`, estimated `3570`.
-		// Minimum execution time: 30_397_000 picoseconds.
-		Weight::from_parts(32_561_000, 3570)
+		// Minimum execution time: 29_515_000 picoseconds.
+		Weight::from_parts(31_519_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -208,8 +212,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn unregister_provider() -> Weight {
 		// Proof size: measured `386`, estimated `3570`.
-		// Minimum execution time: 35_797_000 picoseconds.
-		Weight::from_parts(37_971_000, 3570)
+		// Minimum execution time: 35_186_000 picoseconds.
+		Weight::from_parts(37_119_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -227,8 +231,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Executors` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn withdraw_bond() -> Weight {
 		// Proof size: measured `544`, estimated `3593`.
-		// Minimum execution time: 83_607_000 picoseconds.
-		Weight::from_parts(86_492_000, 3593)
+		// Minimum execution time: 81_763_000 picoseconds.
+		Weight::from_parts(84_589_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -245,10 +249,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[10, 1000]`.
 	fn select_providers(n: u32, ) -> Weight {
 		// Proof size: measured `4135 + n * (1 ±0)`, estimated `28919`.
-		// Minimum execution time: 267_553_000 picoseconds.
-		Weight::from_parts(311_147_873, 28919)
-			// Standard error: 5_109
-			.saturating_add(Weight::from_parts(83_730, 0).saturating_mul(n.into()))
+		// Minimum execution time: 265_989_000 picoseconds.
+		Weight::from_parts(276_351_112, 28919)
+			// Standard error: 2_416
+			.saturating_add(Weight::from_parts(68_826, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(46_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -262,8 +266,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn release_slot() -> Weight {
 		// Proof size: measured `439`, estimated `3570`.
-		// Minimum execution time: 25_117_000 picoseconds.
-		Weight::from_parts(26_600_000, 3570)
+		// Minimum execution time: 24_846_000 picoseconds.
+		Weight::from_parts(26_189_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -281,8 +285,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn slash() -> Weight {
 		// Proof size: measured `720`, estimated `3593`.
-		// Minimum execution time: 61_145_000 picoseconds.
-		Weight::from_parts(64_221_000, 3593)
+		// Minimum execution time: 60_082_000 picoseconds.
+		Weight::from_parts(62_477_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -291,76 +295,76 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn limit_offer() -> Weight {
-		Weight::from_parts(49_032_000, 3570)
+		Weight::from_parts(43_863_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn authorize_limit_offer() -> Weight {
-		Weight::from_parts(85_360_000, 3570)
+		Weight::from_parts(76_163_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 	fn resume_offer() -> Weight {
-		Weight::from_parts(56_556_000, 3570)
+		Weight::from_parts(49_362_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn resume_offer_as_node() -> Weight {
-		Weight::from_parts(56_807_000, 3570)
+		Weight::from_parts(49_483_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn authorize_resume_offer_as_node() -> Weight {
-		Weight::from_parts(86_643_000, 3570)
+		Weight::from_parts(76_173_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 	fn register_provider() -> Weight {
-		Weight::from_parts(95_319_000, 3593)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		Weight::from_parts(155_301_000, 3593)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(104_336_000, 3593)
+		Weight::from_parts(102_873_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn rotate_executor() -> Weight {
-		Weight::from_parts(36_659_000, 3570)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
+		Weight::from_parts(95_449_000, 3570)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn set_offer() -> Weight {
-		Weight::from_parts(45_245_000, 3570)
+		Weight::from_parts(44_053_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_offer() -> Weight {
-		Weight::from_parts(32_561_000, 3570)
+		Weight::from_parts(31_519_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn unregister_provider() -> Weight {
-		Weight::from_parts(37_971_000, 3570)
+		Weight::from_parts(37_119_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_bond() -> Weight {
-		Weight::from_parts(86_492_000, 3593)
+		Weight::from_parts(84_589_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn select_providers(n: u32, ) -> Weight {
-		Weight::from_parts(311_147_873, 28919)
-			.saturating_add(Weight::from_parts(83_730, 0).saturating_mul(n.into()))
+		Weight::from_parts(276_351_112, 28919)
+			.saturating_add(Weight::from_parts(68_826, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(46_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn release_slot() -> Weight {
-		Weight::from_parts(26_600_000, 3570)
+		Weight::from_parts(26_189_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn slash() -> Weight {
-		Weight::from_parts(64_221_000, 3593)
+		Weight::from_parts(62_477_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}

@@ -598,6 +598,7 @@ pub mod pallet {
 					blake2_256(&task.input),
 					task.fuel_limit,
 					task.max_memory_mib,
+					task.timeout,
 					&task.requester,
 					task.replication,
 					assigned_at,
@@ -1037,11 +1038,13 @@ pub mod pallet {
 					matches!(task.state, TaskState::Queued { .. }) == queue.contains(&task_id),
 					"queue and queued tasks differ"
 				);
-				ensure!(
-					matches!(task.state, TaskState::Assigned { .. })
-						== Digests::<T>::contains_key(task_id),
-					"digests and assigned tasks differ"
-				);
+				// Tasks assigned before digests were kept have none (see `TaskAssignment::digest`).
+				if let Some(digest) = Digests::<T>::get(task_id) {
+					let TaskState::Assigned { assigned_at, .. } = &task.state else {
+						return Err("a digest for a task that is not assigned");
+					};
+					ensure!(digest == Self::digest(&task, *assigned_at), "a digest is wrong");
+				}
 				if let TaskState::Assigned { providers, .. } = &task.state {
 					for assignment in providers.iter() {
 						ensure!(
@@ -1126,9 +1129,8 @@ pub mod pallet {
 			match &task.state {
 				TaskState::Assigned { providers, assigned_at, deadline } => {
 					let (assigned_at, deadline) = (*assigned_at, *deadline);
-					// Tasks assigned before digests were kept get theirs computed.
-					let digest = Digests::<T>::get(task_id)
-						.unwrap_or_else(|| Self::digest(&task, assigned_at));
+					// Zeros for tasks assigned before digests were kept (see the field).
+					let digest = Digests::<T>::get(task_id).unwrap_or_default();
 					let replication = providers.len() as u32;
 					let (commit_window, _) = Self::windows(task.fuel_limit, replication);
 					// Reveals keep three blocks even if `FuelPerBlock` changed since submission.

@@ -57,10 +57,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3568`.
-		// Minimum execution time: 78_607_000 picoseconds.
-		Weight::from_parts(75_863_864, 3568)
-			// Standard error: 9
-			.saturating_add(Weight::from_parts(8_939, 0).saturating_mul(l.into()))
+		// Minimum execution time: 77_855_000 picoseconds.
+		Weight::from_parts(81_374_090, 3568)
+			// Standard error: 2
+			.saturating_add(Weight::from_parts(8_216, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3568`.
-		// Minimum execution time: 67_497_000 picoseconds.
-		Weight::from_parts(70_462_000, 3568)
+		// Minimum execution time: 67_577_000 picoseconds.
+		Weight::from_parts(70_222_000, 3568)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -101,18 +101,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:0 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:0 w:1)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_task(k: u32, ) -> Weight {
-		// Proof size: measured `3252`, estimated `28919 + k * (2794 ±77)`.
-		// Minimum execution time: 342_442_000 picoseconds.
-		Weight::from_parts(359_898_196, 28919)
-			// Standard error: 253_363
-			.saturating_add(Weight::from_parts(18_510_857, 0).saturating_mul(k.into()))
+		// Proof size: measured `3252`, estimated `28919 + k * (2773 ±81)`.
+		// Minimum execution time: 833_073_000 picoseconds.
+		Weight::from_parts(845_503_787, 28919)
+			// Standard error: 196_063
+			.saturating_add(Weight::from_parts(17_628_080, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(46_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 2794).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 2773).saturating_mul(k.into()))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
@@ -124,8 +126,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof size: measured `68908`, estimated `69391`.
-		// Minimum execution time: 233_228_000 picoseconds.
-		Weight::from_parts(273_123_000, 69391)
+		// Minimum execution time: 208_151_000 picoseconds.
+		Weight::from_parts(226_685_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -155,17 +157,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:160)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:0 w:32)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `1605 + n * (66907 ±0)`, estimated `3734 + n * (68401 ±16)`.
-		// Minimum execution time: 7_574_000 picoseconds.
-		Weight::from_parts(7_805_000, 3734)
-			// Standard error: 1_067_989
-			.saturating_add(Weight::from_parts(491_881_183, 0).saturating_mul(n.into()))
+		// Proof size: measured `1638 + n * (66907 ±0)`, estimated `3734 + n * (68401 ±0)`.
+		// Minimum execution time: 7_544_000 picoseconds.
+		Weight::from_parts(7_745_000, 3734)
+			// Standard error: 584_207
+			.saturating_add(Weight::from_parts(433_966_458, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((34_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((26_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((27_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
@@ -188,17 +192,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:40)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:0 w:8)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `68437 + n * (98 ±0)`, estimated `27971 + n * (68401 ±72)`.
-		// Minimum execution time: 5_540_000 picoseconds.
-		Weight::from_parts(88_073_519, 27971)
-			// Standard error: 599_162
-			.saturating_add(Weight::from_parts(270_767_071, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(25_u64))
+		// Proof size: measured `68437 + n * (98 ±0)`, estimated `27952 + n * (68401 ±37)`.
+		// Minimum execution time: 5_400_000 picoseconds.
+		Weight::from_parts(80_242_456, 27952)
+			// Standard error: 584_637
+			.saturating_add(Weight::from_parts(752_134_047, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(26_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
-			.saturating_add(T::DbWeight::get().writes((9_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
@@ -212,10 +218,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 16]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `65782 + n * (52 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 6_753_000 picoseconds.
-		Weight::from_parts(11_928_802, 1493)
-			// Standard error: 41_181
-			.saturating_add(Weight::from_parts(45_502_593, 0).saturating_mul(n.into()))
+		// Minimum execution time: 6_452_000 picoseconds.
+		Weight::from_parts(14_850_599, 1493)
+			// Standard error: 32_257
+			.saturating_add(Weight::from_parts(40_612_068, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -227,51 +233,51 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(75_863_864, 3568)
-			.saturating_add(Weight::from_parts(8_939, 0).saturating_mul(l.into()))
+		Weight::from_parts(81_374_090, 3568)
+			.saturating_add(Weight::from_parts(8_216, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(70_462_000, 3568)
+		Weight::from_parts(70_222_000, 3568)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(k: u32, ) -> Weight {
-		Weight::from_parts(359_898_196, 28919)
-			.saturating_add(Weight::from_parts(18_510_857, 0).saturating_mul(k.into()))
+		Weight::from_parts(845_503_787, 28919)
+			.saturating_add(Weight::from_parts(17_628_080, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(46_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 2794).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 2773).saturating_mul(k.into()))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(273_123_000, 69391)
+		Weight::from_parts(226_685_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(7_805_000, 3734)
-			.saturating_add(Weight::from_parts(491_881_183, 0).saturating_mul(n.into()))
+		Weight::from_parts(7_745_000, 3734)
+			.saturating_add(Weight::from_parts(433_966_458, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((34_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
-			.saturating_add(RocksDbWeight::get().writes((26_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((27_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(88_073_519, 27971)
-			.saturating_add(Weight::from_parts(270_767_071, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(25_u64))
+		Weight::from_parts(80_242_456, 27952)
+			.saturating_add(Weight::from_parts(752_134_047, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(26_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
-			.saturating_add(RocksDbWeight::get().writes((9_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((10_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(11_928_802, 1493)
-			.saturating_add(Weight::from_parts(45_502_593, 0).saturating_mul(n.into()))
+		Weight::from_parts(14_850_599, 1493)
+			.saturating_add(Weight::from_parts(40_612_068, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
