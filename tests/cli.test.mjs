@@ -112,6 +112,8 @@ test('provider register: the node makes and proves the executor key; a key one d
     assert.equal(await provider.send('author_hasKey', [executor, 'bour']), true, 'the node holds the key');
     const view = await provider.send('bourse_provider', ['5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL']);
     assert.equal(view.executor, executor, 'bound to Ferdie');
+    // The node's worker serves the new key beside Alice's, and says so.
+    await waitFor('the worker to serve the new key', async () => /serving 2 of the \d+ executor keys/.test(readFileSync(node.logFile, 'utf8')), { timeoutMs: 60_000 });
   } finally {
     await api.disconnect();
   }

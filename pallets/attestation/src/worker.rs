@@ -58,6 +58,8 @@ const POLL_EVERY_MS: u64 = 25;
 const RECORD_GRACE: u32 = 10;
 /// Key of the list of this node's records and when each expires.
 const RECORDS_KEY: &[u8] = b"bourse/attestation/records";
+/// Key of the executor keys this node served last (see `log_served`).
+const SERVED_KEY: &[u8] = b"bourse/attestation/served";
 /// Most records tracked for expiry; older ones beyond it are dropped at once.
 const MAX_RECORDS: usize = 4_096;
 
@@ -103,8 +105,11 @@ impl<T: Config> Pallet<T> {
 		let started = sp_io::offchain::timestamp();
 		let mut concluded = Vec::new();
 		let mut waiting = Vec::new();
-		for key in T::ExecutorId::all() {
-			let Some(provider) = T::Keys::provider_of(&key) else { continue };
+		let keys = T::ExecutorId::all();
+		let served: Vec<_> =
+			keys.iter().filter_map(|key| Some((key.clone(), T::Keys::provider_of(key)?))).collect();
+		Self::log_served(&served, keys.len());
+		for (key, provider) in served {
 			Self::report_slots(&provider);
 			for task_id in T::Tasks::open_tasks_of(&provider) {
 				let Some(assignment) = T::Tasks::assignment(task_id) else { continue };
@@ -157,6 +162,31 @@ impl<T: Config> Pallet<T> {
 				}
 			});
 		}
+	}
+
+	/// Logs which executor keys of the keystore this node serves (those bound to a provider now;
+	/// a key rotated away from, or bound to nobody, is ignored) whenever that changes.
+	fn log_served(served: &[(T::ExecutorId, T::AccountId)], in_keystore: usize) {
+		let record = StorageValueRef::persistent(SERVED_KEY);
+		let now = served.encode();
+		if record.get::<Vec<u8>>().ok().flatten().as_ref() == Some(&now) {
+			return;
+		}
+		record.set(&now);
+		for (key, provider) in served {
+			let key = key.encode();
+			log::info!(
+				target: TARGET,
+				"serving executor key 0x{} for provider {provider:?}",
+				frame::deps::sp_core::hexdisplay::HexDisplay::from(&key)
+			);
+		}
+		log::info!(
+			target: TARGET,
+			"serving {} of the {in_keystore} executor keys in the keystore (the others are bound \
+			 to no provider now)",
+			served.len()
+		);
 	}
 
 	/// Sends what `job`'s provider owes given this node's conclusion `local`, logging a failure.

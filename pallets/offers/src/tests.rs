@@ -470,26 +470,29 @@ use polkadot_sdk::{frame_system, pallet_balances, sp_runtime::BuildStorage};
 /// The node's limit of provider `who`'s offer to `slots`, signed by executor key `signer`, as a
 /// block applies it: `authorize` (the pool's check), then dispatch as authorized.
 fn limit(who: u64, slots: u32, signer: u64) -> DispatchResult {
-	use polkadot_sdk::{
-		frame_support::traits::Authorize,
-		sp_runtime::{
-			traits::Dispatchable, transaction_validity::TransactionSource, RuntimeAppPublic,
-		},
-	};
+	use polkadot_sdk::sp_runtime::RuntimeAppPublic;
 	let offer = crate::Offers::<Test>::get(who);
 	let payload = offer.map(|o| Offers::limit_payload(&who, &o, slots)).unwrap_or_default();
 	let signature = key(signer).sign(&payload).unwrap();
-	let call = RuntimeCall::Offers(crate::Call::limit_offer { provider: who, slots, signature });
-	let state = Offers::check_limit(&who, slots);
+	let call = crate::Call::limit_offer { provider: who, slots, signature };
+	as_authorized(call, Offers::check_limit(&who, slots).map(|_| ()))
+}
+
+/// Applies a node's `call` as a block does: `authorize` (the pool's check), then dispatch as
+/// authorized, and checks the invariants. A refused call's error is `state`'s (the checks but
+/// for the signature), else `BadSignature`.
+fn as_authorized(call: crate::Call<Test>, state: Result<(), Error<Test>>) -> DispatchResult {
+	use polkadot_sdk::{
+		frame_support::traits::Authorize,
+		sp_runtime::{traits::Dispatchable, transaction_validity::TransactionSource},
+	};
+	let call = RuntimeCall::Offers(call);
 	let result = match call.authorize(TransactionSource::External).unwrap() {
 		Ok(_) => call
 			.dispatch(polkadot_sdk::frame_system::RawOrigin::Authorized.into())
 			.map(|_| ())
 			.map_err(|e| e.error),
-		Err(_) => Err(match state {
-			Err(e) => e.into(),
-			Ok(_) => Error::<Test>::BadSignature.into(),
-		}),
+		Err(_) => Err(state.err().unwrap_or(Error::<Test>::BadSignature).into()),
 	};
 	Offers::do_try_state().unwrap();
 	result
@@ -574,27 +577,10 @@ fn in_index(who: u64) -> bool {
 /// The node's resumption of provider `who`'s pause `presence`, signed by executor key `signer`,
 /// as a block applies it: `authorize` (the pool's check), then dispatch.
 fn resume_as_node(who: u64, presence: &crate::Presence<u64>, signer: u64) -> DispatchResult {
-	use polkadot_sdk::{
-		frame_support::traits::Authorize,
-		sp_runtime::{
-			traits::Dispatchable, transaction_validity::TransactionSource, RuntimeAppPublic,
-		},
-	};
+	use polkadot_sdk::sp_runtime::RuntimeAppPublic;
 	let signature = key(signer).sign(&Offers::resume_payload(&who, presence)).unwrap();
-	let call = RuntimeCall::Offers(crate::Call::resume_offer_as_node { provider: who, signature });
-	let state = Offers::check_node_resume(&who);
-	let result = match call.authorize(TransactionSource::External).unwrap() {
-		Ok(_) => call
-			.dispatch(polkadot_sdk::frame_system::RawOrigin::Authorized.into())
-			.map(|_| ())
-			.map_err(|e| e.error),
-		Err(_) => Err(match state {
-			Err(e) => e.into(),
-			Ok(_) => Error::<Test>::BadSignature.into(),
-		}),
-	};
-	Offers::do_try_state().unwrap();
-	result
+	let call = crate::Call::resume_offer_as_node { provider: who, signature };
+	as_authorized(call, Offers::check_node_resume(&who).map(|_| ()))
 }
 
 /// `who`'s liveness record (empty if none).
