@@ -747,7 +747,7 @@ pub mod pallet {
 			for provider in &providers {
 				ProviderTasks::<T>::insert(provider, task_id, ());
 			}
-			Digests::<T>::insert(task_id, Self::digest(&task, now));
+			Digests::<T>::insert(task_id, Self::digest(task, now));
 			task.state = TaskState::Assigned {
 				providers: BoundedVec::truncate_from(chosen),
 				assigned_at: now,
