@@ -78,8 +78,8 @@
 //! *strikes*, at most [`MAX_DOUBLINGS`] doublings): a node that is up but cannot answer would
 //! otherwise flap between paused and drawn. A resumed offer is selectable from the next block,
 //! like a changed one. The pause belongs to the provider, not to one offer: an offer set while
-//! paused stays out of selection until it is resumed. A signature names the pause (its first block and strikes), so it resumes
-//! no other.
+//! paused stays out of selection until it is resumed. A signature names the pause (its first
+//! block and strikes), so it resumes no other.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -719,6 +719,17 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// `signature` is `provider`'s executor key's over `payload`.
+		fn check_executor_signed(
+			provider: &T::AccountId,
+			payload: &[u8],
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> Result<(), Error<T>> {
+			let key = Providers::<T>::get(provider).ok_or(Error::<T>::NotProvider)?.executor;
+			ensure!(key.verify(&payload, signature), Error::<T>::BadSignature);
+			Ok(())
+		}
+
 		/// Maps an error of this pallet to the pool's refusal.
 		fn invalid(error: Error<T>) -> TransactionValidityError {
 			match error {
@@ -737,12 +748,12 @@ pub mod pallet {
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
 			let presence = Self::check_node_resume(provider).map_err(Self::invalid)?;
-			let key = Providers::<T>::get(provider)
-				.map(|p| p.executor)
-				.ok_or(Self::invalid(Error::<T>::NotProvider))?;
-			if !key.verify(&Self::resume_payload(provider, &presence), signature) {
-				return Err(Self::invalid(Error::<T>::BadSignature));
-			}
+			Self::check_executor_signed(
+				provider,
+				&Self::resume_payload(provider, &presence),
+				signature,
+			)
+			.map_err(Self::invalid)?;
 			let valid = ValidTransaction::with_tag_prefix("BourseResumeOffer")
 				.priority(TransactionPriority::MAX / 2)
 				.and_provides((provider, presence.paused_since, presence.strikes))
@@ -905,13 +916,12 @@ pub mod pallet {
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
 			let offer = Self::check_limit(provider, *slots).map_err(Self::invalid)?;
-			let key = Providers::<T>::get(provider)
-				.map(|p| p.executor)
-				.ok_or(Self::invalid(Error::<T>::NotProvider))?;
-			let payload = Self::limit_payload(provider, &offer, *slots);
-			if !key.verify(&payload, signature) {
-				return Err(Self::invalid(Error::<T>::BadSignature));
-			}
+			Self::check_executor_signed(
+				provider,
+				&Self::limit_payload(provider, &offer, *slots),
+				signature,
+			)
+			.map_err(Self::invalid)?;
 			let valid = ValidTransaction::with_tag_prefix("BourseLimitOffer")
 				.priority(TransactionPriority::MAX / 2)
 				.and_provides((provider, offer.active_from, offer.slots))
