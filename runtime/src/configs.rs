@@ -177,9 +177,10 @@ impl pallet_offers::Config for Runtime {
 	type MaxMemoryMib = ConstU32<4_096>;
 	type MaxProviders = ConstU32<10_000>;
 	type UnbondingDelay = UnbondingDelay;
-	// The ten cheapest offers with a free slot: twice the largest replication, and as many
-	// reads with 10 providers as with 10,000.
-	type MaxCandidates = ConstU32<10>;
+	// The first seat's window: the cheapest five eligible offers.
+	type MaxCandidates = ConstU32<5>;
+	// Three entries of each of the nine capacity classes.
+	type ScanPerClass = ConstU32<3>;
 	type MaxReplication = MaxReplication;
 	// Three no-shows in a row pause an offer: one can be bad luck (a lost transaction), three in
 	// a row a node that is down. (Concurrent tasks can settle in one block, so a restart during

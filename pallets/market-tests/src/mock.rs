@@ -63,7 +63,8 @@ impl pallet_offers::Config for Test {
 	type MaxMemoryMib = ConstU32<4_096>;
 	type MaxProviders = ConstU32<1_000>;
 	type UnbondingDelay = ConstU64<10>;
-	type MaxCandidates = ConstU32<10>;
+	type MaxCandidates = ConstU32<5>;
+	type ScanPerClass = ConstU32<3>;
 	type MaxReplication = ConstU32<5>;
 	type MaxMisses = ConstU32<3>;
 	type NodeResumeDelay = ConstU64<5>;

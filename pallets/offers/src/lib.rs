@@ -32,32 +32,57 @@
 //!
 //! ## Selection
 //!
-//! [`ProviderMarket::select`] picks providers for a task. Offers with a free slot sit in a
-//! price-ordered index, [`Available`] (big-endian price under the non-hashing `Identity` key, so
-//! storage order is price order). Selection reads at most [`Config::MaxCandidates`] entries from
-//! the cheapest up, keeps the eligible ones (price, fuel, memory, reputation floor, active, not
-//! the requester), and draws the task's replication of them at random, weighted by bond ×
-//! reputation. Its cost is bounded by constants, never by the number of providers. If too few
-//! fit, it fails and reserves nothing.
+//! [`ProviderMarket::select`] picks providers for a task, in two ways, both with a cost bounded
+//! by constants, never by the number of providers or offers.
+//!
+//! **Capacity classes.** Offers are sorted into [`CLASSES`] classes by what they allow: three
+//! fuel classes (at least [`Config::MinOfferFuel`], 8×, 64× that) times three memory classes
+//! (from [`Config::MinOfferMemoryMib`] the same way) — [`Pallet::class_of`]. An offer of a
+//! class fits every task up to the class's lower bounds. A task needs the classes at or above
+//! its fuel and memory; offers in other classes can never fit it, so however many of them
+//! there are, the task never reads them.
+//!
+//! **A single seat goes to price.** Each class has its own price index, [`Available`]
+//! (big-endian price under the non-hashing `Identity` key, so storage order is price order).
+//! For a task of replication 1, selection reads at most [`Config::ScanPerClass`] entries of
+//! each class the task may use, from the cheapest up, keeps the eligible ones (price ≤ the
+//! task's maximum, fuel, memory, reputation floor, active, not the requester), and draws the
+//! provider from the [`Config::MaxCandidates`] cheapest of them, weighted by bond × reputation.
+//! Cheap offers win the tasks they compete for by price — and must execute correctly.
+//!
+//! **Replicated seats go to stake.** Every seat of a replicated task (and a single seat whose
+//! window holds nobody eligible) is drawn from *every* offer of the classes that surely fit the
+//! task, weighted by bond × reputation, price only as a filter: each class keeps a sum tree of
+//! its offers' weights ([`TreeNodes`], [`FANOUT`]-ary, depth [`TREE_DEPTH`], one seat per
+//! offer, [`Seats`]), so a draw reads one node per level. Offers drawn already, and drawn ones
+//! that do not qualify (price, floor, requester, not yet active, expired), are left out of the
+//! next draw exactly, by subtracting their weight along their path; at most the replication
+//! plus [`SPARE_DRAWS`] draws are made. Seats the trees cannot fill stay empty and the
+//! selection fails (the task waits in the queue). The trees draw from the classes whose every
+//! offer fits (where a task needs more than the top class's bound, from the top class, checking
+//! each drawn offer). A seat weighs its provider's bond × reputation as of the provider's last
+//! change (offer, bond, a slot taken or freed, a settlement: reputation only changes at
+//! settlement, and its slow decay is caught up at the next), zero while the offer has no free
+//! slot or is paused. Each provider is paid its own price, at most the task's maximum. If too
+//! few qualify, selection fails and writes nothing but the removal of expired offers it met.
+//!
+//! **Why cheap Sybils neither crowd nor capture.** Offers that cannot fit a task sit in other
+//! classes or at most fill the [`Config::ScanPerClass`] entries of the one class at the task's
+//! edge; the classes that surely fit still reach the task, and if the window holds nobody
+//! eligible (say, cheap offers below the requester's reputation floor), the seat is drawn from
+//! the trees. A replicated task's seats — and so its majority — follow bond × reputation, not
+//! price: ten 1-planck identities win them in proportion to the bond they lock and the
+//! reputation they earned, and splitting a bond over many identities does not raise its share
+//! (each starts from reputation's cautious prior). Had the cheapest offer a seat of every
+//! replicated task, ten cheap Sybils with 12 % of the stake would hold a k = 3 majority in about
+//! 22 % of tasks instead of 4 %.
 //!
 //! **What a block author can influence.** The task pallet seeds the draw with the parent block
 //! hash and the task id. The author of a block knows both and orders the transactions in it, so
 //! it can steer which of the candidates a task in its own block gets (and the author of the
 //! previous block can grind its hash for queued tasks). It cannot add candidates (offer changes
-//! wait a block) nor change their weights. Replication is the defence: a colluding group must
-//! hold the majority of a task's replicas, which the bond × reputation weighting makes costly.
-//! A verifiable random function (BABE-style VRF output) would remove this lever; Aura has none.
-//!
-//! **Why cheap sybil offers do not pay.** A provider's chance of being drawn is proportional to
-//! its bond times its reputation: splitting one bond over many identities does not raise the
-//! total chance, every identity must lock at least [`Config::MinBond`] and cover its slots, and
-//! every new identity starts from reputation's cautious prior, so a fresh swarm weighs less than
-//! one established provider. Crowding the candidate window with the cheapest offers means
-//! offering real capacity ([`Config::MinOfferFuel`], [`Config::MinOfferMemoryMib`]) at the lowest
-//! price, and every task won must be executed correctly or the bond is slashed: the crowd ends
-//! up selling compute cheaply, which is what the market wants. A window filled with offers that
-//! do not fit a particular task (too little memory, reputation below the requester's floor) does
-//! make that task wait: the window is the price of bounded selection.
+//! wait a block) nor change their weights. A verifiable random function (BABE's VRF output)
+//! removes this lever; Aura has none.
 //!
 //! Slashed bond is burned, never paid to a counterparty, so nobody profits from a failure.
 //!
@@ -96,9 +121,11 @@ pub use weights::WeightInfo;
 mod benchmarking;
 #[cfg(test)]
 mod mock;
+pub mod selection;
 #[cfg(test)]
 mod tests;
 pub mod weights;
+pub use selection::{Seat, TreeNode, CLASSES, FANOUT, SEATS_PER_CLASS, SPARE_DRAWS, TREE_DEPTH};
 
 /// Domain separation of the limits executor keys sign ([`Pallet::limit_payload`]).
 pub const LIMIT_CONTEXT: &[u8] = b"bourse/limit-offer";
@@ -115,7 +142,6 @@ pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
 	use frame::{
-		arithmetic::Perbill,
 		deps::sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic},
 		log,
 		prelude::*,
@@ -291,9 +317,14 @@ pub mod pallet {
 		#[pallet::constant]
 		type UnbondingDelay: Get<BlockNumberFor<Self>>;
 
-		/// Entries of the price index one selection reads: the cost bound of selection.
+		/// Cheapest eligible offers the first seat of a task is drawn from.
 		#[pallet::constant]
 		type MaxCandidates: Get<u32>;
+
+		/// Entries of each capacity class's price index one selection reads: with the classes
+		/// and the trees' depth, the cost bound of selection.
+		#[pallet::constant]
+		type ScanPerClass: Get<u32>;
 
 		/// Most providers one task may ask for.
 		#[pallet::constant]
@@ -352,11 +383,45 @@ pub mod pallet {
 	pub type Liveness<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, Presence<BlockNumberFor<T>>, OptionQuery>;
 
-	/// Offers with a free slot, ordered by price (big-endian price bytes, not hashed), then by
-	/// provider. Selection reads it from the cheapest up.
+	/// Offers with a free slot that are not paused, by capacity class
+	/// ([`Pallet::class_of`]), then price (big-endian price bytes, not hashed), then provider.
+	/// Selection reads each class from the cheapest up.
 	#[pallet::storage]
-	pub type Available<T: Config> =
-		StorageDoubleMap<_, Identity, PriceKey, Blake2_128Concat, T::AccountId, (), OptionQuery>;
+	pub type Available<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Identity, u8>,
+			NMapKey<Identity, PriceKey>,
+			NMapKey<Blake2_128Concat, T::AccountId>,
+		),
+		(),
+		OptionQuery,
+	>;
+
+	/// Each offer's seat in the selection tree of its capacity class.
+	#[pallet::storage]
+	pub type Seats<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Seat, OptionQuery>;
+
+	/// The provider in each seat, by class and leaf.
+	#[pallet::storage]
+	pub type SeatHolders<T: Config> =
+		StorageDoubleMap<_, Identity, u8, Identity, u32, T::AccountId, OptionQuery>;
+
+	/// Seats taken in each class (they are numbered from zero).
+	#[pallet::storage]
+	pub type SeatCounts<T: Config> = StorageValue<_, [u32; CLASSES], ValueQuery>;
+
+	/// The selection trees: by class and node number, the weight under each child of the node
+	/// (at the last level, of each seat). A seat weighs its provider's bond × reputation as of
+	/// the provider's last change (offer, bond, slots, settlement), zero while its offer is not
+	/// in [`Available`]. Nodes that weigh nothing are not stored.
+	#[pallet::storage]
+	pub type TreeNodes<T: Config> =
+		StorageDoubleMap<_, Identity, u8, Identity, u32, TreeNode, OptionQuery>;
+
+	/// The weight of each class's selection tree.
+	#[pallet::storage]
+	pub type ClassWeights<T: Config> = StorageValue<_, [u128; CLASSES], ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -498,7 +563,12 @@ pub mod pallet {
 			assert!(!T::NodeResumeDelay::get().is_zero(), "NodeResumeDelay must not be zero");
 			assert!(
 				T::MaxCandidates::get() >= T::MaxReplication::get(),
-				"selection must read at least as many offers as a task may need"
+				"the window must hold as many offers as a task may need"
+			);
+			assert!(T::ScanPerClass::get() > 0, "ScanPerClass must not be zero");
+			assert!(
+				T::MaxProviders::get() <= SEATS_PER_CLASS,
+				"the selection trees must have a seat for every provider"
 			);
 		}
 
@@ -1034,8 +1104,15 @@ pub mod pallet {
 				provider.bond >= T::MaxSlash::get().saturating_mul(slots.into()),
 				Error::<T>::BondDoesNotCoverSlots
 			);
+			let class = Self::class_of(max_fuel, max_memory_mib);
 			if let Some(old) = Offers::<T>::get(who) {
-				Available::<T>::remove(price_key::<T>(old.price_per_mfuel), who);
+				Self::unlist(who, &old);
+				if Self::class_of(old.max_fuel, old.max_memory_mib) != class {
+					Self::free_seat(who);
+				}
+			}
+			if !Seats::<T>::contains_key(who) {
+				Self::take_seat(who, class);
 			}
 			let active_from = now.saturating_add(One::one());
 			Offers::<T>::insert(
@@ -1055,10 +1132,20 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Removes `who`'s offer and its index entry.
-		fn remove_offer(who: &T::AccountId, offer: &Offer<BalanceOf<T>, BlockNumberFor<T>>) {
-			Available::<T>::remove(price_key::<T>(offer.price_per_mfuel), who);
+		/// Removes `who`'s offer, its index entry and its seat.
+		pub(crate) fn remove_offer(
+			who: &T::AccountId,
+			offer: &Offer<BalanceOf<T>, BlockNumberFor<T>>,
+		) {
+			Self::unlist(who, offer);
+			Self::free_seat(who);
 			Offers::<T>::remove(who);
+		}
+
+		/// Removes `who`'s `offer` from [`Available`].
+		fn unlist(who: &T::AccountId, offer: &Offer<BalanceOf<T>, BlockNumberFor<T>>) {
+			let class = Self::class_of(offer.max_fuel, offer.max_memory_mib);
+			Available::<T>::remove((class, price_key::<T>(offer.price_per_mfuel), who));
 		}
 
 		/// Slots `provider` may hold under `offer`: its slots, fewer if slashes shrank the bond
@@ -1086,14 +1173,23 @@ pub mod pallet {
 			Self::capacity(provider, offer).saturating_sub(provider.busy_slots)
 		}
 
-		/// Whether `who`'s offer belongs in [`Available`] (it has an offer, a free slot, is not
-		/// leaving and not paused).
-		fn belongs_in_index(who: &T::AccountId) -> Option<(PriceKey, bool)> {
+		/// Where `who`'s offer belongs in [`Available`] — its class and price — and whether it
+		/// belongs there (it has a free slot, is not leaving and not paused); with its weight in
+		/// the selection trees (zero when not listed).
+		fn belongs_in_index(who: &T::AccountId) -> Option<((u8, PriceKey), bool, u128)> {
 			let offer = Offers::<T>::get(who)?;
-			let key = price_key::<T>(offer.price_per_mfuel);
-			let free = Providers::<T>::get(who).is_some_and(|p| Self::free_slots(&p, &offer) > 0)
+			let key = (
+				Self::class_of(offer.max_fuel, offer.max_memory_mib),
+				price_key::<T>(offer.price_per_mfuel),
+			);
+			let provider = Providers::<T>::get(who);
+			let free = provider.as_ref().is_some_and(|p| Self::free_slots(p, &offer) > 0)
 				&& !Self::is_paused(who);
-			Some((key, free))
+			let weight = match provider {
+				Some(p) if free => Self::weight_of(p.bond, T::Reputation::score(who)),
+				_ => 0,
+			};
+			Some((key, free, weight))
 		}
 
 		/// The offer of `who` as requesters see it.
@@ -1119,10 +1215,12 @@ pub mod pallet {
 		pub fn offer_views(
 			limit: u32,
 		) -> Vec<OfferView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
-			Available::<T>::iter_keys()
-				.take(limit as usize)
-				.filter_map(|(_, who)| Self::offer_view(&who))
-				.collect()
+			let mut listed: Vec<(PriceKey, T::AccountId)> = (0..CLASSES as u8)
+				.flat_map(|class| Available::<T>::iter_key_prefix((class,)).take(limit as usize))
+				.collect();
+			listed.sort();
+			listed.truncate(limit as usize);
+			listed.into_iter().filter_map(|(_, who)| Self::offer_view(&who)).collect()
 		}
 
 		/// `who` as anyone may see it (without its open tasks, which the task pallet knows).
@@ -1144,107 +1242,18 @@ pub mod pallet {
 			})
 		}
 
-		/// Puts `who`'s offer into [`Available`] or takes it out, after a change of its offer,
-		/// bond or busy slots.
+		/// Puts `who`'s offer into [`Available`] or takes it out, and sets its seat's weight,
+		/// after a change of its offer, bond, busy slots, pause or reputation.
 		pub(crate) fn sync_index(who: &T::AccountId) {
-			match Self::belongs_in_index(who) {
-				Some((key, true)) => Available::<T>::insert(key, who, ()),
-				Some((key, false)) => Available::<T>::remove(key, who),
-				None => {}
+			let Some(((class, price), free, weight)) = Self::belongs_in_index(who) else { return };
+			if free {
+				Available::<T>::insert((class, price, who), ());
+			} else {
+				Available::<T>::remove((class, price, who));
 			}
-		}
-
-		/// The `i`-th random number of a draw seeded by `seed`.
-		fn random(seed: &[u8; 32], i: u32) -> u128 {
-			let hash = blake2_256(&(seed, i).encode());
-			u128::decode(&mut hash.as_slice()).unwrap_or_default()
-		}
-
-		/// The eligible offers in the candidate window for `req` — `(provider, price, weight)` —
-		/// and the expired offers met on the way. Reads at most `MaxCandidates` index entries;
-		/// writes nothing.
-		#[allow(clippy::type_complexity)]
-		fn scan(
-			req: &Requirements<T::AccountId, BalanceOf<T>>,
-			now: BlockNumberFor<T>,
-		) -> (
-			Vec<(T::AccountId, BalanceOf<T>, u128)>,
-			Vec<(T::AccountId, Offer<BalanceOf<T>, BlockNumberFor<T>>)>,
-		) {
-			let max_price: u128 = req.max_price.saturated_into();
-			let mut candidates = Vec::new();
-			let mut expired = Vec::new();
-			for (key, who, ()) in Available::<T>::iter().take(T::MaxCandidates::get() as usize) {
-				if u128::from_be_bytes(key) > max_price {
-					break;
-				}
-				let (Some(offer), Some(provider)) =
-					(Offers::<T>::get(&who), Providers::<T>::get(&who))
-				else {
-					continue;
-				};
-				if offer.is_expired(&now) {
-					expired.push((who, offer));
-					continue;
-				}
-				let fits = who != req.requester
-					&& offer.active_from <= now
-					&& offer.max_fuel >= req.fuel
-					&& offer.max_memory_mib >= req.memory_mib;
-				if !fits {
-					continue;
-				}
-				let score: Perbill = T::Reputation::score(&who);
-				if score < req.min_reputation {
-					continue;
-				}
-				let weight = score.mul_floor(provider.bond.saturated_into::<u128>()).max(1);
-				candidates.push((who, offer.price_per_mfuel, weight));
+			if let Some(seat) = Seats::<T>::get(who) {
+				Self::set_seat_weight(seat, weight);
 			}
-			(candidates, expired)
-		}
-
-		/// Chooses and reserves providers for a task; see [`ProviderMarket::select`].
-		pub(crate) fn do_select(
-			req: &Requirements<T::AccountId, BalanceOf<T>>,
-		) -> Result<Chosen<T>, SelectionError> {
-			let now = frame_system::Pallet::<T>::block_number();
-			let wanted = req.replication as usize;
-			if wanted == 0 || req.replication > T::MaxReplication::get() {
-				return Err(SelectionError::NotEnoughProviders);
-			}
-			let (mut candidates, expired) = Self::scan(req, now);
-			for (who, offer) in expired {
-				Self::remove_offer(&who, &offer);
-				Self::deposit_event(Event::OfferExpired { provider: who });
-			}
-			if candidates.len() < wanted {
-				return Err(SelectionError::NotEnoughProviders);
-			}
-			let mut chosen = Vec::with_capacity(wanted);
-			for i in 0..req.replication {
-				let total = candidates.iter().fold(0u128, |sum, c| sum.saturating_add(c.2));
-				let mut point = Self::random(&req.seed, i) % total.max(1);
-				let mut pick = candidates.len().saturating_sub(1);
-				for (index, candidate) in candidates.iter().enumerate() {
-					if point < candidate.2 {
-						pick = index;
-						break;
-					}
-					point = point.saturating_sub(candidate.2);
-				}
-				let (provider, price, _) = candidates.swap_remove(pick);
-				chosen.push(Assignment { provider, price });
-			}
-			for assignment in &chosen {
-				Providers::<T>::mutate(&assignment.provider, |p| {
-					if let Some(p) = p {
-						p.busy_slots = p.busy_slots.saturating_add(1);
-					}
-				});
-				Self::sync_index(&assignment.provider);
-			}
-			Ok(chosen)
 		}
 
 		/// The pallet's invariants:
@@ -1288,18 +1297,21 @@ pub mod pallet {
 				let provider = Providers::<T>::get(&who).ok_or("offer without provider")?;
 				ensure!(provider.unbonds_at.is_none(), "a leaving provider has an offer");
 				ensure!(provider.busy_slots <= offer.slots, "more busy slots than slots");
-				let (key, free) = Self::belongs_in_index(&who).ok_or("offer vanished")?;
+				let ((class, price), free, _) =
+					Self::belongs_in_index(&who).ok_or("offer vanished")?;
 				ensure!(
-					Available::<T>::contains_key(key, &who) == free,
+					Available::<T>::contains_key((class, price, &who)) == free,
 					"price index disagrees with offers"
 				);
 			}
-			for (key, who, ()) in Available::<T>::iter() {
+			for ((class, price, who), ()) in Available::<T>::iter() {
 				ensure!(
-					Self::belongs_in_index(&who) == Some((key, true)),
-					"price index entry without a free offer at that price"
+					Self::belongs_in_index(&who)
+						.is_some_and(|(key, free, _)| free && key == (class, price)),
+					"price index entry without a free offer of that class and price"
 				);
 			}
+			Self::tree_try_state()?;
 			let now = frame_system::Pallet::<T>::block_number();
 			for (who, presence) in Liveness::<T>::iter() {
 				ensure!(Providers::<T>::contains_key(&who), "liveness of a non-provider");

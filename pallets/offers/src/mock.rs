@@ -46,8 +46,10 @@ pub const MAX_SLASH: u128 = 100;
 pub const MIN_BOND: u128 = 200;
 /// Unbonding delay, in blocks.
 pub const UNBONDING: u64 = 10;
-/// Index entries one selection reads, in the tests.
-pub const MAX_CANDIDATES: u32 = 8;
+/// Cheapest eligible offers the first seat is drawn from, in the tests.
+pub const MAX_CANDIDATES: u32 = 5;
+/// Index entries of each capacity class one selection reads, in the tests.
+pub const SCAN_PER_CLASS: u32 = 3;
 /// Silent tasks in a row that pause an offer, in the tests.
 pub const MAX_MISSES: u32 = 3;
 /// Blocks into a first pause before the node may resume it, in the tests.
@@ -68,6 +70,7 @@ impl pallet_offers::Config for Test {
 	type MaxProviders = ConstU32<2_000>;
 	type UnbondingDelay = ConstU64<UNBONDING>;
 	type MaxCandidates = ConstU32<MAX_CANDIDATES>;
+	type ScanPerClass = ConstU32<SCAN_PER_CLASS>;
 	type MaxReplication = ConstU32<5>;
 	type MaxMisses = ConstU32<MAX_MISSES>;
 	type NodeResumeDelay = ConstU64<NODE_RESUME_DELAY>;

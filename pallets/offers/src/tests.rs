@@ -291,19 +291,20 @@ fn a_full_provider_leaves_the_index_and_returns_when_a_slot_frees() {
 #[test]
 fn the_index_is_ordered_by_price_and_selection_reads_a_bounded_window() {
 	test(|| {
-		// Twelve providers, the dearest first; the window holds the eight cheapest.
+		// Twelve providers of one class, the dearest first; a single seat reads the cheapest
+		// `SCAN_PER_CLASS` of the class.
 		for who in 1..=12u64 {
 			provider(who, PRICE * (20 - who as u128));
 		}
 		next_block();
 		let prices: Vec<u128> =
-			Available::<Test>::iter_keys().map(|(key, _)| u128::from_be_bytes(key)).collect();
+			Available::<Test>::iter_keys().map(|(_, key, _)| u128::from_be_bytes(key)).collect();
 		let mut sorted = prices.clone();
 		sorted.sort();
 		assert_eq!(prices, sorted, "storage order is price order");
 		for seed in 0..20u8 {
 			let chosen = select(&wants(1, 99, seed)).unwrap();
-			assert!(chosen[0].provider > 12 - MAX_CANDIDATES as u64, "only the cheapest are read");
+			assert!(chosen[0].provider > 12 - SCAN_PER_CLASS as u64, "only the cheapest are read");
 			<Offers as ProviderMarket<u64, u128>>::release(&chosen[0].provider);
 		}
 	});
@@ -571,7 +572,7 @@ fn paused(who: u64) -> bool {
 }
 
 fn in_index(who: u64) -> bool {
-	Available::<Test>::iter_keys().any(|(_, p)| p == who)
+	Available::<Test>::iter_keys().any(|(_, _, p)| p == who)
 }
 
 /// The node's resumption of provider `who`'s pause `presence`, signed by executor key `signer`,
