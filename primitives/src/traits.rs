@@ -89,6 +89,10 @@ pub trait ProviderMarket<AccountId, Balance> {
 		requirements: &Requirements<AccountId, Balance>,
 	) -> Result<alloc::vec::Vec<Assignment<AccountId, Balance>>, SelectionError>;
 
+	/// The most weight [`Self::select`] can take for a task of `replication` seats, from the
+	/// market's benchmarks.
+	fn select_weight(replication: u32) -> Weight;
+
 	/// The providers a task with `requirements` would be drawn from now, with their prices
 	/// (what [`Self::select`] would choose among). Writes nothing; bounded as `select` is.
 	fn candidates(

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::pallet::{BalanceOf, Offers, Providers};
+use crate::{CLASSES, SPARE_DRAWS};
 use alloc::vec::Vec;
 use frame::{
 	benchmarking::prelude::*,
@@ -90,6 +91,79 @@ fn paused<T: Config>() -> (T::AccountId, Call<T>) {
 	frame_system::Pallet::<T>::set_block_number(wait_over);
 	let signature = key.sign(&Pallet::<T>::resume_payload(&who, &presence)).unwrap();
 	(who.clone(), Call::resume_offer_as_node { provider: who, signature })
+}
+
+/// Registers `who` with `bond` (funding it) and an offer at `price` for `fuel` and `memory`.
+fn offering<T: Config>(
+	who: &T::AccountId,
+	i: u32,
+	bond: BalanceOf<T>,
+	price: BalanceOf<T>,
+	fuel: u64,
+	memory: u32,
+) {
+	T::Currency::set_balance(who, bond.saturating_add(T::Currency::minimum_balance()));
+	Pallet::<T>::register(who, executor::<T>(i), bond).unwrap();
+	let slots =
+		T::MaxSlots::get().min(bond.checked_div(&T::MaxSlash::get()).unwrap().saturated_into());
+	Pallet::<T>::set(who, price, fuel, memory, slots, None, Zero::zero()).unwrap();
+}
+
+/// The worst market for a selection of `replication` seats, with `n` providers that qualify
+/// (above the requester's floor): 100 crowders at the lowest price too small for the task,
+/// `ScanPerClass` cheap offers in every class that fit it but are below the floor, and
+/// [`SPARE_DRAWS`] offers below the floor holding nearly all the trees' weight. The task needs
+/// one fuel more than the least offer, so every class is read; it is not one of theirs.
+fn crowded_market<T: Config>(n: u32, replication: u32) -> Requirements<T::AccountId, BalanceOf<T>> {
+	use bourse_primitives::traits::Verdict;
+	// The floor is read at the block of the selection: reputation decays between blocks.
+	frame_system::Pallet::<T>::set_block_number(1u32.into());
+	let (min_fuel, min_memory) = (T::MinOfferFuel::get(), T::MinOfferMemoryMib::get());
+	let mut i = 0u32;
+	let mut next = || {
+		i += 1;
+		i
+	};
+	let bond = full_bond::<T>();
+	let cheap: BalanceOf<T> = 1u32.into();
+	for c in 0..100 {
+		let who = account("crowder", c, 0);
+		offering::<T>(&who, next(), T::MinBond::get(), cheap, min_fuel, min_memory);
+	}
+	for class in 0..CLASSES as u32 {
+		let (fuel_class, memory_class) = (class / 3, class % 3);
+		let fuel = min_fuel.saturating_mul(8u64.pow(fuel_class)).saturating_add(1);
+		let memory = min_memory.saturating_mul(8u32.pow(memory_class)).min(T::MaxMemoryMib::get());
+		for j in 0..T::ScanPerClass::get() {
+			let who = account("window", class * 100 + j, 0);
+			offering::<T>(&who, next(), T::MinBond::get(), cheap, fuel.max(min_fuel + 1), memory);
+		}
+	}
+	// The window's offers weigh little beside the providers (so the trees' draws spent on them
+	// are the heavy ones'), the heavy ones nearly everything.
+	let bond = bond.saturating_mul(1_000u32.into());
+	let heavy = bond.saturating_mul(1_000_000u32.into());
+	for h in 0..SPARE_DRAWS {
+		let who = account("heavy", h, 0);
+		offering::<T>(&who, next(), heavy, 1_000u32.into(), u64::MAX, T::MaxMemoryMib::get());
+	}
+	let mut floor = Default::default();
+	for p in 0..n {
+		let who = account("provider", p, 0);
+		offering::<T>(&who, next(), bond, 1_000u32.into(), u64::MAX, T::MaxMemoryMib::get());
+		T::Reputation::record(&who, Verdict::Agreed, 1_000_000_000_000);
+		Pallet::<T>::sync_index(&who);
+		floor = T::Reputation::score(&who);
+	}
+	Requirements {
+		replication,
+		fuel: min_fuel.saturating_add(1),
+		memory_mib: min_memory,
+		max_price: T::MaxPricePerMfuel::get(),
+		min_reputation: floor,
+		requester: account("requester", 0, 0),
+		seed: [7; 32],
+	}
 }
 
 #[benchmarks(where <T as frame_system::Config>::RuntimeCall: From<Call<T>>)]
@@ -226,23 +300,26 @@ mod benchmarks {
 		assert!(Providers::<T>::get(&caller).is_none());
 	}
 
-	/// Selection with `n` providers in the index: reads at most `MaxCandidates` of them, so the
-	/// weight must not grow with `n`.
+	/// A single seat at its worst, with `n` providers: 100 crowding offers at the lowest price
+	/// too small for the task in front, every class's window read in full and refused (below
+	/// the requester's floor), then the trees drawn through [`SPARE_DRAWS`] heavy offers below
+	/// the floor to one of the `n` providers above it. Flat in `n`.
 	#[benchmark]
-	fn select_providers(n: Linear<10, 1_000>) {
-		for i in 0..n {
-			provider_with_offer::<T>(i);
+	fn select_single(n: Linear<10, 1_000>) {
+		let requirements = crowded_market::<T>(n, 1);
+		let chosen: Vec<_>;
+		#[block]
+		{
+			chosen = Pallet::<T>::do_select(&requirements).unwrap();
 		}
-		frame_system::Pallet::<T>::set_block_number(1u32.into());
-		let requirements = Requirements {
-			replication: T::MaxReplication::get(),
-			fuel: 1_000_000,
-			memory_mib: 1,
-			max_price: T::MaxPricePerMfuel::get(),
-			min_reputation: Default::default(),
-			requester: account("requester", 0, 0),
-			seed: [7; 32],
-		};
+		assert_eq!(chosen.len(), 1);
+	}
+
+	/// A task of the most replicas at its worst, with `n` providers: every seat drawn from the
+	/// trees, through [`SPARE_DRAWS`] heavy offers below the requester's floor. Flat in `n`.
+	#[benchmark]
+	fn select_replicated(n: Linear<10, 1_000>) {
+		let requirements = crowded_market::<T>(n, T::MaxReplication::get());
 		let chosen: Vec<_>;
 		#[block]
 		{

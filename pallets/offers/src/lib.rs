@@ -1338,6 +1338,17 @@ pub mod pallet {
 			Self::do_select(requirements)
 		}
 
+		fn select_weight(replication: u32) -> Weight {
+			// Flat in the number of providers (see the benchmarks): the largest market measured
+			// stands for any.
+			const MEASURED_PROVIDERS: u32 = 1_000;
+			if replication <= 1 {
+				T::WeightInfo::select_single(MEASURED_PROVIDERS)
+			} else {
+				T::WeightInfo::select_replicated(MEASURED_PROVIDERS)
+			}
+		}
+
 		fn release(provider: &T::AccountId) {
 			Providers::<T>::mutate(provider, |p| {
 				if let Some(p) = p {

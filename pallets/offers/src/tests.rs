@@ -859,3 +859,190 @@ fn binding_an_executor_key_takes_its_proof_of_possession_for_this_account() {
 		);
 	});
 }
+
+/// Provider `who` with `bond` and an offer at `price` for tasks of `fuel` and `memory` MiB, as
+/// many slots as the bond covers (at most 4).
+fn offering(who: u64, bond: u128, price: u128, fuel: u64, memory: u32) {
+	ok(Offers::register_provider(signed(who), bond, key(100 + who), pop(who, 100 + who)));
+	let slots = (bond / MAX_SLASH).min(4) as u32;
+	ok(Offers::set_offer(signed(who), price, fuel, memory, slots, None));
+}
+
+/// Selects for `req` and frees the slots again; the providers chosen.
+fn drawn(req: &Requirements<u64, u128>) -> Result<Vec<u64>, SelectionError> {
+	let chosen = select(req)?;
+	for a in &chosen {
+		<Offers as ProviderMarket<u64, u128>>::release(&a.provider);
+	}
+	Offers::do_try_state().unwrap();
+	Ok(chosen.into_iter().map(|a| a.provider).collect())
+}
+
+fn storage_root() -> Vec<u8> {
+	polkadot_sdk::sp_io::storage::root(polkadot_sdk::sp_runtime::StateVersion::V1)
+}
+
+#[test]
+fn cheap_offers_too_small_for_a_task_do_not_keep_it_from_one_that_fits() {
+	test(|| {
+		// Ten offers at the lowest price with the least capacity (the attack of the issue),
+		// and one honest provider at a real price that fits tasks of any size.
+		for sybil in 10..=19 {
+			offering(sybil, MIN_BOND, 1, 1_000, 1);
+		}
+		offering(1, BOND, PRICE, 1_000_000, 64);
+		next_block();
+		let big = Requirements { fuel: 2_000, memory_mib: 1, ..wants(1, 9, 0) };
+		for seed in 0..10 {
+			assert_eq!(drawn(&Requirements { seed: [seed; 32], ..big.clone() }), Ok(vec![1]));
+		}
+		// With a replication of 3 the task waits (one provider fits), never goes to a sybil.
+		assert_eq!(
+			select(&Requirements { replication: 3, ..big.clone() }),
+			Err(SelectionError::NotEnoughProviders)
+		);
+		// A task they do fit goes to them: they won it by price.
+		let small = Requirements { fuel: 1_000, memory_mib: 1, ..wants(1, 9, 0) };
+		assert!(drawn(&small).unwrap()[0] >= 10);
+	});
+}
+
+#[test]
+fn cheap_offers_below_the_floor_do_not_keep_a_single_seat_from_the_trees() {
+	test(|| {
+		// The cheap offers fit the task but not the requester's reputation floor: the window
+		// holds nobody eligible, so the seat is drawn from the trees.
+		for sybil in 10..=19 {
+			offering(sybil, MIN_BOND, 1, 1_000_000, 64);
+		}
+		offering(1, BOND, PRICE, 1_000_000, 64);
+		for _ in 0..5 {
+			<pallet_reputation::Pallet<Test> as ProviderReputation<u64>>::record(
+				&1,
+				pallet_reputation::Verdict::Agreed,
+				10_000,
+			);
+		}
+		// Reputation changed outside a settlement here: refresh the seat as settlement does.
+		<Offers as ProviderMarket<u64, u128>>::release(&1);
+		next_block();
+		let floor = Requirements { min_reputation: Perbill::from_percent(50), ..wants(1, 9, 0) };
+		for seed in 0..10 {
+			assert_eq!(drawn(&Requirements { seed: [seed; 32], ..floor.clone() }), Ok(vec![1]));
+		}
+	});
+}
+
+#[test]
+fn cheap_sybils_win_replicated_seats_by_stake_not_by_price() {
+	test(|| {
+		// Ten honest providers with 1,800 of bond each at a real price; ten sybils with the
+		// least bond at the lowest price: 2,000 of 20,000 bond, 10 %.
+		for honest in (1..=9).chain([20]) {
+			offering(honest, 1_800, PRICE, 1_000_000, 64);
+		}
+		for sybil in 10..=19 {
+			offering(sybil, MIN_BOND, 1, 1_000_000, 64);
+		}
+		next_block();
+		let (mut seats, mut sybil_seats, mut captured) = (0u32, 0u32, 0u32);
+		for seed in 0..=255u8 {
+			let chosen = drawn(&wants(3, 9, seed)).unwrap();
+			let mut distinct = chosen.clone();
+			distinct.sort();
+			distinct.dedup();
+			assert_eq!(distinct.len(), 3, "three distinct providers");
+			let sybils = chosen.iter().filter(|p| (10..=19).contains(*p)).count() as u32;
+			seats += 3;
+			sybil_seats += sybils;
+			captured += u32::from(sybils >= 2);
+		}
+		let share = sybil_seats * 100 / seats;
+		// Their bond share, 10 % (a little more: seats are distinct, so a drawn honest
+		// provider is out of the next draw), within the noise of 768 seats (σ ≈ 1.1 points);
+		// a majority in about 3·s² ≈ 3 % of tasks. (Were the cheapest offer given a seat of
+		// every task, they would hold 40 % of seats and a majority in 19 % of tasks.)
+		assert!((7..=14).contains(&share), "sybils won {share} % of seats");
+		assert!(captured * 100 / 256 <= 6, "sybils held {captured} majorities of 256");
+	});
+}
+
+#[test]
+fn a_failed_selection_writes_nothing() {
+	test(|| {
+		// Two providers that qualify and seven heavy ones above the requester's price: the
+		// trees draw the heavy ones, leave them out, and run out of draws or providers.
+		offering(1, MIN_BOND, PRICE, 1_000_000, 64);
+		offering(2, MIN_BOND, PRICE, 1_000_000, 64);
+		for heavy in 3..=9 {
+			offering(heavy, 5_000, 10 * PRICE, 1_000_000, 64);
+		}
+		next_block();
+		let cheap = Requirements { max_price: PRICE, ..wants(3, 99, 0) };
+		let root = storage_root();
+		for seed in 0..20 {
+			assert_eq!(
+				select(&Requirements { seed: [seed; 32], ..cheap.clone() }),
+				Err(SelectionError::NotEnoughProviders)
+			);
+		}
+		assert_eq!(storage_root(), root, "no trace of the failed selections");
+		// Under the price, the heavy ones are left out exactly and never drawn twice: two
+		// seats of the two cheap providers are found through seven heavy ones in k + 4 draws.
+		for seed in 0..20 {
+			let mut chosen =
+				drawn(&Requirements { seed: [seed; 32], replication: 1, ..cheap.clone() }).unwrap();
+			chosen.sort();
+			assert!(chosen == vec![1] || chosen == vec![2]);
+		}
+	});
+}
+
+#[test]
+fn a_task_above_the_top_class_is_served_by_the_top_class_one_offer_at_a_time() {
+	test(|| {
+		// The mock's fuel classes start at 1,000, 8,000 and 64,000 fuel.
+		offering(1, BOND, PRICE, 1_000_000, 64);
+		offering(2, BOND, PRICE, 1_000_000, 64);
+		offering(3, BOND, PRICE, 1_000_000, 64);
+		offering(4, 5_000, PRICE, 70_000, 64); // top class, too small for the task
+		next_block();
+		let huge = Requirements { fuel: 100_000, ..wants(3, 9, 0) };
+		for seed in 0..20 {
+			let mut chosen = drawn(&Requirements { seed: [seed; 32], ..huge.clone() }).unwrap();
+			chosen.sort();
+			assert_eq!(chosen, vec![1, 2, 3]);
+		}
+	});
+}
+
+#[test]
+fn seats_follow_offers_through_class_changes_expiry_and_removal() {
+	test(|| {
+		for who in 1..=6 {
+			offering(who, BOND, PRICE, 1_000_000, 64);
+		}
+		assert_eq!(crate::SeatCounts::<Test>::get()[8], 6);
+		// Moving to another class frees the seat (the last one fills the gap) and takes one
+		// there; every step is checked by the invariants (`ok`).
+		ok(Offers::set_offer(signed(2), PRICE, 1_000, 1, 4, None));
+		assert_eq!(crate::SeatCounts::<Test>::get()[0], 1);
+		assert_eq!(crate::SeatCounts::<Test>::get()[8], 5);
+		ok(Offers::withdraw_offer(signed(1)));
+		ok(Offers::set_offer(signed(3), 2 * PRICE, 1_000_000, 64, 4, Some(3)));
+		ok(Offers::set_offer(signed(2), PRICE, 10_000, 8, 4, None));
+		ok(Offers::unregister_provider(signed(5)));
+		assert_eq!(crate::SeatCounts::<Test>::get()[4], 1);
+		assert_eq!(crate::SeatCounts::<Test>::get()[8], 3);
+		// An expired offer drawn by the trees is removed with its seat.
+		System::set_block_number(4);
+		let mut expired_met = false;
+		for seed in 0..40 {
+			let _ = drawn(&Requirements { seed: [seed; 32], ..wants(3, 9, seed) });
+			expired_met |= crate::Offers::<Test>::get(3).is_none();
+		}
+		assert!(expired_met && crate::Seats::<Test>::get(3).is_none());
+		System::assert_has_event(Event::OfferExpired { provider: 3 }.into());
+		assert_eq!(crate::SeatCounts::<Test>::get()[8], 2);
+	});
+}

@@ -48,7 +48,8 @@ pub trait WeightInfo {
 	fn withdraw_offer() -> Weight;
 	fn unregister_provider() -> Weight;
 	fn withdraw_bond() -> Weight;
-	fn select_providers(n: u32, ) -> Weight;
+	fn select_single(n: u32, ) -> Weight;
+	fn select_replicated(n: u32, ) -> Weight;
 	fn release_slot() -> Weight;
 	fn slash() -> Weight;
 }
@@ -247,7 +248,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Offers::Liveness` (r:5 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[10, 1000]`.
-	fn select_providers(n: u32, ) -> Weight {
+	fn select_single(n: u32, ) -> Weight {
+		// Proof size: measured `4135 + n * (1 ±0)`, estimated `28919`.
+		// Minimum execution time: 265_989_000 picoseconds.
+		Weight::from_parts(276_351_112, 28919)
+			// Standard error: 2_416
+			.saturating_add(Weight::from_parts(68_826, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(46_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
+	}
+	fn select_replicated(n: u32, ) -> Weight {
 		// Proof size: measured `4135 + n * (1 ±0)`, estimated `28919`.
 		// Minimum execution time: 265_989_000 picoseconds.
 		Weight::from_parts(276_351_112, 28919)
@@ -352,7 +362,13 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
-	fn select_providers(n: u32, ) -> Weight {
+	fn select_single(n: u32, ) -> Weight {
+		Weight::from_parts(276_351_112, 28919)
+			.saturating_add(Weight::from_parts(68_826, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(46_u64))
+			.saturating_add(RocksDbWeight::get().writes(10_u64))
+	}
+	fn select_replicated(n: u32, ) -> Weight {
 		Weight::from_parts(276_351_112, 28919)
 			.saturating_add(Weight::from_parts(68_826, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(46_u64))

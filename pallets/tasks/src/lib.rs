@@ -439,6 +439,10 @@ pub mod pallet {
 			T::WeightInfo::on_initialize_timeouts(due)
 				.saturating_add(judged)
 				.saturating_add(T::WeightInfo::on_initialize_queue(attempts))
+				.saturating_add(
+					T::Market::select_weight(T::MaxReplication::get())
+						.saturating_mul(attempts.into()),
+				)
 				.saturating_add(T::WeightInfo::on_initialize_prune(pruned))
 		}
 
@@ -507,7 +511,10 @@ pub mod pallet {
 		/// `ceil(replication × fuel_limit × max_price_per_mfuel / 1e6) + BaseFee`. If no
 		/// providers are free the task is queued, or refused when `fail_fast`.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::submit_task((*replication).clamp(1, T::MaxReplication::get())))]
+		#[pallet::weight({
+			let k = (*replication).clamp(1, T::MaxReplication::get());
+			T::WeightInfo::submit_task(k).saturating_add(T::Market::select_weight(k))
+		})]
 		pub fn submit_task(
 			origin: OriginFor<T>,
 			workload: CodeHash,

@@ -162,6 +162,10 @@ impl ProviderMarket<u64, u128> for FakeMarket {
 		})
 	}
 
+	fn select_weight(_replication: u32) -> Weight {
+		Weight::zero()
+	}
+
 	fn candidates(requirements: &Requirements<u64, u128>) -> Vec<Assignment<u64, u128>> {
 		FakeProviders::get()
 			.iter()
