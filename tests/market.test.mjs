@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { Keyring } from '@polkadot/keyring';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
-import { answerPayload, generalTransaction, outcome } from '../scripts/lib/attestation.mjs';
+import { answerPayload, generalTransaction, outcome, possessionProof } from '../scripts/lib/attestation.mjs';
 import { send, submitTask } from '../scripts/lib/chain.mjs';
 import {
   connectNode, startNode, waitFor, workloadPath,
@@ -194,4 +194,32 @@ test('every call, event, error and storage item of the four market pallets has d
     }
   }
   assert.deepEqual(missing, [], 'items without docs');
+});
+
+test('ten crowding offers at 1 planck with the least capacity do not keep a 2e9-fuel task from Alice, who fits it', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const [minBond, maxSlash] = [api.consts.offers.minBond.toBigInt(), api.consts.offers.maxSlash.toBigInt()];
+  const [minFuel, minMemory] = [api.consts.offers.minOfferFuel.toBigInt(), api.consts.offers.minOfferMemoryMib.toNumber()];
+  const crowders = Array.from({ length: 10 }, (_, i) => keyring.addFromUri(`//Crowder${i}`));
+  // Funded by Alice in one block (consecutive nonces), each with its bond and fees.
+  const nonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
+  await Promise.all(crowders.map((c, i) => send(api, api.tx.balances.transferKeepAlive(c.address, minBond + 10n ** 13n), alice, `fund crowder ${i}`, { nonce: nonce + i })));
+  await Promise.all(crowders.map(async (c, i) => {
+    const executor = keyring.addFromUri(`//Crowder${i}//bour`);
+    const proof = await possessionProof(api, executor, c.address);
+    await send(api, api.tx.offers.registerProvider(minBond, u8aToHex(executor.publicKey), proof), c, `register crowder ${i}`);
+    await send(api, api.tx.offers.setOffer(1, minFuel, minMemory, minBond / maxSlash, null), c, `crowder ${i}'s offer`);
+  }));
+  const offers = await raw.send('bourse_offers', []);
+  assert.equal(offers.filter((o) => o.pricePerMfuel === '1').length, 10, 'ten offers at 1 planck, cheaper than Alice');
+  // The task needs twice the crowders' fuel: only Alice fits it, and she is found behind them.
+  const price = (await api.query.offers.offers(alice.address)).unwrap().pricePerMfuel.toBigInt();
+  const completed = waitForEvent('TaskCompleted', (e) => api.events.tasks.TaskCompleted.is(e), { timeoutMs: 60_000 });
+  const tx = submitTask(api, { workload: u8aToHex(workload), input: stringToU8a('1000\nhello bourse'), fuel: 2n * minFuel, memoryMib: 64, maxPrice: price, timeout: 10, failFast: true });
+  const { events } = await send(api, tx, bob, 'submit behind the crowd');
+  const taskId = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toBigInt();
+  const assigned = events.find(({ event }) => api.events.tasks.TaskAssigned.is(event));
+  assert.ok(assigned, 'assigned at submission, not queued or refused');
+  assert.deepEqual(assigned.event.data.providers.map(String), [alice.address]);
+  assert.equal((await completed).data.taskId.toBigInt(), taskId, 'and Alice completed it');
 });

@@ -60,7 +60,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("bourse"),
 	impl_name: Cow::Borrowed("bourse-node"),
 	authoring_version: 1,
-	spec_version: 104,
+	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -132,8 +132,9 @@ pub type UncheckedExtrinsic =
 /// The payload that a signed transaction signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Migrations to run on the next runtime upgrade (none yet).
-type Migrations = ();
+/// Migrations to run on the next runtime upgrade: the offers' capacity classes and selection
+/// trees (storage version 0 → 1).
+type Migrations = (pallet_offers::migrations::MigrateToClassedSelection<Runtime>,);
 
 /// Dispatches blocks and transactions to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::pallet::{BalanceOf, Offers, Providers};
+use crate::pallet::{BalanceOf, Offers, Providers, Seats};
 use crate::{CLASSES, SPARE_DRAWS};
 use alloc::vec::Vec;
 use frame::{
@@ -102,17 +102,31 @@ fn offering<T: Config>(
 	fuel: u64,
 	memory: u32,
 ) {
+	offering_until::<T>(who, i, bond, price, fuel, memory, None)
+}
+
+/// [`offering`] with an offer that expires at `expires_at`.
+fn offering_until<T: Config>(
+	who: &T::AccountId,
+	i: u32,
+	bond: BalanceOf<T>,
+	price: BalanceOf<T>,
+	fuel: u64,
+	memory: u32,
+	expires_at: Option<BlockNumberFor<T>>,
+) {
 	T::Currency::set_balance(who, bond.saturating_add(T::Currency::minimum_balance()));
 	Pallet::<T>::register(who, executor::<T>(i), bond).unwrap();
 	let slots =
 		T::MaxSlots::get().min(bond.checked_div(&T::MaxSlash::get()).unwrap().saturated_into());
-	Pallet::<T>::set(who, price, fuel, memory, slots, None, Zero::zero()).unwrap();
+	Pallet::<T>::set(who, price, fuel, memory, slots, expires_at, Zero::zero()).unwrap();
 }
 
 /// The worst market for a selection of `replication` seats, with `n` providers that qualify
 /// (above the requester's floor): 100 crowders at the lowest price too small for the task,
 /// `ScanPerClass` cheap offers in every class that fit it but are below the floor, and
-/// [`SPARE_DRAWS`] offers below the floor holding nearly all the trees' weight. The task needs
+/// [`SPARE_DRAWS`] offers below the floor holding nearly all the trees' weight, the first of
+/// them expired (selection removes it: [`crate::REMOVALS_PER_SELECTION`]). The task needs
 /// one fuel more than the least offer, so every class is read; it is not one of theirs.
 fn crowded_market<T: Config>(n: u32, replication: u32) -> Requirements<T::AccountId, BalanceOf<T>> {
 	use bourse_primitives::traits::Verdict;
@@ -143,18 +157,21 @@ fn crowded_market<T: Config>(n: u32, replication: u32) -> Requirements<T::Accoun
 	// are the heavy ones'), the heavy ones nearly everything.
 	let bond = bond.saturating_mul(1_000u32.into());
 	let heavy = bond.saturating_mul(1_000_000u32.into());
+	let last_block = 2u32.into();
 	for h in 0..SPARE_DRAWS {
 		let who = account("heavy", h, 0);
-		offering::<T>(&who, next(), heavy, 1_000u32.into(), u64::MAX, T::MaxMemoryMib::get());
+		let until = (h == 0).then_some(last_block);
+		let (fuel, memory) = (u64::MAX, T::MaxMemoryMib::get());
+		offering_until::<T>(&who, next(), heavy, 1_000u32.into(), fuel, memory, until);
 	}
-	let mut floor = Default::default();
 	for p in 0..n {
 		let who = account("provider", p, 0);
 		offering::<T>(&who, next(), bond, 1_000u32.into(), u64::MAX, T::MaxMemoryMib::get());
 		T::Reputation::record(&who, Verdict::Agreed, 1_000_000_000_000);
 		Pallet::<T>::sync_index(&who);
-		floor = T::Reputation::score(&who);
 	}
+	frame_system::Pallet::<T>::set_block_number(3u32.into());
+	let floor = T::Reputation::score(&account("provider", 0, 0));
 	Requirements {
 		replication,
 		fuel: min_fuel.saturating_add(1),
@@ -258,18 +275,36 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_offer() {
-		// Worst case: an existing offer moves to another price in the index.
+		// Worst case: an existing offer moves to another price and another class, so its seat
+		// is freed (another one moving into the gap) and one is taken in the new class.
 		let caller = provider_with_offer::<T>(0);
+		provider_with_offer::<T>(1);
+		let smallest = (T::MinOfferFuel::get().max(1), T::MinOfferMemoryMib::get().max(1));
+		let other = funded::<T>("provider", 2);
+		Pallet::<T>::register(&other, executor::<T>(2), full_bond::<T>()).unwrap();
+		let slots = T::MaxSlots::get();
+		Pallet::<T>::set(
+			&other,
+			1_000u32.into(),
+			smallest.0,
+			smallest.1,
+			slots,
+			None,
+			Zero::zero(),
+		)
+		.unwrap();
+		let before = Seats::<T>::get(&caller).unwrap().class;
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(caller.clone()),
 			2_000u32.into(),
-			u64::MAX,
-			T::MaxMemoryMib::get(),
+			smallest.0,
+			smallest.1,
 			T::MaxSlots::get(),
 			Some(1_000u32.into()),
 		);
 		assert_eq!(Offers::<T>::get(&caller).unwrap().price_per_mfuel, 2_000u32.into());
+		assert_ne!(Seats::<T>::get(&caller).unwrap().class, before);
 	}
 
 	#[benchmark]
@@ -313,6 +348,8 @@ mod benchmarks {
 			chosen = Pallet::<T>::do_select(&requirements).unwrap();
 		}
 		assert_eq!(chosen.len(), 1);
+		let expired: T::AccountId = account("heavy", 0, 0);
+		assert!(Offers::<T>::get(&expired).is_none(), "the expired offer met was removed");
 	}
 
 	/// A task of the most replicas at its worst, with `n` providers: every seat drawn from the
@@ -326,6 +363,8 @@ mod benchmarks {
 			chosen = Pallet::<T>::do_select(&requirements).unwrap();
 		}
 		assert_eq!(chosen.len() as u32, T::MaxReplication::get());
+		let expired: T::AccountId = account("heavy", 0, 0);
+		assert!(Offers::<T>::get(&expired).is_none(), "the expired offer met was removed");
 	}
 
 	#[benchmark]

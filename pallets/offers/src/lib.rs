@@ -64,7 +64,14 @@
 //! change (offer, bond, a slot taken or freed, a settlement: reputation only changes at
 //! settlement, and its slow decay is caught up at the next), zero while the offer has no free
 //! slot or is paused. Each provider is paid its own price, at most the task's maximum. If too
-//! few qualify, selection fails and writes nothing but the removal of expired offers it met.
+//! few qualify, selection fails and writes nothing but the removal of the first expired offer
+//! it met ([`REMOVALS_PER_SELECTION`]).
+//!
+//! **Limits, said plainly.** Offers that can never qualify for a task (priced above its
+//! maximum, below its floor) still weigh in the trees and spend its draws: stake held there
+//! can make replicated tasks fail and wait, at the cost of a locked bond that earns nothing.
+//! Offers in the class at a task's edge (they may or may not fit) are never drawn for a
+//! replicated task, only read for a single seat.
 //!
 //! **Why cheap Sybils neither crowd nor capture.** Offers that cannot fit a task sit in other
 //! classes or at most fill the [`Config::ScanPerClass`] entries of the one class at the task's
@@ -72,8 +79,10 @@
 //! eligible (say, cheap offers below the requester's reputation floor), the seat is drawn from
 //! the trees. A replicated task's seats — and so its majority — follow bond × reputation, not
 //! price: ten 1-planck identities win them in proportion to the bond they lock and the
-//! reputation they earned, and splitting a bond over many identities does not raise its share
-//! (each starts from reputation's cautious prior). Had the cheapest offer a seat of every
+//! reputation they earned (each new identity starts from reputation's cautious prior). Seats
+//! are drawn without replacement, one per identity, so splitting a bond over many identities
+//! does raise its share somewhat where a few honest providers hold most of the stake; this is
+//! bounded by the stake split and shrinks as honest providers outnumber the replication. Had the cheapest offer a seat of every
 //! replicated task, ten cheap Sybils with 12 % of the stake would hold a k = 3 majority in about
 //! 22 % of tasks instead of 4 %.
 //!
@@ -119,13 +128,17 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod selection;
 #[cfg(test)]
 mod tests;
 pub mod weights;
-pub use selection::{Seat, TreeNode, CLASSES, FANOUT, SEATS_PER_CLASS, SPARE_DRAWS, TREE_DEPTH};
+pub use selection::{
+	Seat, TreeNode, CLASSES, FANOUT, REMOVALS_PER_SELECTION, SEATS_PER_CLASS, SPARE_DRAWS,
+	TREE_DEPTH,
+};
 
 /// Domain separation of the limits executor keys sign ([`Pallet::limit_payload`]).
 pub const LIMIT_CONTEXT: &[u8] = b"bourse/limit-offer";
@@ -252,7 +265,11 @@ pub mod pallet {
 		}
 	}
 
+	/// The storage layout's version: 1 since the capacity classes and selection trees.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -1144,7 +1161,9 @@ pub mod pallet {
 
 		/// Removes `who`'s `offer` from [`Available`].
 		fn unlist(who: &T::AccountId, offer: &Offer<BalanceOf<T>, BlockNumberFor<T>>) {
-			let class = Self::class_of(offer.max_fuel, offer.max_memory_mib);
+			// The seat's class, not one recomputed: the index entry sits where the seat does.
+			let class = Seats::<T>::get(who)
+				.map_or_else(|| Self::class_of(offer.max_fuel, offer.max_memory_mib), |s| s.class);
 			Available::<T>::remove((class, price_key::<T>(offer.price_per_mfuel), who));
 		}
 
@@ -1339,13 +1358,13 @@ pub mod pallet {
 		}
 
 		fn select_weight(replication: u32) -> Weight {
-			// Flat in the number of providers (see the benchmarks): the largest market measured
-			// stands for any.
-			const MEASURED_PROVIDERS: u32 = 1_000;
+			// Flat in the number of providers (see the benchmarks); charged at the most there
+			// can be.
+			let providers = T::MaxProviders::get();
 			if replication <= 1 {
-				T::WeightInfo::select_single(MEASURED_PROVIDERS)
+				T::WeightInfo::select_single(providers)
 			} else {
-				T::WeightInfo::select_replicated(MEASURED_PROVIDERS)
+				T::WeightInfo::select_replicated(providers)
 			}
 		}
 

@@ -20,6 +20,9 @@ pub const SEATS_PER_CLASS: u32 = (FANOUT as u32).pow(TREE_DEPTH);
 /// Draws from the trees one selection may make beyond its replication: rejected draws
 /// (an offer above the task's price, below its reputation floor, …) cost one each.
 pub const SPARE_DRAWS: u32 = 4;
+/// Expired offers one selection removes (the first it meets); others it skips, to be removed
+/// by a later selection, so what one selection writes stays bounded and benchmarked.
+pub const REMOVALS_PER_SELECTION: usize = 1;
 
 /// One node of a selection tree: the weight under each of its children (at the last level,
 /// the weight of each seat).
@@ -344,8 +347,9 @@ impl<T: Config> Pallet<T> {
 			}
 			chosen.push((who, offer.price_per_mfuel));
 		}
-		// Selection writes nothing but the removal of expired offers it met, even when it fails.
-		for (who, offer) in expired {
+		// Selection writes nothing but the removal of an expired offer it met, even when it
+		// fails.
+		for (who, offer) in expired.into_iter().take(REMOVALS_PER_SELECTION) {
 			Self::remove_offer(&who, &offer);
 			Self::deposit_event(Event::OfferExpired { provider: who });
 		}
@@ -441,6 +445,15 @@ impl<T: Config> Pallet<T> {
 			);
 			let count = seated.get_mut(usize::from(seat.class)).ok_or("no such class")?;
 			*count = count.saturating_add(1);
+			let seats = SeatCounts::<T>::get().get(usize::from(seat.class)).copied();
+			ensure!(seats.is_some_and(|n| seat.leaf < n), "a seat beyond its class's count");
+			let bond = Providers::<T>::get(&who).ok_or("a seat without a provider")?.bond;
+			// The score in a weight may be stale (decay is caught up at the next change), but
+			// never above 1: a seat weighs at most its bond.
+			ensure!(
+				Self::seat_weight(seat) <= bond.saturated_into::<u128>().max(1),
+				"a seat weighs more than its bond"
+			);
 			let listed = Available::<T>::contains_key((
 				seat.class,
 				price_key::<T>(offer.price_per_mfuel),

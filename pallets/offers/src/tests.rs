@@ -1046,3 +1046,67 @@ fn seats_follow_offers_through_class_changes_expiry_and_removal() {
 		assert_eq!(crate::SeatCounts::<Test>::get()[8], 2);
 	});
 }
+
+#[test]
+fn a_selection_removes_one_expired_offer_it_meets_and_skips_the_others() {
+	test(|| {
+		for who in 1..=3 {
+			offering(who, BOND, PRICE, 1_000_000, 64);
+			ok(Offers::set_offer(signed(who), PRICE, 1_000_000, 64, 4, Some(2)));
+		}
+		offering(4, BOND, 2 * PRICE, 1_000_000, 64);
+		System::set_block_number(3);
+		// The window holds the three expired offers: one is removed, the task goes to 4.
+		assert_eq!(drawn(&wants(1, 9, 0)), Ok(vec![4]));
+		let left = || (1..=3).filter(|who| crate::Offers::<Test>::get(who).is_some()).count();
+		assert_eq!(left(), 2, "one removal per selection");
+		assert_eq!(drawn(&wants(1, 9, 1)), Ok(vec![4]));
+		assert_eq!(drawn(&wants(1, 9, 2)), Ok(vec![4]));
+		assert_eq!(left(), 0, "the next selections remove the rest");
+	});
+}
+
+#[test]
+fn the_migration_rebuilds_classes_and_trees_from_a_single_price_index() {
+	use polkadot_sdk::frame_support::{
+		pallet_prelude::Encode,
+		storage::{unhashed, StoragePrefixedMap},
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+		Blake2_128Concat, StorageHasher,
+	};
+	test(|| {
+		for who in 1..=3 {
+			offering(who, BOND, PRICE * who as u128, 1_000_000, 64);
+		}
+		offering(4, BOND, PRICE, 1_000, 1);
+		// Storage as version 0 left it: no seats or trees, one index keyed (price, account).
+		let _ = crate::Available::<Test>::clear(u32::MAX, None);
+		let _ = crate::Seats::<Test>::clear(u32::MAX, None);
+		let _ = crate::SeatHolders::<Test>::clear(u32::MAX, None);
+		let _ = crate::TreeNodes::<Test>::clear(u32::MAX, None);
+		crate::SeatCounts::<Test>::kill();
+		crate::ClassWeights::<Test>::kill();
+		for who in 1..=4u64 {
+			let price = crate::Offers::<Test>::get(who).unwrap().price_per_mfuel;
+			let mut key = crate::Available::<Test>::final_prefix().to_vec();
+			key.extend(price.to_be_bytes());
+			key.extend(Blake2_128Concat::hash(&who.encode()));
+			unhashed::put(&key, &());
+		}
+		StorageVersion::new(0).put::<Offers>();
+		assert!(Offers::do_try_state().is_err(), "version 0's layout fails today's invariants");
+
+		crate::migrations::MigrateToClassedSelection::<Test>::on_runtime_upgrade();
+		assert_eq!(Offers::on_chain_storage_version(), 1);
+		assert_ok!(Offers::do_try_state());
+		assert_eq!(crate::Available::<Test>::iter_keys().count(), 4, "old keys gone, all relisted");
+		assert_eq!(crate::SeatCounts::<Test>::get()[0], 1);
+		next_block();
+		assert_eq!(drawn(&Requirements { max_price: PRICE, ..wants(1, 9, 0) }), Ok(vec![1]));
+		assert_eq!(drawn(&wants(3, 9, 0)).map(|c| c.len()), Ok(3));
+		// Run again, it does nothing: the version says it is done.
+		let root = storage_root();
+		crate::migrations::MigrateToClassedSelection::<Test>::on_runtime_upgrade();
+		assert_eq!(storage_root(), root);
+	});
+}
