@@ -12,7 +12,7 @@ source scripts/setup.sh
 
 PALLETS=("$@")
 if [ ${#PALLETS[@]} -eq 0 ]; then
-	PALLETS=(offers tasks attestation)
+	PALLETS=(offers tasks attestation reputation)
 fi
 
 # `frame-benchmarking-cli` carries a test runtime for `benchmark storage`, which we do not use;

@@ -40,6 +40,13 @@ pub trait ProviderReputation<AccountId> {
 	/// Records a settled task's verdict for the provider; `value` is what the task was worth
 	/// (its escrow), so that important tasks weigh more.
 	fn record(provider: &AccountId, verdict: Verdict, value: u128);
+
+	/// The weight of one [`Self::score`] at its worst (the longest decay to apply), which
+	/// callers add per score they read: their own benchmarks meet only fresh records.
+	fn score_weight() -> Weight;
+
+	/// The weight of one [`Self::record`] at its worst, likewise.
+	fn record_weight() -> Weight;
 }
 
 /// What a task asks of the providers that will run it.
@@ -236,6 +243,10 @@ pub trait TaskLedger<AccountId, BlockNumber> {
 
 	/// Settles an assigned task by `decision`; does nothing if it is not open.
 	fn settle(task: TaskId, decision: Decision<AccountId>);
+
+	/// What settling a task of `providers` providers costs beyond what the caller's own
+	/// benchmarks meet: each provider's reputation recorded and read at its worst.
+	fn settle_weight(providers: u32) -> Weight;
 }
 
 /// Attestation as the task pallet sees it (implemented by the attestation pallet). A task can be

@@ -4,4 +4,5 @@ polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[pallet_offers, Offers]
 	[pallet_tasks, Tasks]
 	[pallet_attestation, Attestation]
+	[pallet_reputation, Reputation]
 );

@@ -141,6 +141,7 @@ impl pallet_reputation::Config for Runtime {
 	type AbstainWeight = ConstU32<1>;
 	// Newcomers score 1/4; an established honest provider approaches 1.
 	type PriorFailures = ConstU32<2>;
+	type WeightInfo = pallet_reputation::weights::SubstrateWeight<Runtime>;
 }
 
 parameter_types! {

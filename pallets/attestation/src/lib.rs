@@ -354,7 +354,8 @@ pub mod pallet {
 		/// fuel_used, executor_version)`, checked in `authorize`. Feeless; refused in the pool
 		/// when invalid.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::answer(output.len() as u32))]
+		#[pallet::weight(T::WeightInfo::answer(output.len() as u32)
+			.saturating_add(T::Tasks::settle_weight(1)))]
 		#[pallet::authorize(Self::authorize_answer)]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_answer(output.len() as u32))]
 		pub fn answer(
@@ -407,7 +408,8 @@ pub mod pallet {
 		/// the verdict); `signature` is the executor key's over the statement [`Claim::Reveal`]
 		/// of `revealed` and `salt`, checked in `authorize`.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::reveal(output.len() as u32))]
+		#[pallet::weight(T::WeightInfo::reveal(output.len() as u32)
+			.saturating_add(T::Tasks::settle_weight(T::MaxReplication::get())))]
 		#[pallet::authorize(Self::authorize_reveal)]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_reveal(output.len() as u32))]
 		pub fn reveal(
@@ -443,6 +445,8 @@ pub mod pallet {
 		/// abstained.
 		#[pallet::call_index(3)]
 		#[pallet::authorize(Self::authorize_abstain)]
+		#[pallet::weight(T::WeightInfo::abstain()
+			.saturating_add(T::Tasks::settle_weight(T::MaxReplication::get())))]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_abstain())]
 		pub fn abstain(
 			origin: OriginFor<T>,

@@ -86,6 +86,10 @@ impl TaskLedger<u64, u64> for FakeTasks {
 			SETTLED.with(|s| s.borrow_mut().push((task, decision)));
 		}
 	}
+
+	fn settle_weight(_providers: u32) -> Weight {
+		Weight::zero()
+	}
 }
 
 /// Executor keys as a fake: what [`bind`] set.

@@ -44,6 +44,7 @@ impl pallet_reputation::Config for Test {
 	type NoShowWeight = ConstU32<2>;
 	type AbstainWeight = ConstU32<1>;
 	type PriorFailures = ConstU32<2>;
+	type WeightInfo = ();
 }
 
 /// Most one task can slash.

@@ -595,6 +595,8 @@ pub mod pallet {
 		}
 	}
 
+	// Calls that re-list an offer read its provider's score once more than their benchmarks
+	// measure at its worst: they add [`ProviderReputation::score_weight`].
 	#[pallet::call(weight = <T as Config>::WeightInfo)]
 	impl<T: Config> Pallet<T> {
 		/// Become a provider: hold `bond` from the caller and bind `executor` as its executor
@@ -615,6 +617,7 @@ pub mod pallet {
 
 		/// Add `amount` to the caller's bond.
 		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::bond_extra().saturating_add(T::Reputation::score_weight()))]
 		pub fn bond_extra(
 			origin: OriginFor<T>,
 			#[pallet::compact] amount: BalanceOf<T>,
@@ -658,6 +661,7 @@ pub mod pallet {
 		/// most `max_fuel` fuel and `max_memory_mib` MiB, `slots` at a time, selectable from the
 		/// next block until `expires_at` (inclusive) if given. The bond must cover every slot.
 		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::set_offer().saturating_add(T::Reputation::score_weight()))]
 		pub fn set_offer(
 			origin: OriginFor<T>,
 			#[pallet::compact] price_per_mfuel: BalanceOf<T>,
@@ -689,6 +693,7 @@ pub mod pallet {
 		/// busy), so a node protects its bond without the provider's cold key. Feeless; refused
 		/// in the pool when invalid.
 		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::limit_offer().saturating_add(T::Reputation::score_weight()))]
 		#[pallet::authorize(Self::authorize_limit_offer)]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_limit_offer())]
 		pub fn limit_offer(
@@ -756,6 +761,7 @@ pub mod pallet {
 		/// Put the caller's paused offer back in selection (see the crate's *Liveness*). The
 		/// operator's way; the node resumes by itself with [`Pallet::resume_offer_as_node`].
 		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::resume_offer().saturating_add(T::Reputation::score_weight()))]
 		pub fn resume_offer(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let presence = Self::check_paused(&who)?;
@@ -769,6 +775,7 @@ pub mod pallet {
 		/// node's offchain worker sends it when it finds its provider paused. Feeless; refused
 		/// in the pool when invalid.
 		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::resume_offer_as_node().saturating_add(T::Reputation::score_weight()))]
 		#[pallet::authorize(Self::authorize_resume_offer_as_node)]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_resume_offer_as_node())]
 		pub fn resume_offer_as_node(
@@ -1361,11 +1368,16 @@ pub mod pallet {
 			// Flat in the number of providers (see the benchmarks); charged at the most there
 			// can be.
 			let providers = T::MaxProviders::get();
-			if replication <= 1 {
-				T::WeightInfo::select_single(providers)
+			// Scores read at their worst (the benchmark meets fresh records): a single seat
+			// reads every class's window, then draws from the trees; every seat taken is synced.
+			let (measured, scores) = if replication <= 1 {
+				let window = T::ScanPerClass::get().saturating_mul(CLASSES as u32);
+				(T::WeightInfo::select_single(providers), window.saturating_add(SPARE_DRAWS + 2))
 			} else {
-				T::WeightInfo::select_replicated(providers)
-			}
+				let draws = replication.saturating_add(SPARE_DRAWS);
+				(T::WeightInfo::select_replicated(providers), draws.saturating_add(replication))
+			};
+			measured.saturating_add(T::Reputation::score_weight().saturating_mul(scores.into()))
 		}
 
 		fn release(provider: &T::AccountId) {

@@ -34,11 +34,15 @@
 pub use bourse_primitives::traits::{ProviderReputation, Verdict};
 pub use pallet::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
+pub use weights::WeightInfo;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod weights;
 
 #[frame::pallet]
 pub mod pallet {
@@ -105,6 +109,10 @@ pub mod pallet {
 		/// Pseudo-failures of the prior: a provider without evidence scores `1 / (2 + P)`.
 		#[pallet::constant]
 		type PriorFailures: Get<u32>;
+
+		/// Weights of reading and recording a score, from the benchmarks; callers charge them
+		/// through [`ProviderReputation::score_weight`] and [`ProviderReputation::record_weight`].
+		type WeightInfo: WeightInfo;
 	}
 
 	/// Evidence per provider account. Kept after a provider leaves, so that registering again
@@ -232,6 +240,14 @@ pub mod pallet {
 	impl<T: Config> ProviderReputation<T::AccountId> for Pallet<T> {
 		fn score(provider: &T::AccountId) -> Perbill {
 			Self::score_of(&Self::current(provider))
+		}
+
+		fn score_weight() -> Weight {
+			T::WeightInfo::score()
+		}
+
+		fn record_weight() -> Weight {
+			T::WeightInfo::record()
 		}
 
 		fn record(provider: &T::AccountId, verdict: Verdict, value: u128) {

@@ -31,14 +31,20 @@ impl pallet_reputation::Config for Test {
 	type NoShowWeight = ConstU32<2>;
 	type AbstainWeight = ConstU32<1>;
 	type PriorFailures = ConstU32<2>;
+	type WeightInfo = ();
+}
+
+/// Fresh test externalities at block 1.
+pub fn new_test_ext() -> TestState {
+	let mut ext: TestState =
+		frame_system::GenesisConfig::<Test>::default().build_storage().expect("storage").into();
+	ext.execute_with(|| System::set_block_number(1));
+	ext
 }
 
 /// Test externalities at block 1, with the invariants checked after the test body.
 pub fn test(body: impl FnOnce()) {
-	let mut ext: TestState =
-		frame_system::GenesisConfig::<Test>::default().build_storage().expect("storage").into();
-	ext.execute_with(|| {
-		System::set_block_number(1);
+	new_test_ext().execute_with(|| {
 		body();
 		Reputation::do_try_state().expect("invariants hold");
 	});

@@ -809,7 +809,7 @@ pub mod pallet {
 		}
 
 		/// The deadline of an assigned task passed: attestation decides, then it settles.
-		/// Returns the weight the judge reported.
+		/// Returns the weight the judge reported, and the providers' reputations at their worst.
 		pub(crate) fn settle_at_deadline(task_id: TaskId) -> Weight {
 			let Some(task) = Tasks::<T>::get(task_id) else { return Weight::zero() };
 			let TaskState::Assigned { providers, .. } = &task.state else { return Weight::zero() };
@@ -817,7 +817,16 @@ pub mod pallet {
 				providers.iter().map(|a| a.provider.clone()).collect();
 			let (decision, weight) = T::Judge::decide(task_id, &accounts);
 			Self::do_settle(task_id, task, decision);
-			weight
+			weight.saturating_add(Self::reputation_weight(accounts.len() as u32))
+		}
+
+		/// Settlement's reputation work for `providers` providers at its worst (the benchmarks
+		/// meet fresh records only): each verdict recorded, and the score read again when the
+		/// offer's slot is released or its bond slashed.
+		pub(crate) fn reputation_weight(providers: u32) -> Weight {
+			T::Reputation::record_weight()
+				.saturating_add(T::Reputation::score_weight().saturating_mul(2))
+				.saturating_mul(providers.into())
 		}
 
 		/// Burns the base fee out of `task`'s escrow and releases the rest to its requester;
@@ -1170,6 +1179,10 @@ pub mod pallet {
 				fuel_limit: task.fuel_limit,
 				max_memory_mib: task.max_memory_mib,
 			})
+		}
+
+		fn settle_weight(providers: u32) -> Weight {
+			Self::reputation_weight(providers)
 		}
 
 		fn settle(task_id: TaskId, decision: Decision<T::AccountId>) {

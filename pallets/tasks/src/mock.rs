@@ -213,6 +213,14 @@ impl ProviderReputation<u64> for FakeReputation {
 	fn record(provider: &u64, verdict: Verdict, value: u128) {
 		RECORDS.with(|r| r.borrow_mut().push((*provider, verdict, value)));
 	}
+
+	fn score_weight() -> Weight {
+		Weight::zero()
+	}
+
+	fn record_weight() -> Weight {
+		Weight::zero()
+	}
 }
 
 /// A judge that hands out what [`decide`] set; a task without one was not answered, and its
