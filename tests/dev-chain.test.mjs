@@ -69,9 +69,13 @@ test('Alice is a provider with an open offer and her executor key in the keystor
     'the bond is held under Offers.ProviderBond');
   const offer = (await api.query.offers.offers(alice.address)).unwrap();
   assert.ok(offer.slots.toNumber() > 0 && offer.pricePerMfuel.toBigInt() > 0n);
+  // The index of her capacity class, keyed (class, price, provider), and her seat in that
+  // class's selection tree.
   const entries = await api.query.offers.available.entries();
-  assert.ok(entries.some(([key]) => key.args[1].toString() === alice.address),
-    'her offer is in the price index');
+  const seat = (await api.query.offers.seats(alice.address)).unwrap();
+  assert.ok(entries.some(([key]) => key.args[2].toString() === alice.address
+    && key.args[0].toNumber() === seat.class.toNumber()), 'her offer is in her class\'s price index');
+  assert.ok((await api.query.offers.classWeights())[seat.class.toNumber()].toBigInt() > 0n, 'and weighs in its tree');
   assert.ok((await api.rpc.author.hasKey(`0x${Buffer.from(alice.publicKey).toString('hex')}`, 'bour')).isTrue,
     '--dev put the `bour` executor key in the keystore');
 });
