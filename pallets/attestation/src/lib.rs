@@ -320,7 +320,11 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxExecutorVersions::get() > 0, "no executor version could be accepted");
 			let largest = T::MaxOutputSize::get();
-			let w = |authorize: Weight, dispatch: Weight| authorize.saturating_add(dispatch);
+			// Each may settle the task, as the call's weight says.
+			let settle = T::Tasks::settle_weight(T::MaxReplication::get());
+			let w = |authorize: Weight, dispatch: Weight| {
+				authorize.saturating_add(dispatch).saturating_add(settle)
+			};
 			let answers = [
 				(
 					"answer",

@@ -439,10 +439,7 @@ pub mod pallet {
 			T::WeightInfo::on_initialize_timeouts(due)
 				.saturating_add(judged)
 				.saturating_add(T::WeightInfo::on_initialize_queue(attempts))
-				.saturating_add(
-					T::Market::select_weight(T::MaxReplication::get())
-						.saturating_mul(attempts.into()),
-				)
+				.saturating_add(Self::queued_selection_weight().saturating_mul(attempts.into()))
 				.saturating_add(T::WeightInfo::on_initialize_prune(pruned))
 		}
 
@@ -513,7 +510,10 @@ pub mod pallet {
 		#[pallet::call_index(2)]
 		#[pallet::weight({
 			let k = (*replication).clamp(1, T::MaxReplication::get());
-			T::WeightInfo::submit_task(k).saturating_add(T::Market::select_weight(k))
+			// A selection, then (deadline block full) its providers released again.
+			T::WeightInfo::submit_task(k)
+				.saturating_add(T::Market::select_weight(k))
+				.saturating_add(T::Reputation::score_weight().saturating_mul(k.into()))
 		})]
 		pub fn submit_task(
 			origin: OriginFor<T>,
@@ -818,6 +818,14 @@ pub mod pallet {
 			let (decision, weight) = T::Judge::decide(task_id, &accounts);
 			Self::do_settle(task_id, task, decision);
 			weight.saturating_add(Self::reputation_weight(accounts.len() as u32))
+		}
+
+		/// One queued task's selection at its worst, whatever its replication: a single seat
+		/// reads more than a replicated one.
+		pub(crate) fn queued_selection_weight() -> Weight {
+			let single = T::Market::select_weight(1);
+			let replicated = T::Market::select_weight(T::MaxReplication::get());
+			single.max(replicated)
 		}
 
 		/// Settlement's reputation work for `providers` providers at its worst (the benchmarks
