@@ -61,22 +61,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:1)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Liveness` (r:1 w:0)
-	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Records` (r:1 w:0)
-	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Seats` (r:1 w:0)
+	/// Storage: `Offers::Seats` (r:1 w:2)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::TreeNodes` (r:1 w:0)
+	/// Storage: `Offers::TreeNodes` (r:4 w:4)
 	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::ClassWeights` (r:1 w:1)
+	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::SeatCounts` (r:1 w:1)
+	/// Proof: `Offers::SeatCounts` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::SeatHolders` (r:1 w:2)
+	/// Proof: `Offers::SeatHolders` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn limit_offer() -> Weight {
-		// Proof size: measured `1059`, estimated `3726`.
-		// Minimum execution time: 50_205_000 picoseconds.
-		Weight::from_parts(55_312_000, 3726)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		// Proof size: measured `1630`, estimated `11934`.
+		// Minimum execution time: 91_205_000 picoseconds.
+		Weight::from_parts(99_638_000, 11934)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
@@ -85,9 +87,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_limit_offer() -> Weight {
-		// Proof size: measured `610`, estimated `3570`.
-		// Minimum execution time: 60_670_000 picoseconds.
-		Weight::from_parts(64_716_000, 3570)
+		// Proof size: measured `678`, estimated `3570`.
+		// Minimum execution time: 61_521_000 picoseconds.
+		Weight::from_parts(65_448_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
@@ -108,8 +110,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn resume_offer() -> Weight {
 		// Proof size: measured `917`, estimated `11934`.
-		// Minimum execution time: 62_733_000 picoseconds.
-		Weight::from_parts(68_291_000, 11934)
+		// Minimum execution time: 62_883_000 picoseconds.
+		Weight::from_parts(69_153_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -131,8 +133,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn resume_offer_as_node() -> Weight {
 		// Proof size: measured `917`, estimated `11934`.
-		// Minimum execution time: 62_713_000 picoseconds.
-		Weight::from_parts(68_752_000, 11934)
+		// Minimum execution time: 63_754_000 picoseconds.
+		Weight::from_parts(69_523_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -144,8 +146,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_resume_offer_as_node() -> Weight {
 		// Proof size: measured `480`, estimated `3570`.
-		// Minimum execution time: 60_220_000 picoseconds.
-		Weight::from_parts(64_546_000, 3570)
+		// Minimum execution time: 60_790_000 picoseconds.
+		Weight::from_parts(65_988_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -162,8 +164,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	fn register_provider() -> Weight {
 		// Proof size: measured `581`, estimated `3593`.
-		// Minimum execution time: 121_951_000 picoseconds.
-		Weight::from_parts(132_697_000, 3593)
+		// Minimum execution time: 121_230_000 picoseconds.
+		Weight::from_parts(128_971_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -189,8 +191,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
 		// Proof size: measured `1502`, estimated `11934`.
-		// Minimum execution time: 114_751_000 picoseconds.
-		Weight::from_parts(120_429_000, 11934)
+		// Minimum execution time: 114_650_000 picoseconds.
+		Weight::from_parts(121_030_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -202,8 +204,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn rotate_executor() -> Weight {
 		// Proof size: measured `472`, estimated `3570`.
-		// Minimum execution time: 74_330_000 picoseconds.
-		Weight::from_parts(80_510_000, 3570)
+		// Minimum execution time: 73_729_000 picoseconds.
+		Weight::from_parts(82_964_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -229,8 +231,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn set_offer() -> Weight {
 		// Proof size: measured `2242`, estimated `22878`.
-		// Minimum execution time: 131_415_000 picoseconds.
-		Weight::from_parts(139_698_000, 22878)
+		// Minimum execution time: 132_176_000 picoseconds.
+		Weight::from_parts(143_603_000, 22878)
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
 	}
@@ -238,7 +240,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:1)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Seats` (r:1 w:1)
+	/// Storage: `Offers::Seats` (r:1 w:2)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:4 w:4)
 	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
@@ -246,22 +248,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::SeatCounts` (r:1 w:1)
 	/// Proof: `Offers::SeatCounts` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::SeatHolders` (r:1 w:1)
+	/// Storage: `Offers::SeatHolders` (r:1 w:2)
 	/// Proof: `Offers::SeatHolders` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn withdraw_offer() -> Weight {
-		// Proof size: measured `1235`, estimated `11934`.
-		// Minimum execution time: 58_597_000 picoseconds.
-		Weight::from_parts(62_052_000, 11934)
+		// Proof size: measured `1607`, estimated `11934`.
+		// Minimum execution time: 86_499_000 picoseconds.
+		Weight::from_parts(91_747_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:1)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:1)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Seats` (r:1 w:1)
+	/// Storage: `Offers::Seats` (r:1 w:2)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:4 w:4)
 	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
@@ -269,16 +271,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::SeatCounts` (r:1 w:1)
 	/// Proof: `Offers::SeatCounts` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::SeatHolders` (r:1 w:1)
+	/// Storage: `Offers::SeatHolders` (r:1 w:2)
 	/// Proof: `Offers::SeatHolders` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn unregister_provider() -> Weight {
-		// Proof size: measured `1258`, estimated `11934`.
-		// Minimum execution time: 63_003_000 picoseconds.
-		Weight::from_parts(66_439_000, 11934)
+		// Proof size: measured `1630`, estimated `11934`.
+		// Minimum execution time: 92_217_000 picoseconds.
+		Weight::from_parts(96_674_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:1)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
@@ -294,8 +296,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Executors` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn withdraw_bond() -> Weight {
 		// Proof size: measured `610`, estimated `3593`.
-		// Minimum execution time: 63_855_000 picoseconds.
-		Weight::from_parts(66_799_000, 3593)
+		// Minimum execution time: 63_975_000 picoseconds.
+		Weight::from_parts(68_702_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -321,11 +323,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[10, 1000]`.
 	fn select_single(n: u32, ) -> Weight {
-		// Proof size: measured `25761 + n * (23 ±0)`, estimated `92430 + n * (7 ±0)`.
-		// Minimum execution time: 755_972_000 picoseconds.
-		Weight::from_parts(848_388_242, 92430)
-			// Standard error: 15_544
-			.saturating_add(Weight::from_parts(467_187, 0).saturating_mul(n.into()))
+		// Proof size: measured `25761 + n * (23 ±0)`, estimated `92430 + n * (7 ±1)`.
+		// Minimum execution time: 781_821_000 picoseconds.
+		Weight::from_parts(948_087_813, 92430)
+			// Standard error: 36_482
+			.saturating_add(Weight::from_parts(391_257, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(140_u64))
 			.saturating_add(T::DbWeight::get().writes(15_u64))
 			.saturating_add(Weight::from_parts(0, 7).saturating_mul(n.into()))
@@ -353,10 +355,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[10, 1000]`.
 	fn select_replicated(n: u32, ) -> Weight {
 		// Proof size: measured `15141 + n * (14 ±0)`, estimated `25637 + n * (15 ±2)`.
-		// Minimum execution time: 548_074_000 picoseconds.
-		Weight::from_parts(534_030_095, 25637)
-			// Standard error: 14_649
-			.saturating_add(Weight::from_parts(377_447, 0).saturating_mul(n.into()))
+		// Minimum execution time: 509_526_000 picoseconds.
+		Weight::from_parts(574_179_195, 25637)
+			// Standard error: 11_780
+			.saturating_add(Weight::from_parts(244_783, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(52_u64))
 			.saturating_add(T::DbWeight::get().writes(26_u64))
 			.saturating_add(Weight::from_parts(0, 15).saturating_mul(n.into()))
@@ -379,8 +381,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn release_slot() -> Weight {
 		// Proof size: measured `884`, estimated `11934`.
-		// Minimum execution time: 42_853_000 picoseconds.
-		Weight::from_parts(45_417_000, 11934)
+		// Minimum execution time: 43_465_000 picoseconds.
+		Weight::from_parts(45_618_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -406,8 +408,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn slash() -> Weight {
 		// Proof size: measured `1502`, estimated `11934`.
-		// Minimum execution time: 80_830_000 picoseconds.
-		Weight::from_parts(113_839_000, 11934)
+		// Minimum execution time: 80_670_000 picoseconds.
+		Weight::from_parts(85_307_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -416,84 +418,84 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn limit_offer() -> Weight {
-		Weight::from_parts(55_312_000, 3726)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+		Weight::from_parts(99_638_000, 11934)
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn authorize_limit_offer() -> Weight {
-		Weight::from_parts(64_716_000, 3570)
+		Weight::from_parts(65_448_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 	fn resume_offer() -> Weight {
-		Weight::from_parts(68_291_000, 11934)
+		Weight::from_parts(69_153_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn resume_offer_as_node() -> Weight {
-		Weight::from_parts(68_752_000, 11934)
+		Weight::from_parts(69_523_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn authorize_resume_offer_as_node() -> Weight {
-		Weight::from_parts(64_546_000, 3570)
+		Weight::from_parts(65_988_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 	fn register_provider() -> Weight {
-		Weight::from_parts(132_697_000, 3593)
+		Weight::from_parts(128_971_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(120_429_000, 11934)
+		Weight::from_parts(121_030_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn rotate_executor() -> Weight {
-		Weight::from_parts(80_510_000, 3570)
+		Weight::from_parts(82_964_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn set_offer() -> Weight {
-		Weight::from_parts(139_698_000, 22878)
+		Weight::from_parts(143_603_000, 22878)
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 	}
 	fn withdraw_offer() -> Weight {
-		Weight::from_parts(62_052_000, 11934)
+		Weight::from_parts(91_747_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().writes(10_u64))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn unregister_provider() -> Weight {
-		Weight::from_parts(66_439_000, 11934)
+		Weight::from_parts(96_674_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().writes(11_u64))
+			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn withdraw_bond() -> Weight {
-		Weight::from_parts(66_799_000, 3593)
+		Weight::from_parts(68_702_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn select_single(n: u32, ) -> Weight {
-		Weight::from_parts(848_388_242, 92430)
-			.saturating_add(Weight::from_parts(467_187, 0).saturating_mul(n.into()))
+		Weight::from_parts(948_087_813, 92430)
+			.saturating_add(Weight::from_parts(391_257, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(140_u64))
 			.saturating_add(RocksDbWeight::get().writes(15_u64))
 			.saturating_add(Weight::from_parts(0, 7).saturating_mul(n.into()))
 	}
 	fn select_replicated(n: u32, ) -> Weight {
-		Weight::from_parts(534_030_095, 25637)
-			.saturating_add(Weight::from_parts(377_447, 0).saturating_mul(n.into()))
+		Weight::from_parts(574_179_195, 25637)
+			.saturating_add(Weight::from_parts(244_783, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(52_u64))
 			.saturating_add(RocksDbWeight::get().writes(26_u64))
 			.saturating_add(Weight::from_parts(0, 15).saturating_mul(n.into()))
 	}
 	fn release_slot() -> Weight {
-		Weight::from_parts(45_417_000, 11934)
+		Weight::from_parts(45_618_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn slash() -> Weight {
-		Weight::from_parts(113_839_000, 11934)
+		Weight::from_parts(85_307_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}

@@ -47,16 +47,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	fn score() -> Weight {
 		// Proof size: measured `117`, estimated `3549`.
-		// Minimum execution time: 11_427_000 picoseconds.
-		Weight::from_parts(15_273_000, 3549)
+		// Minimum execution time: 11_217_000 picoseconds.
+		Weight::from_parts(12_028_000, 3549)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Reputation::Records` (r:1 w:1)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	fn record() -> Weight {
 		// Proof size: measured `117`, estimated `3549`.
-		// Minimum execution time: 16_224_000 picoseconds.
-		Weight::from_parts(17_496_000, 3549)
+		// Minimum execution time: 15_944_000 picoseconds.
+		Weight::from_parts(17_175_000, 3549)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -65,11 +65,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn score() -> Weight {
-		Weight::from_parts(15_273_000, 3549)
+		Weight::from_parts(12_028_000, 3549)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
 	fn record() -> Weight {
-		Weight::from_parts(17_496_000, 3549)
+		Weight::from_parts(17_175_000, 3549)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
