@@ -95,20 +95,9 @@ fn paused<T: Config>() -> (T::AccountId, Call<T>) {
 	(who.clone(), Call::resume_offer_as_node { provider: who, signature })
 }
 
-/// Registers `who` with `bond` (funding it) and an offer at `price` for `fuel` and `memory`.
+/// Registers `who` with `bond` (funding it) and an offer at `price` for `fuel` and `memory`,
+/// until `expires_at`.
 fn offering<T: Config>(
-	who: &T::AccountId,
-	i: u32,
-	bond: BalanceOf<T>,
-	price: BalanceOf<T>,
-	fuel: u64,
-	memory: u32,
-) {
-	offering_until::<T>(who, i, bond, price, fuel, memory, None)
-}
-
-/// [`offering`] with an offer that expires at `expires_at`.
-fn offering_until<T: Config>(
 	who: &T::AccountId,
 	i: u32,
 	bond: BalanceOf<T>,
@@ -144,7 +133,7 @@ fn crowded_market<T: Config>(n: u32, replication: u32) -> Requirements<T::Accoun
 	let cheap: BalanceOf<T> = 1u32.into();
 	for c in 0..100 {
 		let who = account("crowder", c, 0);
-		offering::<T>(&who, next(), T::MinBond::get(), cheap, min_fuel, min_memory);
+		offering::<T>(&who, next(), T::MinBond::get(), cheap, min_fuel, min_memory, None);
 	}
 	for class in 0..CLASSES as u32 {
 		let (fuel_class, memory_class) = (class / 3, class % 3);
@@ -152,7 +141,8 @@ fn crowded_market<T: Config>(n: u32, replication: u32) -> Requirements<T::Accoun
 		let memory = min_memory.saturating_mul(8u32.pow(memory_class)).min(T::MaxMemoryMib::get());
 		for j in 0..T::ScanPerClass::get() {
 			let who = account("window", class * 100 + j, 0);
-			offering::<T>(&who, next(), T::MinBond::get(), cheap, fuel.max(min_fuel + 1), memory);
+			let fuel = fuel.max(min_fuel + 1);
+			offering::<T>(&who, next(), T::MinBond::get(), cheap, fuel, memory, None);
 		}
 	}
 	// The window's offers weigh little beside the providers (so the trees' draws spent on them
@@ -164,11 +154,12 @@ fn crowded_market<T: Config>(n: u32, replication: u32) -> Requirements<T::Accoun
 		let who = account("heavy", h, 0);
 		let until = (h == 0).then_some(last_block);
 		let (fuel, memory) = (u64::MAX, T::MaxMemoryMib::get());
-		offering_until::<T>(&who, next(), heavy, 1_000u32.into(), fuel, memory, until);
+		offering::<T>(&who, next(), heavy, 1_000u32.into(), fuel, memory, until);
 	}
 	for p in 0..n {
 		let who = account("provider", p, 0);
-		offering::<T>(&who, next(), bond, 1_000u32.into(), u64::MAX, T::MaxMemoryMib::get());
+		let (fuel, memory) = (u64::MAX, T::MaxMemoryMib::get());
+		offering::<T>(&who, next(), bond, 1_000u32.into(), fuel, memory, None);
 		T::Reputation::record(&who, Verdict::Agreed, 1_000_000_000_000);
 		Pallet::<T>::sync_index(&who);
 	}
