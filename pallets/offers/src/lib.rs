@@ -28,7 +28,8 @@
 //! slots × MaxSlash`, so each task a provider holds can be slashed in full. A new or changed
 //! offer takes effect from the **next** block: a block author who sees a task coming cannot
 //! change its own offer in front of it. An offer past its last block is never selected and is
-//! removed when selection meets it; nobody needs to call anything.
+//! removed when a selection meets it (one such removal per selection, so a selection's writes
+//! stay bounded); nobody needs to call anything.
 //!
 //! ## Selection
 //!
