@@ -83,9 +83,9 @@
 //! reputation they earned (each new identity starts from reputation's cautious prior). Seats
 //! are drawn without replacement, one per identity, so splitting a bond over many identities
 //! does raise its share somewhat where a few honest providers hold most of the stake; this is
-//! bounded by the stake split and shrinks as honest providers outnumber the replication. Had the cheapest offer a seat of every
-//! replicated task, ten cheap Sybils with 12 % of the stake would hold a k = 3 majority in about
-//! 22 % of tasks instead of 4 %.
+//! bounded by the stake split and shrinks as honest providers outnumber the replication. Had
+//! the cheapest offer a seat of every replicated task, ten cheap Sybils with 12 % of the stake
+//! would hold a k = 3 majority in about 22 % of tasks instead of 4 %.
 //!
 //! **What a block author can influence.** The task pallet seeds the draw with the parent block
 //! hash and the task id. The author of a block knows both and orders the transactions in it, so
@@ -1169,9 +1169,7 @@ pub mod pallet {
 
 		/// Removes `who`'s `offer` from [`Available`].
 		fn unlist(who: &T::AccountId, offer: &Offer<BalanceOf<T>, BlockNumberFor<T>>) {
-			// The seat's class, not one recomputed: the index entry sits where the seat does.
-			let class = Seats::<T>::get(who)
-				.map_or_else(|| Self::class_of(offer.max_fuel, offer.max_memory_mib), |s| s.class);
+			let class = Self::class_of(offer.max_fuel, offer.max_memory_mib);
 			Available::<T>::remove((class, price_key::<T>(offer.price_per_mfuel), who));
 		}
 
