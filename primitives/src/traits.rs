@@ -169,6 +169,8 @@ pub enum TaskFailure {
 	NoProvider,
 	/// Its requester cancelled it.
 	Cancelled,
+	/// It was queued, the queue was full, and a newcomer offered more rent for its place.
+	Outbid,
 }
 
 /// The outcome replicas agreed on, as settlement needs it.

@@ -213,6 +213,14 @@ parameter_types! {
 	pub const MaxTaskTimeout: BlockNumber = HOURS;
 	/// Settled tasks and their outputs are kept a day.
 	pub const TaskRetention: BlockNumber = DAYS;
+	/// The least rent per block for a place in the task queue: 300 µBRS, so holding one place
+	/// for an hour costs 0.36 BRS and the whole queue (256 places) about 92 BRS an hour.
+	pub const MinQueueRent: Balance = 300 * MICRO_UNIT;
+	/// Storage deposit per task item (the task, each output), as for workloads.
+	pub const TaskDepositBase: Balance = 10 * MILLI_UNIT;
+	/// Storage deposit per byte of a task's input and outputs, as for workloads: 10.24 mBRS
+	/// per KiB.
+	pub const TaskDepositPerByte: Balance = 10 * MICRO_UNIT;
 }
 
 /// Largest task output: the sandbox's output limit, the same on every node.
@@ -245,10 +253,14 @@ impl pallet_tasks::Config for Runtime {
 	type NoShowSlash = NoShowSlash;
 	type FuelPerBlock = FuelPerBlock;
 	type MaxQueued = ConstU32<256>;
+	type MinQueueRent = MinQueueRent;
+	type TaskDepositBase = TaskDepositBase;
+	type TaskDepositPerByte = TaskDepositPerByte;
 	type AssignPerBlock = ConstU32<8>;
 	type MaxTimeoutsPerBlock = ConstU32<32>;
 	type Retention = TaskRetention;
-	type PrunePerBlock = ConstU32<16>;
+	// Above the most submissions a block's weight allows (the pallet's integrity test).
+	type PrunePerBlock = ConstU32<128>;
 	type WeightInfo = pallet_tasks::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarketBenchmarks;
@@ -401,7 +413,7 @@ impl pallet_attestation::BenchmarkHelper<AccountId, bourse_primitives::ExecutorI
 			replication,
 			Perbill::zero(),
 			timeout,
-			true,
+			None,
 		)
 		.expect("the benchmark providers take the task");
 		let providers = Tasks::assignment(task_id).map(|a| a.providers).unwrap_or_default();

@@ -60,10 +60,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("bourse"),
 	impl_name: Cow::Borrowed("bourse-node"),
 	authoring_version: 1,
-	spec_version: 105,
+	spec_version: 106,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 2,
+	transaction_version: 3,
 	system_version: 1,
 };
 
@@ -132,9 +132,13 @@ pub type UncheckedExtrinsic =
 /// The payload that a signed transaction signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Migrations to run on the next runtime upgrade: the offers' capacity classes and selection
-/// trees (storage version 0 → 1).
-type Migrations = (pallet_offers::migrations::MigrateToClassedSelection<Runtime>,);
+/// Migrations to run on the next runtime upgrade (each runs once, by storage version): the
+/// offers' capacity classes and selection trees (offers 0 → 1), and the queue with rent (tasks
+/// 0 → 1).
+type Migrations = (
+	pallet_offers::migrations::MigrateToClassedSelection<Runtime>,
+	pallet_tasks::migrations::MigrateToQueueRent<Runtime>,
+);
 
 /// Dispatches blocks and transactions to the pallets.
 pub type Executive = frame_executive::Executive<

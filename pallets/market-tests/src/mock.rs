@@ -27,6 +27,15 @@ construct_runtime!(
 impl frame_system::Config for Test {
 	type Block = Block;
 	type AccountData = pallet_balances::AccountData<u128>;
+	type BlockWeights = MockBlockWeights;
+}
+
+parameter_types! {
+	/// Blocks that carry four submissions, as many as the mock prunes per block.
+	pub MockBlockWeights: frame_system::limits::BlockWeights =
+		frame_system::limits::BlockWeights::simple_max(
+			pallet_tasks::Pallet::<Test>::submit_weight(1).saturating_mul(4),
+		);
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
@@ -93,6 +102,9 @@ parameter_types! {
 		RuntimeHoldReason::Tasks(pallet_tasks::HoldReason::WorkloadDeposit);
 }
 
+/// The least queue rent per block.
+pub const MIN_QUEUE_RENT: u128 = 10;
+
 /// The workload deposit: 10 per workload and 1 per byte.
 pub type WorkloadPrice = LinearStoragePrice<ConstU128<10>, ConstU128<1>, u128>;
 
@@ -115,6 +127,9 @@ impl pallet_tasks::Config for Test {
 	type NoShowSlash = ConstU128<NO_SHOW_SLASH>;
 	type FuelPerBlock = ConstU64<FUEL_PER_BLOCK>;
 	type MaxQueued = ConstU32<4>;
+	type MinQueueRent = ConstU128<MIN_QUEUE_RENT>;
+	type TaskDepositBase = ConstU128<5>;
+	type TaskDepositPerByte = ConstU128<1>;
 	type AssignPerBlock = ConstU32<2>;
 	type MaxTimeoutsPerBlock = ConstU32<16>;
 	type Retention = ConstU64<RETENTION>;
@@ -177,7 +192,7 @@ impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for MarketHelper 
 			k,
 			Default::default(),
 			MIN_TIMEOUT,
-			true,
+			None,
 		)
 		.unwrap();
 		let providers =

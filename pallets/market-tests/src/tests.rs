@@ -54,7 +54,10 @@ fn providers(who: &[u64]) {
 	next_block();
 }
 
-fn submit(hash: [u8; 32], replication: u32, fail_fast: bool) -> DispatchResult {
+/// Queue at the least rent.
+const RENT: Option<u128> = Some(MIN_QUEUE_RENT);
+
+fn submit(hash: [u8; 32], replication: u32, queue_rent: Option<u128>) -> DispatchResult {
 	Tasks::submit_task(
 		signed(REQUESTER),
 		hash,
@@ -65,7 +68,7 @@ fn submit(hash: [u8; 32], replication: u32, fail_fast: bool) -> DispatchResult {
 		replication,
 		Perbill::zero(),
 		TIMEOUT,
-		fail_fast,
+		queue_rent,
 	)
 }
 
@@ -131,6 +134,11 @@ fn free(who: u64) -> u128 {
 	Balances::free_balance(who)
 }
 
+/// `who`'s free balance with its tasks' storage deposits (returned when they are pruned).
+fn free_with_deposits(who: u64) -> u128 {
+	free(who) + Balances::balance_on_hold(&pallet_tasks::HoldReason::TaskStorage.into(), &who)
+}
+
 fn escrow_held() -> u128 {
 	Balances::balance_on_hold(&HoldReason::TaskEscrow.into(), &REQUESTER)
 }
@@ -142,7 +150,7 @@ fn replication_one_completes_pays_the_provider_and_refunds_the_rest() {
 		providers(&[1]);
 		let (requester_before, provider_before) = (free(REQUESTER), free(1));
 		let issuance = Balances::total_issuance();
-		ok(submit(hash, 1, true));
+		ok(submit(hash, 1, None));
 		assert_eq!(escrow_held(), escrow(1));
 		System::assert_has_event(
 			Event::TaskAssigned { task_id: 0, providers: vec![1], deadline: 2 + TIMEOUT }.into(),
@@ -151,7 +159,7 @@ fn replication_one_completes_pays_the_provider_and_refunds_the_rest() {
 		ok(answer(0, 1, b"result", fuel_used));
 		let payment = (fuel_used as u128 * PRICE).div_ceil(1_000_000);
 		assert_eq!(free(1), provider_before + payment);
-		assert_eq!(free(REQUESTER), requester_before - payment - BASE_FEE);
+		assert_eq!(free_with_deposits(REQUESTER), requester_before - payment - BASE_FEE);
 		assert_eq!(escrow_held(), 0);
 		assert_eq!(Balances::total_issuance(), issuance - BASE_FEE, "only the base fee is burned");
 		let output_hash = polkadot_sdk::sp_io::hashing::blake2_256(b"result");
@@ -172,7 +180,7 @@ fn replication_one_completes_pays_the_provider_and_refunds_the_rest() {
 fn replicated(outputs: [Option<&[u8]>; 3]) -> Vec<u64> {
 	let hash = upload();
 	providers(&[1, 2, 3]);
-	ok(submit(hash, 3, true));
+	ok(submit(hash, 3, None));
 	let order = assigned(0);
 	for (i, &p) in order.iter().enumerate() {
 		if let Some(out) = outputs[i] {
@@ -252,7 +260,7 @@ fn an_answered_task_settled_at_its_deadline_is_charged_the_settle_bound() {
 		// The third commits and withholds its reveal: the task waits for its deadline.
 		let hash = upload();
 		providers(&[1, 2, 3]);
-		ok(submit(hash, 3, true));
+		ok(submit(hash, 3, None));
 		let order = assigned(0);
 		for (i, &p) in order.iter().enumerate() {
 			ok(commit(0, p, &outcome(b"good", 500), [i as u8; 32]));
@@ -300,7 +308,7 @@ fn a_withheld_reveal_that_would_lose_is_out_voted() {
 	test(|| {
 		let hash = upload();
 		providers(&[1, 2, 3]);
-		ok(submit(hash, 3, true));
+		ok(submit(hash, 3, None));
 		let order = assigned(0);
 		for (i, &p) in order.iter().enumerate() {
 			ok(commit(0, p, &outcome(if i == 2 { b"lie" } else { b"good" }, 500), [i as u8; 32]));
@@ -329,7 +337,7 @@ fn without_a_quorum_nobody_is_paid_or_slashed() {
 		// All three commit; the honest one reveals, the other two never do.
 		let hash = upload();
 		providers(&[1, 2, 3]);
-		ok(submit(hash, 3, true));
+		ok(submit(hash, 3, None));
 		let order = assigned(0);
 		for (i, &p) in order.iter().enumerate() {
 			ok(commit(0, p, &outcome(if i == 0 { b"good" } else { b"lie" }, 500), [i as u8; 32]));
@@ -378,7 +386,7 @@ fn a_tie_is_no_consensus_refunded_without_payment() {
 			.any(|e| matches!(e.event, RuntimeEvent::Tasks(Event::ProviderSlashed { .. }))));
 		// Refunded except the base fee (and the workload deposit, still held).
 		let deposit = 10 + wasm(b"workload").len() as u128;
-		assert_eq!(free(REQUESTER), before - BASE_FEE - deposit);
+		assert_eq!(free_with_deposits(REQUESTER), before - BASE_FEE - deposit);
 	});
 }
 
@@ -387,17 +395,21 @@ fn only_a_queued_task_can_be_cancelled() {
 	test(|| {
 		let hash = upload();
 		let before = free(REQUESTER);
-		ok(submit(hash, 1, false));
+		ok(submit(hash, 1, RENT));
 		assert_noop!(Tasks::cancel_task(signed(11), 0), Error::<Test>::NotRequester);
 		assert_noop!(Tasks::cancel_task(signed(REQUESTER), 9), Error::<Test>::UnknownTask);
 		ok(Tasks::cancel_task(signed(REQUESTER), 0));
-		assert_eq!(free(REQUESTER), before - BASE_FEE, "a queued task costs its base fee");
+		assert_eq!(
+			free_with_deposits(REQUESTER),
+			before - BASE_FEE - 2 * MIN_QUEUE_RENT,
+			"a queued task costs its base fee and a turn of the queue's rent"
+		);
 		System::assert_last_event(
 			Event::TaskFailed { task_id: 0, reason: TaskFailure::Cancelled }.into(),
 		);
 		assert_noop!(Tasks::cancel_task(signed(REQUESTER), 0), Error::<Test>::NotCancellable);
 		providers(&[1, 2, 3]);
-		ok(submit(hash, 3, true));
+		ok(submit(hash, 3, None));
 		// Assigned: its providers are at work; it runs to its outcome or its timeout.
 		assert_noop!(Tasks::cancel_task(signed(REQUESTER), 1), Error::<Test>::NotCancellable);
 	});
@@ -410,7 +422,7 @@ fn an_abstention_is_neither_paid_nor_slashed_and_refunds_the_requester() {
 		providers(&[1]);
 		let (requester_before, provider_before) = (free(REQUESTER), free(1));
 		let bond = Balances::balance_on_hold(&pallet_offers::HoldReason::ProviderBond.into(), &1);
-		ok(submit(hash, 1, true));
+		ok(submit(hash, 1, None));
 		ok(state(0, 1, Claim::Abstain(pallet_attestation::AbstainReason::Time), &[]));
 		System::assert_has_event(
 			Event::TaskFailed {
@@ -425,7 +437,11 @@ fn an_abstention_is_neither_paid_nor_slashed_and_refunds_the_requester() {
 			bond,
 			"not slashed"
 		);
-		assert_eq!(free(REQUESTER), requester_before - BASE_FEE, "refunded but the base fee");
+		assert_eq!(
+			free_with_deposits(REQUESTER),
+			requester_before - BASE_FEE,
+			"refunded but the base fee"
+		);
 		assert_eq!(escrow_held(), 0);
 		assert_eq!(
 			pallet_offers::Providers::<Test>::get(1).unwrap().busy_slots,
@@ -463,7 +479,7 @@ fn a_heavy_replicated_task_gets_a_commit_window_that_follows_its_fuel() {
 				3,
 				Perbill::zero(),
 				timeout,
-				true,
+				None,
 			)
 		};
 		assert_noop!(heavy(min_timeout - 1), Error::<Test>::TimeoutTooShort);
@@ -539,7 +555,7 @@ fn a_dead_replica_is_paused_after_three_misses_and_no_longer_drawn_until_resumed
 		let mut id = 0;
 		while !pallet_offers::Pallet::<Test>::is_paused(&DEAD) {
 			assert!(id < 30, "paused within 30 tasks");
-			ok(submit(hash, 3, true));
+			ok(submit(hash, 3, None));
 			if run_without(id, DEAD).contains(&DEAD) {
 				misses += 1;
 			}
@@ -549,7 +565,7 @@ fn a_dead_replica_is_paused_after_three_misses_and_no_longer_drawn_until_resumed
 		assert_eq!(paused_events(), vec![(DEAD, 3)]);
 		// Out of selection: ten more tasks all go to the three live providers and complete.
 		for _ in 0..10 {
-			ok(submit(hash, 3, true));
+			ok(submit(hash, 3, None));
 			let mut order = run_without(id, DEAD);
 			order.sort();
 			assert_eq!(order, vec![1, 2, 3], "task {id} drew only the live");
@@ -567,7 +583,7 @@ fn a_dead_replica_is_paused_after_three_misses_and_no_longer_drawn_until_resumed
 		ok(Offers::withdraw_offer(signed(1)));
 		let mut drawn = true;
 		for _ in 0..3 {
-			ok(submit(hash, 3, true));
+			ok(submit(hash, 3, None));
 			drawn &= run_without(id, 0).contains(&DEAD);
 			id += 1;
 		}
@@ -582,14 +598,14 @@ fn abstaining_and_answering_keep_a_provider_in_selection_silence_does_not() {
 		providers(&[1]);
 		// Abstentions are words: five in a row do not pause.
 		for id in 0..5 {
-			ok(submit(hash, 1, true));
+			ok(submit(hash, 1, None));
 			ok(state(id, 1, Claim::Abstain(pallet_attestation::AbstainReason::Memory), &[]));
 		}
 		assert!(!pallet_offers::Pallet::<Test>::is_paused(&1));
 		// Two silent single tasks, an answer, two more silent: still never three in a row.
 		let mut id = 5;
 		for answers in [false, false, true, false, false] {
-			ok(submit(hash, 1, true));
+			ok(submit(hash, 1, None));
 			if answers {
 				ok(answer(id, 1, b"out", 100));
 			} else {
@@ -599,10 +615,10 @@ fn abstaining_and_answering_keep_a_provider_in_selection_silence_does_not() {
 		}
 		assert!(!pallet_offers::Pallet::<Test>::is_paused(&1));
 		// The third silence in a row pauses; the next task waits in the queue.
-		ok(submit(hash, 1, true));
+		ok(submit(hash, 1, None));
 		run_to_timeout_of(id);
 		assert_eq!(paused_events(), vec![(1, 3)]);
-		ok(submit(hash, 1, false));
+		ok(submit(hash, 1, RENT));
 		assert!(matches!(
 			TaskRecords::<Test>::get(id + 1).unwrap().state,
 			TaskState::Queued { .. }
@@ -647,7 +663,7 @@ fn fork_with_task(
 			1,
 			Perbill::zero(),
 			TIMEOUT,
-			true,
+			None,
 		));
 		assert_eq!(assigned(0), vec![1]);
 		let statement = pallet_attestation::Statement {
@@ -690,7 +706,7 @@ fn a_task_assigned_before_digests_were_kept_still_commits_reveals_and_completes(
 	test(|| {
 		let hash = upload();
 		providers(&[1, 2, 3]);
-		ok(submit(hash, 3, true));
+		ok(submit(hash, 3, None));
 		// As a spec-103 chain left it: no digest, so answers use the formats of then.
 		pallet_tasks::Digests::<Test>::remove(0);
 		assert_eq!(pallet_attestation::Pallet::<Test>::digest_of(0), Some([0; 32]));

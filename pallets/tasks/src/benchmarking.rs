@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::pallet::{BalanceOf, Queue, TaskState, Tasks, Timeouts, Workloads};
+use crate::pallet::{BalanceOf, Queue, TaskDeposits, TaskState, Tasks, Timeouts, Workloads};
 use alloc::{vec, vec::Vec};
 use frame::{
 	arithmetic::Perbill,
@@ -49,12 +49,24 @@ fn market<T: Config>(extra: u32, slots: u32) {
 /// Fuel of the benchmarks' tasks.
 const BENCH_FUEL: u64 = 1_000_000;
 
-/// Submits a task of [`BENCH_FUEL`] with the shortest timeout it may have.
+/// Submits a task of [`BENCH_FUEL`] with the shortest timeout it may have and the largest
+/// input, queued (if no providers are free) at `queue_rent` or failing.
 fn submit<T: Config>(
 	who: &T::AccountId,
 	hash: CodeHash,
 	replication: u32,
-	fail_fast: bool,
+	queue_rent: Option<BalanceOf<T>>,
+) -> DispatchResult {
+	submit_with_floor::<T>(who, hash, replication, queue_rent, Perbill::zero())
+}
+
+/// [`submit`] with a reputation floor.
+fn submit_with_floor<T: Config>(
+	who: &T::AccountId,
+	hash: CodeHash,
+	replication: u32,
+	queue_rent: Option<BalanceOf<T>>,
+	min_reputation: Perbill,
 ) -> DispatchResult {
 	Pallet::<T>::submit_task(
 		RawOrigin::Signed(who.clone()).into(),
@@ -65,10 +77,29 @@ fn submit<T: Config>(
 		// Above any benchmark provider's price.
 		1_000_000_000_000u64.saturated_into(),
 		replication,
-		Perbill::zero(),
+		min_reputation,
 		Pallet::<T>::windows(BENCH_FUEL, replication).1,
-		fail_fast,
+		queue_rent,
 	)
+}
+
+/// The least queue rent.
+fn rent<T: Config>() -> Option<BalanceOf<T>> {
+	Some(T::MinQueueRent::get())
+}
+
+/// Fills the queue with tasks of the most providers, at the least rent (no providers free).
+fn fill_queue<T: Config>(who: &T::AccountId, hash: CodeHash) {
+	fill_queue_with_floor::<T>(who, hash, Perbill::zero());
+}
+
+/// Fills the rest of the queue with tasks of the most providers at the least rent, with
+/// reputation floor `floor` (at 100 % no benchmark provider qualifies: the tasks stay queued).
+fn fill_queue_with_floor<T: Config>(who: &T::AccountId, hash: CodeHash, floor: Perbill) {
+	let rent = rent::<T>();
+	while !Queue::<T>::get().is_full() {
+		submit_with_floor::<T>(who, hash, T::MaxReplication::get(), rent, floor).unwrap();
+	}
 }
 
 #[benchmarks]
@@ -104,9 +135,26 @@ mod benchmarks {
 		let replication = (k | 1).min(T::MaxReplication::get());
 		#[block]
 		{
-			submit::<T>(&caller, hash, replication, true).unwrap();
+			submit::<T>(&caller, hash, replication, None).unwrap();
 		}
 		assert!(matches!(Tasks::<T>::get(0).unwrap().state, TaskState::Assigned { .. }));
+	}
+
+	/// No provider is free and the queue is full: the task takes the place of the youngest
+	/// task of the lowest rent, which fails and is refunded. (Its selection is weighed apart.)
+	#[benchmark]
+	fn submit_task_queued() {
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		fill_queue::<T>(&caller, hash);
+		let outbid = u64::from(T::MaxQueued::get().saturating_sub(1));
+		let rent = T::MinQueueRent::get().saturating_mul(2u32.into());
+		#[block]
+		{
+			submit::<T>(&caller, hash, T::MaxReplication::get(), Some(rent)).unwrap();
+		}
+		assert!(matches!(Tasks::<T>::get(outbid).unwrap().state, TaskState::Failed { .. }));
+		assert!(Queue::<T>::get().iter().any(|entry| entry.rent == rent));
 	}
 
 	/// The last task of a full queue (no providers): the queue is rewritten without it.
@@ -114,11 +162,8 @@ mod benchmarks {
 	fn cancel_task() {
 		let caller = requester::<T>();
 		let hash = workload::<T>(&caller);
-		let queued = T::MaxQueued::get();
-		for _ in 0..queued {
-			submit::<T>(&caller, hash, T::MaxReplication::get(), false).unwrap();
-		}
-		let last = u64::from(queued.saturating_sub(1));
+		fill_queue::<T>(&caller, hash);
+		let last = u64::from(T::MaxQueued::get().saturating_sub(1));
 		assert!(matches!(Tasks::<T>::get(last).unwrap().state, TaskState::Queued { .. }));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), last);
@@ -134,7 +179,7 @@ mod benchmarks {
 		// One slot per provider: every task has providers of its own, as on a busy chain.
 		market::<T>(n.saturating_mul(T::MaxReplication::get()), 1);
 		for _ in 0..n {
-			submit::<T>(&caller, hash, T::MaxReplication::get(), true).unwrap();
+			submit::<T>(&caller, hash, T::MaxReplication::get(), None).unwrap();
 		}
 		let due = frame_system::Pallet::<T>::block_number()
 			.saturating_add(Pallet::<T>::windows(BENCH_FUEL, T::MaxReplication::get()).1)
@@ -154,33 +199,65 @@ mod benchmarks {
 		}
 	}
 
-	/// `n` queued tasks with the most providers are assigned.
+	/// In a full queue, the first `n` tasks (the most providers) are assigned and pay their
+	/// rent; the other tasks tried find nobody (their selections are weighed apart); the queue
+	/// is rewritten.
 	#[benchmark]
 	fn on_initialize_queue(n: Linear<0, { T::AssignPerBlock::get() }>) {
 		let caller = requester::<T>();
 		let hash = workload::<T>(&caller);
 		for _ in 0..n {
-			submit::<T>(&caller, hash, T::MaxReplication::get(), false).unwrap();
+			submit::<T>(&caller, hash, T::MaxReplication::get(), rent::<T>()).unwrap();
 		}
+		fill_queue_with_floor::<T>(&caller, hash, Perbill::one());
 		market::<T>(0, 8);
 		let now = frame_system::Pallet::<T>::block_number();
 		#[block]
 		{
 			Pallet::<T>::assign_queued(now);
 		}
-		assert!(Queue::<T>::get().is_empty());
+		let assigned = Tasks::<T>::iter_values()
+			.filter(|task| matches!(task.state, TaskState::Assigned { .. }))
+			.count() as u32;
+		assert_eq!(assigned, n);
 	}
 
-	/// `n` settled tasks are pruned.
+	/// In a full queue, the first `n` tasks expired: each pays its rent and the base fee and
+	/// is refunded; the other tasks tried find nobody.
+	#[benchmark]
+	fn on_initialize_queue_expired(n: Linear<0, { T::AssignPerBlock::get() }>) {
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		for _ in 0..n {
+			submit::<T>(&caller, hash, T::MaxReplication::get(), rent::<T>()).unwrap();
+		}
+		let timeout = Pallet::<T>::windows(BENCH_FUEL, T::MaxReplication::get()).1;
+		let now = frame_system::Pallet::<T>::block_number()
+			.saturating_add(timeout)
+			.saturating_add(One::one());
+		frame_system::Pallet::<T>::set_block_number(now);
+		fill_queue::<T>(&caller, hash);
+		#[block]
+		{
+			Pallet::<T>::assign_queued(now);
+		}
+		let failed = Tasks::<T>::iter_values()
+			.filter(|task| matches!(task.state, TaskState::Failed { .. }))
+			.count() as u32;
+		assert_eq!(failed, n);
+	}
+
+	/// `n` settled tasks are pruned and their deposits returned.
 	#[benchmark]
 	fn on_initialize_prune(n: Linear<0, { T::PrunePerBlock::get() }>) {
 		let caller = requester::<T>();
 		let hash = workload::<T>(&caller);
 		for task_id in 0..n {
-			submit::<T>(&caller, hash, 1, false).unwrap();
+			submit::<T>(&caller, hash, 1, rent::<T>()).unwrap();
 			Pallet::<T>::cancel_task(RawOrigin::Signed(caller.clone()).into(), task_id.into())
 				.unwrap();
 		}
+		assert_eq!(TaskDeposits::<T>::iter().count() as u32, n);
 		let now = frame_system::Pallet::<T>::block_number().saturating_add(T::Retention::get());
 		#[block]
 		{

@@ -18,9 +18,31 @@
 //! [`Pallet::submit_task`] holds `ceil(replication × fuel_limit × max_price / 1e6)` plus
 //! [`Config::BaseFee`] from the requester and asks the market for `replication` distinct
 //! providers (never the requester), seeded by the parent block hash and the task id. If none are
-//! free the task waits in a bounded queue and is assigned as slots free (a few per block), unless
-//! the requester asked to fail fast. A queued task that waited longer than its timeout fails and
-//! is refunded.
+//! free the task fails at once, unless the requester offered a queue rent.
+//!
+//! ## The queue
+//!
+//! A task that offered a rent of at least [`Config::MinQueueRent`] per block waits in a bounded
+//! queue and is assigned as slots free: the queue's tasks are tried in turn, a few per block,
+//! whatever they pay. Waiting costs the rent for every block waited, burned (a place in the
+//! queue is what others then cannot have; burning it pays no one for keeping it full). The most
+//! it can owe, the rent for its timeout plus the blocks a turn of the queue takes, is held on
+//! top of the escrow while it waits; what it did not use comes back as it leaves. A queued
+//! task that waited longer than its timeout fails and is refunded, less its rent and the base
+//! fee. When the queue is full a newcomer offering at least a tenth more than the lowest rent
+//! takes that task's place (the youngest of the lowest): the outbid task fails as if it had
+//! expired. So filling the queue with tasks that can never run costs rent for every block and
+//! every place, and never keeps out a task that pays more.
+//!
+//! ## Storage deposits
+//!
+//! A task's stored bytes are paid for by a deposit held from its requester
+//! ([`HoldReason::TaskStorage`]): [`Config::TaskDepositBase`] per item and
+//! [`Config::TaskDepositPerByte`] per byte. While a task is open it covers the task and its
+//! input plus one largest output per provider (what attestation may store for it); at
+//! settlement it shrinks to the task, its input and its output (the input alone if it failed);
+//! pruning returns it. Pruning keeps up with the most submissions a block can carry (checked
+//! by the pallet's integrity test).
 //!
 //! The timeout must cover the task's fuel: [`Pallet::windows`] derives the commit window and the
 //! shortest timeout from it and [`Config::FuelPerBlock`], so a task an honest provider can run
@@ -31,8 +53,8 @@
 //! answered lose [`Config::NoShowSlash`], both burned by the market: never paid to the
 //! requester, so no requester profits from a failure. Abstaining costs no bond.
 //!
-//! A requester may cancel a task while it is queued: the base fee is burned, the rest comes
-//! back. Once assigned, a task runs to its outcome or its timeout: its providers start at once,
+//! A requester may cancel a task while it is queued: the base fee and its rent are burned (at
+//! least a turn of the queue's), the rest comes back. Once assigned, a task runs to its outcome or its timeout: its providers start at once,
 //! and cancelling would buy their work for a fee (and let a block author read an answer in the
 //! pool, then cancel).
 //!
@@ -57,6 +79,7 @@ pub use benchmarking::BenchmarkHelper;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -138,6 +161,29 @@ pub mod pallet {
 		Failed { reason: TaskFailure, settled_at: BlockNumberFor<T> },
 	}
 
+	/// A task waiting in the queue, with what it pays for waiting.
+	#[derive(
+		Clone,
+		Copy,
+		Debug,
+		PartialEq,
+		Eq,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+	)]
+	pub struct QueuedTask<Balance> {
+		/// The task.
+		pub task_id: TaskId,
+		/// Rent per block waited, burned as it leaves the queue.
+		pub rent: Balance,
+		/// Held in its escrow for the rent: the most it can owe (the rent for its timeout and a
+		/// turn of the queue, at submission).
+		pub reserve: Balance,
+	}
+
 	/// A task.
 	#[derive(
 		CloneNoBound,
@@ -178,6 +224,7 @@ pub mod pallet {
 	}
 
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -254,6 +301,18 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxQueued: Get<u32>;
 
+		/// The least rent per block a task may offer to wait in the queue.
+		#[pallet::constant]
+		type MinQueueRent: Get<BalanceOf<Self>>;
+
+		/// Deposit per stored item of a task (the task, each output), held while it is kept.
+		#[pallet::constant]
+		type TaskDepositBase: Get<BalanceOf<Self>>;
+
+		/// Deposit per stored byte of a task (its input, its outputs), held while it is kept.
+		#[pallet::constant]
+		type TaskDepositPerByte: Get<BalanceOf<Self>>;
+
 		/// Queued tasks tried per block.
 		#[pallet::constant]
 		type AssignPerBlock: Get<u32>;
@@ -283,9 +342,14 @@ pub mod pallet {
 	pub enum HoldReason {
 		/// Deposit for a stored workload.
 		WorkloadDeposit,
-		/// Escrow of a task: the most it can cost.
+		/// Escrow of a task: the most it can cost, with its queue rent while it waits.
 		TaskEscrow,
+		/// Deposit for a task's stored bytes, held until it is pruned.
+		TaskStorage,
 	}
+
+	/// The storage layout's version: 1 added queue rent to [`Queue`].
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	/// Stored workloads' metadata, by code hash.
 	#[pallet::storage]
@@ -325,9 +389,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PruneCursor<T: Config> = StorageValue<_, TaskId, ValueQuery>;
 
-	/// Tasks waiting for providers, oldest first.
+	/// Tasks waiting for providers, in the order they are tried next.
 	#[pallet::storage]
-	pub type Queue<T: Config> = StorageValue<_, BoundedVec<TaskId, T::MaxQueued>, ValueQuery>;
+	pub type Queue<T: Config> =
+		StorageValue<_, BoundedVec<QueuedTask<BalanceOf<T>>, T::MaxQueued>, ValueQuery>;
+
+	/// The storage deposit held for each task until it is pruned (none for tasks submitted
+	/// before deposits were taken).
+	#[pallet::storage]
+	pub type TaskDeposits<T: Config> =
+		StorageMap<_, Twox64Concat, TaskId, BalanceOf<T>, OptionQuery>;
 
 	/// Assigned tasks whose deadline passes at the end of the previous block, by the block that
 	/// settles them.
@@ -348,17 +419,20 @@ pub mod pallet {
 		WorkloadUploaded { hash: CodeHash, owner: T::AccountId, len: u32 },
 		/// A workload was removed and its deposit returned.
 		WorkloadRemoved { hash: CodeHash },
-		/// A task was submitted, with `escrow` held from the requester.
+		/// A task was submitted, with `escrow` and a storage `deposit` held from the requester.
 		TaskSubmitted {
 			task_id: TaskId,
 			requester: T::AccountId,
 			workload: CodeHash,
 			escrow: BalanceOf<T>,
+			deposit: BalanceOf<T>,
 		},
 		/// A task was assigned to `providers`; answers are due by `deadline`.
 		TaskAssigned { task_id: TaskId, providers: Vec<T::AccountId>, deadline: BlockNumberFor<T> },
-		/// No provider was free: the task waits in the queue.
-		TaskQueued { task_id: TaskId },
+		/// No provider was free: the task waits in the queue, paying `rent` per block.
+		TaskQueued { task_id: TaskId, rent: BalanceOf<T> },
+		/// A task left the queue and `amount` of rent was burned for its wait.
+		QueueRentBurned { task_id: TaskId, amount: BalanceOf<T> },
 		/// A task completed with an agreed outcome; the requester paid `cost`.
 		TaskCompleted { task_id: TaskId, output_hash: [u8; 32], fuel_used: u64, cost: BalanceOf<T> },
 		/// A task ended without a result; the requester was refunded.
@@ -410,11 +484,14 @@ pub mod pallet {
 		EscrowOverflow,
 		/// The requester's free balance cannot cover the escrow or deposit.
 		InsufficientBalance,
-		/// Not enough eligible providers are free (the task asked to fail fast): check fuel,
+		/// Not enough eligible providers are free (the task offered no queue rent): check fuel,
 		/// memory and price against the offers.
 		NoProviderAvailable,
-		/// The queue is full: try again later.
+		/// The queue is full and the task's rent does not outbid the lowest by a tenth: offer
+		/// more or try again later.
 		QueueFull,
+		/// The queue rent is below the least a queued task pays per block.
+		QueueRentTooLow,
 		/// Too many tasks time out around the same block: choose another timeout.
 		TimeoutsFull,
 		/// No task has this id.
@@ -438,7 +515,11 @@ pub mod pallet {
 			let pruned = Self::prune(now);
 			T::WeightInfo::on_initialize_timeouts(due)
 				.saturating_add(judged)
-				.saturating_add(T::WeightInfo::on_initialize_queue(attempts))
+				// A tried task is assigned or, expired, refunded: the costlier.
+				.saturating_add(
+					T::WeightInfo::on_initialize_queue(attempts)
+						.max(T::WeightInfo::on_initialize_queue_expired(attempts)),
+				)
 				.saturating_add(Self::queued_selection_weight().saturating_mul(attempts.into()))
 				.saturating_add(T::WeightInfo::on_initialize_prune(pruned))
 		}
@@ -452,6 +533,17 @@ pub mod pallet {
 			assert!(
 				T::NoShowSlash::get() <= T::Slash::get(),
 				"silence must cost no more than a lie"
+			);
+			assert!(!T::MinQueueRent::get().is_zero(), "MinQueueRent must not be zero");
+			// Every submission leaves a task to prune: pruning must keep up with the most
+			// submissions one block's weight allows, or settled tasks pile up.
+			let block = T::BlockWeights::get().max_block.ref_time();
+			let submission = Self::submit_weight(1).ref_time().max(1);
+			assert!(
+				u64::from(T::PrunePerBlock::get()) >= block / submission,
+				"PrunePerBlock ({}) is below the {} submissions a block can carry",
+				T::PrunePerBlock::get(),
+				block / submission,
 			);
 		}
 
@@ -504,17 +596,17 @@ pub mod pallet {
 		/// Submit a task: run `workload` on `input` with at most `fuel_limit` fuel and
 		/// `max_memory_mib` MiB, on `replication` distinct providers (odd) priced at most
 		/// `max_price_per_mfuel` per million fuel with reputation at least `min_reputation`;
-		/// answers due within `timeout` blocks of assignment. Holds
-		/// `ceil(replication × fuel_limit × max_price_per_mfuel / 1e6) + BaseFee`. If no
-		/// providers are free the task is queued, or refused when `fail_fast`.
+		/// answers due within `timeout` blocks of assignment. Holds the escrow
+		/// `ceil(replication × fuel_limit × max_price_per_mfuel / 1e6) + BaseFee` and the
+		/// storage deposit (the task and its input, and the largest output per provider).
+		///
+		/// If not enough providers are free: without `queue_rent` the call fails
+		/// ([`Error::NoProviderAvailable`]); with it (at least [`Config::MinQueueRent`] per
+		/// block) the task waits in the queue, holding the rent for its timeout plus a turn of
+		/// the queue on top of the escrow, and pays the rent for every block it waits. A full
+		/// queue takes it only in place of a task paying less than `queue_rent / 1.1`.
 		#[pallet::call_index(2)]
-		#[pallet::weight({
-			let k = (*replication).clamp(1, T::MaxReplication::get());
-			// A selection, then (deadline block full) its providers released again.
-			T::WeightInfo::submit_task(k)
-				.saturating_add(T::Market::select_weight(k))
-				.saturating_add(T::Reputation::score_weight().saturating_mul(k.into()))
-		})]
+		#[pallet::weight(Pallet::<T>::submit_weight(*replication))]
 		pub fn submit_task(
 			origin: OriginFor<T>,
 			workload: CodeHash,
@@ -525,10 +617,10 @@ pub mod pallet {
 			replication: u32,
 			min_reputation: Perbill,
 			timeout: BlockNumberFor<T>,
-			fail_fast: bool,
+			queue_rent: Option<BalanceOf<T>>,
 		) -> DispatchResult {
 			let requester = ensure_signed(origin)?;
-			let mut code = Workloads::<T>::get(workload).ok_or(Error::<T>::UnknownWorkload)?;
+			ensure!(Workloads::<T>::contains_key(workload), Error::<T>::UnknownWorkload);
 			ensure!(!input.is_empty(), Error::<T>::EmptyInput);
 			let input: BoundedVec<u8, T::MaxInputSize> =
 				input.try_into().map_err(|_| Error::<T>::InputTooLarge)?;
@@ -545,9 +637,16 @@ pub mod pallet {
 				Error::<T>::TimeoutTooShort
 			);
 			ensure!(timeout <= T::MaxTimeout::get(), Error::<T>::TimeoutTooLong);
+			if let Some(rent) = queue_rent {
+				ensure!(rent >= T::MinQueueRent::get(), Error::<T>::QueueRentTooLow);
+			}
 			let escrow = Self::escrow_for(replication, fuel_limit, max_price_per_mfuel)
 				.ok_or(Error::<T>::EscrowOverflow)?;
+			let (items, bytes) = Self::open_footprint(input.len() as u32, replication);
+			let deposit = Self::storage_deposit(items, bytes).ok_or(Error::<T>::EscrowOverflow)?;
 			T::Currency::hold(&HoldReason::TaskEscrow.into(), &requester, escrow)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			T::Currency::hold(&HoldReason::TaskStorage.into(), &requester, deposit)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 
 			let task_id = NextTaskId::<T>::get();
@@ -565,31 +664,58 @@ pub mod pallet {
 				escrow,
 				state: TaskState::Queued { since: now },
 			};
-			Self::deposit_event(Event::TaskSubmitted { task_id, requester, workload, escrow });
+			Self::deposit_event(Event::TaskSubmitted {
+				task_id,
+				requester: requester.clone(),
+				workload,
+				escrow,
+				deposit,
+			});
 			if !Self::try_assign(task_id, &mut task, now)? {
-				ensure!(!fail_fast, Error::<T>::NoProviderAvailable);
-				Queue::<T>::try_append(task_id).map_err(|_| Error::<T>::QueueFull)?;
-				Self::deposit_event(Event::TaskQueued { task_id });
+				let rent = queue_rent.ok_or(Error::<T>::NoProviderAvailable)?;
+				let reserve =
+					Self::rent_reserve(rent, timeout).ok_or(Error::<T>::EscrowOverflow)?;
+				task.escrow = escrow.checked_add(&reserve).ok_or(Error::<T>::EscrowOverflow)?;
+				T::Currency::hold(&HoldReason::TaskEscrow.into(), &requester, reserve)
+					.map_err(|_| Error::<T>::InsufficientBalance)?;
+				// Last: an outbid task is settled here, and nothing after this may fail.
+				Self::enqueue(QueuedTask { task_id, rent, reserve })?;
+				Self::deposit_event(Event::TaskQueued { task_id, rent });
 			}
-			code.open_tasks = code.open_tasks.saturating_add(1);
-			Workloads::<T>::insert(workload, code);
+			// After the queue: an outbid task of the same workload released its count there.
+			Workloads::<T>::mutate(workload, |code| {
+				if let Some(code) = code {
+					code.open_tasks = code.open_tasks.saturating_add(1);
+				}
+			});
 			Tasks::<T>::insert(task_id, task);
+			TaskDeposits::<T>::insert(task_id, deposit);
 			NextTaskId::<T>::put(task_id.saturating_add(1));
 			Ok(())
 		}
 
-		/// Cancel a task the caller submitted while it is still queued: its base fee is burned,
-		/// the rest of the escrow refunded. Once assigned, a task runs to its outcome or its
-		/// timeout: its providers started working at assignment, and the answer is the
-		/// requester's.
+		/// Cancel a task the caller submitted while it is still queued: its base fee and its
+		/// rent are burned (for the blocks it waited, and at least a turn of the queue, so that
+		/// a place cannot be taken and given back for nothing), the rest of the escrow is
+		/// refunded. Once assigned, a task runs to its outcome or its timeout: its providers
+		/// started working at assignment, and the answer is the requester's.
 		#[pallet::call_index(3)]
 		pub fn cancel_task(origin: OriginFor<T>, task_id: TaskId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let task = Tasks::<T>::get(task_id).ok_or(Error::<T>::UnknownTask)?;
 			ensure!(task.requester == who, Error::<T>::NotRequester);
 			ensure!(matches!(task.state, TaskState::Queued { .. }), Error::<T>::NotCancellable);
-			Queue::<T>::mutate(|queue| queue.retain(|id| *id != task_id));
-			Self::refund_unassigned(task_id, task, TaskFailure::Cancelled);
+			let mut queue = Queue::<T>::get();
+			let entry = queue.iter().find(|entry| entry.task_id == task_id).copied();
+			queue.retain(|entry| entry.task_id != task_id);
+			Queue::<T>::put(queue);
+			Self::refund_unassigned(
+				task_id,
+				task,
+				entry,
+				TaskFailure::Cancelled,
+				Self::queue_turn(),
+			);
 			Ok(())
 		}
 	}
@@ -639,6 +765,54 @@ pub mod pallet {
 			let fuel = u128::from(replication).checked_mul(u128::from(fuel_limit))?;
 			let body = Self::fuel_cost(fuel, max_price)?;
 			body.checked_add(&T::BaseFee::get())
+		}
+
+		/// What `submit_task` is charged for `replication` providers: the costlier of assigning
+		/// at once and queueing in place of an outbid task, a selection, and (deadline block
+		/// full) its providers released again.
+		pub fn submit_weight(replication: u32) -> Weight {
+			let k = replication.clamp(1, T::MaxReplication::get());
+			T::WeightInfo::submit_task(k)
+				.max(T::WeightInfo::submit_task_queued())
+				.saturating_add(T::Market::select_weight(k))
+				.saturating_add(T::Reputation::score_weight().saturating_mul(k.into()))
+		}
+
+		/// What an open task stores, as `(items, bytes)`: the task with its input, and the
+		/// largest output of each provider.
+		pub fn open_footprint(input_len: u32, replication: u32) -> (u32, u32) {
+			let outputs = T::MaxOutputSize::get().saturating_mul(replication);
+			(replication.saturating_add(1), input_len.saturating_add(outputs))
+		}
+
+		/// The storage deposit for `items` items of `bytes` bytes in all, if it fits.
+		pub fn storage_deposit(items: u32, bytes: u32) -> Option<BalanceOf<T>> {
+			let per_item = T::TaskDepositBase::get().checked_mul(&items.into())?;
+			let per_byte = T::TaskDepositPerByte::get().checked_mul(&bytes.into())?;
+			per_item.checked_add(&per_byte)
+		}
+
+		/// Blocks a turn of the queue takes: every queued task is tried (and its expiry
+		/// noticed) within this many blocks.
+		pub fn queue_turn() -> BlockNumberFor<T> {
+			T::MaxQueued::get().div_ceil(T::AssignPerBlock::get().max(1)).into()
+		}
+
+		/// The most rent a task of `timeout` can owe at `rent` per block: its timeout and a turn
+		/// of the queue (the last turn may notice its expiry late), if it fits.
+		pub fn rent_reserve(
+			rent: BalanceOf<T>,
+			timeout: BlockNumberFor<T>,
+		) -> Option<BalanceOf<T>> {
+			let blocks: u128 = timeout.saturating_add(Self::queue_turn()).saturated_into();
+			rent.checked_mul(&blocks.try_into().ok()?)
+		}
+
+		/// Whether a rent of `offer` outbids `lowest`: by a tenth at least, so that places
+		/// cannot be won back and forth for a planck.
+		pub fn outbids(offer: BalanceOf<T>, lowest: BalanceOf<T>) -> bool {
+			let step = lowest.saturating_add(9u32.into()) / 10u32.into();
+			offer > lowest && offer >= lowest.saturating_add(step)
 		}
 
 		/// `ceil(fuel × price / 1e6)`, if it fits.
@@ -764,7 +938,69 @@ pub mod pallet {
 			Ok(true)
 		}
 
-		/// Tries the queue's oldest tasks (at most `AssignPerBlock`); fails those that waited
+		/// Puts `entry` at the back of the queue; a full queue takes it only in place of the
+		/// task with the lowest rent (the youngest of those), if `entry` outbids it: that task
+		/// fails, paying the rent for its wait.
+		fn enqueue(entry: QueuedTask<BalanceOf<T>>) -> DispatchResult {
+			let mut queue = Queue::<T>::get();
+			if queue.is_full() {
+				let lowest = queue
+					.iter()
+					.min_by(|a, b| a.rent.cmp(&b.rent).then(b.task_id.cmp(&a.task_id)))
+					.copied()
+					.ok_or(Error::<T>::QueueFull)?;
+				ensure!(Self::outbids(entry.rent, lowest.rent), Error::<T>::QueueFull);
+				queue.retain(|queued| queued.task_id != lowest.task_id);
+				if let Some(task) = Tasks::<T>::get(lowest.task_id) {
+					let reason = TaskFailure::Outbid;
+					Self::refund_unassigned(
+						lowest.task_id,
+						task,
+						Some(lowest),
+						reason,
+						Zero::zero(),
+					);
+				}
+			}
+			queue.try_push(entry).map_err(|_| Error::<T>::QueueFull)?;
+			Queue::<T>::put(queue);
+			Ok(())
+		}
+
+		/// A queued `task` leaves the queue: the rent for the blocks it waited (at least
+		/// `at_least`; at most its reserve) is burned, the rest of its reserve released.
+		fn charge_rent(
+			task_id: TaskId,
+			task: &mut Task<T>,
+			entry: QueuedTask<BalanceOf<T>>,
+			since: BlockNumberFor<T>,
+			at_least: BlockNumberFor<T>,
+		) {
+			let hold = HoldReason::TaskEscrow.into();
+			let now = frame_system::Pallet::<T>::block_number();
+			let waited: u128 = now.saturating_sub(since).max(at_least).saturated_into();
+			let reserve = entry.reserve.min(task.escrow);
+			let owed = entry.rent.saturating_mul(waited.saturated_into()).min(reserve);
+			let burned = T::Currency::burn_held(
+				&hold,
+				&task.requester,
+				owed,
+				Precision::BestEffort,
+				// Rent is the requester's debt, like its escrow: freezes do not shrink it.
+				Fortitude::Force,
+			)
+			.defensive_unwrap_or_default();
+			let unused = reserve.saturating_sub(burned);
+			let released =
+				T::Currency::release(&hold, &task.requester, unused, Precision::BestEffort)
+					.defensive_unwrap_or_default();
+			task.escrow = task.escrow.saturating_sub(burned).saturating_sub(released);
+			if !burned.is_zero() {
+				Self::deposit_event(Event::QueueRentBurned { task_id, amount: burned });
+			}
+		}
+
+		/// Tries the queue's first tasks (at most `AssignPerBlock`); fails those that waited
 		/// longer than their timeout. Returns the tasks tried.
 		pub(crate) fn assign_queued(now: BlockNumberFor<T>) -> u32 {
 			let queue = Queue::<T>::get();
@@ -777,21 +1013,26 @@ pub mod pallet {
 			let mut untried = Vec::with_capacity(queue.len());
 			let mut waiting = Vec::new();
 			let mut tried = 0u32;
-			for task_id in queue {
+			for entry in queue {
 				if tried >= T::AssignPerBlock::get() {
-					untried.push(task_id);
+					untried.push(entry);
 					continue;
 				}
 				tried = tried.saturating_add(1);
+				let task_id = entry.task_id;
 				let Some(mut task) = Tasks::<T>::get(task_id) else { continue };
 				let TaskState::Queued { since } = task.state else { continue };
 				if now > since.saturating_add(task.timeout) {
-					Self::refund_unassigned(task_id, task, TaskFailure::NoProvider);
+					let reason = TaskFailure::NoProvider;
+					Self::refund_unassigned(task_id, task, Some(entry), reason, Zero::zero());
 					continue;
 				}
 				match Self::try_assign(task_id, &mut task, now) {
-					Ok(true) => Tasks::<T>::insert(task_id, task),
-					_ => waiting.push(task_id),
+					Ok(true) => {
+						Self::charge_rent(task_id, &mut task, entry, since, Zero::zero());
+						Tasks::<T>::insert(task_id, task);
+					}
+					_ => waiting.push(entry),
 				}
 			}
 			untried.extend(waiting);
@@ -799,12 +1040,23 @@ pub mod pallet {
 			tried
 		}
 
-		/// Closes a task that never had providers as failed: the base fee is burned (a queued
-		/// task cost the chain its place in the queue), the rest is refunded.
-		fn refund_unassigned(task_id: TaskId, mut task: Task<T>, reason: TaskFailure) {
+		/// Closes a queued task (taken out of the queue, where it was `entry`) as failed: its
+		/// rent is burned (for at least `at_least` blocks), then the base fee (it cost the
+		/// chain a place in the queue), the rest is refunded.
+		fn refund_unassigned(
+			task_id: TaskId,
+			mut task: Task<T>,
+			entry: Option<QueuedTask<BalanceOf<T>>>,
+			reason: TaskFailure,
+			at_least: BlockNumberFor<T>,
+		) {
+			if let (Some(entry), TaskState::Queued { since }) = (entry, &task.state) {
+				let since = *since;
+				Self::charge_rent(task_id, &mut task, entry, since, at_least);
+			}
 			Self::burn_fee_and_refund(&mut task);
 			let settled_at = frame_system::Pallet::<T>::block_number();
-			Self::close(task_id, task, TaskState::Failed { reason, settled_at });
+			Self::close(task_id, task, TaskState::Failed { reason, settled_at }, None);
 			Self::deposit_event(Event::TaskFailed { task_id, reason });
 		}
 
@@ -954,10 +1206,14 @@ pub mod pallet {
 			Self::unschedule_timeout(task_id, deadline);
 			Digests::<T>::remove(task_id);
 			let settled_at = frame_system::Pallet::<T>::block_number();
+			let mut output_len = None;
 			let state = match decision.result {
 				Ok(outcome) => {
 					let output_hash = blake2_256(&outcome.output);
-					Outputs::<T>::insert(task_id, BoundedVec::truncate_from(outcome.output));
+					let output: BoundedVec<u8, T::MaxOutputSize> =
+						BoundedVec::truncate_from(outcome.output);
+					output_len = Some(output.len() as u32);
+					Outputs::<T>::insert(task_id, output);
 					Self::deposit_event(Event::TaskCompleted {
 						task_id,
 						output_hash,
@@ -978,7 +1234,7 @@ pub mod pallet {
 					TaskState::Failed { reason, settled_at }
 				}
 			};
-			Self::close(task_id, task, state);
+			Self::close(task_id, task, state, output_len);
 		}
 
 		/// Takes `task_id` out of the timeouts due after `deadline`, dropping an emptied entry.
@@ -993,37 +1249,64 @@ pub mod pallet {
 			});
 		}
 
-		/// Stores `task` in its final `state` and releases its workload.
-		fn close(task_id: TaskId, mut task: Task<T>, state: TaskState<T>) {
+		/// Stores `task` in its final `state`, releases its workload, and shrinks its deposit to
+		/// what stays stored: the task and its input, and its output (`output_len`) if any.
+		fn close(task_id: TaskId, mut task: Task<T>, state: TaskState<T>, output_len: Option<u32>) {
 			Workloads::<T>::mutate(task.workload, |w| {
 				if let Some(w) = w {
 					w.open_tasks = w.open_tasks.saturating_sub(1);
 				}
+			});
+			let items = if output_len.is_some() { 2 } else { 1 };
+			let bytes = (task.input.len() as u32).saturating_add(output_len.unwrap_or(0));
+			TaskDeposits::<T>::mutate(task_id, |held| {
+				// Tasks submitted before deposits were taken have none.
+				let Some(amount) = held else { return };
+				let kept = Self::storage_deposit(items, bytes).unwrap_or(*amount).min(*amount);
+				let released = T::Currency::release(
+					&HoldReason::TaskStorage.into(),
+					&task.requester,
+					amount.saturating_sub(kept),
+					Precision::BestEffort,
+				)
+				.defensive_unwrap_or_default();
+				*amount = amount.saturating_sub(released);
 			});
 			task.state = state;
 			Tasks::<T>::insert(task_id, task);
 		}
 
 		/// Prunes settled tasks older than the retention period, oldest id first, at most
-		/// `PrunePerBlock`. Open tasks stop the cursor (their lifetime is bounded by twice the
-		/// longest timeout). Returns the tasks pruned.
+		/// `PrunePerBlock`, and returns their deposits. Open tasks stop the cursor (their
+		/// lifetime is bounded by twice the longest timeout and a turn of the queue). Returns
+		/// the ids passed.
 		pub(crate) fn prune(now: BlockNumberFor<T>) -> u32 {
 			let mut cursor = PruneCursor::<T>::get();
 			let next = NextTaskId::<T>::get();
 			let mut pruned = 0u32;
 			while pruned < T::PrunePerBlock::get() && cursor < next {
-				let settled_at = match Tasks::<T>::get(cursor).map(|t| t.state) {
+				let task = Tasks::<T>::get(cursor);
+				let settled_at = match task.as_ref().map(|t| &t.state) {
 					Some(TaskState::Completed { settled_at, .. })
-					| Some(TaskState::Failed { settled_at, .. }) => Some(settled_at),
+					| Some(TaskState::Failed { settled_at, .. }) => Some(*settled_at),
 					Some(_) => break,
 					None => None,
 				};
-				if let Some(settled_at) = settled_at {
+				if let (Some(settled_at), Some(task)) = (settled_at, task) {
 					if now < settled_at.saturating_add(T::Retention::get()) {
 						break;
 					}
 					Tasks::<T>::remove(cursor);
 					Outputs::<T>::remove(cursor);
+					if let Some(deposit) = TaskDeposits::<T>::take(cursor) {
+						T::Currency::release(
+							&HoldReason::TaskStorage.into(),
+							&task.requester,
+							deposit,
+							Precision::BestEffort,
+						)
+						.defensive_unwrap_or_default();
+					}
 					Self::deposit_event(Event::TaskPruned { task_id: cursor });
 				}
 				pruned = pruned.saturating_add(1);
@@ -1034,8 +1317,10 @@ pub mod pallet {
 		}
 
 		/// The pallet's invariants:
-		/// - each requester's held escrow equals the escrow of its open tasks (funds held =
-		///   funds owed), and settled tasks hold nothing;
+		/// - each account's held escrow equals the escrow of its open tasks (funds held = funds
+		///   owed), and settled tasks hold nothing; a queued task's escrow covers its reserve;
+		/// - each account's held storage deposit equals the deposits of its tasks, and every
+		///   deposit belongs to a stored task;
 		/// - each workload has its code, and its open-task count is the number of open tasks
 		///   using it (what its deposit is, the runtime decides: [`Self::check_deposits`]);
 		/// - the queue holds exactly the queued tasks; ids are below the next id.
@@ -1044,8 +1329,11 @@ pub mod pallet {
 			use alloc::collections::btree_map::BTreeMap;
 			use fungible::InspectHold;
 			let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 			let mut open: BTreeMap<CodeHash, u32> = BTreeMap::new();
-			let queue = Queue::<T>::get();
+			let queue: BTreeMap<TaskId, QueuedTask<BalanceOf<T>>> =
+				Queue::<T>::get().into_iter().map(|entry| (entry.task_id, entry)).collect();
+			ensure!(queue.len() == Queue::<T>::decode_len().unwrap_or(0), "a task is queued twice");
 			let next = NextTaskId::<T>::get();
 			for (task_id, task) in Tasks::<T>::iter() {
 				ensure!(task_id < next, "task id at or above the next id");
@@ -1059,9 +1347,19 @@ pub mod pallet {
 					ensure!(task.escrow.is_zero(), "a settled task still holds escrow");
 				}
 				ensure!(
-					matches!(task.state, TaskState::Queued { .. }) == queue.contains(&task_id),
+					matches!(task.state, TaskState::Queued { .. }) == queue.contains_key(&task_id),
 					"queue and queued tasks differ"
 				);
+				if let Some(entry) = queue.get(&task_id) {
+					ensure!(
+						task.escrow >= entry.reserve,
+						"a queued task's escrow lacks its reserve"
+					);
+				}
+				if let Some(deposit) = TaskDeposits::<T>::get(task_id) {
+					let held = deposits.entry(task.requester.clone()).or_default();
+					*held = held.saturating_add(deposit);
+				}
 				// Tasks assigned before digests were kept have none (see `TaskAssignment::digest`).
 				if let Some(digest) = Digests::<T>::get(task_id) {
 					let TaskState::Assigned { assigned_at, .. } = &task.state else {
@@ -1078,11 +1376,23 @@ pub mod pallet {
 					}
 				}
 			}
+			ensure!(
+				TaskDeposits::<T>::iter_keys().all(Tasks::<T>::contains_key),
+				"a deposit outlived its task"
+			);
+			// Every account, so that a hold left with nothing owed shows too.
 			let escrow_reason: T::RuntimeHoldReason = HoldReason::TaskEscrow.into();
-			for (who, owed) in &escrow {
+			let storage_reason: T::RuntimeHoldReason = HoldReason::TaskStorage.into();
+			for who in frame_system::Account::<T>::iter_keys() {
 				ensure!(
-					T::Currency::balance_on_hold(&escrow_reason, who) == *owed,
+					T::Currency::balance_on_hold(&escrow_reason, &who)
+						== escrow.get(&who).copied().unwrap_or_default(),
 					"held escrow differs from the escrow of open tasks"
+				);
+				ensure!(
+					T::Currency::balance_on_hold(&storage_reason, &who)
+						== deposits.get(&who).copied().unwrap_or_default(),
+					"held storage deposit differs from the deposits of tasks"
 				);
 			}
 			for (provider, task_id, ()) in ProviderTasks::<T>::iter() {

@@ -30,9 +30,18 @@ construct_runtime!(
 	}
 );
 
+parameter_types! {
+	/// Blocks that carry four submissions, as many as the mock prunes per block.
+	pub MockBlockWeights: frame_system::limits::BlockWeights =
+		frame_system::limits::BlockWeights::simple_max(
+			pallet_tasks::Pallet::<Test>::submit_weight(1).saturating_mul(4),
+		);
+}
+
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	type BlockWeights = MockBlockWeights;
 	type AccountData = pallet_balances::AccountData<u128>;
 }
 
@@ -53,6 +62,12 @@ pub const NO_SHOW_SLASH: u128 = SLASH / 2;
 pub const MIN_TIMEOUT: u64 = 5;
 /// Blocks a settled task is kept.
 pub const RETENTION: u64 = 20;
+/// The least queue rent per block.
+pub const MIN_QUEUE_RENT: u128 = 10;
+/// Storage deposit per item of a task.
+pub const DEPOSIT_BASE: u128 = 5;
+/// Storage deposit per byte of a task.
+pub const DEPOSIT_PER_BYTE: u128 = 1;
 
 /// What the fake judge reports for deciding an answered task: far above every benchmarked
 /// weight, so a test can tell it was charged.
@@ -77,6 +92,8 @@ pub struct FakeProvider {
 	/// Settled tasks it answered and missed (said nothing on).
 	pub answered: u32,
 	pub missed: u32,
+	/// Its reputation (90 % unless a test sets it).
+	pub reputation: Perbill,
 }
 
 /// The fake market's providers, in storage: the benchmarks' test suite wipes storage between
@@ -103,6 +120,7 @@ pub fn provider(who: u64, price: u128) {
 			slashed: 0,
 			answered: 0,
 			missed: 0,
+			reputation: Perbill::from_percent(90),
 		})
 	});
 }
@@ -128,6 +146,7 @@ fn eligible(p: &FakeProvider, requirements: &Requirements<u64, u128>) -> bool {
 		&& p.price <= requirements.max_price
 		&& p.max_fuel >= requirements.fuel
 		&& p.max_memory_mib >= requirements.memory_mib
+		&& p.reputation >= requirements.min_reputation
 		&& p.who != requirements.requester
 }
 
@@ -202,12 +221,15 @@ impl ProviderMarket<u64, u128> for FakeMarket {
 	}
 }
 
-/// A reputation that records verdicts; everyone scores 1.
+/// A reputation that records verdicts; providers score what the fake market says.
 pub struct FakeReputation;
 
 impl ProviderReputation<u64> for FakeReputation {
-	fn score(_provider: &u64) -> Perbill {
-		Perbill::one()
+	fn score(provider: &u64) -> Perbill {
+		FakeProviders::get()
+			.iter()
+			.find(|p| p.who == *provider)
+			.map_or(Perbill::zero(), |p| p.reputation)
 	}
 
 	fn record(provider: &u64, verdict: Verdict, value: u128) {
@@ -279,6 +301,9 @@ impl pallet_tasks::Config for Test {
 	// The tests' tasks (1e6 fuel) run within a block.
 	type FuelPerBlock = ConstU64<1_000_000>;
 	type MaxQueued = ConstU32<4>;
+	type MinQueueRent = ConstU128<MIN_QUEUE_RENT>;
+	type TaskDepositBase = ConstU128<DEPOSIT_BASE>;
+	type TaskDepositPerByte = ConstU128<DEPOSIT_PER_BYTE>;
 	type AssignPerBlock = ConstU32<2>;
 	type MaxTimeoutsPerBlock = ConstU32<16>;
 	type Retention = ConstU64<RETENTION>;
@@ -326,6 +351,21 @@ pub fn new_test_ext() -> TestState {
 pub fn check_invariants() {
 	Tasks::do_try_state().unwrap();
 	Tasks::check_deposits(WorkloadPrice::convert).unwrap();
+	// Each task's deposit is the price of what it stores now.
+	for (task_id, deposit) in crate::TaskDeposits::<Test>::iter() {
+		let task = crate::Tasks::<Test>::get(task_id).unwrap();
+		let input = task.input.len() as u32;
+		let (items, bytes) = match task.state {
+			crate::TaskState::Queued { .. } | crate::TaskState::Assigned { .. } => {
+				Tasks::open_footprint(input, task.replication)
+			}
+			crate::TaskState::Completed { .. } => {
+				(2, input + crate::Outputs::<Test>::get(task_id).unwrap().len() as u32)
+			}
+			crate::TaskState::Failed { .. } => (1, input),
+		};
+		assert_eq!(deposit, Tasks::storage_deposit(items, bytes).unwrap(), "task {task_id}");
+	}
 	for p in FakeProviders::get() {
 		let open = crate::ProviderTasks::<Test>::iter_prefix(p.who).count() as u32;
 		assert_eq!(p.busy, open, "provider {}'s busy slots differ from its open tasks", p.who);

@@ -7,6 +7,8 @@ use crate::{
 	mock::*, AgreedOutcome, Decision, Error, Event, FailureReason, HoldReason, Outputs, Queue,
 	Status, TaskFailure, TaskLedger, TaskState, Tasks as TaskRecords, Timeouts, Verdict, Workloads,
 };
+use codec::Encode;
+use polkadot_sdk::sp_core::ConstU32;
 use polkadot_sdk::{
 	frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold},
 	sp_runtime::{DispatchResult, Perbill},
@@ -44,7 +46,10 @@ fn providers(who: &[u64]) {
 	}
 }
 
-fn submit(hash: [u8; 32], replication: u32, fail_fast: bool) -> DispatchResult {
+/// Queue at the least rent.
+const RENT: Option<u128> = Some(MIN_QUEUE_RENT);
+
+fn submit(hash: [u8; 32], replication: u32, queue_rent: Option<u128>) -> DispatchResult {
 	Tasks::submit_task(
 		signed(REQUESTER),
 		hash,
@@ -55,8 +60,13 @@ fn submit(hash: [u8; 32], replication: u32, fail_fast: bool) -> DispatchResult {
 		replication,
 		Perbill::zero(),
 		TIMEOUT,
-		fail_fast,
+		queue_rent,
 	)
+}
+
+/// The queued tasks' ids, in the order they are tried.
+fn queued() -> Vec<u64> {
+	Queue::<Test>::get().iter().map(|entry| entry.task_id).collect()
 }
 
 fn assigned(task_id: u64) -> Vec<u64> {
@@ -101,6 +111,27 @@ fn escrow_held() -> u128 {
 	Balances::balance_on_hold(&HoldReason::TaskEscrow.into(), &REQUESTER)
 }
 
+/// `who`'s storage deposits for tasks.
+fn deposits_of(who: u64) -> u128 {
+	Balances::balance_on_hold(&HoldReason::TaskStorage.into(), &who)
+}
+
+/// The deposit of a task stored with `items` items and `bytes` bytes.
+fn deposit(items: u128, bytes: u128) -> u128 {
+	items * DEPOSIT_BASE + bytes * DEPOSIT_PER_BYTE
+}
+
+/// The deposit of an open task of the tests' input (5 bytes) and `k` providers.
+fn open_deposit(k: u128) -> u128 {
+	deposit(1 + k, 5 + 64 * k)
+}
+
+/// The rent reserve of a task of the tests' timeout at `rent`: its timeout and a turn of the
+/// queue (4 tasks, 2 tried per block).
+fn reserve(rent: u128) -> u128 {
+	rent * (TIMEOUT as u128 + 2)
+}
+
 #[test]
 fn workloads_are_stored_once_with_a_deposit_and_removed_when_unused() {
 	test(|| {
@@ -134,7 +165,7 @@ fn workloads_are_stored_once_with_a_deposit_and_removed_when_unused() {
 		assert_noop!(Tasks::remove_workload(signed(11), hash), Error::<Test>::NotWorkloadOwner);
 		assert_noop!(Tasks::remove_workload(signed(11), [0; 32]), Error::<Test>::UnknownWorkload);
 		providers(&[1]);
-		ok(submit(hash, 1, true));
+		ok(submit(hash, 1, None));
 		assert_noop!(Tasks::remove_workload(signed(REQUESTER), hash), Error::<Test>::WorkloadInUse);
 		answered(0, b"out", 1_000);
 		let before = free(REQUESTER);
@@ -156,7 +187,7 @@ fn submit_errors_hold_nothing() {
 		                   price: u128,
 		                   k: u32,
 		                   timeout: u64,
-		                   fail_fast: bool| {
+		                   queue_rent: Option<u128>| {
 			Tasks::submit_task(
 				signed(REQUESTER),
 				hash,
@@ -167,73 +198,86 @@ fn submit_errors_hold_nothing() {
 				k,
 				Perbill::zero(),
 				timeout,
-				fail_fast,
+				queue_rent,
 			)
 		};
 		let input = b"in".to_vec();
 		use Error::*;
 		let cases: Vec<(DispatchResult, Error<Test>)> = vec![
 			(
-				submit_with([9; 32], input.clone(), FUEL, 16, MAX_PRICE, 1, TIMEOUT, true),
+				submit_with([9; 32], input.clone(), FUEL, 16, MAX_PRICE, 1, TIMEOUT, None),
 				UnknownWorkload,
 			),
-			(submit_with(hash, vec![], FUEL, 16, MAX_PRICE, 1, TIMEOUT, true), EmptyInput),
-			(submit_with(hash, vec![0; 65], FUEL, 16, MAX_PRICE, 1, TIMEOUT, true), InputTooLarge),
-			(submit_with(hash, input.clone(), 0, 16, MAX_PRICE, 1, TIMEOUT, true), ZeroFuel),
-			(submit_with(hash, input.clone(), FUEL, 0, MAX_PRICE, 1, TIMEOUT, true), ZeroMemory),
+			(submit_with(hash, vec![], FUEL, 16, MAX_PRICE, 1, TIMEOUT, None), EmptyInput),
+			(submit_with(hash, vec![0; 65], FUEL, 16, MAX_PRICE, 1, TIMEOUT, None), InputTooLarge),
+			(submit_with(hash, input.clone(), 0, 16, MAX_PRICE, 1, TIMEOUT, None), ZeroFuel),
+			(submit_with(hash, input.clone(), FUEL, 0, MAX_PRICE, 1, TIMEOUT, None), ZeroMemory),
 			(
-				submit_with(hash, input.clone(), FUEL, 4_097, MAX_PRICE, 1, TIMEOUT, true),
+				submit_with(hash, input.clone(), FUEL, 4_097, MAX_PRICE, 1, TIMEOUT, None),
 				MemoryTooLarge,
 			),
-			(submit_with(hash, input.clone(), FUEL, 16, 0, 1, TIMEOUT, true), ZeroPrice),
+			(submit_with(hash, input.clone(), FUEL, 16, 0, 1, TIMEOUT, None), ZeroPrice),
 			(
-				submit_with(hash, input.clone(), FUEL, 16, MAX_PRICE, 0, TIMEOUT, true),
+				submit_with(hash, input.clone(), FUEL, 16, MAX_PRICE, 0, TIMEOUT, None),
 				InvalidReplication,
 			),
 			(
-				submit_with(hash, input.clone(), FUEL, 16, MAX_PRICE, 2, TIMEOUT, true),
+				submit_with(hash, input.clone(), FUEL, 16, MAX_PRICE, 2, TIMEOUT, None),
 				InvalidReplication,
 			),
 			(
-				submit_with(hash, input.clone(), FUEL, 16, MAX_PRICE, 7, TIMEOUT, true),
+				submit_with(hash, input.clone(), FUEL, 16, MAX_PRICE, 7, TIMEOUT, None),
 				InvalidReplication,
 			),
 			(
-				submit_with(hash, input.clone(), FUEL, 16, MAX_PRICE, 1, MIN_TIMEOUT - 1, true),
+				submit_with(hash, input.clone(), FUEL, 16, MAX_PRICE, 1, MIN_TIMEOUT - 1, None),
 				TimeoutTooShort,
 			),
-			(submit_with(hash, input.clone(), FUEL, 16, MAX_PRICE, 1, 101, true), TimeoutTooLong),
+			(submit_with(hash, input.clone(), FUEL, 16, MAX_PRICE, 1, 101, None), TimeoutTooLong),
 			(
-				submit_with(hash, input.clone(), FUEL, 16, u128::MAX, 1, TIMEOUT, true),
+				submit_with(hash, input.clone(), FUEL, 16, u128::MAX, 1, TIMEOUT, None),
 				EscrowOverflow,
 			),
 			(
-				submit_with(hash, input.clone(), FUEL, 16, ENDOWMENT * 10, 1, TIMEOUT, true),
+				submit_with(hash, input.clone(), FUEL, 16, ENDOWMENT * 10, 1, TIMEOUT, None),
 				InsufficientBalance,
 			),
 			// Above every offer: fuel, memory, price; and more providers than exist.
 			(
-				submit_with(hash, input.clone(), 10 * FUEL + 1, 16, MAX_PRICE, 1, 20, true),
+				submit_with(hash, input.clone(), 10 * FUEL + 1, 16, MAX_PRICE, 1, 20, None),
 				NoProviderAvailable,
 			),
 			(
-				submit_with(hash, input.clone(), FUEL, 65, MAX_PRICE, 1, TIMEOUT, true),
+				submit_with(hash, input.clone(), FUEL, 65, MAX_PRICE, 1, TIMEOUT, None),
 				NoProviderAvailable,
 			),
 			(
-				submit_with(hash, input.clone(), FUEL, 16, PRICE - 1, 1, TIMEOUT, true),
+				submit_with(hash, input.clone(), FUEL, 16, PRICE - 1, 1, TIMEOUT, None),
 				NoProviderAvailable,
 			),
 			(
-				submit_with(hash, input.clone(), FUEL, 16, MAX_PRICE, 3, TIMEOUT, true),
+				submit_with(hash, input.clone(), FUEL, 16, MAX_PRICE, 3, TIMEOUT, None),
 				NoProviderAvailable,
+			),
+			(
+				submit_with(
+					hash,
+					input.clone(),
+					FUEL,
+					16,
+					MAX_PRICE,
+					3,
+					TIMEOUT,
+					Some(MIN_QUEUE_RENT - 1),
+				),
+				QueueRentTooLow,
 			),
 		];
 		for (result, error) in cases {
 			let expected: DispatchResult = Err(error.into());
 			assert_eq!(result, expected);
 		}
-		assert_eq!(escrow_held(), 0);
+		assert_eq!((escrow_held(), deposits_of(REQUESTER)), (0, 0));
 		assert_eq!(market(1).busy, 0, "no slot taken");
 	});
 }
@@ -245,8 +289,9 @@ fn an_agreed_decision_pays_the_provider_at_its_price_and_refunds_the_rest() {
 		providers(&[1]);
 		let (requester_before, provider_before) = (free(REQUESTER), free(1));
 		let issuance = Balances::total_issuance();
-		ok(submit(hash, 1, true));
+		ok(submit(hash, 1, None));
 		assert_eq!(escrow_held(), escrow(1));
+		assert_eq!(deposits_of(REQUESTER), open_deposit(1), "the input and one largest output");
 		System::assert_has_event(
 			Event::TaskAssigned { task_id: 0, providers: vec![1], deadline: 1 + TIMEOUT }.into(),
 		);
@@ -264,7 +309,9 @@ fn an_agreed_decision_pays_the_provider_at_its_price_and_refunds_the_rest() {
 		answered(0, b"result", fuel_used);
 		let payment = (fuel_used as u128 * PRICE).div_ceil(1_000_000);
 		assert_eq!(free(1), provider_before + payment);
-		assert_eq!(free(REQUESTER), requester_before - payment - BASE_FEE);
+		let kept = deposit(2, 5 + 6);
+		assert_eq!(deposits_of(REQUESTER), kept, "the task, its input and its output");
+		assert_eq!(free(REQUESTER), requester_before - payment - BASE_FEE - kept);
 		assert_eq!(escrow_held(), 0);
 		assert_eq!(Balances::total_issuance(), issuance - BASE_FEE, "only the base fee is burned");
 		let output_hash = polkadot_sdk::sp_io::hashing::blake2_256(b"result");
@@ -289,7 +336,7 @@ fn out_voted_and_silent_providers_are_slashed_silence_less_and_winners_paid() {
 	test(|| {
 		let hash = upload();
 		providers(&[1, 2, 3]);
-		ok(submit(hash, 3, true));
+		ok(submit(hash, 3, None));
 		assert_eq!(assigned(0), vec![1, 2, 3]);
 		use Verdict::*;
 		settle(
@@ -316,7 +363,7 @@ fn without_consensus_the_requester_is_refunded_and_nobody_is_slashed() {
 		let hash = upload();
 		providers(&[1, 2, 3]);
 		let before = free(REQUESTER);
-		ok(submit(hash, 3, true));
+		ok(submit(hash, 3, None));
 		settle(
 			0,
 			Decision {
@@ -326,7 +373,9 @@ fn without_consensus_the_requester_is_refunded_and_nobody_is_slashed() {
 		);
 		let reason = TaskFailure::Attestation(FailureReason::NoConsensus);
 		System::assert_has_event(Event::TaskFailed { task_id: 0, reason }.into());
-		assert_eq!(free(REQUESTER), before - BASE_FEE, "refunded but the base fee");
+		let kept = deposit(1, 5);
+		assert_eq!(deposits_of(REQUESTER), kept, "the task and its input");
+		assert_eq!(free(REQUESTER), before - BASE_FEE - kept, "refunded but the base fee");
 		// Nobody showed the task feasible: the silent one is recorded, not slashed.
 		assert_eq!((market(1).slashed, market(2).slashed, market(3).slashed), (0, 0, 0));
 		assert_eq!(records().len(), 1, "only the silent one's verdict is evidence");
@@ -339,7 +388,7 @@ fn an_unanswered_task_fails_at_its_deadline_with_its_providers_unslashed_no_show
 	test(|| {
 		let hash = upload();
 		providers(&[1]);
-		ok(submit(hash, 1, true));
+		ok(submit(hash, 1, None));
 		while System::block_number() < 1 + TIMEOUT {
 			next_block();
 		}
@@ -359,7 +408,7 @@ fn an_answered_task_settled_at_its_deadline_is_charged_what_the_judge_reports() 
 	test(|| {
 		let hash = upload();
 		providers(&[1]);
-		ok(submit(hash, 1, true));
+		ok(submit(hash, 1, None));
 		decide(0, agreed(b"good", 10, vec![(1, Some(Verdict::Agreed))]));
 		let (due, _) = Timeouts::<Test>::iter().find(|(_, ids)| ids.contains(&0)).unwrap();
 		while System::block_number() + 1 < due {
@@ -380,22 +429,30 @@ fn tasks_queue_when_providers_are_busy_and_are_assigned_as_slots_free() {
 		let hash = upload();
 		providers(&[1]);
 		for _ in 0..4 {
-			ok(submit(hash, 1, false));
+			ok(submit(hash, 1, RENT));
 		}
-		assert_noop!(submit(hash, 1, true), Error::<Test>::NoProviderAvailable);
-		ok(submit(hash, 1, false));
-		System::assert_last_event(Event::TaskQueued { task_id: 4 }.into());
-		assert_eq!(Queue::<Test>::get().into_inner(), vec![4]);
+		assert_noop!(submit(hash, 1, None), Error::<Test>::NoProviderAvailable);
+		ok(submit(hash, 1, RENT));
+		System::assert_last_event(Event::TaskQueued { task_id: 4, rent: MIN_QUEUE_RENT }.into());
+		assert_eq!(queued(), vec![4]);
+		assert_eq!(escrow_held(), 5 * escrow(1) + reserve(MIN_QUEUE_RENT), "its reserve is held");
 		next_block();
-		assert_eq!(Queue::<Test>::get().into_inner(), vec![4], "still no free slot");
+		assert_eq!(queued(), vec![4], "still no free slot");
 		answered(0, b"out", 10);
+		let issuance = Balances::total_issuance();
 		next_block();
 		assert!(Queue::<Test>::get().is_empty());
 		assert_eq!(assigned(4), vec![1]);
+		// It waited two blocks: their rent is burned, the rest of its reserve released.
+		System::assert_has_event(
+			Event::QueueRentBurned { task_id: 4, amount: 2 * MIN_QUEUE_RENT }.into(),
+		);
+		assert_eq!(Balances::total_issuance(), issuance - 2 * MIN_QUEUE_RENT);
+		assert_eq!(escrow_held(), 4 * escrow(1), "no reserve is left held");
 		for _ in 0..4 {
-			ok(submit(hash, 1, false));
+			ok(submit(hash, 1, RENT));
 		}
-		assert_noop!(submit(hash, 1, false), Error::<Test>::QueueFull);
+		assert_noop!(submit(hash, 1, RENT), Error::<Test>::QueueFull);
 	});
 }
 
@@ -407,7 +464,7 @@ fn a_queued_task_nobody_can_take_does_not_block_the_queue() {
 		// Four tasks fill the provider's slots; then one nobody can take (memory above every
 		// offer) waits at the head of the queue, with a takeable one behind it.
 		for _ in 0..4 {
-			ok(submit(hash, 1, false));
+			ok(submit(hash, 1, RENT));
 		}
 		ok(Tasks::submit_task(
 			signed(REQUESTER),
@@ -419,32 +476,36 @@ fn a_queued_task_nobody_can_take_does_not_block_the_queue() {
 			1,
 			Perbill::zero(),
 			TIMEOUT,
-			false,
+			RENT,
 		));
-		ok(submit(hash, 1, false));
-		assert_eq!(Queue::<Test>::get().into_inner(), vec![4, 5]);
+		ok(submit(hash, 1, RENT));
+		assert_eq!(queued(), vec![4, 5]);
 		answered(0, b"out", 10);
 		next_block();
 		assert_eq!(assigned(5), vec![1], "the task behind the stuck one got the free slot");
-		assert_eq!(Queue::<Test>::get().into_inner(), vec![4]);
+		assert_eq!(queued(), vec![4]);
 	});
 }
 
 #[test]
-fn a_queued_task_fails_after_its_timeout_and_is_refunded_but_the_base_fee() {
+fn a_queued_task_fails_after_its_timeout_and_is_refunded_but_its_rent_and_the_base_fee() {
 	test(|| {
 		let hash = upload();
 		let before = free(REQUESTER);
 		let issuance = Balances::total_issuance();
-		ok(submit(hash, 1, false));
+		ok(submit(hash, 1, RENT));
 		for _ in 0..=TIMEOUT {
 			next_block();
 		}
 		System::assert_has_event(
 			Event::TaskFailed { task_id: 0, reason: TaskFailure::NoProvider }.into(),
 		);
-		assert_eq!(free(REQUESTER), before - BASE_FEE);
-		assert_eq!(Balances::total_issuance(), issuance - BASE_FEE, "the base fee is burned");
+		// Queued at block 1, found expired at block 12: 11 blocks of rent.
+		let rent = 11 * MIN_QUEUE_RENT;
+		System::assert_has_event(Event::QueueRentBurned { task_id: 0, amount: rent }.into());
+		assert_eq!(free(REQUESTER), before - BASE_FEE - rent - deposit(1, 5));
+		assert_eq!(escrow_held(), 0);
+		assert_eq!(Balances::total_issuance(), issuance - BASE_FEE - rent, "fee and rent burned");
 	});
 }
 
@@ -453,17 +514,23 @@ fn only_a_queued_task_can_be_cancelled() {
 	test(|| {
 		let hash = upload();
 		let before = free(REQUESTER);
-		ok(submit(hash, 1, false));
+		ok(submit(hash, 1, RENT));
 		assert_noop!(Tasks::cancel_task(signed(11), 0), Error::<Test>::NotRequester);
 		assert_noop!(Tasks::cancel_task(signed(REQUESTER), 9), Error::<Test>::UnknownTask);
 		ok(Tasks::cancel_task(signed(REQUESTER), 0));
-		assert_eq!(free(REQUESTER), before - BASE_FEE, "a queued task costs its base fee");
+		// Cancelled in the block it was queued: it pays a turn of the queue (2 blocks).
+		let rent = 2 * MIN_QUEUE_RENT;
+		assert_eq!(
+			free(REQUESTER),
+			before - BASE_FEE - rent - deposit(1, 5),
+			"a queued task costs its base fee and a turn of rent"
+		);
 		System::assert_last_event(
 			Event::TaskFailed { task_id: 0, reason: TaskFailure::Cancelled }.into(),
 		);
 		assert_noop!(Tasks::cancel_task(signed(REQUESTER), 0), Error::<Test>::NotCancellable);
 		providers(&[1, 2, 3]);
-		ok(submit(hash, 3, true));
+		ok(submit(hash, 3, None));
 		// Assigned: its providers are at work; it runs to its outcome or its timeout.
 		assert_noop!(Tasks::cancel_task(signed(REQUESTER), 1), Error::<Test>::NotCancellable);
 	});
@@ -474,7 +541,7 @@ fn settled_tasks_are_pruned_after_the_retention_period() {
 	test(|| {
 		let hash = upload();
 		providers(&[1]);
-		ok(submit(hash, 1, true));
+		ok(submit(hash, 1, None));
 		answered(0, b"out", 10);
 		for _ in 0..RETENTION {
 			assert!(TaskRecords::<Test>::get(0).is_some());
@@ -482,6 +549,7 @@ fn settled_tasks_are_pruned_after_the_retention_period() {
 		}
 		assert!(TaskRecords::<Test>::get(0).is_none() && Outputs::<Test>::get(0).is_none());
 		System::assert_has_event(Event::TaskPruned { task_id: 0 }.into());
+		assert_eq!(deposits_of(REQUESTER), 0, "pruning returns the deposit");
 	});
 }
 
@@ -528,12 +596,223 @@ fn the_shortest_timeout_follows_the_fuel() {
 				1,
 				Perbill::zero(),
 				timeout,
-				false,
+				RENT,
 			)
 		};
 		assert_noop!(heavy(12), Error::<Test>::TimeoutTooShort);
 		ok(heavy(13));
 		let quote = Tasks::quote(10_000_000, 16, 3, MAX_PRICE, Perbill::zero(), REQUESTER);
 		assert_eq!(quote.min_timeout, 16);
+	});
+}
+
+const SQUATTER: u64 = 11;
+
+/// A task of `who` that no provider can ever take (a reputation floor of 100 %), queued at
+/// `rent`.
+fn squat(hash: [u8; 32], who: u64, rent: u128) -> DispatchResult {
+	Tasks::submit_task(
+		signed(who),
+		hash,
+		b"input".to_vec(),
+		FUEL,
+		16,
+		MAX_PRICE,
+		1,
+		Perbill::one(),
+		TIMEOUT,
+		Some(rent),
+	)
+}
+
+/// The attack of the queue: tasks that can never run fill it. Each place costs its rent for
+/// every block held (burned), a place cannot be kept against a tenth more rent, and the
+/// honest task that outbid one is assigned as soon as a slot frees.
+#[test]
+fn a_squatted_queue_costs_rent_and_never_keeps_out_a_task_that_pays_more() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		let (squatter_before, issuance) = (free(SQUATTER), Balances::total_issuance());
+		for _ in 0..4 {
+			ok(squat(hash, SQUATTER, MIN_QUEUE_RENT));
+		}
+		assert_eq!(queued(), vec![0, 1, 2, 3]);
+		// Equal rent, or less than a tenth more, does not get in.
+		assert_noop!(squat(hash, SQUATTER, MIN_QUEUE_RENT), Error::<Test>::QueueFull);
+		for _ in 0..3 {
+			next_block();
+		}
+		// The provider's slots are busy: the honest task must wait, and outbids the youngest
+		// squatter at a tenth more.
+		for _ in 0..4 {
+			ok(submit(hash, 1, None));
+		}
+		assert_noop!(submit(hash, 1, Some(MIN_QUEUE_RENT)), Error::<Test>::QueueFull);
+		let honest_rent = MIN_QUEUE_RENT + MIN_QUEUE_RENT.div_ceil(10);
+		ok(submit(hash, 1, Some(honest_rent)));
+		System::assert_has_event(
+			Event::TaskFailed { task_id: 3, reason: TaskFailure::Outbid }.into(),
+		);
+		// Outbid after three blocks: it paid three blocks of rent and the base fee.
+		let outbid_cost = 3 * MIN_QUEUE_RENT + BASE_FEE;
+		System::assert_has_event(
+			Event::QueueRentBurned { task_id: 3, amount: 3 * MIN_QUEUE_RENT }.into(),
+		);
+		let mut places = queued();
+		places.sort();
+		assert_eq!(places, vec![0, 1, 2, 8]);
+		// The squatter cannot win its place back for the same rent.
+		assert_noop!(squat(hash, SQUATTER, MIN_QUEUE_RENT), Error::<Test>::QueueFull);
+		// A slot frees: within a turn of the queue the honest task is tried and assigned.
+		answered(4, b"out", 10);
+		next_block();
+		next_block();
+		assert_eq!(assigned(8), vec![1]);
+		assert_eq!(queued().len(), 3);
+		// The squatters still queued keep paying, block by block, until they expire at their
+		// turn of the queue: two at block 12 (11 blocks after they were queued), one at 13.
+		for _ in 0..=TIMEOUT {
+			next_block();
+		}
+		assert!(Queue::<Test>::get().is_empty());
+		let squatted = (11 + 11 + 12) * MIN_QUEUE_RENT + 3 * BASE_FEE + outbid_cost;
+		assert_eq!(
+			free(SQUATTER),
+			squatter_before - squatted - 4 * deposit(1, 5),
+			"the squatter paid rent for every place and block, and the base fees"
+		);
+		assert_eq!(deposits_of(SQUATTER), 4 * deposit(1, 5));
+		// Burned: the squatter's rent and fees, the honest task's two blocks of rent, and the
+		// base fees of the five honest tasks (one answered, four timed out by now).
+		assert_eq!(
+			Balances::total_issuance(),
+			issuance - squatted - 2 * honest_rent - 5 * BASE_FEE,
+		);
+	});
+}
+
+#[test]
+fn rent_outbids_by_a_tenth() {
+	test(|| {
+		assert!(!Tasks::outbids(10, 10));
+		assert!(!Tasks::outbids(10, 11));
+		assert!(Tasks::outbids(11, 10));
+		assert!(!Tasks::outbids(109, 100));
+		assert!(Tasks::outbids(110, 100));
+		assert!(Tasks::outbids(1, 0), "tasks queued before rent give way to any rent");
+		assert!(!Tasks::outbids(0, 0));
+		assert!(!Tasks::outbids(u128::MAX, u128::MAX));
+		assert_eq!(Tasks::rent_reserve(MIN_QUEUE_RENT, TIMEOUT), Some(reserve(MIN_QUEUE_RENT)));
+		assert_eq!(Tasks::rent_reserve(u128::MAX, TIMEOUT), None);
+	});
+}
+
+/// Rent nobody can pay is refused before anything is held; so is a deposit that overflows.
+#[test]
+fn rent_and_deposits_that_cannot_be_paid_hold_nothing() {
+	test(|| {
+		let hash = upload();
+		assert_noop!(squat(hash, SQUATTER, u128::MAX), Error::<Test>::EscrowOverflow);
+		assert_noop!(squat(hash, SQUATTER, ENDOWMENT), Error::<Test>::InsufficientBalance);
+		assert_eq!((escrow_held(), deposits_of(SQUATTER)), (0, 0));
+	});
+}
+
+/// The storage deposit follows what a task stores: held at submission for the input and one
+/// largest output per provider, shrunk at settlement, returned at pruning.
+#[test]
+fn storage_deposits_follow_what_a_task_stores() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3]);
+		let before = free(REQUESTER);
+		ok(submit(hash, 3, None));
+		System::assert_has_event(
+			Event::TaskSubmitted {
+				task_id: 0,
+				requester: REQUESTER,
+				workload: hash,
+				escrow: escrow(3),
+				deposit: open_deposit(3),
+			}
+			.into(),
+		);
+		assert_eq!(deposits_of(REQUESTER), open_deposit(3));
+		use Verdict::*;
+		settle(0, agreed(b"out", 10, vec![(1, Some(Agreed)), (2, Some(Agreed)), (3, None)]));
+		assert_eq!(deposits_of(REQUESTER), deposit(2, 5 + 3));
+		for _ in 0..RETENTION {
+			next_block();
+		}
+		assert_eq!(deposits_of(REQUESTER), 0);
+		let paid = 2 * (10 * PRICE).div_ceil(1_000_000);
+		assert_eq!(free(REQUESTER), before - paid - BASE_FEE);
+	});
+}
+
+/// Pruning the largest tasks keeps up: in the runtime its rate covers the most submissions
+/// a block's weight allows (the integrity test); here, every settled task is pruned.
+#[test]
+fn pruning_returns_every_deposit() {
+	test(|| {
+		let hash = upload();
+		for _ in 0..4 {
+			ok(submit(hash, 1, RENT));
+			ok(Tasks::cancel_task(signed(REQUESTER), Queue::<Test>::get()[0].task_id));
+		}
+		assert_eq!(deposits_of(REQUESTER), 4 * deposit(1, 5));
+		for _ in 0..RETENTION {
+			next_block();
+		}
+		assert_eq!(deposits_of(REQUESTER), 0);
+		assert_eq!(TaskRecords::<Test>::iter().count(), 0);
+	});
+}
+
+/// The queue of task ids (storage version 0) becomes a queue with rent: the old tasks keep
+/// their places and pay nothing, and any rent outbids them.
+#[test]
+fn the_queue_migrates_to_rent() {
+	use crate::migrations::MigrateToQueueRent;
+	use polkadot_sdk::frame_support::{
+		storage::unhashed,
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+	};
+	use polkadot_sdk::sp_runtime::BoundedVec;
+	test(|| {
+		let hash = upload();
+		for _ in 0..4 {
+			ok(submit(hash, 1, RENT));
+		}
+		// Back to the old layout: the ids, and no rent held.
+		let ids: Vec<u64> = queued();
+		for task_id in &ids {
+			let mut task = TaskRecords::<Test>::get(task_id).unwrap();
+			use polkadot_sdk::frame_support::traits::{fungible::MutateHold, tokens::Precision};
+			Balances::release(
+				&HoldReason::TaskEscrow.into(),
+				&REQUESTER,
+				reserve(MIN_QUEUE_RENT),
+				Precision::Exact,
+			)
+			.unwrap();
+			task.escrow -= reserve(MIN_QUEUE_RENT);
+			TaskRecords::<Test>::insert(task_id, task);
+		}
+		let old: BoundedVec<u64, ConstU32<4>> = BoundedVec::truncate_from(ids.clone());
+		unhashed::put_raw(&Queue::<Test>::hashed_key(), &old.encode());
+		StorageVersion::new(0).put::<Tasks>();
+		MigrateToQueueRent::<Test>::on_runtime_upgrade();
+		assert_eq!(Tasks::on_chain_storage_version(), 1);
+		assert_eq!(queued(), ids);
+		assert!(Queue::<Test>::get().iter().all(|entry| entry.rent == 0 && entry.reserve == 0));
+		check_invariants();
+		// A newcomer outbids the youngest of them; it leaves paying its base fee only.
+		ok(squat(hash, SQUATTER, MIN_QUEUE_RENT));
+		System::assert_has_event(
+			Event::TaskFailed { task_id: 3, reason: TaskFailure::Outbid }.into(),
+		);
+		next_block();
 	});
 }

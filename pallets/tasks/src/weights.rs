@@ -39,9 +39,11 @@ pub trait WeightInfo {
 	fn upload_workload(l: u32, ) -> Weight;
 	fn remove_workload() -> Weight;
 	fn submit_task(k: u32, ) -> Weight;
+	fn submit_task_queued() -> Weight;
 	fn cancel_task() -> Weight;
 	fn on_initialize_timeouts(n: u32, ) -> Weight;
 	fn on_initialize_queue(n: u32, ) -> Weight;
+	fn on_initialize_queue_expired(n: u32, ) -> Weight;
 	fn on_initialize_prune(n: u32, ) -> Weight;
 }
 
@@ -132,6 +134,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	fn submit_task_queued() -> Weight {
+		// Proof size: measured `2672 + k * (316 ±0)`, estimated `31509 + k * (5070 ±131)`.
+		// Minimum execution time: 693_099_000 picoseconds.
+		Weight::from_parts(699_100_419, 31509)
+			// Standard error: 930_771
+			.saturating_add(Weight::from_parts(31_033_501, 0).saturating_mul(5u64))
+			.saturating_add(T::DbWeight::get().reads(27_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(5u64)))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(5u64)))
+			.saturating_add(Weight::from_parts(0, 5070).saturating_mul(5u64))
+	}
 	fn cancel_task() -> Weight {
 		// Proof size: measured `68908`, estimated `69391`.
 		// Minimum execution time: 206_287_000 picoseconds.
@@ -229,6 +243,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((11_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
+	fn on_initialize_queue_expired(n: u32, ) -> Weight {
+		// Proof size: measured `69247 + n * (305 ±0)`, estimated `22878 + n * (68401 ±160)`.
+		// Minimum execution time: 4_146_000 picoseconds.
+		Weight::from_parts(63_098_102, 22878)
+			// Standard error: 1_009_632
+			.saturating_add(Weight::from_parts(711_114_822, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(25_u64))
+			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes((11_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
 	/// Proof: `Tasks::PruneCursor` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::NextTaskId` (r:1 w:0)
@@ -274,6 +300,15 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 5070).saturating_mul(k.into()))
 	}
+	fn submit_task_queued() -> Weight {
+		Weight::from_parts(699_100_419, 31509)
+			.saturating_add(Weight::from_parts(31_033_501, 0).saturating_mul(5u64))
+			.saturating_add(RocksDbWeight::get().reads(27_u64))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(5u64)))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(5u64)))
+			.saturating_add(Weight::from_parts(0, 5070).saturating_mul(5u64))
+	}
 	fn cancel_task() -> Weight {
 		Weight::from_parts(220_067_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
@@ -289,6 +324,15 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
+		Weight::from_parts(63_098_102, 22878)
+			.saturating_add(Weight::from_parts(711_114_822, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(25_u64))
+			.saturating_add(RocksDbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().writes((11_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
+	fn on_initialize_queue_expired(n: u32, ) -> Weight {
 		Weight::from_parts(63_098_102, 22878)
 			.saturating_add(Weight::from_parts(711_114_822, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(25_u64))
