@@ -6,7 +6,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import {
-  connectWithProvider, ensureWorkload, formatAmount, parseAmount, send, submitTask, UNIT, UserError,
+  connectWithProvider, ensureWorkload, formatAmount, parseAmount, send, submitTask, taskDeposit, UNIT, UserError,
 } from './lib/chain.mjs';
 import { parseArgs } from './lib/args.mjs';
 import { generalTransaction, limitPayload, nodeExecutorKey } from './lib/attestation.mjs';
@@ -20,7 +20,10 @@ requester commands (default --suri //Bob):
   submit --workload <hash|file.wasm> --input <file|-> [--fuel N] [--k N]
          [--max-price P] [--min-rep F] [--memory MiB] [--timeout blocks (default: 10, or
          the least the fuel needs)]
-         [--fail-fast] [--watch]       submit a task; prints its id
+         [--queue-rent P | --fail-fast] [--watch]
+                                       submit a task; prints its id. If no provider is free
+                                       it waits in the queue paying P per block (default:
+                                       the chain's least), or with --fail-fast fails at once
   watch <task>                         follow a task: assigned, committed, revealed, completed
   result <task> [--out file]           the task's output (to stdout or a file)
   cancel <task>                        cancel a task while it is queued (not yet assigned)
@@ -210,15 +213,22 @@ async function main(argv) {
           if (offers.length === 0) throw new UserError('no offers on chain: pass --max-price to queue the task');
           maxPrice = offers.map((o) => BigInt(o.pricePerMfuel)).reduce((a, b) => (a > b ? a : b));
         }
+        const failFast = Boolean(options['fail-fast']);
+        if (failFast && options['queue-rent'] !== undefined) throw new UserError('--fail-fast and --queue-rent: choose one');
+        const minRent = api.consts.tasks.minQueueRent.toBigInt();
+        const queueRent = options['queue-rent'] === undefined ? minRent : parseAmount(options['queue-rent'], '--queue-rent');
+        if (queueRent < minRent) throw new UserError(`--queue-rent: at least ${formatAmount(minRent)} per block`);
         const tx = submitTask(api, {
-          workload, input, fuel, memoryMib: memory, maxPrice, replication: k, minReputation: Math.round(minRep * 1e9), timeout, failFast: Boolean(options['fail-fast']),
+          workload, input, fuel, memoryMib: memory, maxPrice, replication: k, minReputation: Math.round(minRep * 1e9), timeout, failFast, queueRent,
         });
         const { events } = await send(api, tx, signer, 'submit');
         const submitted = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data;
         const id = submitted.taskId.toString();
         const assigned = events.find(({ event }) => api.events.tasks.TaskAssigned.is(event));
-        console.log(`task ${id} submitted, ${formatAmount(submitted.escrow.toBigInt())} held`);
-        console.log(assigned ? `assigned to ${assigned.event.data.providers.map(String).join(', ')}` : 'queued: no provider free yet');
+        const queued = events.find(({ event }) => api.events.tasks.TaskQueued.is(event));
+        console.log(`task ${id} submitted: escrow ${formatAmount(submitted.escrow.toBigInt())} and storage deposit ${formatAmount(submitted.deposit.toBigInt())} held (the deposit shrinks at settlement and comes back when the task is pruned)`);
+        if (assigned) console.log(`assigned to ${assigned.event.data.providers.map(String).join(', ')}`);
+        else if (queued) console.log(`queued: no provider free yet; waiting costs ${formatAmount(queued.event.data.rent.toBigInt())} per block (burned), at most its timeout and a turn of the queue`);
         if (options.watch) {
           const view = await watch(api, id);
           return view.phase.status === 'Completed' ? 0 : 1;
@@ -261,6 +271,8 @@ async function main(argv) {
         console.log(quote.assignable ? 'would be assigned now' : 'would wait in the queue (not enough eligible providers free)');
         for (const c of quote.candidates) console.log(`  candidate ${c.provider} at ${formatAmount(c.pricePerMfuel)}/Mfuel`);
         console.log(`holds ${quote.escrow ? formatAmount(quote.escrow) : 'more than a balance can hold'}${quote.assignable && quote.maxCost ? `; costs at most ${formatAmount(quote.maxCost)} at these providers' prices` : ''}; timeout at least ${quote.minTimeout} blocks`);
+        const perByte = api.consts.tasks.taskDepositPerByte.toBigInt();
+        console.log(`storage deposit ${formatAmount(taskDeposit(api, 0, k))} + ${formatAmount(perByte)} per input byte while open, returned when pruned; queue rent at least ${formatAmount(api.consts.tasks.minQueueRent.toBigInt())} per block waited`);
         return 0;
       }
       case 'provider': {

@@ -11,7 +11,7 @@ import { Keyring } from '@polkadot/keyring';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { answerPayload, generalTransaction, outcome, possessionProof } from '../scripts/lib/attestation.mjs';
-import { send, submitTask } from '../scripts/lib/chain.mjs';
+import { send, submitTask, taskDeposit } from '../scripts/lib/chain.mjs';
 import {
   connectNode, startNode, waitFor, workloadPath,
 } from '../scripts/lib/node.mjs';
@@ -89,12 +89,18 @@ function iteratedSha256(data, times) {
 }
 
 const free = async (who) => (await api.query.system.account(who.address)).data.free.toBigInt();
+/** `who`'s held balance for `reason` of the tasks pallet (e.g. 'TaskStorage'). */
+const heldFor = async (who, reason) => (await api.query.balances.holds(who.address))
+  .filter((h) => h.id.isTasks && h.id.asTasks.type === reason)
+  .reduce((sum, h) => sum + h.amount.toBigInt(), 0n);
+/** Free balance with the tasks' storage deposits, which come back when the tasks are pruned. */
+const spendable = async (who) => (await free(who)) + (await heldFor(who, 'TaskStorage'));
 
 test('Alice\'s node executes Bob\'s sha256 task and the chain settles it within 2 blocks', async () => {
   const price = (await api.query.offers.offers(alice.address)).unwrap().pricePerMfuel.toBigInt();
   const input = '1000\nhello bourse';
   const expected = `${iteratedSha256(Buffer.from('hello bourse'), 1000)}\n`;
-  const [aliceBefore, bobBefore] = [await free(alice), await free(bob)];
+  const [aliceBefore, bobBefore, bobDepositsBefore] = [await free(alice), await spendable(bob), await heldFor(bob, 'TaskStorage')];
 
   const completed = waitForEvent('TaskCompleted', (e) => api.events.tasks.TaskCompleted.is(e), { timeoutMs: 60_000 });
   const tx = submitTask(api, { workload: u8aToHex(workload), input: stringToU8a(input), fuel: 1_000_000_000n, memoryMib: 64, maxPrice: price, timeout: 10, failFast: true });
@@ -102,6 +108,7 @@ test('Alice\'s node executes Bob\'s sha256 task and the chain settles it within 
   const assignedAt = (await api.rpc.chain.getHeader(blockHash)).number.toBigInt();
   const submitted = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data;
   const taskId = submitted.taskId.toBigInt();
+  assert.equal(submitted.deposit.toBigInt(), taskDeposit(api, input.length, 1), 'the deposit covers the input and the largest output');
   const assigned = events.find(({ event }) => api.events.tasks.TaskAssigned.is(event)).event.data;
   assert.deepEqual(assigned.providers.map(String), [alice.address]);
   const fee = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event)).event.data.actualFee.toBigInt();
@@ -119,7 +126,11 @@ test('Alice\'s node executes Bob\'s sha256 task and the chain settles it within 
   const payment = (fuelUsed * price + 999_999n) / 1_000_000n;
   const baseFee = api.consts.tasks.baseFee.toBigInt();
   assert.equal(event.data.cost.toBigInt(), payment);
-  assert.equal(bobBefore - await free(bob), payment + baseFee + fee, 'Bob paid the fuel used, the base fee and his transaction fee');
+  assert.equal(bobBefore - await spendable(bob), payment + baseFee + fee, 'Bob paid the fuel used, the base fee and his transaction fee');
+  // Settled, the deposit shrank to the task, its input and its output, until pruning.
+  const { taskDepositBase, taskDepositPerByte } = api.consts.tasks;
+  const kept = 2n * taskDepositBase.toBigInt() + BigInt(input.length + output.length) * taskDepositPerByte.toBigInt();
+  assert.equal(await heldFor(bob, 'TaskStorage') - bobDepositsBefore, kept, 'the deposit of what stays stored');
   assert.equal(await free(alice) - aliceBefore, payment, 'Alice earned the payment; her answer was feeless');
   const holds = await api.query.balances.holds(bob.address);
   assert.ok(!holds.some((h) => h.id.isTasks && h.id.asTasks.isTaskEscrow), 'no escrow left on hold');
@@ -222,4 +233,62 @@ test('ten crowding offers at 1 planck with the least capacity do not keep a 2e9-
   assert.ok(assigned, 'assigned at submission, not queued or refused');
   assert.deepEqual(assigned.event.data.providers.map(String), [alice.address]);
   assert.equal((await completed).data.taskId.toBigInt(), taskId, 'and Alice completed it');
+});
+
+test('300 tasks with an unattainable floor cost their sender rent and do not starve an honest queued task', { timeout: 300_000 }, async () => {
+  const eve = new Keyring({ type: 'sr25519' }).addFromUri('//Eve');
+  const { minQueueRent, maxQueued, baseFee } = api.consts.tasks;
+  const minRent = minQueueRent.toBigInt();
+  await send(api, api.tx.balances.transferKeepAlive(eve.address, 400n * 10n ** 12n), alice, 'fund Eve');
+  // Eve's tasks ask for a reputation of 100 %, which no provider has: they can never run.
+  const squat = { workload: u8aToHex(workload), input: stringToU8a('1\nsquat'), fuel: 1_000_000_000n, memoryMib: 64, maxPrice: 1n, minReputation: 1_000_000_000, timeout: 200 };
+  const issuanceBefore = (await api.query.balances.totalIssuance()).toBigInt();
+  const nonce = (await api.rpc.system.accountNextIndex(eve.address)).toNumber();
+  const results = [];
+  for (let start = 0; start < 300; start += 100) {
+    results.push(...await Promise.allSettled(Array.from({ length: 100 }, (_, i) => send(api, submitTask(api, squat), eve, `squat ${start + i}`, { nonce: nonce + start + i }))));
+  }
+  const refused = results.filter((r) => r.status === 'rejected');
+  assert.ok(refused.every((r) => /tasks\.QueueFull/.test(r.reason.message)), refused.map((r) => r.reason.message).join('; '));
+  const queue = await api.query.tasks.queue();
+  assert.equal(queue.length, maxQueued.toNumber(), 'the queue is full of Eve\'s tasks');
+  assert.equal(refused.length, 300 - maxQueued.toNumber(), 'the rest were refused: equal rent does not outbid');
+  const eveHeld = await heldFor(eve, 'TaskEscrow');
+  console.log(`Eve queued ${queue.length} tasks, holding ${eveHeld} plancks of escrow and rent reserve`);
+
+  // Bob's task must wait: only Alice fits its fuel, and her price is above its maximum.
+  const offer = (await api.query.offers.offers(alice.address)).unwrap();
+  const price = offer.pricePerMfuel.toBigInt();
+  const minFuel = api.consts.offers.minOfferFuel.toBigInt();
+  const honestRent = minRent + (minRent + 9n) / 10n;
+  const honest = submitTask(api, { workload: u8aToHex(workload), input: stringToU8a('1000\nhello bourse'), fuel: 2n * minFuel, memoryMib: 64, maxPrice: price - 1n, timeout: 10, queueRent: honestRent });
+  await assert.rejects(send(api, submitTask(api, { workload: u8aToHex(workload), input: stringToU8a('1\nx'), fuel: 2n * minFuel, memoryMib: 64, maxPrice: price - 1n, timeout: 10 }), bob, 'at the least rent'), /tasks\.QueueFull/);
+  const { events } = await send(api, honest, bob, 'the honest task, at a tenth more rent');
+  const taskId = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toBigInt();
+  assert.ok(events.some(({ event }) => api.events.tasks.TaskQueued.is(event) && event.data.taskId.toBigInt() === taskId), 'queued');
+  const outbid = events.find(({ event }) => api.events.tasks.TaskFailed.is(event) && event.data.reason.isOutbid);
+  assert.ok(outbid, 'one of Eve\'s tasks gave its place');
+  const outbidRent = events.find(({ event }) => api.events.tasks.QueueRentBurned.is(event) && event.data.taskId.eq(outbid.event.data.taskId));
+  assert.ok(outbidRent && outbidRent.event.data.amount.toBigInt() >= minRent, 'and paid rent for its wait');
+
+  // Alice lowers her price: within a turn of the queue Bob's task is tried, assigned and run.
+  const completed = waitForEvent('Bob\'s task completed', (e) => api.events.tasks.TaskCompleted.is(e) && e.data.taskId.toBigInt() === taskId, { timeoutMs: 180_000 });
+  await send(api, api.tx.offers.setOffer(price - 1n, offer.maxFuel, offer.maxMemoryMib, offer.slots, null), alice, 'Alice lowers her price');
+  await completed;
+  console.log(`Bob's task ${taskId} completed behind ${queue.length - 1} squatting tasks`);
+
+  // Eve gives up: cancelling costs each task at least a turn of the queue's rent.
+  const open = (await api.query.tasks.queue()).map((entry) => entry.taskId.toBigInt());
+  const cancelNonce = (await api.rpc.system.accountNextIndex(eve.address)).toNumber();
+  const cancelled = await Promise.all(open.map((id, i) => send(api, api.tx.tasks.cancelTask(id), eve, `cancel ${id}`, { nonce: cancelNonce + i })));
+  const turn = BigInt(Math.ceil(maxQueued.toNumber() / api.consts.tasks.assignPerBlock.toNumber()));
+  const rent = cancelled.flatMap(({ events: evs }) => evs)
+    .filter(({ event }) => api.events.tasks.QueueRentBurned.is(event))
+    .reduce((sum, { event }) => sum + event.data.amount.toBigInt(), 0n);
+  assert.equal(open.length, maxQueued.toNumber() - 1);
+  assert.ok(rent >= BigInt(open.length) * turn * minRent, `rent burned on cancelling: ${rent}`);
+  assert.equal((await api.query.tasks.queue()).length, 0);
+  assert.equal(await heldFor(eve, 'TaskEscrow'), 0n, 'nothing of Eve\'s escrow is left held');
+  const issuanceAfter = (await api.query.balances.totalIssuance()).toBigInt();
+  console.log(`squatting the queue cost Eve ${rent + outbidRent.event.data.amount.toBigInt()} plancks of rent and ${BigInt(maxQueued.toNumber()) * baseFee.toBigInt()} of base fees; issuance fell by ${issuanceBefore - issuanceAfter}`);
 });

@@ -196,7 +196,7 @@ async function lieAsEve(eve, executor, reputationBefore) {
   // each task settled and the transaction fees.
   const [before, after] = await Promise.all([at - 1, at].map(async (n) => api.query.balances.totalIssuance.at(await api.rpc.chain.getBlockHash(n))));
   const burned = await burnsBetween(at - 1, at);
-  assert.equal(before.toBigInt() - after.toBigInt(), burned.fees + burned.slashes + burned.settledTasks * api.consts.tasks.baseFee.toBigInt());
+  assert.equal(before.toBigInt() - after.toBigInt(), burned.fees + burned.slashes + burned.rent + burned.settledTasks * api.consts.tasks.baseFee.toBigInt());
   const reputationAfter = (await raw.send('bourse_provider', [eve.address])).offer.reputation;
   console.log(`Eve's reputation ${reputationBefore.toFixed(3)} → ${reputationAfter.toFixed(3)}, slashed ${slash} plancks`);
   assert.ok(reputationAfter < reputationBefore, 'Eve lost reputation');
@@ -207,14 +207,16 @@ async function burnsBetween(from, to) {
   let fees = 0n;
   let slashes = 0n;
   let settledTasks = 0n;
+  let rent = 0n;
   for (let n = from + 1; n <= to; n += 1) {
     for (const e of await eventsAt(n)) {
       if (api.events.transactionPayment.TransactionFeePaid.is(e)) fees += e.data.actualFee.toBigInt();
       else if (api.events.tasks.ProviderSlashed.is(e)) slashes += e.data.amount.toBigInt();
+      else if (api.events.tasks.QueueRentBurned.is(e)) rent += e.data.amount.toBigInt();
       else if (api.events.tasks.TaskCompleted.is(e) || api.events.tasks.TaskFailed.is(e)) settledTasks += 1n;
     }
   }
-  return { fees, slashes, settledTasks };
+  return { fees, slashes, settledTasks, rent };
 }
 
 test('a validator killed with SIGKILL: finality goes on, its tasks settle without it, nothing is lost; restarted, it catches up', async () => {
@@ -295,14 +297,14 @@ test('a validator killed with SIGKILL: finality goes on, its tasks settle withou
     assert.deepEqual(Object.values(verdicts(r.events)), ['Agreed', 'Agreed', 'Agreed']);
   }
 
-  // No funds lost: issuance fell by exactly the fees, slashes and base fees burned meanwhile,
+  // No funds lost: issuance fell by exactly the fees, slashes, queue rent and base fees burned meanwhile,
   // free + held balances of all accounts add up to it, and no escrow is left.
   const end = await finalizedNumber();
   const [startHash, endHash] = await Promise.all([start, end].map((n) => api.rpc.chain.getBlockHash(n)));
   const issuanceStart = (await api.query.balances.totalIssuance.at(startHash)).toBigInt();
   const issuanceEnd = (await api.query.balances.totalIssuance.at(endHash)).toBigInt();
-  const { fees, slashes, settledTasks } = await burnsBetween(start, end);
-  assert.equal(issuanceStart - issuanceEnd, fees + slashes + settledTasks * api.consts.tasks.baseFee.toBigInt());
+  const { fees, slashes, settledTasks, rent } = await burnsBetween(start, end);
+  assert.equal(issuanceStart - issuanceEnd, fees + slashes + rent + settledTasks * api.consts.tasks.baseFee.toBigInt());
   const accounts = await (await api.at(endHash)).query.system.account.entries();
   const total = accounts.reduce((s, [, a]) => s + a.data.free.toBigInt() + a.data.reserved.toBigInt(), 0n);
   assert.equal(total, issuanceEnd, 'free + held of every account = total issuance');

@@ -118,9 +118,11 @@ export async function ensureWorkload(api, code, signer, options = {}) {
  * The `tasks.submitTask` extrinsic, its arguments in the pallet's order: `workload` hash,
  * `input` (bytes, or 0x-hex), fuel limit, memory limit in MiB, maximum price per million fuel
  * (plancks), replication, minimum reputation in Perbill parts (10^9 is 100 %), timeout in
- * blocks, fail fast.
+ * blocks, and the queue rent: if no provider is free the task waits in the queue paying
+ * `queueRent` plancks per block (default: the chain's least, `tasks.minQueueRent`), or with
+ * `failFast` fails at once.
  */
-export function submitTask(api, { workload, input, fuel, memoryMib, maxPrice, replication = 1, minReputation = 0, timeout, failFast = false }) {
+export function submitTask(api, { workload, input, fuel, memoryMib, maxPrice, replication = 1, minReputation = 0, timeout, failFast = false, queueRent }) {
   return api.tx.tasks.submitTask(
     workload,
     typeof input === 'string' ? input : u8aToHex(input),
@@ -130,6 +132,18 @@ export function submitTask(api, { workload, input, fuel, memoryMib, maxPrice, re
     replication,
     minReputation,
     timeout,
-    failFast,
+    failFast ? null : (queueRent ?? api.consts.tasks.minQueueRent),
   );
+}
+
+/**
+ * The storage deposit a task of `inputLen` input bytes and `replication` providers holds while
+ * open (the task and its input, and the largest output per provider); it shrinks at settlement
+ * and comes back when the task is pruned.
+ */
+export function taskDeposit(api, inputLen, replication = 1) {
+  const { taskDepositBase, taskDepositPerByte, maxOutputSize } = api.consts.tasks;
+  const k = BigInt(replication);
+  const bytes = BigInt(inputLen) + k * maxOutputSize.toBigInt();
+  return (k + 1n) * taskDepositBase.toBigInt() + bytes * taskDepositPerByte.toBigInt();
 }

@@ -19,10 +19,23 @@ pub trait BenchmarkHelper<AccountId> {
 }
 
 fn requester<T: Config>() -> T::AccountId {
-	let who: T::AccountId = whitelisted_caller();
+	funded::<T>(whitelisted_caller())
+}
+
+fn funded<T: Config>(who: T::AccountId) -> T::AccountId {
 	let amount: BalanceOf<T> = 1_000_000_000_000_000_000u128.saturated_into();
 	T::Currency::set_balance(&who, amount.saturating_add(T::Currency::minimum_balance()));
 	who
+}
+
+/// The `i`-th other requester, with a workload of its own: the tasks of the queue and of
+/// pruning each touch their own account, holds and workload, as on a busy chain.
+fn other<T: Config>(i: u32) -> (T::AccountId, CodeHash) {
+	let who = funded::<T>(account("requester", i, 0));
+	let mut code = code(64);
+	code.extend_from_slice(&i.to_le_bytes());
+	Pallet::<T>::upload_workload(RawOrigin::Signed(who.clone()).into(), code.clone()).unwrap();
+	(who, blake2_256(&code))
 }
 
 fn code(len: u32) -> Vec<u8> {
@@ -88,17 +101,22 @@ fn rent<T: Config>() -> Option<BalanceOf<T>> {
 	Some(T::MinQueueRent::get())
 }
 
-/// Fills the queue with tasks of the most providers, at the least rent (no providers free).
-fn fill_queue<T: Config>(who: &T::AccountId, hash: CodeHash) {
-	fill_queue_with_floor::<T>(who, hash, Perbill::zero());
+/// Fills the queue with tasks of the most providers, at the least rent (no providers free),
+/// each of another requester.
+fn fill_queue<T: Config>() {
+	fill_queue_with_floor::<T>(Perbill::zero());
 }
 
-/// Fills the rest of the queue with tasks of the most providers at the least rent, with
-/// reputation floor `floor` (at 100 % no benchmark provider qualifies: the tasks stay queued).
-fn fill_queue_with_floor<T: Config>(who: &T::AccountId, hash: CodeHash, floor: Perbill) {
+/// Fills the rest of the queue with tasks of the most providers at the least rent, each of
+/// another requester, with reputation floor `floor` (at 100 % no benchmark provider
+/// qualifies: the tasks stay queued).
+fn fill_queue_with_floor<T: Config>(floor: Perbill) {
 	let rent = rent::<T>();
+	let mut i = 0;
 	while !Queue::<T>::get().is_full() {
-		submit_with_floor::<T>(who, hash, T::MaxReplication::get(), rent, floor).unwrap();
+		let (who, hash) = other::<T>(i);
+		submit_with_floor::<T>(&who, hash, T::MaxReplication::get(), rent, floor).unwrap();
+		i += 1;
 	}
 }
 
@@ -146,7 +164,7 @@ mod benchmarks {
 	fn submit_task_queued() {
 		let caller = requester::<T>();
 		let hash = workload::<T>(&caller);
-		fill_queue::<T>(&caller, hash);
+		fill_queue::<T>();
 		let outbid = u64::from(T::MaxQueued::get().saturating_sub(1));
 		let rent = T::MinQueueRent::get().saturating_mul(2u32.into());
 		#[block]
@@ -160,10 +178,9 @@ mod benchmarks {
 	/// The last task of a full queue (no providers): the queue is rewritten without it.
 	#[benchmark]
 	fn cancel_task() {
-		let caller = requester::<T>();
-		let hash = workload::<T>(&caller);
-		fill_queue::<T>(&caller, hash);
+		fill_queue::<T>();
 		let last = u64::from(T::MaxQueued::get().saturating_sub(1));
+		let caller = Tasks::<T>::get(last).unwrap().requester;
 		assert!(matches!(Tasks::<T>::get(last).unwrap().state, TaskState::Queued { .. }));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), last);
@@ -204,12 +221,11 @@ mod benchmarks {
 	/// is rewritten.
 	#[benchmark]
 	fn on_initialize_queue(n: Linear<0, { T::AssignPerBlock::get() }>) {
-		let caller = requester::<T>();
-		let hash = workload::<T>(&caller);
-		for _ in 0..n {
-			submit::<T>(&caller, hash, T::MaxReplication::get(), rent::<T>()).unwrap();
+		for i in 0..n {
+			let (who, hash) = other::<T>(u32::MAX - i);
+			submit::<T>(&who, hash, T::MaxReplication::get(), rent::<T>()).unwrap();
 		}
-		fill_queue_with_floor::<T>(&caller, hash, Perbill::one());
+		fill_queue_with_floor::<T>(Perbill::one());
 		market::<T>(0, 8);
 		let now = frame_system::Pallet::<T>::block_number();
 		#[block]
@@ -226,17 +242,16 @@ mod benchmarks {
 	/// is refunded; the other tasks tried find nobody.
 	#[benchmark]
 	fn on_initialize_queue_expired(n: Linear<0, { T::AssignPerBlock::get() }>) {
-		let caller = requester::<T>();
-		let hash = workload::<T>(&caller);
-		for _ in 0..n {
-			submit::<T>(&caller, hash, T::MaxReplication::get(), rent::<T>()).unwrap();
+		for i in 0..n {
+			let (who, hash) = other::<T>(u32::MAX - i);
+			submit::<T>(&who, hash, T::MaxReplication::get(), rent::<T>()).unwrap();
 		}
 		let timeout = Pallet::<T>::windows(BENCH_FUEL, T::MaxReplication::get()).1;
 		let now = frame_system::Pallet::<T>::block_number()
 			.saturating_add(timeout)
 			.saturating_add(One::one());
 		frame_system::Pallet::<T>::set_block_number(now);
-		fill_queue::<T>(&caller, hash);
+		fill_queue::<T>();
 		#[block]
 		{
 			Pallet::<T>::assign_queued(now);
@@ -250,12 +265,10 @@ mod benchmarks {
 	/// `n` settled tasks are pruned and their deposits returned.
 	#[benchmark]
 	fn on_initialize_prune(n: Linear<0, { T::PrunePerBlock::get() }>) {
-		let caller = requester::<T>();
-		let hash = workload::<T>(&caller);
 		for task_id in 0..n {
-			submit::<T>(&caller, hash, 1, rent::<T>()).unwrap();
-			Pallet::<T>::cancel_task(RawOrigin::Signed(caller.clone()).into(), task_id.into())
-				.unwrap();
+			let (who, hash) = other::<T>(task_id);
+			submit::<T>(&who, hash, 1, rent::<T>()).unwrap();
+			Pallet::<T>::cancel_task(RawOrigin::Signed(who).into(), task_id.into()).unwrap();
 		}
 		assert_eq!(TaskDeposits::<T>::iter().count() as u32, n);
 		let now = frame_system::Pallet::<T>::block_number().saturating_add(T::Retention::get());

@@ -24,12 +24,13 @@
 //!
 //! A task that offered a rent of at least [`Config::MinQueueRent`] per block waits in a bounded
 //! queue and is assigned as slots free: the queue's tasks are tried in turn, a few per block,
-//! whatever they pay. Waiting costs the rent for every block waited, burned (a place in the
+//! whatever they pay (rent buys a place, not priority), so each is tried within a turn of the
+//! queue. Waiting costs the rent for every block waited, burned (a place in the
 //! queue is what others then cannot have; burning it pays no one for keeping it full). The most
 //! it can owe, the rent for its timeout plus the blocks a turn of the queue takes, is held on
 //! top of the escrow while it waits; what it did not use comes back as it leaves. A queued
-//! task that waited longer than its timeout fails and is refunded, less its rent and the base
-//! fee. When the queue is full a newcomer offering at least a tenth more than the lowest rent
+//! task that waited longer than its timeout fails at its next turn (if it still finds nobody
+//! then) and is refunded, less its rent and the base fee. When the queue is full a newcomer offering at least a tenth more than the lowest rent
 //! takes that task's place (the youngest of the lowest): the outbid task fails as if it had
 //! expired. So filling the queue with tasks that can never run costs rent for every block and
 //! every place, and never keeps out a task that pays more.
@@ -671,7 +672,12 @@ pub mod pallet {
 				escrow,
 				deposit,
 			});
-			if !Self::try_assign(task_id, &mut task, now)? {
+			// A task that may wait also waits out a full deadline block.
+			let assigned = match Self::try_assign(task_id, &mut task, now) {
+				Err(_) if queue_rent.is_some() => false,
+				result => result?,
+			};
+			if !assigned {
 				let rent = queue_rent.ok_or(Error::<T>::NoProviderAvailable)?;
 				let reserve =
 					Self::rent_reserve(rent, timeout).ok_or(Error::<T>::EscrowOverflow)?;
@@ -951,7 +957,9 @@ pub mod pallet {
 					.ok_or(Error::<T>::QueueFull)?;
 				ensure!(Self::outbids(entry.rent, lowest.rent), Error::<T>::QueueFull);
 				queue.retain(|queued| queued.task_id != lowest.task_id);
-				if let Some(task) = Tasks::<T>::get(lowest.task_id) {
+				let outbid = Tasks::<T>::get(lowest.task_id)
+					.filter(|task| matches!(task.state, TaskState::Queued { .. }));
+				if let Some(task) = outbid {
 					let reason = TaskFailure::Outbid;
 					Self::refund_unassigned(
 						lowest.task_id,
@@ -1000,16 +1008,16 @@ pub mod pallet {
 			}
 		}
 
-		/// Tries the queue's first tasks (at most `AssignPerBlock`); fails those that waited
-		/// longer than their timeout. Returns the tasks tried.
+		/// Tries the queue's first tasks (at most `AssignPerBlock`); fails those not assigned
+		/// that waited longer than their timeout. Returns the tasks tried.
 		pub(crate) fn assign_queued(now: BlockNumberFor<T>) -> u32 {
 			let queue = Queue::<T>::get();
 			if queue.is_empty() {
 				return 0;
 			}
 			// Round robin: the tasks tried and still waiting go to the back, so a task nobody can
-			// take never blocks the ones behind it, and every task's expiry is noticed within
-			// `MaxQueued / AssignPerBlock` blocks.
+			// take never blocks the ones behind it, and every task is tried within a turn of the
+			// queue (`MaxQueued / AssignPerBlock` blocks), whatever the others pay.
 			let mut untried = Vec::with_capacity(queue.len());
 			let mut waiting = Vec::new();
 			let mut tried = 0u32;
@@ -1022,15 +1030,16 @@ pub mod pallet {
 				let task_id = entry.task_id;
 				let Some(mut task) = Tasks::<T>::get(task_id) else { continue };
 				let TaskState::Queued { since } = task.state else { continue };
-				if now > since.saturating_add(task.timeout) {
-					let reason = TaskFailure::NoProvider;
-					Self::refund_unassigned(task_id, task, Some(entry), reason, Zero::zero());
-					continue;
-				}
+				// Assignment first, expiry after: a task whose timeout is shorter than a turn of
+				// a full queue is still tried once before it fails.
 				match Self::try_assign(task_id, &mut task, now) {
 					Ok(true) => {
 						Self::charge_rent(task_id, &mut task, entry, since, Zero::zero());
 						Tasks::<T>::insert(task_id, task);
+					}
+					_ if now > since.saturating_add(task.timeout) => {
+						let reason = TaskFailure::NoProvider;
+						Self::refund_unassigned(task_id, task, Some(entry), reason, Zero::zero());
 					}
 					_ => waiting.push(entry),
 				}
@@ -1380,6 +1389,16 @@ pub mod pallet {
 				TaskDeposits::<T>::iter_keys().all(Tasks::<T>::contains_key),
 				"a deposit outlived its task"
 			);
+			for entry in queue.values() {
+				ensure!(
+					Tasks::<T>::get(entry.task_id)
+						.is_some_and(|task| matches!(task.state, TaskState::Queued { .. })),
+					"the queue holds a task that is not queued"
+				);
+				// Tasks queued before rent pay none and hold no reserve.
+				let legacy = entry.rent.is_zero() && entry.reserve.is_zero();
+				ensure!(legacy || entry.rent >= T::MinQueueRent::get(), "a rent below the least");
+			}
 			// Every account, so that a hold left with nothing owed shows too.
 			let escrow_reason: T::RuntimeHoldReason = HoldReason::TaskEscrow.into();
 			let storage_reason: T::RuntimeHoldReason = HoldReason::TaskStorage.into();

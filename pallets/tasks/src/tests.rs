@@ -816,3 +816,22 @@ fn the_queue_migrates_to_rent() {
 		next_block();
 	});
 }
+
+/// A task that may wait also waits out a deadline block that is full; one that may not fails.
+#[test]
+fn a_full_deadline_block_queues_a_task_that_may_wait() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3, 4, 5]);
+		// 16 tasks share the deadline block: it is full.
+		for _ in 0..16 {
+			ok(submit(hash, 1, None));
+		}
+		assert_noop!(submit(hash, 1, None), Error::<Test>::TimeoutsFull);
+		ok(submit(hash, 1, RENT));
+		assert_eq!(queued(), vec![16]);
+		assert_eq!(market(5).busy, 0, "the providers drawn for it were released");
+		next_block();
+		assert_eq!(assigned(16), vec![5], "assigned a block later, with another deadline");
+	});
+}
