@@ -263,7 +263,7 @@ test('300 tasks with an unattainable floor cost their sender rent and do not sta
   const honestRent = minRent + (minRent + 9n) / 10n;
   const honest = submitTask(api, { workload: u8aToHex(workload), input: stringToU8a('1000\nhello bourse'), fuel: 2n * minFuel, memoryMib: 64, maxPrice: price - 1n, timeout: 10, queueRent: honestRent });
   await assert.rejects(send(api, submitTask(api, { workload: u8aToHex(workload), input: stringToU8a('1\nx'), fuel: 2n * minFuel, memoryMib: 64, maxPrice: price - 1n, timeout: 10 }), bob, 'at the least rent'), /tasks\.QueueFull/);
-  const { events } = await send(api, honest, bob, 'the honest task, at a tenth more rent');
+  const { events, blockHash: honestBlock } = await send(api, honest, bob, 'the honest task, at a tenth more rent');
   const taskId = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toBigInt();
   assert.ok(events.some(({ event }) => api.events.tasks.TaskQueued.is(event) && event.data.taskId.toBigInt() === taskId), 'queued');
   const outbid = events.find(({ event }) => api.events.tasks.TaskFailed.is(event) && event.data.reason.isOutbid);
@@ -275,7 +275,9 @@ test('300 tasks with an unattainable floor cost their sender rent and do not sta
   const completed = waitForEvent('Bob\'s task completed', (e) => api.events.tasks.TaskCompleted.is(e) && e.data.taskId.toBigInt() === taskId, { timeoutMs: 180_000 });
   await send(api, api.tx.offers.setOffer(price - 1n, offer.maxFuel, offer.maxMemoryMib, offer.slots, null), alice, 'Alice lowers her price');
   await completed;
-  console.log(`Bob's task ${taskId} completed behind ${queue.length - 1} squatting tasks`);
+  const settledAt = (await api.query.tasks.tasks(taskId)).unwrap().state.asCompleted.settledAt.toNumber();
+  const queuedAt = (await api.rpc.chain.getHeader(honestBlock)).number.toNumber();
+  console.log(`Bob's task ${taskId}, queued in block ${queuedAt} behind ${queue.length - 1} squatting tasks, completed in block ${settledAt}`);
 
   // Eve gives up: cancelling costs each task at least a turn of the queue's rent.
   const open = (await api.query.tasks.queue()).map((entry) => entry.taskId.toBigInt());
