@@ -28,3 +28,22 @@ fn every_genesis_preset_satisfies_every_pallet_invariant() {
 		});
 	}
 }
+
+/// Pruning keeps up with submissions on the real weights (the tasks pallet's integrity test
+/// says the same); prints the figures.
+#[test]
+fn pruning_keeps_up_with_the_most_submissions_a_block_carries() {
+	use bourse_runtime::{Runtime, Tasks};
+	use polkadot_sdk::frame_support::traits::Get;
+	TestExternalities::default().execute_with(|| {
+		let block = <Runtime as polkadot_sdk::frame_system::Config>::BlockWeights::get().max_block;
+		let submission = Tasks::submit_weight(1);
+		let most = block.ref_time() / submission.ref_time();
+		let prune: u32 = <Runtime as pallet_tasks::Config>::PrunePerBlock::get();
+		println!(
+			"submit_task (k = 1) weighs {:.2} ms: at most {most} per block; {prune} pruned per block",
+			submission.ref_time() as f64 / 1e9
+		);
+		assert!(u64::from(prune) >= most);
+	});
+}
