@@ -59,15 +59,25 @@
 // One job each: the engine's configuration, the compiled-module cache, the threads, one run;
 // what a module must be and what it sees are public.
 mod cache;
+#[cfg(target_os = "linux")]
+mod confine;
 mod engine;
 pub mod fuel;
 mod pool;
 pub mod prepare;
+#[cfg(target_os = "linux")]
+pub mod protocol;
 mod run;
 pub mod wasi;
+#[cfg(target_os = "linux")]
+pub mod worker;
+#[cfg(target_os = "linux")]
+pub mod workers;
 
 pub use bourse_primitives::{CodeHash, ExecutionLimits, Outcome, Status, EXECUTOR_VERSION};
 pub use engine::{engine_config, ExecutorConfig, NATIVE_STACK_BACKSTOP_BYTES, WORKER_STACK_BYTES};
+#[cfg(target_os = "linux")]
+pub use workers::{WorkerPool, WorkerPoolConfig};
 
 use cache::cache_key;
 use engine::MAX_LINEAR_MEMORY;
@@ -186,7 +196,9 @@ impl Executor {
 		self.pool.threads()
 	}
 
-	/// Compiles `code` into the cache without running it (e.g. when a workload is uploaded).
+	/// Compiles `code` into the cache without running it (e.g. when a workload is uploaded);
+	/// nothing to do if it is cached. `Err` says why it cannot run (its refusal, or a local
+	/// failure).
 	pub fn precompile(
 		&self,
 		code_hash: CodeHash,
@@ -194,7 +206,11 @@ impl Executor {
 		limits: ExecutionLimits,
 	) -> Result<(), String> {
 		let key = cache_key(code_hash, &limits);
-		self.shared.prepare(key, code).map_err(|e| e.to_string())?.map(|_| ())
+		let prepared = match self.shared.cached(&key).map_err(|e| e.to_string())? {
+			Some(prepared) => prepared,
+			None => self.shared.prepare(key, code).map_err(|e| e.to_string())?,
+		};
+		prepared.map(|_| ())
 	}
 }
 
