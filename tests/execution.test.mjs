@@ -107,6 +107,27 @@ async function slashesSince(from) {
   return slashes;
 }
 
+test('workloads run in confined worker processes, children of bourse-node with no_new_privs, seccomp and no environment', async () => {
+  const { readdirSync } = await import('node:fs');
+  const children = readdirSync(`/proc/${node.child.pid}/task`)
+    .flatMap((tid) => readFileSync(`/proc/${node.child.pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/))
+    .filter(Boolean);
+  const workers = children.filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1] === 'sandbox-worker');
+  assert.ok(workers.length > 0, `worker processes among the node's children (${children})`);
+  for (const pid of workers) {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    assert.match(status, /^NoNewPrivs:\s+1$/m, `worker ${pid}: no_new_privs`);
+    assert.match(status, /^Seccomp:\s+2$/m, `worker ${pid}: a seccomp filter`);
+    assert.equal(readFileSync(`/proc/${pid}/environ`).length, 0, `worker ${pid}: an empty environment`);
+  }
+  console.log(`${workers.length} confined sandbox workers: pids ${workers.join(', ')}`);
+  // And a task still completes right after its assignment.
+  const { taskId, assignedAt } = await bobSubmits(sha256, '100\nconfined', { fuel: 100_000_000n });
+  const state = await settled(taskId);
+  assert.ok(state.isCompleted, state.toString());
+  assert.ok(settledAt(state) - assignedAt <= 2n, `settled ${settledAt(state) - assignedAt} blocks after assignment`);
+});
+
 test('a time bomb with the shortest timeout ends with an outcome or an abstention, and nobody is slashed', async () => {
   const bomb = await upload(TIME_BOMB);
   const minTimeout = api.consts.tasks.minTimeout.toNumber();

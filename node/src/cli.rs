@@ -55,8 +55,14 @@ pub struct Cli {
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
 
-	/// Workloads this node runs at once (execution threads). It should cover the slots the
+	/// Workloads this node runs at once (confined worker processes). It should cover the slots the
 	/// providers it serves offer: tasks beyond it wait, and may miss their windows.
 	#[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
 	pub sandbox_runs: u16,
+
+	/// Run workloads in worker processes even where this platform cannot confine them (no
+	/// seccomp): strangers' code then runs without the system-call deny-list, only in another
+	/// process. For development machines only, never for a validator whose keys matter.
+	#[arg(long)]
+	pub unconfined_sandbox: bool,
 }

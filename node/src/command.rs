@@ -139,7 +139,10 @@ pub fn run() -> sc_cli::Result<()> {
 		}
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
-			let sandbox_runs = usize::from(cli.sandbox_runs);
+			let sandbox = crate::sandbox::SandboxConfig {
+				runs: usize::from(cli.sandbox_runs),
+				allow_unconfined: cli.unconfined_sandbox,
+			};
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
@@ -147,10 +150,10 @@ pub fn run() -> sc_cli::Result<()> {
 							Block,
 							<Block as sp_runtime::traits::Block>::Hash,
 						>,
-					>(config, sandbox_runs)
+					>(config, sandbox)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, sandbox_runs)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, sandbox)
 							.map_err(sc_cli::Error::Service)
 					}
 				}

@@ -16,5 +16,10 @@ mod sandbox;
 mod service;
 
 fn main() -> polkadot_sdk::sc_cli::Result<()> {
+	// A sandbox worker process this node started (`sandbox::WORKER_COMMAND`, hidden): it
+	// confines itself and runs workloads, nothing else.
+	if std::env::args_os().nth(1).is_some_and(|arg| arg == sandbox::WORKER_COMMAND) {
+		std::process::exit(bourse_executor::worker::serve());
+	}
 	command::run()
 }

@@ -1,7 +1,15 @@
-//! The node's side of the `sandbox` host functions: one shared `bourse-executor` (its
-//! compiled-module cache lives as long as the node) and an in-memory registry of the runs in
-//! flight, handed to offchain workers as the [`SandboxExt`] extension, with Prometheus metrics an
-//! operator wants to watch.
+//! The node's side of the `sandbox` host functions: confined worker processes that run the
+//! workloads (a `bourse-executor` [`WorkerPool`] of children started as `bourse-node
+//! sandbox-worker`; each keeps its compiled modules cached) and an in-memory registry of the
+//! runs in flight, handed to offchain workers as the [`SandboxExt`] extension, with Prometheus
+//! metrics an operator wants to watch.
+//!
+//! Strangers' code is never compiled or run in the node's process, which holds its keys: a
+//! worker confines itself at start (a seccomp deny-list of files, sockets, `execve`, tracing,
+//! io_uring, bpf, keyrings...; `no_new_privs`; landlock where the kernel has it), and the node
+//! refuses to start workers that could not, unless `--unconfined-sandbox` says so (with a loud
+//! warning). A worker that crashes, is killed or passes a backstop fails that run locally and
+//! is replaced.
 //!
 //! The registry is what makes runs non-blocking and never doubled: offchain workers submit a run
 //! under an id and poll it on later passes; a second submission of a known id starts nothing. A
@@ -10,7 +18,7 @@
 //! cancelled, freeing its thread; an ended run is kept for [`IDLE_ENDED`] unread, so an outcome
 //! survives a stall of the chain.
 
-use bourse_executor::{Error, Executor, ExecutorConfig, Run};
+use bourse_executor::{Error, Run, WorkerPool, WorkerPoolConfig};
 use bourse_primitives::{
 	sandbox::{RunId, RunState, Submitted, WorkloadRunner},
 	AbstainReason, CodeHash, ExecutionLimits,
@@ -137,9 +145,21 @@ impl Entry {
 	}
 }
 
+/// The hidden subcommand of `bourse-node` that runs a sandbox worker process.
+pub const WORKER_COMMAND: &str = "sandbox-worker";
+
+/// How the node runs workloads.
+#[derive(Clone, Copy, Debug)]
+pub struct SandboxConfig {
+	/// Workloads run at once: one worker process each.
+	pub runs: usize,
+	/// Start workers even where they cannot be confined (`--unconfined-sandbox`).
+	pub allow_unconfined: bool,
+}
+
 /// The sandbox of this node.
 pub struct NodeSandbox {
-	executor: Executor,
+	workers: WorkerPool,
 	runs: Mutex<HashMap<RunId, Entry>>,
 	metrics: Option<Metrics>,
 	/// The offered slots last warned about, so the warning is said once per change.
@@ -147,11 +167,29 @@ pub struct NodeSandbox {
 }
 
 impl NodeSandbox {
-	/// Starts the executor with `capacity` execution threads (runs at once) and registers the
+	/// Starts `config.runs` confined worker processes of this very binary and registers the
 	/// metrics (when Prometheus is on).
-	pub fn new(capacity: usize, registry: Option<&Registry>) -> Result<Arc<Self>, String> {
-		let config = ExecutorConfig { workers: capacity.max(1), ..Default::default() };
-		let executor = Executor::new(config).map_err(|e| e.to_string())?;
+	pub fn new(config: SandboxConfig, registry: Option<&Registry>) -> Result<Arc<Self>, String> {
+		let program = std::env::current_exe()
+			.map_err(|e| format!("cannot find this node's binary for its workers: {e}"))?;
+		let mut pool = WorkerPoolConfig::new(program, vec![WORKER_COMMAND.into()], config.runs);
+		pool.require_confinement = !config.allow_unconfined;
+		let workers = WorkerPool::new(pool).map_err(|e| match e {
+			Error::Engine(e) if !config.allow_unconfined => format!(
+				"{e}; `--unconfined-sandbox` runs strangers' code without these protections \
+				 (development machines only)"
+			),
+			e => e.to_string(),
+		})?;
+		let confinement = workers.confinement();
+		if !confinement.is_confined() {
+			log::warn!(
+				target: "bourse",
+				"⚠️⚠️⚠️  WORKLOADS RUN UNCONFINED ({confinement}): strangers' code runs in worker \
+				 processes without a system-call deny-list. Never do this on a validator whose \
+				 keys matter.",
+			);
+		}
 		let metrics = match registry.map(Metrics::register) {
 			Some(Ok(metrics)) => Some(metrics),
 			Some(Err(e)) => {
@@ -161,16 +199,17 @@ impl NodeSandbox {
 			None => None,
 		};
 		if let Some(m) = &metrics {
-			m.capacity.set(executor.capacity() as u64);
+			m.capacity.set(workers.capacity() as u64);
 		}
 		log::info!(
 			target: "bourse",
-			"🧮 workload sandbox ready: {} runs at once on {} CPUs",
-			executor.capacity(),
+			"🧮 workload sandbox ready: {} worker processes (pids {:?}) on {} CPUs; {confinement}",
+			workers.capacity(),
+			workers.pids(),
 			std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
 		);
 		Ok(Arc::new(Self {
-			executor,
+			workers,
 			runs: Mutex::new(HashMap::new()),
 			metrics,
 			warned_slots: AtomicU32::new(0),
@@ -265,7 +304,7 @@ impl WorkloadRunner for NodeSandbox {
 		if runs.len() >= MAX_RUNS {
 			return Submitted::Busy;
 		}
-		let (handle, state) = match self.executor.start(code_hash, code, input, limits, seed) {
+		let (handle, state) = match self.workers.start(code_hash, code, input, limits, seed) {
 			Ok(handle) => (Some(handle), RunState::Running),
 			Err(Error::MemoryAboveNode) => (None, RunState::Abstain(AbstainReason::Memory)),
 			Err(e) => {
@@ -311,7 +350,7 @@ impl WorkloadRunner for NodeSandbox {
 		if let Ok(mut runs) = self.runs.lock() {
 			self.sweep(&mut runs);
 		}
-		let capacity = u32::try_from(self.executor.capacity()).unwrap_or(u32::MAX);
+		let capacity = u32::try_from(self.workers.capacity()).unwrap_or(u32::MAX);
 		if let Some(m) = &self.metrics {
 			if u64::from(slots) > m.offered_slots.get() {
 				m.offered_slots.set(slots.into());

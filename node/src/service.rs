@@ -136,13 +136,13 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 }
 
 /// Builds and starts a full node: network, RPC, offchain workers (whose sandbox runs
-/// `sandbox_runs` workloads at once), and for authorities Aura block production and the GRANDPA
+/// `sandbox.runs` workloads at once, in confined worker processes), and for authorities Aura block production and the GRANDPA
 /// voter.
 pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
-	sandbox_runs: usize,
+	sandbox: crate::sandbox::SandboxConfig,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -199,7 +199,7 @@ pub fn new_full<
 		})?;
 
 	if config.offchain_worker.enabled {
-		let sandbox = crate::sandbox::NodeSandbox::new(sandbox_runs, config.prometheus_registry())
+		let sandbox = crate::sandbox::NodeSandbox::new(sandbox, config.prometheus_registry())
 			.map_err(|e| ServiceError::Other(format!("the workload sandbox did not start: {e}")))?;
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
