@@ -15,6 +15,12 @@ say "cargo test (release profile, shared with the node build)"
 # run below, so that `try-runtime` never reaches the node's build.
 cargo test --release --locked --workspace --exclude bourse-market-tests
 
+# The same sandbox suites through confined worker processes, the path the node runs workloads
+# on: identical outcomes (the test binaries are built; only the environment differs).
+say "sandbox suites through confined worker processes"
+BOURSE_SANDBOX_WORKERS=1 cargo test --release --locked -p bourse-executor \
+	--test determinism --test hostile --test statuses
+
 # One build with `runtime-benchmarks` and `try-runtime` for the pallets and the runtime: each
 # pallet's benchmarks run once in its mock runtime (weights themselves come from
 # `scripts/weights.sh`), the whole-market flows run with every pallet's invariants, and every

@@ -214,6 +214,87 @@ impl Executor {
 	}
 }
 
+/// What runs workloads: the in-process [`Executor`], or a [`WorkerPool`] of confined worker
+/// processes (what a node uses). Both give identical outcomes.
+pub trait Sandbox: Send + Sync {
+	/// Starts a run and returns at once ([`Executor::start`]).
+	fn start(
+		&self,
+		code_hash: CodeHash,
+		code: &[u8],
+		input: &[u8],
+		limits: ExecutionLimits,
+		seed: [u8; 32],
+	) -> Result<Run, Error>;
+
+	/// Runs a workload and waits for its outcome ([`Executor::execute`]).
+	fn execute(
+		&self,
+		code_hash: CodeHash,
+		code: &[u8],
+		input: &[u8],
+		limits: ExecutionLimits,
+		seed: [u8; 32],
+	) -> Result<Outcome, Error> {
+		self.start(code_hash, code, input, limits, seed)?.wait()
+	}
+
+	/// Runs at once.
+	fn capacity(&self) -> usize;
+}
+
+impl Sandbox for Executor {
+	fn start(
+		&self,
+		code_hash: CodeHash,
+		code: &[u8],
+		input: &[u8],
+		limits: ExecutionLimits,
+		seed: [u8; 32],
+	) -> Result<Run, Error> {
+		Executor::start(self, code_hash, code, input, limits, seed)
+	}
+
+	fn capacity(&self) -> usize {
+		Executor::capacity(self)
+	}
+}
+
+impl<S: Sandbox + ?Sized> Sandbox for Box<S> {
+	fn start(
+		&self,
+		code_hash: CodeHash,
+		code: &[u8],
+		input: &[u8],
+		limits: ExecutionLimits,
+		seed: [u8; 32],
+	) -> Result<Run, Error> {
+		(**self).start(code_hash, code, input, limits, seed)
+	}
+
+	fn capacity(&self) -> usize {
+		(**self).capacity()
+	}
+}
+
+#[cfg(target_os = "linux")]
+impl Sandbox for WorkerPool {
+	fn start(
+		&self,
+		code_hash: CodeHash,
+		code: &[u8],
+		input: &[u8],
+		limits: ExecutionLimits,
+		seed: [u8; 32],
+	) -> Result<Run, Error> {
+		WorkerPool::start(self, code_hash, code, input, limits, seed)
+	}
+
+	fn capacity(&self) -> usize {
+		WorkerPool::capacity(self)
+	}
+}
+
 /// A run started by [`Executor::start`]. Dropping it does not stop the run; cancel it first.
 pub struct Run {
 	result: mpsc::Receiver<(Result<Outcome, Error>, Instant)>,

@@ -7,7 +7,7 @@ use common::*;
 use std::time::{Duration, Instant};
 
 /// The executor still runs a real workload correctly.
-fn still_usable(ex: &bourse_executor::Executor) {
+fn still_usable(ex: &dyn bourse_executor::Sandbox) {
 	let out = run(ex, &workload("sha256"), b"10\nstill alive", limits(100_000_000));
 	assert_eq!(out.status, Status::Success);
 	assert_eq!(out.output, bourse_workloads::sha256::run(b"10\nstill alive").expect("valid input"));

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use blake2::{digest::consts::U32, Blake2b, Digest};
-use bourse_executor::{ExecutionLimits, Executor, ExecutorConfig, Outcome};
+use bourse_executor::{ExecutionLimits, Executor, ExecutorConfig, Outcome, Sandbox};
 use std::path::PathBuf;
 
 /// blake2-256, the code hash the chain uses.
@@ -29,15 +29,30 @@ pub fn wat(text: &str) -> Vec<u8> {
 	wat::parse_str(text).expect("valid WAT")
 }
 
-pub fn executor() -> Executor {
-	Executor::new(ExecutorConfig { workers: 2, ..Default::default() }).expect("executor builds")
+/// The sandbox of the suites: in process, or with `BOURSE_SANDBOX_WORKERS=1` two confined
+/// worker processes (the node's path), so every suite runs both ways with the same outcomes.
+pub fn executor() -> Box<dyn Sandbox> {
+	if std::env::var_os("BOURSE_SANDBOX_WORKERS").is_some() {
+		let mut config = bourse_executor::WorkerPoolConfig::new(
+			env!("CARGO_BIN_EXE_bourse-sandbox-worker").into(),
+			Vec::new(),
+			2,
+		);
+		config.require_confinement = false;
+		let pool = bourse_executor::WorkerPool::new(config).expect("workers start");
+		return Box::new(pool);
+	}
+	Box::new(
+		Executor::new(ExecutorConfig { workers: 2, ..Default::default() })
+			.expect("executor builds"),
+	)
 }
 
 pub fn limits(fuel: u64) -> ExecutionLimits {
 	ExecutionLimits::with_defaults(fuel, 64)
 }
 
-pub fn run(executor: &Executor, code: &[u8], input: &[u8], limits: ExecutionLimits) -> Outcome {
+pub fn run(executor: &dyn Sandbox, code: &[u8], input: &[u8], limits: ExecutionLimits) -> Outcome {
 	executor.execute(hash(code), code, input, limits, [7; 32]).expect("no local failure")
 }
 
