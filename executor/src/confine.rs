@@ -7,7 +7,13 @@
 //!
 //! A deny-list, as Polkadot's PVF workers use: an allow-list written by hand breaks on the next
 //! wasmtime or glibc update; the calls denied here are ones nothing in the worker needs. Denied
-//! calls fail with `EACCES`, so a probe can tell what was refused.
+//! calls fail with `EACCES`, so a probe can tell what was refused; `clone3` fails with `ENOSYS`
+//! (so that threads are made with `clone`, whose flags a filter can read), and a call of the
+//! x32 ABI, which the deny-list's numbers would not match, kills the process.
+//!
+//! What it does not do yet: a worker keeps the node's user and PID namespace (new namespaces
+//! need privileges or user namespaces, which Docker's default profile forbids), so the
+//! deny-list is what keeps it from other processes.
 
 use crate::protocol::{Confinement, Landlock};
 use std::collections::BTreeMap;
@@ -18,14 +24,29 @@ pub fn confine() -> Confinement {
 	let no_new_privs = nix::sys::prctl::set_no_new_privs().is_ok();
 	// Landlock first: creating its ruleset needs calls the deny-list then refuses.
 	let landlock = landlock_deny_all_files();
-	let seccomp = match deny_list() {
-		Ok(program) => seccompiler::apply_filter_all_threads(&program).is_ok(),
+	Confinement { no_new_privs, seccomp: seccomp(), landlock }
+}
+
+/// Installs the seccomp filters on every thread; whether it could. The deny-list names x86-64
+/// calls: elsewhere the worker runs without it (and the node says so).
+#[cfg(not(target_arch = "x86_64"))]
+fn seccomp() -> bool {
+	false
+}
+
+#[cfg(target_arch = "x86_64")]
+fn seccomp() -> bool {
+	let filters = [deny_list(), no_clone3()].into_iter().collect::<Result<Vec<_>, _>>();
+	match filters {
+		Ok(mut filters) => {
+			filters.push(no_x32());
+			filters.iter().all(|program| seccompiler::apply_filter_all_threads(program).is_ok())
+		}
 		Err(e) => {
 			eprintln!("bourse sandbox worker: cannot build the seccomp filter: {e}");
 			false
 		}
-	};
-	Confinement { no_new_privs, seccomp, landlock }
+	}
 }
 
 /// A landlock ruleset that handles every file-system access right and grants none.
@@ -43,6 +64,7 @@ fn landlock_deny_all_files() -> Landlock {
 }
 
 /// The system calls a worker never needs, each refused with `EACCES`; signals only to itself.
+#[cfg(target_arch = "x86_64")]
 fn deny_list() -> Result<seccompiler::BpfProgram, seccompiler::BackendError> {
 	use seccompiler::{
 		SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
@@ -76,10 +98,33 @@ fn deny_list() -> Result<seccompiler::BpfProgram, seccompiler::BackendError> {
 		libc::SYS_chown,
 		libc::SYS_lchown,
 		libc::SYS_fchownat,
+		libc::SYS_fchmodat2,
+		libc::SYS_setxattr,
+		libc::SYS_lsetxattr,
+		libc::SYS_fsetxattr,
+		libc::SYS_removexattr,
+		libc::SYS_lremovexattr,
+		libc::SYS_fremovexattr,
+		libc::SYS_utime,
+		libc::SYS_utimes,
+		libc::SYS_utimensat,
+		libc::SYS_futimesat,
+		libc::SYS_inotify_init,
+		libc::SYS_inotify_init1,
+		libc::SYS_fanotify_init,
+		libc::SYS_uselib,
+		libc::SYS_quotactl,
 		libc::SYS_mount,
 		libc::SYS_umount2,
 		libc::SYS_pivot_root,
 		libc::SYS_chroot,
+		libc::SYS_open_tree,
+		libc::SYS_fsopen,
+		libc::SYS_fsconfig,
+		libc::SYS_fsmount,
+		libc::SYS_fspick,
+		libc::SYS_move_mount,
+		libc::SYS_mount_setattr,
 		// Network.
 		libc::SYS_socket,
 		libc::SYS_socketpair,
@@ -98,11 +143,28 @@ fn deny_list() -> Result<seccompiler::BpfProgram, seccompiler::BackendError> {
 		libc::SYS_process_vm_writev,
 		libc::SYS_kill,
 		libc::SYS_tkill,
+		libc::SYS_rt_sigqueueinfo,
+		libc::SYS_rt_tgsigqueueinfo,
 		libc::SYS_pidfd_open,
 		libc::SYS_pidfd_send_signal,
 		libc::SYS_pidfd_getfd,
 		libc::SYS_setns,
 		libc::SYS_unshare,
+		libc::SYS_kcmp,
+		libc::SYS_get_robust_list,
+		libc::SYS_move_pages,
+		libc::SYS_migrate_pages,
+		libc::SYS_process_madvise,
+		libc::SYS_setpriority,
+		libc::SYS_sched_setscheduler,
+		libc::SYS_sched_setparam,
+		libc::SYS_sched_setattr,
+		libc::SYS_ioprio_set,
+		// System V and POSIX IPC, shared with other processes of the user.
+		libc::SYS_msgget,
+		libc::SYS_shmget,
+		libc::SYS_semget,
+		libc::SYS_mq_open,
 		// Kernel interfaces with a record of escapes.
 		libc::SYS_io_uring_setup,
 		libc::SYS_io_uring_enter,
@@ -126,16 +188,80 @@ fn deny_list() -> Result<seccompiler::BpfProgram, seccompiler::BackendError> {
 	];
 	let mut rules: BTreeMap<i64, Vec<SeccompRule>> =
 		denied.iter().map(|call| (*call, Vec::new())).collect();
-	// `tgkill` to another process is denied; to its own threads (`raise`, `abort`) it is not.
+	let when = |arg: u8, op: SeccompCmpOp, value: u64| {
+		SeccompCondition::new(arg, SeccompCmpArgLen::Qword, op, value)
+			.and_then(|condition| SeccompRule::new(vec![condition]))
+	};
 	let own = u64::from(std::process::id());
-	let elsewhere = SeccompCondition::new(0, SeccompCmpArgLen::Dword, SeccompCmpOp::Ne, own)?;
-	rules.insert(libc::SYS_tgkill, vec![SeccompRule::new(vec![elsewhere])?]);
-	let arch = if cfg!(target_arch = "aarch64") { TargetArch::aarch64 } else { TargetArch::x86_64 };
+	// Signals and limits only for itself: `tgkill` to another process (its own threads are
+	// fine: `raise`, `abort`), `prlimit64` and `sched_setaffinity` of another process.
+	rules.insert(libc::SYS_tgkill, vec![when(0, SeccompCmpOp::Ne, own)?]);
+	rules.insert(libc::SYS_prlimit64, vec![when(0, SeccompCmpOp::Ne, 0)?]);
+	rules.insert(libc::SYS_sched_setaffinity, vec![when(0, SeccompCmpOp::Ne, 0)?]);
+	// Threads, never processes: `clone` without `CLONE_THREAD` (a `fork`) is denied.
+	let thread = libc::CLONE_THREAD as u64;
+	rules.insert(libc::SYS_clone, vec![when(0, SeccompCmpOp::MaskedEq(thread), 0)?]);
+	// No signals to others through an inherited descriptor's owner.
+	// `F_SETSIG` and `F_SETOWN_EX` (linux/fcntl.h), which libc does not name on glibc.
+	let owner = [libc::F_SETOWN, 10, 15];
+	rules.insert(
+		libc::SYS_fcntl,
+		owner.iter().map(|cmd| when(1, SeccompCmpOp::Eq, *cmd as u64)).collect::<Result<_, _>>()?,
+	);
+	// No typing into, or reprogramming, a terminal.
+	let tty = [libc::TIOCSTI, libc::TIOCLINUX];
+	rules.insert(
+		libc::SYS_ioctl,
+		tty.iter().map(|cmd| when(1, SeccompCmpOp::Eq, *cmd as u64)).collect::<Result<_, _>>()?,
+	);
 	let filter = SeccompFilter::new(
 		rules,
 		SeccompAction::Allow,
 		SeccompAction::Errno(libc::EACCES as u32),
-		arch,
+		TargetArch::x86_64,
 	)?;
 	filter.try_into()
+}
+
+/// `clone3` fails with `ENOSYS`: its flags are in memory a filter cannot read, and glibc then
+/// makes threads with `clone`.
+#[cfg(target_arch = "x86_64")]
+fn no_clone3() -> Result<seccompiler::BpfProgram, seccompiler::BackendError> {
+	use seccompiler::{SeccompAction, SeccompFilter, TargetArch};
+	let rules = BTreeMap::from([(libc::SYS_clone3, Vec::new())]);
+	let filter = SeccompFilter::new(
+		rules,
+		SeccompAction::Allow,
+		SeccompAction::Errno(libc::ENOSYS as u32),
+		TargetArch::x86_64,
+	)?;
+	filter.try_into()
+}
+
+/// Kills the process on any call of the x32 ABI: it shares the x86-64 architecture tag, with
+/// bit 30 set in the call number, so the deny-list's numbers would never match it. seccompiler
+/// checks the architecture only; this is the check the kernel's seccomp documentation gives.
+#[cfg(target_arch = "x86_64")]
+fn no_x32() -> seccompiler::BpfProgram {
+	use seccompiler::sock_filter;
+	const LOAD_WORD: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
+	const JUMP_EQ: u16 = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
+	const JUMP_SET: u16 = (libc::BPF_JMP | libc::BPF_JSET | libc::BPF_K) as u16;
+	const RETURN: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
+	const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+	// `EM_X86_64 | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE` (linux/audit.h).
+	const AUDIT_ARCH_X86_64: u32 = 0xC000_003E;
+	// Offsets in `struct seccomp_data`: the call number, then the architecture.
+	let (nr, arch) = (0, 4);
+	let op = |code, jt, jf, k| sock_filter { code, jt, jf, k };
+	vec![
+		op(LOAD_WORD, 0, 0, arch),
+		// Another architecture: the deny-list's own check kills it.
+		op(JUMP_EQ, 1, 0, AUDIT_ARCH_X86_64),
+		op(RETURN, 0, 0, libc::SECCOMP_RET_ALLOW),
+		op(LOAD_WORD, 0, 0, nr),
+		op(JUMP_SET, 0, 1, X32_SYSCALL_BIT),
+		op(RETURN, 0, 0, libc::SECCOMP_RET_KILL_PROCESS),
+		op(RETURN, 0, 0, libc::SECCOMP_RET_ALLOW),
+	]
 }

@@ -99,6 +99,8 @@ pub struct ProbeReport {
 	pub connect: Result<(), String>,
 	/// `execve` of `/bin/true`.
 	pub execve: Result<(), String>,
+	/// A signal (0: only whether it could be sent) to the parent, the node.
+	pub signal_parent: Result<(), String>,
 }
 
 /// [`Error`] across the process boundary.
@@ -158,6 +160,11 @@ pub fn write_frame(to: &mut impl Write, message: &impl Encode) -> io::Result<()>
 
 /// Reads one frame and decodes it; `Ok(None)` at a clean end of the stream.
 pub fn read_frame<M: Decode>(from: &mut impl Read) -> io::Result<Option<M>> {
+	read_frame_within(from, MAX_FRAME)
+}
+
+/// [`read_frame`] of frames of at most `max` bytes.
+pub fn read_frame_within<M: Decode>(from: &mut impl Read, max: u32) -> io::Result<Option<M>> {
 	let mut len = [0u8; 4];
 	match from.read_exact(&mut len) {
 		Ok(()) => {}
@@ -165,7 +172,7 @@ pub fn read_frame<M: Decode>(from: &mut impl Read) -> io::Result<Option<M>> {
 		Err(e) => return Err(e),
 	}
 	let len = u32::from_le_bytes(len);
-	if len > MAX_FRAME {
+	if len > max {
 		return Err(io::Error::new(io::ErrorKind::InvalidData, "frame too large"));
 	}
 	let mut bytes = vec![0u8; len as usize];

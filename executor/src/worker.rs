@@ -77,5 +77,7 @@ fn probe(path: Vec<u8>) -> ProbeReport {
 			.status()
 			.map_err(text)
 			.and_then(|s| if s.success() { Ok(()) } else { Err(format!("exited {s}")) }),
+		signal_parent: nix::sys::signal::kill(nix::unistd::getppid(), None)
+			.map_err(|e| io::Error::from(e).to_string()),
 	}
 }

@@ -6,18 +6,23 @@
 //! for its answer. The dispatcher bounds compilation ([`WorkerPoolConfig::compile_backstop`]:
 //! past it the child is killed and the code hash refused from then on) and the run
 //! ([`WorkerPoolConfig::run_backstop`], above the child's own wall-clock limit), kills the child
-//! on cancellation, and replaces a child that died. All of these are local failures of that run
-//! ([`Error`]); the next run gets a fresh child.
+//! on cancellation, and replaces a child that died or broke the protocol (an unasked answer, an
+//! outcome beyond the run's limits). All of these are local failures of that run ([`Error`]);
+//! the next run gets a fresh child.
+//!
+//! Not yet: a fresh process per run (a child whose sandbox a module escaped could forge the
+//! answers of the runs after it, on this node; a fork server would keep the compiled modules),
+//! and new namespaces.
 
 use crate::{
-	protocol::{read_frame, write_frame, Confinement, ProbeReport, Request, Response},
+	protocol::{read_frame_within, write_frame, Confinement, ProbeReport, Request, Response},
 	CodeHash, Error, ExecutionLimits, Outcome, Run,
 };
 use std::{
 	collections::HashSet,
 	ffi::OsString,
 	path::PathBuf,
-	process::{Child, ChildStdin, Command, Stdio},
+	process::{Child, Command, Stdio},
 	sync::{
 		atomic::{AtomicBool, Ordering},
 		mpsc, Arc, Mutex,
@@ -43,7 +48,9 @@ pub struct WorkerPoolConfig {
 	/// Refuse to start unless the workers report the seccomp deny-list and `no_new_privs` on
 	/// ([`Confinement::is_confined`]).
 	pub require_confinement: bool,
-	/// Longest compilation of one module before its child is killed and its code refused.
+	/// Most CPU time one module's compilation may burn before its child is killed and its
+	/// code refused (a child that makes no progress for three times as long is killed, its
+	/// code not refused).
 	pub compile_backstop: Duration,
 	/// Longest run after compilation before its child is killed: above the child's own
 	/// wall-clock limit (`ExecutorConfig::wall_clock_limit`, which ends a run cleanly), for a
@@ -85,6 +92,8 @@ struct Shared {
 	/// Each child's process id (`None` between a death and its replacement), for tests and
 	/// operators.
 	pids: Mutex<Vec<Option<u32>>>,
+	/// Set when the pool is dropped: queued runs are cancelled, not run.
+	closing: AtomicBool,
 }
 
 /// Sandbox worker processes and the queue of runs they take.
@@ -104,17 +113,12 @@ impl WorkerPool {
 			config,
 			refused: Mutex::new(HashSet::new()),
 			pids: Mutex::new(vec![None; workers]),
+			closing: AtomicBool::new(false),
 		});
 		let mut children = Vec::with_capacity(workers);
 		let mut confinement = None;
 		for slot in 0..workers {
 			let (child, confined) = WorkerProcess::spawn(&shared, slot)?;
-			if shared.config.require_confinement && !confined.is_confined() {
-				child.kill();
-				return Err(Error::Engine(format!(
-					"sandbox workers cannot be confined on this platform ({confined})"
-				)));
-			}
 			confinement = Some(confined);
 			children.push(child);
 		}
@@ -192,12 +196,13 @@ impl WorkerPool {
 	/// Has a fresh child try what its confinement must refuse, opening `path`.
 	pub fn probe(&self, path: &std::path::Path) -> Result<ProbeReport, Error> {
 		use std::os::unix::ffi::OsStrExt;
-		let (mut child, _) = WorkerProcess::spawn(&self.shared, usize::MAX)?;
+		let (child, _) = WorkerProcess::spawn(&self.shared, usize::MAX)?;
 		let request = Request::Probe { path: path.as_os_str().as_bytes().to_vec() };
-		let report = write_frame(&mut child.stdin, &request)
+		let report = child
+			.requests
+			.try_send(request)
 			.ok()
 			.and_then(|()| child.responses.recv_timeout(STARTUP).ok());
-		child.kill();
 		match report {
 			Some(Response::Probed(report)) => Ok(report),
 			_ => Err(Error::WorkerLost),
@@ -207,7 +212,9 @@ impl WorkerPool {
 
 impl Drop for WorkerPool {
 	fn drop(&mut self) {
-		// Closing the queue ends each dispatcher once idle; each kills its child.
+		// Queued runs are cancelled; closing the queue ends each dispatcher once idle, and each
+		// kills its child.
+		self.shared.closing.store(true, Ordering::Relaxed);
 		self.jobs.take();
 		for dispatcher in self.dispatchers.drain(..) {
 			let _ = dispatcher.join();
@@ -215,15 +222,24 @@ impl Drop for WorkerPool {
 	}
 }
 
-/// One child process, its stdin and what it answered.
+/// One child process: its requests go through a writer thread (a child that stops reading
+/// blocks that thread, never the dispatcher), its answers come through a reader thread and a
+/// bounded channel (a child that floods blocks itself, never fills the node's memory), its
+/// stderr goes to the node's log, sanitised and capped. Dropping it kills and reaps it.
 struct WorkerProcess {
 	process: Child,
-	stdin: ChildStdin,
+	requests: mpsc::SyncSender<Request>,
 	responses: mpsc::Receiver<Response>,
 }
 
+/// Lines of a worker's stderr logged at most, per worker.
+const MAX_LOG_LINES: usize = 50;
+/// Characters of a worker's stderr line logged at most.
+const MAX_LOG_LINE: usize = 300;
+
 impl WorkerProcess {
-	/// Starts a child for `slot` and waits for it to say it is ready.
+	/// Starts a child for `slot` and waits for it to say it is ready; refuses it unconfined
+	/// when confinement is required.
 	fn spawn(shared: &Shared, slot: usize) -> Result<(Self, Confinement), Error> {
 		let config = &shared.config;
 		let mut process = Command::new(&config.program)
@@ -231,53 +247,114 @@ impl WorkerProcess {
 			.env_clear()
 			.stdin(Stdio::piped())
 			.stdout(Stdio::piped())
-			.stderr(Stdio::inherit())
+			.stderr(Stdio::piped())
 			.spawn()
 			.map_err(|e| {
 				Error::Engine(format!("cannot start {}: {e}", config.program.display()))
 			})?;
-		let (Some(stdin), Some(mut stdout)) = (process.stdin.take(), process.stdout.take()) else {
+		let pipes = (process.stdin.take(), process.stdout.take(), process.stderr.take());
+		let (Some(mut stdin), Some(mut stdout), Some(stderr)) = pipes else {
 			let _ = process.kill();
+			let _ = process.wait();
 			return Err(Error::Engine("a worker without pipes".into()));
 		};
-		let (answered, responses) = mpsc::channel();
-		std::thread::Builder::new()
-			.name("bourse-sandbox-read".into())
-			.spawn(move || {
-				while let Ok(Some(response)) = read_frame::<Response>(&mut stdout) {
+		let pid = process.id();
+		let spawned = |name: &str, body: Box<dyn FnOnce() + Send>| {
+			std::thread::Builder::new()
+				.name(name.into())
+				.spawn(body)
+				.map(drop)
+				.map_err(|e| Error::Engine(format!("cannot spawn a {name} thread: {e}")))
+		};
+		let (requests, to_write) = mpsc::sync_channel::<Request>(1);
+		let (answered, responses) = mpsc::sync_channel(1);
+		let child = Self { process, requests, responses };
+		spawned(
+			"bourse-sandbox-write",
+			Box::new(move || {
+				while let Ok(request) = to_write.recv() {
+					if write_frame(&mut stdin, &request).is_err() {
+						return;
+					}
+				}
+			}),
+		)?;
+		spawned(
+			"bourse-sandbox-read",
+			Box::new(move || {
+				while let Ok(Some(response)) = read_frame_within(&mut stdout, MAX_RESPONSE) {
 					if answered.send(response).is_err() {
 						return;
 					}
 				}
-			})
-			.map_err(|e| Error::Engine(format!("cannot spawn a reader: {e}")))?;
-		let child = Self { process, stdin, responses };
-		match child.responses.recv_timeout(STARTUP) {
-			Ok(Response::Ready(confinement)) => {
-				if let Some(pid) = shared.pids.lock().ok().as_mut().and_then(|p| p.get_mut(slot)) {
-					*pid = Some(child.process.id());
-				}
-				Ok((child, confinement))
-			}
+			}),
+		)?;
+		spawned("bourse-sandbox-log", Box::new(move || log_stderr(pid, stderr)))?;
+		let confinement = match child.responses.recv_timeout(STARTUP) {
+			Ok(Response::Ready(confinement)) => confinement,
 			_ => {
-				child.kill();
-				Err(Error::Engine(format!(
+				return Err(Error::Engine(format!(
 					"a sandbox worker ({}) did not start",
 					config.program.display()
 				)))
 			}
+		};
+		if config.require_confinement && !confinement.is_confined() {
+			return Err(Error::Engine(format!(
+				"sandbox workers cannot be confined on this platform ({confinement})"
+			)));
 		}
+		if let Some(slot) = shared.pids.lock().ok().as_mut().and_then(|p| p.get_mut(slot)) {
+			*slot = Some(pid);
+		}
+		Ok((child, confinement))
 	}
+}
 
-	/// Kills the child and reaps it.
-	fn kill(mut self) {
+impl Drop for WorkerProcess {
+	fn drop(&mut self) {
 		let _ = self.process.kill();
 		let _ = self.process.wait();
 	}
 }
 
-/// A dispatcher: feeds `slot`'s child one run at a time, replacing it when it dies or is
-/// killed, until the pool closes the queue.
+/// Logs a worker's stderr: printable characters only, lines cut short, at most
+/// [`MAX_LOG_LINES`] lines (a flood of its own output is not the node's log's).
+fn log_stderr(pid: u32, stderr: std::process::ChildStderr) {
+	use std::io::{BufRead, BufReader, Read};
+	let mut lines = BufReader::new(stderr.take(1 << 20)).split(b'\n');
+	for logged in 0.. {
+		let Some(Ok(line)) = lines.next() else { return };
+		if logged == MAX_LOG_LINES {
+			log::warn!(target: "bourse", "sandbox worker {pid}: further output not logged");
+		}
+		if logged >= MAX_LOG_LINES {
+			continue;
+		}
+		let text: String = String::from_utf8_lossy(&line)
+			.chars()
+			.map(|c| if c.is_control() { '?' } else { c })
+			.take(MAX_LOG_LINE)
+			.collect();
+		log::warn!(target: "bourse", "sandbox worker {pid}: {text}");
+	}
+}
+
+/// The largest answer the node reads: an outcome's output is far smaller.
+const MAX_RESPONSE: u32 = 1024 * 1024;
+
+/// CPU time `pid` has used (user and system, all threads), from `/proc/<pid>/stat`.
+fn cpu_time(pid: u32) -> Option<Duration> {
+	let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+	// Fields after the command name (which may hold spaces), from the state (field 3) on:
+	// utime and stime are fields 14 and 15, in clock ticks of 1/100 s (`USER_HZ`).
+	let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+	let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+	Some(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
+}
+
+/// A dispatcher: feeds `slot`'s child one run at a time, replacing it when it dies, is
+/// killed or breaks the protocol, until the pool closes the queue.
 fn dispatch(
 	slot: usize,
 	child: WorkerProcess,
@@ -292,24 +369,26 @@ fn dispatch(
 		};
 		let Ok(job) = job else { break };
 		let refused = shared.refused.lock().map(|r| r.contains(&job.code_hash)).unwrap_or(false);
-		let result = if job.cancelled.load(Ordering::Relaxed) {
-			Err(Error::Cancelled) // cancelled while queued: never started
-		} else if refused {
-			Err(Error::TimedOut)
-		} else {
-			let current = match child.take() {
-				Some(current) => Ok(current),
-				None => WorkerProcess::spawn(shared, slot).map(|(fresh, _)| fresh),
-			};
-			match current {
-				Ok(current) => {
-					let (result, healthy) = run(current, &job, shared);
-					child = healthy;
-					result
+		let result =
+			if job.cancelled.load(Ordering::Relaxed) || shared.closing.load(Ordering::Relaxed) {
+				Err(Error::Cancelled) // cancelled while queued: never started
+			} else if refused {
+				Err(Error::TimedOut)
+			} else {
+				// A child that spoke unasked between runs broke the protocol: replace it.
+				let current = match child.take().filter(|c| c.responses.try_recv().is_err()) {
+					Some(current) => Ok(current),
+					None => WorkerProcess::spawn(shared, slot).map(|(fresh, _)| fresh),
+				};
+				match current {
+					Ok(current) => {
+						let (result, healthy) = run(current, &job, shared);
+						child = healthy;
+						result
+					}
+					Err(e) => Err(e),
 				}
-				Err(e) => Err(e),
-			}
-		};
+			};
 		if child.is_none() {
 			if let Some(pid) = shared.pids.lock().ok().as_mut().and_then(|p| p.get_mut(slot)) {
 				*pid = None;
@@ -317,14 +396,11 @@ fn dispatch(
 		}
 		let _ = job.done.send((result, Instant::now()));
 	}
-	if let Some(child) = child {
-		child.kill();
-	}
 }
 
 /// Runs `job` on `child`; returns the result and the child if it can serve again.
 fn run(
-	mut child: WorkerProcess,
+	child: WorkerProcess,
 	job: &Job,
 	shared: &Shared,
 ) -> (Result<Outcome, Error>, Option<WorkerProcess>) {
@@ -335,43 +411,58 @@ fn run(
 		limits: job.limits,
 		seed: job.seed,
 	};
-	if write_frame(&mut child.stdin, &request).is_err() {
-		child.kill();
+	// The writer is idle between runs: this never waits.
+	if child.requests.try_send(request).is_err() {
 		return (Err(Error::WorkerLost), None);
 	}
-	let sent = Instant::now();
+	let config = &shared.config;
+	let pid = child.process.id();
+	let (sent, cpu_at_send) = (Instant::now(), cpu_time(pid).unwrap_or_default());
 	let mut prepared: Option<Instant> = None;
 	loop {
 		match child.responses.recv_timeout(POLL) {
-			Ok(Response::Prepared) => prepared = Some(Instant::now()),
-			Ok(Response::Finished(result)) => return (result.map_err(Error::from), Some(child)),
-			Ok(_) => {} // nothing else is expected during a run
-			Err(mpsc::RecvTimeoutError::Disconnected) => {
-				child.kill();
-				return (Err(Error::WorkerLost), None);
-			}
-			Err(mpsc::RecvTimeoutError::Timeout) => {
-				let ended = if job.cancelled.load(Ordering::Relaxed) {
-					Some(Error::Cancelled)
+			Ok(Response::Prepared) if prepared.is_none() => prepared = Some(Instant::now()),
+			Ok(Response::Finished(Ok(outcome))) if prepared.is_some() => {
+				// A worker cannot claim more than the run allows.
+				let plausible = outcome.fuel_used <= job.limits.fuel
+					&& outcome.output.len() <= job.limits.max_output_bytes as usize;
+				return if plausible {
+					(Ok(outcome), Some(child))
 				} else {
-					match prepared {
-						None if sent.elapsed() >= shared.config.compile_backstop => {
-							if let Ok(mut refused) = shared.refused.lock() {
-								refused.insert(job.code_hash);
-							}
-							Some(Error::TimedOut)
-						}
-						Some(at) if at.elapsed() >= shared.config.run_backstop => {
-							Some(Error::TimedOut)
-						}
-						_ => None,
-					}
+					(Err(Error::WorkerLost), None)
 				};
-				if let Some(error) = ended {
-					child.kill();
-					return (Err(error), None);
+			}
+			Ok(Response::Finished(Err(e))) if prepared.is_some() => {
+				return (Err(e.into()), Some(child))
+			}
+			// Anything else breaks the protocol.
+			Ok(_) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+				return (Err(Error::WorkerLost), None)
+			}
+			Err(mpsc::RecvTimeoutError::Timeout) => {}
+		}
+		if job.cancelled.load(Ordering::Relaxed) {
+			return (Err(Error::Cancelled), None);
+		}
+		let past_backstop = match prepared {
+			// Compilation is bounded in the CPU time it burns, so that a busy machine never
+			// refuses a module; a child that makes no progress at all is given up on without
+			// refusing.
+			None => {
+				let burned = cpu_time(pid).unwrap_or_default().saturating_sub(cpu_at_send);
+				if burned >= config.compile_backstop {
+					if let Ok(mut refused) = shared.refused.lock() {
+						refused.insert(job.code_hash);
+					}
+					true
+				} else {
+					sent.elapsed() >= config.compile_backstop.saturating_mul(3)
 				}
 			}
+			Some(at) => at.elapsed() >= config.run_backstop,
+		};
+		if past_backstop {
+			return (Err(Error::TimedOut), None);
 		}
 	}
 }

@@ -150,6 +150,7 @@ fn confinement_refuses_files_the_network_and_other_programs() {
 	refused("listing the keystore", &listing.read_dir);
 	refused("connecting to 127.0.0.1", &report.connect);
 	refused("execve", &report.execve);
+	refused("signalling the node", &report.signal_parent);
 	assert!(confinement.no_new_privs);
 	if confinement.landlock == Landlock::Off {
 		eprintln!("landlock is not available here: files are refused by seccomp alone");

@@ -170,8 +170,9 @@ impl NodeSandbox {
 	/// Starts `config.runs` confined worker processes of this very binary and registers the
 	/// metrics (when Prometheus is on).
 	pub fn new(config: SandboxConfig, registry: Option<&Registry>) -> Result<Arc<Self>, String> {
-		let program = std::env::current_exe()
-			.map_err(|e| format!("cannot find this node's binary for its workers: {e}"))?;
+		// The running binary itself, even once an upgrade replaced the file on disk: workers
+		// always speak this node's protocol and run its executor version.
+		let program = "/proc/self/exe".into();
 		let mut pool = WorkerPoolConfig::new(program, vec![WORKER_COMMAND.into()], config.runs);
 		pool.require_confinement = !config.allow_unconfined;
 		let workers = WorkerPool::new(pool).map_err(|e| match e {
