@@ -212,7 +212,7 @@ fn deny_list() -> Result<seccompiler::BpfProgram, seccompiler::BackendError> {
 	let tty = [libc::TIOCSTI, libc::TIOCLINUX];
 	rules.insert(
 		libc::SYS_ioctl,
-		tty.iter().map(|cmd| when(1, SeccompCmpOp::Eq, *cmd as u64)).collect::<Result<_, _>>()?,
+		tty.iter().map(|cmd| when(1, SeccompCmpOp::Eq, *cmd)).collect::<Result<_, _>>()?,
 	);
 	let filter = SeccompFilter::new(
 		rules,

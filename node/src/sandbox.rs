@@ -29,7 +29,7 @@ use polkadot_sdk::substrate_prometheus_endpoint::{
 use std::{
 	collections::HashMap,
 	sync::{
-		atomic::{AtomicU32, Ordering},
+		atomic::{AtomicBool, AtomicU32, Ordering},
 		Arc, Mutex,
 	},
 	time::{Duration, Instant},
@@ -113,6 +113,9 @@ struct Entry {
 	state: RunState,
 	/// Code hash, for the logs.
 	code_hash: CodeHash,
+	/// The most memory the run may take (its task's limit), held against the node's budget
+	/// while it runs.
+	memory: u64,
 	submitted: Instant,
 	/// When the run ended (set when its result is read).
 	ended: Option<Instant>,
@@ -164,6 +167,21 @@ pub struct NodeSandbox {
 	metrics: Option<Metrics>,
 	/// The offered slots last warned about, so the warning is said once per change.
 	warned_slots: AtomicU32,
+	/// Memory the runs in flight may take at most, together ([`memory_budget`]).
+	memory_budget: u64,
+	/// Whether the node said it is at its memory budget (said once until it has room again).
+	warned_memory: AtomicBool,
+}
+
+/// The memory all runs in flight may take together: three quarters of the machine's (the
+/// node and the rest of the system keep a quarter), or no bound where it cannot be read.
+fn memory_budget() -> u64 {
+	let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+	let total_kib = meminfo
+		.lines()
+		.find_map(|line| line.strip_prefix("MemTotal:"))
+		.and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+	total_kib.map_or(u64::MAX, |kib| kib.saturating_mul(1024) / 4 * 3)
 }
 
 impl NodeSandbox {
@@ -183,6 +201,7 @@ impl NodeSandbox {
 			e => e.to_string(),
 		})?;
 		let confinement = workers.confinement();
+		let memory_budget = memory_budget();
 		if !confinement.is_confined() {
 			log::warn!(
 				target: "bourse",
@@ -204,16 +223,20 @@ impl NodeSandbox {
 		}
 		log::info!(
 			target: "bourse",
-			"🧮 workload sandbox ready: {} worker processes (pids {:?}) on {} CPUs; {confinement}",
+			"🧮 workload sandbox ready: {} worker processes (pids {:?}) on {} CPUs, {} MiB for \
+			 runs; {confinement}",
 			workers.capacity(),
 			workers.pids(),
 			std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+			memory_budget >> 20,
 		);
 		Ok(Arc::new(Self {
 			workers,
 			runs: Mutex::new(HashMap::new()),
 			metrics,
 			warned_slots: AtomicU32::new(0),
+			memory_budget,
+			warned_memory: AtomicBool::new(false),
 		}))
 	}
 
@@ -305,6 +328,37 @@ impl WorkloadRunner for NodeSandbox {
 		if runs.len() >= MAX_RUNS {
 			return Submitted::Busy;
 		}
+		// Admission: a run that could take more memory than the node has left is given up on
+		// (an abstention), never started to be killed by the kernel with others.
+		let memory = limits.max_memory_bytes();
+		let reserved: u64 = runs.values().filter(|e| e.run.is_some()).map(|e| e.memory).sum();
+		if reserved.saturating_add(memory) > self.memory_budget {
+			if !self.warned_memory.swap(true, Ordering::Relaxed) {
+				log::warn!(
+					target: "bourse",
+					"⚠️  runs in flight may take {} MiB and this task up to {} MiB, above this \
+					 node's memory budget of {} MiB (3/4 of the machine's): abstaining from it. \
+					 Lower the offer's slots or its largest memory.",
+					reserved >> 20,
+					memory >> 20,
+					self.memory_budget >> 20,
+				);
+			}
+			let now = Instant::now();
+			let entry = Entry {
+				run: None,
+				state: RunState::Abstain(AbstainReason::Memory),
+				code_hash,
+				memory,
+				submitted: now,
+				ended: Some(now),
+				last_polled: now,
+			};
+			self.report(&entry);
+			runs.insert(run, entry);
+			return Submitted::Started;
+		}
+		self.warned_memory.store(false, Ordering::Relaxed);
 		let (handle, state) = match self.workers.start(code_hash, code, input, limits, seed) {
 			Ok(handle) => (Some(handle), RunState::Running),
 			Err(Error::MemoryAboveNode) => (None, RunState::Abstain(AbstainReason::Memory)),
@@ -314,8 +368,15 @@ impl WorkloadRunner for NodeSandbox {
 			}
 		};
 		let now = Instant::now();
-		let entry =
-			Entry { run: handle, state, code_hash, submitted: now, ended: None, last_polled: now };
+		let entry = Entry {
+			run: handle,
+			state,
+			code_hash,
+			memory,
+			submitted: now,
+			ended: None,
+			last_polled: now,
+		};
 		if entry.run.is_none() {
 			self.report(&entry);
 		}
