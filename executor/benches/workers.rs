@@ -29,7 +29,7 @@ fn main() {
 	println!("workers: {}", workers.confinement());
 	let cases = [
 		("empty task", command(""), b"".to_vec(), 10_000_000u64, 201usize),
-		("sha256 × 20,000", workload("sha256"), b"20000\nbourse".to_vec(), 1_000_000_000, 21),
+		("sha256 × 20,000", workload("sha256"), b"20000\nbourse".to_vec(), 1_000_000_000, 61),
 	];
 	for (name, code, input, fuel, rounds) in cases {
 		let (code_hash, limits) = (hash(&code), limits(fuel));

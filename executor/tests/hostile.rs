@@ -160,29 +160,6 @@ fn sleeping_returns_at_once() {
 	assert!(started.elapsed() < Duration::from_secs(60), "no real sleeping");
 }
 
-/// One function with the most locals allowed, a large body that keeps them all live.
-fn compile_bomb(locals: u32, groups: u32) -> Vec<u8> {
-	let mut body = String::new();
-	let mut x = 12345u32;
-	for _ in 0..groups {
-		let mut next = || {
-			x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-			(x >> 8) % locals
-		};
-		body.push_str(&format!(
-			"(local.set {} (f64.add (local.get {}) (f64.mul (local.get {}) (local.get {}))))\n",
-			next(),
-			next(),
-			next(),
-			next()
-		));
-	}
-	wat(&format!(
-		"(module (memory (export \"memory\") 1) (func (export \"_start\") (local {}) {body}))",
-		"f64 ".repeat(locals as usize)
-	))
-}
-
 #[test]
 fn compile_time_bomb_is_bounded() {
 	let ex = executor();

@@ -110,16 +110,15 @@ fn a_cancelled_run_kills_its_worker() {
 fn a_compilation_past_the_backstop_is_killed_and_refused_from_then_on() {
 	let mut config = config(1);
 	config.require_confinement = false;
-	// Any real compilation takes longer than this.
-	config.compile_backstop = Duration::from_micros(1);
+	// Far below the CPU time of this module's compilation (about a second: the hostile
+	// suite's compile bomb).
+	config.compile_backstop = Duration::from_millis(50);
 	let workers = WorkerPool::new(config).expect("workers start");
-	let code = workload("mandelbrot");
-	let first =
-		workers.execute(hash(&code), &code, b"1 1 0 0 200 150 10", limits(1_000_000), [0; 32]);
+	let code = compile_bomb(bourse_executor::prepare::MAX_LOCALS, 35_000);
+	let first = workers.execute(hash(&code), &code, b"", limits(1_000_000), [0; 32]);
 	assert!(matches!(first, Err(Error::TimedOut)), "{first:?}");
 	let started = Instant::now();
-	let again =
-		workers.execute(hash(&code), &code, b"1 1 0 0 200 150 10", limits(1_000_000), [0; 32]);
+	let again = workers.execute(hash(&code), &code, b"", limits(1_000_000), [0; 32]);
 	assert!(matches!(again, Err(Error::TimedOut)), "refused without compiling again");
 	assert!(started.elapsed() < Duration::from_millis(100));
 }
