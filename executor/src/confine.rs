@@ -11,9 +11,11 @@
 //! (so that threads are made with `clone`, whose flags a filter can read), and a call of the
 //! x32 ABI, which the deny-list's numbers would not match, kills the process.
 //!
-//! What it does not do yet: a worker keeps the node's user and PID namespace (new namespaces
-//! need privileges or user namespaces, which Docker's default profile forbids), so the
-//! deny-list is what keeps it from other processes.
+//! First of all the worker leaves the node's namespaces where the kernel lets it (a new user
+//! namespace, which Docker's default profile forbids, or a root node's privileges): a network
+//! namespace of its own has no interface but an unconfigured loopback, and its own IPC, UTS,
+//! mount and cgroup namespaces. It keeps the node's PID namespace (entering a new one takes a
+//! fork), so the deny-list is what keeps it from other processes.
 
 use crate::protocol::{Confinement, Landlock};
 use std::collections::BTreeMap;
@@ -21,10 +23,24 @@ use std::collections::BTreeMap;
 /// Applies every protection this platform has and reports which are on. Never fails: what
 /// could not be applied shows as off, and the node decides whether to run unconfined.
 pub fn confine() -> Confinement {
+	let namespaces = leave_namespaces();
 	let no_new_privs = nix::sys::prctl::set_no_new_privs().is_ok();
 	// Landlock first: creating its ruleset needs calls the deny-list then refuses.
 	let landlock = landlock_deny_all_files();
-	Confinement { no_new_privs, seccomp: seccomp(), landlock }
+	Confinement { no_new_privs, seccomp: seccomp(), landlock, namespaces }
+}
+
+/// Moves into new network, IPC, UTS, mount and cgroup namespaces, inside a new user namespace
+/// if the kernel allows one, else with the node's own privileges; whether it could. Only while
+/// the process has a single thread (the kernel requires it for a user namespace).
+fn leave_namespaces() -> bool {
+	use nix::sched::{unshare, CloneFlags};
+	let own = CloneFlags::CLONE_NEWNET
+		| CloneFlags::CLONE_NEWIPC
+		| CloneFlags::CLONE_NEWUTS
+		| CloneFlags::CLONE_NEWNS
+		| CloneFlags::CLONE_NEWCGROUP;
+	unshare(CloneFlags::CLONE_NEWUSER | own).or_else(|_| unshare(own)).is_ok()
 }
 
 /// Installs the seccomp filters on every thread; whether it could. The deny-list names x86-64

@@ -49,6 +49,8 @@ pub struct Confinement {
 	pub seccomp: bool,
 	/// How much of landlock's file-system and network rules the kernel enforces.
 	pub landlock: Landlock,
+	/// The worker left the node's network, IPC, UTS, mount and cgroup namespaces.
+	pub namespaces: bool,
 }
 
 impl Confinement {
@@ -65,9 +67,10 @@ impl std::fmt::Display for Confinement {
 		let on = |b: bool| if b { "on" } else { "OFF" };
 		write!(
 			f,
-			"seccomp deny-list {}, no_new_privs {}, landlock {}",
+			"seccomp deny-list {}, no_new_privs {}, own namespaces {}, landlock {}",
 			on(self.seccomp),
 			on(self.no_new_privs),
+			on(self.namespaces),
 			match self.landlock {
 				Landlock::Full => "fully enforced",
 				Landlock::Partial => "partly enforced",

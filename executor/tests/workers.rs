@@ -151,6 +151,15 @@ fn confinement_refuses_files_the_network_and_other_programs() {
 	refused("execve", &report.execve);
 	refused("signalling the node", &report.signal_parent);
 	assert!(confinement.no_new_privs);
+	if confinement.namespaces {
+		// Its own network namespace: nothing to connect to even past seccomp.
+		let own = std::fs::read_link("/proc/self/ns/net").unwrap();
+		let pid = workers.pids()[0];
+		let its = std::fs::read_link(format!("/proc/{pid}/ns/net")).unwrap();
+		assert_ne!(own, its, "the worker has a network namespace of its own");
+	} else {
+		eprintln!("new namespaces are not available here");
+	}
 	if confinement.landlock == Landlock::Off {
 		eprintln!("landlock is not available here: files are refused by seccomp alone");
 	}
