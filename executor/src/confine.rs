@@ -201,11 +201,36 @@ fn deny_list() -> Result<seccompiler::BpfProgram, seccompiler::BackendError> {
 		libc::SYS_swapoff,
 		libc::SYS_personality,
 		libc::SYS_acct,
+		// What a worker of a root node could still do with root's powers where it could not
+		// enter a user namespace: hardware ports, the clock, the kernel log, identities.
+		libc::SYS_iopl,
+		libc::SYS_ioperm,
+		libc::SYS_modify_ldt,
+		libc::SYS_settimeofday,
+		libc::SYS_clock_settime,
+		libc::SYS_clock_adjtime,
+		libc::SYS_adjtimex,
+		libc::SYS_syslog,
+		libc::SYS_vhangup,
+		libc::SYS_sethostname,
+		libc::SYS_setdomainname,
+		libc::SYS_setuid,
+		libc::SYS_setgid,
+		libc::SYS_setreuid,
+		libc::SYS_setregid,
+		libc::SYS_setresuid,
+		libc::SYS_setresgid,
+		libc::SYS_setfsuid,
+		libc::SYS_setfsgid,
+		libc::SYS_setgroups,
+		libc::SYS_capset,
 	];
 	let mut rules: BTreeMap<i64, Vec<SeccompRule>> =
 		denied.iter().map(|call| (*call, Vec::new())).collect();
+	// The arguments compared are all 32-bit (`int` pids, `unsigned int` commands and clone
+	// flags, as the kernel reads them): a 64-bit comparison would let set high bits slip past.
 	let when = |arg: u8, op: SeccompCmpOp, value: u64| {
-		SeccompCondition::new(arg, SeccompCmpArgLen::Qword, op, value)
+		SeccompCondition::new(arg, SeccompCmpArgLen::Dword, op, value)
 			.and_then(|condition| SeccompRule::new(vec![condition]))
 	};
 	let own = u64::from(std::process::id());

@@ -13,8 +13,10 @@ use std::io::{self, Write};
 
 /// Serves the node on stdin and stdout until stdin closes; the exit code for `main`.
 pub fn serve() -> i32 {
-	// Die with the node, even if it is killed.
+	// Die with the node, even if it is killed; and be the first the kernel kills when memory
+	// runs out, never the node.
 	let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
+	let _ = std::fs::write("/proc/self/oom_score_adj", "1000");
 	let confinement = confine();
 	let executor = match Executor::new(ExecutorConfig { workers: 1, ..Default::default() }) {
 		Ok(executor) => executor,

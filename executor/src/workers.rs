@@ -12,7 +12,7 @@
 //!
 //! Not yet: a fresh process per run (a child whose sandbox a module escaped could forge the
 //! answers of the runs after it, on this node; a fork server would keep the compiled modules),
-//! and new namespaces.
+//! and a PID namespace of its own.
 
 use crate::{
 	protocol::{read_frame_within, write_frame, Confinement, ProbeReport, Request, Response},
@@ -333,7 +333,18 @@ fn log_stderr(pid: u32, stderr: std::process::ChildStderr) {
 		}
 		let text: String = String::from_utf8_lossy(&line)
 			.chars()
-			.map(|c| if c.is_control() { '?' } else { c })
+			// Nor characters that reorder or hide text.
+			.map(|c| {
+				let hiding = matches!(
+					c,
+					'\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+				);
+				if c.is_control() || hiding {
+					'?'
+				} else {
+					c
+				}
+			})
 			.take(MAX_LOG_LINE)
 			.collect();
 		log::warn!(target: "bourse", "sandbox worker {pid}: {text}");
@@ -375,10 +386,15 @@ fn dispatch(
 			} else if refused {
 				Err(Error::TimedOut)
 			} else {
-				// A child that spoke unasked between runs broke the protocol: replace it.
-				let current = match child.take().filter(|c| c.responses.try_recv().is_err()) {
-					Some(current) => Ok(current),
-					None => WorkerProcess::spawn(shared, slot).map(|(fresh, _)| fresh),
+				// A child that spoke unasked between runs broke the protocol, and one that died
+				// idle cannot serve: replace them.
+				let reusable = child.as_mut().is_some_and(|c| {
+					matches!(c.responses.try_recv(), Err(mpsc::TryRecvError::Empty))
+						&& matches!(c.process.try_wait(), Ok(None))
+				});
+				let current = match child.take() {
+					Some(current) if reusable => Ok(current),
+					_ => WorkerProcess::spawn(shared, slot).map(|(fresh, _)| fresh),
 				};
 				match current {
 					Ok(current) => {
@@ -417,7 +433,7 @@ fn run(
 	}
 	let config = &shared.config;
 	let pid = child.process.id();
-	let (sent, cpu_at_send) = (Instant::now(), cpu_time(pid).unwrap_or_default());
+	let (sent, cpu_at_send) = (Instant::now(), cpu_time(pid));
 	let mut prepared: Option<Instant> = None;
 	loop {
 		match child.responses.recv_timeout(POLL) {
@@ -425,7 +441,8 @@ fn run(
 			Ok(Response::Finished(Ok(outcome))) if prepared.is_some() => {
 				// A worker cannot claim more than the run allows.
 				let plausible = outcome.fuel_used <= job.limits.fuel
-					&& outcome.output.len() <= job.limits.max_output_bytes as usize;
+					&& outcome.output.len() <= job.limits.max_output_bytes as usize
+					&& outcome.executor_version == crate::EXECUTOR_VERSION;
 				return if plausible {
 					(Ok(outcome), Some(child))
 				} else {
@@ -441,7 +458,7 @@ fn run(
 			}
 			Err(mpsc::RecvTimeoutError::Timeout) => {}
 		}
-		if job.cancelled.load(Ordering::Relaxed) {
+		if job.cancelled.load(Ordering::Relaxed) || shared.closing.load(Ordering::Relaxed) {
 			return (Err(Error::Cancelled), None);
 		}
 		let past_backstop = match prepared {
@@ -449,7 +466,11 @@ fn run(
 			// refuses a module; a child that makes no progress at all is given up on without
 			// refusing.
 			None => {
-				let burned = cpu_time(pid).unwrap_or_default().saturating_sub(cpu_at_send);
+				// No refusal without a first reading: never a lifetime's CPU taken for one module.
+				let burned = cpu_at_send
+					.zip(cpu_time(pid))
+					.map(|(before, now)| now.saturating_sub(before))
+					.unwrap_or_default();
 				if burned >= config.compile_backstop {
 					if let Ok(mut refused) = shared.refused.lock() {
 						refused.insert(job.code_hash);

@@ -173,15 +173,24 @@ pub struct NodeSandbox {
 	warned_memory: AtomicBool,
 }
 
-/// The memory all runs in flight may take together: three quarters of the machine's (the
-/// node and the rest of the system keep a quarter), or no bound where it cannot be read.
+/// The memory the runs that run at once may take together: three quarters of the machine's,
+/// or of the node's cgroup limit if lower (the node and the rest keep a quarter); no bound
+/// where neither can be read.
 fn memory_budget() -> u64 {
 	let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-	let total_kib = meminfo
+	let machine = meminfo
 		.lines()
 		.find_map(|line| line.strip_prefix("MemTotal:"))
-		.and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
-	total_kib.map_or(u64::MAX, |kib| kib.saturating_mul(1024) / 4 * 3)
+		.and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+		.map(|kib| kib.saturating_mul(1024));
+	// cgroup v2 (`max` or a number of bytes); a container's limit.
+	let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+		.ok()
+		.and_then(|limit| limit.trim().parse::<u64>().ok());
+	match (machine, cgroup) {
+		(None, None) => u64::MAX,
+		(a, b) => a.unwrap_or(u64::MAX).min(b.unwrap_or(u64::MAX)) / 4 * 3,
+	}
 }
 
 impl NodeSandbox {
@@ -330,15 +339,20 @@ impl WorkloadRunner for NodeSandbox {
 		}
 		// Admission: a run that could take more memory than the node has left is given up on
 		// (an abstention), never started to be killed by the kernel with others.
+		// At worst the largest runs in flight run at once, one per worker.
 		let memory = limits.max_memory_bytes();
-		let reserved: u64 = runs.values().filter(|e| e.run.is_some()).map(|e| e.memory).sum();
+		let mut in_flight: Vec<u64> =
+			runs.values().filter(|e| e.run.is_some()).map(|e| e.memory).collect();
+		in_flight.sort_unstable_by(|a, b| b.cmp(a));
+		let others = self.workers.capacity().saturating_sub(1);
+		let reserved: u64 = in_flight.iter().take(others).sum();
 		if reserved.saturating_add(memory) > self.memory_budget {
 			if !self.warned_memory.swap(true, Ordering::Relaxed) {
 				log::warn!(
 					target: "bourse",
 					"⚠️  runs in flight may take {} MiB and this task up to {} MiB, above this \
-					 node's memory budget of {} MiB (3/4 of the machine's): abstaining from it. \
-					 Lower the offer's slots or its largest memory.",
+					 node's memory budget of {} MiB (3/4 of the machine's or its cgroup's): \
+					 abstaining from it. Lower the offer's slots or its largest memory.",
 					reserved >> 20,
 					memory >> 20,
 					self.memory_budget >> 20,
