@@ -6,7 +6,7 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
-use bourse_executor::{Executor, ExecutorConfig, Status, WorkerPool, WorkerPoolConfig};
+use bourse_executor::{Executor, ExecutorConfig, Sandbox, Status, WorkerPool, WorkerPoolConfig};
 use common::{command, hash, limits, workload};
 use std::time::{Duration, Instant};
 

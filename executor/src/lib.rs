@@ -277,24 +277,6 @@ impl<S: Sandbox + ?Sized> Sandbox for Box<S> {
 	}
 }
 
-#[cfg(target_os = "linux")]
-impl Sandbox for WorkerPool {
-	fn start(
-		&self,
-		code_hash: CodeHash,
-		code: &[u8],
-		input: &[u8],
-		limits: ExecutionLimits,
-		seed: [u8; 32],
-	) -> Result<Run, Error> {
-		WorkerPool::start(self, code_hash, code, input, limits, seed)
-	}
-
-	fn capacity(&self) -> usize {
-		WorkerPool::capacity(self)
-	}
-}
-
 /// A run started by [`Executor::start`]. Dropping it does not stop the run; cancel it first.
 pub struct Run {
 	result: mpsc::Receiver<(Result<Outcome, Error>, Instant)>,

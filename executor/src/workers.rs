@@ -16,7 +16,7 @@
 
 use crate::{
 	protocol::{read_frame_within, write_frame, Confinement, ProbeReport, Request, Response},
-	CodeHash, Error, ExecutionLimits, Outcome, Run,
+	CodeHash, Error, ExecutionLimits, Outcome, Run, Sandbox,
 };
 use std::{
 	collections::HashSet,
@@ -144,18 +144,31 @@ impl WorkerPool {
 		self.confinement
 	}
 
-	/// Runs at once: one per child.
-	pub fn capacity(&self) -> usize {
-		self.dispatchers.len()
-	}
-
 	/// The children's process ids now (a child being replaced is missing).
 	pub fn pids(&self) -> Vec<u32> {
 		self.shared.pids.lock().map(|p| p.iter().flatten().copied().collect()).unwrap_or_default()
 	}
 
-	/// Queues a run as [`Executor::start`](crate::Executor::start) does and returns at once.
-	pub fn start(
+	/// Has a fresh child try what its confinement must refuse, opening `path`.
+	pub fn probe(&self, path: &std::path::Path) -> Result<ProbeReport, Error> {
+		use std::os::unix::ffi::OsStrExt;
+		let (child, _) = WorkerProcess::spawn(&self.shared, usize::MAX)?;
+		let request = Request::Probe { path: path.as_os_str().as_bytes().to_vec() };
+		let report = child
+			.requests
+			.try_send(request)
+			.ok()
+			.and_then(|()| child.responses.recv_timeout(STARTUP).ok());
+		match report {
+			Some(Response::Probed(report)) => Ok(report),
+			_ => Err(Error::WorkerLost),
+		}
+	}
+}
+
+impl Sandbox for WorkerPool {
+	/// Queues a run for the next free worker and returns at once.
+	fn start(
 		&self,
 		code_hash: CodeHash,
 		code: &[u8],
@@ -181,32 +194,9 @@ impl WorkerPool {
 		Ok(Run { result, cancelled, ended: None })
 	}
 
-	/// Runs a workload and waits for its outcome.
-	pub fn execute(
-		&self,
-		code_hash: CodeHash,
-		code: &[u8],
-		input: &[u8],
-		limits: ExecutionLimits,
-		seed: [u8; 32],
-	) -> Result<Outcome, Error> {
-		self.start(code_hash, code, input, limits, seed)?.wait()
-	}
-
-	/// Has a fresh child try what its confinement must refuse, opening `path`.
-	pub fn probe(&self, path: &std::path::Path) -> Result<ProbeReport, Error> {
-		use std::os::unix::ffi::OsStrExt;
-		let (child, _) = WorkerProcess::spawn(&self.shared, usize::MAX)?;
-		let request = Request::Probe { path: path.as_os_str().as_bytes().to_vec() };
-		let report = child
-			.requests
-			.try_send(request)
-			.ok()
-			.and_then(|()| child.responses.recv_timeout(STARTUP).ok());
-		match report {
-			Some(Response::Probed(report)) => Ok(report),
-			_ => Err(Error::WorkerLost),
-		}
+	/// One run at a time per worker.
+	fn capacity(&self) -> usize {
+		self.dispatchers.len()
 	}
 }
 

@@ -4,7 +4,7 @@
 #![cfg(target_os = "linux")]
 
 mod common;
-use bourse_executor::{protocol::Landlock, Error, Status, WorkerPool, WorkerPoolConfig};
+use bourse_executor::{protocol::Landlock, Error, Sandbox, Status, WorkerPool, WorkerPoolConfig};
 use common::*;
 use std::time::{Duration, Instant};
 

@@ -18,7 +18,7 @@
 //! cancelled, freeing its thread; an ended run is kept for [`IDLE_ENDED`] unread, so an outcome
 //! survives a stall of the chain.
 
-use bourse_executor::{Error, Run, WorkerPool, WorkerPoolConfig};
+use bourse_executor::{Error, Run, Sandbox, WorkerPool, WorkerPoolConfig};
 use bourse_primitives::{
 	sandbox::{RunId, RunState, Submitted, WorkloadRunner},
 	AbstainReason, CodeHash, ExecutionLimits,
