@@ -6,7 +6,7 @@ use polkadot_sdk::sc_cli;
 #[derive(Debug, clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
 pub enum Subcommand {
-	/// Key management: generate, inspect and insert keys (e.g. `key insert --key-type aura`).
+	/// Key management: generate, inspect and insert keys (e.g. `key insert --key-type babe`).
 	#[command(subcommand)]
 	Key(sc_cli::KeySubcommand),
 

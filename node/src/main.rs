@@ -1,6 +1,6 @@
 //! `bourse-node`: the Bourse validator and provider node.
 //!
-//! An Aura + GRANDPA Substrate node running the Bourse runtime. `bourse-node --dev` starts a
+//! A BABE + GRANDPA Substrate node running the Bourse runtime. `bourse-node --dev` starts a
 //! single-validator development chain; `--chain local` a four-validator testnet spec.
 
 // The error types of the service and CLI come from sc-service and sc-cli; boxing them here would

@@ -28,8 +28,9 @@ fn dev_and_local_chain_specs_come_from_the_presets() {
 		assert_eq!(spec["id"], id);
 		assert_eq!(spec["properties"]["tokenSymbol"], "BRS");
 		let patch = &spec["genesis"]["runtimeGenesis"]["patch"];
-		let aura = patch["aura"]["authorities"].as_array().expect("aura authorities");
+		let babe = patch["babe"]["authorities"].as_array().expect("babe authorities");
 		let grandpa = patch["grandpa"]["authorities"].as_array().expect("grandpa authorities");
-		assert_eq!((aura.len(), grandpa.len()), (authorities, authorities), "{chain}");
+		assert_eq!((babe.len(), grandpa.len()), (authorities, authorities), "{chain}");
+		assert_eq!(patch["babe"]["epochConfig"]["allowed_slots"], "PrimaryAndSecondaryVRFSlots");
 	}
 }

@@ -6,8 +6,8 @@ use frame_support::{
 	dispatch::DispatchClass,
 	parameter_types,
 	traits::{
-		fungible::HoldConsideration, ConstBool, ConstU128, ConstU32, ConstU64, ConstU8,
-		LinearStoragePrice, VariantCountOf,
+		fungible::HoldConsideration, ConstU128, ConstU32, ConstU64, ConstU8, LinearStoragePrice,
+		VariantCountOf,
 	},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_MILLIS},
@@ -60,12 +60,18 @@ impl frame_system::Config for Runtime {
 	type MaxConsumers = ConstU32<16>;
 }
 
-impl pallet_aura::Config for Runtime {
-	type AuthorityId = sp_consensus_aura::sr25519::AuthorityId;
+impl pallet_babe::Config for Runtime {
+	type EpochDuration = ConstU64<{ crate::EPOCH_DURATION_IN_SLOTS }>;
+	type ExpectedBlockTime = ConstU64<{ crate::MILLI_SECS_PER_BLOCK }>;
+	// A fixed authority set from genesis: no session pallet.
+	type EpochChangeTrigger = pallet_babe::SameAuthoritiesForever;
 	type DisabledValidators = ();
+	type WeightInfo = ();
 	type MaxAuthorities = ConstU32<32>;
-	type AllowMultipleBlocksPerSlot = ConstBool<false>;
-	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
+	type MaxNominators = ConstU32<0>;
+	// No equivocation reports: there is no session to prove key ownership in.
+	type KeyOwnerProof = sp_core::Void;
+	type EquivocationReportSystem = ();
 }
 
 impl pallet_grandpa::Config for Runtime {
@@ -80,7 +86,7 @@ impl pallet_grandpa::Config for Runtime {
 
 impl pallet_timestamp::Config for Runtime {
 	type Moment = u64;
-	type OnTimestampSet = Aura;
+	type OnTimestampSet = Babe;
 	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
 	type WeightInfo = ();
 }
@@ -266,26 +272,30 @@ impl pallet_tasks::Config for Runtime {
 	type BenchmarkHelper = MarketBenchmarks;
 }
 
-/// Whether this node's keystore holds the Aura key of the current block's slot author (the
-/// offchain worker runs on the state of the block it processes, where `CurrentSlot` is set; a
-/// change of authorities within that very block could misjudge it, which only shifts one delay).
+/// Whether this node's keystore holds the BABE key of the author of the block the offchain
+/// worker processes, found from the block's pre-runtime digest (in `System::Digest`, which the
+/// offchain worker's `Executive` deposits again; `pallet_authorship` would have forgotten it).
 /// A sole authority counts as not authoring: it authors the next block too and includes its own
 /// answers itself, so there is no peer to race and nothing needs to wait.
-pub struct AuraAuthorship;
+pub struct BabeAuthorship;
 
-impl bourse_primitives::traits::LocalAuthorship for AuraAuthorship {
+impl bourse_primitives::traits::LocalAuthorship for BabeAuthorship {
 	fn authored_here() -> bool {
-		let authorities = pallet_aura::Authorities::<Runtime>::get();
-		let slot = u64::from(pallet_aura::CurrentSlot::<Runtime>::get());
-		let Some(count) = u64::try_from(authorities.len()).ok().filter(|n| *n > 1) else {
+		use frame_support::traits::FindAuthor;
+		let authorities = pallet_babe::Authorities::<Runtime>::get();
+		if authorities.len() <= 1 {
+			return false;
+		}
+		let digest = frame_system::Pallet::<Runtime>::digest();
+		let pre_runtime = digest.logs.iter().filter_map(|log| log.as_pre_runtime());
+		let Some(index) = <Babe as FindAuthor<u32>>::find_author(pre_runtime) else {
 			return false;
 		};
-		let Some(author) = usize::try_from(slot % count).ok().and_then(|i| authorities.get(i))
-		else {
+		let Some((author, _)) = usize::try_from(index).ok().and_then(|i| authorities.get(i)) else {
 			return false;
 		};
 		let author: &[u8] = author.as_ref();
-		sp_io::crypto::sr25519_public_keys(sp_core::crypto::key_types::AURA)
+		sp_io::crypto::sr25519_public_keys(sp_core::crypto::key_types::BABE)
 			.iter()
 			.any(|key| AsRef::<[u8]>::as_ref(key) == author)
 	}
@@ -295,7 +305,7 @@ impl pallet_attestation::Config for Runtime {
 	type ExecutorId = bourse_primitives::ExecutorId;
 	type Keys = Offers;
 	type Tasks = Tasks;
-	type Authorship = AuraAuthorship;
+	type Authorship = BabeAuthorship;
 	// A third of a slot: ample for a block to reach peers, and the answer still makes the next.
 	type AuthorAnswerDelay = ConstU64<{ MILLI_SECS_PER_BLOCK / 3 }>;
 	type MaxOutputSize = MaxOutputSize;

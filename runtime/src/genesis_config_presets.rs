@@ -7,7 +7,7 @@ use crate::{
 use alloc::{vec, vec::Vec};
 use bourse_primitives::ExecutorId;
 use polkadot_sdk::{
-	sp_consensus_aura::sr25519::AuthorityId as AuraId,
+	sp_consensus_babe::AuthorityId as BabeId,
 	sp_consensus_grandpa::AuthorityId as GrandpaId,
 	sp_genesis_builder::{self, PresetId},
 	sp_keyring::{Ed25519Keyring, Sr25519Keyring},
@@ -33,7 +33,7 @@ const PROVIDER_SLOTS: u32 = 4;
 /// from one dev seed (the keys `--dev` and `--alice` … put in the node's keystore).
 struct Validator {
 	account: AccountId,
-	aura: AuraId,
+	babe: BabeId,
 	grandpa: GrandpaId,
 	executor: ExecutorId,
 }
@@ -42,7 +42,7 @@ impl Validator {
 	fn dev(sr: Sr25519Keyring, ed: Ed25519Keyring) -> Self {
 		Self {
 			account: sr.to_account_id(),
-			aura: sr.public().into(),
+			babe: sr.public().into(),
 			grandpa: ed.public().into(),
 			executor: sr.public().into(),
 		}
@@ -57,8 +57,10 @@ fn genesis(validators: Vec<Validator>, endowed: Vec<AccountId>, root: AccountId)
 			balances: endowed.into_iter().map(|account| (account, ENDOWMENT)).collect(),
 			..Default::default()
 		},
-		aura: pallet_aura::GenesisConfig {
-			authorities: validators.iter().map(|v| v.aura.clone()).collect(),
+		babe: pallet_babe::GenesisConfig {
+			authorities: validators.iter().map(|v| (v.babe.clone(), 1)).collect(),
+			epoch_config: crate::BABE_GENESIS_EPOCH_CONFIG,
+			..Default::default()
 		},
 		grandpa: pallet_grandpa::GenesisConfig {
 			authorities: validators.iter().map(|v| (v.grandpa.clone(), 1)).collect(),

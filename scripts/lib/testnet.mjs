@@ -35,7 +35,7 @@ export async function rpc(url, method, params = []) {
 
 /**
  * The chain spec of `--chain local` for `count` validators. Four is the runtime's
- * `local_testnet` preset as it is; other counts replace its Aura and GRANDPA authorities and
+ * `local_testnet` preset as it is; other counts replace its BABE and GRANDPA authorities and
  * its genesis providers with the first `count` dev seeds.
  */
 async function chainSpec(count) {
@@ -51,7 +51,7 @@ async function chainSpec(count) {
   const ed = new Keyring({ type: 'ed25519', ss58Format: 42 });
   const seeds = SEEDS.slice(0, count).map(seedUri);
   const template = patch.offers.providers[0];
-  patch.aura.authorities = seeds.map((s) => sr.addFromUri(s).address);
+  patch.babe.authorities = seeds.map((s) => [sr.addFromUri(s).address, 1]);
   patch.grandpa.authorities = seeds.map((s) => [ed.addFromUri(s).address, 1]);
   patch.offers.providers = seeds.map((s) => {
     const address = sr.addFromUri(s).address;
@@ -125,7 +125,7 @@ export function nodeArgs(plan, node) {
   const [boot] = plan.nodes;
   return [
     '--chain', plan.chainSpec,
-    `--${node.name}`, // validator, with the seed's aura, grandpa and bour keys
+    `--${node.name}`, // validator, with the seed's babe, grandpa and bour keys
     '--base-path', node.basePath,
     '--node-key-file', node.nodeKeyFile,
     '--rpc-port', String(node.rpcPort),

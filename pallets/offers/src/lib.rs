@@ -91,8 +91,8 @@
 //! hash and the task id. The author of a block knows both and orders the transactions in it, so
 //! it can steer which of the candidates a task in its own block gets (and the author of the
 //! previous block can grind its hash for queued tasks). It cannot add candidates (offer changes
-//! wait a block) nor change their weights. A verifiable random function (BABE's VRF output)
-//! removes this lever; Aura has none.
+//! wait a block) nor change their weights. Blocks are made by BABE, whose VRF output each
+//! author cannot choose; seeding assignment with it (issue #18) is what removes this lever.
 //!
 //! Slashed bond is burned, never paid to a counterparty, so nobody profits from a failure.
 //!
