@@ -68,14 +68,20 @@ fn outcomes_through_workers_are_identical_to_outcomes_in_process() {
 	}
 }
 
-#[test]
-fn a_killed_worker_fails_its_run_locally_and_a_new_worker_serves_the_next() {
-	let workers = pool(1);
+/// A run that never ends on its own, started and given time to be running.
+fn looping_run(workers: &WorkerPool) -> bourse_executor::Run {
 	let looping = command("(loop $forever (br $forever))");
 	let run = workers
 		.start(hash(&looping), &looping, b"", limits(u64::MAX / 2), [0; 32])
 		.expect("starts");
 	std::thread::sleep(Duration::from_millis(300));
+	run
+}
+
+#[test]
+fn a_killed_worker_fails_its_run_locally_and_a_new_worker_serves_the_next() {
+	let workers = pool(1);
+	let run = looping_run(&workers);
 	let pid = workers.pids()[0];
 	// kill -9
 	nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::SIGKILL)
@@ -90,11 +96,7 @@ fn a_killed_worker_fails_its_run_locally_and_a_new_worker_serves_the_next() {
 #[test]
 fn a_cancelled_run_kills_its_worker() {
 	let workers = pool(1);
-	let looping = command("(loop $forever (br $forever))");
-	let run = workers
-		.start(hash(&looping), &looping, b"", limits(u64::MAX / 2), [0; 32])
-		.expect("starts");
-	std::thread::sleep(Duration::from_millis(300));
+	let run = looping_run(&workers);
 	let started = Instant::now();
 	run.cancel();
 	assert!(matches!(run.wait(), Err(Error::Cancelled)));
