@@ -165,7 +165,8 @@ pub enum FailureReason {
 pub enum TaskFailure {
 	/// Attestation found no result.
 	Attestation(FailureReason),
-	/// It waited in the queue longer than its timeout.
+	/// No provider took it: it waited in the queue longer than its timeout, or (not waiting,
+	/// or the queue full of tasks paying as much) found nobody free at its assignment.
 	NoProvider,
 	/// Its requester cancelled it.
 	Cancelled,

@@ -238,6 +238,7 @@ impl pallet_tasks::Config for Runtime {
 	type Market = Offers;
 	type Reputation = Reputation;
 	type Judge = Attestation;
+	type Randomness = BlockVrfRandomness;
 	type MaxCodeSize = ConstU32<{ 512 * 1024 }>;
 	type Consideration = HoldConsideration<
 		AccountId,
@@ -263,6 +264,8 @@ impl pallet_tasks::Config for Runtime {
 	type TaskDepositBase = TaskDepositBase;
 	type TaskDepositPerByte = TaskDepositPerByte;
 	type AssignPerBlock = ConstU32<8>;
+	// Above the most submissions a block's weight allows (the pallet's integrity test).
+	type MaxPending = ConstU32<128>;
 	type MaxTimeoutsPerBlock = ConstU32<32>;
 	type Retention = TaskRetention;
 	// Above the most submissions a block's weight allows (the pallet's integrity test).
@@ -270,6 +273,44 @@ impl pallet_tasks::Config for Runtime {
 	type WeightInfo = pallet_tasks::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarketBenchmarks;
+}
+
+/// This block's own randomness: the output of the VRF its BABE author evaluated for its slot
+/// (from the pre-digest that `pallet_babe` keeps while the block executes), as `pallet_babe`
+/// derives it at `on_finalize`. The authors of earlier blocks cannot know it; its own author
+/// knows it ahead (once the epoch's randomness is fixed) but cannot choose it, only withhold
+/// the block. Unlike `pallet_babe::ParentBlockRandomness`, it is not the parent's output, which
+/// the author of the parent knew while choosing the transactions it included.
+///
+/// Blocks without a VRF output (genesis; benchmarks and tests, which author no BABE blocks) fall
+/// back to the parent hash.
+pub struct BlockVrfRandomness;
+
+impl frame_support::traits::Randomness<Hash, BlockNumber> for BlockVrfRandomness {
+	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
+		use sp_core::crypto::Wraps;
+		let now = System::block_number();
+		let vrf = pallet_babe::Initialized::<Runtime>::get().flatten().and_then(|pre_digest| {
+			let signature = pre_digest.vrf_signature()?;
+			let authorities = pallet_babe::Authorities::<Runtime>::get();
+			let (authority, _) = authorities.get(pre_digest.authority_index() as usize)?;
+			let transcript = sp_consensus_babe::make_vrf_transcript(
+				&pallet_babe::Randomness::<Runtime>::get(),
+				pallet_babe::CurrentSlot::<Runtime>::get(),
+				pallet_babe::EpochIndex::<Runtime>::get(),
+			);
+			authority
+				.as_inner_ref()
+				.make_bytes::<{ sp_consensus_babe::RANDOMNESS_LENGTH }>(
+					sp_consensus_babe::RANDOMNESS_VRF_CONTEXT,
+					&transcript,
+					&signature.pre_output,
+				)
+				.ok()
+		});
+		let source = vrf.unwrap_or_else(|| System::parent_hash().to_fixed_bytes());
+		(BlakeTwo256::hash_of(&(source, subject)), now)
+	}
 }
 
 /// Whether this node's keystore holds the BABE key of the author of the block the offchain
@@ -425,7 +466,11 @@ impl pallet_attestation::BenchmarkHelper<AccountId, bourse_primitives::ExecutorI
 			timeout,
 			None,
 		)
-		.expect("the benchmark providers take the task");
+		.expect("the benchmark providers are free");
+		// The next block assigns it.
+		let next = System::block_number().saturating_add(1);
+		System::set_block_number(next);
+		Tasks::assign_pending(next);
 		let providers = Tasks::assignment(task_id).map(|a| a.providers).unwrap_or_default();
 		(task_id, providers)
 	}

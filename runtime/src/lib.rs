@@ -60,7 +60,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("bourse"),
 	impl_name: Cow::Borrowed("bourse-node"),
 	authoring_version: 1,
-	spec_version: 107,
+	spec_version: 108,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 3,
@@ -152,11 +152,11 @@ pub type UncheckedExtrinsic =
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Migrations to run on the next runtime upgrade (each runs once, by storage version): the
-/// offers' capacity classes and selection trees (offers 0 → 1), and the queue with rent (tasks
-/// 0 → 1).
+/// offers' capacity classes and selection trees (offers 0 → 1), and the queue with its tasks'
+/// entropy (tasks 1 → 2).
 type Migrations = (
 	pallet_offers::migrations::MigrateToClassedSelection<Runtime>,
-	pallet_tasks::migrations::MigrateToQueueRent<Runtime>,
+	pallet_tasks::migrations::MigrateToQueueEntropy<Runtime>,
 );
 
 /// Dispatches blocks and transactions to the pallets.

@@ -56,6 +56,26 @@ impl pallet_reputation::Config for Test {
 	type WeightInfo = ();
 }
 
+/// The block randomness tests set ([`set_randomness`]); zero unless set.
+#[storage_alias]
+type BlockRandomness = StorageValue<TestRandomness, [u8; 32], ValueQuery>;
+
+/// The mock's randomness: a hash of the subject and the value a test set for the block.
+pub struct TestRandomness;
+
+impl frame::traits::Randomness<H256, u64> for TestRandomness {
+	fn random(subject: &[u8]) -> (H256, u64) {
+		let value = BlockRandomness::get();
+		let hash = polkadot_sdk::sp_io::hashing::blake2_256(&(subject, value).encode());
+		(H256(hash), System::block_number())
+	}
+}
+
+/// Sets the randomness of the blocks to come (as a BABE author's VRF output would be).
+pub fn set_randomness(value: [u8; 32]) {
+	BlockRandomness::put(value);
+}
+
 /// Most one task can slash.
 pub const MAX_SLASH: u128 = 100;
 
@@ -114,6 +134,7 @@ impl pallet_tasks::Config for Test {
 	type Market = Offers;
 	type Reputation = Reputation;
 	type Judge = Attestation;
+	type Randomness = TestRandomness;
 	type MaxCodeSize = ConstU32<1_024>;
 	type Consideration = HoldConsideration<u64, Balances, WorkloadHoldReason, WorkloadPrice>;
 	type MaxInputSize = ConstU32<64>;
@@ -131,6 +152,7 @@ impl pallet_tasks::Config for Test {
 	type TaskDepositBase = ConstU128<5>;
 	type TaskDepositPerByte = ConstU128<1>;
 	type AssignPerBlock = ConstU32<2>;
+	type MaxPending = ConstU32<32>;
 	type MaxTimeoutsPerBlock = ConstU32<16>;
 	type Retention = ConstU64<RETENTION>;
 	type PrunePerBlock = ConstU32<4>;
@@ -195,6 +217,10 @@ impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for MarketHelper 
 			None,
 		)
 		.unwrap();
+		// The next block assigns it.
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Tasks::assign_pending(next);
 		let providers =
 			<Tasks as pallet_tasks::TaskLedger<u64, u64>>::assignment(task_id).unwrap().providers;
 		(task_id, providers)

@@ -54,10 +54,23 @@ fn providers(who: &[u64]) {
 	next_block();
 }
 
+/// The block that assigns the tests' first task: providers are selectable from block 2, where
+/// the task is submitted.
+const ASSIGNED_AT: u64 = 3;
+
 /// Queue at the least rent.
 const RENT: Option<u128> = Some(MIN_QUEUE_RENT);
 
+/// Submits a task and, if that succeeds, starts the next block, which assigns it (or queues
+/// or fails it).
 fn submit(hash: [u8; 32], replication: u32, queue_rent: Option<u128>) -> DispatchResult {
+	submit_pending(hash, replication, queue_rent)?;
+	next_block();
+	Ok(())
+}
+
+/// Submits a task, which the next block assigns.
+fn submit_pending(hash: [u8; 32], replication: u32, queue_rent: Option<u128>) -> DispatchResult {
 	Tasks::submit_task(
 		signed(REQUESTER),
 		hash,
@@ -153,7 +166,7 @@ fn replication_one_completes_pays_the_provider_and_refunds_the_rest() {
 		ok(submit(hash, 1, None));
 		assert_eq!(escrow_held(), escrow(1));
 		System::assert_has_event(
-			Event::TaskAssigned { task_id: 0, providers: vec![1], deadline: 2 + TIMEOUT }.into(),
+			Event::TaskAssigned { task_id: 0, providers: vec![1], deadline: ASSIGNED_AT + TIMEOUT }.into(),
 		);
 		let fuel_used = 123_457;
 		ok(answer(0, 1, b"result", fuel_used));
@@ -187,7 +200,7 @@ fn replicated(outputs: [Option<&[u8]>; 3]) -> Vec<u64> {
 			ok(commit(0, p, &outcome(out, 500), [i as u8; 32]));
 		}
 	}
-	while System::block_number() <= 2 + COMMIT_WINDOW {
+	while System::block_number() <= ASSIGNED_AT + COMMIT_WINDOW {
 		next_block();
 	}
 	for (i, &p) in order.iter().enumerate() {
@@ -199,7 +212,7 @@ fn replicated(outputs: [Option<&[u8]>; 3]) -> Vec<u64> {
 }
 
 fn run_to_timeout() {
-	while System::block_number() <= 2 + TIMEOUT {
+	while System::block_number() <= ASSIGNED_AT + TIMEOUT {
 		next_block();
 	}
 }
@@ -484,6 +497,7 @@ fn a_heavy_replicated_task_gets_a_commit_window_that_follows_its_fuel() {
 		};
 		assert_noop!(heavy(min_timeout - 1), Error::<Test>::TimeoutTooShort);
 		ok(heavy(min_timeout));
+		next_block();
 		let order = assigned(0);
 		// The honest replicas commit once their six-block runs end.
 		for _ in 0..6 {
@@ -665,6 +679,7 @@ fn fork_with_task(
 			TIMEOUT,
 			None,
 		));
+		next_block();
 		assert_eq!(assigned(0), vec![1]);
 		let statement = pallet_attestation::Statement {
 			task_id: 0,

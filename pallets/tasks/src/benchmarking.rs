@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::pallet::{BalanceOf, Queue, TaskDeposits, TaskState, Tasks, Timeouts, Workloads};
+use crate::pallet::{
+	BalanceOf, Pending, Queue, QueuedTask, TaskDeposits, TaskState, Tasks, Timeouts, Workloads,
+};
 use alloc::{vec, vec::Vec};
 use frame::{
 	arithmetic::Perbill,
@@ -63,24 +65,27 @@ fn market<T: Config>(extra: u32, slots: u32) {
 const BENCH_FUEL: u64 = 1_000_000;
 
 /// Submits a task of [`BENCH_FUEL`] with the shortest timeout it may have and the largest
-/// input, queued (if no providers are free) at `queue_rent` or failing.
+/// input, queued (if no providers are free in the next block) at `queue_rent` or failing.
 fn submit<T: Config>(
 	who: &T::AccountId,
 	hash: CodeHash,
 	replication: u32,
 	queue_rent: Option<BalanceOf<T>>,
 ) -> DispatchResult {
-	submit_with_floor::<T>(who, hash, replication, queue_rent, Perbill::zero())
+	submit_with::<T>(who, hash, replication, queue_rent, Perbill::zero(), 0)
 }
 
-/// [`submit`] with a reputation floor.
-fn submit_with_floor<T: Config>(
+/// [`submit`] with a reputation floor and `later` blocks more than the shortest timeout (tasks
+/// with other timeouts settle in other blocks).
+fn submit_with<T: Config>(
 	who: &T::AccountId,
 	hash: CodeHash,
 	replication: u32,
 	queue_rent: Option<BalanceOf<T>>,
 	min_reputation: Perbill,
+	later: u32,
 ) -> DispatchResult {
+	let timeout = Pallet::<T>::windows(BENCH_FUEL, replication).1.saturating_add(later.into());
 	Pallet::<T>::submit_task(
 		RawOrigin::Signed(who.clone()).into(),
 		hash,
@@ -91,9 +96,36 @@ fn submit_with_floor<T: Config>(
 		1_000_000_000_000u64.saturated_into(),
 		replication,
 		min_reputation,
-		Pallet::<T>::windows(BENCH_FUEL, replication).1,
+		timeout,
 		queue_rent,
 	)
+}
+
+/// The next block starts: the tasks submitted in this one are assigned, queued or failed.
+fn next_block<T: Config>() -> BlockNumberFor<T> {
+	let now = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+	frame_system::Pallet::<T>::set_block_number(now);
+	Pallet::<T>::assign_pending(now);
+	now
+}
+
+/// Fills the rest of this block's submissions with tasks that are gone (the most a submission
+/// or a cancellation reads).
+fn fill_pending<T: Config>() {
+	let mut pending = Pending::<T>::get();
+	let mut id = TaskId::MAX;
+	while pending
+		.try_push(QueuedTask {
+			task_id: id,
+			rent: Zero::zero(),
+			reserve: Zero::zero(),
+			entropy: [0; 32],
+		})
+		.is_ok()
+	{
+		id = id.saturating_sub(1);
+	}
+	Pending::<T>::put(pending);
 }
 
 /// The least queue rent.
@@ -115,7 +147,8 @@ fn fill_queue_with_floor<T: Config>(floor: Perbill) {
 	let mut i = 0;
 	while !Queue::<T>::get().is_full() {
 		let (who, hash) = other::<T>(i);
-		submit_with_floor::<T>(&who, hash, T::MaxReplication::get(), rent, floor).unwrap();
+		submit_with::<T>(&who, hash, T::MaxReplication::get(), rent, floor, 0).unwrap();
+		next_block::<T>();
 		i += 1;
 	}
 }
@@ -143,8 +176,8 @@ mod benchmarks {
 		assert!(!Workloads::<T>::contains_key(hash));
 	}
 
-	/// `k` providers (rounded up to odd), chosen from a full candidate window, with the largest
-	/// input.
+	/// `k` providers (rounded up to odd) free in a full candidate window (the task is refused if
+	/// a draw finds none), with the largest input; the next block assigns it.
 	#[benchmark]
 	fn submit_task(k: Linear<1, { T::MaxReplication::get() }>) {
 		let caller = requester::<T>();
@@ -155,16 +188,17 @@ mod benchmarks {
 		{
 			submit::<T>(&caller, hash, replication, None).unwrap();
 		}
-		assert!(matches!(Tasks::<T>::get(0).unwrap().state, TaskState::Assigned { .. }));
+		assert!(Pending::<T>::get().iter().any(|entry| entry.task_id == 0));
 	}
 
-	/// No provider is free and the queue is full: the task takes the place of the youngest
-	/// task of the lowest rent, which fails and is refunded. (Its selection is weighed apart.)
+	/// This block holds the most submissions and the queue is full: the task takes the place of
+	/// the youngest task of the lowest rent, which fails and is refunded.
 	#[benchmark]
 	fn submit_task_queued() {
 		let caller = requester::<T>();
 		let hash = workload::<T>(&caller);
 		fill_queue::<T>();
+		fill_pending::<T>();
 		let outbid = u64::from(T::MaxQueued::get().saturating_sub(1));
 		let rent = T::MinQueueRent::get().saturating_mul(2u32.into());
 		#[block]
@@ -175,10 +209,12 @@ mod benchmarks {
 		assert!(Queue::<T>::get().iter().any(|entry| entry.rent == rent));
 	}
 
-	/// The last task of a full queue (no providers): the queue is rewritten without it.
+	/// The last task of a full queue (no providers), with this block's submissions full: both
+	/// are read, the queue is rewritten without it.
 	#[benchmark]
 	fn cancel_task() {
 		fill_queue::<T>();
+		fill_pending::<T>();
 		let last = u64::from(T::MaxQueued::get().saturating_sub(1));
 		let caller = Tasks::<T>::get(last).unwrap().requester;
 		assert!(matches!(Tasks::<T>::get(last).unwrap().state, TaskState::Queued { .. }));
@@ -198,9 +234,11 @@ mod benchmarks {
 		for _ in 0..n {
 			submit::<T>(&caller, hash, T::MaxReplication::get(), None).unwrap();
 		}
-		let due = frame_system::Pallet::<T>::block_number()
-			.saturating_add(Pallet::<T>::windows(BENCH_FUEL, T::MaxReplication::get()).1)
-			.saturating_add(One::one());
+		let assigned_at = next_block::<T>();
+		let due = Pallet::<T>::settles_at(
+			assigned_at,
+			Pallet::<T>::windows(BENCH_FUEL, T::MaxReplication::get()).1,
+		);
 		assert_eq!(Timeouts::<T>::get(due).len() as u32, n);
 		frame_system::Pallet::<T>::set_block_number(due);
 		// Unanswered: the judge reads the empty answers (its weight for them is zero).
@@ -224,6 +262,7 @@ mod benchmarks {
 		for i in 0..n {
 			let (who, hash) = other::<T>(u32::MAX - i);
 			submit::<T>(&who, hash, T::MaxReplication::get(), rent::<T>()).unwrap();
+			next_block::<T>();
 		}
 		fill_queue_with_floor::<T>(Perbill::one());
 		market::<T>(0, 8);
@@ -245,6 +284,7 @@ mod benchmarks {
 		for i in 0..n {
 			let (who, hash) = other::<T>(u32::MAX - i);
 			submit::<T>(&who, hash, T::MaxReplication::get(), rent::<T>()).unwrap();
+			next_block::<T>();
 		}
 		let timeout = Pallet::<T>::windows(BENCH_FUEL, T::MaxReplication::get()).1;
 		let now = frame_system::Pallet::<T>::block_number()
@@ -262,12 +302,62 @@ mod benchmarks {
 		assert_eq!(failed, n);
 	}
 
+	/// `n` tasks submitted in the previous block, of the most providers and each of another
+	/// requester (offering rent: its reserve comes back), are all assigned. (Their selections
+	/// are weighed apart.)
+	#[benchmark]
+	fn on_initialize_pending(n: Linear<0, { T::MaxPending::get() }>) {
+		let seats = n.saturating_mul(T::MaxReplication::get());
+		market::<T>(seats.div_ceil(8), 8);
+		for i in 0..n {
+			let (who, hash) = other::<T>(u32::MAX - i);
+			let k = T::MaxReplication::get();
+			// Each with its own deadline block: they all find room there.
+			submit_with::<T>(&who, hash, k, rent::<T>(), Perbill::zero(), i).unwrap();
+		}
+		assert_eq!(Pending::<T>::decode_len().unwrap_or(0) as u32, n);
+		let now = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		frame_system::Pallet::<T>::set_block_number(now);
+		#[block]
+		{
+			Pallet::<T>::assign_pending(now);
+		}
+		let assigned = Tasks::<T>::iter_values()
+			.filter(|task| matches!(task.state, TaskState::Assigned { .. }))
+			.count() as u32;
+		assert_eq!(assigned, n);
+	}
+
+	/// `n` tasks submitted in the previous block find no provider free and the queue full of
+	/// tasks at the least rent: each takes the place of one (which fails and is refunded), or
+	/// fails itself once the queue holds only tasks paying as much.
+	#[benchmark]
+	fn on_initialize_pending_queued(n: Linear<0, { T::MaxPending::get() }>) {
+		fill_queue::<T>();
+		let rent = T::MinQueueRent::get().saturating_mul(2u32.into());
+		for i in 0..n {
+			let (who, hash) = other::<T>(u32::MAX - i);
+			let k = T::MaxReplication::get();
+			submit_with::<T>(&who, hash, k, Some(rent), Perbill::zero(), i).unwrap();
+		}
+		let now = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		frame_system::Pallet::<T>::set_block_number(now);
+		#[block]
+		{
+			Pallet::<T>::assign_pending(now);
+		}
+		assert!(Pending::<T>::get().is_empty());
+		let outbid = Queue::<T>::get().iter().filter(|entry| entry.rent == rent).count() as u32;
+		assert_eq!(outbid, n.min(T::MaxQueued::get()));
+	}
+
 	/// `n` settled tasks are pruned and their deposits returned.
 	#[benchmark]
 	fn on_initialize_prune(n: Linear<0, { T::PrunePerBlock::get() }>) {
 		for task_id in 0..n {
 			let (who, hash) = other::<T>(task_id);
 			submit::<T>(&who, hash, 1, rent::<T>()).unwrap();
+			next_block::<T>();
 			Pallet::<T>::cancel_task(RawOrigin::Signed(who).into(), task_id.into()).unwrap();
 		}
 		assert_eq!(TaskDeposits::<T>::iter().count() as u32, n);

@@ -16,9 +16,23 @@
 //! ## Tasks
 //!
 //! [`Pallet::submit_task`] holds `ceil(replication × fuel_limit × max_price / 1e6)` plus
-//! [`Config::BaseFee`] from the requester and asks the market for `replication` distinct
-//! providers (never the requester), seeded by the parent block hash and the task id. If none are
-//! free the task fails at once, unless the requester offered a queue rent.
+//! [`Config::BaseFee`] from the requester. At the start of the **next** block the market draws
+//! `replication` distinct providers for it (never the requester). If none are free the task
+//! fails, unless the requester offered a queue rent; a task that offered none is refused at once
+//! when nobody is free as it is submitted.
+//!
+//! ## Assignment's randomness
+//!
+//! The draw is seeded by [`Config::Randomness`] of the block that assigns (in the runtime,
+//! that block's BABE VRF output) mixed with the task's *entropy*: its requester and the
+//! requester's account nonce, which no block author can vary. Neither is the task id, whose
+//! order the including author chooses. The tasks submitted in one block are assigned in the
+//! order of their seeds, not of their inclusion. So the author that includes a task can neither
+//! steer its seed nor place its own tasks before it; only an author of both blocks knows the
+//! seed ahead (BABE authors learn their VRF outputs about an epoch ahead) and can choose which
+//! of its own submissions to include, and the assigning author can withhold its block (another
+//! author's block then assigns with another output). Assignment is one block later than the
+//! submission: a slot (3 s) more latency.
 //!
 //! ## The queue
 //!
@@ -91,6 +105,8 @@ pub mod weights;
 pub const FUEL_PER_PRICE_UNIT: u128 = 1_000_000;
 /// Domain separation of task digests ([`Pallet::digest`]).
 pub const TASK_DIGEST_CONTEXT: &[u8] = b"bourse/task";
+/// Domain separation of assignment seeds ([`Pallet::entropy`], [`Pallet::seed`]).
+pub const TASK_ENTROPY_CONTEXT: &[u8] = b"bourse/assignment";
 
 /// The pallet. `submit_task` takes every parameter of a task as its own argument, as users
 /// see them in wallets.
@@ -183,6 +199,9 @@ pub mod pallet {
 		/// Held in its escrow for the rent: the most it can owe (the rent for its timeout and a
 		/// turn of the queue, at submission).
 		pub reserve: Balance,
+		/// What seeds its draws with the assigning block's randomness: its requester and the
+		/// requester's nonce ([`Pallet::entropy`]), which no block author can vary.
+		pub entropy: [u8; 32],
 	}
 
 	/// A task.
@@ -242,6 +261,10 @@ pub mod pallet {
 
 		/// Where verdicts are recorded.
 		type Reputation: ProviderReputation<Self::AccountId>;
+
+		/// This block's randomness, which the authors of earlier blocks cannot know (in the
+		/// runtime, the block's own BABE VRF output): it seeds assignment.
+		type Randomness: frame::traits::Randomness<Self::Hash, BlockNumberFor<Self>>;
 
 		/// Who decides the outcome of a task.
 		type Judge: TaskJudge<Self::AccountId>;
@@ -318,6 +341,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type AssignPerBlock: Get<u32>;
 
+		/// Most tasks submitted in one block (each is assigned at the start of the next).
+		#[pallet::constant]
+		type MaxPending: Get<u32>;
+
 		/// Most task timeouts falling due in one block.
 		#[pallet::constant]
 		type MaxTimeoutsPerBlock: Get<u32>;
@@ -349,8 +376,8 @@ pub mod pallet {
 		TaskStorage,
 	}
 
-	/// The storage layout's version: 1 added queue rent to [`Queue`].
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// The storage layout's version: 1 added queue rent to [`Queue`], 2 its tasks' entropy.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	/// Stored workloads' metadata, by code hash.
 	#[pallet::storage]
@@ -395,6 +422,12 @@ pub mod pallet {
 	pub type Queue<T: Config> =
 		StorageValue<_, BoundedVec<QueuedTask<BalanceOf<T>>, T::MaxQueued>, ValueQuery>;
 
+	/// Tasks submitted in this block, assigned at the start of the next (a `rent` of zero: the
+	/// task fails if nobody is free then). Their deadline blocks are held in [`Timeouts`] already.
+	#[pallet::storage]
+	pub type Pending<T: Config> =
+		StorageValue<_, BoundedVec<QueuedTask<BalanceOf<T>>, T::MaxPending>, ValueQuery>;
+
 	/// The storage deposit held for each task until it is pruned (none for tasks submitted
 	/// before deposits were taken).
 	#[pallet::storage]
@@ -402,7 +435,7 @@ pub mod pallet {
 		StorageMap<_, Twox64Concat, TaskId, BalanceOf<T>, OptionQuery>;
 
 	/// Assigned tasks whose deadline passes at the end of the previous block, by the block that
-	/// settles them.
+	/// settles them (and pending tasks, by the block that settles them if they are assigned).
 	#[pallet::storage]
 	pub type Timeouts<T: Config> = StorageMap<
 		_,
@@ -420,7 +453,8 @@ pub mod pallet {
 		WorkloadUploaded { hash: CodeHash, owner: T::AccountId, len: u32 },
 		/// A workload was removed and its deposit returned.
 		WorkloadRemoved { hash: CodeHash },
-		/// A task was submitted, with `escrow` and a storage `deposit` held from the requester.
+		/// A task was submitted, with `escrow` and a storage `deposit` held from the requester;
+		/// the next block assigns it (`TaskAssigned`), queues it or fails it.
 		TaskSubmitted {
 			task_id: TaskId,
 			requester: T::AccountId,
@@ -495,6 +529,9 @@ pub mod pallet {
 		QueueRentTooLow,
 		/// Too many tasks time out around the same block: choose another timeout.
 		TimeoutsFull,
+		/// This block already holds the most submissions the next block assigns: submit again
+		/// in the next block.
+		SubmissionsFull,
 		/// No task has this id.
 		UnknownTask,
 		/// Only the requester may cancel a task.
@@ -512,10 +549,20 @@ pub mod pallet {
 			for task_id in timeouts {
 				judged = judged.saturating_add(Self::settle_at_deadline(task_id));
 			}
+			// The queue first: its tasks waited longer. The tasks submitted in the previous block
+			// take what is left; those that then wait go to the back of the queue.
 			let attempts = Self::assign_queued(now);
+			let fresh = Self::assign_pending(now);
 			let pruned = Self::prune(now);
 			T::WeightInfo::on_initialize_timeouts(due)
 				.saturating_add(judged)
+				// A submitted task is assigned or, nobody free, queued in place of another (or
+				// failed): the costlier.
+				.saturating_add(
+					T::WeightInfo::on_initialize_pending(fresh)
+						.max(T::WeightInfo::on_initialize_pending_queued(fresh)),
+				)
+				.saturating_add(Self::queued_selection_weight().saturating_mul(fresh.into()))
 				// A tried task is assigned or, expired, refunded: the costlier.
 				.saturating_add(
 					T::WeightInfo::on_initialize_queue(attempts)
@@ -544,6 +591,13 @@ pub mod pallet {
 				u64::from(T::PrunePerBlock::get()) >= block / submission,
 				"PrunePerBlock ({}) is below the {} submissions a block can carry",
 				T::PrunePerBlock::get(),
+				block / submission,
+			);
+			// Nor may a block's weight allow more submissions than the next block assigns.
+			assert!(
+				u64::from(T::MaxPending::get()) >= block / submission,
+				"MaxPending ({}) is below the {} submissions a block can carry",
+				T::MaxPending::get(),
 				block / submission,
 			);
 		}
@@ -601,11 +655,16 @@ pub mod pallet {
 		/// `ceil(replication × fuel_limit × max_price_per_mfuel / 1e6) + BaseFee` and the
 		/// storage deposit (the task and its input, and the largest output per provider).
 		///
+		/// The task is assigned at the start of the next block, with that block's randomness
+		/// ([`Config::Randomness`]), and its deadline is `timeout` blocks after that.
+		///
 		/// If not enough providers are free: without `queue_rent` the call fails
-		/// ([`Error::NoProviderAvailable`]); with it (at least [`Config::MinQueueRent`] per
-		/// block) the task waits in the queue, holding the rent for its timeout plus a turn of
-		/// the queue on top of the escrow, and pays the rent for every block it waits. A full
-		/// queue takes it only in place of a task paying less than `queue_rent / 1.1`.
+		/// ([`Error::NoProviderAvailable`]), or, if the providers free now are taken by others
+		/// before the next block, the task fails then (refunded less the base fee); with it (at
+		/// least [`Config::MinQueueRent`] per block) the task waits in the queue, holding the
+		/// rent for its timeout plus a turn of the queue on top of the escrow, and pays the rent
+		/// for every block it waits. A full queue takes it only in place of a task paying less
+		/// than `queue_rent / 1.1`.
 		#[pallet::call_index(2)]
 		#[pallet::weight(Pallet::<T>::submit_weight(*replication))]
 		pub fn submit_task(
@@ -643,16 +702,21 @@ pub mod pallet {
 			}
 			let escrow = Self::escrow_for(replication, fuel_limit, max_price_per_mfuel)
 				.ok_or(Error::<T>::EscrowOverflow)?;
+			let reserve = match queue_rent {
+				Some(rent) => Self::rent_reserve(rent, timeout).ok_or(Error::<T>::EscrowOverflow)?,
+				None => Zero::zero(),
+			};
+			let held = escrow.checked_add(&reserve).ok_or(Error::<T>::EscrowOverflow)?;
 			let (items, bytes) = Self::open_footprint(input.len() as u32, replication);
 			let deposit = Self::storage_deposit(items, bytes).ok_or(Error::<T>::EscrowOverflow)?;
-			T::Currency::hold(&HoldReason::TaskEscrow.into(), &requester, escrow)
+			T::Currency::hold(&HoldReason::TaskEscrow.into(), &requester, held)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 			T::Currency::hold(&HoldReason::TaskStorage.into(), &requester, deposit)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 
 			let task_id = NextTaskId::<T>::get();
 			let now = frame_system::Pallet::<T>::block_number();
-			let mut task = Task::<T> {
+			let task = Task::<T> {
 				requester: requester.clone(),
 				workload,
 				input,
@@ -662,8 +726,14 @@ pub mod pallet {
 				replication,
 				min_reputation,
 				timeout,
-				escrow,
+				escrow: held,
 				state: TaskState::Queued { since: now },
+			};
+			let entry = QueuedTask {
+				task_id,
+				rent: queue_rent.unwrap_or_default(),
+				reserve,
+				entropy: Self::entropy(&requester),
 			};
 			Self::deposit_event(Event::TaskSubmitted {
 				task_id,
@@ -672,21 +742,41 @@ pub mod pallet {
 				escrow,
 				deposit,
 			});
-			// A task that may wait also waits out a full deadline block.
-			let assigned = match Self::try_assign(task_id, &mut task, now) {
-				Err(_) if queue_rent.is_some() => false,
-				result => result?,
-			};
-			if !assigned {
-				let rent = queue_rent.ok_or(Error::<T>::NoProviderAvailable)?;
-				let reserve =
-					Self::rent_reserve(rent, timeout).ok_or(Error::<T>::EscrowOverflow)?;
-				task.escrow = escrow.checked_add(&reserve).ok_or(Error::<T>::EscrowOverflow)?;
-				T::Currency::hold(&HoldReason::TaskEscrow.into(), &requester, reserve)
-					.map_err(|_| Error::<T>::InsufficientBalance)?;
+			// Assigned at the start of the next block, so its deadline block is known: hold a
+			// place there now. A task that may wait also waits out a full deadline block (or a
+			// block full of submissions) in the queue.
+			let mut pending = Pending::<T>::get();
+			let settles_at = Self::settles_at(now.saturating_add(One::one()), timeout);
+			let pends = !pending.is_full() &&
+				Timeouts::<T>::try_mutate(settles_at, |due| due.try_push(task_id)).is_ok();
+			if pends {
+				// Refused now if nobody is free now and it could not wait either.
+				let may_wait = match queue_rent {
+					None => false,
+					Some(rent) => Self::queue_takes(rent),
+				};
+				if !may_wait {
+					ensure!(Self::would_assign(&task), {
+						if queue_rent.is_none() {
+							Error::<T>::NoProviderAvailable
+						} else {
+							Error::<T>::QueueFull
+						}
+					});
+				}
+				pending.try_push(entry).map_err(|_| Error::<T>::SubmissionsFull)?;
+				Pending::<T>::put(pending);
+			} else {
+				ensure!(queue_rent.is_some(), {
+					if pending.is_full() {
+						Error::<T>::SubmissionsFull
+					} else {
+						Error::<T>::TimeoutsFull
+					}
+				});
 				// Last: an outbid task is settled here, and nothing after this may fail.
-				Self::enqueue(QueuedTask { task_id, rent, reserve })?;
-				Self::deposit_event(Event::TaskQueued { task_id, rent });
+				Self::enqueue(entry)?;
+				Self::deposit_event(Event::TaskQueued { task_id, rent: entry.rent });
 			}
 			// After the queue: an outbid task of the same workload released its count there.
 			Workloads::<T>::mutate(workload, |code| {
@@ -700,28 +790,39 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Cancel a task the caller submitted while it is still queued: its base fee and its
-		/// rent are burned (for the blocks it waited, and at least a turn of the queue, so that
-		/// a place cannot be taken and given back for nothing), the rest of the escrow is
-		/// refunded. Once assigned, a task runs to its outcome or its timeout: its providers
+		/// Cancel a task the caller submitted while it is still queued (or not yet assigned, in
+		/// the block that includes it): its base fee and its rent are burned (for the blocks it
+		/// waited in the queue, and at least a turn of the queue, so that a place cannot be
+		/// taken and given back for nothing), the rest of the escrow is refunded. Once assigned, a task runs to its outcome or its timeout: its providers
 		/// started working at assignment, and the answer is the requester's.
 		#[pallet::call_index(3)]
 		pub fn cancel_task(origin: OriginFor<T>, task_id: TaskId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let task = Tasks::<T>::get(task_id).ok_or(Error::<T>::UnknownTask)?;
 			ensure!(task.requester == who, Error::<T>::NotRequester);
-			ensure!(matches!(task.state, TaskState::Queued { .. }), Error::<T>::NotCancellable);
-			let mut queue = Queue::<T>::get();
-			let entry = queue.iter().find(|entry| entry.task_id == task_id).copied();
-			queue.retain(|entry| entry.task_id != task_id);
-			Queue::<T>::put(queue);
-			Self::refund_unassigned(
-				task_id,
-				task,
-				entry,
-				TaskFailure::Cancelled,
-				Self::queue_turn(),
-			);
+			let TaskState::Queued { since } = task.state else {
+				return Err(Error::<T>::NotCancellable.into());
+			};
+			let mut pending = Pending::<T>::get();
+			let (entry, at_least) =
+				match pending.iter().position(|entry| entry.task_id == task_id) {
+					// Submitted in this block: it holds no place in the queue, only a deadline.
+					Some(index) => {
+						let entry = pending.remove(index);
+						Pending::<T>::put(pending);
+						let held = Self::settles_at(since.saturating_add(One::one()), task.timeout);
+						Self::release_deadline(task_id, held);
+						(Some(entry), Zero::zero())
+					},
+					None => {
+						let mut queue = Queue::<T>::get();
+						let entry = queue.iter().find(|entry| entry.task_id == task_id).copied();
+						queue.retain(|entry| entry.task_id != task_id);
+						Queue::<T>::put(queue);
+						(entry, Self::queue_turn())
+					},
+				};
+			Self::refund_unassigned(task_id, task, entry, TaskFailure::Cancelled, at_least);
 			Ok(())
 		}
 	}
@@ -904,14 +1005,55 @@ pub mod pallet {
 			}
 		}
 
-		/// Tries to assign `task` now; `Ok(false)` if not enough providers are free.
-		fn try_assign(
-			task_id: TaskId,
-			task: &mut Task<T>,
-			now: BlockNumberFor<T>,
-		) -> Result<bool, DispatchError> {
-			let seed = blake2_256(&(frame_system::Pallet::<T>::parent_hash(), task_id).encode());
-			let requirements = Requirements {
+		/// The block that settles a task assigned at `assigned_at`: the one after its deadline.
+		pub fn settles_at(
+			assigned_at: BlockNumberFor<T>,
+			timeout: BlockNumberFor<T>,
+		) -> BlockNumberFor<T> {
+			assigned_at.saturating_add(timeout).saturating_add(One::one())
+		}
+
+		/// What seeds the draws of a task `requester` submits now: the requester and its account
+		/// nonce (already counting this transaction). The block's author includes the
+		/// transaction or not, but cannot change either (unlike the task id, which follows the
+		/// order it puts transactions in). A signed transaction submits one task: the runtime
+		/// has no batching calls.
+		pub fn entropy(requester: &T::AccountId) -> [u8; 32] {
+			let nonce = frame_system::Pallet::<T>::account_nonce(requester);
+			blake2_256(&(TASK_ENTROPY_CONTEXT, requester, nonce).encode())
+		}
+
+		/// The seed of a draw, in this block, for a task of `entropy`.
+		pub fn seed(entropy: &[u8; 32]) -> [u8; 32] {
+			use frame::traits::Randomness;
+			let (random, _) = T::Randomness::random(&(TASK_ENTROPY_CONTEXT, entropy).encode());
+			blake2_256(&(random, entropy).encode())
+		}
+
+		/// Whether the queue would take a task paying `rent` now: it has room, or `rent` outbids
+		/// its lowest.
+		fn queue_takes(rent: BalanceOf<T>) -> bool {
+			let queue = Queue::<T>::get();
+			!queue.is_full() ||
+				queue.iter().map(|entry| entry.rent).min().is_some_and(|low| Self::outbids(rent, low))
+		}
+
+		/// Whether the market would take `task` now (a draw undone at once: it writes nothing).
+		fn would_assign(task: &Task<T>) -> bool {
+			let requirements = Self::requirements(task, [0; 32]);
+			frame::deps::frame_support::storage::with_transaction(|| {
+				let chosen = T::Market::select(&requirements).is_ok();
+				frame::deps::sp_runtime::TransactionOutcome::Rollback(Ok::<_, DispatchError>(chosen))
+			})
+			.unwrap_or(false)
+		}
+
+		/// What the market must find for `task`, drawn with `seed`.
+		fn requirements(
+			task: &Task<T>,
+			seed: [u8; 32],
+		) -> Requirements<T::AccountId, BalanceOf<T>> {
+			Requirements {
 				replication: task.replication,
 				fuel: task.fuel_limit,
 				memory_mib: task.max_memory_mib,
@@ -919,16 +1061,34 @@ pub mod pallet {
 				min_reputation: task.min_reputation,
 				requester: task.requester.clone(),
 				seed,
+			}
+		}
+
+		/// Tries to assign `task` now, drawing with `seed`; `Ok(false)` if not enough providers
+		/// are free. `held` is the settling block where a place is held for it already.
+		fn try_assign(
+			task_id: TaskId,
+			task: &mut Task<T>,
+			now: BlockNumberFor<T>,
+			seed: [u8; 32],
+			held: Option<BlockNumberFor<T>>,
+		) -> Result<bool, DispatchError> {
+			let Ok(chosen) = T::Market::select(&Self::requirements(task, seed)) else {
+				return Ok(false);
 			};
-			let Ok(chosen) = T::Market::select(&requirements) else { return Ok(false) };
 			let deadline = now.saturating_add(task.timeout);
-			let settles_at = deadline.saturating_add(One::one());
-			let queued = Timeouts::<T>::try_mutate(settles_at, |due| due.try_push(task_id));
-			if queued.is_err() {
-				for assignment in &chosen {
-					T::Market::release(&assignment.provider);
+			let settles_at = Self::settles_at(now, task.timeout);
+			if held != Some(settles_at) {
+				if let Some(held) = held {
+					Self::release_deadline(task_id, held);
 				}
-				return Err(Error::<T>::TimeoutsFull.into());
+				let placed = Timeouts::<T>::try_mutate(settles_at, |due| due.try_push(task_id));
+				if placed.is_err() {
+					for assignment in &chosen {
+						T::Market::release(&assignment.provider);
+					}
+					return Err(Error::<T>::TimeoutsFull.into());
+				}
 			}
 			let providers: Vec<T::AccountId> = chosen.iter().map(|a| a.provider.clone()).collect();
 			for provider in &providers {
@@ -942,6 +1102,61 @@ pub mod pallet {
 			};
 			Self::deposit_event(Event::TaskAssigned { task_id, providers, deadline });
 			Ok(true)
+		}
+
+		/// Gives up the place held for `task_id` in the deadline block `settles_at`.
+		fn release_deadline(task_id: TaskId, settles_at: BlockNumberFor<T>) {
+			Timeouts::<T>::mutate_exists(settles_at, |due| {
+				if let Some(ids) = due {
+					ids.retain(|id| *id != task_id);
+					if ids.is_empty() {
+						*due = None;
+					}
+				}
+			});
+		}
+
+		/// Assigns the tasks submitted in the previous block, in the order of their seeds (drawn
+		/// from this block's randomness; not the order the previous author included them in).
+		/// One that finds nobody waits in the queue if it offered rent, or fails. Returns the
+		/// tasks tried.
+		pub fn assign_pending(now: BlockNumberFor<T>) -> u32 {
+			let pending = Pending::<T>::take();
+			let tried = pending.len() as u32;
+			let mut seeded: Vec<([u8; 32], QueuedTask<BalanceOf<T>>)> =
+				pending.into_iter().map(|entry| (Self::seed(&entry.entropy), entry)).collect();
+			seeded.sort_unstable_by(|a, b| (a.0, a.1.task_id).cmp(&(b.0, b.1.task_id)));
+			for (seed, entry) in seeded {
+				let task_id = entry.task_id;
+				let Some(mut task) = Tasks::<T>::get(task_id) else { continue };
+				let TaskState::Queued { since } = task.state else { continue };
+				let held = Self::settles_at(since.saturating_add(One::one()), task.timeout);
+				if let Ok(true) = Self::try_assign(task_id, &mut task, now, seed, Some(held)) {
+					// Assigned without waiting: no rent is owed, its reserve comes back.
+					Self::charge_rent(task_id, &mut task, entry, now, Zero::zero());
+					Tasks::<T>::insert(task_id, task);
+					continue;
+				}
+				Self::release_deadline(task_id, held);
+				if entry.rent.is_zero() {
+					let reason = TaskFailure::NoProvider;
+					Self::refund_unassigned(task_id, task, Some(entry), reason, Zero::zero());
+					continue;
+				}
+				// It waits from now: its rent is owed from this block on.
+				task.state = TaskState::Queued { since: now };
+				match Self::enqueue(entry) {
+					Ok(()) => {
+						Tasks::<T>::insert(task_id, task);
+						Self::deposit_event(Event::TaskQueued { task_id, rent: entry.rent });
+					}
+					Err(_) => {
+						let reason = TaskFailure::NoProvider;
+						Self::refund_unassigned(task_id, task, Some(entry), reason, Zero::zero());
+					}
+				}
+			}
+			tried
 		}
 
 		/// Puts `entry` at the back of the queue; a full queue takes it only in place of the
@@ -988,20 +1203,30 @@ pub mod pallet {
 			let now = frame_system::Pallet::<T>::block_number();
 			let waited: u128 = now.saturating_sub(since).max(at_least).saturated_into();
 			let reserve = entry.reserve.min(task.escrow);
+			if reserve.is_zero() {
+				return;
+			}
 			let owed = entry.rent.saturating_mul(waited.saturated_into()).min(reserve);
-			let burned = T::Currency::burn_held(
-				&hold,
-				&task.requester,
-				owed,
-				Precision::BestEffort,
-				// Rent is the requester's debt, like its escrow: freezes do not shrink it.
-				Fortitude::Force,
-			)
-			.defensive_unwrap_or_default();
+			let burned = if owed.is_zero() {
+				owed
+			} else {
+				T::Currency::burn_held(
+					&hold,
+					&task.requester,
+					owed,
+					Precision::BestEffort,
+					// Rent is the requester's debt, like its escrow: freezes do not shrink it.
+					Fortitude::Force,
+				)
+				.defensive_unwrap_or_default()
+			};
 			let unused = reserve.saturating_sub(burned);
-			let released =
+			let released = if unused.is_zero() {
+				unused
+			} else {
 				T::Currency::release(&hold, &task.requester, unused, Precision::BestEffort)
-					.defensive_unwrap_or_default();
+					.defensive_unwrap_or_default()
+			};
 			task.escrow = task.escrow.saturating_sub(burned).saturating_sub(released);
 			if !burned.is_zero() {
 				Self::deposit_event(Event::QueueRentBurned { task_id, amount: burned });
@@ -1032,7 +1257,8 @@ pub mod pallet {
 				let TaskState::Queued { since } = task.state else { continue };
 				// Assignment first, expiry after: a task whose timeout is shorter than a turn of
 				// a full queue is still tried once before it fails.
-				match Self::try_assign(task_id, &mut task, now) {
+				let seed = Self::seed(&entry.entropy);
+				match Self::try_assign(task_id, &mut task, now, seed, None) {
 					Ok(true) => {
 						Self::charge_rent(task_id, &mut task, entry, since, Zero::zero());
 						Tasks::<T>::insert(task_id, task);
@@ -1343,6 +1569,33 @@ pub mod pallet {
 			let queue: BTreeMap<TaskId, QueuedTask<BalanceOf<T>>> =
 				Queue::<T>::get().into_iter().map(|entry| (entry.task_id, entry)).collect();
 			ensure!(queue.len() == Queue::<T>::decode_len().unwrap_or(0), "a task is queued twice");
+			let pending: BTreeMap<TaskId, QueuedTask<BalanceOf<T>>> =
+				Pending::<T>::get().into_iter().map(|entry| (entry.task_id, entry)).collect();
+			ensure!(
+				pending.len() == Pending::<T>::decode_len().unwrap_or(0),
+				"a task is pending twice"
+			);
+			ensure!(
+				pending.keys().all(|task_id| !queue.contains_key(task_id)),
+				"a task is both pending and queued"
+			);
+			// Each deadline block's places: assigned tasks settling then, and pending tasks
+			// that would if assigned in the next block.
+			for (settles_at, due) in Timeouts::<T>::iter() {
+				for task_id in due {
+					let task = Tasks::<T>::get(task_id).ok_or("a deadline of no task")?;
+					let expected = match task.state {
+						TaskState::Assigned { assigned_at, .. } => {
+							Self::settles_at(assigned_at, task.timeout)
+						},
+						TaskState::Queued { since } if pending.contains_key(&task_id) => {
+							Self::settles_at(since.saturating_add(One::one()), task.timeout)
+						},
+						_ => return Err("a deadline held for a task neither assigned nor pending"),
+					};
+					ensure!(expected == settles_at, "a deadline held in the wrong block");
+				}
+			}
 			let next = NextTaskId::<T>::get();
 			for (task_id, task) in Tasks::<T>::iter() {
 				ensure!(task_id < next, "task id at or above the next id");
@@ -1355,11 +1608,12 @@ pub mod pallet {
 				} else {
 					ensure!(task.escrow.is_zero(), "a settled task still holds escrow");
 				}
+				let waiting = queue.contains_key(&task_id) || pending.contains_key(&task_id);
 				ensure!(
-					matches!(task.state, TaskState::Queued { .. }) == queue.contains_key(&task_id),
+					matches!(task.state, TaskState::Queued { .. }) == waiting,
 					"queue and queued tasks differ"
 				);
-				if let Some(entry) = queue.get(&task_id) {
+				if let Some(entry) = queue.get(&task_id).or_else(|| pending.get(&task_id)) {
 					ensure!(
 						task.escrow >= entry.reserve,
 						"a queued task's escrow lacks its reserve"
@@ -1389,13 +1643,14 @@ pub mod pallet {
 				TaskDeposits::<T>::iter_keys().all(Tasks::<T>::contains_key),
 				"a deposit outlived its task"
 			);
-			for entry in queue.values() {
+			for entry in queue.values().chain(pending.values()) {
 				ensure!(
 					Tasks::<T>::get(entry.task_id)
 						.is_some_and(|task| matches!(task.state, TaskState::Queued { .. })),
 					"the queue holds a task that is not queued"
 				);
-				// Tasks queued before rent pay none and hold no reserve.
+				// Pending tasks that may not wait (and tasks queued before rent) pay none and
+				// hold no reserve.
 				let legacy = entry.rent.is_zero() && entry.reserve.is_zero();
 				ensure!(legacy || entry.rent >= T::MinQueueRent::get(), "a rent below the least");
 			}
@@ -1425,13 +1680,6 @@ pub mod pallet {
 			}
 			for (_, due) in Timeouts::<T>::iter() {
 				ensure!(!due.is_empty(), "an empty timeouts entry was left in storage");
-				for task_id in due {
-					ensure!(
-						Tasks::<T>::get(task_id)
-							.is_some_and(|t| matches!(t.state, TaskState::Assigned { .. })),
-						"a timeout is scheduled for a task that is not assigned"
-					);
-				}
 			}
 			for (hash, workload) in Workloads::<T>::iter() {
 				ensure!(Code::<T>::contains_key(hash), "workload without code");

@@ -1,4 +1,8 @@
 //! Storage migrations of the tasks pallet.
+//!
+//! The migration from storage version 0 (a queue of bare task ids) to 1 (a queue with rent) was
+//! removed with spec 107: BABE replaced Aura there with a new genesis, so no chain runs an older
+//! layout than 1.
 
 use super::*;
 use frame::{
@@ -6,49 +10,89 @@ use frame::{
 	traits::UncheckedOnRuntimeUpgrade,
 };
 
-/// From a queue of task ids (storage version 0) to a queue with rent (version 1): the tasks
-/// queued before keep their places and pay no rent (they were queued for free and hold no
-/// reserve); any newcomer outbids them when the queue is full.
-pub struct QueueWithRent<T>(core::marker::PhantomData<T>);
+/// The layouts of storage version 1.
+pub mod v1 {
+	use super::*;
 
-impl<T: Config> UncheckedOnRuntimeUpgrade for QueueWithRent<T> {
+	/// A queued task as storage version 1 kept it: without entropy.
+	#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+	pub struct QueuedTask<Balance> {
+		/// The task.
+		pub task_id: TaskId,
+		/// Rent per block waited.
+		pub rent: Balance,
+		/// Held for the rent.
+		pub reserve: Balance,
+	}
+}
+
+/// From a queue without entropy (storage version 1) to one whose tasks carry the entropy that
+/// seeds their draws (version 2). The tasks queued before get an entropy from their requester
+/// and id: their ids were fixed long before the blocks that will draw for them.
+pub struct QueueWithEntropy<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> QueueWithEntropy<T> {
+	/// The entropy of a task queued before entropy was kept.
+	pub fn legacy_entropy(task_id: TaskId) -> [u8; 32] {
+		let requester = Tasks::<T>::get(task_id).map(|task| task.requester);
+		blake2_256(&(TASK_ENTROPY_CONTEXT, requester, task_id).encode())
+	}
+}
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for QueueWithEntropy<T> {
 	fn on_runtime_upgrade() -> Weight {
-		let translated = Queue::<T>::translate::<BoundedVec<TaskId, T::MaxQueued>, _>(|ids| {
-			let entries = ids?.into_iter().map(|task_id| QueuedTask {
-				task_id,
-				rent: Zero::zero(),
-				reserve: Zero::zero(),
+		let mut reads = 1u64;
+		let translated = Queue::<T>::translate::<
+			BoundedVec<v1::QueuedTask<BalanceOf<T>>, T::MaxQueued>,
+			_,
+		>(|old| {
+			let entries = old?.into_iter().map(|entry| {
+				reads = reads.saturating_add(1);
+				QueuedTask {
+					task_id: entry.task_id,
+					rent: entry.rent,
+					reserve: entry.reserve,
+					entropy: Self::legacy_entropy(entry.task_id),
+				}
 			});
 			Some(BoundedVec::truncate_from(entries.collect()))
 		});
 		if translated.is_err() {
 			// Not the old layout: leave it as it is; try_state will say what is wrong.
-			frame::log::warn!(target: "runtime::tasks", "the queue did not decode as task ids");
+			frame::log::warn!(target: "runtime::tasks", "the queue did not decode as version 1");
 		}
-		T::DbWeight::get().reads_writes(1, 1)
+		T::DbWeight::get().reads_writes(reads, 1)
 	}
 
 	#[cfg(feature = "try-runtime")]
 	fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, frame::try_runtime::TryRuntimeError> {
-		let ids = frame::deps::frame_support::storage::unhashed::get_raw(&Queue::<T>::hashed_key())
-			.map(|raw| BoundedVec::<TaskId, T::MaxQueued>::decode(&mut &raw[..]))
+		let old = frame::deps::frame_support::storage::unhashed::get_raw(&Queue::<T>::hashed_key())
+			.map(|raw| {
+				BoundedVec::<v1::QueuedTask<BalanceOf<T>>, T::MaxQueued>::decode(&mut &raw[..])
+			})
 			.transpose()
 			.map_err(|_| "the old queue did not decode")?
 			.unwrap_or_default();
-		Ok(ids.into_inner().encode())
+		Ok(old.into_inner().encode())
 	}
 
 	#[cfg(feature = "try-runtime")]
 	fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), frame::try_runtime::TryRuntimeError> {
-		let before = alloc::vec::Vec::<TaskId>::decode(&mut &state[..])
-			.map_err(|_| "the queue's ids did not decode")?;
-		let after: alloc::vec::Vec<TaskId> =
-			Queue::<T>::get().iter().map(|entry| entry.task_id).collect();
-		ensure!(before == after, "the queue lost a task or its order");
+		let before = alloc::vec::Vec::<v1::QueuedTask<BalanceOf<T>>>::decode(&mut &state[..])
+			.map_err(|_| "the old queue did not decode")?;
+		let after: alloc::vec::Vec<v1::QueuedTask<BalanceOf<T>>> = Queue::<T>::get()
+			.iter()
+			.map(|entry| v1::QueuedTask {
+				task_id: entry.task_id,
+				rent: entry.rent,
+				reserve: entry.reserve,
+			})
+			.collect();
+		ensure!(before == after, "the queue lost a task, its rent or its order");
 		Pallet::<T>::do_try_state().map_err(Into::into)
 	}
 }
 
-/// [`QueueWithRent`], run once: from storage version 0 to 1.
-pub type MigrateToQueueRent<T> =
-	VersionedMigration<0, 1, QueueWithRent<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+/// [`QueueWithEntropy`], run once: from storage version 1 to 2.
+pub type MigrateToQueueEntropy<T> =
+	VersionedMigration<1, 2, QueueWithEntropy<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;

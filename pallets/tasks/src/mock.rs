@@ -101,6 +101,26 @@ pub struct FakeProvider {
 #[storage_alias]
 type FakeProviders = StorageValue<FakeMarket, Vec<FakeProvider>, ValueQuery>;
 
+/// The block randomness tests set ([`set_randomness`]); zero unless set.
+#[storage_alias]
+type BlockRandomness = StorageValue<TestRandomness, [u8; 32], ValueQuery>;
+
+/// The mock's randomness: a hash of the subject and the value a test set for the block.
+pub struct TestRandomness;
+
+impl frame::traits::Randomness<H256, u64> for TestRandomness {
+	fn random(subject: &[u8]) -> (H256, u64) {
+		let value = BlockRandomness::get();
+		let hash = polkadot_sdk::sp_io::hashing::blake2_256(&(subject, value).encode());
+		(H256(hash), System::block_number())
+	}
+}
+
+/// Sets the randomness of the blocks to come (as a BABE author's VRF output would be).
+pub fn set_randomness(value: [u8; 32]) {
+	BlockRandomness::put(value);
+}
+
 thread_local! {
 	static DECISIONS: RefCell<BTreeMap<TaskId, Decision<u64>>> =
 		const { RefCell::new(BTreeMap::new()) };
@@ -287,6 +307,7 @@ impl pallet_tasks::Config for Test {
 	type Market = FakeMarket;
 	type Reputation = FakeReputation;
 	type Judge = FakeJudge;
+	type Randomness = TestRandomness;
 	type MaxCodeSize = ConstU32<1_024>;
 	type Consideration = HoldConsideration<u64, Balances, WorkloadHoldReason, WorkloadPrice>;
 	type MaxInputSize = ConstU32<64>;
@@ -305,6 +326,7 @@ impl pallet_tasks::Config for Test {
 	type TaskDepositBase = ConstU128<DEPOSIT_BASE>;
 	type TaskDepositPerByte = ConstU128<DEPOSIT_PER_BYTE>;
 	type AssignPerBlock = ConstU32<2>;
+	type MaxPending = ConstU32<32>;
 	type MaxTimeoutsPerBlock = ConstU32<16>;
 	type Retention = ConstU64<RETENTION>;
 	type PrunePerBlock = ConstU32<4>;

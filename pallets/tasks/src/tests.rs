@@ -46,10 +46,22 @@ fn providers(who: &[u64]) {
 	}
 }
 
+/// The block that assigns a task submitted in the tests' first block.
+const ASSIGNED_AT: u64 = 2;
+
 /// Queue at the least rent.
 const RENT: Option<u128> = Some(MIN_QUEUE_RENT);
 
+/// Submits a task and, if that succeeds, starts the next block, which assigns it (or queues
+/// or fails it).
 fn submit(hash: [u8; 32], replication: u32, queue_rent: Option<u128>) -> DispatchResult {
+	submit_pending(hash, replication, queue_rent)?;
+	next_block();
+	Ok(())
+}
+
+/// Submits a task, which the next block assigns.
+fn submit_pending(hash: [u8; 32], replication: u32, queue_rent: Option<u128>) -> DispatchResult {
 	Tasks::submit_task(
 		signed(REQUESTER),
 		hash,
@@ -293,7 +305,7 @@ fn an_agreed_decision_pays_the_provider_at_its_price_and_refunds_the_rest() {
 		assert_eq!(escrow_held(), escrow(1));
 		assert_eq!(deposits_of(REQUESTER), open_deposit(1), "the input and one largest output");
 		System::assert_has_event(
-			Event::TaskAssigned { task_id: 0, providers: vec![1], deadline: 1 + TIMEOUT }.into(),
+			Event::TaskAssigned { task_id: 0, providers: vec![1], deadline: ASSIGNED_AT + TIMEOUT }.into(),
 		);
 		assert_eq!(
 			<Tasks as TaskLedger<u64, u64>>::open_tasks_of(&1),
@@ -389,7 +401,7 @@ fn an_unanswered_task_fails_at_its_deadline_with_its_providers_unslashed_no_show
 		let hash = upload();
 		providers(&[1]);
 		ok(submit(hash, 1, None));
-		while System::block_number() < 1 + TIMEOUT {
+		while System::block_number() < ASSIGNED_AT + TIMEOUT {
 			next_block();
 		}
 		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Assigned { .. }));
@@ -634,30 +646,33 @@ fn a_squatted_queue_costs_rent_and_never_keeps_out_a_task_that_pays_more() {
 		let hash = upload();
 		providers(&[1]);
 		let (squatter_before, issuance) = (free(SQUATTER), Balances::total_issuance());
+		// Submitted in block 1, queued in block 2.
 		for _ in 0..4 {
 			ok(squat(hash, SQUATTER, MIN_QUEUE_RENT));
 		}
+		next_block();
 		assert_eq!(queued(), vec![0, 1, 2, 3]);
 		// Equal rent, or less than a tenth more, does not get in.
 		assert_noop!(squat(hash, SQUATTER, MIN_QUEUE_RENT), Error::<Test>::QueueFull);
 		for _ in 0..3 {
 			next_block();
 		}
-		// The provider's slots are busy: the honest task must wait, and outbids the youngest
-		// squatter at a tenth more.
+		// The provider's slots are busy from block 6: the honest task must wait, and outbids
+		// the youngest squatter at a tenth more in block 7.
 		for _ in 0..4 {
-			ok(submit(hash, 1, None));
+			ok(submit_pending(hash, 1, None));
 		}
+		next_block();
 		assert_noop!(submit(hash, 1, Some(MIN_QUEUE_RENT)), Error::<Test>::QueueFull);
 		let honest_rent = MIN_QUEUE_RENT + MIN_QUEUE_RENT.div_ceil(10);
 		ok(submit(hash, 1, Some(honest_rent)));
 		System::assert_has_event(
 			Event::TaskFailed { task_id: 3, reason: TaskFailure::Outbid }.into(),
 		);
-		// Outbid after three blocks: it paid three blocks of rent and the base fee.
-		let outbid_cost = 3 * MIN_QUEUE_RENT + BASE_FEE;
+		// Outbid after five blocks: it paid five blocks of rent and the base fee.
+		let outbid_cost = 5 * MIN_QUEUE_RENT + BASE_FEE;
 		System::assert_has_event(
-			Event::QueueRentBurned { task_id: 3, amount: 3 * MIN_QUEUE_RENT }.into(),
+			Event::QueueRentBurned { task_id: 3, amount: 5 * MIN_QUEUE_RENT }.into(),
 		);
 		let mut places = queued();
 		places.sort();
@@ -671,7 +686,7 @@ fn a_squatted_queue_costs_rent_and_never_keeps_out_a_task_that_pays_more() {
 		assert_eq!(assigned(8), vec![1]);
 		assert_eq!(queued().len(), 3);
 		// The squatters still queued keep paying, block by block, until they expire at their
-		// turn of the queue: two at block 12 (11 blocks after they were queued), one at 13.
+		// turn of the queue: two at block 13 (11 blocks after they were queued), one at 14.
 		for _ in 0..=TIMEOUT {
 			next_block();
 		}
@@ -770,11 +785,11 @@ fn pruning_returns_every_deposit() {
 	});
 }
 
-/// The queue of task ids (storage version 0) becomes a queue with rent: the old tasks keep
-/// their places and pay nothing, and any rent outbids them.
+/// The queue without entropy (storage version 1) becomes a queue whose tasks carry entropy:
+/// the old tasks keep their places, rents and reserves, and are drawn for as before.
 #[test]
-fn the_queue_migrates_to_rent() {
-	use crate::migrations::MigrateToQueueRent;
+fn the_queue_migrates_to_entropy() {
+	use crate::migrations::{v1, MigrateToQueueEntropy, QueueWithEntropy};
 	use polkadot_sdk::frame_support::{
 		storage::unhashed,
 		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
@@ -785,35 +800,28 @@ fn the_queue_migrates_to_rent() {
 		for _ in 0..4 {
 			ok(submit(hash, 1, RENT));
 		}
-		// Back to the old layout: the ids, and no rent held.
-		let ids: Vec<u64> = queued();
-		for task_id in &ids {
-			let mut task = TaskRecords::<Test>::get(task_id).unwrap();
-			use polkadot_sdk::frame_support::traits::{fungible::MutateHold, tokens::Precision};
-			Balances::release(
-				&HoldReason::TaskEscrow.into(),
-				&REQUESTER,
-				reserve(MIN_QUEUE_RENT),
-				Precision::Exact,
-			)
-			.unwrap();
-			task.escrow -= reserve(MIN_QUEUE_RENT);
-			TaskRecords::<Test>::insert(task_id, task);
-		}
-		let old: BoundedVec<u64, ConstU32<4>> = BoundedVec::truncate_from(ids.clone());
+		let before = Queue::<Test>::get();
+		// Back to the old layout.
+		let old: Vec<v1::QueuedTask<u128>> = before
+			.iter()
+			.map(|e| v1::QueuedTask { task_id: e.task_id, rent: e.rent, reserve: e.reserve })
+			.collect();
+		let old: BoundedVec<_, ConstU32<4>> = BoundedVec::truncate_from(old);
 		unhashed::put_raw(&Queue::<Test>::hashed_key(), &old.encode());
-		StorageVersion::new(0).put::<Tasks>();
-		MigrateToQueueRent::<Test>::on_runtime_upgrade();
-		assert_eq!(Tasks::on_chain_storage_version(), 1);
-		assert_eq!(queued(), ids);
-		assert!(Queue::<Test>::get().iter().all(|entry| entry.rent == 0 && entry.reserve == 0));
+		StorageVersion::new(1).put::<Tasks>();
+		MigrateToQueueEntropy::<Test>::on_runtime_upgrade();
+		assert_eq!(Tasks::on_chain_storage_version(), 2);
+		let after = Queue::<Test>::get();
+		assert_eq!(after.len(), 4);
+		for (old, new) in old.iter().zip(after.iter()) {
+			assert_eq!((old.task_id, old.rent, old.reserve), (new.task_id, new.rent, new.reserve));
+			assert_eq!(new.entropy, QueueWithEntropy::<Test>::legacy_entropy(new.task_id));
+		}
 		check_invariants();
-		// A newcomer outbids the youngest of them; it leaves paying its base fee only.
-		ok(squat(hash, SQUATTER, MIN_QUEUE_RENT));
-		System::assert_has_event(
-			Event::TaskFailed { task_id: 3, reason: TaskFailure::Outbid }.into(),
-		);
+		// They are drawn for as before: a provider takes the first.
+		providers(&[1]);
 		next_block();
+		assert_eq!(assigned(0), vec![1]);
 	});
 }
 
@@ -823,15 +831,23 @@ fn a_full_deadline_block_queues_a_task_that_may_wait() {
 	test(|| {
 		let hash = upload();
 		providers(&[1, 2, 3, 4, 5]);
-		// 16 tasks share the deadline block: it is full.
+		// 16 tasks submitted in one block share the deadline block: it is full.
 		for _ in 0..16 {
-			ok(submit(hash, 1, None));
+			ok(submit_pending(hash, 1, None));
 		}
-		assert_noop!(submit(hash, 1, None), Error::<Test>::TimeoutsFull);
-		ok(submit(hash, 1, RENT));
+		assert_noop!(submit_pending(hash, 1, None), Error::<Test>::TimeoutsFull);
+		// One that may wait is queued at once.
+		ok(submit_pending(hash, 1, RENT));
+		System::assert_last_event(Event::TaskQueued { task_id: 16, rent: MIN_QUEUE_RENT }.into());
+		assert_eq!(queued(), vec![16]);
+		// The next block assigns the others; the queued task (tried first) found their
+		// deadline block full, and is assigned a block later.
+		next_block();
 		assert_eq!(queued(), vec![16]);
 		assert_eq!(market(5).busy, 0, "the providers drawn for it were released");
 		next_block();
-		assert_eq!(assigned(16), vec![5], "assigned a block later, with another deadline");
+		assert_eq!(assigned(16), vec![5]);
+		let due = |id| Timeouts::<Test>::iter().find(|(_, ids)| ids.contains(&id)).unwrap().0;
+		assert_eq!(due(16), due(0) + 1);
 	});
 }

@@ -44,6 +44,8 @@ pub trait WeightInfo {
 	fn on_initialize_timeouts(n: u32, ) -> Weight;
 	fn on_initialize_queue(n: u32, ) -> Weight;
 	fn on_initialize_queue_expired(n: u32, ) -> Weight;
+	fn on_initialize_pending(n: u32, ) -> Weight;
+	fn on_initialize_pending_queued(n: u32, ) -> Weight;
 	fn on_initialize_prune(n: u32, ) -> Weight;
 }
 
@@ -264,6 +266,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::Digests` (r:0 w:8)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
+	fn on_initialize_pending(n: u32, ) -> Weight {
+		// Proof size: measured `543155 + n * (1002 ±0)`, estimated `548198 + n * (2603 ±0)`.
+		// Minimum execution time: 1_596_620_000 picoseconds.
+		Weight::from_parts(1_742_381_737, 548198)
+			// Standard error: 5_703_945
+			.saturating_add(Weight::from_parts(622_486_811, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(62_u64))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes((13_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
+	}
+	fn on_initialize_pending_queued(n: u32, ) -> Weight {
+		// Proof size: measured `543155 + n * (1002 ±0)`, estimated `548198 + n * (2603 ±0)`.
+		// Minimum execution time: 1_596_620_000 picoseconds.
+		Weight::from_parts(1_742_381_737, 548198)
+			// Standard error: 5_703_945
+			.saturating_add(Weight::from_parts(622_486_811, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(62_u64))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes((13_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
+	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
 		// Proof size: measured `543155 + n * (1002 ±0)`, estimated `548198 + n * (2603 ±0)`.
 		// Minimum execution time: 1_596_620_000 picoseconds.
@@ -382,6 +408,24 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(RocksDbWeight::get().writes((28_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
+	fn on_initialize_pending(n: u32, ) -> Weight {
+		Weight::from_parts(1_742_381_737, 548198)
+			.saturating_add(Weight::from_parts(622_486_811, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(62_u64))
+			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+			.saturating_add(RocksDbWeight::get().writes((13_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
+	}
+	fn on_initialize_pending_queued(n: u32, ) -> Weight {
+		Weight::from_parts(1_742_381_737, 548198)
+			.saturating_add(Weight::from_parts(622_486_811, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(62_u64))
+			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+			.saturating_add(RocksDbWeight::get().writes((13_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
 		Weight::from_parts(1_742_381_737, 548198)
