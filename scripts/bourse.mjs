@@ -6,7 +6,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import {
-  connectWithProvider, ensureWorkload, formatAmount, parseAmount, send, submitTask, taskDeposit, UNIT, UserError,
+  connectWithProvider, ensureWorkload, formatAmount, parseAmount, placement, send, submitTask, taskDeposit, UNIT, UserError,
 } from './lib/chain.mjs';
 import { parseArgs } from './lib/args.mjs';
 import { generalTransaction, limitPayload, nodeExecutorKey } from './lib/attestation.mjs';
@@ -221,14 +221,17 @@ async function main(argv) {
         const tx = submitTask(api, {
           workload, input, fuel, memoryMib: memory, maxPrice, replication: k, minReputation: Math.round(minRep * 1e9), timeout, failFast, queueRent,
         });
-        const { events } = await send(api, tx, signer, 'submit');
+        const { events, blockHash } = await send(api, tx, signer, 'submit');
         const submitted = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data;
         const id = submitted.taskId.toString();
-        const assigned = events.find(({ event }) => api.events.tasks.TaskAssigned.is(event));
-        const queued = events.find(({ event }) => api.events.tasks.TaskQueued.is(event));
         console.log(`task ${id} submitted: escrow ${formatAmount(submitted.escrow.toBigInt())} and storage deposit ${formatAmount(submitted.deposit.toBigInt())} held (the deposit shrinks at settlement and comes back when the task is pruned)`);
-        if (assigned) console.log(`assigned to ${assigned.event.data.providers.map(String).join(', ')}`);
-        else if (queued) console.log(`queued: no provider free yet; waiting costs ${formatAmount(queued.event.data.rent.toBigInt())} per block (burned), at most its timeout and a turn of the queue`);
+        const placed = await placement(api, id, blockHash);
+        if (placed.kind === 'assigned') console.log(`assigned to ${placed.data.providers.map(String).join(', ')} by the next block's draw; answers due by block ${placed.data.deadline}`);
+        else if (placed.kind === 'queued') console.log(`queued: no provider free yet; waiting costs ${formatAmount(placed.data.rent.toBigInt())} per block (burned), at most its timeout and a turn of the queue`);
+        else {
+          console.log(`failed: ${placed.data.reason.toString()} (refunded less the base fee)`);
+          return 1;
+        }
         if (options.watch) {
           const view = await watch(api, id);
           return view.phase.status === 'Completed' ? 0 : 1;

@@ -14,7 +14,7 @@ import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import {
   answerPayload, generalTransaction, limitPayload, outcome,
 } from '../scripts/lib/attestation.mjs';
-import { send, submitTask } from '../scripts/lib/chain.mjs';
+import { placement, send, submitTask } from '../scripts/lib/chain.mjs';
 import {
   connectNode, runScript, startNode, waitFor, workloadPath,
 } from '../scripts/lib/node.mjs';
@@ -76,12 +76,10 @@ const price = async () => (await api.query.offers.offers(alice.address)).unwrap(
 async function bobSubmits(workload, input, { fuel, memoryMib = 64, timeout = 10, nonce } = {}) {
   const tx = submitTask(api, { workload, input: stringToU8a(input), fuel, memoryMib, maxPrice: await price(), timeout, failFast: true });
   const { blockHash, events } = await send(api, tx, bob, 'submit', nonce === undefined ? {} : { nonce });
-  const assigned = events.find(({ event }) => api.events.tasks.TaskAssigned.is(event));
-  assert.ok(assigned, 'assigned in the block of its submission');
-  return {
-    taskId: assigned.event.data.taskId.toBigInt(),
-    assignedAt: (await api.rpc.chain.getHeader(blockHash)).number.toBigInt(),
-  };
+  const taskId = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toBigInt();
+  const placed = await placement(api, taskId, blockHash);
+  assert.equal(placed.kind, 'assigned', `task ${taskId} assigned by the next block`);
+  return { taskId, assignedAt: (await api.rpc.chain.getHeader(placed.blockHash)).number.toBigInt() };
 }
 
 /** The task's state once it has settled (completed or failed). */

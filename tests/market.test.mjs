@@ -11,7 +11,7 @@ import { Keyring } from '@polkadot/keyring';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { answerPayload, generalTransaction, outcome, possessionProof } from '../scripts/lib/attestation.mjs';
-import { send, submitTask, taskDeposit } from '../scripts/lib/chain.mjs';
+import { placement, send, submitTask, taskDeposit } from '../scripts/lib/chain.mjs';
 import {
   connectNode, startNode, waitFor, workloadPath,
 } from '../scripts/lib/node.mjs';
@@ -47,18 +47,24 @@ after(async () => {
   }
 });
 
-/** Bob submits a task of replication 1; resolves with its id, escrow and assigned providers. */
+/**
+ * Bob submits a task of replication 1; resolves with its id, escrow and assigned providers.
+ * The block after its submission assigns it, never its own.
+ */
 async function bobSubmits(maxPrice) {
   const input = stringToU8a('hello bourse');
   const tx = submitTask(api, { workload: u8aToHex(workload), input, fuel: 1_000_000_000n, memoryMib: 64, maxPrice, timeout: 10, failFast: true });
-  const { events } = await send(api, tx, bob, 'submit');
+  const { events, blockHash } = await send(api, tx, bob, 'submit');
   const submitted = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data;
-  const assigned = events.find(({ event }) => api.events.tasks.TaskAssigned.is(event));
-  assert.ok(assigned, 'TaskAssigned in the block of TaskSubmitted');
+  assert.ok(!events.some(({ event }) => api.events.tasks.TaskAssigned.is(event)), 'not assigned in the block that includes it');
+  const placed = await placement(api, submitted.taskId, blockHash);
+  assert.equal(placed.kind, 'assigned');
+  const [submittedAt, assignedAt] = await Promise.all([blockHash, placed.blockHash].map(async (h) => (await api.rpc.chain.getHeader(h)).number.toNumber()));
+  assert.equal(assignedAt, submittedAt + 1, 'assigned by the next block');
   return {
     taskId: submitted.taskId.toBigInt(),
     escrow: submitted.escrow.toBigInt(),
-    providers: assigned.event.data.providers.map((p) => p.toString()),
+    providers: placed.data.providers.map((p) => p.toString()),
   };
 }
 
@@ -105,12 +111,13 @@ test('Alice\'s node executes Bob\'s sha256 task and the chain settles it within 
   const completed = waitForEvent('TaskCompleted', (e) => api.events.tasks.TaskCompleted.is(e), { timeoutMs: 60_000 });
   const tx = submitTask(api, { workload: u8aToHex(workload), input: stringToU8a(input), fuel: 1_000_000_000n, memoryMib: 64, maxPrice: price, timeout: 10, failFast: true });
   const { blockHash, events } = await send(api, tx, bob, 'submit');
-  const assignedAt = (await api.rpc.chain.getHeader(blockHash)).number.toBigInt();
   const submitted = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data;
   const taskId = submitted.taskId.toBigInt();
   assert.equal(submitted.deposit.toBigInt(), taskDeposit(api, input.length, 1), 'the deposit covers the input and the largest output');
-  const assigned = events.find(({ event }) => api.events.tasks.TaskAssigned.is(event)).event.data;
-  assert.deepEqual(assigned.providers.map(String), [alice.address]);
+  const placed = await placement(api, taskId, blockHash);
+  assert.equal(placed.kind, 'assigned');
+  assert.deepEqual(placed.data.providers.map(String), [alice.address]);
+  const assignedAt = (await api.rpc.chain.getHeader(placed.blockHash)).number.toBigInt();
   const fee = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event)).event.data.actualFee.toBigInt();
 
   const event = await completed;
@@ -227,11 +234,11 @@ test('ten crowding offers at 1 planck with the least capacity do not keep a 2e9-
   const price = (await api.query.offers.offers(alice.address)).unwrap().pricePerMfuel.toBigInt();
   const completed = waitForEvent('TaskCompleted', (e) => api.events.tasks.TaskCompleted.is(e), { timeoutMs: 60_000 });
   const tx = submitTask(api, { workload: u8aToHex(workload), input: stringToU8a('1000\nhello bourse'), fuel: 2n * minFuel, memoryMib: 64, maxPrice: price, timeout: 10, failFast: true });
-  const { events } = await send(api, tx, bob, 'submit behind the crowd');
+  const { events, blockHash } = await send(api, tx, bob, 'submit behind the crowd');
   const taskId = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toBigInt();
-  const assigned = events.find(({ event }) => api.events.tasks.TaskAssigned.is(event));
-  assert.ok(assigned, 'assigned at submission, not queued or refused');
-  assert.deepEqual(assigned.event.data.providers.map(String), [alice.address]);
+  const placed = await placement(api, taskId, blockHash);
+  assert.equal(placed.kind, 'assigned', 'assigned by the next block, not queued or failed');
+  assert.deepEqual(placed.data.providers.map(String), [alice.address]);
   assert.equal((await completed).data.taskId.toBigInt(), taskId, 'and Alice completed it');
 });
 
@@ -250,9 +257,16 @@ test('300 tasks with an unattainable floor cost their sender rent and do not sta
   }
   const refused = results.filter((r) => r.status === 'rejected');
   assert.ok(refused.every((r) => /tasks\.QueueFull/.test(r.reason.message)), refused.map((r) => r.reason.message).join('; '));
+  // Submitted while the queue had room, a task is placed by the next block: queued, or failed
+  // (paying the base fee) once the queue filled up in that block.
+  const included = results.filter((r) => r.status === 'fulfilled').map((r) => r.value);
+  const placed = await Promise.all(included.map(({ events: evs, blockHash }) => placement(api, evs.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId, blockHash)));
+  const failed = placed.filter((p) => p.kind === 'failed');
+  assert.ok(failed.every((p) => p.data.reason.isNoProvider), failed.map((p) => p.data.reason.toString()).join('; '));
   const queue = await api.query.tasks.queue();
   assert.equal(queue.length, maxQueued.toNumber(), 'the queue is full of Eve\'s tasks');
-  assert.equal(refused.length, 300 - maxQueued.toNumber(), 'the rest were refused: equal rent does not outbid');
+  assert.equal(refused.length + failed.length, 300 - maxQueued.toNumber(), 'the rest were refused or failed: equal rent does not outbid');
+  console.log(`of Eve's 300 tasks, ${refused.length} were refused at submission and ${failed.length} failed at assignment`);
   const eveHeld = await heldFor(eve, 'TaskEscrow');
   console.log(`Eve queued ${queue.length} tasks, holding ${eveHeld} plancks of escrow and rent reserve`);
 
@@ -263,9 +277,12 @@ test('300 tasks with an unattainable floor cost their sender rent and do not sta
   const honestRent = minRent + (minRent + 9n) / 10n;
   const honest = submitTask(api, { workload: u8aToHex(workload), input: stringToU8a('1000\nhello bourse'), fuel: 2n * minFuel, memoryMib: 64, maxPrice: price - 1n, timeout: 10, queueRent: honestRent });
   await assert.rejects(send(api, submitTask(api, { workload: u8aToHex(workload), input: stringToU8a('1\nx'), fuel: 2n * minFuel, memoryMib: 64, maxPrice: price - 1n, timeout: 10 }), bob, 'at the least rent'), /tasks\.QueueFull/);
-  const { events, blockHash: honestBlock } = await send(api, honest, bob, 'the honest task, at a tenth more rent');
-  const taskId = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toBigInt();
-  assert.ok(events.some(({ event }) => api.events.tasks.TaskQueued.is(event) && event.data.taskId.toBigInt() === taskId), 'queued');
+  const { events: submittedEvents, blockHash: submittedIn } = await send(api, honest, bob, 'the honest task, at a tenth more rent');
+  const taskId = submittedEvents.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toBigInt();
+  const honestPlaced = await placement(api, taskId, submittedIn);
+  assert.equal(honestPlaced.kind, 'queued');
+  const honestBlock = honestPlaced.blockHash;
+  const events = await (await api.at(honestBlock)).query.system.events();
   const outbid = events.find(({ event }) => api.events.tasks.TaskFailed.is(event) && event.data.reason.isOutbid);
   assert.ok(outbid, 'one of Eve\'s tasks gave its place');
   const outbidRent = events.find(({ event }) => api.events.tasks.QueueRentBurned.is(event) && event.data.taskId.eq(outbid.event.data.taskId));
@@ -292,5 +309,5 @@ test('300 tasks with an unattainable floor cost their sender rent and do not sta
   assert.equal((await api.query.tasks.queue()).length, 0);
   assert.equal(await heldFor(eve, 'TaskEscrow'), 0n, 'nothing of Eve\'s escrow is left held');
   const issuanceAfter = (await api.query.balances.totalIssuance()).toBigInt();
-  console.log(`squatting the queue cost Eve ${rent + outbidRent.event.data.amount.toBigInt()} plancks of rent and ${BigInt(maxQueued.toNumber()) * baseFee.toBigInt()} of base fees; issuance fell by ${issuanceBefore - issuanceAfter}`);
+  console.log(`squatting the queue cost Eve ${rent + outbidRent.event.data.amount.toBigInt()} plancks of rent and ${BigInt(maxQueued.toNumber() + failed.length) * baseFee.toBigInt()} of base fees; issuance fell by ${issuanceBefore - issuanceAfter}`);
 });

@@ -18,7 +18,7 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import {
   commitment, commitPayload, generalTransaction, outcome, possessionProof, revealedArg, revealPayload,
 } from '../scripts/lib/attestation.mjs';
-import { ensureWorkload, send, submitTask } from '../scripts/lib/chain.mjs';
+import { ensureWorkload, placement, send, submitTask } from '../scripts/lib/chain.mjs';
 import { connectNode, waitFor, workloadPath } from '../scripts/lib/node.mjs';
 import { endpoints, planTestnet, seedUri, startPlannedNode, waitUntilFinalizing } from '../scripts/lib/testnet.mjs';
 
@@ -68,8 +68,9 @@ after(async () => {
 });
 
 /**
- * Ferdie submits a sha256 task; resolves with its id, providers (if assigned) and block, read
- * from the finalized block (with `finalized: false`, from the first block that includes it).
+ * Ferdie submits a sha256 task; resolves with its id, providers (if assigned), the block that
+ * assigned (or queued) it and its deadline, read from finalized blocks (with `finalized: false`,
+ * from the best chain's).
  */
 async function submit(k, {
   maxPrice = PRICE, timeout = 20, failFast = true, nonce, finalized = true, fuel = FUEL, input = INPUT,
@@ -77,9 +78,11 @@ async function submit(k, {
   const tx = submitTask(api, { workload, input: stringToU8a(input), fuel, memoryMib: 64, maxPrice, replication: k, timeout, failFast });
   const { events, blockHash } = await send(api, tx, ferdie, 'submit', { nonce, finalized, timeoutMs: 120_000 });
   const id = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toBigInt();
-  const assigned = events.find(({ event }) => api.events.tasks.TaskAssigned.is(event));
-  const deadline = assigned ? assigned.event.data.deadline.toNumber() : undefined;
-  return { id, providers: assigned ? assigned.event.data.providers.map(String) : [], blockHash, deadline };
+  const placed = await placement(api, id, blockHash, { finalized, timeoutMs: 120_000 });
+  assert.notEqual(placed.kind, 'failed', `task ${id} failed at its assignment: ${placed.data.reason}`);
+  const assigned = placed.kind === 'assigned';
+  const deadline = assigned ? placed.data.deadline.toNumber() : undefined;
+  return { id, providers: assigned ? placed.data.providers.map(String) : [], blockHash: placed.blockHash, deadline };
 }
 
 const finalizedNumber = async () => (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();

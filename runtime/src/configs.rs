@@ -309,7 +309,7 @@ impl frame_support::traits::Randomness<Hash, BlockNumber> for BlockVrfRandomness
 				.ok()
 		});
 		let source = vrf.unwrap_or_else(|| System::parent_hash().to_fixed_bytes());
-		(BlakeTwo256::hash_of(&(source, subject)), now)
+		(<BlakeTwo256 as sp_runtime::traits::Hash>::hash_of(&(source, subject)), now)
 	}
 }
 

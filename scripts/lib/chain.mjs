@@ -137,6 +137,57 @@ export function submitTask(api, { workload, input, fuel, memoryMib, maxPrice, re
 }
 
 /**
+ * What became of task `taskId`, submitted in block `blockHash`: the next block assigns it,
+ * queues it or fails it (or its own block queued it already: its deadline block or the block's
+ * submissions were full). Resolves with `{ kind, data, blockHash }`: `kind` is `'assigned'`
+ * (data: `TaskAssigned`), `'queued'` (`TaskQueued`) or `'failed'` (`TaskFailed`). Reads the
+ * best chain's blocks from the submission's on as they come, or with `finalized` only
+ * finalized blocks.
+ */
+export async function placement(api, taskId, blockHash, { finalized = false, timeoutMs = 60_000 } = {}) {
+  const id = BigInt(taskId);
+  const { tasks } = api.events;
+  const kinds = [['assigned', tasks.TaskAssigned], ['queued', tasks.TaskQueued], ['failed', tasks.TaskFailed]];
+  let next = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
+  return new Promise((resolve, reject) => {
+    let unsub;
+    let done = false;
+    let busy = false;
+    const finish = (settle, value) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      unsub?.();
+      settle(value);
+    };
+    const timer = setTimeout(() => finish(reject, new UserError(`task ${id}: not assigned, queued or failed after ${timeoutMs / 1000} s`)), timeoutMs);
+    const scan = async (best) => {
+      if (busy || done) return;
+      busy = true;
+      try {
+        for (; next <= best; next += 1) {
+          const hash = await api.rpc.chain.getBlockHash(next);
+          const events = await (await api.at(hash)).query.system.events();
+          for (const { event } of events) {
+            const found = kinds.find(([, kind]) => kind.is(event));
+            if (found && event.data.taskId.toBigInt() === id) return finish(resolve, { kind: found[0], data: event.data, blockHash: hash });
+          }
+        }
+      } catch (error) {
+        finish(reject, error);
+      } finally {
+        busy = false;
+      }
+    };
+    const heads = finalized ? api.rpc.chain.subscribeFinalizedHeads : api.rpc.chain.subscribeNewHeads;
+    heads((header) => scan(header.number.toNumber())).then(
+      (u) => { unsub = u; if (done) u(); },
+      (error) => finish(reject, error),
+    );
+  });
+}
+
+/**
  * The storage deposit a task of `inputLen` input bytes and `replication` providers holds while
  * open (the task and its input, and the largest output per provider); it shrinks at settlement
  * and comes back when the task is pruned.

@@ -166,7 +166,8 @@ fn replication_one_completes_pays_the_provider_and_refunds_the_rest() {
 		ok(submit(hash, 1, None));
 		assert_eq!(escrow_held(), escrow(1));
 		System::assert_has_event(
-			Event::TaskAssigned { task_id: 0, providers: vec![1], deadline: ASSIGNED_AT + TIMEOUT }.into(),
+			Event::TaskAssigned { task_id: 0, providers: vec![1], deadline: ASSIGNED_AT + TIMEOUT }
+				.into(),
 		);
 		let fuel_used = 123_457;
 		ok(answer(0, 1, b"result", fuel_used));
@@ -735,4 +736,56 @@ fn a_task_assigned_before_digests_were_kept_still_commits_reveals_and_completes(
 		}
 		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Completed { .. }));
 	});
+}
+
+/// The including author's lever: it puts submissions of its own before a victim's in the
+/// block. The victim's providers do not change: its seed is its requester's and nonce's, mixed
+/// with the next block's randomness, and a block's tasks are drawn in the order of their seeds
+/// (while slots remain, the tasks drawn first change no weight of the others).
+#[test]
+fn an_author_inserting_its_own_submissions_before_a_victims_does_not_change_its_providers() {
+	const AUTHOR: u64 = 15;
+	let victims_providers = |replication: u32, inserted: u32, randomness: [u8; 32]| {
+		let mut chosen = Vec::new();
+		test(|| {
+			let hash = upload();
+			providers(&[1, 2, 3, 4, 5, 6, 7]);
+			for _ in 0..inserted {
+				System::inc_account_nonce(AUTHOR);
+				ok(Tasks::submit_task(
+					signed(AUTHOR),
+					hash,
+					b"the author's".to_vec(),
+					FUEL,
+					16,
+					MAX_PRICE,
+					3,
+					Perbill::zero(),
+					TIMEOUT,
+					None,
+				));
+			}
+			System::inc_account_nonce(REQUESTER);
+			ok(submit_pending(hash, replication, None));
+			set_randomness(randomness);
+			next_block();
+			chosen = assigned(u64::from(inserted));
+		});
+		chosen
+	};
+	let mut seen = std::collections::BTreeSet::new();
+	for replication in [1, 3] {
+		for r in 0..6u8 {
+			let alone = victims_providers(replication, 0, [r; 32]);
+			for inserted in [1, 3] {
+				assert_eq!(
+					victims_providers(replication, inserted, [r; 32]),
+					alone,
+					"k = {replication}, {inserted} inserted, randomness {r}"
+				);
+			}
+			seen.insert(alone);
+		}
+	}
+	assert!(seen.len() > 2, "the draws do vary with the randomness: {seen:?}");
 }

@@ -87,12 +87,14 @@
 //! the cheapest offer a seat of every replicated task, ten cheap Sybils with 12 % of the stake
 //! would hold a k = 3 majority in about 22 % of tasks instead of 4 %.
 //!
-//! **What a block author can influence.** The task pallet seeds the draw with the parent block
-//! hash and the task id. The author of a block knows both and orders the transactions in it, so
-//! it can steer which of the candidates a task in its own block gets (and the author of the
-//! previous block can grind its hash for queued tasks). It cannot add candidates (offer changes
-//! wait a block) nor change their weights. Blocks are made by BABE, whose VRF output each
-//! author cannot choose; seeding assignment with it (issue #18) is what removes this lever.
+//! **What a block author can influence.** The task pallet seeds each draw with the randomness
+//! of the block that assigns the task (in the runtime, that block's BABE VRF output) mixed with
+//! the task's requester and nonce, and assigns a block's submissions at the start of the next
+//! block in the order of their seeds. The author that includes a task knows neither its seed
+//! nor where its own submissions fall; the author of the assigning block cannot choose its VRF
+//! output, only withhold the block; an author of both knows the seed ahead and can choose which
+//! submissions of its own to include. No author can add candidates (offer changes wait a block)
+//! nor change their weights.
 //!
 //! Slashed bond is burned, never paid to a counterparty, so nobody profits from a failure.
 //!

@@ -703,7 +703,9 @@ pub mod pallet {
 			let escrow = Self::escrow_for(replication, fuel_limit, max_price_per_mfuel)
 				.ok_or(Error::<T>::EscrowOverflow)?;
 			let reserve = match queue_rent {
-				Some(rent) => Self::rent_reserve(rent, timeout).ok_or(Error::<T>::EscrowOverflow)?,
+				Some(rent) => {
+					Self::rent_reserve(rent, timeout).ok_or(Error::<T>::EscrowOverflow)?
+				}
 				None => Zero::zero(),
 			};
 			let held = escrow.checked_add(&reserve).ok_or(Error::<T>::EscrowOverflow)?;
@@ -747,8 +749,8 @@ pub mod pallet {
 			// block full of submissions) in the queue.
 			let mut pending = Pending::<T>::get();
 			let settles_at = Self::settles_at(now.saturating_add(One::one()), timeout);
-			let pends = !pending.is_full() &&
-				Timeouts::<T>::try_mutate(settles_at, |due| due.try_push(task_id)).is_ok();
+			let pends = !pending.is_full()
+				&& Timeouts::<T>::try_mutate(settles_at, |due| due.try_push(task_id)).is_ok();
 			if pends {
 				// Refused now if nobody is free now and it could not wait either.
 				let may_wait = match queue_rent {
@@ -804,24 +806,24 @@ pub mod pallet {
 				return Err(Error::<T>::NotCancellable.into());
 			};
 			let mut pending = Pending::<T>::get();
-			let (entry, at_least) =
-				match pending.iter().position(|entry| entry.task_id == task_id) {
-					// Submitted in this block: it holds no place in the queue, only a deadline.
-					Some(index) => {
-						let entry = pending.remove(index);
-						Pending::<T>::put(pending);
-						let held = Self::settles_at(since.saturating_add(One::one()), task.timeout);
-						Self::release_deadline(task_id, held);
-						(Some(entry), Zero::zero())
-					},
-					None => {
-						let mut queue = Queue::<T>::get();
-						let entry = queue.iter().find(|entry| entry.task_id == task_id).copied();
-						queue.retain(|entry| entry.task_id != task_id);
-						Queue::<T>::put(queue);
-						(entry, Self::queue_turn())
-					},
-				};
+			let (entry, at_least) = match pending.iter().position(|entry| entry.task_id == task_id)
+			{
+				// Submitted in this block: it holds no place in the queue, only a deadline.
+				Some(index) => {
+					let entry = pending.remove(index);
+					Pending::<T>::put(pending);
+					let held = Self::settles_at(since.saturating_add(One::one()), task.timeout);
+					Self::release_deadline(task_id, held);
+					(Some(entry), Zero::zero())
+				}
+				None => {
+					let mut queue = Queue::<T>::get();
+					let entry = queue.iter().find(|entry| entry.task_id == task_id).copied();
+					queue.retain(|entry| entry.task_id != task_id);
+					Queue::<T>::put(queue);
+					(entry, Self::queue_turn())
+				}
+			};
 			Self::refund_unassigned(task_id, task, entry, TaskFailure::Cancelled, at_least);
 			Ok(())
 		}
@@ -1034,8 +1036,12 @@ pub mod pallet {
 		/// its lowest.
 		fn queue_takes(rent: BalanceOf<T>) -> bool {
 			let queue = Queue::<T>::get();
-			!queue.is_full() ||
-				queue.iter().map(|entry| entry.rent).min().is_some_and(|low| Self::outbids(rent, low))
+			!queue.is_full()
+				|| queue
+					.iter()
+					.map(|entry| entry.rent)
+					.min()
+					.is_some_and(|low| Self::outbids(rent, low))
 		}
 
 		/// Whether the market would take `task` now (a draw undone at once: it writes nothing).
@@ -1043,7 +1049,9 @@ pub mod pallet {
 			let requirements = Self::requirements(task, [0; 32]);
 			frame::deps::frame_support::storage::with_transaction(|| {
 				let chosen = T::Market::select(&requirements).is_ok();
-				frame::deps::sp_runtime::TransactionOutcome::Rollback(Ok::<_, DispatchError>(chosen))
+				frame::deps::sp_runtime::TransactionOutcome::Rollback(Ok::<_, DispatchError>(
+					chosen,
+				))
 			})
 			.unwrap_or(false)
 		}
@@ -1587,10 +1595,10 @@ pub mod pallet {
 					let expected = match task.state {
 						TaskState::Assigned { assigned_at, .. } => {
 							Self::settles_at(assigned_at, task.timeout)
-						},
+						}
 						TaskState::Queued { since } if pending.contains_key(&task_id) => {
 							Self::settles_at(since.saturating_add(One::one()), task.timeout)
-						},
+						}
 						_ => return Err("a deadline held for a task neither assigned nor pending"),
 					};
 					ensure!(expected == settles_at, "a deadline held in the wrong block");

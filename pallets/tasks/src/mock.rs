@@ -121,6 +121,15 @@ pub fn set_randomness(value: [u8; 32]) {
 	BlockRandomness::put(value);
 }
 
+/// The seeds of the fake market's successful draws, in order.
+#[storage_alias]
+type DrawSeeds = StorageValue<FakeMarket, Vec<[u8; 32]>, ValueQuery>;
+
+/// The seeds the market drew providers with so far.
+pub fn draw_seeds() -> Vec<[u8; 32]> {
+	DrawSeeds::get()
+}
+
 thread_local! {
 	static DECISIONS: RefCell<BTreeMap<TaskId, Decision<u64>>> =
 		const { RefCell::new(BTreeMap::new()) };
@@ -191,6 +200,7 @@ impl ProviderMarket<u64, u128> for FakeMarket {
 			if chosen.len() < requirements.replication as usize {
 				return Err(SelectionError::NotEnoughProviders);
 			}
+			DrawSeeds::append(requirements.seed);
 			Ok(chosen
 				.into_iter()
 				.map(|i| {

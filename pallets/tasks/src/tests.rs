@@ -4,8 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::{
-	mock::*, AgreedOutcome, Decision, Error, Event, FailureReason, HoldReason, Outputs, Queue,
-	Status, TaskFailure, TaskLedger, TaskState, Tasks as TaskRecords, Timeouts, Verdict, Workloads,
+	mock::*, AgreedOutcome, Decision, Error, Event, FailureReason, HoldReason, Outputs, Pending,
+	Queue, Status, TaskFailure, TaskLedger, TaskState, Tasks as TaskRecords, Timeouts, Verdict,
+	Workloads,
 };
 use codec::Encode;
 use polkadot_sdk::sp_core::ConstU32;
@@ -120,7 +121,11 @@ fn free(who: u64) -> u128 {
 }
 
 fn escrow_held() -> u128 {
-	Balances::balance_on_hold(&HoldReason::TaskEscrow.into(), &REQUESTER)
+	escrow_held_by(REQUESTER)
+}
+
+fn escrow_held_by(who: u64) -> u128 {
+	Balances::balance_on_hold(&HoldReason::TaskEscrow.into(), &who)
 }
 
 /// `who`'s storage deposits for tasks.
@@ -305,7 +310,8 @@ fn an_agreed_decision_pays_the_provider_at_its_price_and_refunds_the_rest() {
 		assert_eq!(escrow_held(), escrow(1));
 		assert_eq!(deposits_of(REQUESTER), open_deposit(1), "the input and one largest output");
 		System::assert_has_event(
-			Event::TaskAssigned { task_id: 0, providers: vec![1], deadline: ASSIGNED_AT + TIMEOUT }.into(),
+			Event::TaskAssigned { task_id: 0, providers: vec![1], deadline: ASSIGNED_AT + TIMEOUT }
+				.into(),
 		);
 		assert_eq!(
 			<Tasks as TaskLedger<u64, u64>>::open_tasks_of(&1),
@@ -849,5 +855,180 @@ fn a_full_deadline_block_queues_a_task_that_may_wait() {
 		assert_eq!(assigned(16), vec![5]);
 		let due = |id| Timeouts::<Test>::iter().find(|(_, ids)| ids.contains(&id)).unwrap().0;
 		assert_eq!(due(16), due(0) + 1);
+	});
+}
+
+/// A task is not assigned in the block that includes it: its seed is drawn from the next
+/// block's randomness, which the including author cannot know, mixed with its entropy.
+#[test]
+fn a_task_is_assigned_in_the_next_block_with_that_blocks_randomness() {
+	let draw_with = |randomness: [u8; 32]| {
+		let mut seeds = Vec::new();
+		test(|| {
+			let hash = upload();
+			providers(&[1]);
+			set_randomness([7; 32]);
+			ok(submit_pending(hash, 1, None));
+			System::assert_last_event(
+				Event::TaskSubmitted {
+					task_id: 0,
+					requester: REQUESTER,
+					workload: hash,
+					escrow: escrow(1),
+					deposit: open_deposit(1),
+				}
+				.into(),
+			);
+			assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Queued { .. }));
+			assert!(draw_seeds().is_empty(), "nothing is drawn in the including block");
+			// The next block's randomness, set after the inclusion.
+			set_randomness(randomness);
+			next_block();
+			assert_eq!(assigned(0), vec![1]);
+			let entropy = Pending::<Test>::get().first().map(|e| e.entropy);
+			assert!(entropy.is_none(), "nothing stays pending");
+			seeds = draw_seeds();
+			assert_eq!(seeds, vec![Tasks::seed(&Tasks::entropy(&REQUESTER))]);
+		});
+		seeds
+	};
+	assert_ne!(draw_with([1; 32]), draw_with([2; 32]), "the seed follows the next block");
+	assert_eq!(draw_with([1; 32]), draw_with([1; 32]));
+}
+
+/// The seed comes from the requester and its nonce: the same for a task whichever tasks the
+/// author put before it, and different for each of a requester's transactions.
+#[test]
+fn a_tasks_seed_does_not_depend_on_the_tasks_included_before_it() {
+	test(|| {
+		let victim = Tasks::entropy(&REQUESTER);
+		let hash = upload();
+		for who in [11, 12, 13] {
+			System::inc_account_nonce(who);
+			ok(Tasks::submit_task(
+				signed(who),
+				hash,
+				b"in".to_vec(),
+				FUEL,
+				16,
+				MAX_PRICE,
+				1,
+				Perbill::zero(),
+				TIMEOUT,
+				RENT,
+			));
+		}
+		assert_eq!(Tasks::entropy(&REQUESTER), victim, "task ids moved, its entropy did not");
+		System::inc_account_nonce(REQUESTER);
+		assert_ne!(Tasks::entropy(&REQUESTER), victim, "its next transaction has another");
+	});
+}
+
+/// Tasks submitted in one block are drawn for in the order of their seeds, not of inclusion:
+/// with one slot left, which task gets it is the next block's randomness's choice.
+#[test]
+fn tasks_of_one_block_are_assigned_in_seed_order() {
+	let winner = |randomness: [u8; 32]| {
+		let mut winner = 0;
+		test(|| {
+			let hash = upload();
+			providers(&[1]);
+			// Three of its four slots busy.
+			for _ in 0..3 {
+				ok(submit(hash, 1, None));
+			}
+			for who in [11, 12] {
+				System::inc_account_nonce(who);
+				ok(Tasks::submit_task(
+					signed(who),
+					hash,
+					b"in".to_vec(),
+					FUEL,
+					16,
+					MAX_PRICE,
+					1,
+					Perbill::zero(),
+					TIMEOUT,
+					None,
+				));
+			}
+			set_randomness(randomness);
+			next_block();
+			let (first, second) = (3, 4);
+			let reason = TaskFailure::NoProvider;
+			winner = if matches!(
+				TaskRecords::<Test>::get(first).unwrap().state,
+				TaskState::Assigned { .. }
+			) {
+				System::assert_has_event(Event::TaskFailed { task_id: second, reason }.into());
+				first
+			} else {
+				System::assert_has_event(Event::TaskFailed { task_id: first, reason }.into());
+				assert_eq!(assigned(second), vec![1]);
+				second
+			};
+			// The loser was free to submit (a slot was free), and pays only the base fee.
+			let loser = if winner == first { 12 } else { 11 };
+			assert_eq!(escrow_held_by(loser), 0);
+			assert_eq!(free(loser), ENDOWMENT - BASE_FEE - deposit(1, 2));
+		});
+		winner
+	};
+	let winners: Vec<u64> = (0..8u8).map(|r| winner([r; 32])).collect();
+	assert!(
+		winners.contains(&3) && winners.contains(&4),
+		"inclusion order decides nothing: {winners:?}"
+	);
+}
+
+/// A task can be cancelled in the block that includes it: it holds no place in the queue, so
+/// only its base fee is burned; its deadline place is given back and nothing is drawn for it.
+#[test]
+fn a_task_cancelled_before_its_assignment_pays_the_base_fee_only() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		let before = free(REQUESTER);
+		ok(submit_pending(hash, 1, RENT));
+		assert_eq!(Timeouts::<Test>::iter().count(), 1, "its deadline place is held");
+		ok(Tasks::cancel_task(signed(REQUESTER), 0));
+		assert!(Pending::<Test>::get().is_empty());
+		assert_eq!(Timeouts::<Test>::iter().count(), 0, "and given back");
+		assert_eq!(free(REQUESTER), before - BASE_FEE - deposit(1, 5));
+		next_block();
+		assert!(draw_seeds().is_empty());
+		assert_eq!(market(1).busy, 0);
+	});
+}
+
+/// A block takes at most `MaxPending` submissions: then a task that may not wait is refused,
+/// one that may goes to the queue at once.
+#[test]
+fn a_block_full_of_submissions_refuses_or_queues_the_next() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+		// Different timeouts: the deadline blocks are not what fills up.
+		for i in 0..32 {
+			ok(Tasks::submit_task(
+				signed(REQUESTER),
+				hash,
+				b"in".to_vec(),
+				FUEL,
+				16,
+				MAX_PRICE,
+				1,
+				Perbill::zero(),
+				TIMEOUT + i % 4,
+				None,
+			));
+		}
+		assert_noop!(submit_pending(hash, 1, None), Error::<Test>::SubmissionsFull);
+		ok(submit_pending(hash, 1, RENT));
+		System::assert_last_event(Event::TaskQueued { task_id: 32, rent: MIN_QUEUE_RENT }.into());
+		next_block();
+		assert_eq!(assigned(32).len(), 1, "tried first in the next block");
+		assert!(TaskRecords::<Test>::iter_values()
+			.all(|t| matches!(t.state, TaskState::Assigned { .. })));
 	});
 }
