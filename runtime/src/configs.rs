@@ -276,14 +276,20 @@ impl pallet_tasks::Config for Runtime {
 }
 
 /// This block's own randomness: the output of the VRF its BABE author evaluated for its slot
-/// (from the pre-digest that `pallet_babe` keeps while the block executes), as `pallet_babe`
-/// derives it at `on_finalize`. The authors of earlier blocks cannot know it; its own author
-/// knows it ahead (once the epoch's randomness is fixed) but cannot choose it, only withhold
-/// the block. Unlike `pallet_babe::ParentBlockRandomness`, it is not the parent's output, which
-/// the author of the parent knew while choosing the transactions it included.
+/// (from the pre-digest that `pallet_babe` keeps while the block executes, as `pallet_babe`
+/// derives it at `on_finalize`), mixed with the parent block's hash.
+///
+/// - The authors of earlier blocks cannot know the VRF output. (Unlike
+///   `pallet_babe::ParentBlockRandomness`, it is not the parent's output, which the parent's
+///   author knew while choosing the transactions it included.)
+/// - This block's author knows its VRF output ahead (once the epoch's randomness is fixed) but
+///   cannot choose it, only withhold the block. The parent's hash keeps it from computing any
+///   draw before the parent is sealed, when nothing it sends can still land in the parent (a
+///   bond or offer change there would otherwise move a draw it foresaw).
+/// - Only an author of both blocks knows both ahead.
 ///
 /// Blocks without a VRF output (genesis; benchmarks and tests, which author no BABE blocks) fall
-/// back to the parent hash.
+/// back to the parent hash alone.
 pub struct BlockVrfRandomness;
 
 impl frame_support::traits::Randomness<Hash, BlockNumber> for BlockVrfRandomness {
@@ -308,8 +314,8 @@ impl frame_support::traits::Randomness<Hash, BlockNumber> for BlockVrfRandomness
 				)
 				.ok()
 		});
-		let source = vrf.unwrap_or_else(|| System::parent_hash().to_fixed_bytes());
-		(<BlakeTwo256 as sp_runtime::traits::Hash>::hash_of(&(source, subject)), now)
+		let parent = System::parent_hash();
+		(<BlakeTwo256 as sp_runtime::traits::Hash>::hash_of(&(vrf, parent, subject)), now)
 	}
 }
 

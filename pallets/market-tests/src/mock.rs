@@ -60,13 +60,15 @@ impl pallet_reputation::Config for Test {
 #[storage_alias]
 type BlockRandomness = StorageValue<TestRandomness, [u8; 32], ValueQuery>;
 
-/// The mock's randomness: a hash of the subject and the value a test set for the block.
+/// The mock's randomness, as the runtime's: a hash of the subject, the value a test set for the
+/// block (the author's VRF output) and the parent hash.
 pub struct TestRandomness;
 
 impl frame::traits::Randomness<H256, u64> for TestRandomness {
 	fn random(subject: &[u8]) -> (H256, u64) {
 		let value = BlockRandomness::get();
-		let hash = polkadot_sdk::sp_io::hashing::blake2_256(&(subject, value).encode());
+		let parent = System::parent_hash();
+		let hash = polkadot_sdk::sp_io::hashing::blake2_256(&(subject, value, parent).encode());
 		(H256(hash), System::block_number())
 	}
 }

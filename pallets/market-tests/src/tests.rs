@@ -789,3 +789,64 @@ fn an_author_inserting_its_own_submissions_before_a_victims_does_not_change_its_
 	}
 	assert!(seen.len() > 2, "the draws do vary with the randomness: {seen:?}");
 }
+
+/// The assigning author's lever: it knows its VRF output ahead and sees a victim's submission
+/// in the pool, so it sends bond increments to the same block until the victim's draw, as it
+/// foresees it, lands on its own seat. The parent hash in the randomness defeats this: the
+/// author cannot compute the draw before the block carrying its bond change is sealed, and
+/// then the change is in or out. Staged both ways: with the draw foreseeable (randomness from
+/// the VRF output alone) the grinding wins almost always; as the chain draws, at about its
+/// share of the stake.
+#[test]
+fn the_assigning_author_cannot_grind_its_bond_into_a_victims_draw() {
+	use codec::Encode;
+	use polkadot_sdk::{
+		frame_support::storage::with_transaction,
+		sp_core::H256,
+		sp_io::hashing::blake2_256,
+		sp_runtime::{DispatchError, TransactionOutcome},
+	};
+	// One of the three offers the single seat is drawn from (the window's first entries).
+	const ATTACKER: u64 = 3;
+	const TRIALS: u8 = 16;
+	let wins = |foreseeable: bool| {
+		let mut wins = 0;
+		for trial in 0..TRIALS {
+			test(|| {
+				let hash = upload();
+				providers(&[1, 2, ATTACKER, 4, 5, 6, 7]);
+				// The attacker's VRF output for the assigning block, known an epoch ahead.
+				set_randomness([trial; 32]);
+				System::inc_account_nonce(REQUESTER);
+				ok(submit_pending(hash, 1, None));
+				// The hash of the block carrying the victim's task and the bond change: known
+				// only once that block is sealed.
+				let sealed = |extra: u128| H256(blake2_256(&(trial, extra).encode()));
+				let foreseen = |extra: u128| {
+					with_transaction(|| {
+						ok(Offers::bond_extra(signed(ATTACKER), extra));
+						let parent = if foreseeable { sealed(extra) } else { H256::zero() };
+						System::set_parent_hash(parent);
+						next_block();
+						let won = assigned(0) == vec![ATTACKER];
+						TransactionOutcome::Rollback(Ok::<_, DispatchError>(won))
+					})
+					.unwrap()
+				};
+				let extra = (1..=40u128).map(|e| e * 10).find(|&e| foreseen(e)).unwrap_or(10);
+				ok(Offers::bond_extra(signed(ATTACKER), extra));
+				System::set_parent_hash(sealed(extra));
+				next_block();
+				if assigned(0) == vec![ATTACKER] {
+					wins += 1;
+				}
+			});
+		}
+		wins
+	};
+	let (foreseen, drawn) = (wins(true), wins(false));
+	println!("the grinding author won {foreseen} of {TRIALS} foreseeable draws, {drawn} real ones");
+	assert!(foreseen >= TRIALS - 1, "the attack works where the draw can be foreseen");
+	// Its share of the seat's window is a third: about 5 of 16.
+	assert!(drawn <= TRIALS * 2 / 3, "and not against the chain's draw");
+}

@@ -1025,11 +1025,16 @@ pub mod pallet {
 			blake2_256(&(TASK_ENTROPY_CONTEXT, requester, nonce).encode())
 		}
 
-		/// The seed of a draw, in this block, for a task of `entropy`.
-		pub fn seed(entropy: &[u8; 32]) -> [u8; 32] {
+		/// This block's randomness for assignment ([`Config::Randomness`]), derived once per
+		/// block.
+		pub fn block_randomness() -> T::Hash {
 			use frame::traits::Randomness;
-			let (random, _) = T::Randomness::random(&(TASK_ENTROPY_CONTEXT, entropy).encode());
-			blake2_256(&(random, entropy).encode())
+			T::Randomness::random(TASK_ENTROPY_CONTEXT).0
+		}
+
+		/// The seed of a draw for a task of `entropy`, with the block's `randomness`.
+		pub fn seed(randomness: &T::Hash, entropy: &[u8; 32]) -> [u8; 32] {
+			blake2_256(&(randomness, entropy).encode())
 		}
 
 		/// Whether the queue would take a task paying `rent` now: it has room, or `rent` outbids
@@ -1131,8 +1136,14 @@ pub mod pallet {
 		pub fn assign_pending(now: BlockNumberFor<T>) -> u32 {
 			let pending = Pending::<T>::take();
 			let tried = pending.len() as u32;
-			let mut seeded: Vec<([u8; 32], QueuedTask<BalanceOf<T>>)> =
-				pending.into_iter().map(|entry| (Self::seed(&entry.entropy), entry)).collect();
+			if pending.is_empty() {
+				return 0;
+			}
+			let randomness = Self::block_randomness();
+			let mut seeded: Vec<([u8; 32], QueuedTask<BalanceOf<T>>)> = pending
+				.into_iter()
+				.map(|entry| (Self::seed(&randomness, &entry.entropy), entry))
+				.collect();
 			seeded.sort_unstable_by(|a, b| (a.0, a.1.task_id).cmp(&(b.0, b.1.task_id)));
 			for (seed, entry) in seeded {
 				let task_id = entry.task_id;
@@ -1251,6 +1262,7 @@ pub mod pallet {
 			// Round robin: the tasks tried and still waiting go to the back, so a task nobody can
 			// take never blocks the ones behind it, and every task is tried within a turn of the
 			// queue (`MaxQueued / AssignPerBlock` blocks), whatever the others pay.
+			let randomness = Self::block_randomness();
 			let mut untried = Vec::with_capacity(queue.len());
 			let mut waiting = Vec::new();
 			let mut tried = 0u32;
@@ -1265,7 +1277,7 @@ pub mod pallet {
 				let TaskState::Queued { since } = task.state else { continue };
 				// Assignment first, expiry after: a task whose timeout is shorter than a turn of
 				// a full queue is still tried once before it fails.
-				let seed = Self::seed(&entry.entropy);
+				let seed = Self::seed(&randomness, &entry.entropy);
 				match Self::try_assign(task_id, &mut task, now, seed, None) {
 					Ok(true) => {
 						Self::charge_rent(task_id, &mut task, entry, since, Zero::zero());

@@ -888,7 +888,10 @@ fn a_task_is_assigned_in_the_next_block_with_that_blocks_randomness() {
 			let entropy = Pending::<Test>::get().first().map(|e| e.entropy);
 			assert!(entropy.is_none(), "nothing stays pending");
 			seeds = draw_seeds();
-			assert_eq!(seeds, vec![Tasks::seed(&Tasks::entropy(&REQUESTER))]);
+			assert_eq!(
+				seeds,
+				vec![Tasks::seed(&Tasks::block_randomness(), &Tasks::entropy(&REQUESTER))]
+			);
 		});
 		seeds
 	};

@@ -1,0 +1,69 @@
+//! Assignment's randomness on the real runtime: a block's own BABE VRF output, derived as
+//! `pallet_babe` derives it, mixed with the parent hash.
+
+use bourse_runtime::{configs::BlockVrfRandomness, genesis_config_presets, Babe, Runtime, System};
+use codec::Encode;
+use polkadot_sdk::{
+	frame_support::{
+		genesis_builder_helper::build_state,
+		traits::{Hooks, Randomness},
+	},
+	pallet_babe,
+	sp_consensus_babe::{
+		digests::{PreDigest, SecondaryVRFPreDigest},
+		make_vrf_transcript, BABE_ENGINE_ID,
+	},
+	sp_core::{
+		crypto::{Pair as _, VrfSecret},
+		sr25519, H256,
+	},
+	sp_io::TestExternalities,
+	sp_runtime::{traits::Hash, Digest, DigestItem},
+};
+
+/// The randomness of block 1 authored by Alice (the dev chain's authority) in `slot`, on
+/// `parent`; and the VRF output `pallet_babe` derived for it at `on_finalize`.
+fn block_one(slot: u64, parent: H256) -> (H256, Option<[u8; 32]>) {
+	let json = genesis_config_presets::get_preset(&"development".into()).expect("the dev preset");
+	let mut ext = TestExternalities::default();
+	ext.execute_with(|| {
+		build_state::<bourse_runtime::RuntimeGenesisConfig>(json).expect("the preset builds");
+		let alice = sr25519::Pair::from_string("//Alice", None).expect("a dev key");
+		let transcript = make_vrf_transcript(
+			&pallet_babe::Randomness::<Runtime>::get(),
+			slot.into(),
+			pallet_babe::EpochIndex::<Runtime>::get(),
+		);
+		let pre_digest = PreDigest::SecondaryVRF(SecondaryVRFPreDigest {
+			authority_index: 0,
+			slot: slot.into(),
+			vrf_signature: alice.vrf_sign(&transcript.into_sign_data()),
+		});
+		let digest =
+			Digest { logs: vec![DigestItem::PreRuntime(BABE_ENGINE_ID, pre_digest.encode())] };
+		System::initialize(&1, &parent, &digest);
+		Babe::on_initialize(1);
+		let (random, block) = BlockVrfRandomness::random(b"subject");
+		assert_eq!(block, 1);
+		Babe::on_finalize(1);
+		(random, pallet_babe::AuthorVrfRandomness::<Runtime>::get())
+	})
+}
+
+#[test]
+fn a_blocks_randomness_is_its_vrf_output_mixed_with_its_parent() {
+	let parent = H256::repeat_byte(1);
+	let (random, vrf) = block_one(1_000, parent);
+	assert!(vrf.is_some(), "pallet_babe derived a VRF output");
+	let expected = <polkadot_sdk::sp_runtime::traits::BlakeTwo256 as Hash>::hash_of(&(
+		vrf,
+		parent,
+		b"subject".as_slice(),
+	));
+	assert_eq!(random, expected, "the output pallet_babe derives, and the parent hash");
+	// Another slot (another VRF output), another parent: another draw.
+	assert_ne!(block_one(1_001, parent).0, random);
+	assert_ne!(block_one(1_000, H256::repeat_byte(2)).0, random);
+	// The same block, the same draw on every node.
+	assert_eq!(block_one(1_000, parent).0, random);
+}
