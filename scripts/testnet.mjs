@@ -7,6 +7,7 @@ import {
   endpoints, loadPlan, nodeStatus, planTestnet, savePlan, running, startPlannedNode, SEEDS, waitUntilFinalizing,
 } from './lib/testnet.mjs';
 import { parseArgs } from './lib/args.mjs';
+import { connect } from './lib/chain.mjs';
 
 const HELP = `testnet — a local Bourse testnet of validators that are also providers
 
@@ -19,6 +20,9 @@ usage: node scripts/testnet.mjs <command> [options]
   status                             best and finalized block, peers, of every node
   stop [--purge]                     stop every node (SIGINT, then SIGKILL after 15 s);
                                      --purge deletes the chain data too
+  forks [--minutes M]                watch every node for M minutes (default 10): heights
+                                     with more than one block (BABE forks), best-chain
+                                     reorganizations per node, finality lag
 
 options:
   --dir <folder>                     where chain spec, keys, chain data and logs live
@@ -108,9 +112,54 @@ async function stop(dir, options) {
   }
 }
 
+async function forks(dir, options) {
+  const plan = loadPlan(dir);
+  if (!plan?.nodes.some(running)) throw new Error(`no running testnet in ${dir}: 'start' one`);
+  const minutes = options.minutes === undefined ? 10 : Number(options.minutes);
+  if (!(minutes > 0)) throw new Error(`--minutes must be a positive number, not '${options.minutes}'`);
+  const apis = await Promise.all(plan.nodes.filter(running).map((node) => connect(endpoints(node).ws)));
+  const heights = new Map(); // height → hashes imported anywhere
+  const reorgs = apis.map(() => 0);
+  const lags = [];
+  const unsubs = await Promise.all(apis.flatMap((api, i) => {
+    let best;
+    return [
+      api.rpc.chain.subscribeAllHeads((header) => {
+        const n = header.number.toNumber();
+        if (!heights.has(n)) heights.set(n, new Set());
+        heights.get(n).add(header.hash.toHex());
+      }),
+      // A new best block that does not extend the previous best is a reorganization.
+      api.rpc.chain.subscribeNewHeads(async (header) => {
+        if (best && !header.parentHash.eq(best)) reorgs[i] += 1;
+        best = header.hash;
+        if (i === 0) {
+          const finalized = await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead());
+          lags.push(header.number.toNumber() - finalized.number.toNumber());
+        }
+      }),
+    ];
+  }));
+  const report = (label) => {
+    const forked = [...heights.values()].filter((hashes) => hashes.size > 1).length;
+    const sorted = [...lags].sort((a, b) => a - b);
+    const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
+    console.log(`${label}: ${forked} of ${heights.size} heights had more than one block `
+      + `(${((100 * forked) / Math.max(1, heights.size)).toFixed(1)} %); best-chain reorganizations per node `
+      + `${reorgs.join(', ')}; finality lag median ${median} blocks (max ${Math.max(0, ...lags)})`);
+  };
+  const started = Date.now();
+  for (let minute = 1; minute <= Math.ceil(minutes); minute += 1) {
+    await new Promise((r) => setTimeout(r, Math.min(60_000, started + minutes * 60_000 - Date.now())));
+    report(`after ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+  }
+  unsubs.forEach((u) => u());
+  await Promise.all(apis.map((api) => api.disconnect()));
+}
+
 const { positional, options } = parseArgs(process.argv.slice(2));
 const dir = options.dir ? String(options.dir) : join(ROOT, '.testnet');
-const commands = { start, status, stop };
+const commands = { start, status, stop, forks };
 const command = commands[positional[0]];
 if (!command || options.help) {
   console.log(HELP);

@@ -61,10 +61,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3586`.
-		// Minimum execution time: 60_320_000 picoseconds.
-		Weight::from_parts(80_532_081, 3586)
-			// Standard error: 14
-			.saturating_add(Weight::from_parts(7_464, 0).saturating_mul(l.into()))
+		// Minimum execution time: 60_921_000 picoseconds.
+		Weight::from_parts(65_225_577, 3586)
+			// Standard error: 4
+			.saturating_add(Weight::from_parts(7_549, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -76,8 +76,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 50_886_000 picoseconds.
-		Weight::from_parts(53_740_000, 3586)
+		// Minimum execution time: 51_867_000 picoseconds.
+		Weight::from_parts(54_701_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -87,8 +87,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::NextTaskId` (r:1 w:1)
 	/// Proof: `Tasks::NextTaskId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `System::ParentHash` (r:1 w:0)
-	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Pending` (r:1 w:1)
+	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:1 w:1)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:0)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:8 w:0)
@@ -99,36 +101,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:5 w:0)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Providers` (r:5 w:5)
+	/// Storage: `Offers::Providers` (r:5 w:0)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:5 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:5 w:0)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Timeouts` (r:1 w:1)
-	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Available` (r:0 w:5)
-	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskDeposits` (r:0 w:1)
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
-	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:0 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Digests` (r:0 w:1)
-	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Available` (r:13 w:0)
+	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_task(k: u32, ) -> Weight {
-		// Proof size: measured `2672 + k * (316 ±0)`, estimated `31604 + k * (5096 ±139)`.
-		// Minimum execution time: 726_839_000 picoseconds.
-		Weight::from_parts(766_265_774, 31604)
-			// Standard error: 1_283_231
-			.saturating_add(Weight::from_parts(32_162_490, 0).saturating_mul(k.into()))
+		// Proof size: measured `2707 + k * (316 ±0)`, estimated `17005 + k * (17005 ±77)`.
+		// Minimum execution time: 291_423_000 picoseconds.
+		Weight::from_parts(276_106_181, 17005)
+			// Standard error: 620_940
+			.saturating_add(Weight::from_parts(31_051_684, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(27_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 5096).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(Weight::from_parts(0, 17005).saturating_mul(k.into()))
 	}
 	/// Storage: `Tasks::Workloads` (r:2 w:2)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
@@ -136,20 +131,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::NextTaskId` (r:1 w:1)
 	/// Proof: `Tasks::NextTaskId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `System::ParentHash` (r:1 w:0)
-	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::ClassWeights` (r:1 w:0)
-	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::TreeNodes` (r:4 w:0)
-	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::SeatHolders` (r:1 w:0)
-	/// Proof: `Offers::SeatHolders` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Offers` (r:1 w:0)
-	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Records` (r:1 w:0)
-	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Pending` (r:1 w:0)
+	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Queue` (r:1 w:1)
-	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(10242), added: 10737, mode: `MaxEncodedLen`)
+	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:1 w:2)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -157,16 +142,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::TaskDeposits` (r:1 w:2)
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn submit_task_queued() -> Weight {
-		// Proof size: measured `81987`, estimated `69391`.
-		// Minimum execution time: 592_129_000 picoseconds.
-		Weight::from_parts(636_645_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(18_u64))
+		// Proof size: measured `98502`, estimated `69391`.
+		// Minimum execution time: 503_197_000 picoseconds.
+		Weight::from_parts(572_740_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Pending` (r:1 w:0)
+	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Queue` (r:1 w:1)
-	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(10242), added: 10737, mode: `MaxEncodedLen`)
+	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -176,10 +163,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
-		// Proof size: measured `80191`, estimated `69391`.
-		// Minimum execution time: 330_862_000 picoseconds.
-		Weight::from_parts(357_350_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size: measured `97626`, estimated `69391`.
+		// Minimum execution time: 369_619_000 picoseconds.
+		Weight::from_parts(421_726_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Tasks::Timeouts` (r:1 w:1)
@@ -220,23 +207,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `3381 + n * (67310 ±0)`, estimated `23422 + n * (68401 ±0)`.
-		// Minimum execution time: 5_658_000 picoseconds.
-		Weight::from_parts(15_633_065, 23422)
-			// Standard error: 3_244_239
-			.saturating_add(Weight::from_parts(551_929_908, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Proof size: measured `3529 + n * (67309 ±0)`, estimated `20852 + n * (68401 ±97)`.
+		// Minimum execution time: 5_829_000 picoseconds.
+		Weight::from_parts(61_550_795, 20852)
+			// Standard error: 8_285_063
+			.saturating_add(Weight::from_parts(570_506_095, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((40_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((28_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
-	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(10242), added: 10737, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Tasks` (r:8 w:8)
-	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Initialized` (r:1 w:0)
+	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:8 w:8)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:1)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:8 w:4)
@@ -265,49 +254,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:0 w:8)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Workloads` (r:1 w:1)
+	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
+	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
-	fn on_initialize_pending(n: u32, ) -> Weight {
-		// Proof size: measured `543155 + n * (1002 ±0)`, estimated `548198 + n * (2603 ±0)`.
-		// Minimum execution time: 1_596_620_000 picoseconds.
-		Weight::from_parts(1_742_381_737, 548198)
-			// Standard error: 5_703_945
-			.saturating_add(Weight::from_parts(622_486_811, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(62_u64))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(T::DbWeight::get().writes((13_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
-	}
-	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		// Proof size: measured `543155 + n * (1002 ±0)`, estimated `548198 + n * (2603 ±0)`.
-		// Minimum execution time: 1_596_620_000 picoseconds.
-		Weight::from_parts(1_742_381_737, 548198)
-			// Standard error: 5_703_945
-			.saturating_add(Weight::from_parts(622_486_811, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(62_u64))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(T::DbWeight::get().writes((13_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
-	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `543155 + n * (1002 ±0)`, estimated `548198 + n * (2603 ±0)`.
-		// Minimum execution time: 1_596_620_000 picoseconds.
-		Weight::from_parts(1_742_381_737, 548198)
-			// Standard error: 5_703_945
-			.saturating_add(Weight::from_parts(622_486_811, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(62_u64))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(T::DbWeight::get().writes((13_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
+		// Proof size: measured `562536`, estimated `548198 + n * (1733 ±250)`.
+		// Minimum execution time: 2_990_951_000 picoseconds.
+		Weight::from_parts(3_084_347_837, 548198)
+			// Standard error: 2_581_295
+			.saturating_add(Weight::from_parts(419_118_524, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(95_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(47_u64))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 1733).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
-	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(10242), added: 10737, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Tasks` (r:8 w:8)
-	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Initialized` (r:1 w:0)
+	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:8 w:8)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:0)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:4 w:0)
@@ -328,16 +299,106 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		// Proof size: measured `541282 + n * (1355 ±0)`, estimated `548198 + n * (2603 ±0)`.
-		// Minimum execution time: 626_981_000 picoseconds.
-		Weight::from_parts(773_090_095, 548198)
-			// Standard error: 2_806_289
-			.saturating_add(Weight::from_parts(188_992_781, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(18_u64))
+		// Proof size: measured `549643 + n * (1355 ±0)`, estimated `548198 + n * (2603 ±0)`.
+		// Minimum execution time: 638_708_000 picoseconds.
+		Weight::from_parts(709_287_720, 548198)
+			// Standard error: 1_287_223
+			.saturating_add(Weight::from_parts(174_209_797, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
+	}
+	/// Storage: `Tasks::Pending` (r:1 w:1)
+	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Initialized` (r:1 w:0)
+	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:128 w:128)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::ClassWeights` (r:1 w:1)
+	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::TreeNodes` (r:13 w:13)
+	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::SeatHolders` (r:91 w:0)
+	/// Proof: `Offers::SeatHolders` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Offers` (r:91 w:0)
+	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:91 w:0)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Providers` (r:91 w:91)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:91 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Seats` (r:91 w:0)
+	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:128 w:128)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:128 w:128)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Available` (r:0 w:91)
+	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ProviderTasks` (r:0 w:640)
+	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:0 w:128)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 128]`.
+	fn on_initialize_pending(n: u32, ) -> Weight {
+		// Proof size: measured `5992 + n * (66232 ±0)`, estimated `30327 + n * (68401 ±5)`.
+		// Minimum execution time: 2_094_000 picoseconds.
+		Weight::from_parts(2_223_000, 30327)
+			// Standard error: 1_122_321
+			.saturating_add(Weight::from_parts(774_163_898, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(66_u64))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(25_u64))
+			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
+	/// Storage: `Tasks::Pending` (r:1 w:1)
+	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Initialized` (r:1 w:0)
+	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:256 w:256)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::ClassWeights` (r:1 w:0)
+	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::TreeNodes` (r:4 w:0)
+	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::SeatHolders` (r:1 w:0)
+	/// Proof: `Offers::SeatHolders` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Offers` (r:1 w:0)
+	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:1 w:0)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:128 w:128)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Queue` (r:1 w:1)
+	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:128 w:128)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:128 w:128)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Workloads` (r:128 w:128)
+	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskDeposits` (r:128 w:128)
+	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 128]`.
+	fn on_initialize_pending_queued(n: u32, ) -> Weight {
+		// Proof size: measured `41874 + n * (131870 ±0)`, estimated `19919 + n * (136802 ±0)`.
+		// Minimum execution time: 5_779_000 picoseconds.
+		Weight::from_parts(6_270_000, 19919)
+			// Standard error: 3_501_676
+			.saturating_add(Weight::from_parts(416_383_404, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
 	/// Proof: `Tasks::PruneCursor` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -356,10 +417,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `204 + n * (65895 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 3_164_000 picoseconds.
-		Weight::from_parts(3_365_000, 1493)
-			// Standard error: 970_099
-			.saturating_add(Weight::from_parts(110_935_043, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_124_000 picoseconds.
+		Weight::from_parts(3_315_000, 1493)
+			// Standard error: 384_674
+			.saturating_add(Weight::from_parts(106_767_707, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -371,83 +432,82 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(80_532_081, 3586)
-			.saturating_add(Weight::from_parts(7_464, 0).saturating_mul(l.into()))
+		Weight::from_parts(65_225_577, 3586)
+			.saturating_add(Weight::from_parts(7_549, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(53_740_000, 3586)
+		Weight::from_parts(54_701_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(k: u32, ) -> Weight {
-		Weight::from_parts(766_265_774, 31604)
-			.saturating_add(Weight::from_parts(32_162_490, 0).saturating_mul(k.into()))
+		Weight::from_parts(276_106_181, 17005)
+			.saturating_add(Weight::from_parts(31_051_684, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(27_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 5096).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+			.saturating_add(Weight::from_parts(0, 17005).saturating_mul(k.into()))
 	}
 	fn submit_task_queued() -> Weight {
-		Weight::from_parts(636_645_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(18_u64))
+		Weight::from_parts(572_740_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(357_350_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
+		Weight::from_parts(421_726_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(15_633_065, 23422)
-			.saturating_add(Weight::from_parts(551_929_908, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
+		Weight::from_parts(61_550_795, 20852)
+			.saturating_add(Weight::from_parts(570_506_095, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((40_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((28_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
-	fn on_initialize_pending(n: u32, ) -> Weight {
-		Weight::from_parts(1_742_381_737, 548198)
-			.saturating_add(Weight::from_parts(622_486_811, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(62_u64))
-			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
-			.saturating_add(RocksDbWeight::get().writes((13_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
-	}
-	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		Weight::from_parts(1_742_381_737, 548198)
-			.saturating_add(Weight::from_parts(622_486_811, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(62_u64))
-			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
-			.saturating_add(RocksDbWeight::get().writes((13_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
-	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(1_742_381_737, 548198)
-			.saturating_add(Weight::from_parts(622_486_811, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(62_u64))
-			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
-			.saturating_add(RocksDbWeight::get().writes((13_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
+		Weight::from_parts(3_084_347_837, 548198)
+			.saturating_add(Weight::from_parts(419_118_524, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(95_u64))
+			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(47_u64))
+			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 1733).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		Weight::from_parts(773_090_095, 548198)
-			.saturating_add(Weight::from_parts(188_992_781, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(18_u64))
+		Weight::from_parts(709_287_720, 548198)
+			.saturating_add(Weight::from_parts(174_209_797, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
+	fn on_initialize_pending(n: u32, ) -> Weight {
+		Weight::from_parts(2_223_000, 30327)
+			.saturating_add(Weight::from_parts(774_163_898, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(66_u64))
+			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(25_u64))
+			.saturating_add(RocksDbWeight::get().writes((10_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
+	fn on_initialize_pending_queued(n: u32, ) -> Weight {
+		Weight::from_parts(6_270_000, 19919)
+			.saturating_add(Weight::from_parts(416_383_404, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
+			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
+			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
+	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(3_365_000, 1493)
-			.saturating_add(Weight::from_parts(110_935_043, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_315_000, 1493)
+			.saturating_add(Weight::from_parts(106_767_707, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
