@@ -9,7 +9,20 @@
 extern crate alloc;
 
 pub mod api;
+pub mod reply;
 pub mod sandbox;
+
+/// The runtime has no randomness: `getrandom` (pulled in by `hpke`'s AEAD) fails there. Nothing
+/// in the runtime seals a reply (sealing takes its randomness as an argument, in the node);
+/// opening needs none.
+#[cfg(not(feature = "std"))]
+#[allow(unsafe_code)] // the registration macro defines the hook `getrandom` calls
+mod no_randomness {
+	fn fail(_: &mut [u8]) -> Result<(), getrandom::Error> {
+		Err(getrandom::Error::UNSUPPORTED)
+	}
+	getrandom::register_custom_getrandom!(fail);
+}
 pub mod traits;
 
 /// The executor key: the hot sr25519 key (key type `bour`) a provider's node holds to answer

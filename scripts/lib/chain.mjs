@@ -80,7 +80,27 @@ export function explain(api, dispatchError) {
  * error, an invalid or dropped transaction, or after `timeoutMs`.
  */
 export function send(api, tx, signer, what, { finalized = false, timeoutMs = 60_000, nonce = -1, ...signing } = {}) {
-  return new Promise((resolve, reject) => {
+  const late = `${what}: not ${finalized ? 'finalized' : 'in a block'} after ${timeoutMs / 1000} s`;
+  return subscription(timeoutMs, late, ({ resolve, reject }) => tx
+    // -1, not undefined: @polkadot/api then asks the node (`AccountNonceApi`) instead of a cached
+    // subscription, which may not have seen the block of the sender's previous transaction yet.
+    .signAndSend(signer, { ...signing, nonce }, ({ status, events, dispatchError }) => {
+      if (dispatchError) reject(new UserError(`${what} failed: ${explain(api, dispatchError)}`));
+      else if (status.isInBlock && !finalized) resolve({ blockHash: status.asInBlock, events });
+      else if (status.isFinalized) resolve({ blockHash: status.asFinalized, events });
+      else if (status.isInvalid || status.isDropped || status.isUsurped) reject(new UserError(`${what}: transaction ${status.type}`));
+    })
+    .catch((error) => { throw new UserError(`${what} refused: ${error.message}`); }));
+}
+
+/**
+ * A promise over a subscription: `start({ resolve, reject })` subscribes and resolves with its
+ * unsubscribe function. The promise settles once (later calls are ignored), then unsubscribes
+ * (also when the subscription only becomes known after settling); it rejects with a UserError
+ * saying `late` after `timeoutMs`, or with the error of `start`.
+ */
+function subscription(timeoutMs, late, start) {
+  return new Promise((resolvePromise, rejectPromise) => {
     let unsub;
     let done = false;
     const finish = (settle, value) => {
@@ -90,18 +110,10 @@ export function send(api, tx, signer, what, { finalized = false, timeoutMs = 60_
       unsub?.();
       settle(value);
     };
-    const timer = setTimeout(() => finish(reject, new UserError(`${what}: not ${finalized ? 'finalized' : 'in a block'} after ${timeoutMs / 1000} s`)), timeoutMs);
-    // -1, not undefined: @polkadot/api then asks the node (`AccountNonceApi`) instead of a cached
-    // subscription, which may not have seen the block of the sender's previous transaction yet.
-    tx.signAndSend(signer, { ...signing, nonce }, ({ status, events, dispatchError }) => {
-      if (dispatchError) finish(reject, new UserError(`${what} failed: ${explain(api, dispatchError)}`));
-      else if (status.isInBlock && !finalized) finish(resolve, { blockHash: status.asInBlock, events });
-      else if (status.isFinalized) finish(resolve, { blockHash: status.asFinalized, events });
-      else if (status.isInvalid || status.isDropped || status.isUsurped) finish(reject, new UserError(`${what}: transaction ${status.type}`));
-    }).then(
-      // The status may have settled it before the subscription was known.
+    const timer = setTimeout(() => finish(rejectPromise, new UserError(late)), timeoutMs);
+    start({ resolve: (value) => finish(resolvePromise, value), reject: (error) => finish(rejectPromise, error) }).then(
       (u) => { unsub = u; if (done) u(); },
-      (error) => finish(reject, new UserError(`${what} refused: ${error.message}`)),
+      (error) => finish(rejectPromise, error),
     );
   });
 }
@@ -149,18 +161,11 @@ export async function placement(api, taskId, blockHash, { finalized = false, tim
   const { tasks } = api.events;
   const kinds = [['assigned', tasks.TaskAssigned], ['queued', tasks.TaskQueued], ['failed', tasks.TaskFailed]];
   let next = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
-  return new Promise((resolve, reject) => {
-    let unsub;
-    let done = false;
+  const heads = finalized ? api.rpc.chain.subscribeFinalizedHeads : api.rpc.chain.subscribeNewHeads;
+  const late = `task ${id}: not assigned, queued or failed after ${timeoutMs / 1000} s`;
+  return subscription(timeoutMs, late, ({ resolve, reject }) => {
     let busy = false;
-    const finish = (settle, value) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      unsub?.();
-      settle(value);
-    };
-    const timer = setTimeout(() => finish(reject, new UserError(`task ${id}: not assigned, queued or failed after ${timeoutMs / 1000} s`)), timeoutMs);
+    let done = false;
     const scan = async (best) => {
       if (busy || done) return;
       busy = true;
@@ -170,20 +175,21 @@ export async function placement(api, taskId, blockHash, { finalized = false, tim
           const events = await (await api.at(hash)).query.system.events();
           for (const { event } of events) {
             const found = kinds.find(([, kind]) => kind.is(event));
-            if (found && event.data.taskId.toBigInt() === id) return finish(resolve, { kind: found[0], data: event.data, blockHash: hash });
+            if (found && event.data.taskId.toBigInt() === id) {
+              done = true;
+              resolve({ kind: found[0], data: event.data, blockHash: hash });
+              return;
+            }
           }
         }
       } catch (error) {
-        finish(reject, error);
+        done = true;
+        reject(error);
       } finally {
         busy = false;
       }
     };
-    const heads = finalized ? api.rpc.chain.subscribeFinalizedHeads : api.rpc.chain.subscribeNewHeads;
-    heads((header) => scan(header.number.toNumber())).then(
-      (u) => { unsub = u; if (done) u(); },
-      (error) => finish(reject, error),
-    );
+    return heads((header) => scan(header.number.toNumber()));
   });
 }
 

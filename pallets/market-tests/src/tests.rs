@@ -69,6 +69,24 @@ fn submit(hash: [u8; 32], replication: u32, queue_rent: Option<u128>) -> Dispatc
 	Ok(())
 }
 
+/// A signed transaction of `who` submitting a task of `replication` on `input`: its nonce
+/// moves first, as `CheckNonce` moves it.
+fn submit_by(who: u64, hash: [u8; 32], replication: u32, input: &[u8]) -> DispatchResult {
+	System::inc_account_nonce(who);
+	Tasks::submit_task(
+		signed(who),
+		hash,
+		input.to_vec(),
+		FUEL,
+		16,
+		MAX_PRICE,
+		replication,
+		Perbill::zero(),
+		TIMEOUT,
+		None,
+	)
+}
+
 /// Submits a task, which the next block assigns.
 fn submit_pending(hash: [u8; 32], replication: u32, queue_rent: Option<u128>) -> DispatchResult {
 	Tasks::submit_task(
@@ -668,18 +686,7 @@ fn fork_with_task(
 		ok(Tasks::upload_workload(signed(REQUESTER), code.clone()));
 		let hash = polkadot_sdk::sp_io::hashing::blake2_256(&code);
 		providers(&[1]);
-		ok(Tasks::submit_task(
-			signed(requester),
-			hash,
-			input.to_vec(),
-			FUEL,
-			16,
-			MAX_PRICE,
-			1,
-			Perbill::zero(),
-			TIMEOUT,
-			None,
-		));
+		ok(submit_by(requester, hash, 1, input));
 		next_block();
 		assert_eq!(assigned(0), vec![1]);
 		let statement = pallet_attestation::Statement {
@@ -751,22 +758,9 @@ fn an_author_inserting_its_own_submissions_before_a_victims_does_not_change_its_
 			let hash = upload();
 			providers(&[1, 2, 3, 4, 5, 6, 7]);
 			for _ in 0..inserted {
-				System::inc_account_nonce(AUTHOR);
-				ok(Tasks::submit_task(
-					signed(AUTHOR),
-					hash,
-					b"the author's".to_vec(),
-					FUEL,
-					16,
-					MAX_PRICE,
-					3,
-					Perbill::zero(),
-					TIMEOUT,
-					None,
-				));
+				ok(submit_by(AUTHOR, hash, 3, b"the author's"));
 			}
-			System::inc_account_nonce(REQUESTER);
-			ok(submit_pending(hash, replication, None));
+			ok(submit_by(REQUESTER, hash, replication, b"input"));
 			set_randomness(randomness);
 			next_block();
 			chosen = assigned(u64::from(inserted));
@@ -817,8 +811,7 @@ fn the_assigning_author_cannot_grind_its_bond_into_a_victims_draw() {
 				providers(&[1, 2, ATTACKER, 4, 5, 6, 7]);
 				// The attacker's VRF output for the assigning block, known an epoch ahead.
 				set_randomness([trial; 32]);
-				System::inc_account_nonce(REQUESTER);
-				ok(submit_pending(hash, 1, None));
+				ok(submit_by(REQUESTER, hash, 1, b"input"));
 				// The hash of the block carrying the victim's task and the bond change: known
 				// only once that block is sealed.
 				let sealed = |extra: u128| H256(blake2_256(&(trial, extra).encode()));

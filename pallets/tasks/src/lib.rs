@@ -1144,7 +1144,7 @@ pub mod pallet {
 				.into_iter()
 				.map(|entry| (Self::seed(&randomness, &entry.entropy), entry))
 				.collect();
-			seeded.sort_unstable_by(|a, b| (a.0, a.1.task_id).cmp(&(b.0, b.1.task_id)));
+			seeded.sort_unstable_by_key(|(seed, entry)| (*seed, entry.task_id));
 			for (seed, entry) in seeded {
 				let task_id = entry.task_id;
 				let Some(mut task) = Tasks::<T>::get(task_id) else { continue };

@@ -61,6 +61,24 @@ fn submit(hash: [u8; 32], replication: u32, queue_rent: Option<u128>) -> Dispatc
 	Ok(())
 }
 
+/// A signed transaction of `who` submitting a task: its nonce moves first, as `CheckNonce`
+/// moves it, so each has its own entropy.
+fn submit_by(who: u64, hash: [u8; 32], queue_rent: Option<u128>) -> DispatchResult {
+	System::inc_account_nonce(who);
+	Tasks::submit_task(
+		signed(who),
+		hash,
+		b"input".to_vec(),
+		FUEL,
+		16,
+		MAX_PRICE,
+		1,
+		Perbill::zero(),
+		TIMEOUT,
+		queue_rent,
+	)
+}
+
 /// Submits a task, which the next block assigns.
 fn submit_pending(hash: [u8; 32], replication: u32, queue_rent: Option<u128>) -> DispatchResult {
 	Tasks::submit_task(
@@ -907,19 +925,7 @@ fn a_tasks_seed_does_not_depend_on_the_tasks_included_before_it() {
 		let victim = Tasks::entropy(&REQUESTER);
 		let hash = upload();
 		for who in [11, 12, 13] {
-			System::inc_account_nonce(who);
-			ok(Tasks::submit_task(
-				signed(who),
-				hash,
-				b"in".to_vec(),
-				FUEL,
-				16,
-				MAX_PRICE,
-				1,
-				Perbill::zero(),
-				TIMEOUT,
-				RENT,
-			));
+			ok(submit_by(who, hash, RENT));
 		}
 		assert_eq!(Tasks::entropy(&REQUESTER), victim, "task ids moved, its entropy did not");
 		System::inc_account_nonce(REQUESTER);
@@ -941,19 +947,7 @@ fn tasks_of_one_block_are_assigned_in_seed_order() {
 				ok(submit(hash, 1, None));
 			}
 			for who in [11, 12] {
-				System::inc_account_nonce(who);
-				ok(Tasks::submit_task(
-					signed(who),
-					hash,
-					b"in".to_vec(),
-					FUEL,
-					16,
-					MAX_PRICE,
-					1,
-					Perbill::zero(),
-					TIMEOUT,
-					None,
-				));
+				ok(submit_by(who, hash, None));
 			}
 			set_randomness(randomness);
 			next_block();
@@ -973,7 +967,7 @@ fn tasks_of_one_block_are_assigned_in_seed_order() {
 			// The loser was free to submit (a slot was free), and pays only the base fee.
 			let loser = if winner == first { 12 } else { 11 };
 			assert_eq!(escrow_held_by(loser), 0);
-			assert_eq!(free(loser), ENDOWMENT - BASE_FEE - deposit(1, 2));
+			assert_eq!(free(loser), ENDOWMENT - BASE_FEE - deposit(1, 5));
 		});
 		winner
 	};

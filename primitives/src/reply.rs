@@ -1,0 +1,175 @@
+//! Outputs sealed to a requester's reply key.
+//!
+//! A task carries a one-time X25519 public key of its requester (its *reply key*); a provider
+//! delivers a single answer's output sealed to it, so nobody but the requester reads the output
+//! from the chain. One construction, from one well-kept library on each side: HPKE (RFC 9180) in
+//! base mode with DHKEM(X25519, HKDF-SHA256), HKDF-SHA256 and ChaCha20-Poly1305 — the `hpke`
+//! crate here, `@hpke/core` in the scripts (`scripts/lib/reply.mjs`), with vectors checked both
+//! ways (`primitives/tests/reply-vectors.json`).
+//!
+//! Why HPKE and not libsodium's sealed box: RFC 9180 fixes the X25519 function (RFC 7748,
+//! clamped) and requires refusing an all-zero shared secret, and both libraries follow it, so a
+//! box opens to the same plaintext in the requester's client and in the runtime (which opens it
+//! to judge a bad-delivery claim). RustCrypto's `crypto_box` 0.9 reduces the secret scalar
+//! modulo the group order and does not refuse small-order keys: a provider could make a box
+//! that libsodium refuses and the runtime opens.
+//!
+//! The sealed plaintext is `salt ‖ output length (u32, little endian) ‖ output ‖ zero padding`,
+//! padded to a power of two (at least [`MIN_PADDED`], at most the largest output's size) so the
+//! box's length tells little about the output's. Opening is strict: a wrong length, a non-zero
+//! padding byte or a box of the wrong size is an error, the same on every side.
+//!
+//! The box is bound to its task by HPKE's `info` ([`info`]: a context and the task's digest), so
+//! a box made for one task does not open as another's.
+
+use alloc::vec::Vec;
+use hpke::{
+	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256, Deserializable, OpModeR,
+	OpModeS, Serializable,
+};
+
+/// Domain separation of [`info`].
+pub const REPLY_CONTEXT: &[u8] = b"bourse/reply";
+/// Bytes of the salt at the start of the sealed plaintext.
+pub const SALT_LEN: usize = 32;
+/// Bytes before the output in the sealed plaintext: the salt and the output's length.
+pub const HEADER_LEN: usize = SALT_LEN + 4;
+/// Bytes the sealing adds: the encapsulated key (32) and the AEAD tag (16).
+pub const OVERHEAD: usize = 32 + 16;
+/// The least padded plaintext.
+pub const MIN_PADDED: usize = 256;
+
+/// An X25519 public key a requester gives for a task's replies.
+pub type ReplyKey = [u8; 32];
+
+type Kem = X25519HkdfSha256;
+
+/// Why a box was not made or not opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyError {
+	/// The output is longer than the largest output.
+	OutputTooLarge,
+	/// A key is not a valid X25519 key, or the shared secret is all zero (a small-order key).
+	BadKey,
+	/// The box is not a sealing of a well-formed plaintext under this key and task: it does
+	/// not authenticate, or its plaintext's length or padding is wrong.
+	Malformed,
+}
+
+/// HPKE's `info` for the replies of the task of `task_digest`.
+pub fn info(task_digest: &[u8; 32]) -> Vec<u8> {
+	[REPLY_CONTEXT, task_digest.as_slice()].concat()
+}
+
+/// The length of the padded plaintext for an output of `output_len` bytes, when outputs are at
+/// most `max_output` bytes.
+pub fn padded_len(output_len: usize, max_output: usize) -> usize {
+	let exact = HEADER_LEN.saturating_add(output_len);
+	let most = HEADER_LEN.saturating_add(max_output);
+	exact.checked_next_power_of_two().unwrap_or(most).clamp(MIN_PADDED.min(most), most).max(exact)
+}
+
+/// The length of the box of an output of `output_len` bytes.
+pub fn sealed_len(output_len: usize, max_output: usize) -> usize {
+	padded_len(output_len, max_output).saturating_add(OVERHEAD)
+}
+
+/// The most bytes a box can have when outputs are at most `max_output` bytes.
+pub fn max_sealed_len(max_output: usize) -> usize {
+	HEADER_LEN.saturating_add(max_output).saturating_add(OVERHEAD)
+}
+
+/// The reply key of the secret `secret` (as RFC 7748 clamps it).
+pub fn public_key(secret: &[u8; 32]) -> Result<ReplyKey, ReplyError> {
+	let secret =
+		<Kem as hpke::Kem>::PrivateKey::from_bytes(secret).map_err(|_| ReplyError::BadKey)?;
+	let public = <Kem as hpke::Kem>::sk_to_pk(&secret);
+	let mut key = [0u8; 32];
+	key.copy_from_slice(&public.to_bytes());
+	Ok(key)
+}
+
+/// Seals `salt ‖ len ‖ output ‖ padding` to `reply_key` for the task of `task_digest`:
+/// the encapsulated key followed by the ciphertext. Randomized by `rng` (a fresh ephemeral key).
+pub fn seal(
+	reply_key: &ReplyKey,
+	task_digest: &[u8; 32],
+	salt: &[u8; SALT_LEN],
+	output: &[u8],
+	max_output: usize,
+	rng: &mut (impl hpke::rand_core::CryptoRng + hpke::rand_core::RngCore),
+) -> Result<Vec<u8>, ReplyError> {
+	if output.len() > max_output {
+		return Err(ReplyError::OutputTooLarge);
+	}
+	let length = u32::try_from(output.len()).map_err(|_| ReplyError::OutputTooLarge)?;
+	let mut plaintext = Vec::with_capacity(padded_len(output.len(), max_output));
+	plaintext.extend_from_slice(salt);
+	plaintext.extend_from_slice(&length.to_le_bytes());
+	plaintext.extend_from_slice(output);
+	plaintext.resize(padded_len(output.len(), max_output), 0);
+	let recipient =
+		<Kem as hpke::Kem>::PublicKey::from_bytes(reply_key).map_err(|_| ReplyError::BadKey)?;
+	let (encapsulated, ciphertext) =
+		hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, Kem, _>(
+			&OpModeS::Base,
+			&recipient,
+			&info(task_digest),
+			&plaintext,
+			&[],
+			rng,
+		)
+		.map_err(|_| ReplyError::BadKey)?;
+	Ok([encapsulated.to_bytes().as_slice(), ciphertext.as_slice()].concat())
+}
+
+/// What a box held.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Opened {
+	/// The provider's salt (of its commitment).
+	pub salt: [u8; SALT_LEN],
+	/// The output.
+	pub output: Vec<u8>,
+}
+
+/// Opens `sealed` with the reply key's `secret` for the task of `task_digest`. Deterministic:
+/// the requester's client and the runtime reach the same result.
+pub fn open(
+	secret: &[u8; 32],
+	task_digest: &[u8; 32],
+	sealed: &[u8],
+	max_output: usize,
+) -> Result<Opened, ReplyError> {
+	if sealed.len() < OVERHEAD || sealed.len() > max_sealed_len(max_output) {
+		return Err(ReplyError::Malformed);
+	}
+	let (encapsulated, ciphertext) = sealed.split_at(32);
+	let encapsulated = <Kem as hpke::Kem>::EncappedKey::from_bytes(encapsulated)
+		.map_err(|_| ReplyError::Malformed)?;
+	let secret =
+		<Kem as hpke::Kem>::PrivateKey::from_bytes(secret).map_err(|_| ReplyError::BadKey)?;
+	let plaintext = hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, Kem>(
+		&OpModeR::Base,
+		&secret,
+		&encapsulated,
+		&info(task_digest),
+		ciphertext,
+		&[],
+	)
+	.map_err(|_| ReplyError::Malformed)?;
+	let (header, rest) = plaintext.split_at_checked(HEADER_LEN).ok_or(ReplyError::Malformed)?;
+	let (salt, length) = header.split_at(SALT_LEN);
+	let length = u32::from_le_bytes(length.try_into().map_err(|_| ReplyError::Malformed)?);
+	let length = usize::try_from(length).map_err(|_| ReplyError::Malformed)?;
+	if length > max_output || plaintext.len() != padded_len(length, max_output) {
+		return Err(ReplyError::Malformed);
+	}
+	let (output, padding) = rest.split_at_checked(length).ok_or(ReplyError::Malformed)?;
+	if padding.iter().any(|byte| *byte != 0) {
+		return Err(ReplyError::Malformed);
+	}
+	Ok(Opened {
+		salt: salt.try_into().map_err(|_| ReplyError::Malformed)?,
+		output: output.to_vec(),
+	})
+}

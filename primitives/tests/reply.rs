@@ -1,0 +1,200 @@
+//! Sealed replies: round trips at every padding edge, every way a box can be wrong, small-order
+//! keys, and the cross-language vectors (`reply-vectors.json`: boxes sealed here open in
+//! `scripts/lib/reply.mjs` and the reverse; `tests/reply.test.mjs` checks the other side).
+//!
+//! `BOURSE_WRITE_REPLY_VECTORS=1 cargo test -p bourse-primitives --test reply` rewrites this
+//! side's vectors.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use bourse_primitives::reply::{
+	self, info, max_sealed_len, open, padded_len, public_key, seal, sealed_len, Opened, ReplyError,
+	HEADER_LEN, MIN_PADDED, OVERHEAD,
+};
+use hpke::{
+	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256, Deserializable, OpModeS,
+	Serializable,
+};
+use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
+use serde_json::{json, Value};
+
+const MAX_OUTPUT: usize = 64 * 1024;
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reply-vectors.json");
+
+fn rng(seed: u8) -> ChaCha20Rng {
+	ChaCha20Rng::from_seed([seed; 32])
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+	(0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+}
+
+fn array(text: &str) -> [u8; 32] {
+	unhex(text).try_into().unwrap()
+}
+
+/// A key pair from a fixed secret.
+fn keys(seed: u8) -> ([u8; 32], [u8; 32]) {
+	let secret = [seed; 32];
+	(secret, public_key(&secret).unwrap())
+}
+
+#[test]
+fn boxes_open_to_what_was_sealed_at_every_padding_edge() {
+	let (secret, key) = keys(7);
+	let digest = [9; 32];
+	let edges = [0, 1, MIN_PADDED - HEADER_LEN, MIN_PADDED - HEADER_LEN + 1, 1_000, 32_732, 32_733];
+	for len in edges.into_iter().chain([MAX_OUTPUT - 1, MAX_OUTPUT]) {
+		let output: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+		let sealed = seal(&key, &digest, &[3; 32], &output, MAX_OUTPUT, &mut rng(1)).unwrap();
+		assert_eq!(sealed.len(), sealed_len(len, MAX_OUTPUT), "length {len}");
+		assert!(sealed.len() <= max_sealed_len(MAX_OUTPUT));
+		let opened = open(&secret, &digest, &sealed, MAX_OUTPUT).unwrap();
+		assert_eq!(opened, Opened { salt: [3; 32], output }, "length {len}");
+	}
+	assert_eq!(padded_len(0, MAX_OUTPUT), MIN_PADDED);
+	assert_eq!(padded_len(MIN_PADDED - HEADER_LEN + 1, MAX_OUTPUT), 2 * MIN_PADDED);
+	assert_eq!(padded_len(MAX_OUTPUT, MAX_OUTPUT), HEADER_LEN + MAX_OUTPUT, "capped at the most");
+	assert_eq!(max_sealed_len(MAX_OUTPUT), HEADER_LEN + MAX_OUTPUT + OVERHEAD);
+	assert_eq!(
+		seal(&key, &digest, &[3; 32], &vec![0; MAX_OUTPUT + 1], MAX_OUTPUT, &mut rng(1)),
+		Err(ReplyError::OutputTooLarge)
+	);
+}
+
+#[test]
+fn a_box_opens_only_with_its_key_for_its_task_and_untouched() {
+	let (secret, key) = keys(7);
+	let digest = [9; 32];
+	let sealed = seal(&key, &digest, &[3; 32], b"the output", MAX_OUTPUT, &mut rng(1)).unwrap();
+	assert_eq!(open(&[8; 32], &digest, &sealed, MAX_OUTPUT), Err(ReplyError::Malformed));
+	assert_eq!(open(&secret, &[10; 32], &sealed, MAX_OUTPUT), Err(ReplyError::Malformed));
+	for at in [0, 31, 32, sealed.len() / 2, sealed.len() - 1] {
+		let mut tampered = sealed.clone();
+		tampered[at] ^= 1;
+		assert_eq!(open(&secret, &digest, &tampered, MAX_OUTPUT), Err(ReplyError::Malformed));
+	}
+	assert_eq!(
+		open(&secret, &digest, &sealed[..OVERHEAD - 1], MAX_OUTPUT),
+		Err(ReplyError::Malformed)
+	);
+	assert_eq!(
+		open(&secret, &digest, &sealed[..sealed.len() - 1], MAX_OUTPUT),
+		Err(ReplyError::Malformed)
+	);
+	// Randomized: two sealings differ, both open.
+	let again = seal(&key, &digest, &[3; 32], b"the output", MAX_OUTPUT, &mut rng(2)).unwrap();
+	assert_ne!(again, sealed);
+	assert_eq!(open(&secret, &digest, &again, MAX_OUTPUT).unwrap().output, b"the output");
+}
+
+/// Small-order points: a reply key of one is refused at sealing (the shared secret would be
+/// zero); a box whose encapsulated key is one does not open, here as in libsodium-class clients.
+#[test]
+fn small_order_keys_neither_seal_nor_open() {
+	let (secret, _) = keys(7);
+	let digest = [9; 32];
+	let mut one = [0u8; 32];
+	one[0] = 1;
+	for small in [[0u8; 32], one] {
+		assert_eq!(
+			seal(&small, &digest, &[3; 32], b"x", MAX_OUTPUT, &mut rng(1)),
+			Err(ReplyError::BadKey)
+		);
+		let mut forged = small.to_vec();
+		forged.extend_from_slice(&[0; MIN_PADDED + 16]);
+		assert_eq!(open(&secret, &digest, &forged, MAX_OUTPUT), Err(ReplyError::Malformed));
+	}
+}
+
+/// Seals `plaintext` as is (not a well-formed reply) to `key`.
+fn seal_raw(key: &[u8; 32], digest: &[u8; 32], plaintext: &[u8]) -> Vec<u8> {
+	let recipient = <X25519HkdfSha256 as hpke::Kem>::PublicKey::from_bytes(key).unwrap();
+	let (encapsulated, ciphertext) =
+		hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256, _>(
+			&OpModeS::Base,
+			&recipient,
+			&info(digest),
+			plaintext,
+			&[],
+			&mut rng(5),
+		)
+		.unwrap();
+	[encapsulated.to_bytes().as_slice(), ciphertext.as_slice()].concat()
+}
+
+/// Opening is strict, so no box opens to one thing in a lenient client and another in the
+/// runtime: the length field, the padding and the padded size must all be exact.
+#[test]
+fn a_plaintext_with_a_wrong_length_or_padding_does_not_open() {
+	let (secret, key) = keys(7);
+	let digest = [9; 32];
+	let plaintext = |len: u32, total: usize, pad: u8| {
+		let mut p = vec![3u8; 32];
+		p.extend_from_slice(&len.to_le_bytes());
+		p.extend_from_slice(&vec![b'o'; len.min(4_000) as usize]);
+		p.resize(total, pad);
+		p
+	};
+	let good = seal_raw(&key, &digest, &plaintext(5, MIN_PADDED, 0));
+	assert_eq!(open(&secret, &digest, &good, MAX_OUTPUT).unwrap().output, b"ooooo");
+	for bad in [
+		plaintext(5, MIN_PADDED, 1),                // non-zero padding
+		plaintext(5, MIN_PADDED + 1, 0),            // not the padded size
+		plaintext(5, 512, 0),                       // padded beyond its bucket
+		plaintext(300, MIN_PADDED, 0),              // length beyond the plaintext
+		plaintext(MAX_OUTPUT as u32 + 1, 4_100, 0), // length above the largest output
+		vec![3u8; HEADER_LEN - 1],                  // no room for the header
+	] {
+		let sealed = seal_raw(&key, &digest, &bad);
+		assert_eq!(open(&secret, &digest, &sealed, MAX_OUTPUT), Err(ReplyError::Malformed));
+	}
+}
+
+/// The vectors of both sides open here; this side's are exactly what sealing with their seed
+/// gives (rewritten with `BOURSE_WRITE_REPLY_VECTORS=1`).
+#[test]
+fn cross_language_vectors_open() {
+	let outputs: [&[u8]; 3] = [b"", b"hello bourse\n", &[0xff; 300]];
+	let ours: Vec<Value> = outputs
+		.iter()
+		.enumerate()
+		.map(|(i, output)| {
+			let (secret, key) = keys(20 + i as u8);
+			let digest = [30 + i as u8; 32];
+			let salt = [40 + i as u8; 32];
+			let sealed = seal(&key, &digest, &salt, output, MAX_OUTPUT, &mut rng(i as u8)).unwrap();
+			json!({
+				"secret": hex(&secret), "replyKey": hex(&key), "taskDigest": hex(&digest),
+				"salt": hex(&salt), "output": hex(output), "maxOutput": MAX_OUTPUT,
+				"sealed": hex(&sealed),
+			})
+		})
+		.collect();
+	let mut file: Value = std::fs::read_to_string(VECTORS)
+		.map(|text| serde_json::from_str(&text).unwrap())
+		.unwrap_or_else(|_| json!({ "rust": [], "js": [] }));
+	if std::env::var_os("BOURSE_WRITE_REPLY_VECTORS").is_some() {
+		file["rust"] = Value::Array(ours.clone());
+		std::fs::write(VECTORS, serde_json::to_string_pretty(&file).unwrap() + "\n").unwrap();
+	}
+	assert_eq!(file["rust"], Value::Array(ours), "this side's vectors are current");
+	let js = file["js"].as_array().expect("the JS side's vectors");
+	assert!(!js.is_empty(), "the JS side wrote vectors (node --test tests/reply.test.mjs)");
+	for vector in file["rust"].as_array().unwrap().iter().chain(js) {
+		let field = |name: &str| vector[name].as_str().unwrap();
+		let secret = array(field("secret"));
+		assert_eq!(public_key(&secret).unwrap(), array(field("replyKey")));
+		let max = vector["maxOutput"].as_u64().unwrap() as usize;
+		let opened = open(&secret, &array(field("taskDigest")), &unhex(field("sealed")), max);
+		assert_eq!(
+			opened,
+			Ok(Opened { salt: array(field("salt")), output: unhex(field("output")) }),
+			"{vector}"
+		);
+	}
+	let _ = reply::REPLY_CONTEXT;
+}

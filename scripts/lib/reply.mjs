@@ -1,0 +1,91 @@
+// Outputs sealed to a requester's reply key, the scripts' side of `bourse_primitives::reply`:
+// HPKE (RFC 9180) base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305 from
+// `@hpke/core`; the plaintext is `salt ‖ output length (u32 LE) ‖ output ‖ zero padding` to a
+// power of two (at least 256 bytes, at most the largest output's), opened strictly. Vectors in
+// `primitives/tests/reply-vectors.json` are checked by both sides.
+import { CipherSuite, HkdfSha256 } from '@hpke/core';
+import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
+import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519';
+import { x25519 } from '@noble/curves/ed25519';
+
+export const REPLY_CONTEXT = new TextEncoder().encode('bourse/reply');
+export const SALT_LEN = 32;
+export const HEADER_LEN = SALT_LEN + 4;
+export const OVERHEAD = 32 + 16;
+export const MIN_PADDED = 256;
+
+const suite = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Chacha20Poly1305() });
+
+/** Thrown when a box does not open to a well-formed reply (or a key is not usable). */
+export class ReplyError extends Error {}
+
+/** HPKE's `info` for the replies of the task of `taskDigest` (32 bytes). */
+export function info(taskDigest) {
+  return concat(REPLY_CONTEXT, taskDigest);
+}
+
+/** The padded plaintext's length for an output of `outputLen` bytes. */
+export function paddedLen(outputLen, maxOutput) {
+  const exact = HEADER_LEN + outputLen;
+  const most = HEADER_LEN + maxOutput;
+  let bucket = 1;
+  while (bucket < exact) bucket *= 2;
+  return Math.max(exact, Math.min(Math.max(bucket, Math.min(MIN_PADDED, most)), most));
+}
+
+/** A fresh reply key pair: `{ secret, replyKey }`, 32 bytes each. */
+export function replyKeyPair() {
+  const secret = x25519.utils.randomPrivateKey();
+  return { secret, replyKey: x25519.getPublicKey(secret) };
+}
+
+/** The reply key of `secret` (RFC 7748: clamped). */
+export function publicKey(secret) {
+  return x25519.getPublicKey(secret);
+}
+
+/** Seals `salt ‖ len ‖ output ‖ padding` to `replyKey` for the task of `taskDigest`. */
+export async function seal(replyKey, taskDigest, salt, output, maxOutput) {
+  if (output.length > maxOutput) throw new ReplyError('output above the largest output');
+  const plaintext = new Uint8Array(paddedLen(output.length, maxOutput));
+  plaintext.set(salt, 0);
+  new DataView(plaintext.buffer).setUint32(SALT_LEN, output.length, true);
+  plaintext.set(output, HEADER_LEN);
+  let recipientPublicKey;
+  try {
+    recipientPublicKey = await suite.kem.deserializePublicKey(replyKey);
+  } catch (error) {
+    throw new ReplyError(`not a reply key: ${error.message}`);
+  }
+  try {
+    const { ct, enc } = await suite.seal({ recipientPublicKey, info: info(taskDigest) }, plaintext);
+    return concat(new Uint8Array(enc), new Uint8Array(ct));
+  } catch (error) {
+    throw new ReplyError(`cannot seal to this key: ${error.message}`);
+  }
+}
+
+/** Opens `sealed` with the reply key's `secret`; resolves with `{ salt, output }`. Strict. */
+export async function open(secret, taskDigest, sealed, maxOutput) {
+  if (sealed.length < OVERHEAD || sealed.length > HEADER_LEN + maxOutput + OVERHEAD) throw new ReplyError('not a reply box (its length)');
+  let plaintext;
+  try {
+    const recipientKey = await suite.kem.deserializePrivateKey(secret);
+    plaintext = new Uint8Array(await suite.open({ recipientKey, enc: sealed.slice(0, 32), info: info(taskDigest) }, sealed.slice(32)));
+  } catch (error) {
+    throw new ReplyError(`the box does not open with this key for this task: ${error.message}`);
+  }
+  if (plaintext.length < HEADER_LEN) throw new ReplyError('the box holds no reply header');
+  const length = new DataView(plaintext.buffer, plaintext.byteOffset).getUint32(SALT_LEN, true);
+  if (length > maxOutput || plaintext.length !== paddedLen(length, maxOutput)) throw new ReplyError('the reply\'s length or padded size is wrong');
+  const padding = plaintext.subarray(HEADER_LEN + length);
+  if (padding.some((byte) => byte !== 0)) throw new ReplyError('the reply\'s padding is not zero');
+  return { salt: plaintext.slice(0, SALT_LEN), output: plaintext.slice(HEADER_LEN, HEADER_LEN + length) };
+}
+
+function concat(a, b) {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,74 @@
+// Sealed replies, the scripts' side (scripts/lib/reply.mjs): round trips, wrong keys, tasks and
+// bytes, small-order keys, and the cross-language vectors of primitives/tests/reply-vectors.json
+// (boxes sealed by `bourse_primitives::reply` open here and the reverse; the Rust side checks
+// `cargo test -p bourse-primitives --test reply`). `BOURSE_WRITE_REPLY_VECTORS=1` rewrites this
+// side's vectors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  MIN_PADDED, HEADER_LEN, OVERHEAD, open, paddedLen, publicKey, replyKeyPair, ReplyError, seal,
+} from '../scripts/lib/reply.mjs';
+
+const MAX_OUTPUT = 64 * 1024;
+const VECTORS = join(import.meta.dirname, '..', 'primitives', 'tests', 'reply-vectors.json');
+const hex = (bytes) => Buffer.from(bytes).toString('hex');
+const unhex = (text) => new Uint8Array(Buffer.from(text, 'hex'));
+const filled = (n, byte) => new Uint8Array(n).fill(byte);
+
+test('boxes open to what was sealed, at every padding edge', async () => {
+  const { secret, replyKey } = replyKeyPair();
+  const digest = filled(32, 9);
+  for (const len of [0, 1, MIN_PADDED - HEADER_LEN, MIN_PADDED - HEADER_LEN + 1, 32_733, MAX_OUTPUT]) {
+    const output = Uint8Array.from({ length: len }, (_, i) => (i * 31) % 251);
+    const sealed = await seal(replyKey, digest, filled(32, 3), output, MAX_OUTPUT);
+    assert.equal(sealed.length, paddedLen(len, MAX_OUTPUT) + OVERHEAD);
+    const opened = await open(secret, digest, sealed, MAX_OUTPUT);
+    assert.deepEqual([hex(opened.salt), hex(opened.output)], [hex(filled(32, 3)), hex(output)], `length ${len}`);
+  }
+  await assert.rejects(seal(replyKey, digest, filled(32, 3), filled(MAX_OUTPUT + 1, 0), MAX_OUTPUT), ReplyError);
+});
+
+test('a box opens only with its key, for its task, untouched', async () => {
+  const { secret, replyKey } = replyKeyPair();
+  const digest = filled(32, 9);
+  const sealed = await seal(replyKey, digest, filled(32, 3), new TextEncoder().encode('the output'), MAX_OUTPUT);
+  await assert.rejects(open(replyKeyPair().secret, digest, sealed, MAX_OUTPUT), ReplyError);
+  await assert.rejects(open(secret, filled(32, 10), sealed, MAX_OUTPUT), ReplyError);
+  for (const at of [0, 32, sealed.length - 1]) {
+    const tampered = sealed.slice();
+    tampered[at] ^= 1;
+    await assert.rejects(open(secret, digest, tampered, MAX_OUTPUT), ReplyError);
+  }
+  await assert.rejects(open(secret, digest, sealed.slice(0, -1), MAX_OUTPUT), ReplyError);
+});
+
+test('small-order reply keys are refused', async () => {
+  const one = filled(32, 0);
+  one[0] = 1;
+  for (const small of [filled(32, 0), one]) {
+    await assert.rejects(seal(small, filled(32, 9), filled(32, 3), new Uint8Array(1), MAX_OUTPUT), ReplyError);
+  }
+});
+
+test('cross-language vectors open, and this side\'s are written by it', async () => {
+  const file = JSON.parse(readFileSync(VECTORS, 'utf8'));
+  if (process.env.BOURSE_WRITE_REPLY_VECTORS) {
+    file.js = [];
+    for (const [i, output] of [new Uint8Array(0), new TextEncoder().encode('hello from js\n'), filled(700, 0xee)].entries()) {
+      const { secret, replyKey } = replyKeyPair();
+      const digest = filled(32, 50 + i);
+      const salt = filled(32, 60 + i);
+      const sealed = await seal(replyKey, digest, salt, output, MAX_OUTPUT);
+      file.js.push({ secret: hex(secret), replyKey: hex(replyKey), taskDigest: hex(digest), salt: hex(salt), output: hex(output), maxOutput: MAX_OUTPUT, sealed: hex(sealed) });
+    }
+    writeFileSync(VECTORS, `${JSON.stringify(file, null, 2)}\n`);
+  }
+  assert.ok(file.rust.length > 0 && file.js.length > 0, 'both sides wrote vectors');
+  for (const v of [...file.rust, ...file.js]) {
+    assert.equal(hex(publicKey(unhex(v.secret))), v.replyKey);
+    const opened = await open(unhex(v.secret), unhex(v.taskDigest), unhex(v.sealed), v.maxOutput);
+    assert.deepEqual([hex(opened.salt), hex(opened.output)], [v.salt, v.output]);
+  }
+});
