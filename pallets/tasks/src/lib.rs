@@ -795,7 +795,8 @@ pub mod pallet {
 		/// Cancel a task the caller submitted while it is still queued (or not yet assigned, in
 		/// the block that includes it): its base fee and its rent are burned (for the blocks it
 		/// waited in the queue, and at least a turn of the queue, so that a place cannot be
-		/// taken and given back for nothing), the rest of the escrow is refunded. Once assigned, a task runs to its outcome or its timeout: its providers
+		/// taken and given back for nothing), the rest of the escrow is refunded. Once
+		/// assigned, a task runs to its outcome or its timeout: its providers
 		/// started working at assignment, and the answer is the requester's.
 		#[pallet::call_index(3)]
 		pub fn cancel_task(origin: OriginFor<T>, task_id: TaskId) -> DispatchResult {
