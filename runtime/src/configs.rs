@@ -432,6 +432,30 @@ impl pallet_tasks::BenchmarkHelper<AccountId> for MarketBenchmarks {
 		.expect("a fresh benchmark provider registers");
 		who
 	}
+
+	/// A block authored by the first BABE authority in a secondary VRF slot, as pallet_babe
+	/// keeps its pre-digest while the block executes: `BlockVrfRandomness` derives the VRF
+	/// output from it (the proof is not checked there; the client checked it on import).
+	fn set_block_randomness() {
+		use codec::Decode;
+		use sp_consensus_babe::digests::{PreDigest, SecondaryVRFPreDigest};
+		// A valid curve point for the pre-output (the Ristretto base point), a zero proof.
+		let mut signature = alloc::vec![
+			0xe2, 0xf2, 0xae, 0x0a, 0x6a, 0xbc, 0x4e, 0x71, 0xa8, 0x84, 0xa9, 0x61, 0xc5, 0x00,
+			0x51, 0x5f, 0x58, 0xe3, 0x0b, 0x6a, 0xa5, 0x82, 0xdd, 0x8d, 0xb6, 0xa6, 0x59, 0x45,
+			0xe0, 0x8d, 0x2d, 0x76,
+		];
+		signature.resize(32 + 64, 0);
+		let vrf_signature = Decode::decode(&mut &signature[..]).expect("a pre-output and a proof");
+		let slot = sp_consensus_babe::Slot::from(1_000);
+		pallet_babe::CurrentSlot::<Runtime>::put(slot);
+		let pre_digest = PreDigest::SecondaryVRF(SecondaryVRFPreDigest {
+			authority_index: 0,
+			slot,
+			vrf_signature,
+		});
+		pallet_babe::Initialized::<Runtime>::put(Some(pre_digest));
+	}
 }
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -476,7 +500,7 @@ impl pallet_attestation::BenchmarkHelper<AccountId, bourse_primitives::ExecutorI
 		// The next block assigns it.
 		let next = System::block_number().saturating_add(1);
 		System::set_block_number(next);
-		Tasks::assign_pending(next);
+		Tasks::assign_pending(next, &mut pallet_tasks::Seeds::new());
 		let providers = Tasks::assignment(task_id).map(|a| a.providers).unwrap_or_default();
 		(task_id, providers)
 	}

@@ -21,13 +21,20 @@ use polkadot_sdk::{
 	sp_runtime::{traits::Hash, Digest, DigestItem},
 };
 
-/// The randomness of block 1 authored by Alice (the dev chain's authority) in `slot`, on
-/// `parent`; and the VRF output `pallet_babe` derived for it at `on_finalize`.
-fn block_one(slot: u64, parent: H256) -> (H256, Option<[u8; 32]>) {
+/// The dev chain's genesis state.
+fn dev_chain() -> TestExternalities {
 	let json = genesis_config_presets::get_preset(&"development".into()).expect("the dev preset");
 	let mut ext = TestExternalities::default();
 	ext.execute_with(|| {
 		build_state::<bourse_runtime::RuntimeGenesisConfig>(json).expect("the preset builds");
+	});
+	ext
+}
+
+/// The randomness of block 1 authored by Alice (the dev chain's authority) in `slot`, on
+/// `parent`; and the VRF output `pallet_babe` derived for it at `on_finalize`.
+fn block_one(slot: u64, parent: H256) -> (H256, Option<[u8; 32]>) {
+	dev_chain().execute_with(|| {
 		let alice = sr25519::Pair::from_string("//Alice", None).expect("a dev key");
 		let transcript = make_vrf_transcript(
 			&pallet_babe::Randomness::<Runtime>::get(),
@@ -66,4 +73,26 @@ fn a_blocks_randomness_is_its_vrf_output_mixed_with_its_parent() {
 	assert_ne!(block_one(1_000, H256::repeat_byte(2)).0, random);
 	// The same block, the same draw on every node.
 	assert_eq!(block_one(1_000, parent).0, random);
+}
+
+/// The tasks pallet's benchmarks weigh the VRF derivation, not the parent-hash fallback: the
+/// block the runtime's benchmark helper sets up has a pre-digest the randomness is derived from.
+#[cfg(feature = "runtime-benchmarks")]
+#[test]
+fn the_benchmarks_weigh_the_vrf_derivation() {
+	use pallet_tasks::BenchmarkHelper;
+	dev_chain().execute_with(|| {
+		let (fallback, _) = BlockVrfRandomness::random(b"subject");
+		let parent = System::parent_hash();
+		let none: Option<[u8; 32]> = None;
+		let expected = <polkadot_sdk::sp_runtime::traits::BlakeTwo256 as Hash>::hash_of(&(
+			none,
+			parent,
+			b"subject".as_slice(),
+		));
+		assert_eq!(fallback, expected, "without a pre-digest: the parent hash alone");
+		bourse_runtime::configs::MarketBenchmarks::set_block_randomness();
+		let (derived, _) = BlockVrfRandomness::random(b"subject");
+		assert_ne!(derived, fallback, "with the helper's pre-digest: a VRF output");
+	});
 }

@@ -222,7 +222,7 @@ impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for MarketHelper 
 		// The next block assigns it.
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
-		Tasks::assign_pending(next);
+		Tasks::assign_pending(next, &mut pallet_tasks::Seeds::new());
 		let providers =
 			<Tasks as pallet_tasks::TaskLedger<u64, u64>>::assignment(task_id).unwrap().providers;
 		(task_id, providers)

@@ -18,6 +18,10 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Makes the `i`-th benchmark provider: registered, with an offer of `slots` slots at a low
 	/// price for large tasks, selectable from the next block.
 	fn provider(i: u32, slots: u32) -> AccountId;
+
+	/// Makes this block's randomness come the way it comes on a real block (in the runtime, a
+	/// BABE pre-digest with a VRF output), so that its derivation is weighed.
+	fn set_block_randomness() {}
 }
 
 fn requester<T: Config>() -> T::AccountId {
@@ -105,7 +109,7 @@ fn submit_with<T: Config>(
 fn next_block<T: Config>() -> BlockNumberFor<T> {
 	let now = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
 	frame_system::Pallet::<T>::set_block_number(now);
-	Pallet::<T>::assign_pending(now);
+	Pallet::<T>::assign_pending(now, &mut Seeds::new());
 	now
 }
 
@@ -269,7 +273,7 @@ mod benchmarks {
 		let now = frame_system::Pallet::<T>::block_number();
 		#[block]
 		{
-			Pallet::<T>::assign_queued(now);
+			Pallet::<T>::assign_queued(now, &mut Seeds::new());
 		}
 		let assigned = Tasks::<T>::iter_values()
 			.filter(|task| matches!(task.state, TaskState::Assigned { .. }))
@@ -294,7 +298,7 @@ mod benchmarks {
 		fill_queue::<T>();
 		#[block]
 		{
-			Pallet::<T>::assign_queued(now);
+			Pallet::<T>::assign_queued(now, &mut Seeds::new());
 		}
 		let failed = Tasks::<T>::iter_values()
 			.filter(|task| matches!(task.state, TaskState::Failed { .. }))
@@ -320,7 +324,7 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(now);
 		#[block]
 		{
-			Pallet::<T>::assign_pending(now);
+			Pallet::<T>::assign_pending(now, &mut Seeds::new());
 		}
 		let assigned = Tasks::<T>::iter_values()
 			.filter(|task| matches!(task.state, TaskState::Assigned { .. }))
@@ -344,11 +348,21 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(now);
 		#[block]
 		{
-			Pallet::<T>::assign_pending(now);
+			Pallet::<T>::assign_pending(now, &mut Seeds::new());
 		}
 		assert!(Pending::<T>::get().is_empty());
 		let outbid = Queue::<T>::get().iter().filter(|entry| entry.rent == rent).count() as u32;
 		assert_eq!(outbid, n.min(T::MaxQueued::get()));
+	}
+
+	/// This block's randomness for the draws, derived as on a real block.
+	#[benchmark]
+	fn block_randomness() {
+		T::BenchmarkHelper::set_block_randomness();
+		#[block]
+		{
+			core::hint::black_box(Pallet::<T>::block_randomness());
+		}
 	}
 
 	/// `n` settled tasks are pruned and their deposits returned.

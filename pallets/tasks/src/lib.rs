@@ -243,6 +243,34 @@ pub mod pallet {
 		pub state: TaskState<T>,
 	}
 
+	/// The seeds of one block's draws: the block's randomness is derived at the first draw,
+	/// once, and mixed with each task's entropy ([`Pallet::seed`]).
+	pub struct Seeds<T: Config>(Option<T::Hash>);
+
+	impl<T: Config> Seeds<T> {
+		/// No draw yet.
+		pub fn new() -> Self {
+			Self(None)
+		}
+
+		/// The seed of a draw for a task of `entropy`.
+		pub fn of(&mut self, entropy: &[u8; 32]) -> [u8; 32] {
+			let randomness = *self.0.get_or_insert_with(Pallet::<T>::block_randomness);
+			Pallet::<T>::seed(&randomness, entropy)
+		}
+
+		/// Whether the block's randomness was derived (something was drawn).
+		pub fn derived(&self) -> bool {
+			self.0.is_some()
+		}
+	}
+
+	impl<T: Config> Default for Seeds<T> {
+		fn default() -> Self {
+			Self::new()
+		}
+	}
+
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
@@ -551,11 +579,15 @@ pub mod pallet {
 			}
 			// The queue first: its tasks waited longer. The tasks submitted in the previous block
 			// take what is left; those that then wait go to the back of the queue.
-			let attempts = Self::assign_queued(now);
-			let fresh = Self::assign_pending(now);
+			let mut seeds = Seeds::new();
+			let attempts = Self::assign_queued(now, &mut seeds);
+			let fresh = Self::assign_pending(now, &mut seeds);
 			let pruned = Self::prune(now);
+			let randomness =
+				if seeds.derived() { T::WeightInfo::block_randomness() } else { Weight::zero() };
 			T::WeightInfo::on_initialize_timeouts(due)
 				.saturating_add(judged)
+				.saturating_add(randomness)
 				// A submitted task is assigned or, nobody free, queued in place of another (or
 				// failed): the costlier.
 				.saturating_add(
@@ -1026,8 +1058,8 @@ pub mod pallet {
 			blake2_256(&(TASK_ENTROPY_CONTEXT, requester, nonce).encode())
 		}
 
-		/// This block's randomness for assignment ([`Config::Randomness`]), derived once per
-		/// block.
+		/// This block's randomness for assignment ([`Config::Randomness`]); [`Seeds`] derives it
+		/// once per block.
 		pub fn block_randomness() -> T::Hash {
 			use frame::traits::Randomness;
 			T::Randomness::random(TASK_ENTROPY_CONTEXT).0
@@ -1134,17 +1166,11 @@ pub mod pallet {
 		/// from this block's randomness; not the order the previous author included them in).
 		/// One that finds nobody waits in the queue if it offered rent, or fails. Returns the
 		/// tasks tried.
-		pub fn assign_pending(now: BlockNumberFor<T>) -> u32 {
+		pub fn assign_pending(now: BlockNumberFor<T>, seeds: &mut Seeds<T>) -> u32 {
 			let pending = Pending::<T>::take();
 			let tried = pending.len() as u32;
-			if pending.is_empty() {
-				return 0;
-			}
-			let randomness = Self::block_randomness();
-			let mut seeded: Vec<([u8; 32], QueuedTask<BalanceOf<T>>)> = pending
-				.into_iter()
-				.map(|entry| (Self::seed(&randomness, &entry.entropy), entry))
-				.collect();
+			let mut seeded: Vec<([u8; 32], QueuedTask<BalanceOf<T>>)> =
+				pending.into_iter().map(|entry| (seeds.of(&entry.entropy), entry)).collect();
 			seeded.sort_unstable_by_key(|(seed, entry)| (*seed, entry.task_id));
 			for (seed, entry) in seeded {
 				let task_id = entry.task_id;
@@ -1255,7 +1281,7 @@ pub mod pallet {
 
 		/// Tries the queue's first tasks (at most `AssignPerBlock`); fails those not assigned
 		/// that waited longer than their timeout. Returns the tasks tried.
-		pub(crate) fn assign_queued(now: BlockNumberFor<T>) -> u32 {
+		pub(crate) fn assign_queued(now: BlockNumberFor<T>, seeds: &mut Seeds<T>) -> u32 {
 			let queue = Queue::<T>::get();
 			if queue.is_empty() {
 				return 0;
@@ -1263,7 +1289,6 @@ pub mod pallet {
 			// Round robin: the tasks tried and still waiting go to the back, so a task nobody can
 			// take never blocks the ones behind it, and every task is tried within a turn of the
 			// queue (`MaxQueued / AssignPerBlock` blocks), whatever the others pay.
-			let randomness = Self::block_randomness();
 			let mut untried = Vec::with_capacity(queue.len());
 			let mut waiting = Vec::new();
 			let mut tried = 0u32;
@@ -1278,7 +1303,7 @@ pub mod pallet {
 				let TaskState::Queued { since } = task.state else { continue };
 				// Assignment first, expiry after: a task whose timeout is shorter than a turn of
 				// a full queue is still tried once before it fails.
-				let seed = Self::seed(&randomness, &entry.entropy);
+				let seed = seeds.of(&entry.entropy);
 				match Self::try_assign(task_id, &mut task, now, seed, None) {
 					Ok(true) => {
 						Self::charge_rent(task_id, &mut task, entry, since, Zero::zero());

@@ -47,6 +47,7 @@ pub trait WeightInfo {
 	fn on_initialize_pending(n: u32, ) -> Weight;
 	fn on_initialize_pending_queued(n: u32, ) -> Weight;
 	fn on_initialize_prune(n: u32, ) -> Weight;
+	fn block_randomness() -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -427,6 +428,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
+	fn block_randomness() -> Weight {
+		Weight::from_parts(1_000_000_000, 0)
+	}
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
@@ -513,5 +517,8 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
+	fn block_randomness() -> Weight {
+		Weight::from_parts(1_000_000_000, 0)
 	}
 }
