@@ -46,8 +46,8 @@ pub trait WeightInfo {
 	fn on_initialize_queue_expired(n: u32, ) -> Weight;
 	fn on_initialize_pending(n: u32, ) -> Weight;
 	fn on_initialize_pending_queued(n: u32, ) -> Weight;
-	fn on_initialize_prune(n: u32, ) -> Weight;
 	fn block_randomness() -> Weight;
+	fn on_initialize_prune(n: u32, ) -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -62,10 +62,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3586`.
-		// Minimum execution time: 60_921_000 picoseconds.
-		Weight::from_parts(65_225_577, 3586)
-			// Standard error: 4
-			.saturating_add(Weight::from_parts(7_549, 0).saturating_mul(l.into()))
+		// Minimum execution time: 60_359_000 picoseconds.
+		Weight::from_parts(72_022_015, 3586)
+			// Standard error: 3
+			.saturating_add(Weight::from_parts(7_379, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -77,8 +77,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 51_867_000 picoseconds.
-		Weight::from_parts(54_701_000, 3586)
+		// Minimum execution time: 51_697_000 picoseconds.
+		Weight::from_parts(54_261_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -116,11 +116,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_task(k: u32, ) -> Weight {
-		// Proof size: measured `2707 + k * (316 ±0)`, estimated `17005 + k * (17005 ±77)`.
-		// Minimum execution time: 291_423_000 picoseconds.
-		Weight::from_parts(276_106_181, 17005)
-			// Standard error: 620_940
-			.saturating_add(Weight::from_parts(31_051_684, 0).saturating_mul(k.into()))
+		// Proof size: measured `2707 + k * (316 ±0)`, estimated `17005 + k * (17005 ±121)`.
+		// Minimum execution time: 286_596_000 picoseconds.
+		Weight::from_parts(263_425_878, 17005)
+			// Standard error: 505_533
+			.saturating_add(Weight::from_parts(29_769_237, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(27_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -144,8 +144,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn submit_task_queued() -> Weight {
 		// Proof size: measured `98502`, estimated `69391`.
-		// Minimum execution time: 503_197_000 picoseconds.
-		Weight::from_parts(572_740_000, 69391)
+		// Minimum execution time: 493_403_000 picoseconds.
+		Weight::from_parts(518_389_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
@@ -165,8 +165,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof size: measured `97626`, estimated `69391`.
-		// Minimum execution time: 369_619_000 picoseconds.
-		Weight::from_parts(421_726_000, 69391)
+		// Minimum execution time: 370_990_000 picoseconds.
+		Weight::from_parts(388_647_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -209,10 +209,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
 		// Proof size: measured `3529 + n * (67309 ±0)`, estimated `20852 + n * (68401 ±97)`.
-		// Minimum execution time: 5_829_000 picoseconds.
-		Weight::from_parts(61_550_795, 20852)
-			// Standard error: 8_285_063
-			.saturating_add(Weight::from_parts(570_506_095, 0).saturating_mul(n.into()))
+		// Minimum execution time: 5_769_000 picoseconds.
+		Weight::from_parts(63_704_839, 20852)
+			// Standard error: 2_228_758
+			.saturating_add(Weight::from_parts(533_483_150, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((40_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -221,12 +221,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:8 w:8)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::Initialized` (r:1 w:0)
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Tasks` (r:8 w:8)
-	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:1)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:8 w:4)
@@ -262,10 +262,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
 		// Proof size: measured `562536`, estimated `548198 + n * (1733 ±250)`.
-		// Minimum execution time: 2_990_951_000 picoseconds.
-		Weight::from_parts(3_084_347_837, 548198)
-			// Standard error: 2_581_295
-			.saturating_add(Weight::from_parts(419_118_524, 0).saturating_mul(n.into()))
+		// Minimum execution time: 2_980_626_000 picoseconds.
+		Weight::from_parts(3_084_392_212, 548198)
+			// Standard error: 2_904_857
+			.saturating_add(Weight::from_parts(418_616_832, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(95_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(47_u64))
@@ -274,12 +274,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:8 w:8)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::Initialized` (r:1 w:0)
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Tasks` (r:8 w:8)
-	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:0)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:4 w:0)
@@ -301,10 +301,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
 		// Proof size: measured `549643 + n * (1355 ±0)`, estimated `548198 + n * (2603 ±0)`.
-		// Minimum execution time: 638_708_000 picoseconds.
-		Weight::from_parts(709_287_720, 548198)
-			// Standard error: 1_287_223
-			.saturating_add(Weight::from_parts(174_209_797, 0).saturating_mul(n.into()))
+		// Minimum execution time: 659_078_000 picoseconds.
+		Weight::from_parts(738_267_588, 548198)
+			// Standard error: 1_625_340
+			.saturating_add(Weight::from_parts(170_631_872, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -347,11 +347,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		// Proof size: measured `5992 + n * (66232 ±0)`, estimated `30327 + n * (68401 ±5)`.
-		// Minimum execution time: 2_094_000 picoseconds.
-		Weight::from_parts(2_223_000, 30327)
-			// Standard error: 1_122_321
-			.saturating_add(Weight::from_parts(774_163_898, 0).saturating_mul(n.into()))
+		// Proof size: measured `5992 + n * (66232 ±0)`, estimated `30327 + n * (68401 ±0)`.
+		// Minimum execution time: 2_093_000 picoseconds.
+		Weight::from_parts(2_193_000, 30327)
+			// Standard error: 947_225
+			.saturating_add(Weight::from_parts(770_492_819, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(66_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
@@ -391,15 +391,33 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
 		// Proof size: measured `41874 + n * (131870 ±0)`, estimated `19919 + n * (136802 ±0)`.
-		// Minimum execution time: 5_779_000 picoseconds.
-		Weight::from_parts(6_270_000, 19919)
-			// Standard error: 3_501_676
-			.saturating_add(Weight::from_parts(416_383_404, 0).saturating_mul(n.into()))
+		// Minimum execution time: 5_348_000 picoseconds.
+		Weight::from_parts(5_618_000, 19919)
+			// Standard error: 3_568_227
+			.saturating_add(Weight::from_parts(417_350_899, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
+	}
+	/// Storage: `Babe::Initialized` (r:1 w:0)
+	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Authorities` (r:1 w:0)
+	/// Proof: `Babe::Authorities` (`max_values`: Some(1), `max_size`: Some(1281), added: 1776, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Randomness` (r:1 w:0)
+	/// Proof: `Babe::Randomness` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::CurrentSlot` (r:1 w:0)
+	/// Proof: `Babe::CurrentSlot` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::EpochIndex` (r:1 w:0)
+	/// Proof: `Babe::EpochIndex` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	fn block_randomness() -> Weight {
+		// Proof size: measured `359`, estimated `2766`.
+		// Minimum execution time: 59_128_000 picoseconds.
+		Weight::from_parts(60_610_000, 2766)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
 	/// Proof: `Tasks::PruneCursor` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -418,55 +436,52 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `204 + n * (65895 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 3_124_000 picoseconds.
-		Weight::from_parts(3_315_000, 1493)
-			// Standard error: 384_674
-			.saturating_add(Weight::from_parts(106_767_707, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_045_000 picoseconds.
+		Weight::from_parts(3_154_000, 1493)
+			// Standard error: 315_523
+			.saturating_add(Weight::from_parts(101_926_014, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
-	fn block_randomness() -> Weight {
-		Weight::from_parts(1_000_000_000, 0)
-	}
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(65_225_577, 3586)
-			.saturating_add(Weight::from_parts(7_549, 0).saturating_mul(l.into()))
+		Weight::from_parts(72_022_015, 3586)
+			.saturating_add(Weight::from_parts(7_379, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(54_701_000, 3586)
+		Weight::from_parts(54_261_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(k: u32, ) -> Weight {
-		Weight::from_parts(276_106_181, 17005)
-			.saturating_add(Weight::from_parts(31_051_684, 0).saturating_mul(k.into()))
+		Weight::from_parts(263_425_878, 17005)
+			.saturating_add(Weight::from_parts(29_769_237, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(27_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 			.saturating_add(Weight::from_parts(0, 17005).saturating_mul(k.into()))
 	}
 	fn submit_task_queued() -> Weight {
-		Weight::from_parts(572_740_000, 69391)
+		Weight::from_parts(518_389_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(421_726_000, 69391)
+		Weight::from_parts(388_647_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(61_550_795, 20852)
-			.saturating_add(Weight::from_parts(570_506_095, 0).saturating_mul(n.into()))
+		Weight::from_parts(63_704_839, 20852)
+			.saturating_add(Weight::from_parts(533_483_150, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((40_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -474,8 +489,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(3_084_347_837, 548198)
-			.saturating_add(Weight::from_parts(419_118_524, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_084_392_212, 548198)
+			.saturating_add(Weight::from_parts(418_616_832, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(95_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(47_u64))
@@ -483,8 +498,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 1733).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		Weight::from_parts(709_287_720, 548198)
-			.saturating_add(Weight::from_parts(174_209_797, 0).saturating_mul(n.into()))
+		Weight::from_parts(738_267_588, 548198)
+			.saturating_add(Weight::from_parts(170_631_872, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -492,8 +507,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		Weight::from_parts(2_223_000, 30327)
-			.saturating_add(Weight::from_parts(774_163_898, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_193_000, 30327)
+			.saturating_add(Weight::from_parts(770_492_819, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(66_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
@@ -501,24 +516,25 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		Weight::from_parts(6_270_000, 19919)
-			.saturating_add(Weight::from_parts(416_383_404, 0).saturating_mul(n.into()))
+		Weight::from_parts(5_618_000, 19919)
+			.saturating_add(Weight::from_parts(417_350_899, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
 	}
+	fn block_randomness() -> Weight {
+		Weight::from_parts(60_610_000, 2766)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(3_315_000, 1493)
-			.saturating_add(Weight::from_parts(106_767_707, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_154_000, 1493)
+			.saturating_add(Weight::from_parts(101_926_014, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
-	}
-	fn block_randomness() -> Weight {
-		Weight::from_parts(1_000_000_000, 0)
 	}
 }
