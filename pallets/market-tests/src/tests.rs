@@ -73,26 +73,26 @@ fn submit(hash: [u8; 32], replication: u32, queue_rent: Option<u128>) -> Dispatc
 /// moves first, as `CheckNonce` moves it.
 fn submit_by(who: u64, hash: [u8; 32], replication: u32, input: &[u8]) -> DispatchResult {
 	System::inc_account_nonce(who);
-	Tasks::submit_task(
-		signed(who),
-		hash,
-		input.to_vec(),
-		FUEL,
-		16,
-		MAX_PRICE,
-		replication,
-		Perbill::zero(),
-		TIMEOUT,
-		None,
-	)
+	submission(who, hash, replication, input, None)
 }
 
 /// Submits a task, which the next block assigns.
 fn submit_pending(hash: [u8; 32], replication: u32, queue_rent: Option<u128>) -> DispatchResult {
+	submission(REQUESTER, hash, replication, b"input", queue_rent)
+}
+
+/// `who` submits a task of the tests' fuel, price and timeout.
+fn submission(
+	who: u64,
+	hash: [u8; 32],
+	replication: u32,
+	input: &[u8],
+	queue_rent: Option<u128>,
+) -> DispatchResult {
 	Tasks::submit_task(
-		signed(REQUESTER),
+		signed(who),
 		hash,
-		b"input".to_vec(),
+		input.to_vec(),
 		FUEL,
 		16,
 		MAX_PRICE,

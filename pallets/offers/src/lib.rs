@@ -88,13 +88,15 @@
 //! would hold a k = 3 majority in about 22 % of tasks instead of 4 %.
 //!
 //! **What a block author can influence.** The task pallet seeds each draw with the randomness
-//! of the block that assigns the task (in the runtime, that block's BABE VRF output) mixed with
-//! the task's requester and nonce, and assigns a block's submissions at the start of the next
-//! block in the order of their seeds. The author that includes a task knows neither its seed
-//! nor where its own submissions fall; the author of the assigning block cannot choose its VRF
-//! output, only withhold the block; an author of both knows the seed ahead and can choose which
-//! submissions of its own to include. No author can add candidates (offer changes wait a block)
-//! nor change their weights.
+//! of the block that assigns the task (in the runtime, that block's BABE VRF output mixed with
+//! its parent's hash) mixed with the task's requester and nonce, and assigns a block's
+//! submissions at the start of the next block in the order of their seeds. Offers and bonds
+//! changed in a block weigh in the next block's draws. The author that includes a task knows
+//! neither its seed nor where its own submissions fall; the author of the assigning block
+//! cannot compute a draw before the block it builds on is sealed, when its own offer and bond
+//! changes are in or out, and can only withhold its block; an author of both blocks knows the
+//! draw ahead and can grind the first block's hash (and its own offer changes in it) into the
+//! draw it wants.
 //!
 //! Slashed bond is burned, never paid to a counterparty, so nobody profits from a failure.
 //!

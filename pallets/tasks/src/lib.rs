@@ -24,15 +24,17 @@
 //! ## Assignment's randomness
 //!
 //! The draw is seeded by [`Config::Randomness`] of the block that assigns (in the runtime,
-//! that block's BABE VRF output) mixed with the task's *entropy*: its requester and the
-//! requester's account nonce, which no block author can vary. Neither is the task id, whose
-//! order the including author chooses. The tasks submitted in one block are assigned in the
-//! order of their seeds, not of their inclusion. So the author that includes a task can neither
-//! steer its seed nor place its own tasks before it; only an author of both blocks knows the
-//! seed ahead (BABE authors learn their VRF outputs about an epoch ahead) and can choose which
-//! of its own submissions to include, and the assigning author can withhold its block (another
-//! author's block then assigns with another output). Assignment is one block later than the
-//! submission: a slot (3 s) more latency.
+//! that block's BABE VRF output mixed with its parent's hash) mixed with the task's *entropy*:
+//! its requester and the requester's account nonce, which no block author can vary. Neither is
+//! the task id, whose order the including author chooses. The tasks submitted in one block are
+//! assigned in the order of their seeds, not of their inclusion. So the author that includes a
+//! task can neither steer its seed nor place its own tasks before it, and the assigning author
+//! cannot compute a draw before the block it builds on is sealed; it can withhold its block
+//! (another author's block then assigns with another output). An author of both blocks knows
+//! its VRF output ahead (BABE authors learn theirs about an epoch ahead) and can grind the
+//! first block's hash (its seal, timestamp and contents) into the draw it wants: with four
+//! validators one height in four has the same author as its parent. Assignment is one block
+//! later than the submission: a slot (3 s) more latency.
 //!
 //! ## The queue
 //!

@@ -65,24 +65,23 @@ fn submit(hash: [u8; 32], replication: u32, queue_rent: Option<u128>) -> Dispatc
 /// moves it, so each has its own entropy.
 fn submit_by(who: u64, hash: [u8; 32], queue_rent: Option<u128>) -> DispatchResult {
 	System::inc_account_nonce(who);
-	Tasks::submit_task(
-		signed(who),
-		hash,
-		b"input".to_vec(),
-		FUEL,
-		16,
-		MAX_PRICE,
-		1,
-		Perbill::zero(),
-		TIMEOUT,
-		queue_rent,
-	)
+	submission(who, hash, 1, queue_rent)
 }
 
 /// Submits a task, which the next block assigns.
 fn submit_pending(hash: [u8; 32], replication: u32, queue_rent: Option<u128>) -> DispatchResult {
+	submission(REQUESTER, hash, replication, queue_rent)
+}
+
+/// `who` submits a task of the tests' input, fuel, price and timeout.
+fn submission(
+	who: u64,
+	hash: [u8; 32],
+	replication: u32,
+	queue_rent: Option<u128>,
+) -> DispatchResult {
 	Tasks::submit_task(
-		signed(REQUESTER),
+		signed(who),
 		hash,
 		b"input".to_vec(),
 		FUEL,
