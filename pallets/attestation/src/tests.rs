@@ -591,7 +591,7 @@ mod offchain_worker {
 	use polkadot_sdk::{
 		frame_support::traits::Hooks,
 		sp_core::offchain::{
-			testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
+			testing::{OffchainState, PoolState, TestOffchainExt, TestTransactionPoolExt},
 			OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
 		},
 	};
@@ -703,8 +703,21 @@ mod offchain_worker {
 	/// Externalities with offchain storage and a transaction pool, with or without the
 	/// stand-in sandbox.
 	fn worker_ext(sandbox: bool) -> (polkadot_sdk::sp_io::TestExternalities, Pool, Arc<Stand>) {
+		let (ext, pool, stand, _) = worker_ext_with_offchain(sandbox);
+		(ext, pool, stand)
+	}
+
+	/// `worker_ext`, and the offchain state (its random seed, for one).
+	fn worker_ext_with_offchain(
+		sandbox: bool,
+	) -> (
+		polkadot_sdk::sp_io::TestExternalities,
+		Pool,
+		Arc<Stand>,
+		Arc<parking_lot::RwLock<OffchainState>>,
+	) {
 		let mut ext = new_test_ext();
-		let (offchain, _) = TestOffchainExt::new();
+		let (offchain, offchain_state) = TestOffchainExt::new();
 		let (pool, pool_state) = TestTransactionPoolExt::new();
 		ext.register_extension(OffchainDbExt::new(offchain.clone()));
 		ext.register_extension(OffchainWorkerExt::new(offchain));
@@ -720,7 +733,7 @@ mod offchain_worker {
 		if sandbox {
 			ext.register_extension(bourse_primitives::sandbox::SandboxExt::new(stand.clone()));
 		}
-		(ext, pool_state, stand)
+		(ext, pool_state, stand, offchain_state)
 	}
 
 	/// The calls the worker sent since the last block.
@@ -829,6 +842,45 @@ mod offchain_worker {
 			let decision = settled(0).expect("settled");
 			assert!(decision.verdicts.iter().all(|(_, v)| *v == Some(Verdict::Agreed)));
 			assert_eq!(stand.started(), 3, "each provider ran it once");
+		});
+	}
+
+	/// Seen in a 4-validator testnet: a task assigned at the same height on two sibling forks
+	/// was run on each, the commitment sent on the losing fork landed on the winning one, and
+	/// the node revealed with the other fork's salt, so the honest provider was out-voted.
+	#[test]
+	fn a_commitment_sent_on_one_fork_is_revealed_on_its_sibling() {
+		let (mut ext, pool, stand, offchain) = worker_ext_with_offchain(true);
+		ext.execute_with(|| {
+			UintAuthorityId::set_all_keys(vec![key(1), key(2), key(3)]);
+			assign(0, &[1, 2, 3]);
+			let assigned_at = System::block_number();
+			// Fork A: the worker runs the task and sends three commitments.
+			<Attestation as Hooks<u64>>::offchain_worker(assigned_at);
+			let commitments = sent(&pool);
+			pool.write().transactions.clear();
+			assert_eq!(commitments.len(), 3);
+			// Fork B: the same height, the same task and providers, another block hash. The
+			// worker runs there too; the pool then puts fork A's commitments into fork B.
+			offchain.write().seed = [0xb; 32]; // a fresh salt, if the worker drew one
+			polkadot_sdk::frame_system::BlockHash::<Test>::insert(
+				assigned_at,
+				polkadot_sdk::sp_core::H256::repeat_byte(0xb),
+			);
+			<Attestation as Hooks<u64>>::offchain_worker(assigned_at);
+			pool.write().transactions.clear();
+			for call in commitments {
+				assert_eq!(crate::testing::apply::<Test>(call), Ok(()));
+			}
+			next_block();
+			assert_eq!(worker_block(&pool), 3, "three reveals");
+			let decision = settled(0).expect("settled");
+			assert!(
+				decision.verdicts.iter().all(|(_, v)| *v == Some(Verdict::Agreed)),
+				"{:?}",
+				decision.verdicts
+			);
+			assert_eq!(stand.started(), 3, "one run per provider for both forks");
 		});
 	}
 

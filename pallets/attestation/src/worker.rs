@@ -17,9 +17,10 @@
 //! runs one id twice at once.
 //!
 //! What the node concluded (an outcome and its salt, or an abstention) is kept in persistent
-//! offchain storage under the task id, the provider and the hash of the block that assigned the
-//! task, so a re-imported block or another fork with the same task id never confuses it, and a
-//! pending reveal survives a restart. The first conclusion stored wins, so two overlapping
+//! offchain storage under the task id, the provider and the task's digest (which names the block
+//! height that assigned it), so another task with the same id on a sibling fork never confuses
+//! it, the same assignment on two sibling forks (routine with BABE) is run once and committed
+//! with one salt whichever fork's commitment lands, and a pending reveal survives a restart. The first conclusion stored wins, so two overlapping
 //! passes never commit and reveal with different salts. Records expire `RECORD_GRACE` blocks
 //! after their task's deadline. Answers are sent again on later blocks until they are on chain
 //! (the pool drops the duplicates). On a block this node authored, answers wait
@@ -113,8 +114,13 @@ impl<T: Config> Pallet<T> {
 			Self::report_slots(&provider);
 			for task_id in T::Tasks::open_tasks_of(&provider) {
 				let Some(assignment) = T::Tasks::assignment(task_id) else { continue };
-				let assigned_in = frame_system::Pallet::<T>::block_hash(assignment.assigned_at);
-				let storage_key = (b"bourse/attestation", task_id, &provider, assigned_in).encode();
+				// Keyed by what decides the outcome and the commitment (the digest names the
+				// assignment's height, the run's seed is the task and that height), not by the
+				// assigning block's hash: sibling forks that assign the same task to this
+				// provider share one run and one salt, so a commitment sent on one fork and
+				// included on the other can still be revealed.
+				let storage_key =
+					(b"bourse/attestation", task_id, &provider, assignment.digest).encode();
 				let job = Job {
 					task_id,
 					provider: provider.clone(),
