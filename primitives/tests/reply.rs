@@ -18,7 +18,14 @@ use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use serde_json::{json, Value};
 
 const MAX_OUTPUT: usize = 64 * 1024;
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reply-vectors.json");
+/// The vectors file of the checkout under test: cargo names its package directory when it runs
+/// the test (a binary built in another checkout that shares the target directory has that
+/// checkout's path compiled in).
+fn vectors() -> std::path::PathBuf {
+	let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+		.map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), std::path::PathBuf::from);
+	dir.join("tests/reply-vectors.json")
+}
 
 fn rng(seed: u8) -> ChaCha20Rng {
 	ChaCha20Rng::from_seed([seed; 32])
@@ -174,12 +181,15 @@ fn cross_language_vectors_open() {
 			})
 		})
 		.collect();
-	let mut file: Value = std::fs::read_to_string(VECTORS)
-		.map(|text| serde_json::from_str(&text).unwrap())
-		.unwrap_or_else(|_| json!({ "rust": [], "js": [] }));
-	if std::env::var_os("BOURSE_WRITE_REPLY_VECTORS").is_some() {
+	let writing = std::env::var_os("BOURSE_WRITE_REPLY_VECTORS").is_some();
+	let mut file: Value = match std::fs::read_to_string(vectors()) {
+		Ok(text) => serde_json::from_str(&text).unwrap(),
+		Err(_) if writing => json!({ "rust": [], "js": [] }),
+		Err(e) => panic!("{}: {e}", vectors().display()),
+	};
+	if writing {
 		file["rust"] = Value::Array(ours.clone());
-		std::fs::write(VECTORS, serde_json::to_string_pretty(&file).unwrap() + "\n").unwrap();
+		std::fs::write(vectors(), serde_json::to_string_pretty(&file).unwrap() + "\n").unwrap();
 	}
 	assert_eq!(file["rust"], Value::Array(ours), "this side's vectors are current");
 	let js = file["js"].as_array().expect("the JS side's vectors");
