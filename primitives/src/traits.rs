@@ -300,3 +300,34 @@ impl LocalAuthorship for () {
 		false
 	}
 }
+
+/// Who authored the block being executed, as its consensus pre-digest says. The task pallet
+/// draws assignments only in a block whose author did not also author its parent (its docs say
+/// why).
+pub trait BlockAuthor {
+	/// This block's author.
+	fn author() -> Authored;
+}
+
+/// The author of the block being executed, as [`BlockAuthor`] tells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum Authored {
+	/// No pre-digest names one (genesis, tests, benchmarks): the block draws.
+	Unknown,
+	/// The only authority, which authors every block: the block draws (there is nobody to wait
+	/// for, and a chain of one author trusts it anyway).
+	Alone,
+	/// The authority with this public key, with a VRF output for its slot.
+	By([u8; 32]),
+	/// An authority whose block has no VRF output (a plain secondary slot, which the chain's
+	/// epoch configuration refuses): its randomness would be the parent's hash alone, so it
+	/// does not draw.
+	WithoutVrf,
+}
+
+/// No consensus digest (tests): every block draws.
+impl BlockAuthor for () {
+	fn author() -> Authored {
+		Authored::Unknown
+	}
+}

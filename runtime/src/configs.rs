@@ -239,6 +239,7 @@ impl pallet_tasks::Config for Runtime {
 	type Reputation = Reputation;
 	type Judge = Attestation;
 	type Randomness = BlockVrfRandomness;
+	type BlockAuthor = BabeBlockAuthor;
 	type MaxCodeSize = ConstU32<{ 512 * 1024 }>;
 	type Consideration = HoldConsideration<
 		AccountId,
@@ -316,6 +317,33 @@ impl frame_support::traits::Randomness<Hash, BlockNumber> for BlockVrfRandomness
 		});
 		let parent = System::parent_hash();
 		(<BlakeTwo256 as sp_runtime::traits::Hash>::hash_of(&(vrf, parent, subject)), now)
+	}
+}
+
+/// This block's BABE author, from the pre-digest `pallet_babe` keeps while the block executes
+/// (its `on_initialize` runs before the tasks pallet's: a runtime test pins the order). Every
+/// block but genesis has one: the client refuses blocks without, and blocks without a VRF output
+/// (plain secondary slots), which the chain's epoch configuration does not allow.
+pub struct BabeBlockAuthor;
+
+impl bourse_primitives::traits::BlockAuthor for BabeBlockAuthor {
+	fn author() -> bourse_primitives::traits::Authored {
+		use bourse_primitives::traits::Authored;
+		let authorities = pallet_babe::Authorities::<Runtime>::get();
+		if authorities.len() <= 1 {
+			return Authored::Alone;
+		}
+		let Some(pre_digest) = pallet_babe::Initialized::<Runtime>::get().flatten() else {
+			return Authored::Unknown;
+		};
+		if pre_digest.vrf_signature().is_none() {
+			return Authored::WithoutVrf;
+		}
+		// By key, not index: an index names another authority once the set changes.
+		authorities
+			.get(pre_digest.authority_index() as usize)
+			.and_then(|(key, _)| <[u8; 32]>::try_from(AsRef::<[u8]>::as_ref(key)).ok())
+			.map_or(Authored::WithoutVrf, Authored::By)
 	}
 }
 
@@ -435,7 +463,8 @@ impl pallet_tasks::BenchmarkHelper<AccountId> for MarketBenchmarks {
 
 	/// A block authored by the first BABE authority in a secondary VRF slot, as pallet_babe
 	/// keeps its pre-digest while the block executes: `BlockVrfRandomness` derives the VRF
-	/// output from it (the proof is not checked there; the client checked it on import).
+	/// output from it (the proof is not checked there; the client checked it on import). The
+	/// authority set is the largest allowed (the dev chain's authority, repeated).
 	fn set_block_randomness() {
 		use codec::Decode;
 		use sp_consensus_babe::digests::{PreDigest, SecondaryVRFPreDigest};
@@ -455,6 +484,18 @@ impl pallet_tasks::BenchmarkHelper<AccountId> for MarketBenchmarks {
 			vrf_signature,
 		});
 		pallet_babe::Initialized::<Runtime>::put(Some(pre_digest));
+		let mut authorities = pallet_babe::Authorities::<Runtime>::get().into_inner();
+		if let Some(first) = authorities.first().cloned() {
+			let most =
+				<<Runtime as pallet_babe::Config>::MaxAuthorities as frame_support::traits::Get<
+					u32,
+				>>::get() as usize;
+			authorities.resize(most, first);
+		}
+		pallet_babe::Authorities::<Runtime>::put(frame_support::WeakBoundedVec::force_from(
+			authorities,
+			None,
+		));
 	}
 }
 

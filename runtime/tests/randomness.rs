@@ -96,3 +96,74 @@ fn the_benchmarks_weigh_the_vrf_derivation() {
 		assert_ne!(derived, fallback, "with the helper's pre-digest: a VRF output");
 	});
 }
+
+/// Block 1 with `authorities` (dev keys) and, if `author` is given, that authority's BABE
+/// pre-digest: who the tasks pallet sees as the block's author.
+fn author_of_block_one(authorities: &[&str], author: Option<u32>) -> pallet_tasks::Authored {
+	use bourse_runtime::configs::BabeBlockAuthor;
+	use pallet_tasks::BlockAuthor;
+	use polkadot_sdk::{sp_consensus_babe::AuthorityId, sp_core::crypto::Pair as _};
+	dev_chain().execute_with(|| {
+		let pairs: Vec<sr25519::Pair> = authorities
+			.iter()
+			.map(|name| sr25519::Pair::from_string(&format!("//{name}"), None).unwrap())
+			.collect();
+		let set: Vec<(AuthorityId, u64)> =
+			pairs.iter().map(|pair| (pair.public().into(), 1)).collect();
+		pallet_babe::Authorities::<Runtime>::put(
+			polkadot_sdk::frame_support::WeakBoundedVec::force_from(set, None),
+		);
+		let logs = author
+			.map(|index| {
+				let slot = 1_000u64;
+				let transcript = make_vrf_transcript(
+					&pallet_babe::Randomness::<Runtime>::get(),
+					slot.into(),
+					pallet_babe::EpochIndex::<Runtime>::get(),
+				);
+				let pre_digest = PreDigest::SecondaryVRF(SecondaryVRFPreDigest {
+					authority_index: index,
+					slot: slot.into(),
+					vrf_signature: pairs[index as usize].vrf_sign(&transcript.into_sign_data()),
+				});
+				vec![DigestItem::PreRuntime(BABE_ENGINE_ID, pre_digest.encode())]
+			})
+			.unwrap_or_default();
+		System::initialize(&1, &H256::repeat_byte(1), &Digest { logs });
+		Babe::on_initialize(1);
+		BabeBlockAuthor::author()
+	})
+}
+
+#[test]
+fn the_tasks_pallet_sees_the_babe_author_of_the_block_by_key() {
+	use pallet_tasks::Authored;
+	use polkadot_sdk::sp_core::crypto::Pair as _;
+	let bob = sr25519::Pair::from_string("//Bob", None).unwrap().public().0;
+	assert_eq!(author_of_block_one(&["Alice", "Bob"], Some(1)), Authored::By(bob));
+	// The dev chain's sole authority draws in every block: nobody else could.
+	assert_eq!(author_of_block_one(&["Alice"], Some(0)), Authored::Alone);
+	// No pre-digest (only genesis, tests and benchmarks): unknown.
+	assert_eq!(author_of_block_one(&["Alice", "Bob"], None), Authored::Unknown);
+}
+
+/// The tasks pallet reads the author and randomness `pallet_babe` keeps while a block executes:
+/// BABE's hooks must run first, which follows the order of the pallets in the runtime.
+#[test]
+fn babe_initializes_before_the_tasks_pallet_draws() {
+	use polkadot_sdk::frame_support::traits::PalletInfoAccess;
+	assert!(Babe::index() < bourse_runtime::Tasks::index());
+}
+
+/// The tasks pallet's `draw_rule` benchmark weighs a block whose author is known by key (the
+/// costliest path: the key compared with the parent's author, the draws deferred).
+#[cfg(feature = "runtime-benchmarks")]
+#[test]
+fn the_benchmarks_weigh_an_authored_block() {
+	use bourse_runtime::configs::BabeBlockAuthor;
+	use pallet_tasks::{Authored, BenchmarkHelper, BlockAuthor};
+	dev_chain().execute_with(|| {
+		bourse_runtime::configs::MarketBenchmarks::set_block_randomness();
+		assert!(matches!(BabeBlockAuthor::author(), Authored::By(_)));
+	});
+}

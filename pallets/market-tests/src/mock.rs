@@ -78,6 +78,24 @@ pub fn set_randomness(value: [u8; 32]) {
 	BlockRandomness::put(value);
 }
 
+/// The author of the blocks to come, as tests set it ([`set_author`]); unknown unless set.
+#[storage_alias]
+type BlockAuthorOf = StorageValue<TestAuthor, pallet_tasks::Authored, OptionQuery>;
+
+/// The mock's block author: the one a test set.
+pub struct TestAuthor;
+
+impl pallet_tasks::BlockAuthor for TestAuthor {
+	fn author() -> pallet_tasks::Authored {
+		BlockAuthorOf::get().unwrap_or(pallet_tasks::Authored::Unknown)
+	}
+}
+
+/// Sets the author of the blocks to come.
+pub fn set_author(author: pallet_tasks::Authored) {
+	BlockAuthorOf::put(author);
+}
+
 /// Most one task can slash.
 pub const MAX_SLASH: u128 = 100;
 
@@ -137,6 +155,7 @@ impl pallet_tasks::Config for Test {
 	type Reputation = Reputation;
 	type Judge = Attestation;
 	type Randomness = TestRandomness;
+	type BlockAuthor = TestAuthor;
 	type MaxCodeSize = ConstU32<1_024>;
 	type Consideration = HoldConsideration<u64, Balances, WorkloadHoldReason, WorkloadPrice>;
 	type MaxInputSize = ConstU32<64>;
@@ -174,6 +193,10 @@ impl pallet_tasks::BenchmarkHelper<u64> for MarketHelper {
 		pallet_offers::Pallet::<Test>::benchmark_provider(&who, UintAuthorityId(who), 1_000, slots)
 			.unwrap();
 		who
+	}
+	/// A block by a known author with a VRF output.
+	fn set_block_randomness() {
+		set_author(pallet_tasks::Authored::By([7; 32]));
 	}
 }
 

@@ -843,3 +843,79 @@ fn the_assigning_author_cannot_grind_its_bond_into_a_victims_draw() {
 	// Its share of the seat's window is a third: about 5 of 16.
 	assert!(drawn <= TRIALS * 2 / 3, "and not against the chain's draw");
 }
+
+/// The lever of an author of two blocks in a row: it knows its VRF output for the second block
+/// ahead and, sealing the first (which carries a victim's task), grinds that block's hash (its
+/// seal, timestamp, contents) until the draw it foresees in the second gives the victim's seat
+/// to its own provider. Staged both ways: where the second block draws, the grinding wins
+/// almost always; as the chain draws (an author's block after its own block draws nothing; the
+/// next author's does, with a VRF output the grinder cannot know), at about its share.
+#[test]
+fn an_author_of_two_blocks_in_a_row_cannot_grind_the_first_into_the_draw() {
+	use codec::Encode;
+	use pallet_tasks::Authored;
+	use polkadot_sdk::{
+		frame_support::storage::with_transaction,
+		sp_core::H256,
+		sp_io::hashing::blake2_256,
+		sp_runtime::{DispatchError, TransactionOutcome},
+	};
+	// One of the three offers the single seat is drawn from (the window's first entries).
+	const ATTACKER: u64 = 3;
+	const ITS_AUTHOR: Authored = Authored::By([3; 32]);
+	const TRIALS: u8 = 48;
+	let won = || {
+		matches!(
+			&TaskRecords::<Test>::get(0).unwrap().state,
+			TaskState::Assigned { providers, .. }
+				if providers.iter().map(|a| a.provider).eq([ATTACKER])
+		)
+	};
+	let wins = |the_second_block_draws: bool| {
+		let mut wins = 0;
+		for trial in 0..TRIALS {
+			test(|| {
+				let hash = upload();
+				providers(&[1, 2, ATTACKER, 4, 5, 6, 7]);
+				// The attacker authors the block carrying the victim's task...
+				set_author(ITS_AUTHOR);
+				let _ = pallet_tasks::Pallet::<Test>::may_draw();
+				ok(submit_by(REQUESTER, hash, 1, b"input"));
+				// ...and the next, whose VRF output it knew an epoch ahead.
+				set_randomness([trial; 32]);
+				let second = if the_second_block_draws { Authored::Unknown } else { ITS_AUTHOR };
+				let sealed = |grind: u32| H256(blake2_256(&(trial, grind).encode()));
+				let foreseen = |grind: u32| {
+					with_transaction(|| {
+						System::set_parent_hash(sealed(grind));
+						set_author(second);
+						next_block();
+						TransactionOutcome::Rollback(Ok::<_, DispatchError>(won()))
+					})
+					.unwrap()
+				};
+				let grind = (0..40).find(|&g| foreseen(g)).unwrap_or(0);
+				System::set_parent_hash(sealed(grind));
+				set_author(second);
+				next_block();
+				if !the_second_block_draws {
+					assert!(!won(), "the second block drew nothing");
+					// Another validator's block, with its own VRF output.
+					set_randomness(blake2_256(&(b"another author", trial).encode()));
+					System::set_parent_hash(sealed(grind + 1_000));
+					set_author(Authored::By([4; 32]));
+					next_block();
+				}
+				if won() {
+					wins += 1;
+				}
+			});
+		}
+		wins
+	};
+	let (foreseen, drawn) = (wins(true), wins(false));
+	println!("an author of two blocks in a row won {foreseen} of {TRIALS} draws in its own block, {drawn} as the chain draws");
+	assert!(foreseen >= TRIALS - 1, "the attack works where the author's own block draws");
+	// Its share of the seat's window is a third: about 16 of 48 (36 of 96 with 96 trials).
+	assert!(drawn <= TRIALS / 2, "and not against the chain's draw");
+}

@@ -94,9 +94,10 @@
 //! changed in a block weigh in the next block's draws. The author that includes a task knows
 //! neither its seed nor where its own submissions fall; the author of the assigning block
 //! cannot compute a draw before the block it builds on is sealed, when its own offer and bond
-//! changes are in or out, and can only withhold its block; an author of both blocks knows the
-//! draw ahead and can grind the first block's hash (and its own offer changes in it) into the
-//! draw it wants.
+//! changes are in or out, and can only withhold its block. An author of both blocks would know
+//! the draw ahead and could grind the first block's hash (and its own offer changes in it) into
+//! the draw it wants, so a block whose author also authored its parent draws nothing: the next
+//! block by another author does. Two colluding authors can still steer draws.
 //!
 //! Slashed bond is burned, never paid to a counterparty, so nobody profits from a failure.
 //!

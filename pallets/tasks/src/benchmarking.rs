@@ -4,7 +4,8 @@
 
 use super::*;
 use crate::pallet::{
-	BalanceOf, Pending, Queue, QueuedTask, TaskDeposits, TaskState, Tasks, Timeouts, Workloads,
+	BalanceOf, LastAuthor, Pending, Queue, QueuedTask, TaskDeposits, TaskState, Tasks, Timeouts,
+	Workloads,
 };
 use alloc::{vec, vec::Vec};
 use frame::{
@@ -19,8 +20,9 @@ pub trait BenchmarkHelper<AccountId> {
 	/// price for large tasks, selectable from the next block.
 	fn provider(i: u32, slots: u32) -> AccountId;
 
-	/// Makes this block's randomness come the way it comes on a real block (in the runtime, a
-	/// BABE pre-digest with a VRF output), so that its derivation is weighed.
+	/// Makes this block's randomness and author come the way they come on a real block (in the
+	/// runtime, a BABE pre-digest with a VRF output, from one of the most authorities the chain
+	/// allows), so that their derivation is weighed.
 	fn set_block_randomness() {}
 }
 
@@ -363,6 +365,25 @@ mod benchmarks {
 		{
 			core::hint::black_box(Pallet::<T>::block_randomness());
 		}
+	}
+
+	/// The rule of which blocks draw, at its costliest: the block's author (as on a real
+	/// block) also authored the parent, so the block defers the draws of the tasks waiting.
+	#[benchmark]
+	fn draw_rule() {
+		T::BenchmarkHelper::set_block_randomness();
+		if let Authored::By(key) = T::BlockAuthor::author() {
+			LastAuthor::<T>::put(key);
+		}
+		let (who, hash) = other::<T>(0);
+		submit::<T>(&who, hash, 1, rent::<T>()).unwrap();
+		#[block]
+		{
+			if !Pallet::<T>::may_draw() {
+				Pallet::<T>::defer_draws();
+			}
+		}
+		assert_eq!(Pending::<T>::get().len(), 1, "nothing was drawn");
 	}
 
 	/// `n` settled tasks are pruned and their deposits returned.

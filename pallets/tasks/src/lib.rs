@@ -17,9 +17,10 @@
 //!
 //! [`Pallet::submit_task`] holds `ceil(replication × fuel_limit × max_price / 1e6)` plus
 //! [`Config::BaseFee`] from the requester. At the start of the **next** block the market draws
-//! `replication` distinct providers for it (never the requester). If none are free the task
-//! fails, unless the requester offered a queue rent; a task that offered none is refused at once
-//! when nobody is free as it is submitted.
+//! `replication` distinct providers for it (never the requester); if that block's author also
+//! authored its parent, the draw waits for the first block by another author (see below). If
+//! none are free the task fails, unless the requester offered a queue rent; a task that offered
+//! none is refused at once when nobody is free as it is submitted.
 //!
 //! ## Assignment's randomness
 //!
@@ -30,11 +31,27 @@
 //! assigned in the order of their seeds, not of their inclusion. So the author that includes a
 //! task can neither steer its seed nor place its own tasks before it, and the assigning author
 //! cannot compute a draw before the block it builds on is sealed; it can withhold its block
-//! (another author's block then assigns with another output). An author of both blocks knows
-//! its VRF output ahead (BABE authors learn theirs about an epoch ahead) and can grind the
-//! first block's hash (its seal, timestamp and contents) into the draw it wants: with four
-//! validators one height in four has the same author as its parent. Assignment is one block
-//! later than the submission: a slot (3 s) more latency.
+//! (another author's block then assigns with another output).
+//!
+//! An author of both a block and its parent would know the block's VRF output (BABE authors
+//! learn theirs about an epoch ahead) while sealing the parent, and could grind the parent's
+//! hash (its seal, timestamp and contents) into the draw it wants. So **a block whose author
+//! also authored its parent draws nothing** ([`Pallet::may_draw`], [`Event::AssignmentDeferred`]):
+//! the pending tasks and the queue wait for the first block by another author, which draws with
+//! its own VRF output, unknown to the grinder. With four validators about one height in four
+//! waits a block (a slot, 3 s). The wait has no bound: only a sole authority (the dev chain)
+//! draws in every block; a chain where one author makes every block (most authorities away, so
+//! finality has stopped too) assigns nothing, and a pending task fails at the deadline it would
+//! have had ([`TaskFailure::NoProvider`], refunded less the base fee, no rent). A task drawn
+//! late keeps its whole timeout from its draw, or, if that deadline block is full, the place it
+//! held since submission while the time left still covers its fuel. Queue rent runs by blocks,
+//! so a queued task pays for the blocks that drew nothing too.
+//!
+//! What remains: two colluding validators (the author of a block tells the author of its parent
+//! its VRF output) control the draw; and a primary-slot author may build on an older unfinalized
+//! block (BABE's fork choice counts primary blocks), choosing among a few parents' hashes, or on
+//! its own block to make the next draw wait. Assignment is one block later than the submission:
+//! a slot (3 s) more latency.
 //!
 //! ## The queue
 //!
@@ -83,8 +100,9 @@ extern crate alloc;
 
 pub use bourse_primitives::api::{QuoteView, TaskPhase, TaskView};
 pub use bourse_primitives::traits::{
-	AgreedOutcome, Assignment, Decision, FailureReason, ProviderMarket, ProviderReputation,
-	Requirements, TaskAssignment, TaskFailure, TaskId, TaskJudge, TaskLedger, TaskWork, Verdict,
+	AgreedOutcome, Assignment, Authored, BlockAuthor, Decision, FailureReason, ProviderMarket,
+	ProviderReputation, Requirements, TaskAssignment, TaskFailure, TaskId, TaskJudge, TaskLedger,
+	TaskWork, Verdict,
 };
 pub use bourse_primitives::{is_valid_replication, CodeHash, Status};
 pub use pallet::*;
@@ -296,6 +314,10 @@ pub mod pallet {
 		/// runtime, the block's own BABE VRF output): it seeds assignment.
 		type Randomness: frame::traits::Randomness<Self::Hash, BlockNumberFor<Self>>;
 
+		/// Who authored this block: a block whose author also authored its parent draws
+		/// nothing ([`Pallet::may_draw`]).
+		type BlockAuthor: BlockAuthor;
+
 		/// Who decides the outcome of a task.
 		type Judge: TaskJudge<Self::AccountId>;
 
@@ -371,7 +393,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type AssignPerBlock: Get<u32>;
 
-		/// Most tasks submitted in one block (each is assigned at the start of the next).
+		/// Most tasks waiting for their first draw: those submitted in one block (drawn at the
+		/// start of the next), or in several when a block's author also authored its parent
+		/// and the draw waited.
 		#[pallet::constant]
 		type MaxPending: Get<u32>;
 
@@ -452,11 +476,17 @@ pub mod pallet {
 	pub type Queue<T: Config> =
 		StorageValue<_, BoundedVec<QueuedTask<BalanceOf<T>>, T::MaxQueued>, ValueQuery>;
 
-	/// Tasks submitted in this block, assigned at the start of the next (a `rent` of zero: the
-	/// task fails if nobody is free then). Their deadline blocks are held in [`Timeouts`] already.
+	/// Tasks waiting for their first draw: submitted in this block, drawn at the start of the
+	/// next block that draws ([`Pallet::may_draw`]; a `rent` of zero: the task fails if nobody
+	/// is free then). The deadline blocks they would have if the next block drew are held in
+	/// [`Timeouts`] already.
 	#[pallet::storage]
 	pub type Pending<T: Config> =
 		StorageValue<_, BoundedVec<QueuedTask<BalanceOf<T>>, T::MaxPending>, ValueQuery>;
+
+	/// The previous block's author, if it had a VRF output ([`Pallet::may_draw`]).
+	#[pallet::storage]
+	pub type LastAuthor<T: Config> = StorageValue<_, [u8; 32], OptionQuery>;
 
 	/// The storage deposit held for each task until it is pruned (none for tasks submitted
 	/// before deposits were taken).
@@ -510,6 +540,9 @@ pub mod pallet {
 		Refunded { task_id: TaskId, requester: T::AccountId, refund: BalanceOf<T> },
 		/// A settled task and its output were pruned.
 		TaskPruned { task_id: TaskId },
+		/// This block drew no assignments: its author also authored the parent block. The
+		/// `waiting` tasks (pending and queued) are drawn by the next block that draws.
+		AssignmentDeferred { waiting: u32 },
 	}
 
 	#[pallet::error]
@@ -579,16 +612,21 @@ pub mod pallet {
 			for task_id in timeouts {
 				judged = judged.saturating_add(Self::settle_at_deadline(task_id));
 			}
-			// The queue first: its tasks waited longer. The tasks submitted in the previous block
+			// The queue first: its tasks waited longer. The tasks submitted since the last draw
 			// take what is left; those that then wait go to the back of the queue.
 			let mut seeds = Seeds::new();
-			let attempts = Self::assign_queued(now, &mut seeds);
-			let fresh = Self::assign_pending(now, &mut seeds);
+			let (attempts, fresh) = if Self::may_draw() {
+				(Self::assign_queued(now, &mut seeds), Self::assign_pending(now, &mut seeds))
+			} else {
+				Self::defer_draws();
+				(0, 0)
+			};
 			let pruned = Self::prune(now);
 			let randomness =
 				if seeds.derived() { T::WeightInfo::block_randomness() } else { Weight::zero() };
 			T::WeightInfo::on_initialize_timeouts(due)
 				.saturating_add(judged)
+				.saturating_add(T::WeightInfo::draw_rule())
 				.saturating_add(randomness)
 				// A submitted task is assigned or, nobody free, queued in place of another (or
 				// failed): the costlier.
@@ -826,10 +864,10 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Cancel a task the caller submitted while it is still queued (or not yet assigned, in
-		/// the block that includes it): its base fee and its rent are burned (for the blocks it
+		/// Cancel a task the caller submitted while it is still queued, or waiting for its first
+		/// draw: its base fee is burned, and, if it was queued, its rent (for the blocks it
 		/// waited in the queue, and at least a turn of the queue, so that a place cannot be
-		/// taken and given back for nothing), the rest of the escrow is refunded. Once
+		/// taken and given back for nothing); the rest of the escrow is refunded. Once
 		/// assigned, a task runs to its outcome or its timeout: its providers
 		/// started working at assignment, and the answer is the requester's.
 		#[pallet::call_index(3)]
@@ -843,13 +881,13 @@ pub mod pallet {
 			let mut pending = Pending::<T>::get();
 			let (entry, at_least) = match pending.iter().position(|entry| entry.task_id == task_id)
 			{
-				// Submitted in this block: it holds no place in the queue, only a deadline.
+				// Not drawn yet: it holds no place in the queue, only a deadline, and owes no rent.
 				Some(index) => {
-					let entry = pending.remove(index);
+					pending.remove(index);
 					Pending::<T>::put(pending);
 					let held = Self::settles_at(since.saturating_add(One::one()), task.timeout);
 					Self::release_deadline(task_id, held);
-					(Some(entry), Zero::zero())
+					(None, Zero::zero())
 				}
 				None => {
 					let mut queue = Queue::<T>::get();
@@ -1060,6 +1098,37 @@ pub mod pallet {
 			blake2_256(&(TASK_ENTROPY_CONTEXT, requester, nonce).encode())
 		}
 
+		/// Whether this block draws assignments, and records its author for the next block. A
+		/// block whose author also authored its parent does not: that author knew this block's
+		/// VRF output ahead and could grind the parent's hash (its seal, timestamp, contents) into
+		/// this block's randomness. Nor does a block without a VRF output. The first block by
+		/// another author draws everything that waited, with its own randomness, which the
+		/// parent's author cannot know. A sole authority, and blocks whose author is unknown
+		/// (genesis, tests), always draw.
+		pub fn may_draw() -> bool {
+			let parent = LastAuthor::<T>::get();
+			let (draws, author) = match T::BlockAuthor::author() {
+				Authored::Unknown | Authored::Alone => (true, None),
+				Authored::By(key) => (parent != Some(key), Some(key)),
+				Authored::WithoutVrf => (false, None),
+			};
+			if author != parent {
+				LastAuthor::<T>::set(author);
+			}
+			draws
+		}
+
+		/// This block draws nothing: says so if tasks wait ([`Event::AssignmentDeferred`]).
+		pub(crate) fn defer_draws() {
+			let waiting = Pending::<T>::decode_len()
+				.unwrap_or_default()
+				.saturating_add(Queue::<T>::decode_len().unwrap_or_default());
+			if waiting > 0 {
+				let waiting = waiting.saturated_into();
+				Self::deposit_event(Event::AssignmentDeferred { waiting });
+			}
+		}
+
 		/// This block's randomness for assignment ([`Config::Randomness`]); [`Seeds`] derives it
 		/// once per block.
 		pub fn block_randomness() -> T::Hash {
@@ -1124,18 +1193,27 @@ pub mod pallet {
 			let Ok(chosen) = T::Market::select(&Self::requirements(task, seed)) else {
 				return Ok(false);
 			};
-			let deadline = now.saturating_add(task.timeout);
+			let mut deadline = now.saturating_add(task.timeout);
 			let settles_at = Self::settles_at(now, task.timeout);
 			if held != Some(settles_at) {
-				if let Some(held) = held {
-					Self::release_deadline(task_id, held);
-				}
-				let placed = Timeouts::<T>::try_mutate(settles_at, |due| due.try_push(task_id));
-				if placed.is_err() {
-					for assignment in &chosen {
-						T::Market::release(&assignment.provider);
+				let placed =
+					Timeouts::<T>::try_mutate(settles_at, |due| due.try_push(task_id)).is_ok();
+				// The place held since submission (a draw that waited: its deadline comes
+				// sooner) serves when the task's fuel still fits the time left.
+				let fallback = held.filter(|held| {
+					let left = held.saturating_sub(One::one()).saturating_sub(now);
+					left >= Self::windows(task.fuel_limit, task.replication).1
+				});
+				match (placed, held, fallback) {
+					(true, Some(held), _) => Self::release_deadline(task_id, held),
+					(true, None, _) => {}
+					(false, _, Some(held)) => deadline = held.saturating_sub(One::one()),
+					(false, _, None) => {
+						for assignment in &chosen {
+							T::Market::release(&assignment.provider);
+						}
+						return Err(Error::<T>::TimeoutsFull.into());
 					}
-					return Err(Error::<T>::TimeoutsFull.into());
 				}
 			}
 			let providers: Vec<T::AccountId> = chosen.iter().map(|a| a.provider.clone()).collect();
@@ -1164,10 +1242,10 @@ pub mod pallet {
 			});
 		}
 
-		/// Assigns the tasks submitted in the previous block, in the order of their seeds (drawn
-		/// from this block's randomness; not the order the previous author included them in).
-		/// One that finds nobody waits in the queue if it offered rent, or fails. Returns the
-		/// tasks tried.
+		/// Assigns the tasks waiting for their first draw (submitted in the previous block, or
+		/// since the last block that drew), in the order of their seeds (drawn from this block's
+		/// randomness; not the order the authors included them in). One that finds nobody waits
+		/// in the queue if it offered rent, or fails. Returns the tasks tried.
 		pub fn assign_pending(now: BlockNumberFor<T>, seeds: &mut Seeds<T>) -> u32 {
 			let pending = Pending::<T>::take();
 			let tried = pending.len() as u32;
@@ -1345,14 +1423,33 @@ pub mod pallet {
 
 		/// The deadline of an assigned task passed: attestation decides, then it settles.
 		/// Returns the weight the judge reported, and the providers' reputations at their worst.
+		/// A task still waiting for its first draw at the deadline it would have had fails
+		/// ([`TaskFailure::NoProvider`]).
 		pub(crate) fn settle_at_deadline(task_id: TaskId) -> Weight {
 			let Some(task) = Tasks::<T>::get(task_id) else { return Weight::zero() };
+			if let TaskState::Queued { .. } = task.state {
+				Self::expire_pending(task_id, task);
+				return T::WeightInfo::on_initialize_queue_expired(1);
+			}
 			let TaskState::Assigned { providers, .. } = &task.state else { return Weight::zero() };
 			let accounts: Vec<T::AccountId> =
 				providers.iter().map(|a| a.provider.clone()).collect();
 			let (decision, weight) = T::Judge::decide(task_id, &accounts);
 			Self::do_settle(task_id, task, decision);
 			weight.saturating_add(Self::reputation_weight(accounts.len() as u32))
+		}
+
+		/// A pending task reached the deadline block it holds without a draw (every block since
+		/// its submission was authored by the author of its parent): it fails, refunded less the
+		/// base fee; it owes no rent (it never waited in the queue).
+		fn expire_pending(task_id: TaskId, task: Task<T>) {
+			let mut pending = Pending::<T>::get();
+			let Some(index) = pending.iter().position(|entry| entry.task_id == task_id) else {
+				return; // queued tasks hold no deadline place
+			};
+			pending.remove(index);
+			Pending::<T>::put(pending);
+			Self::refund_unassigned(task_id, task, None, TaskFailure::NoProvider, Zero::zero());
 		}
 
 		/// One queued task's selection at its worst, whatever its replication: a single seat
@@ -1633,9 +1730,9 @@ pub mod pallet {
 				for task_id in due {
 					let task = Tasks::<T>::get(task_id).ok_or("a deadline of no task")?;
 					let expected = match task.state {
-						TaskState::Assigned { assigned_at, .. } => {
-							Self::settles_at(assigned_at, task.timeout)
-						}
+						// Its timeout after its assignment, or sooner: the place held since
+						// its submission, when a draw waited and the later block was full.
+						TaskState::Assigned { deadline, .. } => deadline.saturating_add(One::one()),
 						TaskState::Queued { since } if pending.contains_key(&task_id) => {
 							Self::settles_at(since.saturating_add(One::one()), task.timeout)
 						}

@@ -121,6 +121,24 @@ pub fn set_randomness(value: [u8; 32]) {
 	BlockRandomness::put(value);
 }
 
+/// The author of the blocks to come, as tests set it ([`set_author`]); unknown unless set.
+#[storage_alias]
+type BlockAuthorOf = StorageValue<TestAuthor, pallet_tasks::Authored, OptionQuery>;
+
+/// The mock's block author: the one a test set.
+pub struct TestAuthor;
+
+impl pallet_tasks::BlockAuthor for TestAuthor {
+	fn author() -> pallet_tasks::Authored {
+		BlockAuthorOf::get().unwrap_or(pallet_tasks::Authored::Unknown)
+	}
+}
+
+/// Sets the author of the blocks to come.
+pub fn set_author(author: pallet_tasks::Authored) {
+	BlockAuthorOf::put(author);
+}
+
 /// The seeds of the fake market's successful draws, in order.
 #[storage_alias]
 type DrawSeeds = StorageValue<FakeMarket, Vec<[u8; 32]>, ValueQuery>;
@@ -318,6 +336,7 @@ impl pallet_tasks::Config for Test {
 	type Reputation = FakeReputation;
 	type Judge = FakeJudge;
 	type Randomness = TestRandomness;
+	type BlockAuthor = TestAuthor;
 	type MaxCodeSize = ConstU32<1_024>;
 	type Consideration = HoldConsideration<u64, Balances, WorkloadHoldReason, WorkloadPrice>;
 	type MaxInputSize = ConstU32<64>;
@@ -357,6 +376,10 @@ impl pallet_tasks::BenchmarkHelper<u64> for FakeMarket {
 			p.max_memory_mib = u32::MAX;
 		});
 		who
+	}
+	/// A block by a known author with a VRF output.
+	fn set_block_randomness() {
+		set_author(pallet_tasks::Authored::By([7; 32]));
 	}
 }
 

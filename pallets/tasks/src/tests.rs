@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::{
-	mock::*, AgreedOutcome, Decision, Error, Event, FailureReason, HoldReason, Outputs, Pending,
-	Queue, Status, TaskFailure, TaskLedger, TaskState, Tasks as TaskRecords, Timeouts, Verdict,
-	Workloads,
+	mock::*, AgreedOutcome, Authored, Decision, Error, Event, FailureReason, HoldReason, Outputs,
+	Pending, Queue, Status, TaskFailure, TaskLedger, TaskState, Tasks as TaskRecords, Timeouts,
+	Verdict, Workloads,
 };
 use codec::Encode;
 use polkadot_sdk::sp_core::ConstU32;
@@ -1026,5 +1026,210 @@ fn a_block_full_of_submissions_refuses_or_queues_the_next() {
 		assert_eq!(assigned(32).len(), 1, "tried first in the next block");
 		assert!(TaskRecords::<Test>::iter_values()
 			.all(|t| matches!(t.state, TaskState::Assigned { .. })));
+	});
+}
+
+/// Two authorities, as `Authored` names them.
+const ALICE: Authored = Authored::By([1; 32]);
+const BOB: Authored = Authored::By([2; 32]);
+
+/// Starts the next block, authored by `author`.
+fn block_by(author: Authored) {
+	set_author(author);
+	next_block();
+}
+
+fn pending() -> Vec<u64> {
+	Pending::<Test>::get().iter().map(|entry| entry.task_id).collect()
+}
+
+fn is_queued(task_id: u64) -> bool {
+	matches!(TaskRecords::<Test>::get(task_id).unwrap().state, TaskState::Queued { .. })
+}
+
+/// The author of a block and of its parent knew the block's VRF output while it sealed the
+/// parent, and could grind the parent's hash into the draw: that block draws nothing. The
+/// first block by another author draws, with its own randomness, and the task keeps its whole
+/// timeout from then.
+#[test]
+fn a_block_whose_author_also_authored_its_parent_draws_nothing() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		set_author(ALICE);
+		assert!(Tasks::may_draw(), "the first block by Alice draws (nothing waits)");
+		ok(submit_pending(hash, 1, None));
+		ok(submit_by(11, hash, RENT));
+		block_by(ALICE);
+		assert_eq!(pending(), vec![0, 1], "both still wait");
+		assert!(draw_seeds().is_empty(), "nothing was drawn");
+		System::assert_last_event(Event::AssignmentDeferred { waiting: 2 }.into());
+		// Alice again: still nothing. Then Bob's block draws with its own randomness.
+		block_by(ALICE);
+		assert_eq!(pending(), vec![0, 1]);
+		set_randomness([9; 32]);
+		block_by(BOB);
+		let now = System::block_number();
+		assert_eq!(now, ASSIGNED_AT + 2);
+		let randomness = Tasks::block_randomness();
+		let mut seeds = draw_seeds();
+		seeds.sort();
+		let mut expected: Vec<_> = [REQUESTER, 11]
+			.iter()
+			.map(|who| Tasks::seed(&randomness, &Tasks::entropy(who)))
+			.collect();
+		expected.sort();
+		assert_eq!(seeds, expected, "drawn with Bob's block's randomness");
+		assert!(pending().is_empty());
+		for task_id in [0, 1] {
+			match TaskRecords::<Test>::get(task_id).unwrap().state {
+				TaskState::Assigned { assigned_at, deadline, .. } => {
+					assert_eq!(assigned_at, now);
+					assert_eq!(deadline, now + TIMEOUT, "its whole timeout from the draw");
+				}
+				state => panic!("task {task_id} is not assigned: {state:?}"),
+			}
+		}
+	});
+}
+
+/// Which blocks draw: another author's, a sole authority's every block, a block whose author
+/// nothing names (genesis, tests); never a block without a VRF output, nor a run of one
+/// author's blocks, however long (the chain has stopped finalizing by then: most authorities
+/// are away).
+#[test]
+fn which_blocks_draw() {
+	test(|| {
+		for (author, draws) in [
+			(ALICE, true),
+			(ALICE, false),
+			(ALICE, false),
+			(ALICE, false),
+			(BOB, true),
+			(Authored::WithoutVrf, false),
+			(BOB, true),
+			(Authored::Unknown, true),
+			(BOB, true),
+			(Authored::Alone, true),
+			(Authored::Alone, true),
+			(BOB, true),
+			(BOB, false),
+		] {
+			set_author(author);
+			assert_eq!(Tasks::may_draw(), draws, "{author:?}");
+		}
+	});
+}
+
+/// A task that no block drew for (one author made every block) fails at the deadline it would
+/// have had, refunded less the base fee: it owes no rent, it never waited in the queue.
+#[test]
+fn a_task_never_drawn_fails_at_its_deadline_refunded_less_the_base_fee() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		set_author(ALICE);
+		let _ = Tasks::may_draw();
+		let before = free(REQUESTER);
+		ok(submit_pending(hash, 1, RENT));
+		let held = Tasks::settles_at(ASSIGNED_AT, TIMEOUT);
+		while System::block_number() < held {
+			assert!(is_queued(0));
+			block_by(ALICE);
+		}
+		System::assert_has_event(
+			Event::TaskFailed { task_id: 0, reason: TaskFailure::NoProvider }.into(),
+		);
+		assert!(pending().is_empty());
+		assert_eq!(free(REQUESTER), before - BASE_FEE - deposit(1, 5), "no rent burned");
+		assert_eq!(escrow_held_by(REQUESTER), 0);
+	});
+}
+
+/// A draw that waited moves the task's deadline later; if that block is full, the task keeps
+/// the place it held since its submission while the time left still fits its fuel, and fails
+/// when it does not.
+#[test]
+fn a_waited_draw_falls_back_to_the_deadline_held_since_submission() {
+	let after_deferrals = |deferrals: u64| {
+		let mut state = None;
+		test(|| {
+			let hash = upload();
+			providers(&[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+			set_author(ALICE);
+			let _ = Tasks::may_draw();
+			ok(submit_pending(hash, 1, None));
+			for _ in 0..deferrals {
+				block_by(ALICE);
+			}
+			// Sixteen tasks in the last deferred block fill the block the victim's deadline
+			// moves to when Bob draws.
+			for who in 0..16 {
+				ok(submit_by(11 + who % 8, hash, None));
+			}
+			block_by(BOB);
+			state = Some(TaskRecords::<Test>::get(0).unwrap().state);
+		});
+		state.unwrap()
+	};
+	// Drawn three blocks late: the place held since submission leaves 7 blocks, enough.
+	match after_deferrals(2) {
+		TaskState::Assigned { assigned_at, deadline, .. } => {
+			assert_eq!(assigned_at, ASSIGNED_AT + 2);
+			assert_eq!(deadline, ASSIGNED_AT + TIMEOUT, "the deadline it held");
+		}
+		state => panic!("not assigned: {state:?}"),
+	}
+	// Drawn six blocks late: 4 blocks left, less than its fuel needs (5): it fails.
+	assert!(matches!(
+		after_deferrals(6),
+		TaskState::Failed { reason: TaskFailure::NoProvider, .. }
+	));
+}
+
+/// A task whose draw waits can be cancelled: its deadline place comes back, only the base fee
+/// is burned.
+#[test]
+fn a_task_whose_draw_waits_is_cancelled_for_the_base_fee() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		set_author(ALICE);
+		let _ = Tasks::may_draw();
+		let before = free(REQUESTER);
+		ok(submit_pending(hash, 1, RENT));
+		block_by(ALICE);
+		block_by(ALICE);
+		ok(Tasks::cancel_task(signed(REQUESTER), 0));
+		assert!(pending().is_empty());
+		assert_eq!(Timeouts::<Test>::iter().count(), 0, "its place is given back");
+		assert_eq!(free(REQUESTER), before - BASE_FEE - deposit(1, 5), "no rent");
+		block_by(BOB);
+		assert!(draw_seeds().is_empty());
+	});
+}
+
+/// Waiting draws gather the submissions of several blocks: once `MaxPending` wait, a task that
+/// may not wait is refused, one that may goes to the queue.
+#[test]
+fn submissions_of_deferred_blocks_share_the_pending_bound() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+		set_author(ALICE);
+		let _ = Tasks::may_draw();
+		for _ in 0..16 {
+			ok(submit_pending(hash, 1, None));
+		}
+		block_by(ALICE);
+		for _ in 0..16 {
+			ok(submit_pending(hash, 1, None));
+		}
+		assert_noop!(submit_pending(hash, 1, None), Error::<Test>::SubmissionsFull);
+		ok(submit_pending(hash, 1, RENT));
+		assert_eq!(queued(), vec![32]);
+		block_by(BOB);
+		assert!(pending().is_empty());
+		assert!((0..32).all(|id| !is_queued(id)), "Bob's block drew all 32");
 	});
 }

@@ -47,6 +47,7 @@ pub trait WeightInfo {
 	fn on_initialize_pending(n: u32, ) -> Weight;
 	fn on_initialize_pending_queued(n: u32, ) -> Weight;
 	fn block_randomness() -> Weight;
+	fn draw_rule() -> Weight;
 	fn on_initialize_prune(n: u32, ) -> Weight;
 }
 
@@ -419,6 +420,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(60_610_000, 2766)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
+	fn draw_rule() -> Weight {
+		Weight::from_parts(10_000_000, 3000)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
 	/// Proof: `Tasks::PruneCursor` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::NextTaskId` (r:1 w:0)
@@ -527,6 +533,11 @@ impl WeightInfo for () {
 	fn block_randomness() -> Weight {
 		Weight::from_parts(60_610_000, 2766)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
+	}
+	fn draw_rule() -> Weight {
+		Weight::from_parts(10_000_000, 3000)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		Weight::from_parts(3_154_000, 1493)
