@@ -226,7 +226,11 @@ async function main(argv) {
         const id = submitted.taskId.toString();
         console.log(`task ${id} submitted: escrow ${formatAmount(submitted.escrow.toBigInt())} and storage deposit ${formatAmount(submitted.deposit.toBigInt())} held (the deposit shrinks at settlement and comes back when the task is pruned)`);
         const placed = await placement(api, id, blockHash);
-        if (placed.kind === 'assigned') console.log(`assigned to ${placed.data.providers.map(String).join(', ')} by the next block's draw; answers due by block ${placed.data.deadline}`);
+        if (placed.kind === 'assigned') {
+          const [from, at] = await Promise.all([blockHash, placed.blockHash].map(async (h) => (await api.rpc.chain.getHeader(h)).number.toNumber()));
+          const waited = at - from > 1 ? ` (${at - from} blocks after submission: a block whose author also authored its parent draws nothing)` : '';
+          console.log(`assigned to ${placed.data.providers.map(String).join(', ')} by block ${at}'s draw${waited}; answers due by block ${placed.data.deadline}`);
+        }
         else if (placed.kind === 'queued') console.log(`queued: no provider free yet; waiting costs ${formatAmount(placed.data.rent.toBigInt())} per block (burned), at most its timeout and a turn of the queue`);
         else {
           console.log(`failed: ${placed.data.reason.toString()} (refunded less the base fee)`);

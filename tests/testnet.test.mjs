@@ -405,6 +405,11 @@ test('under a load of 100 tasks, blocks keep coming and finality follows', async
     const forked = [...heads.values()].filter((hashes) => hashes.size > 1).length;
     console.log(`forks (BABE, c = 1/10, 4 validators): ${forked} of ${heads.size} heights had more than one block `
       + `(${((100 * forked) / Math.max(1, heads.size)).toFixed(1)} %)`);
+    // Blocks whose author also authored their parent draw nothing while tasks wait.
+    const heights = [...new Set(blocks.map(([n]) => n))];
+    const deferring = (await Promise.all(heights.map(eventsAt)))
+      .filter((events) => events.some((e) => api.events.tasks.AssignmentDeferred.is(e))).length;
+    console.log(`draws deferred (the author also authored the parent, tasks waiting): ${deferring} of ${heights.length} blocks`);
     assert.equal(completed, 100, 'every task completed');
     assert.ok(Math.max(...lags) <= 10, 'finality kept up under load');
     passed += 1;

@@ -172,6 +172,10 @@ pub enum TaskFailure {
 	Cancelled,
 	/// It was queued, the queue was full, and a newcomer offered more rent for its place.
 	Outbid,
+	/// Its draw waited (its block's author also authored the parent), the block of the later
+	/// deadline was full, and the time left before the deadline it held since submission did
+	/// not cover its fuel.
+	DeadlineFull,
 }
 
 /// The outcome replicas agreed on, as settlement needs it.
@@ -319,10 +323,10 @@ pub enum Authored {
 	Alone,
 	/// The authority with this public key, with a VRF output for its slot.
 	By([u8; 32]),
-	/// An authority whose block has no VRF output (a plain secondary slot, which the chain's
-	/// epoch configuration refuses): its randomness would be the parent's hash alone, so it
-	/// does not draw.
-	WithoutVrf,
+	/// The authority with this public key, in a block without a VRF output (a plain secondary
+	/// slot, which the chain's epoch configuration refuses): its randomness would be the
+	/// parent's hash alone, so it does not draw.
+	WithoutVrf([u8; 32]),
 }
 
 /// No consensus digest (tests): every block draws.

@@ -336,14 +336,16 @@ impl bourse_primitives::traits::BlockAuthor for BabeBlockAuthor {
 		let Some(pre_digest) = pallet_babe::Initialized::<Runtime>::get().flatten() else {
 			return Authored::Unknown;
 		};
-		if pre_digest.vrf_signature().is_none() {
-			return Authored::WithoutVrf;
-		}
-		// By key, not index: an index names another authority once the set changes.
-		authorities
+		// By key, not index: an index names another authority once the set changes. (The client
+		// refuses an index outside the set.)
+		let key = authorities
 			.get(pre_digest.authority_index() as usize)
 			.and_then(|(key, _)| <[u8; 32]>::try_from(AsRef::<[u8]>::as_ref(key)).ok())
-			.map_or(Authored::WithoutVrf, Authored::By)
+			.unwrap_or_default();
+		if pre_digest.vrf_signature().is_none() {
+			return Authored::WithoutVrf(key);
+		}
+		Authored::By(key)
 	}
 }
 

@@ -1,5 +1,6 @@
-//! Assignment's randomness on the real runtime: a block's own BABE VRF output, derived as
-//! `pallet_babe` derives it, mixed with the parent hash.
+//! Assignment's randomness and author on the real runtime: a block's own BABE VRF output, derived
+//! as `pallet_babe` derives it, mixed with the parent hash; its author from the same pre-digest.
+#![allow(clippy::unwrap_used)]
 
 use bourse_runtime::{configs::BlockVrfRandomness, genesis_config_presets, Babe, Runtime, System};
 use codec::Encode;
@@ -35,7 +36,7 @@ fn dev_chain() -> TestExternalities {
 /// `parent`; and the VRF output `pallet_babe` derived for it at `on_finalize`.
 fn block_one(slot: u64, parent: H256) -> (H256, Option<[u8; 32]>) {
 	dev_chain().execute_with(|| {
-		let alice = sr25519::Pair::from_string("//Alice", None).expect("a dev key");
+		let alice = sr25519::Pair::from_string("//Alice", None).unwrap();
 		let transcript = make_vrf_transcript(
 			&pallet_babe::Randomness::<Runtime>::get(),
 			slot.into(),

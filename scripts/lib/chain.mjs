@@ -149,9 +149,10 @@ export function submitTask(api, { workload, input, fuel, memoryMib, maxPrice, re
 }
 
 /**
- * What became of task `taskId`, submitted in block `blockHash`: the next block assigns it,
- * queues it or fails it (or its own block queued it already: its deadline block or the block's
- * submissions were full). Resolves with `{ kind, data, blockHash }`: `kind` is `'assigned'`
+ * What became of task `taskId`, submitted in block `blockHash`: the next block that draws
+ * (the next block, unless its author also authored its parent) assigns it, queues it or fails
+ * it (or its own block queued it already: its deadline block or the pending submissions were
+ * full). Resolves with `{ kind, data, blockHash }`: `kind` is `'assigned'`
  * (data: `TaskAssigned`), `'queued'` (`TaskQueued`) or `'failed'` (`TaskFailed`). Reads the
  * best chain's blocks from the submission's on as they come, or with `finalized` only
  * finalized blocks.

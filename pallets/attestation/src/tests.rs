@@ -884,6 +884,46 @@ mod offchain_worker {
 		});
 	}
 
+	/// A node upgraded from spec 109 between its commitment and its reveal finds its record
+	/// under the old key (the assigning block's hash) and reveals with that salt.
+	#[test]
+	fn a_record_stored_under_the_old_key_keeps_its_salt_after_the_upgrade() {
+		use codec::Encode;
+		use polkadot_sdk::sp_core::offchain::StorageKind;
+		use polkadot_sdk::sp_io::offchain::{
+			local_storage_clear, local_storage_get, local_storage_set,
+		};
+		let (mut ext, pool, stand, offchain) = worker_ext_with_offchain(true);
+		ext.execute_with(|| {
+			UintAuthorityId::set_all_keys(vec![key(1), key(2), key(3)]);
+			assign(0, &[1, 2, 3]);
+			let assigned_at = System::block_number();
+			let digest = Attestation::digest_of(0).unwrap();
+			// The old worker: it ran the task, committed, and kept its records by block hash.
+			<Attestation as Hooks<u64>>::offchain_worker(assigned_at);
+			let commitments = sent(&pool);
+			pool.write().transactions.clear();
+			for p in [1u64, 2, 3] {
+				let new = (b"bourse/attestation", 0u64, p, digest).encode();
+				let old =
+					(b"bourse/attestation", 0u64, p, System::block_hash(assigned_at)).encode();
+				let record = local_storage_get(StorageKind::PERSISTENT, &new).unwrap();
+				local_storage_set(StorageKind::PERSISTENT, &old, &record);
+				local_storage_clear(StorageKind::PERSISTENT, &new);
+			}
+			stand.restart(); // the upgrade restarted the node
+			offchain.write().seed = [0xc; 32]; // a fresh salt, if the worker drew one
+			for call in commitments {
+				assert_eq!(crate::testing::apply::<Test>(call), Ok(()));
+			}
+			next_block();
+			assert_eq!(worker_block(&pool), 3, "three reveals");
+			let decision = settled(0).expect("settled");
+			assert!(decision.verdicts.iter().all(|(_, v)| *v == Some(Verdict::Agreed)));
+			assert_eq!(stand.started(), 3, "not run again");
+		});
+	}
+
 	#[test]
 	fn four_tasks_of_one_block_start_at_once_and_answer_together() {
 		let (mut ext, pool, stand) = worker_ext(true);

@@ -17,14 +17,15 @@
 //! runs one id twice at once.
 //!
 //! What the node concluded (an outcome and its salt, or an abstention) is kept in persistent
-//! offchain storage under the task id, the provider and the task's digest (which names the block
-//! height that assigned it), so another task with the same id on a sibling fork never confuses
-//! it, the same assignment on two sibling forks (routine with BABE) is run once and committed
-//! with one salt whichever fork's commitment lands, and a pending reveal survives a restart. The first conclusion stored wins, so two overlapping
-//! passes never commit and reveal with different salts. Records expire `RECORD_GRACE` blocks
-//! after their task's deadline. Answers are sent again on later blocks until they are on chain
-//! (the pool drops the duplicates). On a block this node authored, answers wait
-//! `AuthorAnswerDelay` after the worker starts (see `LocalAuthorship` for why).
+//! offchain storage under the task id, the provider and the task's digest (which names the
+//! block height that assigned it): another task with the same id on a sibling fork never
+//! confuses it, the same assignment on two sibling forks (routine with BABE) is run once and
+//! committed with one salt whichever fork's commitment lands, and a pending reveal survives a
+//! restart. The first conclusion stored wins, so two overlapping passes never commit and reveal
+//! with different salts. Records expire `RECORD_GRACE` blocks after their task's deadline (the
+//! latest seen). Answers are sent again on later blocks until they are on chain (the pool drops
+//! the duplicates). On a block this node authored, answers wait `AuthorAnswerDelay` after the
+//! worker starts (see `LocalAuthorship` for why).
 //!
 //! Providers that are not validators need `--offchain-worker always`.
 
@@ -222,6 +223,12 @@ impl<T: Config> Pallet<T> {
 		if let Ok(Some(local)) = store.get::<Local>() {
 			return Ok(Some(local));
 		}
+		if let Some(local) = Self::legacy_conclusion(job) {
+			// Concluded before this runtime keyed records by digest: keep its salt.
+			store.set(&local);
+			Self::track_record(job.storage_key.clone(), Self::record_expiry(job));
+			return Ok(Some(local));
+		}
 		let Some(concluded) = Self::advance(job, now, may_start)? else { return Ok(None) };
 		// The first conclusion stored wins: an overlapping pass may have stored its own (with
 		// another salt) and answered with it.
@@ -229,9 +236,22 @@ impl<T: Config> Pallet<T> {
 			Ok(Some(existing)) => Ok::<_, ()>(existing),
 			_ => Ok(concluded.clone()),
 		});
-		let expires = job.assignment.deadline.saturated_into::<u32>().saturating_add(RECORD_GRACE);
-		Self::track_record(job.storage_key.clone(), expires);
+		Self::track_record(job.storage_key.clone(), Self::record_expiry(job));
 		kept.map(Some).map_err(|_| "offchain storage refused the conclusion")
+	}
+
+	/// The block after which `job`'s record may go.
+	fn record_expiry(job: &Job<T>) -> u32 {
+		job.assignment.deadline.saturated_into::<u32>().saturating_add(RECORD_GRACE)
+	}
+
+	/// `job`'s conclusion as nodes of spec 109 and before stored it: under the hash of the block
+	/// that assigned the task. Read once after the upgrade, so that a task committed before it
+	/// is revealed with its salt (and never run again with another). Remove in a later release.
+	fn legacy_conclusion(job: &Job<T>) -> Option<Local> {
+		let assigned_in = frame_system::Pallet::<T>::block_hash(job.assignment.assigned_at);
+		let legacy = (b"bourse/attestation", job.task_id, &job.provider, assigned_in).encode();
+		StorageValueRef::persistent(&legacy).get::<Local>().ok().flatten()
 	}
 
 	/// Moves this node's run of `job` forward: reads how it ended, gives up when the task's
@@ -334,15 +354,21 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Remembers that the record under `key` can go after block `expires`.
+	/// Remembers that the record under `key` can go after block `expires`, or later if it is
+	/// tracked with a later expiry already (sibling forks may give one assignment different
+	/// deadlines: a draw that waited can fall back to an earlier deadline place on one).
 	fn track_record(key: Vec<u8>, expires: u32) {
 		let list = StorageValueRef::persistent(RECORDS_KEY);
 		// A concurrent worker may win the race; the record then stays until a restart of the
 		// offchain DB, which is harmless.
 		let _ = list.mutate(|old: Stored<Records>| {
 			let mut records = old.ok().flatten().unwrap_or_default();
-			if records.iter().any(|(known, _)| *known == key) {
-				return Err(()); // tracked already: no write
+			if let Some((_, known)) = records.iter_mut().find(|(known, _)| *known == key) {
+				if *known >= expires {
+					return Err(()); // tracked already: no write
+				}
+				*known = expires;
+				return Ok(records);
 			}
 			if records.len() >= MAX_RECORDS {
 				if let Some((oldest, _)) = records.first() {

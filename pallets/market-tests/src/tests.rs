@@ -203,7 +203,29 @@ fn replication_one_completes_pays_the_provider_and_refunds_the_rest() {
 			TaskRecords::<Test>::get(0).unwrap().state,
 			TaskState::Completed { status: Status::Success, .. }
 		));
-		assert!(Reputation::current(&1).successes > Zero::zero());
+		assert!(
+			Reputation::current(&1).successes.is_zero(),
+			"an unchecked answer earns no reputation"
+		);
+	});
+}
+
+/// A requester and a provider in league buy the provider no reputation with single tasks
+/// answered with junk (nothing executed): an unchecked answer is paid, not evidence. A
+/// replicated task's agreement is.
+#[test]
+fn self_dealing_junk_answers_gain_no_reputation() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		let score = |who| <Reputation as pallet_reputation::ProviderReputation<u64>>::score(&who);
+		let before = score(1);
+		for task_id in 0..8 {
+			ok(submit(hash, 1, None));
+			ok(answer(task_id, 1, b"junk", FUEL));
+		}
+		assert_eq!(score(1), before, "eight junk answers, the same score");
+		assert!(Reputation::current(&1).successes.is_zero());
 	});
 }
 

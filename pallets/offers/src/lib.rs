@@ -90,7 +90,7 @@
 //! **What a block author can influence.** The task pallet seeds each draw with the randomness
 //! of the block that assigns the task (in the runtime, that block's BABE VRF output mixed with
 //! its parent's hash) mixed with the task's requester and nonce, and assigns a block's
-//! submissions at the start of the next block in the order of their seeds. Offers and bonds
+//! submissions at the start of the next block that draws in the order of their seeds. Offers and bonds
 //! changed in a block weigh in the next block's draws. The author that includes a task knows
 //! neither its seed nor where its own submissions fall; the author of the assigning block
 //! cannot compute a draw before the block it builds on is sealed, when its own offer and bond

@@ -9,7 +9,9 @@
 //! Per provider, Beta-style evidence: `successes` and `failures`, fixed-point numbers.
 //! Settlement reports each provider's [`Verdict`] on a task together with the task's value:
 //!
-//! - [`Verdict::Agreed`] adds `value / ValueUnit` (at most `MaxEvidencePerTask`) to successes;
+//! - [`Verdict::Agreed`] adds `value / ValueUnit` (at most `MaxEvidencePerTask`) to successes
+//!   (settlement reports it only for checked work: agreement among replicas; a lone answer is
+//!   paid, not evidence);
 //! - [`Verdict::OutVoted`] adds that much times [`Config::OutVotedWeight`] to failures — lying
 //!   costs more than one honest task earns;
 //! - [`Verdict::NoShow`] adds that much times [`Config::NoShowWeight`] to failures;

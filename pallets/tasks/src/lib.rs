@@ -50,8 +50,8 @@
 //! What remains: two colluding validators (the author of a block tells the author of its parent
 //! its VRF output) control the draw; and a primary-slot author may build on an older unfinalized
 //! block (BABE's fork choice counts primary blocks), choosing among a few parents' hashes, or on
-//! its own block to make the next draw wait. Assignment is one block later than the submission:
-//! a slot (3 s) more latency.
+//! its own block to make the next draw wait. Assignment is at least one block later than the
+//! submission: a slot (3 s) more latency.
 //!
 //! ## The queue
 //!
@@ -80,17 +80,20 @@
 //!
 //! The timeout must cover the task's fuel: [`Pallet::windows`] derives the commit window and the
 //! shortest timeout from it and [`Config::FuelPerBlock`], so a task an honest provider can run
-//! always fits. Answers are due by `assigned_at + timeout`; the task settles as soon as
-//! attestation has nothing left to wait for, or right after that block, never reassigned. Winners are paid `ceil(fuel_used × own price / 1e6)` out of the
+//! always fits. Answers are due by `assigned_at + timeout` (sooner only for a task drawn late
+//! into a full deadline block, see above); the task settles as soon as attestation has nothing
+//! left to wait for, or right after that block, never reassigned. Winners are paid
+//! `ceil(fuel_used × own price / 1e6)` out of the
 //! escrow, the requester gets the rest back, the base fee is burned. Out-voted providers (a lie,
 //! or a withheld reveal) lose [`Config::Slash`] of their bond, providers silent while a quorum
 //! answered lose [`Config::NoShowSlash`], both burned by the market: never paid to the
 //! requester, so no requester profits from a failure. Abstaining costs no bond.
 //!
 //! A requester may cancel a task while it is queued: the base fee and its rent are burned (at
-//! least a turn of the queue's), the rest comes back. Once assigned, a task runs to its outcome or its timeout: its providers start at once,
-//! and cancelling would buy their work for a fee (and let a block author read an answer in the
-//! pool, then cancel).
+//! least a turn of the queue's), the rest comes back; while it waits for its first draw, only
+//! the base fee. Once assigned, a task runs to its outcome or its timeout: its providers start
+//! at once, and cancelling would buy their work for a fee (and let a block author read an
+//! answer in the pool, then cancel).
 //!
 //! **Inputs and outputs are public**: everyone can read them on chain. Settled tasks and their
 //! outputs are pruned [`Config::Retention`] blocks after settlement.
@@ -495,7 +498,8 @@ pub mod pallet {
 		StorageMap<_, Twox64Concat, TaskId, BalanceOf<T>, OptionQuery>;
 
 	/// Assigned tasks whose deadline passes at the end of the previous block, by the block that
-	/// settles them (and pending tasks, by the block that settles them if they are assigned).
+	/// settles them (and pending tasks, by the block that would settle them if drawn in the block
+	/// after their submission).
 	#[pallet::storage]
 	pub type Timeouts<T: Config> = StorageMap<
 		_,
@@ -514,7 +518,7 @@ pub mod pallet {
 		/// A workload was removed and its deposit returned.
 		WorkloadRemoved { hash: CodeHash },
 		/// A task was submitted, with `escrow` and a storage `deposit` held from the requester;
-		/// the next block assigns it (`TaskAssigned`), queues it or fails it.
+		/// the next block that draws assigns it (`TaskAssigned`), queues it or fails it.
 		TaskSubmitted {
 			task_id: TaskId,
 			requester: T::AccountId,
@@ -592,8 +596,8 @@ pub mod pallet {
 		QueueRentTooLow,
 		/// Too many tasks time out around the same block: choose another timeout.
 		TimeoutsFull,
-		/// This block already holds the most submissions the next block assigns: submit again
-		/// in the next block.
+		/// The most submissions a draw takes wait for it already: submit again after the next
+		/// draw, or offer queue rent.
 		SubmissionsFull,
 		/// No task has this id.
 		UnknownTask,
@@ -615,18 +619,21 @@ pub mod pallet {
 			// The queue first: its tasks waited longer. The tasks submitted since the last draw
 			// take what is left; those that then wait go to the back of the queue.
 			let mut seeds = Seeds::new();
-			let (attempts, fresh) = if Self::may_draw() {
+			let (attempts, (fresh, moved)) = if Self::may_draw() {
 				(Self::assign_queued(now, &mut seeds), Self::assign_pending(now, &mut seeds))
 			} else {
 				Self::defer_draws();
-				(0, 0)
+				(0, (0, 0))
 			};
 			let pruned = Self::prune(now);
 			let randomness =
 				if seeds.derived() { T::WeightInfo::block_randomness() } else { Weight::zero() };
 			T::WeightInfo::on_initialize_timeouts(due)
 				.saturating_add(judged)
+				// The benchmark measures the deferring path (the most reads); a drawing block
+				// writes its author instead.
 				.saturating_add(T::WeightInfo::draw_rule())
+				.saturating_add(T::DbWeight::get().writes(1))
 				.saturating_add(randomness)
 				// A submitted task is assigned or, nobody free, queued in place of another (or
 				// failed): the costlier.
@@ -635,6 +642,9 @@ pub mod pallet {
 						.max(T::WeightInfo::on_initialize_pending_queued(fresh)),
 				)
 				.saturating_add(Self::queued_selection_weight().saturating_mul(fresh.into()))
+				// A late draw moves the task's deadline place: a deadline block read and
+				// written twice (the benchmarks draw in the next block, where it stays).
+				.saturating_add(T::DbWeight::get().reads_writes(2, 2).saturating_mul(moved.into()))
 				// A tried task is assigned or, expired, refunded: the costlier.
 				.saturating_add(
 					T::WeightInfo::on_initialize_queue(attempts)
@@ -727,8 +737,9 @@ pub mod pallet {
 		/// `ceil(replication × fuel_limit × max_price_per_mfuel / 1e6) + BaseFee` and the
 		/// storage deposit (the task and its input, and the largest output per provider).
 		///
-		/// The task is assigned at the start of the next block, with that block's randomness
-		/// ([`Config::Randomness`]), and its deadline is `timeout` blocks after that.
+		/// The task is assigned at the start of the next block that draws (the next block,
+		/// unless its author also authored this one: [`Pallet::may_draw`]), with that block's
+		/// randomness ([`Config::Randomness`]), and its deadline is `timeout` blocks after that.
 		///
 		/// If not enough providers are free: without `queue_rent` the call fails
 		/// ([`Error::NoProviderAvailable`]), or, if the providers free now are taken by others
@@ -816,8 +827,8 @@ pub mod pallet {
 				escrow,
 				deposit,
 			});
-			// Assigned at the start of the next block, so its deadline block is known: hold a
-			// place there now. A task that may wait also waits out a full deadline block (or a
+			// Drawn at the start of the next block (unless its author also authored this one),
+			// so its deadline block is known: hold a place there now. A task that may wait also waits out a full deadline block (or a
 			// block full of submissions) in the queue.
 			let mut pending = Pending::<T>::get();
 			let settles_at = Self::settles_at(now.saturating_add(One::one()), timeout);
@@ -1110,7 +1121,8 @@ pub mod pallet {
 			let (draws, author) = match T::BlockAuthor::author() {
 				Authored::Unknown | Authored::Alone => (true, None),
 				Authored::By(key) => (parent != Some(key), Some(key)),
-				Authored::WithoutVrf => (false, None),
+				// Its author is still recorded: its next block must not draw either.
+				Authored::WithoutVrf(key) => (false, Some(key)),
 			};
 			if author != parent {
 				LastAuthor::<T>::set(author);
@@ -1245,10 +1257,12 @@ pub mod pallet {
 		/// Assigns the tasks waiting for their first draw (submitted in the previous block, or
 		/// since the last block that drew), in the order of their seeds (drawn from this block's
 		/// randomness; not the order the authors included them in). One that finds nobody waits
-		/// in the queue if it offered rent, or fails. Returns the tasks tried.
-		pub fn assign_pending(now: BlockNumberFor<T>, seeds: &mut Seeds<T>) -> u32 {
+		/// in the queue if it offered rent, or fails. Returns the tasks tried, and how many of
+		/// them were drawn late (their deadline place moves: two more reads and writes each).
+		pub fn assign_pending(now: BlockNumberFor<T>, seeds: &mut Seeds<T>) -> (u32, u32) {
 			let pending = Pending::<T>::take();
 			let tried = pending.len() as u32;
+			let mut moved = 0u32;
 			let mut seeded: Vec<([u8; 32], QueuedTask<BalanceOf<T>>)> =
 				pending.into_iter().map(|entry| (seeds.of(&entry.entropy), entry)).collect();
 			seeded.sort_unstable_by_key(|(seed, entry)| (*seed, entry.task_id));
@@ -1257,7 +1271,11 @@ pub mod pallet {
 				let Some(mut task) = Tasks::<T>::get(task_id) else { continue };
 				let TaskState::Queued { since } = task.state else { continue };
 				let held = Self::settles_at(since.saturating_add(One::one()), task.timeout);
-				if let Ok(true) = Self::try_assign(task_id, &mut task, now, seed, Some(held)) {
+				if held != Self::settles_at(now, task.timeout) {
+					moved = moved.saturating_add(1);
+				}
+				let assigned = Self::try_assign(task_id, &mut task, now, seed, Some(held));
+				if let Ok(true) = assigned {
 					// Assigned without waiting: no rent is owed, its reserve comes back.
 					Self::charge_rent(task_id, &mut task, entry, now, Zero::zero());
 					Tasks::<T>::insert(task_id, task);
@@ -1265,7 +1283,12 @@ pub mod pallet {
 				}
 				Self::release_deadline(task_id, held);
 				if entry.rent.is_zero() {
-					let reason = TaskFailure::NoProvider;
+					// Providers were free, but no deadline place (a late draw).
+					let reason = if assigned.is_err() {
+						TaskFailure::DeadlineFull
+					} else {
+						TaskFailure::NoProvider
+					};
 					Self::refund_unassigned(task_id, task, Some(entry), reason, Zero::zero());
 					continue;
 				}
@@ -1282,7 +1305,7 @@ pub mod pallet {
 					}
 				}
 			}
-			tried
+			(tried, moved)
 		}
 
 		/// Puts `entry` at the back of the queue; a full queue takes it only in place of the
@@ -1570,7 +1593,11 @@ pub mod pallet {
 					}
 					_ => {}
 				}
-				if let Some(verdict) = verdict {
+				// Reputation comes from verified work only: a lone answer (replication 1) that
+				// nobody checked is paid, but is no evidence of honesty (a requester could buy
+				// its own provider a reputation with junk tasks); its failures still count.
+				let unverified = verdict == Some(Verdict::Agreed) && providers.len() == 1;
+				if let Some(verdict) = verdict.filter(|_| !unverified) {
 					T::Reputation::record(provider, verdict, value);
 				}
 				T::Market::record_attendance(provider, verdict != Some(Verdict::NoShow));
@@ -1730,9 +1757,20 @@ pub mod pallet {
 				for task_id in due {
 					let task = Tasks::<T>::get(task_id).ok_or("a deadline of no task")?;
 					let expected = match task.state {
-						// Its timeout after its assignment, or sooner: the place held since
-						// its submission, when a draw waited and the later block was full.
-						TaskState::Assigned { deadline, .. } => deadline.saturating_add(One::one()),
+						// Its timeout after its assignment, or sooner (the place held since its
+						// submission, when its draw waited and the later block was full), as
+						// long as its fuel's windows fit.
+						TaskState::Assigned { assigned_at, deadline, .. } => {
+							let full = assigned_at.saturating_add(task.timeout);
+							let (_, shortest) = Self::windows(task.fuel_limit, task.replication);
+							ensure!(
+								deadline == full
+									|| (deadline < full
+										&& deadline.saturating_sub(assigned_at) >= shortest),
+								"a deadline neither the timeout nor a fitting earlier place"
+							);
+							deadline.saturating_add(One::one())
+						}
 						TaskState::Queued { since } if pending.contains_key(&task_id) => {
 							Self::settles_at(since.saturating_add(One::one()), task.timeout)
 						}

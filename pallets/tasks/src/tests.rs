@@ -358,7 +358,7 @@ fn an_agreed_decision_pays_the_provider_at_its_price_and_refunds_the_rest() {
 			TaskRecords::<Test>::get(0).unwrap().state,
 			TaskState::Completed { status: Status::Success, .. }
 		));
-		assert_eq!(records(), vec![(1, Verdict::Agreed, payment)], "valued at what it was paid");
+		assert_eq!(records(), vec![], "a lone answer nobody checked is paid, not evidence");
 		assert_eq!(market(1).busy, 0, "its slot is free");
 		assert!(<Tasks as TaskLedger<u64, u64>>::assignment(0).is_none(), "settled");
 		settle(0, agreed(b"again", 1, vec![(1, Some(Verdict::Agreed))]));
@@ -1106,7 +1106,10 @@ fn which_blocks_draw() {
 			(ALICE, false),
 			(ALICE, false),
 			(BOB, true),
-			(Authored::WithoutVrf, false),
+			(Authored::WithoutVrf([2; 32]), false),
+			// Bob's block without a VRF output counts as his: his next block does not draw.
+			(BOB, false),
+			(Authored::WithoutVrf([1; 32]), false),
 			(BOB, true),
 			(Authored::Unknown, true),
 			(BOB, true),
@@ -1180,10 +1183,11 @@ fn a_waited_draw_falls_back_to_the_deadline_held_since_submission() {
 		}
 		state => panic!("not assigned: {state:?}"),
 	}
-	// Drawn six blocks late: 4 blocks left, less than its fuel needs (5): it fails.
+	// Drawn six blocks late: 4 blocks left, less than its fuel needs (5): it fails, for want
+	// of a deadline place (providers were free).
 	assert!(matches!(
 		after_deferrals(6),
-		TaskState::Failed { reason: TaskFailure::NoProvider, .. }
+		TaskState::Failed { reason: TaskFailure::DeadlineFull, .. }
 	));
 }
 

@@ -63,10 +63,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3586`.
-		// Minimum execution time: 60_359_000 picoseconds.
-		Weight::from_parts(72_022_015, 3586)
-			// Standard error: 3
-			.saturating_add(Weight::from_parts(7_379, 0).saturating_mul(l.into()))
+		// Minimum execution time: 59_819_000 picoseconds.
+		Weight::from_parts(61_772_921, 3586)
+			// Standard error: 4
+			.saturating_add(Weight::from_parts(7_439, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 51_697_000 picoseconds.
-		Weight::from_parts(54_261_000, 3586)
+		// Minimum execution time: 50_675_000 picoseconds.
+		Weight::from_parts(53_470_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -117,15 +117,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_task(k: u32, ) -> Weight {
-		// Proof size: measured `2707 + k * (316 ±0)`, estimated `17005 + k * (17005 ±121)`.
-		// Minimum execution time: 286_596_000 picoseconds.
-		Weight::from_parts(263_425_878, 17005)
-			// Standard error: 505_533
-			.saturating_add(Weight::from_parts(29_769_237, 0).saturating_mul(k.into()))
+		// Proof size: measured `2707 + k * (316 ±0)`, estimated `10703 + k * (16512 ±116)`.
+		// Minimum execution time: 289_721_000 picoseconds.
+		Weight::from_parts(260_722_193, 10703)
+			// Standard error: 435_074
+			.saturating_add(Weight::from_parts(29_243_468, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(27_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(Weight::from_parts(0, 17005).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 16512).saturating_mul(k.into()))
 	}
 	/// Storage: `Tasks::Workloads` (r:2 w:2)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
@@ -145,8 +145,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn submit_task_queued() -> Weight {
 		// Proof size: measured `98502`, estimated `69391`.
-		// Minimum execution time: 493_403_000 picoseconds.
-		Weight::from_parts(518_389_000, 69391)
+		// Minimum execution time: 490_779_000 picoseconds.
+		Weight::from_parts(533_322_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
@@ -166,8 +166,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof size: measured `97626`, estimated `69391`.
-		// Minimum execution time: 370_990_000 picoseconds.
-		Weight::from_parts(388_647_000, 69391)
+		// Minimum execution time: 362_148_000 picoseconds.
+		Weight::from_parts(385_262_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -209,11 +209,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `3529 + n * (67309 ±0)`, estimated `20852 + n * (68401 ±97)`.
-		// Minimum execution time: 5_769_000 picoseconds.
-		Weight::from_parts(63_704_839, 20852)
-			// Standard error: 2_228_758
-			.saturating_add(Weight::from_parts(533_483_150, 0).saturating_mul(n.into()))
+		// Proof size: measured `3529 + n * (67309 ±0)`, estimated `20852 + n * (68401 ±98)`.
+		// Minimum execution time: 5_698_000 picoseconds.
+		Weight::from_parts(5_819_000, 20852)
+			// Standard error: 1_095_306
+			.saturating_add(Weight::from_parts(536_230_020, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((40_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -262,11 +262,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `562536`, estimated `548198 + n * (1733 ±250)`.
-		// Minimum execution time: 2_980_626_000 picoseconds.
-		Weight::from_parts(3_084_392_212, 548198)
-			// Standard error: 2_904_857
-			.saturating_add(Weight::from_parts(418_616_832, 0).saturating_mul(n.into()))
+		// Proof size: measured `562536`, estimated `548198 + n * (1733 ±255)`.
+		// Minimum execution time: 2_965_413_000 picoseconds.
+		Weight::from_parts(3_070_246_050, 548198)
+			// Standard error: 11_433_587
+			.saturating_add(Weight::from_parts(468_421_431, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(95_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(47_u64))
@@ -302,10 +302,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
 		// Proof size: measured `549643 + n * (1355 ±0)`, estimated `548198 + n * (2603 ±0)`.
-		// Minimum execution time: 659_078_000 picoseconds.
-		Weight::from_parts(738_267_588, 548198)
-			// Standard error: 1_625_340
-			.saturating_add(Weight::from_parts(170_631_872, 0).saturating_mul(n.into()))
+		// Minimum execution time: 644_887_000 picoseconds.
+		Weight::from_parts(747_045_224, 548198)
+			// Standard error: 4_149_709
+			.saturating_add(Weight::from_parts(177_723_450, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -348,11 +348,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		// Proof size: measured `5992 + n * (66232 ±0)`, estimated `30327 + n * (68401 ±0)`.
-		// Minimum execution time: 2_093_000 picoseconds.
-		Weight::from_parts(2_193_000, 30327)
-			// Standard error: 947_225
-			.saturating_add(Weight::from_parts(770_492_819, 0).saturating_mul(n.into()))
+		// Proof size: measured `5992 + n * (66232 ±0)`, estimated `30327 + n * (68401 ±5)`.
+		// Minimum execution time: 2_164_000 picoseconds.
+		Weight::from_parts(2_213_000, 30327)
+			// Standard error: 1_314_667
+			.saturating_add(Weight::from_parts(779_769_170, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(66_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
@@ -392,10 +392,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
 		// Proof size: measured `41874 + n * (131870 ±0)`, estimated `19919 + n * (136802 ±0)`.
-		// Minimum execution time: 5_348_000 picoseconds.
-		Weight::from_parts(5_618_000, 19919)
-			// Standard error: 3_568_227
-			.saturating_add(Weight::from_parts(417_350_899, 0).saturating_mul(n.into()))
+		// Minimum execution time: 5_748_000 picoseconds.
+		Weight::from_parts(6_009_000, 19919)
+			// Standard error: 3_252_380
+			.saturating_add(Weight::from_parts(424_572_376, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -415,15 +415,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn block_randomness() -> Weight {
-		// Proof size: measured `359`, estimated `2766`.
-		// Minimum execution time: 59_128_000 picoseconds.
-		Weight::from_parts(60_610_000, 2766)
+		// Proof size: measured `1600`, estimated `2766`.
+		// Minimum execution time: 59_578_000 picoseconds.
+		Weight::from_parts(61_161_000, 2766)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
+	/// Storage: `Tasks::LastAuthor` (r:1 w:0)
+	/// Proof: `Tasks::LastAuthor` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Authorities` (r:1 w:0)
+	/// Proof: `Babe::Authorities` (`max_values`: Some(1), `max_size`: Some(1281), added: 1776, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Initialized` (r:1 w:0)
+	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Pending` (r:1 w:0)
+	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Queue` (r:1 w:0)
+	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	fn draw_rule() -> Weight {
-		Weight::from_parts(10_000_000, 3000)
+		// Proof size: measured `1923`, estimated `19919`.
+		// Minimum execution time: 18_698_000 picoseconds.
+		Weight::from_parts(20_801_000, 19919)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
 	/// Proof: `Tasks::PruneCursor` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -442,10 +453,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `204 + n * (65895 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 3_045_000 picoseconds.
-		Weight::from_parts(3_154_000, 1493)
-			// Standard error: 315_523
-			.saturating_add(Weight::from_parts(101_926_014, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_154_000 picoseconds.
+		Weight::from_parts(3_315_000, 1493)
+			// Standard error: 379_562
+			.saturating_add(Weight::from_parts(105_462_621, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -457,37 +468,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(72_022_015, 3586)
-			.saturating_add(Weight::from_parts(7_379, 0).saturating_mul(l.into()))
+		Weight::from_parts(61_772_921, 3586)
+			.saturating_add(Weight::from_parts(7_439, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(54_261_000, 3586)
+		Weight::from_parts(53_470_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(k: u32, ) -> Weight {
-		Weight::from_parts(263_425_878, 17005)
-			.saturating_add(Weight::from_parts(29_769_237, 0).saturating_mul(k.into()))
+		Weight::from_parts(260_722_193, 10703)
+			.saturating_add(Weight::from_parts(29_243_468, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(27_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
-			.saturating_add(Weight::from_parts(0, 17005).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 16512).saturating_mul(k.into()))
 	}
 	fn submit_task_queued() -> Weight {
-		Weight::from_parts(518_389_000, 69391)
+		Weight::from_parts(533_322_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(388_647_000, 69391)
+		Weight::from_parts(385_262_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(63_704_839, 20852)
-			.saturating_add(Weight::from_parts(533_483_150, 0).saturating_mul(n.into()))
+		Weight::from_parts(5_819_000, 20852)
+			.saturating_add(Weight::from_parts(536_230_020, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((40_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -495,8 +506,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(3_084_392_212, 548198)
-			.saturating_add(Weight::from_parts(418_616_832, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_070_246_050, 548198)
+			.saturating_add(Weight::from_parts(468_421_431, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(95_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(47_u64))
@@ -504,8 +515,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 1733).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		Weight::from_parts(738_267_588, 548198)
-			.saturating_add(Weight::from_parts(170_631_872, 0).saturating_mul(n.into()))
+		Weight::from_parts(747_045_224, 548198)
+			.saturating_add(Weight::from_parts(177_723_450, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -513,8 +524,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		Weight::from_parts(2_193_000, 30327)
-			.saturating_add(Weight::from_parts(770_492_819, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_213_000, 30327)
+			.saturating_add(Weight::from_parts(779_769_170, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(66_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
@@ -522,8 +533,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		Weight::from_parts(5_618_000, 19919)
-			.saturating_add(Weight::from_parts(417_350_899, 0).saturating_mul(n.into()))
+		Weight::from_parts(6_009_000, 19919)
+			.saturating_add(Weight::from_parts(424_572_376, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -531,17 +542,16 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
 	}
 	fn block_randomness() -> Weight {
-		Weight::from_parts(60_610_000, 2766)
+		Weight::from_parts(61_161_000, 2766)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn draw_rule() -> Weight {
-		Weight::from_parts(10_000_000, 3000)
+		Weight::from_parts(20_801_000, 19919)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(3_154_000, 1493)
-			.saturating_add(Weight::from_parts(101_926_014, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_315_000, 1493)
+			.saturating_add(Weight::from_parts(105_462_621, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
