@@ -79,6 +79,48 @@ pub fn max_sealed_len(max_output: usize) -> usize {
 	HEADER_LEN.saturating_add(max_output).saturating_add(OVERHEAD)
 }
 
+/// The X25519 public keys of small order (libsodium's list, `has_small_order`; the top bit is
+/// ignored, as X25519 ignores it): no box can be sealed to them (HPKE refuses the all-zero
+/// shared secret), so a task must not name one as its reply key. A test seals to each.
+const SMALL_ORDER_KEYS: [[u8; 32]; 7] = {
+	let mut keys = [[0u8; 32]; 7];
+	// 0 and 1.
+	keys[1][0] = 1;
+	// The two points of order 8.
+	keys[2] = [
+		0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+		0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+		0xb8, 0x00,
+	];
+	keys[3] = [
+		0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
+		0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
+		0x11, 0x57,
+	];
+	// p - 1, p and p + 1 (p = 2^255 - 19): -1, and 0 and 1 not reduced.
+	let mut i = 4;
+	while i < 7 {
+		let mut j = 1;
+		while j < 31 {
+			keys[i][j] = 0xff;
+			j += 1;
+		}
+		keys[i][31] = 0x7f;
+		i += 1;
+	}
+	keys[4][0] = 0xec;
+	keys[5][0] = 0xed;
+	keys[6][0] = 0xee;
+	keys
+};
+
+/// Whether a box can be sealed to `key`: it is not of small order ([`SMALL_ORDER_KEYS`]).
+pub fn is_usable_key(key: &ReplyKey) -> bool {
+	let mut masked = *key;
+	masked[31] &= 0x7f;
+	!SMALL_ORDER_KEYS.contains(&masked)
+}
+
 /// The reply key of the secret `secret` (as RFC 7748 clamps it).
 pub fn public_key(secret: &[u8; 32]) -> Result<ReplyKey, ReplyError> {
 	let secret =

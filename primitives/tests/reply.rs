@@ -117,6 +117,55 @@ fn small_order_keys_neither_seal_nor_open() {
 	}
 }
 
+/// The keys `is_usable_key` refuses are exactly those no box can be sealed to: each of them
+/// (with the top bit set or not) fails to seal, and keys of secrets do seal.
+#[test]
+fn unusable_reply_keys_are_exactly_the_small_order_ones() {
+	let mut refused = std::collections::BTreeSet::new();
+	for byte in 0..=255u8 {
+		for top in [0u8, 0x80] {
+			// Every small-order key is one of these shapes: test candidates around them too.
+			for mut key in [
+				[byte; 32],
+				{
+					let mut k = [0u8; 32];
+					k[0] = byte;
+					k
+				},
+				{
+					let mut k = [0xffu8; 32];
+					k[0] = byte;
+					k[31] = 0x7f;
+					k
+				},
+			] {
+				key[31] = (key[31] & 0x7f) | top;
+				let seals = seal(&key, &[1; 32], &[2; 32], b"x", MAX_OUTPUT, &mut rng(3)).is_ok();
+				assert_eq!(reply::is_usable_key(&key), seals, "{key:02x?}");
+				if !seals {
+					refused.insert(key);
+				}
+			}
+		}
+	}
+	// 0, 1, p - 1, p, p + 1, each with and without the top bit.
+	assert_eq!(refused.len(), 10);
+	let order_eight = [
+		"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+		"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+	];
+	for hex_key in order_eight {
+		let key = array(hex_key);
+		assert!(!reply::is_usable_key(&key));
+		let sealed = seal(&key, &[1; 32], &[2; 32], b"x", MAX_OUTPUT, &mut rng(3));
+		assert_eq!(sealed, Err(ReplyError::BadKey), "a point of order 8");
+	}
+	for i in 0..64u8 {
+		let (_, key) = keys(i);
+		assert!(reply::is_usable_key(&key));
+	}
+}
+
 /// Seals `plaintext` as is (not a well-formed reply) to `key`.
 fn seal_raw(key: &[u8; 32], digest: &[u8; 32], plaintext: &[u8]) -> Vec<u8> {
 	let recipient = <X25519HkdfSha256 as hpke::Kem>::PublicKey::from_bytes(key).unwrap();
