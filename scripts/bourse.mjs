@@ -10,6 +10,8 @@ import {
 } from './lib/chain.mjs';
 import { parseArgs } from './lib/args.mjs';
 import { generalTransaction, limitPayload, nodeExecutorKey } from './lib/attestation.mjs';
+import { replyKeyPair } from './lib/reply.mjs';
+import { keepReplySecret } from './lib/reply-secrets.mjs';
 
 const HELP = `bourse — the Bourse compute exchange from the command line
 
@@ -218,13 +220,17 @@ async function main(argv) {
         const minRent = api.consts.tasks.minQueueRent.toBigInt();
         const queueRent = options['queue-rent'] === undefined ? minRent : parseAmount(options['queue-rent'], '--queue-rent');
         if (queueRent < minRent) throw new UserError(`--queue-rent: at least ${formatAmount(minRent)} per block`);
+        // A one-time reply key per task; its secret is kept before the key is used.
+        const { secret, replyKey } = replyKeyPair();
+        const kept = keepReplySecret(replyKey, secret);
         const tx = submitTask(api, {
-          workload, input, fuel, memoryMib: memory, maxPrice, replication: k, minReputation: Math.round(minRep * 1e9), timeout, failFast, queueRent,
+          workload, input, fuel, memoryMib: memory, maxPrice, replication: k, minReputation: Math.round(minRep * 1e9), timeout, failFast, queueRent, replyKey,
         });
         const { events, blockHash } = await send(api, tx, signer, 'submit');
         const submitted = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data;
         const id = submitted.taskId.toString();
         console.log(`task ${id} submitted: escrow ${formatAmount(submitted.escrow.toBigInt())} and storage deposit ${formatAmount(submitted.deposit.toBigInt())} held (the deposit shrinks at settlement and comes back when the task is pruned)`);
+        console.log(`reply key ${u8aToHex(replyKey)}: its secret is kept in ${kept}`);
         const placed = await placement(api, id, blockHash);
         if (placed.kind === 'assigned') {
           const [from, at] = await Promise.all([blockHash, placed.blockHash].map(async (h) => (await api.rpc.chain.getHeader(h)).number.toNumber()));

@@ -3,21 +3,24 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hexToU8a, u8aToHex } from '@polkadot/util';
 import {
   connectNode, runScript, startNode, waitFor, workloadPath,
 } from '../scripts/lib/node.mjs';
+import { publicKey } from '../scripts/lib/reply.mjs';
 
 const cli = new URL('../scripts/bourse.mjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'bourse-cli-'));
 
 let node;
 
-/** Runs the CLI against the test's node; resolves with its exit code, stdout and stderr. */
+/** Runs the CLI against the test's node (its data in the test's directory); resolves with its
+ * exit code, stdout and stderr. */
 function bourse(args, { input } = {}) {
-  return runScript(cli, [...args, '--url', node.wsUrl], { timeout: 120_000, input });
+  return runScript(cli, [...args, '--url', node.wsUrl], { timeout: 120_000, input, env: { BOURSE_DATA_DIR: dir } });
 }
 
 before(async () => {
@@ -44,6 +47,18 @@ test('upload, submit --watch, result: the task completes with the natively compu
   const run = await bourse(['submit', '--workload', wasm, '--input', input, '--watch']);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /task 0 submitted/);
+  // The task names a one-time reply key whose secret the CLI kept, readable by its owner only.
+  const [, replyKey] = run.stdout.match(/reply key (0x[0-9a-f]{64}): its secret is kept in /);
+  const { api } = await connectNode(node);
+  try {
+    assert.equal((await api.query.tasks.replyKeys(0)).unwrap().toHex(), replyKey);
+  } finally {
+    await api.disconnect();
+  }
+  const secrets = join(dir, 'reply-secrets.json');
+  assert.equal(statSync(secrets).mode & 0o777, 0o600);
+  const secret = hexToU8a(JSON.parse(readFileSync(secrets, 'utf8'))[replyKey]);
+  assert.equal(u8aToHex(publicKey(secret)), replyKey, 'the kept secret is the key\'s');
   assert.match(run.stdout, /assigned to 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY/);
   assert.match(run.stdout, /#\d+ task 0 completed at block \d+: "Success", \d+ fuel, cost/);
 

@@ -538,6 +538,7 @@ impl pallet_attestation::BenchmarkHelper<AccountId, bourse_primitives::ExecutorI
 			Perbill::zero(),
 			timeout,
 			None,
+			[7; 32],
 		)
 		.expect("the benchmark providers are free");
 		// The next block assigns it.

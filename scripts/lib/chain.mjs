@@ -4,6 +4,7 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { bourseRpc } from './rpc.mjs';
+import { replyKeyPair } from './reply.mjs';
 
 /** A failure to report in one line, without a stack trace. */
 export class UserError extends Error {}
@@ -132,9 +133,17 @@ export async function ensureWorkload(api, code, signer, options = {}) {
  * (plancks), replication, minimum reputation in Perbill parts (10^9 is 100 %), timeout in
  * blocks, and the queue rent: if no provider is free the task waits in the queue paying
  * `queueRent` plancks per block (default: the chain's least, `tasks.minQueueRent`), or with
- * `failFast` fails at once.
+ * `failFast` fails at once; and the task's `replyKey` (32 bytes or 0x-hex: the public key of a
+ * one-time secret, see `scripts/lib/reply.mjs`). Without one, a fresh key pair is made and its
+ * secret kept for this process: `replySecretOf(replyKey)`.
  */
-export function submitTask(api, { workload, input, fuel, memoryMib, maxPrice, replication = 1, minReputation = 0, timeout, failFast = false, queueRent }) {
+export function submitTask(api, { workload, input, fuel, memoryMib, maxPrice, replication = 1, minReputation = 0, timeout, failFast = false, queueRent, replyKey }) {
+  let key = replyKey;
+  if (key === undefined) {
+    const pair = replyKeyPair();
+    key = pair.replyKey;
+    replySecrets.set(u8aToHex(key), pair.secret);
+  }
   return api.tx.tasks.submitTask(
     workload,
     typeof input === 'string' ? input : u8aToHex(input),
@@ -145,7 +154,16 @@ export function submitTask(api, { workload, input, fuel, memoryMib, maxPrice, re
     minReputation,
     timeout,
     failFast ? null : (queueRent ?? api.consts.tasks.minQueueRent),
+    typeof key === 'string' ? key : u8aToHex(key),
   );
+}
+
+/** The secrets of the reply keys `submitTask` made in this process, by key (0x-hex). */
+const replySecrets = new Map();
+
+/** The secret of a reply key `submitTask` made in this process (`undefined` for others). */
+export function replySecretOf(replyKey) {
+  return replySecrets.get(typeof replyKey === 'string' ? replyKey : u8aToHex(replyKey));
 }
 
 /**

@@ -37,9 +37,10 @@ export function runNodeCommand(args) {
  * Runs the Node.js script at `path` with `args` (`input`, if given, on its standard input;
  * killed after `timeout` ms, if given); resolves with { code, stdout, stderr }, never rejects.
  */
-export function runScript(path, args, { timeout = 0, input } = {}) {
+export function runScript(path, args, { timeout = 0, input, env } = {}) {
   return new Promise((resolveRun) => {
-    const child = execFile(process.execPath, [path, ...args], { timeout }, (error, stdout, stderr) => {
+    const options = { timeout, env: env === undefined ? process.env : { ...process.env, ...env } };
+    const child = execFile(process.execPath, [path, ...args], options, (error, stdout, stderr) => {
       resolveRun({ code: error ? error.code ?? 1 : 0, stdout, stderr });
     });
     if (input !== undefined) child.stdin.end(input);

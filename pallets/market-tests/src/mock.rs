@@ -240,6 +240,7 @@ impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for MarketHelper 
 			Default::default(),
 			MIN_TIMEOUT,
 			None,
+			[7; 32],
 		)
 		.unwrap();
 		// The next block assigns it.

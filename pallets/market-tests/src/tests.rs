@@ -100,6 +100,7 @@ fn submission(
 		Perbill::zero(),
 		TIMEOUT,
 		queue_rent,
+		[7; 32],
 	)
 }
 
@@ -534,6 +535,7 @@ fn a_heavy_replicated_task_gets_a_commit_window_that_follows_its_fuel() {
 				Perbill::zero(),
 				timeout,
 				None,
+				[7; 32],
 			)
 		};
 		assert_noop!(heavy(min_timeout - 1), Error::<Test>::TimeoutTooShort);

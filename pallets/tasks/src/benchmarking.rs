@@ -104,6 +104,7 @@ fn submit_with<T: Config>(
 		min_reputation,
 		timeout,
 		queue_rent,
+		[7; 32],
 	)
 }
 

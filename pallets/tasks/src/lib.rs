@@ -75,7 +75,16 @@
 //! [`Config::TaskDepositPerByte`] per byte. While a task is open it covers the task and its
 //! input plus one largest output per provider (what attestation may store for it); at
 //! settlement it shrinks to the task, its input and its output (the input alone if it failed);
-//! pruning returns it. Pruning keeps up with the most submissions a block can carry (checked
+//! pruning returns it. The task item includes its reply key (a fixed 32 bytes, like its other
+//! fields).
+//!
+//! ## Reply keys
+//!
+//! Every task names a one-time X25519 public key of its requester, its *reply key*
+//! ([`ReplyKeys`], part of the task's digest): a lone answer's output is to be sealed to it
+//! (`bourse_primitives::reply`), so that only the requester reads it. Keys of small order, to
+//! which nothing can be sealed, are refused ([`Error::UnusableReplyKey`]). The CLI and the
+//! scripts make a fresh key per task and keep its secret. Pruning keeps up with the most submissions a block can carry (checked
 //! by the pallet's integrity test).
 //!
 //! The timeout must cover the task's fuel: [`Pallet::windows`] derives the commit window and the
@@ -107,7 +116,7 @@ pub use bourse_primitives::traits::{
 	ProviderReputation, Requirements, TaskAssignment, TaskFailure, TaskId, TaskJudge, TaskLedger,
 	TaskWork, Verdict,
 };
-pub use bourse_primitives::{is_valid_replication, CodeHash, Status};
+pub use bourse_primitives::{is_valid_replication, reply::ReplyKey, CodeHash, Status};
 pub use pallet::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
 pub use weights::WeightInfo;
@@ -487,6 +496,12 @@ pub mod pallet {
 	pub type Pending<T: Config> =
 		StorageValue<_, BoundedVec<QueuedTask<BalanceOf<T>>, T::MaxPending>, ValueQuery>;
 
+	/// Each task's reply key: the one-time X25519 public key its requester gave, to which a lone
+	/// answer's output is sealed. Kept until the task is pruned; part of its digest. (Tasks
+	/// submitted before spec 110 have none.)
+	#[pallet::storage]
+	pub type ReplyKeys<T: Config> = StorageMap<_, Twox64Concat, TaskId, ReplyKey, OptionQuery>;
+
 	/// The previous block's author, if it had a VRF output ([`Pallet::may_draw`]).
 	#[pallet::storage]
 	pub type LastAuthor<T: Config> = StorageValue<_, [u8; 32], OptionQuery>;
@@ -599,6 +614,9 @@ pub mod pallet {
 		/// The most submissions a draw takes wait for it already: submit again after the next
 		/// draw, or offer queue rent.
 		SubmissionsFull,
+		/// The reply key is an X25519 key of small order: nothing can be sealed to it. Use the
+		/// public key of a fresh secret (the CLI and `scripts/lib/reply.mjs` make one).
+		UnusableReplyKey,
 		/// No task has this id.
 		UnknownTask,
 		/// Only the requester may cancel a task.
@@ -748,6 +766,9 @@ pub mod pallet {
 		/// rent for its timeout plus a turn of the queue on top of the escrow, and pays the rent
 		/// for every block it waits. A full queue takes it only in place of a task paying less
 		/// than `queue_rent / 1.1`.
+		///
+		/// `reply_key` is the requester's one-time X25519 public key for this task's replies
+		/// (see the module docs, "Reply keys").
 		#[pallet::call_index(2)]
 		#[pallet::weight(Pallet::<T>::submit_weight(*replication))]
 		pub fn submit_task(
@@ -761,9 +782,14 @@ pub mod pallet {
 			min_reputation: Perbill,
 			timeout: BlockNumberFor<T>,
 			queue_rent: Option<BalanceOf<T>>,
+			reply_key: ReplyKey,
 		) -> DispatchResult {
 			let requester = ensure_signed(origin)?;
 			ensure!(Workloads::<T>::contains_key(workload), Error::<T>::UnknownWorkload);
+			ensure!(
+				bourse_primitives::reply::is_usable_key(&reply_key),
+				Error::<T>::UnusableReplyKey
+			);
 			ensure!(!input.is_empty(), Error::<T>::EmptyInput);
 			let input: BoundedVec<u8, T::MaxInputSize> =
 				input.try_into().map_err(|_| Error::<T>::InputTooLarge)?;
@@ -870,6 +896,7 @@ pub mod pallet {
 				}
 			});
 			Tasks::<T>::insert(task_id, task);
+			ReplyKeys::<T>::insert(task_id, reply_key);
 			TaskDeposits::<T>::insert(task_id, deposit);
 			NextTaskId::<T>::put(task_id.saturating_add(1));
 			Ok(())
@@ -915,22 +942,28 @@ pub mod pallet {
 
 	impl<T: Config> Pallet<T> {
 		/// The digest of `task` assigned at `assigned_at` ([`TaskAssignment::digest`]): binds
-		/// everything that makes its outcome what it is, and who asked.
-		pub fn digest(task: &Task<T>, assigned_at: BlockNumberFor<T>) -> [u8; 32] {
-			blake2_256(
-				&(
-					TASK_DIGEST_CONTEXT,
-					task.workload,
-					blake2_256(&task.input),
-					task.fuel_limit,
-					task.max_memory_mib,
-					task.timeout,
-					&task.requester,
-					task.replication,
-					assigned_at,
-				)
-					.encode(),
-			)
+		/// everything that makes its outcome what it is, who asked, and the reply key its
+		/// answer is sealed to (`reply_key`; none for tasks submitted before spec 110).
+		pub fn digest(
+			task: &Task<T>,
+			reply_key: Option<&ReplyKey>,
+			assigned_at: BlockNumberFor<T>,
+		) -> [u8; 32] {
+			let fields = (
+				TASK_DIGEST_CONTEXT,
+				task.workload,
+				blake2_256(&task.input),
+				task.fuel_limit,
+				task.max_memory_mib,
+				task.timeout,
+				&task.requester,
+				task.replication,
+				assigned_at,
+			);
+			match reply_key {
+				Some(key) => blake2_256(&(fields, key).encode()),
+				None => blake2_256(&fields.encode()),
+			}
 		}
 
 		/// A task's windows from its fuel: `(commit window, shortest timeout)`, in blocks.
@@ -1232,7 +1265,8 @@ pub mod pallet {
 			for provider in &providers {
 				ProviderTasks::<T>::insert(provider, task_id, ());
 			}
-			Digests::<T>::insert(task_id, Self::digest(task, now));
+			let reply_key = ReplyKeys::<T>::get(task_id);
+			Digests::<T>::insert(task_id, Self::digest(task, reply_key.as_ref(), now));
 			task.state = TaskState::Assigned {
 				providers: BoundedVec::truncate_from(chosen),
 				assigned_at: now,
@@ -1705,6 +1739,7 @@ pub mod pallet {
 					}
 					Tasks::<T>::remove(cursor);
 					Outputs::<T>::remove(cursor);
+					ReplyKeys::<T>::remove(cursor);
 					if let Some(deposit) = TaskDeposits::<T>::take(cursor) {
 						T::Currency::release(
 							&HoldReason::TaskStorage.into(),
@@ -1811,7 +1846,11 @@ pub mod pallet {
 					let TaskState::Assigned { assigned_at, .. } = &task.state else {
 						return Err("a digest for a task that is not assigned");
 					};
-					ensure!(digest == Self::digest(&task, *assigned_at), "a digest is wrong");
+					let reply_key = ReplyKeys::<T>::get(task_id);
+					ensure!(
+						digest == Self::digest(&task, reply_key.as_ref(), *assigned_at),
+						"a digest is wrong"
+					);
 				}
 				if let TaskState::Assigned { providers, .. } = &task.state {
 					for assignment in providers.iter() {
@@ -1825,6 +1864,10 @@ pub mod pallet {
 			ensure!(
 				TaskDeposits::<T>::iter_keys().all(Tasks::<T>::contains_key),
 				"a deposit outlived its task"
+			);
+			ensure!(
+				ReplyKeys::<T>::iter_keys().all(Tasks::<T>::contains_key),
+				"a reply key outlived its task"
 			);
 			for entry in queue.values().chain(pending.values()) {
 				ensure!(

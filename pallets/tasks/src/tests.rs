@@ -91,6 +91,7 @@ fn submission(
 		Perbill::zero(),
 		TIMEOUT,
 		queue_rent,
+		[7; 32],
 	)
 }
 
@@ -233,6 +234,7 @@ fn submit_errors_hold_nothing() {
 				Perbill::zero(),
 				timeout,
 				queue_rent,
+				[7; 32],
 			)
 		};
 		let input = b"in".to_vec();
@@ -512,6 +514,7 @@ fn a_queued_task_nobody_can_take_does_not_block_the_queue() {
 			Perbill::zero(),
 			TIMEOUT,
 			RENT,
+			[7; 32],
 		));
 		ok(submit(hash, 1, RENT));
 		assert_eq!(queued(), vec![4, 5]);
@@ -632,6 +635,7 @@ fn the_shortest_timeout_follows_the_fuel() {
 				Perbill::zero(),
 				timeout,
 				RENT,
+				[7; 32],
 			)
 		};
 		assert_noop!(heavy(12), Error::<Test>::TimeoutTooShort);
@@ -657,6 +661,7 @@ fn squat(hash: [u8; 32], who: u64, rent: u128) -> DispatchResult {
 		Perbill::one(),
 		TIMEOUT,
 		Some(rent),
+		[7; 32],
 	)
 }
 
@@ -1017,6 +1022,7 @@ fn a_block_full_of_submissions_refuses_or_queues_the_next() {
 				Perbill::zero(),
 				TIMEOUT + i % 4,
 				None,
+				[7; 32],
 			));
 		}
 		assert_noop!(submit_pending(hash, 1, None), Error::<Test>::SubmissionsFull);
@@ -1235,5 +1241,49 @@ fn submissions_of_deferred_blocks_share_the_pending_bound() {
 		block_by(BOB);
 		assert!(pending().is_empty());
 		assert!((0..32).all(|id| !is_queued(id)), "Bob's block drew all 32");
+	});
+}
+
+/// A task names its requester's reply key: stored with it, bound into its digest (answers
+/// sealed to another key would be for another task), and pruned with it. Keys nothing can be
+/// sealed to are refused.
+#[test]
+fn a_task_names_its_reply_key_and_its_digest_binds_it() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		// 0, and p - 1 (p = 2^255 - 19): points of small order.
+		let mut minus_one = [0xff; 32];
+		minus_one[0] = 0xec;
+		minus_one[31] = 0x7f;
+		for key in [[0; 32], minus_one] {
+			assert_noop!(
+				Tasks::submit_task(
+					signed(REQUESTER),
+					hash,
+					b"input".to_vec(),
+					FUEL,
+					16,
+					MAX_PRICE,
+					1,
+					Perbill::zero(),
+					TIMEOUT,
+					None,
+					key,
+				),
+				Error::<Test>::UnusableReplyKey
+			);
+		}
+		ok(submit(hash, 1, None));
+		assert_eq!(crate::ReplyKeys::<Test>::get(0), Some([7; 32]));
+		let task = TaskRecords::<Test>::get(0).unwrap();
+		let digest = crate::Digests::<Test>::get(0).unwrap();
+		assert_eq!(digest, Tasks::digest(&task, Some(&[7; 32]), ASSIGNED_AT));
+		assert_ne!(digest, Tasks::digest(&task, Some(&[8; 32]), ASSIGNED_AT), "the key is bound");
+		answered(0, b"out", 10);
+		while TaskRecords::<Test>::get(0).is_some() {
+			next_block();
+		}
+		assert_eq!(crate::ReplyKeys::<Test>::get(0), None, "pruned with its task");
 	});
 }
