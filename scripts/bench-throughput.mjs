@@ -19,6 +19,7 @@ import {
 } from './lib/chain.mjs';
 import { workloadPath } from './lib/node.mjs';
 import { possessionProof } from './lib/attestation.mjs';
+import { replyKeyPair } from './lib/reply.mjs';
 
 const HELP = `bench-throughput — included submit_task against transfer_keep_alive per block, on one dev node
 
@@ -122,7 +123,8 @@ async function main(argv) {
     const requesters = bench.slice(providers);
     const transfers = requesters.map((pair) => sign(api.tx.balances.transferKeepAlive(bob.address, UNIT / 100n), pair, 0));
     // As many tasks as slots and queue can take (240 + 256), so every one is a real submission.
-    const task = { workload, input: stringToU8a('10\nbench'), fuel: 1_000_000n, memoryMib: 16, maxPrice: UNIT / 1_000n, timeout: 100 };
+    // One reply key for all: the bench never reads its outputs.
+    const task = { workload, input: stringToU8a('10\nbench'), fuel: 1_000_000n, memoryMib: 16, maxPrice: UNIT / 1_000n, timeout: 100, replyKey: replyKeyPair().replyKey };
     const tasks = requesters.slice(0, 480).map((pair) => sign(submitTask(api, task), pair, 1));
 
     const t0 = (await api.rpc.chain.getHeader()).number.toNumber() + 1;

@@ -55,9 +55,10 @@ test('upload, submit --watch, result: the task completes with the natively compu
   } finally {
     await api.disconnect();
   }
-  const secrets = join(dir, 'reply-secrets.json');
-  assert.equal(statSync(secrets).mode & 0o777, 0o600);
-  const secret = hexToU8a(JSON.parse(readFileSync(secrets, 'utf8'))[replyKey]);
+  const kept = join(dir, 'reply-secrets', `${replyKey}.hex`);
+  assert.match(run.stdout, new RegExp(`its secret is kept in ${kept}`));
+  assert.equal(statSync(kept).mode & 0o777, 0o600);
+  const secret = hexToU8a(readFileSync(kept, 'utf8').trim());
   assert.equal(u8aToHex(publicKey(secret)), replyKey, 'the kept secret is the key\'s');
   assert.match(run.stdout, /assigned to 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY/);
   assert.match(run.stdout, /#\d+ task 0 completed at block \d+: "Success", \d+ fuel, cost/);

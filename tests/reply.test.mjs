@@ -72,3 +72,23 @@ test('cross-language vectors open, and this side\'s are written by it', async ()
     assert.deepEqual([hex(opened.salt), hex(opened.output)], [v.salt, v.output]);
   }
 });
+
+test('the CLI keeps each reply secret in a private file of its own, never overwritten', async () => {
+  const { mkdtempSync, statSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { keepReplySecret, keptReplySecret } = await import('../scripts/lib/reply-secrets.mjs');
+  const before = process.env.BOURSE_DATA_DIR;
+  process.env.BOURSE_DATA_DIR = mkdtempSync(join(tmpdir(), 'bourse-secrets-'));
+  try {
+    const { secret, replyKey } = replyKeyPair();
+    const path = keepReplySecret(replyKey, secret);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.deepEqual(keptReplySecret(replyKey), secret);
+    assert.throws(() => keepReplySecret(replyKey, filled(32, 1)), /EEXIST/, 'a one-time key keeps its secret');
+    assert.deepEqual(keptReplySecret(replyKey), secret);
+    assert.equal(keptReplySecret(replyKeyPair().replyKey), undefined);
+  } finally {
+    if (before === undefined) delete process.env.BOURSE_DATA_DIR;
+    else process.env.BOURSE_DATA_DIR = before;
+  }
+});

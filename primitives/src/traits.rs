@@ -214,7 +214,7 @@ pub struct TaskAssignment<AccountId, BlockNumber> {
 	/// Fuel limit of the task: no honest answer reports more.
 	pub fuel_limit: u64,
 	/// What the task is: blake2-256 of its workload, input hash, limits, timeout, requester,
-	/// replication and assignment block. Signed answers and commitments name it, so an answer
+	/// replication, assignment block and reply key (tasks submitted before spec 110 have none). Signed answers and commitments name it, so an answer
 	/// never counts for another task that has the same id (on a sibling fork, or after a reorg).
 	/// All zeros for a task assigned before digests were kept (spec < 104): its answers and
 	/// commitments use the formats of then, so an upgrade loses no task in flight.

@@ -9,12 +9,13 @@
 //! transactions**: each call carries one [`Statement`] (task, provider, [`Claim`]) and a signature
 //! by the provider's executor key over [`Pallet::statement_payload`], as im-online's heartbeat
 //! does. The payload names the genesis hash and the task's **digest** (its workload, input,
-//! limits, requester, replication and assignment block: `TaskAssignment::digest`), so an answer
-//! never counts on another chain, nor for another task that has the same id on a sibling fork
-//! or after a reorg. Every check, the signature last, runs in `#[pallet::authorize]`, which the transaction
-//! pool and block execution both run before dispatch; dispatch re-reads the state it needs but
-//! does not verify the signature again. Answers cost no fee and use no nonce, so an offchain
-//! worker can send many without racing itself. Invalid answers never reach a block.
+//! limits, requester, replication, assignment block and reply key: `TaskAssignment::digest`),
+//! so an answer never counts on another chain, nor for another task that has the same id on a
+//! sibling fork or after a reorg. Every check, the signature last, runs in
+//! `#[pallet::authorize]`, which the transaction pool and block execution both run before
+//! dispatch; dispatch re-reads the state it needs but does not verify the signature again.
+//! Answers cost no fee and use no nonce, so an offchain worker can send many without racing
+//! itself. Invalid answers never reach a block.
 //!
 //! - Replication 1: the provider sends its outcome once with [`Pallet::answer`]; the task settles
 //!   in the same block.

@@ -75,8 +75,9 @@
 //! [`Config::TaskDepositPerByte`] per byte. While a task is open it covers the task and its
 //! input plus one largest output per provider (what attestation may store for it); at
 //! settlement it shrinks to the task, its input and its output (the input alone if it failed);
-//! pruning returns it. The task item includes its reply key (a fixed 32 bytes, like its other
-//! fields).
+//! pruning returns it. Pruning keeps up with the most submissions a block can carry (checked by
+//! the pallet's integrity test). The task's fixed-size records beside it (its reply key, its
+//! digest while assigned) are covered by the task item's base, as its own fixed fields are.
 //!
 //! ## Reply keys
 //!
@@ -84,8 +85,7 @@
 //! ([`ReplyKeys`], part of the task's digest): a lone answer's output is to be sealed to it
 //! (`bourse_primitives::reply`), so that only the requester reads it. Keys of small order, to
 //! which nothing can be sealed, are refused ([`Error::UnusableReplyKey`]). The CLI and the
-//! scripts make a fresh key per task and keep its secret. Pruning keeps up with the most submissions a block can carry (checked
-//! by the pallet's integrity test).
+//! scripts make a fresh key per task and keep its secret.
 //!
 //! The timeout must cover the task's fuel: [`Pallet::windows`] derives the commit window and the
 //! shortest timeout from it and [`Config::FuelPerBlock`], so a task an honest provider can run
@@ -1865,10 +1865,10 @@ pub mod pallet {
 				TaskDeposits::<T>::iter_keys().all(Tasks::<T>::contains_key),
 				"a deposit outlived its task"
 			);
-			ensure!(
-				ReplyKeys::<T>::iter_keys().all(Tasks::<T>::contains_key),
-				"a reply key outlived its task"
-			);
+			for (task_id, key) in ReplyKeys::<T>::iter() {
+				ensure!(Tasks::<T>::contains_key(task_id), "a reply key outlived its task");
+				ensure!(bourse_primitives::reply::is_usable_key(&key), "an unusable reply key");
+			}
 			for entry in queue.values().chain(pending.values()) {
 				ensure!(
 					Tasks::<T>::get(entry.task_id)

@@ -63,10 +63,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3586`.
-		// Minimum execution time: 59_819_000 picoseconds.
-		Weight::from_parts(61_772_921, 3586)
-			// Standard error: 4
-			.saturating_add(Weight::from_parts(7_439, 0).saturating_mul(l.into()))
+		// Minimum execution time: 73_800_000 picoseconds.
+		Weight::from_parts(95_745_298, 3586)
+			// Standard error: 15
+			.saturating_add(Weight::from_parts(8_252, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 50_675_000 picoseconds.
-		Weight::from_parts(53_470_000, 3586)
+		// Minimum execution time: 51_086_000 picoseconds.
+		Weight::from_parts(65_878_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -113,19 +113,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:0 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:0 w:1)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:13 w:0)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_task(k: u32, ) -> Weight {
-		// Proof size: measured `2707 + k * (316 ±0)`, estimated `10703 + k * (16512 ±116)`.
-		// Minimum execution time: 289_721_000 picoseconds.
-		Weight::from_parts(260_722_193, 10703)
-			// Standard error: 435_074
-			.saturating_add(Weight::from_parts(29_243_468, 0).saturating_mul(k.into()))
+		// Proof size: measured `2707 + k * (316 ±0)`, estimated `14467786688069824512 + k * (5048 ±369)`.
+		// Minimum execution time: 366_113_000 picoseconds.
+		Weight::from_parts(332_848_322, 14467786688069824512)
+			// Standard error: 601_297
+			.saturating_add(Weight::from_parts(36_459_620, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(27_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(Weight::from_parts(0, 16512).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(Weight::from_parts(0, 5048).saturating_mul(k.into()))
 	}
 	/// Storage: `Tasks::Workloads` (r:2 w:2)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
@@ -143,12 +145,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskDeposits` (r:1 w:2)
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:0 w:1)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn submit_task_queued() -> Weight {
-		// Proof size: measured `98502`, estimated `69391`.
-		// Minimum execution time: 490_779_000 picoseconds.
-		Weight::from_parts(533_322_000, 69391)
+		// Proof size: measured `98539`, estimated `69391`.
+		// Minimum execution time: 489_026_000 picoseconds.
+		Weight::from_parts(514_554_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
@@ -165,9 +169,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
-		// Proof size: measured `97626`, estimated `69391`.
-		// Minimum execution time: 362_148_000 picoseconds.
-		Weight::from_parts(385_262_000, 69391)
+		// Proof size: measured `97663`, estimated `69391`.
+		// Minimum execution time: 361_146_000 picoseconds.
+		Weight::from_parts(381_826_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -209,11 +213,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `3529 + n * (67309 ±0)`, estimated `20852 + n * (68401 ±98)`.
-		// Minimum execution time: 5_698_000 picoseconds.
-		Weight::from_parts(5_819_000, 20852)
-			// Standard error: 1_095_306
-			.saturating_add(Weight::from_parts(536_230_020, 0).saturating_mul(n.into()))
+		// Proof size: measured `3566 + n * (67309 ±0)`, estimated `20852 + n * (68401 ±98)`.
+		// Minimum execution time: 6_009_000 picoseconds.
+		Weight::from_parts(6_089_000, 20852)
+			// Standard error: 1_960_723
+			.saturating_add(Weight::from_parts(533_805_314, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((40_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -246,6 +250,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Timeouts` (r:1 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:8 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:8 w:8)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:8 w:8)
@@ -262,16 +268,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `562536`, estimated `548198 + n * (1733 ±255)`.
-		// Minimum execution time: 2_965_413_000 picoseconds.
-		Weight::from_parts(3_070_246_050, 548198)
-			// Standard error: 11_433_587
-			.saturating_add(Weight::from_parts(468_421_431, 0).saturating_mul(n.into()))
+		// Proof size: measured `563070 + n * (60 ±0)`, estimated `548198 + n * (2523 ±250)`.
+		// Minimum execution time: 2_926_765_000 picoseconds.
+		Weight::from_parts(3_128_844_985, 548198)
+			// Standard error: 16_202_119
+			.saturating_add(Weight::from_parts(452_110_368, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(95_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(47_u64))
 			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 1733).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2523).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
@@ -301,11 +307,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		// Proof size: measured `549643 + n * (1355 ±0)`, estimated `548198 + n * (2603 ±0)`.
-		// Minimum execution time: 644_887_000 picoseconds.
-		Weight::from_parts(747_045_224, 548198)
-			// Standard error: 4_149_709
-			.saturating_add(Weight::from_parts(177_723_450, 0).saturating_mul(n.into()))
+		// Proof size: measured `549680 + n * (1355 ±0)`, estimated `548198 + n * (2603 ±0)`.
+		// Minimum execution time: 625_929_000 picoseconds.
+		Weight::from_parts(739_357_448, 548198)
+			// Standard error: 6_729_363
+			.saturating_add(Weight::from_parts(202_482_141, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -336,6 +342,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:91 w:0)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:128 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:128 w:128)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:128 w:128)
@@ -348,13 +356,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		// Proof size: measured `5992 + n * (66232 ±0)`, estimated `30327 + n * (68401 ±5)`.
-		// Minimum execution time: 2_164_000 picoseconds.
-		Weight::from_parts(2_213_000, 30327)
-			// Standard error: 1_314_667
-			.saturating_add(Weight::from_parts(779_769_170, 0).saturating_mul(n.into()))
+		// Proof size: measured `6033 + n * (66284 ±0)`, estimated `30327 + n * (68401 ±5)`.
+		// Minimum execution time: 2_083_000 picoseconds.
+		Weight::from_parts(480_195_254, 30327)
+			// Standard error: 3_742_095
+			.saturating_add(Weight::from_parts(759_869_379, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(66_u64))
-			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
 			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -391,11 +399,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		// Proof size: measured `41874 + n * (131870 ±0)`, estimated `19919 + n * (136802 ±0)`.
-		// Minimum execution time: 5_748_000 picoseconds.
-		Weight::from_parts(6_009_000, 19919)
-			// Standard error: 3_252_380
-			.saturating_add(Weight::from_parts(424_572_376, 0).saturating_mul(n.into()))
+		// Proof size: measured `41911 + n * (131870 ±0)`, estimated `19919 + n * (136802 ±0)`.
+		// Minimum execution time: 5_308_000 picoseconds.
+		Weight::from_parts(6_189_000, 19919)
+			// Standard error: 3_050_649
+			.saturating_add(Weight::from_parts(386_998_520, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -416,8 +424,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn block_randomness() -> Weight {
 		// Proof size: measured `1600`, estimated `2766`.
-		// Minimum execution time: 59_578_000 picoseconds.
-		Weight::from_parts(61_161_000, 2766)
+		// Minimum execution time: 59_318_000 picoseconds.
+		Weight::from_parts(60_850_000, 2766)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Tasks::LastAuthor` (r:1 w:0)
@@ -432,8 +440,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	fn draw_rule() -> Weight {
 		// Proof size: measured `1923`, estimated `19919`.
-		// Minimum execution time: 18_698_000 picoseconds.
-		Weight::from_parts(20_801_000, 19919)
+		// Minimum execution time: 18_387_000 picoseconds.
+		Weight::from_parts(20_370_000, 19919)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
@@ -450,17 +458,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Outputs` (r:0 w:128)
 	/// Proof: `Tasks::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:0 w:128)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		// Proof size: measured `204 + n * (65895 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 3_154_000 picoseconds.
-		Weight::from_parts(3_315_000, 1493)
-			// Standard error: 379_562
-			.saturating_add(Weight::from_parts(105_462_621, 0).saturating_mul(n.into()))
+		// Proof size: measured `241 + n * (65895 ±0)`, estimated `1493 + n * (68401 ±0)`.
+		// Minimum execution time: 3_104_000 picoseconds.
+		Weight::from_parts(3_265_000, 1493)
+			// Standard error: 685_709
+			.saturating_add(Weight::from_parts(104_226_905, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 }
@@ -468,37 +478,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(61_772_921, 3586)
-			.saturating_add(Weight::from_parts(7_439, 0).saturating_mul(l.into()))
+		Weight::from_parts(95_745_298, 3586)
+			.saturating_add(Weight::from_parts(8_252, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(53_470_000, 3586)
+		Weight::from_parts(65_878_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(k: u32, ) -> Weight {
-		Weight::from_parts(260_722_193, 10703)
-			.saturating_add(Weight::from_parts(29_243_468, 0).saturating_mul(k.into()))
+		Weight::from_parts(332_848_322, 14467786688069824512)
+			.saturating_add(Weight::from_parts(36_459_620, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(27_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
-			.saturating_add(Weight::from_parts(0, 16512).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
+			.saturating_add(Weight::from_parts(0, 5048).saturating_mul(k.into()))
 	}
 	fn submit_task_queued() -> Weight {
-		Weight::from_parts(533_322_000, 69391)
+		Weight::from_parts(514_554_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().writes(11_u64))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(385_262_000, 69391)
+		Weight::from_parts(381_826_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(5_819_000, 20852)
-			.saturating_add(Weight::from_parts(536_230_020, 0).saturating_mul(n.into()))
+		Weight::from_parts(6_089_000, 20852)
+			.saturating_add(Weight::from_parts(533_805_314, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((40_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -506,17 +516,17 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(3_070_246_050, 548198)
-			.saturating_add(Weight::from_parts(468_421_431, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_128_844_985, 548198)
+			.saturating_add(Weight::from_parts(452_110_368, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(95_u64))
-			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(47_u64))
 			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 1733).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2523).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		Weight::from_parts(747_045_224, 548198)
-			.saturating_add(Weight::from_parts(177_723_450, 0).saturating_mul(n.into()))
+		Weight::from_parts(739_357_448, 548198)
+			.saturating_add(Weight::from_parts(202_482_141, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -524,17 +534,17 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		Weight::from_parts(2_213_000, 30327)
-			.saturating_add(Weight::from_parts(779_769_170, 0).saturating_mul(n.into()))
+		Weight::from_parts(480_195_254, 30327)
+			.saturating_add(Weight::from_parts(759_869_379, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(66_u64))
-			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
 			.saturating_add(RocksDbWeight::get().writes((10_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		Weight::from_parts(6_009_000, 19919)
-			.saturating_add(Weight::from_parts(424_572_376, 0).saturating_mul(n.into()))
+		Weight::from_parts(6_189_000, 19919)
+			.saturating_add(Weight::from_parts(386_998_520, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -542,20 +552,20 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
 	}
 	fn block_randomness() -> Weight {
-		Weight::from_parts(61_161_000, 2766)
+		Weight::from_parts(60_850_000, 2766)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn draw_rule() -> Weight {
-		Weight::from_parts(20_801_000, 19919)
+		Weight::from_parts(20_370_000, 19919)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(3_315_000, 1493)
-			.saturating_add(Weight::from_parts(105_462_621, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_265_000, 1493)
+			.saturating_add(Weight::from_parts(104_226_905, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
-			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 }
