@@ -114,11 +114,14 @@ const SMALL_ORDER_KEYS: [[u8; 32]; 7] = {
 	keys
 };
 
-/// Whether a box can be sealed to `key`: it is not of small order ([`SMALL_ORDER_KEYS`]).
+/// Whether `key` may be a task's reply key: a box can be sealed to it (it is not of small
+/// order, [`SMALL_ORDER_KEYS`]), and it is the canonical encoding of its point (top bit clear,
+/// below p = 2^255 - 19), which is what [`public_key`] gives: a requester proving a bad
+/// delivery shows the secret of exactly this key.
 pub fn is_usable_key(key: &ReplyKey) -> bool {
-	let mut masked = *key;
-	masked[31] &= 0x7f;
-	!SMALL_ORDER_KEYS.contains(&masked)
+	let canonical = key[31] & 0x80 == 0
+		&& !(key[0] >= 0xed && key[1..31].iter().all(|byte| *byte == 0xff) && key[31] == 0x7f);
+	canonical && !SMALL_ORDER_KEYS.contains(key)
 }
 
 /// The reply key of the secret `secret` (as RFC 7748 clamps it).

@@ -183,14 +183,15 @@ mod benchmarks {
 		assert!(!Workloads::<T>::contains_key(hash));
 	}
 
-	/// `k` providers (rounded up to odd) free in a full candidate window (the task is refused if
-	/// a draw finds none), with the largest input; the next block assigns it.
+	/// A task of `2h + 1` providers (replication is odd: a component over every replication
+	/// makes a step the regression cannot fit), free in a full candidate window (the task is
+	/// refused if a draw finds none), with the largest input; the next block assigns it.
 	#[benchmark]
-	fn submit_task(k: Linear<1, { T::MaxReplication::get() }>) {
+	fn submit_task(h: Linear<0, { T::MaxReplication::get() / 2 }>) {
 		let caller = requester::<T>();
 		let hash = workload::<T>(&caller);
 		market::<T>(0, 8);
-		let replication = (k | 1).min(T::MaxReplication::get());
+		let replication = h.saturating_mul(2).saturating_add(1).min(T::MaxReplication::get());
 		#[block]
 		{
 			submit::<T>(&caller, hash, replication, None).unwrap();

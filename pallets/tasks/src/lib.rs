@@ -84,7 +84,8 @@
 //! Every task names a one-time X25519 public key of its requester, its *reply key*
 //! ([`ReplyKeys`], part of the task's digest): a lone answer's output is to be sealed to it
 //! (`bourse_primitives::reply`), so that only the requester reads it. Keys of small order, to
-//! which nothing can be sealed, are refused ([`Error::UnusableReplyKey`]). The CLI and the
+//! which nothing can be sealed, and keys not in their canonical encoding are refused
+//! ([`Error::UnusableReplyKey`]). The CLI and the
 //! scripts make a fresh key per task and keep its secret.
 //!
 //! The timeout must cover the task's fuel: [`Pallet::windows`] derives the commit window and the
@@ -614,8 +615,9 @@ pub mod pallet {
 		/// The most submissions a draw takes wait for it already: submit again after the next
 		/// draw, or offer queue rent.
 		SubmissionsFull,
-		/// The reply key is an X25519 key of small order: nothing can be sealed to it. Use the
-		/// public key of a fresh secret (the CLI and `scripts/lib/reply.mjs` make one).
+		/// The reply key is an X25519 key of small order (nothing can be sealed to it) or not in
+		/// its canonical encoding. Use the public key of a fresh secret (the CLI and
+		/// `scripts/lib/reply.mjs` make one).
 		UnusableReplyKey,
 		/// No task has this id.
 		UnknownTask,
@@ -675,6 +677,17 @@ pub mod pallet {
 		fn integrity_test() {
 			let max = T::MaxReplication::get();
 			assert!(is_valid_replication(max, max), "MaxReplication must be odd");
+			// Every submission fits in an extrinsic, in time and in proof size.
+			let limits = <T as frame_system::Config>::BlockWeights::get();
+			if let Some(most) = limits.get(DispatchClass::Normal).max_extrinsic {
+				for k in (1..=max).step_by(2) {
+					let weight = Self::submit_weight(k);
+					assert!(
+						weight.all_lte(most),
+						"a submission of k = {k} ({weight}) does not fit"
+					);
+				}
+			}
 			assert!(!T::MinTimeout::get().is_zero(), "MinTimeout must not be zero");
 			assert!(T::MinTimeout::get() <= T::MaxTimeout::get(), "MinTimeout above MaxTimeout");
 			assert!(T::AssignPerBlock::get() > 0, "AssignPerBlock must not be zero");
@@ -998,7 +1011,8 @@ pub mod pallet {
 		/// full) its providers released again.
 		pub fn submit_weight(replication: u32) -> Weight {
 			let k = replication.clamp(1, T::MaxReplication::get());
-			T::WeightInfo::submit_task(k)
+			// The benchmark's component is the half: replication `2h + 1`.
+			T::WeightInfo::submit_task(k / 2)
 				.max(T::WeightInfo::submit_task_queued())
 				.saturating_add(T::Market::select_weight(k))
 				.saturating_add(T::Reputation::score_weight().saturating_mul(k.into()))

@@ -1252,11 +1252,14 @@ fn a_task_names_its_reply_key_and_its_digest_binds_it() {
 	test(|| {
 		let hash = upload();
 		providers(&[1]);
-		// 0, and p - 1 (p = 2^255 - 19): points of small order.
+		// 0, and p - 1 (p = 2^255 - 19): points of small order; and a usable key written with
+		// its top bit set (X25519 ignores it): not the canonical encoding.
 		let mut minus_one = [0xff; 32];
 		minus_one[0] = 0xec;
 		minus_one[31] = 0x7f;
-		for key in [[0; 32], minus_one] {
+		let mut top_bit = [7; 32];
+		top_bit[31] |= 0x80;
+		for key in [[0; 32], minus_one, top_bit] {
 			assert_noop!(
 				Tasks::submit_task(
 					signed(REQUESTER),

@@ -38,7 +38,7 @@ use polkadot_sdk::polkadot_sdk_frame::weights_prelude::*;
 pub trait WeightInfo {
 	fn upload_workload(l: u32, ) -> Weight;
 	fn remove_workload() -> Weight;
-	fn submit_task(k: u32, ) -> Weight;
+	fn submit_task(h: u32, ) -> Weight;
 	fn submit_task_queued() -> Weight;
 	fn cancel_task() -> Weight;
 	fn on_initialize_timeouts(n: u32, ) -> Weight;
@@ -63,10 +63,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3586`.
-		// Minimum execution time: 73_800_000 picoseconds.
-		Weight::from_parts(95_745_298, 3586)
-			// Standard error: 15
-			.saturating_add(Weight::from_parts(8_252, 0).saturating_mul(l.into()))
+		// Minimum execution time: 60_059_000 picoseconds.
+		Weight::from_parts(60_916_184, 3586)
+			// Standard error: 3
+			.saturating_add(Weight::from_parts(7_324, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 51_086_000 picoseconds.
-		Weight::from_parts(65_878_000, 3586)
+		// Minimum execution time: 51_327_000 picoseconds.
+		Weight::from_parts(53_900_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -117,17 +117,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:13 w:0)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// The range of component `k` is `[1, 5]`.
-	fn submit_task(k: u32, ) -> Weight {
-		// Proof size: measured `2707 + k * (316 ±0)`, estimated `14467786688069824512 + k * (5048 ±369)`.
-		// Minimum execution time: 366_113_000 picoseconds.
-		Weight::from_parts(332_848_322, 14467786688069824512)
-			// Standard error: 601_297
-			.saturating_add(Weight::from_parts(36_459_620, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(27_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
+	/// The range of component `h` is `[0, 2]`.
+	fn submit_task(h: u32, ) -> Weight {
+		// Proof size: measured `3024 + h * (633 ±0)`, estimated `34010 + h * (14900 ±0)`.
+		// Minimum execution time: 295_419_000 picoseconds.
+		Weight::from_parts(307_163_390, 34010)
+			// Standard error: 745_510
+			.saturating_add(Weight::from_parts(32_927_529, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(32_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
-			.saturating_add(Weight::from_parts(0, 5048).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 14900).saturating_mul(h.into()))
 	}
 	/// Storage: `Tasks::Workloads` (r:2 w:2)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
@@ -149,8 +149,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn submit_task_queued() -> Weight {
 		// Proof size: measured `98539`, estimated `69391`.
-		// Minimum execution time: 489_026_000 picoseconds.
-		Weight::from_parts(514_554_000, 69391)
+		// Minimum execution time: 498_771_000 picoseconds.
+		Weight::from_parts(530_277_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -170,8 +170,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof size: measured `97663`, estimated `69391`.
-		// Minimum execution time: 361_146_000 picoseconds.
-		Weight::from_parts(381_826_000, 69391)
+		// Minimum execution time: 373_385_000 picoseconds.
+		Weight::from_parts(393_434_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -213,11 +213,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `3566 + n * (67309 ±0)`, estimated `20852 + n * (68401 ±98)`.
-		// Minimum execution time: 6_009_000 picoseconds.
-		Weight::from_parts(6_089_000, 20852)
-			// Standard error: 1_960_723
-			.saturating_add(Weight::from_parts(533_805_314, 0).saturating_mul(n.into()))
+		// Proof size: measured `3566 + n * (67309 ±0)`, estimated `20852 + n * (68401 ±69)`.
+		// Minimum execution time: 5_949_000 picoseconds.
+		Weight::from_parts(6_289_000, 20852)
+			// Standard error: 6_953_944
+			.saturating_add(Weight::from_parts(584_928_422, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((40_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -268,11 +268,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `563070 + n * (60 ±0)`, estimated `548198 + n * (2523 ±250)`.
-		// Minimum execution time: 2_926_765_000 picoseconds.
-		Weight::from_parts(3_128_844_985, 548198)
-			// Standard error: 16_202_119
-			.saturating_add(Weight::from_parts(452_110_368, 0).saturating_mul(n.into()))
+		// Proof size: measured `563070 + n * (60 ±0)`, estimated `548198 + n * (2523 ±0)`.
+		// Minimum execution time: 2_958_984_000 picoseconds.
+		Weight::from_parts(3_505_714_104, 548198)
+			// Standard error: 19_053_826
+			.saturating_add(Weight::from_parts(531_552_108, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(95_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(47_u64))
@@ -308,10 +308,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
 		// Proof size: measured `549680 + n * (1355 ±0)`, estimated `548198 + n * (2603 ±0)`.
-		// Minimum execution time: 625_929_000 picoseconds.
-		Weight::from_parts(739_357_448, 548198)
-			// Standard error: 6_729_363
-			.saturating_add(Weight::from_parts(202_482_141, 0).saturating_mul(n.into()))
+		// Minimum execution time: 640_601_000 picoseconds.
+		Weight::from_parts(717_261_893, 548198)
+			// Standard error: 1_554_874
+			.saturating_add(Weight::from_parts(171_190_416, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -356,11 +356,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		// Proof size: measured `6033 + n * (66284 ±0)`, estimated `30327 + n * (68401 ±5)`.
-		// Minimum execution time: 2_083_000 picoseconds.
-		Weight::from_parts(480_195_254, 30327)
-			// Standard error: 3_742_095
-			.saturating_add(Weight::from_parts(759_869_379, 0).saturating_mul(n.into()))
+		// Proof size: measured `6033 + n * (66284 ±0)`, estimated `30327 + n * (68401 ±0)`.
+		// Minimum execution time: 2_123_000 picoseconds.
+		Weight::from_parts(2_264_000, 30327)
+			// Standard error: 3_088_693
+			.saturating_add(Weight::from_parts(793_832_075, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(66_u64))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
@@ -400,10 +400,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
 		// Proof size: measured `41911 + n * (131870 ±0)`, estimated `19919 + n * (136802 ±0)`.
-		// Minimum execution time: 5_308_000 picoseconds.
-		Weight::from_parts(6_189_000, 19919)
-			// Standard error: 3_050_649
-			.saturating_add(Weight::from_parts(386_998_520, 0).saturating_mul(n.into()))
+		// Minimum execution time: 5_328_000 picoseconds.
+		Weight::from_parts(519_832_091, 19919)
+			// Standard error: 7_495_049
+			.saturating_add(Weight::from_parts(389_886_862, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -424,8 +424,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn block_randomness() -> Weight {
 		// Proof size: measured `1600`, estimated `2766`.
-		// Minimum execution time: 59_318_000 picoseconds.
-		Weight::from_parts(60_850_000, 2766)
+		// Minimum execution time: 59_558_000 picoseconds.
+		Weight::from_parts(61_762_000, 2766)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Tasks::LastAuthor` (r:1 w:0)
@@ -440,8 +440,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	fn draw_rule() -> Weight {
 		// Proof size: measured `1923`, estimated `19919`.
-		// Minimum execution time: 18_387_000 picoseconds.
-		Weight::from_parts(20_370_000, 19919)
+		// Minimum execution time: 18_858_000 picoseconds.
+		Weight::from_parts(21_442_000, 19919)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
@@ -463,10 +463,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `241 + n * (65895 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 3_104_000 picoseconds.
-		Weight::from_parts(3_265_000, 1493)
-			// Standard error: 685_709
-			.saturating_add(Weight::from_parts(104_226_905, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_305_000 picoseconds.
+		Weight::from_parts(3_525_000, 1493)
+			// Standard error: 1_541_043
+			.saturating_add(Weight::from_parts(120_925_629, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -478,37 +478,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(95_745_298, 3586)
-			.saturating_add(Weight::from_parts(8_252, 0).saturating_mul(l.into()))
+		Weight::from_parts(60_916_184, 3586)
+			.saturating_add(Weight::from_parts(7_324, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(65_878_000, 3586)
+		Weight::from_parts(53_900_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
-	fn submit_task(k: u32, ) -> Weight {
-		Weight::from_parts(332_848_322, 14467786688069824512)
-			.saturating_add(Weight::from_parts(36_459_620, 0).saturating_mul(k.into()))
-			.saturating_add(RocksDbWeight::get().reads(27_u64))
-			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
+	fn submit_task(h: u32, ) -> Weight {
+		Weight::from_parts(307_163_390, 34010)
+			.saturating_add(Weight::from_parts(32_927_529, 0).saturating_mul(h.into()))
+			.saturating_add(RocksDbWeight::get().reads(32_u64))
+			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(h.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
-			.saturating_add(Weight::from_parts(0, 5048).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 14900).saturating_mul(h.into()))
 	}
 	fn submit_task_queued() -> Weight {
-		Weight::from_parts(514_554_000, 69391)
+		Weight::from_parts(530_277_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(381_826_000, 69391)
+		Weight::from_parts(393_434_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(6_089_000, 20852)
-			.saturating_add(Weight::from_parts(533_805_314, 0).saturating_mul(n.into()))
+		Weight::from_parts(6_289_000, 20852)
+			.saturating_add(Weight::from_parts(584_928_422, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((40_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -516,8 +516,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(3_128_844_985, 548198)
-			.saturating_add(Weight::from_parts(452_110_368, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_505_714_104, 548198)
+			.saturating_add(Weight::from_parts(531_552_108, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(95_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(47_u64))
@@ -525,8 +525,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2523).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		Weight::from_parts(739_357_448, 548198)
-			.saturating_add(Weight::from_parts(202_482_141, 0).saturating_mul(n.into()))
+		Weight::from_parts(717_261_893, 548198)
+			.saturating_add(Weight::from_parts(171_190_416, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -534,8 +534,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		Weight::from_parts(480_195_254, 30327)
-			.saturating_add(Weight::from_parts(759_869_379, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_264_000, 30327)
+			.saturating_add(Weight::from_parts(793_832_075, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(66_u64))
 			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
@@ -543,8 +543,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		Weight::from_parts(6_189_000, 19919)
-			.saturating_add(Weight::from_parts(386_998_520, 0).saturating_mul(n.into()))
+		Weight::from_parts(519_832_091, 19919)
+			.saturating_add(Weight::from_parts(389_886_862, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -552,16 +552,16 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
 	}
 	fn block_randomness() -> Weight {
-		Weight::from_parts(60_850_000, 2766)
+		Weight::from_parts(61_762_000, 2766)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn draw_rule() -> Weight {
-		Weight::from_parts(20_370_000, 19919)
+		Weight::from_parts(21_442_000, 19919)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(3_265_000, 1493)
-			.saturating_add(Weight::from_parts(104_226_905, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_525_000, 1493)
+			.saturating_add(Weight::from_parts(120_925_629, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
