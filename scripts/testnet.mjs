@@ -21,7 +21,8 @@ usage: node scripts/testnet.mjs <command> [options]
   stop [--purge]                     stop every node (SIGINT, then SIGKILL after 15 s);
                                      --purge deletes the chain data too
   forks [--minutes M]                watch every node for M minutes (default 10): heights
-                                     with more than one block (BABE forks), best-chain
+                                     with more than one block (BABE forks), blocks whose
+                                     author also authored the parent (no draws), best-chain
                                      reorganizations per node, finality lag
 
 options:
@@ -149,12 +150,44 @@ async function forks(dir, options) {
       + `${reorgs.join(', ')}; finality lag median ${median} blocks (max ${Math.max(0, ...lags)})`);
   };
   const started = Date.now();
+  const first = (await apis[0].rpc.chain.getHeader(await apis[0].rpc.chain.getFinalizedHead())).number.toNumber();
   for (let minute = 1; minute <= Math.ceil(minutes); minute += 1) {
     await new Promise((r) => setTimeout(r, Math.min(60_000, started + minutes * 60_000 - Date.now())));
     report(`after ${((Date.now() - started) / 60_000).toFixed(1)} min`);
   }
   unsubs.forEach((u) => u());
+  await sameAuthors(apis[0], first);
   await Promise.all(apis.map((api) => api.disconnect()));
+}
+
+/** The BABE authority index of `header`'s author, from its pre-runtime digest. */
+function babeAuthor(api, header) {
+  const log = header.digest.logs.find((item) => item.isPreRuntime && item.asPreRuntime[0].toString() === 'BABE');
+  if (!log) return undefined;
+  const digest = api.registry.createType('RawBabePreDigest', log.asPreRuntime[1]);
+  return digest.value.authorityIndex.toNumber();
+}
+
+/**
+ * Reports, over the finalized chain since block `from`, the blocks whose author also authored
+ * the parent: they draw no assignments (the tasks pallet's `may_draw`), so a task submitted
+ * before one waits a block more.
+ */
+async function sameAuthors(api, from) {
+  const head = (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
+  let previous;
+  let same = 0;
+  let counted = 0;
+  for (let n = Math.max(1, from); n <= head; n += 1) {
+    const author = babeAuthor(api, await api.rpc.chain.getHeader(await api.rpc.chain.getBlockHash(n)));
+    if (previous !== undefined && author !== undefined) {
+      counted += 1;
+      if (author === previous) same += 1;
+    }
+    previous = author;
+  }
+  console.log(`finalized blocks ${from}..${head}: ${same} of ${counted} had the author of their parent `
+    + `(${((100 * same) / Math.max(1, counted)).toFixed(1)} %): those blocks draw no assignments`);
 }
 
 const { positional, options } = parseArgs(process.argv.slice(2));
