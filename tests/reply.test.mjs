@@ -66,6 +66,12 @@ test('cross-language vectors open, and this side\'s are written by it', async ()
     writeFileSync(VECTORS, `${JSON.stringify(file, null, 2)}\n`);
   }
   assert.ok(file.rust.length > 0 && file.js.length > 0, 'both sides wrote vectors');
+  // Boxes every side must refuse, written by the Rust side (a lenient opener here could read what
+  // the runtime calls malformed).
+  assert.ok(file.refused.length >= 8, 'the refused vectors');
+  for (const v of file.refused) {
+    await assert.rejects(open(unhex(v.secret), unhex(v.taskDigest), unhex(v.sealed), v.maxOutput), ReplyError, v.why);
+  }
   for (const v of [...file.rust, ...file.js]) {
     assert.equal(hex(publicKey(unhex(v.secret))), v.replyKey);
     const opened = await open(unhex(v.secret), unhex(v.taskDigest), unhex(v.sealed), v.maxOutput);

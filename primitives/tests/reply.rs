@@ -169,6 +169,64 @@ fn unusable_reply_keys_are_exactly_the_small_order_ones() {
 	}
 }
 
+/// Boxes that must not open, each with why: a flipped tag byte, a cut box, a small-order
+/// encapsulated key, another task's digest, a wrong length field, non-zero padding, a padded
+/// size that is not the one the length gives, a box longer than the largest.
+fn refusal_vectors() -> Vec<Value> {
+	let (secret, key) = keys(30);
+	let digest = [31; 32];
+	let good = seal(&key, &digest, &[32; 32], b"refused", MAX_OUTPUT, &mut rng(33)).unwrap();
+	let plaintext = |len: u32, body: &[u8], padded: usize, pad: u8| {
+		let mut p = [32u8; 32].to_vec();
+		p.extend_from_slice(&len.to_le_bytes());
+		p.extend_from_slice(body);
+		p.resize(padded, pad);
+		p
+	};
+	let mut flipped = good.clone();
+	if let Some(last) = flipped.last_mut() {
+		*last ^= 1;
+	}
+	let mut small_order = good.clone();
+	small_order[..32].fill(0);
+	let canonical = padded_len(5, MAX_OUTPUT);
+	let cases: Vec<(&str, Vec<u8>, [u8; 32])> = vec![
+		("a flipped tag byte", flipped, digest),
+		("a cut box", good[..good.len() - 1].to_vec(), digest),
+		("a small-order encapsulated key", small_order, digest),
+		("another task's digest", good.clone(), [34; 32]),
+		(
+			"a length field past the box",
+			seal_raw(&key, &digest, &plaintext(1000, b"abcde", canonical, 0)),
+			digest,
+		),
+		(
+			"non-zero padding",
+			seal_raw(&key, &digest, &plaintext(5, b"abcde", canonical, 1)),
+			digest,
+		),
+		(
+			"a padded size the length does not give",
+			seal_raw(&key, &digest, &plaintext(5, b"abcde", canonical * 2, 0)),
+			digest,
+		),
+		(
+			"a box longer than the largest",
+			seal_raw(&key, &digest, &plaintext(5, b"abcde", HEADER_LEN + MAX_OUTPUT + 1, 0)),
+			digest,
+		),
+	];
+	cases
+		.into_iter()
+		.map(|(why, sealed, task_digest)| {
+			json!({
+				"why": why, "secret": hex(&secret), "taskDigest": hex(&task_digest),
+				"maxOutput": MAX_OUTPUT, "sealed": hex(&sealed),
+			})
+		})
+		.collect()
+}
+
 /// Seals `plaintext` as is (not a well-formed reply) to `key`.
 fn seal_raw(key: &[u8; 32], digest: &[u8; 32], plaintext: &[u8]) -> Vec<u8> {
 	let recipient = <X25519HkdfSha256 as hpke::Kem>::PublicKey::from_bytes(key).unwrap();
@@ -239,11 +297,27 @@ fn cross_language_vectors_open() {
 		Err(_) if writing => json!({ "rust": [], "js": [] }),
 		Err(e) => panic!("{}: {e}", vectors().display()),
 	};
+	let refused = refusal_vectors();
 	if writing {
 		file["rust"] = Value::Array(ours.clone());
+		file["refused"] = Value::Array(refused.clone());
 		std::fs::write(vectors(), serde_json::to_string_pretty(&file).unwrap() + "\n").unwrap();
 	}
 	assert_eq!(file["rust"], Value::Array(ours), "this side's vectors are current");
+	assert_eq!(file["refused"], Value::Array(refused.clone()), "the refused vectors are current");
+	// Boxes every side must refuse (the JS side checks them too): a lenient opener could read
+	// what the runtime, judging a bad-delivery claim, would call malformed.
+	for vector in &refused {
+		let field = |name: &str| vector[name].as_str().unwrap();
+		let max = vector["maxOutput"].as_u64().unwrap() as usize;
+		let opened = open(
+			&array(field("secret")),
+			&array(field("taskDigest")),
+			&unhex(field("sealed")),
+			max,
+		);
+		assert!(opened.is_err(), "refused: {}", field("why"));
+	}
 	let js = file["js"].as_array().expect("the JS side's vectors");
 	assert!(!js.is_empty(), "the JS side wrote vectors (node --test tests/reply.test.mjs)");
 	for vector in file["rust"].as_array().unwrap().iter().chain(js) {
