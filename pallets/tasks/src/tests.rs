@@ -1045,6 +1045,13 @@ fn block_by(author: Authored) {
 	next_block();
 }
 
+/// The tests' current block was Alice's (as its `on_initialize` would have recorded): her next
+/// block draws nothing.
+fn alice_authored_this_block() {
+	set_author(ALICE);
+	let _ = Tasks::may_draw();
+}
+
 fn pending() -> Vec<u64> {
 	Pending::<Test>::get().iter().map(|entry| entry.task_id).collect()
 }
@@ -1137,8 +1144,7 @@ fn a_task_never_drawn_fails_at_its_deadline_refunded_less_the_base_fee() {
 	test(|| {
 		let hash = upload();
 		providers(&[1]);
-		set_author(ALICE);
-		let _ = Tasks::may_draw();
+		alice_authored_this_block();
 		let before = free(REQUESTER);
 		ok(submit_pending(hash, 1, RENT));
 		let held = Tasks::settles_at(ASSIGNED_AT, TIMEOUT);
@@ -1165,8 +1171,7 @@ fn a_waited_draw_falls_back_to_the_deadline_held_since_submission() {
 		test(|| {
 			let hash = upload();
 			providers(&[1, 2, 3, 4, 5, 6, 7, 8, 9]);
-			set_author(ALICE);
-			let _ = Tasks::may_draw();
+			alice_authored_this_block();
 			ok(submit_pending(hash, 1, None));
 			for _ in 0..deferrals {
 				block_by(ALICE);
@@ -1204,8 +1209,7 @@ fn a_task_whose_draw_waits_is_cancelled_for_the_base_fee() {
 	test(|| {
 		let hash = upload();
 		providers(&[1]);
-		set_author(ALICE);
-		let _ = Tasks::may_draw();
+		alice_authored_this_block();
 		let before = free(REQUESTER);
 		ok(submit_pending(hash, 1, RENT));
 		block_by(ALICE);
@@ -1226,8 +1230,7 @@ fn submissions_of_deferred_blocks_share_the_pending_bound() {
 	test(|| {
 		let hash = upload();
 		providers(&[1, 2, 3, 4, 5, 6, 7, 8, 9]);
-		set_author(ALICE);
-		let _ = Tasks::may_draw();
+		alice_authored_this_block();
 		for _ in 0..16 {
 			ok(submit_pending(hash, 1, None));
 		}
