@@ -274,6 +274,23 @@ pub enum PhaseJson {
 	},
 	/// Ended without a result.
 	Failed { reason: String, settled_at: BlockNumber },
+	/// Answered alone, provisionally: the output is sealed to the requester (`sealed`); final
+	/// at `finalAt` unless the requester proves a bad delivery first.
+	Answered {
+		provider: AssignmentJson,
+		outcome: StatusJson,
+		fuel_used: String,
+		answered_at: BlockNumber,
+		final_at: BlockNumber,
+	},
+	/// A lone answer made final: the provider was paid `cost`.
+	Delivered {
+		provider: String,
+		outcome: StatusJson,
+		fuel_used: String,
+		cost: String,
+		settled_at: BlockNumber,
+	},
 }
 
 impl From<&TaskPhase<AccountId, Balance, BlockNumber>> for PhaseJson {
@@ -289,6 +306,24 @@ impl From<&TaskPhase<AccountId, Balance, BlockNumber>> for PhaseJson {
 				Self::Completed {
 					outcome: status.into(),
 					output_hash: hex(output_hash),
+					fuel_used: fuel_used.to_string(),
+					cost: cost.to_string(),
+					settled_at: *settled_at,
+				}
+			}
+			TaskPhase::Answered { provider, status, fuel_used, answered_at, final_at } => {
+				Self::Answered {
+					provider: provider.into(),
+					outcome: status.into(),
+					fuel_used: fuel_used.to_string(),
+					answered_at: *answered_at,
+					final_at: *final_at,
+				}
+			}
+			TaskPhase::Delivered { provider, status, fuel_used, cost, settled_at } => {
+				Self::Delivered {
+					provider: provider.to_ss58check(),
+					outcome: status.into(),
 					fuel_used: fuel_used.to_string(),
 					cost: cost.to_string(),
 					settled_at: *settled_at,
@@ -322,6 +357,10 @@ pub struct TaskJson {
 	phase: PhaseJson,
 	answers: Vec<AnswerJson>,
 	output: Option<String>,
+	/// A lone answer's output sealed to the requester's reply key (hex), until pruned.
+	sealed: Option<String>,
+	/// The task's digest (hex), which a box is bound to, while it has one.
+	digest: Option<String>,
 }
 
 impl TaskJson {
@@ -340,6 +379,8 @@ impl TaskJson {
 			phase: (&t.phase).into(),
 			answers: t.answers.iter().map(AnswerJson::from).collect(),
 			output: t.output.as_deref().map(hex),
+			sealed: t.sealed.as_deref().map(hex),
+			digest: t.digest.as_ref().map(|d| hex(d)),
 		}
 	}
 }

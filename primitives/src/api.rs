@@ -80,6 +80,25 @@ pub enum TaskPhase<AccountId, Balance, BlockNumber> {
 	},
 	/// Ended without a result.
 	Failed { reason: TaskFailure, settled_at: BlockNumber },
+	/// Answered alone (replication 1), provisionally: the output is sealed to the requester
+	/// (`TaskView::sealed`); the pay waits until `final_at`, and until then the requester may
+	/// prove a bad delivery.
+	Answered {
+		provider: Assignment<AccountId, Balance>,
+		status: Status,
+		fuel_used: u64,
+		answered_at: BlockNumber,
+		final_at: BlockNumber,
+	},
+	/// A lone answer made final: the provider was paid; the output stays sealed to the
+	/// requester.
+	Delivered {
+		provider: AccountId,
+		status: Status,
+		fuel_used: u64,
+		cost: Balance,
+		settled_at: BlockNumber,
+	},
 }
 
 /// One provider's answer so far.
@@ -120,8 +139,13 @@ pub struct TaskView<AccountId, Balance, BlockNumber> {
 	pub phase: TaskPhase<AccountId, Balance, BlockNumber>,
 	/// Answers so far (open tasks).
 	pub answers: Vec<AnswerView<AccountId>>,
-	/// Its output, once completed (until pruned).
+	/// Its output, once completed (until pruned); never for a lone answer (sealed instead).
 	pub output: Option<Vec<u8>>,
+	/// A lone answer's output, sealed to the requester's reply key (until pruned): open it with
+	/// the key's secret and `digest` (`reply::open`).
+	pub sealed: Option<Vec<u8>>,
+	/// The task's digest while it is assigned, answered or sealed (until pruned).
+	pub digest: Option<[u8; 32]>,
 }
 
 /// Would a task be assigned now, to whom, at what cost.

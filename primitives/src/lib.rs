@@ -139,6 +139,25 @@ pub struct Revealed {
 	pub executor_version: u32,
 }
 
+/// A lone answer (replication 1): what the chain learns of the run, a commitment to the whole
+/// outcome, and the hash of the box that carries the output to the requester alone
+/// ([`reply::seal`]: the box holds the commitment's salt and the output).
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct SealedAnswer {
+	/// How the run ended.
+	pub status: Status,
+	/// Fuel the run burned (what the provider is paid for).
+	pub fuel_used: u64,
+	/// Sandbox version that ran it.
+	pub executor_version: u32,
+	/// [`reply::answer_commitment`] of the outcome, under the boxed salt.
+	pub commitment: [u8; 32],
+	/// blake2-256 of the box.
+	pub sealed_hash: [u8; 32],
+}
+
 /// What a provider's executor key signs: one claim about one task. The chain signs it with a
 /// context, its genesis hash and the task's digest (`pallet_attestation::Pallet::statement_payload`),
 /// so a statement is worthless on another chain, to another protocol using the same key, and
@@ -160,8 +179,8 @@ pub struct Statement<AccountId> {
 	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
 pub enum Claim {
-	/// Replication 1: the outcome, sent once.
-	Answer(Revealed),
+	/// Replication 1: the answer, sent once, its output sealed to the requester.
+	Answer(SealedAnswer),
 	/// Replication ≥ 3, first step: a commitment to an outcome.
 	Commit([u8; 32]),
 	/// Replication ≥ 3, second step: the committed outcome and its salt.

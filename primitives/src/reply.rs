@@ -22,7 +22,10 @@
 //! The box is bound to its task by HPKE's `info` ([`info`]: a context and the task's digest), so
 //! a box made for one task does not open as another's.
 
+use crate::{traits::TaskId, Status};
 use alloc::vec::Vec;
+use codec::Encode;
+use polkadot_sdk::sp_crypto_hashing::blake2_256;
 use hpke::{
 	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256, Deserializable, OpModeR,
 	OpModeS, Serializable,
@@ -75,7 +78,7 @@ pub fn sealed_len(output_len: usize, max_output: usize) -> usize {
 }
 
 /// The most bytes a box can have when outputs are at most `max_output` bytes.
-pub fn max_sealed_len(max_output: usize) -> usize {
+pub const fn max_sealed_len(max_output: usize) -> usize {
 	HEADER_LEN.saturating_add(max_output).saturating_add(OVERHEAD)
 }
 
@@ -168,6 +171,22 @@ pub fn seal(
 	Ok([encapsulated.to_bytes().as_slice(), ciphertext.as_slice()].concat())
 }
 
+/// [`seal`] with randomness drawn from `seed`: the same box for the same seed. For tests and
+/// benchmarks only; a real box takes fresh randomness (the node's, `sandbox::seal_reply`).
+#[cfg(feature = "seeded-seal")]
+pub fn seal_seeded(
+	reply_key: &ReplyKey,
+	task_digest: &[u8; 32],
+	salt: &[u8; SALT_LEN],
+	output: &[u8],
+	max_output: usize,
+	seed: [u8; 32],
+) -> Result<Vec<u8>, ReplyError> {
+	use rand_chacha::rand_core::SeedableRng;
+	let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
+	seal(reply_key, task_digest, salt, output, max_output, &mut rng)
+}
+
 /// What a box held.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Opened {
@@ -217,4 +236,41 @@ pub fn open(
 		salt: salt.try_into().map_err(|_| ReplyError::Malformed)?,
 		output: output.to_vec(),
 	})
+}
+
+/// Domain separation of a lone answer's commitment ([`answer_commitment`]).
+pub const ANSWER_CONTEXT: &[u8] = b"bourse/sealed-answer";
+/// Derives the salt of the commitment's run half from the boxed salt.
+const RUN_SALT: &[u8] = b"bourse/salt/run";
+/// Derives the salt of the commitment's output half from the boxed salt.
+const OUTPUT_SALT: &[u8] = b"bourse/salt/output";
+
+/// What a task's commitment names as its output: blake2-256 of the output (of a public task's
+/// output; a confidential task will name its ciphertext's digest instead). The chain never
+/// stores it in the clear for a lone answer, only inside [`answer_commitment`].
+pub fn output_digest(output: &[u8]) -> [u8; 32] {
+	blake2_256(output)
+}
+
+/// The commitment of a lone answer (replication 1): bound to the task's digest, its id and the
+/// provider, with two halves each hidden under its own salt derived from the boxed `salt`:
+/// the run (status, fuel used, executor version) and the output's digest ([`output_digest`]).
+/// Either half can be shown without the other (an audit compares outputs without learning
+/// the run's facts, or the reverse), and a low-entropy output is not guessable from it.
+#[allow(clippy::too_many_arguments)]
+pub fn answer_commitment<AccountId: Encode>(
+	task_digest: &[u8; 32],
+	task_id: TaskId,
+	provider: &AccountId,
+	status: Status,
+	fuel_used: u64,
+	executor_version: u32,
+	salt: &[u8; SALT_LEN],
+	output_digest: &[u8; 32],
+) -> [u8; 32] {
+	let run_salt = blake2_256(&[RUN_SALT, salt.as_slice()].concat());
+	let output_salt = blake2_256(&[OUTPUT_SALT, salt.as_slice()].concat());
+	let run = blake2_256(&(run_salt, status, fuel_used, executor_version).encode());
+	let output = blake2_256(&(output_salt, output_digest).encode());
+	blake2_256(&(ANSWER_CONTEXT, task_digest, task_id, provider, run, output).encode())
 }

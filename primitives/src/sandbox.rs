@@ -29,7 +29,9 @@ pub type RunId = [u8; 32];
 
 /// The call found no sandbox here (not an offchain worker, or a node without one).
 pub const NO_SANDBOX: u32 = u32::MAX;
-/// [`sandbox::poll`]'s output buffer is too small for the encoded state.
+/// [`sandbox::seal_reply`] could not seal: the output is too large or the key is unusable.
+pub const SEAL_REFUSED: u32 = u32::MAX - 1;
+/// [`sandbox::poll`]'s (or [`sandbox::seal_reply`]'s) output buffer is too small.
 pub const BUFFER_TOO_SMALL: u32 = u32::MAX - 2;
 
 /// What [`sandbox::submit`] did.
@@ -162,6 +164,43 @@ pub trait Sandbox {
 		_out: PassFatPointerAndWrite<&mut [u8]>,
 	) -> u32 {
 		NO_SANDBOX
+	}
+
+	/// Seals `output` to the requester's `reply_key` for the task of `task_digest`, with the
+	/// commitment's `salt`, as [`crate::reply::seal`] does with fresh randomness from the
+	/// node's operating system; writes the box into `out` and returns its length, or
+	/// [`NO_SANDBOX`] (only offchain workers seal: block execution must stay deterministic),
+	/// [`SEAL_REFUSED`] or [`BUFFER_TOO_SMALL`].
+	fn seal_reply(
+		&mut self,
+		reply_key: PassPointerAndReadCopy<[u8; 32], 32>,
+		task_digest: PassPointerAndReadCopy<[u8; 32], 32>,
+		salt: PassPointerAndReadCopy<[u8; 32], 32>,
+		output: PassFatPointerAndRead<&[u8]>,
+		max_output: u32,
+		out: PassFatPointerAndWrite<&mut [u8]>,
+	) -> u32 {
+		use polkadot_sdk::sp_externalities::ExternalitiesExt;
+		if self.extension::<SandboxExt>().is_none() {
+			return NO_SANDBOX;
+		}
+		let Ok(sealed) = crate::reply::seal(
+			&reply_key,
+			&task_digest,
+			&salt,
+			output,
+			max_output as usize,
+			&mut rand_core::OsRng,
+		) else {
+			return SEAL_REFUSED;
+		};
+		match out.get_mut(..sealed.len()) {
+			Some(window) => {
+				window.copy_from_slice(&sealed);
+				sealed.len() as u32
+			}
+			None => BUFFER_TOO_SMALL,
+		}
 	}
 
 	/// Tells the node a provider it serves offers `slots` slots; returns how many runs the node

@@ -109,6 +109,13 @@ pub trait ProviderMarket<AccountId, Balance> {
 	/// Frees the slot a settled or cancelled task held.
 	fn release(provider: &AccountId);
 
+	/// Frees the slot of a task whose lone answer is now held, keeping its bond exposure: the
+	/// provider's bond still covers a slash of the answer until [`Self::release_held`].
+	fn hold(provider: &AccountId);
+
+	/// Ends the bond exposure of a held answer (final, or judged).
+	fn release_held(provider: &AccountId);
+
 	/// Counts a settled task toward the provider's liveness: `answered` is false when its
 	/// verdict was `NoShow` (it said nothing, or committed and never revealed while no quorum
 	/// formed). Enough no-shows in a row take it out of selection until it is resumed.
@@ -176,6 +183,9 @@ pub enum TaskFailure {
 	/// deadline was full, and the time left before the deadline it held since submission did
 	/// not cover its fuel.
 	DeadlineFull,
+	/// Its lone answer's box did not hold what the provider committed to (the requester proved
+	/// it by showing the reply key's secret); the provider was slashed.
+	BadDelivery,
 }
 
 /// The outcome replicas agreed on, as settlement needs it.
@@ -219,6 +229,9 @@ pub struct TaskAssignment<AccountId, BlockNumber> {
 	/// All zeros for a task assigned before digests were kept (spec < 104): its answers and
 	/// commitments use the formats of then, so an upgrade loses no task in flight.
 	pub digest: [u8; 32],
+	/// The requester's reply key, to which a lone answer's output is sealed (none for tasks
+	/// submitted before spec 110).
+	pub reply_key: Option<crate::reply::ReplyKey>,
 }
 
 /// What a provider needs to run a task: the workload, its input and the task's limits.
@@ -250,6 +263,17 @@ pub trait TaskLedger<AccountId, BlockNumber> {
 
 	/// Settles an assigned task by `decision`; does nothing if it is not open.
 	fn settle(task: TaskId, decision: Decision<AccountId>);
+
+	/// Takes the lone answer of an assigned task of replication 1 from its provider, with the
+	/// box `sealed` to the requester: the provider's pay and bond exposure are held until the
+	/// answer is final. `Err` (nothing written) if the task is not such a task of `provider`, or
+	/// the box is longer than the chain keeps.
+	fn hold(
+		task: TaskId,
+		provider: &AccountId,
+		answer: &crate::SealedAnswer,
+		sealed: alloc::vec::Vec<u8>,
+	) -> Result<(), ()>;
 
 	/// What settling a task of `providers` providers costs beyond what the caller's own
 	/// benchmarks meet: each provider's reputation recorded and read at its worst.

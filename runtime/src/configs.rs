@@ -232,6 +232,24 @@ parameter_types! {
 /// Largest task output: the sandbox's output limit, the same on every node.
 pub type MaxOutputSize = ConstU32<{ bourse_primitives::defaults::MAX_OUTPUT_BYTES }>;
 
+/// Largest box of a lone answer: the largest output sealed to a reply key.
+pub type MaxSealedSize = ConstU32<
+	{
+		bourse_primitives::reply::max_sealed_len(
+			bourse_primitives::defaults::MAX_OUTPUT_BYTES as usize,
+		) as u32
+	},
+>;
+
+parameter_types! {
+	/// A lone answer is final 10 blocks (30 s) after it lands: the requester's client opens
+	/// its box within a block, and has the rest to prove a bad delivery.
+	pub const VerificationWindow: BlockNumber = 10;
+	/// A bad-delivery claim that proves nothing costs its requester 0.1 BRS, burned: a
+	/// hundred base fees, so that opening boxes on demand is no way to harass a provider.
+	pub const FalseClaimFee: Balance = 100 * MILLI_UNIT;
+}
+
 impl pallet_tasks::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -249,6 +267,11 @@ impl pallet_tasks::Config for Runtime {
 	>;
 	type MaxInputSize = ConstU32<{ 64 * 1024 }>;
 	type MaxOutputSize = MaxOutputSize;
+	type MaxSealedSize = MaxSealedSize;
+	type VerificationWindow = VerificationWindow;
+	type FalseClaimFee = FalseClaimFee;
+	// Above the most answers a block's weight allows; the rest would wait a block.
+	type FinalizePerBlock = ConstU32<128>;
 	type MaxMemoryMib = ConstU32<4_096>;
 	type MaxReplication = MaxReplication;
 	// Execute, commit and reveal take three blocks; five leave room for a missed slot.
@@ -386,6 +409,7 @@ impl pallet_attestation::Config for Runtime {
 	// A third of a slot: ample for a block to reach peers, and the answer still makes the next.
 	type AuthorAnswerDelay = ConstU64<{ MILLI_SECS_PER_BLOCK / 3 }>;
 	type MaxOutputSize = MaxOutputSize;
+	type MaxSealedSize = MaxSealedSize;
 	type MaxReplication = MaxReplication;
 	// The version in use and the next one, during a rolling upgrade.
 	type MaxExecutorVersions = ConstU32<2>;

@@ -47,6 +47,17 @@ fn outcome(output: &[u8]) -> Revealed {
 	}
 }
 
+/// A lone answer whose box is `sealed` (what it holds does not matter until a claim opens it).
+fn answer_of(sealed: &[u8]) -> SealedAnswer {
+	SealedAnswer {
+		status: Status::Success,
+		fuel_used: 1_000,
+		executor_version: bourse_primitives::EXECUTOR_VERSION,
+		commitment: [9; 32],
+		sealed_hash: blake2_256(sealed),
+	}
+}
+
 /// `provider`'s statement `claim` about `task_id` as its call, signed by `key`.
 fn signed<T: Config>(
 	task_id: TaskId,
@@ -56,7 +67,7 @@ fn signed<T: Config>(
 ) -> Call<T> {
 	let statement = Statement { task_id, provider: provider.clone(), claim };
 	let digest = Pallet::<T>::digest_of(task_id).unwrap_or_default();
-	Pallet::<T>::signed_call(&digest, statement, output.to_vec().try_into().unwrap(), key).unwrap()
+	Pallet::<T>::signed_call(&digest, statement, output.to_vec(), key).unwrap()
 }
 
 /// Dispatches an answer's call as a block does after `authorize` accepted it.
@@ -160,27 +171,28 @@ fn authorize<T: Config>(call: &<T as frame_system::Config>::RuntimeCall) {
 mod benchmarks {
 	use super::*;
 
-	/// The answer of a task of replication 1, with an output of `l` bytes; it settles the task.
+	/// The answer of a task of replication 1, with a box of `l` bytes; the task pallet holds
+	/// it.
 	#[benchmark]
-	fn answer(l: Linear<0, { T::MaxOutputSize::get() }>) {
+	fn answer(l: Linear<0, { T::MaxSealedSize::get() }>) {
 		let (task_id, providers) = task::<T>(1);
-		let output = vec![7u8; l as usize];
-		let call = signed::<T>(task_id, &providers[0], Claim::Answer(outcome(&output)), &output);
+		let sealed = vec![7u8; l as usize];
+		let call = signed::<T>(task_id, &providers[0], Claim::Answer(answer_of(&sealed)), &sealed);
 		#[block]
 		{
 			apply::<T>(call);
 		}
-		assert!(T::Tasks::assignment(task_id).is_none(), "settled");
+		assert!(T::Tasks::assignment(task_id).is_none(), "held");
 	}
 
-	/// The pool's and the block's check of an answer with an output of `l` bytes, signature
+	/// The pool's and the block's check of an answer with a box of `l` bytes, signature
 	/// included.
 	#[benchmark]
-	fn authorize_answer(l: Linear<0, { T::MaxOutputSize::get() }>) {
+	fn authorize_answer(l: Linear<0, { T::MaxSealedSize::get() }>) {
 		let (task_id, providers) = task::<T>(1);
-		let output = vec![7u8; l as usize];
+		let sealed = vec![7u8; l as usize];
 		let call: <T as frame_system::Config>::RuntimeCall =
-			signed::<T>(task_id, &providers[0], Claim::Answer(outcome(&output)), &output).into();
+			signed::<T>(task_id, &providers[0], Claim::Answer(answer_of(&sealed)), &sealed).into();
 		#[block]
 		{
 			authorize::<T>(&call);

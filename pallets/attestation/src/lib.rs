@@ -17,8 +17,11 @@
 //! Answers cost no fee and use no nonce, so an offchain worker can send many without racing
 //! itself. Invalid answers never reach a block.
 //!
-//! - Replication 1: the provider sends its outcome once with [`Pallet::answer`]; the task settles
-//!   in the same block.
+//! - Replication 1: the provider sends its answer once with [`Pallet::answer`]: the run's status
+//!   and fuel, a commitment to the whole outcome, and the output sealed to the requester's reply
+//!   key (only the requester reads it). The task pallet holds the answer, its pay and the
+//!   provider's bond exposure until a verification window closes; meanwhile the requester may
+//!   prove a bad delivery.
 //! - Replication ≥ 3: each provider first sends [`Pallet::commit`] with
 //!   `blake2_256((context, digest, task_id, provider, status, output_hash, fuel_used,
 //!   executor_version, salt))` ([`Pallet::commitment`]),
@@ -81,7 +84,8 @@ pub use bourse_primitives::traits::{
 	TaskLedger, TaskWork, Verdict,
 };
 pub use bourse_primitives::{
-	api::AnswerView, AbstainReason, Claim, Revealed, Statement, Status, EXECUTOR_VERSION,
+	api::AnswerView, AbstainReason, Claim, Revealed, SealedAnswer, Statement, Status,
+	EXECUTOR_VERSION,
 };
 pub use pallet::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
@@ -150,6 +154,11 @@ pub mod pallet {
 		/// Largest output, in bytes (the sandbox's output limit).
 		#[pallet::constant]
 		type MaxOutputSize: Get<u32>;
+
+		/// Largest box of a lone answer: the largest output sealed
+		/// (`bourse_primitives::reply::max_sealed_len`).
+		#[pallet::constant]
+		type MaxSealedSize: Get<u32>;
 
 		/// Most providers per task.
 		#[pallet::constant]
@@ -231,8 +240,9 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A provider answered a task of replication 1.
-		Answered { task_id: TaskId, provider: T::AccountId, output_hash: [u8; 32], fuel_used: u64 },
+		/// A provider answered a task of replication 1: its output is sealed to the requester,
+		/// its outcome committed to; the task pallet holds the answer until it is final.
+		Answered { task_id: TaskId, provider: T::AccountId, commitment: [u8; 32], fuel_used: u64 },
 		/// A provider committed to an outcome.
 		Committed { task_id: TaskId, provider: T::AccountId },
 		/// A provider revealed its outcome.
@@ -270,7 +280,8 @@ pub mod pallet {
 		NoCommitment,
 		/// The reveal does not match the commitment (wrong outcome or salt).
 		CommitmentMismatch,
-		/// The output does not hash to the revealed output hash.
+		/// The output does not hash to the revealed output hash (or a lone answer's box to its
+		/// `sealed_hash`).
 		OutputHashMismatch,
 		/// The output is larger than the largest output.
 		OutputTooLarge,
@@ -284,6 +295,9 @@ pub mod pallet {
 		NoVersions,
 		/// Executor versions must be listed once each, in ascending order.
 		VersionsUnsorted,
+		/// The task has no reply key to seal a lone answer to (submitted before spec 110): it
+		/// cannot be answered and fails at its deadline, refunded.
+		NoReplyKey,
 	}
 
 	#[pallet::extra_constants]
@@ -354,37 +368,37 @@ pub mod pallet {
 
 	#[pallet::call(weight = <T as Config>::WeightInfo)]
 	impl<T: Config> Pallet<T> {
-		/// Answer a task of replication 1 with its outcome: `signature` is the provider's
-		/// executor key's over the statement [`Claim::Answer`] of `(status, blake2_256(output),
-		/// fuel_used, executor_version)`, checked in `authorize`. Feeless; refused in the pool
-		/// when invalid.
+		/// Answer a task of replication 1: `answer` says how the run ended and the fuel it used,
+		/// and commits to the whole outcome (`bourse_primitives::reply::answer_commitment`);
+		/// `sealed` is the output with the commitment's salt sealed to the requester's reply key
+		/// (`bourse_primitives::reply::seal`; its blake2-256 is `answer.sealed_hash`), so only
+		/// the requester reads it. `signature` is the provider's executor key's over the
+		/// statement [`Claim::Answer`], checked in `authorize`. The task pallet holds the answer
+		/// until its verification window closes. Feeless; refused in the pool when invalid.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::answer(output.len() as u32)
+		#[pallet::weight(T::WeightInfo::answer(sealed.len() as u32)
 			.saturating_add(T::Tasks::settle_weight(1)))]
 		#[pallet::authorize(Self::authorize_answer)]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_answer(output.len() as u32))]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_answer(sealed.len() as u32))]
 		pub fn answer(
 			origin: OriginFor<T>,
 			task_id: TaskId,
 			provider: T::AccountId,
-			status: Status,
-			output: BoundedVec<u8, T::MaxOutputSize>,
-			fuel_used: u64,
-			executor_version: u32,
+			answer: SealedAnswer,
+			sealed: BoundedVec<u8, T::MaxSealedSize>,
 			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
 			let _ = signature; // checked in `authorize`
-			let assignment = Self::check_answer(task_id, &provider, fuel_used, executor_version)?;
-			let output_hash = blake2_256(&output);
-			Reveals::<T>::insert(
+			Self::check_answer(task_id, &provider, &answer)?;
+			T::Tasks::hold(task_id, &provider, &answer, sealed.into_inner())
+				.map_err(|()| Error::<T>::TaskNotOpen)?;
+			Self::deposit_event(Event::Answered {
 				task_id,
-				&provider,
-				Revealed { status, output_hash, fuel_used, executor_version },
-			);
-			PendingOutputs::<T>::insert(task_id, output_hash, output);
-			Self::deposit_event(Event::Answered { task_id, provider, output_hash, fuel_used });
-			Self::settle_if_complete(task_id, &assignment);
+				provider,
+				commitment: answer.commitment,
+				fuel_used: answer.fuel_used,
+			});
 			Ok(())
 		}
 
@@ -493,21 +507,17 @@ pub mod pallet {
 			_source: TransactionSource,
 			task_id: &TaskId,
 			provider: &T::AccountId,
-			status: &Status,
-			output: &BoundedVec<u8, T::MaxOutputSize>,
-			fuel_used: &u64,
-			executor_version: &u32,
+			answer: &SealedAnswer,
+			sealed: &BoundedVec<u8, T::MaxSealedSize>,
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
-			let assignment = Self::check_answer(*task_id, provider, *fuel_used, *executor_version)
-				.map_err(Self::invalid)?;
-			let revealed = Revealed {
-				status: *status,
-				output_hash: blake2_256(output),
-				fuel_used: *fuel_used,
-				executor_version: *executor_version,
-			};
-			Self::accept(*task_id, provider, Claim::Answer(revealed), signature, &assignment)
+			let assignment =
+				Self::check_answer(*task_id, provider, answer).map_err(Self::invalid)?;
+			// Only here: dispatch carries the same bytes.
+			if blake2_256(sealed) != answer.sealed_hash {
+				return Err(Self::invalid(Error::<T>::OutputHashMismatch));
+			}
+			Self::accept(*task_id, provider, Claim::Answer(answer.clone()), signature, &assignment)
 		}
 
 		/// Pool and block check of [`Pallet::commit`]: the state, then the signature.
@@ -632,33 +642,27 @@ pub mod pallet {
 			T::Tasks::assignment(task_id).map(|a| a.digest)
 		}
 
-		/// The call that carries `statement` signed by `key`, with `output` for answers and
-		/// reveals (commits carry none); `None` if the keystore cannot sign with `key`. An
-		/// answer's output hash is the chain's `blake2_256(output)`, whatever `statement` says.
+		/// The call that carries `statement` signed by `key`, with `payload`: an answer's box,
+		/// a reveal's output (commits and abstentions carry none). `None` if the keystore
+		/// cannot sign with `key` or the payload is above its bound.
 		pub fn signed_call(
 			digest: &[u8; 32],
 			statement: Statement<T::AccountId>,
-			output: BoundedVec<u8, T::MaxOutputSize>,
+			payload: Vec<u8>,
 			key: &T::ExecutorId,
 		) -> Option<Call<T>> {
 			let signature = key.sign(&Self::statement_payload(digest, &statement))?;
 			let Statement { task_id, provider, claim } = statement;
 			Some(match claim {
-				Claim::Answer(Revealed { status, fuel_used, executor_version, .. }) => {
-					Call::answer {
-						task_id,
-						provider,
-						status,
-						output,
-						fuel_used,
-						executor_version,
-						signature,
-					}
+				Claim::Answer(answer) => {
+					let sealed = payload.try_into().ok()?;
+					Call::answer { task_id, provider, answer, sealed, signature }
 				}
 				Claim::Commit(commitment) => {
 					Call::commit { task_id, provider, commitment, signature }
 				}
 				Claim::Reveal { revealed, salt } => {
+					let output = payload.try_into().ok()?;
 					Call::reveal { task_id, provider, revealed, output, salt, signature }
 				}
 				Claim::Abstain(reason) => Call::abstain { task_id, provider, reason, signature },
@@ -721,14 +725,14 @@ pub mod pallet {
 		pub fn check_answer(
 			task_id: TaskId,
 			provider: &T::AccountId,
-			fuel_used: u64,
-			executor_version: u32,
+			answer: &SealedAnswer,
 		) -> Result<AssignmentOf<T>, Error<T>> {
 			let assignment = Self::check_open(task_id, provider)?;
 			ensure!(assignment.providers.len() == 1, Error::<T>::UseCommitReveal);
-			ensure!(fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
+			ensure!(assignment.reply_key.is_some(), Error::<T>::NoReplyKey);
+			ensure!(answer.fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
 			Self::check_unanswered(task_id, provider)?;
-			Self::check_version(executor_version)?;
+			Self::check_version(answer.executor_version)?;
 			Ok(assignment)
 		}
 

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate as pallet_attestation;
-use crate::{frame, Decision, ExecutorKeys, TaskId, TaskLedger, TaskWork};
+use crate::{frame, Decision, ExecutorKeys, SealedAnswer, TaskId, TaskLedger, TaskWork};
 use bourse_primitives::traits::TaskAssignment;
 use core::cell::RefCell;
 use frame::testing_prelude::*;
@@ -28,6 +28,8 @@ impl frame_system::Config for Test {
 
 /// Largest output, in bytes.
 pub const MAX_OUTPUT: u32 = 64;
+/// Largest box of a lone answer.
+pub const MAX_SEALED: u32 = bourse_primitives::reply::max_sealed_len(MAX_OUTPUT as usize) as u32;
 /// Blocks replicated tasks take commits.
 pub const COMMIT_WINDOW: u64 = 4;
 /// Blocks from assignment to deadline of the tasks the tests assign.
@@ -43,6 +45,9 @@ thread_local! {
 		const { RefCell::new(BTreeMap::new()) };
 	/// Decisions handed to the fake ledger, in order.
 	static SETTLED: RefCell<Vec<(TaskId, Decision<u64>)>> = const { RefCell::new(Vec::new()) };
+	/// Lone answers handed to the fake ledger, in order.
+	static HELD: RefCell<Vec<(TaskId, u64, SealedAnswer, Vec<u8>)>> =
+		const { RefCell::new(Vec::new()) };
 	/// Executor keys by provider.
 	static KEYS: RefCell<BTreeMap<u64, UintAuthorityId>> = const { RefCell::new(BTreeMap::new()) };
 	/// Whether the offchain worker's node authored the current block (see `LocalAuthorship`).
@@ -90,6 +95,28 @@ impl TaskLedger<u64, u64> for FakeTasks {
 	fn settle_weight(_providers: u32) -> Weight {
 		Weight::zero()
 	}
+
+	fn hold(
+		task: TaskId,
+		provider: &u64,
+		answer: &SealedAnswer,
+		sealed: Vec<u8>,
+	) -> Result<(), ()> {
+		let lone = Self::assignment(task).is_some_and(|a| a.providers == [*provider]);
+		if !lone || sealed.len() > MAX_SEALED as usize {
+			return Err(());
+		}
+		ASSIGNMENTS.with(|a| a.borrow_mut().remove(&task));
+		HELD.with(|h| h.borrow_mut().push((task, *provider, answer.clone(), sealed)));
+		Ok(())
+	}
+}
+
+/// The lone answer the ledger took for `task`, with its box, if any.
+pub fn held(task: TaskId) -> Option<(u64, SealedAnswer, Vec<u8>)> {
+	HELD.with(|h| {
+		h.borrow().iter().find(|(id, ..)| *id == task).map(|(_, p, a, s)| (*p, a.clone(), s.clone()))
+	})
 }
 
 /// Executor keys as a fake: what [`bind`] set.
@@ -148,6 +175,7 @@ pub fn assign(task: TaskId, providers: &[u64]) {
 		fuel_limit: FUEL,
 		// The fake's task content: its id and when it was assigned.
 		digest: polkadot_sdk::sp_io::hashing::blake2_256(&(task, now).encode()),
+		reply_key: Some(crate::testing::reply_key()),
 	};
 	ASSIGNMENTS.with(|a| a.borrow_mut().insert(task, assignment));
 }
@@ -183,6 +211,7 @@ impl pallet_attestation::Config for Test {
 	type Authorship = TestAuthorship;
 	type AuthorAnswerDelay = ConstU64<AUTHOR_ANSWER_DELAY>;
 	type MaxOutputSize = ConstU32<MAX_OUTPUT>;
+	type MaxSealedSize = ConstU32<MAX_SEALED>;
 	type MaxReplication = ConstU32<5>;
 	type MaxExecutorVersions = ConstU32<2>;
 	type WeightInfo = ();

@@ -5,6 +5,9 @@
 
 use super::*;
 use frame::deps::{
+	frame_support::traits::Get, sp_io::hashing::blake2_256,
+};
+use frame::deps::{
 	frame_support::traits::Authorize,
 	frame_system::RawOrigin,
 	sp_runtime::{
@@ -26,12 +29,53 @@ pub fn submit<T: Config>(
 where
 	<T as frame::deps::frame_system::Config>::RuntimeCall: From<Call<T>>,
 {
-	let output = output.to_vec().try_into().map_err(|_| Error::<T>::OutputTooLarge)?;
 	let statement = Statement { task_id, provider, claim };
 	let digest = Pallet::<T>::digest_of(task_id).unwrap_or_default();
-	let call = Pallet::<T>::signed_call(&digest, statement, output, key)
-		.ok_or(DispatchError::Other("the key cannot sign"))?;
+	let call = Pallet::<T>::signed_call(&digest, statement, output.to_vec(), key)
+		.ok_or(Error::<T>::OutputTooLarge)?;
 	apply::<T>(call)
+}
+
+/// The secret of the reply key tests give their tasks ([`reply_key`]).
+pub const REPLY_SECRET: [u8; 32] = [0x42; 32];
+
+/// The reply key of [`REPLY_SECRET`].
+pub fn reply_key() -> bourse_primitives::reply::ReplyKey {
+	bourse_primitives::reply::public_key(&REPLY_SECRET).unwrap()
+}
+
+/// `provider`'s lone answer to `task_id` of `status`, `fuel_used` and `output`, committed and
+/// sealed under `salt` to the task's reply key (to [`reply_key`] if the task is not open),
+/// deterministically: the claim and its box ([`submit`]'s `output`).
+pub fn sealed_answer<T: Config>(
+	task_id: TaskId,
+	provider: &T::AccountId,
+	status: Status,
+	fuel_used: u64,
+	output: &[u8],
+	salt: [u8; 32],
+) -> (Claim, Vec<u8>) {
+	use bourse_primitives::reply;
+	let assignment = T::Tasks::assignment(task_id);
+	let digest = assignment.as_ref().map(|a| a.digest).unwrap_or_default();
+	let key = assignment.and_then(|a| a.reply_key).unwrap_or_else(reply_key);
+	let executor_version = EXECUTOR_VERSION;
+	let sealed =
+		reply::seal_seeded(&key, &digest, &salt, output, T::MaxOutputSize::get() as usize, salt)
+			.unwrap();
+	let commitment = reply::answer_commitment(
+		&digest,
+		task_id,
+		provider,
+		status,
+		fuel_used,
+		executor_version,
+		&salt,
+		&reply::output_digest(output),
+	);
+	let sealed_hash = blake2_256(&sealed);
+	let answer = SealedAnswer { status, fuel_used, executor_version, commitment, sealed_hash };
+	(Claim::Answer(answer), sealed)
 }
 
 /// Applies an answer's call as a block does: `authorize` (every check, the signature last), then
@@ -43,8 +87,8 @@ where
 	<T as frame::deps::frame_system::Config>::RuntimeCall: From<Call<T>>,
 {
 	let state = match &call {
-		Call::answer { task_id, provider, fuel_used, executor_version, .. } => {
-			Pallet::<T>::check_answer(*task_id, provider, *fuel_used, *executor_version).map(|_| ())
+		Call::answer { task_id, provider, answer, .. } => {
+			Pallet::<T>::check_answer(*task_id, provider, answer).map(|_| ())
 		}
 		Call::commit { task_id, provider, .. } => {
 			Pallet::<T>::check_commit(*task_id, provider).map(|_| ())

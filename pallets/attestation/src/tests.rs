@@ -29,7 +29,15 @@ fn answer_as(
 	output: &[u8],
 	fuel_used: u64,
 ) -> DispatchResult {
-	state(signer, task_id, provider, Claim::Answer(outcome(output, fuel_used)), output)
+	let (claim, sealed) = crate::testing::sealed_answer::<Test>(
+		task_id,
+		&provider,
+		Status::Success,
+		fuel_used,
+		output,
+		[7; 32],
+	);
+	state(signer, task_id, provider, claim, &sealed)
 }
 
 fn answer(task_id: u64, provider: u64, output: &[u8], fuel_used: u64) -> DispatchResult {
@@ -92,14 +100,35 @@ fn answers_are_checked_before_inclusion() {
 		assert_eq!(answer(0, 1, b"x", FUEL + 1), Err(E::<Test>::FuelAboveLimit.into()));
 		assert_eq!(answer(7, 1, b"x", 1), Err(E::<Test>::TaskNotOpen.into()));
 		assert_eq!(commit(0, 1, &outcome(b"x", 1), [0; 32]), Err(E::<Test>::UseAnswer.into()));
+		let digest = Attestation::digest_of(0).unwrap();
 		assert_eq!(answer(0, 1, b"x", 1), Ok(()));
+		let (provider, held, sealed) = held(0).expect("the ledger holds the answer");
 		System::assert_has_event(
-			Event::Answered { task_id: 0, provider: 1, output_hash: hash(b"x"), fuel_used: 1 }
+			Event::Answered { task_id: 0, provider: 1, commitment: held.commitment, fuel_used: 1 }
 				.into(),
 		);
-		let decision = settled(0).expect("the answer settles the task");
-		assert_eq!(decision.verdicts, vec![(1, Some(Verdict::Agreed))]);
-		assert_eq!(decision.result.unwrap().output, b"x".to_vec());
+		assert_eq!(settled(0), None, "a lone answer waits for its window");
+		assert_eq!((provider, held.fuel_used, held.sealed_hash), (1, 1, hash(&sealed)));
+		// The requester's secret opens the box: the output, and the salt of the commitment.
+		let opened = bourse_primitives::reply::open(
+			&crate::testing::REPLY_SECRET,
+			&digest,
+			&sealed,
+			MAX_OUTPUT as usize,
+		)
+		.unwrap();
+		assert_eq!(opened.output, b"x".to_vec());
+		let commitment = bourse_primitives::reply::answer_commitment(
+			&digest,
+			0,
+			&1u64,
+			Status::Success,
+			1,
+			EXECUTOR_VERSION,
+			&opened.salt,
+			&hash(b"x"),
+		);
+		assert_eq!(commitment, held.commitment);
 		assert_eq!(answer(0, 1, b"x", 1), Err(E::<Test>::TaskNotOpen.into()), "a second answer");
 	});
 }
@@ -122,10 +151,14 @@ fn only_authorized_calls_dispatch() {
 			crate::Call::<Test>::answer {
 				task_id: 0,
 				provider: 1,
-				status: Status::Success,
-				output: b"x".to_vec().try_into().unwrap(),
-				fuel_used: 1,
-				executor_version: revealed.executor_version,
+				answer: crate::SealedAnswer {
+					status: Status::Success,
+					fuel_used: 1,
+					executor_version: revealed.executor_version,
+					commitment: [0; 32],
+					sealed_hash: hash(b"x"),
+				},
+				sealed: b"x".to_vec().try_into().unwrap(),
 				signature: forged(),
 			},
 			crate::Call::commit {
@@ -495,8 +528,12 @@ fn answers_of_unaccepted_versions_are_refused() {
 		use Error as E;
 		let other = EXECUTOR_VERSION + 1;
 		assign(0, &[1]);
-		let claim = Claim::Answer(outcome_of(other, b"x"));
-		assert_eq!(state(1, 0, 1, claim, b"x"), Err(E::<Test>::UnacceptedVersion.into()));
+		let (mut claim, sealed) =
+			crate::testing::sealed_answer::<Test>(0, &1, Status::Success, 1, b"x", [1; 32]);
+		if let Claim::Answer(answer) = &mut claim {
+			answer.executor_version = other;
+		}
+		assert_eq!(state(1, 0, 1, claim, &sealed), Err(E::<Test>::UnacceptedVersion.into()));
 		assign(1, &[1, 2, 3]);
 		let (a, b) = (outcome_of(other, b"x"), outcome(b"x", 500));
 		assert_eq!(commit(1, 1, &a, [1; 32]), Ok(()), "a commitment hides its version");
@@ -508,11 +545,11 @@ fn answers_of_unaccepted_versions_are_refused() {
 
 /// A signed answer for task 0 of the content the chain holds now, as its call.
 fn signed_answer(output: &[u8]) -> crate::Call<Test> {
-	let statement =
-		crate::Statement { task_id: 0, provider: 1, claim: Claim::Answer(outcome(output, 10)) };
+	let (claim, sealed) =
+		crate::testing::sealed_answer::<Test>(0, &1, Status::Success, 10, output, [1; 32]);
+	let statement = crate::Statement { task_id: 0, provider: 1, claim };
 	let digest = Attestation::digest_of(0).unwrap_or_default();
-	Attestation::signed_call(&digest, statement, output.to_vec().try_into().unwrap(), &key(1))
-		.unwrap()
+	Attestation::signed_call(&digest, statement, sealed, &key(1)).unwrap()
 }
 
 #[test]

@@ -16,7 +16,12 @@
 //! memory), is submitted again on the next pass while the windows are open; the registry never
 //! runs one id twice at once.
 //!
-//! What the node concluded (an outcome and its salt, or an abstention) is kept in persistent
+//! A lone answer (replication 1) is sealed as soon as its run ends: the node commits to the
+//! outcome under a fresh salt and seals the salt and the output to the requester's reply key
+//! (`sandbox::seal_reply`, randomness from the node's operating system), and keeps the box, so
+//! that every resend and every sibling fork carries the same one.
+//!
+//! What the node concluded (an outcome and its salt, a sealed answer, or an abstention) is kept in persistent
 //! offchain storage under the task id, the provider and the task's digest (which names the
 //! block height that assigned it): another task with the same id on a sibling fork never
 //! confuses it, the same assignment on two sibling forks (routine with BABE) is run once and
@@ -80,6 +85,10 @@ enum Local {
 	/// The node abstains, for this reason.
 	#[codec(index = 2)]
 	Abstain(AbstainReason),
+	/// A lone answer (replication 1), sealed once: every later pass and every sibling fork
+	/// sends the same box.
+	#[codec(index = 3)]
+	Sealed { answer: SealedAnswer, sealed: Vec<u8> },
 }
 
 /// One task this pass follows.
@@ -281,7 +290,12 @@ impl<T: Config> Pallet<T> {
 						outcome.fuel_used,
 						outcome.output.len(),
 					);
-					Local::Done { outcome, salt: sp_io::offchain::random_seed() }
+					let salt = sp_io::offchain::random_seed();
+					if job.assignment.providers.len() == 1 {
+						Self::seal(job, outcome, salt)?
+					} else {
+						Local::Done { outcome, salt }
+					}
 				} else {
 					log::warn!(
 						target: TARGET,
@@ -301,6 +315,47 @@ impl<T: Config> Pallet<T> {
 			}
 			RunState::Failed | RunState::Unknown => return Err("no run in flight; next pass"),
 		}))
+	}
+
+	/// The lone answer of `job` with `outcome`: its commitment under `salt`, and the output with
+	/// the salt sealed to the requester's reply key by the node (`sandbox::seal_reply`).
+	fn seal(job: &Job<T>, outcome: Outcome, salt: [u8; 32]) -> Result<Local, &'static str> {
+		use bourse_primitives::reply;
+		let key = job.assignment.reply_key.ok_or("the task has no reply key")?;
+		let digest = job.assignment.digest;
+		let commitment = reply::answer_commitment(
+			&digest,
+			job.task_id,
+			&job.provider,
+			outcome.status,
+			outcome.fuel_used,
+			outcome.executor_version,
+			&salt,
+			&reply::output_digest(&outcome.output),
+		);
+		let mut out = vec![0u8; T::MaxSealedSize::get() as usize];
+		let n = sandbox::sandbox::seal_reply(
+			key,
+			digest,
+			salt,
+			&outcome.output,
+			T::MaxOutputSize::get(),
+			&mut out,
+		);
+		let sealed = match n {
+			sandbox::NO_SANDBOX => return Err("this node has no sandbox"),
+			sandbox::SEAL_REFUSED => return Err("the node refused to seal the output"),
+			sandbox::BUFFER_TOO_SMALL => return Err("the box is larger than the bound"),
+			n => out.get(..n as usize).ok_or("the box is larger than the bound")?.to_vec(),
+		};
+		let answer = SealedAnswer {
+			status: outcome.status,
+			fuel_used: outcome.fuel_used,
+			executor_version: outcome.executor_version,
+			commitment,
+			sealed_hash: blake2_256(&sealed),
+		};
+		Ok(Local::Sealed { answer, sealed })
 	}
 
 	/// Whether this node should give up running `job` after block `now`: its deadline, or (a
@@ -413,7 +468,22 @@ impl<T: Config> Pallet<T> {
 		}
 		let replicated = job.assignment.providers.len() > 1;
 		let committed = Commitments::<T>::contains_key(task_id, provider);
-		let (claim, output) = match local {
+		let (claim, payload) = match local {
+			Local::Sealed { answer, sealed } => {
+				if !AcceptedVersions::<T>::get().contains(&answer.executor_version) {
+					// Root stopped accepting this version since the run ended.
+					(Claim::Abstain(AbstainReason::Version), Vec::new())
+				} else {
+					(Claim::Answer(answer), sealed)
+				}
+			}
+			// Concluded by a node of spec 110 or before, not sent yet: seal it now.
+			Local::Done { outcome, salt } if !replicated => {
+				return match Self::seal(job, outcome, salt)? {
+					local @ Local::Sealed { .. } => Self::answer_due(job, now, local),
+					_ => Err("sealing made no box"),
+				};
+			}
 			Local::Done { outcome, salt } => {
 				let revealed = Revealed {
 					status: outcome.status,
@@ -430,8 +500,6 @@ impl<T: Config> Pallet<T> {
 					} else {
 						AbstainReason::Version
 					})
-				} else if !replicated {
-					Claim::Answer(revealed)
 				} else if !committed {
 					Claim::Commit(Self::commitment(
 						&job.assignment.digest,
@@ -453,11 +521,9 @@ impl<T: Config> Pallet<T> {
 		if let Claim::Abstain(reason) = claim {
 			log::info!(target: TARGET, "task {task_id}: abstaining ({})", reason.label());
 		}
-		let output: BoundedVec<u8, T::MaxOutputSize> =
-			output.try_into().map_err(|_| "output above the bound")?;
 		let statement = Statement { task_id, provider: provider.clone(), claim };
-		let call = Self::signed_call(&job.assignment.digest, statement, output, &job.key)
-			.ok_or("the keystore cannot sign")?;
+		let call = Self::signed_call(&job.assignment.digest, statement, payload, &job.key)
+			.ok_or("the keystore cannot sign, or the output is above its bound")?;
 		let xt = T::create_authorized_transaction(call.into());
 		SubmitTransaction::<T, Call<T>>::submit_transaction(xt)
 			.map_err(|()| "the transaction pool refused the answer")

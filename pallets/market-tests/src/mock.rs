@@ -142,6 +142,15 @@ parameter_types! {
 		RuntimeHoldReason::Tasks(pallet_tasks::HoldReason::WorkloadDeposit);
 }
 
+/// Largest output.
+pub const MAX_OUTPUT: u32 = 64;
+/// Largest box of a lone answer.
+pub const MAX_SEALED: u32 = bourse_primitives::reply::max_sealed_len(MAX_OUTPUT as usize) as u32;
+/// Blocks a lone answer is held before it is final.
+pub const WINDOW: u64 = 5;
+/// What a false bad-delivery claim costs.
+pub const FALSE_CLAIM_FEE: u128 = 40;
+
 /// The least queue rent per block.
 pub const MIN_QUEUE_RENT: u128 = 10;
 
@@ -159,7 +168,11 @@ impl pallet_tasks::Config for Test {
 	type MaxCodeSize = ConstU32<1_024>;
 	type Consideration = HoldConsideration<u64, Balances, WorkloadHoldReason, WorkloadPrice>;
 	type MaxInputSize = ConstU32<64>;
-	type MaxOutputSize = ConstU32<64>;
+	type MaxOutputSize = ConstU32<MAX_OUTPUT>;
+	type MaxSealedSize = ConstU32<MAX_SEALED>;
+	type VerificationWindow = ConstU64<WINDOW>;
+	type FalseClaimFee = ConstU128<FALSE_CLAIM_FEE>;
+	type FinalizePerBlock = ConstU32<4>;
 	type MaxMemoryMib = ConstU32<4_096>;
 	type MaxReplication = ConstU32<5>;
 	type MinTimeout = ConstU64<MIN_TIMEOUT>;
@@ -207,7 +220,8 @@ impl pallet_attestation::Config for Test {
 	// The offchain worker is tested in the attestation pallet; here answers are dispatched.
 	type Authorship = ();
 	type AuthorAnswerDelay = ConstU64<1_000>;
-	type MaxOutputSize = ConstU32<64>;
+	type MaxOutputSize = ConstU32<MAX_OUTPUT>;
+	type MaxSealedSize = ConstU32<MAX_SEALED>;
 	type MaxReplication = ConstU32<5>;
 	type MaxExecutorVersions = ConstU32<2>;
 	type WeightInfo = ();

@@ -100,7 +100,7 @@ fn submission(
 		Perbill::zero(),
 		TIMEOUT,
 		queue_rent,
-		[7; 32],
+		pallet_attestation::testing::reply_key(),
 	)
 }
 
@@ -131,8 +131,17 @@ fn state(task_id: u64, provider: u64, claim: Claim, output: &[u8]) -> DispatchRe
 	result
 }
 
+/// `provider`'s lone answer to `task_id`: `output` sealed to the task's reply key.
 fn answer(task_id: u64, provider: u64, output: &[u8], fuel_used: u64) -> DispatchResult {
-	state(task_id, provider, Claim::Answer(outcome(output, fuel_used)), output)
+	let (claim, sealed) = pallet_attestation::testing::sealed_answer::<Test>(
+		task_id,
+		&provider,
+		Status::Success,
+		fuel_used,
+		output,
+		[task_id as u8; 32],
+	);
+	state(task_id, provider, claim, &sealed)
 }
 
 fn commit(task_id: u64, provider: u64, revealed: &Revealed, salt: [u8; 32]) -> DispatchResult {
@@ -713,15 +722,19 @@ fn fork_with_task(
 		ok(submit_by(requester, hash, 1, input));
 		next_block();
 		assert_eq!(assigned(0), vec![1]);
-		let statement = pallet_attestation::Statement {
-			task_id: 0,
-			provider: 1,
-			claim: Claim::Answer(outcome(b"out", 500)),
-		};
+		let (claim, sealed) = pallet_attestation::testing::sealed_answer::<Test>(
+			0,
+			&1,
+			Status::Success,
+			500,
+			b"out",
+			[1; 32],
+		);
+		let statement = pallet_attestation::Statement { task_id: 0, provider: 1, claim };
 		pallet_attestation::Pallet::<Test>::signed_call(
 			&pallet_attestation::Pallet::<Test>::digest_of(0).unwrap(),
 			statement,
-			b"out".to_vec().try_into().unwrap(),
+			sealed,
 			&key(1),
 		)
 		.unwrap()

@@ -406,6 +406,13 @@ pub mod pallet {
 	pub type Liveness<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, Presence<BlockNumberFor<T>>, OptionQuery>;
 
+	/// Lone answers of each provider held in their verification window (the task pallet's):
+	/// each keeps a slash's worth of the bond exposed, though its slot is free again. Absent
+	/// means none; the bond is the deposit.
+	#[pallet::storage]
+	pub type HeldAnswers<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
 	/// Offers with a free slot that are not paused, by capacity class
 	/// ([`Pallet::class_of`]), then price (big-endian price bytes, not hashed), then provider.
 	/// Selection reads each class from the cheapest up.
@@ -520,7 +527,8 @@ pub mod pallet {
 		ExpiryInPast,
 		/// The provider has no offer.
 		NoOffer,
-		/// The provider still has tasks that are not settled.
+		/// The provider still has tasks that are not settled, or lone answers held in their
+		/// verification window.
 		OpenTasks,
 		/// The provider is leaving: it can only withdraw its bond.
 		Leaving,
@@ -723,13 +731,14 @@ pub mod pallet {
 
 		/// Stop being a provider: the offer goes at once, the bond can be withdrawn with
 		/// [`Pallet::withdraw_bond`] after [`Config::UnbondingDelay`] blocks. Only possible when
-		/// no task of the caller is open.
+		/// no task of the caller is open and none of its answers is held in its window.
 		#[pallet::call_index(5)]
 		pub fn unregister_provider(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotProvider)?;
 			ensure!(provider.unbonds_at.is_none(), Error::<T>::Leaving);
 			ensure!(provider.busy_slots == 0, Error::<T>::OpenTasks);
+			ensure!(!HeldAnswers::<T>::contains_key(&who), Error::<T>::OpenTasks);
 			let unbonds_at =
 				frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingDelay::get());
 			if let Some(offer) = Offers::<T>::get(&who) {
@@ -1184,23 +1193,29 @@ pub mod pallet {
 			provider: &Provider<T::ExecutorId, BalanceOf<T>, BlockNumberFor<T>>,
 			offer: &Offer<BalanceOf<T>, BlockNumberFor<T>>,
 		) -> u32 {
-			let covered = provider
-				.bond
-				.checked_div(&T::MaxSlash::get())
-				.map_or(0, |n| n.saturated_into::<u32>());
-			offer.slots.min(covered)
+			offer.slots.min(Self::covered(provider))
 		}
 
-		/// Slots `provider` can take a task in now under `offer`: none while it is leaving, else
-		/// its capacity less its busy slots.
+		/// How many slashes of [`Config::MaxSlash`] `provider`'s bond covers.
+		fn covered(provider: &Provider<T::ExecutorId, BalanceOf<T>, BlockNumberFor<T>>) -> u32 {
+			provider.bond.checked_div(&T::MaxSlash::get()).map_or(0, |n| n.saturated_into::<u32>())
+		}
+
+		/// Slots `who` (its record `provider`) can take a task in now under `offer`: none while
+		/// it is leaving; else its capacity less its busy slots, and no more than its bond
+		/// covers beside the busy slots and the answers held in their window ([`HeldAnswers`]).
 		pub fn free_slots(
+			who: &T::AccountId,
 			provider: &Provider<T::ExecutorId, BalanceOf<T>, BlockNumberFor<T>>,
 			offer: &Offer<BalanceOf<T>, BlockNumberFor<T>>,
 		) -> u32 {
 			if provider.unbonds_at.is_some() {
 				return 0;
 			}
-			Self::capacity(provider, offer).saturating_sub(provider.busy_slots)
+			let exposed = provider.busy_slots.saturating_add(HeldAnswers::<T>::get(who));
+			Self::capacity(provider, offer)
+				.saturating_sub(provider.busy_slots)
+				.min(Self::covered(provider).saturating_sub(exposed))
 		}
 
 		/// Where `who`'s offer belongs in [`Available`] — its class and price — and whether it
@@ -1213,7 +1228,7 @@ pub mod pallet {
 				price_key::<T>(offer.price_per_mfuel),
 			);
 			let provider = Providers::<T>::get(who);
-			let free = provider.as_ref().is_some_and(|p| Self::free_slots(p, &offer) > 0)
+			let free = provider.as_ref().is_some_and(|p| Self::free_slots(who, p, &offer) > 0)
 				&& !Self::is_paused(who);
 			let weight = match provider {
 				Some(p) if free => Self::weight_of(p.bond, T::Reputation::score(who)),
@@ -1234,7 +1249,7 @@ pub mod pallet {
 				max_fuel: offer.max_fuel,
 				max_memory_mib: offer.max_memory_mib,
 				slots: offer.slots,
-				free_slots: Self::free_slots(&provider, &offer),
+				free_slots: Self::free_slots(&who, &provider, &offer),
 				expires_at: offer.expires_at,
 				active_from: offer.active_from,
 				reputation: T::Reputation::score(who),
@@ -1288,7 +1303,8 @@ pub mod pallet {
 
 		/// The pallet's invariants:
 		/// - each provider's held bond equals its recorded bond, and the bond covers its busy
-		///   slots (`bond ≥ busy × MaxSlash`);
+		///   slots and held answers (`bond ≥ (busy + held) × MaxSlash`); held answers belong to
+		///   registered providers that are not leaving, and none is recorded as zero;
 		/// - each executor key maps to the provider that holds it, one to one;
 		/// - an offer belongs to a provider that is not leaving, its bond covers its slots or
 		///   its busy slots, and busy slots ≤ slots;
@@ -1307,9 +1323,10 @@ pub mod pallet {
 					T::Currency::balance_on_hold(&reason, &who) == provider.bond,
 					"held bond differs from recorded bond"
 				);
+				let exposed = provider.busy_slots.saturating_add(HeldAnswers::<T>::get(&who));
 				ensure!(
-					provider.bond >= T::MaxSlash::get().saturating_mul(provider.busy_slots.into()),
-					"bond does not cover busy slots"
+					provider.bond >= T::MaxSlash::get().saturating_mul(exposed.into()),
+					"bond does not cover busy slots and held answers"
 				);
 				ensure!(
 					Executors::<T>::get(&provider.executor).as_ref() == Some(&who),
@@ -1317,6 +1334,11 @@ pub mod pallet {
 				);
 			}
 			ensure!(count == Providers::<T>::count(), "provider counter is wrong");
+			for (who, held) in HeldAnswers::<T>::iter() {
+				let provider = Providers::<T>::get(&who).ok_or("held answers of a non-provider")?;
+				ensure!(provider.unbonds_at.is_none(), "a leaving provider has held answers");
+				ensure!(held > 0, "no held answers recorded as some");
+			}
 			for (executor, who) in Executors::<T>::iter() {
 				ensure!(
 					Providers::<T>::get(&who).is_some_and(|p| p.executor == executor),
@@ -1389,6 +1411,18 @@ pub mod pallet {
 				if let Some(p) = p {
 					p.busy_slots = p.busy_slots.saturating_sub(1);
 				}
+			});
+			Self::sync_index(provider);
+		}
+
+		fn hold(provider: &T::AccountId) {
+			HeldAnswers::<T>::mutate(provider, |held| *held = held.saturating_add(1));
+			Self::release(provider);
+		}
+
+		fn release_held(provider: &T::AccountId) {
+			HeldAnswers::<T>::mutate_exists(provider, |held| {
+				*held = held.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
 			});
 			Self::sync_index(provider);
 		}

@@ -209,6 +209,31 @@ pub mod pallet {
 		},
 		/// Ended without a result; the requester was refunded.
 		Failed { reason: TaskFailure, settled_at: BlockNumberFor<T> },
+		/// Answered alone (replication 1) at `answered_at`, held until `final_at`: the output is
+		/// sealed to the requester ([`SealedOutputs`], opened with `max_output`); the
+		/// provider's pay (still in the escrow) and its bond exposure wait, and meanwhile the
+		/// requester may prove a bad delivery ([`Pallet::claim_bad_delivery`]) or accept it
+		/// ([`Pallet::accept_answer`]).
+		Answered {
+			provider: Assignment<T::AccountId, BalanceOf<T>>,
+			status: Status,
+			fuel_used: u64,
+			executor_version: u32,
+			commitment: [u8; 32],
+			max_output: u32,
+			answered_at: BlockNumberFor<T>,
+			final_at: BlockNumberFor<T>,
+		},
+		/// A lone answer made final: its provider was paid `cost`; the output stays sealed
+		/// ([`SealedOutputs`]) until pruned.
+		Delivered {
+			provider: T::AccountId,
+			status: Status,
+			fuel_used: u64,
+			commitment: [u8; 32],
+			cost: BalanceOf<T>,
+			settled_at: BlockNumberFor<T>,
+		},
 	}
 
 	/// A task waiting in the queue, with what it pays for waiting.
@@ -350,6 +375,25 @@ pub mod pallet {
 		/// Largest task output, in bytes (a sandbox limit, the same on every node).
 		#[pallet::constant]
 		type MaxOutputSize: Get<u32>;
+
+		/// Largest box of a lone answer's output, in bytes: what sealing the largest output
+		/// makes (`bourse_primitives::reply::max_sealed_len`; the integrity test checks it).
+		#[pallet::constant]
+		type MaxSealedSize: Get<u32>;
+
+		/// Blocks a lone answer is held before it is final: the requester's time to open its
+		/// box and prove a bad delivery.
+		#[pallet::constant]
+		type VerificationWindow: Get<BlockNumberFor<Self>>;
+
+		/// What a bad-delivery claim that proves nothing (the box held what the provider
+		/// committed to) costs its requester, burned.
+		#[pallet::constant]
+		type FalseClaimFee: Get<BalanceOf<Self>>;
+
+		/// Held answers made final per block at most; the rest wait for the next block.
+		#[pallet::constant]
+		type FinalizePerBlock: Get<u32>;
 
 		/// Most memory a task may ask for, in MiB.
 		#[pallet::constant]
@@ -503,6 +547,23 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ReplyKeys<T: Config> = StorageMap<_, Twox64Concat, TaskId, ReplyKey, OptionQuery>;
 
+	/// Each lone answer's output sealed to its requester's reply key (the box the provider
+	/// made: `bourse_primitives::reply`), from the answer until the task is pruned. Only the
+	/// requester can open it.
+	#[pallet::storage]
+	pub type SealedOutputs<T: Config> =
+		StorageMap<_, Twox64Concat, TaskId, BoundedVec<u8, T::MaxSealedSize>, OptionQuery>;
+
+	/// Lone answers held in their verification window, in the order they become final, under
+	/// sequential positions from [`HeldRange`]'s first to its end. An entry whose task is no
+	/// longer held (accepted, or judged on a claim) is dropped when the cursor reaches it.
+	#[pallet::storage]
+	pub type HeldQueue<T: Config> = StorageMap<_, Twox64Concat, u64, TaskId, OptionQuery>;
+
+	/// The first position of [`HeldQueue`] and the position after its last.
+	#[pallet::storage]
+	pub type HeldRange<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
+
 	/// The previous block's author, if it had a VRF output ([`Pallet::may_draw`]).
 	#[pallet::storage]
 	pub type LastAuthor<T: Config> = StorageValue<_, [u8; 32], OptionQuery>;
@@ -548,6 +609,20 @@ pub mod pallet {
 		TaskQueued { task_id: TaskId, rent: BalanceOf<T> },
 		/// A task left the queue and `amount` of rent was burned for its wait.
 		QueueRentBurned { task_id: TaskId, amount: BalanceOf<T> },
+		/// `provider` answered a task alone: its output is sealed to the requester
+		/// ([`SealedOutputs`]); the answer is final at `final_at` unless the requester proves
+		/// a bad delivery first.
+		AnswerHeld {
+			task_id: TaskId,
+			provider: T::AccountId,
+			fuel_used: u64,
+			final_at: BlockNumberFor<T>,
+		},
+		/// A held answer became final: `provider` was paid `cost` by the requester.
+		TaskDelivered { task_id: TaskId, provider: T::AccountId, fuel_used: u64, cost: BalanceOf<T> },
+		/// A requester's bad-delivery claim proved nothing (the box held what the provider
+		/// committed to): `fee` of the requester's was burned; the answer stands.
+		FalseDeliveryClaim { task_id: TaskId, requester: T::AccountId, fee: BalanceOf<T> },
 		/// A task completed with an agreed outcome; the requester paid `cost`.
 		TaskCompleted { task_id: TaskId, output_hash: [u8; 32], fuel_used: u64, cost: BalanceOf<T> },
 		/// A task ended without a result; the requester was refunded.
@@ -625,6 +700,12 @@ pub mod pallet {
 		NotRequester,
 		/// The task is no longer queued (assigned or settled): it runs to its outcome or timeout.
 		NotCancellable,
+		/// The task has no lone answer held in its verification window.
+		NotAnswered,
+		/// The answer's verification window has closed: the answer is final.
+		WindowClosed,
+		/// The secret is not that of the task's reply key.
+		WrongSecret,
 	}
 
 	#[pallet::hooks]
@@ -645,6 +726,7 @@ pub mod pallet {
 				Self::defer_draws();
 				(0, (0, 0))
 			};
+			let finalized = Self::finalize_due(now);
 			let pruned = Self::prune(now);
 			let randomness =
 				if seeds.derived() { T::WeightInfo::block_randomness() } else { Weight::zero() };
@@ -672,6 +754,7 @@ pub mod pallet {
 				)
 				.saturating_add(Self::queued_selection_weight().saturating_mul(attempts.into()))
 				.saturating_add(T::WeightInfo::on_initialize_prune(pruned))
+				.saturating_add(T::WeightInfo::on_initialize_finalize(finalized))
 		}
 
 		fn integrity_test() {
@@ -696,6 +779,12 @@ pub mod pallet {
 				"silence must cost no more than a lie"
 			);
 			assert!(!T::MinQueueRent::get().is_zero(), "MinQueueRent must not be zero");
+			assert_eq!(
+				T::MaxSealedSize::get() as usize,
+				bourse_primitives::reply::max_sealed_len(T::MaxOutputSize::get() as usize),
+				"MaxSealedSize must be the box of the largest output"
+			);
+			assert!(T::FinalizePerBlock::get() > 0, "FinalizePerBlock must not be zero");
 			// Every submission leaves a task to prune: pruning must keep up with the most
 			// submissions one block's weight allows, or settled tasks pile up.
 			let block = T::BlockWeights::get().max_block.ref_time();
@@ -951,6 +1040,100 @@ pub mod pallet {
 			Self::refund_unassigned(task_id, task, entry, TaskFailure::Cancelled, at_least);
 			Ok(())
 		}
+
+		/// Accept the lone answer of a task the caller submitted before its verification window
+		/// closes: it becomes final now (the provider is paid, the rest refunded), as it would
+		/// at the window's end.
+		#[pallet::call_index(4)]
+		pub fn accept_answer(origin: OriginFor<T>, task_id: TaskId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let task = Tasks::<T>::get(task_id).ok_or(Error::<T>::UnknownTask)?;
+			ensure!(task.requester == who, Error::<T>::NotRequester);
+			ensure!(matches!(task.state, TaskState::Answered { .. }), Error::<T>::NotAnswered);
+			Self::finalize(task_id, task);
+			Ok(())
+		}
+
+		/// Prove that the lone answer of a task the caller submitted was delivered badly: show
+		/// the secret of the task's reply key while the answer's window is open. The chain
+		/// opens the box with it and compares what it holds with the provider's commitment.
+		/// - The box does not open, or holds another outcome than the one committed to: the
+		///   provider loses [`Config::Slash`] of its bond and reputation, the requester gets
+		///   the escrow back less the base fee, the task fails
+		///   [`TaskFailure::BadDelivery`], and the call is free.
+		/// - The box holds what was committed to: the claim was false and costs the requester
+		///   [`Config::FalseClaimFee`] (burned); the answer stands.
+		///
+		/// Showing the secret makes the output readable by anyone who reads this call: it is a
+		/// one-time key, and the claim's point is that the output was not worth hiding.
+		#[pallet::call_index(5)]
+		pub fn claim_bad_delivery(
+			origin: OriginFor<T>,
+			task_id: TaskId,
+			secret: [u8; 32],
+		) -> DispatchResultWithPostInfo {
+			use bourse_primitives::reply;
+			let who = ensure_signed(origin)?;
+			let task = Tasks::<T>::get(task_id).ok_or(Error::<T>::UnknownTask)?;
+			ensure!(task.requester == who, Error::<T>::NotRequester);
+			let TaskState::Answered {
+				provider,
+				status,
+				fuel_used,
+				executor_version,
+				commitment,
+				max_output,
+				final_at,
+				..
+			} = &task.state
+			else {
+				return Err(Error::<T>::NotAnswered.into());
+			};
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now < *final_at, Error::<T>::WindowClosed);
+			let key = ReplyKeys::<T>::get(task_id).ok_or(Error::<T>::NotAnswered)?;
+			ensure!(reply::public_key(&secret) == Ok(key), Error::<T>::WrongSecret);
+			// Cheap checks first: the fee must be payable before the box is opened.
+			let fee = T::FalseClaimFee::get();
+			ensure!(
+				<T::Currency as fungible::Inspect<_>>::reducible_balance(
+					&who,
+					frame::token::Preservation::Preserve,
+					Fortitude::Polite
+				) >= fee,
+				Error::<T>::InsufficientBalance
+			);
+			let digest = Digests::<T>::get(task_id).ok_or(Error::<T>::NotAnswered)?;
+			let sealed = SealedOutputs::<T>::get(task_id).ok_or(Error::<T>::NotAnswered)?;
+			let delivered = reply::open(&secret, &digest, &sealed, *max_output as usize)
+				.is_ok_and(|opened| {
+					let output = reply::output_digest(&opened.output);
+					reply::answer_commitment(
+						&digest,
+						task_id,
+						&provider.provider,
+						*status,
+						*fuel_used,
+						*executor_version,
+						&opened.salt,
+						&output,
+					) == *commitment
+				});
+			if delivered {
+				<T::Currency as fungible::Mutate<_>>::burn_from(
+					&who,
+					fee,
+					frame::token::Preservation::Preserve,
+					Precision::Exact,
+					Fortitude::Polite,
+				)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+				Self::deposit_event(Event::FalseDeliveryClaim { task_id, requester: who, fee });
+				return Ok(().into());
+			}
+			Self::fail_delivery(task_id, task);
+			Ok(Pays::No.into())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -1019,9 +1202,11 @@ pub mod pallet {
 		}
 
 		/// What an open task stores, as `(items, bytes)`: the task with its input, and the
-		/// largest output of each provider.
+		/// largest output of each provider (a lone answer's box: the output sealed).
 		pub fn open_footprint(input_len: u32, replication: u32) -> (u32, u32) {
-			let outputs = T::MaxOutputSize::get().saturating_mul(replication);
+			let largest =
+				if replication == 1 { T::MaxSealedSize::get() } else { T::MaxOutputSize::get() };
+			let outputs = largest.saturating_mul(replication);
 			(replication.saturating_add(1), input_len.saturating_add(outputs))
 		}
 
@@ -1083,6 +1268,14 @@ pub mod pallet {
 				TaskState::Failed { reason, settled_at } => {
 					(TaskPhase::Failed { reason, settled_at }, Vec::new())
 				}
+				TaskState::Answered { provider, status, fuel_used, answered_at, final_at, .. } => (
+					TaskPhase::Answered { provider, status, fuel_used, answered_at, final_at },
+					Vec::new(),
+				),
+				TaskState::Delivered { provider, status, fuel_used, cost, settled_at, .. } => (
+					TaskPhase::Delivered { provider, status, fuel_used, cost, settled_at },
+					Vec::new(),
+				),
 			};
 			Some(TaskView {
 				requester: task.requester,
@@ -1097,6 +1290,8 @@ pub mod pallet {
 				phase,
 				answers,
 				output: Outputs::<T>::get(task_id).map(|o| o.into_inner()),
+				sealed: SealedOutputs::<T>::get(task_id).map(|o| o.into_inner()),
+				digest: Digests::<T>::get(task_id),
 			})
 		}
 
@@ -1692,6 +1887,113 @@ pub mod pallet {
 			Self::close(task_id, task, state, output_len);
 		}
 
+		/// Makes the held answer of `task` final: pays its provider for the fuel it used at its
+		/// price, ends its bond exposure, burns the base fee and refunds the rest. No
+		/// reputation: nobody checked the answer. Does nothing unless the answer is held.
+		pub(crate) fn finalize(task_id: TaskId, mut task: Task<T>) {
+			let TaskState::Answered { provider, status, fuel_used, commitment, .. } =
+				task.state.clone()
+			else {
+				return;
+			};
+			let owed = Self::fuel_cost(u128::from(fuel_used), provider.price)
+				.unwrap_or(task.escrow)
+				.min(task.escrow.saturating_sub(T::BaseFee::get()));
+			let cost = Self::pay(&task.requester, &provider.provider, owed);
+			task.escrow = task.escrow.saturating_sub(cost);
+			Self::deposit_event(Event::ProviderPaid {
+				task_id,
+				provider: provider.provider.clone(),
+				amount: cost,
+			});
+			T::Market::release_held(&provider.provider);
+			let refund = Self::burn_fee_and_refund(&mut task);
+			Self::deposit_event(Event::Refunded {
+				task_id,
+				requester: task.requester.clone(),
+				refund,
+			});
+			Self::deposit_event(Event::TaskDelivered {
+				task_id,
+				provider: provider.provider.clone(),
+				fuel_used,
+				cost,
+			});
+			let sealed_len = SealedOutputs::<T>::decode_len(task_id).unwrap_or(0) as u32;
+			let settled_at = frame_system::Pallet::<T>::block_number();
+			let state = TaskState::Delivered {
+				provider: provider.provider,
+				status,
+				fuel_used,
+				commitment,
+				cost,
+				settled_at,
+			};
+			Self::close(task_id, task, state, Some(sealed_len));
+		}
+
+		/// The held answer of `task` was proven badly delivered: its provider is slashed and
+		/// loses reputation, its bond exposure ends, the requester is refunded less the base
+		/// fee, and the task fails. Its box goes (its secret is public now).
+		fn fail_delivery(task_id: TaskId, mut task: Task<T>) {
+			let TaskState::Answered { provider, .. } = task.state.clone() else { return };
+			let who = &provider.provider;
+			let amount = T::Market::slash(who, T::Slash::get());
+			Self::deposit_event(Event::ProviderSlashed {
+				task_id,
+				provider: who.clone(),
+				amount,
+			});
+			let value: u128 = Self::fuel_cost(u128::from(task.fuel_limit), provider.price)
+				.defensive_unwrap_or_default()
+				.saturated_into();
+			T::Reputation::record(who, Verdict::OutVoted, value);
+			T::Market::release_held(who);
+			let refund = Self::burn_fee_and_refund(&mut task);
+			Self::deposit_event(Event::Refunded {
+				task_id,
+				requester: task.requester.clone(),
+				refund,
+			});
+			let reason = TaskFailure::BadDelivery;
+			Self::deposit_event(Event::TaskFailed { task_id, reason });
+			SealedOutputs::<T>::remove(task_id);
+			Digests::<T>::remove(task_id);
+			let settled_at = frame_system::Pallet::<T>::block_number();
+			Self::close(task_id, task, TaskState::Failed { reason, settled_at }, None);
+		}
+
+		/// Makes final the held answers whose window has closed, oldest first, at most
+		/// [`Config::FinalizePerBlock`]; the rest wait for the next block. Returns how many
+		/// entries of [`HeldQueue`] it passed.
+		pub(crate) fn finalize_due(now: BlockNumberFor<T>) -> u32 {
+			let (mut first, end) = HeldRange::<T>::get();
+			let mut passed = 0u32;
+			while first < end && passed < T::FinalizePerBlock::get() {
+				let Some(task_id) = HeldQueue::<T>::get(first) else {
+					defensive!("a gap in the held answers' queue");
+					first = first.saturating_add(1);
+					passed = passed.saturating_add(1);
+					continue;
+				};
+				let task = Tasks::<T>::get(task_id);
+				match task.as_ref().map(|t| &t.state) {
+					Some(TaskState::Answered { final_at, .. }) if *final_at > now => break,
+					_ => {}
+				}
+				if let Some(task) = task {
+					Self::finalize(task_id, task);
+				}
+				HeldQueue::<T>::remove(first);
+				first = first.saturating_add(1);
+				passed = passed.saturating_add(1);
+			}
+			if passed > 0 {
+				HeldRange::<T>::put((first, end));
+			}
+			passed
+		}
+
 		/// Takes `task_id` out of the timeouts due after `deadline`, dropping an emptied entry.
 		fn unschedule_timeout(task_id: TaskId, deadline: BlockNumberFor<T>) {
 			Timeouts::<T>::mutate_exists(deadline.saturating_add(One::one()), |due| {
@@ -1743,6 +2045,7 @@ pub mod pallet {
 				let task = Tasks::<T>::get(cursor);
 				let settled_at = match task.as_ref().map(|t| &t.state) {
 					Some(TaskState::Completed { settled_at, .. })
+					| Some(TaskState::Delivered { settled_at, .. })
 					| Some(TaskState::Failed { settled_at, .. }) => Some(*settled_at),
 					Some(_) => break,
 					None => None,
@@ -1753,6 +2056,8 @@ pub mod pallet {
 					}
 					Tasks::<T>::remove(cursor);
 					Outputs::<T>::remove(cursor);
+					SealedOutputs::<T>::remove(cursor);
+					Digests::<T>::remove(cursor);
 					ReplyKeys::<T>::remove(cursor);
 					if let Some(deposit) = TaskDeposits::<T>::take(cursor) {
 						T::Currency::release(
@@ -1779,7 +2084,10 @@ pub mod pallet {
 		///   deposit belongs to a stored task;
 		/// - each workload has its code, and its open-task count is the number of open tasks
 		///   using it (what its deposit is, the runtime decides: [`Self::check_deposits`]);
-		/// - the queue holds exactly the queued tasks; ids are below the next id.
+		/// - the queue holds exactly the queued tasks; ids are below the next id;
+		/// - a task has a box exactly when it was answered alone (held or delivered), then
+		///   keeps its digest; each held answer is in the held queue, whose positions are
+		///   exactly its range.
 		#[cfg(any(test, feature = "try-runtime"))]
 		pub fn do_try_state() -> Result<(), &'static str> {
 			use alloc::collections::btree_map::BTreeMap;
@@ -1829,10 +2137,16 @@ pub mod pallet {
 				}
 			}
 			let next = NextTaskId::<T>::get();
+			// Each held answer's task must sit in the held queue exactly once.
+			let mut held: BTreeMap<TaskId, u32> = BTreeMap::new();
 			for (task_id, task) in Tasks::<T>::iter() {
 				ensure!(task_id < next, "task id at or above the next id");
-				let is_open =
-					matches!(task.state, TaskState::Queued { .. } | TaskState::Assigned { .. });
+				let is_open = matches!(
+					task.state,
+					TaskState::Queued { .. }
+						| TaskState::Assigned { .. }
+						| TaskState::Answered { .. }
+				);
 				if is_open {
 					let owed = escrow.entry(task.requester.clone()).or_default();
 					*owed = owed.saturating_add(task.escrow);
@@ -1856,15 +2170,32 @@ pub mod pallet {
 					*held = held.saturating_add(deposit);
 				}
 				// Tasks assigned before digests were kept have none (see `TaskAssignment::digest`).
+				let sealed = matches!(
+					task.state,
+					TaskState::Answered { .. } | TaskState::Delivered { .. }
+				);
+				ensure!(
+					SealedOutputs::<T>::contains_key(task_id) == sealed,
+					"a box without a lone answer, or a lone answer without its box"
+				);
 				if let Some(digest) = Digests::<T>::get(task_id) {
-					let TaskState::Assigned { assigned_at, .. } = &task.state else {
-						return Err("a digest for a task that is not assigned");
-					};
-					let reply_key = ReplyKeys::<T>::get(task_id);
-					ensure!(
-						digest == Self::digest(&task, reply_key.as_ref(), *assigned_at),
-						"a digest is wrong"
-					);
+					match &task.state {
+						TaskState::Assigned { assigned_at, .. } => {
+							let reply_key = ReplyKeys::<T>::get(task_id);
+							ensure!(
+								digest == Self::digest(&task, reply_key.as_ref(), *assigned_at),
+								"a digest is wrong"
+							);
+						}
+						_ if sealed => {}
+						_ => return Err("a digest for a task neither assigned nor answered alone"),
+					}
+				} else {
+					ensure!(!sealed, "a lone answer lost its task's digest");
+				}
+				if let TaskState::Answered { final_at, answered_at, .. } = &task.state {
+					ensure!(answered_at < final_at, "a held answer final at once");
+					*held.entry(task_id).or_default() += 1;
 				}
 				if let TaskState::Assigned { providers, .. } = &task.state {
 					for assignment in providers.iter() {
@@ -1921,6 +2252,18 @@ pub mod pallet {
 			for (_, due) in Timeouts::<T>::iter() {
 				ensure!(!due.is_empty(), "an empty timeouts entry was left in storage");
 			}
+			let (first, end) = HeldRange::<T>::get();
+			ensure!(first <= end, "the held queue ends before it starts");
+			let mut queued = 0u64;
+			for (position, task_id) in HeldQueue::<T>::iter() {
+				ensure!(first <= position && position < end, "a held entry outside the range");
+				queued = queued.saturating_add(1);
+				if let Some(count) = held.get_mut(&task_id) {
+					*count = count.saturating_sub(1);
+				}
+			}
+			ensure!(queued == end.saturating_sub(first), "a gap in the held queue");
+			ensure!(held.values().all(|left| *left == 0), "a held answer missing from the queue");
 			for (hash, workload) in Workloads::<T>::iter() {
 				ensure!(Code::<T>::contains_key(hash), "workload without code");
 				ensure!(
@@ -1985,6 +2328,7 @@ pub mod pallet {
 						commit_until,
 						fuel_limit: task.fuel_limit,
 						digest,
+						reply_key: ReplyKeys::<T>::get(task_id),
 					})
 				}
 				_ => None,
@@ -2014,6 +2358,52 @@ pub mod pallet {
 			if let Some(task) = Tasks::<T>::get(task_id) {
 				Self::do_settle(task_id, task, decision);
 			}
+		}
+
+		fn hold(
+			task_id: TaskId,
+			provider: &T::AccountId,
+			answer: &bourse_primitives::SealedAnswer,
+			sealed: Vec<u8>,
+		) -> Result<(), ()> {
+			let mut task = Tasks::<T>::get(task_id).ok_or(())?;
+			let TaskState::Assigned { providers, deadline, .. } = &task.state else {
+				return Err(());
+			};
+			let [assignment] = providers.as_slice() else { return Err(()) };
+			if assignment.provider != *provider {
+				return Err(());
+			}
+			let sealed: BoundedVec<u8, T::MaxSealedSize> = sealed.try_into().map_err(|_| ())?;
+			let (assignment, deadline) = (assignment.clone(), *deadline);
+			let now = frame_system::Pallet::<T>::block_number();
+			let final_at = now.saturating_add(T::VerificationWindow::get());
+			Self::unschedule_timeout(task_id, deadline);
+			ProviderTasks::<T>::remove(provider, task_id);
+			T::Market::record_attendance(provider, true);
+			T::Market::hold(provider);
+			SealedOutputs::<T>::insert(task_id, sealed);
+			let (first, end) = HeldRange::<T>::get();
+			HeldQueue::<T>::insert(end, task_id);
+			HeldRange::<T>::put((first, end.saturating_add(1)));
+			Self::deposit_event(Event::AnswerHeld {
+				task_id,
+				provider: provider.clone(),
+				fuel_used: answer.fuel_used,
+				final_at,
+			});
+			task.state = TaskState::Answered {
+				provider: assignment,
+				status: answer.status,
+				fuel_used: answer.fuel_used,
+				executor_version: answer.executor_version,
+				commitment: answer.commitment,
+				max_output: T::MaxOutputSize::get(),
+				answered_at: now,
+				final_at,
+			};
+			Tasks::<T>::insert(task_id, task);
+			Ok(())
 		}
 	}
 }

@@ -87,6 +87,8 @@ pub struct FakeProvider {
 	/// Its slots, and how many are busy.
 	pub slots: u32,
 	pub busy: u32,
+	/// Its lone answers held in their window (bond exposure without a slot).
+	pub held: u32,
 	/// What it was slashed in all.
 	pub slashed: u128,
 	/// Settled tasks it answered and missed (said nothing on).
@@ -164,6 +166,7 @@ pub fn provider(who: u64, price: u128) {
 			max_memory_mib: 64,
 			slots: 4,
 			busy: 0,
+			held: 0,
 			slashed: 0,
 			answered: 0,
 			missed: 0,
@@ -246,6 +249,19 @@ impl ProviderMarket<u64, u128> for FakeMarket {
 			let p = ps.iter_mut().find(|p| p.who == *provider).unwrap();
 			assert!(p.busy > 0, "released a provider with no busy slot");
 			p.busy -= 1;
+		})
+	}
+
+	fn hold(provider: &u64) {
+		Self::release(provider);
+		FakeProviders::mutate(|ps| ps.iter_mut().find(|p| p.who == *provider).unwrap().held += 1);
+	}
+
+	fn release_held(provider: &u64) {
+		FakeProviders::mutate(|ps| {
+			let p = ps.iter_mut().find(|p| p.who == *provider).unwrap();
+			assert!(p.held > 0, "released a held answer of a provider that holds none");
+			p.held -= 1;
 		})
 	}
 
@@ -340,7 +356,11 @@ impl pallet_tasks::Config for Test {
 	type MaxCodeSize = ConstU32<1_024>;
 	type Consideration = HoldConsideration<u64, Balances, WorkloadHoldReason, WorkloadPrice>;
 	type MaxInputSize = ConstU32<64>;
-	type MaxOutputSize = ConstU32<64>;
+	type MaxOutputSize = ConstU32<MAX_OUTPUT>;
+	type MaxSealedSize = ConstU32<MAX_SEALED>;
+	type VerificationWindow = ConstU64<WINDOW>;
+	type FalseClaimFee = ConstU128<FALSE_CLAIM_FEE>;
+	type FinalizePerBlock = ConstU32<2>;
 	type MaxMemoryMib = ConstU32<4_096>;
 	type MaxReplication = ConstU32<5>;
 	type MinTimeout = ConstU64<MIN_TIMEOUT>;
@@ -383,6 +403,15 @@ impl pallet_tasks::BenchmarkHelper<u64> for FakeMarket {
 	}
 }
 
+/// Largest output.
+pub const MAX_OUTPUT: u32 = 64;
+/// Largest box of a lone answer.
+pub const MAX_SEALED: u32 = bourse_primitives::reply::max_sealed_len(MAX_OUTPUT as usize) as u32;
+/// Blocks a lone answer is held.
+pub const WINDOW: u64 = 5;
+/// What a false bad-delivery claim costs.
+pub const FALSE_CLAIM_FEE: u128 = 50;
+
 /// Every test account starts with this much.
 pub const ENDOWMENT: u128 = 1_000_000;
 
@@ -411,8 +440,11 @@ pub fn check_invariants() {
 		let task = crate::Tasks::<Test>::get(task_id).unwrap();
 		let input = task.input.len() as u32;
 		let (items, bytes) = match task.state {
-			crate::TaskState::Queued { .. } | crate::TaskState::Assigned { .. } => {
-				Tasks::open_footprint(input, task.replication)
+			crate::TaskState::Queued { .. }
+			| crate::TaskState::Assigned { .. }
+			| crate::TaskState::Answered { .. } => Tasks::open_footprint(input, task.replication),
+			crate::TaskState::Delivered { .. } => {
+				(2, input + crate::SealedOutputs::<Test>::get(task_id).unwrap().len() as u32)
 			}
 			crate::TaskState::Completed { .. } => {
 				(2, input + crate::Outputs::<Test>::get(task_id).unwrap().len() as u32)
@@ -424,6 +456,13 @@ pub fn check_invariants() {
 	for p in FakeProviders::get() {
 		let open = crate::ProviderTasks::<Test>::iter_prefix(p.who).count() as u32;
 		assert_eq!(p.busy, open, "provider {}'s busy slots differ from its open tasks", p.who);
+		let held = crate::Tasks::<Test>::iter_values()
+			.filter(|t| {
+				matches!(&t.state, crate::TaskState::Answered { provider, .. }
+					if provider.provider == p.who)
+			})
+			.count() as u32;
+		assert_eq!(p.held, held, "provider {}'s held answers differ from its tasks'", p.who);
 	}
 }
 
