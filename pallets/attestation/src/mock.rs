@@ -46,7 +46,7 @@ thread_local! {
 	/// Decisions handed to the fake ledger, in order.
 	static SETTLED: RefCell<Vec<(TaskId, Decision<u64>)>> = const { RefCell::new(Vec::new()) };
 	/// Lone answers handed to the fake ledger, in order.
-	static HELD: RefCell<Vec<(TaskId, u64, SealedAnswer, Vec<u8>)>> =
+	static HELD: RefCell<Vec<(TaskId, u64, SealedAnswer, Vec<u8>, [u8; 32])>> =
 		const { RefCell::new(Vec::new()) };
 	/// Executor keys by provider.
 	static KEYS: RefCell<BTreeMap<u64, UintAuthorityId>> = const { RefCell::new(BTreeMap::new()) };
@@ -102,12 +102,13 @@ impl TaskLedger<u64, u64> for FakeTasks {
 		answer: &SealedAnswer,
 		sealed: Vec<u8>,
 	) -> Result<(), ()> {
-		let lone = Self::assignment(task).is_some_and(|a| a.providers == [*provider]);
-		if !lone || sealed.len() > MAX_SEALED as usize {
+		let Some(assignment) = Self::assignment(task) else { return Err(()) };
+		if assignment.providers != [*provider] || sealed.len() > MAX_SEALED as usize {
 			return Err(());
 		}
 		ASSIGNMENTS.with(|a| a.borrow_mut().remove(&task));
-		HELD.with(|h| h.borrow_mut().push((task, *provider, answer.clone(), sealed)));
+		let held = (task, *provider, answer.clone(), sealed, assignment.digest);
+		HELD.with(|h| h.borrow_mut().push(held));
 		Ok(())
 	}
 }
@@ -115,8 +116,37 @@ impl TaskLedger<u64, u64> for FakeTasks {
 /// The lone answer the ledger took for `task`, with its box, if any.
 pub fn held(task: TaskId) -> Option<(u64, SealedAnswer, Vec<u8>)> {
 	HELD.with(|h| {
-		h.borrow().iter().find(|(id, ..)| *id == task).map(|(_, p, a, s)| (*p, a.clone(), s.clone()))
+		h.borrow()
+			.iter()
+			.find(|(id, ..)| *id == task)
+			.map(|(_, p, a, s, _)| (*p, a.clone(), s.clone()))
 	})
+}
+
+/// The output in the box of `task`'s lone answer, opened with the requester's secret, after
+/// checking it against the answer's commitment; with the answer.
+pub fn held_output(task: TaskId) -> Option<(SealedAnswer, Vec<u8>)> {
+	use bourse_primitives::reply;
+	let (provider, answer, sealed, digest) = HELD.with(|h| {
+		h.borrow()
+			.iter()
+			.find(|(id, ..)| *id == task)
+			.map(|(_, p, a, s, d)| (*p, a.clone(), s.clone(), *d))
+	})?;
+	let opened =
+		reply::open(&crate::testing::REPLY_SECRET, &digest, &sealed, MAX_OUTPUT as usize).ok()?;
+	let commitment = reply::answer_commitment(
+		&digest,
+		task,
+		&provider,
+		answer.status,
+		answer.fuel_used,
+		answer.executor_version,
+		&opened.salt,
+		&reply::output_digest(&opened.output),
+	);
+	assert_eq!(commitment, answer.commitment, "the box holds what was committed to");
+	Some((answer, opened.output))
 }
 
 /// Executor keys as a fake: what [`bind`] set.

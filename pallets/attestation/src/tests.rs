@@ -819,7 +819,7 @@ mod offchain_worker {
 			let waited = polkadot_sdk::sp_io::offchain::timestamp().diff(&started).millis();
 			assert_eq!(waited, AUTHOR_ANSWER_DELAY, "after the delay");
 			assert_eq!(stand.started(), 1);
-			assert!(settled(0).is_some());
+			assert!(held(0).is_some());
 		});
 	}
 
@@ -845,9 +845,9 @@ mod offchain_worker {
 			assert_eq!(stand.started(), 1, "a second wake-up does not run it again");
 			assert_eq!(pool.read().transactions.len(), 2, "the answer is sent until included");
 			worker_block(&pool);
-			let outcome = settled(0).unwrap().result.unwrap();
-			assert_eq!(outcome.output, b"tupni".to_vec());
-			assert_eq!(outcome.fuel_used, FUEL / 2);
+			let (answer, output) = held_output(0).expect("the answer is held, its box opens");
+			assert_eq!(output, b"tupni".to_vec());
+			assert_eq!(answer.fuel_used, FUEL / 2);
 			assert_eq!(worker_block(&pool), 0, "nothing left to do");
 			// The record outlives the task until its deadline has passed by the grace period.
 			let records = || {
@@ -975,7 +975,7 @@ mod offchain_worker {
 			assert_eq!(stand.offered.load(Ordering::SeqCst), OFFERED_SLOTS, "slots reported");
 			stand.release();
 			assert_eq!(worker_block(&pool), 4, "four answers in one block");
-			assert!((0..4).all(|task| settled(task).is_some_and(|d| d.result.is_ok())));
+			assert!((0..4).all(|task| held_output(task).is_some()));
 			assert_eq!(stand.started(), 4, "none ran twice");
 		});
 	}
@@ -1036,7 +1036,7 @@ mod offchain_worker {
 			stand.behave(Behaviour::Instant);
 			assert_eq!(worker_block(&pool), 1, "submitted again and answered");
 			assert_eq!(stand.started(), 2);
-			assert_eq!(settled(0).unwrap().verdicts, vec![(1, Some(Verdict::Agreed))]);
+			assert_eq!(held_output(0).unwrap().1, b"tupni".to_vec());
 		});
 	}
 
@@ -1050,7 +1050,7 @@ mod offchain_worker {
 			assert_eq!(stand.started(), 1);
 			assert_eq!(worker_block(&pool), 1, "retried and answered on the next pass");
 			assert_eq!(stand.started(), 2);
-			assert_eq!(settled(0).unwrap().verdicts, vec![(1, Some(Verdict::Agreed))]);
+			assert_eq!(held_output(0).unwrap().1, b"tupni".to_vec());
 		});
 	}
 

@@ -320,6 +320,16 @@ pub fn check_invariants() {
 	Attestation::do_try_state().unwrap();
 	Offers::do_try_state().unwrap();
 	Reputation::do_try_state().unwrap();
+	// The market's held exposure is the lone answers the tasks hold.
+	let mut held = std::collections::BTreeMap::<u64, u32>::new();
+	for task in pallet_tasks::Tasks::<Test>::iter_values() {
+		if let pallet_tasks::TaskState::Answered { provider, .. } = task.state {
+			*held.entry(provider.provider).or_default() += 1;
+		}
+	}
+	let recorded: std::collections::BTreeMap<u64, u32> =
+		pallet_offers::HeldAnswers::<Test>::iter().collect();
+	assert_eq!(recorded, held, "held bond exposure differs from the answers held");
 }
 
 /// Runs `body` in fresh externalities and checks the invariants after it.

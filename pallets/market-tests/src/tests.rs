@@ -184,8 +184,41 @@ fn escrow_held() -> u128 {
 	Balances::balance_on_hold(&HoldReason::TaskEscrow.into(), &REQUESTER)
 }
 
+/// Advances `n` blocks.
+fn blocks(n: u64) {
+	for _ in 0..n {
+		next_block();
+	}
+}
+
+/// The box of task `task_id`, opened with the requester's secret.
+fn opened(task_id: u64) -> bourse_primitives::reply::Opened {
+	let digest = pallet_tasks::Digests::<Test>::get(task_id).unwrap();
+	let sealed = pallet_tasks::SealedOutputs::<Test>::get(task_id).unwrap();
+	bourse_primitives::reply::open(
+		&pallet_attestation::testing::REPLY_SECRET,
+		&digest,
+		&sealed,
+		MAX_OUTPUT as usize,
+	)
+	.unwrap()
+}
+
+/// Whether any stored value holds `needle`.
+fn stored_anywhere(needle: &[u8]) -> bool {
+	let mut key = polkadot_sdk::sp_io::storage::next_key(&[]);
+	while let Some(k) = key {
+		let value = polkadot_sdk::sp_io::storage::get(&k).unwrap_or_default();
+		if value.windows(needle.len()).any(|w| w == needle) {
+			return true;
+		}
+		key = polkadot_sdk::sp_io::storage::next_key(&k);
+	}
+	false
+}
+
 #[test]
-fn replication_one_completes_pays_the_provider_and_refunds_the_rest() {
+fn replication_one_is_held_then_final_paying_the_provider_and_refunding_the_rest() {
 	test(|| {
 		let hash = upload();
 		providers(&[1]);
@@ -198,25 +231,209 @@ fn replication_one_completes_pays_the_provider_and_refunds_the_rest() {
 				.into(),
 		);
 		let fuel_used = 123_457;
-		ok(answer(0, 1, b"result", fuel_used));
+		let output = b"the secret result";
+		ok(answer(0, 1, output, fuel_used));
+		let final_at = ASSIGNED_AT + WINDOW;
+		System::assert_has_event(
+			Event::AnswerHeld { task_id: 0, provider: 1, fuel_used, final_at }.into(),
+		);
+		// Provisional: nobody is paid yet, the escrow and the bond exposure stay.
+		assert_eq!(free(1), provider_before);
+		assert_eq!(escrow_held(), escrow(1));
+		assert_eq!(pallet_offers::HeldAnswers::<Test>::get(1), 1);
+		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Answered { .. }));
+		// Only the requester reads the output: nothing stored holds it or its plain hash.
+		assert_eq!(opened(0).output, output.to_vec());
+		assert!(Outputs::<Test>::get(0).is_none());
+		assert!(!stored_anywhere(output), "the output is stored in the clear");
+		let plain_hash = polkadot_sdk::sp_io::hashing::blake2_256(output);
+		assert!(!stored_anywhere(&plain_hash), "the output's hash is stored");
+		blocks(WINDOW - 1);
+		assert_eq!(free(1), provider_before, "not final before its window closes");
+		next_block();
 		let payment = (fuel_used as u128 * PRICE).div_ceil(1_000_000);
+		System::assert_has_event(
+			Event::TaskDelivered { task_id: 0, provider: 1, fuel_used, cost: payment }.into(),
+		);
+		assert_eq!(System::block_number(), final_at);
 		assert_eq!(free(1), provider_before + payment);
 		assert_eq!(free_with_deposits(REQUESTER), requester_before - payment - BASE_FEE);
 		assert_eq!(escrow_held(), 0);
 		assert_eq!(Balances::total_issuance(), issuance - BASE_FEE, "only the base fee is burned");
-		let output_hash = polkadot_sdk::sp_io::hashing::blake2_256(b"result");
-		System::assert_has_event(
-			Event::TaskCompleted { task_id: 0, output_hash, fuel_used, cost: payment }.into(),
-		);
-		assert_eq!(Outputs::<Test>::get(0).unwrap().into_inner(), b"result".to_vec());
+		assert_eq!(pallet_offers::HeldAnswers::<Test>::get(1), 0);
 		assert!(matches!(
 			TaskRecords::<Test>::get(0).unwrap().state,
-			TaskState::Completed { status: Status::Success, .. }
+			TaskState::Delivered { status: Status::Success, .. }
 		));
+		assert_eq!(opened(0).output, output.to_vec(), "the box stays until pruned");
 		assert!(
 			Reputation::current(&1).successes.is_zero(),
 			"an unchecked answer earns no reputation"
 		);
+	});
+}
+
+/// Provider 1's lone answer to `task_id`, committed to `committed` but with `boxed` in its box
+/// (`None`: a box that is not a box at all).
+fn lying_answer(task_id: u64, committed: &[u8], boxed: Option<&[u8]>) -> DispatchResult {
+	use pallet_attestation::testing::sealed_answer;
+	let (claim, honest_box) =
+		sealed_answer::<Test>(task_id, &1, Status::Success, FUEL, committed, [3; 32]);
+	let Claim::Answer(mut answer) = claim else { unreachable!() };
+	let sealed = match boxed {
+		Some(other) => {
+			sealed_answer::<Test>(task_id, &1, Status::Success, FUEL, other, [3; 32]).1
+		}
+		None => vec![0xab; honest_box.len()],
+	};
+	answer.sealed_hash = polkadot_sdk::sp_io::hashing::blake2_256(&sealed);
+	state(task_id, 1, Claim::Answer(answer), &sealed)
+}
+
+#[test]
+fn a_box_that_does_not_hold_the_committed_outcome_is_proven_and_slashes_the_provider() {
+	for boxed in [Some(b"garbage".as_slice()), None] {
+		test(|| {
+			let hash = upload();
+			providers(&[1]);
+			let requester_before = free_with_deposits(REQUESTER);
+			let bond = pallet_offers::Providers::<Test>::get(1).unwrap().bond;
+			ok(submit(hash, 1, None));
+			ok(lying_answer(0, b"what I claim", boxed));
+			let secret = pallet_attestation::testing::REPLY_SECRET;
+			ok(Tasks::claim_bad_delivery(signed(REQUESTER), 0, secret).map(|_| ()).map_err(|e| e.error));
+			System::assert_has_event(
+				Event::ProviderSlashed { task_id: 0, provider: 1, amount: SLASH }.into(),
+			);
+			System::assert_has_event(
+				Event::TaskFailed { task_id: 0, reason: TaskFailure::BadDelivery }.into(),
+			);
+			assert_eq!(pallet_offers::Providers::<Test>::get(1).unwrap().bond, bond - SLASH);
+			assert_eq!(pallet_offers::HeldAnswers::<Test>::get(1), 0);
+			assert_eq!(escrow_held(), 0);
+			assert_eq!(
+				free_with_deposits(REQUESTER),
+				requester_before - BASE_FEE,
+				"refunded but the base fee; the claim was free"
+			);
+			assert!(!Reputation::current(&1).failures.is_zero(), "a bad delivery is a failure");
+			assert!(pallet_tasks::SealedOutputs::<Test>::get(0).is_none());
+			blocks(WINDOW + 1);
+			assert_eq!(pallet_offers::Providers::<Test>::get(1).unwrap().bond, bond - SLASH);
+		});
+	}
+}
+
+#[test]
+fn a_false_delivery_claim_costs_the_claimant_and_the_answer_stands() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		ok(submit(hash, 1, None));
+		ok(answer(0, 1, b"honest", 500));
+		let (before, issuance) = (free(REQUESTER), Balances::total_issuance());
+		let secret = pallet_attestation::testing::REPLY_SECRET;
+		ok(Tasks::claim_bad_delivery(signed(REQUESTER), 0, secret).map(|_| ()).map_err(|e| e.error));
+		System::assert_has_event(
+			Event::FalseDeliveryClaim { task_id: 0, requester: REQUESTER, fee: FALSE_CLAIM_FEE }
+				.into(),
+		);
+		assert_eq!(free(REQUESTER), before - FALSE_CLAIM_FEE);
+		assert_eq!(Balances::total_issuance(), issuance - FALSE_CLAIM_FEE, "the fee is burned");
+		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Answered { .. }));
+		blocks(WINDOW);
+		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Delivered { .. }));
+	});
+}
+
+#[test]
+fn delivery_claims_are_checked() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		ok(submit(hash, 1, None));
+		let secret = pallet_attestation::testing::REPLY_SECRET;
+		let claim = |who, secret| {
+			Tasks::claim_bad_delivery(signed(who), 0, secret).map(|_| ()).map_err(|e| e.error)
+		};
+		assert_noop!(claim(REQUESTER, secret), Error::<Test>::NotAnswered);
+		ok(answer(0, 1, b"honest", 500));
+		assert_noop!(claim(REQUESTER + 1, secret), Error::<Test>::NotRequester);
+		assert_noop!(claim(REQUESTER, [9; 32]), Error::<Test>::WrongSecret);
+		assert_noop!(
+			Tasks::claim_bad_delivery(signed(REQUESTER), 7, secret),
+			Error::<Test>::UnknownTask
+		);
+		assert_noop!(Tasks::accept_answer(signed(REQUESTER + 1), 0), Error::<Test>::NotRequester);
+		blocks(WINDOW - 1);
+		// The window's last block: the claim is still heard.
+		let before = free(REQUESTER);
+		ok(claim(REQUESTER, secret));
+		assert_eq!(free(REQUESTER), before - FALSE_CLAIM_FEE);
+		next_block();
+		assert_noop!(claim(REQUESTER, secret), Error::<Test>::NotAnswered);
+		assert_noop!(Tasks::accept_answer(signed(REQUESTER), 0), Error::<Test>::NotAnswered);
+	});
+}
+
+#[test]
+fn a_requester_may_accept_an_answer_before_its_window_closes() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		ok(submit(hash, 1, None));
+		ok(answer(0, 1, b"fine", 500));
+		let before = free(1);
+		ok(Tasks::accept_answer(signed(REQUESTER), 0));
+		assert_eq!(free(1), before + (500 * PRICE).div_ceil(1_000_000));
+		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Delivered { .. }));
+		assert_eq!(pallet_offers::HeldAnswers::<Test>::get(1), 0);
+		// Its place in the held queue passes without a second payment.
+		blocks(WINDOW + 1);
+		assert_eq!(free(1), before + (500 * PRICE).div_ceil(1_000_000));
+	});
+}
+
+#[test]
+fn a_provider_cannot_leave_while_an_answer_of_its_is_held() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		ok(submit(hash, 1, None));
+		ok(answer(0, 1, b"fine", 500));
+		assert_noop!(
+			Offers::unregister_provider(signed(1)),
+			pallet_offers::Error::<Test>::OpenTasks
+		);
+		blocks(WINDOW);
+		ok(Offers::unregister_provider(signed(1)));
+	});
+}
+
+#[test]
+fn held_answers_count_against_the_bond_not_the_slots() {
+	test(|| {
+		let hash = upload();
+		// A bond of 300 covers 3 slashes of 100, and the offer's 3 slots.
+		let proof =
+			UintAuthorityId(101).generate_proof_of_possession(&Offers::executor_owner(&1)).unwrap();
+		ok(Offers::register_provider(signed(1), 300, UintAuthorityId(101), proof));
+		ok(Offers::set_offer(signed(1), PRICE, 10 * FUEL, 64, 3, None));
+		next_block();
+		for task_id in 0..3 {
+			ok(submit(hash, 1, None));
+			ok(answer(task_id, 1, b"fine", 500));
+		}
+		assert_eq!(pallet_offers::HeldAnswers::<Test>::get(1), 3);
+		assert_eq!(
+			submit_pending(hash, 1, None),
+			Err(Error::<Test>::NoProviderAvailable.into()),
+			"every slash the bond covers is exposed: no more work, though every slot is free"
+		);
+		blocks(WINDOW);
+		assert_eq!(pallet_offers::HeldAnswers::<Test>::get(1), 0);
+		ok(submit(hash, 1, None));
+		assert_eq!(assigned(3), vec![1]);
 	});
 }
 
@@ -757,7 +974,7 @@ fn an_answer_on_one_fork_is_refused_on_a_sibling_fork_whose_task_has_the_same_id
 		check_invariants();
 		assert_eq!(pallet_attestation::testing::apply::<Test>(answer_on_b), Ok(()));
 		check_invariants();
-		assert!(matches!(TaskRecords::<Test>::get(id).unwrap().state, TaskState::Completed { .. }));
+		assert!(matches!(TaskRecords::<Test>::get(id).unwrap().state, TaskState::Answered { .. }));
 	});
 }
 

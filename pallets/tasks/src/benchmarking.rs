@@ -4,8 +4,8 @@
 
 use super::*;
 use crate::pallet::{
-	BalanceOf, LastAuthor, Pending, Queue, QueuedTask, TaskDeposits, TaskState, Tasks, Timeouts,
-	Workloads,
+	BalanceOf, Digests, HeldRange, LastAuthor, NextTaskId, Pending, Queue, QueuedTask,
+	TaskDeposits, TaskState, Tasks, Timeouts, Workloads,
 };
 use alloc::{vec, vec::Vec};
 use frame::{
@@ -104,8 +104,58 @@ fn submit_with<T: Config>(
 		min_reputation,
 		timeout,
 		queue_rent,
-		[7; 32],
+		bench_reply_key(),
 	)
+}
+
+/// The secret of the benchmarks' reply key.
+const REPLY_SECRET: [u8; 32] = [0x42; 32];
+
+fn bench_reply_key() -> ReplyKey {
+	bourse_primitives::reply::public_key(&REPLY_SECRET).unwrap()
+}
+
+/// Submits a lone task of `who` and assigns it in the next block, then has its provider
+/// answer it with the largest output sealed to the reply key; the commitment names that
+/// output when `honest`, another otherwise. Returns the task.
+fn held_task<T: Config>(who: &T::AccountId, hash: CodeHash, honest: bool) -> TaskId {
+	use bourse_primitives::reply;
+	let task_id = NextTaskId::<T>::get();
+	submit_with::<T>(who, hash, 1, None, Perbill::zero(), (task_id % 8) as u32).unwrap();
+	next_block::<T>();
+	let Some(TaskState::Assigned { providers, .. }) = Tasks::<T>::get(task_id).map(|t| t.state)
+	else {
+		panic!("task {task_id} was not assigned");
+	};
+	let provider = providers[0].provider.clone();
+	let output = vec![7u8; T::MaxOutputSize::get() as usize];
+	let digest = Digests::<T>::get(task_id).unwrap();
+	let salt = [3u8; 32];
+	let key = bench_reply_key();
+	let max = T::MaxOutputSize::get() as usize;
+	let sealed = reply::seal_seeded(&key, &digest, &salt, &output, max, [5; 32]).unwrap();
+	let committed = if honest { reply::output_digest(&output) } else { [0; 32] };
+	let (status, fuel_used, executor_version) =
+		(Status::Success, BENCH_FUEL, bourse_primitives::EXECUTOR_VERSION);
+	let commitment = reply::answer_commitment(
+		&digest,
+		task_id,
+		&provider,
+		status,
+		fuel_used,
+		executor_version,
+		&salt,
+		&committed,
+	);
+	let answer = bourse_primitives::SealedAnswer {
+		status,
+		fuel_used,
+		executor_version,
+		commitment,
+		sealed_hash: blake2_256(&sealed),
+	};
+	<Pallet<T> as TaskLedger<_, _>>::hold(task_id, &provider, &answer, sealed).unwrap();
+	task_id
 }
 
 /// The next block starts: the tasks submitted in this one are assigned, queued or failed.
@@ -404,6 +454,57 @@ mod benchmarks {
 			Pallet::<T>::prune(now);
 		}
 		assert!(Tasks::<T>::iter().next().is_none());
+	}
+
+	/// `n` held answers become final: each provider paid, its exposure released, the requester
+	/// refunded, each task of another requester.
+	#[benchmark]
+	fn on_initialize_finalize(n: Linear<0, { T::FinalizePerBlock::get() }>) {
+		market::<T>(0, 16);
+		let mut last = None;
+		for i in 0..n {
+			let (who, hash) = other::<T>(i);
+			last = Some(held_task::<T>(&who, hash, true));
+		}
+		let now = last
+			.and_then(|id| match Tasks::<T>::get(id)?.state {
+				TaskState::Answered { final_at, .. } => Some(final_at),
+				_ => None,
+			})
+			.unwrap_or_else(frame_system::Pallet::<T>::block_number);
+		#[block]
+		{
+			Pallet::<T>::finalize_due(now);
+		}
+		assert_eq!(HeldRange::<T>::get(), (n.into(), n.into()), "every answer is final");
+	}
+
+	/// The requester accepts a held answer before its window closes.
+	#[benchmark]
+	fn accept_answer() {
+		market::<T>(0, 1);
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		let task_id = held_task::<T>(&caller, hash, true);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), task_id);
+		assert!(matches!(Tasks::<T>::get(task_id).unwrap().state, TaskState::Delivered { .. }));
+	}
+
+	/// A bad-delivery claim at its worst: the box of the largest output opens, its commitment
+	/// does not match, and the provider is slashed, the requester refunded.
+	#[benchmark]
+	fn claim_bad_delivery() {
+		market::<T>(0, 1);
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		let task_id = held_task::<T>(&caller, hash, false);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), task_id, REPLY_SECRET);
+		assert!(matches!(
+			Tasks::<T>::get(task_id).unwrap().state,
+			TaskState::Failed { reason: TaskFailure::BadDelivery, .. }
+		));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -1067,6 +1067,8 @@ pub mod pallet {
 		/// Showing the secret makes the output readable by anyone who reads this call: it is a
 		/// one-time key, and the claim's point is that the output was not worth hiding.
 		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::claim_bad_delivery()
+			.saturating_add(Pallet::<T>::reputation_weight(1)))]
 		pub fn claim_bad_delivery(
 			origin: OriginFor<T>,
 			task_id: TaskId,

@@ -158,7 +158,9 @@ fn deposit(items: u128, bytes: u128) -> u128 {
 
 /// The deposit of an open task of the tests' input (5 bytes) and `k` providers.
 fn open_deposit(k: u128) -> u128 {
-	deposit(1 + k, 5 + 64 * k)
+	// A lone answer's box holds the salt, the length and the padded output, sealed.
+	let largest = if k == 1 { MAX_SEALED as u128 } else { MAX_OUTPUT as u128 };
+	deposit(1 + k, 5 + largest * k)
 }
 
 /// The rent reserve of a task of the tests' timeout at `rent`: its timeout and a turn of the
