@@ -6,12 +6,12 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import {
-  connectWithProvider, ensureWorkload, formatAmount, parseAmount, placement, send, submitTask, taskDeposit, UNIT, UserError,
+  connectWithProvider, ensureWorkload, formatAmount, openAnswer, parseAmount, placement, send, submitTask, taskDeposit, UNIT, UserError,
 } from './lib/chain.mjs';
 import { parseArgs } from './lib/args.mjs';
 import { generalTransaction, limitPayload, nodeExecutorKey } from './lib/attestation.mjs';
 import { replyKeyPair } from './lib/reply.mjs';
-import { keepReplySecret } from './lib/reply-secrets.mjs';
+import { keepReplySecret, keptReplySecret, secretFile } from './lib/reply-secrets.mjs';
 
 const HELP = `bourse — the Bourse compute exchange from the command line
 
@@ -26,8 +26,13 @@ requester commands (default --suri //Bob):
                                        submit a task; prints its id. If no provider is free
                                        it waits in the queue paying P per block (default:
                                        the chain's least), or with --fail-fast fails at once
-  watch <task>                         follow a task: assigned, committed, revealed, completed
+  watch <task>                         follow a task: assigned, committed, revealed, answered
+                                       (provisional), final; a lone answer's output is
+                                       opened with the kept secret, and a box that does not
+                                       hold what the provider committed to is proven bad
+                                       (the provider is slashed, you are refunded)
   result <task> [--out file]           the task's output (to stdout or a file)
+  accept <task>                        make a lone answer final before its window closes
   cancel <task>                        cancel a task while it is queued (not yet assigned)
 
 market:
@@ -56,7 +61,10 @@ options everywhere:
   --suri <secret>                      signing account (secret URI, e.g. //Bob or a mnemonic)
 
 Amounts (P, B) are plancks (integers) or BRS with a unit, e.g. 0.5BRS (12 decimals).
-Inputs and outputs of tasks are public on chain.`;
+Inputs are public on chain, and so are the outputs of replicated tasks (--k 3 or more). The
+output of a single provider (--k 1) is sealed to a one-time reply key made for the task: only
+the holder of its secret (kept in $BOURSE_DATA_DIR or ~/.local/share/bourse, reply-secrets/)
+reads it.`;
 
 function parseInteger(text, what) {
   if (!/^\d+$/.test(String(text))) throw new UserError(`${what}: expected a non-negative integer, got '${text}'`);
@@ -100,17 +108,58 @@ function describe(view) {
     case 'Queued': return `queued since block ${phase.since}`;
     case 'Assigned': return `assigned at block ${phase.assignedAt} to ${phase.providers.map((p) => p.provider).join(', ')}; answers due by block ${phase.deadline}`;
     case 'Completed': return `completed at block ${phase.settledAt}: ${JSON.stringify(phase.outcome)}, ${phase.fuelUsed} fuel, cost ${formatAmount(phase.cost)}`;
+    case 'Answered': return `answered (provisional) at block ${phase.answeredAt} by ${phase.provider.provider}: ${JSON.stringify(phase.outcome)}, ${phase.fuelUsed} fuel; final at block ${phase.finalAt} unless a bad delivery is proven`;
+    case 'Delivered': return `final at block ${phase.settledAt}: ${JSON.stringify(phase.outcome)}, ${phase.fuelUsed} fuel, cost ${formatAmount(phase.cost)} paid to ${phase.provider}`;
     default: return `failed at block ${phase.settledAt}: ${phase.reason}`;
   }
 }
 
-/** Follows task `id` block by block until it is settled. */
-async function watch(api, id, out = console.log) {
+/** Whether a task in `view` has ended (its money moved): completed, final or failed. */
+const ended = (view) => ['Completed', 'Delivered', 'Failed'].includes(view.phase.status);
+/** Whether a task in `view` ended with a result. */
+const succeeded = (view) => ['Completed', 'Delivered'].includes(view.phase.status);
+
+/** The secret this CLI kept for task `id`'s reply key, or `undefined`. */
+async function secretOf(api, id) {
+  const key = await api.query.tasks.replyKeys(id);
+  return key.isSome ? keptReplySecret(key.unwrap().toHex()) : undefined;
+}
+
+/** A line showing `output`: as text if it is printable UTF-8, else hex; cut to 200 characters. */
+function preview(output) {
+  const text = Buffer.from(output).toString('utf8');
+  const printable = !text.includes('\uFFFD') && !/[\x00-\x08\x0e-\x1f]/.test(text);
+  const shown = printable ? JSON.stringify(text) : `0x${Buffer.from(output).toString('hex')}`;
+  return shown.length > 200 ? `${shown.slice(0, 200)}…` : shown;
+}
+
+/**
+ * Opens the lone answer of task `id` (if this CLI kept its secret) and prints it; if the box
+ * does not hold what the provider committed to, proves the bad delivery with `signer`.
+ */
+async function openAndCheck(api, id, signer, out, at) {
+  const secret = await secretOf(api, id);
+  if (!secret) { out(`#${at}   output sealed to a reply key whose secret is not kept here (${secretFile('<key>').replace('<key>.hex', '')})`); return; }
+  const { output, committed, why } = await openAnswer(api, id, secret);
+  if (output !== undefined && committed !== false) {
+    out(`#${at}   output opened: ${output.length} bytes${committed ? ', as the provider committed' : ''}: ${preview(output)}`);
+    return;
+  }
+  out(`#${at}   bad delivery: ${why}; proving it on chain (shows the one-time secret)`);
+  await send(api, api.tx.tasks.claimBadDelivery(id, secret), signer, 'claim bad delivery');
+  out(`#${at}   bad delivery proven: the provider is slashed, the escrow refunded`);
+}
+
+/** Follows task `id` block by block until it has ended (completed, final or failed). */
+async function watch(api, id, signer, out = console.log) {
   let last = '';
   const seen = new Set();
   return new Promise((resolve, reject) => {
     let unsub = () => {};
+    let busy = false;
     const step = async (header) => {
+      if (busy) return;
+      busy = true;
       try {
         const view = await taskView(api, id);
         const line = describe(view);
@@ -120,8 +169,12 @@ async function watch(api, id, out = console.log) {
           if (a.abstained && !seen.has(`a${a.provider}`)) { seen.add(`a${a.provider}`); out(`#${header.number}   ${a.provider} abstained (${a.abstained})`); }
           if (a.revealed && !seen.has(`r${a.provider}`)) { seen.add(`r${a.provider}`); out(`#${header.number}   ${a.provider} answered ${a.revealed.outputHash.slice(0, 18)}… with ${a.revealed.fuelUsed} fuel`); }
         }
-        if (view.phase.status === 'Completed' || view.phase.status === 'Failed') { unsub(); resolve(view); }
-      } catch (error) { unsub(); reject(error); }
+        if (view.phase.status === 'Answered' && !seen.has('opened')) {
+          seen.add('opened');
+          await openAndCheck(api, id, signer, out, header.number);
+        }
+        if (ended(view)) { unsub(); resolve(view); }
+      } catch (error) { unsub(); reject(error); } finally { busy = false; }
     };
     api.rpc.chain.subscribeNewHeads(step).then((u) => { unsub = u; }, reject);
   });
@@ -175,7 +228,7 @@ async function main(argv) {
   const { positional, options } = parseArgs(argv);
   const [command, sub] = positional;
   if (!command || options.help || command === 'help') { console.log(HELP); return 0; }
-  const known = ['upload', 'submit', 'watch', 'result', 'cancel', 'offers', 'provider', 'quote'];
+  const known = ['upload', 'submit', 'watch', 'result', 'accept', 'cancel', 'offers', 'provider', 'quote'];
   if (!known.includes(command)) throw new UserError(`unknown command '${command}' (see --help)`);
 
   await cryptoWaitReady();
@@ -243,23 +296,40 @@ async function main(argv) {
           return 1;
         }
         if (options.watch) {
-          const view = await watch(api, id);
-          return view.phase.status === 'Completed' ? 0 : 1;
+          const view = await watch(api, id, signer);
+          return succeeded(view) ? 0 : 1;
         }
         return 0;
       }
       case 'watch': {
         if (sub === undefined) throw new UserError('watch: which task? (watch <task>)');
-        const view = await watch(api, parseInteger(sub, 'task').toString());
-        return view.phase.status === 'Completed' ? 0 : 1;
+        const view = await watch(api, parseInteger(sub, 'task').toString(), signer);
+        return succeeded(view) ? 0 : 1;
       }
       case 'result': {
         if (sub === undefined) throw new UserError('result: which task? (result <task>)');
-        const view = await taskView(api, parseInteger(sub, 'task').toString());
-        if (view.phase.status !== 'Completed') throw new UserError(`task ${sub} has no result: ${describe(view)}`);
-        const output = Buffer.from((view.output ?? '0x').slice(2), 'hex');
+        const id = parseInteger(sub, 'task').toString();
+        const view = await taskView(api, id);
+        let output;
+        if (view.sealed) {
+          const secret = await secretOf(api, id);
+          if (!secret) throw new UserError(`task ${id}'s output is sealed to a reply key whose secret is not kept here (in ${secretFile('x').replace(/x\.hex$/, '')})`);
+          const opened = await openAnswer(api, id, secret);
+          if (opened.output === undefined) throw new UserError(`task ${id}'s box does not open: ${opened.why}`);
+          if (opened.committed === false) report(`warning: ${opened.why} (watch the task to prove it)`);
+          output = Buffer.from(opened.output);
+        } else {
+          if (view.phase.status !== 'Completed') throw new UserError(`task ${id} has no result: ${describe(view)}`);
+          output = Buffer.from((view.output ?? '0x').slice(2), 'hex');
+        }
         if (options.out && options.out !== true) { writeFileSync(options.out, output); report(`wrote ${output.length} bytes to ${options.out}`); }
         else process.stdout.write(output);
+        return 0;
+      }
+      case 'accept': {
+        if (sub === undefined) throw new UserError('accept: which task? (accept <task>)');
+        await send(api, api.tx.tasks.acceptAnswer(parseInteger(sub, 'task')), signer, 'accept');
+        console.log(`task ${sub}'s answer is final`);
         return 0;
       }
       case 'cancel': {

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The picture of what Bourse does: a Mandelbrot image rendered by the chain's providers, one
-// task per tile, assembled into a PNG.
+// task per tile, assembled into a PNG. With --k 1 each tile comes sealed to a one-time reply
+// key of this process: the demo opens it, checks it holds what the provider committed to, and
+// accepts it (final at once; a bad box would be proven and refunded instead).
 //
 //   node scripts/render-demo.mjs [--size 512] [--tile 128] [--iterations 300] [--k 1]
 //        [--out mandelbrot.png] [--url ws://127.0.0.1:9944] [--suri //Bob] [--workload file.wasm]
@@ -10,7 +12,7 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { stringToU8a } from '@polkadot/util';
 import { parseArgs, withDefaults } from './lib/args.mjs';
 import {
-  connect, ensureWorkload, formatAmount, send, submitTask, UserError,
+  connect, ensureWorkload, formatAmount, openAnswer, replySecretOf, send, submitTask, UserError,
 } from './lib/chain.mjs';
 import { workloadPath } from './lib/node.mjs';
 import { encodePng } from './lib/png.mjs';
@@ -65,12 +67,15 @@ async function main(argv) {
     const tiles = [];
     for (let y = 0; y < size; y += tile) for (let x = 0; x < size; x += tile) tiles.push({ x, y });
     progress(0, tiles.length, 'submitting');
+    const keys = [];
     const submitted = await Promise.all(tiles.map(({ x, y }) => {
       const input = `${tile} ${tile} ${x} ${y} ${size} ${size} ${iterations}`;
       const tx = submitTask(api, { workload: hash, input: stringToU8a(input), fuel: 1_000_000_000n, memoryMib: 64, maxPrice, replication: k, timeout: 20 });
+      keys.push(tx.method.args[9].toHex());
       return inBlock(tx, `tile (${x}, ${y})`);
     }));
     const ids = submitted.map((events) => events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toNumber());
+    const secrets = new Map(ids.map((id, i) => [id, replySecretOf(keys[i])]));
 
     // Who was paid for which tile, from the chain's receipts (ProviderPaid events).
     const paid = new Map();
@@ -83,8 +88,10 @@ async function main(argv) {
       }
     });
 
-    // Follow the tasks block by block until all are settled.
+    // Follow the tasks block by block until all are settled. A lone answer's tile is opened as
+    // soon as it is held, and accepted once it holds what its provider committed to.
     const views = new Map();
+    const outputs = new Map();
     await new Promise((resolve, reject) => {
       let unsub = () => {};
       let busy = false;
@@ -95,7 +102,17 @@ async function main(argv) {
           for (const id of ids) {
             if (views.has(id)) continue;
             const view = await api.bourse('task', [id]);
-            if (view?.phase.status === 'Completed' || view?.phase.status === 'Failed') views.set(id, view);
+            if (view?.phase.status === 'Answered' && !outputs.has(id)) {
+              const opened = await openAnswer(api, id, secrets.get(id));
+              if (opened.committed) {
+                outputs.set(id, Buffer.from(opened.output));
+                send(api, api.tx.tasks.acceptAnswer(id), requester, `accept tile task ${id}`, { nonce: nonce++ }).catch(reject);
+              } else {
+                outputs.set(id, undefined);
+                send(api, api.tx.tasks.claimBadDelivery(id, secrets.get(id)), requester, `claim task ${id}`, { nonce: nonce++ }).catch(reject);
+              }
+            }
+            if (['Completed', 'Delivered', 'Failed'].includes(view?.phase.status)) views.set(id, view);
           }
           progress(views.size, ids.length, `block #${header.number}`);
           if (views.size === ids.length) { unsub(); resolve(); }
@@ -110,8 +127,8 @@ async function main(argv) {
     const byProvider = new Map();
     tiles.forEach(({ x, y }, i) => {
       const view = views.get(ids[i]);
-      if (view.phase.status !== 'Completed' || view.phase.outcome !== 'Success') throw new UserError(`tile at (${x}, ${y}), task ${ids[i]}: ${JSON.stringify(view.phase)}`);
-      const pixels = Buffer.from(view.output.slice(2), 'hex');
+      if (!['Completed', 'Delivered'].includes(view.phase.status) || view.phase.outcome !== 'Success') throw new UserError(`tile at (${x}, ${y}), task ${ids[i]}: ${JSON.stringify(view.phase)}`);
+      const pixels = view.phase.status === 'Delivered' ? outputs.get(ids[i]) : Buffer.from(view.output.slice(2), 'hex');
       for (let row = 0; row < tile; row += 1) pixels.copy(image, ((y + row) * size + x) * 3, row * tile * 3, (row + 1) * tile * 3);
       const cost = BigInt(view.phase.cost);
       total += cost;

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hexToU8a, u8aToHex } from '@polkadot/util';
+import { blake2AsU8a } from '@polkadot/util-crypto';
 import {
   connectNode, runScript, startNode, waitFor, workloadPath,
 } from '../scripts/lib/node.mjs';
@@ -34,7 +35,7 @@ after(async () => {
   await node?.stop();
 });
 
-test('upload, submit --watch, result: the task completes with the natively computed digest', async () => {
+test('upload, submit --watch, result: the answer is opened locally, then final; nothing on chain reveals it', async () => {
   const wasm = workloadPath('sha256.wasm');
   const up = await bourse(['upload', wasm]);
   assert.equal(up.code, 0, up.stderr);
@@ -61,19 +62,56 @@ test('upload, submit --watch, result: the task completes with the natively compu
   const secret = hexToU8a(readFileSync(kept, 'utf8').trim());
   assert.equal(u8aToHex(publicKey(secret)), replyKey, 'the kept secret is the key\'s');
   assert.match(run.stdout, /assigned to 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY/);
-  assert.match(run.stdout, /#\d+ task 0 completed at block \d+: "Success", \d+ fuel, cost/);
-
   let hash = createHash('sha256').update('bourse cli').digest();
   for (let i = 1; i < 500; i += 1) hash = createHash('sha256').update(hash).digest();
+  const expected = `${hash.toString('hex')}\n`;
+  // Provisional one block after the assignment, the output opened locally; final after the
+  // window.
+  const [, assignedAt] = run.stdout.match(/by block (\d+)'s draw/);
+  const [, answeredAt, finalAt] = run.stdout.match(/#\d+ task 0 answered \(provisional\) at block (\d+) by 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY: "Success", \d+ fuel; final at block (\d+)/);
+  assert.ok(Number(answeredAt) - Number(assignedAt) <= 2, `answered ${answeredAt - assignedAt} blocks after its assignment`);
+  assert.ok(run.stdout.includes(`output opened: ${expected.length} bytes, as the provider committed: ${JSON.stringify(expected)}`), run.stdout);
+  assert.match(run.stdout, new RegExp(`#\\d+ task 0 final at block ${finalAt}: "Success", \\d+ fuel, cost .* paid to 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY`));
+  assert.ok(run.stdout.indexOf('output opened') < run.stdout.indexOf('task 0 final'), 'opened before final');
+  {
+    // Nothing on chain holds the output, nor its plain hash.
+    const { api } = await connectNode(node);
+    try {
+      const view = await api.bourse('task', [0]);
+      assert.equal(view.output, null);
+      assert.ok(view.sealed.length > 2 * expected.length, 'the sealed box is kept');
+      const needles = [Buffer.from(expected).toString('hex'), Buffer.from(expected.trim()).toString('hex'), Buffer.from(blake2AsU8a(Buffer.from(expected), 256)).toString('hex')];
+      const head = await api.rpc.chain.getFinalizedHead();
+      let start;
+      let scanned = 0;
+      for (;;) {
+        const keys = await api.rpc.state.getKeysPaged('0x', 500, start, head);
+        for (const key of keys) {
+          const value = (await api.rpc.state.getStorage(key, head)).toHex();
+          for (const needle of needles) assert.ok(!value.includes(needle), `storage ${key.toHex()} holds the output`);
+        }
+        scanned += keys.length;
+        if (keys.length < 500) break;
+        start = keys[keys.length - 1];
+      }
+      assert.ok(scanned > 100, `scanned ${scanned} storage entries`);
+    } finally {
+      await api.disconnect();
+    }
+  }
   const result = await bourse(['result', '0']);
-  assert.equal(result.stdout, `${hash.toString('hex')}\n`);
+  assert.equal(result.stdout, expected);
   const out = join(dir, 'out.bin');
   assert.equal((await bourse(['result', '0', '--out', out])).code, 0);
-  assert.equal(readFileSync(out, 'utf8'), `${hash.toString('hex')}\n`);
+  assert.equal(readFileSync(out, 'utf8'), expected);
+  // Without the secret, nobody reads it: not even this CLI with another data directory.
+  const stranger = await runScript(cli, ['result', '0', '--url', node.wsUrl], { timeout: 60_000, env: { BOURSE_DATA_DIR: join(dir, 'stranger') } });
+  assert.notEqual(stranger.code, 0);
+  assert.match(stranger.stderr, /sealed to a reply key whose secret is not kept here/);
 
   const watched = await bourse(['watch', '0']);
   assert.equal(watched.code, 0);
-  assert.match(watched.stdout, /task 0 completed/);
+  assert.match(watched.stdout, /task 0 final at block/);
 
   const offers = await bourse(['offers']);
   assert.match(offers.stdout, /5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY\s+0\.001 BRS\/Mfuel/);

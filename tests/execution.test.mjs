@@ -12,7 +12,7 @@ import { Keyring } from '@polkadot/keyring';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import {
-  answerPayload, generalTransaction, limitPayload, outcome,
+  answerPayload, generalTransaction, limitPayload, sealedAnswer,
 } from '../scripts/lib/attestation.mjs';
 import { placement, send, submitTask } from '../scripts/lib/chain.mjs';
 import {
@@ -82,7 +82,8 @@ async function bobSubmits(workload, input, { fuel, memoryMib = 64, timeout = 10,
   return { taskId, assignedAt: (await api.rpc.chain.getHeader(placed.blockHash)).number.toBigInt() };
 }
 
-/** The task's state once it has settled (completed or failed). */
+/** The task's state once it has an answer or has ended: answered (held), completed, final or
+ * failed. */
 async function settled(taskId, timeoutMs = 90_000) {
   return waitFor(`task ${taskId} settled`, async () => {
     const task = (await api.query.tasks.tasks(taskId)).unwrap();
@@ -90,7 +91,10 @@ async function settled(taskId, timeoutMs = 90_000) {
   }, { timeoutMs });
 }
 
-const settledAt = (state) => (state.isCompleted ? state.asCompleted : state.asFailed).settledAt.toBigInt();
+/** The answer's outcome (status, fuel used) of a task in `state`, if it has one. */
+const outcomeOf = (state) => (['Answered', 'Completed', 'Delivered'].includes(state.type) ? state.value : undefined);
+/** The block a task in `state` was answered or ended in. */
+const settledAt = (state) => (state.isAnswered ? state.asAnswered.answeredAt : state.value.settledAt).toBigInt();
 
 /** Every `Tasks.ProviderSlashed` event from block `from` to the best block. */
 async function slashesSince(from) {
@@ -122,7 +126,7 @@ test('workloads run in confined worker processes, children of bourse-node with n
   // And a task still completes right after its assignment.
   const { taskId, assignedAt } = await bobSubmits(sha256, '100\nconfined', { fuel: 100_000_000n });
   const state = await settled(taskId);
-  assert.ok(state.isCompleted, state.toString());
+  assert.ok(outcomeOf(state), state.toString());
   assert.ok(settledAt(state) - assignedAt <= 2n, `settled ${settledAt(state) - assignedAt} blocks after assignment`);
 });
 
@@ -133,10 +137,10 @@ test('a time bomb with the shortest timeout ends with an outcome or an abstentio
   const { taskId, assignedAt } = await bobSubmits(bomb, 'boom', { fuel: 10_000_000n, timeout: minTimeout });
   const state = await settled(taskId);
   const seconds = (Date.now() - started) / 1000;
-  const how = state.isCompleted ? `completed: ${state.asCompleted.status.toString()}, ${state.asCompleted.fuelUsed} fuel` : `failed: ${state.asFailed.reason.toString()}`;
+  const how = outcomeOf(state) ? `${state.type.toLowerCase()}: ${outcomeOf(state).status.toString()}, ${outcomeOf(state).fuelUsed} fuel` : `failed: ${state.asFailed.reason.toString()}`;
   console.log(`time bomb (fuel 1e7, timeout ${minTimeout} blocks): ${how}, ${settledAt(state) - assignedAt} blocks, ${seconds.toFixed(1)} s after submission`);
   assert.ok(
-    (state.isCompleted && state.asCompleted.status.isOutOfFuel)
+    (outcomeOf(state)?.status.isOutOfFuel)
       || (state.isFailed && state.asFailed.reason.toString().includes('Abstained')),
     `an outcome (out of fuel) or an abstention, not ${state.toString()}`,
   );
@@ -157,7 +161,7 @@ test('four heavy tasks assigned to one provider in one block run side by side an
   const at = states.map(settledAt);
   const assignedAt = tasks[0].assignedAt;
   console.log(`4 × sha256 of ${iterations} rounds (${maxFuel} fuel each), assigned in block ${assignedAt}: settled in blocks ${at.join(', ')}`);
-  assert.ok(states.every((s) => s.isCompleted && s.asCompleted.status.isSuccess), 'all four completed');
+  assert.ok(states.every((s) => outcomeOf(s)?.status.isSuccess), 'all four answered with success');
   const spread = at.reduce((a, b) => (a > b ? a : b)) - at.reduce((a, b) => (a < b ? a : b));
   assert.ok(spread <= 1n, `settled within one block of each other (spread ${spread})`);
   assert.deepEqual(await slashesSince(assignedAt), []);
@@ -174,7 +178,7 @@ test('a node killed mid-run runs the task again after its restart, within the wi
   ({ api, provider: raw } = await connectNode(node));
   const state = await settled(taskId);
   console.log(`task ${taskId} assigned in block ${assignedAt}, node killed and restarted, settled in block ${settledAt(state)}`);
-  assert.ok(state.isCompleted && state.asCompleted.status.isSuccess, state.toString());
+  assert.ok(outcomeOf(state)?.status.isSuccess, state.toString());
   assert.deepEqual(await slashesSince(assignedAt), []);
 });
 
@@ -184,10 +188,9 @@ test('the pool refuses an answer of an executor version the chain does not accep
   // A long task, so that Alice's own answer does not settle it first.
   const maxFuel = (await api.query.offers.offers(alice.address)).unwrap().maxFuel.toBigInt();
   const { taskId } = await bobSubmits(sha256, `${Number(maxFuel / 9_000n)}\nversion`, { fuel: maxFuel, timeout: 20 });
-  const output = stringToU8a('whatever');
-  const revealed = { ...outcome(api, output, 1n), executorVersion: 999 };
-  const signature = alice.sign(await answerPayload(api, taskId, alice.address, revealed));
-  const call = api.tx.attestation.answer(taskId, alice.address, revealed.status, u8aToHex(output), 1n, 999, u8aToHex(signature)).method;
+  const { answer, sealed } = await sealedAnswer(api, taskId, alice.address, stringToU8a('whatever'), 1n, { executorVersion: 999 });
+  const signature = alice.sign(await answerPayload(api, taskId, alice.address, answer));
+  const call = api.tx.attestation.answer(taskId, alice.address, answer, u8aToHex(sealed), u8aToHex(signature)).method;
   await assert.rejects(raw.send('author_submitExtrinsic', [generalTransaction(call)]), (error) => {
     assert.match(error.message, /1010/, 'refused in the pool');
     return true;

@@ -10,8 +10,12 @@ import { readFileSync } from 'node:fs';
 import { Keyring } from '@polkadot/keyring';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
-import { answerPayload, generalTransaction, outcome, possessionProof } from '../scripts/lib/attestation.mjs';
-import { placement, send, submitTask, taskDeposit } from '../scripts/lib/chain.mjs';
+import {
+  answerPayload, generalTransaction, possessionProof, sealedAnswer,
+} from '../scripts/lib/attestation.mjs';
+import {
+  openAnswer, placement, replySecretOf, send, submitTask, taskDeposit,
+} from '../scripts/lib/chain.mjs';
 import {
   connectNode, startNode, waitFor, workloadPath,
 } from '../scripts/lib/node.mjs';
@@ -69,9 +73,9 @@ async function bobSubmits(maxPrice) {
 }
 
 async function answerCall(taskId, provider, signer, output, fuelUsed) {
-  const revealed = outcome(api, output, fuelUsed);
-  const signature = signer.sign(await answerPayload(api, taskId, provider.address, revealed));
-  return api.tx.attestation.answer(taskId, provider.address, revealed.status, u8aToHex(output), fuelUsed, revealed.executorVersion, u8aToHex(signature)).method;
+  const { answer, sealed } = await sealedAnswer(api, taskId, provider.address, output, fuelUsed);
+  const signature = signer.sign(await answerPayload(api, taskId, provider.address, answer));
+  return api.tx.attestation.answer(taskId, provider.address, answer, u8aToHex(sealed), u8aToHex(signature)).method;
 }
 
 /** The events of blocks from now on, until `match` finds one (or the deadline passes). */
@@ -102,41 +106,54 @@ const heldFor = async (who, reason) => (await api.query.balances.holds(who.addre
 /** Free balance with the tasks' storage deposits, which come back when the tasks are pruned. */
 const spendable = async (who) => (await free(who)) + (await heldFor(who, 'TaskStorage'));
 
-test('Alice\'s node executes Bob\'s sha256 task and the chain settles it within 2 blocks', async () => {
+test('Alice\'s node answers Bob\'s sha256 task within 2 blocks, sealed to Bob; final and paid after the window', async () => {
   const price = (await api.query.offers.offers(alice.address)).unwrap().pricePerMfuel.toBigInt();
   const input = '1000\nhello bourse';
   const expected = `${iteratedSha256(Buffer.from('hello bourse'), 1000)}\n`;
   const [aliceBefore, bobBefore, bobDepositsBefore] = [await free(alice), await spendable(bob), await heldFor(bob, 'TaskStorage')];
 
-  const completed = waitForEvent('TaskCompleted', (e) => api.events.tasks.TaskCompleted.is(e), { timeoutMs: 60_000 });
+  const held = waitForEvent('AnswerHeld', (e) => api.events.tasks.AnswerHeld.is(e), { timeoutMs: 60_000 });
+  const delivered = waitForEvent('TaskDelivered', (e) => api.events.tasks.TaskDelivered.is(e), { timeoutMs: 120_000 });
   const tx = submitTask(api, { workload: u8aToHex(workload), input: stringToU8a(input), fuel: 1_000_000_000n, memoryMib: 64, maxPrice: price, timeout: 10, failFast: true });
+  const replyKey = tx.method.args[9].toHex();
   const { blockHash, events } = await send(api, tx, bob, 'submit');
   const submitted = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data;
   const taskId = submitted.taskId.toBigInt();
-  assert.equal(submitted.deposit.toBigInt(), taskDeposit(api, input.length, 1), 'the deposit covers the input and the largest output');
+  assert.equal(submitted.deposit.toBigInt(), taskDeposit(api, input.length, 1), 'the deposit covers the input and the largest box');
   const placed = await placement(api, taskId, blockHash);
   assert.equal(placed.kind, 'assigned');
   assert.deepEqual(placed.data.providers.map(String), [alice.address]);
   const assignedAt = (await api.rpc.chain.getHeader(placed.blockHash)).number.toBigInt();
   const fee = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event)).event.data.actualFee.toBigInt();
 
-  const event = await completed;
-  assert.equal(event.data.taskId.toBigInt(), taskId);
-  const task = (await api.query.tasks.tasks(taskId)).unwrap();
-  const settledAt = task.state.asCompleted.settledAt.toBigInt();
-  console.log(`task ${taskId}: assigned in block ${assignedAt}, completed in block ${settledAt}`);
-  assert.ok(settledAt - assignedAt <= 2n, `completed ${settledAt - assignedAt} blocks after assignment`);
+  const answered = await held;
+  assert.equal(answered.data.taskId.toBigInt(), taskId);
+  const { state } = (await api.query.tasks.tasks(taskId)).unwrap();
+  assert.ok(state.isAnswered, `answered, not ${state.type}`);
+  const answeredAt = state.asAnswered.answeredAt.toBigInt();
+  console.log(`task ${taskId}: assigned in block ${assignedAt}, answered in block ${answeredAt}, final at block ${state.asAnswered.finalAt}`);
+  assert.ok(answeredAt - assignedAt <= 2n, `answered ${answeredAt - assignedAt} blocks after assignment`);
+  // Only Bob reads the output: the box opens with his secret and holds what Alice committed to.
+  assert.equal((await api.query.tasks.outputs(taskId)).isNone, true, 'no output in the clear');
+  const opened = await openAnswer(api, taskId, replySecretOf(replyKey));
+  assert.equal(Buffer.from(opened.output).toString(), expected, 'the output is the natively computed digest');
+  assert.equal(opened.committed, true, 'the box holds what Alice committed to');
+  assert.equal(await free(alice), aliceBefore, 'not paid before the answer is final');
 
-  const output = Buffer.from((await api.query.tasks.outputs(taskId)).unwrap()).toString();
-  assert.equal(output, expected, 'the output is the natively computed digest');
+  const event = await delivered;
+  assert.equal(event.data.taskId.toBigInt(), taskId);
+  const final = (await api.query.tasks.tasks(taskId)).unwrap().state;
+  assert.ok(final.isDelivered, `final, not ${final.type}`);
+  assert.equal(final.asDelivered.settledAt.toBigInt(), state.asAnswered.finalAt.toBigInt(), 'final when its window closed');
   const fuelUsed = event.data.fuelUsed.toBigInt();
   const payment = (fuelUsed * price + 999_999n) / 1_000_000n;
   const baseFee = api.consts.tasks.baseFee.toBigInt();
   assert.equal(event.data.cost.toBigInt(), payment);
   assert.equal(bobBefore - await spendable(bob), payment + baseFee + fee, 'Bob paid the fuel used, the base fee and his transaction fee');
-  // Settled, the deposit shrank to the task, its input and its output, until pruning.
+  // Final, the deposit shrank to the task, its input and its box, until pruning.
   const { taskDepositBase, taskDepositPerByte } = api.consts.tasks;
-  const kept = 2n * taskDepositBase.toBigInt() + BigInt(input.length + output.length) * taskDepositPerByte.toBigInt();
+  const boxLen = (await api.query.tasks.sealedOutputs(taskId)).unwrap().length;
+  const kept = 2n * taskDepositBase.toBigInt() + BigInt(input.length + boxLen) * taskDepositPerByte.toBigInt();
   assert.equal(await heldFor(bob, 'TaskStorage') - bobDepositsBefore, kept, 'the deposit of what stays stored');
   assert.equal(await free(alice) - aliceBefore, payment, 'Alice earned the payment; her answer was feeless');
   const holds = await api.query.balances.holds(bob.address);
@@ -169,10 +186,13 @@ test('the bourse_* RPC methods show offers, providers, tasks and quotes', async 
   assert.equal(await rpc('bourse_provider', [bob.address]), null, 'Bob is not a provider');
 
   const done = await rpc('bourse_task', [0]);
-  assert.equal(done.phase.status, 'Completed');
+  assert.equal(done.phase.status, 'Delivered');
   assert.equal(done.phase.outcome, 'Success');
+  assert.equal(done.phase.provider, alice.address);
   assert.equal(done.requester, bob.address);
-  assert.equal(Buffer.from(done.output.slice(2), 'hex').toString(), `${iteratedSha256(Buffer.from('hello bourse'), 1000)}\n`);
+  assert.equal(done.output, null, 'a lone answer\'s output is never in the clear');
+  assert.match(done.sealed, /^0x[0-9a-f]+$/);
+  assert.match(done.digest, /^0x[0-9a-f]{64}$/);
   assert.equal(await rpc('bourse_task', [999_999]), null, 'unknown task');
 
   const price = BigInt(mine.pricePerMfuel);
@@ -232,14 +252,14 @@ test('ten crowding offers at 1 planck with the least capacity do not keep a 2e9-
   assert.equal(offers.filter((o) => o.pricePerMfuel === '1').length, 10, 'ten offers at 1 planck, cheaper than Alice');
   // The task needs twice the crowders' fuel: only Alice fits it, and she is found behind them.
   const price = (await api.query.offers.offers(alice.address)).unwrap().pricePerMfuel.toBigInt();
-  const completed = waitForEvent('TaskCompleted', (e) => api.events.tasks.TaskCompleted.is(e), { timeoutMs: 60_000 });
+  const answered = waitForEvent('AnswerHeld', (e) => api.events.tasks.AnswerHeld.is(e), { timeoutMs: 60_000 });
   const tx = submitTask(api, { workload: u8aToHex(workload), input: stringToU8a('1000\nhello bourse'), fuel: 2n * minFuel, memoryMib: 64, maxPrice: price, timeout: 10, failFast: true });
   const { events, blockHash } = await send(api, tx, bob, 'submit behind the crowd');
   const taskId = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toBigInt();
   const placed = await placement(api, taskId, blockHash);
   assert.equal(placed.kind, 'assigned', 'assigned by the next block, not queued or failed');
   assert.deepEqual(placed.data.providers.map(String), [alice.address]);
-  assert.equal((await completed).data.taskId.toBigInt(), taskId, 'and Alice completed it');
+  assert.equal((await answered).data.taskId.toBigInt(), taskId, 'and Alice answered it');
 });
 
 test('300 tasks with an unattainable floor cost their sender rent and do not starve an honest queued task', { timeout: 300_000 }, async () => {
@@ -289,12 +309,12 @@ test('300 tasks with an unattainable floor cost their sender rent and do not sta
   assert.ok(outbidRent && outbidRent.event.data.amount.toBigInt() >= minRent, 'and paid rent for its wait');
 
   // Alice lowers her price: within a turn of the queue Bob's task is tried, assigned and run.
-  const completed = waitForEvent('Bob\'s task completed', (e) => api.events.tasks.TaskCompleted.is(e) && e.data.taskId.toBigInt() === taskId, { timeoutMs: 180_000 });
+  const completed = waitForEvent('Bob\'s task answered', (e) => api.events.tasks.AnswerHeld.is(e) && e.data.taskId.toBigInt() === taskId, { timeoutMs: 180_000 });
   await send(api, api.tx.offers.setOffer(price - 1n, offer.maxFuel, offer.maxMemoryMib, offer.slots, null), alice, 'Alice lowers her price');
   await completed;
-  const settledAt = (await api.query.tasks.tasks(taskId)).unwrap().state.asCompleted.settledAt.toNumber();
+  const settledAt = (await api.query.tasks.tasks(taskId)).unwrap().state.asAnswered.answeredAt.toNumber();
   const queuedAt = (await api.rpc.chain.getHeader(honestBlock)).number.toNumber();
-  console.log(`Bob's task ${taskId}, queued in block ${queuedAt} behind ${queue.length - 1} squatting tasks, completed in block ${settledAt}`);
+  console.log(`Bob's task ${taskId}, queued in block ${queuedAt} behind ${queue.length - 1} squatting tasks, answered in block ${settledAt}`);
 
   // Eve gives up: cancelling costs each task at least a turn of the queue's rent.
   const open = (await api.query.tasks.queue()).map((entry) => entry.taskId.toBigInt());

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  MIN_PADDED, HEADER_LEN, OVERHEAD, open, paddedLen, publicKey, replyKeyPair, ReplyError, seal,
+  answerCommitmentOf, MIN_PADDED, HEADER_LEN, OVERHEAD, open, paddedLen, publicKey, replyKeyPair, ReplyError, seal,
 } from '../scripts/lib/reply.mjs';
 
 const MAX_OUTPUT = 64 * 1024;
@@ -61,7 +61,16 @@ test('cross-language vectors open, and this side\'s are written by it', async ()
       const digest = filled(32, 50 + i);
       const salt = filled(32, 60 + i);
       const sealed = await seal(replyKey, digest, salt, output, MAX_OUTPUT);
-      file.js.push({ secret: hex(secret), replyKey: hex(replyKey), taskDigest: hex(digest), salt: hex(salt), output: hex(output), maxOutput: MAX_OUTPUT, sealed: hex(sealed) });
+      // The answer's commitment to what the box holds; statuses Success, Exit(7), Trap.
+      const answer = {
+        taskId: 2_000 + i, provider: hex(filled(32, 0x21 + i)), statusScale: ['00', '0607000000', '02'][i], fuelUsed: String(987_654_321 * i), executorVersion: 2 + i,
+      };
+      const commitment = answerCommitmentOf({
+        ...answer, digest, provider: filled(32, 0x21 + i), statusScale: unhex(answer.statusScale), salt, output,
+      });
+      file.js.push({
+        secret: hex(secret), replyKey: hex(replyKey), taskDigest: hex(digest), salt: hex(salt), output: hex(output), maxOutput: MAX_OUTPUT, sealed: hex(sealed), ...answer, commitment: hex(commitment),
+      });
     }
     writeFileSync(VECTORS, `${JSON.stringify(file, null, 2)}\n`);
   }
@@ -76,6 +85,11 @@ test('cross-language vectors open, and this side\'s are written by it', async ()
     assert.equal(hex(publicKey(unhex(v.secret))), v.replyKey);
     const opened = await open(unhex(v.secret), unhex(v.taskDigest), unhex(v.sealed), v.maxOutput);
     assert.deepEqual([hex(opened.salt), hex(opened.output)], [v.salt, v.output]);
+    // Both sides commit to what the box holds alike.
+    const commitment = answerCommitmentOf({
+      digest: unhex(v.taskDigest), taskId: v.taskId, provider: unhex(v.provider), statusScale: unhex(v.statusScale), fuelUsed: v.fuelUsed, executorVersion: v.executorVersion, salt: opened.salt, output: opened.output,
+    });
+    assert.equal(hex(commitment), v.commitment, `the commitment of vector ${v.taskId}`);
   }
 });
 

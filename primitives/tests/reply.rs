@@ -14,6 +14,8 @@ use hpke::{
 	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256, Deserializable, OpModeS,
 	Serializable,
 };
+use bourse_primitives::Status;
+use codec::{Decode, Encode};
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use serde_json::{json, Value};
 
@@ -284,10 +286,26 @@ fn cross_language_vectors_open() {
 			let digest = [30 + i as u8; 32];
 			let salt = [40 + i as u8; 32];
 			let sealed = seal(&key, &digest, &salt, output, MAX_OUTPUT, &mut rng(i as u8)).unwrap();
+			// The answer's commitment to what the box holds.
+			let (task_id, provider) = (1_000 + i as u64, [0x11 + i as u8; 32]);
+			let status = [Status::Success, Status::Exit(3), Status::OutOfFuel][i];
+			let (fuel_used, version) = (123_456_789 * i as u64, 2 + i as u32);
+			let commitment = reply::answer_commitment(
+				&digest,
+				task_id,
+				&provider,
+				status,
+				fuel_used,
+				version,
+				&salt,
+				&reply::output_digest(output),
+			);
 			json!({
 				"secret": hex(&secret), "replyKey": hex(&key), "taskDigest": hex(&digest),
 				"salt": hex(&salt), "output": hex(output), "maxOutput": MAX_OUTPUT,
-				"sealed": hex(&sealed),
+				"sealed": hex(&sealed), "taskId": task_id, "provider": hex(&provider),
+				"statusScale": hex(&status.encode()), "fuelUsed": fuel_used.to_string(),
+				"executorVersion": version, "commitment": hex(&commitment),
 			})
 		})
 		.collect();
@@ -331,6 +349,19 @@ fn cross_language_vectors_open() {
 			Ok(Opened { salt: array(field("salt")), output: unhex(field("output")) }),
 			"{vector}"
 		);
+		// Both sides commit to what the box holds alike.
+		let status = Status::decode(&mut &unhex(field("statusScale"))[..]).unwrap();
+		let commitment = reply::answer_commitment(
+			&array(field("taskDigest")),
+			vector["taskId"].as_u64().unwrap(),
+			&array(field("provider")),
+			status,
+			field("fuelUsed").parse().unwrap(),
+			vector["executorVersion"].as_u64().unwrap() as u32,
+			&array(field("salt")),
+			&reply::output_digest(&unhex(field("output"))),
+		);
+		assert_eq!(hex(&commitment), field("commitment"), "{vector}");
 	}
 	let _ = reply::REPLY_CONTEXT;
 }

@@ -5,7 +5,9 @@
 import {
   compactAddLength, compactStripLength, stringToU8a, u8aConcat, u8aEq, u8aToHex,
 } from '@polkadot/util';
-import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
+import { blake2AsU8a, decodeAddress, randomAsU8a } from '@polkadot/util-crypto';
+import { answerCommitment } from './chain.mjs';
+import { seal } from './reply.mjs';
 
 /** An outcome as `Revealed` fields: status, blake2-256 of `output`, fuel used, and the sandbox
  * version the chain expects (`attestation.executorVersion`). */
@@ -30,9 +32,30 @@ async function statementPayload(api, taskId, provider, claim) {
   return payload(await api.call.bourseApi.statementPayload({ taskId, provider, claim }));
 }
 
-/** The payload signed for an answer (replication 1). */
-export async function answerPayload(api, taskId, provider, revealed) {
-  return statementPayload(api, taskId, provider, { Answer: revealedArg(revealed) });
+/**
+ * `provider`'s lone answer (replication 1) to task `taskId` with `output` and `fuelUsed`: its
+ * commitment (`answerCommitment`) under `salt`, and the output with the salt sealed to the
+ * task's reply key, as the chain holds them now. Resolves with `{ answer, sealed }`: the
+ * `SealedAnswer` argument of `attestation.answer` and its box.
+ */
+export async function sealedAnswer(api, taskId, provider, output, fuelUsed, {
+  status = 'Success', executorVersion = api.consts.attestation.executorVersion.toNumber(), salt = randomAsU8a(32),
+} = {}) {
+  const [digest, key] = await Promise.all([api.query.tasks.digests(taskId), api.query.tasks.replyKeys(taskId)]);
+  const digestBytes = digest.unwrap().toU8a();
+  const sealed = await seal(key.unwrap().toU8a(), digestBytes, salt, output, api.consts.tasks.maxOutputSize.toNumber());
+  const commitment = answerCommitment(api, {
+    digest: digestBytes, taskId, provider, status, fuelUsed, executorVersion, salt, output,
+  });
+  const answer = {
+    status, fuelUsed: BigInt(fuelUsed), executorVersion, commitment: u8aToHex(commitment), sealedHash: u8aToHex(blake2AsU8a(sealed, 256)),
+  };
+  return { answer, sealed };
+}
+
+/** The payload signed for a lone answer (`answer`: as `sealedAnswer` makes it). */
+export async function answerPayload(api, taskId, provider, answer) {
+  return statementPayload(api, taskId, provider, { Answer: answer });
 }
 
 /** The commitment to `revealed` with `salt`. */

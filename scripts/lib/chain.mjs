@@ -1,10 +1,12 @@
 // What the command line, the demos and the tests share: connecting, sending, the market's
 // calls, amounts, errors.
 import { ApiPromise, WsProvider } from '@polkadot/api';
-import { u8aToHex } from '@polkadot/util';
+import { u8aEq, u8aToHex } from '@polkadot/util';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { bourseRpc } from './rpc.mjs';
-import { replyKeyPair } from './reply.mjs';
+import {
+  answerCommitmentOf, open, ReplyError, replyKeyPair,
+} from './reply.mjs';
 
 /** A failure to report in one line, without a stack trace. */
 export class UserError extends Error {}
@@ -214,12 +216,65 @@ export async function placement(api, taskId, blockHash, { finalized = false, tim
 
 /**
  * The storage deposit a task of `inputLen` input bytes and `replication` providers holds while
- * open (the task and its input, and the largest output per provider); it shrinks at settlement
+ * open (the task and its input, and the largest output per provider, sealed for a lone answer); it shrinks at settlement
  * and comes back when the task is pruned.
  */
 export function taskDeposit(api, inputLen, replication = 1) {
-  const { taskDepositBase, taskDepositPerByte, maxOutputSize } = api.consts.tasks;
+  const { taskDepositBase, taskDepositPerByte, maxOutputSize, maxSealedSize } = api.consts.tasks;
   const k = BigInt(replication);
-  const bytes = BigInt(inputLen) + k * maxOutputSize.toBigInt();
+  // A lone answer's output is stored sealed: the box of the largest output.
+  const largest = k === 1n ? maxSealedSize.toBigInt() : maxOutputSize.toBigInt();
+  const bytes = BigInt(inputLen) + k * largest;
   return (k + 1n) * taskDepositBase.toBigInt() + bytes * taskDepositPerByte.toBigInt();
+}
+
+/**
+ * The commitment of a lone answer (`answerCommitmentOf` in reply.mjs) from the chain's values:
+ * `provider` an address, `status` the chain's `Status` (a codec, or its name as in
+ * `'Success'`).
+ */
+export function answerCommitment(api, { provider, status, ...rest }) {
+  const statusType = api.createType(api.tx.attestation.answer.meta.args[2].type.toString()).status.toRawType();
+  return answerCommitmentOf({
+    ...rest,
+    provider: api.createType('AccountId', provider).toU8a(),
+    statusScale: api.createType(statusType, status).toU8a(),
+  });
+}
+
+/**
+ * Opens the lone answer of task `taskId` with its reply key's `secret` (32 bytes), as only its
+ * requester can. Resolves with `{ output, state, committed, why }`: `output` (bytes) unless the
+ * box does not open (`why` says why); `committed` tells, while the answer is held, whether the
+ * box holds what the provider committed to (if not, the requester can prove a bad delivery:
+ * `tasks.claimBadDelivery`). Rejects with a UserError if the task has no sealed answer.
+ */
+export async function openAnswer(api, taskId, secret) {
+  const [record, sealed, digest] = await Promise.all([
+    api.query.tasks.tasks(taskId), api.query.tasks.sealedOutputs(taskId), api.query.tasks.digests(taskId),
+  ]);
+  if (record.isNone) throw new UserError(`no task ${taskId} (unknown, or pruned after its retention period)`);
+  const { state } = record.unwrap();
+  if (sealed.isNone || digest.isNone) throw new UserError(`task ${taskId} has no sealed answer (${state.type})`);
+  const held = state.isAnswered ? state.asAnswered : undefined;
+  const maxOutput = held ? held.maxOutput.toNumber() : api.consts.tasks.maxOutputSize.toNumber();
+  const digestBytes = digest.unwrap().toU8a();
+  let opened;
+  try {
+    opened = await open(secret, digestBytes, sealed.unwrap().toU8a(true), maxOutput);
+  } catch (error) {
+    if (error instanceof ReplyError) return { output: undefined, state, committed: false, why: error.message };
+    throw error;
+  }
+  const committed = held && u8aEq(answerCommitment(api, {
+    digest: digestBytes,
+    taskId,
+    provider: held.provider.provider,
+    status: held.status,
+    fuelUsed: held.fuelUsed,
+    executorVersion: held.executorVersion,
+    salt: opened.salt,
+    output: opened.output,
+  }), held.commitment);
+  return { output: opened.output, state, committed, why: committed === false ? 'the box does not hold the outcome the provider committed to' : undefined };
 }

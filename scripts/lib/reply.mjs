@@ -7,6 +7,10 @@ import { CipherSuite, HkdfSha256 } from '@hpke/core';
 import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519';
 import { x25519 } from '@noble/curves/ed25519';
+import {
+  bnToU8a, compactAddLength, stringToU8a, u8aConcat,
+} from '@polkadot/util';
+import { blake2AsU8a } from '@polkadot/util-crypto';
 
 export const REPLY_CONTEXT = new TextEncoder().encode('bourse/reply');
 export const SALT_LEN = 32;
@@ -81,6 +85,23 @@ export async function open(secret, taskDigest, sealed, maxOutput) {
   const padding = plaintext.subarray(HEADER_LEN + length);
   if (padding.some((byte) => byte !== 0)) throw new ReplyError('the reply\'s padding is not zero');
   return { salt: plaintext.slice(0, SALT_LEN), output: plaintext.slice(HEADER_LEN, HEADER_LEN + length) };
+}
+
+/**
+ * The commitment of a lone answer, as `bourse_primitives::reply::answer_commitment` makes it:
+ * bound to the task's `digest` (32 bytes), `taskId` and `provider` (its 32-byte account id),
+ * with a run half (the SCALE encoding of its status `statusScale`, fuel used, executor
+ * version) and an output half (blake2-256 of `output`), each under its own salt derived from the
+ * boxed `salt`. (`answerCommitment` in chain.mjs takes the chain's types instead of bytes.)
+ */
+export function answerCommitmentOf({ digest, taskId, provider, statusScale, fuelUsed, executorVersion, salt, output }) {
+  const blake2 = (bytes) => blake2AsU8a(bytes, 256);
+  const le = (value, bitLength) => bnToU8a(BigInt(value), { bitLength, isLe: true });
+  const runSalt = blake2(u8aConcat(stringToU8a('bourse/salt/run'), salt));
+  const outputSalt = blake2(u8aConcat(stringToU8a('bourse/salt/output'), salt));
+  const run = blake2(u8aConcat(runSalt, statusScale, le(fuelUsed, 64), le(executorVersion, 32)));
+  const outputHalf = blake2(u8aConcat(outputSalt, blake2(output)));
+  return blake2(u8aConcat(compactAddLength(stringToU8a('bourse/sealed-answer')), digest, le(taskId, 64), provider, run, outputHalf));
 }
 
 function concat(a, b) {
