@@ -29,10 +29,14 @@ requester commands (default --suri //Bob):
   watch <task>                         follow a task: assigned, committed, revealed, answered
                                        (provisional), final; a lone answer's output is
                                        opened with the kept secret, and a box that does not
-                                       hold what the provider committed to is proven bad
-                                       (the provider is slashed, you are refunded)
+                                       open is proven bad (the provider is slashed, you are
+                                       refunded)
   result <task> [--out file]           the task's output (to stdout or a file)
   accept <task>                        make a lone answer final before its window closes
+  claim <task>                         prove a lone answer's box does not hold what its
+                                       provider committed to, within its window: shows the
+                                       one-time secret (the output becomes public); a false
+                                       claim costs a fee
   cancel <task>                        cancel a task while it is queued (not yet assigned)
 
 market:
@@ -133,21 +137,33 @@ function preview(output) {
   return shown.length > 200 ? `${shown.slice(0, 200)}…` : shown;
 }
 
+/** Proves the bad delivery of task `id`'s lone answer with its reply key's `secret`. */
+async function claim(api, id, secret, signer, out) {
+  const { events } = await send(api, api.tx.tasks.claimBadDelivery(id, secret), signer, 'claim bad delivery');
+  const proven = events.some(({ event }) => api.events.tasks.TaskFailed.is(event));
+  out(proven
+    ? `task ${id}: bad delivery proven: the provider is slashed, the escrow refunded`
+    : `task ${id}: the box held what the provider committed to: the claim cost its fee`);
+}
+
 /**
- * Opens the lone answer of task `id` (if this CLI kept its secret) and prints it; if the box
- * does not hold what the provider committed to, proves the bad delivery with `signer`.
+ * Opens the lone answer of task `id` (if this CLI kept its secret) and prints it. A box that
+ * does not open is proven bad at once with `signer` (showing the secret reveals nothing then);
+ * a box that opens to another outcome than the one committed to is shown, and proving that is
+ * left to `claim`, which makes the output public.
  */
 async function openAndCheck(api, id, signer, out, at) {
   const secret = await secretOf(api, id);
   if (!secret) { out(`#${at}   output sealed to a reply key whose secret is not kept here (${secretFile('<key>').replace('<key>.hex', '')})`); return; }
-  const { output, committed, why } = await openAnswer(api, id, secret);
-  if (output !== undefined && committed !== false) {
+  const { output, state, committed, why } = await openAnswer(api, id, secret);
+  if (output !== undefined) {
     out(`#${at}   output opened: ${output.length} bytes${committed ? ', as the provider committed' : ''}: ${preview(output)}`);
+    if (committed === false) out(`#${at}   warning: ${why}: \`bourse claim ${id}\` proves it while the window is open (the provider is slashed, you are refunded), but shows the one-time secret: anyone can then read this output`);
     return;
   }
-  out(`#${at}   bad delivery: ${why}; proving it on chain (shows the one-time secret)`);
-  await send(api, api.tx.tasks.claimBadDelivery(id, secret), signer, 'claim bad delivery');
-  out(`#${at}   bad delivery proven: the provider is slashed, the escrow refunded`);
+  if (!state.isAnswered) return;
+  out(`#${at}   bad delivery: ${why}; proving it on chain`);
+  await claim(api, id, secret, signer, (line) => out(`#${at}   ${line}`));
 }
 
 /** Follows task `id` block by block until it has ended (completed, final or failed). */
@@ -228,7 +244,7 @@ async function main(argv) {
   const { positional, options } = parseArgs(argv);
   const [command, sub] = positional;
   if (!command || options.help || command === 'help') { console.log(HELP); return 0; }
-  const known = ['upload', 'submit', 'watch', 'result', 'accept', 'cancel', 'offers', 'provider', 'quote'];
+  const known = ['upload', 'submit', 'watch', 'result', 'accept', 'claim', 'cancel', 'offers', 'provider', 'quote'];
   if (!known.includes(command)) throw new UserError(`unknown command '${command}' (see --help)`);
 
   await cryptoWaitReady();
@@ -324,6 +340,14 @@ async function main(argv) {
         }
         if (options.out && options.out !== true) { writeFileSync(options.out, output); report(`wrote ${output.length} bytes to ${options.out}`); }
         else process.stdout.write(output);
+        return 0;
+      }
+      case 'claim': {
+        if (sub === undefined) throw new UserError('claim: which task? (claim <task>)');
+        const id = parseInteger(sub, 'task').toString();
+        const secret = await secretOf(api, id);
+        if (!secret) throw new UserError(`task ${id}: no kept secret for its reply key`);
+        await claim(api, id, secret, signer, console.log);
         return 0;
       }
       case 'accept': {

@@ -154,6 +154,10 @@ pub struct SealedAnswer {
 	pub executor_version: u32,
 	/// [`reply::answer_commitment`] of the outcome, under the boxed salt.
 	pub commitment: [u8; 32],
+	/// The largest output the box was padded for ([`reply::seal`]'s `max_output`): the chain
+	/// opens the box with it when the requester claims a bad delivery, whatever the chain's
+	/// output bound has become since.
+	pub max_output: u32,
 	/// blake2-256 of the box.
 	pub sealed_hash: [u8; 32],
 }

@@ -116,6 +116,9 @@ pub trait ProviderMarket<AccountId, Balance> {
 	/// Ends the bond exposure of a held answer (final, or judged).
 	fn release_held(provider: &AccountId);
 
+	/// How many of `provider`'s answers are held (for invariant checks).
+	fn held_answers(provider: &AccountId) -> u32;
+
 	/// Counts a settled task toward the provider's liveness: `answered` is false when its
 	/// verdict was `NoShow` (it said nothing, or committed and never revealed while no quorum
 	/// formed). Enough no-shows in a row take it out of selection until it is resumed.

@@ -43,12 +43,13 @@ export async function sealedAnswer(api, taskId, provider, output, fuelUsed, {
 } = {}) {
   const [digest, key] = await Promise.all([api.query.tasks.digests(taskId), api.query.tasks.replyKeys(taskId)]);
   const digestBytes = digest.unwrap().toU8a();
-  const sealed = await seal(key.unwrap().toU8a(), digestBytes, salt, output, api.consts.tasks.maxOutputSize.toNumber());
+  const maxOutput = api.consts.tasks.maxOutputSize.toNumber();
+  const sealed = await seal(key.unwrap().toU8a(), digestBytes, salt, output, maxOutput);
   const commitment = answerCommitment(api, {
     digest: digestBytes, taskId, provider, status, fuelUsed, executorVersion, salt, output,
   });
   const answer = {
-    status, fuelUsed: BigInt(fuelUsed), executorVersion, commitment: u8aToHex(commitment), sealedHash: u8aToHex(blake2AsU8a(sealed, 256)),
+    status, fuelUsed: BigInt(fuelUsed), executorVersion, commitment: u8aToHex(commitment), maxOutput, sealedHash: u8aToHex(blake2AsU8a(sealed, 256)),
   };
   return { answer, sealed };
 }

@@ -257,7 +257,8 @@ export async function openAnswer(api, taskId, secret) {
   const { state } = record.unwrap();
   if (sealed.isNone || digest.isNone) throw new UserError(`task ${taskId} has no sealed answer (${state.type})`);
   const held = state.isAnswered ? state.asAnswered : undefined;
-  const maxOutput = held ? held.maxOutput.toNumber() : api.consts.tasks.maxOutputSize.toNumber();
+  // The bound the provider padded the box for, as it signed it.
+  const maxOutput = (held ?? state.asDelivered).maxOutput.toNumber();
   const digestBytes = digest.unwrap().toU8a();
   let opened;
   try {

@@ -48,12 +48,13 @@ fn outcome(output: &[u8]) -> Revealed {
 }
 
 /// A lone answer whose box is `sealed` (what it holds does not matter until a claim opens it).
-fn answer_of(sealed: &[u8]) -> SealedAnswer {
+fn answer_of<T: Config>(sealed: &[u8]) -> SealedAnswer {
 	SealedAnswer {
 		status: Status::Success,
 		fuel_used: 1_000,
 		executor_version: bourse_primitives::EXECUTOR_VERSION,
 		commitment: [9; 32],
+		max_output: T::MaxOutputSize::get(),
 		sealed_hash: blake2_256(sealed),
 	}
 }
@@ -177,7 +178,7 @@ mod benchmarks {
 	fn answer(l: Linear<0, { T::MaxSealedSize::get() }>) {
 		let (task_id, providers) = task::<T>(1);
 		let sealed = vec![7u8; l as usize];
-		let call = signed::<T>(task_id, &providers[0], Claim::Answer(answer_of(&sealed)), &sealed);
+		let call = signed::<T>(task_id, &providers[0], Claim::Answer(answer_of::<T>(&sealed)), &sealed);
 		#[block]
 		{
 			apply::<T>(call);
@@ -192,7 +193,7 @@ mod benchmarks {
 		let (task_id, providers) = task::<T>(1);
 		let sealed = vec![7u8; l as usize];
 		let call: <T as frame_system::Config>::RuntimeCall =
-			signed::<T>(task_id, &providers[0], Claim::Answer(answer_of(&sealed)), &sealed).into();
+			signed::<T>(task_id, &providers[0], Claim::Answer(answer_of::<T>(&sealed)), &sealed).into();
 		#[block]
 		{
 			authorize::<T>(&call);

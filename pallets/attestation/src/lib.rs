@@ -731,6 +731,7 @@ pub mod pallet {
 			ensure!(assignment.providers.len() == 1, Error::<T>::UseCommitReveal);
 			ensure!(assignment.reply_key.is_some(), Error::<T>::NoReplyKey);
 			ensure!(answer.fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
+			ensure!(answer.max_output <= T::MaxOutputSize::get(), Error::<T>::OutputTooLarge);
 			Self::check_unanswered(task_id, provider)?;
 			Self::check_version(answer.executor_version)?;
 			Ok(assignment)

@@ -74,7 +74,9 @@ pub fn sealed_answer<T: Config>(
 		&reply::output_digest(output),
 	);
 	let sealed_hash = blake2_256(&sealed);
-	let answer = SealedAnswer { status, fuel_used, executor_version, commitment, sealed_hash };
+	let max_output = T::MaxOutputSize::get();
+	let answer =
+		SealedAnswer { status, fuel_used, executor_version, commitment, max_output, sealed_hash };
 	(Claim::Answer(answer), sealed)
 }
 

@@ -156,6 +156,7 @@ fn only_authorized_calls_dispatch() {
 					fuel_used: 1,
 					executor_version: revealed.executor_version,
 					commitment: [0; 32],
+					max_output: MAX_OUTPUT,
 					sealed_hash: hash(b"x"),
 				},
 				sealed: b"x".to_vec().try_into().unwrap(),

@@ -291,10 +291,14 @@ impl<T: Config> Pallet<T> {
 						outcome.output.len(),
 					);
 					let salt = sp_io::offchain::random_seed();
-					if job.assignment.providers.len() == 1 {
-						Self::seal(job, outcome, salt)?
-					} else {
+					if job.assignment.providers.len() > 1 {
 						Local::Done { outcome, salt }
+					} else {
+						Self::seal(job, outcome, salt).unwrap_or_else(|why| {
+							// No box, no answer: say so rather than fall silent.
+							log::warn!(target: TARGET, "task {}: {why}; abstaining", job.task_id);
+							Local::Abstain(AbstainReason::LocalFailure)
+						})
 					}
 				} else {
 					log::warn!(
@@ -353,6 +357,7 @@ impl<T: Config> Pallet<T> {
 			fuel_used: outcome.fuel_used,
 			executor_version: outcome.executor_version,
 			commitment,
+			max_output: T::MaxOutputSize::get(),
 			sealed_hash: blake2_256(&sealed),
 		};
 		Ok(Local::Sealed { answer, sealed })
@@ -477,9 +482,17 @@ impl<T: Config> Pallet<T> {
 					(Claim::Answer(answer), sealed)
 				}
 			}
-			// Concluded by a node of spec 110 or before, not sent yet: seal it now.
+			// Concluded by a node of spec 110 or before, not sent yet: sealed now, once (the
+			// first box stored wins, as conclusions do), and that box sent.
 			Local::Done { outcome, salt } if !replicated => {
-				return match Self::seal(job, outcome, salt)? {
+				let sealed = Self::seal(job, outcome, salt)?;
+				let kept = StorageValueRef::persistent(&job.storage_key)
+					.mutate(|old: Stored<Local>| match old {
+						Ok(Some(existing @ Local::Sealed { .. })) => Ok::<_, ()>(existing),
+						_ => Ok(sealed.clone()),
+					})
+					.map_err(|_| "offchain storage refused the box")?;
+				return match kept {
 					local @ Local::Sealed { .. } => Self::answer_due(job, now, local),
 					_ => Err("sealing made no box"),
 				};

@@ -325,6 +325,85 @@ fn a_box_that_does_not_hold_the_committed_outcome_is_proven_and_slashes_the_prov
 }
 
 #[test]
+fn a_requester_without_funds_for_the_fee_still_proves_a_bad_delivery() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		ok(submit(hash, 1, None));
+		ok(lying_answer(0, b"what I claim", Some(b"garbage")));
+		// Everything the requester has left is held (escrow, deposits): nothing for a fee.
+		let spare = Balances::free_balance(REQUESTER) - 1;
+		ok(Balances::transfer_allow_death(signed(REQUESTER), 99, spare));
+		assert!(free(REQUESTER) < FALSE_CLAIM_FEE);
+		let secret = pallet_attestation::testing::REPLY_SECRET;
+		ok(Tasks::claim_bad_delivery(signed(REQUESTER), 0, secret).map(|_| ()).map_err(|e| e.error));
+		System::assert_has_event(
+			Event::TaskFailed { task_id: 0, reason: TaskFailure::BadDelivery }.into(),
+		);
+	});
+}
+
+#[test]
+fn an_honest_box_is_opened_with_the_bound_its_provider_sealed_for() {
+	// The chain's output bound may change between the seal and a claim (a runtime upgrade):
+	// a box padded for 32 bytes, as the provider signed, still opens as honest.
+	test(|| {
+		use bourse_primitives::reply;
+		let hash = upload();
+		providers(&[1]);
+		ok(submit(hash, 1, None));
+		let digest = pallet_tasks::Digests::<Test>::get(0).unwrap();
+		let key = pallet_attestation::testing::reply_key();
+		let (salt, output) = ([4; 32], b"small".as_slice());
+		let sealed = reply::seal_seeded(&key, &digest, &salt, output, 32, [5; 32]).unwrap();
+		let commitment = reply::answer_commitment(
+			&digest,
+			0,
+			&1u64,
+			Status::Success,
+			500,
+			bourse_primitives::EXECUTOR_VERSION,
+			&salt,
+			&reply::output_digest(output),
+		);
+		let answer = bourse_primitives::SealedAnswer {
+			status: Status::Success,
+			fuel_used: 500,
+			executor_version: bourse_primitives::EXECUTOR_VERSION,
+			commitment,
+			max_output: 32,
+			sealed_hash: polkadot_sdk::sp_io::hashing::blake2_256(&sealed),
+		};
+		assert!(reply::open(&pallet_attestation::testing::REPLY_SECRET, &digest, &sealed, 64).is_err());
+		ok(state(0, 1, Claim::Answer(answer), &sealed));
+		let bond = pallet_offers::Providers::<Test>::get(1).unwrap().bond;
+		let secret = pallet_attestation::testing::REPLY_SECRET;
+		ok(Tasks::claim_bad_delivery(signed(REQUESTER), 0, secret).map(|_| ()).map_err(|e| e.error));
+		System::assert_has_event(
+			Event::FalseDeliveryClaim { task_id: 0, requester: REQUESTER, fee: FALSE_CLAIM_FEE }
+				.into(),
+		);
+		assert_eq!(pallet_offers::Providers::<Test>::get(1).unwrap().bond, bond, "not slashed");
+		// A box padded for more than the chain's bound is refused.
+		ok(submit(hash, 1, None));
+		let (claim, sealed) = pallet_attestation::testing::sealed_answer::<Test>(
+			1,
+			&1,
+			Status::Success,
+			500,
+			b"x",
+			[6; 32],
+		);
+		let Claim::Answer(mut answer) = claim else { unreachable!() };
+		answer.max_output = MAX_OUTPUT + 1;
+		assert_eq!(
+			state(1, 1, Claim::Answer(answer), &sealed),
+			Err(pallet_attestation::Error::<Test>::OutputTooLarge.into())
+		);
+	});
+}
+
+#[test]
 fn a_false_delivery_claim_costs_the_claimant_and_the_answer_stands() {
 	test(|| {
 		let hash = upload();

@@ -1420,6 +1420,10 @@ pub mod pallet {
 			Self::release(provider);
 		}
 
+		fn held_answers(provider: &T::AccountId) -> u32 {
+			HeldAnswers::<T>::get(provider)
+		}
+
 		fn release_held(provider: &T::AccountId) {
 			HeldAnswers::<T>::mutate_exists(provider, |held| {
 				*held = held.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);

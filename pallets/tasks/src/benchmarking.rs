@@ -152,6 +152,7 @@ fn held_task<T: Config>(who: &T::AccountId, hash: CodeHash, honest: bool) -> Tas
 		fuel_used,
 		executor_version,
 		commitment,
+		max_output: T::MaxOutputSize::get(),
 		sealed_hash: blake2_256(&sealed),
 	};
 	<Pallet<T> as TaskLedger<_, _>>::hold(task_id, &provider, &answer, sealed).unwrap();

@@ -225,12 +225,13 @@ pub mod pallet {
 			final_at: BlockNumberFor<T>,
 		},
 		/// A lone answer made final: its provider was paid `cost`; the output stays sealed
-		/// ([`SealedOutputs`]) until pruned.
+		/// ([`SealedOutputs`], opened with `max_output`) until pruned.
 		Delivered {
 			provider: T::AccountId,
 			status: Status,
 			fuel_used: u64,
 			commitment: [u8; 32],
+			max_output: u32,
 			cost: BalanceOf<T>,
 			settled_at: BlockNumberFor<T>,
 		},
@@ -391,7 +392,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type FalseClaimFee: Get<BalanceOf<Self>>;
 
-		/// Held answers made final per block at most; the rest wait for the next block.
+		/// Held answers made final per block at most; the rest wait for the next block (none is
+		/// lost: each stays held, and claimable, until its turn).
 		#[pallet::constant]
 		type FinalizePerBlock: Get<u32>;
 
@@ -554,11 +556,13 @@ pub mod pallet {
 	pub type SealedOutputs<T: Config> =
 		StorageMap<_, Twox64Concat, TaskId, BoundedVec<u8, T::MaxSealedSize>, OptionQuery>;
 
-	/// Lone answers held in their verification window, in the order they become final, under
-	/// sequential positions from [`HeldRange`]'s first to its end. An entry whose task is no
-	/// longer held (accepted, or judged on a claim) is dropped when the cursor reaches it.
+	/// Lone answers held in their verification window, with the block each becomes final, in
+	/// that order, under sequential positions from [`HeldRange`]'s first to its end. An entry
+	/// whose task is no longer held (accepted, or judged on a claim) is dropped when the cursor
+	/// reaches it.
 	#[pallet::storage]
-	pub type HeldQueue<T: Config> = StorageMap<_, Twox64Concat, u64, TaskId, OptionQuery>;
+	pub type HeldQueue<T: Config> =
+		StorageMap<_, Twox64Concat, u64, (TaskId, BlockNumberFor<T>), OptionQuery>;
 
 	/// The first position of [`HeldQueue`] and the position after its last.
 	#[pallet::storage]
@@ -785,6 +789,7 @@ pub mod pallet {
 				"MaxSealedSize must be the box of the largest output"
 			);
 			assert!(T::FinalizePerBlock::get() > 0, "FinalizePerBlock must not be zero");
+			assert!(!T::VerificationWindow::get().is_zero(), "VerificationWindow must not be zero");
 			// Every submission leaves a task to prune: pruning must keep up with the most
 			// submissions one block's weight allows, or settled tasks pile up.
 			let block = T::BlockWeights::get().max_block.ref_time();
@@ -1062,7 +1067,13 @@ pub mod pallet {
 		///   the escrow back less the base fee, the task fails
 		///   [`TaskFailure::BadDelivery`], and the call is free.
 		/// - The box holds what was committed to: the claim was false and costs the requester
-		///   [`Config::FalseClaimFee`] (burned); the answer stands.
+		///   [`Config::FalseClaimFee`] (burned from its free balance; if it cannot pay, the call
+		///   fails [`Error::InsufficientBalance`], having paid its transaction fee); the answer
+		///   stands.
+		///
+		/// The box is opened with the `max_output` its provider signed
+		/// ([`bourse_primitives::SealedAnswer`]), so a change of the chain's output bound since
+		/// cannot make an honest box fail.
 		///
 		/// Showing the secret makes the output readable by anyone who reads this call: it is a
 		/// one-time key, and the claim's point is that the output was not worth hiding.
@@ -1095,16 +1106,8 @@ pub mod pallet {
 			ensure!(now < *final_at, Error::<T>::WindowClosed);
 			let key = ReplyKeys::<T>::get(task_id).ok_or(Error::<T>::NotAnswered)?;
 			ensure!(reply::public_key(&secret) == Ok(key), Error::<T>::WrongSecret);
-			// Cheap checks first: the fee must be payable before the box is opened.
-			let fee = T::FalseClaimFee::get();
-			ensure!(
-				<T::Currency as fungible::Inspect<_>>::reducible_balance(
-					&who,
-					frame::token::Preservation::Preserve,
-					Fortitude::Polite
-				) >= fee,
-				Error::<T>::InsufficientBalance
-			);
+			// The box is opened before the fee is looked at: a true claim needs no funds (the
+			// call's weight, the open included, is paid for at inclusion either way).
 			let digest = Digests::<T>::get(task_id).ok_or(Error::<T>::NotAnswered)?;
 			let sealed = SealedOutputs::<T>::get(task_id).ok_or(Error::<T>::NotAnswered)?;
 			let delivered = reply::open(&secret, &digest, &sealed, *max_output as usize)
@@ -1122,6 +1125,7 @@ pub mod pallet {
 					) == *commitment
 				});
 			if delivered {
+				let fee = T::FalseClaimFee::get();
 				<T::Currency as fungible::Mutate<_>>::burn_from(
 					&who,
 					fee,
@@ -1893,7 +1897,7 @@ pub mod pallet {
 		/// price, ends its bond exposure, burns the base fee and refunds the rest. No
 		/// reputation: nobody checked the answer. Does nothing unless the answer is held.
 		pub(crate) fn finalize(task_id: TaskId, mut task: Task<T>) {
-			let TaskState::Answered { provider, status, fuel_used, commitment, .. } =
+			let TaskState::Answered { provider, status, fuel_used, commitment, max_output, .. } =
 				task.state.clone()
 			else {
 				return;
@@ -1928,6 +1932,7 @@ pub mod pallet {
 				status,
 				fuel_used,
 				commitment,
+				max_output,
 				cost,
 				settled_at,
 			};
@@ -1972,18 +1977,16 @@ pub mod pallet {
 			let (mut first, end) = HeldRange::<T>::get();
 			let mut passed = 0u32;
 			while first < end && passed < T::FinalizePerBlock::get() {
-				let Some(task_id) = HeldQueue::<T>::get(first) else {
+				let Some((task_id, final_at)) = HeldQueue::<T>::get(first) else {
 					defensive!("a gap in the held answers' queue");
 					first = first.saturating_add(1);
 					passed = passed.saturating_add(1);
 					continue;
 				};
-				let task = Tasks::<T>::get(task_id);
-				match task.as_ref().map(|t| &t.state) {
-					Some(TaskState::Answered { final_at, .. }) if *final_at > now => break,
-					_ => {}
+				if final_at > now {
+					break;
 				}
-				if let Some(task) = task {
+				if let Some(task) = Tasks::<T>::get(task_id) {
 					Self::finalize(task_id, task);
 				}
 				HeldQueue::<T>::remove(first);
@@ -2139,8 +2142,10 @@ pub mod pallet {
 				}
 			}
 			let next = NextTaskId::<T>::get();
-			// Each held answer's task must sit in the held queue exactly once.
-			let mut held: BTreeMap<TaskId, u32> = BTreeMap::new();
+			// Each held answer's task must sit in the held queue exactly once, under its final
+			// block; each provider's held answers are the market's count of its exposure.
+			let mut held: BTreeMap<TaskId, (BlockNumberFor<T>, u32)> = BTreeMap::new();
+			let mut exposed: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 			for (task_id, task) in Tasks::<T>::iter() {
 				ensure!(task_id < next, "task id at or above the next id");
 				let is_open = matches!(
@@ -2195,9 +2200,10 @@ pub mod pallet {
 				} else {
 					ensure!(!sealed, "a lone answer lost its task's digest");
 				}
-				if let TaskState::Answered { final_at, answered_at, .. } = &task.state {
+				if let TaskState::Answered { final_at, answered_at, provider, .. } = &task.state {
 					ensure!(answered_at < final_at, "a held answer final at once");
-					*held.entry(task_id).or_default() += 1;
+					held.insert(task_id, (*final_at, 1));
+					*exposed.entry(provider.provider.clone()).or_default() += 1;
 				}
 				if let TaskState::Assigned { providers, .. } = &task.state {
 					for assignment in providers.iter() {
@@ -2257,15 +2263,29 @@ pub mod pallet {
 			let (first, end) = HeldRange::<T>::get();
 			ensure!(first <= end, "the held queue ends before it starts");
 			let mut queued = 0u64;
-			for (position, task_id) in HeldQueue::<T>::iter() {
-				ensure!(first <= position && position < end, "a held entry outside the range");
+			let mut previous = None;
+			for position in first..end {
+				let (task_id, final_at) =
+					HeldQueue::<T>::get(position).ok_or("a gap in the held queue")?;
 				queued = queued.saturating_add(1);
-				if let Some(count) = held.get_mut(&task_id) {
-					*count = count.saturating_sub(1);
+				ensure!(previous <= Some(final_at), "the held queue is not in final-block order");
+				previous = Some(final_at);
+				if let Some((at, count)) = held.get_mut(&task_id) {
+					ensure!(*at == final_at, "a held answer queued under another final block");
+					*count = count.checked_sub(1).ok_or("a held answer queued twice")?;
 				}
 			}
-			ensure!(queued == end.saturating_sub(first), "a gap in the held queue");
-			ensure!(held.values().all(|left| *left == 0), "a held answer missing from the queue");
+			ensure!(
+				HeldQueue::<T>::iter_keys().count() as u64 == queued,
+				"a held entry outside the range"
+			);
+			ensure!(held.values().all(|(_, left)| *left == 0), "a held answer missing from the queue");
+			for (provider, count) in exposed {
+				ensure!(
+					T::Market::held_answers(&provider) == count,
+					"the market's held exposure differs from the held answers"
+				);
+			}
 			for (hash, workload) in Workloads::<T>::iter() {
 				ensure!(Code::<T>::contains_key(hash), "workload without code");
 				ensure!(
@@ -2386,7 +2406,7 @@ pub mod pallet {
 			T::Market::hold(provider);
 			SealedOutputs::<T>::insert(task_id, sealed);
 			let (first, end) = HeldRange::<T>::get();
-			HeldQueue::<T>::insert(end, task_id);
+			HeldQueue::<T>::insert(end, (task_id, final_at));
 			HeldRange::<T>::put((first, end.saturating_add(1)));
 			Self::deposit_event(Event::AnswerHeld {
 				task_id,
@@ -2400,7 +2420,7 @@ pub mod pallet {
 				fuel_used: answer.fuel_used,
 				executor_version: answer.executor_version,
 				commitment: answer.commitment,
-				max_output: T::MaxOutputSize::get(),
+				max_output: answer.max_output,
 				answered_at: now,
 				final_at,
 			};

@@ -257,6 +257,10 @@ impl ProviderMarket<u64, u128> for FakeMarket {
 		FakeProviders::mutate(|ps| ps.iter_mut().find(|p| p.who == *provider).unwrap().held += 1);
 	}
 
+	fn held_answers(provider: &u64) -> u32 {
+		FakeProviders::get().iter().find(|p| p.who == *provider).map_or(0, |p| p.held)
+	}
+
 	fn release_held(provider: &u64) {
 		FakeProviders::mutate(|ps| {
 			let p = ps.iter_mut().find(|p| p.who == *provider).unwrap();

@@ -1295,3 +1295,119 @@ fn a_task_names_its_reply_key_and_its_digest_binds_it() {
 		assert_eq!(crate::ReplyKeys::<Test>::get(0), None, "pruned with its task");
 	});
 }
+
+/// A lone answer of provider 1 to task `task_id` (assigned to it), with `output` sealed to the
+/// task's reply key under `salt`.
+fn hold(task_id: u64, output: &[u8], salt: [u8; 32]) -> Result<(), ()> {
+	use bourse_primitives::reply;
+	let digest = crate::Digests::<Test>::get(task_id).unwrap();
+	let key = crate::ReplyKeys::<Test>::get(task_id).unwrap();
+	let sealed =
+		reply::seal_seeded(&key, &digest, &salt, output, MAX_OUTPUT as usize, salt).unwrap();
+	let answer = bourse_primitives::SealedAnswer {
+		status: Status::Success,
+		fuel_used: 1_000,
+		executor_version: bourse_primitives::EXECUTOR_VERSION,
+		commitment: reply::answer_commitment(
+			&digest,
+			task_id,
+			&1u64,
+			Status::Success,
+			1_000,
+			bourse_primitives::EXECUTOR_VERSION,
+			&salt,
+			&reply::output_digest(output),
+		),
+		max_output: MAX_OUTPUT,
+		sealed_hash: polkadot_sdk::sp_io::hashing::blake2_256(&sealed),
+	};
+	<Tasks as TaskLedger<u64, u64>>::hold(task_id, &1, &answer, sealed)
+}
+
+#[test]
+fn held_answers_become_final_in_order_a_few_per_block_and_none_is_lost() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		for _ in 0..3 {
+			ok(submit_pending(hash, 1, None));
+		}
+		next_block();
+		let answered_at = System::block_number();
+		for task_id in 0..3 {
+			assert_eq!(hold(task_id, b"out", [task_id as u8; 32]), Ok(()));
+			check_invariants();
+		}
+		assert_eq!(market(1).held, 3);
+		while System::block_number() < answered_at + WINDOW - 1 {
+			next_block();
+		}
+		assert!((0..3).all(|id| matches!(
+			TaskRecords::<Test>::get(id).unwrap().state,
+			TaskState::Answered { .. }
+		)));
+		// Two a block (the mock's `FinalizePerBlock`): the third waits a block, still held.
+		next_block();
+		let states: Vec<bool> = (0..3)
+			.map(|id| matches!(TaskRecords::<Test>::get(id).unwrap().state, TaskState::Delivered { .. }))
+			.collect();
+		assert_eq!(states, vec![true, true, false]);
+		next_block();
+		assert!(matches!(TaskRecords::<Test>::get(2).unwrap().state, TaskState::Delivered { .. }));
+		assert_eq!(market(1).held, 0);
+		assert_eq!(crate::HeldRange::<Test>::get(), (3, 3));
+	});
+}
+
+#[test]
+fn only_a_lone_assigned_task_of_the_provider_can_be_held_and_nothing_is_written_otherwise() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3]);
+		ok(submit_pending(hash, 3, None));
+		ok(submit_pending(hash, 1, None));
+		next_block();
+		let answer = bourse_primitives::SealedAnswer {
+			status: Status::Success,
+			fuel_used: 0,
+			executor_version: 0,
+			commitment: [0; 32],
+			max_output: MAX_OUTPUT,
+			sealed_hash: [0; 32],
+		};
+		let held = |task, provider, sealed| {
+			<Tasks as TaskLedger<u64, u64>>::hold(task, &provider, &answer, sealed)
+		};
+		let provider = match TaskRecords::<Test>::get(1).unwrap().state {
+			TaskState::Assigned { providers, .. } => providers[0].provider,
+			other => panic!("{other:?}"),
+		};
+		let other = if provider == 1 { 2 } else { 1 };
+		let before = (TaskRecords::<Test>::get(0), TaskRecords::<Test>::get(1));
+		assert_eq!(held(0, 1, vec![1]), Err(()), "replicated");
+		assert_eq!(held(7, provider, vec![1]), Err(()), "no such task");
+		assert_eq!(held(1, other, vec![1]), Err(()), "another provider's");
+		assert_eq!(held(1, provider, vec![0; MAX_SEALED as usize + 1]), Err(()), "too long");
+		assert_eq!((TaskRecords::<Test>::get(0), TaskRecords::<Test>::get(1)), before);
+		assert!(crate::SealedOutputs::<Test>::iter().next().is_none(), "nothing written");
+		assert_eq!(crate::HeldRange::<Test>::get(), (0, 0));
+	});
+}
+
+#[test]
+fn the_invariants_catch_a_held_answer_queued_twice() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		ok(submit(hash, 1, None));
+		assert_eq!(hold(0, b"out", [1; 32]), Ok(()));
+		check_invariants();
+		let (first, end) = crate::HeldRange::<Test>::get();
+		let entry = crate::HeldQueue::<Test>::get(first).unwrap();
+		crate::HeldQueue::<Test>::insert(end, entry);
+		crate::HeldRange::<Test>::put((first, end + 1));
+		assert_eq!(Tasks::do_try_state(), Err("a held answer queued twice"));
+		crate::HeldQueue::<Test>::remove(end);
+		crate::HeldRange::<Test>::put((first, end));
+	});
+}
