@@ -25,11 +25,11 @@
 use crate::{traits::TaskId, Status};
 use alloc::vec::Vec;
 use codec::Encode;
-use polkadot_sdk::sp_crypto_hashing::blake2_256;
 use hpke::{
 	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256, Deserializable, OpModeR,
 	OpModeS, Serializable,
 };
+use polkadot_sdk::sp_crypto_hashing::blake2_256;
 
 /// Domain separation of [`info`].
 pub const REPLY_CONTEXT: &[u8] = b"bourse/reply";

@@ -10,12 +10,12 @@ use bourse_primitives::reply::{
 	self, info, max_sealed_len, open, padded_len, public_key, seal, sealed_len, Opened, ReplyError,
 	HEADER_LEN, MIN_PADDED, OVERHEAD,
 };
+use bourse_primitives::Status;
+use codec::{Decode, Encode};
 use hpke::{
 	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256, Deserializable, OpModeS,
 	Serializable,
 };
-use bourse_primitives::Status;
-use codec::{Decode, Encode};
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use serde_json::{json, Value};
 

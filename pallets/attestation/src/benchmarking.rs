@@ -178,7 +178,8 @@ mod benchmarks {
 	fn answer(l: Linear<0, { T::MaxSealedSize::get() }>) {
 		let (task_id, providers) = task::<T>(1);
 		let sealed = vec![7u8; l as usize];
-		let call = signed::<T>(task_id, &providers[0], Claim::Answer(answer_of::<T>(&sealed)), &sealed);
+		let call =
+			signed::<T>(task_id, &providers[0], Claim::Answer(answer_of::<T>(&sealed)), &sealed);
 		#[block]
 		{
 			apply::<T>(call);
@@ -193,7 +194,8 @@ mod benchmarks {
 		let (task_id, providers) = task::<T>(1);
 		let sealed = vec![7u8; l as usize];
 		let call: <T as frame_system::Config>::RuntimeCall =
-			signed::<T>(task_id, &providers[0], Claim::Answer(answer_of::<T>(&sealed)), &sealed).into();
+			signed::<T>(task_id, &providers[0], Claim::Answer(answer_of::<T>(&sealed)), &sealed)
+				.into();
 		#[block]
 		{
 			authorize::<T>(&call);

@@ -5,9 +5,6 @@
 
 use super::*;
 use frame::deps::{
-	frame_support::traits::Get, sp_io::hashing::blake2_256,
-};
-use frame::deps::{
 	frame_support::traits::Authorize,
 	frame_system::RawOrigin,
 	sp_runtime::{
@@ -16,6 +13,7 @@ use frame::deps::{
 		DispatchError, DispatchResult,
 	},
 };
+use frame::deps::{frame_support::traits::Get, sp_io::hashing::blake2_256};
 
 /// Signs `provider`'s statement `claim` about `task_id` with `key` and [`apply`]s its call (with
 /// `output` for answers and reveals).

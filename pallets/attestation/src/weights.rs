@@ -52,58 +52,58 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Digests` (r:1 w:1)
+	/// Storage: `Tasks::Digests` (r:1 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Reveals` (r:1 w:1)
+	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Reveals` (r:1 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::AcceptedVersions` (r:1 w:0)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Records` (r:1 w:1)
-	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:1 w:1)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:1 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:1 w:1)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:1 w:1)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:1 w:0)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:1 w:0)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::TreeNodes` (r:4 w:4)
+	/// Storage: `Offers::TreeNodes` (r:1 w:0)
 	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::ClassWeights` (r:1 w:1)
-	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Timeouts` (r:1 w:1)
-	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Workloads` (r:1 w:1)
-	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::PendingOutputs` (r:0 w:1)
-	/// Proof: `Attestation::PendingOutputs` (`max_values`: None, `max_size`: Some(65588), added: 68063, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::HeldRange` (r:1 w:1)
+	/// Proof: `Tasks::HeldRange` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Outputs` (r:0 w:1)
-	/// Proof: `Tasks::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:1)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// The range of component `l` is `[0, 65536]`.
+	/// Storage: `Tasks::HeldQueue` (r:0 w:1)
+	/// Proof: `Tasks::HeldQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::SealedOutputs` (r:0 w:1)
+	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
+	/// The range of component `l` is `[0, 65620]`.
 	fn answer(l: u32, ) -> Weight {
-		// Proof size: measured `2277`, estimated `69391`.
-		// Minimum execution time: 270_231_000 picoseconds.
-		Weight::from_parts(293_191_869, 69391)
-			// Standard error: 52
-			.saturating_add(Weight::from_parts(14_962, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(20_u64))
-			.saturating_add(T::DbWeight::get().writes(19_u64))
+		// Proof size: measured `1703`, estimated `69391`.
+		// Minimum execution time: 103_123_000 picoseconds.
+		Weight::from_parts(108_210_302, 69391)
+			// Standard error: 11
+			.saturating_add(Weight::from_parts(490, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(15_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:1 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
@@ -114,34 +114,38 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// The range of component `l` is `[0, 65536]`.
+	/// The range of component `l` is `[0, 65620]`.
 	fn authorize_answer(l: u32, ) -> Weight {
-		// Proof size: measured `859`, estimated `69391`.
-		// Minimum execution time: 76_864_000 picoseconds.
-		Weight::from_parts(92_093_538, 69391)
-			// Standard error: 32
-			.saturating_add(Weight::from_parts(6_978, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Proof size: measured `963`, estimated `69391`.
+		// Minimum execution time: 82_122_000 picoseconds.
+		Weight::from_parts(97_066_053, 69391)
+			// Standard error: 19
+			.saturating_add(Weight::from_parts(6_649, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:5 w:1)
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
-		// Proof size: measured `1040`, estimated `69391`.
-		// Minimum execution time: 51_296_000 picoseconds.
-		Weight::from_parts(83_234_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Proof size: measured `1144`, estimated `69391`.
+		// Minimum execution time: 55_983_000 picoseconds.
+		Weight::from_parts(63_214_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:5 w:0)
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
@@ -151,15 +155,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_commit() -> Weight {
-		// Proof size: measured `1566`, estimated `69391`.
-		// Minimum execution time: 102_281_000 picoseconds.
-		Weight::from_parts(145_967_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
+		// Proof size: measured `1670`, estimated `69391`.
+		// Minimum execution time: 110_244_000 picoseconds.
+		Weight::from_parts(121_961_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:1)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:5 w:5)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:5 w:5)
@@ -169,7 +175,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestation::PendingOutputs` (r:3 w:3)
 	/// Proof: `Attestation::PendingOutputs` (`max_values`: None, `max_size`: Some(65588), added: 68063, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:3 w:3)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:6 w:6)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:5 w:5)
@@ -180,6 +186,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:5 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:5 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:5 w:0)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:4 w:4)
@@ -190,6 +198,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
+	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:5)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Outputs` (r:0 w:1)
@@ -198,18 +208,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
 	fn reveal(l: u32, ) -> Weight {
-		// Proof size: measured `70764`, estimated `205179`.
-		// Minimum execution time: 1_263_226_000 picoseconds.
-		Weight::from_parts(1_394_338_597, 205179)
-			// Standard error: 470
-			.saturating_add(Weight::from_parts(1_486, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(57_u64))
-			.saturating_add(T::DbWeight::get().writes(52_u64))
+		// Proof size: measured `70942`, estimated `205179`.
+		// Minimum execution time: 1_334_241_000 picoseconds.
+		Weight::from_parts(1_433_651_801, 205179)
+			// Standard error: 129
+			.saturating_add(Weight::from_parts(352, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(64_u64))
+			.saturating_add(T::DbWeight::get().writes(53_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:1 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:5 w:0)
@@ -222,17 +234,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
 	fn authorize_reveal(l: u32, ) -> Weight {
-		// Proof size: measured `1835`, estimated `69391`.
-		// Minimum execution time: 121_350_000 picoseconds.
-		Weight::from_parts(118_910_856, 69391)
-			// Standard error: 98
-			.saturating_add(Weight::from_parts(7_238, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+		// Proof size: measured `1939`, estimated `69391`.
+		// Minimum execution time: 122_582_000 picoseconds.
+		Weight::from_parts(127_783_619, 69391)
+			// Standard error: 100
+			.saturating_add(Weight::from_parts(7_300, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:1)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:5 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:5 w:5)
@@ -247,6 +261,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:5 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:5 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:5 w:0)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:4 w:4)
@@ -256,26 +272,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Timeouts` (r:1 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
+	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:5)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn abstain() -> Weight {
-		// Proof size: measured `3918`, estimated `69391`.
-		// Minimum execution time: 519_331_000 picoseconds.
-		Weight::from_parts(591_168_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(51_u64))
-			.saturating_add(T::DbWeight::get().writes(36_u64))
+		// Proof size: measured `4096`, estimated `69391`.
+		// Minimum execution time: 575_474_000 picoseconds.
+		Weight::from_parts(641_552_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(58_u64))
+			.saturating_add(T::DbWeight::get().writes(37_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:1 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:5 w:0)
@@ -287,17 +307,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_abstain() -> Weight {
-		// Proof size: measured `1438`, estimated `69391`.
-		// Minimum execution time: 117_464_000 picoseconds.
-		Weight::from_parts(126_247_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(15_u64))
+		// Proof size: measured `1542`, estimated `69391`.
+		// Minimum execution time: 122_702_000 picoseconds.
+		Weight::from_parts(137_895_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(16_u64))
 	}
 	/// Storage: `Attestation::AcceptedVersions` (r:0 w:1)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
 	fn set_executor_versions() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 5_999_000 picoseconds.
-		Weight::from_parts(6_770_000, 0)
+		// Minimum execution time: 6_009_000 picoseconds.
+		Weight::from_parts(7_561_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -305,47 +325,47 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn answer(l: u32, ) -> Weight {
-		Weight::from_parts(293_191_869, 69391)
-			.saturating_add(Weight::from_parts(14_962, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(20_u64))
-			.saturating_add(RocksDbWeight::get().writes(19_u64))
+		Weight::from_parts(108_210_302, 69391)
+			.saturating_add(Weight::from_parts(490, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(15_u64))
+			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn authorize_answer(l: u32, ) -> Weight {
-		Weight::from_parts(92_093_538, 69391)
-			.saturating_add(Weight::from_parts(6_978, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
+		Weight::from_parts(97_066_053, 69391)
+			.saturating_add(Weight::from_parts(6_649, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(83_234_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
+		Weight::from_parts(63_214_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn authorize_commit() -> Weight {
-		Weight::from_parts(145_967_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
-	}
-	fn reveal(l: u32, ) -> Weight {
-		Weight::from_parts(1_394_338_597, 205179)
-			.saturating_add(Weight::from_parts(1_486, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(57_u64))
-			.saturating_add(RocksDbWeight::get().writes(52_u64))
-	}
-	fn authorize_reveal(l: u32, ) -> Weight {
-		Weight::from_parts(118_910_856, 69391)
-			.saturating_add(Weight::from_parts(7_238, 0).saturating_mul(l.into()))
+		Weight::from_parts(121_961_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 	}
+	fn reveal(l: u32, ) -> Weight {
+		Weight::from_parts(1_433_651_801, 205179)
+			.saturating_add(Weight::from_parts(352, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(64_u64))
+			.saturating_add(RocksDbWeight::get().writes(53_u64))
+	}
+	fn authorize_reveal(l: u32, ) -> Weight {
+		Weight::from_parts(127_783_619, 69391)
+			.saturating_add(Weight::from_parts(7_300, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(12_u64))
+	}
 	fn abstain() -> Weight {
-		Weight::from_parts(591_168_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(51_u64))
-			.saturating_add(RocksDbWeight::get().writes(36_u64))
+		Weight::from_parts(641_552_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(58_u64))
+			.saturating_add(RocksDbWeight::get().writes(37_u64))
 	}
 	fn authorize_abstain() -> Weight {
-		Weight::from_parts(126_247_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(15_u64))
+		Weight::from_parts(137_895_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(16_u64))
 	}
 	fn set_executor_versions() -> Weight {
-		Weight::from_parts(6_770_000, 0)
+		Weight::from_parts(7_561_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }

@@ -281,9 +281,7 @@ fn lying_answer(task_id: u64, committed: &[u8], boxed: Option<&[u8]>) -> Dispatc
 		sealed_answer::<Test>(task_id, &1, Status::Success, FUEL, committed, [3; 32]);
 	let Claim::Answer(mut answer) = claim else { unreachable!() };
 	let sealed = match boxed {
-		Some(other) => {
-			sealed_answer::<Test>(task_id, &1, Status::Success, FUEL, other, [3; 32]).1
-		}
+		Some(other) => sealed_answer::<Test>(task_id, &1, Status::Success, FUEL, other, [3; 32]).1,
 		None => vec![0xab; honest_box.len()],
 	};
 	answer.sealed_hash = polkadot_sdk::sp_io::hashing::blake2_256(&sealed);
@@ -301,7 +299,9 @@ fn a_box_that_does_not_hold_the_committed_outcome_is_proven_and_slashes_the_prov
 			ok(submit(hash, 1, None));
 			ok(lying_answer(0, b"what I claim", boxed));
 			let secret = pallet_attestation::testing::REPLY_SECRET;
-			ok(Tasks::claim_bad_delivery(signed(REQUESTER), 0, secret).map(|_| ()).map_err(|e| e.error));
+			ok(Tasks::claim_bad_delivery(signed(REQUESTER), 0, secret)
+				.map(|_| ())
+				.map_err(|e| e.error));
 			System::assert_has_event(
 				Event::ProviderSlashed { task_id: 0, provider: 1, amount: SLASH }.into(),
 			);
@@ -336,7 +336,9 @@ fn a_requester_without_funds_for_the_fee_still_proves_a_bad_delivery() {
 		ok(Balances::transfer_allow_death(signed(REQUESTER), 99, spare));
 		assert!(free(REQUESTER) < FALSE_CLAIM_FEE);
 		let secret = pallet_attestation::testing::REPLY_SECRET;
-		ok(Tasks::claim_bad_delivery(signed(REQUESTER), 0, secret).map(|_| ()).map_err(|e| e.error));
+		ok(Tasks::claim_bad_delivery(signed(REQUESTER), 0, secret)
+			.map(|_| ())
+			.map_err(|e| e.error));
 		System::assert_has_event(
 			Event::TaskFailed { task_id: 0, reason: TaskFailure::BadDelivery }.into(),
 		);
@@ -374,11 +376,15 @@ fn an_honest_box_is_opened_with_the_bound_its_provider_sealed_for() {
 			max_output: 32,
 			sealed_hash: polkadot_sdk::sp_io::hashing::blake2_256(&sealed),
 		};
-		assert!(reply::open(&pallet_attestation::testing::REPLY_SECRET, &digest, &sealed, 64).is_err());
+		assert!(
+			reply::open(&pallet_attestation::testing::REPLY_SECRET, &digest, &sealed, 64).is_err()
+		);
 		ok(state(0, 1, Claim::Answer(answer), &sealed));
 		let bond = pallet_offers::Providers::<Test>::get(1).unwrap().bond;
 		let secret = pallet_attestation::testing::REPLY_SECRET;
-		ok(Tasks::claim_bad_delivery(signed(REQUESTER), 0, secret).map(|_| ()).map_err(|e| e.error));
+		ok(Tasks::claim_bad_delivery(signed(REQUESTER), 0, secret)
+			.map(|_| ())
+			.map_err(|e| e.error));
 		System::assert_has_event(
 			Event::FalseDeliveryClaim { task_id: 0, requester: REQUESTER, fee: FALSE_CLAIM_FEE }
 				.into(),
@@ -412,7 +418,9 @@ fn a_false_delivery_claim_costs_the_claimant_and_the_answer_stands() {
 		ok(answer(0, 1, b"honest", 500));
 		let (before, issuance) = (free(REQUESTER), Balances::total_issuance());
 		let secret = pallet_attestation::testing::REPLY_SECRET;
-		ok(Tasks::claim_bad_delivery(signed(REQUESTER), 0, secret).map(|_| ()).map_err(|e| e.error));
+		ok(Tasks::claim_bad_delivery(signed(REQUESTER), 0, secret)
+			.map(|_| ())
+			.map_err(|e| e.error));
 		System::assert_has_event(
 			Event::FalseDeliveryClaim { task_id: 0, requester: REQUESTER, fee: FALSE_CLAIM_FEE }
 				.into(),

@@ -75,8 +75,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn limit_offer() -> Weight {
 		// Proof size: measured `1630`, estimated `11934`.
-		// Minimum execution time: 91_205_000 picoseconds.
-		Weight::from_parts(99_638_000, 11934)
+		// Minimum execution time: 91_816_000 picoseconds.
+		Weight::from_parts(119_357_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -88,8 +88,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_limit_offer() -> Weight {
 		// Proof size: measured `678`, estimated `3570`.
-		// Minimum execution time: 61_521_000 picoseconds.
-		Weight::from_parts(65_448_000, 3570)
+		// Minimum execution time: 62_463_000 picoseconds.
+		Weight::from_parts(70_905_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
@@ -98,6 +98,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:1)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:1 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:1 w:0)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:1 w:0)
@@ -109,10 +111,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn resume_offer() -> Weight {
-		// Proof size: measured `917`, estimated `11934`.
-		// Minimum execution time: 62_883_000 picoseconds.
-		Weight::from_parts(69_153_000, 11934)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
+		// Proof size: measured `953`, estimated `11934`.
+		// Minimum execution time: 71_386_000 picoseconds.
+		Weight::from_parts(115_882_000, 11934)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
@@ -121,6 +123,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:1)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:1 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:1 w:0)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:1 w:0)
@@ -132,10 +136,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn resume_offer_as_node() -> Weight {
-		// Proof size: measured `917`, estimated `11934`.
-		// Minimum execution time: 63_754_000 picoseconds.
-		Weight::from_parts(69_523_000, 11934)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
+		// Proof size: measured `953`, estimated `11934`.
+		// Minimum execution time: 70_885_000 picoseconds.
+		Weight::from_parts(80_620_000, 11934)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
@@ -146,8 +150,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_resume_offer_as_node() -> Weight {
 		// Proof size: measured `480`, estimated `3570`.
-		// Minimum execution time: 60_790_000 picoseconds.
-		Weight::from_parts(65_988_000, 3570)
+		// Minimum execution time: 61_181_000 picoseconds.
+		Weight::from_parts(67_850_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -161,11 +165,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn register_provider() -> Weight {
 		// Proof size: measured `581`, estimated `3593`.
-		// Minimum execution time: 121_230_000 picoseconds.
-		Weight::from_parts(128_971_000, 3593)
+		// Minimum execution time: 125_396_000 picoseconds.
+		Weight::from_parts(216_992_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -174,9 +178,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:1 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:1 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:1 w:0)
@@ -190,10 +196,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
-		// Proof size: measured `1502`, estimated `11934`.
-		// Minimum execution time: 114_650_000 picoseconds.
-		Weight::from_parts(121_030_000, 11934)
-			.saturating_add(T::DbWeight::get().reads(12_u64))
+		// Proof size: measured `1538`, estimated `11934`.
+		// Minimum execution time: 120_479_000 picoseconds.
+		Weight::from_parts(198_044_000, 11934)
+			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:1)
@@ -204,8 +210,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn rotate_executor() -> Weight {
 		// Proof size: measured `472`, estimated `3570`.
-		// Minimum execution time: 73_729_000 picoseconds.
-		Weight::from_parts(82_964_000, 3570)
+		// Minimum execution time: 75_702_000 picoseconds.
+		Weight::from_parts(116_973_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -223,6 +229,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::SeatCounts` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::SeatHolders` (r:1 w:3)
 	/// Proof: `Offers::SeatHolders` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:1 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:1 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:1 w:0)
@@ -230,10 +238,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Offers::Available` (r:0 w:2)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn set_offer() -> Weight {
-		// Proof size: measured `2242`, estimated `22878`.
-		// Minimum execution time: 132_176_000 picoseconds.
-		Weight::from_parts(143_603_000, 22878)
-			.saturating_add(T::DbWeight::get().reads(16_u64))
+		// Proof size: measured `2278`, estimated `22878`.
+		// Minimum execution time: 133_228_000 picoseconds.
+		Weight::from_parts(140_518_000, 22878)
+			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
@@ -254,13 +262,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn withdraw_offer() -> Weight {
 		// Proof size: measured `1607`, estimated `11934`.
-		// Minimum execution time: 86_499_000 picoseconds.
-		Weight::from_parts(91_747_000, 11934)
+		// Minimum execution time: 84_766_000 picoseconds.
+		Weight::from_parts(93_199_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:1)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:1 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:1)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:1 w:2)
@@ -277,15 +287,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn unregister_provider() -> Weight {
 		// Proof size: measured `1630`, estimated `11934`.
-		// Minimum execution time: 92_217_000 picoseconds.
-		Weight::from_parts(96_674_000, 11934)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
+		// Minimum execution time: 93_979_000 picoseconds.
+		Weight::from_parts(129_622_000, 11934)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:1)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::CounterForProviders` (r:1 w:1)
@@ -296,8 +306,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Executors` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn withdraw_bond() -> Weight {
 		// Proof size: measured `610`, estimated `3593`.
-		// Minimum execution time: 63_975_000 picoseconds.
-		Weight::from_parts(68_702_000, 3593)
+		// Minimum execution time: 64_415_000 picoseconds.
+		Weight::from_parts(71_046_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -319,16 +329,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::SeatCounts` (r:1 w:1)
 	/// Proof: `Offers::SeatCounts` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:1 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:1 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[10, 1000]`.
 	fn select_single(n: u32, ) -> Weight {
-		// Proof size: measured `25761 + n * (23 ±0)`, estimated `92430 + n * (7 ±1)`.
-		// Minimum execution time: 781_821_000 picoseconds.
-		Weight::from_parts(948_087_813, 92430)
-			// Standard error: 36_482
-			.saturating_add(Weight::from_parts(391_257, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(140_u64))
+		// Proof size: measured `25798 + n * (23 ±0)`, estimated `92430 + n * (7 ±0)`.
+		// Minimum execution time: 779_527_000 picoseconds.
+		Weight::from_parts(1_190_059_885, 92430)
+			// Standard error: 60_180
+			.saturating_add(Weight::from_parts(307_801, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(141_u64))
 			.saturating_add(T::DbWeight::get().writes(15_u64))
 			.saturating_add(Weight::from_parts(0, 7).saturating_mul(n.into()))
 	}
@@ -348,18 +360,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::SeatCounts` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:5 w:5)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:5 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:5 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:6)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[10, 1000]`.
 	fn select_replicated(n: u32, ) -> Weight {
-		// Proof size: measured `15141 + n * (14 ±0)`, estimated `25637 + n * (15 ±2)`.
-		// Minimum execution time: 509_526_000 picoseconds.
-		Weight::from_parts(574_179_195, 25637)
-			// Standard error: 11_780
-			.saturating_add(Weight::from_parts(244_783, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(52_u64))
+		// Proof size: measured `15178 + n * (14 ±0)`, estimated `25637 + n * (15 ±2)`.
+		// Minimum execution time: 565_680_000 picoseconds.
+		Weight::from_parts(516_198_883, 25637)
+			// Standard error: 30_955
+			.saturating_add(Weight::from_parts(544_268, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(57_u64))
 			.saturating_add(T::DbWeight::get().writes(26_u64))
 			.saturating_add(Weight::from_parts(0, 15).saturating_mul(n.into()))
 	}
@@ -367,6 +381,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:1 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:1 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:1 w:0)
@@ -380,20 +396,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn release_slot() -> Weight {
-		// Proof size: measured `884`, estimated `11934`.
-		// Minimum execution time: 43_465_000 picoseconds.
-		Weight::from_parts(45_618_000, 11934)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
+		// Proof size: measured `920`, estimated `11934`.
+		// Minimum execution time: 47_370_000 picoseconds.
+		Weight::from_parts(51_487_000, 11934)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:1 w:1)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:1 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:1 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:1 w:0)
@@ -407,10 +425,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn slash() -> Weight {
-		// Proof size: measured `1502`, estimated `11934`.
-		// Minimum execution time: 80_670_000 picoseconds.
-		Weight::from_parts(85_307_000, 11934)
-			.saturating_add(T::DbWeight::get().reads(12_u64))
+		// Proof size: measured `1538`, estimated `11934`.
+		// Minimum execution time: 84_516_000 picoseconds.
+		Weight::from_parts(90_044_000, 11934)
+			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 }
@@ -418,85 +436,85 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn limit_offer() -> Weight {
-		Weight::from_parts(99_638_000, 11934)
+		Weight::from_parts(119_357_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn authorize_limit_offer() -> Weight {
-		Weight::from_parts(65_448_000, 3570)
+		Weight::from_parts(70_905_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 	fn resume_offer() -> Weight {
-		Weight::from_parts(69_153_000, 11934)
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
+		Weight::from_parts(115_882_000, 11934)
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn resume_offer_as_node() -> Weight {
-		Weight::from_parts(69_523_000, 11934)
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
+		Weight::from_parts(80_620_000, 11934)
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn authorize_resume_offer_as_node() -> Weight {
-		Weight::from_parts(65_988_000, 3570)
+		Weight::from_parts(67_850_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 	fn register_provider() -> Weight {
-		Weight::from_parts(128_971_000, 3593)
+		Weight::from_parts(216_992_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(121_030_000, 11934)
-			.saturating_add(RocksDbWeight::get().reads(12_u64))
+		Weight::from_parts(198_044_000, 11934)
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn rotate_executor() -> Weight {
-		Weight::from_parts(82_964_000, 3570)
+		Weight::from_parts(116_973_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn set_offer() -> Weight {
-		Weight::from_parts(143_603_000, 22878)
-			.saturating_add(RocksDbWeight::get().reads(16_u64))
+		Weight::from_parts(140_518_000, 22878)
+			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 	}
 	fn withdraw_offer() -> Weight {
-		Weight::from_parts(91_747_000, 11934)
+		Weight::from_parts(93_199_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn unregister_provider() -> Weight {
-		Weight::from_parts(96_674_000, 11934)
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
+		Weight::from_parts(129_622_000, 11934)
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn withdraw_bond() -> Weight {
-		Weight::from_parts(68_702_000, 3593)
+		Weight::from_parts(71_046_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn select_single(n: u32, ) -> Weight {
-		Weight::from_parts(948_087_813, 92430)
-			.saturating_add(Weight::from_parts(391_257, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(140_u64))
+		Weight::from_parts(1_190_059_885, 92430)
+			.saturating_add(Weight::from_parts(307_801, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(141_u64))
 			.saturating_add(RocksDbWeight::get().writes(15_u64))
 			.saturating_add(Weight::from_parts(0, 7).saturating_mul(n.into()))
 	}
 	fn select_replicated(n: u32, ) -> Weight {
-		Weight::from_parts(574_179_195, 25637)
-			.saturating_add(Weight::from_parts(244_783, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(52_u64))
+		Weight::from_parts(516_198_883, 25637)
+			.saturating_add(Weight::from_parts(544_268, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(57_u64))
 			.saturating_add(RocksDbWeight::get().writes(26_u64))
 			.saturating_add(Weight::from_parts(0, 15).saturating_mul(n.into()))
 	}
 	fn release_slot() -> Weight {
-		Weight::from_parts(45_618_000, 11934)
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
+		Weight::from_parts(51_487_000, 11934)
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn slash() -> Weight {
-		Weight::from_parts(85_307_000, 11934)
-			.saturating_add(RocksDbWeight::get().reads(12_u64))
+		Weight::from_parts(90_044_000, 11934)
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 }

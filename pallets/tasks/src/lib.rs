@@ -77,16 +77,37 @@
 //! settlement it shrinks to the task, its input and its output (the input alone if it failed);
 //! pruning returns it. Pruning keeps up with the most submissions a block can carry (checked by
 //! the pallet's integrity test). The task's fixed-size records beside it (its reply key, its
-//! digest while assigned) are covered by the task item's base, as its own fixed fields are.
+//! digest while assigned or while it keeps a lone answer's box) are covered by the task item's
+//! base, as its own fixed fields are; a lone answer's box counts as its output, at most
+//! [`Config::MaxSealedSize`] bytes.
 //!
 //! ## Reply keys
 //!
 //! Every task names a one-time X25519 public key of its requester, its *reply key*
-//! ([`ReplyKeys`], part of the task's digest): a lone answer's output is to be sealed to it
+//! ([`ReplyKeys`], part of the task's digest): a lone answer's output is sealed to it
 //! (`bourse_primitives::reply`), so that only the requester reads it. Keys of small order, to
 //! which nothing can be sealed, and keys not in their canonical encoding are refused
 //! ([`Error::UnusableReplyKey`]). The CLI and the
 //! scripts make a fresh key per task and keep its secret.
+//!
+//! ## Lone answers: held, then final
+//!
+//! A task of replication 1 is answered once ([`TaskLedger::hold`], from attestation): the run's
+//! status and fuel, a commitment to the whole outcome, and a box holding the output and the
+//! commitment's salt sealed to the reply key ([`SealedOutputs`]). The answer is **held**
+//! ([`TaskState::Answered`], [`Event::AnswerHeld`]) for [`Config::VerificationWindow`] blocks:
+//! the escrow stays held; the provider's slot is free again but its bond stays exposed (the
+//! market counts held answers against the bond: it cannot leave, nor take work its free bond
+//! does not cover). Then it is **final** ([`TaskState::Delivered`], [`Event::TaskDelivered`]):
+//! the provider is paid for the fuel it used at its price, the rest is refunded, the base fee
+//! burned; no reputation is recorded (nobody checked the answer). Answers become final in the
+//! order they were held, at most [`Config::FinalizePerBlock`] a block ([`HeldQueue`]); the rest
+//! wait a block, still held. The requester may make it final sooner
+//! ([`Pallet::accept_answer`]), or prove within the window that the box does not hold what the
+//! provider committed to ([`Pallet::claim_bad_delivery`]): the provider is slashed
+//! [`Config::Slash`] and recorded out-voted, the requester refunded less the base fee, the
+//! task fails [`TaskFailure::BadDelivery`]; a false claim costs [`Config::FalseClaimFee`].
+//! A claim cannot catch junk sealed and committed consistently: that takes re-execution.
 //!
 //! The timeout must cover the task's fuel: [`Pallet::windows`] derives the commit window and the
 //! shortest timeout from it and [`Config::FuelPerBlock`], so a task an honest provider can run
@@ -105,8 +126,9 @@
 //! at once, and cancelling would buy their work for a fee (and let a block author read an
 //! answer in the pool, then cancel).
 //!
-//! **Inputs and outputs are public**: everyone can read them on chain. Settled tasks and their
-//! outputs are pruned [`Config::Retention`] blocks after settlement.
+//! **Inputs are public**, and so are the outputs of replicated tasks: everyone can read them on
+//! chain. A lone answer's output is on chain only sealed. Settled tasks and their outputs (or
+//! boxes) are pruned [`Config::Retention`] blocks after settlement.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -623,7 +645,12 @@ pub mod pallet {
 			final_at: BlockNumberFor<T>,
 		},
 		/// A held answer became final: `provider` was paid `cost` by the requester.
-		TaskDelivered { task_id: TaskId, provider: T::AccountId, fuel_used: u64, cost: BalanceOf<T> },
+		TaskDelivered {
+			task_id: TaskId,
+			provider: T::AccountId,
+			fuel_used: u64,
+			cost: BalanceOf<T>,
+		},
 		/// A requester's bad-delivery claim proved nothing (the box held what the provider
 		/// committed to): `fee` of the requester's was burned; the answer stands.
 		FalseDeliveryClaim { task_id: TaskId, requester: T::AccountId, fee: BalanceOf<T> },
@@ -759,6 +786,8 @@ pub mod pallet {
 				.saturating_add(Self::queued_selection_weight().saturating_mul(attempts.into()))
 				.saturating_add(T::WeightInfo::on_initialize_prune(pruned))
 				.saturating_add(T::WeightInfo::on_initialize_finalize(finalized))
+				// Each provider's score read at its worst as its exposure is released.
+				.saturating_add(T::Reputation::score_weight().saturating_mul(finalized.into()))
 		}
 
 		fn integrity_test() {
@@ -1050,6 +1079,10 @@ pub mod pallet {
 		/// closes: it becomes final now (the provider is paid, the rest refunded), as it would
 		/// at the window's end.
 		#[pallet::call_index(4)]
+		// The provider's score read at its worst when its exposure is released (the benchmark
+		// meets a fresh record).
+		#[pallet::weight(T::WeightInfo::accept_answer()
+			.saturating_add(T::Reputation::score_weight()))]
 		pub fn accept_answer(origin: OriginFor<T>, task_id: TaskId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let task = Tasks::<T>::get(task_id).ok_or(Error::<T>::UnknownTask)?;
@@ -1110,8 +1143,8 @@ pub mod pallet {
 			// call's weight, the open included, is paid for at inclusion either way).
 			let digest = Digests::<T>::get(task_id).ok_or(Error::<T>::NotAnswered)?;
 			let sealed = SealedOutputs::<T>::get(task_id).ok_or(Error::<T>::NotAnswered)?;
-			let delivered = reply::open(&secret, &digest, &sealed, *max_output as usize)
-				.is_ok_and(|opened| {
+			let delivered =
+				reply::open(&secret, &digest, &sealed, *max_output as usize).is_ok_and(|opened| {
 					let output = reply::output_digest(&opened.output);
 					reply::answer_commitment(
 						&digest,
@@ -1274,7 +1307,9 @@ pub mod pallet {
 				TaskState::Failed { reason, settled_at } => {
 					(TaskPhase::Failed { reason, settled_at }, Vec::new())
 				}
-				TaskState::Answered { provider, status, fuel_used, answered_at, final_at, .. } => (
+				TaskState::Answered {
+					provider, status, fuel_used, answered_at, final_at, ..
+				} => (
 					TaskPhase::Answered { provider, status, fuel_used, answered_at, final_at },
 					Vec::new(),
 				),
@@ -1946,11 +1981,7 @@ pub mod pallet {
 			let TaskState::Answered { provider, .. } = task.state.clone() else { return };
 			let who = &provider.provider;
 			let amount = T::Market::slash(who, T::Slash::get());
-			Self::deposit_event(Event::ProviderSlashed {
-				task_id,
-				provider: who.clone(),
-				amount,
-			});
+			Self::deposit_event(Event::ProviderSlashed { task_id, provider: who.clone(), amount });
 			let value: u128 = Self::fuel_cost(u128::from(task.fuel_limit), provider.price)
 				.defensive_unwrap_or_default()
 				.saturated_into();
@@ -2177,10 +2208,8 @@ pub mod pallet {
 					*held = held.saturating_add(deposit);
 				}
 				// Tasks assigned before digests were kept have none (see `TaskAssignment::digest`).
-				let sealed = matches!(
-					task.state,
-					TaskState::Answered { .. } | TaskState::Delivered { .. }
-				);
+				let sealed =
+					matches!(task.state, TaskState::Answered { .. } | TaskState::Delivered { .. });
 				ensure!(
 					SealedOutputs::<T>::contains_key(task_id) == sealed,
 					"a box without a lone answer, or a lone answer without its box"
@@ -2279,7 +2308,10 @@ pub mod pallet {
 				HeldQueue::<T>::iter_keys().count() as u64 == queued,
 				"a held entry outside the range"
 			);
-			ensure!(held.values().all(|(_, left)| *left == 0), "a held answer missing from the queue");
+			ensure!(
+				held.values().all(|(_, left)| *left == 0),
+				"a held answer missing from the queue"
+			);
 			for (provider, count) in exposed {
 				ensure!(
 					T::Market::held_answers(&provider) == count,

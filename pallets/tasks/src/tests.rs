@@ -1349,7 +1349,9 @@ fn held_answers_become_final_in_order_a_few_per_block_and_none_is_lost() {
 		// Two a block (the mock's `FinalizePerBlock`): the third waits a block, still held.
 		next_block();
 		let states: Vec<bool> = (0..3)
-			.map(|id| matches!(TaskRecords::<Test>::get(id).unwrap().state, TaskState::Delivered { .. }))
+			.map(|id| {
+				matches!(TaskRecords::<Test>::get(id).unwrap().state, TaskState::Delivered { .. })
+			})
 			.collect();
 		assert_eq!(states, vec![true, true, false]);
 		next_block();

@@ -66,10 +66,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3586`.
-		// Minimum execution time: 60_059_000 picoseconds.
-		Weight::from_parts(60_916_184, 3586)
-			// Standard error: 3
-			.saturating_add(Weight::from_parts(7_324, 0).saturating_mul(l.into()))
+		// Minimum execution time: 60_229_000 picoseconds.
+		Weight::from_parts(61_334_325, 3586)
+			// Standard error: 4
+			.saturating_add(Weight::from_parts(7_208, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -81,8 +81,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 51_327_000 picoseconds.
-		Weight::from_parts(53_900_000, 3586)
+		// Minimum execution time: 51_416_000 picoseconds.
+		Weight::from_parts(53_980_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -108,6 +108,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:5 w:0)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:5 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:5 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:5 w:0)
@@ -123,12 +125,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `h` is `[0, 2]`.
 	fn submit_task(h: u32, ) -> Weight {
 		// Proof size: measured `3024 + h * (633 ±0)`, estimated `34010 + h * (14900 ±0)`.
-		// Minimum execution time: 295_419_000 picoseconds.
-		Weight::from_parts(307_163_390, 34010)
-			// Standard error: 745_510
-			.saturating_add(Weight::from_parts(32_927_529, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(32_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(h.into())))
+		// Minimum execution time: 344_311_000 picoseconds.
+		Weight::from_parts(355_825_238, 34010)
+			// Standard error: 697_143
+			.saturating_add(Weight::from_parts(38_190_852, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(33_u64))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 14900).saturating_mul(h.into()))
 	}
@@ -152,8 +154,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn submit_task_queued() -> Weight {
 		// Proof size: measured `98539`, estimated `69391`.
-		// Minimum execution time: 498_771_000 picoseconds.
-		Weight::from_parts(530_277_000, 69391)
+		// Minimum execution time: 556_266_000 picoseconds.
+		Weight::from_parts(575_274_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -173,8 +175,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof size: measured `97663`, estimated `69391`.
-		// Minimum execution time: 373_385_000 picoseconds.
-		Weight::from_parts(393_434_000, 69391)
+		// Minimum execution time: 361_607_000 picoseconds.
+		Weight::from_parts(386_313_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -196,6 +198,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:157 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:157 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:157 w:0)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:18 w:18)
@@ -216,13 +220,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `3566 + n * (67309 ±0)`, estimated `20852 + n * (68401 ±69)`.
-		// Minimum execution time: 5_949_000 picoseconds.
-		Weight::from_parts(6_289_000, 20852)
-			// Standard error: 6_953_944
-			.saturating_add(Weight::from_parts(584_928_422, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().reads((40_u64).saturating_mul(n.into())))
+		// Proof size: measured `3566 + n * (67309 ±0)`, estimated `20852 + n * (68401 ±97)`.
+		// Minimum execution time: 5_658_000 picoseconds.
+		Weight::from_parts(5_748_000, 20852)
+			// Standard error: 1_227_306
+			.saturating_add(Weight::from_parts(544_368_541, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((45_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((28_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -247,6 +251,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:11 w:11)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:11 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:11 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:11 w:0)
@@ -271,13 +277,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `563070 + n * (60 ±0)`, estimated `548198 + n * (2523 ±0)`.
-		// Minimum execution time: 2_958_984_000 picoseconds.
-		Weight::from_parts(3_505_714_104, 548198)
-			// Standard error: 19_053_826
-			.saturating_add(Weight::from_parts(531_552_108, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(95_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+		// Proof size: measured `563070 + n * (60 ±0)`, estimated `548198 + n * (2523 ±251)`.
+		// Minimum execution time: 2_933_355_000 picoseconds.
+		Weight::from_parts(3_076_905_536, 548198)
+			// Standard error: 4_999_600
+			.saturating_add(Weight::from_parts(427_347_495, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(99_u64))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(47_u64))
 			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2523).saturating_mul(n.into()))
@@ -311,10 +317,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
 		// Proof size: measured `549680 + n * (1355 ±0)`, estimated `548198 + n * (2603 ±0)`.
-		// Minimum execution time: 640_601_000 picoseconds.
-		Weight::from_parts(717_261_893, 548198)
-			// Standard error: 1_554_874
-			.saturating_add(Weight::from_parts(171_190_416, 0).saturating_mul(n.into()))
+		// Minimum execution time: 636_354_000 picoseconds.
+		Weight::from_parts(669_016_968, 548198)
+			// Standard error: 4_590_395
+			.saturating_add(Weight::from_parts(194_303_984, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -341,6 +347,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:91 w:91)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:91 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:91 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:91 w:0)
@@ -359,13 +367,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		// Proof size: measured `6033 + n * (66284 ±0)`, estimated `30327 + n * (68401 ±0)`.
-		// Minimum execution time: 2_123_000 picoseconds.
-		Weight::from_parts(2_264_000, 30327)
-			// Standard error: 3_088_693
-			.saturating_add(Weight::from_parts(793_832_075, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(66_u64))
-			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
+		// Proof size: measured `6033 + n * (66284 ±0)`, estimated `30327 + n * (68401 ±5)`.
+		// Minimum execution time: 3_646_000 picoseconds.
+		Weight::from_parts(962_922_825, 30327)
+			// Standard error: 9_342_564
+			.saturating_add(Weight::from_parts(813_663_376, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(75_u64))
+			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
 			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -403,10 +411,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
 		// Proof size: measured `41911 + n * (131870 ±0)`, estimated `19919 + n * (136802 ±0)`.
-		// Minimum execution time: 5_328_000 picoseconds.
-		Weight::from_parts(519_832_091, 19919)
-			// Standard error: 7_495_049
-			.saturating_add(Weight::from_parts(389_886_862, 0).saturating_mul(n.into()))
+		// Minimum execution time: 6_209_000 picoseconds.
+		Weight::from_parts(7_591_000, 19919)
+			// Standard error: 4_194_981
+			.saturating_add(Weight::from_parts(411_635_109, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -427,8 +435,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn block_randomness() -> Weight {
 		// Proof size: measured `1600`, estimated `2766`.
-		// Minimum execution time: 59_558_000 picoseconds.
-		Weight::from_parts(61_762_000, 2766)
+		// Minimum execution time: 59_318_000 picoseconds.
+		Weight::from_parts(87_309_000, 2766)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Tasks::LastAuthor` (r:1 w:0)
@@ -443,8 +451,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	fn draw_rule() -> Weight {
 		// Proof size: measured `1923`, estimated `19919`.
-		// Minimum execution time: 18_858_000 picoseconds.
-		Weight::from_parts(21_442_000, 19919)
+		// Minimum execution time: 19_159_000 picoseconds.
+		Weight::from_parts(23_064_000, 19919)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
@@ -461,85 +469,202 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Outputs` (r:0 w:128)
 	/// Proof: `Tasks::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::SealedOutputs` (r:0 w:128)
+	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ReplyKeys` (r:0 w:128)
 	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:0 w:128)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `241 + n * (65895 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 3_305_000 picoseconds.
-		Weight::from_parts(3_525_000, 1493)
-			// Standard error: 1_541_043
-			.saturating_add(Weight::from_parts(120_925_629, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_195_000 picoseconds.
+		Weight::from_parts(3_365_000, 1493)
+			// Standard error: 1_889_987
+			.saturating_add(Weight::from_parts(135_740_531, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
+	/// Storage: `Tasks::HeldRange` (r:1 w:1)
+	/// Proof: `Tasks::HeldRange` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::HeldQueue` (r:128 w:128)
+	/// Proof: `Tasks::HeldQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:128 w:128)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:128 w:128)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:134 w:134)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:6 w:6)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Offers` (r:6 w:0)
+	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Providers` (r:6 w:0)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:6 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:6 w:0)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Seats` (r:6 w:0)
+	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::TreeNodes` (r:5 w:4)
+	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::SealedOutputs` (r:128 w:0)
+	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Workloads` (r:128 w:128)
+	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskDeposits` (r:128 w:128)
+	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::ClassWeights` (r:1 w:1)
+	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Available` (r:0 w:6)
+	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 128]`.
+	fn on_initialize_finalize(n: u32, ) -> Weight {
+		// Proof size: measured `3311 + n * (131785 ±0)`, estimated `7101 + n * (68401 ±0)`.
+		// Minimum execution time: 2_424_000 picoseconds.
+		Weight::from_parts(535_204_715, 7101)
+			// Standard error: 7_675_691
+			.saturating_add(Weight::from_parts(321_341_981, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(15_u64))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
-	// PLACEHOLDER until scripts/weights.sh tasks regenerates this file.
-	fn on_initialize_finalize(n: u32, ) -> Weight {
-		Weight::from_parts(200_000_000, 100_000).saturating_mul(n.into())
-	}
+	/// Storage: `Tasks::Tasks` (r:1 w:1)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:1 w:1)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Offers` (r:1 w:0)
+	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Providers` (r:1 w:0)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:1 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:1 w:0)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Seats` (r:1 w:0)
+	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::TreeNodes` (r:1 w:0)
+	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::SealedOutputs` (r:1 w:0)
+	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Workloads` (r:1 w:1)
+	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
+	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Available` (r:0 w:1)
+	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn accept_answer() -> Weight {
-		Weight::from_parts(200_000_000, 100_000)
+		// Proof size: measured `134093`, estimated `69391`.
+		// Minimum execution time: 277_892_000 picoseconds.
+		Weight::from_parts(337_921_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
+	/// Storage: `Tasks::Tasks` (r:1 w:1)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:1 w:1)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::SealedOutputs` (r:1 w:1)
+	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Providers` (r:1 w:1)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Offers` (r:1 w:0)
+	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:1 w:1)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:1 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:1 w:1)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Seats` (r:1 w:0)
+	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::TreeNodes` (r:4 w:4)
+	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::ClassWeights` (r:1 w:1)
+	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Workloads` (r:1 w:1)
+	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
+	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Available` (r:0 w:1)
+	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn claim_bad_delivery() -> Weight {
-		Weight::from_parts(2_000_000_000, 200_000)
+		// Proof size: measured `134381`, estimated `69391`.
+		// Minimum execution time: 1_340_750_000 picoseconds.
+		Weight::from_parts(1_450_413_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(20_u64))
+			.saturating_add(T::DbWeight::get().writes(17_u64))
 	}
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(60_916_184, 3586)
-			.saturating_add(Weight::from_parts(7_324, 0).saturating_mul(l.into()))
+		Weight::from_parts(61_334_325, 3586)
+			.saturating_add(Weight::from_parts(7_208, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(53_900_000, 3586)
+		Weight::from_parts(53_980_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(h: u32, ) -> Weight {
-		Weight::from_parts(307_163_390, 34010)
-			.saturating_add(Weight::from_parts(32_927_529, 0).saturating_mul(h.into()))
-			.saturating_add(RocksDbWeight::get().reads(32_u64))
-			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(h.into())))
+		Weight::from_parts(355_825_238, 34010)
+			.saturating_add(Weight::from_parts(38_190_852, 0).saturating_mul(h.into()))
+			.saturating_add(RocksDbWeight::get().reads(33_u64))
+			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 14900).saturating_mul(h.into()))
 	}
 	fn submit_task_queued() -> Weight {
-		Weight::from_parts(530_277_000, 69391)
+		Weight::from_parts(575_274_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(393_434_000, 69391)
+		Weight::from_parts(386_313_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(6_289_000, 20852)
-			.saturating_add(Weight::from_parts(584_928_422, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().reads((40_u64).saturating_mul(n.into())))
+		Weight::from_parts(5_748_000, 20852)
+			.saturating_add(Weight::from_parts(544_368_541, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().reads((45_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((28_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(3_505_714_104, 548198)
-			.saturating_add(Weight::from_parts(531_552_108, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(95_u64))
-			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+		Weight::from_parts(3_076_905_536, 548198)
+			.saturating_add(Weight::from_parts(427_347_495, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(99_u64))
+			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(47_u64))
 			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2523).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		Weight::from_parts(717_261_893, 548198)
-			.saturating_add(Weight::from_parts(171_190_416, 0).saturating_mul(n.into()))
+		Weight::from_parts(669_016_968, 548198)
+			.saturating_add(Weight::from_parts(194_303_984, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -547,17 +672,17 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		Weight::from_parts(2_264_000, 30327)
-			.saturating_add(Weight::from_parts(793_832_075, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(66_u64))
-			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
+		Weight::from_parts(962_922_825, 30327)
+			.saturating_add(Weight::from_parts(813_663_376, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(75_u64))
+			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
 			.saturating_add(RocksDbWeight::get().writes((10_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		Weight::from_parts(519_832_091, 19919)
-			.saturating_add(Weight::from_parts(389_886_862, 0).saturating_mul(n.into()))
+		Weight::from_parts(7_591_000, 19919)
+			.saturating_add(Weight::from_parts(411_635_109, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -565,30 +690,39 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
 	}
 	fn block_randomness() -> Weight {
-		Weight::from_parts(61_762_000, 2766)
+		Weight::from_parts(87_309_000, 2766)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn draw_rule() -> Weight {
-		Weight::from_parts(21_442_000, 19919)
+		Weight::from_parts(23_064_000, 19919)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(3_525_000, 1493)
-			.saturating_add(Weight::from_parts(120_925_629, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_365_000, 1493)
+			.saturating_add(Weight::from_parts(135_740_531, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
+	fn on_initialize_finalize(n: u32, ) -> Weight {
+		Weight::from_parts(535_204_715, 7101)
+			.saturating_add(Weight::from_parts(321_341_981, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(15_u64))
+			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
-	// PLACEHOLDER until scripts/weights.sh tasks regenerates this file.
-	fn on_initialize_finalize(n: u32, ) -> Weight {
-		Weight::from_parts(200_000_000, 100_000).saturating_mul(n.into())
-	}
 	fn accept_answer() -> Weight {
-		Weight::from_parts(200_000_000, 100_000)
+		Weight::from_parts(337_921_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn claim_bad_delivery() -> Weight {
-		Weight::from_parts(2_000_000_000, 200_000)
+		Weight::from_parts(1_450_413_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(20_u64))
+			.saturating_add(RocksDbWeight::get().writes(17_u64))
 	}
 }
