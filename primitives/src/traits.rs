@@ -252,6 +252,11 @@ pub struct TaskWork {
 	pub max_memory_mib: u32,
 }
 
+/// Why [`TaskLedger::hold`] took no answer: the task is not an assigned task of replication 1
+/// of that provider, or the box is longer than the chain keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HoldRefused;
+
 /// Tasks as attestation sees them (implemented by the task pallet): read an assignment, and
 /// hand over a decision, which settles the task (payments, refunds, slashes, reputation).
 pub trait TaskLedger<AccountId, BlockNumber> {
@@ -276,7 +281,7 @@ pub trait TaskLedger<AccountId, BlockNumber> {
 		provider: &AccountId,
 		answer: &crate::SealedAnswer,
 		sealed: alloc::vec::Vec<u8>,
-	) -> Result<(), ()>;
+	) -> Result<(), HoldRefused>;
 
 	/// What settling a task of `providers` providers costs beyond what the caller's own
 	/// benchmarks meet: each provider's reputation recorded and read at its worst.

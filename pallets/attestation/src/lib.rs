@@ -392,7 +392,7 @@ pub mod pallet {
 			let _ = signature; // checked in `authorize`
 			Self::check_answer(task_id, &provider, &answer)?;
 			T::Tasks::hold(task_id, &provider, &answer, sealed.into_inner())
-				.map_err(|()| Error::<T>::TaskNotOpen)?;
+				.map_err(|_| Error::<T>::TaskNotOpen)?;
 			Self::deposit_event(Event::Answered {
 				task_id,
 				provider,

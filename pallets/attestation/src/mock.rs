@@ -6,7 +6,7 @@
 
 use crate as pallet_attestation;
 use crate::{frame, Decision, ExecutorKeys, SealedAnswer, TaskId, TaskLedger, TaskWork};
-use bourse_primitives::traits::TaskAssignment;
+use bourse_primitives::traits::{HoldRefused, TaskAssignment};
 use core::cell::RefCell;
 use frame::testing_prelude::*;
 use polkadot_sdk::sp_runtime::testing::UintAuthorityId;
@@ -39,6 +39,9 @@ pub const FUEL: u64 = 1_000_000;
 /// Milliseconds the author of a block waits before answering.
 pub const AUTHOR_ANSWER_DELAY: u64 = 1_000;
 
+/// A lone answer the fake ledger took: task, provider, answer, box, the task's digest.
+type Held = (TaskId, u64, SealedAnswer, Vec<u8>, [u8; 32]);
+
 thread_local! {
 	/// Open tasks of the fake ledger.
 	static ASSIGNMENTS: RefCell<BTreeMap<TaskId, TaskAssignment<u64, u64>>> =
@@ -46,7 +49,7 @@ thread_local! {
 	/// Decisions handed to the fake ledger, in order.
 	static SETTLED: RefCell<Vec<(TaskId, Decision<u64>)>> = const { RefCell::new(Vec::new()) };
 	/// Lone answers handed to the fake ledger, in order.
-	static HELD: RefCell<Vec<(TaskId, u64, SealedAnswer, Vec<u8>, [u8; 32])>> =
+	static HELD: RefCell<Vec<Held>> =
 		const { RefCell::new(Vec::new()) };
 	/// Executor keys by provider.
 	static KEYS: RefCell<BTreeMap<u64, UintAuthorityId>> = const { RefCell::new(BTreeMap::new()) };
@@ -101,10 +104,10 @@ impl TaskLedger<u64, u64> for FakeTasks {
 		provider: &u64,
 		answer: &SealedAnswer,
 		sealed: Vec<u8>,
-	) -> Result<(), ()> {
-		let Some(assignment) = Self::assignment(task) else { return Err(()) };
+	) -> Result<(), HoldRefused> {
+		let Some(assignment) = Self::assignment(task) else { return Err(HoldRefused) };
 		if assignment.providers != [*provider] || sealed.len() > MAX_SEALED as usize {
-			return Err(());
+			return Err(HoldRefused);
 		}
 		ASSIGNMENTS.with(|a| a.borrow_mut().remove(&task));
 		let held = (task, *provider, answer.clone(), sealed, assignment.digest);

@@ -1249,7 +1249,7 @@ pub mod pallet {
 				max_fuel: offer.max_fuel,
 				max_memory_mib: offer.max_memory_mib,
 				slots: offer.slots,
-				free_slots: Self::free_slots(&who, &provider, &offer),
+				free_slots: Self::free_slots(who, &provider, &offer),
 				expires_at: offer.expires_at,
 				active_from: offer.active_from,
 				reputation: T::Reputation::score(who),

@@ -135,9 +135,9 @@ extern crate alloc;
 
 pub use bourse_primitives::api::{QuoteView, TaskPhase, TaskView};
 pub use bourse_primitives::traits::{
-	AgreedOutcome, Assignment, Authored, BlockAuthor, Decision, FailureReason, ProviderMarket,
-	ProviderReputation, Requirements, TaskAssignment, TaskFailure, TaskId, TaskJudge, TaskLedger,
-	TaskWork, Verdict,
+	AgreedOutcome, Assignment, Authored, BlockAuthor, Decision, FailureReason, HoldRefused,
+	ProviderMarket, ProviderReputation, Requirements, TaskAssignment, TaskFailure, TaskId,
+	TaskJudge, TaskLedger, TaskWork, Verdict,
 };
 pub use bourse_primitives::{is_valid_replication, reply::ReplyKey, CodeHash, Status};
 pub use pallet::*;
@@ -2419,16 +2419,17 @@ pub mod pallet {
 			provider: &T::AccountId,
 			answer: &bourse_primitives::SealedAnswer,
 			sealed: Vec<u8>,
-		) -> Result<(), ()> {
-			let mut task = Tasks::<T>::get(task_id).ok_or(())?;
+		) -> Result<(), HoldRefused> {
+			let mut task = Tasks::<T>::get(task_id).ok_or(HoldRefused)?;
 			let TaskState::Assigned { providers, deadline, .. } = &task.state else {
-				return Err(());
+				return Err(HoldRefused);
 			};
-			let [assignment] = providers.as_slice() else { return Err(()) };
+			let [assignment] = providers.as_slice() else { return Err(HoldRefused) };
 			if assignment.provider != *provider {
-				return Err(());
+				return Err(HoldRefused);
 			}
-			let sealed: BoundedVec<u8, T::MaxSealedSize> = sealed.try_into().map_err(|_| ())?;
+			let sealed: BoundedVec<u8, T::MaxSealedSize> =
+				sealed.try_into().map_err(|_| HoldRefused)?;
 			let (assignment, deadline) = (assignment.clone(), *deadline);
 			let now = frame_system::Pallet::<T>::block_number();
 			let final_at = now.saturating_add(T::VerificationWindow::get());

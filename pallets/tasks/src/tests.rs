@@ -1298,7 +1298,7 @@ fn a_task_names_its_reply_key_and_its_digest_binds_it() {
 
 /// A lone answer of provider 1 to task `task_id` (assigned to it), with `output` sealed to the
 /// task's reply key under `salt`.
-fn hold(task_id: u64, output: &[u8], salt: [u8; 32]) -> Result<(), ()> {
+fn hold(task_id: u64, output: &[u8], salt: [u8; 32]) -> Result<(), crate::HoldRefused> {
 	use bourse_primitives::reply;
 	let digest = crate::Digests::<Test>::get(task_id).unwrap();
 	let key = crate::ReplyKeys::<Test>::get(task_id).unwrap();
@@ -1386,10 +1386,14 @@ fn only_a_lone_assigned_task_of_the_provider_can_be_held_and_nothing_is_written_
 		};
 		let other = if provider == 1 { 2 } else { 1 };
 		let before = (TaskRecords::<Test>::get(0), TaskRecords::<Test>::get(1));
-		assert_eq!(held(0, 1, vec![1]), Err(()), "replicated");
-		assert_eq!(held(7, provider, vec![1]), Err(()), "no such task");
-		assert_eq!(held(1, other, vec![1]), Err(()), "another provider's");
-		assert_eq!(held(1, provider, vec![0; MAX_SEALED as usize + 1]), Err(()), "too long");
+		assert_eq!(held(0, 1, vec![1]), Err(crate::HoldRefused), "replicated");
+		assert_eq!(held(7, provider, vec![1]), Err(crate::HoldRefused), "no such task");
+		assert_eq!(held(1, other, vec![1]), Err(crate::HoldRefused), "another provider's");
+		assert_eq!(
+			held(1, provider, vec![0; MAX_SEALED as usize + 1]),
+			Err(crate::HoldRefused),
+			"too long"
+		);
 		assert_eq!((TaskRecords::<Test>::get(0), TaskRecords::<Test>::get(1)), before);
 		assert!(crate::SealedOutputs::<Test>::iter().next().is_none(), "nothing written");
 		assert_eq!(crate::HeldRange::<Test>::get(), (0, 0));
