@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  answerCommitmentOf, MIN_PADDED, HEADER_LEN, OVERHEAD, open, paddedLen, publicKey, replyKeyPair, ReplyError, seal,
+  answerCommitmentOf, executionProof, MIN_PADDED, HEADER_LEN, OVERHEAD, open, paddedLen, publicKey, replyKeyPair, ReplyError, seal,
 } from '../scripts/lib/reply.mjs';
 
 const MAX_OUTPUT = 64 * 1024;
@@ -65,11 +65,13 @@ test('cross-language vectors open, and this side\'s are written by it', async ()
       const answer = {
         taskId: 2_000 + i, provider: hex(filled(32, 0x21 + i)), statusScale: ['00', '0607000000', '02'][i], fuelUsed: String(987_654_321 * i), executorVersion: 2 + i,
       };
+      const fingerprint = filled(32, 0x61 + i);
+      const proof = executionProof(salt, fingerprint);
       const commitment = answerCommitmentOf({
-        ...answer, digest, provider: filled(32, 0x21 + i), statusScale: unhex(answer.statusScale), salt, output,
+        ...answer, digest, provider: filled(32, 0x21 + i), statusScale: unhex(answer.statusScale), salt, output, proof,
       });
       file.js.push({
-        secret: hex(secret), replyKey: hex(replyKey), taskDigest: hex(digest), salt: hex(salt), output: hex(output), maxOutput: MAX_OUTPUT, sealed: hex(sealed), ...answer, commitment: hex(commitment),
+        secret: hex(secret), replyKey: hex(replyKey), taskDigest: hex(digest), salt: hex(salt), output: hex(output), maxOutput: MAX_OUTPUT, sealed: hex(sealed), ...answer, fingerprint: hex(fingerprint), proof: hex(proof), commitment: hex(commitment),
       });
     }
     writeFileSync(VECTORS, `${JSON.stringify(file, null, 2)}\n`);
@@ -86,8 +88,10 @@ test('cross-language vectors open, and this side\'s are written by it', async ()
     const opened = await open(unhex(v.secret), unhex(v.taskDigest), unhex(v.sealed), v.maxOutput);
     assert.deepEqual([hex(opened.salt), hex(opened.output)], [v.salt, v.output]);
     // Both sides commit to what the box holds alike.
+    const proof = executionProof(opened.salt, unhex(v.fingerprint));
+    assert.equal(hex(proof), v.proof, `the proof of vector ${v.taskId}`);
     const commitment = answerCommitmentOf({
-      digest: unhex(v.taskDigest), taskId: v.taskId, provider: unhex(v.provider), statusScale: unhex(v.statusScale), fuelUsed: v.fuelUsed, executorVersion: v.executorVersion, salt: opened.salt, output: opened.output,
+      digest: unhex(v.taskDigest), taskId: v.taskId, provider: unhex(v.provider), statusScale: unhex(v.statusScale), fuelUsed: v.fuelUsed, executorVersion: v.executorVersion, salt: opened.salt, output: opened.output, proof,
     });
     assert.equal(hex(commitment), v.commitment, `the commitment of vector ${v.taskId}`);
   }

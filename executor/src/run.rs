@@ -6,6 +6,7 @@ use crate::{
 	engine::engine_config,
 	fuel, prepare, wasi, Error, ExecutionLimits, ExecutorConfig, Outcome, Status, EXECUTOR_VERSION,
 };
+use blake2::{digest::consts::U32, Blake2b, Digest};
 use std::{
 	sync::{
 		atomic::{AtomicBool, Ordering},
@@ -112,14 +113,15 @@ impl Shared {
 		seed: [u8; 32],
 		cancelled: Arc<AtomicBool>,
 	) -> Result<Outcome, Error> {
-		let outcome = |status, output, fuel_used| Outcome {
+		let outcome = |status, output, fuel_used, fingerprint| Outcome {
 			status,
 			output,
 			fuel_used,
 			executor_version: EXECUTOR_VERSION,
+			fingerprint,
 		};
 		let Ok(pre) = prepared else {
-			return Ok(outcome(Status::InvalidModule, Vec::new(), 0));
+			return Ok(outcome(Status::InvalidModule, Vec::new(), 0, NOTHING_RAN));
 		};
 		let limiter = wasi::Limiter {
 			max_memory: usize::try_from(limits.max_memory_bytes()).unwrap_or(usize::MAX),
@@ -136,7 +138,7 @@ impl Shared {
 		let paid =
 			if initial_pages <= limits.max_memory_bytes() / 65_536 { initial_pages } else { 0 };
 		let Some(fuel) = limits.fuel.checked_sub(fuel::initial_memory(paid)) else {
-			return Ok(outcome(Status::OutOfFuel, Vec::new(), limits.fuel));
+			return Ok(outcome(Status::OutOfFuel, Vec::new(), limits.fuel, NOTHING_RAN));
 		};
 		let state = wasi::State::new(input, limits.max_output_bytes as usize, seed, limiter);
 		let mut store = Store::new(&self.engine, state);
@@ -156,11 +158,15 @@ impl Shared {
 			}
 		});
 
+		let mut instance = None;
 		let result = match pre.instantiate(&mut store) {
-			Ok(instance) => match instance.get_typed_func::<(), ()>(&mut store, "_start") {
-				Ok(start) => start.call(&mut store, ()),
-				Err(e) => Err(e),
-			},
+			Ok(instantiated) => {
+				instance = Some(instantiated);
+				match instantiated.get_typed_func::<(), ()>(&mut store, "_start") {
+					Ok(start) => start.call(&mut store, ()),
+					Err(e) => Err(e),
+				}
+			}
 			Err(e) if is_resource_error(&e) => return Err(Error::Resources(format!("{e:#}"))),
 			Err(e) => Err(e),
 		};
@@ -193,9 +199,15 @@ impl Shared {
 				},
 			},
 		};
-		Ok(outcome(status, output, fuel_used))
+		let fingerprint = instance
+			.and_then(|instance| instance.get_memory(&mut store, "memory"))
+			.map_or(NOTHING_RAN, |memory| Blake2b::<U32>::digest(memory.data(&store)).into());
+		Ok(outcome(status, output, fuel_used, fingerprint))
 	}
 }
+
+/// The fingerprint of a run that instantiated nothing (or exported no memory).
+const NOTHING_RAN: [u8; 32] = [0; 32];
 
 /// Whether a wasmtime error comes from this node's resources rather than the module: decided
 /// by the types in its chain (context messages included), never by its text.

@@ -124,3 +124,35 @@ fn instrumentation_keeps_multi_value_returns_and_branches_correct() {
 	assert_eq!(out.status, Status::Success);
 	assert_eq!(out.output, vec![3, 7, 11]);
 }
+
+/// The fingerprint (blake2-256 of the exported memory as the run left it) is what only a run
+/// gives: it follows what the module wrote, not only what it printed; it is zero when nothing
+/// was instantiated; and a memory slot reused from a run that dirtied it leaves no trace.
+#[test]
+fn the_fingerprint_is_the_memory_a_run_left() {
+	// Writes `value` at offset 1000 and prints nothing.
+	let module = |value: u8| command(&format!("(i32.store8 (i32.const 1000) (i32.const {value}))"));
+	let (a, b) = (executor(), executor());
+	let one = run(&*a, &module(1), b"", limits(1_000_000));
+	let two = run(&*a, &module(2), b"", limits(1_000_000));
+	assert_eq!(one.status, Status::Success);
+	assert_eq!((one.output.clone(), one.fuel_used), (two.output.clone(), two.fuel_used));
+	assert_ne!(one.fingerprint, two.fingerprint, "same output and fuel, other memory");
+	assert_ne!(one.fingerprint, [0; 32]);
+	// A fresh executor agrees, whatever ran before in the other's slots.
+	assert_eq!(run(&*b, &module(2), b"", limits(1_000_000)), two);
+	let zero_page = command("(nop)");
+	let clean = run(&*b, &zero_page, b"", limits(1_000_000));
+	for _ in 0..4 {
+		run(&*a, &module(0xff), b"", limits(1_000_000));
+		assert_eq!(run(&*a, &zero_page, b"", limits(1_000_000)), clean, "a reused slot is clean");
+	}
+	let one_page_of_zeros: [u8; 32] = {
+		use blake2::{digest::consts::U32, Blake2b, Digest};
+		Blake2b::<U32>::digest(vec![0u8; 65_536]).into()
+	};
+	assert_eq!(clean.fingerprint, one_page_of_zeros, "the memory's bytes, hashed");
+	// Nothing instantiated: no fingerprint.
+	let invalid = run(&*a, b"\0asm\x01\0\0\0\x01", b"", limits(1_000_000));
+	assert_eq!((invalid.status, invalid.fingerprint), (Status::InvalidModule, [0; 32]));
+}

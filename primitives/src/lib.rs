@@ -121,6 +121,11 @@ pub struct Outcome {
 	pub fuel_used: u64,
 	/// The [`EXECUTOR_VERSION`] that produced this outcome.
 	pub executor_version: u32,
+	/// What only running the module gives: blake2-256 of its exported linear memory (`memory`)
+	/// as the run left it, all zeros when nothing was instantiated or nothing is exported.
+	/// Identical on every honest node (floats' NaNs are canonical, fresh pages are zero); a
+	/// party that reports an outcome without running cannot produce it.
+	pub fingerprint: [u8; 32],
 }
 
 /// What a provider reveals of an outcome: the parts that must agree between replicas (the
@@ -154,6 +159,9 @@ pub struct SealedAnswer {
 	pub executor_version: u32,
 	/// [`reply::answer_commitment`] of the outcome, under the boxed salt.
 	pub commitment: [u8; 32],
+	/// [`reply::execution_proof`]: the run's fingerprint under a salt derived from the boxed
+	/// salt, bound into `commitment`; an audit opens it.
+	pub proof: [u8; 32],
 	/// The largest output the box was padded for ([`reply::seal`]'s `max_output`): the chain
 	/// opens the box with it when the requester claims a bad delivery, whatever the chain's
 	/// output bound has become since.

@@ -244,6 +244,17 @@ pub const ANSWER_CONTEXT: &[u8] = b"bourse/sealed-answer";
 const RUN_SALT: &[u8] = b"bourse/salt/run";
 /// Derives the salt of the commitment's output half from the boxed salt.
 const OUTPUT_SALT: &[u8] = b"bourse/salt/output";
+/// Derives the salt of a lone answer's proof of execution ([`execution_proof`]).
+const PROOF_SALT: &[u8] = b"bourse/salt/proof";
+
+/// A lone answer's proof of execution: the run's fingerprint (`Outcome::fingerprint`, what only
+/// running the module gives) hidden under a salt derived from the boxed `salt`. Public in the
+/// answer and bound into its commitment; an audit opens it, so a provider that answered without
+/// running is caught even when its output was guessable (an empty output, a trap).
+pub fn execution_proof(salt: &[u8; SALT_LEN], fingerprint: &[u8; 32]) -> [u8; 32] {
+	let proof_salt = blake2_256(&[PROOF_SALT, salt.as_slice()].concat());
+	blake2_256(&(proof_salt, fingerprint).encode())
+}
 
 /// What a task's commitment names as its output: blake2-256 of the output (of a public task's
 /// output; a confidential task will name its ciphertext's digest instead). The chain never
@@ -254,9 +265,10 @@ pub fn output_digest(output: &[u8]) -> [u8; 32] {
 
 /// The commitment of a lone answer (replication 1): bound to the task's digest, its id and the
 /// provider, with two halves each hidden under its own salt derived from the boxed `salt`:
-/// the run (status, fuel used, executor version) and the output's digest ([`output_digest`]).
-/// Either half can be shown without the other (an audit compares outputs without learning
-/// the run's facts, or the reverse), and a low-entropy output is not guessable from it.
+/// the run (status, fuel used, executor version) and the output's digest ([`output_digest`]);
+/// and its `proof` of execution ([`execution_proof`]). Either half can be shown without the
+/// other (an audit compares outputs without learning the run's facts, or the reverse), and a
+/// low-entropy output is not guessable from it.
 #[allow(clippy::too_many_arguments)]
 pub fn answer_commitment<AccountId: Encode>(
 	task_digest: &[u8; 32],
@@ -267,10 +279,11 @@ pub fn answer_commitment<AccountId: Encode>(
 	executor_version: u32,
 	salt: &[u8; SALT_LEN],
 	output_digest: &[u8; 32],
+	proof: &[u8; 32],
 ) -> [u8; 32] {
 	let run_salt = blake2_256(&[RUN_SALT, salt.as_slice()].concat());
 	let output_salt = blake2_256(&[OUTPUT_SALT, salt.as_slice()].concat());
 	let run = blake2_256(&(run_salt, status, fuel_used, executor_version).encode());
 	let output = blake2_256(&(output_salt, output_digest).encode());
-	blake2_256(&(ANSWER_CONTEXT, task_digest, task_id, provider, run, output).encode())
+	blake2_256(&(ANSWER_CONTEXT, task_digest, task_id, provider, run, output, proof).encode())
 }

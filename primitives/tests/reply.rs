@@ -290,6 +290,8 @@ fn cross_language_vectors_open() {
 			let (task_id, provider) = (1_000 + i as u64, [0x11 + i as u8; 32]);
 			let status = [Status::Success, Status::Exit(3), Status::OutOfFuel][i];
 			let (fuel_used, version) = (123_456_789 * i as u64, 2 + i as u32);
+			let fingerprint = [0x51 + i as u8; 32];
+			let proof = reply::execution_proof(&salt, &fingerprint);
 			let commitment = reply::answer_commitment(
 				&digest,
 				task_id,
@@ -299,13 +301,15 @@ fn cross_language_vectors_open() {
 				version,
 				&salt,
 				&reply::output_digest(output),
+				&proof,
 			);
 			json!({
 				"secret": hex(&secret), "replyKey": hex(&key), "taskDigest": hex(&digest),
 				"salt": hex(&salt), "output": hex(output), "maxOutput": MAX_OUTPUT,
 				"sealed": hex(&sealed), "taskId": task_id, "provider": hex(&provider),
 				"statusScale": hex(&status.encode()), "fuelUsed": fuel_used.to_string(),
-				"executorVersion": version, "commitment": hex(&commitment),
+				"executorVersion": version, "fingerprint": hex(&fingerprint),
+				"proof": hex(&proof), "commitment": hex(&commitment),
 			})
 		})
 		.collect();
@@ -351,6 +355,8 @@ fn cross_language_vectors_open() {
 		);
 		// Both sides commit to what the box holds alike.
 		let status = Status::decode(&mut &unhex(field("statusScale"))[..]).unwrap();
+		let proof = reply::execution_proof(&array(field("salt")), &array(field("fingerprint")));
+		assert_eq!(hex(&proof), field("proof"), "{vector}");
 		let commitment = reply::answer_commitment(
 			&array(field("taskDigest")),
 			vector["taskId"].as_u64().unwrap(),
@@ -360,6 +366,7 @@ fn cross_language_vectors_open() {
 			vector["executorVersion"].as_u64().unwrap() as u32,
 			&array(field("salt")),
 			&reply::output_digest(&unhex(field("output"))),
+			&proof,
 		);
 		assert_eq!(hex(&commitment), field("commitment"), "{vector}");
 	}

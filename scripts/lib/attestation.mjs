@@ -7,7 +7,7 @@ import {
 } from '@polkadot/util';
 import { blake2AsU8a, decodeAddress, randomAsU8a } from '@polkadot/util-crypto';
 import { answerCommitment } from './chain.mjs';
-import { seal } from './reply.mjs';
+import { executionProof, seal } from './reply.mjs';
 
 /** An outcome as `Revealed` fields: status, blake2-256 of `output`, fuel used, and the sandbox
  * version the chain expects (`attestation.executorVersion`). */
@@ -45,11 +45,13 @@ export async function sealedAnswer(api, taskId, provider, output, fuelUsed, {
   const digestBytes = digest.unwrap().toU8a();
   const maxOutput = api.consts.tasks.maxOutputSize.toNumber();
   const sealed = await seal(key.unwrap().toU8a(), digestBytes, salt, output, maxOutput);
+  // A script that plays a provider never ran the task: its stand-in fingerprint is random.
+  const proof = executionProof(salt, randomAsU8a(32));
   const commitment = answerCommitment(api, {
-    digest: digestBytes, taskId, provider, status, fuelUsed, executorVersion, salt, output,
+    digest: digestBytes, taskId, provider, status, fuelUsed, executorVersion, salt, output, proof,
   });
   const answer = {
-    status, fuelUsed: BigInt(fuelUsed), executorVersion, commitment: u8aToHex(commitment), maxOutput, sealedHash: u8aToHex(blake2AsU8a(sealed, 256)),
+    status, fuelUsed: BigInt(fuelUsed), executorVersion, commitment: u8aToHex(commitment), proof: u8aToHex(proof), maxOutput, sealedHash: u8aToHex(blake2AsU8a(sealed, 256)),
   };
   return { answer, sealed };
 }

@@ -276,6 +276,7 @@ export async function openAnswer(api, taskId, secret) {
     executorVersion: held.executorVersion,
     salt: opened.salt,
     output: opened.output,
+    proof: held.proof.toU8a(),
   }), held.commitment);
   return { output: opened.output, state, committed, why: committed === false ? 'the box does not hold the outcome the provider committed to' : undefined };
 }

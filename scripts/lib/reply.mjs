@@ -92,16 +92,28 @@ export async function open(secret, taskDigest, sealed, maxOutput) {
  * bound to the task's `digest` (32 bytes), `taskId` and `provider` (its 32-byte account id),
  * with a run half (the SCALE encoding of its status `statusScale`, fuel used, executor
  * version) and an output half (blake2-256 of `output`), each under its own salt derived from the
- * boxed `salt`. (`answerCommitment` in chain.mjs takes the chain's types instead of bytes.)
+ * boxed `salt`, and the answer's `proof` of execution (`executionProof`). (`answerCommitment` in chain.mjs takes the chain's types instead of bytes.)
  */
-export function answerCommitmentOf({ digest, taskId, provider, statusScale, fuelUsed, executorVersion, salt, output }) {
+export function answerCommitmentOf({
+  digest, taskId, provider, statusScale, fuelUsed, executorVersion, salt, output, proof,
+}) {
   const blake2 = (bytes) => blake2AsU8a(bytes, 256);
   const le = (value, bitLength) => bnToU8a(BigInt(value), { bitLength, isLe: true });
   const runSalt = blake2(u8aConcat(stringToU8a('bourse/salt/run'), salt));
   const outputSalt = blake2(u8aConcat(stringToU8a('bourse/salt/output'), salt));
   const run = blake2(u8aConcat(runSalt, statusScale, le(fuelUsed, 64), le(executorVersion, 32)));
   const outputHalf = blake2(u8aConcat(outputSalt, blake2(output)));
-  return blake2(u8aConcat(compactAddLength(stringToU8a('bourse/sealed-answer')), digest, le(taskId, 64), provider, run, outputHalf));
+  return blake2(u8aConcat(compactAddLength(stringToU8a('bourse/sealed-answer')), digest, le(taskId, 64), provider, run, outputHalf, proof));
+}
+
+/**
+ * A lone answer's proof of execution, as `bourse_primitives::reply::execution_proof` makes it:
+ * the run's `fingerprint` (32 bytes: what only running the module gives) under a salt derived
+ * from the boxed `salt`.
+ */
+export function executionProof(salt, fingerprint) {
+  const proofSalt = blake2AsU8a(u8aConcat(stringToU8a('bourse/salt/proof'), salt), 256);
+  return blake2AsU8a(u8aConcat(proofSalt, fingerprint), 256);
 }
 
 function concat(a, b) {

@@ -147,8 +147,12 @@ pub fn held_output(task: TaskId) -> Option<(SealedAnswer, Vec<u8>)> {
 		answer.executor_version,
 		&opened.salt,
 		&reply::output_digest(&opened.output),
+		&answer.proof,
 	);
 	assert_eq!(commitment, answer.commitment, "the box holds what was committed to");
+	// The fake sandbox's fingerprint of a run is the hash of the task's input.
+	let fingerprint = polkadot_sdk::sp_io::hashing::blake2_256(INPUT);
+	assert_eq!(answer.proof, reply::execution_proof(&opened.salt, &fingerprint), "the run's proof");
 	Some((answer, opened.output))
 }
 

@@ -61,6 +61,8 @@ pub fn sealed_answer<T: Config>(
 	let sealed =
 		reply::seal_seeded(&key, &digest, &salt, output, T::MaxOutputSize::get() as usize, salt)
 			.unwrap();
+	// The tests' stand-in for a run's fingerprint: the output's hash.
+	let proof = reply::execution_proof(&salt, &blake2_256(output));
 	let commitment = reply::answer_commitment(
 		&digest,
 		task_id,
@@ -70,11 +72,19 @@ pub fn sealed_answer<T: Config>(
 		executor_version,
 		&salt,
 		&reply::output_digest(output),
+		&proof,
 	);
 	let sealed_hash = blake2_256(&sealed);
 	let max_output = T::MaxOutputSize::get();
-	let answer =
-		SealedAnswer { status, fuel_used, executor_version, commitment, max_output, sealed_hash };
+	let answer = SealedAnswer {
+		status,
+		fuel_used,
+		executor_version,
+		commitment,
+		proof,
+		max_output,
+		sealed_hash,
+	};
 	(Claim::Answer(answer), sealed)
 }
 

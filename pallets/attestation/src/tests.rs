@@ -127,6 +127,7 @@ fn answers_are_checked_before_inclusion() {
 			EXECUTOR_VERSION,
 			&opened.salt,
 			&hash(b"x"),
+			&held.proof,
 		);
 		assert_eq!(commitment, held.commitment);
 		assert_eq!(answer(0, 1, b"x", 1), Err(E::<Test>::TaskNotOpen.into()), "a second answer");
@@ -156,6 +157,7 @@ fn only_authorized_calls_dispatch() {
 					fuel_used: 1,
 					executor_version: revealed.executor_version,
 					commitment: [0; 32],
+					proof: [0; 32],
 					max_output: MAX_OUTPUT,
 					sealed_hash: hash(b"x"),
 				},
@@ -702,6 +704,7 @@ mod offchain_worker {
 					Behaviour::Version(v) => v,
 					_ => EXECUTOR_VERSION,
 				},
+				fingerprint: polkadot_sdk::sp_io::hashing::blake2_256(input),
 			};
 			if behaviour == Behaviour::FailOnce && !self.failed.swap(true, Ordering::SeqCst) {
 				runs.insert(run, (outcome, true));

@@ -327,6 +327,7 @@ impl<T: Config> Pallet<T> {
 		use bourse_primitives::reply;
 		let key = job.assignment.reply_key.ok_or("the task has no reply key")?;
 		let digest = job.assignment.digest;
+		let proof = reply::execution_proof(&salt, &outcome.fingerprint);
 		let commitment = reply::answer_commitment(
 			&digest,
 			job.task_id,
@@ -336,6 +337,7 @@ impl<T: Config> Pallet<T> {
 			outcome.executor_version,
 			&salt,
 			&reply::output_digest(&outcome.output),
+			&proof,
 		);
 		let mut out = vec![0u8; T::MaxSealedSize::get() as usize];
 		let n = sandbox::sandbox::seal_reply(
@@ -357,6 +359,7 @@ impl<T: Config> Pallet<T> {
 			fuel_used: outcome.fuel_used,
 			executor_version: outcome.executor_version,
 			commitment,
+			proof,
 			max_output: T::MaxOutputSize::get(),
 			sealed_hash: blake2_256(&sealed),
 		};

@@ -367,12 +367,14 @@ fn an_honest_box_is_opened_with_the_bound_its_provider_sealed_for() {
 			bourse_primitives::EXECUTOR_VERSION,
 			&salt,
 			&reply::output_digest(output),
+			&[2; 32],
 		);
 		let answer = bourse_primitives::SealedAnswer {
 			status: Status::Success,
 			fuel_used: 500,
 			executor_version: bourse_primitives::EXECUTOR_VERSION,
 			commitment,
+			proof: [2; 32],
 			max_output: 32,
 			sealed_hash: polkadot_sdk::sp_io::hashing::blake2_256(&sealed),
 		};

@@ -242,6 +242,7 @@ pub mod pallet {
 			fuel_used: u64,
 			executor_version: u32,
 			commitment: [u8; 32],
+			proof: [u8; 32],
 			max_output: u32,
 			answered_at: BlockNumberFor<T>,
 			final_at: BlockNumberFor<T>,
@@ -1128,6 +1129,7 @@ pub mod pallet {
 				fuel_used,
 				executor_version,
 				commitment,
+				proof,
 				max_output,
 				final_at,
 				..
@@ -1155,6 +1157,7 @@ pub mod pallet {
 						*executor_version,
 						&opened.salt,
 						&output,
+						proof,
 					) == *commitment
 				});
 			if delivered {
@@ -2453,6 +2456,7 @@ pub mod pallet {
 				fuel_used: answer.fuel_used,
 				executor_version: answer.executor_version,
 				commitment: answer.commitment,
+				proof: answer.proof,
 				max_output: answer.max_output,
 				answered_at: now,
 				final_at,

@@ -1304,6 +1304,7 @@ fn hold(task_id: u64, output: &[u8], salt: [u8; 32]) -> Result<(), crate::HoldRe
 	let key = crate::ReplyKeys::<Test>::get(task_id).unwrap();
 	let sealed =
 		reply::seal_seeded(&key, &digest, &salt, output, MAX_OUTPUT as usize, salt).unwrap();
+	let proof = reply::execution_proof(&salt, &[1; 32]);
 	let answer = bourse_primitives::SealedAnswer {
 		status: Status::Success,
 		fuel_used: 1_000,
@@ -1317,7 +1318,9 @@ fn hold(task_id: u64, output: &[u8], salt: [u8; 32]) -> Result<(), crate::HoldRe
 			bourse_primitives::EXECUTOR_VERSION,
 			&salt,
 			&reply::output_digest(output),
+			&proof,
 		),
+		proof,
 		max_output: MAX_OUTPUT,
 		sealed_hash: polkadot_sdk::sp_io::hashing::blake2_256(&sealed),
 	};
@@ -1374,6 +1377,7 @@ fn only_a_lone_assigned_task_of_the_provider_can_be_held_and_nothing_is_written_
 			fuel_used: 0,
 			executor_version: 0,
 			commitment: [0; 32],
+			proof: [0; 32],
 			max_output: MAX_OUTPUT,
 			sealed_hash: [0; 32],
 		};
