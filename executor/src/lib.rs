@@ -6,8 +6,9 @@
 //!
 //! A workload is a WASI preview-1 command (`wasm32-wasip1`): it reads its input on stdin and
 //! writes its result on stdout (see [`wasi`] for exactly what it can see). [`Executor::execute`]
-//! returns an [`Outcome`] — status, output, fuel used, executor version — that is identical on
-//! every node for the same module, input, [`ExecutionLimits`] and seed:
+//! returns an [`Outcome`] — status, output, fuel used, executor version, and the fingerprint of
+//! the memory the run left — that is identical on every node for the same module, input,
+//! [`ExecutionLimits`] and seed:
 //!
 //! - **Fuel** metering is on; the fuel a run may use comes from the task, and the fuel it used
 //!   is part of the outcome (providers are paid by it).

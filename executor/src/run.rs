@@ -147,6 +147,7 @@ impl Shared {
 		// Every epoch tick: stop if cancelled, or once the wall-clock backstop has passed (read
 		// from the clock: a thread descheduled for several ticks sees only one callback).
 		let backstop = Instant::now() + self.wall_clock_limit;
+		let cancelled_flag = cancelled.clone();
 		store.set_epoch_deadline(1);
 		store.epoch_deadline_callback(move |_| {
 			if cancelled.load(Ordering::Relaxed) {
@@ -199,15 +200,52 @@ impl Shared {
 				},
 			},
 		};
-		let fingerprint = instance
-			.and_then(|instance| instance.get_memory(&mut store, "memory"))
-			.map_or(NOTHING_RAN, |memory| Blake2b::<U32>::digest(memory.data(&store)).into());
+		let memory = instance.and_then(|instance| instance.get_memory(&mut store, "memory"));
+		let fingerprint = match memory {
+			Some(memory) if status != Status::InvalidModule => {
+				let stop = || {
+					if cancelled_flag.load(Ordering::Relaxed) {
+						Some(Error::Cancelled)
+					} else if Instant::now() >= backstop {
+						Some(Error::TimedOut)
+					} else {
+						None
+					}
+				};
+				fingerprint(memory.data(&store), stop)?
+			}
+			_ => NOTHING_RAN,
+		};
 		Ok(outcome(status, output, fuel_used, fingerprint))
 	}
 }
 
-/// The fingerprint of a run that instantiated nothing (or exported no memory).
+/// The fingerprint of a run that instantiated nothing.
 const NOTHING_RAN: [u8; 32] = [0; 32];
+
+/// Bytes per page of Wasm memory.
+const PAGE: usize = 65_536;
+
+/// The fingerprint of a run that left `memory`: blake2-256 of its length (u64, little endian)
+/// and, in order, each page that is not all zeros, preceded by its index (u32, little endian).
+/// Zero pages are skipped, so a large memory mostly never written costs a scan, not a hash.
+/// `stop` is asked between pages (cancelled, or past the wall-clock backstop: a local failure).
+fn fingerprint(memory: &[u8], stop: impl Fn() -> Option<Error>) -> Result<[u8; 32], Error> {
+	let mut hasher = Blake2b::<U32>::new();
+	hasher.update((memory.len() as u64).to_le_bytes());
+	for (index, page) in memory.chunks(PAGE).enumerate() {
+		if index % 64 == 0 {
+			if let Some(error) = stop() {
+				return Err(error);
+			}
+		}
+		if page.iter().any(|byte| *byte != 0) {
+			hasher.update((index as u32).to_le_bytes());
+			hasher.update(page);
+		}
+	}
+	Ok(hasher.finalize().into())
+}
 
 /// Whether a wasmtime error comes from this node's resources rather than the module: decided
 /// by the types in its chain (context messages included), never by its text.

@@ -125,34 +125,53 @@ fn instrumentation_keeps_multi_value_returns_and_branches_correct() {
 	assert_eq!(out.output, vec![3, 7, 11]);
 }
 
-/// The fingerprint (blake2-256 of the exported memory as the run left it) is what only a run
-/// gives: it follows what the module wrote, not only what it printed; it is zero when nothing
-/// was instantiated; and a memory slot reused from a run that dirtied it leaves no trace.
+/// The fingerprint (blake2-256 of the exported memory's length and non-zero pages as the run
+/// left it) is what only a run gives: it follows what the module wrote, not only what it
+/// printed, up to a trap; it is zero when nothing was instantiated; and a memory slot reused
+/// from a run that dirtied it leaves no trace.
 #[test]
 fn the_fingerprint_is_the_memory_a_run_left() {
-	// Writes `value` at offset 1000 and prints nothing.
-	let module = |value: u8| command(&format!("(i32.store8 (i32.const 1000) (i32.const {value}))"));
+	use blake2::{digest::consts::U32, Blake2b, Digest};
+	// Writes `value` at offset 1000, then `end`s the run.
+	let module = |value: u8, end: &str| {
+		command(&format!("(i32.store8 (i32.const 1000) (i32.const {value})) {end}"))
+	};
 	let (a, b) = (executor(), executor());
-	let one = run(&*a, &module(1), b"", limits(1_000_000));
-	let two = run(&*a, &module(2), b"", limits(1_000_000));
+	let one = run(&*a, &module(1, ""), b"", limits(1_000_000));
+	let two = run(&*a, &module(2, ""), b"", limits(1_000_000));
 	assert_eq!(one.status, Status::Success);
 	assert_eq!((one.output.clone(), one.fuel_used), (two.output.clone(), two.fuel_used));
 	assert_ne!(one.fingerprint, two.fingerprint, "same output and fuel, other memory");
-	assert_ne!(one.fingerprint, [0; 32]);
-	// A fresh executor agrees, whatever ran before in the other's slots.
-	assert_eq!(run(&*b, &module(2), b"", limits(1_000_000)), two);
+	// The canonical form: the length, then each non-zero page with its index.
+	let mut page = vec![0u8; 65_536];
+	page[1000] = 2;
+	let expected: [u8; 32] = Blake2b::<U32>::new()
+		.chain_update(65_536u64.to_le_bytes())
+		.chain_update(0u32.to_le_bytes())
+		.chain_update(&page)
+		.finalize()
+		.into();
+	assert_eq!(two.fingerprint, expected);
+	// Another executor agrees; a trap or an exit keeps what was written before it.
+	assert_eq!(run(&*b, &module(2, ""), b"", limits(1_000_000)), two);
+	let trapped = run(&*b, &module(2, "(unreachable)"), b"", limits(1_000_000));
+	assert_eq!((trapped.status, trapped.fingerprint), (Status::Trap, expected));
+	let exited = run(&*b, &module(2, "(call $proc_exit (i32.const 4))"), b"", limits(1_000_000));
+	assert_eq!((exited.status, exited.fingerprint), (Status::Exit(4), expected));
+	// One execution slot, reused after runs that dirtied it: a clean memory hashes as clean.
+	let single = bourse_executor::Executor::new(bourse_executor::ExecutorConfig {
+		workers: 1,
+		..Default::default()
+	})
+	.unwrap();
 	let zero_page = command("(nop)");
-	let clean = run(&*b, &zero_page, b"", limits(1_000_000));
-	for _ in 0..4 {
-		run(&*a, &module(0xff), b"", limits(1_000_000));
-		assert_eq!(run(&*a, &zero_page, b"", limits(1_000_000)), clean, "a reused slot is clean");
+	let clean: [u8; 32] = Blake2b::<U32>::digest(65_536u64.to_le_bytes()).into();
+	for value in [0xff, 0x01] {
+		run(&single, &module(value, ""), b"", limits(1_000_000));
+		let after = run(&single, &zero_page, b"", limits(1_000_000));
+		assert_eq!(after.fingerprint, clean, "a reused slot is clean");
 	}
-	let one_page_of_zeros: [u8; 32] = {
-		use blake2::{digest::consts::U32, Blake2b, Digest};
-		Blake2b::<U32>::digest(vec![0u8; 65_536]).into()
-	};
-	assert_eq!(clean.fingerprint, one_page_of_zeros, "the memory's bytes, hashed");
-	// Nothing instantiated: no fingerprint.
+	// Nothing instantiated, or not a command: no fingerprint.
 	let invalid = run(&*a, b"\0asm\x01\0\0\0\x01", b"", limits(1_000_000));
 	assert_eq!((invalid.status, invalid.fingerprint), (Status::InvalidModule, [0; 32]));
 }

@@ -121,10 +121,15 @@ pub struct Outcome {
 	pub fuel_used: u64,
 	/// The [`EXECUTOR_VERSION`] that produced this outcome.
 	pub executor_version: u32,
-	/// What only running the module gives: blake2-256 of its exported linear memory (`memory`)
-	/// as the run left it, all zeros when nothing was instantiated or nothing is exported.
-	/// Identical on every honest node (floats' NaNs are canonical, fresh pages are zero); a
-	/// party that reports an outcome without running cannot produce it.
+	/// What running the module gives: blake2-256 of its memory as the run left it (its length,
+	/// then each page that is not all zeros with its index), all zeros when nothing was
+	/// instantiated or the module is invalid. Identical on every honest x86-64 node (floats'
+	/// NaNs are canonical, fresh pages are zero, bulk operations check bounds before writing);
+	/// on aarch64 a store that straddles the end of memory may write part of itself before it
+	/// traps (wasmtime #7237), so audits comparing fingerprints must not rely on aarch64 runs
+	/// that trap. A party that reports an outcome without running cannot produce it, unless
+	/// the memory the run leaves is guessable (a workload that computes in locals and writes
+	/// little).
 	pub fingerprint: [u8; 32],
 }
 

@@ -79,9 +79,9 @@ type Stored<V> = Result<Option<V>, StorageRetrievalError>;
 /// longer stored: the node's registry of runs knows it.)
 #[derive(Clone, Encode, Decode)]
 enum Local {
-	/// The run ended with this outcome; `salt` hides it in the commitment.
+	/// The run of a replicated task ended with this outcome; `salt` hides it in the commitment.
 	#[codec(index = 1)]
-	Done { outcome: Outcome, salt: [u8; 32] },
+	Done { outcome: RunOutcome, salt: [u8; 32] },
 	/// The node abstains, for this reason.
 	#[codec(index = 2)]
 	Abstain(AbstainReason),
@@ -89,6 +89,24 @@ enum Local {
 	/// sends the same box.
 	#[codec(index = 3)]
 	Sealed { answer: SealedAnswer, sealed: Vec<u8> },
+}
+
+/// What a reveal needs of an outcome: an [`Outcome`] without its fingerprint, laid out as
+/// `Outcome` was before it had one (spec ≤ 111), so that a record stored by then still decodes
+/// after the upgrade and a commitment made before it is revealed with its salt.
+#[derive(Clone, Encode, Decode)]
+struct RunOutcome {
+	status: Status,
+	output: Vec<u8>,
+	fuel_used: u64,
+	executor_version: u32,
+}
+
+impl From<Outcome> for RunOutcome {
+	fn from(outcome: Outcome) -> Self {
+		let Outcome { status, output, fuel_used, executor_version, .. } = outcome;
+		Self { status, output, fuel_used, executor_version }
+	}
 }
 
 /// One task this pass follows.
@@ -292,7 +310,7 @@ impl<T: Config> Pallet<T> {
 					);
 					let salt = sp_io::offchain::random_seed();
 					if job.assignment.providers.len() > 1 {
-						Local::Done { outcome, salt }
+						Local::Done { outcome: outcome.into(), salt }
 					} else {
 						Self::seal(job, outcome, salt).unwrap_or_else(|why| {
 							// No box, no answer: say so rather than fall silent.
@@ -486,8 +504,12 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 			// Concluded by a node of spec 110 or before, not sent yet: sealed now, once (the
-			// first box stored wins, as conclusions do), and that box sent.
+			// first box stored wins, as conclusions do), and that box sent. Its run left no
+			// fingerprint then: its proof is of zeros.
 			Local::Done { outcome, salt } if !replicated => {
+				let RunOutcome { status, output, fuel_used, executor_version } = outcome;
+				let outcome =
+					Outcome { status, output, fuel_used, executor_version, fingerprint: [0; 32] };
 				let sealed = Self::seal(job, outcome, salt)?;
 				let kept = StorageValueRef::persistent(&job.storage_key)
 					.mutate(|old: Stored<Local>| match old {
@@ -543,5 +565,34 @@ impl<T: Config> Pallet<T> {
 		let xt = T::create_authorized_transaction(call.into());
 		SubmitTransaction::<T, Call<T>>::submit_transaction(xt)
 			.map_err(|()| "the transaction pool refused the answer")
+	}
+}
+
+#[cfg(test)]
+mod record_layout {
+	use super::*;
+
+	/// A record stored by a node of spec ≤ 111 (an outcome without a fingerprint) decodes as
+	/// the same conclusion, so a commitment made then is revealed with its salt.
+	#[test]
+	fn a_record_stored_before_outcomes_had_fingerprints_decodes() {
+		let old = (1u8, Status::Exit(3), b"out".to_vec(), 7u64, 2u32, [9u8; 32]).encode();
+		let Ok(Local::Done { outcome, salt }) = Local::decode(&mut &old[..]) else {
+			panic!("the old record does not decode");
+		};
+		assert_eq!(
+			(outcome.status, outcome.output, outcome.fuel_used, outcome.executor_version, salt),
+			(Status::Exit(3), b"out".to_vec(), 7, 2, [9; 32])
+		);
+		let new = Local::Done {
+			outcome: RunOutcome {
+				status: Status::Exit(3),
+				output: b"out".to_vec(),
+				fuel_used: 7,
+				executor_version: 2,
+			},
+			salt: [9; 32],
+		};
+		assert_eq!(new.encode(), old, "stored as before");
 	}
 }
