@@ -59,6 +59,7 @@ fn variant_time(v: &Variant, code: &[u8], input: &[u8]) -> Duration {
 			max_memory: 64 << 20,
 			max_table_elements: 10_000,
 			memory_exceeded: false,
+			growing: None,
 		};
 		let mut store = wasmtime::Store::new(
 			&engine,
@@ -221,6 +222,7 @@ fn main() {
 				max_memory: 64 << 20,
 				max_table_elements: 10_000,
 				memory_exceeded: false,
+				growing: None,
 			};
 			let state = bourse_executor::wasi::State::new(Vec::new(), 1 << 16, [0; 32], limiter);
 			let mut store = wasmtime::Store::new(&engine, state);

@@ -127,6 +127,7 @@ impl Shared {
 			max_memory: usize::try_from(limits.max_memory_bytes()).unwrap_or(usize::MAX),
 			max_table_elements: limits.max_table_elements as usize,
 			memory_exceeded: false,
+			growing: None,
 		};
 		// The initial memory pays as if grown (its pages are zeroed on first touch), before
 		// anything runs; above the task's memory, instantiation fails as `MemoryExceeded`.
@@ -174,6 +175,10 @@ impl Shared {
 		if let Err(e) = &result {
 			if e.is::<Cancelled>() {
 				return Err(Error::Cancelled);
+			}
+			// A growth this node could not give (see `Limiter::memory_grow_failed`).
+			if e.is::<wasi::GrowthRefused>() {
+				return Err(Error::Resources(format!("{e:#}")));
 			}
 			if matches!(e.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
 				return Err(Error::TimedOut);

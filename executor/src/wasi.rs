@@ -118,6 +118,19 @@ impl Rng {
 	}
 }
 
+/// A `memory.grow` the limits allowed that this node could not give (see
+/// `Limiter::memory_grow_failed`): it stops the run as a local failure.
+#[derive(Debug)]
+pub struct GrowthRefused(pub String);
+
+impl core::fmt::Display for GrowthRefused {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		write!(f, "this node could not grow the memory: {}", self.0)
+	}
+}
+
+impl std::error::Error for GrowthRefused {}
+
 /// Memory and table limits of one run; records whether the memory limit was hit, so that a
 /// program that traps after a refused `memory.grow` ends as `MemoryExceeded`.
 #[derive(Debug)]
@@ -128,6 +141,8 @@ pub struct Limiter {
 	pub max_table_elements: usize,
 	/// Set when a memory grow was refused.
 	pub memory_exceeded: bool,
+	/// The size the last `memory.grow` asked for and the module's own maximum, if any.
+	pub growing: Option<(usize, Option<usize>)>,
 }
 
 impl ResourceLimiter for Limiter {
@@ -135,13 +150,25 @@ impl ResourceLimiter for Limiter {
 		&mut self,
 		_current: usize,
 		desired: usize,
-		_max: Option<usize>,
+		max: Option<usize>,
 	) -> Result<bool> {
+		self.growing = Some((desired, max));
 		let ok = desired <= self.max_memory;
 		if !ok {
 			self.memory_exceeded = true;
 		}
 		Ok(ok)
+	}
+
+	/// A growth the limiter allowed failed. Beyond the module's own maximum, it fails the same
+	/// way on every node: the module sees -1. Anything else is this node's failure (an `mmap` or
+	/// `mprotect` refused): the run stops with the error, a local failure, never an outcome (the
+	/// module would otherwise see -1 on this node only).
+	fn memory_grow_failed(&mut self, error: anyhow::Error) -> Result<()> {
+		match self.growing {
+			Some((desired, Some(max))) if desired > max => Ok(()),
+			_ => Err(GrowthRefused(format!("{error:#}")).into()),
+		}
 	}
 
 	fn table_growing(
@@ -467,4 +494,36 @@ pub fn define(linker: &mut Linker<State>) -> Result<()> {
 		fuel::consume(&mut c, due.max(0) as u64)
 	})?;
 	Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn limiter() -> Limiter {
+		Limiter {
+			max_memory: 1 << 20,
+			max_table_elements: 10,
+			memory_exceeded: false,
+			growing: None,
+		}
+	}
+
+	/// A growth past the module's own maximum fails alike everywhere (the module sees -1); a
+	/// growth the host could not give stops the run as this node's failure.
+	#[test]
+	fn only_the_modules_own_maximum_fails_a_growth_as_an_outcome() {
+		let mut limits = limiter();
+		assert!(limits.memory_growing(65_536, 3 * 65_536, Some(2 * 65_536)).unwrap());
+		assert!(limits.memory_grow_failed(anyhow::anyhow!("Memory maximum size exceeded")).is_ok());
+		assert!(limits.memory_growing(65_536, 2 * 65_536, Some(4 * 65_536)).unwrap());
+		let host = std::io::Error::from_raw_os_error(12);
+		let refused = limits.memory_grow_failed(host.into()).unwrap_err();
+		assert!(refused.is::<GrowthRefused>(), "the host's failure");
+		assert!(limits.memory_growing(65_536, 2 * 65_536, None).unwrap());
+		assert!(limits
+			.memory_grow_failed(anyhow::anyhow!("mprotect"))
+			.unwrap_err()
+			.is::<GrowthRefused>());
+	}
 }

@@ -120,3 +120,17 @@ fn output_flood_is_output_too_large() {
 	assert_eq!(out.status, Status::OutputTooLarge);
 	assert_eq!(out.output.len(), limits(0).max_output_bytes as usize);
 }
+
+/// A growth past the module's own declared maximum (within the task's memory) fails the same
+/// way on every node: `memory.grow` gives -1 and the run goes on, an outcome, not a local
+/// failure.
+#[test]
+fn a_growth_past_the_modules_own_maximum_gives_minus_one() {
+	let module = wat(r#"(module
+			(import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+			(memory (export "memory") 1 2)
+			(func (export "_start")
+				(call $proc_exit (i32.add (i32.const 10) (memory.grow (i32.const 5))))))"#);
+	let out = run(&executor(), &module, b"", limits(10_000_000));
+	assert_eq!(out.status, Status::Exit(9), "memory.grow gave -1");
+}
