@@ -343,7 +343,9 @@ test('a validator killed with SIGKILL: finality goes on, its tasks settle withou
   const { state } = await settled(fresh.id);
   assert.ok(answered(state), 'the restarted validator answered a new task');
   assert.match(restarted(), new RegExp(`executed task ${fresh.id}:`));
-  assert.equal(restarted().match(/executed task \d+:/g).length, 1, 'the restarted validator ran exactly one task');
+  // A run's end is logged once, however many sibling forks' passes read it.
+  const ran = restarted().match(/executed task \d+:/g);
+  assert.deepEqual(ran, [`executed task ${fresh.id}:`], 'the restarted validator ran exactly one task, once');
   passed += 1;
 });
 

@@ -91,6 +91,9 @@ enum Local {
 	Sealed { answer: SealedAnswer, sealed: Vec<u8> },
 }
 
+/// What a finished run did, for the node's log: its status, fuel used and output length.
+type Ran = (Status, u64, usize);
+
 /// What a reveal needs of an outcome: an [`Outcome`] without its fingerprint, laid out as
 /// `Outcome` was before it had one (spec ≤ 111), so that a record stored by then still decodes
 /// after the upgrade and a commitment made before it is revealed with its salt.
@@ -256,13 +259,25 @@ impl<T: Config> Pallet<T> {
 			Self::track_record(job.storage_key.clone(), Self::record_expiry(job));
 			return Ok(Some(local));
 		}
-		let Some(concluded) = Self::advance(job, now, may_start)? else { return Ok(None) };
-		// The first conclusion stored wins: an overlapping pass may have stored its own (with
-		// another salt) and answered with it.
+		let Some((concluded, ran)) = Self::advance(job, now, may_start)? else { return Ok(None) };
+		// The first conclusion stored wins: an overlapping pass (a sibling fork's) may have
+		// stored its own (with another salt) and answered with it.
+		let mut stored_ours = false;
 		let kept = store.mutate(|old: Stored<Local>| match old {
 			Ok(Some(existing)) => Ok::<_, ()>(existing),
-			_ => Ok(concluded.clone()),
+			_ => {
+				stored_ours = true;
+				Ok(concluded.clone())
+			}
 		});
+		if let (true, Ok(_), Some((status, fuel_used, output_len))) = (stored_ours, &kept, ran) {
+			// Once per run, however many passes read its end.
+			log::info!(
+				target: TARGET,
+				"executed task {}: {status:?}, {fuel_used} fuel, {output_len} output bytes",
+				job.task_id,
+			);
+		}
 		Self::track_record(job.storage_key.clone(), Self::record_expiry(job));
 		kept.map(Some).map_err(|_| "offchain storage refused the conclusion")
 	}
@@ -284,15 +299,17 @@ impl<T: Config> Pallet<T> {
 	/// Moves this node's run of `job` forward: reads how it ended, gives up when the task's
 	/// windows close, or, if `may_start` (once a pass: a failing run is not retried in a tight
 	/// loop), starts it when the node has none (first pass, a local failure, a restart).
-	/// Returns the conclusion once there is one.
+	/// Returns the conclusion once there is one, with what the run did (status, fuel, output
+	/// length) when it finished.
 	fn advance(
 		job: &Job<T>,
 		now: BlockNumberFor<T>,
 		may_start: bool,
-	) -> Result<Option<Local>, &'static str> {
+	) -> Result<Option<(Local, Option<Ran>)>, &'static str> {
 		let run = job.run_id();
 		let out_of_time = Self::out_of_time(job, now);
-		Ok(Some(match Self::poll(run)? {
+		let mut ran = None;
+		let local = match Self::poll(run)? {
 			RunState::Running if out_of_time => {
 				let _ = sandbox::sandbox::cancel(run);
 				Local::Abstain(AbstainReason::Time)
@@ -300,14 +317,7 @@ impl<T: Config> Pallet<T> {
 			RunState::Running => return Ok(None),
 			RunState::Finished(outcome) => {
 				if AcceptedVersions::<T>::get().contains(&outcome.executor_version) {
-					log::info!(
-						target: TARGET,
-						"executed task {}: {:?}, {} fuel, {} output bytes",
-						job.task_id,
-						outcome.status,
-						outcome.fuel_used,
-						outcome.output.len(),
-					);
+					ran = Some((outcome.status, outcome.fuel_used, outcome.output.len()));
 					let salt = sp_io::offchain::random_seed();
 					if job.assignment.providers.len() > 1 {
 						Local::Done { outcome: outcome.into(), salt }
@@ -336,7 +346,8 @@ impl<T: Config> Pallet<T> {
 				return Ok(None);
 			}
 			RunState::Failed | RunState::Unknown => return Err("no run in flight; next pass"),
-		}))
+		};
+		Ok(Some((local, ran)))
 	}
 
 	/// The lone answer of `job` with `outcome`: its commitment under `salt`, and the output with
