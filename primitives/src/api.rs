@@ -99,6 +99,18 @@ pub enum TaskPhase<AccountId, Balance, BlockNumber> {
 		cost: Balance,
 		settled_at: BlockNumber,
 	},
+	/// A lone answer under audit since `audit_at`: `auditor` commits blind by `commit_until`,
+	/// then both open by `deadline`; the answer's pay waits.
+	Audited {
+		provider: Assignment<AccountId, Balance>,
+		status: Status,
+		fuel_used: u64,
+		answered_at: BlockNumber,
+		auditor: Assignment<AccountId, Balance>,
+		audit_at: BlockNumber,
+		commit_until: BlockNumber,
+		deadline: BlockNumber,
+	},
 }
 
 /// One provider's answer so far.

@@ -175,6 +175,85 @@ pub struct SealedAnswer {
 	pub sealed_hash: [u8; 32],
 }
 
+/// The requester's terms for auditing a lone answer, given at submission: the seal of a secret
+/// coin its client keeps ([`reply::audit_seal`]) and the least audit rate it asks for (the
+/// chain's own rate applies when higher).
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct AuditTerms {
+	/// [`reply::audit_seal`] of the coin's secret: whether the answer is audited is
+	/// [`reply::audit_coin`] of the secret, which the requester shows only once the answer is
+	/// final on chain, so the provider cannot know it when it answers.
+	pub seal: [u8; 32],
+	/// The least probability of an audit the requester asks for.
+	pub rate: polkadot_sdk::sp_arithmetic::Perbill,
+}
+
+/// What a party to an audit shows of the outcome it committed to: the audited provider (its
+/// lone answer's commitment) and the auditor (its blind commitment) open theirs the same way,
+/// and the chain compares the two ([`Opening::commitment`]). Shows the output's digest, never
+/// the output.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Opening {
+	/// How the run ended.
+	pub status: Status,
+	/// Fuel the run burned.
+	pub fuel_used: u64,
+	/// Sandbox version that ran it.
+	pub executor_version: u32,
+	/// [`reply::output_digest`] of the output.
+	pub output_digest: [u8; 32],
+	/// The run's [`Outcome::fingerprint`].
+	pub fingerprint: [u8; 32],
+	/// The commitment's salt (a lone answer's boxed salt).
+	pub salt: [u8; 32],
+}
+
+impl Opening {
+	/// What `who` commits to with this opening, for task `task_id` of digest `task_digest`:
+	/// [`reply::answer_commitment`], with the proof of execution of the fingerprint.
+	pub fn commitment<AccountId: Encode>(
+		&self,
+		task_digest: &[u8; 32],
+		task_id: traits::TaskId,
+		who: &AccountId,
+	) -> [u8; 32] {
+		reply::answer_commitment(
+			task_digest,
+			task_id,
+			who,
+			self.status,
+			self.fuel_used,
+			self.executor_version,
+			&self.salt,
+			&self.output_digest,
+			&reply::execution_proof(&self.salt, &self.fingerprint),
+		)
+	}
+
+	/// Whether both runs gave the same outcome: status, fuel, executor version, output and
+	/// fingerprint (the salts differ). A trap's fingerprint is not compared: on aarch64 a
+	/// store straddling the end of memory may write part of itself before it traps (see
+	/// [`Outcome::fingerprint`]); its fuel, exact to the instruction, still shows the run.
+	pub fn same_outcome(&self, other: &Opening) -> bool {
+		let facts = |o: &Opening| (o.status, o.fuel_used, o.executor_version, o.output_digest);
+		facts(self) == facts(other)
+			&& (self.status == Status::Trap || self.fingerprint == other.fingerprint)
+	}
+}
+
 /// What a provider's executor key signs: one claim about one task. The chain signs it with a
 /// context, its genesis hash and the task's digest (`pallet_attestation::Pallet::statement_payload`),
 /// so a statement is worthless on another chain, to another protocol using the same key, and
@@ -210,6 +289,9 @@ pub enum Claim {
 	/// Any replication, instead of an answer (and, when replicated, before committing): the
 	/// provider's node could not run the task within its means. Neither paid nor slashed.
 	Abstain(AbstainReason),
+	/// An audit of a lone answer, second step: the audited provider or the auditor opens the
+	/// outcome it committed to.
+	Open(Opening),
 }
 
 /// Why a provider's node abstains from a task: it could not run it within its own means. An

@@ -287,3 +287,24 @@ pub fn answer_commitment<AccountId: Encode>(
 	let output = blake2_256(&(output_salt, output_digest).encode());
 	blake2_256(&(ANSWER_CONTEXT, task_digest, task_id, provider, run, output, proof).encode())
 }
+
+/// Domain separation of an audit coin's seal ([`audit_seal`]).
+const AUDIT_SEAL_CONTEXT: &[u8] = b"bourse/audit-seal";
+/// Domain separation of an audit coin ([`audit_coin`]).
+const AUDIT_COIN_CONTEXT: &[u8] = b"bourse/audit-coin";
+
+/// The seal a requester gives at submission of the secret of its task's audit coin.
+pub fn audit_seal(secret: &[u8; 32]) -> [u8; 32] {
+	blake2_256(&(AUDIT_SEAL_CONTEXT, secret).encode())
+}
+
+/// The audit coin of task `task_id` with the requester's `secret`: the answer is audited when
+/// it is below the audit rate. Uniform over `[0, 1)` in parts per billion; nobody who lacks
+/// the secret can compute it, and the secret is fixed (sealed) before anyone answers.
+pub fn audit_coin(secret: &[u8; 32], task_id: TaskId) -> polkadot_sdk::sp_arithmetic::Perbill {
+	let hash = blake2_256(&(AUDIT_COIN_CONTEXT, secret, task_id).encode());
+	let draw = u64::from(u32::from_le_bytes([hash[0], hash[1], hash[2], hash[3]]));
+	// draw / 2^32 in parts per billion, rounded down: below 1.
+	let parts = draw.saturating_mul(1_000_000_000) >> 32;
+	polkadot_sdk::sp_arithmetic::Perbill::from_parts(parts as u32)
+}

@@ -64,6 +64,11 @@ pub struct Requirements<AccountId, Balance> {
 	pub min_reputation: Perbill,
 	/// The requester, who is never assigned its own task.
 	pub requester: AccountId,
+	/// Others who may not be drawn (an audited provider is never its own auditor).
+	pub excluded: alloc::vec::Vec<AccountId>,
+	/// Draw even a single seat by bond × reputation, price only a filter: an auditor is
+	/// chosen for trust, and cheapness must not buy the right to audit.
+	pub by_stake: bool,
 	/// Randomness for the weighted draw (the chain's randomness mixed with the task id).
 	pub seed: [u8; 32],
 }
@@ -189,6 +194,12 @@ pub enum TaskFailure {
 	/// Its lone answer's box did not hold what the provider committed to (the requester proved
 	/// it by showing the reply key's secret); the provider was slashed.
 	BadDelivery,
+	/// Its lone answer was audited and the provider never opened its commitment (a withheld
+	/// answer is treated as a lie); the provider was slashed.
+	AuditFailed,
+	/// Its lone answer was audited and the auditor found another outcome. Until escalation
+	/// decides who was right, neither is slashed; the provider is not paid.
+	AuditDisputed,
 }
 
 /// The outcome replicas agreed on, as settlement needs it.
@@ -235,6 +246,58 @@ pub struct TaskAssignment<AccountId, BlockNumber> {
 	/// The requester's reply key, to which a lone answer's output is sealed (none for tasks
 	/// submitted before spec 110).
 	pub reply_key: Option<crate::reply::ReplyKey>,
+	/// The audit of a lone answer under way, if this is one: `providers` are then the audited
+	/// provider and its auditor, `assigned_at` is still the answer's assignment (the run's
+	/// seed), and the windows are the audit's.
+	pub audit: Option<AuditRound<AccountId>>,
+}
+
+/// An audit of a lone answer, as attestation sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRound<AccountId> {
+	/// The provider whose answer is audited.
+	pub provider: AccountId,
+	/// Its commitment ([`crate::SealedAnswer::commitment`]), which it opens.
+	pub commitment: [u8; 32],
+	/// What its answer said in the clear (status, fuel used, executor version): its opening
+	/// must say the same, or it was paid for another run than the one it committed to.
+	pub answered: (crate::Status, u64, u32),
+	/// The auditor, who runs the task, commits blind, then opens.
+	pub auditor: AccountId,
+}
+
+/// What an audit found, as attestation judged it; the task pallet settles by it.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum AuditFinding {
+	/// Both opened the same outcome: the answer is verified. The auditor used `fuel`.
+	Agreed { fuel: u64 },
+	/// Both opened outcomes of the same executor version that differ; the auditor's used
+	/// `fuel`.
+	Disagreed { fuel: u64 },
+	/// Both opened, with different executor versions: not comparable. The auditor's run used
+	/// `fuel`.
+	NotComparable { fuel: u64 },
+	/// The auditor never committed, nor abstained, in its window.
+	AuditorSilent,
+	/// The auditor abstained (its node could not run the task) before committing.
+	AuditorAbstained,
+	/// The auditor committed and the provider opened, but the auditor never opened.
+	AuditorWithheld,
+	/// The auditor opened (its run used `fuel`), the provider never did.
+	ProviderWithheld { fuel: u64 },
+	/// The auditor committed; neither opened.
+	BothWithheld,
 }
 
 /// What a provider needs to run a task: the workload, its input and the task's limits.
@@ -286,6 +349,14 @@ pub trait TaskLedger<AccountId, BlockNumber> {
 	/// What settling a task of `providers` providers costs beyond what the caller's own
 	/// benchmarks meet: each provider's reputation recorded and read at its worst.
 	fn settle_weight(providers: u32) -> Weight;
+
+	/// Settles the audit under way of a lone answer by what attestation `found`; does nothing
+	/// if the task is not being audited.
+	fn settle_audit(task: TaskId, found: AuditFinding);
+
+	/// What settling an audit costs beyond what the caller's own benchmarks meet (payments,
+	/// slashes, reputation, or a replacement auditor's draw, at their worst).
+	fn settle_audit_weight() -> Weight;
 }
 
 /// Attestation as the task pallet sees it (implemented by the attestation pallet). A task can be
@@ -301,6 +372,10 @@ pub trait TaskJudge<AccountId> {
 
 	/// Whether any provider has answered (committed or revealed) the task.
 	fn answered(task: TaskId) -> bool;
+
+	/// The deadline of the audit `audit` of `task` passed: what it found from the commitment
+	/// and openings so far; forgets them. Returns the finding and the weight judging took.
+	fn judge_audit(task: TaskId, audit: &AuditRound<AccountId>) -> (AuditFinding, Weight);
 }
 
 /// Providers' executor keys, as attestation sees them.

@@ -248,6 +248,9 @@ parameter_types! {
 	/// A bad-delivery claim that proves nothing costs its requester 0.1 BRS, burned: a
 	/// hundred base fees, so that opening boxes on demand is no way to harass a provider.
 	pub const FalseClaimFee: Balance = 100 * MILLI_UNIT;
+	/// One lone answer in ten is audited at least (BOINC checks 5–10 % of results); valuable
+	/// tasks more (`pallet_tasks::Pallet::audit_rate`).
+	pub const AuditRate: Perbill = Perbill::from_percent(10);
 }
 
 impl pallet_tasks::Config for Runtime {
@@ -270,6 +273,7 @@ impl pallet_tasks::Config for Runtime {
 	type MaxSealedSize = MaxSealedSize;
 	type VerificationWindow = VerificationWindow;
 	type FalseClaimFee = FalseClaimFee;
+	type AuditRate = AuditRate;
 	// Above the most answers a block's weight allows; the rest would wait a block.
 	type FinalizePerBlock = ConstU32<128>;
 	type MaxMemoryMib = ConstU32<4_096>;
@@ -525,6 +529,20 @@ impl pallet_tasks::BenchmarkHelper<AccountId> for MarketBenchmarks {
 	}
 }
 
+/// The audit terms of the benchmarks' tasks: a lone task seals a coin (whose secret is
+/// [`BENCH_COIN_SECRET`]), a replicated one none.
+#[cfg(feature = "runtime-benchmarks")]
+fn bench_audit_terms(replication: u32) -> Option<bourse_primitives::AuditTerms> {
+	(replication == 1).then(|| bourse_primitives::AuditTerms {
+		seal: bourse_primitives::reply::audit_seal(&BENCH_COIN_SECRET),
+		rate: Perbill::zero(),
+	})
+}
+
+/// The secret of the benchmarks' audit coins.
+#[cfg(feature = "runtime-benchmarks")]
+pub const BENCH_COIN_SECRET: [u8; 32] = [0x17; 32];
+
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_attestation::BenchmarkHelper<AccountId, bourse_primitives::ExecutorId>
 	for MarketBenchmarks
@@ -563,6 +581,7 @@ impl pallet_attestation::BenchmarkHelper<AccountId, bourse_primitives::ExecutorI
 			timeout,
 			None,
 			[7; 32],
+			bench_audit_terms(replication),
 		)
 		.expect("the benchmark providers are free");
 		// The next block assigns it.

@@ -80,11 +80,11 @@
 extern crate alloc;
 
 pub use bourse_primitives::traits::{
-	AgreedOutcome, Decision, ExecutorKeys, FailureReason, LocalAuthorship, TaskId, TaskJudge,
-	TaskLedger, TaskWork, Verdict,
+	AgreedOutcome, AuditFinding, AuditRound, Decision, ExecutorKeys, FailureReason,
+	LocalAuthorship, TaskId, TaskJudge, TaskLedger, TaskWork, Verdict,
 };
 pub use bourse_primitives::{
-	api::AnswerView, AbstainReason, Claim, Revealed, SealedAnswer, Statement, Status,
+	api::AnswerView, AbstainReason, Claim, Opening, Revealed, SealedAnswer, Statement, Status,
 	EXECUTOR_VERSION,
 };
 pub use pallet::*;
@@ -198,6 +198,12 @@ pub mod pallet {
 		BoundedVec<u8, T::MaxOutputSize>,
 	>;
 
+	/// Openings of the audits under way, by task and party (the audited provider, the
+	/// auditor).
+	#[pallet::storage]
+	pub type Openings<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, TaskId, Blake2_128Concat, T::AccountId, Opening>;
+
 	/// Abstentions of open tasks, by task and provider, with their reason.
 	#[pallet::storage]
 	pub type Abstentions<T: Config> =
@@ -251,6 +257,15 @@ pub mod pallet {
 		VerdictGiven { task_id: TaskId, provider: T::AccountId, verdict: Verdict },
 		/// A provider abstained from a task: its node could not run it within its means.
 		Abstained { task_id: TaskId, provider: T::AccountId, reason: AbstainReason },
+		/// A party to an audit (the audited provider or its auditor) opened its commitment:
+		/// its run's status, fuel and output digest are public now (the output is not).
+		Opened {
+			task_id: TaskId,
+			who: T::AccountId,
+			status: Status,
+			fuel_used: u64,
+			output_digest: [u8; 32],
+		},
 		/// Root set the executor versions whose outcomes the chain accepts.
 		ExecutorVersionsSet { versions: BoundedVec<u32, T::MaxExecutorVersions> },
 	}
@@ -298,6 +313,13 @@ pub mod pallet {
 		/// The task has no reply key to seal a lone answer to (submitted before spec 110): it
 		/// cannot be answered and fails at its deadline, refunded.
 		NoReplyKey,
+		/// The task is not being audited: only parties to an audit open commitments.
+		NotAudited,
+		/// In an audit only the auditor commits (and abstains): the audited provider committed
+		/// with its answer.
+		NotAuditor,
+		/// The task is being audited: its parties open their commitments instead of revealing.
+		UseOpen,
 	}
 
 	#[pallet::extra_constants]
@@ -351,6 +373,7 @@ pub mod pallet {
 					w(T::WeightInfo::authorize_reveal(largest), T::WeightInfo::reveal(largest)),
 				),
 				("abstain", w(T::WeightInfo::authorize_abstain(), T::WeightInfo::abstain())),
+				("open", w(T::WeightInfo::authorize_open(), T::WeightInfo::open())),
 			];
 			let limits = <T as frame_system::Config>::BlockWeights::get();
 			if let Some(max) = limits.get(DispatchClass::Normal).max_extrinsic {
@@ -498,6 +521,45 @@ pub mod pallet {
 			Self::deposit_event(Event::ExecutorVersionsSet { versions });
 			Ok(())
 		}
+
+		/// Open a commitment in an audit of a lone answer, once the auditor has committed:
+		/// `who` is the audited provider (opening its answer's commitment) or the auditor
+		/// (opening its blind one), `opening` what it committed to with its salt
+		/// ([`Opening::commitment`]). `signature` is `who`'s executor key's over the statement
+		/// [`Claim::Open`], checked in `authorize`. When both have opened, the audit is judged
+		/// at once: the same outcome (status, fuel, executor version, output digest and the
+		/// run's fingerprint) verifies the answer. Feeless; refused in the pool when invalid.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::open().saturating_add(T::Tasks::settle_audit_weight()))]
+		#[pallet::authorize(Self::authorize_open)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_open())]
+		pub fn open(
+			origin: OriginFor<T>,
+			task_id: TaskId,
+			who: T::AccountId,
+			opening: Opening,
+			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			let _ = signature; // checked in `authorize`
+			let (_, audit) = Self::check_opening(task_id, &who, &opening)?;
+			Self::deposit_event(Event::Opened {
+				task_id,
+				who: who.clone(),
+				status: opening.status,
+				fuel_used: opening.fuel_used,
+				output_digest: opening.output_digest,
+			});
+			Openings::<T>::insert(task_id, &who, opening);
+			let both = Openings::<T>::contains_key(task_id, &audit.provider)
+				&& Openings::<T>::contains_key(task_id, &audit.auditor);
+			if both {
+				let found = Self::audit_finding(task_id, &audit);
+				Self::forget_task(task_id);
+				T::Tasks::settle_audit(task_id, found);
+			}
+			Ok(())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -564,6 +626,20 @@ pub mod pallet {
 			Self::accept(*task_id, provider, Claim::Abstain(*reason), signature, &assignment)
 		}
 
+		/// Pool and block check of [`Pallet::open`]: the state and the opening against its
+		/// commitment, then the signature.
+		fn authorize_open(
+			_source: TransactionSource,
+			task_id: &TaskId,
+			who: &T::AccountId,
+			opening: &Opening,
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> TransactionValidityWithRefund {
+			let (assignment, _) =
+				Self::check_opening(*task_id, who, opening).map_err(Self::invalid)?;
+			Self::accept(*task_id, who, Claim::Open(opening.clone()), signature, &assignment)
+		}
+
 		/// The end of every pool check, dearest last: `signature` over `provider`'s `claim`;
 		/// then the answer's pool validity, unique per task, provider and step.
 		fn accept(
@@ -581,6 +657,7 @@ pub mod pallet {
 				Claim::Reveal { .. } => 2,
 				Claim::Abstain(_) if assignment.providers.len() == 1 => 0,
 				Claim::Abstain(_) => 1,
+				Claim::Open(_) => 3,
 			};
 			Self::check_signature(&assignment.digest, task_id, provider, claim, signature)
 				.map_err(Self::invalid)?;
@@ -666,6 +743,7 @@ pub mod pallet {
 					Call::reveal { task_id, provider, revealed, output, salt, signature }
 				}
 				Claim::Abstain(reason) => Call::abstain { task_id, provider, reason, signature },
+				Claim::Open(opening) => Call::open { task_id, who: provider, opening, signature },
 			})
 		}
 
@@ -767,6 +845,9 @@ pub mod pallet {
 			provider: &T::AccountId,
 		) -> Result<AssignmentOf<T>, Error<T>> {
 			let assignment = Self::check_open(task_id, provider)?;
+			if let Some(audit) = &assignment.audit {
+				ensure!(*provider == audit.auditor, Error::<T>::NotAuditor);
+			}
 			Self::check_unanswered(task_id, provider)?;
 			ensure!(!Commitments::<T>::contains_key(task_id, provider), Error::<T>::Committed);
 			// Replicated: only while commits are open, before anyone's reveal can be seen.
@@ -787,6 +868,10 @@ pub mod pallet {
 		/// window passed.
 		pub(crate) fn reveals_open(task_id: TaskId, assignment: &AssignmentOf<T>) -> bool {
 			let window_closed = frame_system::Pallet::<T>::block_number() > assignment.commit_until;
+			if let Some(audit) = &assignment.audit {
+				// The auditor alone commits; openings wait for its commitment.
+				return window_closed || Self::committed_or_abstained(task_id, &audit.auditor);
+			}
 			window_closed
 				|| assignment.providers.iter().all(|p| Self::committed_or_abstained(task_id, p))
 		}
@@ -798,6 +883,9 @@ pub mod pallet {
 		) -> Result<AssignmentOf<T>, Error<T>> {
 			let assignment = Self::check_open(task_id, provider)?;
 			ensure!(assignment.providers.len() > 1, Error::<T>::UseAnswer);
+			if let Some(audit) = &assignment.audit {
+				ensure!(*provider == audit.auditor, Error::<T>::NotAuditor);
+			}
 			ensure!(!Self::committed_or_abstained(task_id, provider), Error::<T>::AlreadyAnswered);
 			ensure!(!Self::reveals_open(task_id, &assignment), Error::<T>::CommitsClosed);
 			Ok(assignment)
@@ -813,6 +901,7 @@ pub mod pallet {
 		) -> Result<AssignmentOf<T>, Error<T>> {
 			let assignment = Self::check_open(task_id, provider)?;
 			ensure!(assignment.providers.len() > 1, Error::<T>::UseAnswer);
+			ensure!(assignment.audit.is_none(), Error::<T>::UseOpen);
 			ensure!(revealed.fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
 			ensure!(!Reveals::<T>::contains_key(task_id, provider), Error::<T>::AlreadyAnswered);
 			let committed =
@@ -827,10 +916,73 @@ pub mod pallet {
 			Ok(assignment)
 		}
 
+		/// Checks an opening of `who` in the audit under way of `task_id`, but for its
+		/// signature: the auditor has committed, `who` has not opened yet, and `opening` is what
+		/// `who` committed to. Returns the assignment and the audit.
+		pub fn check_opening(
+			task_id: TaskId,
+			who: &T::AccountId,
+			opening: &Opening,
+		) -> Result<(AssignmentOf<T>, AuditRound<T::AccountId>), Error<T>> {
+			let assignment = Self::check_open(task_id, who)?;
+			let audit = assignment.audit.clone().ok_or(Error::<T>::NotAudited)?;
+			ensure!(!Openings::<T>::contains_key(task_id, who), Error::<T>::AlreadyAnswered);
+			let auditors =
+				Commitments::<T>::get(task_id, &audit.auditor).ok_or(Error::<T>::RevealsNotOpen)?;
+			let committed = if *who == audit.provider { audit.commitment } else { auditors };
+			ensure!(opening.fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
+			if *who == audit.provider {
+				let said = (opening.status, opening.fuel_used, opening.executor_version);
+				ensure!(said == audit.answered, Error::<T>::CommitmentMismatch);
+			}
+			ensure!(
+				opening.commitment(&assignment.digest, task_id, who) == committed,
+				Error::<T>::CommitmentMismatch
+			);
+			if *who == audit.auditor {
+				// The provider's version was accepted when it answered.
+				Self::check_version(opening.executor_version)?;
+			}
+			Ok((assignment, audit))
+		}
+
+		/// What the audit `audit` of `task_id` found from its commitment and openings so far
+		/// (at its deadline, missing steps are silence or a withheld opening).
+		fn audit_finding(task_id: TaskId, audit: &AuditRound<T::AccountId>) -> AuditFinding {
+			let committed = Commitments::<T>::contains_key(task_id, &audit.auditor);
+			let abstained = Abstentions::<T>::contains_key(task_id, &audit.auditor);
+			let auditors = Openings::<T>::get(task_id, &audit.auditor);
+			let providers = Openings::<T>::get(task_id, &audit.provider);
+			match (committed, auditors, providers) {
+				(false, ..) if abstained => AuditFinding::AuditorAbstained,
+				(false, ..) => AuditFinding::AuditorSilent,
+				(true, Some(a), Some(p)) if a.same_outcome(&p) => {
+					AuditFinding::Agreed { fuel: a.fuel_used }
+				}
+				// Outcomes of different executors are not comparable.
+				(true, Some(a), Some(p)) if a.executor_version != p.executor_version => {
+					AuditFinding::NotComparable { fuel: a.fuel_used }
+				}
+				(true, Some(a), Some(_)) => AuditFinding::Disagreed { fuel: a.fuel_used },
+				(true, Some(a), None) => AuditFinding::ProviderWithheld { fuel: a.fuel_used },
+				(true, None, Some(_)) => AuditFinding::AuditorWithheld,
+				(true, None, None) => AuditFinding::BothWithheld,
+			}
+		}
+
 		/// Settles the task if nothing can change any more: every provider of `assignment` has
 		/// revealed or abstained, or (replicated) commits have closed and every provider that
 		/// committed has revealed.
 		fn settle_if_complete(task_id: TaskId, assignment: &AssignmentOf<T>) {
+			if let Some(audit) = &assignment.audit {
+				// Only the auditor's abstention ends an audit here (openings settle in `open`).
+				if Abstentions::<T>::contains_key(task_id, &audit.auditor) {
+					let found = Self::audit_finding(task_id, audit);
+					Self::forget_task(task_id);
+					T::Tasks::settle_audit(task_id, found);
+				}
+				return;
+			}
 			let replicated = assignment.providers.len() > 1;
 			let commits_closed = replicated && Self::reveals_open(task_id, assignment);
 			let done = |p: &T::AccountId| {
@@ -924,6 +1076,20 @@ pub mod pallet {
 			};
 			for (task_id, provider, _) in Commitments::<T>::iter() {
 				ensure!(assigned(task_id, &provider), "a commitment outlived its task");
+				let audit = T::Tasks::assignment(task_id).and_then(|a| a.audit);
+				ensure!(
+					audit.is_none_or(|audit| audit.auditor == provider),
+					"an audited provider committed again"
+				);
+			}
+			for (task_id, who, _) in Openings::<T>::iter() {
+				let audit = T::Tasks::assignment(task_id).and_then(|a| a.audit);
+				let audit = audit.ok_or("an opening outlived its audit")?;
+				ensure!(
+					Commitments::<T>::contains_key(task_id, &audit.auditor),
+					"an opening before the auditor committed"
+				);
+				ensure!(who == audit.provider || who == audit.auditor, "an opening by a stranger");
 			}
 			for (task_id, provider, _) in Abstentions::<T>::iter() {
 				ensure!(assigned(task_id, &provider), "an abstention outlived its task");
@@ -960,6 +1126,7 @@ pub mod pallet {
 			let _ = Abstentions::<T>::clear_prefix(task_id, limit, None);
 			let _ = Reveals::<T>::clear_prefix(task_id, limit, None);
 			let _ = PendingOutputs::<T>::clear_prefix(task_id, limit, None);
+			let _ = Openings::<T>::clear_prefix(task_id, limit, None);
 		}
 	}
 
@@ -984,10 +1151,24 @@ pub mod pallet {
 					provider: provider.clone(),
 					committed: Commitments::<T>::contains_key(task_id, provider),
 					revealed: Reveals::<T>::get(task_id, provider)
-						.map(|r| (r.status, r.output_hash, r.fuel_used)),
+						.map(|r| (r.status, r.output_hash, r.fuel_used))
+						.or_else(|| {
+							Openings::<T>::get(task_id, provider)
+								.map(|o| (o.status, o.output_digest, o.fuel_used))
+						}),
 					abstained: Abstentions::<T>::get(task_id, provider),
 				})
 				.collect()
+		}
+
+		fn judge_audit(
+			task_id: TaskId,
+			audit: &AuditRound<T::AccountId>,
+		) -> (AuditFinding, Weight) {
+			let found = Self::audit_finding(task_id, audit);
+			Self::forget_task(task_id);
+			// At most what the opening that settles an audit costs, which judges the same way.
+			(found, T::WeightInfo::open())
 		}
 
 		fn answered(task_id: TaskId) -> bool {

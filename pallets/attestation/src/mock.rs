@@ -6,7 +6,7 @@
 
 use crate as pallet_attestation;
 use crate::{frame, Decision, ExecutorKeys, SealedAnswer, TaskId, TaskLedger, TaskWork};
-use bourse_primitives::traits::{HoldRefused, TaskAssignment};
+use bourse_primitives::traits::{AuditFinding, AuditRound, HoldRefused, TaskAssignment};
 use core::cell::RefCell;
 use frame::testing_prelude::*;
 use polkadot_sdk::sp_runtime::testing::UintAuthorityId;
@@ -51,6 +51,8 @@ thread_local! {
 	/// Lone answers handed to the fake ledger, in order.
 	static HELD: RefCell<Vec<Held>> =
 		const { RefCell::new(Vec::new()) };
+	/// Audit findings handed to the fake ledger, in order.
+	static AUDITED: RefCell<Vec<(TaskId, AuditFinding)>> = const { RefCell::new(Vec::new()) };
 	/// Executor keys by provider.
 	static KEYS: RefCell<BTreeMap<u64, UintAuthorityId>> = const { RefCell::new(BTreeMap::new()) };
 	/// Whether the offchain worker's node authored the current block (see `LocalAuthorship`).
@@ -96,6 +98,21 @@ impl TaskLedger<u64, u64> for FakeTasks {
 	}
 
 	fn settle_weight(_providers: u32) -> Weight {
+		Weight::zero()
+	}
+
+	fn settle_audit(task: TaskId, found: AuditFinding) {
+		let audited = ASSIGNMENTS.with(|a| {
+			let mut a = a.borrow_mut();
+			let audit = a.get(&task).is_some_and(|t| t.audit.is_some());
+			audit.then(|| a.remove(&task))
+		});
+		if audited.is_some() {
+			AUDITED.with(|s| s.borrow_mut().push((task, found)));
+		}
+	}
+
+	fn settle_audit_weight() -> Weight {
 		Weight::zero()
 	}
 
@@ -213,8 +230,45 @@ pub fn assign(task: TaskId, providers: &[u64]) {
 		// The fake's task content: its id and when it was assigned.
 		digest: polkadot_sdk::sp_io::hashing::blake2_256(&(task, now).encode()),
 		reply_key: Some(crate::testing::reply_key()),
+		audit: None,
 	};
 	ASSIGNMENTS.with(|a| a.borrow_mut().insert(task, assignment));
+}
+
+/// Audits the lone answer the ledger holds for `task`: `auditor` (its key bound) commits by
+/// [`COMMIT_WINDOW`] blocks from now, both open by [`TIMEOUT`]; the run's seed stays the
+/// answer's assignment's.
+pub fn audit(task: TaskId, auditor: u64) {
+	bind(auditor, key(auditor));
+	let (provider, answer, digest) = HELD.with(|h| {
+		let h = h.borrow();
+		let (_, p, a, _, d) = h.iter().find(|(id, ..)| *id == task).expect("no answer held");
+		(*p, a.clone(), *d)
+	});
+	// The fake sandbox's runs do not depend on their seed.
+	let assigned_at = 0;
+	let now = System::block_number();
+	let assignment = TaskAssignment {
+		providers: vec![provider, auditor],
+		assigned_at,
+		deadline: now + TIMEOUT,
+		commit_until: now + COMMIT_WINDOW,
+		fuel_limit: FUEL,
+		digest,
+		reply_key: Some(crate::testing::reply_key()),
+		audit: Some(AuditRound {
+			provider,
+			commitment: answer.commitment,
+			answered: (answer.status, answer.fuel_used, answer.executor_version),
+			auditor,
+		}),
+	};
+	ASSIGNMENTS.with(|a| a.borrow_mut().insert(task, assignment));
+}
+
+/// What the ledger was told an audit of `task` found, if it ended.
+pub fn audit_found(task: TaskId) -> Option<AuditFinding> {
+	AUDITED.with(|s| s.borrow().iter().find(|(id, _)| *id == task).map(|(_, f)| *f))
 }
 
 /// Makes `task` another task with the same id and providers, as a sibling fork would: its

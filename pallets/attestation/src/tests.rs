@@ -853,7 +853,8 @@ mod offchain_worker {
 			assert_eq!(output, b"tupni".to_vec());
 			assert_eq!(answer.fuel_used, FUEL / 2);
 			assert_eq!(worker_block(&pool), 0, "nothing left to do");
-			// The record outlives the task until its deadline has passed by the grace period.
+			// A lone answer's record outlives the task's deadline by the held grace: the
+			// answer's window, and an audit that may start after it.
 			let records = || {
 				polkadot_sdk::sp_runtime::offchain::storage::StorageValueRef::persistent(
 					b"bourse/attestation/records",
@@ -864,6 +865,11 @@ mod offchain_worker {
 			};
 			assert_eq!(records().len(), 1);
 			while System::block_number() <= 1 + TIMEOUT + 11 {
+				worker_block(&pool);
+			}
+			assert_eq!(records().len(), 1, "kept for an audit");
+			let expires = 1 + TIMEOUT + u64::from(crate::worker::HELD_RECORD_GRACE);
+			while System::block_number() <= expires + 1 {
 				worker_block(&pool);
 			}
 			assert!(records().is_empty(), "expired records are cleared");

@@ -32,6 +32,14 @@
 //! the duplicates). On a block this node authored, answers wait `AuthorAnswerDelay` after the
 //! worker starts (see `LocalAuthorship` for why).
 //!
+//! **Audits.** A lone answer's record keeps what opening its commitment takes (the salt, the
+//! output's digest, the run's fingerprint) for [`HELD_RECORD_GRACE`] blocks after the task's
+//! deadline, long enough for the answer's window and an audit that starts after it. When the
+//! chain audits it, the provider's node opens its commitment as soon as the auditor has
+//! committed. An auditor's node runs the task as the provider did (same seed), commits blind to
+//! the outcome with a lone answer's commitment, then opens it. An auditor that cannot run it
+//! abstains before committing.
+//!
 //! Providers that are not validators need `--offchain-worker always`.
 
 use super::*;
@@ -63,6 +71,10 @@ pub const PASS_WAIT_MS: u64 = 1_000;
 const POLL_EVERY_MS: u64 = 25;
 /// Blocks a record is kept after its task's deadline (the task has settled by then).
 const RECORD_GRACE: u32 = 10;
+/// Blocks a lone answer's record is kept after its task's deadline: its verification window,
+/// and an audit's start tried again for several windows, then its commit window. Once the audit
+/// starts its record is kept until the audit's deadline and [`RECORD_GRACE`].
+pub const HELD_RECORD_GRACE: u32 = 200;
 /// Key of the list of this node's records and when each expires.
 const RECORDS_KEY: &[u8] = b"bourse/attestation/records";
 /// Key of the executor keys this node served last (see `log_served`).
@@ -86,9 +98,15 @@ enum Local {
 	#[codec(index = 2)]
 	Abstain(AbstainReason),
 	/// A lone answer (replication 1), sealed once: every later pass and every sibling fork
-	/// sends the same box.
+	/// sends the same box. (Stored by nodes before audits: it cannot be opened.)
 	#[codec(index = 3)]
 	Sealed { answer: SealedAnswer, sealed: Vec<u8> },
+	/// A lone answer sealed once, with what opening its commitment in an audit takes.
+	#[codec(index = 4)]
+	Held { answer: SealedAnswer, sealed: Vec<u8>, opening: Opening },
+	/// This node's run as an auditor, with the opening of its blind commitment.
+	#[codec(index = 5)]
+	Audit { opening: Opening },
 }
 
 /// What a finished run did, for the node's log: its status, fuel used and output length.
@@ -251,7 +269,14 @@ impl<T: Config> Pallet<T> {
 	) -> Result<Option<Local>, &'static str> {
 		let store = StorageValueRef::persistent(&job.storage_key);
 		if let Ok(Some(local)) = store.get::<Local>() {
+			// An audit keeps the record of the answer it audits until it ends (no write
+			// unless that is later than known).
+			Self::track_record(job.storage_key.clone(), Self::record_expiry(job));
 			return Ok(Some(local));
+		}
+		if job.assignment.audit.as_ref().is_some_and(|a| a.provider == job.provider) {
+			// Its answer was given: only its kept record can open it, never a new run.
+			return Err("audited, but this node kept no opening of the answer");
 		}
 		if let Some(local) = Self::legacy_conclusion(job) {
 			// Concluded before this runtime keyed records by digest: keep its salt.
@@ -284,7 +309,9 @@ impl<T: Config> Pallet<T> {
 
 	/// The block after which `job`'s record may go.
 	fn record_expiry(job: &Job<T>) -> u32 {
-		job.assignment.deadline.saturated_into::<u32>().saturating_add(RECORD_GRACE)
+		let lone = job.assignment.providers.len() == 1;
+		let grace = if lone { HELD_RECORD_GRACE } else { RECORD_GRACE };
+		job.assignment.deadline.saturated_into::<u32>().saturating_add(grace)
 	}
 
 	/// `job`'s conclusion as nodes of spec 109 and before stored it: under the hash of the block
@@ -319,7 +346,10 @@ impl<T: Config> Pallet<T> {
 				if AcceptedVersions::<T>::get().contains(&outcome.executor_version) {
 					ran = Some((outcome.status, outcome.fuel_used, outcome.output.len()));
 					let salt = sp_io::offchain::random_seed();
-					if job.assignment.providers.len() > 1 {
+					if job.assignment.audit.is_some() {
+						// This node audits: a blind commitment to the outcome, opened later.
+						Local::Audit { opening: Self::opening(&outcome, salt) }
+					} else if job.assignment.providers.len() > 1 {
 						Local::Done { outcome: outcome.into(), salt }
 					} else {
 						Self::seal(job, outcome, salt).unwrap_or_else(|why| {
@@ -392,7 +422,21 @@ impl<T: Config> Pallet<T> {
 			max_output: T::MaxOutputSize::get(),
 			sealed_hash: blake2_256(&sealed),
 		};
-		Ok(Local::Sealed { answer, sealed })
+		let opening = Self::opening(&outcome, salt);
+		debug_assert_eq!(opening.commitment(&digest, job.task_id, &job.provider), commitment);
+		Ok(Local::Held { answer, sealed, opening })
+	}
+
+	/// What opening a commitment to `outcome` under `salt` shows.
+	fn opening(outcome: &Outcome, salt: [u8; 32]) -> Opening {
+		Opening {
+			status: outcome.status,
+			fuel_used: outcome.fuel_used,
+			executor_version: outcome.executor_version,
+			output_digest: bourse_primitives::reply::output_digest(&outcome.output),
+			fingerprint: outcome.fingerprint,
+			salt,
+		}
 	}
 
 	/// Whether this node should give up running `job` after block `now`: its deadline, or (a
@@ -497,6 +541,9 @@ impl<T: Config> Pallet<T> {
 	/// Sends the answer, commitment, reveal or abstention that `job`'s provider owes now, if
 	/// any, given this node's conclusion `local`.
 	fn answer_due(job: &Job<T>, now: BlockNumberFor<T>, local: Local) -> Result<(), &'static str> {
+		if let Some(audit) = &job.assignment.audit {
+			return Self::audit_due(job, audit, now, local);
+		}
 		let (task_id, provider) = (job.task_id, &job.provider);
 		if Reveals::<T>::contains_key(task_id, provider)
 			|| Abstentions::<T>::contains_key(task_id, provider)
@@ -506,7 +553,7 @@ impl<T: Config> Pallet<T> {
 		let replicated = job.assignment.providers.len() > 1;
 		let committed = Commitments::<T>::contains_key(task_id, provider);
 		let (claim, payload) = match local {
-			Local::Sealed { answer, sealed } => {
+			Local::Sealed { answer, sealed } | Local::Held { answer, sealed, .. } => {
 				if !AcceptedVersions::<T>::get().contains(&answer.executor_version) {
 					// Root stopped accepting this version since the run ended.
 					(Claim::Abstain(AbstainReason::Version), Vec::new())
@@ -524,12 +571,16 @@ impl<T: Config> Pallet<T> {
 				let sealed = Self::seal(job, outcome, salt)?;
 				let kept = StorageValueRef::persistent(&job.storage_key)
 					.mutate(|old: Stored<Local>| match old {
-						Ok(Some(existing @ Local::Sealed { .. })) => Ok::<_, ()>(existing),
+						Ok(Some(existing @ (Local::Sealed { .. } | Local::Held { .. }))) => {
+							Ok::<_, ()>(existing)
+						}
 						_ => Ok(sealed.clone()),
 					})
 					.map_err(|_| "offchain storage refused the box")?;
 				return match kept {
-					local @ Local::Sealed { .. } => Self::answer_due(job, now, local),
+					local @ (Local::Sealed { .. } | Local::Held { .. }) => {
+						Self::answer_due(job, now, local)
+					}
 					_ => Err("sealing made no box"),
 				};
 			}
@@ -566,11 +617,63 @@ impl<T: Config> Pallet<T> {
 			}
 			Local::Abstain(_) if committed => return Err("committed, so it cannot abstain"),
 			Local::Abstain(reason) => (Claim::Abstain(reason), Vec::new()),
+			Local::Audit { .. } => return Err("an auditor's run for a task no longer audited"),
 		};
+		Self::send(job, claim, payload)
+	}
+
+	/// Sends what `job`'s provider owes now in the audit `audit`, given this node's conclusion
+	/// `local`: the audited provider opens its answer's commitment once the auditor has
+	/// committed; the auditor commits blind (or abstains), then opens.
+	fn audit_due(
+		job: &Job<T>,
+		audit: &AuditRound<T::AccountId>,
+		now: BlockNumberFor<T>,
+		local: Local,
+	) -> Result<(), &'static str> {
+		let (task_id, who) = (job.task_id, &job.provider);
+		if Openings::<T>::contains_key(task_id, who) || Abstentions::<T>::contains_key(task_id, who)
+		{
+			return Ok(());
+		}
+		let auditor_committed = Commitments::<T>::contains_key(task_id, &audit.auditor);
+		let claim = match local {
+			Local::Held { opening, .. } if *who == audit.provider => {
+				if !auditor_committed {
+					return Ok(()); // the auditor has not committed yet
+				}
+				Claim::Open(opening)
+			}
+			Local::Sealed { .. } if *who == audit.provider => {
+				return Err("audited, but answered by a node that kept no opening");
+			}
+			Local::Audit { opening } if *who == audit.auditor => {
+				let accepted = AcceptedVersions::<T>::get().contains(&opening.executor_version);
+				if auditor_committed {
+					Claim::Open(opening)
+				} else if !accepted {
+					Claim::Abstain(AbstainReason::Version)
+				} else if Self::commits_closed(job, now) {
+					Claim::Abstain(AbstainReason::Time)
+				} else {
+					Claim::Commit(opening.commitment(&job.assignment.digest, task_id, who))
+				}
+			}
+			Local::Abstain(reason) if *who == audit.auditor && !auditor_committed => {
+				Claim::Abstain(reason)
+			}
+			_ => return Err("nothing this node can send in the audit"),
+		};
+		Self::send(job, claim, Vec::new())
+	}
+
+	/// Signs `claim` (with its `payload`) with `job`'s executor key and submits it.
+	fn send(job: &Job<T>, claim: Claim, payload: Vec<u8>) -> Result<(), &'static str> {
+		let task_id = job.task_id;
 		if let Claim::Abstain(reason) = claim {
 			log::info!(target: TARGET, "task {task_id}: abstaining ({})", reason.label());
 		}
-		let statement = Statement { task_id, provider: provider.clone(), claim };
+		let statement = Statement { task_id, provider: job.provider.clone(), claim };
 		let call = Self::signed_call(&job.assignment.digest, statement, payload, &job.key)
 			.ok_or("the keystore cannot sign, or the output is above its bound")?;
 		let xt = T::create_authorized_transaction(call.into());

@@ -30,6 +30,48 @@ impl frame_system::Config for Test {
 	type BlockWeights = MockBlockWeights;
 }
 
+/// A coin secret of task `task_id` whose coin says "no audit" at any rate up to 99 %.
+pub fn quiet_secret(task_id: u64) -> [u8; 32] {
+	use bourse_primitives::reply::audit_coin;
+	(0u16..)
+		.map(|i| {
+			let mut secret = [0u8; 32];
+			secret[..2].copy_from_slice(&i.to_le_bytes());
+			secret
+		})
+		.find(|s| audit_coin(s, task_id) >= Perbill::from_percent(99))
+		.expect("a quiet coin")
+}
+
+/// A coin secret of task `task_id` whose coin says "audit" at any rate from 1 %.
+pub fn loud_secret(task_id: u64) -> [u8; 32] {
+	use bourse_primitives::reply::audit_coin;
+	(0u16..)
+		.map(|i| {
+			let mut secret = [1u8; 32];
+			secret[..2].copy_from_slice(&i.to_le_bytes());
+			secret
+		})
+		.find(|s| audit_coin(s, task_id) < Perbill::from_percent(1))
+		.expect("a loud coin")
+}
+
+/// The audit terms of the next test task if of `replication` 1: its coin sealed with
+/// [`quiet_secret`] (shown, no audit; never shown, an audit), no more than the chain's rate
+/// asked; a replicated one gives none.
+pub fn audit_terms(replication: u32) -> Option<bourse_primitives::AuditTerms> {
+	let task_id = pallet_tasks::NextTaskId::<Test>::get();
+	(replication == 1).then(|| bourse_primitives::AuditTerms {
+		seal: bourse_primitives::reply::audit_seal(&quiet_secret(task_id)),
+		rate: Perbill::zero(),
+	})
+}
+
+parameter_types! {
+	/// The least audit rate; tests raise it to stage audits.
+	pub static AuditRate: Perbill = Perbill::from_percent(10);
+}
+
 parameter_types! {
 	/// Blocks that carry four submissions, as many as the mock prunes per block.
 	pub MockBlockWeights: frame_system::limits::BlockWeights =
@@ -172,6 +214,7 @@ impl pallet_tasks::Config for Test {
 	type MaxSealedSize = ConstU32<MAX_SEALED>;
 	type VerificationWindow = ConstU64<WINDOW>;
 	type FalseClaimFee = ConstU128<FALSE_CLAIM_FEE>;
+	type AuditRate = AuditRate;
 	type FinalizePerBlock = ConstU32<4>;
 	type MaxMemoryMib = ConstU32<4_096>;
 	type MaxReplication = ConstU32<5>;
@@ -255,6 +298,7 @@ impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for MarketHelper 
 			MIN_TIMEOUT,
 			None,
 			[7; 32],
+			crate::mock::audit_terms(k),
 		)
 		.unwrap();
 		// The next block assigns it.
@@ -323,7 +367,9 @@ pub fn check_invariants() {
 	// The market's held exposure is the lone answers the tasks hold.
 	let mut held = std::collections::BTreeMap::<u64, u32>::new();
 	for task in pallet_tasks::Tasks::<Test>::iter_values() {
-		if let pallet_tasks::TaskState::Answered { provider, .. } = task.state {
+		if let pallet_tasks::TaskState::Answered { provider, .. }
+		| pallet_tasks::TaskState::Audited { provider, .. } = task.state
+		{
 			*held.entry(provider.provider).or_default() += 1;
 		}
 	}

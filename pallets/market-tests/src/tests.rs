@@ -101,6 +101,7 @@ fn submission(
 		TIMEOUT,
 		queue_rent,
 		pallet_attestation::testing::reply_key(),
+		crate::mock::audit_terms(replication),
 	)
 }
 
@@ -141,7 +142,10 @@ fn answer(task_id: u64, provider: u64, output: &[u8], fuel_used: u64) -> Dispatc
 		output,
 		[task_id as u8; 32],
 	);
-	state(task_id, provider, claim, &sealed)
+	state(task_id, provider, claim, &sealed)?;
+	// The requester's client shows the coin once the answer is on chain: no audit.
+	ok(Tasks::show_audit_coin(signed(REQUESTER), task_id, crate::mock::quiet_secret(task_id)));
+	Ok(())
 }
 
 fn commit(task_id: u64, provider: u64, revealed: &Revealed, salt: [u8; 32]) -> DispatchResult {
@@ -167,8 +171,11 @@ fn reveal(
 }
 
 /// The escrow of a task: ceil(k × FUEL × MAX_PRICE / 1e6) + BASE_FEE.
+/// The escrow of a task of replication `k`: a seat per provider, and the auditor's seat of a
+/// lone task.
 fn escrow(k: u128) -> u128 {
-	(k * FUEL as u128 * MAX_PRICE).div_ceil(1_000_000) + BASE_FEE
+	let seats = if k == 1 { 2 } else { k };
+	seats * (FUEL as u128 * MAX_PRICE).div_ceil(1_000_000) + BASE_FEE
 }
 
 fn free(who: u64) -> u128 {
@@ -851,6 +858,7 @@ fn a_heavy_replicated_task_gets_a_commit_window_that_follows_its_fuel() {
 				timeout,
 				None,
 				[7; 32],
+				crate::mock::audit_terms(3),
 			)
 		};
 		assert_noop!(heavy(min_timeout - 1), Error::<Test>::TimeoutTooShort);

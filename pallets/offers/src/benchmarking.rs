@@ -172,6 +172,8 @@ fn crowded_market<T: Config>(n: u32, replication: u32) -> Requirements<T::Accoun
 		max_price: T::MaxPricePerMfuel::get(),
 		min_reputation: floor,
 		requester: account("requester", 0, 0),
+		excluded: alloc::vec::Vec::new(),
+		by_stake: false,
 		seed: [7; 32],
 	}
 }

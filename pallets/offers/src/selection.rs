@@ -152,6 +152,7 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 	) -> bool {
 		*who != req.requester
+			&& !req.excluded.contains(who)
 			&& offer.active_from <= now
 			&& offer.price_per_mfuel <= req.max_price
 			&& offer.max_fuel >= req.fuel
@@ -313,7 +314,7 @@ impl<T: Config> Pallet<T> {
 		let mut excluded: Vec<(Seat, u128)> = Vec::new();
 		let mut expired = Vec::new();
 		// A single seat goes to the cheapest eligible offers (price competition)…
-		if wanted == 1 {
+		if wanted == 1 && !req.by_stake {
 			let (mut window, met) = Self::scan(req, now);
 			expired = met;
 			if let Some((who, price, _)) = Self::draw_from(&mut window, &req.seed, 0) {

@@ -51,6 +51,8 @@ fn wants(replication: u32, requester: u64, seed: u8) -> Requirements<u64, u128> 
 		max_price: 1_000_000,
 		min_reputation: Perbill::zero(),
 		requester,
+		excluded: Vec::new(),
+		by_stake: false,
 		seed: [seed; 32],
 	}
 }

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::pallet::{
-	BalanceOf, Digests, HeldRange, LastAuthor, NextTaskId, Pending, Queue, QueuedTask,
+	AuditCoins, BalanceOf, Digests, HeldRange, LastAuthor, NextTaskId, Pending, Queue, QueuedTask,
 	TaskDeposits, TaskState, Tasks, Timeouts, Workloads,
 };
 use alloc::{vec, vec::Vec};
@@ -105,8 +105,15 @@ fn submit_with<T: Config>(
 		timeout,
 		queue_rent,
 		bench_reply_key(),
+		(replication == 1).then(|| AuditTerms {
+			seal: bourse_primitives::reply::audit_seal(&COIN_SECRET),
+			rate: Perbill::zero(),
+		}),
 	)
 }
+
+/// The secret of the benchmarks' audit coins.
+const COIN_SECRET: [u8; 32] = [0x17; 32];
 
 /// The secret of the benchmarks' reply key.
 const REPLY_SECRET: [u8; 32] = [0x42; 32];
@@ -468,7 +475,10 @@ mod benchmarks {
 		let mut last = None;
 		for i in 0..n {
 			let (who, hash) = other::<T>(i);
-			last = Some(held_task::<T>(&who, hash, true));
+			let task_id = held_task::<T>(&who, hash, true);
+			// The coin said no audit.
+			AuditCoins::<T>::remove(task_id);
+			last = Some(task_id);
 		}
 		let now = last
 			.and_then(|id| match Tasks::<T>::get(id)?.state {
@@ -478,9 +488,67 @@ mod benchmarks {
 			.unwrap_or_else(frame_system::Pallet::<T>::block_number);
 		#[block]
 		{
-			Pallet::<T>::finalize_due(now);
+			Pallet::<T>::finalize_due(now, true, &mut Seeds::new());
 		}
 		assert_eq!(HeldRange::<T>::get(), (n.into(), n.into()), "every answer is final");
+	}
+
+	/// `n` held answers whose coin was never shown start their audits: an auditor drawn by
+	/// stake for each (the rest of the block's starts wait), each deadline place found after
+	/// the most tries.
+	#[benchmark]
+	fn on_initialize_audits(n: Linear<0, 8>) {
+		market::<T>(8, 16);
+		let mut last = None;
+		for i in 0..n {
+			let (who, hash) = other::<T>(i);
+			last = Some(held_task::<T>(&who, hash, true));
+		}
+		let now = last
+			.and_then(|id| match Tasks::<T>::get(id)?.state {
+				TaskState::Answered { final_at, .. } => Some(final_at),
+				_ => None,
+			})
+			.unwrap_or_else(frame_system::Pallet::<T>::block_number);
+		frame_system::Pallet::<T>::set_block_number(now);
+		// Every deadline place but the last tried is taken.
+		let (commit_window, _) = Pallet::<T>::windows(BENCH_FUEL, 1);
+		let first = now
+			.saturating_add(commit_window)
+			.saturating_add(crate::OPEN_WINDOW.into())
+			.saturating_add(One::one());
+		for later in 0..7u32 {
+			let full: Vec<TaskId> =
+				(0..T::MaxTimeoutsPerBlock::get()).map(|i| u64::MAX - u64::from(i)).collect();
+			Timeouts::<T>::insert(
+				first.saturating_add(later.into()),
+				BoundedVec::truncate_from(full),
+			);
+		}
+		#[block]
+		{
+			Pallet::<T>::finalize_due(now, true, &mut Seeds::new());
+		}
+		for later in 0..7u32 {
+			Timeouts::<T>::remove(first.saturating_add(later.into()));
+		}
+		let audited = Tasks::<T>::iter_values()
+			.filter(|t| matches!(t.state, TaskState::Audited { .. }))
+			.count() as u32;
+		assert_eq!(audited, n, "every answer is audited");
+	}
+
+	/// The requester shows its task's audit coin.
+	#[benchmark]
+	fn show_audit_coin() {
+		market::<T>(0, 1);
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		let task_id = held_task::<T>(&caller, hash, true);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), task_id, COIN_SECRET);
+		let coin = AuditCoins::<T>::get(task_id);
+		assert!(coin.is_none_or(|c| c.secret == Some(COIN_SECRET)), "the coin was shown");
 	}
 
 	/// The requester accepts a held answer before its window closes.

@@ -135,11 +135,11 @@ extern crate alloc;
 
 pub use bourse_primitives::api::{QuoteView, TaskPhase, TaskView};
 pub use bourse_primitives::traits::{
-	AgreedOutcome, Assignment, Authored, BlockAuthor, Decision, FailureReason, HoldRefused,
-	ProviderMarket, ProviderReputation, Requirements, TaskAssignment, TaskFailure, TaskId,
-	TaskJudge, TaskLedger, TaskWork, Verdict,
+	AgreedOutcome, Assignment, AuditFinding, AuditRound, Authored, BlockAuthor, Decision,
+	FailureReason, HoldRefused, ProviderMarket, ProviderReputation, Requirements, TaskAssignment,
+	TaskFailure, TaskId, TaskJudge, TaskLedger, TaskWork, Verdict,
 };
-pub use bourse_primitives::{is_valid_replication, reply::ReplyKey, CodeHash, Status};
+pub use bourse_primitives::{is_valid_replication, reply::ReplyKey, AuditTerms, CodeHash, Status};
 pub use pallet::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
 pub use weights::WeightInfo;
@@ -162,6 +162,20 @@ pub const FUEL_PER_PRICE_UNIT: u128 = 1_000_000;
 pub const TASK_DIGEST_CONTEXT: &[u8] = b"bourse/task";
 /// Domain separation of assignment seeds ([`Pallet::entropy`], [`Pallet::seed`]).
 pub const TASK_ENTROPY_CONTEXT: &[u8] = b"bourse/assignment";
+/// Domain separation of an audit draw's entropy (the task and which auditor it draws).
+const AUDIT_ENTROPY_CONTEXT: &[u8] = b"bourse/audit-draw";
+/// Deadline blocks an audit tries, from the first its windows allow, before it gives up (the
+/// answer is then final unverified).
+const AUDIT_DEADLINE_TRIES: u32 = 8;
+/// Audits started per block at most (each draws an auditor); the rest wait a block, held.
+const AUDIT_STARTS_PER_BLOCK: u32 = 8;
+/// Times an audit's start may find no auditor free (or no deadline place) and wait another
+/// verification window before the answer is final unverified.
+pub const AUDIT_START_TRIES: u8 = 6;
+/// Blocks the audited provider and its auditor have to open their commitments after the
+/// auditor's commits close: opening needs no compute, so this only covers a lost transaction
+/// or a slow node.
+pub const OPEN_WINDOW: u32 = 10;
 
 /// The pallet. `submit_task` takes every parameter of a task as its own argument, as users
 /// see them in wallets.
@@ -244,6 +258,7 @@ pub mod pallet {
 			commitment: [u8; 32],
 			proof: [u8; 32],
 			max_output: u32,
+			assigned_at: BlockNumberFor<T>,
 			answered_at: BlockNumberFor<T>,
 			final_at: BlockNumberFor<T>,
 		},
@@ -258,6 +273,56 @@ pub mod pallet {
 			cost: BalanceOf<T>,
 			settled_at: BlockNumberFor<T>,
 		},
+		/// A lone answer under audit since `audit_at`: `auditor` runs the task (with the seed
+		/// of its assignment at `assigned_at`) and commits blind by `commit_until`, then both
+		/// open their commitments by `deadline` ([`Pallet::settle_audit`] settles it). The
+		/// answer's fields are as they were held; the provider's pay and exposure still wait.
+		/// `replaced` once a silent or abstaining auditor was replaced (never twice).
+		Audited {
+			provider: Assignment<T::AccountId, BalanceOf<T>>,
+			status: Status,
+			fuel_used: u64,
+			executor_version: u32,
+			commitment: [u8; 32],
+			proof: [u8; 32],
+			max_output: u32,
+			assigned_at: BlockNumberFor<T>,
+			answered_at: BlockNumberFor<T>,
+			auditor: Assignment<T::AccountId, BalanceOf<T>>,
+			audit_at: BlockNumberFor<T>,
+			commit_until: BlockNumberFor<T>,
+			deadline: BlockNumberFor<T>,
+			replaced: bool,
+		},
+	}
+
+	/// A lone task's audit coin: the requester's terms, and whether the coin was shown and
+	/// said to audit (the audit then starts when the answer's window closes, as it does when
+	/// the coin was never shown).
+	#[derive(
+		Clone,
+		Copy,
+		Debug,
+		PartialEq,
+		Eq,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+	)]
+	pub struct AuditCoin {
+		/// What the requester gave at submission.
+		pub terms: AuditTerms,
+		/// The coin's secret, once shown (it said to audit): it seeds the auditor's draw, so
+		/// that not even the author of the drawing block could foresee it when the answer was
+		/// given.
+		pub secret: Option<[u8; 32]>,
+		/// Auditors drawn before who stayed silent or abstained (the second is the last).
+		pub replaced: u8,
+		/// Audit starts that found no auditor free, or no deadline place, and waited another
+		/// window (after [`AUDIT_START_TRIES`], the answer is final unverified).
+		pub tries: u8,
 	}
 
 	/// A task waiting in the queue, with what it pays for waiting.
@@ -414,6 +479,11 @@ pub mod pallet {
 		/// committed to) costs its requester, burned.
 		#[pallet::constant]
 		type FalseClaimFee: Get<BalanceOf<Self>>;
+
+		/// The least probability that a lone answer is audited (see the module docs, "Audits");
+		/// a requester may ask for more, and a valuable task gets more.
+		#[pallet::constant]
+		type AuditRate: Get<Perbill>;
 
 		/// Held answers made final per block at most; the rest wait for the next block (none is
 		/// lost: each stays held, and claimable, until its turn).
@@ -579,6 +649,18 @@ pub mod pallet {
 	pub type SealedOutputs<T: Config> =
 		StorageMap<_, Twox64Concat, TaskId, BoundedVec<u8, T::MaxSealedSize>, OptionQuery>;
 
+	/// Each lone task's audit coin ([`AuditCoin`]), from submission until its answer is final
+	/// unaudited (the coin said no, or the requester accepted the answer) or its audit starts.
+	#[pallet::storage]
+	pub type AuditCoins<T: Config> = StorageMap<_, Twox64Concat, TaskId, AuditCoin, OptionQuery>;
+
+	/// The audits under way of each provider's lone answers: how the audited provider's node
+	/// finds the audits it must open its commitment to (its slot is not busy with them). At
+	/// most its held answers.
+	#[pallet::storage]
+	pub type AuditedAnswers<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, TaskId, (), OptionQuery>;
+
 	/// Lone answers held in their verification window, with the block each becomes final, in
 	/// that order, under sequential positions from [`HeldRange`]'s first to its end. An entry
 	/// whose task is no longer held (accepted, or judged on a claim) is dropped when the cursor
@@ -652,6 +734,23 @@ pub mod pallet {
 			fuel_used: u64,
 			cost: BalanceOf<T>,
 		},
+		/// The requester showed its task's audit coin: the answer is `audited` when its window
+		/// closes, or final then unaudited.
+		AuditCoinShown { task_id: TaskId, audited: bool },
+		/// `auditor` was drawn to audit the lone answer of a task: it commits blind by
+		/// `commit_until`, and both it and the provider open by `deadline`.
+		AuditStarted {
+			task_id: TaskId,
+			auditor: T::AccountId,
+			commit_until: BlockNumberFor<T>,
+			deadline: BlockNumberFor<T>,
+		},
+		/// An audit ended with what attestation `found` (the payments, slashes and the task's
+		/// end follow as their own events).
+		AuditEnded { task_id: TaskId, auditor: T::AccountId, found: AuditFinding },
+		/// No auditor could be drawn (nobody else free and eligible, or no deadline place): the
+		/// answer is final unverified.
+		AuditSkipped { task_id: TaskId },
 		/// A requester's bad-delivery claim proved nothing (the box held what the provider
 		/// committed to): `fee` of the requester's was burned; the answer stands.
 		FalseDeliveryClaim { task_id: TaskId, requester: T::AccountId, fee: BalanceOf<T> },
@@ -738,6 +837,17 @@ pub mod pallet {
 		WindowClosed,
 		/// The secret is not that of the task's reply key.
 		WrongSecret,
+		/// A task of replication 1 needs audit terms (the seal of its audit coin).
+		AuditTermsMissing,
+		/// Only tasks of replication 1 are audited: replicated tasks take no audit terms.
+		AuditTermsNotAlone,
+		/// The task has no audit coin left to show: it was shown already, or the answer was
+		/// accepted.
+		NoAuditCoin,
+		/// The secret is not the one the task's audit coin was sealed with.
+		WrongCoin,
+		/// The answer is being audited: wait for the audit's end.
+		BeingAudited,
 	}
 
 	#[pallet::hooks]
@@ -752,13 +862,14 @@ pub mod pallet {
 			// The queue first: its tasks waited longer. The tasks submitted since the last draw
 			// take what is left; those that then wait go to the back of the queue.
 			let mut seeds = Seeds::new();
-			let (attempts, (fresh, moved)) = if Self::may_draw() {
+			let draws = Self::may_draw();
+			let (attempts, (fresh, moved)) = if draws {
 				(Self::assign_queued(now, &mut seeds), Self::assign_pending(now, &mut seeds))
 			} else {
 				Self::defer_draws();
 				(0, (0, 0))
 			};
-			let finalized = Self::finalize_due(now);
+			let (finalized, audits) = Self::finalize_due(now, draws, &mut seeds);
 			let pruned = Self::prune(now);
 			let randomness =
 				if seeds.derived() { T::WeightInfo::block_randomness() } else { Weight::zero() };
@@ -789,6 +900,10 @@ pub mod pallet {
 				.saturating_add(T::WeightInfo::on_initialize_finalize(finalized))
 				// Each provider's score read at its worst as its exposure is released.
 				.saturating_add(T::Reputation::score_weight().saturating_mul(finalized.into()))
+				// An audit started draws an auditor (its selection from the market's benchmarks)
+				// instead of paying the provider.
+				.saturating_add(T::WeightInfo::on_initialize_audits(audits))
+				.saturating_add(T::Market::select_weight(1).saturating_mul(audits.into()))
 		}
 
 		fn integrity_test() {
@@ -905,7 +1020,9 @@ pub mod pallet {
 		/// than `queue_rent / 1.1`.
 		///
 		/// `reply_key` is the requester's one-time X25519 public key for this task's replies
-		/// (see the module docs, "Reply keys").
+		/// (see the module docs, "Reply keys"). `audit` (replication 1 only, and required then)
+		/// seals the coin that decides whether its answer is audited (see the module docs,
+		/// "Audits").
 		#[pallet::call_index(2)]
 		#[pallet::weight(Pallet::<T>::submit_weight(*replication))]
 		pub fn submit_task(
@@ -920,6 +1037,7 @@ pub mod pallet {
 			timeout: BlockNumberFor<T>,
 			queue_rent: Option<BalanceOf<T>>,
 			reply_key: ReplyKey,
+			audit: Option<AuditTerms>,
 		) -> DispatchResult {
 			let requester = ensure_signed(origin)?;
 			ensure!(Workloads::<T>::contains_key(workload), Error::<T>::UnknownWorkload);
@@ -938,6 +1056,11 @@ pub mod pallet {
 				is_valid_replication(replication, T::MaxReplication::get()),
 				Error::<T>::InvalidReplication
 			);
+			match (replication, audit.is_some()) {
+				(1, false) => return Err(Error::<T>::AuditTermsMissing.into()),
+				(2.., true) => return Err(Error::<T>::AuditTermsNotAlone.into()),
+				_ => {}
+			}
 			ensure!(
 				timeout >= Self::windows(fuel_limit, replication).1,
 				Error::<T>::TimeoutTooShort
@@ -1034,6 +1157,10 @@ pub mod pallet {
 			});
 			Tasks::<T>::insert(task_id, task);
 			ReplyKeys::<T>::insert(task_id, reply_key);
+			if let Some(terms) = audit {
+				let coin = AuditCoin { terms, secret: None, replaced: 0, tries: 0 };
+				AuditCoins::<T>::insert(task_id, coin);
+			}
 			TaskDeposits::<T>::insert(task_id, deposit);
 			NextTaskId::<T>::put(task_id.saturating_add(1));
 			Ok(())
@@ -1088,6 +1215,7 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let task = Tasks::<T>::get(task_id).ok_or(Error::<T>::UnknownTask)?;
 			ensure!(task.requester == who, Error::<T>::NotRequester);
+			ensure!(!matches!(task.state, TaskState::Audited { .. }), Error::<T>::BeingAudited);
 			ensure!(matches!(task.state, TaskState::Answered { .. }), Error::<T>::NotAnswered);
 			Self::finalize(task_id, task);
 			Ok(())
@@ -1123,22 +1251,53 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let task = Tasks::<T>::get(task_id).ok_or(Error::<T>::UnknownTask)?;
 			ensure!(task.requester == who, Error::<T>::NotRequester);
-			let TaskState::Answered {
-				provider,
-				status,
-				fuel_used,
-				executor_version,
-				commitment,
-				proof,
-				max_output,
-				final_at,
-				..
-			} = &task.state
-			else {
-				return Err(Error::<T>::NotAnswered.into());
-			};
-			let now = frame_system::Pallet::<T>::block_number();
-			ensure!(now < *final_at, Error::<T>::WindowClosed);
+			// Held, or under audit: an audit checks the run, not the box, so a claim may still
+			// prove that the box is bad (and ends the audit).
+			let (provider, status, fuel_used, executor_version, commitment, proof, max_output) =
+				match &task.state {
+					TaskState::Answered {
+						provider,
+						status,
+						fuel_used,
+						executor_version,
+						commitment,
+						proof,
+						max_output,
+						final_at,
+						..
+					} => {
+						let now = frame_system::Pallet::<T>::block_number();
+						ensure!(now < *final_at, Error::<T>::WindowClosed);
+						(
+							provider,
+							status,
+							fuel_used,
+							executor_version,
+							commitment,
+							proof,
+							max_output,
+						)
+					}
+					TaskState::Audited {
+						provider,
+						status,
+						fuel_used,
+						executor_version,
+						commitment,
+						proof,
+						max_output,
+						..
+					} => (
+						provider,
+						status,
+						fuel_used,
+						executor_version,
+						commitment,
+						proof,
+						max_output,
+					),
+					_ => return Err(Error::<T>::NotAnswered.into()),
+				};
 			let key = ReplyKeys::<T>::get(task_id).ok_or(Error::<T>::NotAnswered)?;
 			ensure!(reply::public_key(&secret) == Ok(key), Error::<T>::WrongSecret);
 			// The box is opened before the fee is looked at: a true claim needs no funds (the
@@ -1175,6 +1334,43 @@ pub mod pallet {
 			}
 			Self::fail_delivery(task_id, task);
 			Ok(Pays::No.into())
+		}
+
+		/// Show the audit coin of a task the caller submitted, while its lone answer is held:
+		/// `secret` is the one sealed at submission ([`AuditTerms::seal`]). The coin
+		/// ([`bourse_primitives::reply::audit_coin`]) says whether the answer is audited when
+		/// its window closes, at the task's rate ([`Pallet::audit_rate`]); if not, the answer is
+		/// final then unaudited. A coin never shown means an audit. The requester's client
+		/// shows it once the answer's block is final, never before: whoever sees the secret
+		/// before answering can tell whether its answer will be checked.
+		#[pallet::call_index(6)]
+		pub fn show_audit_coin(
+			origin: OriginFor<T>,
+			task_id: TaskId,
+			secret: [u8; 32],
+		) -> DispatchResult {
+			use bourse_primitives::reply;
+			let who = ensure_signed(origin)?;
+			let task = Tasks::<T>::get(task_id).ok_or(Error::<T>::UnknownTask)?;
+			ensure!(task.requester == who, Error::<T>::NotRequester);
+			ensure!(!matches!(task.state, TaskState::Audited { .. }), Error::<T>::BeingAudited);
+			let TaskState::Answered { provider, final_at, .. } = &task.state else {
+				return Err(Error::<T>::NotAnswered.into());
+			};
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now < *final_at, Error::<T>::WindowClosed);
+			let coin = AuditCoins::<T>::get(task_id).filter(|c| c.secret.is_none());
+			let coin = coin.ok_or(Error::<T>::NoAuditCoin)?;
+			ensure!(reply::audit_seal(&secret) == coin.terms.seal, Error::<T>::WrongCoin);
+			let rate = Self::audit_rate(&task, &coin.terms, provider.price);
+			let audited = reply::audit_coin(&secret, task_id) < rate;
+			if audited {
+				AuditCoins::<T>::insert(task_id, AuditCoin { secret: Some(secret), ..coin });
+			} else {
+				AuditCoins::<T>::remove(task_id);
+			}
+			Self::deposit_event(Event::AuditCoinShown { task_id, audited });
+			Ok(())
 		}
 	}
 
@@ -1220,15 +1416,18 @@ pub mod pallet {
 			(blocks(commit_window), blocks(timeout).max(T::MinTimeout::get()))
 		}
 
-		/// `ceil(replication × fuel_limit × max_price / 1e6) + BaseFee`, if it fits.
+		/// `ceil(seats × fuel_limit × max_price / 1e6) + BaseFee`, if it fits: a seat per
+		/// provider, and at replication 1 a second for the auditor who may check the answer
+		/// (released when no audit happens).
 		pub fn escrow_for(
 			replication: u32,
 			fuel_limit: u64,
 			max_price: BalanceOf<T>,
 		) -> Option<BalanceOf<T>> {
-			let fuel = u128::from(replication).checked_mul(u128::from(fuel_limit))?;
-			let body = Self::fuel_cost(fuel, max_price)?;
-			body.checked_add(&T::BaseFee::get())
+			let seats = if replication == 1 { 2 } else { replication };
+			// Each seat paid on its own, rounded up on its own.
+			let seat = Self::fuel_cost(u128::from(fuel_limit), max_price)?;
+			seat.checked_mul(&seats.into())?.checked_add(&T::BaseFee::get())
 		}
 
 		/// What `submit_task` is charged for `replication` providers: the costlier of assigning
@@ -1320,6 +1519,31 @@ pub mod pallet {
 					TaskPhase::Delivered { provider, status, fuel_used, cost, settled_at },
 					Vec::new(),
 				),
+				TaskState::Audited {
+					provider,
+					status,
+					fuel_used,
+					answered_at,
+					auditor,
+					audit_at,
+					commit_until,
+					deadline,
+					..
+				} => {
+					let accounts = [provider.provider.clone(), auditor.provider.clone()];
+					let answers = T::Judge::answers(task_id, &accounts);
+					let phase = TaskPhase::Audited {
+						provider,
+						status,
+						fuel_used,
+						answered_at,
+						auditor,
+						audit_at,
+						commit_until,
+						deadline,
+					};
+					(phase, answers)
+				}
 			};
 			Some(TaskView {
 				requester: task.requester,
@@ -1356,6 +1580,8 @@ pub mod pallet {
 				max_price,
 				min_reputation,
 				requester,
+				excluded: Vec::new(),
+				by_stake: false,
 				seed: [0; 32],
 			};
 			let candidates = T::Market::candidates(&requirements);
@@ -1475,6 +1701,8 @@ pub mod pallet {
 				max_price: task.max_price,
 				min_reputation: task.min_reputation,
 				requester: task.requester.clone(),
+				excluded: Vec::new(),
+				by_stake: false,
 				seed,
 			}
 		}
@@ -1741,6 +1969,26 @@ pub mod pallet {
 				Self::expire_pending(task_id, task);
 				return T::WeightInfo::on_initialize_queue_expired(1);
 			}
+			if let TaskState::Audited {
+				provider,
+				commitment,
+				auditor,
+				status,
+				fuel_used,
+				executor_version,
+				..
+			} = &task.state
+			{
+				let round = AuditRound {
+					provider: provider.provider.clone(),
+					commitment: *commitment,
+					answered: (*status, *fuel_used, *executor_version),
+					auditor: auditor.provider.clone(),
+				};
+				let (found, weight) = T::Judge::judge_audit(task_id, &round);
+				Self::settle_audit(task_id, task, found);
+				return weight.saturating_add(Self::reputation_weight(2));
+			}
 			let TaskState::Assigned { providers, .. } = &task.state else { return Weight::zero() };
 			let accounts: Vec<T::AccountId> =
 				providers.iter().map(|a| a.provider.clone()).collect();
@@ -1934,22 +2182,36 @@ pub mod pallet {
 		/// Makes the held answer of `task` final: pays its provider for the fuel it used at its
 		/// price, ends its bond exposure, burns the base fee and refunds the rest. No
 		/// reputation: nobody checked the answer. Does nothing unless the answer is held.
-		pub(crate) fn finalize(task_id: TaskId, mut task: Task<T>) {
+		pub(crate) fn finalize(task_id: TaskId, task: Task<T>) {
 			let TaskState::Answered { provider, status, fuel_used, commitment, max_output, .. } =
 				task.state.clone()
 			else {
 				return;
 			};
-			let owed = Self::fuel_cost(u128::from(fuel_used), provider.price)
-				.unwrap_or(task.escrow)
-				.min(task.escrow.saturating_sub(T::BaseFee::get()));
-			let cost = Self::pay(&task.requester, &provider.provider, owed);
-			task.escrow = task.escrow.saturating_sub(cost);
-			Self::deposit_event(Event::ProviderPaid {
+			Self::deliver(
 				task_id,
-				provider: provider.provider.clone(),
-				amount: cost,
-			});
+				task,
+				provider,
+				(status, fuel_used, commitment, max_output),
+				false,
+			);
+		}
+
+		/// Makes the lone answer `(status, fuel_used, commitment, max_output)` of `provider` to
+		/// `task` final: pays the provider for its fuel at its price, ends its bond exposure,
+		/// records its reputation if an audit `verified` the answer, burns the base fee and
+		/// refunds the rest.
+		fn deliver(
+			task_id: TaskId,
+			mut task: Task<T>,
+			provider: Assignment<T::AccountId, BalanceOf<T>>,
+			(status, fuel_used, commitment, max_output): (Status, u64, [u8; 32], u32),
+			verified: bool,
+		) {
+			let cost = Self::pay_for(task_id, &mut task, &provider, fuel_used);
+			if verified {
+				T::Reputation::record(&provider.provider, Verdict::Agreed, cost.saturated_into());
+			}
 			T::Market::release_held(&provider.provider);
 			let refund = Self::burn_fee_and_refund(&mut task);
 			Self::deposit_event(Event::Refunded {
@@ -1977,26 +2239,306 @@ pub mod pallet {
 			Self::close(task_id, task, state, Some(sealed_len));
 		}
 
-		/// The held answer of `task` was proven badly delivered: its provider is slashed and
-		/// loses reputation, its bond exposure ends, the requester is refunded less the base
-		/// fee, and the task fails. Its box goes (its secret is public now).
-		fn fail_delivery(task_id: TaskId, mut task: Task<T>) {
-			let TaskState::Answered { provider, .. } = task.state.clone() else { return };
-			let who = &provider.provider;
-			let amount = T::Market::slash(who, T::Slash::get());
-			Self::deposit_event(Event::ProviderSlashed { task_id, provider: who.clone(), amount });
+		/// Pays `provider` of `task` for `fuel` at its price out of the escrow (never touching
+		/// the base fee), says so, and returns what it paid.
+		fn pay_for(
+			task_id: TaskId,
+			task: &mut Task<T>,
+			provider: &Assignment<T::AccountId, BalanceOf<T>>,
+			fuel: u64,
+		) -> BalanceOf<T> {
+			let owed = Self::fuel_cost(u128::from(fuel), provider.price)
+				.unwrap_or(task.escrow)
+				.min(task.escrow.saturating_sub(T::BaseFee::get()));
+			let paid = Self::pay(&task.requester, &provider.provider, owed);
+			task.escrow = task.escrow.saturating_sub(paid);
+			Self::deposit_event(Event::ProviderPaid {
+				task_id,
+				provider: provider.provider.clone(),
+				amount: paid,
+			});
+			paid
+		}
+
+		/// The probability that the lone answer of `task` by a provider at `price` is audited:
+		/// the chain's [`Config::AuditRate`], the rate its requester asked for, or the rate that
+		/// deters a lie worth the task's most pay, whichever is highest. A provider that answers
+		/// junk gains at most `G = fuel_limit × price`; caught, it loses [`Config::Slash`]
+		/// (`S`). At `p ≥ 2G / (S + 2G)`, `p · S ≥ 2 (1 − p) G`: on average a lie loses twice
+		/// what it gains.
+		pub fn audit_rate(task: &Task<T>, terms: &AuditTerms, price: BalanceOf<T>) -> Perbill {
+			let gain: u128 = Self::fuel_cost(u128::from(task.fuel_limit), price)
+				.map_or(u128::MAX, |g| g.saturated_into());
+			let twice = gain.saturating_mul(2);
+			let slash: u128 = T::Slash::get().saturated_into();
+			let deterring = Perbill::from_rational(twice, slash.saturating_add(twice).max(1));
+			T::AuditRate::get().max(terms.rate).max(deterring)
+		}
+
+		/// Starts the audit of the held answer of `task` whose window closed: draws an auditor
+		/// by bond × reputation (never its provider nor its requester) with the block's
+		/// randomness and the coin's secret, and gives it the windows of the task's fuel. If
+		/// nobody is free, or no deadline place, the answer is held another window and tried
+		/// again, [`AUDIT_START_TRIES`] times at most; then it is final unverified
+		/// ([`Event::AuditSkipped`]).
+		fn start_audit(task_id: TaskId, mut task: Task<T>, seeds: &mut Seeds<T>) {
+			let Some(coin) = AuditCoins::<T>::get(task_id) else { return };
+			let TaskState::Answered {
+				provider,
+				status,
+				fuel_used,
+				executor_version,
+				commitment,
+				proof,
+				max_output,
+				assigned_at,
+				answered_at,
+				..
+			} = task.state.clone()
+			else {
+				return;
+			};
+			let now = frame_system::Pallet::<T>::block_number();
+			let entropy = blake2_256(
+				&(AUDIT_ENTROPY_CONTEXT, task_id, coin.replaced, coin.tries, coin.secret).encode(),
+			);
+			let requirements = Requirements {
+				replication: 1,
+				excluded: alloc::vec![provider.provider.clone()],
+				by_stake: true,
+				..Self::requirements(&task, seeds.of(&entropy))
+			};
+			let auditor = T::Market::select(&requirements).ok().and_then(|mut c| c.pop());
+			let (commit_window, _) = Self::windows(task.fuel_limit, 1);
+			let commit_until = now.saturating_add(commit_window);
+			let placed = auditor.as_ref().and_then(|_| {
+				(0..AUDIT_DEADLINE_TRIES).find_map(|later| {
+					let deadline = commit_until
+						.saturating_add(OPEN_WINDOW.into())
+						.saturating_add(later.into());
+					let settles_at = deadline.saturating_add(One::one());
+					Timeouts::<T>::try_mutate(settles_at, |due| due.try_push(task_id))
+						.ok()
+						.map(|()| deadline)
+				})
+			});
+			let (Some(auditor), Some(deadline)) = (auditor.clone(), placed) else {
+				if let Some(auditor) = auditor {
+					T::Market::release(&auditor.provider);
+				}
+				if coin.tries.saturating_add(1) < AUDIT_START_TRIES {
+					// Held another window, the coin kept.
+					let tries = coin.tries.saturating_add(1);
+					AuditCoins::<T>::insert(task_id, AuditCoin { tries, ..coin });
+					let final_at = now.saturating_add(T::VerificationWindow::get());
+					Self::hold_until(task_id, final_at);
+					if let TaskState::Answered { final_at: at, .. } = &mut task.state {
+						*at = final_at;
+					}
+					Tasks::<T>::insert(task_id, task);
+				} else {
+					Self::deposit_event(Event::AuditSkipped { task_id });
+					let answer = (status, fuel_used, commitment, max_output);
+					Self::deliver(task_id, task, provider, answer, false);
+				}
+				return;
+			};
+			AuditCoins::<T>::remove(task_id);
+			ProviderTasks::<T>::insert(&auditor.provider, task_id, ());
+			AuditedAnswers::<T>::insert(&provider.provider, task_id, ());
+			Self::deposit_event(Event::AuditStarted {
+				task_id,
+				auditor: auditor.provider.clone(),
+				commit_until,
+				deadline,
+			});
+			task.state = TaskState::Audited {
+				provider,
+				status,
+				fuel_used,
+				executor_version,
+				commitment,
+				proof,
+				max_output,
+				assigned_at,
+				answered_at,
+				auditor,
+				audit_at: now,
+				commit_until,
+				deadline,
+				replaced: coin.replaced > 0,
+			};
+			Tasks::<T>::insert(task_id, task);
+		}
+
+		/// Carries out what an audit of `task` `found` (see the module docs, "Audits"): the
+		/// auditor's part first (paid for its run, or slashed), then the answer's (final,
+		/// verified or not; failed; or held again for a second auditor).
+		pub(crate) fn settle_audit(task_id: TaskId, mut task: Task<T>, found: AuditFinding) {
+			let TaskState::Audited { provider, auditor, deadline, replaced, .. } =
+				task.state.clone()
+			else {
+				return;
+			};
+			Self::unschedule_timeout(task_id, deadline);
+			ProviderTasks::<T>::remove(&auditor.provider, task_id);
+			AuditedAnswers::<T>::remove(&provider.provider, task_id);
+			Self::deposit_event(Event::AuditEnded {
+				task_id,
+				auditor: auditor.provider.clone(),
+				found,
+			});
+			let fuel_limit = task.fuel_limit;
+			let value_to = |a: &Assignment<T::AccountId, BalanceOf<T>>| -> u128 {
+				Self::fuel_cost(u128::from(fuel_limit), a.price)
+					.defensive_unwrap_or_default()
+					.saturated_into()
+			};
+			let slash = |who: &T::AccountId, due: BalanceOf<T>| {
+				let amount = T::Market::slash(who, due);
+				Self::deposit_event(Event::ProviderSlashed {
+					task_id,
+					provider: who.clone(),
+					amount,
+				});
+			};
+			// The auditor: paid for a run whose outcome stood, slashed for silence, a withheld
+			// opening or a dispute.
+			let who = &auditor.provider;
+			match found {
+				AuditFinding::Agreed { fuel } | AuditFinding::ProviderWithheld { fuel } => {
+					let paid = Self::pay_for(task_id, &mut task, &auditor, fuel);
+					T::Reputation::record(who, Verdict::Agreed, paid.saturated_into());
+				}
+				// Not comparable: unpaid (else a lazy auditor of the other accepted version
+				// would be paid for junk), not slashed.
+				AuditFinding::NotComparable { .. } => {}
+				// Until escalation tells who was right, a dispute costs both parties the slash
+				// of a lie: neither can profit from one.
+				AuditFinding::Disagreed { .. } => slash(who, T::Slash::get()),
+				AuditFinding::AuditorSilent => {
+					slash(who, T::NoShowSlash::get());
+					T::Reputation::record(who, Verdict::NoShow, value_to(&auditor));
+				}
+				AuditFinding::AuditorAbstained => {
+					T::Reputation::record(who, Verdict::Abstained, value_to(&auditor));
+				}
+				AuditFinding::AuditorWithheld | AuditFinding::BothWithheld => {
+					slash(who, T::Slash::get());
+					T::Reputation::record(who, Verdict::OutVoted, value_to(&auditor));
+				}
+			}
+			T::Market::record_attendance(who, found != AuditFinding::AuditorSilent);
+			T::Market::release(who);
+			Self::settle_audited_answer(task_id, task, found, replaced);
+		}
+
+		/// The answer's part of an audit's settlement ([`Pallet::settle_audit`]).
+		fn settle_audited_answer(
+			task_id: TaskId,
+			mut task: Task<T>,
+			found: AuditFinding,
+			replaced: bool,
+		) {
+			let TaskState::Audited {
+				provider,
+				status,
+				fuel_used,
+				commitment,
+				max_output,
+				assigned_at,
+				answered_at,
+				executor_version,
+				proof,
+				..
+			} = task.state.clone()
+			else {
+				return;
+			};
 			let value: u128 = Self::fuel_cost(u128::from(task.fuel_limit), provider.price)
 				.defensive_unwrap_or_default()
 				.saturated_into();
-			T::Reputation::record(who, Verdict::OutVoted, value);
-			T::Market::release_held(who);
+			// The answer.
+			let answer = (status, fuel_used, commitment, max_output);
+			match found {
+				AuditFinding::Agreed { .. } => {
+					Self::deliver(task_id, task, provider, answer, true);
+				}
+				AuditFinding::AuditorSilent | AuditFinding::AuditorAbstained if !replaced => {
+					// Nothing of the answer was opened: hold it again, and draw another
+					// auditor when its new window closes.
+					let now = frame_system::Pallet::<T>::block_number();
+					let final_at = now.saturating_add(T::VerificationWindow::get());
+					let terms = AuditTerms { seal: [0; 32], rate: Perbill::one() };
+					// No seal opens: the coin is not shown again; the audit is due.
+					let coin = AuditCoin { terms, secret: None, replaced: 1, tries: 0 };
+					AuditCoins::<T>::insert(task_id, coin);
+					Self::hold_until(task_id, final_at);
+					task.state = TaskState::Answered {
+						provider,
+						status,
+						fuel_used,
+						executor_version,
+						commitment,
+						proof,
+						max_output,
+						assigned_at,
+						answered_at,
+						final_at,
+					};
+					Tasks::<T>::insert(task_id, task);
+				}
+				AuditFinding::AuditorSilent
+				| AuditFinding::AuditorAbstained
+				| AuditFinding::AuditorWithheld
+				| AuditFinding::NotComparable { .. } => {
+					Self::deliver(task_id, task, provider, answer, false);
+				}
+				AuditFinding::ProviderWithheld { .. } | AuditFinding::BothWithheld => {
+					Self::slash_held(task_id, &provider.provider);
+					T::Reputation::record(&provider.provider, Verdict::OutVoted, value);
+					Self::fail_held(task_id, task, &provider.provider, TaskFailure::AuditFailed);
+				}
+				AuditFinding::Disagreed { .. } => {
+					Self::slash_held(task_id, &provider.provider);
+					Self::fail_held(task_id, task, &provider.provider, TaskFailure::AuditDisputed);
+				}
+			}
+		}
+
+		/// Slashes the provider of a held answer of `task_id` [`Config::Slash`] and says so.
+		fn slash_held(task_id: TaskId, provider: &T::AccountId) {
+			let amount = T::Market::slash(provider, T::Slash::get());
+			Self::deposit_event(Event::ProviderSlashed {
+				task_id,
+				provider: provider.clone(),
+				amount,
+			});
+		}
+
+		/// Queues the held answer of `task_id` to be final (or audited) at `final_at`.
+		fn hold_until(task_id: TaskId, final_at: BlockNumberFor<T>) {
+			let (first, end) = HeldRange::<T>::get();
+			HeldQueue::<T>::insert(end, (task_id, final_at));
+			HeldRange::<T>::put((first, end.saturating_add(1)));
+		}
+
+		/// Ends the held (or audited) lone answer of `provider` to `task` without a result:
+		/// the provider's exposure ends, the requester is refunded less the base fee, the box
+		/// goes, and the task fails for `reason`. Pays and slashes nobody.
+		fn fail_held(
+			task_id: TaskId,
+			mut task: Task<T>,
+			provider: &T::AccountId,
+			reason: TaskFailure,
+		) {
+			T::Market::release_held(provider);
 			let refund = Self::burn_fee_and_refund(&mut task);
 			Self::deposit_event(Event::Refunded {
 				task_id,
 				requester: task.requester.clone(),
 				refund,
 			});
-			let reason = TaskFailure::BadDelivery;
 			Self::deposit_event(Event::TaskFailed { task_id, reason });
 			SealedOutputs::<T>::remove(task_id);
 			Digests::<T>::remove(task_id);
@@ -2004,12 +2546,61 @@ pub mod pallet {
 			Self::close(task_id, task, TaskState::Failed { reason, settled_at }, None);
 		}
 
-		/// Makes final the held answers whose window has closed, oldest first, at most
-		/// [`Config::FinalizePerBlock`]; the rest wait for the next block. Returns how many
-		/// entries of [`HeldQueue`] it passed.
-		pub(crate) fn finalize_due(now: BlockNumberFor<T>) -> u32 {
+		/// The held answer of `task` was proven badly delivered: its provider is slashed and
+		/// loses reputation, its bond exposure ends, the requester is refunded less the base
+		/// fee, and the task fails. Its box goes (its secret is public now).
+		fn fail_delivery(task_id: TaskId, task: Task<T>) {
+			let provider = match &task.state {
+				TaskState::Answered { provider, .. } => provider.clone(),
+				TaskState::Audited {
+					provider,
+					auditor,
+					commitment,
+					deadline,
+					status,
+					fuel_used,
+					executor_version,
+					..
+				} => {
+					// The audit ends unfinished: its auditor goes unpaid and unjudged.
+					Self::unschedule_timeout(task_id, *deadline);
+					ProviderTasks::<T>::remove(&auditor.provider, task_id);
+					AuditedAnswers::<T>::remove(&provider.provider, task_id);
+					T::Market::release(&auditor.provider);
+					let round = AuditRound {
+						provider: provider.provider.clone(),
+						commitment: *commitment,
+						answered: (*status, *fuel_used, *executor_version),
+						auditor: auditor.provider.clone(),
+					};
+					let _ = T::Judge::judge_audit(task_id, &round);
+					provider.clone()
+				}
+				_ => return,
+			};
+			let who = &provider.provider;
+			let amount = T::Market::slash(who, T::Slash::get());
+			Self::deposit_event(Event::ProviderSlashed { task_id, provider: who.clone(), amount });
+			let value: u128 = Self::fuel_cost(u128::from(task.fuel_limit), provider.price)
+				.defensive_unwrap_or_default()
+				.saturated_into();
+			T::Reputation::record(who, Verdict::OutVoted, value);
+			Self::fail_held(task_id, task, who, TaskFailure::BadDelivery);
+		}
+
+		/// Makes final the held answers whose window has closed, or starts their audit (when
+		/// their audit coin was not shown, or said so), oldest first, at most
+		/// [`Config::FinalizePerBlock`]; the rest wait for the next block, as do all from the
+		/// first audit on when this block does not draw (`draws`: [`Pallet::may_draw`]).
+		/// Returns how many entries of [`HeldQueue`] it passed, and how many audits it started.
+		pub(crate) fn finalize_due(
+			now: BlockNumberFor<T>,
+			draws: bool,
+			seeds: &mut Seeds<T>,
+		) -> (u32, u32) {
 			let (mut first, end) = HeldRange::<T>::get();
 			let mut passed = 0u32;
+			let mut audits = 0u32;
 			while first < end && passed < T::FinalizePerBlock::get() {
 				let Some((task_id, final_at)) = HeldQueue::<T>::get(first) else {
 					defensive!("a gap in the held answers' queue");
@@ -2021,16 +2612,26 @@ pub mod pallet {
 					break;
 				}
 				if let Some(task) = Tasks::<T>::get(task_id) {
-					Self::finalize(task_id, task);
+					let held = matches!(task.state, TaskState::Answered { .. });
+					if held && AuditCoins::<T>::contains_key(task_id) {
+						if !draws || audits >= AUDIT_STARTS_PER_BLOCK {
+							break;
+						}
+						Self::start_audit(task_id, task, seeds);
+						audits = audits.saturating_add(1);
+					} else {
+						Self::finalize(task_id, task);
+					}
 				}
 				HeldQueue::<T>::remove(first);
 				first = first.saturating_add(1);
 				passed = passed.saturating_add(1);
 			}
 			if passed > 0 {
-				HeldRange::<T>::put((first, end));
+				// Answers held again meanwhile (an audit's start tried again) went to the end.
+				HeldRange::<T>::mutate(|(start, _)| *start = first);
 			}
-			passed
+			(passed, audits)
 		}
 
 		/// Takes `task_id` out of the timeouts due after `deadline`, dropping an emptied entry.
@@ -2068,6 +2669,7 @@ pub mod pallet {
 				.defensive_unwrap_or_default();
 				*amount = amount.saturating_sub(released);
 			});
+			AuditCoins::<T>::remove(task_id);
 			task.state = state;
 			Tasks::<T>::insert(task_id, task);
 		}
@@ -2170,6 +2772,10 @@ pub mod pallet {
 						TaskState::Queued { since } if pending.contains_key(&task_id) => {
 							Self::settles_at(since.saturating_add(One::one()), task.timeout)
 						}
+						TaskState::Audited { deadline, audit_at, .. } => {
+							ensure!(deadline > audit_at, "an audit due at once");
+							deadline.saturating_add(One::one())
+						}
 						_ => return Err("a deadline held for a task neither assigned nor pending"),
 					};
 					ensure!(expected == settles_at, "a deadline held in the wrong block");
@@ -2187,6 +2793,7 @@ pub mod pallet {
 					TaskState::Queued { .. }
 						| TaskState::Assigned { .. }
 						| TaskState::Answered { .. }
+						| TaskState::Audited { .. }
 				);
 				if is_open {
 					let owed = escrow.entry(task.requester.clone()).or_default();
@@ -2211,8 +2818,12 @@ pub mod pallet {
 					*held = held.saturating_add(deposit);
 				}
 				// Tasks assigned before digests were kept have none (see `TaskAssignment::digest`).
-				let sealed =
-					matches!(task.state, TaskState::Answered { .. } | TaskState::Delivered { .. });
+				let sealed = matches!(
+					task.state,
+					TaskState::Answered { .. }
+						| TaskState::Audited { .. }
+						| TaskState::Delivered { .. }
+				);
 				ensure!(
 					SealedOutputs::<T>::contains_key(task_id) == sealed,
 					"a box without a lone answer, or a lone answer without its box"
@@ -2244,6 +2855,33 @@ pub mod pallet {
 							"an assigned task is missing from its provider's index"
 						);
 					}
+				}
+				if let TaskState::Audited { provider, auditor, commit_until, deadline, .. } =
+					&task.state
+				{
+					ensure!(provider.provider != auditor.provider, "a provider audits itself");
+					ensure!(auditor.provider != task.requester, "a requester audits its task");
+					ensure!(commit_until < deadline, "an audit's commits close at its deadline");
+					ensure!(
+						ProviderTasks::<T>::contains_key(&auditor.provider, task_id)
+							&& AuditedAnswers::<T>::contains_key(&provider.provider, task_id),
+						"an audit is missing from its auditor's or provider's index"
+					);
+					*exposed.entry(provider.provider.clone()).or_default() += 1;
+				}
+				if let Some(coin) = AuditCoins::<T>::get(task_id) {
+					ensure!(task.replication == 1, "an audit coin of a replicated task");
+					ensure!(
+						matches!(
+							task.state,
+							TaskState::Queued { .. }
+								| TaskState::Assigned { .. }
+								| TaskState::Answered { .. }
+						),
+						"an audit coin of a task that can no longer be audited"
+					);
+					ensure!(coin.replaced <= 1, "a third auditor due");
+					ensure!(coin.tries < AUDIT_START_TRIES, "an audit start tried too often");
 				}
 			}
 			ensure!(
@@ -2287,7 +2925,18 @@ pub mod pallet {
 					}
 					_ => false,
 				});
-				ensure!(assigned, "a provider's index holds a task not assigned to it");
+				let auditing = Tasks::<T>::get(task_id).is_some_and(|t| match t.state {
+					TaskState::Audited { auditor, .. } => auditor.provider == provider,
+					_ => false,
+				});
+				ensure!(assigned || auditing, "a provider's index holds a task not assigned to it");
+			}
+			for (provider, task_id, ()) in AuditedAnswers::<T>::iter() {
+				let audited = Tasks::<T>::get(task_id).is_some_and(|t| match t.state {
+					TaskState::Audited { provider: p, .. } => p.provider == provider,
+					_ => false,
+				});
+				ensure!(audited, "an audit index entry of no audit of that provider's answer");
 			}
 			for (_, due) in Timeouts::<T>::iter() {
 				ensure!(!due.is_empty(), "an empty timeouts entry was left in storage");
@@ -2386,14 +3035,43 @@ pub mod pallet {
 						fuel_limit: task.fuel_limit,
 						digest,
 						reply_key: ReplyKeys::<T>::get(task_id),
+						audit: None,
 					})
 				}
+				TaskState::Audited {
+					provider,
+					commitment,
+					assigned_at,
+					auditor,
+					commit_until,
+					deadline,
+					status,
+					fuel_used,
+					executor_version,
+					..
+				} => Some(TaskAssignment {
+					providers: alloc::vec![provider.provider.clone(), auditor.provider.clone()],
+					assigned_at: *assigned_at,
+					deadline: *deadline,
+					commit_until: *commit_until,
+					fuel_limit: task.fuel_limit,
+					digest: Digests::<T>::get(task_id).unwrap_or_default(),
+					reply_key: ReplyKeys::<T>::get(task_id),
+					audit: Some(AuditRound {
+						provider: provider.provider.clone(),
+						commitment: *commitment,
+						answered: (*status, *fuel_used, *executor_version),
+						auditor: auditor.provider.clone(),
+					}),
+				}),
 				_ => None,
 			}
 		}
 
 		fn open_tasks_of(provider: &T::AccountId) -> Vec<TaskId> {
-			ProviderTasks::<T>::iter_key_prefix(provider).collect()
+			ProviderTasks::<T>::iter_key_prefix(provider)
+				.chain(AuditedAnswers::<T>::iter_key_prefix(provider))
+				.collect()
 		}
 
 		fn work(task_id: TaskId) -> Option<TaskWork> {
@@ -2417,6 +3095,16 @@ pub mod pallet {
 			}
 		}
 
+		fn settle_audit(task_id: TaskId, found: AuditFinding) {
+			if let Some(task) = Tasks::<T>::get(task_id) {
+				Self::settle_audit(task_id, task, found);
+			}
+		}
+
+		fn settle_audit_weight() -> Weight {
+			Self::reputation_weight(2)
+		}
+
 		fn hold(
 			task_id: TaskId,
 			provider: &T::AccountId,
@@ -2424,9 +3112,10 @@ pub mod pallet {
 			sealed: Vec<u8>,
 		) -> Result<(), HoldRefused> {
 			let mut task = Tasks::<T>::get(task_id).ok_or(HoldRefused)?;
-			let TaskState::Assigned { providers, deadline, .. } = &task.state else {
+			let TaskState::Assigned { providers, deadline, assigned_at } = &task.state else {
 				return Err(HoldRefused);
 			};
+			let assigned_at = *assigned_at;
 			let [assignment] = providers.as_slice() else { return Err(HoldRefused) };
 			if assignment.provider != *provider {
 				return Err(HoldRefused);
@@ -2441,9 +3130,7 @@ pub mod pallet {
 			T::Market::record_attendance(provider, true);
 			T::Market::hold(provider);
 			SealedOutputs::<T>::insert(task_id, sealed);
-			let (first, end) = HeldRange::<T>::get();
-			HeldQueue::<T>::insert(end, (task_id, final_at));
-			HeldRange::<T>::put((first, end.saturating_add(1)));
+			Self::hold_until(task_id, final_at);
 			Self::deposit_event(Event::AnswerHeld {
 				task_id,
 				provider: provider.clone(),
@@ -2458,6 +3145,7 @@ pub mod pallet {
 				commitment: answer.commitment,
 				proof: answer.proof,
 				max_output: answer.max_output,
+				assigned_at,
 				answered_at: now,
 				final_at,
 			};

@@ -10,7 +10,7 @@ use crate::{
 	frame, Assignment, Decision, FailureReason, ProviderMarket, ProviderReputation, Requirements,
 	TaskId, TaskJudge, Verdict,
 };
-use bourse_primitives::traits::SelectionError;
+use bourse_primitives::traits::{AuditFinding, AuditRound, SelectionError};
 use core::cell::RefCell;
 use frame::testing_prelude::*;
 use frame::{
@@ -29,6 +29,23 @@ construct_runtime!(
 		Tasks: pallet_tasks,
 	}
 );
+
+/// The secret of the tests' audit coins.
+pub const COIN_SECRET: [u8; 32] = [0x17; 32];
+
+/// The audit terms of a test task of `replication`: a lone task seals [`COIN_SECRET`] and asks
+/// for no more than the chain's rate; a replicated one gives none.
+pub fn audit_terms(replication: u32) -> Option<bourse_primitives::AuditTerms> {
+	(replication == 1).then(|| bourse_primitives::AuditTerms {
+		seal: bourse_primitives::reply::audit_seal(&COIN_SECRET),
+		rate: Perbill::zero(),
+	})
+}
+
+parameter_types! {
+	/// The least audit rate; tests raise it to stage audits.
+	pub static AuditRate: Perbill = Perbill::from_percent(10);
+}
 
 parameter_types! {
 	/// Blocks that carry four submissions, as many as the mock prunes per block.
@@ -154,6 +171,13 @@ thread_local! {
 	static DECISIONS: RefCell<BTreeMap<TaskId, Decision<u64>>> =
 		const { RefCell::new(BTreeMap::new()) };
 	static RECORDS: RefCell<Vec<(u64, Verdict, u128)>> = const { RefCell::new(Vec::new()) };
+	static FINDINGS: RefCell<BTreeMap<TaskId, AuditFinding>> =
+		const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Has the judge find `found` in the audit of `task` at its deadline.
+pub fn find(task: TaskId, found: AuditFinding) {
+	FINDINGS.with(|f| f.borrow_mut().insert(task, found));
 }
 
 /// Registers a provider at `price` with 4 slots for tasks of up to 10 M fuel and 64 MiB.
@@ -198,6 +222,7 @@ fn eligible(p: &FakeProvider, requirements: &Requirements<u64, u128>) -> bool {
 		&& p.max_memory_mib >= requirements.memory_mib
 		&& p.reputation >= requirements.min_reputation
 		&& p.who != requirements.requester
+		&& !requirements.excluded.contains(&p.who)
 }
 
 /// A market of [`provider`]s, taken in registration order; slashes are counted, not burned.
@@ -338,6 +363,11 @@ impl TaskJudge<u64> for FakeJudge {
 	fn answered(task: TaskId) -> bool {
 		DECISIONS.with(|d| d.borrow().contains_key(&task))
 	}
+
+	fn judge_audit(task: TaskId, _audit: &AuditRound<u64>) -> (AuditFinding, Weight) {
+		let found = FINDINGS.with(|f| f.borrow_mut().remove(&task));
+		(found.unwrap_or(AuditFinding::AuditorSilent), Weight::zero())
+	}
 }
 
 parameter_types! {
@@ -364,6 +394,7 @@ impl pallet_tasks::Config for Test {
 	type MaxSealedSize = ConstU32<MAX_SEALED>;
 	type VerificationWindow = ConstU64<WINDOW>;
 	type FalseClaimFee = ConstU128<FALSE_CLAIM_FEE>;
+	type AuditRate = AuditRate;
 	type FinalizePerBlock = ConstU32<2>;
 	type MaxMemoryMib = ConstU32<4_096>;
 	type MaxReplication = ConstU32<5>;
@@ -446,7 +477,8 @@ pub fn check_invariants() {
 		let (items, bytes) = match task.state {
 			crate::TaskState::Queued { .. }
 			| crate::TaskState::Assigned { .. }
-			| crate::TaskState::Answered { .. } => Tasks::open_footprint(input, task.replication),
+			| crate::TaskState::Answered { .. }
+			| crate::TaskState::Audited { .. } => Tasks::open_footprint(input, task.replication),
 			crate::TaskState::Delivered { .. } => {
 				(2, input + crate::SealedOutputs::<Test>::get(task_id).unwrap().len() as u32)
 			}
@@ -463,7 +495,7 @@ pub fn check_invariants() {
 		let held = crate::Tasks::<Test>::iter_values()
 			.filter(|t| {
 				matches!(&t.state, crate::TaskState::Answered { provider, .. }
-					if provider.provider == p.who)
+					| crate::TaskState::Audited { provider, .. } if provider.provider == p.who)
 			})
 			.count() as u32;
 		assert_eq!(p.held, held, "provider {}'s held answers differ from its tasks'", p.who);

@@ -92,6 +92,7 @@ fn submission(
 		TIMEOUT,
 		queue_rent,
 		[7; 32],
+		crate::mock::audit_terms(replication),
 	)
 }
 
@@ -237,6 +238,7 @@ fn submit_errors_hold_nothing() {
 				timeout,
 				queue_rent,
 				[7; 32],
+				crate::mock::audit_terms(k),
 			)
 		};
 		let input = b"in".to_vec();
@@ -517,6 +519,7 @@ fn a_queued_task_nobody_can_take_does_not_block_the_queue() {
 			TIMEOUT,
 			RENT,
 			[7; 32],
+			crate::mock::audit_terms(1),
 		));
 		ok(submit(hash, 1, RENT));
 		assert_eq!(queued(), vec![4, 5]);
@@ -638,6 +641,7 @@ fn the_shortest_timeout_follows_the_fuel() {
 				timeout,
 				RENT,
 				[7; 32],
+				crate::mock::audit_terms(1),
 			)
 		};
 		assert_noop!(heavy(12), Error::<Test>::TimeoutTooShort);
@@ -664,6 +668,7 @@ fn squat(hash: [u8; 32], who: u64, rent: u128) -> DispatchResult {
 		TIMEOUT,
 		Some(rent),
 		[7; 32],
+		crate::mock::audit_terms(1),
 	)
 }
 
@@ -1025,6 +1030,7 @@ fn a_block_full_of_submissions_refuses_or_queues_the_next() {
 				TIMEOUT + i % 4,
 				None,
 				[7; 32],
+				crate::mock::audit_terms(1),
 			));
 		}
 		assert_noop!(submit_pending(hash, 1, None), Error::<Test>::SubmissionsFull);
@@ -1278,6 +1284,7 @@ fn a_task_names_its_reply_key_and_its_digest_binds_it() {
 					TIMEOUT,
 					None,
 					key,
+					crate::mock::audit_terms(1),
 				),
 				Error::<Test>::UnusableReplyKey
 			);
