@@ -6,11 +6,11 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import {
-  connectWithProvider, ensureWorkload, formatAmount, openAnswer, parseAmount, placement, send, submitTask, taskDeposit, UNIT, UserError,
+  connectWithProvider, ensureWorkload, formatAmount, openAnswer, parseAmount, placement, send, showAuditCoin, submitTask, taskDeposit, UNIT, UserError,
 } from './lib/chain.mjs';
 import { parseArgs } from './lib/args.mjs';
 import { generalTransaction, limitPayload, nodeExecutorKey } from './lib/attestation.mjs';
-import { replyKeyPair } from './lib/reply.mjs';
+import { auditCoinSecret, replyKeyPair } from './lib/reply.mjs';
 import { keepReplySecret, keptReplySecret, secretFile } from './lib/reply-secrets.mjs';
 
 const HELP = `bourse — the Bourse compute exchange from the command line
@@ -68,7 +68,11 @@ Amounts (P, B) are plancks (integers) or BRS with a unit, e.g. 0.5BRS (12 decima
 Inputs are public on chain, and so are the outputs of replicated tasks (--k 3 or more). The
 output of a single provider (--k 1) is sealed to a one-time reply key made for the task: only
 the holder of its secret (kept in $BOURSE_DATA_DIR or ~/.local/share/bourse, reply-secrets/)
-reads it.`;
+reads it. A random part of single answers (at least the chain's audit rate, more for valuable
+tasks) is audited: another provider runs the task blind and both open what they committed to.
+Whether yours is, a coin sealed at submission decides: watch shows it once the answer is final
+on chain (from the kept secret); a coin never shown means an audit, paid from your escrow's
+auditor seat (refunded when no audit happens).`;
 
 function parseInteger(text, what) {
   if (!/^\d+$/.test(String(text))) throw new UserError(`${what}: expected a non-negative integer, got '${text}'`);
@@ -112,7 +116,8 @@ function describe(view) {
     case 'Queued': return `queued since block ${phase.since}`;
     case 'Assigned': return `assigned at block ${phase.assignedAt} to ${phase.providers.map((p) => p.provider).join(', ')}; answers due by block ${phase.deadline}`;
     case 'Completed': return `completed at block ${phase.settledAt}: ${JSON.stringify(phase.outcome)}, ${phase.fuelUsed} fuel, cost ${formatAmount(phase.cost)}`;
-    case 'Answered': return `answered (provisional) at block ${phase.answeredAt} by ${phase.provider.provider}: ${JSON.stringify(phase.outcome)}, ${phase.fuelUsed} fuel; final at block ${phase.finalAt} unless a bad delivery is proven`;
+    case 'Answered': return `answered (provisional) at block ${phase.answeredAt} by ${phase.provider.provider}: ${JSON.stringify(phase.outcome)}, ${phase.fuelUsed} fuel; final at block ${phase.finalAt} unless a bad delivery is proven (or audited then)`;
+    case 'Audited': return `under audit since block ${phase.auditAt} by ${phase.auditor.provider} (the answer by ${phase.provider.provider}): it commits by block ${phase.commitUntil}, both open by block ${phase.deadline}`;
     case 'Delivered': return `final at block ${phase.settledAt}: ${JSON.stringify(phase.outcome)}, ${phase.fuelUsed} fuel, cost ${formatAmount(phase.cost)} paid to ${phase.provider}`;
     default: return `failed at block ${phase.settledAt}: ${phase.reason}`;
   }
@@ -166,6 +171,23 @@ async function openAndCheck(api, id, signer, out, at) {
   await claim(api, id, secret, signer, (line) => out(`#${at}   ${line}`));
 }
 
+/**
+ * Shows the audit coin of task `id` (its secret follows from the kept reply secret), once its
+ * answer's block is final: whether the answer is audited when its window closes. Nothing to
+ * show (another client showed it, or no secret is kept here) is said, not an error.
+ */
+async function showCoin(api, id, signer, out, at) {
+  const replySecret = await secretOf(api, id);
+  if (!replySecret) { out(`#${at}   audit coin not shown: no kept secret (the answer is audited when its window closes)`); return; }
+  try {
+    const { events } = await send(api, showAuditCoin(api, id, auditCoinSecret(replySecret)), signer, 'show the audit coin');
+    const shown = events.map(({ event }) => event).find((e) => api.events.tasks.AuditCoinShown.is(e));
+    out(`#${at}   audit coin shown: ${shown?.data.audited.isTrue ? 'the answer is audited when its window closes' : 'no audit'}`);
+  } catch (error) {
+    out(`#${at}   audit coin not shown: ${error.message}`);
+  }
+}
+
 /** Follows task `id` block by block until it has ended (completed, final or failed). */
 async function watch(api, id, signer, out = console.log) {
   let last = '';
@@ -188,6 +210,13 @@ async function watch(api, id, signer, out = console.log) {
         if (view.phase.status === 'Answered' && !seen.has('opened')) {
           seen.add('opened');
           await openAndCheck(api, id, signer, out, header.number);
+        }
+        if (view.phase.status === 'Answered' && !seen.has('coin')) {
+          const finalized = (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
+          if (finalized >= view.phase.answeredAt) {
+            seen.add('coin');
+            await showCoin(api, id, signer, out, header.number);
+          }
         }
         if (ended(view)) { unsub(); resolve(view); }
       } catch (error) { unsub(); reject(error); } finally { busy = false; }
@@ -294,6 +323,8 @@ async function main(argv) {
         const kept = keepReplySecret(replyKey, secret);
         const tx = submitTask(api, {
           workload, input, fuel, memoryMib: memory, maxPrice, replication: k, minReputation: Math.round(minRep * 1e9), timeout, failFast, queueRent, replyKey,
+          // The audit coin's secret follows from the kept reply secret.
+          auditSecret: auditCoinSecret(secret),
         });
         const { events, blockHash } = await send(api, tx, signer, 'submit');
         const submitted = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data;

@@ -14,8 +14,9 @@ import {
   answerPayload, generalTransaction, possessionProof, sealedAnswer,
 } from '../scripts/lib/attestation.mjs';
 import {
-  openAnswer, placement, replySecretOf, send, submitTask, taskDeposit,
+  openAnswer, placement, replySecretOf, send, showAuditCoin, submitTask, taskDeposit,
 } from '../scripts/lib/chain.mjs';
+import { auditCoin } from '../scripts/lib/reply.mjs';
 import {
   connectNode, startNode, waitFor, workloadPath,
 } from '../scripts/lib/node.mjs';
@@ -98,6 +99,14 @@ function iteratedSha256(data, times) {
   return hash.toString('hex');
 }
 
+/** An audit coin secret for task `taskId` that says "no audit" at any rate up to 99 %. */
+function quietAuditSecret(taskId) {
+  for (;;) {
+    const secret = blake2AsU8a(stringToU8a(`quiet ${taskId} ${Math.random()}`), 256);
+    if (auditCoin(secret, taskId) >= 990_000_000) return secret;
+  }
+}
+
 const free = async (who) => (await api.query.system.account(who.address)).data.free.toBigInt();
 /** `who`'s held balance for `reason` of the tasks pallet (e.g. 'TaskStorage'). */
 const heldFor = async (who, reason) => (await api.query.balances.holds(who.address))
@@ -114,7 +123,10 @@ test('Alice\'s node answers Bob\'s sha256 task within 2 blocks, sealed to Bob; f
 
   const held = waitForEvent('AnswerHeld', (e) => api.events.tasks.AnswerHeld.is(e), { timeoutMs: 60_000 });
   const delivered = waitForEvent('TaskDelivered', (e) => api.events.tasks.TaskDelivered.is(e), { timeoutMs: 120_000 });
-  const tx = submitTask(api, { workload: u8aToHex(workload), input: stringToU8a(input), fuel: 1_000_000_000n, memoryMib: 64, maxPrice: price, timeout: 10, failFast: true });
+  // A coin that says "no audit" (on this one-validator chain nobody could audit).
+  const nextId = (await api.query.tasks.nextTaskId()).toNumber();
+  const auditSecret = quietAuditSecret(nextId);
+  const tx = submitTask(api, { workload: u8aToHex(workload), input: stringToU8a(input), fuel: 1_000_000_000n, memoryMib: 64, maxPrice: price, timeout: 10, failFast: true, auditSecret });
   const replyKey = tx.method.args[9].toHex();
   const { blockHash, events } = await send(api, tx, bob, 'submit');
   const submitted = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data;
@@ -139,6 +151,12 @@ test('Alice\'s node answers Bob\'s sha256 task within 2 blocks, sealed to Bob; f
   assert.equal(Buffer.from(opened.output).toString(), expected, 'the output is the natively computed digest');
   assert.equal(opened.committed, true, 'the box holds what Alice committed to');
   assert.equal(await free(alice), aliceBefore, 'not paid before the answer is final');
+  // Bob shows the audit coin once the answer's block is final: no audit.
+  await waitFor('the answer\'s block to be final', async () => (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toBigInt() >= answeredAt, { timeoutMs: 30_000 });
+  const coin = await send(api, showAuditCoin(api, taskId, auditSecret), bob, 'show the audit coin');
+  const shown = coin.events.map(({ event }) => event).find((e) => api.events.tasks.AuditCoinShown.is(e));
+  assert.equal(shown.data.audited.isTrue, false, 'the coin says no audit');
+  const coinFee = coin.events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event)).event.data.actualFee.toBigInt();
 
   const event = await delivered;
   assert.equal(event.data.taskId.toBigInt(), taskId);
@@ -149,7 +167,7 @@ test('Alice\'s node answers Bob\'s sha256 task within 2 blocks, sealed to Bob; f
   const payment = (fuelUsed * price + 999_999n) / 1_000_000n;
   const baseFee = api.consts.tasks.baseFee.toBigInt();
   assert.equal(event.data.cost.toBigInt(), payment);
-  assert.equal(bobBefore - await spendable(bob), payment + baseFee + fee, 'Bob paid the fuel used, the base fee and his transaction fee');
+  assert.equal(bobBefore - await spendable(bob), payment + baseFee + fee + coinFee, 'Bob paid the fuel used, the base fee and his transaction fees; the auditor\'s seat came back');
   // Final, the deposit shrank to the task, its input and its box, until pruning.
   const { taskDepositBase, taskDepositPerByte } = api.consts.tasks;
   const boxLen = (await api.query.tasks.sealedOutputs(taskId)).unwrap().length;

@@ -7,8 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { u8aToHex } from '@polkadot/util';
 import {
-  answerCommitmentOf, executionProof, MIN_PADDED, HEADER_LEN, OVERHEAD, open, paddedLen, publicKey, replyKeyPair, ReplyError, seal,
+  answerCommitmentOf, auditCoin, auditCoinSecret, auditSeal, executionProof, MIN_PADDED, HEADER_LEN, OVERHEAD, open, paddedLen, publicKey, replyKeyPair, ReplyError, seal,
 } from '../scripts/lib/reply.mjs';
 
 const MAX_OUTPUT = 64 * 1024;
@@ -115,4 +116,14 @@ test('the CLI keeps each reply secret in a private file of its own, never overwr
     if (before === undefined) delete process.env.BOURSE_DATA_DIR;
     else process.env.BOURSE_DATA_DIR = before;
   }
+});
+
+test('the audit coin: the same seal and draw as the chain\'s (pinned in primitives/tests/reply.rs)', () => {
+  const secret = new Uint8Array(32).fill(7);
+  assert.equal(u8aToHex(auditSeal(secret)), '0x6e9e1d8f85ee2eebeabe9659a9669e795a6bc6d6bda512709e6261601c1702ea');
+  assert.equal(auditCoin(secret, 42), 228_164_537);
+  assert.equal(auditCoin(secret, 0), 922_796_721);
+  // The coin's secret follows from the reply secret, and differs from it.
+  assert.notDeepEqual(auditCoinSecret(secret), secret);
+  assert.deepEqual(auditCoinSecret(secret), auditCoinSecret(new Uint8Array(32).fill(7)));
 });

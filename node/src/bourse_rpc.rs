@@ -291,6 +291,18 @@ pub enum PhaseJson {
 		cost: String,
 		settled_at: BlockNumber,
 	},
+	/// A lone answer under audit: `auditor` commits blind by `commitUntil`, both open by
+	/// `deadline` (their openings show in `answers`); the answer's pay waits.
+	Audited {
+		provider: AssignmentJson,
+		outcome: StatusJson,
+		fuel_used: String,
+		answered_at: BlockNumber,
+		auditor: AssignmentJson,
+		audit_at: BlockNumber,
+		commit_until: BlockNumber,
+		deadline: BlockNumber,
+	},
 }
 
 impl From<&TaskPhase<AccountId, Balance, BlockNumber>> for PhaseJson {
@@ -329,6 +341,25 @@ impl From<&TaskPhase<AccountId, Balance, BlockNumber>> for PhaseJson {
 					settled_at: *settled_at,
 				}
 			}
+			TaskPhase::Audited {
+				provider,
+				status,
+				fuel_used,
+				answered_at,
+				auditor,
+				audit_at,
+				commit_until,
+				deadline,
+			} => Self::Audited {
+				provider: provider.into(),
+				outcome: status.into(),
+				fuel_used: fuel_used.to_string(),
+				answered_at: *answered_at,
+				auditor: auditor.into(),
+				audit_at: *audit_at,
+				commit_until: *commit_until,
+				deadline: *deadline,
+			},
 			TaskPhase::Failed { reason, settled_at } => Self::Failed {
 				reason: match reason {
 					TaskFailure::Attestation(reason) => format!("{reason:?}"),

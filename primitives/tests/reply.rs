@@ -372,3 +372,20 @@ fn cross_language_vectors_open() {
 	}
 	let _ = reply::REPLY_CONTEXT;
 }
+
+/// The audit coin's seal and draw, pinned: `tests/reply.test.mjs` pins the same values for
+/// `scripts/lib/reply.mjs`, so a requester's client and the chain agree on both.
+#[test]
+fn audit_coin_vectors() {
+	use bourse_primitives::reply::{audit_coin, audit_seal};
+	use polkadot_sdk::sp_arithmetic::Perbill;
+	let secret = [7u8; 32];
+	let seal: String = audit_seal(&secret).iter().map(|b| format!("{b:02x}")).collect();
+	assert_eq!(seal, "6e9e1d8f85ee2eebeabe9659a9669e795a6bc6d6bda512709e6261601c1702ea");
+	assert_eq!(audit_coin(&secret, 42), Perbill::from_parts(228_164_537));
+	assert_eq!(audit_coin(&secret, 0), Perbill::from_parts(922_796_721));
+	// Uniform: about a tenth of the coins fall below 10 %.
+	let below = (0..10_000u64).filter(|id| audit_coin(&secret, *id) < Perbill::from_percent(10));
+	let below = below.count();
+	assert!((850..1150).contains(&below), "{below} of 10000 below 10 %");
+}

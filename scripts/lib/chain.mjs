@@ -5,7 +5,7 @@ import { u8aEq, u8aToHex } from '@polkadot/util';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { bourseRpc } from './rpc.mjs';
 import {
-  answerCommitmentOf, open, ReplyError, replyKeyPair,
+  answerCommitmentOf, auditCoinSecret, auditSeal, open, ReplyError, replyKeyPair,
 } from './reply.mjs';
 
 /** A failure to report in one line, without a stack trace. */
@@ -137,14 +137,25 @@ export async function ensureWorkload(api, code, signer, options = {}) {
  * `queueRent` plancks per block (default: the chain's least, `tasks.minQueueRent`), or with
  * `failFast` fails at once; and the task's `replyKey` (32 bytes or 0x-hex: the public key of a
  * one-time secret, see `scripts/lib/reply.mjs`). Without one, a fresh key pair is made and its
- * secret kept for this process: `replySecretOf(replyKey)`.
+ * secret kept for this process: `replySecretOf(replyKey)`. A lone task (replication 1) seals
+ * its audit coin: `auditSecret` (default: derived from the reply secret when it is known here,
+ * else fresh; kept for this process: `auditSecretOf(replyKey)`), asking for an audit rate of at
+ * least `auditRate` parts per billion. Show it with `showAuditCoin` once the answer is final on
+ * chain; never shown, the answer is audited.
  */
-export function submitTask(api, { workload, input, fuel, memoryMib, maxPrice, replication = 1, minReputation = 0, timeout, failFast = false, queueRent, replyKey }) {
+export function submitTask(api, { workload, input, fuel, memoryMib, maxPrice, replication = 1, minReputation = 0, timeout, failFast = false, queueRent, replyKey, auditSecret, auditRate = 0 }) {
   let key = replyKey;
   if (key === undefined) {
     const pair = replyKeyPair();
     key = pair.replyKey;
     replySecrets.set(u8aToHex(key), pair.secret);
+  }
+  let audit = null;
+  if (Number(replication) === 1) {
+    const replySecret = replySecretOf(key);
+    const secret = auditSecret ?? (replySecret ? auditCoinSecret(replySecret) : replyKeyPair().secret);
+    auditSecrets.set(typeof key === 'string' ? key : u8aToHex(key), secret);
+    audit = { seal: u8aToHex(auditSeal(secret)), rate: auditRate };
   }
   return api.tx.tasks.submitTask(
     workload,
@@ -157,7 +168,26 @@ export function submitTask(api, { workload, input, fuel, memoryMib, maxPrice, re
     timeout,
     failFast ? null : (queueRent ?? api.consts.tasks.minQueueRent),
     typeof key === 'string' ? key : u8aToHex(key),
+    audit,
   );
+}
+
+/** The secrets of the audit coins `submitTask` sealed in this process, by reply key (0x-hex). */
+const auditSecrets = new Map();
+
+/** The secret of the audit coin of the task submitted here with `replyKey` (`undefined` else). */
+export function auditSecretOf(replyKey) {
+  return auditSecrets.get(typeof replyKey === 'string' ? replyKey : u8aToHex(replyKey));
+}
+
+/**
+ * The `tasks.showAuditCoin` extrinsic for task `taskId` with its coin's `secret` (bytes): send it
+ * only once the answer's block is final, never before (whoever sees the secret before answering
+ * knows whether its answer will be checked). `AuditCoinShown { audited }` says what the coin
+ * said.
+ */
+export function showAuditCoin(api, taskId, secret) {
+  return api.tx.tasks.showAuditCoin(taskId, u8aToHex(secret));
 }
 
 /** The secrets of the reply keys `submitTask` made in this process, by key (0x-hex). */

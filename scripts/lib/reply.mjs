@@ -122,3 +122,31 @@ function concat(a, b) {
   out.set(b, a.length);
   return out;
 }
+
+/**
+ * The secret of a lone task's audit coin, derived from its reply key's `replySecret` (so a client
+ * that keeps the one keeps the other): blake2-256 of `bourse/audit-coin-secret` and the secret.
+ * Shown with `tasks.showAuditCoin` only once the answer is final on chain.
+ */
+export function auditCoinSecret(replySecret) {
+  return blake2AsU8a(u8aConcat(stringToU8a('bourse/audit-coin-secret'), replySecret), 256);
+}
+
+/** The seal of an audit coin's `secret` given at submission (`reply::audit_seal`). */
+export function auditSeal(secret) {
+  return blake2AsU8a(u8aConcat(compactAddLength(stringToU8a('bourse/audit-seal')), secret), 256);
+}
+
+/**
+ * Task `taskId`'s audit coin with `secret`, in parts per billion (`reply::audit_coin`): the
+ * answer is audited when it is below the task's audit rate.
+ */
+export function auditCoin(secret, taskId) {
+  const hash = blake2AsU8a(u8aConcat(
+    compactAddLength(stringToU8a('bourse/audit-coin')),
+    secret,
+    bnToU8a(BigInt(taskId), { bitLength: 64, isLe: true }),
+  ), 256);
+  const draw = BigInt(new DataView(hash.buffer, hash.byteOffset, 4).getUint32(0, true));
+  return Number((draw * 1_000_000_000n) >> 32n);
+}

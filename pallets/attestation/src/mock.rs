@@ -242,7 +242,7 @@ pub fn audit(task: TaskId, auditor: u64) {
 	bind(auditor, key(auditor));
 	let (provider, answer, digest) = HELD.with(|h| {
 		let h = h.borrow();
-		let (_, p, a, _, d) = h.iter().find(|(id, ..)| *id == task).expect("no answer held");
+		let (_, p, a, _, d) = h.iter().rev().find(|(id, ..)| *id == task).expect("no answer held");
 		(*p, a.clone(), *d)
 	});
 	// The fake sandbox's runs do not depend on their seed.
@@ -266,9 +266,16 @@ pub fn audit(task: TaskId, auditor: u64) {
 	ASSIGNMENTS.with(|a| a.borrow_mut().insert(task, assignment));
 }
 
+impl FakeTasks {
+	/// The audit under way of `task`.
+	pub fn audit_round(task: TaskId) -> AuditRound<u64> {
+		Self::assignment(task).and_then(|a| a.audit).expect("no audit under way")
+	}
+}
+
 /// What the ledger was told an audit of `task` found, if it ended.
 pub fn audit_found(task: TaskId) -> Option<AuditFinding> {
-	AUDITED.with(|s| s.borrow().iter().find(|(id, _)| *id == task).map(|(_, f)| *f))
+	AUDITED.with(|s| s.borrow().iter().rev().find(|(id, _)| *id == task).map(|(_, f)| *f))
 }
 
 /// Makes `task` another task with the same id and providers, as a sibling fork would: its

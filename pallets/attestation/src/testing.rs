@@ -109,6 +109,9 @@ where
 		Call::abstain { task_id, provider, .. } => {
 			Pallet::<T>::check_abstain(*task_id, provider).map(|_| ())
 		}
+		Call::open { task_id, who, opening, .. } => {
+			Pallet::<T>::check_opening(*task_id, who, opening).map(|_| ())
+		}
 		_ => unreachable!("no other authorized calls"),
 	};
 	let call: <T as frame::deps::frame_system::Config>::RuntimeCall = call.into();

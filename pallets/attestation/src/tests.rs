@@ -621,6 +621,156 @@ fn outcomes_of_different_versions_never_disagree() {
 
 /// The offchain worker with a stand-in sandbox: runs echo their input backwards, finishing at
 /// once, hanging until released, failing once, or reporting another executor version.
+
+/// The opening of `who`'s run of a task with `output` (the tests' fingerprint: the output's
+/// hash) under `salt`.
+fn opening(status: Status, output: &[u8], fuel_used: u64, salt: [u8; 32]) -> crate::Opening {
+	crate::Opening {
+		status,
+		fuel_used,
+		executor_version: EXECUTOR_VERSION,
+		output_digest: hash(output),
+		fingerprint: hash(output),
+		salt,
+	}
+}
+
+/// `who` opens `opening` in the audit of task 0.
+fn open(who: u64, opening: &crate::Opening) -> DispatchResult {
+	state(who, 0, who, Claim::Open(opening.clone()), &[])
+}
+
+/// The auditor 2 commits blind to `opening` in the audit of task 0.
+fn audit_commit(opening: &crate::Opening) -> DispatchResult {
+	let digest = Attestation::digest_of(0).unwrap();
+	state(2, 0, 2, Claim::Commit(opening.commitment(&digest, 0, &2u64)), &[])
+}
+
+/// Task 0 answered alone by provider 1 (`output`, 500 fuel, `status`), under audit by 2.
+fn audited_answer(status: Status, output: &[u8]) -> crate::Opening {
+	assign(0, &[1]);
+	let (claim, sealed) =
+		crate::testing::sealed_answer::<Test>(0, &1, status, 500, output, [7; 32]);
+	assert_eq!(state(1, 0, 1, claim, &sealed), Ok(()));
+	audit(0, 2);
+	opening(status, output, 500, [7; 32])
+}
+
+#[test]
+fn in_an_audit_the_auditor_commits_blind_then_both_open_and_agree() {
+	new_test_ext().execute_with(|| {
+		let provider = audited_answer(Status::Success, b"out");
+		let auditor = opening(Status::Success, b"out", 500, [9; 32]);
+		assert_eq!(open(1, &provider), Err(Error::<Test>::RevealsNotOpen.into()), "not before");
+		let digest = Attestation::digest_of(0).unwrap();
+		assert_eq!(
+			state(1, 0, 1, Claim::Commit(provider.commitment(&digest, 0, &1u64)), &[]),
+			Err(Error::<Test>::NotAuditor.into()),
+			"the provider committed with its answer"
+		);
+		assert_eq!(audit_commit(&auditor), Ok(()));
+		assert_eq!(audit_commit(&auditor), Err(Error::<Test>::AlreadyAnswered.into()));
+		let revealed = outcome(b"out", 500);
+		assert_eq!(reveal(0, 2, &revealed, b"out", [9; 32]), Err(Error::<Test>::UseOpen.into()));
+		// An opening must be what was committed to, and the provider's what it answered.
+		let other_salt = crate::Opening { salt: [8; 32], ..auditor.clone() };
+		assert_eq!(open(2, &other_salt), Err(Error::<Test>::CommitmentMismatch.into()));
+		let more_fuel = crate::Opening { fuel_used: 501, ..provider.clone() };
+		assert_eq!(open(1, &more_fuel), Err(Error::<Test>::CommitmentMismatch.into()));
+		assert_eq!(open(3, &provider), Err(Error::<Test>::NotAssigned.into()));
+		assert_eq!(open(1, &provider), Ok(()));
+		System::assert_has_event(
+			Event::Opened {
+				task_id: 0,
+				who: 1,
+				status: Status::Success,
+				fuel_used: 500,
+				output_digest: hash(b"out"),
+			}
+			.into(),
+		);
+		assert_eq!(open(1, &provider), Err(Error::<Test>::AlreadyAnswered.into()));
+		assert_eq!(audit_found(0), None, "the auditor has not opened");
+		assert_eq!(open(2, &auditor), Ok(()));
+		assert_eq!(audit_found(0), Some(crate::AuditFinding::Agreed { fuel: 500 }));
+		assert!(crate::Openings::<Test>::iter().next().is_none(), "forgotten");
+		assert!(Commitments::<Test>::iter().next().is_none());
+	});
+}
+
+#[test]
+fn an_auditor_that_ran_something_else_disagrees_and_a_traps_fingerprint_is_not_compared() {
+	new_test_ext().execute_with(|| {
+		let provider = audited_answer(Status::Success, b"junk");
+		let auditor = opening(Status::Success, b"out", 500, [9; 32]);
+		assert_eq!(audit_commit(&auditor), Ok(()));
+		assert_eq!(open(1, &provider), Ok(()));
+		assert_eq!(open(2, &auditor), Ok(()));
+		assert_eq!(audit_found(0), Some(crate::AuditFinding::Disagreed { fuel: 500 }));
+	});
+	new_test_ext().execute_with(|| {
+		// The same output, another fingerprint: a run that did not happen.
+		let provider = audited_answer(Status::Success, b"out");
+		let auditor = crate::Opening {
+			fingerprint: [1; 32],
+			..opening(Status::Success, b"out", 500, [9; 32])
+		};
+		assert_eq!(audit_commit(&auditor), Ok(()));
+		assert_eq!(open(1, &provider), Ok(()));
+		assert_eq!(open(2, &auditor), Ok(()));
+		assert_eq!(audit_found(0), Some(crate::AuditFinding::Disagreed { fuel: 500 }));
+	});
+	new_test_ext().execute_with(|| {
+		// A trap: its fingerprint may differ between machines (aarch64); its fuel shows the run.
+		let provider = audited_answer(Status::Trap, b"");
+		let auditor =
+			crate::Opening { fingerprint: [1; 32], ..opening(Status::Trap, b"", 500, [9; 32]) };
+		assert_eq!(audit_commit(&auditor), Ok(()));
+		assert_eq!(open(1, &provider), Ok(()));
+		assert_eq!(open(2, &auditor), Ok(()));
+		assert_eq!(audit_found(0), Some(crate::AuditFinding::Agreed { fuel: 500 }));
+	});
+}
+
+#[test]
+fn at_its_deadline_an_audit_finds_who_stayed_silent_and_an_abstaining_auditor_ends_it_at_once() {
+	use crate::AuditFinding::*;
+	let judge = || {
+		let audit = crate::mock::FakeTasks::audit_round(0);
+		let (found, _) = <Attestation as TaskJudge<u64>>::judge_audit(0, &audit);
+		check_invariants();
+		found
+	};
+	let auditor = opening(Status::Success, b"out", 500, [9; 32]);
+	new_test_ext().execute_with(|| {
+		audited_answer(Status::Success, b"out");
+		assert_eq!(judge(), AuditorSilent);
+	});
+	new_test_ext().execute_with(|| {
+		audited_answer(Status::Success, b"out");
+		assert_eq!(audit_commit(&auditor), Ok(()));
+		assert_eq!(judge(), BothWithheld);
+	});
+	new_test_ext().execute_with(|| {
+		audited_answer(Status::Success, b"out");
+		assert_eq!(audit_commit(&auditor), Ok(()));
+		assert_eq!(open(2, &auditor), Ok(()));
+		assert_eq!(judge(), ProviderWithheld { fuel: 500 });
+	});
+	new_test_ext().execute_with(|| {
+		let provider = audited_answer(Status::Success, b"out");
+		assert_eq!(audit_commit(&auditor), Ok(()));
+		assert_eq!(open(1, &provider), Ok(()));
+		assert_eq!(judge(), AuditorWithheld);
+	});
+	new_test_ext().execute_with(|| {
+		audited_answer(Status::Success, b"out");
+		assert_eq!(abstain(0, 1, AbstainReason::Time), Err(Error::<Test>::NotAuditor.into()));
+		assert_eq!(abstain(0, 2, AbstainReason::Time), Ok(()));
+		assert_eq!(audit_found(0), Some(AuditorAbstained));
+	});
+}
+
 mod offchain_worker {
 	use super::*;
 	use bourse_primitives::{
@@ -1094,6 +1244,36 @@ mod offchain_worker {
 			one_task_for_a_local_provider();
 			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
 			assert!(pool.read().transactions.is_empty());
+		});
+	}
+
+	#[test]
+	fn the_provider_node_opens_its_answer_and_the_auditor_node_runs_blind_then_opens() {
+		let (mut ext, pool, stand) = worker_ext(true);
+		ext.execute_with(|| {
+			UintAuthorityId::set_all_keys(vec![key(1), key(2)]);
+			assign(0, &[1]);
+			assert_eq!(worker_block(&pool), 1, "the lone answer");
+			assert!(held(0).is_some());
+			audit(0, 2);
+			// The auditor's node runs the task and commits; the provider's waits for it.
+			let calls = {
+				<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+				sent(&pool)
+			};
+			assert!(
+				matches!(calls.as_slice(), [crate::Call::commit { provider: 2, .. }]),
+				"only the auditor's commitment"
+			);
+			pool.write().transactions.clear();
+			for call in calls {
+				assert_eq!(crate::testing::apply::<Test>(call), Ok(()));
+			}
+			next_block();
+			assert_eq!(stand.started(), 2, "the answer's run and the auditor's");
+			// Both open; the same run agrees.
+			assert_eq!(worker_block(&pool), 2);
+			assert_eq!(audit_found(0), Some(crate::AuditFinding::Agreed { fuel: FUEL / 2 }));
 		});
 	}
 }

@@ -497,7 +497,9 @@ mod benchmarks {
 	/// stake for each (the rest of the block's starts wait), each deadline place found after
 	/// the most tries.
 	#[benchmark]
-	fn on_initialize_audits(n: Linear<0, 8>) {
+	fn on_initialize_audits(
+		n: Linear<0, { crate::AUDIT_STARTS_PER_BLOCK.min(T::FinalizePerBlock::get()) }>,
+	) {
 		market::<T>(8, 16);
 		let mut last = None;
 		for i in 0..n {

@@ -168,10 +168,10 @@ const AUDIT_ENTROPY_CONTEXT: &[u8] = b"bourse/audit-draw";
 /// answer is then final unverified).
 const AUDIT_DEADLINE_TRIES: u32 = 8;
 /// Audits started per block at most (each draws an auditor); the rest wait a block, held.
-const AUDIT_STARTS_PER_BLOCK: u32 = 8;
+pub const AUDIT_STARTS_PER_BLOCK: u32 = 8;
 /// Times an audit's start may find no auditor free (or no deadline place) and wait another
 /// verification window before the answer is final unverified.
-pub const AUDIT_START_TRIES: u8 = 6;
+pub const AUDIT_START_TRIES: u8 = 3;
 /// Blocks the audited provider and its auditor have to open their commitments after the
 /// auditor's commits close: opening needs no compute, so this only covers a lost transaction
 /// or a slow node.

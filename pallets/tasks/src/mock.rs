@@ -30,14 +30,35 @@ construct_runtime!(
 	}
 );
 
-/// The secret of the tests' audit coins.
-pub const COIN_SECRET: [u8; 32] = [0x17; 32];
+/// A coin secret of task `task_id` whose coin says "no audit" at any rate up to 99 %.
+pub fn quiet_secret(task_id: u64) -> [u8; 32] {
+	secret_where(task_id, 0, |coin| coin >= Perbill::from_percent(99))
+}
 
-/// The audit terms of a test task of `replication`: a lone task seals [`COIN_SECRET`] and asks
-/// for no more than the chain's rate; a replicated one gives none.
+/// A coin secret of task `task_id` whose coin says "audit" at any rate from 1 %.
+pub fn loud_secret(task_id: u64) -> [u8; 32] {
+	secret_where(task_id, 1, |coin| coin < Perbill::from_percent(1))
+}
+
+/// The first coin secret (of those starting with `tag`) whose coin for `task_id` is `wanted`.
+fn secret_where(task_id: u64, tag: u8, wanted: impl Fn(Perbill) -> bool) -> [u8; 32] {
+	(0u16..)
+		.map(|i| {
+			let mut secret = [tag; 32];
+			secret[..2].copy_from_slice(&i.to_le_bytes());
+			secret
+		})
+		.find(|s| wanted(bourse_primitives::reply::audit_coin(s, task_id)))
+		.expect("such a coin")
+}
+
+/// The audit terms of the next test task if of `replication` 1: its coin sealed with
+/// [`quiet_secret`] (shown, no audit; never shown, an audit), no more than the chain's rate
+/// asked; a replicated one gives none.
 pub fn audit_terms(replication: u32) -> Option<bourse_primitives::AuditTerms> {
+	let task_id = pallet_tasks::NextTaskId::<Test>::get();
 	(replication == 1).then(|| bourse_primitives::AuditTerms {
-		seal: bourse_primitives::reply::audit_seal(&COIN_SECRET),
+		seal: bourse_primitives::reply::audit_seal(&quiet_secret(task_id)),
 		rate: Perbill::zero(),
 	})
 }

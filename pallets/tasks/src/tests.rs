@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::{
-	mock::*, AgreedOutcome, Authored, Decision, Error, Event, FailureReason, HoldReason, Outputs,
-	Pending, Queue, Status, TaskFailure, TaskLedger, TaskState, Tasks as TaskRecords, Timeouts,
-	Verdict, Workloads,
+	mock::*, AgreedOutcome, AuditFinding, Authored, Decision, Error, Event, FailureReason,
+	HoldReason, Outputs, Pending, Queue, Status, TaskFailure, TaskLedger, TaskState,
+	Tasks as TaskRecords, Timeouts, Verdict, Workloads,
 };
 use codec::Encode;
 use polkadot_sdk::sp_core::ConstU32;
@@ -130,9 +130,11 @@ fn answered(task_id: u64, output: &[u8], fuel_used: u64) {
 	settle(task_id, agreed(output, fuel_used, vec![(provider, Some(Verdict::Agreed))]));
 }
 
-/// The escrow of a task: ceil(k × FUEL × MAX_PRICE / 1e6) + BASE_FEE.
+/// The escrow of a task: a seat per provider (a lone task's auditor has one too) at
+/// ceil(FUEL × MAX_PRICE / 1e6), and BASE_FEE.
 fn escrow(k: u128) -> u128 {
-	(k * FUEL as u128 * MAX_PRICE).div_ceil(1_000_000) + BASE_FEE
+	let seats = if k == 1 { 2 } else { k };
+	seats * (FUEL as u128 * MAX_PRICE).div_ceil(1_000_000) + BASE_FEE
 }
 
 fn free(who: u64) -> u128 {
@@ -1304,8 +1306,8 @@ fn a_task_names_its_reply_key_and_its_digest_binds_it() {
 }
 
 /// A lone answer of provider 1 to task `task_id` (assigned to it), with `output` sealed to the
-/// task's reply key under `salt`.
-fn hold(task_id: u64, output: &[u8], salt: [u8; 32]) -> Result<(), crate::HoldRefused> {
+/// task's reply key under `salt`; its audit coin not shown.
+fn hold_unshown(task_id: u64, output: &[u8], salt: [u8; 32]) -> Result<(), crate::HoldRefused> {
 	use bourse_primitives::reply;
 	let digest = crate::Digests::<Test>::get(task_id).unwrap();
 	let key = crate::ReplyKeys::<Test>::get(task_id).unwrap();
@@ -1331,7 +1333,18 @@ fn hold(task_id: u64, output: &[u8], salt: [u8; 32]) -> Result<(), crate::HoldRe
 		max_output: MAX_OUTPUT,
 		sealed_hash: polkadot_sdk::sp_io::hashing::blake2_256(&sealed),
 	};
-	<Tasks as TaskLedger<u64, u64>>::hold(task_id, &1, &answer, sealed)
+	<Tasks as TaskLedger<u64, u64>>::hold(task_id, &1, &answer, sealed)?;
+	check_invariants();
+	Ok(())
+}
+
+/// [`hold_unshown`], then the requester's client shows the coin (as it does once the answer is
+/// on chain): no audit.
+fn hold(task_id: u64, output: &[u8], salt: [u8; 32]) -> Result<(), crate::HoldRefused> {
+	hold_unshown(task_id, output, salt)?;
+	let requester = TaskRecords::<Test>::get(task_id).unwrap().requester;
+	ok(Tasks::show_audit_coin(signed(requester), task_id, quiet_secret(task_id)));
+	Ok(())
 }
 
 #[test]
@@ -1426,5 +1439,357 @@ fn the_invariants_catch_a_held_answer_queued_twice() {
 		assert_eq!(Tasks::do_try_state(), Err("a held answer queued twice"));
 		crate::HeldQueue::<Test>::remove(end);
 		crate::HeldRange::<Test>::put((first, end));
+	});
+}
+
+/// Task 0, lone, assigned to provider 1 and answered by it (its coin not shown), with providers
+/// 1, 2 and 3 in the market and the requester offering too.
+fn answered_alone() -> u64 {
+	let hash = upload();
+	providers(&[1, 2, 3]);
+	provider(REQUESTER, PRICE);
+	ok(submit(hash, 1, None));
+	assert_eq!(assigned(0), vec![1]);
+	assert_eq!(hold_unshown(0, b"out", [1; 32]), Ok(()));
+	0
+}
+
+/// Moves to the block where task 0's held answer's window closes.
+fn to_window_end(task_id: u64) {
+	let TaskState::Answered { final_at, .. } = TaskRecords::<Test>::get(task_id).unwrap().state
+	else {
+		panic!("not held");
+	};
+	while System::block_number() < final_at {
+		next_block();
+	}
+}
+
+/// The auditor of task `task_id`'s audit under way.
+fn auditor_of(task_id: u64) -> u64 {
+	match TaskRecords::<Test>::get(task_id).unwrap().state {
+		TaskState::Audited { auditor, .. } => auditor.provider,
+		other => panic!("task {task_id} is not audited: {other:?}"),
+	}
+}
+
+/// Task 0 answered alone by provider 1 and under audit (its coin never shown).
+fn audited() -> (u64, u64) {
+	let task_id = answered_alone();
+	to_window_end(task_id);
+	(task_id, auditor_of(task_id))
+}
+
+#[test]
+fn the_audit_coin_is_shown_by_the_requester_alone_and_decides() {
+	test(|| {
+		let task_id = answered_alone();
+		let quiet = quiet_secret(task_id);
+		assert_noop!(
+			Tasks::show_audit_coin(signed(1), task_id, quiet),
+			Error::<Test>::NotRequester
+		);
+		assert_noop!(
+			Tasks::show_audit_coin(signed(REQUESTER), task_id, loud_secret(task_id)),
+			Error::<Test>::WrongCoin
+		);
+		assert_noop!(
+			Tasks::show_audit_coin(signed(REQUESTER), 9, quiet),
+			Error::<Test>::UnknownTask
+		);
+		ok(Tasks::show_audit_coin(signed(REQUESTER), task_id, quiet));
+		System::assert_has_event(Event::AuditCoinShown { task_id, audited: false }.into());
+		assert_noop!(
+			Tasks::show_audit_coin(signed(REQUESTER), task_id, quiet),
+			Error::<Test>::NoAuditCoin
+		);
+		// Unaudited: final when the window closes; the auditor's seat comes back.
+		let before = free(REQUESTER);
+		to_window_end(task_id);
+		assert!(matches!(
+			TaskRecords::<Test>::get(task_id).unwrap().state,
+			TaskState::Delivered { .. }
+		));
+		assert_eq!(free(REQUESTER), before + escrow(1) - BASE_FEE - 1, "paid 1000 fuel at 1000");
+		assert!(records().is_empty(), "unverified: no reputation");
+	});
+}
+
+#[test]
+fn a_coin_is_shown_only_while_its_answer_is_held() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3]);
+		ok(submit(hash, 1, None));
+		let quiet = quiet_secret(0);
+		assert_noop!(
+			Tasks::show_audit_coin(signed(REQUESTER), 0, quiet),
+			Error::<Test>::NotAnswered
+		);
+		ok(submit(hash, 3, None));
+		assert_noop!(
+			Tasks::show_audit_coin(signed(REQUESTER), 1, quiet),
+			Error::<Test>::NotAnswered
+		);
+	});
+}
+
+#[test]
+fn audit_terms_go_with_lone_tasks_only() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3]);
+		let with = |replication, audit| {
+			Tasks::submit_task(
+				signed(REQUESTER),
+				hash,
+				b"input".to_vec(),
+				FUEL,
+				16,
+				MAX_PRICE,
+				replication,
+				Perbill::zero(),
+				TIMEOUT,
+				None,
+				[7; 32],
+				audit,
+			)
+		};
+		assert_noop!(with(1, None), Error::<Test>::AuditTermsMissing);
+		assert_noop!(with(3, audit_terms(1)), Error::<Test>::AuditTermsNotAlone);
+	});
+}
+
+#[test]
+fn a_coin_never_shown_audits_the_answer_by_another_provider_drawn_in_a_drawing_block() {
+	test(|| {
+		let task_id = answered_alone();
+		let TaskState::Answered { final_at, .. } = TaskRecords::<Test>::get(task_id).unwrap().state
+		else {
+			panic!("not held")
+		};
+		while System::block_number() < final_at - 2 {
+			next_block();
+		}
+		// The window's last block is authored by its parent's author: it draws nothing, and the
+		// audit waits, held.
+		block_by(Authored::By([1; 32]));
+		block_by(Authored::By([1; 32]));
+		assert!(matches!(
+			TaskRecords::<Test>::get(task_id).unwrap().state,
+			TaskState::Answered { .. }
+		));
+		block_by(Authored::By([2; 32]));
+		let auditor = auditor_of(task_id);
+		assert!(auditor != 1 && auditor != REQUESTER, "never the provider nor the requester");
+		let commit_until = System::block_number() + Tasks::windows(FUEL, 1).0;
+		let deadline = commit_until + crate::OPEN_WINDOW as u64;
+		System::assert_has_event(
+			Event::AuditStarted { task_id, auditor, commit_until, deadline }.into(),
+		);
+		assert_eq!(market(auditor).busy, 1, "the audit takes a slot of the auditor");
+		assert_eq!(market(1).held, 1, "the provider's exposure stays");
+		let open = <Tasks as TaskLedger<u64, u64>>::open_tasks_of(&1);
+		assert_eq!(open, vec![task_id], "the provider's node finds the audit");
+		let audit = <Tasks as TaskLedger<u64, u64>>::assignment(task_id).unwrap().audit.unwrap();
+		assert_eq!((audit.provider, audit.auditor), (1, auditor));
+		assert_eq!(audit.answered, (Status::Success, 1_000, bourse_primitives::EXECUTOR_VERSION));
+		assert_noop!(Tasks::accept_answer(signed(REQUESTER), task_id), Error::<Test>::BeingAudited);
+		assert_noop!(
+			Tasks::show_audit_coin(signed(REQUESTER), task_id, quiet_secret(task_id)),
+			Error::<Test>::BeingAudited
+		);
+	});
+}
+
+/// What each audit finding does to the money, reputation and the task: `(finding, provider
+/// paid, auditor paid, provider slashed, auditor slashed, provider's record, auditor's record,
+/// the task delivered)`.
+#[test]
+fn audit_findings_settle_by_the_table() {
+	use crate::AuditFinding::*;
+	let agreed = Some(Verdict::Agreed);
+	let cases = [
+		(Agreed { fuel: 1_000 }, 1, 1, 0, 0, agreed, agreed, true),
+		(ProviderWithheld { fuel: 1_000 }, 0, 1, SLASH, 0, Some(Verdict::OutVoted), agreed, false),
+		(AuditorWithheld, 1, 0, 0, SLASH, None, Some(Verdict::OutVoted), true),
+		(BothWithheld, 0, 0, SLASH, SLASH, Some(Verdict::OutVoted), Some(Verdict::OutVoted), false),
+		(Disagreed { fuel: 1_000 }, 0, 0, SLASH, SLASH, None, None, false),
+		(NotComparable { fuel: 1_000 }, 1, 0, 0, 0, None, None, true),
+	];
+	for (found, paid_p, paid_a, slash_p, slash_a, record_p, record_a, delivered) in cases {
+		test(|| {
+			let (task_id, auditor) = audited();
+			// The requester's deposit shrinks to what stays stored: counted with its balance.
+			let spendable = || free(REQUESTER) + deposits_of(REQUESTER);
+			let (before_p, before_a, before_r) = (free(1), free(auditor), spendable());
+			<Tasks as TaskLedger<u64, u64>>::settle_audit(task_id, found);
+			check_invariants();
+			System::assert_has_event(Event::AuditEnded { task_id, auditor, found }.into());
+			assert_eq!(free(1) - before_p, paid_p, "{found:?}: the provider's pay");
+			assert_eq!(free(auditor) - before_a, paid_a, "{found:?}: the auditor's pay");
+			assert_eq!(market(1).slashed, slash_p, "{found:?}");
+			assert_eq!(market(auditor).slashed, slash_a, "{found:?}");
+			let record = |who| records().iter().find(|(p, ..)| *p == who).map(|(_, v, _)| *v);
+			assert_eq!((record(1), record(auditor)), (record_p, record_a), "{found:?}");
+			let state = TaskRecords::<Test>::get(task_id).unwrap().state;
+			assert_eq!(matches!(state, TaskState::Delivered { .. }), delivered, "{found:?}");
+			if !delivered {
+				let reason = if matches!(found, Disagreed { .. }) {
+					TaskFailure::AuditDisputed
+				} else {
+					TaskFailure::AuditFailed
+				};
+				assert!(matches!(state, TaskState::Failed { reason: r, .. } if r == reason));
+			}
+			// The requester pays what was paid and the base fee, nothing else.
+			assert_eq!(
+				spendable() - before_r,
+				escrow(1) - BASE_FEE - paid_p - paid_a,
+				"{found:?}: the refund"
+			);
+			assert_eq!((market(1).held, market(auditor).busy), (0, 0), "{found:?}");
+			assert_eq!(escrow_held(), 0);
+		});
+	}
+}
+
+#[test]
+fn a_silent_auditor_is_slashed_and_replaced_once_then_the_answer_stands_unverified() {
+	test(|| {
+		let (task_id, first) = audited();
+		let TaskState::Audited { deadline, .. } = TaskRecords::<Test>::get(task_id).unwrap().state
+		else {
+			panic!("not audited")
+		};
+		// Nobody answered by the deadline: the fake judge finds the auditor silent.
+		while System::block_number() <= deadline {
+			next_block();
+		}
+		System::assert_has_event(
+			Event::AuditEnded { task_id, auditor: first, found: AuditFinding::AuditorSilent }
+				.into(),
+		);
+		assert_eq!(market(first).slashed, NO_SHOW_SLASH);
+		assert_eq!(market(first).missed, 1);
+		// Held again for a window, then another auditor.
+		to_window_end(task_id);
+		let second = auditor_of(task_id);
+		assert!(matches!(
+			TaskRecords::<Test>::get(task_id).unwrap().state,
+			TaskState::Audited { replaced: true, .. }
+		));
+		let TaskState::Audited { deadline, .. } = TaskRecords::<Test>::get(task_id).unwrap().state
+		else {
+			panic!("not audited")
+		};
+		while System::block_number() <= deadline {
+			next_block();
+		}
+		// Silent again: no third auditor; the answer is final, unverified.
+		assert!(matches!(
+			TaskRecords::<Test>::get(task_id).unwrap().state,
+			TaskState::Delivered { .. }
+		));
+		assert_eq!(market(second).missed, if second == first { 2 } else { 1 });
+		assert!(!records().iter().any(|(p, v, _)| *p == 1 && *v == Verdict::Agreed));
+	});
+}
+
+#[test]
+fn an_audit_without_an_auditor_waits_a_few_windows_then_the_answer_stands_unverified() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		ok(submit(hash, 1, None));
+		assert_eq!(hold_unshown(0, b"out", [1; 32]), Ok(()));
+		for tries in 1..crate::AUDIT_START_TRIES {
+			to_window_end(0);
+			assert_eq!(crate::AuditCoins::<Test>::get(0).unwrap().tries, tries, "held again");
+		}
+		to_window_end(0);
+		System::assert_has_event(Event::AuditSkipped { task_id: 0 }.into());
+		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Delivered { .. }));
+	});
+}
+
+#[test]
+fn a_claim_during_an_audit_ends_it_and_the_auditor_goes_unpaid() {
+	test(|| {
+		const REPLY_SECRET: [u8; 32] = [5; 32];
+		let hash = upload();
+		providers(&[1, 2]);
+		ok(Tasks::submit_task(
+			signed(REQUESTER),
+			hash,
+			b"input".to_vec(),
+			FUEL,
+			16,
+			MAX_PRICE,
+			1,
+			Perbill::zero(),
+			TIMEOUT,
+			None,
+			bourse_primitives::reply::public_key(&REPLY_SECRET).unwrap(),
+			audit_terms(1),
+		));
+		next_block();
+		// A box that does not hold what was committed to: sealed to another key.
+		let digest = crate::Digests::<Test>::get(0).unwrap();
+		let other = bourse_primitives::reply::public_key(&[9; 32]).unwrap();
+		let sealed = bourse_primitives::reply::seal_seeded(
+			&other,
+			&digest,
+			&[1; 32],
+			b"out",
+			MAX_OUTPUT as usize,
+			[1; 32],
+		)
+		.unwrap();
+		let answer = bourse_primitives::SealedAnswer {
+			status: Status::Success,
+			fuel_used: 1_000,
+			executor_version: bourse_primitives::EXECUTOR_VERSION,
+			commitment: [3; 32],
+			proof: [4; 32],
+			max_output: MAX_OUTPUT,
+			sealed_hash: polkadot_sdk::sp_io::hashing::blake2_256(&sealed),
+		};
+		assert_ok!(<Tasks as TaskLedger<u64, u64>>::hold(0, &1, &answer, sealed));
+		to_window_end(0);
+		assert_eq!(auditor_of(0), 2);
+		let before = free(2);
+		assert_ok!(Tasks::claim_bad_delivery(signed(REQUESTER), 0, REPLY_SECRET));
+		check_invariants();
+		assert!(matches!(
+			TaskRecords::<Test>::get(0).unwrap().state,
+			TaskState::Failed { reason: TaskFailure::BadDelivery, .. }
+		));
+		assert_eq!((market(1).slashed, market(2).slashed), (SLASH, 0));
+		assert_eq!((free(2), market(2).busy), (before, 0), "released unpaid");
+		assert!(crate::ProviderTasks::<Test>::iter().next().is_none());
+		assert!(crate::AuditedAnswers::<Test>::iter().next().is_none());
+	});
+}
+
+#[test]
+fn the_audit_rate_deters_a_lie_by_the_tasks_value() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		ok(submit(hash, 1, None));
+		let task = TaskRecords::<Test>::get(0).unwrap();
+		let terms = audit_terms(1).unwrap();
+		// A gain of 1 (1e6 fuel at 1 per Mfuel) against a slash of 50: the chain's 10 %.
+		assert_eq!(Tasks::audit_rate(&task, &terms, 1), Perbill::from_percent(10));
+		// A gain of 25: 2G / (S + 2G) = 50 %.
+		assert_eq!(Tasks::audit_rate(&task, &terms, 25), Perbill::from_percent(50));
+		// A gain of 1000 (the tests' price): nearly always.
+		assert!(Tasks::audit_rate(&task, &terms, PRICE) > Perbill::from_percent(97));
+		// The requester may ask for more.
+		let asked = bourse_primitives::AuditTerms { rate: Perbill::from_percent(30), ..terms };
+		assert_eq!(Tasks::audit_rate(&task, &asked, 1), Perbill::from_percent(30));
+		AuditRate::set(Perbill::from_percent(40));
+		assert_eq!(Tasks::audit_rate(&task, &asked, 1), Perbill::from_percent(40));
 	});
 }
