@@ -1270,3 +1270,92 @@ fn an_author_of_two_blocks_in_a_row_cannot_grind_the_first_into_the_draw() {
 	// Its share of the seat's window is a third: about 16 of 48 (36 of 96 with 96 trials).
 	assert!(drawn <= TRIALS / 2, "and not against the chain's draw");
 }
+
+/// What opening a run of `output` with 500 fuel under `salt` shows (the tests' fingerprint
+/// stand-in: the output's hash, as `sealed_answer` proves it).
+fn opening_of(output: &[u8], salt: [u8; 32]) -> pallet_attestation::Opening {
+	let hash = polkadot_sdk::sp_io::hashing::blake2_256(output);
+	pallet_attestation::Opening {
+		status: Status::Success,
+		fuel_used: 500,
+		executor_version: bourse_primitives::EXECUTOR_VERSION,
+		output_digest: hash,
+		fingerprint: hash,
+		salt,
+	}
+}
+
+/// Task 0, answered alone with `answered` (its coin never shown) and audited when its window
+/// closes: returns the provider and the auditor.
+fn audited(answered: &[u8]) -> (u64, u64) {
+	let hash = upload();
+	providers(&[1, 2, 3]);
+	ok(submit(hash, 1, None));
+	let provider = assigned(0)[0];
+	let (claim, sealed) = pallet_attestation::testing::sealed_answer::<Test>(
+		0,
+		&provider,
+		Status::Success,
+		500,
+		answered,
+		[5; 32],
+	);
+	ok(state(0, provider, claim, &sealed));
+	while !matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Audited { .. }) {
+		next_block();
+	}
+	let TaskState::Audited { auditor, .. } = TaskRecords::<Test>::get(0).unwrap().state else {
+		unreachable!()
+	};
+	assert_ne!(auditor.provider, provider);
+	(provider, auditor.provider)
+}
+
+/// The auditor commits blind to its run of `output`, then both open.
+fn audit_runs(provider: u64, auditor: u64, answered: &[u8], output: &[u8]) {
+	let digest = pallet_attestation::Pallet::<Test>::digest_of(0).unwrap();
+	let mine = opening_of(output, [6; 32]);
+	ok(state(0, auditor, Claim::Commit(mine.commitment(&digest, 0, &auditor)), &[]));
+	ok(state(0, provider, Claim::Open(opening_of(answered, [5; 32])), &[]));
+	ok(state(0, auditor, Claim::Open(mine), &[]));
+}
+
+#[test]
+fn an_audited_honest_answer_pays_both_and_earns_the_provider_its_first_reputation() {
+	test(|| {
+		let (provider, auditor) = audited(b"out");
+		let score = |who| <Reputation as pallet_reputation::ProviderReputation<u64>>::score(&who);
+		let before = score(provider);
+		let (provider_before, auditor_before) = (free(provider), free(auditor));
+		audit_runs(provider, auditor, b"out", b"out");
+		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Delivered { .. }));
+		let pay = (500 * PRICE).div_ceil(1_000_000);
+		assert_eq!(free(provider) - provider_before, pay, "the provider paid at its price");
+		assert_eq!(free(auditor) - auditor_before, pay, "the auditor paid for its run");
+		assert!(!Reputation::current(&provider).successes.is_zero(), "verified work counts");
+		assert!(score(provider) > before);
+		assert_eq!(escrow_held(), 0, "the rest refunded");
+	});
+}
+
+#[test]
+fn a_junk_answer_is_caught_by_the_audit_and_disputed_until_escalation() {
+	test(|| {
+		let (provider, auditor) = audited(b"junk");
+		let bond =
+			|who| Balances::balance_on_hold(&pallet_offers::HoldReason::ProviderBond.into(), &who);
+		let (provider_bond, auditor_bond) = (bond(provider), bond(auditor));
+		let requester_before = free(REQUESTER);
+		audit_runs(provider, auditor, b"junk", b"out");
+		assert!(matches!(
+			TaskRecords::<Test>::get(0).unwrap().state,
+			TaskState::Failed { reason: TaskFailure::AuditDisputed, .. }
+		));
+		// Until a committee tells who was right, both lose the slash of a lie; neither is paid.
+		assert_eq!(provider_bond - bond(provider), SLASH.min(MAX_SLASH));
+		assert_eq!(auditor_bond - bond(auditor), SLASH.min(MAX_SLASH));
+		assert!(Reputation::current(&provider).successes.is_zero());
+		assert!(free(REQUESTER) > requester_before, "refunded");
+		assert_eq!(escrow_held(), 0);
+	});
+}

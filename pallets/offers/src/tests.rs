@@ -1112,3 +1112,32 @@ fn the_migration_rebuilds_classes_and_trees_from_a_single_price_index() {
 		assert_eq!(storage_root(), root);
 	});
 }
+
+#[test]
+fn an_auditor_is_drawn_by_stake_never_by_price_and_never_an_excluded_provider() {
+	test(|| {
+		// Five cheap offers of the least bond (Sybils undercutting the market) and one heavy
+		// honest offer at the market price.
+		for sybil in 1..=5 {
+			offering(sybil, MIN_BOND, PRICE / 2, 1_000_000, 64);
+		}
+		offering(9, 20 * MIN_BOND, PRICE, 1_000_000, 64);
+		next_block();
+		let auditor = Requirements { by_stake: true, excluded: vec![3], ..wants(1, 99, 0) };
+		let (mut heavy, mut excluded) = (0, 0);
+		for seed in 0..100 {
+			let chosen = drawn(&Requirements { seed: [seed; 32], ..auditor.clone() }).unwrap();
+			heavy += u32::from(chosen == vec![9]);
+			excluded += u32::from(chosen == vec![3]);
+		}
+		// Bond share of the heavy offer: 20 of 25 (the reputations are equal).
+		assert!((65..=95).contains(&heavy), "drawn {heavy} times of 100, its share 80");
+		assert_eq!(excluded, 0, "the audited provider never audits itself");
+		// By price, a single seat goes to the cheapest window: the heavy offer never.
+		let cheapest = Requirements { by_stake: false, ..auditor.clone() };
+		for seed in 0..20 {
+			let chosen = drawn(&Requirements { seed: [seed; 32], ..cheapest.clone() }).unwrap();
+			assert_ne!(chosen, vec![9]);
+		}
+	});
+}
