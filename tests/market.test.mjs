@@ -218,8 +218,9 @@ test('the bourse_* RPC methods show offers, providers, tasks and quotes', async 
   assert.equal(quote.assignable, true);
   assert.deepEqual(quote.candidates, [{ provider: alice.address, pricePerMfuel: mine.pricePerMfuel }]);
   const baseFee = api.consts.tasks.baseFee.toBigInt();
-  assert.equal(BigInt(quote.escrow), (1_000_000_000n * price + 999_999n) / 1_000_000n + baseFee);
-  assert.equal(BigInt(quote.maxCost), BigInt(quote.escrow), 'at her own price, the most it can cost is the escrow');
+  // Two seats: Alice's and an auditor's, should the answer be audited.
+  assert.equal(BigInt(quote.escrow), 2n * ((1_000_000_000n * price + 999_999n) / 1_000_000n) + baseFee);
+  assert.equal(BigInt(quote.maxCost), BigInt(quote.escrow), 'at her own price, the most it can cost (audited) is the escrow');
   const own = await rpc('bourse_quote', [1_000_000_000, 1, price.toString(), 0, 64, alice.address]);
   assert.equal(own.assignable, false, 'a provider is never assigned its own task');
   assert.equal((await rpc('bourse_quote', [1_000_000_000, 3, price.toString()])).assignable, false, 'only one provider on --dev');

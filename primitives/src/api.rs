@@ -171,7 +171,8 @@ pub struct QuoteView<AccountId, Balance> {
 	/// too large).
 	pub escrow: Option<Balance>,
 	/// The most it can cost at the candidates' own prices if every replica burns all its fuel
-	/// (the `k` dearest candidates), plus the base fee.
+	/// (the `k` dearest candidates), plus the base fee; at replication 1 with an auditor at the
+	/// task's maximum price (if audited).
 	pub max_cost: Option<Balance>,
 	/// The shortest timeout, in blocks, a task of this fuel and replication may ask for.
 	pub min_timeout: u32,

@@ -244,13 +244,15 @@ impl Opening {
 	}
 
 	/// Whether both runs gave the same outcome: status, fuel, executor version, output and
-	/// fingerprint (the salts differ). A trap's fingerprint is not compared: on aarch64 a
-	/// store straddling the end of memory may write part of itself before it traps (see
-	/// [`Outcome::fingerprint`]); its fuel, exact to the instruction, still shows the run.
+	/// fingerprint (the salts differ). Traps too: status, fuel and an empty output are easy to
+	/// copy, the memory a trap leaves is not. (On aarch64 a store straddling the end of memory
+	/// may write part of itself before it traps, see [`Outcome::fingerprint`]: executors there
+	/// must not share an executor version with x86-64 ones.)
 	pub fn same_outcome(&self, other: &Opening) -> bool {
-		let facts = |o: &Opening| (o.status, o.fuel_used, o.executor_version, o.output_digest);
+		let facts = |o: &Opening| {
+			(o.status, o.fuel_used, o.executor_version, o.output_digest, o.fingerprint)
+		};
 		facts(self) == facts(other)
-			&& (self.status == Status::Trap || self.fingerprint == other.fingerprint)
 	}
 }
 

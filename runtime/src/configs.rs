@@ -550,9 +550,42 @@ impl pallet_attestation::BenchmarkHelper<AccountId, bourse_primitives::ExecutorI
 	fn assigned_task(
 		keys: Vec<bourse_primitives::ExecutorId>,
 	) -> (pallet_tasks::TaskId, Vec<AccountId>) {
-		use frame_support::traits::fungible::Mutate;
 		use pallet_tasks::TaskLedger;
 		let replication = keys.len() as u32;
+		let task_id = Self::submitted_task(keys, replication);
+		let providers = Tasks::assignment(task_id).map(|a| a.providers).unwrap_or_default();
+		(task_id, providers)
+	}
+
+	fn lone_task(
+		keys: Vec<bourse_primitives::ExecutorId>,
+	) -> (pallet_tasks::TaskId, Vec<AccountId>) {
+		let count = keys.len() as u32;
+		let task_id = Self::submitted_task(keys, 1);
+		(task_id, (0..count).map(|i| frame_benchmarking::account("provider", i, 0)).collect())
+	}
+
+	fn start_audit(task_id: pallet_tasks::TaskId) {
+		use frame_support::traits::Hooks;
+		let Some(pallet_tasks::TaskState::Answered { final_at, .. }) =
+			pallet_tasks::Tasks::<Runtime>::get(task_id).map(|t| t.state)
+		else {
+			return;
+		};
+		System::set_block_number(final_at);
+		Tasks::on_initialize(final_at);
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl MarketBenchmarks {
+	/// Registers a fresh benchmark provider per key, then submits a task of `replication`
+	/// and assigns it in the next block.
+	fn submitted_task(
+		keys: Vec<bourse_primitives::ExecutorId>,
+		replication: u32,
+	) -> pallet_tasks::TaskId {
+		use frame_support::traits::fungible::Mutate;
 		for (i, key) in keys.into_iter().enumerate() {
 			let who: AccountId = frame_benchmarking::account("provider", i as u32, 0);
 			// Cheaper than the genesis providers, whose keys are not in the benchmark keystore.
@@ -588,7 +621,6 @@ impl pallet_attestation::BenchmarkHelper<AccountId, bourse_primitives::ExecutorI
 		let next = System::block_number().saturating_add(1);
 		System::set_block_number(next);
 		Tasks::assign_pending(next, &mut pallet_tasks::Seeds::new());
-		let providers = Tasks::assignment(task_id).map(|a| a.providers).unwrap_or_default();
-		(task_id, providers)
+		task_id
 	}
 }

@@ -18,6 +18,14 @@ pub trait BenchmarkHelper<AccountId, ExecutorId> {
 	/// An open task assigned to one provider per key in `keys` (each bound to its key);
 	/// returns the task and its providers in assignment order.
 	fn assigned_task(keys: Vec<ExecutorId>) -> (TaskId, Vec<AccountId>);
+
+	/// An open task of replication 1, with one provider registered per key in `keys` (each
+	/// bound to its key, the only providers its price admits); returns the task and those
+	/// providers.
+	fn lone_task(keys: Vec<ExecutorId>) -> (TaskId, Vec<AccountId>);
+
+	/// The held answer of `task_id`'s window closes: its audit starts.
+	fn start_audit(task_id: TaskId);
 }
 
 /// Providers with their executor keys, in assignment order.
@@ -169,6 +177,42 @@ fn authorize<T: Config>(call: &<T as frame_system::Config>::RuntimeCall) {
 		.expect("authorize accepts the call");
 }
 
+/// A lone answer under audit whose auditor committed and whose provider opened: the
+/// auditor's opening, which ends it, as a call.
+fn audit_opening<T: Config>() -> (TaskId, Call<T>) {
+	let keys: Vec<T::ExecutorId> = (0..2).map(|_| T::ExecutorId::generate_pair(None)).collect();
+	let (task_id, registered) = T::BenchmarkHelper::lone_task(keys);
+	let assignment = T::Tasks::assignment(task_id).unwrap();
+	let provider = assignment.providers[0].clone();
+	let digest = assignment.digest;
+	let with_key = |who: &T::AccountId| (who.clone(), T::Keys::executor_of(who).unwrap());
+	let output = vec![7u8; T::MaxOutputSize::get() as usize];
+	let opening = |salt| Opening {
+		status: Status::Success,
+		fuel_used: 1_000,
+		executor_version: bourse_primitives::EXECUTOR_VERSION,
+		output_digest: blake2_256(&output),
+		fingerprint: [1; 32],
+		salt,
+	};
+	let answered = opening([3; 32]);
+	let sealed = vec![7u8; 64];
+	let answer = SealedAnswer {
+		commitment: answered.commitment(&digest, task_id, &provider),
+		..answer_of::<T>(&sealed)
+	};
+	apply::<T>(signed::<T>(task_id, &with_key(&provider), Claim::Answer(answer), &sealed));
+	T::BenchmarkHelper::start_audit(task_id);
+	let audit = T::Tasks::assignment(task_id).and_then(|a| a.audit).expect("audited");
+	let auditor = with_key(&audit.auditor);
+	assert!(registered.contains(&audit.auditor));
+	let mine = opening([4; 32]);
+	let commitment = mine.commitment(&digest, task_id, &audit.auditor);
+	apply::<T>(signed::<T>(task_id, &auditor, Claim::Commit(commitment), &[]));
+	apply::<T>(signed::<T>(task_id, &with_key(&provider), Claim::Open(answered), &[]));
+	(task_id, signed::<T>(task_id, &auditor, Claim::Open(mine), &[]))
+}
+
 #[benchmarks(where <T as frame_system::Config>::RuntimeCall: From<Call<T>>)]
 mod benchmarks {
 	use super::*;
@@ -283,6 +327,29 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Root, versions.clone());
 		assert_eq!(AcceptedVersions::<T>::get(), versions);
+	}
+
+	/// The opening that ends an audit: the auditor's, after the provider's; both agree, so
+	/// both are paid, reputations recorded, the answer delivered.
+	#[benchmark]
+	fn open() {
+		let (task_id, call) = audit_opening::<T>();
+		#[block]
+		{
+			apply::<T>(call);
+		}
+		assert!(T::Tasks::assignment(task_id).is_none(), "the audit ended");
+	}
+
+	/// The pool's and the block's check of an opening, signature included.
+	#[benchmark]
+	fn authorize_open() {
+		let (_, call) = audit_opening::<T>();
+		let call: <T as frame_system::Config>::RuntimeCall = call.into();
+		#[block]
+		{
+			authorize::<T>(&call);
+		}
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -327,6 +327,20 @@ impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for FakeTasks {
 		}
 		(0, providers)
 	}
+
+	fn lone_task(keys: Vec<UintAuthorityId>) -> (TaskId, Vec<u64>) {
+		let providers: Vec<u64> = (1..=keys.len() as u64).collect();
+		assign(0, &providers[..1]);
+		for (p, key) in providers.iter().zip(keys) {
+			bind(*p, key);
+		}
+		(0, providers)
+	}
+
+	fn start_audit(task_id: TaskId) {
+		// The fake ledger's audits: the second provider audits.
+		audit(task_id, 2);
+	}
 }
 
 /// Extrinsics of the mock: answers from offchain workers are general transactions.

@@ -699,7 +699,7 @@ fn in_an_audit_the_auditor_commits_blind_then_both_open_and_agree() {
 }
 
 #[test]
-fn an_auditor_that_ran_something_else_disagrees_and_a_traps_fingerprint_is_not_compared() {
+fn an_auditor_that_ran_something_else_or_copied_a_trap_disagrees() {
 	new_test_ext().execute_with(|| {
 		let provider = audited_answer(Status::Success, b"junk");
 		let auditor = opening(Status::Success, b"out", 500, [9; 32]);
@@ -721,14 +721,15 @@ fn an_auditor_that_ran_something_else_disagrees_and_a_traps_fingerprint_is_not_c
 		assert_eq!(audit_found(0), Some(crate::AuditFinding::Disagreed { fuel: 500 }));
 	});
 	new_test_ext().execute_with(|| {
-		// A trap: its fingerprint may differ between machines (aarch64); its fuel shows the run.
+		// A trap copied from the public answer (status, fuel, an empty output) without running:
+		// its memory differs.
 		let provider = audited_answer(Status::Trap, b"");
 		let auditor =
 			crate::Opening { fingerprint: [1; 32], ..opening(Status::Trap, b"", 500, [9; 32]) };
 		assert_eq!(audit_commit(&auditor), Ok(()));
 		assert_eq!(open(1, &provider), Ok(()));
 		assert_eq!(open(2, &auditor), Ok(()));
-		assert_eq!(audit_found(0), Some(crate::AuditFinding::Agreed { fuel: 500 }));
+		assert_eq!(audit_found(0), Some(crate::AuditFinding::Disagreed { fuel: 500 }));
 	});
 }
 
@@ -1274,6 +1275,24 @@ mod offchain_worker {
 			// Both open; the same run agrees.
 			assert_eq!(worker_block(&pool), 2);
 			assert_eq!(audit_found(0), Some(crate::AuditFinding::Agreed { fuel: FUEL / 2 }));
+		});
+	}
+
+	#[test]
+	fn an_auditor_of_another_executor_version_abstains_before_committing() {
+		let (mut ext, pool, stand) = worker_ext(true);
+		ext.execute_with(|| {
+			let other = EXECUTOR_VERSION + 1;
+			AcceptedVersions::<Test>::put(polkadot_sdk::frame_support::BoundedVec::truncate_from(
+				vec![EXECUTOR_VERSION, other],
+			));
+			UintAuthorityId::set_all_keys(vec![key(1), key(2)]);
+			assign(0, &[1]);
+			assert_eq!(worker_block(&pool), 1, "the lone answer");
+			audit(0, 2);
+			stand.behave(Behaviour::Version(other));
+			worker_block(&pool);
+			assert_eq!(audit_found(0), Some(crate::AuditFinding::AuditorAbstained));
 		});
 	}
 }

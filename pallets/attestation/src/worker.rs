@@ -309,7 +309,10 @@ impl<T: Config> Pallet<T> {
 
 	/// The block after which `job`'s record may go.
 	fn record_expiry(job: &Job<T>) -> u32 {
-		let lone = job.assignment.providers.len() == 1;
+		// A lone answer's record, and the audited provider's, outlive the deadline for the
+		// answer's window and another audit (a silent auditor replaced).
+		let lone = job.assignment.providers.len() == 1
+			|| job.assignment.audit.as_ref().is_some_and(|a| a.provider == job.provider);
 		let grace = if lone { HELD_RECORD_GRACE } else { RECORD_GRACE };
 		job.assignment.deadline.saturated_into::<u32>().saturating_add(grace)
 	}
@@ -647,11 +650,16 @@ impl<T: Config> Pallet<T> {
 			Local::Sealed { .. } if *who == audit.provider => {
 				return Err("audited, but answered by a node that kept no opening");
 			}
-			Local::Audit { opening } if *who == audit.auditor => {
+			// Its run as the auditor, or (a sibling fork assigned it the task alone) as a lone
+			// provider: the same run, the same seed.
+			Local::Audit { opening } | Local::Held { opening, .. } if *who == audit.auditor => {
 				let accepted = AcceptedVersions::<T>::get().contains(&opening.executor_version);
+				// Outcomes of another executor version are not comparable: say so before
+				// committing, and another auditor is drawn.
+				let comparable = opening.executor_version == audit.answered.2;
 				if auditor_committed {
 					Claim::Open(opening)
-				} else if !accepted {
+				} else if !accepted || !comparable {
 					Claim::Abstain(AbstainReason::Version)
 				} else if Self::commits_closed(job, now) {
 					Claim::Abstain(AbstainReason::Time)

@@ -565,14 +565,23 @@ mod benchmarks {
 		assert!(matches!(Tasks::<T>::get(task_id).unwrap().state, TaskState::Delivered { .. }));
 	}
 
-	/// A bad-delivery claim at its worst: the box of the largest output opens, its commitment
-	/// does not match, and the provider is slashed, the requester refunded.
+	/// A bad-delivery claim at its worst: the answer under audit (the audit ends: its deadline
+	/// place freed, the auditor released, attestation's records of it forgotten), the box of
+	/// the largest output opens, its commitment does not match, and the provider is slashed,
+	/// the requester refunded.
 	#[benchmark]
 	fn claim_bad_delivery() {
 		market::<T>(0, 1);
 		let caller = requester::<T>();
 		let hash = workload::<T>(&caller);
 		let task_id = held_task::<T>(&caller, hash, false);
+		let final_at = match Tasks::<T>::get(task_id).unwrap().state {
+			TaskState::Answered { final_at, .. } => final_at,
+			_ => panic!("not held"),
+		};
+		frame_system::Pallet::<T>::set_block_number(final_at);
+		Pallet::<T>::finalize_due(final_at, true, &mut Seeds::new());
+		assert!(matches!(Tasks::<T>::get(task_id).unwrap().state, TaskState::Audited { .. }));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), task_id, REPLY_SECRET);
 		assert!(matches!(

@@ -300,18 +300,9 @@ pub mod pallet {
 	/// said to audit (the audit then starts when the answer's window closes, as it does when
 	/// the coin was never shown).
 	#[derive(
-		Clone,
-		Copy,
-		Debug,
-		PartialEq,
-		Eq,
-		Encode,
-		Decode,
-		DecodeWithMemTracking,
-		MaxEncodedLen,
-		TypeInfo,
+		Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 	)]
-	pub struct AuditCoin {
+	pub struct AuditCoin<AccountId> {
 		/// What the requester gave at submission.
 		pub terms: AuditTerms,
 		/// The coin's secret, once shown (it said to audit): it seeds the auditor's draw, so
@@ -323,6 +314,8 @@ pub mod pallet {
 		/// Audit starts that found no auditor free, or no deadline place, and waited another
 		/// window (after [`AUDIT_START_TRIES`], the answer is final unverified).
 		pub tries: u8,
+		/// The auditor replaced, never drawn again for this answer.
+		pub previous: Option<AccountId>,
 	}
 
 	/// A task waiting in the queue, with what it pays for waiting.
@@ -652,7 +645,8 @@ pub mod pallet {
 	/// Each lone task's audit coin ([`AuditCoin`]), from submission until its answer is final
 	/// unaudited (the coin said no, or the requester accepted the answer) or its audit starts.
 	#[pallet::storage]
-	pub type AuditCoins<T: Config> = StorageMap<_, Twox64Concat, TaskId, AuditCoin, OptionQuery>;
+	pub type AuditCoins<T: Config> =
+		StorageMap<_, Twox64Concat, TaskId, AuditCoin<T::AccountId>, OptionQuery>;
 
 	/// The audits under way of each provider's lone answers: how the audited provider's node
 	/// finds the audits it must open its commitment to (its slot is not busy with them). At
@@ -1158,7 +1152,7 @@ pub mod pallet {
 			Tasks::<T>::insert(task_id, task);
 			ReplyKeys::<T>::insert(task_id, reply_key);
 			if let Some(terms) = audit {
-				let coin = AuditCoin { terms, secret: None, replaced: 0, tries: 0 };
+				let coin = AuditCoin { terms, secret: None, replaced: 0, tries: 0, previous: None };
 				AuditCoins::<T>::insert(task_id, coin);
 			}
 			TaskDeposits::<T>::insert(task_id, deposit);
@@ -1240,8 +1234,10 @@ pub mod pallet {
 		/// Showing the secret makes the output readable by anyone who reads this call: it is a
 		/// one-time key, and the claim's point is that the output was not worth hiding.
 		#[pallet::call_index(5)]
+		// The provider's reputation recorded, and (under audit) the auditor's score read as it
+		// is released, at their worst.
 		#[pallet::weight(T::WeightInfo::claim_bad_delivery()
-			.saturating_add(Pallet::<T>::reputation_weight(1)))]
+			.saturating_add(Pallet::<T>::reputation_weight(2)))]
 		pub fn claim_bad_delivery(
 			origin: OriginFor<T>,
 			task_id: TaskId,
@@ -1588,9 +1584,12 @@ pub mod pallet {
 			let valid = is_valid_replication(replication, T::MaxReplication::get());
 			let mut prices: Vec<BalanceOf<T>> = candidates.iter().map(|c| c.price).collect();
 			prices.sort_unstable_by(|a, b| b.cmp(a));
+			// A lone answer may be audited: an auditor's seat at the most it may ask.
+			let auditor = (replication == 1).then_some(max_price);
 			let max_cost = prices
 				.iter()
 				.take(replication as usize)
+				.chain(auditor.iter())
 				.try_fold(T::BaseFee::get(), |total, price| {
 					total.checked_add(&Self::fuel_cost(u128::from(fuel), *price)?)
 				});
@@ -2302,9 +2301,11 @@ pub mod pallet {
 			let entropy = blake2_256(
 				&(AUDIT_ENTROPY_CONTEXT, task_id, coin.replaced, coin.tries, coin.secret).encode(),
 			);
+			let mut excluded = alloc::vec![provider.provider.clone()];
+			excluded.extend(coin.previous.clone());
 			let requirements = Requirements {
 				replication: 1,
-				excluded: alloc::vec![provider.provider.clone()],
+				excluded,
 				by_stake: true,
 				..Self::requirements(&task, seeds.of(&entropy))
 			};
@@ -2330,12 +2331,7 @@ pub mod pallet {
 					// Held another window, the coin kept.
 					let tries = coin.tries.saturating_add(1);
 					AuditCoins::<T>::insert(task_id, AuditCoin { tries, ..coin });
-					let final_at = now.saturating_add(T::VerificationWindow::get());
-					Self::hold_until(task_id, final_at);
-					if let TaskState::Answered { final_at: at, .. } = &mut task.state {
-						*at = final_at;
-					}
-					Tasks::<T>::insert(task_id, task);
+					Self::hold_again(task_id, task, now);
 				} else {
 					Self::deposit_event(Event::AuditSkipped { task_id });
 					let answer = (status, fuel_used, commitment, max_output);
@@ -2450,6 +2446,7 @@ pub mod pallet {
 				answered_at,
 				executor_version,
 				proof,
+				auditor,
 				..
 			} = task.state.clone()
 			else {
@@ -2471,7 +2468,8 @@ pub mod pallet {
 					let final_at = now.saturating_add(T::VerificationWindow::get());
 					let terms = AuditTerms { seal: [0; 32], rate: Perbill::one() };
 					// No seal opens: the coin is not shown again; the audit is due.
-					let coin = AuditCoin { terms, secret: None, replaced: 1, tries: 0 };
+					let previous = Some(auditor.provider.clone());
+					let coin = AuditCoin { terms, secret: None, replaced: 1, tries: 0, previous };
 					AuditCoins::<T>::insert(task_id, coin);
 					Self::hold_until(task_id, final_at);
 					task.state = TaskState::Answered {
@@ -2488,8 +2486,13 @@ pub mod pallet {
 					};
 					Tasks::<T>::insert(task_id, task);
 				}
+				// Two auditors in turn could not run it, or not with the executor version the
+				// provider declared: the answer cannot be checked when the coin said to, so it
+				// is not paid (nor slashed: abstaining is no proof of a lie).
+				AuditFinding::AuditorAbstained => {
+					Self::fail_held(task_id, task, &provider.provider, TaskFailure::Unaudited);
+				}
 				AuditFinding::AuditorSilent
-				| AuditFinding::AuditorAbstained
 				| AuditFinding::AuditorWithheld
 				| AuditFinding::NotComparable { .. } => {
 					Self::deliver(task_id, task, provider, answer, false);
@@ -2514,6 +2517,16 @@ pub mod pallet {
 				provider: provider.clone(),
 				amount,
 			});
+		}
+
+		/// Holds the held answer of `task` another window from `now` (its audit's start waits).
+		fn hold_again(task_id: TaskId, mut task: Task<T>, now: BlockNumberFor<T>) {
+			let final_at = now.saturating_add(T::VerificationWindow::get());
+			if let TaskState::Answered { final_at: at, .. } = &mut task.state {
+				*at = final_at;
+			}
+			Self::hold_until(task_id, final_at);
+			Tasks::<T>::insert(task_id, task);
 		}
 
 		/// Queues the held answer of `task_id` to be final (or audited) at `final_at`.
@@ -2549,9 +2562,9 @@ pub mod pallet {
 		/// The held answer of `task` was proven badly delivered: its provider is slashed and
 		/// loses reputation, its bond exposure ends, the requester is refunded less the base
 		/// fee, and the task fails. Its box goes (its secret is public now).
-		fn fail_delivery(task_id: TaskId, task: Task<T>) {
-			let provider = match &task.state {
-				TaskState::Answered { provider, .. } => provider.clone(),
+		fn fail_delivery(task_id: TaskId, mut task: Task<T>) {
+			let provider = match task.state.clone() {
+				TaskState::Answered { provider, .. } => provider,
 				TaskState::Audited {
 					provider,
 					auditor,
@@ -2562,19 +2575,27 @@ pub mod pallet {
 					executor_version,
 					..
 				} => {
-					// The audit ends unfinished: its auditor goes unpaid and unjudged.
-					Self::unschedule_timeout(task_id, *deadline);
+					// The audit ends unfinished: its auditor is paid for a run it opened,
+					// and judged on nothing.
+					Self::unschedule_timeout(task_id, deadline);
 					ProviderTasks::<T>::remove(&auditor.provider, task_id);
 					AuditedAnswers::<T>::remove(&provider.provider, task_id);
 					T::Market::release(&auditor.provider);
 					let round = AuditRound {
 						provider: provider.provider.clone(),
-						commitment: *commitment,
-						answered: (*status, *fuel_used, *executor_version),
+						commitment,
+						answered: (status, fuel_used, executor_version),
 						auditor: auditor.provider.clone(),
 					};
-					let _ = T::Judge::judge_audit(task_id, &round);
-					provider.clone()
+					let (found, _) = T::Judge::judge_audit(task_id, &round);
+					if let AuditFinding::Agreed { fuel }
+					| AuditFinding::Disagreed { fuel }
+					| AuditFinding::NotComparable { fuel }
+					| AuditFinding::ProviderWithheld { fuel } = found
+					{
+						Self::pay_for(task_id, &mut task, &auditor, fuel);
+					}
+					provider
 				}
 				_ => return,
 			};
@@ -2614,11 +2635,16 @@ pub mod pallet {
 				if let Some(task) = Tasks::<T>::get(task_id) {
 					let held = matches!(task.state, TaskState::Answered { .. });
 					if held && AuditCoins::<T>::contains_key(task_id) {
-						if !draws || audits >= AUDIT_STARTS_PER_BLOCK {
-							break;
+						if !draws {
+							break; // the next block that draws starts it
 						}
-						Self::start_audit(task_id, task, seeds);
-						audits = audits.saturating_add(1);
+						if audits >= AUDIT_STARTS_PER_BLOCK {
+							// Held another window, so the answers behind it are not held up.
+							Self::hold_again(task_id, task, now);
+						} else {
+							Self::start_audit(task_id, task, seeds);
+							audits = audits.saturating_add(1);
+						}
 					} else {
 						Self::finalize(task_id, task);
 					}

@@ -1691,8 +1691,32 @@ fn a_silent_auditor_is_slashed_and_replaced_once_then_the_answer_stands_unverifi
 			TaskRecords::<Test>::get(task_id).unwrap().state,
 			TaskState::Delivered { .. }
 		));
-		assert_eq!(market(second).missed, if second == first { 2 } else { 1 });
+		assert_ne!(second, first, "the silent auditor is not drawn again");
+		assert_eq!(market(second).missed, 1);
 		assert!(!records().iter().any(|(p, v, _)| *p == 1 && *v == Verdict::Agreed));
+	});
+}
+
+#[test]
+fn two_auditors_abstaining_in_turn_leave_the_answer_unpaid_and_unslashed() {
+	test(|| {
+		let (task_id, first) = audited();
+		<Tasks as TaskLedger<u64, u64>>::settle_audit(task_id, AuditFinding::AuditorAbstained);
+		check_invariants();
+		assert_eq!(market(first).slashed, 0, "abstaining is not silence");
+		to_window_end(task_id);
+		let second = auditor_of(task_id);
+		assert_ne!(second, first);
+		let before = (free(1), free(REQUESTER) + deposits_of(REQUESTER));
+		<Tasks as TaskLedger<u64, u64>>::settle_audit(task_id, AuditFinding::AuditorAbstained);
+		check_invariants();
+		assert!(matches!(
+			TaskRecords::<Test>::get(task_id).unwrap().state,
+			TaskState::Failed { reason: TaskFailure::Unaudited, .. }
+		));
+		assert_eq!(free(1), before.0, "unpaid");
+		assert_eq!(market(1).slashed, 0, "unslashed");
+		assert_eq!(free(REQUESTER) + deposits_of(REQUESTER) - before.1, escrow(1) - BASE_FEE);
 	});
 }
 
