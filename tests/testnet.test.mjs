@@ -18,7 +18,9 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import {
   commitment, commitPayload, generalTransaction, outcome, possessionProof, revealedArg, revealPayload,
 } from '../scripts/lib/attestation.mjs';
-import { ensureWorkload, placement, send, submitTask } from '../scripts/lib/chain.mjs';
+import {
+  auditSecretOf, ensureWorkload, placement, send, showAuditCoin, submitTask,
+} from '../scripts/lib/chain.mjs';
 import { connectNode, waitFor, workloadPath } from '../scripts/lib/node.mjs';
 import { endpoints, planTestnet, seedUri, startPlannedNode, waitUntilFinalizing } from '../scripts/lib/testnet.mjs';
 
@@ -30,7 +32,7 @@ const INPUT = '200\nhello testnet';
 
 let plan;
 let passed = 0; // the chain data and logs are deleted only if every test passed
-const TESTS = 5;
+const TESTS = 6;
 const nodes = {}; // name → running process
 let api;
 let raw; // the API's provider: raw JSON-RPC, for general transactions
@@ -93,8 +95,9 @@ async function eventsAt(number) {
   return (await api.query.system.events.at(hash)).map(({ event }) => event);
 }
 
-/** Whether a task in `state` has a result: completed (k ≥ 3), or a lone answer held or final. */
-const answered = (state) => state.isCompleted || state.isAnswered || state.isDelivered;
+/** Whether a task in `state` has a result: completed (k ≥ 3), or a lone answer held, under
+ * audit or final. */
+const answered = (state) => state.isCompleted || state.isAnswered || state.isAudited || state.isDelivered;
 /** Whether a task in `record` is settled: it has a result or failed (a lone answer counts from
  * the block that holds it: its money moves when it is final). */
 const isSettled = (record) => record.isSome && (answered(record.unwrap().state) || record.unwrap().state.isFailed);
@@ -113,7 +116,8 @@ async function settledAll(ids, { timeoutMs = 180_000 } = {}) {
   const records = await at.query.tasks.tasks.multi(ids);
   return Promise.all(records.map(async (record, i) => {
     const { state } = record.unwrap();
-    const settledAt = (state.isAnswered ? state.asAnswered.answeredAt : state.value.settledAt).toNumber();
+    const held = state.isAnswered || state.isAudited;
+    const settledAt = (held ? state.value.answeredAt : state.value.settledAt).toNumber();
     const events = (await eventsAt(settledAt)).filter((e) => e.data.taskId?.toBigInt?.() === ids[i]);
     return { state, at: settledAt, events };
   }));
@@ -385,6 +389,42 @@ const median = (values) => {
   return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
 };
 
+/**
+ * Shows Ferdie's audit coins as a client does: once a lone answer's block is final, for every
+ * task whose coin secret this process keeps, with nonces from `firstNonce` on. Returns what
+ * each coin said (task id → audited) and a stop function.
+ */
+async function showCoinsWhenFinal(firstNonce) {
+  const said = new Map();
+  const failures = [];
+  let nonce = firstNonce;
+  let last = await finalizedNumber();
+  let busy = Promise.resolve();
+  const unsub = await api.rpc.chain.subscribeFinalizedHeads((header) => {
+    const upTo = header.number.toNumber();
+    busy = busy.then(async () => {
+      for (; last < upTo; last += 1) {
+        for (const event of await eventsAt(last + 1)) {
+          if (!api.events.tasks.AnswerHeld.is(event)) continue;
+          const id = event.data.taskId.toBigInt();
+          const key = await api.query.tasks.replyKeys(id);
+          const secret = key.isSome ? auditSecretOf(key.unwrap().toHex()) : undefined;
+          if (!secret) continue;
+          send(api, showAuditCoin(api, id, secret), ferdie, `show the coin of task ${id}`, { nonce: nonce++, finalized: false })
+            .then(({ events }) => {
+              const shown = events.map((e) => e.event).find((e) => api.events.tasks.AuditCoinShown.is(e));
+              said.set(id, shown.data.audited.isTrue);
+            }, (error) => failures.push(error));
+        }
+      }
+    }).catch((error) => failures.push(error));
+  });
+  return { said, failures, stop: () => unsub() };
+}
+
+/** The load test's tasks and the coins shown for them, for the audit test after it. */
+let load;
+
 test('under a load of 100 tasks, blocks keep coming and finality follows', async () => {
   const samples = []; // [block number, timestamp ms, finalized number]
   let sampling = true;
@@ -403,8 +443,12 @@ test('under a load of 100 tasks, blocks keep coming and finality follows', async
   });
   try {
     const nonce = (await api.rpc.system.accountNextIndex(ferdie.address)).toNumber();
+    // The client shows each coin once its answer is final; the coins' nonces follow the tasks'.
+    const coins = await showCoinsWhenFinal(nonce + 100);
+    const fromBlock = await finalizedNumber();
     const started = Date.now();
     const tasks = await Promise.all(Array.from({ length: 100 }, (_, i) => submit(1, { timeout: 200, failFast: false, nonce: nonce + i })));
+    load = { tasks, coins, fromBlock };
     const results = await settledAll(tasks.map((t) => t.id), { timeoutMs: 600_000 });
     const seconds = (Date.now() - started) / 1000;
     const completed = results.filter((r) => answered(r.state)).length;
@@ -430,4 +474,62 @@ test('under a load of 100 tasks, blocks keep coming and finality follows', async
     unsub();
     unsubAll();
   }
+});
+
+test('lone answers are audited at the chain\'s rate by other validators, blind: every audit agrees, both are paid, the provider earns reputation', async () => {
+  assert.ok(load, 'the load test ran');
+  const { tasks, coins, fromBlock } = load;
+  const ids = new Set(tasks.map((t) => t.id));
+  // Every answer final: unaudited after its window, audited once both opened.
+  await waitFor('the 100 answers to be final', async () => {
+    const at = await api.at(await api.rpc.chain.getFinalizedHead());
+    const records = await at.query.tasks.tasks.multi([...ids]);
+    return records.every((r) => r.isSome && (r.unwrap().state.isDelivered || r.unwrap().state.isFailed));
+  }, { timeoutMs: 600_000, intervalMs: 2_000 });
+  coins.stop();
+  assert.deepEqual(coins.failures, [], 'every coin was shown');
+  const toBlock = await finalizedNumber();
+  const byTask = new Map([...ids].map((id) => [id, { paid: {}, events: [] }]));
+  for (let n = fromBlock; n <= toBlock; n += 1) {
+    for (const e of await eventsAt(n)) {
+      const id = e.data.taskId?.toBigInt?.();
+      if (!byTask.has(id)) continue;
+      const t = byTask.get(id);
+      t.events.push({ n, e });
+      if (api.events.tasks.TaskAssigned.is(e)) t.assignedAt = n;
+      if (api.events.tasks.AnswerHeld.is(e)) { t.answeredAt = n; t.provider = e.data.provider.toString(); t.fuel = e.data.fuelUsed.toBigInt(); }
+      if (api.events.tasks.AuditStarted.is(e)) t.auditor = e.data.auditor.toString();
+      if (api.events.tasks.AuditEnded.is(e)) t.found = e.data.found;
+      if (api.events.tasks.TaskDelivered.is(e)) t.finalAt = n;
+      if (api.events.tasks.ProviderPaid.is(e)) t.paid[e.data.provider.toString()] = e.data.amount.toBigInt();
+    }
+  }
+  const all = [...byTask.values()];
+  const audited = all.filter((t) => t.found);
+  const shownAudit = [...coins.said.values()].filter(Boolean).length;
+  const rate = api.consts.tasks.auditRate.toNumber() / 1e9;
+  console.log(`100 lone answers: ${coins.said.size} coins shown once the answer was final, ${shownAudit} said audit (rate ${rate * 100} %); ${audited.length} audits ended`);
+  assert.equal(coins.said.size, 100, 'every coin shown');
+  assert.equal(audited.length, shownAudit, 'the coins that said so were audited, no others');
+  // Binomial(100, 0.1): 2 … 20 holds with probability above 0.999.
+  assert.ok(audited.length >= 2 && audited.length <= 20, `${audited.length} audited`);
+  for (const t of audited) {
+    assert.ok(t.found.isAgreed, `honest validators agree: ${t.found.type}`);
+    assert.notEqual(t.auditor, t.provider, 'never its own auditor');
+    assert.ok(t.paid[t.auditor] > 0n && t.paid[t.provider] > 0n, 'both paid');
+    assert.ok(t.events.some(({ e }) => api.events.attestation.Opened.is(e) && e.data.who.toString() === t.auditor), 'the auditor opened');
+  }
+  assert.ok(all.every((t) => t.finalAt), 'every answer delivered');
+  // The bench of issue #20: fuel paid for, per fuel of one execution; latency; time to final.
+  const executed = all.reduce((s, t) => s + t.fuel, 0n);
+  const auditFuel = audited.reduce((s, t) => s + t.found.asAgreed.fuel.toBigInt(), 0n);
+  const ratio = Number(executed + auditFuel) / Number(executed);
+  const med = (xs) => median(xs);
+  const latency = med(all.map((t) => t.answeredAt - t.assignedAt));
+  const toFinal = (xs) => (xs.length ? med(xs.map((t) => t.finalAt - t.answeredAt)) : '-');
+  console.log(`fuel paid ÷ one execution: ${ratio.toFixed(3)} (k = 3 costs 3.0); output to the requester ${latency} block(s) after assignment (median); `
+    + `final ${toFinal(all.filter((t) => !t.found))} blocks after the answer unaudited, ${toFinal(audited)} audited (medians)`);
+  const scores = await Promise.all([...new Set(audited.map((t) => t.provider))].map(async (p) => (await raw.send('bourse_provider', [p])).reputation));
+  console.log(`audited providers' reputations now: ${scores.map((r) => Number(r).toFixed(3)).join(', ')}`);
+  passed += 1;
 });

@@ -92,11 +92,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65620]`.
 	fn answer(l: u32, ) -> Weight {
-		// Proof size: measured `1703`, estimated `69391`.
-		// Minimum execution time: 103_123_000 picoseconds.
-		Weight::from_parts(108_210_302, 69391)
-			// Standard error: 11
-			.saturating_add(Weight::from_parts(490, 0).saturating_mul(l.into()))
+		// Proof size: measured `1736`, estimated `69391`.
+		// Minimum execution time: 101_520_000 picoseconds.
+		Weight::from_parts(109_219_569, 69391)
+			// Standard error: 4
+			.saturating_add(Weight::from_parts(296, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -118,11 +118,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65620]`.
 	fn authorize_answer(l: u32, ) -> Weight {
-		// Proof size: measured `963`, estimated `69391`.
-		// Minimum execution time: 82_122_000 picoseconds.
-		Weight::from_parts(97_066_053, 69391)
-			// Standard error: 19
-			.saturating_add(Weight::from_parts(6_649, 0).saturating_mul(l.into()))
+		// Proof size: measured `996`, estimated `69391`.
+		// Minimum execution time: 84_125_000 picoseconds.
+		Weight::from_parts(87_662_774, 69391)
+			// Standard error: 3
+			.saturating_add(Weight::from_parts(6_642, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -137,8 +137,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
 		// Proof size: measured `1144`, estimated `69391`.
-		// Minimum execution time: 55_983_000 picoseconds.
-		Weight::from_parts(63_214_000, 69391)
+		// Minimum execution time: 53_290_000 picoseconds.
+		Weight::from_parts(59_498_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -158,8 +158,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_commit() -> Weight {
 		// Proof size: measured `1670`, estimated `69391`.
-		// Minimum execution time: 110_244_000 picoseconds.
-		Weight::from_parts(121_961_000, 69391)
+		// Minimum execution time: 111_235_000 picoseconds.
+		Weight::from_parts(120_719_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -206,17 +206,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Outputs` (r:0 w:1)
 	/// Proof: `Tasks::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
 	fn reveal(l: u32, ) -> Weight {
 		// Proof size: measured `70942`, estimated `205179`.
-		// Minimum execution time: 1_334_241_000 picoseconds.
-		Weight::from_parts(1_433_651_801, 205179)
-			// Standard error: 129
-			.saturating_add(Weight::from_parts(352, 0).saturating_mul(l.into()))
+		// Minimum execution time: 1_336_564_000 picoseconds.
+		Weight::from_parts(1_431_436_808, 205179)
+			// Standard error: 261
+			.saturating_add(Weight::from_parts(946, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(64_u64))
-			.saturating_add(T::DbWeight::get().writes(53_u64))
+			.saturating_add(T::DbWeight::get().writes(54_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
@@ -237,10 +239,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn authorize_reveal(l: u32, ) -> Weight {
 		// Proof size: measured `1939`, estimated `69391`.
-		// Minimum execution time: 122_582_000 picoseconds.
-		Weight::from_parts(127_783_619, 69391)
-			// Standard error: 100
-			.saturating_add(Weight::from_parts(7_300, 0).saturating_mul(l.into()))
+		// Minimum execution time: 127_139_000 picoseconds.
+		Weight::from_parts(129_448_719, 69391)
+			// Standard error: 50
+			.saturating_add(Weight::from_parts(6_984, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -283,14 +285,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:5)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn abstain() -> Weight {
 		// Proof size: measured `4096`, estimated `69391`.
-		// Minimum execution time: 575_474_000 picoseconds.
-		Weight::from_parts(641_552_000, 69391)
+		// Minimum execution time: 583_747_000 picoseconds.
+		Weight::from_parts(617_036_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(58_u64))
-			.saturating_add(T::DbWeight::get().writes(37_u64))
+			.saturating_add(T::DbWeight::get().writes(38_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
@@ -310,84 +314,148 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_abstain() -> Weight {
 		// Proof size: measured `1542`, estimated `69391`.
-		// Minimum execution time: 122_702_000 picoseconds.
-		Weight::from_parts(137_895_000, 69391)
+		// Minimum execution time: 125_526_000 picoseconds.
+		Weight::from_parts(136_562_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 	}
 	/// Storage: `Attestation::AcceptedVersions` (r:0 w:1)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
 	fn set_executor_versions() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 6_009_000 picoseconds.
-		Weight::from_parts(7_561_000, 0)
+		// Minimum execution time: 6_019_000 picoseconds.
+		Weight::from_parts(6_760_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	// Placeholder until `scripts/weights.sh attestation` measures it: abstain's.
+	/// Storage: `Tasks::Tasks` (r:1 w:1)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:1 w:0)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Openings` (r:2 w:2)
+	/// Proof: `Attestation::Openings` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Commitments` (r:1 w:1)
+	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Abstentions` (r:1 w:0)
+	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:1 w:1)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:3 w:3)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:2 w:2)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:2 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Providers` (r:2 w:1)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Offers` (r:2 w:0)
+	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:2 w:1)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Seats` (r:2 w:0)
+	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::TreeNodes` (r:4 w:4)
+	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::ClassWeights` (r:1 w:1)
+	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::SealedOutputs` (r:1 w:0)
+	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Workloads` (r:1 w:1)
+	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
+	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Available` (r:0 w:2)
+	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ProviderTasks` (r:0 w:1)
+	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditedAnswers` (r:0 w:1)
+	/// Proof: `Tasks::AuditedAnswers` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn open() -> Weight {
-		Weight::from_parts(641_552_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(58_u64))
-			.saturating_add(T::DbWeight::get().writes(37_u64))
+		// Proof size: measured `3704`, estimated `69391`.
+		// Minimum execution time: 440_954_000 picoseconds.
+		Weight::from_parts(472_231_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(32_u64))
+			.saturating_add(T::DbWeight::get().writes(25_u64))
 	}
+	/// Storage: `Tasks::Tasks` (r:1 w:0)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:1 w:0)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Openings` (r:1 w:0)
+	/// Proof: `Attestation::Openings` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Commitments` (r:1 w:0)
+	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Providers` (r:1 w:0)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_open() -> Weight {
-		Weight::from_parts(137_895_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(16_u64))
+		// Proof size: measured `1453`, estimated `69391`.
+		// Minimum execution time: 100_629_000 picoseconds.
+		Weight::from_parts(109_652_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 	}
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn answer(l: u32, ) -> Weight {
-		Weight::from_parts(108_210_302, 69391)
-			.saturating_add(Weight::from_parts(490, 0).saturating_mul(l.into()))
+		Weight::from_parts(109_219_569, 69391)
+			.saturating_add(Weight::from_parts(296, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn authorize_answer(l: u32, ) -> Weight {
-		Weight::from_parts(97_066_053, 69391)
-			.saturating_add(Weight::from_parts(6_649, 0).saturating_mul(l.into()))
+		Weight::from_parts(87_662_774, 69391)
+			.saturating_add(Weight::from_parts(6_642, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(63_214_000, 69391)
+		Weight::from_parts(59_498_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn authorize_commit() -> Weight {
-		Weight::from_parts(121_961_000, 69391)
+		Weight::from_parts(120_719_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 	}
 	fn reveal(l: u32, ) -> Weight {
-		Weight::from_parts(1_433_651_801, 205179)
-			.saturating_add(Weight::from_parts(352, 0).saturating_mul(l.into()))
+		Weight::from_parts(1_431_436_808, 205179)
+			.saturating_add(Weight::from_parts(946, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(64_u64))
-			.saturating_add(RocksDbWeight::get().writes(53_u64))
+			.saturating_add(RocksDbWeight::get().writes(54_u64))
 	}
 	fn authorize_reveal(l: u32, ) -> Weight {
-		Weight::from_parts(127_783_619, 69391)
-			.saturating_add(Weight::from_parts(7_300, 0).saturating_mul(l.into()))
+		Weight::from_parts(129_448_719, 69391)
+			.saturating_add(Weight::from_parts(6_984, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 	}
 	fn abstain() -> Weight {
-		Weight::from_parts(641_552_000, 69391)
+		Weight::from_parts(617_036_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(58_u64))
-			.saturating_add(RocksDbWeight::get().writes(37_u64))
+			.saturating_add(RocksDbWeight::get().writes(38_u64))
 	}
 	fn authorize_abstain() -> Weight {
-		Weight::from_parts(137_895_000, 69391)
+		Weight::from_parts(136_562_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 	}
 	fn set_executor_versions() -> Weight {
-		Weight::from_parts(7_561_000, 0)
+		Weight::from_parts(6_760_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	// Placeholder until `scripts/weights.sh attestation` measures it: abstain's.
 	fn open() -> Weight {
-		Weight::from_parts(641_552_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(58_u64))
-			.saturating_add(RocksDbWeight::get().writes(37_u64))
+		Weight::from_parts(472_231_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(32_u64))
+			.saturating_add(RocksDbWeight::get().writes(25_u64))
 	}
 	fn authorize_open() -> Weight {
-		Weight::from_parts(137_895_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(16_u64))
+		Weight::from_parts(109_652_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
 	}
 }

@@ -50,9 +50,9 @@ pub trait WeightInfo {
 	fn draw_rule() -> Weight;
 	fn on_initialize_prune(n: u32, ) -> Weight;
 	fn on_initialize_finalize(n: u32, ) -> Weight;
-	fn accept_answer() -> Weight;
-	fn show_audit_coin() -> Weight;
 	fn on_initialize_audits(n: u32, ) -> Weight;
+	fn show_audit_coin() -> Weight;
+	fn accept_answer() -> Weight;
 	fn claim_bad_delivery() -> Weight;
 }
 
@@ -68,10 +68,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3586`.
-		// Minimum execution time: 60_229_000 picoseconds.
-		Weight::from_parts(61_334_325, 3586)
-			// Standard error: 4
-			.saturating_add(Weight::from_parts(7_208, 0).saturating_mul(l.into()))
+		// Minimum execution time: 61_251_000 picoseconds.
+		Weight::from_parts(94_099_405, 3586)
+			// Standard error: 24
+			.saturating_add(Weight::from_parts(8_104, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -83,8 +83,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 51_416_000 picoseconds.
-		Weight::from_parts(53_980_000, 3586)
+		// Minimum execution time: 51_837_000 picoseconds.
+		Weight::from_parts(78_236_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -124,17 +124,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:13 w:0)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[0, 2]`.
 	fn submit_task(h: u32, ) -> Weight {
-		// Proof size: measured `3024 + h * (633 ±0)`, estimated `34010 + h * (14900 ±0)`.
-		// Minimum execution time: 344_311_000 picoseconds.
-		Weight::from_parts(355_825_238, 34010)
-			// Standard error: 697_143
-			.saturating_add(Weight::from_parts(38_190_852, 0).saturating_mul(h.into()))
+		// Proof size: measured `3024 + h * (633 ±0)`, estimated `34010 + h * (14830 ±0)`.
+		// Minimum execution time: 354_366_000 picoseconds.
+		Weight::from_parts(484_572_774, 34010)
+			// Standard error: 2_921_990
+			.saturating_add(Weight::from_parts(38_568_136, 0).saturating_mul(h.into()))
 			.saturating_add(T::DbWeight::get().reads(33_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(h.into())))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
-			.saturating_add(Weight::from_parts(0, 14900).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
+			.saturating_add(Weight::from_parts(0, 14830).saturating_mul(h.into()))
 	}
 	/// Storage: `Tasks::Workloads` (r:2 w:2)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
@@ -152,14 +154,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskDeposits` (r:1 w:2)
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ReplyKeys` (r:0 w:1)
 	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn submit_task_queued() -> Weight {
 		// Proof size: measured `98539`, estimated `69391`.
-		// Minimum execution time: 556_266_000 picoseconds.
-		Weight::from_parts(575_274_000, 69391)
+		// Minimum execution time: 576_396_000 picoseconds.
+		Weight::from_parts(631_948_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
@@ -175,12 +179,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof size: measured `97663`, estimated `69391`.
-		// Minimum execution time: 361_607_000 picoseconds.
-		Weight::from_parts(386_313_000, 69391)
+		// Minimum execution time: 384_691_000 picoseconds.
+		Weight::from_parts(442_137_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Tasks::Timeouts` (r:1 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
@@ -216,21 +222,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:157)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:32)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:160)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:0 w:32)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `3566 + n * (67309 ±0)`, estimated `20852 + n * (68401 ±97)`.
-		// Minimum execution time: 5_658_000 picoseconds.
-		Weight::from_parts(5_748_000, 20852)
-			// Standard error: 1_227_306
-			.saturating_add(Weight::from_parts(544_368_541, 0).saturating_mul(n.into()))
+		// Proof size: measured `3566 + n * (67309 ±0)`, estimated `20852 + n * (68401 ±0)`.
+		// Minimum execution time: 5_999_000 picoseconds.
+		Weight::from_parts(6_510_000, 20852)
+			// Standard error: 11_565_565
+			.saturating_add(Weight::from_parts(655_874_934, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((45_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
-			.saturating_add(T::DbWeight::get().writes((28_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((29_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
@@ -277,17 +285,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `563070 + n * (60 ±0)`, estimated `548198 + n * (2523 ±251)`.
-		// Minimum execution time: 2_933_355_000 picoseconds.
-		Weight::from_parts(3_076_905_536, 548198)
-			// Standard error: 4_999_600
-			.saturating_add(Weight::from_parts(427_347_495, 0).saturating_mul(n.into()))
+		// Proof size: measured `563070 + n * (60 ±0)`, estimated `548198 + n * (2523 ±255)`.
+		// Minimum execution time: 3_020_855_000 picoseconds.
+		Weight::from_parts(3_172_382_536, 548198)
+			// Standard error: 22_339_533
+			.saturating_add(Weight::from_parts(543_377_078, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(99_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(47_u64))
-			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(55_u64))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2523).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
@@ -316,17 +326,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskDeposits` (r:8 w:8)
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:8)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
 		// Proof size: measured `549680 + n * (1355 ±0)`, estimated `548198 + n * (2603 ±0)`.
-		// Minimum execution time: 636_354_000 picoseconds.
-		Weight::from_parts(669_016_968, 548198)
-			// Standard error: 4_590_395
-			.saturating_add(Weight::from_parts(194_303_984, 0).saturating_mul(n.into()))
+		// Minimum execution time: 666_419_000 picoseconds.
+		Weight::from_parts(862_734_792, 548198)
+			// Standard error: 4_109_300
+			.saturating_add(Weight::from_parts(158_954_582, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Pending` (r:1 w:1)
@@ -369,11 +381,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		// Proof size: measured `6033 + n * (66284 ±0)`, estimated `30327 + n * (68401 ±5)`.
-		// Minimum execution time: 3_646_000 picoseconds.
-		Weight::from_parts(962_922_825, 30327)
-			// Standard error: 9_342_564
-			.saturating_add(Weight::from_parts(813_663_376, 0).saturating_mul(n.into()))
+		// Proof size: measured `6033 + n * (66284 ±0)`, estimated `30327 + n * (68401 ±0)`.
+		// Minimum execution time: 2_153_000 picoseconds.
+		Weight::from_parts(2_264_000, 30327)
+			// Standard error: 1_362_259
+			.saturating_add(Weight::from_parts(809_724_174, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(75_u64))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
@@ -410,17 +422,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskDeposits` (r:128 w:128)
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:128)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
 		// Proof size: measured `41911 + n * (131870 ±0)`, estimated `19919 + n * (136802 ±0)`.
-		// Minimum execution time: 6_209_000 picoseconds.
-		Weight::from_parts(7_591_000, 19919)
-			// Standard error: 4_194_981
-			.saturating_add(Weight::from_parts(411_635_109, 0).saturating_mul(n.into()))
+		// Minimum execution time: 5_428_000 picoseconds.
+		Weight::from_parts(5_749_000, 19919)
+			// Standard error: 3_190_056
+			.saturating_add(Weight::from_parts(400_906_346, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
 	}
 	/// Storage: `Babe::Initialized` (r:1 w:0)
@@ -437,8 +451,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn block_randomness() -> Weight {
 		// Proof size: measured `1600`, estimated `2766`.
-		// Minimum execution time: 59_318_000 picoseconds.
-		Weight::from_parts(87_309_000, 2766)
+		// Minimum execution time: 59_548_000 picoseconds.
+		Weight::from_parts(61_081_000, 2766)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Tasks::LastAuthor` (r:1 w:0)
@@ -452,9 +466,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::Queue` (r:1 w:0)
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	fn draw_rule() -> Weight {
-		// Proof size: measured `1923`, estimated `19919`.
-		// Minimum execution time: 19_159_000 picoseconds.
-		Weight::from_parts(23_064_000, 19919)
+		// Proof size: measured `1956`, estimated `19919`.
+		// Minimum execution time: 19_179_000 picoseconds.
+		Weight::from_parts(21_161_000, 19919)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
@@ -480,10 +494,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `241 + n * (65895 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 3_195_000 picoseconds.
-		Weight::from_parts(3_365_000, 1493)
-			// Standard error: 1_889_987
-			.saturating_add(Weight::from_parts(135_740_531, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_215_000 picoseconds.
+		Weight::from_parts(3_305_000, 1493)
+			// Standard error: 704_244
+			.saturating_add(Weight::from_parts(112_058_648, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -496,6 +510,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::HeldQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:128 w:128)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:128 w:128)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:128 w:128)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:134 w:134)
@@ -526,16 +542,78 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_finalize(n: u32, ) -> Weight {
-		// Proof size: measured `3311 + n * (131785 ±0)`, estimated `7101 + n * (68401 ±0)`.
-		// Minimum execution time: 2_424_000 picoseconds.
-		Weight::from_parts(535_204_715, 7101)
-			// Standard error: 7_675_691
-			.saturating_add(Weight::from_parts(321_341_981, 0).saturating_mul(n.into()))
+		// Proof size: measured `3311 + n * (131821 ±0)`, estimated `7101 + n * (68401 ±0)`.
+		// Minimum execution time: 2_213_000 picoseconds.
+		Weight::from_parts(2_333_000, 7101)
+			// Standard error: 720_671
+			.saturating_add(Weight::from_parts(277_176_150, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
-			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
-			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
+	/// Storage: `Tasks::HeldRange` (r:1 w:1)
+	/// Proof: `Tasks::HeldRange` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::HeldQueue` (r:8 w:8)
+	/// Proof: `Tasks::HeldQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:8 w:8)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:8 w:8)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Initialized` (r:1 w:0)
+	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::ClassWeights` (r:1 w:0)
+	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::TreeNodes` (r:4 w:0)
+	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::SeatHolders` (r:7 w:0)
+	/// Proof: `Offers::SeatHolders` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Offers` (r:7 w:0)
+	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:7 w:0)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Providers` (r:7 w:7)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:7 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:7 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Seats` (r:7 w:0)
+	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:8 w:1)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Available` (r:0 w:7)
+	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ProviderTasks` (r:0 w:8)
+	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditedAnswers` (r:0 w:8)
+	/// Proof: `Tasks::AuditedAnswers` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 8]`.
+	fn on_initialize_audits(n: u32, ) -> Weight {
+		// Proof size: measured `4396 + n * (66099 ±0)`, estimated `22942 + n * (68401 ±51)`.
+		// Minimum execution time: 2_854_000 picoseconds.
+		Weight::from_parts(44_800_533, 22942)
+			// Standard error: 632_263
+			.saturating_add(Weight::from_parts(149_026_575, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
+	/// Storage: `Tasks::Tasks` (r:1 w:0)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:1 w:1)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	fn show_audit_coin() -> Weight {
+		// Proof size: measured `66179`, estimated `69391`.
+		// Minimum execution time: 59_358_000 picoseconds.
+		Weight::from_parts(70_384_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
@@ -565,27 +643,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	fn accept_answer() -> Weight {
-		// Proof size: measured `134093`, estimated `69391`.
-		// Minimum execution time: 277_892_000 picoseconds.
-		Weight::from_parts(337_921_000, 69391)
+		// Proof size: measured `134162`, estimated `69391`.
+		// Minimum execution time: 268_829_000 picoseconds.
+		Weight::from_parts(299_615_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
-	}
-	// Placeholder until `scripts/weights.sh tasks` measures it: 16 reads and 6 writes an audit.
-	fn on_initialize_audits(n: u32, ) -> Weight {
-		Weight::from_parts(50_000_000, 70000)
-			.saturating_add(Weight::from_parts(100_000_000, 70000).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(16_u64.saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64.saturating_mul(n.into())))
-	}
-	// Placeholder until `scripts/weights.sh tasks` measures it: accept_answer's.
-	fn show_audit_coin() -> Weight {
-		// Proof size: measured `134093`, estimated `69391`.
-		// Minimum execution time: 277_892_000 picoseconds.
-		Weight::from_parts(337_921_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
@@ -595,102 +660,116 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::SealedOutputs` (r:1 w:1)
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:1 w:1)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Providers` (r:2 w:2)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Offers` (r:2 w:0)
+	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:2 w:1)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:2 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:2 w:1)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Seats` (r:2 w:0)
+	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::TreeNodes` (r:8 w:8)
+	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::ClassWeights` (r:1 w:1)
+	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Commitments` (r:1 w:0)
+	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Abstentions` (r:1 w:0)
+	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Openings` (r:2 w:0)
+	/// Proof: `Attestation::Openings` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Providers` (r:1 w:1)
-	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Offers` (r:1 w:0)
-	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::HeldAnswers` (r:1 w:1)
-	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Liveness` (r:1 w:0)
-	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Records` (r:1 w:1)
-	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Seats` (r:1 w:0)
-	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::TreeNodes` (r:4 w:4)
-	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::ClassWeights` (r:1 w:1)
-	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Available` (r:0 w:1)
+	/// Storage: `Offers::Available` (r:0 w:2)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ProviderTasks` (r:0 w:1)
+	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditedAnswers` (r:0 w:1)
+	/// Proof: `Tasks::AuditedAnswers` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn claim_bad_delivery() -> Weight {
-		// Proof size: measured `134381`, estimated `69391`.
-		// Minimum execution time: 1_340_750_000 picoseconds.
-		Weight::from_parts(1_450_413_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(20_u64))
-			.saturating_add(T::DbWeight::get().writes(17_u64))
+		// Proof size: measured `135325`, estimated `69391`.
+		// Minimum execution time: 1_446_007_000 picoseconds.
+		Weight::from_parts(1_507_528_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(35_u64))
+			.saturating_add(T::DbWeight::get().writes(27_u64))
 	}
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(61_334_325, 3586)
-			.saturating_add(Weight::from_parts(7_208, 0).saturating_mul(l.into()))
+		Weight::from_parts(94_099_405, 3586)
+			.saturating_add(Weight::from_parts(8_104, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(53_980_000, 3586)
+		Weight::from_parts(78_236_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(h: u32, ) -> Weight {
-		Weight::from_parts(355_825_238, 34010)
-			.saturating_add(Weight::from_parts(38_190_852, 0).saturating_mul(h.into()))
+		Weight::from_parts(484_572_774, 34010)
+			.saturating_add(Weight::from_parts(38_568_136, 0).saturating_mul(h.into()))
 			.saturating_add(RocksDbWeight::get().reads(33_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(h.into())))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
-			.saturating_add(Weight::from_parts(0, 14900).saturating_mul(h.into()))
+			.saturating_add(RocksDbWeight::get().writes(9_u64))
+			.saturating_add(Weight::from_parts(0, 14830).saturating_mul(h.into()))
 	}
 	fn submit_task_queued() -> Weight {
-		Weight::from_parts(575_274_000, 69391)
+		Weight::from_parts(631_948_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().writes(12_u64))
+			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(386_313_000, 69391)
+		Weight::from_parts(442_137_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(5_748_000, 20852)
-			.saturating_add(Weight::from_parts(544_368_541, 0).saturating_mul(n.into()))
+		Weight::from_parts(6_510_000, 20852)
+			.saturating_add(Weight::from_parts(655_874_934, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((45_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
-			.saturating_add(RocksDbWeight::get().writes((28_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((29_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(3_076_905_536, 548198)
-			.saturating_add(Weight::from_parts(427_347_495, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_172_382_536, 548198)
+			.saturating_add(Weight::from_parts(543_377_078, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(99_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(47_u64))
-			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(55_u64))
+			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2523).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		Weight::from_parts(669_016_968, 548198)
-			.saturating_add(Weight::from_parts(194_303_984, 0).saturating_mul(n.into()))
+		Weight::from_parts(862_734_792, 548198)
+			.saturating_add(Weight::from_parts(158_954_582, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
-			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		Weight::from_parts(962_922_825, 30327)
-			.saturating_add(Weight::from_parts(813_663_376, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_264_000, 30327)
+			.saturating_add(Weight::from_parts(809_724_174, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(75_u64))
 			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
@@ -698,25 +777,25 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		Weight::from_parts(7_591_000, 19919)
-			.saturating_add(Weight::from_parts(411_635_109, 0).saturating_mul(n.into()))
+		Weight::from_parts(5_749_000, 19919)
+			.saturating_add(Weight::from_parts(400_906_346, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
-			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
 	}
 	fn block_randomness() -> Weight {
-		Weight::from_parts(87_309_000, 2766)
+		Weight::from_parts(61_081_000, 2766)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn draw_rule() -> Weight {
-		Weight::from_parts(23_064_000, 19919)
+		Weight::from_parts(21_161_000, 19919)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(3_365_000, 1493)
-			.saturating_add(Weight::from_parts(135_740_531, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_305_000, 1493)
+			.saturating_add(Weight::from_parts(112_058_648, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -724,35 +803,36 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_finalize(n: u32, ) -> Weight {
-		Weight::from_parts(535_204_715, 7101)
-			.saturating_add(Weight::from_parts(321_341_981, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_333_000, 7101)
+			.saturating_add(Weight::from_parts(277_176_150, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
-			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
-			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
-	fn accept_answer() -> Weight {
-		Weight::from_parts(337_921_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
-	}
-	// Placeholder until `scripts/weights.sh tasks` measures it: 16 reads and 6 writes an audit.
 	fn on_initialize_audits(n: u32, ) -> Weight {
-		Weight::from_parts(50_000_000, 70000)
-			.saturating_add(Weight::from_parts(100_000_000, 70000).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(16_u64.saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(6_u64.saturating_mul(n.into())))
+		Weight::from_parts(44_800_533, 22942)
+			.saturating_add(Weight::from_parts(149_026_575, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
+			.saturating_add(RocksDbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
+			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
-	// Placeholder until `scripts/weights.sh tasks` measures it: accept_answer's.
 	fn show_audit_coin() -> Weight {
-		Weight::from_parts(337_921_000, 69391)
+		Weight::from_parts(70_384_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn accept_answer() -> Weight {
+		Weight::from_parts(299_615_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn claim_bad_delivery() -> Weight {
-		Weight::from_parts(1_450_413_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(20_u64))
-			.saturating_add(RocksDbWeight::get().writes(17_u64))
+		Weight::from_parts(1_507_528_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(35_u64))
+			.saturating_add(RocksDbWeight::get().writes(27_u64))
 	}
 }
