@@ -619,9 +619,6 @@ fn outcomes_of_different_versions_never_disagree() {
 	});
 }
 
-/// The offchain worker with a stand-in sandbox: runs echo their input backwards, finishing at
-/// once, hanging until released, failing once, or reporting another executor version.
-
 /// The opening of `who`'s run of a task with `output` (the tests' fingerprint: the output's
 /// hash) under `salt`.
 fn opening(status: Status, output: &[u8], fuel_used: u64, salt: [u8; 32]) -> crate::Opening {
@@ -772,6 +769,8 @@ fn at_its_deadline_an_audit_finds_who_stayed_silent_and_an_abstaining_auditor_en
 	});
 }
 
+/// The offchain worker with a stand-in sandbox: runs echo their input backwards, finishing at
+/// once, hanging until released, failing once, or reporting another executor version.
 mod offchain_worker {
 	use super::*;
 	use bourse_primitives::{

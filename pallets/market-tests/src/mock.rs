@@ -43,19 +43,6 @@ pub fn quiet_secret(task_id: u64) -> [u8; 32] {
 		.expect("a quiet coin")
 }
 
-/// A coin secret of task `task_id` whose coin says "audit" at any rate from 1 %.
-pub fn loud_secret(task_id: u64) -> [u8; 32] {
-	use bourse_primitives::reply::audit_coin;
-	(0u16..)
-		.map(|i| {
-			let mut secret = [1u8; 32];
-			secret[..2].copy_from_slice(&i.to_le_bytes());
-			secret
-		})
-		.find(|s| audit_coin(s, task_id) < Perbill::from_percent(1))
-		.expect("a loud coin")
-}
-
 /// The audit terms of the next test task if of `replication` 1: its coin sealed with
 /// [`quiet_secret`] (shown, no audit; never shown, an audit), no more than the chain's rate
 /// asked; a replicated one gives none.
@@ -273,12 +260,13 @@ impl pallet_attestation::Config for Test {
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for MarketHelper {
-	fn assigned_task(keys: Vec<UintAuthorityId>) -> (u64, Vec<u64>) {
-		let k = keys.len() as u32;
-		for (i, key) in keys.into_iter().enumerate() {
-			pallet_offers::Pallet::<Test>::benchmark_provider(&(2_000 + i as u64), key, 1_000, 8)
-				.unwrap();
+impl MarketHelper {
+	/// Registers a benchmark provider per key, then submits a task of `replication` and assigns
+	/// it in the next block; returns the task and the registered providers.
+	fn submitted(keys: Vec<UintAuthorityId>, replication: u32) -> (u64, Vec<u64>) {
+		let registered: Vec<u64> = (0..keys.len() as u64).map(|i| 2_000 + i).collect();
+		for (who, key) in registered.iter().zip(keys) {
+			pallet_offers::Pallet::<Test>::benchmark_provider(who, key, 1_000, 8).unwrap();
 		}
 		System::set_block_number(System::block_number() + 1);
 		let requester = 1;
@@ -293,21 +281,45 @@ impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for MarketHelper 
 			1_000_000,
 			1,
 			1_000,
-			k,
+			replication,
 			Default::default(),
 			MIN_TIMEOUT,
 			None,
 			[7; 32],
-			crate::mock::audit_terms(k),
+			crate::mock::audit_terms(replication),
 		)
 		.unwrap();
 		// The next block assigns it.
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		Tasks::assign_pending(next, &mut pallet_tasks::Seeds::new());
+		(task_id, registered)
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for MarketHelper {
+	fn assigned_task(keys: Vec<UintAuthorityId>) -> (u64, Vec<u64>) {
+		let k = keys.len() as u32;
+		let (task_id, _) = Self::submitted(keys, k);
 		let providers =
 			<Tasks as pallet_tasks::TaskLedger<u64, u64>>::assignment(task_id).unwrap().providers;
 		(task_id, providers)
+	}
+
+	fn lone_task(keys: Vec<UintAuthorityId>) -> (u64, Vec<u64>) {
+		Self::submitted(keys, 1)
+	}
+
+	fn start_audit(task_id: u64) {
+		use polkadot_sdk::frame_support::traits::Hooks;
+		let Some(pallet_tasks::TaskState::Answered { final_at, .. }) =
+			pallet_tasks::Tasks::<Test>::get(task_id).map(|t| t.state)
+		else {
+			return;
+		};
+		System::set_block_number(final_at);
+		<Tasks as Hooks<u64>>::on_initialize(final_at);
 	}
 }
 

@@ -109,6 +109,23 @@
 //! task fails [`TaskFailure::BadDelivery`]; a false claim costs [`Config::FalseClaimFee`].
 //! A claim cannot catch junk sealed and committed consistently: that takes re-execution.
 //!
+//! ## Audits
+//!
+//! A lone task carries its requester's [`AuditTerms`] ([`AuditCoins`]): the seal of a secret
+//! coin. The requester's client shows the secret ([`Pallet::show_audit_coin`]) once the answer
+//! is final on chain; the answer is audited when the coin is below [`Pallet::audit_rate`]
+//! (the most of [`Config::AuditRate`], the requester's rate, and the rate that deters a lie
+//! worth the task's most pay). A coin never shown means an audit. The escrow holds an
+//! auditor's seat (`fuel_limit × max_price`), refunded when nobody audits. When the answer's
+//! window closes, in a block that draws, at most [`AUDIT_STARTS_PER_BLOCK`] a block, an
+//! auditor is drawn by bond × reputation (never the provider nor the requester; the market's
+//! `by_stake` draw) and the task is [`TaskState::Audited`]: the auditor runs it and commits
+//! blind, then both open (attestation decides, [`TaskLedger::settle_audit`] carries out its
+//! [`AuditFinding`]; the table is in the README). Nobody free to audit: the start waits a
+//! window, [`AUDIT_START_TRIES`] times at most, then the answer is final unverified
+//! ([`Event::AuditSkipped`]). A silent or abstaining auditor is replaced once (never drawn
+//! again for that answer).
+//!
 //! The timeout must cover the task's fuel: [`Pallet::windows`] derives the commit window and the
 //! shortest timeout from it and [`Config::FuelPerBlock`], so a task an honest provider can run
 //! always fits. Answers are due by `assigned_at + timeout` (sooner only for a task drawn late

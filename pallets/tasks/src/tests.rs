@@ -1817,3 +1817,32 @@ fn the_audit_rate_deters_a_lie_by_the_tasks_value() {
 		assert_eq!(Tasks::audit_rate(&task, &asked, 1), Perbill::from_percent(40));
 	});
 }
+
+#[test]
+fn an_audit_is_judged_at_its_deadline_when_its_parties_did_not_finish_it() {
+	test(|| {
+		let (task_id, auditor) = audited();
+		let TaskState::Audited { deadline, .. } = TaskRecords::<Test>::get(task_id).unwrap().state
+		else {
+			panic!("not audited")
+		};
+		find(task_id, AuditFinding::ProviderWithheld { fuel: 1_000 });
+		while System::block_number() <= deadline {
+			next_block();
+		}
+		System::assert_has_event(
+			Event::AuditEnded {
+				task_id,
+				auditor,
+				found: AuditFinding::ProviderWithheld { fuel: 1_000 },
+			}
+			.into(),
+		);
+		assert!(matches!(
+			TaskRecords::<Test>::get(task_id).unwrap().state,
+			TaskState::Failed { reason: TaskFailure::AuditFailed, .. }
+		));
+		assert_eq!(market(1).slashed, SLASH);
+		assert!(Timeouts::<Test>::iter().next().is_none(), "its deadline place is gone");
+	});
+}
