@@ -286,7 +286,7 @@ export async function openAnswer(api, taskId, secret) {
   if (record.isNone) throw new UserError(`no task ${taskId} (unknown, or pruned after its retention period)`);
   const { state } = record.unwrap();
   if (sealed.isNone || digest.isNone) throw new UserError(`task ${taskId} has no sealed answer (${state.type})`);
-  const held = state.isAnswered ? state.asAnswered : undefined;
+  const held = state.isAnswered || state.isAudited ? state.value : undefined;
   // The bound the provider padded the box for, as it signed it.
   const maxOutput = (held ?? state.asDelivered).maxOutput.toNumber();
   const digestBytes = digest.unwrap().toU8a();

@@ -269,9 +269,11 @@ impl<T: Config> Pallet<T> {
 	) -> Result<Option<Local>, &'static str> {
 		let store = StorageValueRef::persistent(&job.storage_key);
 		if let Ok(Some(local)) = store.get::<Local>() {
-			// An audit keeps the record of the answer it audits until it ends (no write
-			// unless that is later than known).
-			Self::track_record(job.storage_key.clone(), Self::record_expiry(job));
+			if job.assignment.audit.is_some() {
+				// An audit keeps the record of the answer it audits until it ends (no write
+				// unless that is later than known); other records' expiry is set once.
+				Self::track_record(job.storage_key.clone(), Self::record_expiry(job));
+			}
 			return Ok(Some(local));
 		}
 		if job.assignment.audit.as_ref().is_some_and(|a| a.provider == job.provider) {
@@ -426,7 +428,6 @@ impl<T: Config> Pallet<T> {
 			sealed_hash: blake2_256(&sealed),
 		};
 		let opening = Self::opening(&outcome, salt);
-		debug_assert_eq!(opening.commitment(&digest, job.task_id, &job.provider), commitment);
 		Ok(Local::Held { answer, sealed, opening })
 	}
 
