@@ -198,7 +198,7 @@ pub enum TaskFailure {
 	/// answer is treated as a lie); the provider was slashed.
 	AuditFailed,
 	/// Its lone answer was audited and the auditor found another outcome. Until escalation
-	/// decides who was right, both are slashed; neither is paid.
+	/// decides who was right, neither is slashed nor paid; the requester is refunded.
 	AuditDisputed,
 	/// Its lone answer was to be audited, and two auditors in turn abstained (they could not
 	/// run it, or not with the executor version the provider declared): unpaid, unslashed.

@@ -2415,8 +2415,8 @@ pub mod pallet {
 					amount,
 				});
 			};
-			// The auditor: paid for a run whose outcome stood, slashed for silence, a withheld
-			// opening or a dispute.
+			// The auditor: paid for a run whose outcome stood, slashed for silence or a withheld
+			// opening.
 			let who = &auditor.provider;
 			match found {
 				AuditFinding::Agreed { fuel } | AuditFinding::ProviderWithheld { fuel } => {
@@ -2424,11 +2424,10 @@ pub mod pallet {
 					T::Reputation::record(who, Verdict::Agreed, paid.saturated_into());
 				}
 				// Not comparable: unpaid (else a lazy auditor of the other accepted version
-				// would be paid for junk), not slashed.
-				AuditFinding::NotComparable { .. } => {}
-				// Until escalation tells who was right, a dispute costs both parties the slash
-				// of a lie: neither can profit from one.
-				AuditFinding::Disagreed { .. } => slash(who, T::Slash::get()),
+				// would be paid for junk), not slashed. Disputed: until escalation tells who was
+				// right, unpaid and unslashed (an honest party is never slashed on another's
+				// word).
+				AuditFinding::NotComparable { .. } | AuditFinding::Disagreed { .. } => {}
 				AuditFinding::AuditorSilent => {
 					slash(who, T::NoShowSlash::get());
 					T::Reputation::record(who, Verdict::NoShow, value_to(&auditor));
@@ -2519,8 +2518,8 @@ pub mod pallet {
 					T::Reputation::record(&provider.provider, Verdict::OutVoted, value);
 					Self::fail_held(task_id, task, &provider.provider, TaskFailure::AuditFailed);
 				}
+				// Until escalation tells who was right: unpaid, unslashed, the requester refunded.
 				AuditFinding::Disagreed { .. } => {
-					Self::slash_held(task_id, &provider.provider);
 					Self::fail_held(task_id, task, &provider.provider, TaskFailure::AuditDisputed);
 				}
 			}

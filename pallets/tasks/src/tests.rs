@@ -1614,7 +1614,7 @@ fn audit_findings_settle_by_the_table() {
 		(ProviderWithheld { fuel: 1_000 }, 0, 1, SLASH, 0, Some(Verdict::OutVoted), agreed, false),
 		(AuditorWithheld, 1, 0, 0, SLASH, None, Some(Verdict::OutVoted), true),
 		(BothWithheld, 0, 0, SLASH, SLASH, Some(Verdict::OutVoted), Some(Verdict::OutVoted), false),
-		(Disagreed { fuel: 1_000 }, 0, 0, SLASH, SLASH, None, None, false),
+		(Disagreed { fuel: 1_000 }, 0, 0, 0, 0, None, None, false),
 		(NotComparable { fuel: 1_000 }, 1, 0, 0, 0, None, None, true),
 	];
 	for (found, paid_p, paid_a, slash_p, slash_a, record_p, record_a, delivered) in cases {
