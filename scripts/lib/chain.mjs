@@ -84,16 +84,53 @@ export function explain(api, dispatchError) {
  */
 export function send(api, tx, signer, what, { finalized = false, timeoutMs = 60_000, nonce = -1, ...signing } = {}) {
   const late = `${what}: not ${finalized ? 'finalized' : 'in a block'} after ${timeoutMs / 1000} s`;
+  let includedAt; // the height of the first block seen to include it
   return subscription(timeoutMs, late, ({ resolve, reject }) => tx
     // -1, not undefined: @polkadot/api then asks the node (`AccountNonceApi`) instead of a cached
     // subscription, which may not have seen the block of the sender's previous transaction yet.
     .signAndSend(signer, { ...signing, nonce }, ({ status, events, dispatchError }) => {
       if (dispatchError) reject(new UserError(`${what} failed: ${explain(api, dispatchError)}`));
       else if (status.isInBlock && !finalized) resolve({ blockHash: status.asInBlock, events });
-      else if (status.isFinalized) resolve({ blockHash: status.asFinalized, events });
-      else if (status.isInvalid || status.isDropped || status.isUsurped) reject(new UserError(`${what}: transaction ${status.type}`));
+      else if (status.isInBlock) {
+        api.rpc.chain.getHeader(status.asInBlock).then((h) => { includedAt ??= h.number.toNumber(); }, () => {});
+      } else if (status.isFinalized) resolve({ blockHash: status.asFinalized, events });
+      else if ((status.isInvalid || status.isDropped || status.isUsurped) && includedAt !== undefined) {
+        // Included in a block a reorg retracted, and in the new best chain too: the pool, now
+        // seeing its nonce used, may call it invalid. Look for it on the finalized chain.
+        findFinalized(api, tx.hash.toHex(), includedAt).then(({ blockHash, events: found }) => {
+          const failed = found.find(({ event }) => api.events.system.ExtrinsicFailed.is(event));
+          if (failed) reject(new UserError(`${what} failed: ${explain(api, failed.event.data.dispatchError)}`));
+          else resolve({ blockHash, events: found });
+        }, () => reject(new UserError(`${what}: transaction ${status.type}`)));
+      } else if (status.isInvalid || status.isDropped || status.isUsurped) reject(new UserError(`${what}: transaction ${status.type}`));
     })
     .catch((error) => { throw new UserError(`${what} refused: ${error.message}`); }));
+}
+
+/**
+ * The finalized block from height `from` on (within 20 blocks, waiting for finality up to a
+ * minute) that includes the extrinsic of hash `txHash`, with that extrinsic's events; rejects
+ * if none does.
+ */
+async function findFinalized(api, txHash, from) {
+  const deadline = Date.now() + 60_000;
+  for (let n = from; n < from + 20 && Date.now() < deadline;) {
+    const finalized = (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
+    if (finalized < n) {
+      await new Promise((r) => { setTimeout(r, 1_000); });
+      continue;
+    }
+    const blockHash = await api.rpc.chain.getBlockHash(n);
+    const { block } = await api.rpc.chain.getBlock(blockHash);
+    const index = block.extrinsics.findIndex((xt) => xt.hash.toHex() === txHash);
+    if (index >= 0) {
+      const events = (await api.query.system.events.at(blockHash))
+        .filter(({ phase }) => phase.isApplyExtrinsic && phase.asApplyExtrinsic.toNumber() === index);
+      return { blockHash, events };
+    }
+    n += 1;
+  }
+  throw new Error(`${txHash} is not on the finalized chain`);
 }
 
 /**
