@@ -313,6 +313,30 @@ pub mod pallet {
 		},
 	}
 
+	impl<T: Config> TaskState<T> {
+		/// The audit under way, as attestation sees it, if this is one.
+		pub fn audit_round(&self) -> Option<AuditRound<T::AccountId>> {
+			let TaskState::Audited {
+				provider,
+				commitment,
+				auditor,
+				status,
+				fuel_used,
+				executor_version,
+				..
+			} = self
+			else {
+				return None;
+			};
+			Some(AuditRound {
+				provider: provider.provider.clone(),
+				commitment: *commitment,
+				answered: (*status, *fuel_used, *executor_version),
+				auditor: auditor.provider.clone(),
+			})
+		}
+	}
+
 	/// A lone task's audit coin: the requester's terms, and whether the coin was shown and
 	/// said to audit (the audit then starts when the answer's window closes, as it does when
 	/// the coin was never shown).
@@ -1985,22 +2009,7 @@ pub mod pallet {
 				Self::expire_pending(task_id, task);
 				return T::WeightInfo::on_initialize_queue_expired(1);
 			}
-			if let TaskState::Audited {
-				provider,
-				commitment,
-				auditor,
-				status,
-				fuel_used,
-				executor_version,
-				..
-			} = &task.state
-			{
-				let round = AuditRound {
-					provider: provider.provider.clone(),
-					commitment: *commitment,
-					answered: (*status, *fuel_used, *executor_version),
-					auditor: auditor.provider.clone(),
-				};
+			if let Some(round) = task.state.audit_round() {
 				let (found, weight) = T::Judge::judge_audit(task_id, &round);
 				Self::settle_audit(task_id, task, found);
 				return weight.saturating_add(Self::reputation_weight(2));
@@ -2581,37 +2590,24 @@ pub mod pallet {
 		fn fail_delivery(task_id: TaskId, mut task: Task<T>) {
 			let provider = match task.state.clone() {
 				TaskState::Answered { provider, .. } => provider,
-				TaskState::Audited {
-					provider,
-					auditor,
-					commitment,
-					deadline,
-					status,
-					fuel_used,
-					executor_version,
-					..
-				} => {
+				ref state @ TaskState::Audited { ref provider, ref auditor, deadline, .. } => {
 					// The audit ends unfinished: its auditor is paid for a run it opened,
 					// and judged on nothing.
 					Self::unschedule_timeout(task_id, deadline);
 					ProviderTasks::<T>::remove(&auditor.provider, task_id);
 					AuditedAnswers::<T>::remove(&provider.provider, task_id);
 					T::Market::release(&auditor.provider);
-					let round = AuditRound {
-						provider: provider.provider.clone(),
-						commitment,
-						answered: (status, fuel_used, executor_version),
-						auditor: auditor.provider.clone(),
-					};
-					let (found, _) = T::Judge::judge_audit(task_id, &round);
-					if let AuditFinding::Agreed { fuel }
-					| AuditFinding::Disagreed { fuel }
-					| AuditFinding::NotComparable { fuel }
-					| AuditFinding::ProviderWithheld { fuel } = found
+					let found = state.audit_round().map(|r| T::Judge::judge_audit(task_id, &r).0);
+					if let Some(
+						AuditFinding::Agreed { fuel }
+						| AuditFinding::Disagreed { fuel }
+						| AuditFinding::NotComparable { fuel }
+						| AuditFinding::ProviderWithheld { fuel },
+					) = found
 					{
-						Self::pay_for(task_id, &mut task, &auditor, fuel);
+						Self::pay_for(task_id, &mut task, auditor, fuel);
 					}
-					provider
+					provider.clone()
 				}
 				_ => return,
 			};
@@ -3082,14 +3078,10 @@ pub mod pallet {
 				}
 				TaskState::Audited {
 					provider,
-					commitment,
 					assigned_at,
 					auditor,
 					commit_until,
 					deadline,
-					status,
-					fuel_used,
-					executor_version,
 					..
 				} => Some(TaskAssignment {
 					providers: alloc::vec![provider.provider.clone(), auditor.provider.clone()],
@@ -3099,12 +3091,7 @@ pub mod pallet {
 					fuel_limit: task.fuel_limit,
 					digest: Digests::<T>::get(task_id).unwrap_or_default(),
 					reply_key: ReplyKeys::<T>::get(task_id),
-					audit: Some(AuditRound {
-						provider: provider.provider.clone(),
-						commitment: *commitment,
-						answered: (*status, *fuel_used, *executor_version),
-						auditor: auditor.provider.clone(),
-					}),
+					audit: task.state.audit_round(),
 				}),
 				_ => None,
 			}
