@@ -219,6 +219,10 @@ pub struct Opening {
 	pub fingerprint: [u8; 32],
 	/// The commitment's salt (a lone answer's boxed salt).
 	pub salt: [u8; 32],
+	/// A committee member's [`reply::committee_witness`] of its output, keyed by the
+	/// committee drawn: what only a member that ran the task can give, though both disputed
+	/// outcomes are public by then. All zeros for the audited provider and the auditor.
+	pub witness: [u8; 32],
 }
 
 impl Opening {
@@ -230,7 +234,7 @@ impl Opening {
 		task_id: traits::TaskId,
 		who: &AccountId,
 	) -> [u8; 32] {
-		reply::answer_commitment(
+		let answer = reply::answer_commitment(
 			task_digest,
 			task_id,
 			who,
@@ -240,7 +244,12 @@ impl Opening {
 			&self.salt,
 			&self.output_digest,
 			&reply::execution_proof(&self.salt, &self.fingerprint),
-		)
+		);
+		if self.witness == [0; 32] {
+			answer
+		} else {
+			reply::member_commitment(&answer, &self.witness)
+		}
 	}
 
 	/// Whether both runs gave the same outcome: status, fuel, executor version, output and
@@ -253,6 +262,12 @@ impl Opening {
 			(o.status, o.fuel_used, o.executor_version, o.output_digest, o.fingerprint)
 		};
 		facts(self) == facts(other)
+	}
+
+	/// Whether two committee members opened the same outcome, each with the same witness
+	/// (not zeros): both ran the task, neither copied a disputed opening.
+	pub fn same_witnessed(&self, other: &Opening) -> bool {
+		self.same_outcome(other) && self.witness == other.witness && self.witness != [0; 32]
 	}
 }
 

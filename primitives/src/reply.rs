@@ -288,6 +288,30 @@ pub fn answer_commitment<AccountId: Encode>(
 	blake2_256(&(ANSWER_CONTEXT, task_digest, task_id, provider, run, output, proof).encode())
 }
 
+/// Domain separation of a committee member's witness ([`committee_witness`]).
+const WITNESS_CONTEXT: &[u8] = b"bourse/committee-witness";
+/// Domain separation of a committee member's commitment ([`member_commitment`]).
+const MEMBER_CONTEXT: &[u8] = b"bourse/committee-member";
+
+/// A committee member's witness of its run of the task of digest `task_digest`: blake2-256 of
+/// its `output` keyed by the committee drawn (`members`, in order). The two disputed openings
+/// are public when the committee sits, so their digests and fingerprints can be copied; this
+/// cannot be without the output, which nobody knew keyed this way before the draw. (As weak as
+/// the output is guessable: a few possible outputs can be tried against their public digest.)
+pub fn committee_witness<AccountId: Encode>(
+	task_digest: &[u8; 32],
+	members: &[AccountId],
+	output: &[u8],
+) -> [u8; 32] {
+	blake2_256(&(WITNESS_CONTEXT, task_digest, members, output).encode())
+}
+
+/// A committee member's commitment: its answer-style commitment (`answer`, from
+/// [`answer_commitment`]) bound to its `witness`.
+pub fn member_commitment(answer: &[u8; 32], witness: &[u8; 32]) -> [u8; 32] {
+	blake2_256(&(MEMBER_CONTEXT, answer, witness).encode())
+}
+
 /// Domain separation of an audit coin's seal ([`audit_seal`]).
 const AUDIT_SEAL_CONTEXT: &[u8] = b"bourse/audit-seal";
 /// Domain separation of an audit coin ([`audit_coin`]).

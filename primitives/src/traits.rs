@@ -134,6 +134,10 @@ pub trait ProviderMarket<AccountId, Balance> {
 	/// whose slot it is about to release, so the bond keeps covering the slots still busy. Emits
 	/// no event: the caller announces the slash with its reason.
 	fn slash(provider: &AccountId, amount: Balance) -> Balance;
+	/// Moves up to `amount` of the provider's bond to `to` (a committee paid out of the slash
+	/// of the party it found wrong) and returns what moved. Counts toward the slash: the
+	/// caller burns only the rest ([`Self::slash`]). Emits no event.
+	fn forfeit(provider: &AccountId, amount: Balance, to: &AccountId) -> Balance;
 }
 
 /// Identifier of a task: sequential from 0.
@@ -194,11 +198,13 @@ pub enum TaskFailure {
 	/// Its lone answer's box did not hold what the provider committed to (the requester proved
 	/// it by showing the reply key's secret); the provider was slashed.
 	BadDelivery,
-	/// Its lone answer was audited and the provider never opened its commitment (a withheld
-	/// answer is treated as a lie); the provider was slashed.
+	/// Its lone answer was audited and found wrong: the provider never opened its commitment
+	/// (a withheld answer is treated as a lie), or a committee upheld another outcome; the
+	/// provider was slashed.
 	AuditFailed,
-	/// Its lone answer was audited and the auditor found another outcome. Until escalation
-	/// decides who was right, neither is slashed nor paid; the requester is refunded.
+	/// Its lone answer was audited, the auditor found another outcome, and no committee
+	/// decided who was right (none could be drawn, or no majority formed): neither is
+	/// slashed nor paid; the requester is refunded.
 	AuditDisputed,
 	/// Its lone answer was to be audited, and two auditors in turn abstained (they could not
 	/// run it, or not with the executor version the provider declared): unpaid, unslashed.
@@ -267,6 +273,71 @@ pub struct AuditRound<AccountId> {
 	pub answered: (crate::Status, u64, u32),
 	/// The auditor, who runs the task, commits blind, then opens.
 	pub auditor: AccountId,
+	/// The committee drawn when the two disagreed (empty until then): each member runs the
+	/// task, commits blind, then opens, and the majority decides who was wrong.
+	pub committee: alloc::vec::Vec<AccountId>,
+}
+
+/// Members of the committee that settles a disputed audit.
+pub const COMMITTEE_SIZE: u32 = 3;
+
+/// Whose outcome the committee of a disputed audit upheld.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Upheld {
+	/// The audited provider's: the auditor was wrong.
+	Provider,
+	/// The auditor's: the provider was wrong.
+	Auditor,
+	/// An outcome neither of them opened: both were wrong.
+	Neither,
+	/// No outcome was opened by a majority of the committee: nobody is found wrong.
+	NoMajority,
+}
+
+/// How a committee member's part in a disputed audit ended.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum MemberPart {
+	/// It opened the majority's outcome; its run used `fuel`.
+	Majority { fuel: u64 },
+	/// It opened an outcome no majority shares.
+	Minority,
+	/// It committed and never opened.
+	Withheld,
+	/// It neither committed nor abstained.
+	Silent,
+	/// It abstained (its node could not run the task) before committing.
+	Abstained,
+}
+
+/// What the committee of a disputed audit found, as attestation judged it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitteeJudgement<AccountId> {
+	/// Whose outcome stands.
+	pub upheld: Upheld,
+	/// Each member's part, in the committee's order.
+	pub members: alloc::vec::Vec<(AccountId, MemberPart)>,
 }
 
 /// What an audit found, as attestation judged it; the task pallet settles by it.
@@ -354,12 +425,21 @@ pub trait TaskLedger<AccountId, BlockNumber> {
 	fn settle_weight(providers: u32) -> Weight;
 
 	/// Settles the audit under way of a lone answer by what attestation `found`; does nothing
-	/// if the task is not being audited.
-	fn settle_audit(task: TaskId, found: AuditFinding);
+	/// if the task is not being audited. Returns whether the audit goes on (a disagreement
+	/// goes to a committee): attestation then keeps the audit's commitment and openings.
+	fn settle_audit(task: TaskId, found: AuditFinding) -> bool;
+
+	/// Settles the disputed audit of a lone answer by its committee's `judgement`; does
+	/// nothing if no committee sits on the task.
+	fn settle_committee(task: TaskId, judgement: CommitteeJudgement<AccountId>);
 
 	/// What settling an audit costs beyond what the caller's own benchmarks meet (payments,
 	/// slashes, reputation, or a replacement auditor's draw, at their worst).
 	fn settle_audit_weight() -> Weight;
+
+	/// What settling a committee's judgement costs beyond what the caller's own benchmarks
+	/// meet, likewise.
+	fn settle_committee_weight() -> Weight;
 }
 
 /// Attestation as the task pallet sees it (implemented by the attestation pallet). A task can be
@@ -379,6 +459,14 @@ pub trait TaskJudge<AccountId> {
 	/// The deadline of the audit `audit` of `task` passed: what it found from the commitment
 	/// and openings so far; forgets them. Returns the finding and the weight judging took.
 	fn judge_audit(task: TaskId, audit: &AuditRound<AccountId>) -> (AuditFinding, Weight);
+
+	/// The deadline of the committee of the disputed audit `audit` of `task` passed: what it
+	/// found from its members' commitments and openings so far; forgets the audit's records.
+	/// Returns the judgement and the weight judging took.
+	fn judge_committee(
+		task: TaskId,
+		audit: &AuditRound<AccountId>,
+	) -> (CommitteeJudgement<AccountId>, Weight);
 }
 
 /// Providers' executor keys, as attestation sees them.

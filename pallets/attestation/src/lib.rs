@@ -80,8 +80,9 @@
 extern crate alloc;
 
 pub use bourse_primitives::traits::{
-	AgreedOutcome, AuditFinding, AuditRound, Decision, ExecutorKeys, FailureReason,
-	LocalAuthorship, TaskId, TaskJudge, TaskLedger, TaskWork, Verdict,
+	AgreedOutcome, AuditFinding, AuditRound, CommitteeJudgement, Decision, ExecutorKeys,
+	FailureReason, LocalAuthorship, MemberPart, TaskId, TaskJudge, TaskLedger, TaskWork, Upheld,
+	Verdict,
 };
 pub use bourse_primitives::{
 	api::AnswerView, AbstainReason, Claim, Opening, Revealed, SealedAnswer, Statement, Status,
@@ -199,7 +200,7 @@ pub mod pallet {
 	>;
 
 	/// Openings of the audits under way, by task and party (the audited provider, the
-	/// auditor).
+	/// auditor, and the members of a disputed audit's committee).
 	#[pallet::storage]
 	pub type Openings<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, TaskId, Blake2_128Concat, T::AccountId, Opening>;
@@ -315,8 +316,9 @@ pub mod pallet {
 		NoReplyKey,
 		/// The task is not being audited: only parties to an audit open commitments.
 		NotAudited,
-		/// In an audit only the auditor commits (and abstains): the audited provider committed
-		/// with its answer.
+		/// In an audit only the auditor commits (and abstains), and in a disputed one only its
+		/// committee's members: the audited provider committed with its answer, and the auditor
+		/// has opened.
 		NotAuditor,
 		/// The task is being audited: its parties open their commitments instead of revealing.
 		UseOpen,
@@ -530,7 +532,9 @@ pub mod pallet {
 		/// at once: the same outcome (status, fuel, executor version, output digest and the
 		/// run's fingerprint) verifies the answer. Feeless; refused in the pool when invalid.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::open().saturating_add(T::Tasks::settle_audit_weight()))]
+		#[pallet::weight(T::WeightInfo::open().saturating_add(
+			T::Tasks::settle_audit_weight().max(T::Tasks::settle_committee_weight()),
+		))]
 		#[pallet::authorize(Self::authorize_open)]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_open())]
 		pub fn open(
@@ -542,7 +546,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
 			let _ = signature; // checked in `authorize`
-			let (_, audit) = Self::check_opening(task_id, &who, &opening)?;
+			let (assignment, audit) = Self::check_opening(task_id, &who, &opening)?;
 			Self::deposit_event(Event::Opened {
 				task_id,
 				who: who.clone(),
@@ -551,12 +555,15 @@ pub mod pallet {
 				output_digest: opening.output_digest,
 			});
 			Openings::<T>::insert(task_id, &who, opening);
+			if !audit.committee.is_empty() {
+				Self::judge_if_complete(task_id, &assignment, &audit);
+				return Ok(());
+			}
 			let both = Openings::<T>::contains_key(task_id, &audit.provider)
 				&& Openings::<T>::contains_key(task_id, &audit.auditor);
 			if both {
 				let found = Self::audit_finding(task_id, &audit);
-				Self::forget_task(task_id);
-				T::Tasks::settle_audit(task_id, found);
+				Self::settle_audit(task_id, found);
 			}
 			Ok(())
 		}
@@ -846,7 +853,7 @@ pub mod pallet {
 		) -> Result<AssignmentOf<T>, Error<T>> {
 			let assignment = Self::check_open(task_id, provider)?;
 			if let Some(audit) = &assignment.audit {
-				ensure!(*provider == audit.auditor, Error::<T>::NotAuditor);
+				ensure!(Self::commits_blind(audit, provider), Error::<T>::NotAuditor);
 			}
 			Self::check_unanswered(task_id, provider)?;
 			ensure!(!Commitments::<T>::contains_key(task_id, provider), Error::<T>::Committed);
@@ -869,7 +876,14 @@ pub mod pallet {
 		pub(crate) fn reveals_open(task_id: TaskId, assignment: &AssignmentOf<T>) -> bool {
 			let window_closed = frame_system::Pallet::<T>::block_number() > assignment.commit_until;
 			if let Some(audit) = &assignment.audit {
-				// The auditor alone commits; openings wait for its commitment.
+				// The auditor alone commits (or a dispute's committee); openings wait for it.
+				if !audit.committee.is_empty() {
+					return window_closed
+						|| audit
+							.committee
+							.iter()
+							.all(|m| Self::committed_or_abstained(task_id, m));
+				}
 				return window_closed || Self::committed_or_abstained(task_id, &audit.auditor);
 			}
 			window_closed
@@ -884,7 +898,7 @@ pub mod pallet {
 			let assignment = Self::check_open(task_id, provider)?;
 			ensure!(assignment.providers.len() > 1, Error::<T>::UseAnswer);
 			if let Some(audit) = &assignment.audit {
-				ensure!(*provider == audit.auditor, Error::<T>::NotAuditor);
+				ensure!(Self::commits_blind(audit, provider), Error::<T>::NotAuditor);
 			}
 			ensure!(!Self::committed_or_abstained(task_id, provider), Error::<T>::AlreadyAnswered);
 			ensure!(!Self::reveals_open(task_id, &assignment), Error::<T>::CommitsClosed);
@@ -927,6 +941,20 @@ pub mod pallet {
 			let assignment = Self::check_open(task_id, who)?;
 			let audit = assignment.audit.clone().ok_or(Error::<T>::NotAudited)?;
 			ensure!(!Openings::<T>::contains_key(task_id, who), Error::<T>::AlreadyAnswered);
+			if !audit.committee.is_empty() {
+				// A dispute's committee: each member opens its own blind commitment, once
+				// every member committed (or abstained) or the commit window closed.
+				ensure!(audit.committee.contains(who), Error::<T>::NotAuditor);
+				let committed =
+					Commitments::<T>::get(task_id, who).ok_or(Error::<T>::NoCommitment)?;
+				ensure!(Self::reveals_open(task_id, &assignment), Error::<T>::RevealsNotOpen);
+				ensure!(opening.fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
+				ensure!(
+					opening.commitment(&assignment.digest, task_id, who) == committed,
+					Error::<T>::CommitmentMismatch
+				);
+				return Ok((assignment, audit));
+			}
 			let auditors =
 				Commitments::<T>::get(task_id, &audit.auditor).ok_or(Error::<T>::RevealsNotOpen)?;
 			let committed = if *who == audit.provider { audit.commitment } else { auditors };
@@ -969,16 +997,115 @@ pub mod pallet {
 			}
 		}
 
+		/// Whether `who` is the party that commits blind in the audit round `audit`: its
+		/// auditor, or once disputed a member of its committee.
+		pub(crate) fn commits_blind(audit: &AuditRound<T::AccountId>, who: &T::AccountId) -> bool {
+			if audit.committee.is_empty() {
+				*who == audit.auditor
+			} else {
+				audit.committee.contains(who)
+			}
+		}
+
+		/// Hands the finding of an audit to the task pallet, and forgets the audit's records
+		/// unless it goes on to a committee (which needs the two disputed openings).
+		fn settle_audit(task_id: TaskId, found: AuditFinding) {
+			if !T::Tasks::settle_audit(task_id, found) {
+				Self::forget_task(task_id);
+			}
+		}
+
+		/// Judges the committee of the disputed audit `audit` if nothing can change any more:
+		/// every member has opened or abstained, or commits have closed and every member that
+		/// committed has opened.
+		fn judge_if_complete(
+			task_id: TaskId,
+			assignment: &AssignmentOf<T>,
+			audit: &AuditRound<T::AccountId>,
+		) {
+			let commits_closed = Self::reveals_open(task_id, assignment);
+			let done = |m: &T::AccountId| {
+				Openings::<T>::contains_key(task_id, m)
+					|| Abstentions::<T>::contains_key(task_id, m)
+					|| (commits_closed && !Commitments::<T>::contains_key(task_id, m))
+			};
+			if audit.committee.iter().all(done) {
+				let judgement = Self::committee_judgement(task_id, audit);
+				Self::forget_task(task_id);
+				T::Tasks::settle_committee(task_id, judgement);
+			}
+		}
+
+		/// What the committee of the disputed audit `audit` of `task_id` found from its
+		/// members' commitments and openings so far: the outcome a majority of its members
+		/// opened with the same witness ([`Opening::same_witnessed`]: the same status, fuel,
+		/// executor version, output digest, fingerprint and witness) stands, whoever opened it;
+		/// each member's part. An opening of another executor version than the disputed one is
+		/// not comparable: it counts as an abstention. At its deadline, a member that committed
+		/// and did not open withheld, one that did neither was silent.
+		pub fn committee_judgement(
+			task_id: TaskId,
+			audit: &AuditRound<T::AccountId>,
+		) -> CommitteeJudgement<T::AccountId> {
+			let version = audit.answered.2;
+			let opened: Vec<(T::AccountId, Option<Opening>)> = audit
+				.committee
+				.iter()
+				.map(|m| (m.clone(), Openings::<T>::get(task_id, m)))
+				.collect();
+			let quorum = audit.committee.len() / 2 + 1;
+			let majority = opened.iter().filter_map(|(_, o)| o.as_ref()).find(|candidate| {
+				candidate.executor_version == version
+					&& opened
+						.iter()
+						.filter(|(_, o)| o.as_ref().is_some_and(|o| o.same_witnessed(candidate)))
+						.count() >= quorum
+			});
+			let same = |who: &T::AccountId, m: &Opening| {
+				Openings::<T>::get(task_id, who).is_some_and(|o| o.same_outcome(m))
+			};
+			let upheld = match majority {
+				None => Upheld::NoMajority,
+				Some(m) if same(&audit.provider, m) => Upheld::Provider,
+				Some(m) if same(&audit.auditor, m) => Upheld::Auditor,
+				Some(_) => Upheld::Neither,
+			};
+			let members = opened
+				.iter()
+				.map(|(m, o)| {
+					let part = match (o, majority) {
+						(Some(o), _) if o.executor_version != version => MemberPart::Abstained,
+						(Some(o), Some(maj)) if o.same_witnessed(maj) => {
+							MemberPart::Majority { fuel: o.fuel_used }
+						}
+						(Some(_), _) => MemberPart::Minority,
+						(None, _) if Commitments::<T>::contains_key(task_id, m) => {
+							MemberPart::Withheld
+						}
+						(None, _) if Abstentions::<T>::contains_key(task_id, m) => {
+							MemberPart::Abstained
+						}
+						(None, _) => MemberPart::Silent,
+					};
+					(m.clone(), part)
+				})
+				.collect();
+			CommitteeJudgement { upheld, members }
+		}
+
 		/// Settles the task if nothing can change any more: every provider of `assignment` has
 		/// revealed or abstained, or (replicated) commits have closed and every provider that
 		/// committed has revealed.
 		fn settle_if_complete(task_id: TaskId, assignment: &AssignmentOf<T>) {
 			if let Some(audit) = &assignment.audit {
+				if !audit.committee.is_empty() {
+					Self::judge_if_complete(task_id, assignment, audit);
+					return;
+				}
 				// Only the auditor's abstention ends an audit here (openings settle in `open`).
 				if Abstentions::<T>::contains_key(task_id, &audit.auditor) {
 					let found = Self::audit_finding(task_id, audit);
-					Self::forget_task(task_id);
-					T::Tasks::settle_audit(task_id, found);
+					Self::settle_audit(task_id, found);
 				}
 				return;
 			}
@@ -1077,7 +1204,7 @@ pub mod pallet {
 				ensure!(assigned(task_id, &provider), "a commitment outlived its task");
 				let audit = T::Tasks::assignment(task_id).and_then(|a| a.audit);
 				ensure!(
-					audit.is_none_or(|audit| audit.auditor == provider),
+					audit.is_none_or(|audit| audit.provider != provider),
 					"an audited provider committed again"
 				);
 			}
@@ -1088,7 +1215,10 @@ pub mod pallet {
 					Commitments::<T>::contains_key(task_id, &audit.auditor),
 					"an opening before the auditor committed"
 				);
-				ensure!(who == audit.provider || who == audit.auditor, "an opening by a stranger");
+				ensure!(
+					who == audit.provider || who == audit.auditor || audit.committee.contains(&who),
+					"an opening by a stranger"
+				);
 			}
 			for (task_id, provider, _) in Abstentions::<T>::iter() {
 				ensure!(assigned(task_id, &provider), "an abstention outlived its task");
@@ -1120,7 +1250,9 @@ pub mod pallet {
 
 		/// Removes a task's commitments, reveals, abstentions and pending outputs.
 		fn forget_task(task_id: TaskId) {
-			let limit = T::MaxReplication::get();
+			// An audit's parties: the provider, the auditor and a dispute's committee.
+			let parties = bourse_primitives::traits::COMMITTEE_SIZE.saturating_add(2);
+			let limit = T::MaxReplication::get().max(parties);
 			let _ = Commitments::<T>::clear_prefix(task_id, limit, None);
 			let _ = Abstentions::<T>::clear_prefix(task_id, limit, None);
 			let _ = Reveals::<T>::clear_prefix(task_id, limit, None);
@@ -1168,6 +1300,16 @@ pub mod pallet {
 			Self::forget_task(task_id);
 			// At most what the opening that settles an audit costs, which judges the same way.
 			(found, T::WeightInfo::open())
+		}
+
+		fn judge_committee(
+			task_id: TaskId,
+			audit: &AuditRound<T::AccountId>,
+		) -> (CommitteeJudgement<T::AccountId>, Weight) {
+			let judgement = Self::committee_judgement(task_id, audit);
+			Self::forget_task(task_id);
+			// At most what the opening that settles a committee costs, which judges the same way.
+			(judgement, T::WeightInfo::open())
 		}
 
 		fn answered(task_id: TaskId) -> bool {

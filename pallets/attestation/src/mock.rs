@@ -6,7 +6,9 @@
 
 use crate as pallet_attestation;
 use crate::{frame, Decision, ExecutorKeys, SealedAnswer, TaskId, TaskLedger, TaskWork};
-use bourse_primitives::traits::{AuditFinding, AuditRound, HoldRefused, TaskAssignment};
+use bourse_primitives::traits::{
+	AuditFinding, AuditRound, CommitteeJudgement, HoldRefused, TaskAssignment,
+};
 use core::cell::RefCell;
 use frame::testing_prelude::*;
 use polkadot_sdk::sp_runtime::testing::UintAuthorityId;
@@ -53,6 +55,8 @@ thread_local! {
 		const { RefCell::new(Vec::new()) };
 	/// Audit findings handed to the fake ledger, in order.
 	static AUDITED: RefCell<Vec<(TaskId, AuditFinding)>> = const { RefCell::new(Vec::new()) };
+	static JUDGED: RefCell<Vec<(TaskId, CommitteeJudgement<u64>)>> =
+		const { RefCell::new(Vec::new()) };
 	/// Executor keys by provider.
 	static KEYS: RefCell<BTreeMap<u64, UintAuthorityId>> = const { RefCell::new(BTreeMap::new()) };
 	/// Whether the offchain worker's node authored the current block (see `LocalAuthorship`).
@@ -101,18 +105,42 @@ impl TaskLedger<u64, u64> for FakeTasks {
 		Weight::zero()
 	}
 
-	fn settle_audit(task: TaskId, found: AuditFinding) {
+	fn settle_audit(task: TaskId, found: AuditFinding) -> bool {
+		// A disagreement goes to a committee ([`convene`]): the audit stays.
+		let escalates = matches!(found, AuditFinding::Disagreed { .. });
 		let audited = ASSIGNMENTS.with(|a| {
 			let mut a = a.borrow_mut();
 			let audit = a.get(&task).is_some_and(|t| t.audit.is_some());
-			audit.then(|| a.remove(&task))
+			if audit && !escalates {
+				a.remove(&task);
+			}
+			audit
 		});
-		if audited.is_some() {
+		if audited {
 			AUDITED.with(|s| s.borrow_mut().push((task, found)));
+		}
+		audited && escalates
+	}
+
+	fn settle_committee(task: TaskId, judgement: CommitteeJudgement<u64>) {
+		let judged = ASSIGNMENTS.with(|a| {
+			let mut a = a.borrow_mut();
+			let sitting = a
+				.get(&task)
+				.and_then(|t| t.audit.as_ref())
+				.is_some_and(|audit| !audit.committee.is_empty());
+			sitting.then(|| a.remove(&task))
+		});
+		if judged.is_some() {
+			JUDGED.with(|s| s.borrow_mut().push((task, judgement)));
 		}
 	}
 
 	fn settle_audit_weight() -> Weight {
+		Weight::zero()
+	}
+
+	fn settle_committee_weight() -> Weight {
 		Weight::zero()
 	}
 
@@ -261,9 +289,32 @@ pub fn audit(task: TaskId, auditor: u64) {
 			commitment: answer.commitment,
 			answered: (answer.status, answer.fuel_used, answer.executor_version),
 			auditor,
+			committee: Vec::new(),
 		}),
 	};
 	ASSIGNMENTS.with(|a| a.borrow_mut().insert(task, assignment));
+}
+
+/// Draws `members` as the committee of the disputed audit of `task`, with fresh windows.
+pub fn convene(task: TaskId, members: [u64; 3]) {
+	for member in members {
+		bind(member, key(member));
+	}
+	let now = System::block_number();
+	ASSIGNMENTS.with(|a| {
+		let mut a = a.borrow_mut();
+		let assignment = a.get_mut(&task).expect("no audit under way");
+		let audit = assignment.audit.as_mut().expect("not audited");
+		audit.committee = members.to_vec();
+		assignment.providers.extend(members);
+		assignment.deadline = now + TIMEOUT;
+		assignment.commit_until = now + COMMIT_WINDOW;
+	});
+}
+
+/// What the ledger was told the committee of `task` judged, if it did.
+pub fn judged(task: TaskId) -> Option<CommitteeJudgement<u64>> {
+	JUDGED.with(|s| s.borrow().iter().rev().find(|(id, _)| *id == task).map(|(_, j)| j.clone()))
 }
 
 impl FakeTasks {

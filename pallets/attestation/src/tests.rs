@@ -629,6 +629,7 @@ fn opening(status: Status, output: &[u8], fuel_used: u64, salt: [u8; 32]) -> cra
 		output_digest: hash(output),
 		fingerprint: hash(output),
 		salt,
+		witness: [0; 32],
 	}
 }
 

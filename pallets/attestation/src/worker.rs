@@ -38,7 +38,9 @@
 //! chain audits it, the provider's node opens its commitment as soon as the auditor has
 //! committed. An auditor's node runs the task as the provider did (same seed), commits blind to
 //! the outcome with a lone answer's commitment, then opens it. An auditor that cannot run it
-//! abstains before committing.
+//! abstains before committing. A member of a disputed audit's committee does as an auditor
+//! does, its commitment also binding its witness of the output (keyed by the committee), and
+//! opens once every member has committed.
 //!
 //! Providers that are not validators need `--offchain-worker always`.
 
@@ -351,9 +353,18 @@ impl<T: Config> Pallet<T> {
 				if AcceptedVersions::<T>::get().contains(&outcome.executor_version) {
 					ran = Some((outcome.status, outcome.fuel_used, outcome.output.len()));
 					let salt = sp_io::offchain::random_seed();
-					if job.assignment.audit.is_some() {
-						// This node audits: a blind commitment to the outcome, opened later.
-						Local::Audit { opening: Self::opening(&outcome, salt) }
+					if let Some(audit) = &job.assignment.audit {
+						// This node audits: a blind commitment to the outcome, opened later;
+						// as a committee member, with its witness of the output.
+						let mut opening = Self::opening(&outcome, salt);
+						if audit.committee.contains(&job.provider) {
+							opening.witness = bourse_primitives::reply::committee_witness(
+								&job.assignment.digest,
+								&audit.committee,
+								&outcome.output,
+							);
+						}
+						Local::Audit { opening }
 					} else if job.assignment.providers.len() > 1 {
 						Local::Done { outcome: outcome.into(), salt }
 					} else {
@@ -440,6 +451,7 @@ impl<T: Config> Pallet<T> {
 			output_digest: bourse_primitives::reply::output_digest(&outcome.output),
 			fingerprint: outcome.fingerprint,
 			salt,
+			witness: [0; 32],
 		}
 	}
 
@@ -641,6 +653,9 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		let auditor_committed = Commitments::<T>::contains_key(task_id, &audit.auditor);
+		// The auditor, or in a dispute a member of its committee.
+		let blind = Pallet::<T>::commits_blind(audit, who);
+		let committed = Commitments::<T>::contains_key(task_id, who);
 		let claim = match local {
 			Local::Held { opening, .. } if *who == audit.provider => {
 				if !auditor_committed {
@@ -653,12 +668,15 @@ impl<T: Config> Pallet<T> {
 			}
 			// Its run as the auditor, or (a sibling fork assigned it the task alone) as a lone
 			// provider: the same run, the same seed.
-			Local::Audit { opening } | Local::Held { opening, .. } if *who == audit.auditor => {
+			Local::Audit { opening } | Local::Held { opening, .. } if blind => {
 				let accepted = AcceptedVersions::<T>::get().contains(&opening.executor_version);
 				// Outcomes of another executor version are not comparable: say so before
 				// committing, and another auditor is drawn.
 				let comparable = opening.executor_version == audit.answered.2;
-				if auditor_committed {
+				if committed {
+					if !Pallet::<T>::reveals_open(task_id, &job.assignment) {
+						return Ok(()); // the committee's other members have not committed
+					}
 					Claim::Open(opening)
 				} else if !accepted || !comparable {
 					Claim::Abstain(AbstainReason::Version)
@@ -668,9 +686,7 @@ impl<T: Config> Pallet<T> {
 					Claim::Commit(opening.commitment(&job.assignment.digest, task_id, who))
 				}
 			}
-			Local::Abstain(reason) if *who == audit.auditor && !auditor_committed => {
-				Claim::Abstain(reason)
-			}
+			Local::Abstain(reason) if blind && !committed => Claim::Abstain(reason),
 			_ => return Err("nothing this node can send in the audit"),
 		};
 		Self::send(job, claim, Vec::new())

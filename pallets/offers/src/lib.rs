@@ -164,7 +164,7 @@ pub mod pallet {
 		deps::sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic},
 		log,
 		prelude::*,
-		token::{fungible, Fortitude, Precision},
+		token::{fungible, tokens::Restriction, Fortitude, Precision},
 	};
 	use fungible::MutateHold;
 
@@ -1468,6 +1468,36 @@ pub mod pallet {
 			Self::sync_index(provider);
 			// The caller announces the slash with its reason (`Tasks::ProviderSlashed`).
 			burned
+		}
+
+		fn forfeit(
+			provider: &T::AccountId,
+			amount: BalanceOf<T>,
+			to: &T::AccountId,
+		) -> BalanceOf<T> {
+			let amount = amount.min(T::MaxSlash::get());
+			// To `to`'s free balance (`Restriction::Free`): the payee owns it outright.
+			let Ok(moved) = T::Currency::transfer_on_hold(
+				&HoldReason::ProviderBond.into(),
+				provider,
+				to,
+				amount,
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Force,
+			) else {
+				return Zero::zero();
+			};
+			if moved.is_zero() {
+				return moved;
+			}
+			Providers::<T>::mutate(provider, |p| {
+				if let Some(p) = p {
+					p.bond = p.bond.saturating_sub(moved);
+				}
+			});
+			Self::sync_index(provider);
+			moved
 		}
 	}
 

@@ -152,9 +152,10 @@ extern crate alloc;
 
 pub use bourse_primitives::api::{QuoteView, TaskPhase, TaskView};
 pub use bourse_primitives::traits::{
-	AgreedOutcome, Assignment, AuditFinding, AuditRound, Authored, BlockAuthor, Decision,
-	FailureReason, HoldRefused, ProviderMarket, ProviderReputation, Requirements, TaskAssignment,
-	TaskFailure, TaskId, TaskJudge, TaskLedger, TaskWork, Verdict,
+	AgreedOutcome, Assignment, AuditFinding, AuditRound, Authored, BlockAuthor, CommitteeJudgement,
+	Decision, FailureReason, HoldRefused, MemberPart, ProviderMarket, ProviderReputation,
+	Requirements, TaskAssignment, TaskFailure, TaskId, TaskJudge, TaskLedger, TaskWork, Upheld,
+	Verdict,
 };
 pub use bourse_primitives::{is_valid_replication, reply::ReplyKey, AuditTerms, CodeHash, Status};
 pub use pallet::*;
@@ -181,6 +182,9 @@ pub const TASK_DIGEST_CONTEXT: &[u8] = b"bourse/task";
 pub const TASK_ENTROPY_CONTEXT: &[u8] = b"bourse/assignment";
 /// Domain separation of an audit draw's entropy (the task and which auditor it draws).
 const AUDIT_ENTROPY_CONTEXT: &[u8] = b"bourse/audit-draw";
+/// Domain separation of a dispute committee's draw entropy.
+const COMMITTEE_ENTROPY_CONTEXT: &[u8] = b"bourse/committee-draw";
+pub use bourse_primitives::traits::COMMITTEE_SIZE;
 /// Deadline blocks an audit tries, from the first its windows allow, before it gives up (the
 /// answer is then final unverified).
 const AUDIT_DEADLINE_TRIES: u32 = 8;
@@ -314,8 +318,9 @@ pub mod pallet {
 	}
 
 	impl<T: Config> TaskState<T> {
-		/// The audit under way, as attestation sees it, if this is one.
-		pub fn audit_round(&self) -> Option<AuditRound<T::AccountId>> {
+		/// The audit under way, as attestation sees it, if this is one (its committee, if a
+		/// dispute has one, is [`Disputes`]': [`Pallet::audit_round`] adds it).
+		fn first_round(&self) -> Option<AuditRound<T::AccountId>> {
 			let TaskState::Audited {
 				provider,
 				commitment,
@@ -333,6 +338,7 @@ pub mod pallet {
 				commitment: *commitment,
 				answered: (*status, *fuel_used, *executor_version),
 				auditor: auditor.provider.clone(),
+				committee: Vec::new(),
 			})
 		}
 	}
@@ -357,6 +363,21 @@ pub mod pallet {
 		pub tries: u8,
 		/// The auditor replaced, never drawn again for this answer.
 		pub previous: Option<AccountId>,
+	}
+
+	/// A disputed audit: the provider and the auditor opened different outcomes of the same
+	/// executor version. Their openings stay with attestation; a committee of
+	/// [`COMMITTEE_SIZE`] members, drawn by bond × reputation from neither of them, runs the
+	/// task and decides who was wrong (see the module docs, "Disputes").
+	#[derive(
+		Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	)]
+	pub struct Dispute<AccountId, Balance> {
+		/// The committee, once drawn (empty while the draw waits).
+		pub committee: BoundedVec<Assignment<AccountId, Balance>, ConstU32<COMMITTEE_SIZE>>,
+		/// Draws that found too few members free, or no deadline place, and waited another
+		/// window (after [`AUDIT_START_TRIES`], the dispute ends unsettled).
+		pub tries: u8,
 	}
 
 	/// A task waiting in the queue, with what it pays for waiting.
@@ -696,6 +717,12 @@ pub mod pallet {
 	pub type AuditedAnswers<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, TaskId, (), OptionQuery>;
 
+	/// The disputed audits ([`Dispute`]): from the audit's disagreement until its committee
+	/// judges, or none could be drawn. At most the held answers.
+	#[pallet::storage]
+	pub type Disputes<T: Config> =
+		StorageMap<_, Twox64Concat, TaskId, Dispute<T::AccountId, BalanceOf<T>>, OptionQuery>;
+
 	/// Lone answers held in their verification window, with the block each becomes final, in
 	/// that order, under sequential positions from [`HeldRange`]'s first to its end. An entry
 	/// whose task is no longer held (accepted, or judged on a claim) is dropped when the cursor
@@ -786,6 +813,23 @@ pub mod pallet {
 		/// No auditor could be drawn (nobody else free and eligible, or no deadline place): the
 		/// answer is final unverified.
 		AuditSkipped { task_id: TaskId },
+		/// The audit found another outcome than the answer's: a committee is drawn in block
+		/// `draw_at` (fixed by the audit's deadline), or the next block that draws.
+		AuditDisputed { task_id: TaskId, draw_at: BlockNumberFor<T> },
+		/// A committee was drawn to settle a disputed audit: each member commits blind by
+		/// `commit_until`, then opens by `deadline`.
+		CommitteeDrawn {
+			task_id: TaskId,
+			members: Vec<T::AccountId>,
+			commit_until: BlockNumberFor<T>,
+			deadline: BlockNumberFor<T>,
+		},
+		/// No committee could be drawn for a disputed audit (too few free and eligible, or no
+		/// deadline place, [`AUDIT_START_TRIES`] times): nobody is found wrong.
+		CommitteeSkipped { task_id: TaskId },
+		/// A committee judged a disputed audit: whose outcome it `upheld` (the payments,
+		/// slashes and the task's end follow as their own events).
+		CommitteeJudged { task_id: TaskId, upheld: Upheld },
 		/// A requester's bad-delivery claim proved nothing (the box held what the provider
 		/// committed to): `fee` of the requester's was burned; the answer stands.
 		FalseDeliveryClaim { task_id: TaskId, requester: T::AccountId, fee: BalanceOf<T> },
@@ -795,7 +839,8 @@ pub mod pallet {
 		TaskFailed { task_id: TaskId, reason: TaskFailure },
 		/// A provider was paid for a task.
 		ProviderPaid { task_id: TaskId, provider: T::AccountId, amount: BalanceOf<T> },
-		/// A provider lost bond for a task (burned).
+		/// A provider lost bond for a task (burned, but for what paid a committee that found it
+		/// wrong: those payments are the `ProviderPaid` events before this one).
 		ProviderSlashed { task_id: TaskId, provider: T::AccountId, amount: BalanceOf<T> },
 		/// `refund` went back to the requester of a settled task.
 		Refunded { task_id: TaskId, requester: T::AccountId, refund: BalanceOf<T> },
@@ -883,21 +928,26 @@ pub mod pallet {
 		WrongCoin,
 		/// The answer is being audited: wait for the audit's end.
 		BeingAudited,
+		/// The answer's audit is disputed and a committee is settling it: wait for its
+		/// judgement (which slashes a provider whose answer it finds wrong).
+		Disputed,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			// Whether this block draws (committees of disputes due now too).
+			let mut seeds = Seeds::new();
+			let draws = Self::may_draw();
 			let timeouts = Timeouts::<T>::take(now);
 			let due = timeouts.len() as u32;
 			let mut judged = Weight::zero();
 			for task_id in timeouts {
-				judged = judged.saturating_add(Self::settle_at_deadline(task_id));
+				judged =
+					judged.saturating_add(Self::settle_at_deadline(task_id, draws, &mut seeds));
 			}
 			// The queue first: its tasks waited longer. The tasks submitted since the last draw
 			// take what is left; those that then wait go to the back of the queue.
-			let mut seeds = Seeds::new();
-			let draws = Self::may_draw();
 			let (attempts, (fresh, moved)) = if draws {
 				(Self::assign_queued(now, &mut seeds), Self::assign_pending(now, &mut seeds))
 			} else {
@@ -1274,6 +1324,8 @@ pub mod pallet {
 		///
 		/// Showing the secret makes the output readable by anyone who reads this call: it is a
 		/// one-time key, and the claim's point is that the output was not worth hiding.
+		///
+		/// Refused ([`Error::Disputed`]) while a committee settles the answer's disputed audit.
 		#[pallet::call_index(5)]
 		// The provider's reputation recorded, and (under audit) the auditor's score read as it
 		// is released, at their worst.
@@ -1288,6 +1340,9 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let task = Tasks::<T>::get(task_id).ok_or(Error::<T>::UnknownTask)?;
 			ensure!(task.requester == who, Error::<T>::NotRequester);
+			// A committee's judgement settles a disputed answer (and slashes its provider if
+			// it was wrong); a claim waits for it.
+			ensure!(!Disputes::<T>::contains_key(task_id), Error::<T>::Disputed);
 			// Held, or under audit: an audit checks the run, not the box, so a claim may still
 			// prove that the box is bad (and ends the audit).
 			let (provider, status, fuel_used, executor_version, commitment, proof, max_output) =
@@ -1747,6 +1802,36 @@ pub mod pallet {
 			}
 		}
 
+		/// What a draw of `seats` checkers of `task` (its auditor, or a dispute's committee)
+		/// asks: offers that fit the task's fuel and memory, by bond × reputation, never its
+		/// requester nor `excluded`. Neither the task's price ceiling nor its reputation floor
+		/// filters them, so a requester cannot narrow who checks its task to accounts of its
+		/// own; checkers are paid at most the task's `max_price` ([`Pallet::checker`]).
+		fn checkers(
+			task: &Task<T>,
+			seats: u32,
+			excluded: Vec<T::AccountId>,
+			seed: [u8; 32],
+		) -> Requirements<T::AccountId, BalanceOf<T>> {
+			Requirements {
+				replication: seats,
+				max_price: BalanceOf::<T>::max_value(),
+				min_reputation: Perbill::zero(),
+				excluded,
+				by_stake: true,
+				..Self::requirements(task, seed)
+			}
+		}
+
+		/// A checker drawn for `task`, at its price but never above the task's `max_price`
+		/// (what the escrow holds per seat).
+		fn checker(
+			task: &Task<T>,
+			drawn: Assignment<T::AccountId, BalanceOf<T>>,
+		) -> Assignment<T::AccountId, BalanceOf<T>> {
+			Assignment { price: drawn.price.min(task.max_price), ..drawn }
+		}
+
 		/// Tries to assign `task` now, drawing with `seed`; `Ok(false)` if not enough providers
 		/// are free. `held` is the settling block where a place is held for it already.
 		fn try_assign(
@@ -2003,13 +2088,32 @@ pub mod pallet {
 		/// Returns the weight the judge reported, and the providers' reputations at their worst.
 		/// A task still waiting for its first draw at the deadline it would have had fails
 		/// ([`TaskFailure::NoProvider`]).
-		pub(crate) fn settle_at_deadline(task_id: TaskId) -> Weight {
+		pub(crate) fn settle_at_deadline(
+			task_id: TaskId,
+			draws: bool,
+			seeds: &mut Seeds<T>,
+		) -> Weight {
 			let Some(task) = Tasks::<T>::get(task_id) else { return Weight::zero() };
 			if let TaskState::Queued { .. } = task.state {
 				Self::expire_pending(task_id, task);
 				return T::WeightInfo::on_initialize_queue_expired(1);
 			}
-			if let Some(round) = task.state.audit_round() {
+			if Disputes::<T>::get(task_id).is_some_and(|d| d.committee.is_empty()) {
+				// A dispute's committee is due: drawn now, or in the next block that draws.
+				if draws {
+					Self::draw_committee(task_id, task, seeds);
+				} else {
+					let now = frame_system::Pallet::<T>::block_number();
+					Self::await_committee(task_id, task, now);
+				}
+				return Self::committee_draw_weight();
+			}
+			if let Some(round) = Self::audit_round(task_id, &task.state) {
+				if !round.committee.is_empty() {
+					let (judgement, weight) = T::Judge::judge_committee(task_id, &round);
+					Self::settle_committee(task_id, task, judgement);
+					return weight.saturating_add(Self::committee_weight());
+				}
 				let (found, weight) = T::Judge::judge_audit(task_id, &round);
 				Self::settle_audit(task_id, task, found);
 				return weight.saturating_add(Self::reputation_weight(2));
@@ -2329,26 +2433,14 @@ pub mod pallet {
 			);
 			let mut excluded = alloc::vec![provider.provider.clone()];
 			excluded.extend(coin.previous.clone());
-			let requirements = Requirements {
-				replication: 1,
-				excluded,
-				by_stake: true,
-				..Self::requirements(&task, seeds.of(&entropy))
-			};
-			let auditor = T::Market::select(&requirements).ok().and_then(|mut c| c.pop());
+			let requirements = Self::checkers(&task, 1, excluded, seeds.of(&entropy));
+			let auditor = T::Market::select(&requirements)
+				.ok()
+				.and_then(|mut c| c.pop())
+				.map(|a| Self::checker(&task, a));
 			let (commit_window, _) = Self::windows(task.fuel_limit, 1);
 			let commit_until = now.saturating_add(commit_window);
-			let placed = auditor.as_ref().and_then(|_| {
-				(0..AUDIT_DEADLINE_TRIES).find_map(|later| {
-					let deadline = commit_until
-						.saturating_add(OPEN_WINDOW.into())
-						.saturating_add(later.into());
-					let settles_at = deadline.saturating_add(One::one());
-					Timeouts::<T>::try_mutate(settles_at, |due| due.try_push(task_id))
-						.ok()
-						.map(|()| deadline)
-				})
-			});
+			let placed = auditor.as_ref().and_then(|_| Self::place_deadline(task_id, commit_until));
 			let (Some(auditor), Some(deadline)) = (auditor.clone(), placed) else {
 				if let Some(auditor) = auditor {
 					T::Market::release(&auditor.provider);
@@ -2396,13 +2488,31 @@ pub mod pallet {
 		/// Carries out what an audit of `task` `found` (see the module docs, "Audits"): the
 		/// auditor's part first (paid for its run, or slashed), then the answer's (final,
 		/// verified or not; failed; or held again for a second auditor).
-		pub(crate) fn settle_audit(task_id: TaskId, mut task: Task<T>, found: AuditFinding) {
+		/// Returns whether the audit goes on: a disagreement goes to a committee
+		/// ([`Pallet::escalate`]).
+		pub(crate) fn settle_audit(
+			task_id: TaskId,
+			mut task: Task<T>,
+			found: AuditFinding,
+		) -> bool {
 			let TaskState::Audited { provider, auditor, deadline, replaced, .. } =
 				task.state.clone()
 			else {
-				return;
+				return false;
 			};
+			if Disputes::<T>::contains_key(task_id) {
+				return false; // a committee settles it
+			}
 			Self::unschedule_timeout(task_id, deadline);
+			if let AuditFinding::Disagreed { .. } = found {
+				Self::deposit_event(Event::AuditEnded {
+					task_id,
+					auditor: auditor.provider.clone(),
+					found,
+				});
+				Self::escalate(task_id, task, &auditor.provider, deadline);
+				return true;
+			}
 			ProviderTasks::<T>::remove(&auditor.provider, task_id);
 			AuditedAnswers::<T>::remove(&provider.provider, task_id);
 			Self::deposit_event(Event::AuditEnded {
@@ -2433,9 +2543,7 @@ pub mod pallet {
 					T::Reputation::record(who, Verdict::Agreed, paid.saturated_into());
 				}
 				// Not comparable: unpaid (else a lazy auditor of the other accepted version
-				// would be paid for junk), not slashed. Disputed: until escalation tells who was
-				// right, unpaid and unslashed (an honest party is never slashed on another's
-				// word).
+				// would be paid for junk), not slashed. (A disagreement went to a committee.)
 				AuditFinding::NotComparable { .. } | AuditFinding::Disagreed { .. } => {}
 				AuditFinding::AuditorSilent => {
 					slash(who, T::NoShowSlash::get());
@@ -2452,6 +2560,7 @@ pub mod pallet {
 			T::Market::record_attendance(who, found != AuditFinding::AuditorSilent);
 			T::Market::release(who);
 			Self::settle_audited_answer(task_id, task, found, replaced);
+			false
 		}
 
 		/// The answer's part of an audit's settlement ([`Pallet::settle_audit`]).
@@ -2527,11 +2636,348 @@ pub mod pallet {
 					T::Reputation::record(&provider.provider, Verdict::OutVoted, value);
 					Self::fail_held(task_id, task, &provider.provider, TaskFailure::AuditFailed);
 				}
-				// Until escalation tells who was right: unpaid, unslashed, the requester refunded.
+				// No committee decided who was right: unpaid, unslashed (an honest party is never
+				// slashed on another's word), the requester refunded.
 				AuditFinding::Disagreed { .. } => {
 					Self::fail_held(task_id, task, &provider.provider, TaskFailure::AuditDisputed);
 				}
 			}
+		}
+
+		/// The audit under way of a task in `state`, as attestation sees it, with its
+		/// committee if its dispute has one.
+		pub fn audit_round(
+			task_id: TaskId,
+			state: &TaskState<T>,
+		) -> Option<AuditRound<T::AccountId>> {
+			let mut round = state.first_round()?;
+			if let Some(dispute) = Disputes::<T>::get(task_id) {
+				round.committee = dispute.committee.into_iter().map(|a| a.provider).collect();
+			}
+			Some(round)
+		}
+
+		/// The audit of `task` found another outcome than the answer's: the auditor's slot is
+		/// freed but its bond stays exposed (it may be found wrong), and a committee is drawn
+		/// a verification window after the audit's `deadline`, in a block that draws: a block
+		/// fixed when the audit started, so neither party steers the draw by when its opening
+		/// lands.
+		fn escalate(
+			task_id: TaskId,
+			task: Task<T>,
+			auditor: &T::AccountId,
+			deadline: BlockNumberFor<T>,
+		) {
+			ProviderTasks::<T>::remove(auditor, task_id);
+			T::Market::hold(auditor);
+			Disputes::<T>::insert(task_id, Dispute { committee: Default::default(), tries: 0 });
+			let draw_at =
+				deadline.saturating_add(T::VerificationWindow::get()).saturating_add(One::one());
+			if let Some(draw_at) = Self::await_committee(task_id, task, draw_at) {
+				Self::deposit_event(Event::AuditDisputed { task_id, draw_at });
+			}
+		}
+
+		/// Schedules the committee's draw of the dispute of `task` in the first block from
+		/// `from` with a deadline place ([`AUDIT_DEADLINE_TRIES`] tried) and returns it; none
+		/// free, the dispute ends without a committee ([`Pallet::end_dispute`]).
+		fn await_committee(
+			task_id: TaskId,
+			mut task: Task<T>,
+			from: BlockNumberFor<T>,
+		) -> Option<BlockNumberFor<T>> {
+			let Some(at) = Self::place(task_id, from) else {
+				Self::deposit_event(Event::CommitteeSkipped { task_id });
+				Self::end_dispute(task_id, task);
+				return None;
+			};
+			if let TaskState::Audited { deadline, .. } = &mut task.state {
+				// The round is open to nobody until then (both parties opened).
+				*deadline = at.saturating_sub(One::one());
+			}
+			Tasks::<T>::insert(task_id, task);
+			Some(at)
+		}
+
+		/// Draws the committee of the disputed audit of `task`: [`COMMITTEE_SIZE`] checkers
+		/// ([`Pallet::checkers`]: never its provider, its auditor nor its requester), with the
+		/// block's randomness, given the windows of the task's fuel. Too few free, or no
+		/// deadline place: another window, [`AUDIT_START_TRIES`] times at most; then the
+		/// dispute ends without a committee ([`Pallet::end_dispute`]).
+		fn draw_committee(task_id: TaskId, mut task: Task<T>, seeds: &mut Seeds<T>) {
+			let Some(dispute) = Disputes::<T>::get(task_id) else { return };
+			let TaskState::Audited { provider, auditor, .. } = &task.state else { return };
+			let now = frame_system::Pallet::<T>::block_number();
+			let entropy = blake2_256(&(COMMITTEE_ENTROPY_CONTEXT, task_id, dispute.tries).encode());
+			let excluded = alloc::vec![provider.provider.clone(), auditor.provider.clone()];
+			let requirements = Self::checkers(&task, COMMITTEE_SIZE, excluded, seeds.of(&entropy));
+			let members: Vec<_> = T::Market::select(&requirements)
+				.unwrap_or_default()
+				.into_iter()
+				.map(|a| Self::checker(&task, a))
+				.collect();
+			let committee: Option<BoundedVec<_, ConstU32<COMMITTEE_SIZE>>> = members
+				.clone()
+				.try_into()
+				.ok()
+				.filter(|c: &BoundedVec<_, _>| c.len() as u32 == COMMITTEE_SIZE);
+			let (commit_window, _) = Self::windows(task.fuel_limit, 1);
+			let commit_until = now.saturating_add(commit_window);
+			let placed =
+				committee.as_ref().and_then(|_| Self::place_deadline(task_id, commit_until));
+			let (Some(committee), Some(deadline)) = (committee, placed) else {
+				for member in &members {
+					T::Market::release(&member.provider);
+				}
+				let tries = dispute.tries.saturating_add(1);
+				if tries < AUDIT_START_TRIES {
+					Disputes::<T>::insert(task_id, Dispute { tries, ..dispute });
+					let from = now.saturating_add(T::VerificationWindow::get());
+					Self::await_committee(task_id, task, from);
+				} else {
+					Self::deposit_event(Event::CommitteeSkipped { task_id });
+					Self::end_dispute(task_id, task);
+				}
+				return;
+			};
+			for member in &committee {
+				ProviderTasks::<T>::insert(&member.provider, task_id, ());
+			}
+			Self::deposit_event(Event::CommitteeDrawn {
+				task_id,
+				members: committee.iter().map(|a| a.provider.clone()).collect(),
+				commit_until,
+				deadline,
+			});
+			if let TaskState::Audited { audit_at, commit_until: commits, deadline: due, .. } =
+				&mut task.state
+			{
+				(*audit_at, *commits, *due) = (now, commit_until, deadline);
+			}
+			Disputes::<T>::insert(task_id, Dispute { committee, ..dispute });
+			Tasks::<T>::insert(task_id, task);
+		}
+
+		/// The deadline of a round whose commits close at `commit_until`: the first block from
+		/// [`OPEN_WINDOW`] later whose timeouts have room for `task_id`
+		/// ([`AUDIT_DEADLINE_TRIES`] tried); the task takes its place there.
+		fn place_deadline(
+			task_id: TaskId,
+			commit_until: BlockNumberFor<T>,
+		) -> Option<BlockNumberFor<T>> {
+			let first = commit_until.saturating_add(OPEN_WINDOW.into()).saturating_add(One::one());
+			Self::place(task_id, first).map(|settles_at| settles_at.saturating_sub(One::one()))
+		}
+
+		/// Puts `task_id` in the timeouts of the first block from `from` with room
+		/// ([`AUDIT_DEADLINE_TRIES`] tried) and returns that block.
+		fn place(task_id: TaskId, from: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
+			(0..AUDIT_DEADLINE_TRIES).find_map(|later| {
+				let at = from.saturating_add(later.into());
+				Timeouts::<T>::try_mutate(at, |due| due.try_push(task_id)).ok().map(|()| at)
+			})
+		}
+
+		/// A disputed audit ends without a committee (none could be drawn): nobody is found
+		/// wrong, so it ends as an audit that could not start ([`Event::AuditSkipped`]): the
+		/// answer is final unverified, its provider paid; the auditor is neither paid nor
+		/// slashed. (Refunding the requester instead would give it, holding the output, work
+		/// for free whenever the pool is busy.) The audit's records go.
+		fn end_dispute(task_id: TaskId, task: Task<T>) {
+			let TaskState::Audited {
+				provider,
+				auditor,
+				status,
+				fuel_used,
+				commitment,
+				max_output,
+				..
+			} = task.state.clone()
+			else {
+				return;
+			};
+			if let Some(round) = task.state.first_round() {
+				// Forgets the audit's commitment and openings (it finds the same disagreement).
+				let _ = T::Judge::judge_audit(task_id, &round);
+			}
+			Disputes::<T>::remove(task_id);
+			AuditedAnswers::<T>::remove(&provider.provider, task_id);
+			T::Market::release_held(&auditor.provider);
+			let answer = (status, fuel_used, commitment, max_output);
+			Self::deliver(task_id, task, provider, answer, false);
+		}
+
+		/// The weight of a dispute's committee drawn (or its draw moved) at a deadline: an
+		/// audit's start with three seats, the members' index entries.
+		pub(crate) fn committee_draw_weight() -> Weight {
+			T::WeightInfo::on_initialize_audits(1)
+				.saturating_add(T::Market::select_weight(COMMITTEE_SIZE))
+				.saturating_add(T::DbWeight::get().writes(COMMITTEE_SIZE.into()))
+		}
+
+		/// Carries out a committee's `judgement` of the disputed audit of `task` (see the
+		/// module docs, "Disputes"): the members paid (out of the slash of whom it found
+		/// wrong) or slashed, then the auditor, then the answer (final and verified, or failed).
+		pub(crate) fn settle_committee(
+			task_id: TaskId,
+			mut task: Task<T>,
+			judgement: CommitteeJudgement<T::AccountId>,
+		) {
+			let TaskState::Audited {
+				provider,
+				auditor,
+				deadline,
+				status,
+				fuel_used,
+				commitment,
+				max_output,
+				..
+			} = task.state.clone()
+			else {
+				return;
+			};
+			let Some(dispute) = Disputes::<T>::take(task_id) else { return };
+			Self::unschedule_timeout(task_id, deadline);
+			AuditedAnswers::<T>::remove(&provider.provider, task_id);
+			let upheld = judgement.upheld;
+			Self::deposit_event(Event::CommitteeJudged { task_id, upheld });
+			let fuel_limit = task.fuel_limit;
+			let value_to = |a: &Assignment<T::AccountId, BalanceOf<T>>| -> u128 {
+				Self::fuel_cost(u128::from(fuel_limit), a.price)
+					.defensive_unwrap_or_default()
+					.saturated_into()
+			};
+			let majority = upheld != Upheld::NoMajority;
+			// The members: the majority is owed its runs, paid out of the wrong party's slash,
+			// each at most an equal share of half of it (the rest is always burned, so that
+			// finding someone wrong never pays more than running the task).
+			let mut owed: Vec<(T::AccountId, BalanceOf<T>)> = Vec::new();
+			let mut agreed_fuel = None;
+			let mut opened = 0u32;
+			let mut winners = 0u32;
+			for (_, part) in &judgement.members {
+				if let MemberPart::Majority { .. } | MemberPart::Minority = part {
+					opened = opened.saturating_add(1);
+				}
+				if let MemberPart::Majority { .. } = part {
+					winners = winners.saturating_add(1);
+				}
+			}
+			let share: BalanceOf<T> =
+				T::Slash::get() / BalanceOf::<T>::from(winners.max(1).saturating_mul(2));
+			for assignment in dispute.committee.iter() {
+				let who = &assignment.provider;
+				let part = judgement
+					.members
+					.iter()
+					.find(|(m, _)| m == who)
+					.map_or(MemberPart::Silent, |(_, part)| *part);
+				ProviderTasks::<T>::remove(who, task_id);
+				match part {
+					MemberPart::Majority { fuel } => {
+						agreed_fuel = Some(fuel);
+						let due = Self::fuel_cost(u128::from(fuel), assignment.price)
+							.defensive_unwrap_or_default();
+						owed.push((who.clone(), due.min(share)));
+						T::Reputation::record(who, Verdict::Agreed, value_to(assignment));
+					}
+					MemberPart::Minority if !majority => {}
+					MemberPart::Minority | MemberPart::Withheld => {
+						Self::slash_paying(task_id, who, T::Slash::get(), &mut Vec::new());
+						T::Reputation::record(who, Verdict::OutVoted, value_to(assignment));
+					}
+					// Attributable only when another member managed to open.
+					MemberPart::Silent if opened > 0 => {
+						Self::slash_paying(task_id, who, T::NoShowSlash::get(), &mut Vec::new());
+						T::Reputation::record(who, Verdict::NoShow, value_to(assignment));
+					}
+					MemberPart::Silent => {}
+					MemberPart::Abstained => {
+						T::Reputation::record(who, Verdict::Abstained, value_to(assignment));
+					}
+				}
+				T::Market::record_attendance(who, part != MemberPart::Silent);
+				T::Market::release(who);
+			}
+			// Whom it found wrong pays the committee out of its slash (both wrong: the
+			// provider's, the auditor's all burned).
+			let (provider_wrong, auditor_wrong) = match upheld {
+				Upheld::Provider => (false, true),
+				Upheld::Auditor => (true, false),
+				Upheld::Neither => (true, true),
+				Upheld::NoMajority => (false, false),
+			};
+			if provider_wrong {
+				Self::slash_paying(task_id, &provider.provider, T::Slash::get(), &mut owed);
+				T::Reputation::record(&provider.provider, Verdict::OutVoted, value_to(&provider));
+			}
+			// The auditor: paid when upheld, slashed when found wrong, else neither.
+			if auditor_wrong {
+				if provider_wrong {
+					owed.clear();
+				}
+				Self::slash_paying(task_id, &auditor.provider, T::Slash::get(), &mut owed);
+				T::Reputation::record(&auditor.provider, Verdict::OutVoted, value_to(&auditor));
+			} else if let (Upheld::Auditor, Some(fuel)) = (upheld, agreed_fuel) {
+				let paid = Self::pay_for(task_id, &mut task, &auditor, fuel);
+				T::Reputation::record(&auditor.provider, Verdict::Agreed, paid.saturated_into());
+			}
+			T::Market::release_held(&auditor.provider);
+			// The answer.
+			match upheld {
+				Upheld::Provider => {
+					let answer = (status, fuel_used, commitment, max_output);
+					Self::deliver(task_id, task, provider, answer, true);
+				}
+				Upheld::Auditor | Upheld::Neither => {
+					Self::fail_held(task_id, task, &provider.provider, TaskFailure::AuditFailed);
+				}
+				Upheld::NoMajority => {
+					Self::fail_held(task_id, task, &provider.provider, TaskFailure::AuditDisputed);
+				}
+			}
+		}
+
+		/// Slashes `who` `amount` for `task_id`: first pays what `owed` still lists out of it
+		/// (each payee in turn, as far as it goes; what is paid leaves `owed`), then burns the
+		/// rest, and says so.
+		fn slash_paying(
+			task_id: TaskId,
+			who: &T::AccountId,
+			amount: BalanceOf<T>,
+			owed: &mut Vec<(T::AccountId, BalanceOf<T>)>,
+		) {
+			let mut left = amount;
+			for (payee, due) in owed.iter_mut() {
+				if left.is_zero() {
+					break;
+				}
+				let paid = T::Market::forfeit(who, (*due).min(left), payee);
+				*due = due.saturating_sub(paid);
+				left = left.saturating_sub(paid);
+				if !paid.is_zero() {
+					Self::deposit_event(Event::ProviderPaid {
+						task_id,
+						provider: payee.clone(),
+						amount: paid,
+					});
+				}
+			}
+			owed.retain(|(_, due)| !due.is_zero());
+			let burned = T::Market::slash(who, left);
+			let amount = amount.saturating_sub(left).saturating_add(burned);
+			Self::deposit_event(Event::ProviderSlashed { task_id, provider: who.clone(), amount });
+		}
+
+		/// What settling a committee's judgement costs beyond the caller's benchmarks: every
+		/// party's reputation (provider, auditor, members), and each slash paying each member.
+		pub(crate) fn committee_weight() -> Weight {
+			let parties = COMMITTEE_SIZE.saturating_add(2);
+			// A forfeit or a burn: the bond's hold, the payee's account, the provider and its
+			// index entries.
+			let moves = parties.saturating_mul(COMMITTEE_SIZE.saturating_add(1));
+			Self::reputation_weight(parties)
+				.saturating_add(T::DbWeight::get().reads_writes(4, 4).saturating_mul(moves.into()))
 		}
 
 		/// Slashes the provider of a held answer of `task_id` [`Config::Slash`] and says so.
@@ -2597,7 +3043,7 @@ pub mod pallet {
 					ProviderTasks::<T>::remove(&auditor.provider, task_id);
 					AuditedAnswers::<T>::remove(&provider.provider, task_id);
 					T::Market::release(&auditor.provider);
-					let found = state.audit_round().map(|r| T::Judge::judge_audit(task_id, &r).0);
+					let found = state.first_round().map(|r| T::Judge::judge_audit(task_id, &r).0);
 					if let Some(
 						AuditFinding::Agreed { fuel }
 						| AuditFinding::Disagreed { fuel }
@@ -2824,6 +3270,8 @@ pub mod pallet {
 			// block; each provider's held answers are the market's count of its exposure.
 			let mut held: BTreeMap<TaskId, (BlockNumberFor<T>, u32)> = BTreeMap::new();
 			let mut exposed: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+			// Disputes waiting for their committee's draw, each in the held queue.
+			let mut undrawn = alloc::collections::btree_set::BTreeSet::new();
 			for (task_id, task) in Tasks::<T>::iter() {
 				ensure!(task_id < next, "task id at or above the next id");
 				let is_open = matches!(
@@ -2900,12 +3348,40 @@ pub mod pallet {
 					ensure!(provider.provider != auditor.provider, "a provider audits itself");
 					ensure!(auditor.provider != task.requester, "a requester audits its task");
 					ensure!(commit_until < deadline, "an audit's commits close at its deadline");
+					let dispute = Disputes::<T>::get(task_id);
 					ensure!(
 						ProviderTasks::<T>::contains_key(&auditor.provider, task_id)
-							&& AuditedAnswers::<T>::contains_key(&provider.provider, task_id),
+							== dispute.is_none() && AuditedAnswers::<T>::contains_key(
+							&provider.provider,
+							task_id
+						),
 						"an audit is missing from its auditor's or provider's index"
 					);
 					*exposed.entry(provider.provider.clone()).or_default() += 1;
+					if let Some(dispute) = dispute {
+						// A disputed auditor's slot is free, its bond still exposed.
+						*exposed.entry(auditor.provider.clone()).or_default() += 1;
+						let mut seen =
+							alloc::vec![&provider.provider, &auditor.provider, &task.requester];
+						for member in dispute.committee.iter() {
+							ensure!(
+								!seen.contains(&&member.provider),
+								"a committee member drawn twice, or a party"
+							);
+							seen.push(&member.provider);
+							ensure!(
+								ProviderTasks::<T>::contains_key(&member.provider, task_id),
+								"a committee member is missing its index entry"
+							);
+						}
+						ensure!(
+							dispute.tries < AUDIT_START_TRIES,
+							"a committee draw tried too often"
+						);
+						if dispute.committee.is_empty() {
+							undrawn.insert(task_id);
+						}
+					}
 				}
 				if let Some(coin) = AuditCoins::<T>::get(task_id) {
 					ensure!(task.replication == 1, "an audit coin of a replicated task");
@@ -2967,7 +3443,12 @@ pub mod pallet {
 					TaskState::Audited { auditor, .. } => auditor.provider == provider,
 					_ => false,
 				});
-				ensure!(assigned || auditing, "a provider's index holds a task not assigned to it");
+				let judging = Disputes::<T>::get(task_id)
+					.is_some_and(|d| d.committee.iter().any(|a| a.provider == provider));
+				ensure!(
+					assigned || auditing || judging,
+					"a provider's index holds a task not assigned to it"
+				);
 			}
 			for (provider, task_id, ()) in AuditedAnswers::<T>::iter() {
 				let audited = Tasks::<T>::get(task_id).is_some_and(|t| match t.state {
@@ -2989,6 +3470,7 @@ pub mod pallet {
 				queued = queued.saturating_add(1);
 				ensure!(previous <= Some(final_at), "the held queue is not in final-block order");
 				previous = Some(final_at);
+				undrawn.remove(&task_id);
 				if let Some((at, count)) = held.get_mut(&task_id) {
 					ensure!(*at == final_at, "a held answer queued under another final block");
 					*count = count.checked_sub(1).ok_or("a held answer queued twice")?;
@@ -2998,6 +3480,14 @@ pub mod pallet {
 				HeldQueue::<T>::iter_keys().count() as u64 == queued,
 				"a held entry outside the range"
 			);
+			ensure!(undrawn.is_empty(), "a dispute waits for no committee draw");
+			for task_id in Disputes::<T>::iter_keys() {
+				ensure!(
+					Tasks::<T>::get(task_id)
+						.is_some_and(|t| matches!(t.state, TaskState::Audited { .. })),
+					"a dispute outlived its audit"
+				);
+			}
 			ensure!(
 				held.values().all(|(_, left)| *left == 0),
 				"a held answer missing from the queue"
@@ -3084,14 +3574,18 @@ pub mod pallet {
 					deadline,
 					..
 				} => Some(TaskAssignment {
-					providers: alloc::vec![provider.provider.clone(), auditor.provider.clone()],
+					providers: [provider, auditor]
+						.into_iter()
+						.chain(Disputes::<T>::get(task_id).iter().flat_map(|d| d.committee.iter()))
+						.map(|a| a.provider.clone())
+						.collect(),
 					assigned_at: *assigned_at,
 					deadline: *deadline,
 					commit_until: *commit_until,
 					fuel_limit: task.fuel_limit,
 					digest: Digests::<T>::get(task_id).unwrap_or_default(),
 					reply_key: ReplyKeys::<T>::get(task_id),
-					audit: task.state.audit_round(),
+					audit: Self::audit_round(task_id, &task.state),
 				}),
 				_ => None,
 			}
@@ -3124,14 +3618,22 @@ pub mod pallet {
 			}
 		}
 
-		fn settle_audit(task_id: TaskId, found: AuditFinding) {
+		fn settle_audit(task_id: TaskId, found: AuditFinding) -> bool {
+			Tasks::<T>::get(task_id).is_some_and(|task| Self::settle_audit(task_id, task, found))
+		}
+
+		fn settle_committee(task_id: TaskId, judgement: CommitteeJudgement<T::AccountId>) {
 			if let Some(task) = Tasks::<T>::get(task_id) {
-				Self::settle_audit(task_id, task, found);
+				Self::settle_committee(task_id, task, judgement);
 			}
 		}
 
 		fn settle_audit_weight() -> Weight {
 			Self::reputation_weight(2)
+		}
+
+		fn settle_committee_weight() -> Weight {
+			Self::committee_weight()
 		}
 
 		fn hold(

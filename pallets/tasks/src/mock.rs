@@ -10,7 +10,9 @@ use crate::{
 	frame, Assignment, Decision, FailureReason, ProviderMarket, ProviderReputation, Requirements,
 	TaskId, TaskJudge, Verdict,
 };
-use bourse_primitives::traits::{AuditFinding, AuditRound, SelectionError};
+use bourse_primitives::traits::{
+	AuditFinding, AuditRound, CommitteeJudgement, MemberPart, SelectionError, Upheld,
+};
 use core::cell::RefCell;
 use frame::testing_prelude::*;
 use frame::{
@@ -194,6 +196,20 @@ thread_local! {
 	static RECORDS: RefCell<Vec<(u64, Verdict, u128)>> = const { RefCell::new(Vec::new()) };
 	static FINDINGS: RefCell<BTreeMap<TaskId, AuditFinding>> =
 		const { RefCell::new(BTreeMap::new()) };
+	static JUDGEMENTS: RefCell<BTreeMap<TaskId, CommitteeJudgement<u64>>> =
+		const { RefCell::new(BTreeMap::new()) };
+	static FORFEITS: RefCell<Vec<(u64, u64, u128)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Has the judge find `judgement` from the committee of the disputed audit of `task` at its
+/// deadline.
+pub fn judge(task: TaskId, judgement: CommitteeJudgement<u64>) {
+	JUDGEMENTS.with(|j| j.borrow_mut().insert(task, judgement));
+}
+
+/// What the market moved out of bonds so far: (from, to, amount).
+pub fn forfeits() -> Vec<(u64, u64, u128)> {
+	FORFEITS.with(|f| f.borrow().clone())
 }
 
 /// Has the judge find `found` in the audit of `task` at its deadline.
@@ -333,6 +349,12 @@ impl ProviderMarket<u64, u128> for FakeMarket {
 		});
 		slashed
 	}
+
+	fn forfeit(provider: &u64, amount: u128, to: &u64) -> u128 {
+		let moved = Self::slash(provider, amount);
+		FORFEITS.with(|f| f.borrow_mut().push((*provider, *to, moved)));
+		moved
+	}
 }
 
 /// A reputation that records verdicts; providers score what the fake market says.
@@ -388,6 +410,15 @@ impl TaskJudge<u64> for FakeJudge {
 	fn judge_audit(task: TaskId, _audit: &AuditRound<u64>) -> (AuditFinding, Weight) {
 		let found = FINDINGS.with(|f| f.borrow_mut().remove(&task));
 		(found.unwrap_or(AuditFinding::AuditorSilent), Weight::zero())
+	}
+
+	fn judge_committee(task: TaskId, audit: &AuditRound<u64>) -> (CommitteeJudgement<u64>, Weight) {
+		let judgement = JUDGEMENTS.with(|j| j.borrow_mut().remove(&task));
+		let silent = || CommitteeJudgement {
+			upheld: Upheld::NoMajority,
+			members: audit.committee.iter().map(|m| (*m, MemberPart::Silent)).collect(),
+		};
+		(judgement.unwrap_or_else(silent), Weight::zero())
 	}
 }
 
