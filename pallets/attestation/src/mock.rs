@@ -312,6 +312,11 @@ pub fn convene(task: TaskId, members: [u64; 3]) {
 	});
 }
 
+/// `versions` as the chain keeps its accepted executor versions.
+pub fn bounded_versions(versions: Vec<u32>) -> BoundedVec<u32, ConstU32<2>> {
+	versions.try_into().expect("at most 2 versions")
+}
+
 /// What the ledger was told the committee of `task` judged, if it did.
 pub fn judged(task: TaskId) -> Option<CommitteeJudgement<u64>> {
 	JUDGED.with(|s| s.borrow().iter().rev().find(|(id, _)| *id == task).map(|(_, j)| j.clone()))

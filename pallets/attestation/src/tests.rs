@@ -1296,3 +1296,187 @@ mod offchain_worker {
 		});
 	}
 }
+
+/// Task 0 answered alone by provider 1 with `answered`, audited by 2 who opened `found`: the
+/// audit disagrees, keeps both openings, and members 3, 4 and 5 sit as its committee.
+fn disputed(answered: &[u8], found: &[u8]) {
+	let provider = audited_answer(Status::Success, answered);
+	let auditor = opening(Status::Success, found, 500, [9; 32]);
+	assert_eq!(audit_commit(&auditor), Ok(()));
+	assert_eq!(open(1, &provider), Ok(()));
+	assert_eq!(open(2, &auditor), Ok(()));
+	assert_eq!(audit_found(0), Some(crate::AuditFinding::Disagreed { fuel: 500 }));
+	assert!(crate::Openings::<Test>::contains_key(0, 1), "kept for the committee");
+	assert!(crate::Openings::<Test>::contains_key(0, 2), "kept for the committee");
+	convene(0, [3, 4, 5]);
+}
+
+/// What committee member `who` opens of its run giving `output` under `salt`: with its
+/// witness keyed by the committee 3, 4, 5.
+fn member(who: u64, output: &[u8]) -> crate::Opening {
+	let digest = Attestation::digest_of(0).unwrap();
+	let witness = bourse_primitives::reply::committee_witness(&digest, &[3u64, 4, 5], output);
+	crate::Opening { witness, ..opening(Status::Success, output, 500, [who as u8; 32]) }
+}
+
+/// Committee member `who` commits blind to `opening`.
+fn member_commit(who: u64, opening: &crate::Opening) -> DispatchResult {
+	let digest = Attestation::digest_of(0).unwrap();
+	state(who, 0, who, Claim::Commit(opening.commitment(&digest, 0, &who)), &[])
+}
+
+#[test]
+fn a_disputed_audit_goes_to_its_committee_which_commits_blind_then_opens() {
+	use bourse_primitives::traits::{MemberPart::*, Upheld};
+	test(|| {
+		disputed(b"junk", b"out");
+		let members = [3u64, 4, 5].map(|m| (m, member(m, b"out")));
+		// The provider and the auditor are done: only members commit, then open.
+		let digest = Attestation::digest_of(0).unwrap();
+		let again = opening(Status::Success, b"out", 500, [9; 32]);
+		assert_eq!(
+			state(2, 0, 2, Claim::Commit(again.commitment(&digest, 0, &2u64)), &[]),
+			Err(Error::<Test>::NotAuditor.into())
+		);
+		assert_eq!(open(2, &again), Err(Error::<Test>::AlreadyAnswered.into()));
+		assert_eq!(member_commit(3, &members[0].1), Ok(()));
+		assert_eq!(member_commit(3, &members[0].1), Err(Error::<Test>::AlreadyAnswered.into()));
+		assert_eq!(open(3, &members[0].1), Err(Error::<Test>::RevealsNotOpen.into()), "not yet");
+		assert_eq!(open(4, &members[1].1), Err(Error::<Test>::NoCommitment.into()));
+		assert_eq!(member_commit(4, &members[1].1), Ok(()));
+		assert_eq!(member_commit(5, &members[2].1), Ok(()));
+		// Each opens what it committed to, witness and all.
+		let unwitnessed = crate::Opening { witness: [0; 32], ..members[0].1.clone() };
+		assert_eq!(open(3, &unwitnessed), Err(Error::<Test>::CommitmentMismatch.into()));
+		for (m, o) in &members[..2] {
+			assert_eq!(open(*m, o), Ok(()));
+		}
+		assert_eq!(judged(0), None, "member 5 committed: it may still open");
+		assert_eq!(open(5, &members[2].1), Ok(()));
+		let judgement = judged(0).unwrap();
+		assert_eq!(judgement.upheld, Upheld::Auditor);
+		let fuel = 500;
+		assert_eq!(
+			judgement.members,
+			vec![(3, Majority { fuel }), (4, Majority { fuel }), (5, Majority { fuel })]
+		);
+		assert!(crate::Openings::<Test>::iter().next().is_none(), "forgotten");
+		assert!(Commitments::<Test>::iter().next().is_none());
+	});
+}
+
+#[test]
+fn copies_of_the_public_openings_count_for_nothing() {
+	use bourse_primitives::traits::{MemberPart::*, Upheld};
+	test(|| {
+		// The provider answered honestly, a lying auditor disputes it. Two lazy members copy
+		// the auditor's public opening (each with a witness of its own making: neither knows
+		// the output keyed by this committee); one runs the task.
+		disputed(b"out", b"junk");
+		let copy = |m: u64| crate::Opening {
+			salt: [m as u8; 32],
+			witness: [m as u8; 32],
+			..opening(Status::Success, b"junk", 500, [0; 32])
+		};
+		let honest = member(5, b"out");
+		for (m, o) in [(3, copy(3)), (4, copy(4)), (5, honest.clone())] {
+			assert_eq!(member_commit(m, &o), Ok(()));
+		}
+		for (m, o) in [(3, copy(3)), (4, copy(4)), (5, honest)] {
+			assert_eq!(open(m, &o), Ok(()));
+		}
+		// No majority: the honest provider is not found wrong on copies' word.
+		let judgement = judged(0).unwrap();
+		assert_eq!(judgement.upheld, Upheld::NoMajority);
+		assert_eq!(judgement.members, vec![(3, Minority), (4, Minority), (5, Minority)]);
+	});
+	test(|| {
+		// With two members that ran it, the copier is out-voted.
+		disputed(b"out", b"junk");
+		let copier = crate::Opening {
+			salt: [3; 32],
+			witness: [3; 32],
+			..opening(Status::Success, b"junk", 500, [0; 32])
+		};
+		let openings = [(3, copier), (4, member(4, b"out")), (5, member(5, b"out"))];
+		for (m, o) in &openings {
+			assert_eq!(member_commit(*m, o), Ok(()));
+		}
+		for (m, o) in &openings {
+			assert_eq!(open(*m, o), Ok(()));
+		}
+		let judgement = judged(0).unwrap();
+		assert_eq!(judgement.upheld, Upheld::Provider);
+		let fuel = 500;
+		assert_eq!(
+			judgement.members,
+			vec![(3, Minority), (4, Majority { fuel }), (5, Majority { fuel })]
+		);
+	});
+}
+
+#[test]
+fn a_member_of_another_executor_version_is_not_counted_nor_a_third_outcome() {
+	use bourse_primitives::traits::{MemberPart::*, Upheld};
+	test(|| {
+		disputed(b"out", b"junk");
+		// Members 4 and 5 run a newer executor that the chain also accepts: their outcome
+		// is not comparable with the disputed ones, so it cannot out-vote both parties.
+		let versions = vec![EXECUTOR_VERSION, EXECUTOR_VERSION + 1];
+		AcceptedVersions::<Test>::put(crate::mock::bounded_versions(versions));
+		let newer = |m: u64| crate::Opening { executor_version: EXECUTOR_VERSION + 1, ..member(m, b"new") };
+		let openings = [(3, member(3, b"out")), (4, newer(4)), (5, newer(5))];
+		for (m, o) in &openings {
+			assert_eq!(member_commit(*m, o), Ok(()));
+		}
+		for (m, o) in &openings {
+			assert_eq!(open(*m, o), Ok(()));
+		}
+		let judgement = judged(0).unwrap();
+		assert_eq!(judgement.upheld, Upheld::NoMajority);
+		assert_eq!(judgement.members, vec![(3, Minority), (4, Abstained), (5, Abstained)]);
+	});
+}
+
+#[test]
+fn at_its_deadline_a_committee_finds_who_withheld_and_who_was_silent() {
+	use bourse_primitives::traits::{MemberPart::*, Upheld};
+	let judge = || {
+		let audit = crate::mock::FakeTasks::audit_round(0);
+		let (judgement, _) = <Attestation as TaskJudge<u64>>::judge_committee(0, &audit);
+		assert!(crate::Openings::<Test>::iter().next().is_none(), "forgotten");
+		check_invariants();
+		judgement
+	};
+	test(|| {
+		disputed(b"junk", b"out");
+		for m in [3, 4] {
+			assert_eq!(member_commit(m, &member(m, b"out")), Ok(()));
+		}
+		assert_eq!(open(3, &member(3, b"out")), Err(Error::<Test>::RevealsNotOpen.into()));
+		for _ in 0..=COMMIT_WINDOW {
+			next_block();
+		}
+		assert_eq!(open(3, &member(3, b"out")), Ok(()), "commits closed on the silent 5");
+		let judgement = judge();
+		assert_eq!(judgement.upheld, Upheld::NoMajority);
+		assert_eq!(judgement.members, vec![(3, Minority), (4, Withheld), (5, Silent)]);
+	});
+	test(|| {
+		disputed(b"junk", b"out");
+		assert_eq!(member_commit(3, &member(3, b"out")), Ok(()));
+		assert_eq!(member_commit(4, &member(4, b"out")), Ok(()));
+		let abstain = Claim::Abstain(AbstainReason::Memory);
+		assert_eq!(state(5, 0, 5, abstain, &[]), Ok(()));
+		// Everyone committed or abstained: openings are open.
+		assert_eq!(open(3, &member(3, b"out")), Ok(()));
+		assert_eq!(open(4, &member(4, b"out")), Ok(()));
+		let judgement = judged(0).unwrap();
+		assert_eq!(judgement.upheld, Upheld::Auditor);
+		let fuel = 500;
+		assert_eq!(
+			judgement.members,
+			vec![(3, Majority { fuel }), (4, Majority { fuel }), (5, Abstained)]
+		);
+	});
+}

@@ -2103,8 +2103,8 @@ pub mod pallet {
 				if draws {
 					Self::draw_committee(task_id, task, seeds);
 				} else {
-					let now = frame_system::Pallet::<T>::block_number();
-					Self::await_committee(task_id, task, now);
+					let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+					Self::await_committee(task_id, task, next);
 				}
 				return Self::committee_draw_weight();
 			}
@@ -3234,7 +3234,9 @@ pub mod pallet {
 				"a task is both pending and queued"
 			);
 			// Each deadline block's places: assigned tasks settling then, and pending tasks
-			// that would if assigned in the next block.
+			// that would if assigned in the next block. Every audit (and a dispute waiting for
+			// its committee's draw) has one.
+			let mut audits_due = Vec::new();
 			for (settles_at, due) in Timeouts::<T>::iter() {
 				for task_id in due {
 					let task = Tasks::<T>::get(task_id).ok_or("a deadline of no task")?;
@@ -3258,6 +3260,7 @@ pub mod pallet {
 						}
 						TaskState::Audited { deadline, audit_at, .. } => {
 							ensure!(deadline > audit_at, "an audit due at once");
+							audits_due.push(task_id);
 							deadline.saturating_add(One::one())
 						}
 						_ => return Err("a deadline held for a task neither assigned nor pending"),
@@ -3270,8 +3273,6 @@ pub mod pallet {
 			// block; each provider's held answers are the market's count of its exposure.
 			let mut held: BTreeMap<TaskId, (BlockNumberFor<T>, u32)> = BTreeMap::new();
 			let mut exposed: BTreeMap<T::AccountId, u32> = BTreeMap::new();
-			// Disputes waiting for their committee's draw, each in the held queue.
-			let mut undrawn = alloc::collections::btree_set::BTreeSet::new();
 			for (task_id, task) in Tasks::<T>::iter() {
 				ensure!(task_id < next, "task id at or above the next id");
 				let is_open = matches!(
@@ -3378,9 +3379,6 @@ pub mod pallet {
 							dispute.tries < AUDIT_START_TRIES,
 							"a committee draw tried too often"
 						);
-						if dispute.committee.is_empty() {
-							undrawn.insert(task_id);
-						}
 					}
 				}
 				if let Some(coin) = AuditCoins::<T>::get(task_id) {
@@ -3402,6 +3400,10 @@ pub mod pallet {
 				TaskDeposits::<T>::iter_keys().all(Tasks::<T>::contains_key),
 				"a deposit outlived its task"
 			);
+			let audits = Tasks::<T>::iter_values()
+				.filter(|t| matches!(t.state, TaskState::Audited { .. }))
+				.count();
+			ensure!(audits_due.len() == audits, "an audit without its deadline place");
 			for (task_id, key) in ReplyKeys::<T>::iter() {
 				ensure!(Tasks::<T>::contains_key(task_id), "a reply key outlived its task");
 				ensure!(bourse_primitives::reply::is_usable_key(&key), "an unusable reply key");
@@ -3470,7 +3472,6 @@ pub mod pallet {
 				queued = queued.saturating_add(1);
 				ensure!(previous <= Some(final_at), "the held queue is not in final-block order");
 				previous = Some(final_at);
-				undrawn.remove(&task_id);
 				if let Some((at, count)) = held.get_mut(&task_id) {
 					ensure!(*at == final_at, "a held answer queued under another final block");
 					*count = count.checked_sub(1).ok_or("a held answer queued twice")?;
@@ -3480,7 +3481,6 @@ pub mod pallet {
 				HeldQueue::<T>::iter_keys().count() as u64 == queued,
 				"a held entry outside the range"
 			);
-			ensure!(undrawn.is_empty(), "a dispute waits for no committee draw");
 			for task_id in Disputes::<T>::iter_keys() {
 				ensure!(
 					Tasks::<T>::get(task_id)

@@ -141,7 +141,7 @@ pub struct FakeProvider {
 /// The fake market's providers, in storage: the benchmarks' test suite wipes storage between
 /// benchmarks, not thread-locals.
 #[storage_alias]
-type FakeProviders = StorageValue<FakeMarket, Vec<FakeProvider>, ValueQuery>;
+pub type FakeProviders = StorageValue<FakeMarket, Vec<FakeProvider>, ValueQuery>;
 
 /// The block randomness tests set ([`set_randomness`]); zero unless set.
 #[storage_alias]
@@ -506,6 +506,9 @@ pub const ENDOWMENT: u128 = 1_000_000;
 pub fn new_test_ext() -> TestState {
 	DECISIONS.with(|d| d.borrow_mut().clear());
 	RECORDS.with(|r| r.borrow_mut().clear());
+	FINDINGS.with(|f| f.borrow_mut().clear());
+	JUDGEMENTS.with(|j| j.borrow_mut().clear());
+	FORFEITS.with(|f| f.borrow_mut().clear());
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
 		balances: (1..=20).map(|who| (who, ENDOWMENT)).collect(),
@@ -544,10 +547,14 @@ pub fn check_invariants() {
 	for p in FakeProviders::get() {
 		let open = crate::ProviderTasks::<Test>::iter_prefix(p.who).count() as u32;
 		assert_eq!(p.busy, open, "provider {}'s busy slots differ from its open tasks", p.who);
-		let held = crate::Tasks::<Test>::iter_values()
-			.filter(|t| {
+		// Its lone answers held or audited, and the disputed audits it is an auditor of.
+		let held = crate::Tasks::<Test>::iter()
+			.filter(|(task_id, t)| {
+				let disputed = crate::Disputes::<Test>::contains_key(task_id);
 				matches!(&t.state, crate::TaskState::Answered { provider, .. }
 					| crate::TaskState::Audited { provider, .. } if provider.provider == p.who)
+					|| matches!(&t.state, crate::TaskState::Audited { auditor, .. }
+						if disputed && auditor.provider == p.who)
 			})
 			.count() as u32;
 		assert_eq!(p.held, held, "provider {}'s held answers differ from its tasks'", p.who);

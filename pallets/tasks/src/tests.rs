@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::{
-	mock::*, AgreedOutcome, AuditFinding, Authored, Decision, Error, Event, FailureReason,
-	HoldReason, Outputs, Pending, Queue, Status, TaskFailure, TaskLedger, TaskState,
-	Tasks as TaskRecords, Timeouts, Verdict, Workloads,
+	mock::*, AgreedOutcome, AuditFinding, Authored, CommitteeJudgement, Decision, Error, Event,
+	FailureReason, HoldReason, MemberPart, Outputs, Pending, Queue, Status, TaskFailure,
+	TaskLedger, TaskState, Tasks as TaskRecords, Timeouts, Upheld, Verdict, Workloads,
 };
 use codec::Encode;
 use polkadot_sdk::sp_core::ConstU32;
@@ -1614,7 +1614,6 @@ fn audit_findings_settle_by_the_table() {
 		(ProviderWithheld { fuel: 1_000 }, 0, 1, SLASH, 0, Some(Verdict::OutVoted), agreed, false),
 		(AuditorWithheld, 1, 0, 0, SLASH, None, Some(Verdict::OutVoted), true),
 		(BothWithheld, 0, 0, SLASH, SLASH, Some(Verdict::OutVoted), Some(Verdict::OutVoted), false),
-		(Disagreed { fuel: 1_000 }, 0, 0, 0, 0, None, None, false),
 		(NotComparable { fuel: 1_000 }, 1, 0, 0, 0, None, None, true),
 	];
 	for (found, paid_p, paid_a, slash_p, slash_a, record_p, record_a, delivered) in cases {
@@ -1635,11 +1634,7 @@ fn audit_findings_settle_by_the_table() {
 			let state = TaskRecords::<Test>::get(task_id).unwrap().state;
 			assert_eq!(matches!(state, TaskState::Delivered { .. }), delivered, "{found:?}");
 			if !delivered {
-				let reason = if matches!(found, Disagreed { .. }) {
-					TaskFailure::AuditDisputed
-				} else {
-					TaskFailure::AuditFailed
-				};
+				let reason = TaskFailure::AuditFailed;
 				assert!(matches!(state, TaskState::Failed { reason: r, .. } if r == reason));
 			}
 			// The requester pays what was paid and the base fee, nothing else.
@@ -1844,5 +1839,261 @@ fn an_audit_is_judged_at_its_deadline_when_its_parties_did_not_finish_it() {
 		));
 		assert_eq!(market(1).slashed, SLASH);
 		assert!(Timeouts::<Test>::iter().next().is_none(), "its deadline place is gone");
+	});
+}
+
+/// Task 0 answered alone by provider 1, audited by 2, and disputed (the audit found another
+/// outcome, opened at `opened_at` blocks into the audit), with providers 4 and 5 free besides 3
+/// for a committee: returns the auditor and the block the committee is drawn in.
+fn disputed(opened_at: u64) -> (u64, u64) {
+	let (task_id, auditor) = audited();
+	providers(&[4, 5]);
+	let TaskState::Audited { deadline, .. } = TaskRecords::<Test>::get(task_id).unwrap().state
+	else {
+		panic!("not audited")
+	};
+	for _ in 0..opened_at {
+		next_block();
+	}
+	let found = AuditFinding::Disagreed { fuel: 1_000 };
+	assert!(<Tasks as TaskLedger<u64, u64>>::settle_audit(task_id, found), "it goes on");
+	check_invariants();
+	let draw_at = deadline + WINDOW + 1;
+	System::assert_has_event(Event::AuditDisputed { task_id, draw_at }.into());
+	(auditor, draw_at)
+}
+
+/// The committee of task 0's dispute, once drawn.
+fn committee() -> Vec<u64> {
+	crate::Disputes::<Test>::get(0).unwrap().committee.iter().map(|a| a.provider).collect()
+}
+
+#[test]
+fn a_disagreement_goes_to_a_committee_drawn_at_a_block_the_parties_cannot_move() {
+	// Whenever the second opening lands, the draw is at the same block: the audit's deadline
+	// and a window.
+	for opened_at in [0, 3] {
+		test(|| {
+			let (auditor, draw_at) = disputed(opened_at);
+			// Nobody paid or slashed yet; the auditor's slot is free, its bond exposed.
+			assert_eq!((market(auditor).busy, market(auditor).held), (0, 1));
+			assert_eq!((market(1).held, market(1).slashed, market(auditor).slashed), (1, 0, 0));
+			assert!(matches!(
+				TaskRecords::<Test>::get(0).unwrap().state,
+				TaskState::Audited { .. }
+			));
+			// The requester cannot claim while a committee settles it.
+			assert_noop!(
+				Tasks::claim_bad_delivery(signed(REQUESTER), 0, [5; 32]),
+				Error::<Test>::Disputed
+			);
+			while System::block_number() < draw_at - 1 {
+				next_block();
+			}
+			assert!(committee().is_empty(), "not drawn before its block");
+			next_block();
+			let members = committee();
+			assert_eq!(members, vec![3, 4, 5], "never the provider, the auditor, the requester");
+			let TaskState::Audited { commit_until, deadline, .. } =
+				TaskRecords::<Test>::get(0).unwrap().state
+			else {
+				panic!("not audited")
+			};
+			System::assert_has_event(
+				Event::CommitteeDrawn { task_id: 0, members: members.clone(), commit_until, deadline }
+					.into(),
+			);
+			for m in &members {
+				assert_eq!(market(*m).busy, 1, "member {m} holds a slot");
+			}
+			let assignment = <Tasks as TaskLedger<u64, u64>>::assignment(0).unwrap();
+			assert_eq!(assignment.providers, vec![1, auditor, 3, 4, 5]);
+			assert_eq!(assignment.audit.unwrap().committee, members);
+		});
+	}
+}
+
+#[test]
+fn a_committee_draw_waits_for_a_block_that_draws() {
+	test(|| {
+		let (_, draw_at) = disputed(0);
+		while System::block_number() < draw_at - 2 {
+			next_block();
+		}
+		// One author for two blocks in a row: the second does not draw.
+		set_author(Authored::By([7; 32]));
+		next_block();
+		next_block();
+		assert_eq!(System::block_number(), draw_at);
+		assert!(committee().is_empty(), "its block did not draw");
+		set_author(Authored::By([8; 32]));
+		next_block();
+		assert_eq!(committee().len(), 3, "drawn by the next block that draws");
+	});
+}
+
+/// Settles task 0's dispute by its committee's `judgement` at the committee's deadline.
+fn judged(upheld: Upheld, parts: [MemberPart; 3]) {
+	let members = committee();
+	let judgement =
+		CommitteeJudgement { upheld, members: members.iter().copied().zip(parts).collect() };
+	crate::mock::judge(0, judgement);
+	let TaskState::Audited { deadline, .. } = TaskRecords::<Test>::get(0).unwrap().state else {
+		panic!("not audited")
+	};
+	while System::block_number() <= deadline {
+		next_block();
+	}
+	System::assert_has_event(Event::CommitteeJudged { task_id: 0, upheld }.into());
+}
+
+#[test]
+fn a_committee_judgement_settles_by_the_table() {
+	use MemberPart::*;
+	// Members ran the whole fuel: each is owed more than its share of a slash.
+	let right = Majority { fuel: FUEL };
+	// (upheld, parts, provider paid/slashed/record, auditor paid/slashed/record, delivered)
+	let agreed = Some(Verdict::Agreed);
+	let outvoted = Some(Verdict::OutVoted);
+	let cases = [
+		(Upheld::Provider, [right, right, Minority], (1, 0, agreed), (0, SLASH, outvoted), true),
+		(Upheld::Auditor, [right, right, Withheld], (0, SLASH, outvoted), (1_000, 0, agreed), false),
+		(Upheld::Neither, [right, right, right], (0, SLASH, outvoted), (0, SLASH, outvoted), false),
+		(Upheld::NoMajority, [Minority, Minority, Silent], (0, 0, None), (0, 0, None), false),
+	];
+	for (upheld, parts, (paid_p, slash_p, record_p), (paid_a, slash_a, record_a), delivered) in
+		cases
+	{
+		test(|| {
+			let (auditor, draw_at) = disputed(0);
+			while System::block_number() < draw_at {
+				next_block();
+			}
+			let members = committee();
+			let spendable = || free(REQUESTER) + deposits_of(REQUESTER);
+			let (before_p, before_a, before_r) = (free(1), free(auditor), spendable());
+			judged(upheld, parts);
+			let record = |who| records().iter().rev().find(|(p, ..)| *p == who).map(|(_, v, _)| *v);
+			assert_eq!(
+				(free(1) - before_p, market(1).slashed, record(1)),
+				(paid_p, slash_p, record_p),
+				"{upheld:?}: the provider"
+			);
+			assert_eq!(
+				(free(auditor) - before_a, market(auditor).slashed, record(auditor)),
+				(paid_a, slash_a, record_a),
+				"{upheld:?}: the auditor"
+			);
+			// The majority is paid out of the wrong party's slash, an equal share of half of
+			// it at most; the provider's when both were wrong.
+			let winners = parts.iter().filter(|p| matches!(p, Majority { .. })).count() as u128;
+			let payer = match upheld {
+				Upheld::Provider => Some(auditor),
+				Upheld::Auditor | Upheld::Neither => Some(1),
+				Upheld::NoMajority => None,
+			};
+			let expected: Vec<(u64, u64, u128)> = match payer {
+				Some(payer) => members
+					.iter()
+					.zip(parts)
+					.filter(|(_, part)| matches!(part, Majority { .. }))
+					.map(|(m, _)| (payer, *m, SLASH / (2 * winners)))
+					.collect(),
+				None => Vec::new(),
+			};
+			assert_eq!(crate::mock::forfeits(), expected, "{upheld:?}: the committee's pay");
+			// Each member's part.
+			for (m, part) in members.iter().zip(parts) {
+				let (slashed, verdict) = match part {
+					Majority { .. } => (0, agreed),
+					// No majority: opening another outcome proves nothing.
+					Minority if upheld == Upheld::NoMajority => (0, None),
+					Minority | Withheld => (SLASH, outvoted),
+					// Others opened in time: its silence is its own.
+					Silent => (NO_SHOW_SLASH, Some(Verdict::NoShow)),
+					Abstained => (0, Some(Verdict::Abstained)),
+				};
+				assert_eq!((market(*m).slashed, record(*m)), (slashed, verdict), "{upheld:?}: {m}");
+				assert_eq!(market(*m).busy, 0, "{upheld:?}: member {m} freed");
+			}
+			let state = TaskRecords::<Test>::get(0).unwrap().state;
+			assert_eq!(matches!(state, TaskState::Delivered { .. }), delivered, "{upheld:?}");
+			if !delivered {
+				let reason = if upheld == Upheld::NoMajority {
+					TaskFailure::AuditDisputed
+				} else {
+					TaskFailure::AuditFailed
+				};
+				assert!(matches!(state, TaskState::Failed { reason: r, .. } if r == reason));
+			}
+			// The requester pays what the provider and auditor were paid and the base fee;
+			// the committee costs it nothing.
+			assert_eq!(spendable() - before_r, escrow(1) - BASE_FEE - paid_p - paid_a);
+			assert_eq!((market(1).held, market(auditor).held, market(auditor).busy), (0, 0, 0));
+			assert_eq!(escrow_held(), 0);
+			assert!(crate::Disputes::<Test>::get(0).is_none());
+		});
+	}
+}
+
+#[test]
+fn no_committee_to_draw_leaves_the_answer_final_unverified_and_paid() {
+	test(|| {
+		let (auditor, draw_at) = disputed(0);
+		// Only two providers could sit: 3 and 4 stay, 5 leaves.
+		crate::mock::FakeProviders::mutate(|ps| ps.retain(|p| p.who != 5));
+		while System::block_number() < draw_at {
+			next_block();
+		}
+		assert!(committee().is_empty());
+		// Tried again a window later, three times in all.
+		for _ in 0..(2 * (WINDOW + 1)) {
+			next_block();
+		}
+		System::assert_has_event(Event::CommitteeSkipped { task_id: 0 }.into());
+		let state = TaskRecords::<Test>::get(0).unwrap().state;
+		assert!(matches!(state, TaskState::Delivered { .. }), "{state:?}");
+		// Paid, unverified; the auditor neither paid nor slashed, its exposure over.
+		assert!(!records().iter().any(|(p, v, _)| *p == 1 && *v == Verdict::Agreed));
+		assert_eq!((market(1).slashed, market(auditor).slashed), (0, 0));
+		assert_eq!((market(1).held, market(auditor).held), (0, 0));
+		assert!(crate::Disputes::<Test>::get(0).is_none());
+	});
+}
+
+#[test]
+fn a_requester_cannot_narrow_who_audits_by_its_price_or_floor() {
+	test(|| {
+		let hash = upload();
+		// Provider 1 is cheap enough for the task; 2 is above its max price, with a
+		// reputation below its floor: it audits anyway, paid at the task's max price.
+		provider(1, PRICE);
+		provider(2, MAX_PRICE * 2);
+		crate::mock::FakeProviders::mutate(|ps| {
+			ps.iter_mut().find(|p| p.who == 2).unwrap().reputation = Perbill::from_percent(1)
+		});
+		provider(REQUESTER, PRICE);
+		ok(Tasks::submit_task(
+			signed(REQUESTER),
+			hash,
+			b"input".to_vec(),
+			FUEL,
+			16,
+			MAX_PRICE,
+			1,
+			Perbill::from_percent(50),
+			TIMEOUT,
+			None,
+			[7; 32],
+			crate::mock::audit_terms(1),
+		));
+		next_block();
+		assert_eq!(assigned(0), vec![1]);
+		assert_eq!(hold_unshown(0, b"out", [1; 32]), Ok(()));
+		to_window_end(0);
+		let TaskState::Audited { auditor, .. } = TaskRecords::<Test>::get(0).unwrap().state else {
+			panic!("not audited")
+		};
+		assert_eq!((auditor.provider, auditor.price), (2, MAX_PRICE));
 	});
 }
