@@ -376,13 +376,19 @@ pub fn check_invariants() {
 	Attestation::do_try_state().unwrap();
 	Offers::do_try_state().unwrap();
 	Reputation::do_try_state().unwrap();
-	// The market's held exposure is the lone answers the tasks hold.
+	// The market's held exposure is the lone answers the tasks hold, and the auditors of
+	// disputed audits.
 	let mut held = std::collections::BTreeMap::<u64, u32>::new();
-	for task in pallet_tasks::Tasks::<Test>::iter_values() {
+	for (task_id, task) in pallet_tasks::Tasks::<Test>::iter() {
 		if let pallet_tasks::TaskState::Answered { provider, .. }
-		| pallet_tasks::TaskState::Audited { provider, .. } = task.state
+		| pallet_tasks::TaskState::Audited { provider, .. } = &task.state
 		{
 			*held.entry(provider.provider).or_default() += 1;
+		}
+		if let pallet_tasks::TaskState::Audited { auditor, .. } = &task.state {
+			if pallet_tasks::Disputes::<Test>::contains_key(task_id) {
+				*held.entry(auditor.provider).or_default() += 1;
+			}
 		}
 	}
 	let recorded: std::collections::BTreeMap<u64, u32> =

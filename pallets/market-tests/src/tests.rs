@@ -1339,26 +1339,76 @@ fn an_audited_honest_answer_pays_both_and_earns_the_provider_its_first_reputatio
 	});
 }
 
+/// Committee member `who` of task 0's dispute (the committee `members`) runs it and gets
+/// `output`: what it opens, witness and all.
+fn member_opening(who: u64, members: &[u64], output: &[u8]) -> pallet_attestation::Opening {
+	let digest = pallet_attestation::Pallet::<Test>::digest_of(0).unwrap();
+	let witness = bourse_primitives::reply::committee_witness(&digest, members, output);
+	pallet_attestation::Opening { witness, ..opening_of(output, [who as u8; 32]) }
+}
+
 #[test]
-fn a_junk_answer_is_caught_by_the_audit_and_disputed_until_escalation() {
+fn a_junk_answer_is_caught_by_the_audit_and_its_committee_slashes_the_provider() {
 	test(|| {
 		let (provider, auditor) = audited(b"junk");
+		providers(&[4, 5, 6]);
 		let bond =
 			|who| Balances::balance_on_hold(&pallet_offers::HoldReason::ProviderBond.into(), &who);
-		let (provider_bond, auditor_bond) = (bond(provider), bond(auditor));
-		let (provider_free, auditor_free) = (free(provider), free(auditor));
-		let requester_before = free(REQUESTER);
+		let (provider_bond, auditor_free) = (bond(provider), free(auditor));
+		let requester_before = free_with_deposits(REQUESTER);
+		let issuance = Balances::total_issuance();
 		audit_runs(provider, auditor, b"junk", b"out");
+		// Disputed: a committee is drawn a window after the audit's deadline.
+		let disputed = |task| pallet_tasks::Disputes::<Test>::get(task);
+		assert!(disputed(0).is_some_and(|d| d.committee.is_empty()));
+		assert_eq!(bond(provider), provider_bond, "nobody slashed on the auditor's word");
+		while disputed(0).is_some_and(|d| d.committee.is_empty()) {
+			next_block();
+		}
+		let members: Vec<u64> =
+			disputed(0).unwrap().committee.iter().map(|a| a.provider).collect();
+		assert_eq!(members.len(), 3);
+		for m in &members {
+			assert!(![provider, auditor, REQUESTER].contains(m), "{m} may not sit");
+		}
+		let members_free: Vec<u128> = members.iter().map(|m| free(*m)).collect();
+		// Each member runs it, commits blind, then opens.
+		let digest = pallet_attestation::Pallet::<Test>::digest_of(0).unwrap();
+		for m in &members {
+			let mine = member_opening(*m, &members, b"out");
+			ok(state(0, *m, Claim::Commit(mine.commitment(&digest, 0, m)), &[]));
+		}
+		for m in &members {
+			ok(state(0, *m, Claim::Open(member_opening(*m, &members, b"out")), &[]));
+		}
+		System::assert_has_event(
+			Event::CommitteeJudged { task_id: 0, upheld: bourse_primitives::traits::Upheld::Auditor }
+				.into(),
+		);
 		assert!(matches!(
 			TaskRecords::<Test>::get(0).unwrap().state,
-			TaskState::Failed { reason: TaskFailure::AuditDisputed, .. }
+			TaskState::Failed { reason: TaskFailure::AuditFailed, .. }
 		));
-		// Until a committee tells who was right, neither is slashed nor paid.
-		assert_eq!((bond(provider), bond(auditor)), (provider_bond, auditor_bond));
-		assert_eq!(free(provider), provider_free);
-		assert_eq!(free(auditor), auditor_free);
-		assert!(Reputation::current(&provider).successes.is_zero());
-		assert!(free(REQUESTER) > requester_before, "refunded");
+		// The liar lost its slash; each member was paid its run out of it (at most an equal
+		// share of half of it); the auditor was paid its run; the requester paid for the
+		// auditor only.
+		assert_eq!(bond(provider), provider_bond - SLASH);
+		let run = 1; // 500 fuel at PRICE, rounded up
+		let share = run.min(SLASH / 6);
+		for (m, before) in members.iter().zip(members_free) {
+			assert_eq!(free(*m), before + share, "member {m}'s pay");
+		}
+		let audit_cost = run;
+		assert_eq!(free(auditor), auditor_free + audit_cost);
+		assert_eq!(
+			free_with_deposits(REQUESTER),
+			requester_before + escrow(1) - BASE_FEE - audit_cost
+		);
+		assert!(!Reputation::current(&provider).failures.is_zero());
+		assert!(!Reputation::current(&auditor).successes.is_zero());
+		// Burned: the base fee and what of the slash did not pay the committee.
+		assert_eq!(issuance - Balances::total_issuance(), BASE_FEE + SLASH - 3 * share);
 		assert_eq!(escrow_held(), 0);
+		assert!(disputed(0).is_none());
 	});
 }
