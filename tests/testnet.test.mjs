@@ -16,7 +16,8 @@ import { Keyring } from '@polkadot/keyring';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import {
-  commitment, commitPayload, generalTransaction, outcome, possessionProof, revealedArg, revealPayload,
+  answerPayload, commitment, commitPayload, generalTransaction, openPayload, outcome, possessionProof,
+  revealedArg, revealPayload, sealedAnswer,
 } from '../scripts/lib/attestation.mjs';
 import {
   auditSecretOf, ensureWorkload, placement, send, showAuditCoin, submitTask,
@@ -32,7 +33,7 @@ const INPUT = '200\nhello testnet';
 
 let plan;
 let passed = 0; // the chain data and logs are deleted only if every test passed
-const TESTS = 6;
+const TESTS = 7;
 const nodes = {}; // name → running process
 let api;
 let raw; // the API's provider: raw JSON-RPC, for general transactions
@@ -75,9 +76,11 @@ after(async () => {
  * from the best chain's).
  */
 async function submit(k, {
-  maxPrice = PRICE, timeout = 20, failFast = true, nonce, finalized = true, fuel = FUEL, input = INPUT,
+  maxPrice = PRICE, timeout = 20, failFast = true, nonce, finalized = true, fuel = FUEL, input = INPUT, auditRate = 0,
 } = {}) {
-  const tx = submitTask(api, { workload, input: stringToU8a(input), fuel, memoryMib: 64, maxPrice, replication: k, timeout, failFast });
+  const tx = submitTask(api, {
+    workload, input: stringToU8a(input), fuel, memoryMib: 64, maxPrice, replication: k, timeout, failFast, auditRate,
+  });
   const { events, blockHash } = await send(api, tx, ferdie, 'submit', { nonce, finalized, timeoutMs: 120_000 });
   const id = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toBigInt();
   const placed = await placement(api, id, blockHash, { finalized, timeoutMs: 120_000 });
@@ -219,7 +222,8 @@ async function lieAsEve(eve, executor, reputationBefore) {
   assert.ok(reputationAfter < reputationBefore, 'Eve lost reputation');
 }
 
-/** Fees, slashes and settled tasks (each burns the base fee) in finalized blocks (from, to]. */
+/** Fees, slashes (but what of them paid a committee) and settled tasks (each burns the base fee)
+ * in finalized blocks (from, to]. */
 async function burnsBetween(from, to) {
   let fees = 0n;
   let slashes = 0n;
@@ -229,6 +233,7 @@ async function burnsBetween(from, to) {
     for (const e of await eventsAt(n)) {
       if (api.events.transactionPayment.TransactionFeePaid.is(e)) fees += e.data.actualFee.toBigInt();
       else if (api.events.tasks.ProviderSlashed.is(e)) slashes += e.data.amount.toBigInt();
+      else if (api.events.tasks.CommitteePaid.is(e)) slashes -= e.data.amount.toBigInt();
       else if (api.events.tasks.QueueRentBurned.is(e)) rent += e.data.amount.toBigInt();
       else if (api.events.tasks.TaskCompleted.is(e) || api.events.tasks.TaskDelivered.is(e) || api.events.tasks.TaskFailed.is(e)) settledTasks += 1n;
     }
@@ -533,3 +538,86 @@ test('lone answers are audited at the chain\'s rate by other validators, blind: 
   console.log(`audited providers' reputations now: ${scores.map((r) => Number(r).toFixed(3)).join(', ')}`);
   passed += 1;
 });
+
+test('a lone junk answer is caught by its audit, disputed, and a committee of the other validators slashes its provider', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const eve = keyring.addFromUri('//Eve'); // registered by the lying test; the test plays her provider
+  const executor = keyring.addFromUri('//Eve//executor');
+  // Eve undercuts the validators: a task priced at her offer is hers alone. Its auditor and
+  // committee are drawn by stake from every offer that fits, price no filter.
+  const cheap = PRICE / 2n;
+  const { blockHash } = await send(api, api.tx.offers.setOffer(cheap, 10_000_000_000n, 512, 4, null), eve, 'Eve\'s cheap offer');
+  const offerBlock = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
+  await waitFor('Eve\'s offer to take effect', async () => (await api.rpc.chain.getHeader()).number.toNumber() > offerBlock);
+  const reputationBefore = (await raw.send('bourse_provider', [eve.address])).offer.reputation;
+  try {
+    await junkAsEve(eve, executor, cheap, reputationBefore);
+  } finally {
+    await send(api, api.tx.offers.withdrawOffer(), eve, 'withdraw Eve\'s offer');
+  }
+  passed += 1;
+});
+
+async function junkAsEve(eve, executor, cheap, reputationBefore) {
+  // The requester asks for an audit of every answer (rate 1): a junk answer is caught at its
+  // first audit, as expected at rate p after 1/p answers (10 at the chain's 10 %).
+  const { id, providers, blockHash } = await submit(1, { maxPrice: cheap, timeout: 20, finalized: false, auditRate: 1_000_000_000 });
+  const assignedAt = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
+  assert.deepEqual(providers, [eve.address], 'Eve alone fits the price');
+  const junk = stringToU8a('forty-two\n');
+  const { answer, sealed, opening } = await sealedAnswer(api, id, eve.address, junk, 4242n);
+  const answerCall = api.tx.attestation.answer(id, eve.address, answer, u8aToHex(sealed),
+    u8aToHex(executor.sign(await answerPayload(api, id, eve.address, answer)))).method;
+  await raw.send('author_submitExtrinsic', [generalTransaction(answerCall)]);
+  // Held for its window, then audited by a validator; Eve opens her commitment once the
+  // auditor has committed (a withheld opening would be slashed without a committee).
+  let auditor;
+  await waitFor(`task ${id} to be audited`, async () => {
+    const task = await api.query.tasks.tasks(id);
+    if (task.isSome && task.unwrap().state.isAudited) auditor = task.unwrap().state.asAudited.auditor.provider.toString();
+    return auditor;
+  }, { timeoutMs: 180_000, intervalMs: 1_000 });
+  assert.notEqual(auditor, eve.address);
+  await waitFor(`the auditor ${auditor} to commit`, async () => (await api.query.attestation.commitments(id, auditor)).isSome, { timeoutMs: 120_000 });
+  const openCall = api.tx.attestation.open(id, eve.address, opening,
+    u8aToHex(executor.sign(await openPayload(api, id, eve.address, opening)))).method;
+  await raw.send('author_submitExtrinsic', [generalTransaction(openCall)]);
+  // Disputed; a committee of the three other validators runs it, commits blind and opens.
+  let state;
+  await waitFor(`task ${id} to end in a finalized block`, async () => {
+    const record = await (await api.at(await api.rpc.chain.getFinalizedHead())).query.tasks.tasks(id);
+    state = record.unwrap().state;
+    return state.isFailed || state.isDelivered;
+  }, { timeoutMs: 600_000, intervalMs: 2_000 });
+  assert.ok(state.isFailed && state.asFailed.reason.isAuditFailed, `failed AuditFailed, not ${state.type} ${state.isFailed ? state.asFailed.reason.type : ''}`);
+  const at = state.asFailed.settledAt.toNumber();
+  const events = [];
+  for (let n = assignedAt; n <= at; n += 1) {
+    for (const e of await eventsAt(n)) if (e.data.taskId?.toBigInt?.() === id) events.push({ n, e });
+  }
+  const of = (kind) => events.filter(({ e }) => api.events.tasks[kind].is(e)).map(({ e }) => e);
+  const disputed = of('AuditEnded').find((e) => e.data.found.isDisagreed);
+  assert.ok(disputed, 'the audit found another outcome');
+  const [drawn] = of('CommitteeDrawn');
+  assert.ok(drawn, 'a committee was drawn');
+  const members = drawn.data.members.map(String);
+  assert.equal(new Set(members).size, 3);
+  assert.ok(!members.includes(eve.address) && !members.includes(auditor), 'neither party sits');
+  const [judged] = of('CommitteeJudged');
+  assert.ok(judged.data.upheld.isAuditor, `the committee upheld ${judged.data.upheld.type}`);
+  const slash = api.consts.offers.maxSlash.toBigInt();
+  assert.deepEqual(amounts(events.map(({ e }) => e), 'ProviderSlashed'), { [eve.address]: slash }, 'Eve alone slashed');
+  const paidMembers = of('CommitteePaid').map((e) => e.data.member.toString()).sort();
+  assert.deepEqual(paidMembers, [...members].sort(), 'every member paid out of Eve\'s slash');
+  assert.ok(amounts(events.map(({ e }) => e), 'ProviderPaid')[auditor] > 0n, 'the auditor paid');
+  // Issuance drops in the judging block by exactly what was burned: fees, the slash but the
+  // committee's pay, the base fee of each task settled.
+  const [before, after] = await Promise.all([at - 1, at].map(async (n) => api.query.balances.totalIssuance.at(await api.rpc.chain.getBlockHash(n))));
+  const burned = await burnsBetween(at - 1, at);
+  assert.equal(before.toBigInt() - after.toBigInt(), burned.fees + burned.slashes + burned.rent + burned.settledTasks * api.consts.tasks.baseFee.toBigInt());
+  const reputationAfter = (await raw.send('bourse_provider', [eve.address])).offer.reputation;
+  const n = (kind) => events.find(({ e }) => api.events.tasks[kind].is(e))?.n;
+  console.log(`task ${id}: Eve's junk held at #${n('AnswerHeld')}, audited at #${n('AuditStarted')}, disputed at #${disputed ? n('AuditEnded') : '-'}, `
+    + `committee drawn at #${n('CommitteeDrawn')}, judged at #${at}; Eve slashed ${slash} plancks, reputation ${reputationBefore.toFixed(3)} → ${reputationAfter.toFixed(3)}`);
+  assert.ok(reputationAfter < reputationBefore, 'Eve lost reputation');
+}

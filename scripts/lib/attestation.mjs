@@ -35,8 +35,9 @@ async function statementPayload(api, taskId, provider, claim) {
 /**
  * `provider`'s lone answer (replication 1) to task `taskId` with `output` and `fuelUsed`: its
  * commitment (`answerCommitment`) under `salt`, and the output with the salt sealed to the
- * task's reply key, as the chain holds them now. Resolves with `{ answer, sealed }`: the
- * `SealedAnswer` argument of `attestation.answer` and its box.
+ * task's reply key, as the chain holds them now. Resolves with `{ answer, sealed, opening }`:
+ * the `SealedAnswer` argument of `attestation.answer`, its box, and the `Opening` that opens its
+ * commitment if the answer is audited (`attestation.open`).
  */
 export async function sealedAnswer(api, taskId, provider, output, fuelUsed, {
   status = 'Success', executorVersion = api.consts.attestation.executorVersion.toNumber(), salt = randomAsU8a(32),
@@ -46,19 +47,29 @@ export async function sealedAnswer(api, taskId, provider, output, fuelUsed, {
   const maxOutput = api.consts.tasks.maxOutputSize.toNumber();
   const sealed = await seal(key.unwrap().toU8a(), digestBytes, salt, output, maxOutput);
   // A script that plays a provider never ran the task: its stand-in fingerprint is random.
-  const proof = executionProof(salt, randomAsU8a(32));
+  const fingerprint = randomAsU8a(32);
+  const proof = executionProof(salt, fingerprint);
   const commitment = answerCommitment(api, {
     digest: digestBytes, taskId, provider, status, fuelUsed, executorVersion, salt, output, proof,
   });
   const answer = {
     status, fuelUsed: BigInt(fuelUsed), executorVersion, commitment: u8aToHex(commitment), proof: u8aToHex(proof), maxOutput, sealedHash: u8aToHex(blake2AsU8a(sealed, 256)),
   };
-  return { answer, sealed };
+  const opening = {
+    status, fuelUsed: BigInt(fuelUsed), executorVersion, outputDigest: u8aToHex(blake2AsU8a(output, 256)),
+    fingerprint: u8aToHex(fingerprint), salt: u8aToHex(salt), witness: u8aToHex(new Uint8Array(32)),
+  };
+  return { answer, sealed, opening };
 }
 
 /** The payload signed for a lone answer (`answer`: as `sealedAnswer` makes it). */
 export async function answerPayload(api, taskId, provider, answer) {
   return statementPayload(api, taskId, provider, { Answer: answer });
+}
+
+/** The payload signed to open a commitment in an audit (`opening`: as `sealedAnswer` makes it). */
+export async function openPayload(api, taskId, who, opening) {
+  return statementPayload(api, taskId, who, { Open: opening });
 }
 
 /** The commitment to `revealed` with `salt`. */

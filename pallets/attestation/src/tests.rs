@@ -1424,7 +1424,8 @@ fn a_member_of_another_executor_version_is_not_counted_nor_a_third_outcome() {
 		// is not comparable with the disputed ones, so it cannot out-vote both parties.
 		let versions = vec![EXECUTOR_VERSION, EXECUTOR_VERSION + 1];
 		AcceptedVersions::<Test>::put(crate::mock::bounded_versions(versions));
-		let newer = |m: u64| crate::Opening { executor_version: EXECUTOR_VERSION + 1, ..member(m, b"new") };
+		let newer =
+			|m: u64| crate::Opening { executor_version: EXECUTOR_VERSION + 1, ..member(m, b"new") };
 		let openings = [(3, member(3, b"out")), (4, newer(4)), (5, newer(5))];
 		for (m, o) in &openings {
 			assert_eq!(member_commit(*m, o), Ok(()));

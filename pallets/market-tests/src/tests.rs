@@ -1365,8 +1365,7 @@ fn a_junk_answer_is_caught_by_the_audit_and_its_committee_slashes_the_provider()
 		while disputed(0).is_some_and(|d| d.committee.is_empty()) {
 			next_block();
 		}
-		let members: Vec<u64> =
-			disputed(0).unwrap().committee.iter().map(|a| a.provider).collect();
+		let members: Vec<u64> = disputed(0).unwrap().committee.iter().map(|a| a.provider).collect();
 		assert_eq!(members.len(), 3);
 		for m in &members {
 			assert!(![provider, auditor, REQUESTER].contains(m), "{m} may not sit");
@@ -1382,8 +1381,11 @@ fn a_junk_answer_is_caught_by_the_audit_and_its_committee_slashes_the_provider()
 			ok(state(0, *m, Claim::Open(member_opening(*m, &members, b"out")), &[]));
 		}
 		System::assert_has_event(
-			Event::CommitteeJudged { task_id: 0, upheld: bourse_primitives::traits::Upheld::Auditor }
-				.into(),
+			Event::CommitteeJudged {
+				task_id: 0,
+				upheld: bourse_primitives::traits::Upheld::Auditor,
+			}
+			.into(),
 		);
 		assert!(matches!(
 			TaskRecords::<Test>::get(0).unwrap().state,

@@ -830,6 +830,14 @@ pub mod pallet {
 		/// A committee judged a disputed audit: whose outcome it `upheld` (the payments,
 		/// slashes and the task's end follow as their own events).
 		CommitteeJudged { task_id: TaskId, upheld: Upheld },
+		/// A committee `member` that upheld the right outcome was paid `amount` for its run out
+		/// of the bond of `from`, whom it found wrong (part of `from`'s slash, not burned).
+		CommitteePaid {
+			task_id: TaskId,
+			member: T::AccountId,
+			from: T::AccountId,
+			amount: BalanceOf<T>,
+		},
 		/// A requester's bad-delivery claim proved nothing (the box held what the provider
 		/// committed to): `fee` of the requester's was burned; the answer stands.
 		FalseDeliveryClaim { task_id: TaskId, requester: T::AccountId, fee: BalanceOf<T> },
@@ -839,8 +847,8 @@ pub mod pallet {
 		TaskFailed { task_id: TaskId, reason: TaskFailure },
 		/// A provider was paid for a task.
 		ProviderPaid { task_id: TaskId, provider: T::AccountId, amount: BalanceOf<T> },
-		/// A provider lost bond for a task (burned, but for what paid a committee that found it
-		/// wrong: those payments are the `ProviderPaid` events before this one).
+		/// A provider lost bond for a task: burned, but for what paid the committee that found
+		/// it wrong ([`Event::CommitteePaid`] events before this one).
 		ProviderSlashed { task_id: TaskId, provider: T::AccountId, amount: BalanceOf<T> },
 		/// `refund` went back to the requester of a settled task.
 		Refunded { task_id: TaskId, requester: T::AccountId, refund: BalanceOf<T> },
@@ -2956,9 +2964,10 @@ pub mod pallet {
 				*due = due.saturating_sub(paid);
 				left = left.saturating_sub(paid);
 				if !paid.is_zero() {
-					Self::deposit_event(Event::ProviderPaid {
+					Self::deposit_event(Event::CommitteePaid {
 						task_id,
-						provider: payee.clone(),
+						member: payee.clone(),
+						from: who.clone(),
 						amount: paid,
 					});
 				}

@@ -1900,8 +1900,13 @@ fn a_disagreement_goes_to_a_committee_drawn_at_a_block_the_parties_cannot_move()
 				panic!("not audited")
 			};
 			System::assert_has_event(
-				Event::CommitteeDrawn { task_id: 0, members: members.clone(), commit_until, deadline }
-					.into(),
+				Event::CommitteeDrawn {
+					task_id: 0,
+					members: members.clone(),
+					commit_until,
+					deadline,
+				}
+				.into(),
 			);
 			for m in &members {
 				assert_eq!(market(*m).busy, 1, "member {m} holds a slot");
@@ -1957,7 +1962,13 @@ fn a_committee_judgement_settles_by_the_table() {
 	let outvoted = Some(Verdict::OutVoted);
 	let cases = [
 		(Upheld::Provider, [right, right, Minority], (1, 0, agreed), (0, SLASH, outvoted), true),
-		(Upheld::Auditor, [right, right, Withheld], (0, SLASH, outvoted), (1_000, 0, agreed), false),
+		(
+			Upheld::Auditor,
+			[right, right, Withheld],
+			(0, SLASH, outvoted),
+			(1_000, 0, agreed),
+			false,
+		),
 		(Upheld::Neither, [right, right, right], (0, SLASH, outvoted), (0, SLASH, outvoted), false),
 		(Upheld::NoMajority, [Minority, Minority, Silent], (0, 0, None), (0, 0, None), false),
 	];
