@@ -219,10 +219,6 @@ pub struct Opening {
 	pub fingerprint: [u8; 32],
 	/// The commitment's salt (a lone answer's boxed salt).
 	pub salt: [u8; 32],
-	/// A committee member's [`reply::committee_witness`] of its output, keyed by the
-	/// committee drawn: what only a member that ran the task can give, though both disputed
-	/// outcomes are public by then. All zeros for the audited provider and the auditor.
-	pub witness: [u8; 32],
 }
 
 impl Opening {
@@ -234,7 +230,7 @@ impl Opening {
 		task_id: traits::TaskId,
 		who: &AccountId,
 	) -> [u8; 32] {
-		let answer = reply::answer_commitment(
+		reply::answer_commitment(
 			task_digest,
 			task_id,
 			who,
@@ -244,12 +240,19 @@ impl Opening {
 			&self.salt,
 			&self.output_digest,
 			&reply::execution_proof(&self.salt, &self.fingerprint),
-		);
-		if self.witness == [0; 32] {
-			answer
-		} else {
-			reply::member_commitment(&answer, &self.witness)
-		}
+		)
+	}
+
+	/// What a member of a dispute's committee commits to with this opening and its
+	/// `witness` ([`reply::committee_witness`]): [`Opening::commitment`] bound to the witness.
+	pub fn member_commitment<AccountId: Encode>(
+		&self,
+		round_digest: &[u8; 32],
+		task_id: traits::TaskId,
+		who: &AccountId,
+		witness: &[u8; 32],
+	) -> [u8; 32] {
+		reply::member_commitment(&self.commitment(round_digest, task_id, who), witness)
 	}
 
 	/// Whether both runs gave the same outcome: status, fuel, executor version, output and
@@ -262,12 +265,6 @@ impl Opening {
 			(o.status, o.fuel_used, o.executor_version, o.output_digest, o.fingerprint)
 		};
 		facts(self) == facts(other)
-	}
-
-	/// Whether two committee members opened the same outcome, each with the same witness
-	/// (not zeros): both ran the task, neither copied a disputed opening.
-	pub fn same_witnessed(&self, other: &Opening) -> bool {
-		self.same_outcome(other) && self.witness == other.witness && self.witness != [0; 32]
 	}
 }
 
@@ -309,6 +306,14 @@ pub enum Claim {
 	/// An audit of a lone answer, second step: the audited provider or the auditor opens the
 	/// outcome it committed to.
 	Open(Opening),
+	/// A disputed audit, second step: a member of its committee opens the outcome it committed
+	/// to ([`Opening::member_commitment`]) with its witness of the output.
+	OpenWitnessed {
+		/// The outcome committed to.
+		opening: Opening,
+		/// The member's [`reply::committee_witness`].
+		witness: [u8; 32],
+	},
 }
 
 /// Why a provider's node abstains from a task: it could not run it within its own means. An

@@ -293,17 +293,29 @@ const WITNESS_CONTEXT: &[u8] = b"bourse/committee-witness";
 /// Domain separation of a committee member's commitment ([`member_commitment`]).
 const MEMBER_CONTEXT: &[u8] = b"bourse/committee-member";
 
-/// A committee member's witness of its run of the task of digest `task_digest`: blake2-256 of
-/// its `output` keyed by the committee drawn (`members`, in order). The two disputed openings
-/// are public when the committee sits, so their digests and fingerprints can be copied; this
-/// cannot be without the output, which nobody knew keyed this way before the draw. (As weak as
-/// the output is guessable: a few possible outputs can be tried against their public digest.)
-pub fn committee_witness<AccountId: Encode>(
+/// A committee member's witness of its run of a disputed task: blake2-256 of its `output`
+/// keyed by the round's digest (`round_digest`: the task's digest bound to the committee drawn,
+/// which nobody knew before the draw). The two disputed openings are public when the committee
+/// sits, so their digests and fingerprints can be copied; this cannot be without the output.
+/// (As weak as the output is guessable: a few possible outputs can be tried against their
+/// public digest.)
+pub fn committee_witness(round_digest: &[u8; 32], output: &[u8]) -> [u8; 32] {
+	blake2_256(&(WITNESS_CONTEXT, round_digest, output).encode())
+}
+
+/// Domain separation of a committee round's digest ([`committee_digest`]).
+const COMMITTEE_DIGEST_CONTEXT: &[u8] = b"bourse/committee-round";
+
+/// The digest a committee's members sign and commit under: the task's digest bound to the
+/// committee drawn (`members`, sorted), so that a commitment or witness made for a committee
+/// drawn on a sibling fork never counts for another.
+pub fn committee_digest<AccountId: Encode + Ord + Clone>(
 	task_digest: &[u8; 32],
 	members: &[AccountId],
-	output: &[u8],
 ) -> [u8; 32] {
-	blake2_256(&(WITNESS_CONTEXT, task_digest, members, output).encode())
+	let mut sorted = members.to_vec();
+	sorted.sort();
+	blake2_256(&(COMMITTEE_DIGEST_CONTEXT, task_digest, sorted).encode())
 }
 
 /// A committee member's commitment: its answer-style commitment (`answer`, from

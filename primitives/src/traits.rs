@@ -323,6 +323,10 @@ pub enum MemberPart {
 	Majority { fuel: u64 },
 	/// It opened an outcome no majority shares.
 	Minority,
+	/// It opened the majority's outcome with another witness: it or the majority did not run
+	/// the task (two copies agreeing on a made-up witness can form a majority), so it is
+	/// neither paid nor slashed.
+	Unwitnessed,
 	/// It committed and never opened.
 	Withheld,
 	/// It neither committed nor abstained.
@@ -467,6 +471,10 @@ pub trait TaskJudge<AccountId> {
 		task: TaskId,
 		audit: &AuditRound<AccountId>,
 	) -> (CommitteeJudgement<AccountId>, Weight);
+
+	/// Forgets what attestation keeps of `task`'s answers (commitments, openings, abstentions),
+	/// as a dispute that ends without a committee's judgement must.
+	fn forget(task: TaskId);
 }
 
 /// Providers' executor keys, as attestation sees them.

@@ -194,7 +194,6 @@ fn audit_opening<T: Config>() -> (TaskId, Call<T>) {
 		output_digest: blake2_256(&output),
 		fingerprint: [1; 32],
 		salt,
-		witness: [0; 32],
 	};
 	let answered = opening([3; 32]);
 	let sealed = vec![7u8; 64];

@@ -205,6 +205,12 @@ pub mod pallet {
 	pub type Openings<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, TaskId, Blake2_128Concat, T::AccountId, Opening>;
 
+	/// The witnesses ([`bourse_primitives::reply::committee_witness`]) a disputed audit's
+	/// committee members opened with, by task and member.
+	#[pallet::storage]
+	pub type Witnesses<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, TaskId, Blake2_128Concat, T::AccountId, [u8; 32]>;
+
 	/// Abstentions of open tasks, by task and provider, with their reason.
 	#[pallet::storage]
 	pub type Abstentions<T: Config> =
@@ -322,6 +328,9 @@ pub mod pallet {
 		NotAuditor,
 		/// The task is being audited: its parties open their commitments instead of revealing.
 		UseOpen,
+		/// A committee member opens with its witness (`open_witnessed`); the audited provider
+		/// and the auditor open without one (`open`).
+		WrongOpening,
 	}
 
 	#[pallet::extra_constants]
@@ -546,25 +555,39 @@ pub mod pallet {
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
 			let _ = signature; // checked in `authorize`
-			let (assignment, audit) = Self::check_opening(task_id, &who, &opening)?;
-			Self::deposit_event(Event::Opened {
-				task_id,
-				who: who.clone(),
-				status: opening.status,
-				fuel_used: opening.fuel_used,
-				output_digest: opening.output_digest,
-			});
-			Openings::<T>::insert(task_id, &who, opening);
-			if !audit.committee.is_empty() {
-				Self::judge_if_complete(task_id, &assignment, &audit);
-				return Ok(());
-			}
-			let both = Openings::<T>::contains_key(task_id, &audit.provider)
-				&& Openings::<T>::contains_key(task_id, &audit.auditor);
-			if both {
-				let found = Self::audit_finding(task_id, &audit);
-				Self::settle_audit(task_id, found);
-			}
+			let (assignment, audit) = Self::check_opening(task_id, &who, &opening, None)?;
+			Self::record_opening(task_id, who, opening, &assignment, &audit);
+			Ok(())
+		}
+
+		/// Open a commitment as a member of a disputed audit's committee, once every member
+		/// has committed (or abstained) or the commit window closed: `opening` what it
+		/// committed to with `witness`, its [`bourse_primitives::reply::committee_witness`]
+		/// of the output ([`Opening::member_commitment`]). `signature` is `who`'s executor
+		/// key's over the statement [`Claim::OpenWitnessed`], checked in `authorize`. When
+		/// every member has opened (or cannot any more), the committee is judged at once: the
+		/// outcome a majority opened with the same witness stands. Feeless; refused in the pool
+		/// when invalid.
+		#[pallet::call_index(6)]
+		// An opening with its witness stored beside it.
+		#[pallet::weight(T::WeightInfo::open()
+			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(T::Tasks::settle_committee_weight()))]
+		#[pallet::authorize(Self::authorize_open_witnessed)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_open())]
+		pub fn open_witnessed(
+			origin: OriginFor<T>,
+			task_id: TaskId,
+			who: T::AccountId,
+			opening: Opening,
+			witness: [u8; 32],
+			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			let _ = signature; // checked in `authorize`
+			let (assignment, audit) = Self::check_opening(task_id, &who, &opening, Some(&witness))?;
+			Witnesses::<T>::insert(task_id, &who, witness);
+			Self::record_opening(task_id, who, opening, &assignment, &audit);
 			Ok(())
 		}
 	}
@@ -643,8 +666,22 @@ pub mod pallet {
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
 			let (assignment, _) =
-				Self::check_opening(*task_id, who, opening).map_err(Self::invalid)?;
+				Self::check_opening(*task_id, who, opening, None).map_err(Self::invalid)?;
 			Self::accept(*task_id, who, Claim::Open(opening.clone()), signature, &assignment)
+		}
+
+		fn authorize_open_witnessed(
+			_source: TransactionSource,
+			task_id: &TaskId,
+			who: &T::AccountId,
+			opening: &Opening,
+			witness: &[u8; 32],
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> TransactionValidityWithRefund {
+			let (assignment, _) = Self::check_opening(*task_id, who, opening, Some(witness))
+				.map_err(Self::invalid)?;
+			let claim = Claim::OpenWitnessed { opening: opening.clone(), witness: *witness };
+			Self::accept(*task_id, who, claim, signature, &assignment)
 		}
 
 		/// The end of every pool check, dearest last: `signature` over `provider`'s `claim`;
@@ -664,7 +701,7 @@ pub mod pallet {
 				Claim::Reveal { .. } => 2,
 				Claim::Abstain(_) if assignment.providers.len() == 1 => 0,
 				Claim::Abstain(_) => 1,
-				Claim::Open(_) => 3,
+				Claim::Open(_) | Claim::OpenWitnessed { .. } => 3,
 			};
 			Self::check_signature(&assignment.digest, task_id, provider, claim, signature)
 				.map_err(Self::invalid)?;
@@ -751,6 +788,9 @@ pub mod pallet {
 				}
 				Claim::Abstain(reason) => Call::abstain { task_id, provider, reason, signature },
 				Claim::Open(opening) => Call::open { task_id, who: provider, opening, signature },
+				Claim::OpenWitnessed { opening, witness } => {
+					Call::open_witnessed { task_id, who: provider, opening, witness, signature }
+				}
 			})
 		}
 
@@ -932,25 +972,28 @@ pub mod pallet {
 
 		/// Checks an opening of `who` in the audit under way of `task_id`, but for its
 		/// signature: the auditor has committed, `who` has not opened yet, and `opening` is what
-		/// `who` committed to. Returns the assignment and the audit.
+		/// `who` committed to; a committee member's with its `witness`, and only a member's.
+		/// Returns the assignment and the audit.
 		pub fn check_opening(
 			task_id: TaskId,
 			who: &T::AccountId,
 			opening: &Opening,
+			witness: Option<&[u8; 32]>,
 		) -> Result<(AssignmentOf<T>, AuditRound<T::AccountId>), Error<T>> {
 			let assignment = Self::check_open(task_id, who)?;
 			let audit = assignment.audit.clone().ok_or(Error::<T>::NotAudited)?;
 			ensure!(!Openings::<T>::contains_key(task_id, who), Error::<T>::AlreadyAnswered);
-			if !audit.committee.is_empty() {
+			ensure!(witness.is_some() == audit.committee.contains(who), Error::<T>::WrongOpening);
+			if let Some(witness) = witness {
 				// A dispute's committee: each member opens its own blind commitment, once
 				// every member committed (or abstained) or the commit window closed.
-				ensure!(audit.committee.contains(who), Error::<T>::NotAuditor);
 				let committed =
 					Commitments::<T>::get(task_id, who).ok_or(Error::<T>::NoCommitment)?;
 				ensure!(Self::reveals_open(task_id, &assignment), Error::<T>::RevealsNotOpen);
 				ensure!(opening.fuel_used <= assignment.fuel_limit, Error::<T>::FuelAboveLimit);
 				ensure!(
-					opening.commitment(&assignment.digest, task_id, who) == committed,
+					opening.member_commitment(&assignment.digest, task_id, who, witness)
+						== committed,
 					Error::<T>::CommitmentMismatch
 				);
 				return Ok((assignment, audit));
@@ -1007,6 +1050,35 @@ pub mod pallet {
 			}
 		}
 
+		/// Stores `who`'s `opening` in `audit`, says so, and judges the audit (or its committee)
+		/// if nothing can change any more.
+		fn record_opening(
+			task_id: TaskId,
+			who: T::AccountId,
+			opening: Opening,
+			assignment: &AssignmentOf<T>,
+			audit: &AuditRound<T::AccountId>,
+		) {
+			Self::deposit_event(Event::Opened {
+				task_id,
+				who: who.clone(),
+				status: opening.status,
+				fuel_used: opening.fuel_used,
+				output_digest: opening.output_digest,
+			});
+			Openings::<T>::insert(task_id, &who, opening);
+			if !audit.committee.is_empty() {
+				Self::judge_if_complete(task_id, assignment, audit);
+				return;
+			}
+			let both = Openings::<T>::contains_key(task_id, &audit.provider)
+				&& Openings::<T>::contains_key(task_id, &audit.auditor);
+			if both {
+				let found = Self::audit_finding(task_id, audit);
+				Self::settle_audit(task_id, found);
+			}
+		}
+
 		/// Hands the finding of an audit to the task pallet, and forgets the audit's records
 		/// unless it goes on to a committee (which needs the two disputed openings).
 		fn settle_audit(task_id: TaskId, found: AuditFinding) {
@@ -1048,35 +1120,50 @@ pub mod pallet {
 			audit: &AuditRound<T::AccountId>,
 		) -> CommitteeJudgement<T::AccountId> {
 			let version = audit.answered.2;
-			let opened: Vec<(T::AccountId, Option<Opening>)> = audit
+			// Each member's opening with its witness.
+			let opened: Vec<(T::AccountId, Option<(Opening, [u8; 32])>)> = audit
 				.committee
 				.iter()
-				.map(|m| (m.clone(), Openings::<T>::get(task_id, m)))
+				.map(|m| {
+					let witnessed =
+						Openings::<T>::get(task_id, m).zip(Witnesses::<T>::get(task_id, m));
+					(m.clone(), witnessed)
+				})
 				.collect();
+			// The same outcome with the same witness: both ran it (a copy of a public opening
+			// cannot give the witness).
+			let same = |(a, wa): &(Opening, [u8; 32]), (b, wb): &(Opening, [u8; 32])| {
+				a.same_outcome(b) && wa == wb
+			};
 			let quorum = audit.committee.len() / 2 + 1;
 			let majority = opened.iter().filter_map(|(_, o)| o.as_ref()).find(|candidate| {
-				candidate.executor_version == version
+				candidate.0.executor_version == version
 					&& opened
 						.iter()
-						.filter(|(_, o)| o.as_ref().is_some_and(|o| o.same_witnessed(candidate)))
+						.filter(|(_, o)| o.as_ref().is_some_and(|o| same(o, candidate)))
 						.count() >= quorum
 			});
-			let same = |who: &T::AccountId, m: &Opening| {
+			let party = |who: &T::AccountId, m: &Opening| {
 				Openings::<T>::get(task_id, who).is_some_and(|o| o.same_outcome(m))
 			};
 			let upheld = match majority {
 				None => Upheld::NoMajority,
-				Some(m) if same(&audit.provider, m) => Upheld::Provider,
-				Some(m) if same(&audit.auditor, m) => Upheld::Auditor,
+				Some((m, _)) if party(&audit.provider, m) => Upheld::Provider,
+				Some((m, _)) if party(&audit.auditor, m) => Upheld::Auditor,
 				Some(_) => Upheld::Neither,
 			};
 			let members = opened
 				.iter()
 				.map(|(m, o)| {
 					let part = match (o, majority) {
-						(Some(o), _) if o.executor_version != version => MemberPart::Abstained,
-						(Some(o), Some(maj)) if o.same_witnessed(maj) => {
-							MemberPart::Majority { fuel: o.fuel_used }
+						(Some((o, _)), _) if o.executor_version != version => MemberPart::Abstained,
+						(Some(o), Some(maj)) if same(o, maj) => {
+							MemberPart::Majority { fuel: o.0.fuel_used }
+						}
+						// The majority's outcome under another witness: it, or the majority,
+						// did not run the task; no telling which.
+						(Some((o, _)), Some((maj, _))) if o.same_outcome(maj) => {
+							MemberPart::Unwitnessed
 						}
 						(Some(_), _) => MemberPart::Minority,
 						(None, _) if Commitments::<T>::contains_key(task_id, m) => {
@@ -1219,6 +1306,16 @@ pub mod pallet {
 					who == audit.provider || who == audit.auditor || audit.committee.contains(&who),
 					"an opening by a stranger"
 				);
+				ensure!(
+					Witnesses::<T>::contains_key(task_id, &who) == audit.committee.contains(&who),
+					"a member's opening without its witness, or a party's with one"
+				);
+			}
+			for (task_id, who, _) in Witnesses::<T>::iter() {
+				ensure!(
+					Openings::<T>::contains_key(task_id, &who),
+					"a witness without its opening"
+				);
 			}
 			for (task_id, provider, _) in Abstentions::<T>::iter() {
 				ensure!(assigned(task_id, &provider), "an abstention outlived its task");
@@ -1258,6 +1355,7 @@ pub mod pallet {
 			let _ = Reveals::<T>::clear_prefix(task_id, limit, None);
 			let _ = PendingOutputs::<T>::clear_prefix(task_id, limit, None);
 			let _ = Openings::<T>::clear_prefix(task_id, limit, None);
+			let _ = Witnesses::<T>::clear_prefix(task_id, limit, None);
 		}
 	}
 
@@ -1310,6 +1408,10 @@ pub mod pallet {
 			Self::forget_task(task_id);
 			// At most what the opening that settles a committee costs, which judges the same way.
 			(judgement, T::WeightInfo::open())
+		}
+
+		fn forget(task_id: TaskId) {
+			Self::forget_task(task_id);
 		}
 
 		fn answered(task_id: TaskId) -> bool {

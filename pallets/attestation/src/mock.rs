@@ -307,6 +307,9 @@ pub fn convene(task: TaskId, members: [u64; 3]) {
 		let audit = assignment.audit.as_mut().expect("not audited");
 		audit.committee = members.to_vec();
 		assignment.providers.extend(members);
+		// As the task pallet does: the round's digest names the committee.
+		assignment.digest =
+			bourse_primitives::reply::committee_digest(&assignment.digest, &members);
 		assignment.deadline = now + TIMEOUT;
 		assignment.commit_until = now + COMMIT_WINDOW;
 	});
@@ -315,6 +318,12 @@ pub fn convene(task: TaskId, members: [u64; 3]) {
 /// `versions` as the chain keeps its accepted executor versions.
 pub fn bounded_versions(versions: Vec<u32>) -> BoundedVec<u32, ConstU32<2>> {
 	versions.try_into().expect("at most 2 versions")
+}
+
+/// The digest of `task` itself: the one its answer was held under (the digest of a
+/// committee's round is derived from it).
+pub fn task_digest(task: TaskId) -> [u8; 32] {
+	HELD.with(|h| h.borrow().iter().rev().find(|(id, ..)| *id == task).expect("no answer held").4)
 }
 
 /// What the ledger was told the committee of `task` judged, if it did.

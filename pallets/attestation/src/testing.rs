@@ -110,7 +110,10 @@ where
 			Pallet::<T>::check_abstain(*task_id, provider).map(|_| ())
 		}
 		Call::open { task_id, who, opening, .. } => {
-			Pallet::<T>::check_opening(*task_id, who, opening).map(|_| ())
+			Pallet::<T>::check_opening(*task_id, who, opening, None).map(|_| ())
+		}
+		Call::open_witnessed { task_id, who, opening, witness, .. } => {
+			Pallet::<T>::check_opening(*task_id, who, opening, Some(witness)).map(|_| ())
 		}
 		_ => unreachable!("no other authorized calls"),
 	};

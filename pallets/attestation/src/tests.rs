@@ -629,7 +629,6 @@ fn opening(status: Status, output: &[u8], fuel_used: u64, salt: [u8; 32]) -> cra
 		output_digest: hash(output),
 		fingerprint: hash(output),
 		salt,
-		witness: [0; 32],
 	}
 }
 
@@ -1311,18 +1310,24 @@ fn disputed(answered: &[u8], found: &[u8]) {
 	convene(0, [3, 4, 5]);
 }
 
-/// What committee member `who` opens of its run giving `output` under `salt`: with its
-/// witness keyed by the committee 3, 4, 5.
-fn member(who: u64, output: &[u8]) -> crate::Opening {
+/// What committee member `who` opens of its run giving `output`: its opening, and its witness
+/// keyed by the round's digest.
+fn member(who: u64, output: &[u8]) -> (crate::Opening, [u8; 32]) {
 	let digest = Attestation::digest_of(0).unwrap();
-	let witness = bourse_primitives::reply::committee_witness(&digest, &[3u64, 4, 5], output);
-	crate::Opening { witness, ..opening(Status::Success, output, 500, [who as u8; 32]) }
+	let witness = bourse_primitives::reply::committee_witness(&digest, output);
+	(opening(Status::Success, output, 500, [who as u8; 32]), witness)
 }
 
-/// Committee member `who` commits blind to `opening`.
-fn member_commit(who: u64, opening: &crate::Opening) -> DispatchResult {
+/// Committee member `who` commits blind to `opening` with `witness`.
+fn member_commit(who: u64, (opening, witness): &(crate::Opening, [u8; 32])) -> DispatchResult {
 	let digest = Attestation::digest_of(0).unwrap();
-	state(who, 0, who, Claim::Commit(opening.commitment(&digest, 0, &who)), &[])
+	state(who, 0, who, Claim::Commit(opening.member_commitment(&digest, 0, &who, witness)), &[])
+}
+
+/// Committee member `who` opens `opening` with `witness`.
+fn member_open(who: u64, (opening, witness): &(crate::Opening, [u8; 32])) -> DispatchResult {
+	let claim = Claim::OpenWitnessed { opening: opening.clone(), witness: *witness };
+	state(who, 0, who, claim, &[])
 }
 
 #[test]
@@ -1341,18 +1346,19 @@ fn a_disputed_audit_goes_to_its_committee_which_commits_blind_then_opens() {
 		assert_eq!(open(2, &again), Err(Error::<Test>::AlreadyAnswered.into()));
 		assert_eq!(member_commit(3, &members[0].1), Ok(()));
 		assert_eq!(member_commit(3, &members[0].1), Err(Error::<Test>::AlreadyAnswered.into()));
-		assert_eq!(open(3, &members[0].1), Err(Error::<Test>::RevealsNotOpen.into()), "not yet");
-		assert_eq!(open(4, &members[1].1), Err(Error::<Test>::NoCommitment.into()));
+		assert_eq!(member_open(3, &members[0].1), Err(Error::<Test>::RevealsNotOpen.into()));
+		assert_eq!(member_open(4, &members[1].1), Err(Error::<Test>::NoCommitment.into()));
 		assert_eq!(member_commit(4, &members[1].1), Ok(()));
 		assert_eq!(member_commit(5, &members[2].1), Ok(()));
-		// Each opens what it committed to, witness and all.
-		let unwitnessed = crate::Opening { witness: [0; 32], ..members[0].1.clone() };
-		assert_eq!(open(3, &unwitnessed), Err(Error::<Test>::CommitmentMismatch.into()));
+		// Each opens what it committed to, with its witness (and a member only so).
+		assert_eq!(open(3, &members[0].1 .0), Err(Error::<Test>::WrongOpening.into()));
+		let other_witness = (members[0].1 .0.clone(), [1; 32]);
+		assert_eq!(member_open(3, &other_witness), Err(Error::<Test>::CommitmentMismatch.into()));
 		for (m, o) in &members[..2] {
-			assert_eq!(open(*m, o), Ok(()));
+			assert_eq!(member_open(*m, o), Ok(()));
 		}
 		assert_eq!(judged(0), None, "member 5 committed: it may still open");
-		assert_eq!(open(5, &members[2].1), Ok(()));
+		assert_eq!(member_open(5, &members[2].1), Ok(()));
 		let judgement = judged(0).unwrap();
 		assert_eq!(judgement.upheld, Upheld::Auditor);
 		let fuel = 500;
@@ -1361,7 +1367,30 @@ fn a_disputed_audit_goes_to_its_committee_which_commits_blind_then_opens() {
 			vec![(3, Majority { fuel }), (4, Majority { fuel }), (5, Majority { fuel })]
 		);
 		assert!(crate::Openings::<Test>::iter().next().is_none(), "forgotten");
+		assert!(crate::Witnesses::<Test>::iter().next().is_none());
 		assert!(Commitments::<Test>::iter().next().is_none());
+	});
+}
+
+#[test]
+fn a_members_statement_for_another_forks_committee_is_refused() {
+	test(|| {
+		disputed(b"junk", b"out");
+		// Member 3's node signed for a committee drawn on a sibling fork (3, 4 and 6): the
+		// round's digest differs, so the signature is no proof here.
+		let task_digest = crate::mock::task_digest(0);
+		let sibling = bourse_primitives::reply::committee_digest(&task_digest, &[3u64, 4, 6]);
+		let (opening, witness) = member(3, b"out");
+		let statement = crate::Statement {
+			task_id: 0,
+			provider: 3,
+			claim: Claim::Commit(opening.member_commitment(&sibling, 0, &3u64, &witness)),
+		};
+		let call = Attestation::signed_call(&sibling, statement, Vec::new(), &key(3)).unwrap();
+		assert_eq!(crate::testing::apply::<Test>(call), Err(Error::<Test>::BadSignature.into()));
+		// The same committee in another order is the same round.
+		let reordered = bourse_primitives::reply::committee_digest(&task_digest, &[5u64, 3, 4]);
+		assert_eq!(reordered, Attestation::digest_of(0).unwrap());
 	});
 }
 
@@ -1370,20 +1399,16 @@ fn copies_of_the_public_openings_count_for_nothing() {
 	use bourse_primitives::traits::{MemberPart::*, Upheld};
 	test(|| {
 		// The provider answered honestly, a lying auditor disputes it. Two lazy members copy
-		// the auditor's public opening (each with a witness of its own making: neither knows
+		// the auditor's public opening, each with a witness of its own making (neither knows
 		// the output keyed by this committee); one runs the task.
 		disputed(b"out", b"junk");
-		let copy = |m: u64| crate::Opening {
-			salt: [m as u8; 32],
-			witness: [m as u8; 32],
-			..opening(Status::Success, b"junk", 500, [0; 32])
-		};
-		let honest = member(5, b"out");
-		for (m, o) in [(3, copy(3)), (4, copy(4)), (5, honest.clone())] {
-			assert_eq!(member_commit(m, &o), Ok(()));
+		let copy = |m: u64| (opening(Status::Success, b"junk", 500, [m as u8; 32]), [m as u8; 32]);
+		let openings = [(3, copy(3)), (4, copy(4)), (5, member(5, b"out"))];
+		for (m, o) in &openings {
+			assert_eq!(member_commit(*m, o), Ok(()));
 		}
-		for (m, o) in [(3, copy(3)), (4, copy(4)), (5, honest)] {
-			assert_eq!(open(m, &o), Ok(()));
+		for (m, o) in &openings {
+			assert_eq!(member_open(*m, o), Ok(()));
 		}
 		// No majority: the honest provider is not found wrong on copies' word.
 		let judgement = judged(0).unwrap();
@@ -1393,17 +1418,13 @@ fn copies_of_the_public_openings_count_for_nothing() {
 	test(|| {
 		// With two members that ran it, the copier is out-voted.
 		disputed(b"out", b"junk");
-		let copier = crate::Opening {
-			salt: [3; 32],
-			witness: [3; 32],
-			..opening(Status::Success, b"junk", 500, [0; 32])
-		};
+		let copier = (opening(Status::Success, b"junk", 500, [3; 32]), [3; 32]);
 		let openings = [(3, copier), (4, member(4, b"out")), (5, member(5, b"out"))];
 		for (m, o) in &openings {
 			assert_eq!(member_commit(*m, o), Ok(()));
 		}
 		for (m, o) in &openings {
-			assert_eq!(open(*m, o), Ok(()));
+			assert_eq!(member_open(*m, o), Ok(()));
 		}
 		let judgement = judged(0).unwrap();
 		assert_eq!(judgement.upheld, Upheld::Provider);
@@ -1411,6 +1432,27 @@ fn copies_of_the_public_openings_count_for_nothing() {
 		assert_eq!(
 			judgement.members,
 			vec![(3, Minority), (4, Majority { fuel }), (5, Majority { fuel })]
+		);
+	});
+	test(|| {
+		// Two lazy members that agree on a made-up witness and copy the right side form a
+		// majority; the member that ran it opened the same outcome under the true witness:
+		// it is neither paid nor slashed (no telling which side ran it), not out-voted.
+		disputed(b"junk", b"out");
+		let copy = |m: u64| (opening(Status::Success, b"out", 500, [m as u8; 32]), [7; 32]);
+		let openings = [(3, copy(3)), (4, copy(4)), (5, member(5, b"out"))];
+		for (m, o) in &openings {
+			assert_eq!(member_commit(*m, o), Ok(()));
+		}
+		for (m, o) in &openings {
+			assert_eq!(member_open(*m, o), Ok(()));
+		}
+		let judgement = judged(0).unwrap();
+		assert_eq!(judgement.upheld, Upheld::Auditor);
+		let fuel = 500;
+		assert_eq!(
+			judgement.members,
+			vec![(3, Majority { fuel }), (4, Majority { fuel }), (5, Unwitnessed)]
 		);
 	});
 }
@@ -1424,14 +1466,16 @@ fn a_member_of_another_executor_version_is_not_counted_nor_a_third_outcome() {
 		// is not comparable with the disputed ones, so it cannot out-vote both parties.
 		let versions = vec![EXECUTOR_VERSION, EXECUTOR_VERSION + 1];
 		AcceptedVersions::<Test>::put(crate::mock::bounded_versions(versions));
-		let newer =
-			|m: u64| crate::Opening { executor_version: EXECUTOR_VERSION + 1, ..member(m, b"new") };
+		let newer = |m: u64| {
+			let (o, w) = member(m, b"new");
+			(crate::Opening { executor_version: EXECUTOR_VERSION + 1, ..o }, w)
+		};
 		let openings = [(3, member(3, b"out")), (4, newer(4)), (5, newer(5))];
 		for (m, o) in &openings {
 			assert_eq!(member_commit(*m, o), Ok(()));
 		}
 		for (m, o) in &openings {
-			assert_eq!(open(*m, o), Ok(()));
+			assert_eq!(member_open(*m, o), Ok(()));
 		}
 		let judgement = judged(0).unwrap();
 		assert_eq!(judgement.upheld, Upheld::NoMajority);
@@ -1454,11 +1498,11 @@ fn at_its_deadline_a_committee_finds_who_withheld_and_who_was_silent() {
 		for m in [3, 4] {
 			assert_eq!(member_commit(m, &member(m, b"out")), Ok(()));
 		}
-		assert_eq!(open(3, &member(3, b"out")), Err(Error::<Test>::RevealsNotOpen.into()));
+		assert_eq!(member_open(3, &member(3, b"out")), Err(Error::<Test>::RevealsNotOpen.into()));
 		for _ in 0..=COMMIT_WINDOW {
 			next_block();
 		}
-		assert_eq!(open(3, &member(3, b"out")), Ok(()), "commits closed on the silent 5");
+		assert_eq!(member_open(3, &member(3, b"out")), Ok(()), "commits closed on the silent 5");
 		let judgement = judge();
 		assert_eq!(judgement.upheld, Upheld::NoMajority);
 		assert_eq!(judgement.members, vec![(3, Minority), (4, Withheld), (5, Silent)]);
@@ -1470,8 +1514,8 @@ fn at_its_deadline_a_committee_finds_who_withheld_and_who_was_silent() {
 		let abstain = Claim::Abstain(AbstainReason::Memory);
 		assert_eq!(state(5, 0, 5, abstain, &[]), Ok(()));
 		// Everyone committed or abstained: openings are open.
-		assert_eq!(open(3, &member(3, b"out")), Ok(()));
-		assert_eq!(open(4, &member(4, b"out")), Ok(()));
+		assert_eq!(member_open(3, &member(3, b"out")), Ok(()));
+		assert_eq!(member_open(4, &member(4, b"out")), Ok(()));
 		let judgement = judged(0).unwrap();
 		assert_eq!(judgement.upheld, Upheld::Auditor);
 		let fuel = 500;

@@ -109,6 +109,10 @@ enum Local {
 	/// This node's run as an auditor, with the opening of its blind commitment.
 	#[codec(index = 5)]
 	Audit { opening: Opening },
+	/// This node's run as a member of a disputed audit's committee: the opening of its blind
+	/// commitment, and its witness of the output.
+	#[codec(index = 6)]
+	Member { opening: Opening, witness: [u8; 32] },
 }
 
 /// What a finished run did, for the node's log: its status, fuel used and output length.
@@ -165,6 +169,13 @@ impl<T: Config> Pallet<T> {
 			Self::report_slots(&provider);
 			for task_id in T::Tasks::open_tasks_of(&provider) {
 				let Some(assignment) = T::Tasks::assignment(task_id) else { continue };
+				if assignment
+					.audit
+					.as_ref()
+					.is_some_and(|a| !a.committee.is_empty() && !a.committee.contains(&provider))
+				{
+					continue; // a dispute's parties have opened: its committee is at work
+				}
 				// Keyed by what decides the outcome and the commitment (the digest names the
 				// assignment's height, the run's seed is the task and that height), not by the
 				// assigning block's hash: sibling forks that assign the same task to this
@@ -356,15 +367,16 @@ impl<T: Config> Pallet<T> {
 					if let Some(audit) = &job.assignment.audit {
 						// This node audits: a blind commitment to the outcome, opened later;
 						// as a committee member, with its witness of the output.
-						let mut opening = Self::opening(&outcome, salt);
+						let opening = Self::opening(&outcome, salt);
 						if audit.committee.contains(&job.provider) {
-							opening.witness = bourse_primitives::reply::committee_witness(
+							let witness = bourse_primitives::reply::committee_witness(
 								&job.assignment.digest,
-								&audit.committee,
 								&outcome.output,
 							);
+							Local::Member { opening, witness }
+						} else {
+							Local::Audit { opening }
 						}
-						Local::Audit { opening }
 					} else if job.assignment.providers.len() > 1 {
 						Local::Done { outcome: outcome.into(), salt }
 					} else {
@@ -451,7 +463,6 @@ impl<T: Config> Pallet<T> {
 			output_digest: bourse_primitives::reply::output_digest(&outcome.output),
 			fingerprint: outcome.fingerprint,
 			salt,
-			witness: [0; 32],
 		}
 	}
 
@@ -634,6 +645,7 @@ impl<T: Config> Pallet<T> {
 			Local::Abstain(_) if committed => return Err("committed, so it cannot abstain"),
 			Local::Abstain(reason) => (Claim::Abstain(reason), Vec::new()),
 			Local::Audit { .. } => return Err("an auditor's run for a task no longer audited"),
+			Local::Member { .. } => return Err("a committee member's run for no dispute"),
 		};
 		Self::send(job, claim, payload)
 	}
@@ -656,6 +668,27 @@ impl<T: Config> Pallet<T> {
 		// The auditor, or in a dispute a member of its committee.
 		let blind = Pallet::<T>::commits_blind(audit, who);
 		let committed = Commitments::<T>::contains_key(task_id, who);
+		let member = audit.committee.contains(who);
+		// What the auditor or a member sends of its run: its blind commitment (or, if it cannot
+		// be compared or is too late, its abstention), then, once openings are open, its
+		// opening.
+		let blind_step = |opening: &Opening, commit: [u8; 32], open: Claim| {
+			let accepted = AcceptedVersions::<T>::get().contains(&opening.executor_version);
+			// Outcomes of another executor version are not comparable: say so before
+			// committing (another auditor is drawn; a member counts for nothing).
+			let comparable = opening.executor_version == audit.answered.2;
+			if committed {
+				// A committee's members open once all have committed.
+				Pallet::<T>::reveals_open(task_id, &job.assignment).then_some(open)
+			} else if !accepted || !comparable {
+				Some(Claim::Abstain(AbstainReason::Version))
+			} else if Self::commits_closed(job, now) {
+				Some(Claim::Abstain(AbstainReason::Time))
+			} else {
+				Some(Claim::Commit(commit))
+			}
+		};
+		let digest = &job.assignment.digest;
 		let claim = match local {
 			Local::Held { opening, .. } if *who == audit.provider => {
 				if !auditor_committed {
@@ -668,22 +701,19 @@ impl<T: Config> Pallet<T> {
 			}
 			// Its run as the auditor, or (a sibling fork assigned it the task alone) as a lone
 			// provider: the same run, the same seed.
-			Local::Audit { opening } | Local::Held { opening, .. } if blind => {
-				let accepted = AcceptedVersions::<T>::get().contains(&opening.executor_version);
-				// Outcomes of another executor version are not comparable: say so before
-				// committing, and another auditor is drawn.
-				let comparable = opening.executor_version == audit.answered.2;
-				if committed {
-					if !Pallet::<T>::reveals_open(task_id, &job.assignment) {
-						return Ok(()); // the committee's other members have not committed
-					}
-					Claim::Open(opening)
-				} else if !accepted || !comparable {
-					Claim::Abstain(AbstainReason::Version)
-				} else if Self::commits_closed(job, now) {
-					Claim::Abstain(AbstainReason::Time)
-				} else {
-					Claim::Commit(opening.commitment(&job.assignment.digest, task_id, who))
+			Local::Audit { opening } | Local::Held { opening, .. } if blind && !member => {
+				let commit = opening.commitment(digest, task_id, who);
+				match blind_step(&opening, commit, Claim::Open(opening.clone())) {
+					Some(claim) => claim,
+					None => return Ok(()),
+				}
+			}
+			Local::Member { opening, witness } if member => {
+				let commit = opening.member_commitment(digest, task_id, who, &witness);
+				let open = Claim::OpenWitnessed { opening: opening.clone(), witness };
+				match blind_step(&opening, commit, open) {
+					Some(claim) => claim,
+					None => return Ok(()), // the committee's other members have not committed
 				}
 			}
 			Local::Abstain(reason) if blind && !committed => Claim::Abstain(reason),

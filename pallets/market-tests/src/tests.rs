@@ -1282,7 +1282,6 @@ fn opening_of(output: &[u8], salt: [u8; 32]) -> pallet_attestation::Opening {
 		output_digest: hash,
 		fingerprint: hash,
 		salt,
-		witness: [0; 32],
 	}
 }
 
@@ -1339,12 +1338,12 @@ fn an_audited_honest_answer_pays_both_and_earns_the_provider_its_first_reputatio
 	});
 }
 
-/// Committee member `who` of task 0's dispute (the committee `members`) runs it and gets
-/// `output`: what it opens, witness and all.
-fn member_opening(who: u64, members: &[u64], output: &[u8]) -> pallet_attestation::Opening {
+/// Committee member `who` of task 0's dispute runs it and gets `output`: what it opens, and
+/// its witness (keyed by the round's digest, which names the committee).
+fn member_opening(who: u64, output: &[u8]) -> (pallet_attestation::Opening, [u8; 32]) {
 	let digest = pallet_attestation::Pallet::<Test>::digest_of(0).unwrap();
-	let witness = bourse_primitives::reply::committee_witness(&digest, members, output);
-	pallet_attestation::Opening { witness, ..opening_of(output, [who as u8; 32]) }
+	let witness = bourse_primitives::reply::committee_witness(&digest, output);
+	(opening_of(output, [who as u8; 32]), witness)
 }
 
 #[test]
@@ -1374,11 +1373,13 @@ fn a_junk_answer_is_caught_by_the_audit_and_its_committee_slashes_the_provider()
 		// Each member runs it, commits blind, then opens.
 		let digest = pallet_attestation::Pallet::<Test>::digest_of(0).unwrap();
 		for m in &members {
-			let mine = member_opening(*m, &members, b"out");
-			ok(state(0, *m, Claim::Commit(mine.commitment(&digest, 0, m)), &[]));
+			let (mine, witness) = member_opening(*m, b"out");
+			let committed = mine.member_commitment(&digest, 0, m, &witness);
+			ok(state(0, *m, Claim::Commit(committed), &[]));
 		}
 		for m in &members {
-			ok(state(0, *m, Claim::Open(member_opening(*m, &members, b"out")), &[]));
+			let (opening, witness) = member_opening(*m, b"out");
+			ok(state(0, *m, Claim::OpenWitnessed { opening, witness }, &[]));
 		}
 		System::assert_has_event(
 			Event::CommitteeJudged {

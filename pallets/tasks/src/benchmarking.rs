@@ -315,7 +315,7 @@ mod benchmarks {
 		#[block]
 		{
 			for task_id in Timeouts::<T>::take(due) {
-				Pallet::<T>::settle_at_deadline(task_id, true, &mut Seeds::new());
+				Pallet::<T>::settle_at_deadline(task_id);
 			}
 		}
 		if n > 0 {

@@ -723,6 +723,18 @@ pub mod pallet {
 	pub type Disputes<T: Config> =
 		StorageMap<_, Twox64Concat, TaskId, Dispute<T::AccountId, BalanceOf<T>>, OptionQuery>;
 
+	/// The disputes whose committee each block draws (or, if it does not draw, passes on to
+	/// the next): at most [`AUDIT_STARTS_PER_BLOCK`] a block. A map of its own, so that no
+	/// burst of task deadlines can crowd a dispute out of its draw.
+	#[pallet::storage]
+	pub type CommitteeDraws<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<TaskId, ConstU32<AUDIT_STARTS_PER_BLOCK>>,
+		ValueQuery,
+	>;
+
 	/// Lone answers held in their verification window, with the block each becomes final, in
 	/// that order, under sequential positions from [`HeldRange`]'s first to its end. An entry
 	/// whose task is no longer held (accepted, or judged on a claim) is dropped when the cursor
@@ -944,15 +956,23 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			// Whether this block draws (committees of disputes due now too).
-			let mut seeds = Seeds::new();
-			let draws = Self::may_draw();
 			let timeouts = Timeouts::<T>::take(now);
 			let due = timeouts.len() as u32;
 			let mut judged = Weight::zero();
 			for task_id in timeouts {
-				judged =
-					judged.saturating_add(Self::settle_at_deadline(task_id, draws, &mut seeds));
+				judged = judged.saturating_add(Self::settle_at_deadline(task_id));
+			}
+			let mut seeds = Seeds::new();
+			let draws = Self::may_draw();
+			// Disputes' committees due now: drawn, or passed on to the next block.
+			let committees = CommitteeDraws::<T>::take(now);
+			for task_id in committees.iter().copied() {
+				let Some(task) = Tasks::<T>::get(task_id) else { continue };
+				if draws {
+					Self::draw_committee(task_id, task, &mut seeds);
+				} else {
+					Self::await_committee(task_id, task, now.saturating_add(One::one()));
+				}
 			}
 			// The queue first: its tasks waited longer. The tasks submitted since the last draw
 			// take what is left; those that then wait go to the back of the queue.
@@ -997,6 +1017,11 @@ pub mod pallet {
 				// instead of paying the provider.
 				.saturating_add(T::WeightInfo::on_initialize_audits(audits))
 				.saturating_add(T::Market::select_weight(1).saturating_mul(audits.into()))
+				// The disputes due: their committees drawn (or passed on).
+				.saturating_add(T::DbWeight::get().reads_writes(1, 1))
+				.saturating_add(
+					Self::committee_draw_weight().saturating_mul(committees.len() as u64),
+				)
 		}
 
 		fn integrity_test() {
@@ -2096,25 +2121,11 @@ pub mod pallet {
 		/// Returns the weight the judge reported, and the providers' reputations at their worst.
 		/// A task still waiting for its first draw at the deadline it would have had fails
 		/// ([`TaskFailure::NoProvider`]).
-		pub(crate) fn settle_at_deadline(
-			task_id: TaskId,
-			draws: bool,
-			seeds: &mut Seeds<T>,
-		) -> Weight {
+		pub(crate) fn settle_at_deadline(task_id: TaskId) -> Weight {
 			let Some(task) = Tasks::<T>::get(task_id) else { return Weight::zero() };
 			if let TaskState::Queued { .. } = task.state {
 				Self::expire_pending(task_id, task);
 				return T::WeightInfo::on_initialize_queue_expired(1);
-			}
-			if Disputes::<T>::get(task_id).is_some_and(|d| d.committee.is_empty()) {
-				// A dispute's committee is due: drawn now, or in the next block that draws.
-				if draws {
-					Self::draw_committee(task_id, task, seeds);
-				} else {
-					let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
-					Self::await_committee(task_id, task, next);
-				}
-				return Self::committee_draw_weight();
 			}
 			if let Some(round) = Self::audit_round(task_id, &task.state) {
 				if !round.committee.is_empty() {
@@ -2509,7 +2520,7 @@ pub mod pallet {
 				return false;
 			};
 			if Disputes::<T>::contains_key(task_id) {
-				return false; // a committee settles it
+				return true; // a committee settles it: its records stay
 			}
 			Self::unschedule_timeout(task_id, deadline);
 			if let AuditFinding::Disagreed { .. } = found {
@@ -2686,25 +2697,24 @@ pub mod pallet {
 			}
 		}
 
-		/// Schedules the committee's draw of the dispute of `task` in the first block from
-		/// `from` with a deadline place ([`AUDIT_DEADLINE_TRIES`] tried) and returns it; none
-		/// free, the dispute ends without a committee ([`Pallet::end_dispute`]).
+		/// Schedules the committee's draw of the dispute of `task` ([`CommitteeDraws`]) in the
+		/// first block from `from` with room ([`AUDIT_DEADLINE_TRIES`] tried) and returns it.
+		/// None has room (that many disputes at once): the dispute ends without a committee
+		/// ([`Pallet::end_dispute`]).
 		fn await_committee(
 			task_id: TaskId,
-			mut task: Task<T>,
+			task: Task<T>,
 			from: BlockNumberFor<T>,
 		) -> Option<BlockNumberFor<T>> {
-			let Some(at) = Self::place(task_id, from) else {
+			let placed = (0..AUDIT_DEADLINE_TRIES).find_map(|later| {
+				let at = from.saturating_add(later.into());
+				CommitteeDraws::<T>::try_mutate(at, |due| due.try_push(task_id)).ok().map(|()| at)
+			});
+			if placed.is_none() {
 				Self::deposit_event(Event::CommitteeSkipped { task_id });
 				Self::end_dispute(task_id, task);
-				return None;
-			};
-			if let TaskState::Audited { deadline, .. } = &mut task.state {
-				// The round is open to nobody until then (both parties opened).
-				*deadline = at.saturating_sub(One::one());
 			}
-			Tasks::<T>::insert(task_id, task);
-			Some(at)
+			placed
 		}
 
 		/// Draws the committee of the disputed audit of `task`: [`COMMITTEE_SIZE`] checkers
@@ -2773,16 +2783,13 @@ pub mod pallet {
 			task_id: TaskId,
 			commit_until: BlockNumberFor<T>,
 		) -> Option<BlockNumberFor<T>> {
-			let first = commit_until.saturating_add(OPEN_WINDOW.into()).saturating_add(One::one());
-			Self::place(task_id, first).map(|settles_at| settles_at.saturating_sub(One::one()))
-		}
-
-		/// Puts `task_id` in the timeouts of the first block from `from` with room
-		/// ([`AUDIT_DEADLINE_TRIES`] tried) and returns that block.
-		fn place(task_id: TaskId, from: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
 			(0..AUDIT_DEADLINE_TRIES).find_map(|later| {
-				let at = from.saturating_add(later.into());
-				Timeouts::<T>::try_mutate(at, |due| due.try_push(task_id)).ok().map(|()| at)
+				let deadline =
+					commit_until.saturating_add(OPEN_WINDOW.into()).saturating_add(later.into());
+				let settles_at = deadline.saturating_add(One::one());
+				Timeouts::<T>::try_mutate(settles_at, |due| due.try_push(task_id))
+					.ok()
+					.map(|()| deadline)
 			})
 		}
 
@@ -2804,10 +2811,7 @@ pub mod pallet {
 			else {
 				return;
 			};
-			if let Some(round) = task.state.first_round() {
-				// Forgets the audit's commitment and openings (it finds the same disagreement).
-				let _ = T::Judge::judge_audit(task_id, &round);
-			}
+			T::Judge::forget(task_id);
 			Disputes::<T>::remove(task_id);
 			AuditedAnswers::<T>::remove(&provider.provider, task_id);
 			T::Market::release_held(&auditor.provider);
@@ -2890,6 +2894,7 @@ pub mod pallet {
 						T::Reputation::record(who, Verdict::Agreed, value_to(assignment));
 					}
 					MemberPart::Minority if !majority => {}
+					MemberPart::Unwitnessed => {}
 					MemberPart::Minority | MemberPart::Withheld => {
 						Self::slash_paying(task_id, who, T::Slash::get(), &mut Vec::new());
 						T::Reputation::record(who, Verdict::OutVoted, value_to(assignment));
@@ -2930,6 +2935,7 @@ pub mod pallet {
 				let paid = Self::pay_for(task_id, &mut task, &auditor, fuel);
 				T::Reputation::record(&auditor.provider, Verdict::Agreed, paid.saturated_into());
 			}
+			T::Market::record_attendance(&auditor.provider, true);
 			T::Market::release_held(&auditor.provider);
 			// The answer.
 			match upheld {
@@ -3409,9 +3415,24 @@ pub mod pallet {
 				TaskDeposits::<T>::iter_keys().all(Tasks::<T>::contains_key),
 				"a deposit outlived its task"
 			);
-			let audits = Tasks::<T>::iter_values()
-				.filter(|t| matches!(t.state, TaskState::Audited { .. }))
-				.count();
+			// Every audit has its deadline place; a dispute waiting for its committee has its
+			// draw's instead.
+			let mut awaiting = Vec::new();
+			for (_, due) in CommitteeDraws::<T>::iter() {
+				ensure!(!due.is_empty(), "an empty committee draws entry was left in storage");
+				awaiting.extend(due);
+			}
+			let mut audits = 0usize;
+			for (task_id, task) in Tasks::<T>::iter() {
+				if !matches!(task.state, TaskState::Audited { .. }) {
+					continue;
+				}
+				let waits = Disputes::<T>::get(task_id).is_some_and(|d| d.committee.is_empty());
+				let draws = awaiting.iter().filter(|id| **id == task_id).count();
+				ensure!(draws == usize::from(waits), "a dispute without its one committee draw");
+				audits = audits.saturating_add(usize::from(!waits));
+			}
+			ensure!(awaiting.len() <= Disputes::<T>::iter_keys().count(), "a draw of no dispute");
 			ensure!(audits_due.len() == audits, "an audit without its deadline place");
 			for (task_id, key) in ReplyKeys::<T>::iter() {
 				ensure!(Tasks::<T>::contains_key(task_id), "a reply key outlived its task");
@@ -3582,20 +3603,28 @@ pub mod pallet {
 					commit_until,
 					deadline,
 					..
-				} => Some(TaskAssignment {
-					providers: [provider, auditor]
-						.into_iter()
-						.chain(Disputes::<T>::get(task_id).iter().flat_map(|d| d.committee.iter()))
-						.map(|a| a.provider.clone())
-						.collect(),
-					assigned_at: *assigned_at,
-					deadline: *deadline,
-					commit_until: *commit_until,
-					fuel_limit: task.fuel_limit,
-					digest: Digests::<T>::get(task_id).unwrap_or_default(),
-					reply_key: ReplyKeys::<T>::get(task_id),
-					audit: Self::audit_round(task_id, &task.state),
-				}),
+				} => {
+					let audit = Self::audit_round(task_id, &task.state)?;
+					let mut digest = Digests::<T>::get(task_id).unwrap_or_default();
+					if !audit.committee.is_empty() {
+						// Members sign and commit for the committee of this fork only.
+						digest =
+							bourse_primitives::reply::committee_digest(&digest, &audit.committee);
+					}
+					Some(TaskAssignment {
+						providers: [provider.provider.clone(), auditor.provider.clone()]
+							.into_iter()
+							.chain(audit.committee.iter().cloned())
+							.collect(),
+						assigned_at: *assigned_at,
+						deadline: *deadline,
+						commit_until: *commit_until,
+						fuel_limit: task.fuel_limit,
+						digest,
+						reply_key: ReplyKeys::<T>::get(task_id),
+						audit: Some(audit),
+					})
+				}
 				_ => None,
 			}
 		}

@@ -420,6 +420,8 @@ impl TaskJudge<u64> for FakeJudge {
 		};
 		(judgement.unwrap_or_else(silent), Weight::zero())
 	}
+
+	fn forget(_task: TaskId) {}
 }
 
 parameter_types! {

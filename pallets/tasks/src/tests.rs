@@ -2023,6 +2023,7 @@ fn a_committee_judgement_settles_by_the_table() {
 					// Others opened in time: its silence is its own.
 					Silent => (NO_SHOW_SLASH, Some(Verdict::NoShow)),
 					Abstained => (0, Some(Verdict::Abstained)),
+					Unwitnessed => (0, None),
 				};
 				assert_eq!((market(*m).slashed, record(*m)), (slashed, verdict), "{upheld:?}: {m}");
 				assert_eq!(market(*m).busy, 0, "{upheld:?}: member {m} freed");
