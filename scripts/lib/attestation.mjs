@@ -57,7 +57,7 @@ export async function sealedAnswer(api, taskId, provider, output, fuelUsed, {
   };
   const opening = {
     status, fuelUsed: BigInt(fuelUsed), executorVersion, outputDigest: u8aToHex(blake2AsU8a(output, 256)),
-    fingerprint: u8aToHex(fingerprint), salt: u8aToHex(salt), witness: u8aToHex(new Uint8Array(32)),
+    fingerprint: u8aToHex(fingerprint), salt: u8aToHex(salt),
   };
   return { answer, sealed, opening };
 }

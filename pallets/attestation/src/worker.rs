@@ -764,4 +764,16 @@ mod record_layout {
 		};
 		assert_eq!(new.encode(), old, "stored as before");
 	}
+
+	/// An auditor's record stored by a node of spec 113 (before committees) decodes as the same
+	/// opening: committees added a record, not a field.
+	#[test]
+	fn an_auditors_record_stored_before_committees_decodes() {
+		let opening = (Status::Success, 7u64, 2u32, [1u8; 32], [2u8; 32], [3u8; 32]);
+		let old = (5u8, opening).encode();
+		let Ok(Local::Audit { opening }) = Local::decode(&mut &old[..]) else {
+			panic!("the old record does not decode");
+		};
+		assert_eq!((opening.fuel_used, opening.salt), (7, [3; 32]));
+	}
 }

@@ -2109,3 +2109,27 @@ fn a_requester_cannot_narrow_who_audits_by_its_price_or_floor() {
 		assert_eq!((auditor.provider, auditor.price), (2, MAX_PRICE));
 	});
 }
+
+#[test]
+fn a_burst_of_task_deadlines_cannot_crowd_a_dispute_out_of_its_draw() {
+	test(|| {
+		let (_, draw_at) = disputed(0);
+		// Every deadline place of the draw's block and the next is taken.
+		for at in draw_at..draw_at + 8 {
+			Timeouts::<Test>::mutate(at, |due| while due.try_push(99).is_ok() {});
+		}
+		let filled: Vec<_> = (draw_at..draw_at + 8).collect();
+		while System::block_number() < draw_at {
+			// Keep the fillers out of the invariants' way: they stand for other tasks.
+			System::set_block_number(System::block_number() + 1);
+			<Tasks as polkadot_sdk::frame_support::traits::Hooks<u64>>::on_initialize(
+				System::block_number(),
+			);
+		}
+		assert_eq!(committee().len(), 3, "drawn in its block all the same");
+		for at in filled {
+			Timeouts::<Test>::remove(at);
+		}
+		check_invariants();
+	});
+}
