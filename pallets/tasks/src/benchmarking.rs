@@ -112,6 +112,27 @@ fn submit_with<T: Config>(
 	)
 }
 
+/// A lone task of `who` answered, audited and disputed: returns it and the block its committee
+/// is drawn in.
+fn disputed_task<T: Config>(who: &T::AccountId, hash: CodeHash) -> (TaskId, BlockNumberFor<T>) {
+	let task_id = held_task::<T>(who, hash, true);
+	let Some(TaskState::Answered { final_at, .. }) = Tasks::<T>::get(task_id).map(|t| t.state)
+	else {
+		panic!("task {task_id} is not held");
+	};
+	let now = frame_system::Pallet::<T>::block_number().max(final_at);
+	frame_system::Pallet::<T>::set_block_number(now);
+	Pallet::<T>::finalize_due(now, true, &mut Seeds::new());
+	let task = Tasks::<T>::get(task_id).unwrap();
+	assert!(matches!(task.state, TaskState::Audited { .. }), "audited");
+	assert!(Pallet::<T>::settle_audit(task_id, task, AuditFinding::Disagreed { fuel: BENCH_FUEL }));
+	let draw_at = crate::CommitteeDraws::<T>::iter()
+		.find(|(_, due)| due.contains(&task_id))
+		.map(|(at, _)| at)
+		.unwrap();
+	(task_id, draw_at)
+}
+
 /// The secret of the benchmarks' audit coins.
 const COIN_SECRET: [u8; 32] = [0x17; 32];
 
@@ -587,6 +608,80 @@ mod benchmarks {
 		assert!(matches!(
 			Tasks::<T>::get(task_id).unwrap().state,
 			TaskState::Failed { reason: TaskFailure::BadDelivery, .. }
+		));
+	}
+
+	/// `n` disputes due in one block draw their committees: three members drawn by stake for
+	/// each, each deadline place found after the most tries.
+	#[benchmark]
+	fn on_initialize_committees(n: Linear<0, { crate::AUDIT_STARTS_PER_BLOCK }>) {
+		market::<T>(8, 16);
+		let mut draw_at = frame_system::Pallet::<T>::block_number();
+		for i in 0..n {
+			let (who, hash) = other::<T>(i);
+			draw_at = disputed_task::<T>(&who, hash).1;
+		}
+		frame_system::Pallet::<T>::set_block_number(draw_at);
+		let due = crate::CommitteeDraws::<T>::get(draw_at);
+		assert_eq!(due.len() as u32, n);
+		// Every deadline place but the last tried is taken.
+		let (commit_window, _) = Pallet::<T>::windows(BENCH_FUEL, 1);
+		let first = draw_at
+			.saturating_add(commit_window)
+			.saturating_add(crate::OPEN_WINDOW.into())
+			.saturating_add(One::one());
+		for later in 0..7u32 {
+			let full: Vec<TaskId> =
+				(0..T::MaxTimeoutsPerBlock::get()).map(|i| u64::MAX - u64::from(i)).collect();
+			Timeouts::<T>::insert(
+				first.saturating_add(later.into()),
+				BoundedVec::truncate_from(full),
+			);
+		}
+		#[block]
+		{
+			let mut seeds = Seeds::new();
+			for task_id in crate::CommitteeDraws::<T>::take(draw_at) {
+				let task = Tasks::<T>::get(task_id).unwrap();
+				Pallet::<T>::draw_committee(task_id, task, &mut seeds);
+			}
+		}
+		for later in 0..7u32 {
+			Timeouts::<T>::remove(first.saturating_add(later.into()));
+		}
+		let sitting = crate::Disputes::<T>::iter_values()
+			.filter(|d| d.committee.len() as u32 == crate::COMMITTEE_SIZE)
+			.count() as u32;
+		assert_eq!(sitting, n, "every committee is drawn");
+	}
+
+	/// A committee's judgement at its worst: the auditor upheld (paid out of the escrow), the
+	/// provider slashed paying three members, every party released and recorded, the
+	/// requester refunded.
+	#[benchmark]
+	fn settle_committee() {
+		market::<T>(8, 16);
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		let (task_id, draw_at) = disputed_task::<T>(&caller, hash);
+		frame_system::Pallet::<T>::set_block_number(draw_at);
+		let task = Tasks::<T>::get(task_id).unwrap();
+		Pallet::<T>::draw_committee(task_id, task, &mut Seeds::new());
+		let members: Vec<_> = crate::Disputes::<T>::get(task_id)
+			.unwrap()
+			.committee
+			.iter()
+			.map(|a| (a.provider.clone(), MemberPart::Majority { fuel: BENCH_FUEL }))
+			.collect();
+		let judgement = CommitteeJudgement { upheld: Upheld::Auditor, members };
+		let task = Tasks::<T>::get(task_id).unwrap();
+		#[block]
+		{
+			Pallet::<T>::settle_committee(task_id, task, judgement);
+		}
+		assert!(matches!(
+			Tasks::<T>::get(task_id).unwrap().state,
+			TaskState::Failed { reason: TaskFailure::AuditFailed, .. }
 		));
 	}
 

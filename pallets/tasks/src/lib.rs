@@ -126,6 +126,24 @@
 //! ([`Event::AuditSkipped`]). A silent or abstaining auditor is replaced once (never drawn
 //! again for that answer).
 //!
+//! ## Disputes
+//!
+//! An audit whose parties opened different outcomes ([`AuditFinding::Disagreed`]) slashes
+//! nobody on the other's word: it goes to a committee of [`COMMITTEE_SIZE`] ([`Disputes`]).
+//! The auditor's slot is freed, its bond stays exposed. The committee is drawn in the block a
+//! window after the audit's deadline ([`CommitteeDraws`]: fixed when the audit started, so no
+//! party steers the draw by when its opening lands), or the next that draws; by bond ×
+//! reputation from every offer that fits the task's fuel and memory ([`Pallet::checkers`]),
+//! never the provider, the auditor nor the requester. Its members commit blind and open with a
+//! witness of the output (attestation judges: [`TaskLedger::settle_committee`]). The outcome a
+//! majority opened with the same witness stands ([`Upheld`]): whom it found wrong is slashed
+//! [`Config::Slash`] and out-voted, and pays the majority for its runs out of that slash (each
+//! at most an equal share of half of it; the rest is burned); the provider upheld is paid and
+//! verified, found wrong its task fails [`TaskFailure::AuditFailed`] and is refunded. No
+//! majority: nobody is slashed for the dispute and the task fails
+//! [`TaskFailure::AuditDisputed`]. No committee drawn in [`AUDIT_START_TRIES`] tries: the
+//! answer is final unverified ([`Event::CommitteeSkipped`]). The README has the table.
+//!
 //! The timeout must cover the task's fuel: [`Pallet::windows`] derives the commit window and the
 //! shortest timeout from it and [`Config::FuelPerBlock`], so a task an honest provider can run
 //! always fits. Answers are due by `assigned_at + timeout` (sooner only for a task drawn late
@@ -1017,10 +1035,12 @@ pub mod pallet {
 				// instead of paying the provider.
 				.saturating_add(T::WeightInfo::on_initialize_audits(audits))
 				.saturating_add(T::Market::select_weight(1).saturating_mul(audits.into()))
-				// The disputes due: their committees drawn (or passed on).
-				.saturating_add(T::DbWeight::get().reads_writes(1, 1))
+				// The disputes due: their committees drawn (the selections from the market's
+				// benchmarks), or passed on (a block that does not draw: cheaper).
+				.saturating_add(T::WeightInfo::on_initialize_committees(committees.len() as u32))
 				.saturating_add(
-					Self::committee_draw_weight().saturating_mul(committees.len() as u64),
+					T::Market::select_weight(COMMITTEE_SIZE)
+						.saturating_mul(committees.len() as u64),
 				)
 		}
 
@@ -2819,14 +2839,6 @@ pub mod pallet {
 			Self::deliver(task_id, task, provider, answer, false);
 		}
 
-		/// The weight of a dispute's committee drawn (or its draw moved) at a deadline: an
-		/// audit's start with three seats, the members' index entries.
-		pub(crate) fn committee_draw_weight() -> Weight {
-			T::WeightInfo::on_initialize_audits(1)
-				.saturating_add(T::Market::select_weight(COMMITTEE_SIZE))
-				.saturating_add(T::DbWeight::get().writes(COMMITTEE_SIZE.into()))
-		}
-
 		/// Carries out a committee's `judgement` of the disputed audit of `task` (see the
 		/// module docs, "Disputes"): the members paid (out of the slash of whom it found
 		/// wrong) or slashed, then the auditor, then the answer (final and verified, or failed).
@@ -2984,15 +2996,12 @@ pub mod pallet {
 			Self::deposit_event(Event::ProviderSlashed { task_id, provider: who.clone(), amount });
 		}
 
-		/// What settling a committee's judgement costs beyond the caller's benchmarks: every
-		/// party's reputation (provider, auditor, members), and each slash paying each member.
+		/// What settling a committee's judgement costs beyond the caller's benchmarks: the
+		/// settlement at its worst ([`WeightInfo::settle_committee`]), and every party's
+		/// reputation (provider, auditor, members) recorded and read at its worst.
 		pub(crate) fn committee_weight() -> Weight {
-			let parties = COMMITTEE_SIZE.saturating_add(2);
-			// A forfeit or a burn: the bond's hold, the payee's account, the provider and its
-			// index entries.
-			let moves = parties.saturating_mul(COMMITTEE_SIZE.saturating_add(1));
-			Self::reputation_weight(parties)
-				.saturating_add(T::DbWeight::get().reads_writes(4, 4).saturating_mul(moves.into()))
+			T::WeightInfo::settle_committee()
+				.saturating_add(Self::reputation_weight(COMMITTEE_SIZE.saturating_add(2)))
 		}
 
 		/// Slashes the provider of a held answer of `task_id` [`Config::Slash`] and says so.

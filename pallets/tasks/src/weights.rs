@@ -51,6 +51,8 @@ pub trait WeightInfo {
 	fn on_initialize_prune(n: u32, ) -> Weight;
 	fn on_initialize_finalize(n: u32, ) -> Weight;
 	fn on_initialize_audits(n: u32, ) -> Weight;
+	fn on_initialize_committees(n: u32, ) -> Weight;
+	fn settle_committee() -> Weight;
 	fn show_audit_coin() -> Weight;
 	fn accept_answer() -> Weight;
 	fn claim_bad_delivery() -> Weight;
@@ -608,6 +610,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::AuditCoins` (r:1 w:1)
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	fn on_initialize_committees(n: u32, ) -> Weight {
+		Weight::from_parts(44_800_533, 22942)
+			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads_writes(20_u64, 20_u64).saturating_mul(n.into()))
+	}
+	fn settle_committee() -> Weight {
+		Weight::from_parts(500_000_000, 140000)
+			.saturating_add(T::DbWeight::get().reads_writes(40_u64, 40_u64))
+	}
 	fn show_audit_coin() -> Weight {
 		// Proof size: measured `66179`, estimated `69391`.
 		// Minimum execution time: 59_358_000 picoseconds.
@@ -819,6 +830,15 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
+	fn on_initialize_committees(n: u32, ) -> Weight {
+		Weight::from_parts(44_800_533, 22942)
+			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads_writes(20_u64, 20_u64).saturating_mul(n.into()))
+	}
+	fn settle_committee() -> Weight {
+		Weight::from_parts(500_000_000, 140000)
+			.saturating_add(RocksDbWeight::get().reads_writes(40_u64, 40_u64))
 	}
 	fn show_audit_coin() -> Weight {
 		Weight::from_parts(70_384_000, 69391)
