@@ -2742,7 +2742,7 @@ pub mod pallet {
 		/// block's randomness, given the windows of the task's fuel. Too few free, or no
 		/// deadline place: another window, [`AUDIT_START_TRIES`] times at most; then the
 		/// dispute ends without a committee ([`Pallet::end_dispute`]).
-		fn draw_committee(task_id: TaskId, mut task: Task<T>, seeds: &mut Seeds<T>) {
+		pub(crate) fn draw_committee(task_id: TaskId, mut task: Task<T>, seeds: &mut Seeds<T>) {
 			let Some(dispute) = Disputes::<T>::get(task_id) else { return };
 			let TaskState::Audited { provider, auditor, .. } = &task.state else { return };
 			let now = frame_system::Pallet::<T>::block_number();
