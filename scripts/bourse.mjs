@@ -118,6 +118,9 @@ function describe(view) {
     case 'Completed': return `completed at block ${phase.settledAt}: ${JSON.stringify(phase.outcome)}, ${phase.fuelUsed} fuel, cost ${formatAmount(phase.cost)}`;
     case 'Answered': return `answered (provisional) at block ${phase.answeredAt} by ${phase.provider.provider}: ${JSON.stringify(phase.outcome)}, ${phase.fuelUsed} fuel; final at block ${phase.finalAt} unless a bad delivery is proven (or audited then)`;
     case 'Audited': return `under audit since block ${phase.auditAt} by ${phase.auditor.provider} (the answer by ${phase.provider.provider}): it commits by block ${phase.commitUntil}, both open by block ${phase.deadline}`;
+    case 'Disputed': return phase.committee.length === 0
+      ? `disputed: the audit by ${phase.auditor.provider} found another outcome than ${phase.provider.provider}'s; a committee of three is drawn to decide`
+      : `disputed: a committee (${phase.committee.map((m) => m.provider).join(', ')}) reruns it, commits by block ${phase.commitUntil}, opens by block ${phase.deadline}; the wrong party is slashed`;
     case 'Delivered': return `final at block ${phase.settledAt}: ${JSON.stringify(phase.outcome)}, ${phase.fuelUsed} fuel, cost ${formatAmount(phase.cost)} paid to ${phase.provider}`;
     default: return `failed at block ${phase.settledAt}: ${phase.reason}`;
   }

@@ -582,7 +582,15 @@ async function junkAsEve(eve, executor, cheap, reputationBefore) {
   const openCall = api.tx.attestation.open(id, eve.address, opening,
     u8aToHex(executor.sign(await openPayload(api, id, eve.address, opening)))).method;
   await raw.send('author_submitExtrinsic', [generalTransaction(openCall)]);
-  // Disputed; a committee of the three other validators runs it, commits blind and opens.
+  // Disputed (the RPC says so while the committee is awaited); a committee of the three other
+  // validators runs it, commits blind and opens.
+  let phase;
+  await waitFor(`task ${id} to be disputed`, async () => {
+    phase = (await raw.send('bourse_task', [Number(id)]))?.phase;
+    return phase?.status === 'Disputed' || phase?.status === 'Failed';
+  }, { timeoutMs: 120_000, intervalMs: 1_000 });
+  assert.equal(phase.status, 'Disputed', 'seen disputed before its end');
+  assert.equal(phase.auditor.provider, auditor);
   let state;
   await waitFor(`task ${id} to end in a finalized block`, async () => {
     const record = await (await api.at(await api.rpc.chain.getFinalizedHead())).query.tasks.tasks(id);

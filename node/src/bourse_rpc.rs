@@ -303,6 +303,18 @@ pub enum PhaseJson {
 		commit_until: BlockNumber,
 		deadline: BlockNumber,
 	},
+	/// A lone answer whose audit found another outcome: its `committee` (empty until drawn)
+	/// commits blind by `commitUntil` and opens by `deadline`; the answer's pay waits.
+	Disputed {
+		provider: AssignmentJson,
+		outcome: StatusJson,
+		fuel_used: String,
+		answered_at: BlockNumber,
+		auditor: AssignmentJson,
+		committee: Vec<AssignmentJson>,
+		commit_until: Option<BlockNumber>,
+		deadline: Option<BlockNumber>,
+	},
 }
 
 impl From<&TaskPhase<AccountId, Balance, BlockNumber>> for PhaseJson {
@@ -357,6 +369,25 @@ impl From<&TaskPhase<AccountId, Balance, BlockNumber>> for PhaseJson {
 				answered_at: *answered_at,
 				auditor: auditor.into(),
 				audit_at: *audit_at,
+				commit_until: *commit_until,
+				deadline: *deadline,
+			},
+			TaskPhase::Disputed {
+				provider,
+				status,
+				fuel_used,
+				answered_at,
+				auditor,
+				committee,
+				commit_until,
+				deadline,
+			} => Self::Disputed {
+				provider: provider.into(),
+				outcome: status.into(),
+				fuel_used: fuel_used.to_string(),
+				answered_at: *answered_at,
+				auditor: auditor.into(),
+				committee: committee.iter().map(AssignmentJson::from).collect(),
 				commit_until: *commit_until,
 				deadline: *deadline,
 			},

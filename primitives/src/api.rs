@@ -111,6 +111,19 @@ pub enum TaskPhase<AccountId, Balance, BlockNumber> {
 		commit_until: BlockNumber,
 		deadline: BlockNumber,
 	},
+	/// A lone answer whose audit found another outcome: a committee decides who was right.
+	/// Until it is drawn, `committee` is empty and there are no windows; then each member
+	/// commits blind by `commit_until` and opens by `deadline`. The answer's pay waits.
+	Disputed {
+		provider: Assignment<AccountId, Balance>,
+		status: Status,
+		fuel_used: u64,
+		answered_at: BlockNumber,
+		auditor: Assignment<AccountId, Balance>,
+		committee: Vec<Assignment<AccountId, Balance>>,
+		commit_until: Option<BlockNumber>,
+		deadline: Option<BlockNumber>,
+	},
 }
 
 /// One provider's answer so far.

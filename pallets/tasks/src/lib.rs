@@ -1675,17 +1675,39 @@ pub mod pallet {
 					deadline,
 					..
 				} => {
-					let accounts = [provider.provider.clone(), auditor.provider.clone()];
+					let dispute = Disputes::<T>::get(task_id);
+					let committee =
+						dispute.as_ref().map(|d| d.committee.to_vec()).unwrap_or_default();
+					let accounts: Vec<T::AccountId> = [&provider, &auditor]
+						.into_iter()
+						.chain(committee.iter())
+						.map(|a| a.provider.clone())
+						.collect();
 					let answers = T::Judge::answers(task_id, &accounts);
-					let phase = TaskPhase::Audited {
-						provider,
-						status,
-						fuel_used,
-						answered_at,
-						auditor,
-						audit_at,
-						commit_until,
-						deadline,
+					let phase = if dispute.is_some() {
+						// Windows only once its committee is drawn.
+						let windows = (!committee.is_empty()).then_some((commit_until, deadline));
+						TaskPhase::Disputed {
+							provider,
+							status,
+							fuel_used,
+							answered_at,
+							auditor,
+							committee,
+							commit_until: windows.map(|w| w.0),
+							deadline: windows.map(|w| w.1),
+						}
+					} else {
+						TaskPhase::Audited {
+							provider,
+							status,
+							fuel_used,
+							answered_at,
+							auditor,
+							audit_at,
+							commit_until,
+							deadline,
+						}
 					};
 					(phase, answers)
 				}
