@@ -20,7 +20,7 @@ import {
   revealedArg, revealPayload, sealedAnswer,
 } from '../scripts/lib/attestation.mjs';
 import {
-  auditSecretOf, ensureWorkload, placement, send, showAuditCoin, submitTask,
+  auditSecretOf, ensureWorkload, openAnswer, placement, replySecretOf, send, showAuditCoin, submitTask,
 } from '../scripts/lib/chain.mjs';
 import { connectNode, waitFor, workloadPath } from '../scripts/lib/node.mjs';
 import { endpoints, planTestnet, seedUri, startPlannedNode, waitUntilFinalizing } from '../scripts/lib/testnet.mjs';
@@ -539,7 +539,7 @@ test('lone answers are audited at the chain\'s rate by other validators, blind: 
   passed += 1;
 });
 
-test('a lone junk answer is caught by its audit, disputed, and a committee of the other validators slashes its provider', async () => {
+test('a lone junk answer is caught by its audit, disputed, and a committee of the other validators slashes its provider and delivers the right output', async () => {
   const keyring = new Keyring({ type: 'sr25519' });
   const eve = keyring.addFromUri('//Eve'); // registered by the lying test; the test plays her provider
   const executor = keyring.addFromUri('//Eve//executor');
@@ -587,7 +587,7 @@ async function junkAsEve(eve, executor, cheap, reputationBefore) {
   let phase;
   await waitFor(`task ${id} to be disputed`, async () => {
     phase = (await raw.send('bourse_task', [Number(id)]))?.phase;
-    return phase?.status === 'Disputed' || phase?.status === 'Failed';
+    return ['Disputed', 'Failed', 'Delivered'].includes(phase?.status);
   }, { timeoutMs: 120_000, intervalMs: 1_000 });
   assert.equal(phase.status, 'Disputed', 'seen disputed before its end');
   assert.equal(phase.auditor.provider, auditor);
@@ -597,8 +597,9 @@ async function junkAsEve(eve, executor, cheap, reputationBefore) {
     state = record.unwrap().state;
     return state.isFailed || state.isDelivered;
   }, { timeoutMs: 600_000, intervalMs: 2_000 });
-  assert.ok(state.isFailed && state.asFailed.reason.isAuditFailed, `failed AuditFailed, not ${state.type} ${state.isFailed ? state.asFailed.reason.type : ''}`);
-  const at = state.asFailed.settledAt.toNumber();
+  // (Delivered: by a committee member, the junk answer having been found wrong.)
+  assert.ok(state.isDelivered, `delivered by the committee, not ${state.type} ${state.isFailed ? state.asFailed.reason.type : ''}`);
+  const at = state.asDelivered.settledAt.toNumber();
   const events = [];
   for (let n = assignedAt; n <= at; n += 1) {
     for (const e of await eventsAt(n)) if (e.data.taskId?.toBigInt?.() === id) events.push({ n, e });
@@ -613,6 +614,13 @@ async function junkAsEve(eve, executor, cheap, reputationBefore) {
   assert.ok(!members.includes(eve.address) && !members.includes(auditor), 'neither party sits');
   const [judged] = of('CommitteeJudged');
   assert.ok(judged.data.upheld.isAuditor, `the committee upheld ${judged.data.upheld.type}`);
+  // The requester gets the committee's output, at no cost: a member's box, opened with the
+  // reply key's kept secret.
+  assert.ok(members.includes(state.asDelivered.provider.toString()), 'delivered by a member');
+  assert.equal(state.asDelivered.cost.toBigInt(), 0n, 'at no cost to the requester');
+  const replyKey = (await api.query.tasks.replyKeys(id)).unwrap().toU8a();
+  const { output } = await openAnswer(api, id, replySecretOf(replyKey));
+  assert.equal(Buffer.from(output).toString(), expectedOutput, 'the committee\'s output is the right one');
   const slash = api.consts.offers.maxSlash.toBigInt();
   assert.deepEqual(amounts(events.map(({ e }) => e), 'ProviderSlashed'), { [eve.address]: slash }, 'Eve alone slashed');
   const paidMembers = of('CommitteePaid').map((e) => e.data.member.toString()).sort();

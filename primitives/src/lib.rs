@@ -307,12 +307,16 @@ pub enum Claim {
 	/// outcome it committed to.
 	Open(Opening),
 	/// A disputed audit, second step: a member of its committee opens the outcome it committed
-	/// to ([`Opening::member_commitment`]) with its witness of the output.
+	/// to ([`Opening::member_commitment`]) with its witness of the output, and gives its output
+	/// sealed to the requester (the box travels beside the statement).
 	OpenWitnessed {
 		/// The outcome committed to.
 		opening: Opening,
 		/// The member's [`reply::committee_witness`].
 		witness: [u8; 32],
+		/// blake2-256 of the box: its output and salt sealed to the task's reply key under
+		/// the round's digest, which the requester gets if the majority upholds this outcome.
+		sealed_hash: [u8; 32],
 	},
 }
 

@@ -202,9 +202,10 @@ pub enum TaskFailure {
 	/// (a withheld answer is treated as a lie), or a committee upheld another outcome; the
 	/// provider was slashed.
 	AuditFailed,
-	/// Its lone answer was audited, the auditor found another outcome, and no committee
-	/// decided who was right (none could be drawn, or no majority formed): neither is
-	/// slashed nor paid; the requester is refunded.
+	/// Its lone answer was audited and the auditor found another outcome, and nobody decided
+	/// who was right: neither slashed nor paid, the requester refunded. (Produced by spec 113
+	/// only: since, a dispute goes to a committee, and one nobody settles delivers the answer
+	/// with its pay burned.)
 	AuditDisputed,
 	/// Its lone answer was to be audited, and two auditors in turn abstained (they could not
 	/// run it, or not with the executor version the provider declared): unpaid, unslashed.
@@ -342,6 +343,10 @@ pub struct CommitteeJudgement<AccountId> {
 	pub upheld: Upheld,
 	/// Each member's part, in the committee's order.
 	pub members: alloc::vec::Vec<(AccountId, MemberPart)>,
+	/// The first majority member, its run's status and fuel and its box (its output sealed to the
+	/// requester under the round's digest), if a majority formed: what the requester gets
+	/// when the provider was wrong.
+	pub delivered: Option<(AccountId, crate::Status, u64, alloc::vec::Vec<u8>)>,
 }
 
 /// What an audit found, as attestation judged it; the task pallet settles by it.

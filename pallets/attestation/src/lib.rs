@@ -211,6 +211,18 @@ pub mod pallet {
 	pub type Witnesses<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, TaskId, Blake2_128Concat, T::AccountId, [u8; 32]>;
 
+	/// The boxes a disputed audit's committee members opened with (their output sealed to the
+	/// requester), by task and member, until the committee is judged.
+	#[pallet::storage]
+	pub type MemberBoxes<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		TaskId,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<u8, T::MaxSealedSize>,
+	>;
+
 	/// Abstentions of open tasks, by task and provider, with their reason.
 	#[pallet::storage]
 	pub type Abstentions<T: Config> =
@@ -563,30 +575,36 @@ pub mod pallet {
 		/// Open a commitment as a member of a disputed audit's committee, once every member
 		/// has committed (or abstained) or the commit window closed: `opening` what it
 		/// committed to with `witness`, its [`bourse_primitives::reply::committee_witness`]
-		/// of the output ([`Opening::member_commitment`]). `signature` is `who`'s executor
-		/// key's over the statement [`Claim::OpenWitnessed`], checked in `authorize`. When
-		/// every member has opened (or cannot any more), the committee is judged at once: the
-		/// outcome a majority opened with the same witness stands. Feeless; refused in the pool
-		/// when invalid.
+		/// of the output ([`Opening::member_commitment`]), and `sealed` its output and salt
+		/// sealed to the task's reply key under the round's digest (the requester gets the box
+		/// of the majority's first member if the provider is found wrong). `signature` is
+		/// `who`'s executor key's over the statement [`Claim::OpenWitnessed`] (naming the box's
+		/// hash), checked in `authorize`. When every member has opened (or cannot any more),
+		/// the committee is judged at once: the outcome a majority opened with the same witness
+		/// stands. Feeless; refused in the pool when invalid.
 		#[pallet::call_index(6)]
-		// An opening with its witness stored beside it.
+		// An opening, with its witness and a box stored beside it (a lone answer's box weighs
+		// the same).
 		#[pallet::weight(T::WeightInfo::open()
-			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(T::WeightInfo::answer(sealed.len() as u32))
 			.saturating_add(T::Tasks::settle_committee_weight()))]
 		#[pallet::authorize(Self::authorize_open_witnessed)]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_open())]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_open()
+			.saturating_add(T::WeightInfo::authorize_answer(sealed.len() as u32)))]
 		pub fn open_witnessed(
 			origin: OriginFor<T>,
 			task_id: TaskId,
 			who: T::AccountId,
 			opening: Opening,
 			witness: [u8; 32],
+			sealed: BoundedVec<u8, T::MaxSealedSize>,
 			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
 			let _ = signature; // checked in `authorize`
 			let (assignment, audit) = Self::check_opening(task_id, &who, &opening, Some(&witness))?;
 			Witnesses::<T>::insert(task_id, &who, witness);
+			MemberBoxes::<T>::insert(task_id, &who, sealed);
 			Self::record_opening(task_id, who, opening, &assignment, &audit);
 			Ok(())
 		}
@@ -676,11 +694,16 @@ pub mod pallet {
 			who: &T::AccountId,
 			opening: &Opening,
 			witness: &[u8; 32],
+			sealed: &BoundedVec<u8, T::MaxSealedSize>,
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
 			let (assignment, _) = Self::check_opening(*task_id, who, opening, Some(witness))
 				.map_err(Self::invalid)?;
-			let claim = Claim::OpenWitnessed { opening: opening.clone(), witness: *witness };
+			let claim = Claim::OpenWitnessed {
+				opening: opening.clone(),
+				witness: *witness,
+				sealed_hash: blake2_256(sealed),
+			};
 			Self::accept(*task_id, who, claim, signature, &assignment)
 		}
 
@@ -788,8 +811,16 @@ pub mod pallet {
 				}
 				Claim::Abstain(reason) => Call::abstain { task_id, provider, reason, signature },
 				Claim::Open(opening) => Call::open { task_id, who: provider, opening, signature },
-				Claim::OpenWitnessed { opening, witness } => {
-					Call::open_witnessed { task_id, who: provider, opening, witness, signature }
+				Claim::OpenWitnessed { opening, witness, .. } => {
+					let sealed = payload.try_into().ok()?;
+					Call::open_witnessed {
+						task_id,
+						who: provider,
+						opening,
+						witness,
+						sealed,
+						signature,
+					}
 				}
 			})
 		}
@@ -1152,7 +1183,7 @@ pub mod pallet {
 				Some((m, _)) if party(&audit.auditor, m) => Upheld::Auditor,
 				Some(_) => Upheld::Neither,
 			};
-			let members = opened
+			let members: Vec<(T::AccountId, MemberPart)> = opened
 				.iter()
 				.map(|(m, o)| {
 					let part = match (o, majority) {
@@ -1177,7 +1208,14 @@ pub mod pallet {
 					(m.clone(), part)
 				})
 				.collect();
-			CommitteeJudgement { upheld, members }
+			// The box the requester gets if the provider was wrong: the first majority member's.
+			let status = majority.map(|(o, _)| o.status);
+			let delivered = members.iter().find_map(|(m, part)| match (part, status) {
+				(MemberPart::Majority { fuel }, Some(status)) => MemberBoxes::<T>::get(task_id, m)
+					.map(|sealed| (m.clone(), status, *fuel, sealed.into_inner())),
+				_ => None,
+			});
+			CommitteeJudgement { upheld, members, delivered }
 		}
 
 		/// Settles the task if nothing can change any more: every provider of `assignment` has
@@ -1316,6 +1354,10 @@ pub mod pallet {
 					Openings::<T>::contains_key(task_id, &who),
 					"a witness without its opening"
 				);
+				ensure!(MemberBoxes::<T>::contains_key(task_id, &who), "a witness without its box");
+			}
+			for (task_id, who, _) in MemberBoxes::<T>::iter() {
+				ensure!(Witnesses::<T>::contains_key(task_id, &who), "a box without its witness");
 			}
 			for (task_id, provider, _) in Abstentions::<T>::iter() {
 				ensure!(assigned(task_id, &provider), "an abstention outlived its task");
@@ -1356,6 +1398,7 @@ pub mod pallet {
 			let _ = PendingOutputs::<T>::clear_prefix(task_id, limit, None);
 			let _ = Openings::<T>::clear_prefix(task_id, limit, None);
 			let _ = Witnesses::<T>::clear_prefix(task_id, limit, None);
+			let _ = MemberBoxes::<T>::clear_prefix(task_id, limit, None);
 		}
 	}
 

@@ -1324,10 +1324,17 @@ fn member_commit(who: u64, (opening, witness): &(crate::Opening, [u8; 32])) -> D
 	state(who, 0, who, Claim::Commit(opening.member_commitment(&digest, 0, &who, witness)), &[])
 }
 
-/// Committee member `who` opens `opening` with `witness`.
+/// The box committee member `who` gives with its opening (attestation keeps it unopened).
+fn box_of(who: u64) -> Vec<u8> {
+	format!("the box of {who}").into_bytes()
+}
+
+/// Committee member `who` opens `opening` with `witness` and its box.
 fn member_open(who: u64, (opening, witness): &(crate::Opening, [u8; 32])) -> DispatchResult {
-	let claim = Claim::OpenWitnessed { opening: opening.clone(), witness: *witness };
-	state(who, 0, who, claim, &[])
+	let sealed = box_of(who);
+	let sealed_hash = hash(&sealed);
+	let claim = Claim::OpenWitnessed { opening: opening.clone(), witness: *witness, sealed_hash };
+	state(who, 0, who, claim, &sealed)
 }
 
 #[test]
@@ -1366,8 +1373,10 @@ fn a_disputed_audit_goes_to_its_committee_which_commits_blind_then_opens() {
 			judgement.members,
 			vec![(3, Majority { fuel }), (4, Majority { fuel }), (5, Majority { fuel })]
 		);
+		assert_eq!(judgement.delivered, Some((3, Status::Success, fuel, box_of(3))));
 		assert!(crate::Openings::<Test>::iter().next().is_none(), "forgotten");
 		assert!(crate::Witnesses::<Test>::iter().next().is_none());
+		assert!(crate::MemberBoxes::<Test>::iter().next().is_none());
 		assert!(Commitments::<Test>::iter().next().is_none());
 	});
 }

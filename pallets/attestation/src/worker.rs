@@ -110,9 +110,9 @@ enum Local {
 	#[codec(index = 5)]
 	Audit { opening: Opening },
 	/// This node's run as a member of a disputed audit's committee: the opening of its blind
-	/// commitment, and its witness of the output.
+	/// commitment, its witness of the output, and the output sealed to the requester.
 	#[codec(index = 6)]
-	Member { opening: Opening, witness: [u8; 32] },
+	Member { opening: Opening, witness: [u8; 32], sealed: Vec<u8> },
 }
 
 /// What a finished run did, for the node's log: its status, fuel used and output length.
@@ -373,7 +373,13 @@ impl<T: Config> Pallet<T> {
 								&job.assignment.digest,
 								&outcome.output,
 							);
-							Local::Member { opening, witness }
+							match Self::seal_box(job, &outcome.output, salt) {
+								Ok(sealed) => Local::Member { opening, witness, sealed },
+								Err(why) => {
+									log::warn!(target: TARGET, "task {}: {why}; abstaining", job.task_id);
+									Local::Abstain(AbstainReason::LocalFailure)
+								}
+							}
 						} else {
 							Local::Audit { opening }
 						}
@@ -412,7 +418,6 @@ impl<T: Config> Pallet<T> {
 	/// the salt sealed to the requester's reply key by the node (`sandbox::seal_reply`).
 	fn seal(job: &Job<T>, outcome: Outcome, salt: [u8; 32]) -> Result<Local, &'static str> {
 		use bourse_primitives::reply;
-		let key = job.assignment.reply_key.ok_or("the task has no reply key")?;
 		let digest = job.assignment.digest;
 		let proof = reply::execution_proof(&salt, &outcome.fingerprint);
 		let commitment = reply::answer_commitment(
@@ -426,21 +431,7 @@ impl<T: Config> Pallet<T> {
 			&reply::output_digest(&outcome.output),
 			&proof,
 		);
-		let mut out = vec![0u8; T::MaxSealedSize::get() as usize];
-		let n = sandbox::sandbox::seal_reply(
-			key,
-			digest,
-			salt,
-			&outcome.output,
-			T::MaxOutputSize::get(),
-			&mut out,
-		);
-		let sealed = match n {
-			sandbox::NO_SANDBOX => return Err("this node has no sandbox"),
-			sandbox::SEAL_REFUSED => return Err("the node refused to seal the output"),
-			sandbox::BUFFER_TOO_SMALL => return Err("the box is larger than the bound"),
-			n => out.get(..n as usize).ok_or("the box is larger than the bound")?.to_vec(),
-		};
+		let sealed = Self::seal_box(job, &outcome.output, salt)?;
 		let answer = SealedAnswer {
 			status: outcome.status,
 			fuel_used: outcome.fuel_used,
@@ -452,6 +443,27 @@ impl<T: Config> Pallet<T> {
 		};
 		let opening = Self::opening(&outcome, salt);
 		Ok(Local::Held { answer, sealed, opening })
+	}
+
+	/// `output` and `salt` sealed in the node to the reply key of `job`'s task, under the
+	/// digest `job` names (the task's, or a committee round's).
+	fn seal_box(job: &Job<T>, output: &[u8], salt: [u8; 32]) -> Result<Vec<u8>, &'static str> {
+		let key = job.assignment.reply_key.ok_or("the task has no reply key")?;
+		let mut out = vec![0u8; T::MaxSealedSize::get() as usize];
+		let n = sandbox::sandbox::seal_reply(
+			key,
+			job.assignment.digest,
+			salt,
+			output,
+			T::MaxOutputSize::get(),
+			&mut out,
+		);
+		match n {
+			sandbox::NO_SANDBOX => Err("this node has no sandbox"),
+			sandbox::SEAL_REFUSED => Err("the node refused to seal the output"),
+			sandbox::BUFFER_TOO_SMALL => Err("the box is larger than the bound"),
+			n => Ok(out.get(..n as usize).ok_or("the box is larger than the bound")?.to_vec()),
+		}
 	}
 
 	/// What opening a commitment to `outcome` under `salt` shows.
@@ -708,13 +720,15 @@ impl<T: Config> Pallet<T> {
 					None => return Ok(()),
 				}
 			}
-			Local::Member { opening, witness } if member => {
+			Local::Member { opening, witness, sealed } if member => {
 				let commit = opening.member_commitment(digest, task_id, who, &witness);
-				let open = Claim::OpenWitnessed { opening: opening.clone(), witness };
-				match blind_step(&opening, commit, open) {
-					Some(claim) => claim,
-					None => return Ok(()), // the committee's other members have not committed
-				}
+				let sealed_hash = blake2_256(&sealed);
+				let open = Claim::OpenWitnessed { opening: opening.clone(), witness, sealed_hash };
+				return match blind_step(&opening, commit, open) {
+					Some(claim @ Claim::OpenWitnessed { .. }) => Self::send(job, claim, sealed),
+					Some(claim) => Self::send(job, claim, Vec::new()),
+					None => Ok(()), // the committee's other members have not committed
+				};
 			}
 			Local::Abstain(reason) if blind && !committed => Claim::Abstain(reason),
 			_ => return Err("nothing this node can send in the audit"),

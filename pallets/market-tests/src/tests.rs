@@ -1338,12 +1338,19 @@ fn an_audited_honest_answer_pays_both_and_earns_the_provider_its_first_reputatio
 	});
 }
 
-/// Committee member `who` of task 0's dispute runs it and gets `output`: what it opens, and
-/// its witness (keyed by the round's digest, which names the committee).
-fn member_opening(who: u64, output: &[u8]) -> (pallet_attestation::Opening, [u8; 32]) {
+/// Committee member `who` of task 0's dispute runs it and gets `output`: what it opens, its
+/// witness (keyed by the round's digest, which names the committee) and its box (the output
+/// sealed to the requester under the round's digest).
+fn member_opening(who: u64, output: &[u8]) -> (pallet_attestation::Opening, [u8; 32], Vec<u8>) {
+	use bourse_primitives::reply;
 	let digest = pallet_attestation::Pallet::<Test>::digest_of(0).unwrap();
-	let witness = bourse_primitives::reply::committee_witness(&digest, output);
-	(opening_of(output, [who as u8; 32]), witness)
+	let witness = reply::committee_witness(&digest, output);
+	let salt = [who as u8; 32];
+	let key = pallet_tasks::ReplyKeys::<Test>::get(0).unwrap();
+	let sealed =
+		reply::seal_seeded(&key, &digest, &salt, output, MAX_OUTPUT as usize, [who as u8; 32])
+			.unwrap();
+	(opening_of(output, salt), witness, sealed)
 }
 
 #[test]
@@ -1373,13 +1380,14 @@ fn a_junk_answer_is_caught_by_the_audit_and_its_committee_slashes_the_provider()
 		// Each member runs it, commits blind, then opens.
 		let digest = pallet_attestation::Pallet::<Test>::digest_of(0).unwrap();
 		for m in &members {
-			let (mine, witness) = member_opening(*m, b"out");
+			let (mine, witness, _) = member_opening(*m, b"out");
 			let committed = mine.member_commitment(&digest, 0, m, &witness);
 			ok(state(0, *m, Claim::Commit(committed), &[]));
 		}
 		for m in &members {
-			let (opening, witness) = member_opening(*m, b"out");
-			ok(state(0, *m, Claim::OpenWitnessed { opening, witness }, &[]));
+			let (opening, witness, sealed) = member_opening(*m, b"out");
+			let sealed_hash = polkadot_sdk::sp_io::hashing::blake2_256(&sealed);
+			ok(state(0, *m, Claim::OpenWitnessed { opening, witness, sealed_hash }, &sealed));
 		}
 		System::assert_has_event(
 			Event::CommitteeJudged {
@@ -1388,10 +1396,12 @@ fn a_junk_answer_is_caught_by_the_audit_and_its_committee_slashes_the_provider()
 			}
 			.into(),
 		);
+		// The requester gets the committee's output, at no cost: its first member's box.
 		assert!(matches!(
 			TaskRecords::<Test>::get(0).unwrap().state,
-			TaskState::Failed { reason: TaskFailure::AuditFailed, .. }
+			TaskState::Delivered { provider, cost: 0, .. } if provider == members[0]
 		));
+		assert_eq!(opened(0).output, b"out".to_vec());
 		// The liar lost its slash; each member was paid its run out of it (at most an equal
 		// share of half of it); the auditor was paid its run; the requester paid for the
 		// auditor only.

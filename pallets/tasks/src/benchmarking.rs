@@ -657,9 +657,10 @@ mod benchmarks {
 		assert_eq!(sitting, n, "every committee is drawn");
 	}
 
-	/// A committee's judgement at its worst: the auditor upheld (paid out of the escrow), the
-	/// provider slashed paying three members, every party released and recorded, the
-	/// requester refunded.
+	/// A committee's judgement at its worst: a third outcome upheld (both parties slashed, the
+	/// provider's slash paying two members), the third member out-voted and slashed, every
+	/// party released and recorded, the requester refunded and given the first member's box
+	/// of the largest size.
 	#[benchmark]
 	fn settle_committee() {
 		market::<T>(8, 16);
@@ -669,22 +670,20 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(draw_at);
 		let task = Tasks::<T>::get(task_id).unwrap();
 		Pallet::<T>::draw_committee(task_id, task, &mut Seeds::new());
-		let members: Vec<_> = crate::Disputes::<T>::get(task_id)
-			.unwrap()
-			.committee
-			.iter()
-			.map(|a| (a.provider.clone(), MemberPart::Majority { fuel: BENCH_FUEL }))
-			.collect();
-		let judgement = CommitteeJudgement { upheld: Upheld::Auditor, members };
+		let committee = crate::Disputes::<T>::get(task_id).unwrap().committee;
+		let right = MemberPart::Majority { fuel: BENCH_FUEL };
+		let parts = [right, right, MemberPart::Minority];
+		let members: Vec<_> = committee.iter().map(|a| a.provider.clone()).zip(parts).collect();
+		let sealed = vec![7u8; T::MaxSealedSize::get() as usize];
+		let first = committee.first().unwrap().provider.clone();
+		let delivered = Some((first, Status::Success, BENCH_FUEL, sealed));
+		let judgement = CommitteeJudgement { upheld: Upheld::Neither, members, delivered };
 		let task = Tasks::<T>::get(task_id).unwrap();
 		#[block]
 		{
 			Pallet::<T>::settle_committee(task_id, task, judgement);
 		}
-		assert!(matches!(
-			Tasks::<T>::get(task_id).unwrap().state,
-			TaskState::Failed { reason: TaskFailure::AuditFailed, .. }
-		));
+		assert!(matches!(Tasks::<T>::get(task_id).unwrap().state, TaskState::Delivered { .. }));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -139,10 +139,11 @@
 //! majority opened with the same witness stands ([`Upheld`]): whom it found wrong is slashed
 //! [`Config::Slash`] and out-voted, and pays the majority for its runs out of that slash (each
 //! at most an equal share of half of it; the rest is burned); the provider upheld is paid and
-//! verified, found wrong its task fails [`TaskFailure::AuditFailed`] and is refunded. No
-//! majority: nobody is slashed for the dispute and the task fails
-//! [`TaskFailure::AuditDisputed`]. No committee drawn in [`AUDIT_START_TRIES`] tries: the
-//! answer is final unverified ([`Event::CommitteeSkipped`]). The README has the table.
+//! verified; found wrong, the requester is refunded and gets the committee's output instead,
+//! the box of the majority's first member (the task is delivered by that member at no cost). No
+//! majority, or no committee drawn in [`AUDIT_START_TRIES`] tries ([`Event::CommitteeSkipped`]):
+//! nobody is slashed for the dispute, the answer is final unverified, and the requester pays for
+//! it, burned rather than paid ([`Event::UnsettledPayBurned`]). The README has the table.
 //!
 //! The timeout must cover the task's fuel: [`Pallet::windows`] derives the commit window and the
 //! shortest timeout from it and [`Config::FuelPerBlock`], so a task an honest provider can run
@@ -381,6 +382,17 @@ pub mod pallet {
 		pub tries: u8,
 		/// The auditor replaced, never drawn again for this answer.
 		pub previous: Option<AccountId>,
+	}
+
+	/// How a lone answer made final is paid for ([`Pallet::deliver`]).
+	#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+	pub(crate) enum Delivery {
+		/// Paid to its provider; an audit verified it: the provider earns reputation.
+		Verified,
+		/// Paid to its provider; nobody checked it.
+		Unverified,
+		/// Paid by the requester but burned: a dispute nobody settled.
+		PayBurned,
 	}
 
 	/// A disputed audit: the provider and the auditor opened different outcomes of the same
@@ -860,6 +872,11 @@ pub mod pallet {
 		/// A committee judged a disputed audit: whose outcome it `upheld` (the payments,
 		/// slashes and the task's end follow as their own events).
 		CommitteeJudged { task_id: TaskId, upheld: Upheld },
+		/// A dispute nobody settled (no committee drawn, or no majority): the lone answer is final
+		/// unverified, and the requester's `amount` for it was burned, not paid to its provider
+		/// (neither party profits from an unsettled dispute; the requester, who holds the
+		/// output, gets no free work).
+		UnsettledPayBurned { task_id: TaskId, amount: BalanceOf<T> },
 		/// A committee `member` that upheld the right outcome was paid `amount` for its run out
 		/// of the bond of `from`, whom it found wrong (part of `from`'s slash, not burned).
 		CommitteePaid {
@@ -1036,10 +1053,12 @@ pub mod pallet {
 				.saturating_add(T::WeightInfo::on_initialize_audits(audits))
 				.saturating_add(T::Market::select_weight(1).saturating_mul(audits.into()))
 				// The disputes due: their committees drawn (the selections from the market's
-				// benchmarks), or passed on (a block that does not draw: cheaper).
+				// benchmarks), or passed on (a block that does not draw: cheaper); a last try
+				// that draws nobody makes the answer final instead (as a held answer is).
 				.saturating_add(T::WeightInfo::on_initialize_committees(committees.len() as u32))
 				.saturating_add(
 					T::Market::select_weight(COMMITTEE_SIZE)
+						.saturating_add(T::WeightInfo::on_initialize_finalize(1))
 						.saturating_mul(committees.len() as u64),
 				)
 		}
@@ -2383,23 +2402,44 @@ pub mod pallet {
 				task,
 				provider,
 				(status, fuel_used, commitment, max_output),
-				false,
+				Delivery::Unverified,
 			);
 		}
 
 		/// Makes the lone answer `(status, fuel_used, commitment, max_output)` of `provider` to
-		/// `task` final: pays the provider for its fuel at its price, ends its bond exposure,
-		/// records its reputation if an audit `verified` the answer, burns the base fee and
-		/// refunds the rest.
+		/// `task` final: the requester pays for its fuel at the provider's price (to the
+		/// provider, or burned: `how`), the provider's bond exposure ends, its reputation is
+		/// recorded if an audit verified the answer, the base fee is burned and the rest
+		/// refunded.
 		fn deliver(
 			task_id: TaskId,
 			mut task: Task<T>,
 			provider: Assignment<T::AccountId, BalanceOf<T>>,
 			(status, fuel_used, commitment, max_output): (Status, u64, [u8; 32], u32),
-			verified: bool,
+			how: Delivery,
 		) {
-			let cost = Self::pay_for(task_id, &mut task, &provider, fuel_used);
-			if verified {
+			let cost = match how {
+				Delivery::Verified | Delivery::Unverified => {
+					Self::pay_for(task_id, &mut task, &provider, fuel_used)
+				}
+				Delivery::PayBurned => {
+					let owed = Self::fuel_cost(u128::from(fuel_used), provider.price)
+						.unwrap_or(task.escrow)
+						.min(task.escrow.saturating_sub(T::BaseFee::get()));
+					let burned = T::Currency::burn_held(
+						&HoldReason::TaskEscrow.into(),
+						&task.requester,
+						owed,
+						Precision::BestEffort,
+						Fortitude::Force,
+					)
+					.defensive_unwrap_or_default();
+					task.escrow = task.escrow.saturating_sub(burned);
+					Self::deposit_event(Event::UnsettledPayBurned { task_id, amount: burned });
+					burned
+				}
+			};
+			if how == Delivery::Verified {
 				T::Reputation::record(&provider.provider, Verdict::Agreed, cost.saturated_into());
 			}
 			T::Market::release_held(&provider.provider);
@@ -2514,7 +2554,7 @@ pub mod pallet {
 				} else {
 					Self::deposit_event(Event::AuditSkipped { task_id });
 					let answer = (status, fuel_used, commitment, max_output);
-					Self::deliver(task_id, task, provider, answer, false);
+					Self::deliver(task_id, task, provider, answer, Delivery::Unverified);
 				}
 				return;
 			};
@@ -2654,7 +2694,7 @@ pub mod pallet {
 			let answer = (status, fuel_used, commitment, max_output);
 			match found {
 				AuditFinding::Agreed { .. } => {
-					Self::deliver(task_id, task, provider, answer, true);
+					Self::deliver(task_id, task, provider, answer, Delivery::Verified);
 				}
 				AuditFinding::AuditorSilent | AuditFinding::AuditorAbstained if !replaced => {
 					// Nothing of the answer was opened: hold it again, and draw another
@@ -2690,16 +2730,16 @@ pub mod pallet {
 				AuditFinding::AuditorSilent
 				| AuditFinding::AuditorWithheld
 				| AuditFinding::NotComparable { .. } => {
-					Self::deliver(task_id, task, provider, answer, false);
+					Self::deliver(task_id, task, provider, answer, Delivery::Unverified);
 				}
 				AuditFinding::ProviderWithheld { .. } | AuditFinding::BothWithheld => {
 					Self::slash_held(task_id, &provider.provider);
 					T::Reputation::record(&provider.provider, Verdict::OutVoted, value);
 					Self::fail_held(task_id, task, &provider.provider, TaskFailure::AuditFailed);
 				}
-				// No committee decided who was right: unpaid, unslashed (an honest party is never
-				// slashed on another's word), the requester refunded.
+				// Goes to a committee ([`Pallet::escalate`]): never settled here.
 				AuditFinding::Disagreed { .. } => {
+					defensive!("a disagreement settled without its committee");
 					Self::fail_held(task_id, task, &provider.provider, TaskFailure::AuditDisputed);
 				}
 			}
@@ -2836,10 +2876,10 @@ pub mod pallet {
 		}
 
 		/// A disputed audit ends without a committee (none could be drawn): nobody is found
-		/// wrong, so it ends as an audit that could not start ([`Event::AuditSkipped`]): the
-		/// answer is final unverified, its provider paid; the auditor is neither paid nor
-		/// slashed. (Refunding the requester instead would give it, holding the output, work
-		/// for free whenever the pool is busy.) The audit's records go.
+		/// wrong. The answer is final unverified and the requester pays for it, but the pay is
+		/// burned ([`Event::UnsettledPayBurned`]): refunding would give the requester, holding
+		/// the output, work for free whenever the pool is busy; paying would pay junk that an
+		/// auditor contradicted. The auditor is neither paid nor slashed. The audit's records go.
 		fn end_dispute(task_id: TaskId, task: Task<T>) {
 			let TaskState::Audited {
 				provider,
@@ -2856,9 +2896,10 @@ pub mod pallet {
 			T::Judge::forget(task_id);
 			Disputes::<T>::remove(task_id);
 			AuditedAnswers::<T>::remove(&provider.provider, task_id);
+			T::Market::record_attendance(&auditor.provider, true);
 			T::Market::release_held(&auditor.provider);
 			let answer = (status, fuel_used, commitment, max_output);
-			Self::deliver(task_id, task, provider, answer, false);
+			Self::deliver(task_id, task, provider, answer, Delivery::PayBurned);
 		}
 
 		/// Carries out a committee's `judgement` of the disputed audit of `task` (see the
@@ -2928,7 +2969,12 @@ pub mod pallet {
 						T::Reputation::record(who, Verdict::Agreed, value_to(assignment));
 					}
 					MemberPart::Minority if !majority => {}
-					MemberPart::Unwitnessed => {}
+					// Under the majority's outcome with another witness: it did not run the task
+					// (a majority of witnesses is the honest side), so it is treated as silent.
+					MemberPart::Unwitnessed => {
+						Self::slash_paying(task_id, who, T::NoShowSlash::get(), &mut Vec::new());
+						T::Reputation::record(who, Verdict::NoShow, value_to(assignment));
+					}
 					MemberPart::Minority | MemberPart::Withheld => {
 						Self::slash_paying(task_id, who, T::Slash::get(), &mut Vec::new());
 						T::Reputation::record(who, Verdict::OutVoted, value_to(assignment));
@@ -2975,15 +3021,76 @@ pub mod pallet {
 			match upheld {
 				Upheld::Provider => {
 					let answer = (status, fuel_used, commitment, max_output);
-					Self::deliver(task_id, task, provider, answer, true);
+					Self::deliver(task_id, task, provider, answer, Delivery::Verified);
 				}
-				Upheld::Auditor | Upheld::Neither => {
-					Self::fail_held(task_id, task, &provider.provider, TaskFailure::AuditFailed);
-				}
+				Upheld::Auditor | Upheld::Neither => match judgement.delivered {
+					Some(delivered) => Self::deliver_committees(
+						task_id,
+						task,
+						&provider.provider,
+						&dispute,
+						delivered,
+					),
+					None => {
+						Self::fail_held(task_id, task, &provider.provider, TaskFailure::AuditFailed)
+					}
+				},
 				Upheld::NoMajority => {
-					Self::fail_held(task_id, task, &provider.provider, TaskFailure::AuditDisputed);
+					let answer = (status, fuel_used, commitment, max_output);
+					Self::deliver(task_id, task, provider, answer, Delivery::PayBurned);
 				}
 			}
+		}
+
+		/// The provider of the disputed `task` was found wrong: the requester gets the
+		/// committee's output instead, the box of its majority's first member (sealed under the
+		/// round's digest, which becomes the task's [`Digests`] entry), at no cost: the member
+		/// was paid out of the slash. The provider's exposure ends, the requester is refunded
+		/// less the base fee and what the auditor was paid, and the task is delivered.
+		fn deliver_committees(
+			task_id: TaskId,
+			mut task: Task<T>,
+			provider: &T::AccountId,
+			dispute: &Dispute<T::AccountId, BalanceOf<T>>,
+			(member, status, fuel_used, sealed): (T::AccountId, Status, u64, Vec<u8>),
+		) {
+			let Ok(sealed) = BoundedVec::<u8, T::MaxSealedSize>::try_from(sealed) else {
+				defensive!("a member's box above the bound");
+				return Self::fail_held(task_id, task, provider, TaskFailure::AuditFailed);
+			};
+			T::Market::release_held(provider);
+			let refund = Self::burn_fee_and_refund(&mut task);
+			Self::deposit_event(Event::Refunded {
+				task_id,
+				requester: task.requester.clone(),
+				refund,
+			});
+			let cost = Zero::zero();
+			Self::deposit_event(Event::TaskDelivered {
+				task_id,
+				provider: member.clone(),
+				fuel_used,
+				cost,
+			});
+			let members: Vec<T::AccountId> =
+				dispute.committee.iter().map(|a| a.provider.clone()).collect();
+			let task_digest = Digests::<T>::get(task_id).unwrap_or_default();
+			let round = bourse_primitives::reply::committee_digest(&task_digest, &members);
+			Digests::<T>::insert(task_id, round);
+			let sealed_len = sealed.len() as u32;
+			SealedOutputs::<T>::insert(task_id, sealed);
+			let settled_at = frame_system::Pallet::<T>::block_number();
+			let state = TaskState::Delivered {
+				provider: member,
+				status,
+				fuel_used,
+				// Delivered by a committee member: no lone answer's commitment.
+				commitment: [0; 32],
+				max_output: T::MaxOutputSize::get(),
+				cost,
+				settled_at,
+			};
+			Self::close(task_id, task, state, Some(sealed_len));
 		}
 
 		/// Slashes `who` `amount` for `task_id`: first pays what `owed` still lists out of it
@@ -3463,7 +3570,20 @@ pub mod pallet {
 				ensure!(draws == usize::from(waits), "a dispute without its one committee draw");
 				audits = audits.saturating_add(usize::from(!waits));
 			}
-			ensure!(awaiting.len() <= Disputes::<T>::iter_keys().count(), "a draw of no dispute");
+			let now = frame_system::Pallet::<T>::block_number();
+			for (at, due) in CommitteeDraws::<T>::iter() {
+				ensure!(at > now, "a committee draw left behind");
+				for task_id in due {
+					ensure!(
+						Disputes::<T>::get(task_id).is_some_and(|d| d.committee.is_empty()),
+						"a committee draw of no dispute waiting for one"
+					);
+				}
+			}
+			for dispute in Disputes::<T>::iter_values() {
+				let size = dispute.committee.len() as u32;
+				ensure!(size == 0 || size == COMMITTEE_SIZE, "a committee of the wrong size");
+			}
 			ensure!(audits_due.len() == audits, "an audit without its deadline place");
 			for (task_id, key) in ReplyKeys::<T>::iter() {
 				ensure!(Tasks::<T>::contains_key(task_id), "a reply key outlived its task");

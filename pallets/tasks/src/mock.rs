@@ -417,6 +417,7 @@ impl TaskJudge<u64> for FakeJudge {
 		let silent = || CommitteeJudgement {
 			upheld: Upheld::NoMajority,
 			members: audit.committee.iter().map(|m| (*m, MemberPart::Silent)).collect(),
+			delivered: None,
 		};
 		(judgement.unwrap_or_else(silent), Weight::zero())
 	}

@@ -1939,9 +1939,20 @@ fn a_committee_draw_waits_for_a_block_that_draws() {
 
 /// Settles task 0's dispute by its committee's `judgement` at the committee's deadline.
 fn judged(upheld: Upheld, parts: [MemberPart; 3]) {
+	judged_with(upheld, parts, None);
+}
+
+/// [`judged`], the committee's first majority member giving `delivered` (its status, fuel and
+/// box).
+fn judged_with(upheld: Upheld, parts: [MemberPart; 3], delivered: Option<(Status, u64, Vec<u8>)>) {
 	let members = committee();
-	let judgement =
-		CommitteeJudgement { upheld, members: members.iter().copied().zip(parts).collect() };
+	let first = members.iter().zip(parts).find(|(_, p)| matches!(p, MemberPart::Majority { .. }));
+	let delivered = delivered.zip(first).map(|((s, f, b), (m, _))| (*m, s, f, b));
+	let judgement = CommitteeJudgement {
+		upheld,
+		members: members.iter().copied().zip(parts).collect(),
+		delivered,
+	};
 	crate::mock::judge(0, judgement);
 	let TaskState::Audited { deadline, .. } = TaskRecords::<Test>::get(0).unwrap().state else {
 		panic!("not audited")
@@ -1970,7 +1981,7 @@ fn a_committee_judgement_settles_by_the_table() {
 			false,
 		),
 		(Upheld::Neither, [right, right, right], (0, SLASH, outvoted), (0, SLASH, outvoted), false),
-		(Upheld::NoMajority, [Minority, Minority, Silent], (0, 0, None), (0, 0, None), false),
+		(Upheld::NoMajority, [Minority, Minority, Silent], (0, 0, None), (0, 0, None), true),
 	];
 	for (upheld, parts, (paid_p, slash_p, record_p), (paid_a, slash_a, record_a), delivered) in
 		cases
@@ -2023,7 +2034,7 @@ fn a_committee_judgement_settles_by_the_table() {
 					// Others opened in time: its silence is its own.
 					Silent => (NO_SHOW_SLASH, Some(Verdict::NoShow)),
 					Abstained => (0, Some(Verdict::Abstained)),
-					Unwitnessed => (0, None),
+					Unwitnessed => (NO_SHOW_SLASH, Some(Verdict::NoShow)),
 				};
 				assert_eq!((market(*m).slashed, record(*m)), (slashed, verdict), "{upheld:?}: {m}");
 				assert_eq!(market(*m).busy, 0, "{upheld:?}: member {m} freed");
@@ -2031,16 +2042,19 @@ fn a_committee_judgement_settles_by_the_table() {
 			let state = TaskRecords::<Test>::get(0).unwrap().state;
 			assert_eq!(matches!(state, TaskState::Delivered { .. }), delivered, "{upheld:?}");
 			if !delivered {
-				let reason = if upheld == Upheld::NoMajority {
-					TaskFailure::AuditDisputed
-				} else {
-					TaskFailure::AuditFailed
-				};
+				let reason = TaskFailure::AuditFailed;
 				assert!(matches!(state, TaskState::Failed { reason: r, .. } if r == reason));
 			}
-			// The requester pays what the provider and auditor were paid and the base fee;
-			// the committee costs it nothing.
-			assert_eq!(spendable() - before_r, escrow(1) - BASE_FEE - paid_p - paid_a);
+			// Unsettled, the answer's pay is burned rather than paid.
+			let burned = if upheld == Upheld::NoMajority { 1 } else { 0 };
+			if burned > 0 {
+				System::assert_has_event(
+					Event::UnsettledPayBurned { task_id: 0, amount: burned }.into(),
+				);
+			}
+			// The requester pays what the provider and auditor were paid (or burned) and the
+			// base fee; the committee costs it nothing.
+			assert_eq!(spendable() - before_r, escrow(1) - BASE_FEE - paid_p - paid_a - burned);
 			assert_eq!((market(1).held, market(auditor).held, market(auditor).busy), (0, 0, 0));
 			assert_eq!(escrow_held(), 0);
 			assert!(crate::Disputes::<Test>::get(0).is_none());
@@ -2049,9 +2063,10 @@ fn a_committee_judgement_settles_by_the_table() {
 }
 
 #[test]
-fn no_committee_to_draw_leaves_the_answer_final_unverified_and_paid() {
+fn no_committee_to_draw_leaves_the_answer_final_unverified_its_pay_burned() {
 	test(|| {
 		let (auditor, draw_at) = disputed(0);
+		let provider_before = free(1);
 		// Only two providers could sit: 3 and 4 stay, 5 leaves.
 		crate::mock::FakeProviders::mutate(|ps| ps.retain(|p| p.who != 5));
 		while System::block_number() < draw_at {
@@ -2065,8 +2080,12 @@ fn no_committee_to_draw_leaves_the_answer_final_unverified_and_paid() {
 		System::assert_has_event(Event::CommitteeSkipped { task_id: 0 }.into());
 		let state = TaskRecords::<Test>::get(0).unwrap().state;
 		assert!(matches!(state, TaskState::Delivered { .. }), "{state:?}");
-		// Paid, unverified; the auditor neither paid nor slashed, its exposure over.
+		// Final, unverified: the requester paid for it, burned, not paid to the provider; the
+		// auditor neither paid nor slashed; both exposures over.
+		System::assert_has_event(Event::UnsettledPayBurned { task_id: 0, amount: 1 }.into());
+		assert_eq!(free(1), provider_before);
 		assert!(!records().iter().any(|(p, v, _)| *p == 1 && *v == Verdict::Agreed));
+		assert_eq!(market(auditor).answered, 1, "the auditor's attendance counts");
 		assert_eq!((market(1).slashed, market(auditor).slashed), (0, 0));
 		assert_eq!((market(1).held, market(auditor).held), (0, 0));
 		assert!(crate::Disputes::<Test>::get(0).is_none());
@@ -2131,5 +2150,45 @@ fn a_burst_of_task_deadlines_cannot_crowd_a_dispute_out_of_its_draw() {
 			Timeouts::<Test>::remove(at);
 		}
 		check_invariants();
+	});
+}
+
+#[test]
+fn a_provider_found_wrong_leaves_the_requester_the_committees_output_at_no_cost() {
+	test(|| {
+		let (auditor, draw_at) = disputed(0);
+		while System::block_number() < draw_at {
+			next_block();
+		}
+		let members = committee();
+		let task_digest = crate::Digests::<Test>::get(0).unwrap();
+		let spendable = || free(REQUESTER) + deposits_of(REQUESTER);
+		let before = spendable();
+		let right = MemberPart::Majority { fuel: 1_000 };
+		let sealed = b"the committee's box".to_vec();
+		judged_with(
+			Upheld::Auditor,
+			[right, right, MemberPart::Minority],
+			Some((Status::Success, 1_000, sealed.clone())),
+		);
+		let TaskState::Delivered { provider, fuel_used, cost, .. } =
+			TaskRecords::<Test>::get(0).unwrap().state
+		else {
+			panic!("not delivered by the committee");
+		};
+		assert_eq!((provider, fuel_used, cost), (members[0], 1_000, 0));
+		System::assert_has_event(
+			Event::TaskDelivered { task_id: 0, provider: members[0], fuel_used: 1_000, cost: 0 }
+				.into(),
+		);
+		// The box the requester opens, under the round's digest.
+		assert_eq!(crate::SealedOutputs::<Test>::get(0).unwrap().into_inner(), sealed);
+		let round = bourse_primitives::reply::committee_digest(&task_digest, &members);
+		assert_eq!(crate::Digests::<Test>::get(0), Some(round));
+		// The provider slashed; the requester paid the auditor only, and the base fee.
+		assert_eq!(market(1).slashed, SLASH);
+		assert_eq!(spendable() - before, escrow(1) - BASE_FEE - 1);
+		assert_eq!((market(1).held, market(auditor).held), (0, 0));
+		assert_eq!(escrow_held(), 0);
 	});
 }
