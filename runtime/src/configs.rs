@@ -586,9 +586,15 @@ impl MarketBenchmarks {
 		replication: u32,
 	) -> pallet_tasks::TaskId {
 		use frame_support::traits::fungible::Mutate;
+		// The genesis providers' keys are not in the benchmark keystore: their offers go, so
+		// that no draw (a seat by price, an auditor by stake) picks them.
+		let genesis: alloc::vec::Vec<AccountId> =
+			pallet_offers::Offers::<Runtime>::iter_keys().collect();
+		for who in genesis {
+			let _ = pallet_offers::Pallet::<Runtime>::withdraw_offer(RuntimeOrigin::signed(who));
+		}
 		for (i, key) in keys.into_iter().enumerate() {
 			let who: AccountId = frame_benchmarking::account("provider", i as u32, 0);
-			// Cheaper than the genesis providers, whose keys are not in the benchmark keystore.
 			pallet_offers::Pallet::<Runtime>::benchmark_provider(&who, key, MILLI_UNIT / 2, 16)
 				.expect("a fresh benchmark provider registers");
 		}

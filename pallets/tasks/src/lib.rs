@@ -2943,7 +2943,10 @@ pub mod pallet {
 			let mut opened = 0u32;
 			let mut winners = 0u32;
 			for (_, part) in &judgement.members {
-				if let MemberPart::Majority { .. } | MemberPart::Minority = part {
+				if let MemberPart::Majority { .. }
+				| MemberPart::Minority
+				| MemberPart::Unwitnessed = part
+				{
 					opened = opened.saturating_add(1);
 				}
 				if let MemberPart::Majority { .. } = part {

@@ -70,10 +70,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3586`.
-		// Minimum execution time: 60_920_000 picoseconds.
-		Weight::from_parts(89_062_530, 3586)
-			// Standard error: 14
-			.saturating_add(Weight::from_parts(8_236, 0).saturating_mul(l.into()))
+		// Minimum execution time: 59_849_000 picoseconds.
+		Weight::from_parts(75_910_665, 3586)
+			// Standard error: 6
+			.saturating_add(Weight::from_parts(7_499, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -85,8 +85,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 52_457_000 picoseconds.
-		Weight::from_parts(85_677_000, 3586)
+		// Minimum execution time: 51_176_000 picoseconds.
+		Weight::from_parts(53_429_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -130,15 +130,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[0, 2]`.
 	fn submit_task(h: u32, ) -> Weight {
-		// Proof size: measured `3024 + h * (633 ±0)`, estimated `34010 + h * (15156 ±0)`.
-		// Minimum execution time: 360_946_000 picoseconds.
-		Weight::from_parts(571_242_860, 34010)
-			// Standard error: 1_367_138
-			.saturating_add(Weight::from_parts(45_133_847, 0).saturating_mul(h.into()))
+		// Proof size: measured `3024 + h * (633 ±0)`, estimated `34010 + h * (15029 ±0)`.
+		// Minimum execution time: 349_599_000 picoseconds.
+		Weight::from_parts(368_054_246, 34010)
+			// Standard error: 773_187
+			.saturating_add(Weight::from_parts(32_466_350, 0).saturating_mul(h.into()))
 			.saturating_add(T::DbWeight::get().reads(33_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
-			.saturating_add(Weight::from_parts(0, 15156).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(0, 15029).saturating_mul(h.into()))
 	}
 	/// Storage: `Tasks::Workloads` (r:2 w:2)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
@@ -162,8 +162,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn submit_task_queued() -> Weight {
 		// Proof size: measured `98539`, estimated `69391`.
-		// Minimum execution time: 590_467_000 picoseconds.
-		Weight::from_parts(788_490_000, 69391)
+		// Minimum execution time: 581_824_000 picoseconds.
+		Weight::from_parts(625_920_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
@@ -185,8 +185,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof size: measured `97663`, estimated `69391`.
-		// Minimum execution time: 390_630_000 picoseconds.
-		Weight::from_parts(421_696_000, 69391)
+		// Minimum execution time: 389_468_000 picoseconds.
+		Weight::from_parts(423_950_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -233,10 +233,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
 		// Proof size: measured `3566 + n * (67309 ±0)`, estimated `20852 + n * (68401 ±98)`.
-		// Minimum execution time: 6_039_000 picoseconds.
-		Weight::from_parts(6_269_000, 20852)
-			// Standard error: 1_846_776
-			.saturating_add(Weight::from_parts(595_052_051, 0).saturating_mul(n.into()))
+		// Minimum execution time: 6_029_000 picoseconds.
+		Weight::from_parts(376_540_802, 20852)
+			// Standard error: 10_303_801
+			.saturating_add(Weight::from_parts(612_965_968, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((45_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -291,11 +291,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `563070 + n * (60 ±0)`, estimated `548198 + n * (2523 ±255)`.
-		// Minimum execution time: 3_054_074_000 picoseconds.
-		Weight::from_parts(3_152_389_441, 548198)
-			// Standard error: 20_019_152
-			.saturating_add(Weight::from_parts(629_836_492, 0).saturating_mul(n.into()))
+		// Proof size: measured `563070 + n * (60 ±0)`, estimated `548198 + n * (2523 ±251)`.
+		// Minimum execution time: 3_083_648_000 picoseconds.
+		Weight::from_parts(3_117_087_698, 548198)
+			// Standard error: 15_605_223
+			.saturating_add(Weight::from_parts(520_954_895, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(99_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(55_u64))
@@ -333,10 +333,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
 		// Proof size: measured `549680 + n * (1355 ±0)`, estimated `548198 + n * (2603 ±0)`.
-		// Minimum execution time: 644_537_000 picoseconds.
-		Weight::from_parts(791_449_088, 548198)
-			// Standard error: 7_478_444
-			.saturating_add(Weight::from_parts(185_376_326, 0).saturating_mul(n.into()))
+		// Minimum execution time: 661_612_000 picoseconds.
+		Weight::from_parts(741_931_371, 548198)
+			// Standard error: 2_301_387
+			.saturating_add(Weight::from_parts(181_500_922, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -383,11 +383,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		// Proof size: measured `6033 + n * (66284 ±0)`, estimated `30327 + n * (68401 ±5)`.
-		// Minimum execution time: 2_985_000 picoseconds.
-		Weight::from_parts(133_280_482, 30327)
-			// Standard error: 10_474_128
-			.saturating_add(Weight::from_parts(830_899_451, 0).saturating_mul(n.into()))
+		// Proof size: measured `6033 + n * (66284 ±0)`, estimated `30327 + n * (68401 ±0)`.
+		// Minimum execution time: 2_104_000 picoseconds.
+		Weight::from_parts(2_214_000, 30327)
+			// Standard error: 5_473_277
+			.saturating_add(Weight::from_parts(863_430_434, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(75_u64))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
@@ -429,10 +429,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
 		// Proof size: measured `41911 + n * (131870 ±0)`, estimated `19919 + n * (136802 ±0)`.
-		// Minimum execution time: 5_839_000 picoseconds.
-		Weight::from_parts(8_523_000, 19919)
-			// Standard error: 5_564_482
-			.saturating_add(Weight::from_parts(465_505_461, 0).saturating_mul(n.into()))
+		// Minimum execution time: 7_622_000 picoseconds.
+		Weight::from_parts(9_253_000, 19919)
+			// Standard error: 3_253_404
+			.saturating_add(Weight::from_parts(425_872_112, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -453,8 +453,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn block_randomness() -> Weight {
 		// Proof size: measured `1600`, estimated `2766`.
-		// Minimum execution time: 59_699_000 picoseconds.
-		Weight::from_parts(95_362_000, 2766)
+		// Minimum execution time: 60_069_000 picoseconds.
+		Weight::from_parts(62_162_000, 2766)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Tasks::LastAuthor` (r:1 w:0)
@@ -469,8 +469,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	fn draw_rule() -> Weight {
 		// Proof size: measured `1956`, estimated `19919`.
-		// Minimum execution time: 19_419_000 picoseconds.
-		Weight::from_parts(28_332_000, 19919)
+		// Minimum execution time: 19_229_000 picoseconds.
+		Weight::from_parts(21_592_000, 19919)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
@@ -496,10 +496,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `241 + n * (65895 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 5_728_000 picoseconds.
-		Weight::from_parts(184_661_595, 1493)
-			// Standard error: 2_494_001
-			.saturating_add(Weight::from_parts(152_074_884, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_124_000 picoseconds.
+		Weight::from_parts(186_981_537, 1493)
+			// Standard error: 2_750_571
+			.saturating_add(Weight::from_parts(117_954_613, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -545,10 +545,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_finalize(n: u32, ) -> Weight {
 		// Proof size: measured `3311 + n * (131821 ±0)`, estimated `7101 + n * (68401 ±0)`.
-		// Minimum execution time: 3_065_000 picoseconds.
-		Weight::from_parts(2_889_405_872, 7101)
-			// Standard error: 7_115_392
-			.saturating_add(Weight::from_parts(297_121_949, 0).saturating_mul(n.into()))
+		// Minimum execution time: 2_123_000 picoseconds.
+		Weight::from_parts(2_163_000, 7101)
+			// Standard error: 1_497_616
+			.saturating_add(Weight::from_parts(289_240_236, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -595,11 +595,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditedAnswers` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_audits(n: u32, ) -> Weight {
-		// Proof size: measured `4396 + n * (66099 ±0)`, estimated `22942 + n * (68401 ±51)`.
-		// Minimum execution time: 3_024_000 picoseconds.
-		Weight::from_parts(49_754_626, 22942)
-			// Standard error: 2_063_618
-			.saturating_add(Weight::from_parts(162_851_006, 0).saturating_mul(n.into()))
+		// Proof size: measured `4396 + n * (66099 ±0)`, estimated `22942 + n * (68401 ±50)`.
+		// Minimum execution time: 2_855_000 picoseconds.
+		Weight::from_parts(62_977_977, 22942)
+			// Standard error: 1_399_541
+			.saturating_add(Weight::from_parts(165_583_204, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -612,8 +612,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	fn show_audit_coin() -> Weight {
 		// Proof size: measured `66179`, estimated `69391`.
-		// Minimum execution time: 62_032_000 picoseconds.
-		Weight::from_parts(78_647_000, 69391)
+		// Minimum execution time: 61_792_000 picoseconds.
+		Weight::from_parts(84_656_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -649,8 +649,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	fn accept_answer() -> Weight {
 		// Proof size: measured `134162`, estimated `69391`.
-		// Minimum execution time: 285_113_000 picoseconds.
-		Weight::from_parts(341_317_000, 69391)
+		// Minimum execution time: 277_753_000 picoseconds.
+		Weight::from_parts(336_770_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -706,8 +706,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditedAnswers` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn claim_bad_delivery() -> Weight {
 		// Proof size: measured `135325`, estimated `69391`.
-		// Minimum execution time: 1_457_945_000 picoseconds.
-		Weight::from_parts(1_599_294_000, 69391)
+		// Minimum execution time: 1_463_053_000 picoseconds.
+		Weight::from_parts(1_617_411_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(36_u64))
 			.saturating_add(T::DbWeight::get().writes(27_u64))
 	}
@@ -747,11 +747,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_committees(n: u32, ) -> Weight {
-		// Proof size: measured `5755 + n * (66289 ±0)`, estimated `24303 + n * (68401 ±0)`.
-		// Minimum execution time: 6_930_000 picoseconds.
-		Weight::from_parts(115_898_784, 24303)
-			// Standard error: 4_263_175
-			.saturating_add(Weight::from_parts(283_136_576, 0).saturating_mul(n.into()))
+		// Proof size: measured `5755 + n * (66289 ±0)`, estimated `24303 + n * (68401 ±135)`.
+		// Minimum execution time: 6_630_000 picoseconds.
+		Weight::from_parts(90_121_589, 24303)
+			// Standard error: 5_263_283
+			.saturating_add(Weight::from_parts(329_381_925, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(26_u64))
 			.saturating_add(T::DbWeight::get().reads((15_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -766,7 +766,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:5 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Providers` (r:5 w:4)
+	/// Storage: `Offers::Providers` (r:5 w:5)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:5 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
@@ -778,10 +778,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:1)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:5 w:5)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:4 w:4)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:1 w:1)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
@@ -798,51 +800,49 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:0 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Digests` (r:0 w:1)
-	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn settle_committee() -> Weight {
-		// Proof size: measured `6450`, estimated `22878`.
-		// Minimum execution time: 767_649_000 picoseconds.
-		Weight::from_parts(828_270_000, 22878)
-			.saturating_add(T::DbWeight::get().reads(50_u64))
-			.saturating_add(T::DbWeight::get().writes(44_u64))
+		// Proof size: measured `6670`, estimated `22878`.
+		// Minimum execution time: 774_830_000 picoseconds.
+		Weight::from_parts(922_650_000, 22878)
+			.saturating_add(T::DbWeight::get().reads(53_u64))
+			.saturating_add(T::DbWeight::get().writes(47_u64))
 	}
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(89_062_530, 3586)
-			.saturating_add(Weight::from_parts(8_236, 0).saturating_mul(l.into()))
+		Weight::from_parts(75_910_665, 3586)
+			.saturating_add(Weight::from_parts(7_499, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(85_677_000, 3586)
+		Weight::from_parts(53_429_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(h: u32, ) -> Weight {
-		Weight::from_parts(571_242_860, 34010)
-			.saturating_add(Weight::from_parts(45_133_847, 0).saturating_mul(h.into()))
+		Weight::from_parts(368_054_246, 34010)
+			.saturating_add(Weight::from_parts(32_466_350, 0).saturating_mul(h.into()))
 			.saturating_add(RocksDbWeight::get().reads(33_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
-			.saturating_add(Weight::from_parts(0, 15156).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(0, 15029).saturating_mul(h.into()))
 	}
 	fn submit_task_queued() -> Weight {
-		Weight::from_parts(788_490_000, 69391)
+		Weight::from_parts(625_920_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(421_696_000, 69391)
+		Weight::from_parts(423_950_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(6_269_000, 20852)
-			.saturating_add(Weight::from_parts(595_052_051, 0).saturating_mul(n.into()))
+		Weight::from_parts(376_540_802, 20852)
+			.saturating_add(Weight::from_parts(612_965_968, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((45_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -850,8 +850,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(3_152_389_441, 548198)
-			.saturating_add(Weight::from_parts(629_836_492, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_117_087_698, 548198)
+			.saturating_add(Weight::from_parts(520_954_895, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(99_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(55_u64))
@@ -859,8 +859,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2523).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		Weight::from_parts(791_449_088, 548198)
-			.saturating_add(Weight::from_parts(185_376_326, 0).saturating_mul(n.into()))
+		Weight::from_parts(741_931_371, 548198)
+			.saturating_add(Weight::from_parts(181_500_922, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -868,8 +868,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		Weight::from_parts(133_280_482, 30327)
-			.saturating_add(Weight::from_parts(830_899_451, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_214_000, 30327)
+			.saturating_add(Weight::from_parts(863_430_434, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(75_u64))
 			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
@@ -877,8 +877,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		Weight::from_parts(8_523_000, 19919)
-			.saturating_add(Weight::from_parts(465_505_461, 0).saturating_mul(n.into()))
+		Weight::from_parts(9_253_000, 19919)
+			.saturating_add(Weight::from_parts(425_872_112, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -886,16 +886,16 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
 	}
 	fn block_randomness() -> Weight {
-		Weight::from_parts(95_362_000, 2766)
+		Weight::from_parts(62_162_000, 2766)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn draw_rule() -> Weight {
-		Weight::from_parts(28_332_000, 19919)
+		Weight::from_parts(21_592_000, 19919)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(184_661_595, 1493)
-			.saturating_add(Weight::from_parts(152_074_884, 0).saturating_mul(n.into()))
+		Weight::from_parts(186_981_537, 1493)
+			.saturating_add(Weight::from_parts(117_954_613, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -903,8 +903,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_finalize(n: u32, ) -> Weight {
-		Weight::from_parts(2_889_405_872, 7101)
-			.saturating_add(Weight::from_parts(297_121_949, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_163_000, 7101)
+			.saturating_add(Weight::from_parts(289_240_236, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -912,8 +912,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_audits(n: u32, ) -> Weight {
-		Weight::from_parts(49_754_626, 22942)
-			.saturating_add(Weight::from_parts(162_851_006, 0).saturating_mul(n.into()))
+		Weight::from_parts(62_977_977, 22942)
+			.saturating_add(Weight::from_parts(165_583_204, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -921,23 +921,23 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn show_audit_coin() -> Weight {
-		Weight::from_parts(78_647_000, 69391)
+		Weight::from_parts(84_656_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn accept_answer() -> Weight {
-		Weight::from_parts(341_317_000, 69391)
+		Weight::from_parts(336_770_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn claim_bad_delivery() -> Weight {
-		Weight::from_parts(1_599_294_000, 69391)
+		Weight::from_parts(1_617_411_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(36_u64))
 			.saturating_add(RocksDbWeight::get().writes(27_u64))
 	}
 	fn on_initialize_committees(n: u32, ) -> Weight {
-		Weight::from_parts(115_898_784, 24303)
-			.saturating_add(Weight::from_parts(283_136_576, 0).saturating_mul(n.into()))
+		Weight::from_parts(90_121_589, 24303)
+			.saturating_add(Weight::from_parts(329_381_925, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(26_u64))
 			.saturating_add(RocksDbWeight::get().reads((15_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -945,8 +945,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn settle_committee() -> Weight {
-		Weight::from_parts(828_270_000, 22878)
-			.saturating_add(RocksDbWeight::get().reads(50_u64))
-			.saturating_add(RocksDbWeight::get().writes(44_u64))
+		Weight::from_parts(922_650_000, 22878)
+			.saturating_add(RocksDbWeight::get().reads(53_u64))
+			.saturating_add(RocksDbWeight::get().writes(47_u64))
 	}
 }
