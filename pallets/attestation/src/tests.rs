@@ -1337,6 +1337,16 @@ fn member_open(who: u64, (opening, witness): &(crate::Opening, [u8; 32])) -> Dis
 	state(who, 0, who, claim, &sealed)
 }
 
+/// Each committee member commits blind to its opening and witness, then all open.
+fn sit(openings: &[(u64, (crate::Opening, [u8; 32]))]) {
+	for (m, o) in openings {
+		assert_eq!(member_commit(*m, o), Ok(()));
+	}
+	for (m, o) in openings {
+		assert_eq!(member_open(*m, o), Ok(()));
+	}
+}
+
 #[test]
 fn a_disputed_audit_goes_to_its_committee_which_commits_blind_then_opens() {
 	use bourse_primitives::traits::{MemberPart::*, Upheld};
@@ -1413,12 +1423,7 @@ fn copies_of_the_public_openings_count_for_nothing() {
 		disputed(b"out", b"junk");
 		let copy = |m: u64| (opening(Status::Success, b"junk", 500, [m as u8; 32]), [m as u8; 32]);
 		let openings = [(3, copy(3)), (4, copy(4)), (5, member(5, b"out"))];
-		for (m, o) in &openings {
-			assert_eq!(member_commit(*m, o), Ok(()));
-		}
-		for (m, o) in &openings {
-			assert_eq!(member_open(*m, o), Ok(()));
-		}
+		sit(&openings);
 		// No majority: the honest provider is not found wrong on copies' word.
 		let judgement = judged(0).unwrap();
 		assert_eq!(judgement.upheld, Upheld::NoMajority);
@@ -1429,12 +1434,7 @@ fn copies_of_the_public_openings_count_for_nothing() {
 		disputed(b"out", b"junk");
 		let copier = (opening(Status::Success, b"junk", 500, [3; 32]), [3; 32]);
 		let openings = [(3, copier), (4, member(4, b"out")), (5, member(5, b"out"))];
-		for (m, o) in &openings {
-			assert_eq!(member_commit(*m, o), Ok(()));
-		}
-		for (m, o) in &openings {
-			assert_eq!(member_open(*m, o), Ok(()));
-		}
+		sit(&openings);
 		let judgement = judged(0).unwrap();
 		assert_eq!(judgement.upheld, Upheld::Provider);
 		let fuel = 500;
@@ -1446,16 +1446,11 @@ fn copies_of_the_public_openings_count_for_nothing() {
 	test(|| {
 		// Two lazy members that agree on a made-up witness and copy the right side form a
 		// majority; the member that ran it opened the same outcome under the true witness:
-		// it is neither paid nor slashed (no telling which side ran it), not out-voted.
+		// it is unwitnessed, not out-voted (the task pallet treats it as silent).
 		disputed(b"junk", b"out");
 		let copy = |m: u64| (opening(Status::Success, b"out", 500, [m as u8; 32]), [7; 32]);
 		let openings = [(3, copy(3)), (4, copy(4)), (5, member(5, b"out"))];
-		for (m, o) in &openings {
-			assert_eq!(member_commit(*m, o), Ok(()));
-		}
-		for (m, o) in &openings {
-			assert_eq!(member_open(*m, o), Ok(()));
-		}
+		sit(&openings);
 		let judgement = judged(0).unwrap();
 		assert_eq!(judgement.upheld, Upheld::Auditor);
 		let fuel = 500;
@@ -1480,12 +1475,7 @@ fn a_member_of_another_executor_version_is_not_counted_nor_a_third_outcome() {
 			(crate::Opening { executor_version: EXECUTOR_VERSION + 1, ..o }, w)
 		};
 		let openings = [(3, member(3, b"out")), (4, newer(4)), (5, newer(5))];
-		for (m, o) in &openings {
-			assert_eq!(member_commit(*m, o), Ok(()));
-		}
-		for (m, o) in &openings {
-			assert_eq!(member_open(*m, o), Ok(()));
-		}
+		sit(&openings);
 		let judgement = judged(0).unwrap();
 		assert_eq!(judgement.upheld, Upheld::NoMajority);
 		assert_eq!(judgement.members, vec![(3, Minority), (4, Abstained), (5, Abstained)]);

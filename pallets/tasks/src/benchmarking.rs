@@ -112,6 +112,29 @@ fn submit_with<T: Config>(
 	)
 }
 
+/// Takes every deadline place but the last an audit (or a committee) starting at `now` tries,
+/// so that it finds its place after the most tries; returns the first block crowded.
+fn crowd_deadlines<T: Config>(now: BlockNumberFor<T>) -> BlockNumberFor<T> {
+	let (commit_window, _) = Pallet::<T>::windows(BENCH_FUEL, 1);
+	let first = now
+		.saturating_add(commit_window)
+		.saturating_add(crate::OPEN_WINDOW.into())
+		.saturating_add(One::one());
+	for later in 0..7u32 {
+		let full: Vec<TaskId> =
+			(0..T::MaxTimeoutsPerBlock::get()).map(|i| u64::MAX - u64::from(i)).collect();
+		Timeouts::<T>::insert(first.saturating_add(later.into()), BoundedVec::truncate_from(full));
+	}
+	first
+}
+
+/// Frees the places [`crowd_deadlines`] took from `first`.
+fn uncrowd_deadlines<T: Config>(first: BlockNumberFor<T>) {
+	for later in 0..7u32 {
+		Timeouts::<T>::remove(first.saturating_add(later.into()));
+	}
+}
+
 /// A lone task of `who` answered, audited and disputed: returns it and the block its committee
 /// is drawn in.
 fn disputed_task<T: Config>(who: &T::AccountId, hash: CodeHash) -> (TaskId, BlockNumberFor<T>) {
@@ -534,27 +557,12 @@ mod benchmarks {
 			})
 			.unwrap_or_else(frame_system::Pallet::<T>::block_number);
 		frame_system::Pallet::<T>::set_block_number(now);
-		// Every deadline place but the last tried is taken.
-		let (commit_window, _) = Pallet::<T>::windows(BENCH_FUEL, 1);
-		let first = now
-			.saturating_add(commit_window)
-			.saturating_add(crate::OPEN_WINDOW.into())
-			.saturating_add(One::one());
-		for later in 0..7u32 {
-			let full: Vec<TaskId> =
-				(0..T::MaxTimeoutsPerBlock::get()).map(|i| u64::MAX - u64::from(i)).collect();
-			Timeouts::<T>::insert(
-				first.saturating_add(later.into()),
-				BoundedVec::truncate_from(full),
-			);
-		}
+		let first = crowd_deadlines::<T>(now);
 		#[block]
 		{
 			Pallet::<T>::finalize_due(now, true, &mut Seeds::new());
 		}
-		for later in 0..7u32 {
-			Timeouts::<T>::remove(first.saturating_add(later.into()));
-		}
+		uncrowd_deadlines::<T>(first);
 		let audited = Tasks::<T>::iter_values()
 			.filter(|t| matches!(t.state, TaskState::Audited { .. }))
 			.count() as u32;
@@ -626,20 +634,7 @@ mod benchmarks {
 		assert_eq!(due.len() as u32, n);
 		crate::CommitteeDraws::<T>::insert(draw_at, BoundedVec::truncate_from(due));
 		frame_system::Pallet::<T>::set_block_number(draw_at);
-		// Every deadline place but the last tried is taken.
-		let (commit_window, _) = Pallet::<T>::windows(BENCH_FUEL, 1);
-		let first = draw_at
-			.saturating_add(commit_window)
-			.saturating_add(crate::OPEN_WINDOW.into())
-			.saturating_add(One::one());
-		for later in 0..7u32 {
-			let full: Vec<TaskId> =
-				(0..T::MaxTimeoutsPerBlock::get()).map(|i| u64::MAX - u64::from(i)).collect();
-			Timeouts::<T>::insert(
-				first.saturating_add(later.into()),
-				BoundedVec::truncate_from(full),
-			);
-		}
+		let first = crowd_deadlines::<T>(draw_at);
 		#[block]
 		{
 			let mut seeds = Seeds::new();
@@ -648,9 +643,7 @@ mod benchmarks {
 				Pallet::<T>::draw_committee(task_id, task, &mut seeds);
 			}
 		}
-		for later in 0..7u32 {
-			Timeouts::<T>::remove(first.saturating_add(later.into()));
-		}
+		uncrowd_deadlines::<T>(first);
 		let sitting = crate::Disputes::<T>::iter_values()
 			.filter(|d| d.committee.len() as u32 == crate::COMMITTEE_SIZE)
 			.count() as u32;
