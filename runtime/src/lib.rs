@@ -152,11 +152,15 @@ pub type UncheckedExtrinsic =
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Migrations to run on the next runtime upgrade (each runs once, by storage version): the
-/// offers' capacity classes and selection trees (offers 0 → 1), and the queue with its tasks'
-/// entropy (tasks 1 → 2).
-type Migrations = (
+/// offers' capacity classes and selection trees (offers 0 → 1), the queue with its tasks'
+/// entropy (tasks 1 → 2), and the first recorded versions of the attestation and reputation
+/// layouts (0 → 1, checked to decode under `try-runtime`). Every Bourse pallet declares its
+/// version; a layout change adds its `VersionedMigration` here.
+pub type Migrations = (
 	pallet_offers::migrations::MigrateToClassedSelection<Runtime>,
 	pallet_tasks::migrations::MigrateToQueueEntropy<Runtime>,
+	pallet_attestation::migrations::MigrateToV1<Runtime>,
+	pallet_reputation::migrations::MigrateToV1<Runtime>,
 );
 
 /// Dispatches blocks and transactions to the pallets.

@@ -103,6 +103,7 @@ mod mock;
 pub mod testing;
 #[cfg(test)]
 mod tests;
+pub mod migrations;
 pub mod weights;
 mod worker;
 
@@ -125,7 +126,11 @@ pub mod pallet {
 		BlockNumberFor<T>,
 	>;
 
+	/// The storage layout's version: 1 since versions were first recorded ([`crate::migrations`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]

@@ -44,6 +44,7 @@ mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod migrations;
 pub mod weights;
 
 #[frame::pallet]
@@ -77,7 +78,11 @@ pub mod pallet {
 		pub updated: BlockNumber,
 	}
 
+	/// The storage layout's version: 1 since versions were first recorded ([`crate::migrations`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]

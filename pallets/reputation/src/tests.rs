@@ -164,3 +164,45 @@ fn an_abstention_weighs_less_than_silence() {
 		assert_eq!(score(BOB), Perbill::from_rational(1u32, 6));
 	});
 }
+
+/// Storage version 1 is recorded at genesis; a chain without a version (0) records it once, and
+/// only once.
+#[test]
+fn storage_version_1_is_recorded_once() {
+	use crate::migrations::MigrateToV1;
+	use polkadot_sdk::frame_support::traits::{
+		Get, GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
+	};
+	new_test_ext().execute_with(|| {
+		assert_eq!(Reputation::on_chain_storage_version(), 1, "genesis records the version");
+		StorageVersion::new(0).put::<Reputation>();
+		MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Reputation::on_chain_storage_version(), 1);
+		// Again: the version says it ran, so only the version is read.
+		let again = MigrateToV1::<Test>::on_runtime_upgrade();
+		let db = <Test as polkadot_sdk::frame_system::Config>::DbWeight::get();
+		assert_eq!(again, db.reads(1));
+	});
+}
+
+/// The upgrade's check (`try-runtime`) passes on today's records and fails on a record of
+/// another layout, which a layout change without its own migration would leave.
+#[cfg(feature = "try-runtime")]
+#[test]
+fn a_record_of_another_layout_fails_the_upgrade_check() {
+	use crate::migrations::MigrateToV1;
+	use polkadot_sdk::frame_support::{
+		storage::unhashed,
+		traits::{OnRuntimeUpgrade, StorageVersion},
+	};
+	new_test_ext().execute_with(|| {
+		StorageVersion::new(0).put::<Reputation>();
+		assert_eq!(MigrateToV1::<Test>::try_on_runtime_upgrade(true).map(|_| ()), Ok(()));
+		StorageVersion::new(0).put::<Reputation>();
+		unhashed::put_raw(&Records::<Test>::hashed_key_for(1u64), &[7]);
+		assert_eq!(
+			MigrateToV1::<Test>::try_on_runtime_upgrade(true).map(|_| ()),
+			Err("a record does not decode under storage version 1".into())
+		);
+	});
+}

@@ -217,6 +217,27 @@ pub const AUDIT_START_TRIES: u8 = 3;
 /// or a slow node.
 pub const OPEN_WINDOW: u32 = 10;
 
+/// A bug planted for the fuzzer to find (`bourse-fuzzer`'s own test): armed, a queued task's
+/// cancellation skips its refund, leaving its escrow held for a task that no longer exists.
+/// Compiled only with the test-only `planted-bug` feature, and disarmed unless a test arms it on
+/// its own thread.
+#[cfg(feature = "planted-bug")]
+pub mod planted {
+	std::thread_local! {
+		static ARMED: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+	}
+
+	/// Arms (or disarms) the bug on this thread.
+	pub fn arm(on: bool) {
+		ARMED.with(|armed| armed.set(on));
+	}
+
+	/// Whether the bug is armed on this thread.
+	pub fn armed() -> bool {
+		ARMED.with(|armed| armed.get())
+	}
+}
+
 /// The pallet. `submit_task` takes every parameter of a task as its own argument, as users
 /// see them in wallets.
 #[allow(clippy::too_many_arguments)]
@@ -2168,11 +2189,17 @@ pub mod pallet {
 			reason: TaskFailure,
 			at_least: BlockNumberFor<T>,
 		) {
+			#[cfg(feature = "planted-bug")]
+			let planted = planted::armed() && entry.is_some() && reason == TaskFailure::Cancelled;
+			#[cfg(not(feature = "planted-bug"))]
+			let planted = false;
 			if let (Some(entry), TaskState::Queued { since }) = (entry, &task.state) {
 				let since = *since;
 				Self::charge_rent(task_id, &mut task, entry, since, at_least);
 			}
-			Self::burn_fee_and_refund(&mut task);
+			if !planted {
+				Self::burn_fee_and_refund(&mut task);
+			}
 			let settled_at = frame_system::Pallet::<T>::block_number();
 			Self::close(task_id, task, TaskState::Failed { reason, settled_at }, None);
 			Self::deposit_event(Event::TaskFailed { task_id, reason });

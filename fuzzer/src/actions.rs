@@ -1,0 +1,463 @@
+//! Calls decoded from the fuzzer's bytes: every call of every Bourse pallet and balance
+//! transfers, by any dev account, with arguments at, inside and beyond their bounds; the
+//! nodes' behaviours switched; blocks ended or skipped.
+
+use crate::{
+	chain::{call_name, Chain},
+	nodes::Behaviour,
+	EXECUTOR_KEYS,
+};
+use bourse_primitives::{
+	reply, AbstainReason, AuditTerms, Claim, ExecutorId, Opening, Revealed, SealedAnswer,
+	Statement, Status, EXECUTOR_VERSION,
+};
+use bourse_runtime::{Balance, Runtime, RuntimeCall, MILLI_UNIT, UNIT};
+use codec::Encode;
+use polkadot_sdk::{
+	frame_system::offchain::CreateAuthorizedTransaction,
+	pallet_balances, pallet_sudo,
+	sp_core::{crypto::ByteArray, sr25519},
+	sp_io::hashing::blake2_256,
+	sp_runtime::{traits::Hash as _, MultiAddress, Perbill, RuntimeAppPublic},
+};
+
+/// The fuzzer's bytes, read front to back; zeros once they run out.
+pub struct Input<'a> {
+	data: &'a [u8],
+	pos: usize,
+}
+
+impl<'a> Input<'a> {
+	/// Reads `data`.
+	pub fn new(data: &'a [u8]) -> Self {
+		Self { data, pos: 0 }
+	}
+
+	/// Whether every byte was read.
+	pub fn is_empty(&self) -> bool {
+		self.pos >= self.data.len()
+	}
+
+	/// The next byte.
+	pub fn byte(&mut self) -> u8 {
+		let b = self.data.get(self.pos).copied().unwrap_or(0);
+		self.pos = self.pos.saturating_add(1);
+		b
+	}
+
+	/// The next `N` bytes.
+	pub fn bytes<const N: usize>(&mut self) -> [u8; N] {
+		core::array::from_fn(|_| self.byte())
+	}
+
+	/// A number below `n` (0 if `n` is 0).
+	pub fn below(&mut self, n: usize) -> usize {
+		if n == 0 {
+			return 0;
+		}
+		usize::from(u16::from_le_bytes(self.bytes::<2>())) % n
+	}
+
+	/// One of `choices`.
+	pub fn pick<T: Copy>(&mut self, choices: &[T]) -> T {
+		choices[self.below(choices.len())]
+	}
+
+	/// A u64: one of the interesting values, or any.
+	pub fn u64_of(&mut self, interesting: &[u64]) -> u64 {
+		if self.byte() < 224 {
+			self.pick(interesting)
+		} else {
+			u64::from_le_bytes(self.bytes::<8>())
+		}
+	}
+
+	/// An amount: one of the interesting values, or any.
+	pub fn amount(&mut self) -> Balance {
+		const AMOUNTS: [Balance; 12] = [
+			0,
+			1,
+			MILLI_UNIT - 1,
+			MILLI_UNIT,
+			UNIT,
+			10 * UNIT,
+			100 * UNIT,
+			101 * UNIT,
+			1_000 * UNIT,
+			999_000 * UNIT,
+			1_000_000 * UNIT,
+			Balance::MAX,
+		];
+		if self.byte() < 232 {
+			self.pick(&AMOUNTS)
+		} else {
+			u128::from_le_bytes(self.bytes::<16>())
+		}
+	}
+}
+
+/// The state an action is decoded against, read from the chain.
+struct Known {
+	/// Tasks submitted so far (ids below this).
+	next_task: u64,
+	/// Workloads stored, and one unknown hash.
+	workloads: Vec<[u8; 32]>,
+}
+
+/// A dev account's reply secret: its tasks' outputs are sealed to its public key.
+pub fn reply_secret(actor: usize) -> [u8; 32] {
+	blake2_256(&(b"bourse-fuzz/reply", actor as u32).encode())
+}
+
+/// A dev account's audit-coin secret (one for all its tasks: the coin is drawn per task).
+pub fn coin_secret(actor: usize) -> [u8; 32] {
+	blake2_256(&(b"bourse-fuzz/coin", actor as u32).encode())
+}
+
+/// What the next action did to the block.
+pub enum Step {
+	/// A call was applied (or refused).
+	Applied,
+	/// The block ends here.
+	EndBlock,
+	/// The block ends, and this many empty blocks follow.
+	Skip(u32),
+}
+
+/// Decodes the next action and applies it to the block being built.
+pub fn step(chain: &mut Chain, input: &mut Input, stats: &mut crate::Stats) -> Step {
+	let actors = chain.actors.len();
+	let who = input.below(actors);
+	let op = input.byte() % 40;
+	let known = chain.with_state(|| Known {
+		next_task: pallet_tasks::NextTaskId::<Runtime>::get(),
+		workloads: pallet_tasks::Workloads::<Runtime>::iter_keys().take(16).collect(),
+	});
+	let call: RuntimeCall = match op {
+		0..=5 => return Step::EndBlock,
+		6 => return Step::Skip(1 + input.below(30) as u32),
+		7 => {
+			let node = input.below(chain.nodes.len());
+			let behaviour = input.pick(&Behaviour::ALL);
+			chain.nodes[node].behave(behaviour);
+			return Step::Applied;
+		}
+		8 | 9 => {
+			let dest = MultiAddress::Id(chain.actors[input.below(actors)].account());
+			let value = input.amount();
+			match input.byte() % 3 {
+				0 => pallet_balances::Call::transfer_keep_alive { dest, value }.into(),
+				1 => pallet_balances::Call::transfer_allow_death { dest, value }.into(),
+				_ => pallet_balances::Call::transfer_all { dest, keep_alive: input.byte() % 2 == 0 }
+					.into(),
+			}
+		}
+		10 | 11 => pallet_tasks::Call::upload_workload { code: workload(input) }.into(),
+		12 => pallet_tasks::Call::remove_workload { hash: pick_workload(input, &known) }.into(),
+		13..=19 => submit(input, who, &known),
+		20 => pallet_tasks::Call::cancel_task { task_id: pick_task(input, &known) }.into(),
+		21 => pallet_tasks::Call::accept_answer { task_id: pick_task(input, &known) }.into(),
+		22 => {
+			let secret = if input.byte() < 200 { reply_secret(who) } else { input.bytes::<32>() };
+			pallet_tasks::Call::claim_bad_delivery { task_id: pick_task(input, &known), secret }
+				.into()
+		}
+		23 | 24 => {
+			let secret = if input.byte() < 220 { coin_secret(who) } else { input.bytes::<32>() };
+			pallet_tasks::Call::show_audit_coin { task_id: pick_task(input, &known), secret }
+				.into()
+		}
+		25 => {
+			let key = executor_key(chain, input.below(actors), input.byte() % EXECUTOR_KEYS);
+			let owner = if input.byte() < 230 { who } else { input.below(actors) };
+			let bond = input.amount();
+			let Some((executor, proof)) = possession(chain, key, owner) else {
+				return Step::Applied;
+			};
+			pallet_offers::Call::register_provider { bond, executor, proof }.into()
+		}
+		26 => pallet_offers::Call::bond_extra { amount: input.amount() }.into(),
+		27 => {
+			let key = executor_key(chain, input.below(actors), input.byte() % EXECUTOR_KEYS);
+			let Some((executor, proof)) = possession(chain, key, who) else {
+				return Step::Applied;
+			};
+			pallet_offers::Call::rotate_executor { executor, proof }.into()
+		}
+		28 | 29 => {
+			let price_per_mfuel = input.amount() / input.pick(&[1, 1_000, 1_000_000, UNIT]);
+			let max_fuel =
+				input.u64_of(&[0, 1, 1_000_000, 600_000_000, 10_000_000_000, u64::MAX]);
+			let max_memory_mib = input.pick(&[0, 1, 16, 64, 512, 4096, u32::MAX]);
+			let slots = input.pick(&[0, 1, 2, 4, 16, 64, 1_000, u32::MAX]);
+			let expires_at = match input.byte() % 4 {
+				0 => Some(chain.number.saturating_add(input.below(40) as u32)),
+				1 => Some(input.pick(&[0, u32::MAX])),
+				_ => None,
+			};
+			pallet_offers::Call::set_offer {
+				price_per_mfuel,
+				max_fuel,
+				max_memory_mib,
+				slots,
+				expires_at,
+			}
+			.into()
+		}
+		30 => pallet_offers::Call::withdraw_offer {}.into(),
+		31 => pallet_offers::Call::unregister_provider {}.into(),
+		32 => pallet_offers::Call::withdraw_bond {}.into(),
+		33 => pallet_offers::Call::resume_offer {}.into(),
+		34 => return node_call(chain, input, stats, who),
+		35 | 36 => return forged_claim(chain, input, stats, &known),
+		37 => {
+			let versions = match input.byte() % 4 {
+				0 => vec![EXECUTOR_VERSION],
+				1 => vec![EXECUTOR_VERSION, EXECUTOR_VERSION.wrapping_add(1)],
+				2 => vec![EXECUTOR_VERSION.wrapping_add(1)],
+				_ => vec![],
+			};
+			let Ok(versions) = versions.try_into() else { return Step::Applied };
+			let call = pallet_attestation::Call::set_executor_versions { versions }.into();
+			if input.byte() < 200 {
+				// Root (Alice) through sudo; otherwise anyone, refused.
+				let sudo: RuntimeCall = pallet_sudo::Call::sudo { call: Box::new(call) }.into();
+				let xt = chain.signed(0, sudo);
+				stats.applied(None, chain.apply(xt));
+				return Step::Applied;
+			}
+			call
+		}
+		_ => {
+			// Lonely answers for tasks accepted, their coins shown: the common path.
+			let task_id = pick_task(input, &known);
+			pallet_tasks::Call::show_audit_coin { task_id, secret: coin_secret(who) }.into()
+		}
+	};
+	let xt = chain.signed(who, call);
+	stats.applied(None, chain.apply(xt));
+	Step::Applied
+}
+
+/// A workload's code: small valid ones (a magic number and a tag), junk, or too large.
+fn workload(input: &mut Input) -> Vec<u8> {
+	match input.byte() % 8 {
+		0 => input.bytes::<8>().to_vec(),
+		1 => {
+			let mut code = b"\0asm\x01\0\0\0".to_vec();
+			code.resize(512 * 1024 + 1, 0);
+			code
+		}
+		_ => {
+			let mut code = b"\0asm\x01\0\0\0".to_vec();
+			code.push(input.byte() % 8);
+			code
+		}
+	}
+}
+
+/// A stored workload, mostly; sometimes an unknown hash.
+fn pick_workload(input: &mut Input, known: &Known) -> [u8; 32] {
+	if known.workloads.is_empty() || input.byte() > 240 {
+		return input.bytes::<32>();
+	}
+	known.workloads[input.below(known.workloads.len())]
+}
+
+/// A task id: mostly a recent one, sometimes any.
+fn pick_task(input: &mut Input, known: &Known) -> u64 {
+	match input.byte() {
+		0..=199 => known.next_task.saturating_sub(1 + input.below(4) as u64),
+		200..=239 => input.below(known.next_task.saturating_add(1) as usize) as u64,
+		_ => u64::from_le_bytes(input.bytes::<8>()),
+	}
+}
+
+/// `submit_task` with arguments drawn around every bound.
+fn submit(input: &mut Input, who: usize, known: &Known) -> RuntimeCall {
+	let workload = pick_workload(input, known);
+	let input_len = input.pick(&[0, 1, 8, 100, 4096, 64 * 1024, 64 * 1024 + 1]);
+	let tag = input.byte();
+	let task_input = vec![tag; input_len];
+	let fuel_limit = input.u64_of(&[
+		0,
+		1,
+		1_000,
+		1_000_000,
+		100_000_000,
+		600_000_000,
+		10_000_000_000,
+		10_000_000_001,
+		u64::MAX,
+	]);
+	let max_memory_mib = input.pick(&[0, 1, 16, 64, 512, 513, u32::MAX]);
+	let max_price_per_mfuel = match input.byte() % 4 {
+		0 => input.amount(),
+		_ => input.pick(&[0, 1, MILLI_UNIT - 1, MILLI_UNIT, 2 * MILLI_UNIT, UNIT, UNIT + 1]),
+	};
+	let replication = input.pick(&[1, 1, 1, 1, 3, 3, 3, 5, 0, 2, 7, u32::MAX]);
+	let min_reputation = Perbill::from_percent(input.pick(&[0, 0, 0, 1, 10, 50, 100]));
+	let timeout = input.pick(&[0, 1, 2, 3, 5, 8, 10, 15, 20, 40, 1_200, 1_201, u32::MAX]);
+	let queue_rent = match input.byte() % 4 {
+		0 => None,
+		1 => Some(input.amount()),
+		_ => Some(input.pick(&[300_000_000, 1_000_000_000, 0, 1])),
+	};
+	let reply_key = match input.byte() % 8 {
+		0 => [0; 32],
+		1 => input.bytes::<32>(),
+		_ => reply::public_key(&reply_secret(who)).unwrap_or_default(),
+	};
+	let audit = match input.byte() % 4 {
+		0 => None,
+		_ => Some(AuditTerms {
+			seal: reply::audit_seal(&coin_secret(who)),
+			rate: Perbill::from_percent(input.pick(&[0, 10, 50, 100])),
+		}),
+	};
+	pallet_tasks::Call::submit_task {
+		workload,
+		input: task_input,
+		fuel_limit,
+		max_memory_mib,
+		max_price_per_mfuel,
+		replication,
+		min_reputation,
+		timeout,
+		queue_rent,
+		reply_key,
+		audit,
+	}
+	.into()
+}
+
+/// Executor key `n` of `actor`, as the runtime sees it.
+fn executor_key(chain: &Chain, actor: usize, n: u8) -> ExecutorId {
+	let seed = chain.actors[actor].executor_seed(n);
+	let pair = <sr25519::Pair as polkadot_sdk::sp_core::Pair>::from_string(&seed, None)
+		.unwrap_or_else(|e| panic!("the dev seed {seed}: {e:?}"));
+	ExecutorId::from_slice(&polkadot_sdk::sp_core::Pair::public(&pair).to_raw_vec())
+		.unwrap_or_else(|()| panic!("an sr25519 key is an executor key"))
+}
+
+/// `key` and its proof of possession for `owner`'s account.
+fn possession(
+	chain: &mut Chain,
+	mut key: ExecutorId,
+	owner: usize,
+) -> Option<(ExecutorId, <ExecutorId as RuntimeAppPublic>::ProofOfPossession)> {
+	let account = chain.actors[owner].account();
+	let proof = chain.with_state(|| {
+		key.generate_proof_of_possession(&pallet_offers::Pallet::<Runtime>::executor_owner(
+			&account,
+		))
+	})?;
+	Some((key, proof))
+}
+
+/// A node's feeless call for a provider (limit its offer, resume it), signed by the provider's
+/// executor key or by another.
+fn node_call(chain: &mut Chain, input: &mut Input, stats: &mut crate::Stats, who: usize) -> Step {
+	let provider = chain.actors[who].account();
+	let wrong_key = input.byte() > 220;
+	let key = if wrong_key {
+		executor_key(chain, input.below(chain.actors.len()), 1)
+	} else {
+		match chain.with_state(|| pallet_offers::Providers::<Runtime>::get(&provider)) {
+			Some(record) => record.executor,
+			None => executor_key(chain, who, 0),
+		}
+	};
+	let limit = input.byte() % 2 == 0;
+	let slots = input.pick(&[0, 1, 2, 3, 1_000]);
+	let call: Option<RuntimeCall> = chain.with_state(|| {
+		if limit {
+			let offer = pallet_offers::Offers::<Runtime>::get(&provider)?;
+			let payload = pallet_offers::Pallet::<Runtime>::limit_payload(&provider, &offer, slots);
+			let signature = key.sign(&payload)?;
+			Some(pallet_offers::Call::limit_offer { provider, slots, signature }.into())
+		} else {
+			let presence = pallet_offers::Pallet::<Runtime>::check_paused(&provider).ok()?;
+			let payload = pallet_offers::Pallet::<Runtime>::resume_payload(&provider, &presence);
+			let signature = key.sign(&payload)?;
+			Some(pallet_offers::Call::resume_offer_as_node { provider, signature }.into())
+		}
+	});
+	let Some(call) = call else { return Step::Applied };
+	let xt = <Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
+		call,
+	);
+	stats.applied(None, chain.apply(xt));
+	Step::Applied
+}
+
+/// A statement no honest node would send: junk, or a true provider's key saying something its
+/// node did not run, authorized like a node's answer (the pool's checks, then dispatch).
+fn forged_claim(
+	chain: &mut Chain,
+	input: &mut Input,
+	stats: &mut crate::Stats,
+	known: &Known,
+) -> Step {
+	let task_id = pick_task(input, known);
+	let speaker = input.below(chain.actors.len());
+	let provider = chain.actors[speaker].account();
+	let key = executor_key(chain, speaker, input.byte() % EXECUTOR_KEYS);
+	let junk = input.bytes::<32>();
+	let status = input.pick(&[Status::Success, Status::Trap, Status::Exit(1), Status::OutOfFuel]);
+	let fuel_used = input.u64_of(&[0, 1, 1_000, u64::MAX]);
+	let opening = Opening {
+		status,
+		fuel_used,
+		executor_version: EXECUTOR_VERSION,
+		output_digest: junk,
+		fingerprint: junk,
+		salt: junk,
+	};
+	let (claim, payload) = match input.byte() % 6 {
+		0 => {
+			let answer = SealedAnswer {
+				status,
+				fuel_used,
+				executor_version: EXECUTOR_VERSION,
+				commitment: junk,
+				proof: junk,
+				max_output: input.pick(&[0, 1, 4096, u32::MAX]),
+				sealed_hash: blake2_256(&junk),
+			};
+			(Claim::Answer(answer), junk.to_vec())
+		}
+		1 => (Claim::Commit(junk), Vec::new()),
+		2 => {
+			let output = junk.to_vec();
+			let revealed = Revealed {
+				status,
+				output_hash: <polkadot_sdk::sp_runtime::traits::BlakeTwo256>::hash(&output).0,
+				fuel_used,
+				executor_version: EXECUTOR_VERSION,
+			};
+			(Claim::Reveal { revealed, salt: junk }, output)
+		}
+		3 => (Claim::Abstain(input.pick(&[AbstainReason::Time, AbstainReason::Memory])), vec![]),
+		4 => (Claim::Open(opening), Vec::new()),
+		_ => {
+			let claim =
+				Claim::OpenWitnessed { opening, witness: junk, sealed_hash: blake2_256(&junk) };
+			(claim, junk.to_vec())
+		}
+	};
+	let call = chain.with_state(|| {
+		let digest =
+			pallet_attestation::Pallet::<Runtime>::digest_of(task_id).unwrap_or(junk);
+		let statement = Statement { task_id, provider, claim };
+		pallet_attestation::Pallet::<Runtime>::signed_call(&digest, statement, payload, &key)
+	});
+	let Some(call) = call else { return Step::Applied };
+	let call: RuntimeCall = call.into();
+	let name = format!("{} (forged)", call_name(&call));
+	let xt = <Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
+		call,
+	);
+	stats.applied(Some(&name), chain.apply(xt));
+	Step::Applied
+}

@@ -1,0 +1,323 @@
+//! The real runtime in memory, block after block: BABE pre-digests signed by the validators'
+//! keys, the timestamp inherent, signed transactions from the dev accounts, and every node's
+//! offchain worker after each block, whose answers enter the next block as the pool gives them.
+
+use crate::nodes::{Behaviour, Node};
+use bourse_runtime::{
+	genesis_config_presets, Address, Executive, Runtime, RuntimeCall, RuntimeGenesisConfig,
+	Signature, SignedPayload, System, TxExtension, UncheckedExtrinsic, SLOT_DURATION,
+};
+use codec::Encode;
+use polkadot_sdk::{
+	frame_support::{
+		dispatch::GetDispatchInfo,
+		genesis_builder_helper::build_state,
+		storage::{with_transaction, TransactionOutcome},
+	},
+	frame_system, pallet_babe, pallet_timestamp, pallet_transaction_payment,
+	sp_consensus_babe::{
+		digests::{PreDigest, SecondaryVRFPreDigest},
+		make_vrf_transcript, BABE_ENGINE_ID,
+	},
+	sp_core::{
+		crypto::{Pair as _, VrfSecret},
+		sr25519, H256,
+	},
+	sp_io::TestExternalities,
+	sp_keyring::Sr25519Keyring,
+	sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt},
+	sp_runtime::{
+		generic::{Era, Header},
+		traits::{BlakeTwo256, Header as _},
+		ApplyExtrinsicResult, Digest, DigestItem, DispatchError, Storage,
+	},
+};
+use std::{sync::Arc, time::Instant};
+
+/// The block header of the runtime.
+pub type BlockHeader = Header<u32, BlakeTwo256>;
+
+/// The validators of the `local_testnet` preset, in BABE's authority order: each is also a
+/// provider whose executor key is its account's key.
+pub const VALIDATORS: usize = 4;
+
+/// An account the fuzzer acts as: a dev account with its keys.
+pub struct Actor {
+	/// Its signing pair (its account is its public key).
+	pub pair: sr25519::Pair,
+	/// Its seed phrase (`//Alice`), from which its executor keys derive.
+	pub seed: String,
+}
+
+impl Actor {
+	/// Its account.
+	pub fn account(&self) -> bourse_runtime::AccountId {
+		polkadot_sdk::sp_runtime::MultiSigner::from(self.pair.public()).into_account()
+	}
+
+	/// The seed of its `n`th executor key: a validator's first key is its account key (as in
+	/// the genesis preset); the others derive from the seed.
+	pub fn executor_seed(&self, n: u8) -> String {
+		if n == 0 {
+			self.seed.clone()
+		} else {
+			format!("{}//bour{}", self.seed, n)
+		}
+	}
+}
+
+use polkadot_sdk::sp_runtime::traits::IdentifyAccount;
+
+/// What applying one transaction gave, and how long it took natively.
+pub struct Applied {
+	/// `Pallet::call` of what was applied.
+	pub call: String,
+	/// The pool's verdict (`Err`: not included) and, inside, the dispatch's.
+	pub result: ApplyExtrinsicResult,
+	/// Native wall time of `apply_extrinsic`, nanoseconds.
+	pub nanos: u128,
+	/// The weight the call declared (call and extensions), picoseconds of reference time.
+	pub declared: u64,
+}
+
+/// The chain and the nodes around it.
+pub struct Chain {
+	/// The state.
+	pub ext: TestExternalities,
+	/// The dev accounts, the validators first.
+	pub actors: Vec<Actor>,
+	/// One node per validator, then one for every other provider the fuzzer registers.
+	pub nodes: Vec<Node>,
+	/// A keystore with every key: proofs of possession and executor signatures made while
+	/// building a block.
+	pub keys: Arc<MemoryKeystore>,
+	/// Current block number (the last one finalized).
+	pub number: u32,
+	/// The last finalized header's hash.
+	pub parent: H256,
+	/// The current slot.
+	pub slot: u64,
+	/// Transactions the nodes sent after the last block, for the next.
+	pub pool: Vec<Vec<u8>>,
+	/// The block's author, as an authority index.
+	pub author: u32,
+}
+
+/// The genesis storage of the `local_testnet` preset, built once per process.
+pub fn genesis() -> Storage {
+	static GENESIS: std::sync::OnceLock<Storage> = std::sync::OnceLock::new();
+	GENESIS
+		.get_or_init(|| {
+			let json = genesis_config_presets::get_preset(&"local_testnet".into())
+				.unwrap_or_default();
+			let mut ext = TestExternalities::default();
+			ext.execute_with(|| {
+				if let Err(e) = build_state::<RuntimeGenesisConfig>(json) {
+					panic!("the local_testnet preset does not build: {e}");
+				}
+			});
+			let mut storage = Storage::default();
+			let raw = ext.execute_with(|| {
+				let mut pairs = Vec::new();
+				let mut key = Vec::new();
+				while let Some(next) = polkadot_sdk::sp_io::storage::next_key(&key) {
+					if let Some(value) = polkadot_sdk::sp_io::storage::get(&next) {
+						pairs.push((next.clone(), value.to_vec()));
+					}
+					key = next;
+				}
+				pairs
+			});
+			storage.top.extend(raw);
+			storage
+		})
+		.clone()
+}
+
+impl Chain {
+	/// A fresh chain at genesis, with the validators' nodes of the given behaviours (and one
+	/// node for the other dev accounts' executor keys).
+	pub fn new(behaviours: [Behaviour; VALIDATORS + 1]) -> Self {
+		let actors: Vec<Actor> = Sr25519Keyring::well_known()
+			.map(|k| {
+				let seed = format!("//{k}");
+				Actor { pair: k.pair(), seed }
+			})
+			.collect();
+		let keys = Arc::new(MemoryKeystore::new());
+		let mut nodes = Vec::new();
+		for (index, behaviour) in behaviours.into_iter().enumerate() {
+			let node = Node::new(behaviour);
+			let holders: Vec<&Actor> = if index < VALIDATORS {
+				vec![&actors[index]]
+			} else {
+				actors.iter().skip(VALIDATORS).collect()
+			};
+			for actor in holders {
+				for n in 0..crate::EXECUTOR_KEYS {
+					let seed = actor.executor_seed(n);
+					insert_executor_key(&node.keystore, &seed);
+					insert_executor_key(&keys, &seed);
+				}
+				if index < VALIDATORS {
+					let _ = node.keystore.sr25519_generate_new(
+						polkadot_sdk::sp_core::crypto::key_types::BABE,
+						Some(&actor.seed),
+					);
+				}
+			}
+			nodes.push(node);
+		}
+		let mut ext = TestExternalities::new(genesis());
+		ext.register_extension(KeystoreExt::new(keys.clone()));
+		let parent = ext.execute_with(|| System::block_hash(0));
+		Self { ext, actors, nodes, keys, number: 0, parent, slot: 1_000, pool: Vec::new(), author: 0 }
+	}
+
+	/// Starts the next block, authored by validator `author` one or more slots on: its
+	/// pre-digest, `on_initialize`, the timestamp, then what the nodes sent.
+	pub fn begin_block(&mut self, author: u32, slots_skipped: u64) -> Vec<Applied> {
+		self.number = self.number.saturating_add(1);
+		self.slot = self.slot.saturating_add(1).saturating_add(slots_skipped);
+		self.author = author % VALIDATORS as u32;
+		let pair = self.actors[self.author as usize].pair.clone();
+		let (number, parent, slot, index) = (self.number, self.parent, self.slot, self.author);
+		let pool = std::mem::take(&mut self.pool);
+		self.ext.register_extension(KeystoreExt::new(self.keys.clone()));
+		self.ext.execute_with(|| {
+			let transcript = make_vrf_transcript(
+				&pallet_babe::Randomness::<Runtime>::get(),
+				slot.into(),
+				pallet_babe::EpochIndex::<Runtime>::get(),
+			);
+			let pre_digest = PreDigest::SecondaryVRF(SecondaryVRFPreDigest {
+				authority_index: index,
+				slot: slot.into(),
+				vrf_signature: pair.vrf_sign(&transcript.into_sign_data()),
+			});
+			let digest =
+				Digest { logs: vec![DigestItem::PreRuntime(BABE_ENGINE_ID, pre_digest.encode())] };
+			let header = BlockHeader::new(
+				number,
+				Default::default(),
+				Default::default(),
+				parent,
+				digest,
+			);
+			Executive::initialize_block(&header);
+			let now = pallet_timestamp::Call::<Runtime>::set { now: slot * SLOT_DURATION };
+			let inherent = UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(now));
+			match Executive::apply_extrinsic(inherent) {
+				Ok(Ok(())) => {}
+				other => panic!("the timestamp inherent failed: {other:?}"),
+			}
+			Executive::inherents_applied();
+			pool.into_iter()
+				.filter_map(|bytes| {
+					codec::Decode::decode(&mut &bytes[..]).ok().map(|xt| apply(xt, bytes.len()))
+				})
+				.collect()
+		})
+	}
+
+	/// A transaction of `actor` calling `call`, signed with its next nonce.
+	pub fn signed(&mut self, actor: usize, call: RuntimeCall) -> UncheckedExtrinsic {
+		let pair = self.actors[actor].pair.clone();
+		let account = self.actors[actor].account();
+		self.ext.execute_with(|| {
+			let nonce = System::account_nonce(&account);
+			let extension: TxExtension = (
+				frame_system::AuthorizeCall::<Runtime>::new(),
+				frame_system::CheckNonZeroSender::<Runtime>::new(),
+				frame_system::CheckSpecVersion::<Runtime>::new(),
+				frame_system::CheckTxVersion::<Runtime>::new(),
+				frame_system::CheckGenesis::<Runtime>::new(),
+				frame_system::CheckEra::<Runtime>::from(Era::Immortal),
+				frame_system::CheckNonce::<Runtime>::from(nonce),
+				frame_system::CheckWeight::<Runtime>::new(),
+				pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+				frame_system::WeightReclaim::<Runtime>::new(),
+			);
+			let payload = SignedPayload::new(call.clone(), extension.clone())
+				.unwrap_or_else(|e| panic!("no signed payload: {e:?}"));
+			let signature = Signature::from(payload.using_encoded(|bytes| pair.sign(bytes)));
+			UncheckedExtrinsic::new_signed(call, Address::Id(account), signature, extension)
+		})
+	}
+
+	/// Applies `xt` to the block being built.
+	pub fn apply(&mut self, xt: UncheckedExtrinsic) -> Applied {
+		let len = xt.encoded_size();
+		self.ext.execute_with(|| apply(xt, len))
+	}
+
+	/// Runs `f` in the chain's state with the keystore of every key (proofs, signatures).
+	pub fn with_state<R>(&mut self, f: impl FnOnce() -> R) -> R {
+		self.ext.register_extension(KeystoreExt::new(self.keys.clone()));
+		self.ext.execute_with(f)
+	}
+
+	/// Ends the block: `on_idle`, `on_finalize`, the header.
+	pub fn finalize_block(&mut self) -> BlockHeader {
+		let header = self.ext.execute_with(Executive::finalize_block);
+		self.parent = header.hash();
+		header
+	}
+
+	/// Every node that runs its offchain worker runs it on `header` (its changes to the state
+	/// discarded, as a node's are), and what they send waits for the next block.
+	pub fn offchain_workers(&mut self, header: &BlockHeader) {
+		for node in &self.nodes {
+			if node.behaviour == Behaviour::Offline {
+				continue;
+			}
+			node.register(&mut self.ext);
+			self.ext.execute_with(|| {
+				let _: Result<(), DispatchError> = with_transaction(|| {
+					Executive::offchain_worker(header);
+					TransactionOutcome::Rollback(Ok(()))
+				});
+			});
+			let sent = std::mem::take(&mut node.pool.write().transactions);
+			if node.behaviour != Behaviour::Silent {
+				self.pool.extend(sent);
+			}
+		}
+		self.ext.register_extension(KeystoreExt::new(self.keys.clone()));
+	}
+
+	/// Moves the block's changes into the backend, so the next block's root is cheap.
+	pub fn commit(&mut self) {
+		if let Err(e) = self.ext.commit_all() {
+			panic!("could not commit the block: {e}");
+		}
+	}
+}
+
+/// Applies one transaction, timed, with the weight it declares.
+fn apply(xt: UncheckedExtrinsic, len: usize) -> Applied {
+	let info = xt.function.get_dispatch_info();
+	let declared = info.total_weight().ref_time();
+	let call = call_name(&xt.function);
+	let _ = len;
+	let start = Instant::now();
+	let result = Executive::apply_extrinsic(xt);
+	Applied { call, result, nanos: start.elapsed().as_nanos(), declared }
+}
+
+/// `Pallet::call` of a call.
+pub fn call_name(call: &RuntimeCall) -> String {
+	let debug = format!("{call:?}");
+	let mut parts = debug.split(|c: char| c == '(' || c == ' ' || c == '{');
+	let pallet = parts.next().unwrap_or_default().to_string();
+	let function = parts.find(|p| !p.is_empty()).unwrap_or_default().to_string();
+	format!("{pallet}::{function}")
+}
+
+/// Puts executor key `seed` into `keystore`.
+fn insert_executor_key(keystore: &MemoryKeystore, seed: &str) {
+	if let Err(e) = keystore.sr25519_generate_new(bourse_primitives::executor_key::KEY_TYPE, Some(seed))
+	{
+		panic!("could not add the executor key {seed}: {e}");
+	}
+}
