@@ -11,12 +11,12 @@ use bourse_primitives::{
 	reply, AbstainReason, AuditTerms, Claim, ExecutorId, Opening, Revealed, SealedAnswer,
 	Statement, Status, EXECUTOR_VERSION,
 };
-use bourse_runtime::{Balance, Runtime, RuntimeCall, MILLI_UNIT, UNIT};
+use bourse_runtime::{Balance, Runtime, RuntimeCall, MICRO_UNIT, MILLI_UNIT, UNIT};
 use codec::Encode;
 use polkadot_sdk::{
 	frame_system::offchain::CreateAuthorizedTransaction,
 	pallet_balances, pallet_sudo,
-	sp_core::{crypto::ByteArray, sr25519},
+	sp_core::crypto::ByteArray,
 	sp_io::hashing::blake2_256,
 	sp_runtime::{traits::Hash as _, MultiAddress, Perbill, RuntimeAppPublic},
 };
@@ -124,50 +124,140 @@ pub enum Step {
 	Skip(u32),
 }
 
+/// What an action does, with its weight in the draw (of [`OPS_TOTAL`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+	EndBlock,
+	Skip,
+	Behave,
+	Transfer,
+	Upload,
+	Remove,
+	Submit,
+	Cancel,
+	Accept,
+	Claim,
+	ShowCoin,
+	Register,
+	BondExtra,
+	Rotate,
+	SetOffer,
+	WithdrawOffer,
+	Unregister,
+	WithdrawBond,
+	Resume,
+	NodeCall,
+	Forge,
+	Versions,
+}
+
+/// The actions and their weights: the market's common path heavy, the calls that take offers
+/// away light (or the market empties within a sequence).
+const OPS: [(Op, u16); 22] = [
+	(Op::EndBlock, 48),
+	(Op::Skip, 6),
+	(Op::Behave, 4),
+	(Op::Transfer, 8),
+	(Op::Upload, 6),
+	(Op::Remove, 2),
+	(Op::Submit, 50),
+	(Op::Cancel, 10),
+	(Op::Accept, 8),
+	(Op::Claim, 6),
+	(Op::ShowCoin, 16),
+	(Op::Register, 4),
+	(Op::BondExtra, 2),
+	(Op::Rotate, 2),
+	(Op::SetOffer, 8),
+	(Op::WithdrawOffer, 1),
+	(Op::Unregister, 1),
+	(Op::WithdrawBond, 2),
+	(Op::Resume, 2),
+	(Op::NodeCall, 4),
+	(Op::Forge, 8),
+	(Op::Versions, 2),
+];
+
+/// The sum of the actions' weights.
+const OPS_TOTAL: usize = 212;
+
+/// The action of a draw below [`OPS_TOTAL`].
+fn op_of(mut draw: usize) -> Op {
+	for (op, weight) in OPS {
+		let weight = usize::from(weight);
+		if draw < weight {
+			return op;
+		}
+		draw -= weight;
+	}
+	Op::EndBlock
+}
+
 /// Decodes the next action and applies it to the block being built.
 pub fn step(chain: &mut Chain, input: &mut Input, stats: &mut crate::Stats) -> Step {
 	let actors = chain.actors.len();
-	let who = input.below(actors);
-	let op = input.byte() % 40;
+	let mut who = input.below(actors);
+	let mut op = op_of(input.below(OPS_TOTAL));
 	let known = chain.with_state(|| Known {
 		next_task: pallet_tasks::NextTaskId::<Runtime>::get(),
 		workloads: pallet_tasks::Workloads::<Runtime>::iter_keys().take(16).collect(),
 	});
+	if op == Op::Submit && known.workloads.is_empty() {
+		op = Op::Upload;
+	}
+	// A call only a task's requester may make is mostly made by it.
+	let task_id = pick_task(input, &known);
+	if matches!(op, Op::Cancel | Op::Accept | Op::Claim | Op::ShowCoin) && input.byte() < 230 {
+		let requester = chain
+			.with_state(|| pallet_tasks::Tasks::<Runtime>::get(task_id).map(|task| task.requester));
+		if let Some(at) = requester.and_then(|r| chain.actors.iter().position(|a| a.account() == r))
+		{
+			who = at;
+		}
+	}
 	let call: RuntimeCall = match op {
-		0..=5 => return Step::EndBlock,
-		6 => return Step::Skip(1 + input.below(30) as u32),
-		7 => {
+		Op::EndBlock => return Step::EndBlock,
+		Op::Skip => return Step::Skip(1 + input.below(30) as u32),
+		Op::Behave => {
 			let node = input.below(chain.nodes.len());
 			let behaviour = input.pick(&Behaviour::ALL);
 			chain.nodes[node].behave(behaviour);
 			return Step::Applied;
 		}
-		8 | 9 => {
+		Op::Transfer => {
 			let dest = MultiAddress::Id(chain.actors[input.below(actors)].account());
 			let value = input.amount();
 			match input.byte() % 3 {
 				0 => pallet_balances::Call::transfer_keep_alive { dest, value }.into(),
 				1 => pallet_balances::Call::transfer_allow_death { dest, value }.into(),
-				_ => pallet_balances::Call::transfer_all { dest, keep_alive: input.byte() % 2 == 0 }
-					.into(),
+				_ => {
+					pallet_balances::Call::transfer_all { dest, keep_alive: input.byte() % 2 == 0 }
+						.into()
+				}
 			}
 		}
-		10 | 11 => pallet_tasks::Call::upload_workload { code: workload(input) }.into(),
-		12 => pallet_tasks::Call::remove_workload { hash: pick_workload(input, &known) }.into(),
-		13..=19 => submit(input, who, &known),
-		20 => pallet_tasks::Call::cancel_task { task_id: pick_task(input, &known) }.into(),
-		21 => pallet_tasks::Call::accept_answer { task_id: pick_task(input, &known) }.into(),
-		22 => {
+		Op::Upload => pallet_tasks::Call::upload_workload { code: workload(input) }.into(),
+		Op::Remove => {
+			pallet_tasks::Call::remove_workload { hash: pick_workload(input, &known) }.into()
+		}
+		Op::Submit => {
+			if input.byte() < 218 {
+				well_formed_submit(chain, input, who, &known)
+			} else {
+				submit(input, who, &known)
+			}
+		}
+		Op::Cancel => pallet_tasks::Call::cancel_task { task_id }.into(),
+		Op::Accept => pallet_tasks::Call::accept_answer { task_id }.into(),
+		Op::Claim => {
 			let secret = if input.byte() < 200 { reply_secret(who) } else { input.bytes::<32>() };
-			pallet_tasks::Call::claim_bad_delivery { task_id: pick_task(input, &known), secret }
-				.into()
+			pallet_tasks::Call::claim_bad_delivery { task_id, secret }.into()
 		}
-		23 | 24 => {
+		Op::ShowCoin => {
 			let secret = if input.byte() < 220 { coin_secret(who) } else { input.bytes::<32>() };
-			pallet_tasks::Call::show_audit_coin { task_id: pick_task(input, &known), secret }
-				.into()
+			pallet_tasks::Call::show_audit_coin { task_id, secret }.into()
 		}
-		25 => {
+		Op::Register => {
 			let key = executor_key(chain, input.below(actors), input.byte() % EXECUTOR_KEYS);
 			let owner = if input.byte() < 230 { who } else { input.below(actors) };
 			let bond = input.amount();
@@ -176,41 +266,22 @@ pub fn step(chain: &mut Chain, input: &mut Input, stats: &mut crate::Stats) -> S
 			};
 			pallet_offers::Call::register_provider { bond, executor, proof }.into()
 		}
-		26 => pallet_offers::Call::bond_extra { amount: input.amount() }.into(),
-		27 => {
+		Op::BondExtra => pallet_offers::Call::bond_extra { amount: input.amount() }.into(),
+		Op::Rotate => {
 			let key = executor_key(chain, input.below(actors), input.byte() % EXECUTOR_KEYS);
 			let Some((executor, proof)) = possession(chain, key, who) else {
 				return Step::Applied;
 			};
 			pallet_offers::Call::rotate_executor { executor, proof }.into()
 		}
-		28 | 29 => {
-			let price_per_mfuel = input.amount() / input.pick(&[1, 1_000, 1_000_000, UNIT]);
-			let max_fuel =
-				input.u64_of(&[0, 1, 1_000_000, 600_000_000, 10_000_000_000, u64::MAX]);
-			let max_memory_mib = input.pick(&[0, 1, 16, 64, 512, 4096, u32::MAX]);
-			let slots = input.pick(&[0, 1, 2, 4, 16, 64, 1_000, u32::MAX]);
-			let expires_at = match input.byte() % 4 {
-				0 => Some(chain.number.saturating_add(input.below(40) as u32)),
-				1 => Some(input.pick(&[0, u32::MAX])),
-				_ => None,
-			};
-			pallet_offers::Call::set_offer {
-				price_per_mfuel,
-				max_fuel,
-				max_memory_mib,
-				slots,
-				expires_at,
-			}
-			.into()
-		}
-		30 => pallet_offers::Call::withdraw_offer {}.into(),
-		31 => pallet_offers::Call::unregister_provider {}.into(),
-		32 => pallet_offers::Call::withdraw_bond {}.into(),
-		33 => pallet_offers::Call::resume_offer {}.into(),
-		34 => return node_call(chain, input, stats, who),
-		35 | 36 => return forged_claim(chain, input, stats, &known),
-		37 => {
+		Op::SetOffer => set_offer(chain, input),
+		Op::WithdrawOffer => pallet_offers::Call::withdraw_offer {}.into(),
+		Op::Unregister => pallet_offers::Call::unregister_provider {}.into(),
+		Op::WithdrawBond => pallet_offers::Call::withdraw_bond {}.into(),
+		Op::Resume => pallet_offers::Call::resume_offer {}.into(),
+		Op::NodeCall => return node_call(chain, input, stats, who),
+		Op::Forge => return forged_claim(chain, input, stats, &known),
+		Op::Versions => {
 			let versions = match input.byte() % 4 {
 				0 => vec![EXECUTOR_VERSION],
 				1 => vec![EXECUTOR_VERSION, EXECUTOR_VERSION.wrapping_add(1)],
@@ -228,15 +299,84 @@ pub fn step(chain: &mut Chain, input: &mut Input, stats: &mut crate::Stats) -> S
 			}
 			call
 		}
-		_ => {
-			// Lonely answers for tasks accepted, their coins shown: the common path.
-			let task_id = pick_task(input, &known);
-			pallet_tasks::Call::show_audit_coin { task_id, secret: coin_secret(who) }.into()
-		}
 	};
 	let xt = chain.signed(who, call);
 	stats.applied(None, chain.apply(xt));
 	Step::Applied
+}
+
+/// `set_offer`: mostly one a task can use (the genesis offers' shape, another price), else
+/// arguments around every bound.
+fn set_offer(chain: &Chain, input: &mut Input) -> RuntimeCall {
+	let (price_per_mfuel, max_fuel, max_memory_mib, slots) = if input.byte() < 160 {
+		(
+			input.pick(&[MILLI_UNIT, 2 * MILLI_UNIT, MILLI_UNIT / 2, UNIT]),
+			input.pick(&[1_000_000_000, 10_000_000_000]),
+			input.pick(&[64, 512]),
+			input.pick(&[1, 2, 4, 8]),
+		)
+	} else {
+		(
+			input.amount() / input.pick(&[1, 1_000, 1_000_000, UNIT]),
+			input.u64_of(&[0, 1, 1_000_000, 600_000_000, 10_000_000_000, u64::MAX]),
+			input.pick(&[0, 1, 16, 64, 512, 4096, u32::MAX]),
+			input.pick(&[0, 1, 2, 4, 16, 64, 1_000, u32::MAX]),
+		)
+	};
+	let expires_at = match input.byte() % 8 {
+		0 => Some(chain.number.saturating_add(input.below(40) as u32)),
+		1 => Some(input.pick(&[0, u32::MAX])),
+		_ => None,
+	};
+	pallet_offers::Call::set_offer { price_per_mfuel, max_fuel, max_memory_mib, slots, expires_at }
+		.into()
+}
+
+/// `submit_task` as a client sends it: a stored workload, fuel and memory the offers take,
+/// audit terms exactly for a lone task, a timeout its windows allow, a rent the queue takes;
+/// one in five deliberately unassignable (too cheap, too large), so the queue fills.
+fn well_formed_submit(
+	chain: &mut Chain,
+	input: &mut Input,
+	who: usize,
+	known: &Known,
+) -> RuntimeCall {
+	let workload = known.workloads[input.below(known.workloads.len())];
+	let task_input = vec![input.byte(); input.below(100)];
+	let fuel_limit = input.pick(&[1_000_000, 600_000_000, 10_000_000_000]);
+	let replication = input.pick(&[1, 1, 1, 1, 1, 1, 3, 3, 3, 5]);
+	let unassignable = input.byte() < 51;
+	let (max_price_per_mfuel, max_memory_mib) = if unassignable {
+		input.pick(&[(1, 16), (MILLI_UNIT, 513), (MILLI_UNIT / 2, 64)])
+	} else {
+		(input.pick(&[MILLI_UNIT, 2 * MILLI_UNIT, UNIT]), input.pick(&[16, 64, 512]))
+	};
+	let (_, floor) =
+		chain.with_state(|| pallet_tasks::Pallet::<Runtime>::windows(fuel_limit, replication));
+	let timeout = floor.saturating_add(input.below(30) as u32);
+	let queue_rent = match input.byte() % 3 {
+		0 => None,
+		1 => Some(300 * MICRO_UNIT),
+		_ => Some(MILLI_UNIT),
+	};
+	let audit = (replication == 1).then(|| AuditTerms {
+		seal: reply::audit_seal(&coin_secret(who)),
+		rate: Perbill::from_percent(input.pick(&[0, 0, 10, 50, 100])),
+	});
+	pallet_tasks::Call::submit_task {
+		workload,
+		input: task_input,
+		fuel_limit,
+		max_memory_mib,
+		max_price_per_mfuel,
+		replication,
+		min_reputation: Perbill::from_percent(input.pick(&[0, 0, 0, 1, 50])),
+		timeout,
+		queue_rent,
+		reply_key: reply::public_key(&reply_secret(who)).unwrap_or_default(),
+		audit,
+	}
+	.into()
 }
 
 /// A workload's code: small valid ones (a magic number and a tag), junk, or too large.
@@ -333,9 +473,7 @@ fn submit(input: &mut Input, who: usize, known: &Known) -> RuntimeCall {
 
 /// Executor key `n` of `actor`, as the runtime sees it.
 fn executor_key(chain: &Chain, actor: usize, n: u8) -> ExecutorId {
-	let seed = chain.actors[actor].executor_seed(n);
-	let pair = <sr25519::Pair as polkadot_sdk::sp_core::Pair>::from_string(&seed, None)
-		.unwrap_or_else(|e| panic!("the dev seed {seed}: {e:?}"));
+	let pair = crate::chain::dev_pair(&chain.actors[actor].executor_seed(n));
 	ExecutorId::from_slice(&polkadot_sdk::sp_core::Pair::public(&pair).to_raw_vec())
 		.unwrap_or_else(|()| panic!("an sr25519 key is an executor key"))
 }
@@ -384,9 +522,8 @@ fn node_call(chain: &mut Chain, input: &mut Input, stats: &mut crate::Stats, who
 		}
 	});
 	let Some(call) = call else { return Step::Applied };
-	let xt = <Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
-		call,
-	);
+	let xt =
+		<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call);
 	stats.applied(None, chain.apply(xt));
 	Step::Applied
 }
@@ -447,17 +584,15 @@ fn forged_claim(
 		}
 	};
 	let call = chain.with_state(|| {
-		let digest =
-			pallet_attestation::Pallet::<Runtime>::digest_of(task_id).unwrap_or(junk);
+		let digest = pallet_attestation::Pallet::<Runtime>::digest_of(task_id).unwrap_or(junk);
 		let statement = Statement { task_id, provider, claim };
 		pallet_attestation::Pallet::<Runtime>::signed_call(&digest, statement, payload, &key)
 	});
 	let Some(call) = call else { return Step::Applied };
 	let call: RuntimeCall = call.into();
 	let name = format!("{} (forged)", call_name(&call));
-	let xt = <Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
-		call,
-	);
+	let xt =
+		<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call);
 	stats.applied(Some(&name), chain.apply(xt));
 	Step::Applied
 }

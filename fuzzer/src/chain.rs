@@ -16,7 +16,7 @@ use polkadot_sdk::{
 	},
 	frame_system, pallet_babe, pallet_timestamp, pallet_transaction_payment,
 	sp_consensus_babe::{
-		digests::{PreDigest, SecondaryVRFPreDigest},
+		digests::{PreDigest, SecondaryPlainPreDigest, SecondaryVRFPreDigest},
 		make_vrf_transcript, BABE_ENGINE_ID,
 	},
 	sp_core::{
@@ -40,6 +40,16 @@ pub type BlockHeader = Header<u32, BlakeTwo256>;
 /// The validators of the `local_testnet` preset, in BABE's authority order: each is also a
 /// provider whose executor key is its account's key.
 pub const VALIDATORS: usize = 4;
+
+/// Providers at genesis: the validators, and as many other dev accounts (a committee of 3
+/// needs members besides a task's provider, auditor and requester), each with its own node.
+pub const PROVIDERS: usize = 8;
+
+/// Nodes: one per genesis provider, and one holding every other dev account's keys.
+pub const NODES: usize = PROVIDERS + 1;
+
+/// Blocks a node's transaction waits in the pool before it is dropped.
+pub const POOL_LONGEVITY: u32 = 3;
 
 /// An account the fuzzer acts as: a dev account with its keys.
 pub struct Actor {
@@ -97,26 +107,43 @@ pub struct Chain {
 	pub parent: H256,
 	/// The current slot.
 	pub slot: u64,
-	/// Transactions the nodes sent after the last block, for the next.
-	pub pool: Vec<Vec<u8>>,
+	/// Transactions the nodes sent, with the blocks they have waited, oldest first.
+	pub pool: Vec<(Vec<u8>, u32)>,
 	/// The block's author, as an authority index.
 	pub author: u32,
 }
 
-/// The genesis storage of the `local_testnet` preset, built once per process.
+/// The genesis storage: the `local_testnet` preset, with the dev accounts after the validators
+/// also providers (same bond and offer as the validators'), built once per process.
 pub fn genesis() -> Storage {
 	static GENESIS: std::sync::OnceLock<Storage> = std::sync::OnceLock::new();
 	GENESIS
 		.get_or_init(|| {
-			let json = genesis_config_presets::get_preset(&"local_testnet".into())
-				.unwrap_or_default();
+			let preset =
+				genesis_config_presets::get_preset(&"local_testnet".into()).unwrap_or_default();
+			let mut patch: serde_json::Value =
+				serde_json::from_slice(&preset).unwrap_or_else(|e| panic!("the preset: {e}"));
+			let providers = patch["offers"]["providers"]
+				.as_array_mut()
+				.unwrap_or_else(|| panic!("the preset has no providers"));
+			let model = providers[0].clone();
+			for keyring in
+				Sr25519Keyring::well_known().skip(VALIDATORS).take(PROVIDERS - VALIDATORS)
+			{
+				let mut provider = model.clone();
+				let account = keyring.to_account_id();
+				provider["account"] = serde_json::to_value(&account).unwrap_or_default();
+				let executor = bourse_primitives::ExecutorId::from(keyring.public());
+				provider["executor"] = serde_json::to_value(&executor).unwrap_or_default();
+				providers.push(provider);
+			}
+			let json = serde_json::to_vec(&patch).unwrap_or_default();
 			let mut ext = TestExternalities::default();
 			ext.execute_with(|| {
 				if let Err(e) = build_state::<RuntimeGenesisConfig>(json) {
-					panic!("the local_testnet preset does not build: {e}");
+					panic!("the fuzzer's genesis does not build: {e}");
 				}
 			});
-			let mut storage = Storage::default();
 			let raw = ext.execute_with(|| {
 				let mut pairs = Vec::new();
 				let mut key = Vec::new();
@@ -128,6 +155,7 @@ pub fn genesis() -> Storage {
 				}
 				pairs
 			});
+			let mut storage = Storage::default();
 			storage.top.extend(raw);
 			storage
 		})
@@ -135,34 +163,35 @@ pub fn genesis() -> Storage {
 }
 
 impl Chain {
-	/// A fresh chain at genesis, with the validators' nodes of the given behaviours (and one
-	/// node for the other dev accounts' executor keys).
-	pub fn new(behaviours: [Behaviour; VALIDATORS + 1]) -> Self {
+	/// A fresh chain at genesis, with the providers' nodes of the given behaviours (and the
+	/// node of the other dev accounts' executor keys last).
+	pub fn new(behaviours: [Behaviour; NODES]) -> Self {
 		let actors: Vec<Actor> = Sr25519Keyring::well_known()
 			.map(|k| {
 				let seed = format!("//{k}");
-				Actor { pair: k.pair(), seed }
+				Actor { pair: dev_pair(&seed), seed }
 			})
 			.collect();
 		let keys = Arc::new(MemoryKeystore::new());
 		let mut nodes = Vec::new();
 		for (index, behaviour) in behaviours.into_iter().enumerate() {
 			let node = Node::new(behaviour);
-			let holders: Vec<&Actor> = if index < VALIDATORS {
+			let holders: Vec<&Actor> = if index < PROVIDERS {
 				vec![&actors[index]]
 			} else {
-				actors.iter().skip(VALIDATORS).collect()
+				actors.iter().skip(PROVIDERS).collect()
 			};
 			for actor in holders {
 				for n in 0..crate::EXECUTOR_KEYS {
 					let seed = actor.executor_seed(n);
-					insert_executor_key(&node.keystore, &seed);
-					insert_executor_key(&keys, &seed);
+					insert_key(&node.keystore, bourse_primitives::executor_key::KEY_TYPE, &seed);
+					insert_key(&keys, bourse_primitives::executor_key::KEY_TYPE, &seed);
 				}
 				if index < VALIDATORS {
-					let _ = node.keystore.sr25519_generate_new(
+					insert_key(
+						&node.keystore,
 						polkadot_sdk::sp_core::crypto::key_types::BABE,
-						Some(&actor.seed),
+						&actor.seed,
 					);
 				}
 			}
@@ -171,40 +200,57 @@ impl Chain {
 		let mut ext = TestExternalities::new(genesis());
 		ext.register_extension(KeystoreExt::new(keys.clone()));
 		let parent = ext.execute_with(|| System::block_hash(0));
-		Self { ext, actors, nodes, keys, number: 0, parent, slot: 1_000, pool: Vec::new(), author: 0 }
+		Self {
+			ext,
+			actors,
+			nodes,
+			keys,
+			number: 0,
+			parent,
+			slot: 1_000,
+			pool: Vec::new(),
+			author: 0,
+		}
 	}
 
-	/// Starts the next block, authored by validator `author` one or more slots on: its
-	/// pre-digest, `on_initialize`, the timestamp, then what the nodes sent.
-	pub fn begin_block(&mut self, author: u32, slots_skipped: u64) -> Vec<Applied> {
+	/// Starts the next block, authored by validator `author`, `slots_skipped` slots after the
+	/// one it would have: its pre-digest (a VRF over the epoch's randomness, as BABE will read
+	/// it once the block has enacted any epoch change), `on_initialize` and the timestamp.
+	pub fn begin_block(&mut self, author: u32, slots_skipped: u64) {
 		self.number = self.number.saturating_add(1);
 		self.slot = self.slot.saturating_add(1).saturating_add(slots_skipped);
 		self.author = author % VALIDATORS as u32;
 		let pair = self.actors[self.author as usize].pair.clone();
 		let (number, parent, slot, index) = (self.number, self.parent, self.slot, self.author);
-		let pool = std::mem::take(&mut self.pool);
 		self.ext.register_extension(KeystoreExt::new(self.keys.clone()));
 		self.ext.execute_with(|| {
-			let transcript = make_vrf_transcript(
-				&pallet_babe::Randomness::<Runtime>::get(),
-				slot.into(),
-				pallet_babe::EpochIndex::<Runtime>::get(),
-			);
+			let header = |digest| {
+				BlockHeader::new(number, Default::default(), Default::default(), parent, digest)
+			};
+			let digest_of = |pre_digest: PreDigest| Digest {
+				logs: vec![DigestItem::PreRuntime(BABE_ENGINE_ID, pre_digest.encode())],
+			};
+			// The epoch this block is in: initialize it with an unsigned pre-digest and look.
+			let plain = PreDigest::SecondaryPlain(SecondaryPlainPreDigest {
+				authority_index: index,
+				slot: slot.into(),
+			});
+			let (randomness, epoch) = with_transaction(|| {
+				Executive::initialize_block(&header(digest_of(plain)));
+				let epoch = (
+					pallet_babe::Randomness::<Runtime>::get(),
+					pallet_babe::EpochIndex::<Runtime>::get(),
+				);
+				TransactionOutcome::Rollback(Ok::<_, DispatchError>(epoch))
+			})
+			.unwrap_or_else(|e| panic!("could not look at the epoch: {e:?}"));
+			let transcript = make_vrf_transcript(&randomness, slot.into(), epoch);
 			let pre_digest = PreDigest::SecondaryVRF(SecondaryVRFPreDigest {
 				authority_index: index,
 				slot: slot.into(),
 				vrf_signature: pair.vrf_sign(&transcript.into_sign_data()),
 			});
-			let digest =
-				Digest { logs: vec![DigestItem::PreRuntime(BABE_ENGINE_ID, pre_digest.encode())] };
-			let header = BlockHeader::new(
-				number,
-				Default::default(),
-				Default::default(),
-				parent,
-				digest,
-			);
-			Executive::initialize_block(&header);
+			Executive::initialize_block(&header(digest_of(pre_digest)));
 			let now = pallet_timestamp::Call::<Runtime>::set { now: slot * SLOT_DURATION };
 			let inherent = UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(now));
 			match Executive::apply_extrinsic(inherent) {
@@ -212,8 +258,18 @@ impl Chain {
 				other => panic!("the timestamp inherent failed: {other:?}"),
 			}
 			Executive::inherents_applied();
-			pool.into_iter()
-				.filter_map(|bytes| {
+		});
+	}
+
+	/// Applies the `take` oldest transactions the nodes sent (all if `None`), as the pool
+	/// gives them to the block's author.
+	pub fn include_node_transactions(&mut self, take: Option<usize>) -> Vec<Applied> {
+		let take = take.unwrap_or(self.pool.len()).min(self.pool.len());
+		let included: Vec<(Vec<u8>, u32)> = self.pool.drain(..take).collect();
+		self.ext.execute_with(|| {
+			included
+				.into_iter()
+				.filter_map(|(bytes, _)| {
 					codec::Decode::decode(&mut &bytes[..]).ok().map(|xt| apply(xt, bytes.len()))
 				})
 				.collect()
@@ -265,22 +321,31 @@ impl Chain {
 	}
 
 	/// Every node that runs its offchain worker runs it on `header` (its changes to the state
-	/// discarded, as a node's are), and what they send waits for the next block.
+	/// discarded, as a node's are; its random seed its own), and what they send waits in the
+	/// pool. Transactions left from earlier blocks age, and go once too old.
 	pub fn offchain_workers(&mut self, header: &BlockHeader) {
-		for node in &self.nodes {
+		self.pool.retain_mut(|(_, age)| {
+			*age += 1;
+			*age <= POOL_LONGEVITY
+		});
+		for (index, node) in self.nodes.iter().enumerate() {
 			if node.behaviour == Behaviour::Offline {
 				continue;
 			}
-			node.register(&mut self.ext);
+			let seed = polkadot_sdk::sp_io::hashing::blake2_256(
+				&(b"bourse-fuzz/node-seed", index as u32, self.number).encode(),
+			);
+			let sent = node.register(&mut self.ext, seed);
 			self.ext.execute_with(|| {
 				let _: Result<(), DispatchError> = with_transaction(|| {
 					Executive::offchain_worker(header);
 					TransactionOutcome::Rollback(Ok(()))
 				});
 			});
-			let sent = std::mem::take(&mut node.pool.write().transactions);
+			Node::unregister(&mut self.ext);
+			let sent = std::mem::take(&mut sent.write().transactions);
 			if node.behaviour != Behaviour::Silent {
-				self.pool.extend(sent);
+				self.pool.extend(sent.into_iter().map(|bytes| (bytes, 0)));
 			}
 		}
 		self.ext.register_extension(KeystoreExt::new(self.keys.clone()));
@@ -296,8 +361,12 @@ impl Chain {
 
 /// Applies one transaction, timed, with the weight it declares.
 fn apply(xt: UncheckedExtrinsic, len: usize) -> Applied {
+	// What the block is charged: the call, its extensions, and the base of every transaction
+	// (the signature's check among it).
 	let info = xt.function.get_dispatch_info();
-	let declared = info.total_weight().ref_time();
+	let base =
+		<Runtime as frame_system::Config>::BlockWeights::get().get(info.class).base_extrinsic;
+	let declared = info.total_weight().saturating_add(base).ref_time();
 	let call = call_name(&xt.function);
 	let _ = len;
 	let start = Instant::now();
@@ -308,16 +377,44 @@ fn apply(xt: UncheckedExtrinsic, len: usize) -> Applied {
 /// `Pallet::call` of a call.
 pub fn call_name(call: &RuntimeCall) -> String {
 	let debug = format!("{call:?}");
-	let mut parts = debug.split(|c: char| c == '(' || c == ' ' || c == '{');
+	let mut parts = debug.split(|c: char| c == '(' || c == ')' || c == ' ' || c == '{');
 	let pallet = parts.next().unwrap_or_default().to_string();
 	let function = parts.find(|p| !p.is_empty()).unwrap_or_default().to_string();
 	format!("{pallet}::{function}")
 }
 
-/// Puts executor key `seed` into `keystore`.
-fn insert_executor_key(keystore: &MemoryKeystore, seed: &str) {
-	if let Err(e) = keystore.sr25519_generate_new(bourse_primitives::executor_key::KEY_TYPE, Some(seed))
-	{
-		panic!("could not add the executor key {seed}: {e}");
+/// The mini-secret of a dev key (`//Alice`, `//Alice//bour1`), derived once per process:
+/// deriving it from the dev phrase costs a PBKDF2 of 2048 rounds, which a keystore holding the
+/// phrase would pay again for every signature.
+pub fn dev_seed(suri: &str) -> [u8; 32] {
+	use std::{collections::HashMap, sync::Mutex};
+	static SEEDS: std::sync::OnceLock<Mutex<HashMap<String, [u8; 32]>>> =
+		std::sync::OnceLock::new();
+	let seeds = SEEDS.get_or_init(Default::default);
+	let mut seeds = seeds.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+	*seeds.entry(suri.to_string()).or_insert_with(|| {
+		match sr25519::Pair::from_string_with_seed(suri, None) {
+			Ok((_, Some(seed))) => seed,
+			other => panic!("the dev key {suri} has no seed: {:?}", other.map(|(p, _)| p.public())),
+		}
+	})
+}
+
+/// The pair of a dev key, from its cached seed.
+pub fn dev_pair(suri: &str) -> sr25519::Pair {
+	sr25519::Pair::from_seed(&dev_seed(suri))
+}
+
+/// Puts dev key `suri` into `keystore` under `key_type`, by its seed.
+fn insert_key(
+	keystore: &MemoryKeystore,
+	key_type: polkadot_sdk::sp_core::crypto::KeyTypeId,
+	suri: &str,
+) {
+	let seed = dev_seed(suri);
+	let public = sr25519::Pair::from_seed(&seed).public();
+	let hex = format!("0x{}", polkadot_sdk::sp_core::hexdisplay::HexDisplay::from(&seed));
+	if keystore.insert(key_type, &hex, public.as_ref()).is_err() {
+		panic!("could not add the key {suri}");
 	}
 }

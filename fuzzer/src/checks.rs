@@ -5,7 +5,7 @@ use bourse_runtime::{AllPalletsWithSystem, Balance, Runtime, RuntimeEvent, Syste
 use polkadot_sdk::{
 	frame_support::{
 		dispatch::DispatchClass,
-		traits::{Get, TryState, TryStateSelect},
+		traits::{TryState, TryStateSelect},
 	},
 	frame_system, pallet_balances, pallet_transaction_payment,
 };
@@ -24,11 +24,26 @@ impl Ledger {
 }
 
 /// Checks the block just finalized; counts its events.
-pub fn after_block(chain: &mut Chain, ledger: &mut Ledger, stats: &mut Stats) -> Result<(), String> {
+pub fn after_block(
+	chain: &mut Chain,
+	ledger: &mut Ledger,
+	stats: &mut Stats,
+) -> Result<(), String> {
 	let number = chain.number;
 	chain.with_state(|| {
-		AllPalletsWithSystem::try_state(number, TryStateSelect::All)
-			.map_err(|e| format!("try_state: {e:?}"))?;
+		if let Err(e) = AllPalletsWithSystem::try_state(number, TryStateSelect::All) {
+			// FRAME logs which pallet failed; say it here, with the Bourse pallet's reason.
+			let bourse = [
+				("Tasks", pallet_tasks::Pallet::<Runtime>::do_try_state()),
+				("Offers", pallet_offers::Pallet::<Runtime>::do_try_state()),
+				("Attestation", pallet_attestation::Pallet::<Runtime>::do_try_state()),
+				("Reputation", pallet_reputation::Pallet::<Runtime>::do_try_state()),
+			];
+			let reason = bourse
+				.into_iter()
+				.find_map(|(pallet, result)| result.err().map(|why| format!("{pallet}: {why}")));
+			return Err(format!("try_state: {}", reason.unwrap_or_else(|| format!("{e:?}"))));
+		}
 
 		// Every unit is in some account.
 		let issuance = pallet_balances::TotalIssuance::<Runtime>::get();
@@ -53,16 +68,12 @@ pub fn after_block(chain: &mut Chain, ledger: &mut Ledger, stats: &mut Stats) ->
 					pallet_transaction_payment::Event::TransactionFeePaid { actual_fee, .. },
 				) => burned = burned.saturating_add(*actual_fee),
 				RuntimeEvent::Balances(balances) => match balances {
-					pallet_balances::Event::Burned { amount, .. } |
-					pallet_balances::Event::BurnedHeld { amount, .. } |
-					pallet_balances::Event::DustLost { amount, .. } |
-					pallet_balances::Event::Rescinded { amount } => {
-						burned = burned.saturating_add(*amount)
-					}
-					pallet_balances::Event::Minted { amount, .. } |
-					pallet_balances::Event::Issued { amount } => {
-						minted = minted.saturating_add(*amount)
-					}
+					pallet_balances::Event::Burned { amount, .. }
+					| pallet_balances::Event::BurnedHeld { amount, .. }
+					| pallet_balances::Event::DustLost { amount, .. }
+					| pallet_balances::Event::Rescinded { amount } => burned = burned.saturating_add(*amount),
+					pallet_balances::Event::Minted { amount, .. }
+					| pallet_balances::Event::Issued { amount } => minted = minted.saturating_add(*amount),
 					_ => {}
 				},
 				_ => {}
@@ -105,4 +116,62 @@ pub fn event_name(event: &RuntimeEvent) -> String {
 	let pallet = parts.next().unwrap_or_default().to_string();
 	let variant = parts.find(|p| !p.is_empty()).unwrap_or_default().to_string();
 	format!("{pallet}::{variant}")
+}
+
+/// Whether every task has settled (completed, failed, or a lone answer delivered) and nothing
+/// waits to be drawn.
+pub fn settled(chain: &mut Chain) -> bool {
+	chain.with_state(|| {
+		pallet_tasks::Pending::<Runtime>::get().is_empty()
+			&& pallet_tasks::Queue::<Runtime>::get().is_empty()
+			&& pallet_tasks::Tasks::<Runtime>::iter_values().all(|task| task_settled(&task.state))
+	})
+}
+
+fn task_settled(state: &pallet_tasks::TaskState<Runtime>) -> bool {
+	matches!(
+		state,
+		pallet_tasks::TaskState::Completed { .. }
+			| pallet_tasks::TaskState::Failed { .. }
+			| pallet_tasks::TaskState::Delivered { .. }
+	)
+}
+
+/// The ids of the tasks not settled, with their states.
+pub fn open_tasks(chain: &mut Chain) -> Vec<(u64, String)> {
+	chain.with_state(|| {
+		pallet_tasks::Tasks::<Runtime>::iter()
+			.filter(|(_, task)| !task_settled(&task.state))
+			.map(|(id, task)| (id, format!("{:?}", task.state)))
+			.take(4)
+			.collect()
+	})
+}
+
+/// Once every task has settled: no escrow held, no provider slot busy.
+pub fn nothing_left(chain: &mut Chain) -> Result<(), String> {
+	use bourse_runtime::RuntimeHoldReason;
+	chain.with_state(|| {
+		for (who, holds) in pallet_balances::Holds::<Runtime>::iter() {
+			for hold in holds {
+				if hold.id == RuntimeHoldReason::Tasks(pallet_tasks::HoldReason::TaskEscrow)
+					&& hold.amount > 0
+				{
+					return Err(format!(
+						"{who} has {} held in escrow with every task settled",
+						hold.amount
+					));
+				}
+			}
+		}
+		for (who, provider) in pallet_offers::Providers::<Runtime>::iter() {
+			if provider.busy_slots > 0 {
+				return Err(format!(
+					"{who} has {} slots busy with every task settled",
+					provider.busy_slots
+				));
+			}
+		}
+		Ok(())
+	})
 }

@@ -25,7 +25,7 @@ pub mod chain;
 pub mod checks;
 pub mod nodes;
 
-use chain::{Applied, Chain, VALIDATORS};
+use chain::{Applied, Chain, NODES, VALIDATORS};
 use nodes::Behaviour;
 use polkadot_sdk::sp_runtime::DispatchError;
 use std::{
@@ -128,6 +128,16 @@ impl Stats {
 			"{} sequences, {} blocks, {} extrinsics",
 			self.sequences, self.blocks, self.extrinsics
 		);
+		let coverage: Vec<String> = self
+			.coverage()
+			.into_iter()
+			.map(|(pallet, (ok, tried))| format!("{pallet} {ok}/{tried}"))
+			.collect();
+		let _ = writeln!(
+			out,
+			"calls that succeeded, of those tried, per pallet: {}",
+			coverage.join(", ")
+		);
 		let _ = writeln!(out, "calls (ok / failed / refused; the commonest errors):");
 		for (name, call) in &self.calls {
 			let failed: u64 = call.failed.values().sum();
@@ -135,8 +145,7 @@ impl Stats {
 			let mut errors: Vec<(&String, &u64)> =
 				call.failed.iter().chain(call.refused.iter()).collect();
 			errors.sort_by(|a, b| b.1.cmp(a.1));
-			let top: Vec<String> =
-				errors.iter().take(4).map(|(e, n)| format!("{e} {n}")).collect();
+			let top: Vec<String> = errors.iter().take(4).map(|(e, n)| format!("{e} {n}")).collect();
 			let _ = writeln!(
 				out,
 				"  {name:<42} {:>7} / {failed:>7} / {refused:>6}  {}",
@@ -163,18 +172,42 @@ impl Stats {
 		out
 	}
 
-	/// Calls, per pallet, that succeeded at least once, of the calls tried.
-	pub fn coverage(&self) -> BTreeMap<String, (usize, usize)> {
-		let mut per_pallet: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-		for (name, call) in &self.calls {
-			let pallet = name.split("::").next().unwrap_or_default().to_string();
-			let entry = per_pallet.entry(pallet).or_default();
-			entry.1 += 1;
-			if call.ok > 0 {
-				entry.0 += 1;
-			}
-		}
-		per_pallet
+	/// Per pallet: its calls that succeeded at least once (sent by a user, a node or root),
+	/// of all its calls.
+	pub fn coverage(&self) -> BTreeMap<&'static str, (usize, usize)> {
+		use polkadot_sdk::frame_support::dispatch::GetCallName;
+		use std::collections::BTreeSet;
+		let succeeded: BTreeSet<(String, String)> = self
+			.calls
+			.iter()
+			.filter(|(_, call)| call.ok > 0)
+			.filter_map(|(name, _)| {
+				let name = name.split(' ').next().unwrap_or_default();
+				let mut parts = name.split("::");
+				let pallet = parts.next()?.to_string();
+				Some((pallet, parts.last()?.to_string()))
+			})
+			.collect();
+		let pallets: [(&'static str, &'static [&'static str]); 5] = [
+			("Offers", pallet_offers::Call::<bourse_runtime::Runtime>::get_call_names()),
+			("Tasks", pallet_tasks::Call::<bourse_runtime::Runtime>::get_call_names()),
+			("Attestation", pallet_attestation::Call::<bourse_runtime::Runtime>::get_call_names()),
+			("Reputation", pallet_reputation::Call::<bourse_runtime::Runtime>::get_call_names()),
+			(
+				"Balances",
+				polkadot_sdk::pallet_balances::Call::<bourse_runtime::Runtime>::get_call_names(),
+			),
+		];
+		pallets
+			.into_iter()
+			.map(|(pallet, names)| {
+				let ok = names
+					.iter()
+					.filter(|call| succeeded.contains(&(pallet.to_string(), call.to_string())))
+					.count();
+				(pallet, (ok, names.len()))
+			})
+			.collect()
 	}
 }
 
@@ -197,13 +230,15 @@ pub struct Finding {
 	pub what: String,
 }
 
-/// Runs one sequence decoded from `data` on a fresh chain; returns the first finding.
+/// Runs one sequence decoded from `data` on a fresh chain; returns the first finding. Once the
+/// bytes run out, [`TAIL_BLOCKS`] empty blocks follow; then every node turns honest and the
+/// chain runs until every task has settled, and nothing may be left held or busy.
 pub fn run_bytes(data: &[u8], stats: &mut Stats) -> Result<(), Finding> {
 	let mut input = actions::Input::new(data);
-	let behaviours: [Behaviour; VALIDATORS + 1] = core::array::from_fn(|i| {
+	let behaviours: [Behaviour; NODES] = core::array::from_fn(|i| {
 		// Mostly honest nodes: a liar needs honest peers to be out-voted by.
 		let byte = input.byte();
-		if i == 0 || byte < 150 {
+		if i == 0 || byte < 170 {
 			Behaviour::Honest
 		} else {
 			Behaviour::ALL[usize::from(byte) % Behaviour::ALL.len()]
@@ -215,16 +250,22 @@ pub fn run_bytes(data: &[u8], stats: &mut Stats) -> Result<(), Finding> {
 	let mut tail = TAIL_BLOCKS;
 	let mut skip = 0u32;
 	while chain.number < MAX_BLOCKS && tail > 0 {
-		let author = if input.byte() < 224 {
-			(chain.author + 1) % VALIDATORS as u32
-		} else {
-			chain.author
+		let (author, slots_skipped) = match input.byte() {
+			0..=223 => ((chain.author + 1) % VALIDATORS as u32, 0),
+			224..=239 => (chain.author, 0),
+			_ => ((chain.author + 2) % VALIDATORS as u32, 1 + u64::from(input.byte() % 3)),
 		};
-		let forwarded = chain.begin_block(author, 0);
-		for applied in forwarded {
-			let name = format!("{} (node)", applied.call);
-			stats.applied(Some(&name), applied);
-		}
+		chain.begin_block(author, slots_skipped);
+		// The nodes' transactions: mostly first, as a pool gives them; sometimes after the
+		// block's other transactions, partly, or not before the next block.
+		let pool_order = input.byte();
+		let early = match pool_order {
+			0..=191 => None,
+			192..=223 => Some(0),
+			224..=239 => Some(chain.pool.len() / 2),
+			_ => Some(0),
+		};
+		include(&mut chain, stats, early);
 		if skip > 0 {
 			skip -= 1;
 		} else if input.is_empty() {
@@ -241,13 +282,58 @@ pub fn run_bytes(data: &[u8], stats: &mut Stats) -> Result<(), Finding> {
 				}
 			}
 		}
-		let header = chain.finalize_block();
-		stats.blocks += 1;
-		checks::after_block(&mut chain, &mut ledger, stats)
-			.map_err(|what| Finding { block: chain.number, what })?;
-		chain.offchain_workers(&header);
-		chain.commit();
+		if pool_order < 240 {
+			include(&mut chain, stats, None);
+		}
+		end_block(&mut chain, &mut ledger, stats)?;
 	}
+	// Everything settles once every node is honest, within the longest timeout and its audit.
+	for node in &mut chain.nodes {
+		node.behave(Behaviour::Honest);
+	}
+	let mut drain = 0;
+	while !checks::settled(&mut chain) {
+		drain += 1;
+		if drain > DRAIN_BLOCKS {
+			let open = checks::open_tasks(&mut chain);
+			return Err(Finding {
+				block: chain.number,
+				what: format!(
+					"tasks still open {DRAIN_BLOCKS} blocks after the last call: {open:?}"
+				),
+			});
+		}
+		chain.begin_block((chain.author + 1) % VALIDATORS as u32, 0);
+		include(&mut chain, stats, None);
+		end_block(&mut chain, &mut ledger, stats)?;
+	}
+	checks::nothing_left(&mut chain).map_err(|what| Finding { block: chain.number, what })
+}
+
+/// Blocks the chain may take to settle every task once the calls end: the longest timeout, an
+/// audit, its dispute and the committee's rounds.
+pub const DRAIN_BLOCKS: u32 = 1_500;
+
+/// Applies the nodes' transactions waiting in the pool (the `take` oldest, or all).
+fn include(chain: &mut Chain, stats: &mut Stats, take: Option<usize>) {
+	for applied in chain.include_node_transactions(take) {
+		let name = format!("{} (node)", applied.call);
+		stats.applied(Some(&name), applied);
+	}
+}
+
+/// Finalizes the block, checks it, and runs the nodes' offchain workers on it.
+fn end_block(
+	chain: &mut Chain,
+	ledger: &mut checks::Ledger,
+	stats: &mut Stats,
+) -> Result<(), Finding> {
+	let header = chain.finalize_block();
+	stats.blocks += 1;
+	checks::after_block(chain, ledger, stats)
+		.map_err(|what| Finding { block: chain.number, what })?;
+	chain.offchain_workers(&header);
+	chain.commit();
 	Ok(())
 }
 

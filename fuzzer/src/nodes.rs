@@ -62,10 +62,6 @@ pub struct Node {
 	pub keystore: Arc<MemoryKeystore>,
 	/// Its offchain storage (local records survive from block to block).
 	offchain: TestOffchainExt,
-	/// Its transaction pool.
-	pool_ext: TestTransactionPoolExt,
-	/// What its pool holds.
-	pub pool: Arc<RwLock<PoolState>>,
 	/// Its sandbox.
 	sandbox: Arc<Stand>,
 }
@@ -74,16 +70,8 @@ impl Node {
 	/// A node of `behaviour` with an empty keystore.
 	pub fn new(behaviour: Behaviour) -> Self {
 		let (offchain, _) = TestOffchainExt::new();
-		let (pool_ext, pool) = TestTransactionPoolExt::new();
 		let sandbox = Arc::new(Stand { behaviour: Mutex::new(behaviour), runs: Mutex::default() });
-		Self {
-			behaviour,
-			keystore: Arc::new(MemoryKeystore::new()),
-			offchain,
-			pool_ext,
-			pool,
-			sandbox,
-		}
+		Self { behaviour, keystore: Arc::new(MemoryKeystore::new()), offchain, sandbox }
 	}
 
 	/// Changes how the node behaves from now on (runs already finished keep their outcome).
@@ -92,13 +80,31 @@ impl Node {
 		*self.sandbox.behaviour.lock() = behaviour;
 	}
 
-	/// Gives `ext` this node's extensions, as the node gives its offchain worker.
-	pub fn register(&self, ext: &mut TestExternalities) {
+	/// Gives `ext` this node's extensions, as the node gives its offchain worker, with `seed`
+	/// as its offchain random seed and a fresh pool; returns what the pool will hold.
+	pub fn register(&self, ext: &mut TestExternalities, seed: [u8; 32]) -> Arc<RwLock<PoolState>> {
+		self.offchain.0.write().seed = seed;
+		let (pool, sent) = TestTransactionPoolExt::new();
 		ext.register_extension(OffchainDbExt::new(self.offchain.clone()));
 		ext.register_extension(OffchainWorkerExt::new(self.offchain.clone()));
-		ext.register_extension(TransactionPoolExt::new(self.pool_ext.clone()));
+		ext.register_extension(TransactionPoolExt::new(pool));
 		ext.register_extension(KeystoreExt::new(self.keystore.clone()));
 		ext.register_extension(SandboxExt::new(self.sandbox.clone()));
+		sent
+	}
+
+	/// Takes the offchain worker's extensions away again: block execution has none of them.
+	pub fn unregister(ext: &mut TestExternalities) {
+		use std::any::TypeId;
+		for id in [
+			TypeId::of::<OffchainDbExt>(),
+			TypeId::of::<OffchainWorkerExt>(),
+			TypeId::of::<TransactionPoolExt>(),
+			TypeId::of::<KeystoreExt>(),
+			TypeId::of::<SandboxExt>(),
+		] {
+			ext.extensions.deregister(id);
+		}
 	}
 }
 
@@ -125,7 +131,12 @@ pub fn honest_outcome(
 		2 => (Status::OutOfFuel, fuel),
 		_ => (Status::Success, 1 + drawn % fuel),
 	};
-	let len = (input.len() + usize::from(h[1])) % 96;
+	// Mostly short; one run in eight writes as much as the output limit allows.
+	let len = if h[4] % 8 == 0 {
+		limits.max_output_bytes as usize
+	} else {
+		(input.len() + usize::from(h[1])) % 96
+	};
 	let len = len.min(limits.max_output_bytes as usize);
 	let output: Vec<u8> = h.iter().cycle().take(len).copied().collect();
 	let fingerprint = blake2_256(&(b"memory", &h).encode());

@@ -36,7 +36,17 @@ fn random_call_sequences_break_no_invariant() {
 			finding.block, finding.what
 		);
 	}
-	assert!(stats.blocks > 0, "no block ran");
+	// The run reached the market's paths, not only its errors.
+	for event in [
+		"Tasks::Event::TaskQueued",
+		"Tasks::Event::TaskAssigned",
+		"Tasks::Event::TaskCompleted",
+		"Tasks::Event::TaskDelivered",
+		"Tasks::Event::AuditStarted",
+		"Attestation::Event::Revealed",
+	] {
+		assert!(stats.events.get(event).is_some_and(|n| *n > 0), "no {event} in the run");
+	}
 }
 
 /// The fuzzer's own test: with the planted bug armed (a cancelled queued task keeps its escrow
@@ -45,14 +55,15 @@ fn random_call_sequences_break_no_invariant() {
 fn the_planted_bug_is_found_within_the_bound() {
 	pallet_tasks::planted::arm(true);
 	let mut stats = Stats::default();
-	let found = run_seeds(first_seed(), budget(), &mut stats);
+	// From a fixed seed: the bug must be found the same way every run.
+	let found = run_seeds(0, budget(), &mut stats);
 	pallet_tasks::planted::arm(false);
 	let (seed, finding) = found.expect("the planted bug was not found within the bound");
 	println!(
 		"planted bug found by seed {seed} after {} sequences, {} blocks: {}",
 		stats.sequences, stats.blocks, finding.what
 	);
-	assert!(finding.what.contains("try_state"), "found by another check: {}", finding.what);
+	assert_eq!(finding.what, "try_state: Tasks: a settled task still holds escrow");
 	// The same seed without the bug passes: the finding is the bug's.
 	let mut clean = Stats::default();
 	assert!(replay(seed, &mut clean).is_ok(), "the seed fails without the bug too");

@@ -3,7 +3,8 @@
 //! `bourse-fuzz [--secs N] [--seed FIRST]` runs sequences from seed FIRST for N seconds (600 by
 //! default) and prints the report (blocks, extrinsics, calls per pallet, events, weight
 //! outliers) every minute and at the end; `bourse-fuzz --replay SEED` runs one sequence and
-//! says what it found. Exits 1 on a finding.
+//! says what it found; `--planted` arms the planted bug (a queued task's cancellation skips its
+//! refund). Exits 1 on a finding.
 
 use bourse_fuzzer::{replay, run_seeds, Stats};
 use std::time::{Duration, Instant};
@@ -15,6 +16,9 @@ fn main() {
 		args.get(at + 1)?.parse().ok()
 	};
 	let mut stats = Stats::default();
+	if args.iter().any(|a| a == "--planted") {
+		pallet_tasks::planted::arm(true);
+	}
 	if let Some(seed) = value("--replay") {
 		let result = replay(seed, &mut stats);
 		println!("{}", stats.report());

@@ -19,7 +19,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for RecordLayoutV1<T> {
 	}
 
 	#[cfg(feature = "try-runtime")]
-	fn post_upgrade(_: alloc::vec::Vec<u8>) -> Result<(), frame::try_runtime::TryRuntimeError> {
+	fn post_upgrade(_: Vec<u8>) -> Result<(), frame::try_runtime::TryRuntimeError> {
 		use frame::deps::frame_support::traits::TryDecodeEntireStorage;
 		Pallet::<T>::try_decode_entire_state()
 			.map_err(|_| "a record does not decode under storage version 1")?;

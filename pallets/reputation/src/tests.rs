@@ -180,7 +180,8 @@ fn storage_version_1_is_recorded_once() {
 		assert_eq!(Reputation::on_chain_storage_version(), 1);
 		// Again: the version says it ran, so only the version is read.
 		let again = MigrateToV1::<Test>::on_runtime_upgrade();
-		let db = <Test as polkadot_sdk::frame_system::Config>::DbWeight::get();
+		let db: polkadot_sdk::frame_support::weights::RuntimeDbWeight =
+			<Test as polkadot_sdk::frame_system::Config>::DbWeight::get();
 		assert_eq!(again, db.reads(1));
 	});
 }
