@@ -225,11 +225,16 @@ pub fn step(chain: &mut Chain, input: &mut Input, stats: &mut crate::Stats) -> S
 			return Step::Applied;
 		}
 		Op::Transfer => {
+			// Mostly amounts that leave the sender able to go on; now and then all it has.
 			let dest = MultiAddress::Id(chain.actors[input.below(actors)].account());
-			let value = input.amount();
-			match input.byte() % 3 {
-				0 => pallet_balances::Call::transfer_keep_alive { dest, value }.into(),
-				1 => pallet_balances::Call::transfer_allow_death { dest, value }.into(),
+			let value = if input.byte() < 200 {
+				input.pick(&[0, 1, MILLI_UNIT - 1, MILLI_UNIT, UNIT, 100 * UNIT, 1_000 * UNIT])
+			} else {
+				input.amount()
+			};
+			match input.byte() % 16 {
+				0..=7 => pallet_balances::Call::transfer_keep_alive { dest, value }.into(),
+				8..=14 => pallet_balances::Call::transfer_allow_death { dest, value }.into(),
 				_ => {
 					pallet_balances::Call::transfer_all { dest, keep_alive: input.byte() % 2 == 0 }
 						.into()

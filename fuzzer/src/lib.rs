@@ -133,11 +133,8 @@ impl Stats {
 			.into_iter()
 			.map(|(pallet, (ok, tried))| format!("{pallet} {ok}/{tried}"))
 			.collect();
-		let _ = writeln!(
-			out,
-			"calls that succeeded, of those tried, per pallet: {}",
-			coverage.join(", ")
-		);
+		let _ =
+			writeln!(out, "calls that succeeded, of all each pallet has: {}", coverage.join(", "));
 		let _ = writeln!(out, "calls (ok / failed / refused; the commonest errors):");
 		for (name, call) in &self.calls {
 			let failed: u64 = call.failed.values().sum();
@@ -175,7 +172,7 @@ impl Stats {
 	/// Per pallet: its calls that succeeded at least once (sent by a user, a node or root),
 	/// of all its calls.
 	pub fn coverage(&self) -> BTreeMap<&'static str, (usize, usize)> {
-		use polkadot_sdk::frame_support::dispatch::GetCallName;
+		use polkadot_sdk::frame_support::traits::GetCallName;
 		use std::collections::BTreeSet;
 		let succeeded: BTreeSet<(String, String)> = self
 			.calls
