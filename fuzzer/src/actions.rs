@@ -490,7 +490,7 @@ fn possession(
 	owner: usize,
 ) -> Option<(ExecutorId, <ExecutorId as RuntimeAppPublic>::ProofOfPossession)> {
 	let account = chain.actors[owner].account();
-	let proof = chain.with_state(|| {
+	let proof = chain.with_keys(|| {
 		key.generate_proof_of_possession(&pallet_offers::Pallet::<Runtime>::executor_owner(
 			&account,
 		))
@@ -513,7 +513,7 @@ fn node_call(chain: &mut Chain, input: &mut Input, stats: &mut crate::Stats, who
 	};
 	let limit = input.byte() % 2 == 0;
 	let slots = input.pick(&[0, 1, 2, 3, 1_000]);
-	let call: Option<RuntimeCall> = chain.with_state(|| {
+	let call: Option<RuntimeCall> = chain.with_keys(|| {
 		if limit {
 			let offer = pallet_offers::Offers::<Runtime>::get(&provider)?;
 			let payload = pallet_offers::Pallet::<Runtime>::limit_payload(&provider, &offer, slots);
@@ -588,7 +588,7 @@ fn forged_claim(
 			(claim, junk.to_vec())
 		}
 	};
-	let call = chain.with_state(|| {
+	let call = chain.with_keys(|| {
 		let digest = pallet_attestation::Pallet::<Runtime>::digest_of(task_id).unwrap_or(junk);
 		let statement = Statement { task_id, provider, claim };
 		pallet_attestation::Pallet::<Runtime>::signed_call(&digest, statement, payload, &key)

@@ -7,7 +7,7 @@ use bourse_runtime::{
 	genesis_config_presets, Address, Executive, Runtime, RuntimeCall, RuntimeGenesisConfig,
 	Signature, SignedPayload, System, TxExtension, UncheckedExtrinsic, SLOT_DURATION,
 };
-use codec::Encode;
+use codec::{DecodeAll, Encode};
 use polkadot_sdk::{
 	frame_support::{
 		dispatch::GetDispatchInfo,
@@ -28,7 +28,8 @@ use polkadot_sdk::{
 	sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt},
 	sp_runtime::{
 		generic::{Era, Header},
-		traits::{BlakeTwo256, Header as _},
+		traits::{BlakeTwo256, Hash as _, Header as _},
+		transaction_validity::TransactionSource,
 		ApplyExtrinsicResult, Digest, DigestItem, DispatchError, Storage,
 	},
 };
@@ -48,14 +49,11 @@ pub const PROVIDERS: usize = 8;
 /// Nodes: one per genesis provider, and one holding every other dev account's keys.
 pub const NODES: usize = PROVIDERS + 1;
 
-/// Blocks a node's transaction waits in the pool before it is dropped.
-pub const POOL_LONGEVITY: u32 = 3;
-
 /// An account the fuzzer acts as: a dev account with its keys.
 pub struct Actor {
 	/// Its signing pair (its account is its public key).
 	pub pair: sr25519::Pair,
-	/// Its seed phrase (`//Alice`), from which its executor keys derive.
+	/// Its dev seed (`//Alice`, `//Alice//stash`), from which its executor keys derive.
 	pub seed: String,
 }
 
@@ -66,13 +64,19 @@ impl Actor {
 	}
 
 	/// The seed of its `n`th executor key: a validator's first key is its account key (as in
-	/// the genesis preset); the others derive from the seed.
+	/// the genesis preset); the others are keys of their own, one hard junction from the dev
+	/// phrase so that a keystore holds them by seed.
 	pub fn executor_seed(&self, n: u8) -> String {
-		if n == 0 {
-			self.seed.clone()
-		} else {
-			format!("{}//bour{}", self.seed, n)
-		}
+		executor_seed(&self.seed, n)
+	}
+}
+
+/// The seed of the `n`th executor key of the dev account of `seed` ([`Actor::executor_seed`]).
+pub fn executor_seed(seed: &str, n: u8) -> String {
+	if n == 0 && !seed.contains("//stash") {
+		seed.to_string()
+	} else {
+		format!("{}Bour{n}", seed.replace("//stash", "Stash"))
 	}
 }
 
@@ -88,6 +92,16 @@ pub struct Applied {
 	pub nanos: u128,
 	/// The weight the call declared (call and extensions), picoseconds of reference time.
 	pub declared: u64,
+}
+
+/// A node's transaction waiting in the pool.
+pub struct Pooled {
+	/// The encoded transaction.
+	pub bytes: Vec<u8>,
+	/// Blocks it has waited.
+	pub age: u32,
+	/// Blocks it stays valid for, as the pool's check said.
+	pub longevity: u32,
 }
 
 /// The chain and the nodes around it.
@@ -107,8 +121,8 @@ pub struct Chain {
 	pub parent: H256,
 	/// The current slot.
 	pub slot: u64,
-	/// Transactions the nodes sent, with the blocks they have waited, oldest first.
-	pub pool: Vec<(Vec<u8>, u32)>,
+	/// Transactions the nodes sent, oldest first.
+	pub pool: Vec<Pooled>,
 	/// The block's author, as an authority index.
 	pub author: u32,
 }
@@ -133,7 +147,9 @@ pub fn genesis() -> Storage {
 				let mut provider = model.clone();
 				let account = keyring.to_account_id();
 				provider["account"] = serde_json::to_value(&account).unwrap_or_default();
-				let executor = bourse_primitives::ExecutorId::from(keyring.public());
+				let executor = bourse_primitives::ExecutorId::from(
+					dev_pair(&executor_seed(&dev_seed(keyring), 0)).public(),
+				);
 				provider["executor"] = serde_json::to_value(&executor).unwrap_or_default();
 				providers.push(provider);
 			}
@@ -168,7 +184,7 @@ impl Chain {
 	pub fn new(behaviours: [Behaviour; NODES]) -> Self {
 		let actors: Vec<Actor> = Sr25519Keyring::well_known()
 			.map(|k| {
-				let seed = format!("//{k}");
+				let seed = dev_seed(k);
 				Actor { pair: dev_pair(&seed), seed }
 			})
 			.collect();
@@ -198,7 +214,6 @@ impl Chain {
 			nodes.push(node);
 		}
 		let mut ext = TestExternalities::new(genesis());
-		ext.register_extension(KeystoreExt::new(keys.clone()));
 		let parent = ext.execute_with(|| System::block_hash(0));
 		Self {
 			ext,
@@ -222,7 +237,6 @@ impl Chain {
 		self.author = author % VALIDATORS as u32;
 		let pair = self.actors[self.author as usize].pair.clone();
 		let (number, parent, slot, index) = (self.number, self.parent, self.slot, self.author);
-		self.ext.register_extension(KeystoreExt::new(self.keys.clone()));
 		self.ext.execute_with(|| {
 			let header = |digest| {
 				BlockHeader::new(number, Default::default(), Default::default(), parent, digest)
@@ -265,12 +279,13 @@ impl Chain {
 	/// gives them to the block's author.
 	pub fn include_node_transactions(&mut self, take: Option<usize>) -> Vec<Applied> {
 		let take = take.unwrap_or(self.pool.len()).min(self.pool.len());
-		let included: Vec<(Vec<u8>, u32)> = self.pool.drain(..take).collect();
+		let included: Vec<Pooled> = self.pool.drain(..take).collect();
 		self.ext.execute_with(|| {
 			included
 				.into_iter()
-				.filter_map(|(bytes, _)| {
-					codec::Decode::decode(&mut &bytes[..]).ok().map(|xt| apply(xt, bytes.len()))
+				.filter_map(|pooled| {
+					// Decoded once already, when the pool took it.
+					UncheckedExtrinsic::decode_all(&mut &pooled.bytes[..]).ok().map(apply)
 				})
 				.collect()
 		})
@@ -303,30 +318,46 @@ impl Chain {
 
 	/// Applies `xt` to the block being built.
 	pub fn apply(&mut self, xt: UncheckedExtrinsic) -> Applied {
-		let len = xt.encoded_size();
-		self.ext.execute_with(|| apply(xt, len))
+		self.ext.execute_with(|| apply(xt))
 	}
 
-	/// Runs `f` in the chain's state with the keystore of every key (proofs, signatures).
+	/// Runs `f` in the chain's state.
 	pub fn with_state<R>(&mut self, f: impl FnOnce() -> R) -> R {
-		self.ext.register_extension(KeystoreExt::new(self.keys.clone()));
 		self.ext.execute_with(f)
 	}
 
-	/// Ends the block: `on_idle`, `on_finalize`, the header.
+	/// Runs `f` in the chain's state with the keystore of every key, for the fuzzer's own
+	/// signatures and proofs: block execution never has a keystore, as on a real node.
+	pub fn with_keys<R>(&mut self, f: impl FnOnce() -> R) -> R {
+		self.ext.register_extension(KeystoreExt::new(self.keys.clone()));
+		let result = self.ext.execute_with(f);
+		self.ext.extensions.deregister(std::any::TypeId::of::<KeystoreExt>());
+		result
+	}
+
+	/// Ends the block: `on_idle`, `on_finalize`, the header. The next block's parent hash is
+	/// derived from the block's number alone: a real header's hash covers signatures and sealed
+	/// boxes, which are random, and the runtime draws with the parent hash, so a seed would
+	/// not replay the same chain.
 	pub fn finalize_block(&mut self) -> BlockHeader {
 		let header = self.ext.execute_with(Executive::finalize_block);
-		self.parent = header.hash();
+		self.parent = BlakeTwo256::hash_of(&(b"bourse-fuzz/parent", self.number));
 		header
 	}
 
 	/// Every node that runs its offchain worker runs it on `header` (its changes to the state
-	/// discarded, as a node's are; its random seed its own), and what they send waits in the
-	/// pool. Transactions left from earlier blocks age, and go once too old.
-	pub fn offchain_workers(&mut self, header: &BlockHeader) {
-		self.pool.retain_mut(|(_, age)| {
-			*age += 1;
-			*age <= POOL_LONGEVITY
+	/// discarded, as a node's are; its random seed its own). What it sends goes through the
+	/// pool's check at this state (`validate_transaction`, as a node's pool does): refused, it
+	/// is dropped; valid, it waits for the blocks it is valid for. A transaction that does not
+	/// decode is a finding.
+	pub fn offchain_workers(
+		&mut self,
+		header: &BlockHeader,
+		stats: &mut crate::Stats,
+	) -> Result<(), String> {
+		self.pool.retain_mut(|entry| {
+			entry.age += 1;
+			entry.age <= entry.longevity
 		});
 		for (index, node) in self.nodes.iter().enumerate() {
 			if node.behaviour == Behaviour::Offline {
@@ -344,11 +375,41 @@ impl Chain {
 			});
 			Node::unregister(&mut self.ext);
 			let sent = std::mem::take(&mut sent.write().transactions);
-			if node.behaviour != Behaviour::Silent {
-				self.pool.extend(sent.into_iter().map(|bytes| (bytes, 0)));
+			for bytes in sent {
+				let xt = UncheckedExtrinsic::decode_all(&mut &bytes[..]).map_err(|e| {
+					format!("node {index} sent a transaction that does not decode: {e}")
+				})?;
+				let name = format!("{} (node, pool)", call_name(&xt.function));
+				let validity = self.ext.execute_with(|| {
+					with_transaction(|| {
+						let validity = Executive::validate_transaction(
+							TransactionSource::Local,
+							xt,
+							header.hash(),
+						);
+						TransactionOutcome::Rollback(Ok::<_, DispatchError>(validity))
+					})
+				});
+				match validity {
+					Ok(Ok(valid)) if node.behaviour != Behaviour::Silent => {
+						let longevity = u32::try_from(valid.longevity).unwrap_or(u32::MAX);
+						self.pool.push(Pooled { bytes, age: 0, longevity });
+					}
+					Ok(Ok(_)) => {}
+					Ok(Err(refusal)) => {
+						*stats
+							.calls
+							.entry(name)
+							.or_default()
+							.refused
+							.entry(format!("{refusal:?}"))
+							.or_default() += 1;
+					}
+					Err(e) => return Err(format!("validate_transaction failed: {e:?}")),
+				}
 			}
 		}
-		self.ext.register_extension(KeystoreExt::new(self.keys.clone()));
+		Ok(())
 	}
 
 	/// Moves the block's changes into the backend, so the next block's root is cheap.
@@ -360,15 +421,14 @@ impl Chain {
 }
 
 /// Applies one transaction, timed, with the weight it declares.
-fn apply(xt: UncheckedExtrinsic, len: usize) -> Applied {
+fn apply(xt: UncheckedExtrinsic) -> Applied {
 	// What the block is charged: the call, its extensions, and the base of every transaction
 	// (the signature's check among it).
-	let info = xt.function.get_dispatch_info();
+	let info = xt.get_dispatch_info();
 	let base =
 		<Runtime as frame_system::Config>::BlockWeights::get().get(info.class).base_extrinsic;
 	let declared = info.total_weight().saturating_add(base).ref_time();
 	let call = call_name(&xt.function);
-	let _ = len;
 	let start = Instant::now();
 	let result = Executive::apply_extrinsic(xt);
 	Applied { call, result, nanos: start.elapsed().as_nanos(), declared }
@@ -383,38 +443,69 @@ pub fn call_name(call: &RuntimeCall) -> String {
 	format!("{pallet}::{function}")
 }
 
-/// The mini-secret of a dev key (`//Alice`, `//Alice//bour1`), derived once per process:
-/// deriving it from the dev phrase costs a PBKDF2 of 2048 rounds, which a keystore holding the
-/// phrase would pay again for every signature.
-pub fn dev_seed(suri: &str) -> [u8; 32] {
+/// A dev key (`//Alice`, `//Alice//stash`) and, when it has one, the mini-secret it comes from,
+/// derived once per process: deriving from the dev phrase costs a PBKDF2 of 2048 rounds, which
+/// a keystore holding the phrase would pay again for every signature.
+fn dev_key(suri: &str) -> (sr25519::Pair, Option<[u8; 32]>) {
 	use std::{collections::HashMap, sync::Mutex};
-	static SEEDS: std::sync::OnceLock<Mutex<HashMap<String, [u8; 32]>>> =
-		std::sync::OnceLock::new();
-	let seeds = SEEDS.get_or_init(Default::default);
-	let mut seeds = seeds.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-	*seeds.entry(suri.to_string()).or_insert_with(|| {
-		match sr25519::Pair::from_string_with_seed(suri, None) {
-			Ok((_, Some(seed))) => seed,
-			other => panic!("the dev key {suri} has no seed: {:?}", other.map(|(p, _)| p.public())),
-		}
-	})
+	type Keys = Mutex<HashMap<String, (sr25519::Pair, Option<[u8; 32]>)>>;
+	static KEYS: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
+	let keys = KEYS.get_or_init(Default::default);
+	let mut keys = keys.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+	keys.entry(suri.to_string())
+		.or_insert_with(|| {
+			let (pair, seed) = sr25519::Pair::from_string_with_seed(suri, None)
+				.unwrap_or_else(|e| panic!("the dev key {suri}: {e:?}"));
+			// Only a key one hard junction from the phrase is its seed's (a deeper one is not).
+			let seed = seed.filter(|seed| sr25519::Pair::from_seed(seed).public() == pair.public());
+			(pair, seed)
+		})
+		.clone()
 }
 
-/// The pair of a dev key, from its cached seed.
+/// The dev seed of a keyring account (`//Alice//stash`: the keyring's own `to_seed` says
+/// `//AliceStash`, which is another key).
+pub fn dev_seed(keyring: Sr25519Keyring) -> String {
+	format!("//{}", <&'static str>::from(keyring))
+}
+
+/// The pair of a dev key.
 pub fn dev_pair(suri: &str) -> sr25519::Pair {
-	sr25519::Pair::from_seed(&dev_seed(suri))
+	dev_key(suri).0
 }
 
-/// Puts dev key `suri` into `keystore` under `key_type`, by its seed.
+/// Puts dev key `suri` (one hard junction from the dev phrase) into `keystore` under
+/// `key_type`, by its seed.
 fn insert_key(
 	keystore: &MemoryKeystore,
 	key_type: polkadot_sdk::sp_core::crypto::KeyTypeId,
 	suri: &str,
 ) {
-	let seed = dev_seed(suri);
-	let public = sr25519::Pair::from_seed(&seed).public();
+	let (pair, Some(seed)) = dev_key(suri) else {
+		panic!("the keystore key {suri} is not one hard junction from the dev phrase");
+	};
 	let hex = format!("0x{}", polkadot_sdk::sp_core::hexdisplay::HexDisplay::from(&seed));
-	if keystore.insert(key_type, &hex, public.as_ref()).is_err() {
+	if keystore.insert(key_type, &hex, pair.public().as_ref()).is_err() {
 		panic!("could not add the key {suri}");
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// The keys the fuzzer derives once are the dev accounts' keys (the endowed accounts).
+	#[test]
+	fn cached_dev_keys_are_the_keyrings() {
+		for keyring in Sr25519Keyring::well_known() {
+			assert_eq!(dev_pair(&dev_seed(keyring)).public(), keyring.public(), "{keyring}");
+			// Every executor key is one a keystore can hold by seed.
+			for n in 0..crate::EXECUTOR_KEYS {
+				assert!(
+					dev_key(&executor_seed(&dev_seed(keyring), n)).1.is_some(),
+					"{keyring} {n}"
+				);
+			}
+		}
 	}
 }

@@ -23,6 +23,36 @@ impl Ledger {
 	}
 }
 
+/// FRAME's `defensive!` failures the runtime logged on this thread: a release build only logs
+/// them (debug builds panic), so the fuzzer listens for them.
+struct Defensive;
+
+std::thread_local! {
+	static DEFENSIVE: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl log::Log for Defensive {
+	fn enabled(&self, metadata: &log::Metadata) -> bool {
+		metadata.level() <= log::Level::Error && metadata.target() == "runtime::defensive"
+	}
+
+	fn log(&self, record: &log::Record) {
+		if self.enabled(record.metadata()) {
+			DEFENSIVE.with(|found| found.borrow_mut().push(record.args().to_string()));
+		}
+	}
+
+	fn flush(&self) {}
+}
+
+/// Listens for defensive failures (once per process; another logger already set wins).
+pub fn listen_for_defensive_failures() {
+	static LOGGER: Defensive = Defensive;
+	if log::set_logger(&LOGGER).is_ok() {
+		log::set_max_level(log::LevelFilter::Error);
+	}
+}
+
 /// Checks the block just finalized; counts its events.
 pub fn after_block(
 	chain: &mut Chain,
@@ -30,6 +60,9 @@ pub fn after_block(
 	stats: &mut Stats,
 ) -> Result<(), String> {
 	let number = chain.number;
+	if let Some(failure) = DEFENSIVE.with(|found| found.borrow_mut().drain(..).next()) {
+		return Err(format!("defensive failure: {failure}"));
+	}
 	chain.with_state(|| {
 		if let Err(e) = AllPalletsWithSystem::try_state(number, TryStateSelect::All) {
 			// FRAME logs which pallet failed; say it here, with the Bourse pallet's reason.

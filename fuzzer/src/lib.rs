@@ -327,9 +327,10 @@ fn end_block(
 ) -> Result<(), Finding> {
 	let header = chain.finalize_block();
 	stats.blocks += 1;
+	BLOCK.with(|block| block.set(chain.number));
 	checks::after_block(chain, ledger, stats)
 		.map_err(|what| Finding { block: chain.number, what })?;
-	chain.offchain_workers(&header);
+	chain.offchain_workers(&header, stats).map_err(|what| Finding { block: chain.number, what })?;
 	chain.commit();
 	Ok(())
 }
@@ -348,8 +349,15 @@ pub fn seed_bytes(seed: u64) -> Vec<u8> {
 	(0..len).map(|_| next() as u8).collect()
 }
 
+std::thread_local! {
+	/// The block this thread's sequence is at, for a panic's finding.
+	static BLOCK: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 /// Runs sequence `seed`, turning a panic into a finding.
 pub fn replay(seed: u64, stats: &mut Stats) -> Result<(), Finding> {
+	checks::listen_for_defensive_failures();
+	BLOCK.with(|block| block.set(0));
 	let data = seed_bytes(seed);
 	let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
 		let mut local = Stats::default();
@@ -367,21 +375,23 @@ pub fn replay(seed: u64, stats: &mut Stats) -> Result<(), Finding> {
 				.cloned()
 				.or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
 				.unwrap_or_else(|| "a panic".into());
-			Err(Finding { block: 0, what: format!("panic: {what}") })
+			Err(Finding { block: BLOCK.with(|block| block.get()), what: format!("panic: {what}") })
 		}
 	}
 }
 
-/// Runs seeds `first`, `first + 1`, … for `budget`; returns the first failing seed and its
-/// finding.
+/// Runs seeds `first`, `first + 1`, … for `budget` (at least one); returns the first failing
+/// seed and its finding.
 pub fn run_seeds(first: u64, budget: Duration, stats: &mut Stats) -> Option<(u64, Finding)> {
 	let start = Instant::now();
 	let mut seed = first;
-	while start.elapsed() < budget {
+	loop {
 		if let Err(finding) = replay(seed, stats) {
 			return Some((seed, finding));
 		}
 		seed = seed.wrapping_add(1);
+		if start.elapsed() >= budget {
+			return None;
+		}
 	}
-	None
 }

@@ -60,7 +60,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("bourse"),
 	impl_name: Cow::Borrowed("bourse-node"),
 	authoring_version: 1,
-	spec_version: 114,
+	spec_version: 115,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 8,
@@ -154,8 +154,9 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Migrations to run on the next runtime upgrade (each runs once, by storage version): the
 /// offers' capacity classes and selection trees (offers 0 → 1), the queue with its tasks'
 /// entropy (tasks 1 → 2), and the first recorded versions of the attestation and reputation
-/// layouts (0 → 1, checked to decode under `try-runtime`). Every Bourse pallet declares its
-/// version; a layout change adds its `VersionedMigration` here.
+/// layouts (0 → 1). Every Bourse pallet declares its version; a layout change raises it and
+/// adds its `VersionedMigration` here (`try-runtime` decodes every pallet's whole state after
+/// an upgrade, which catches a layout changed without one).
 pub type Migrations = (
 	pallet_offers::migrations::MigrateToClassedSelection<Runtime>,
 	pallet_tasks::migrations::MigrateToQueueEntropy<Runtime>,

@@ -8,9 +8,10 @@ use frame::{
 
 /// Storage version 1 names the layout this pallet's commitments, reveals, openings, witnesses, boxes and abstentions have had since the
 /// chain's genesis at spec 107 (BABE replaced Aura there with a new genesis, so no chain holds
-/// an older one): nothing to translate, only the version to record. With `try-runtime`, every
-/// record must decode under version 1 and every invariant hold, so a layout change made
-/// without a migration of its own fails the upgrade's check instead of going unseen.
+/// an older one): nothing to translate, only the version to record. With `try-runtime` its
+/// check decodes every record and runs the invariants after the upgrade. (On every upgrade,
+/// `try-runtime` also decodes every pallet's whole state: that is what catches a later layout
+/// change made without its own migration.)
 pub struct RecordLayoutV1<T>(core::marker::PhantomData<T>);
 
 impl<T: Config> UncheckedOnRuntimeUpgrade for RecordLayoutV1<T> {
