@@ -154,15 +154,35 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Migrations to run on the next runtime upgrade (each runs once, by storage version): the
 /// offers' capacity classes and selection trees (offers 0 → 1), the queue with its tasks'
 /// entropy (tasks 1 → 2), and the first recorded versions of the attestation and reputation
-/// layouts (0 → 1). Every Bourse pallet declares its version; a layout change raises it and
-/// adds its `VersionedMigration` here (`try-runtime` decodes every pallet's whole state after
-/// an upgrade, which catches a layout changed without one).
+/// layouts (0 → 1, [`RecordVersion`]). Every Bourse pallet declares its version; a layout change
+/// raises it and adds its `VersionedMigration` here (`try-runtime` decodes every pallet's whole
+/// state after an upgrade, which catches a layout changed without one).
 pub type Migrations = (
 	pallet_offers::migrations::MigrateToClassedSelection<Runtime>,
 	pallet_tasks::migrations::MigrateToQueueEntropy<Runtime>,
-	pallet_attestation::migrations::MigrateToV1<Runtime>,
-	pallet_reputation::migrations::MigrateToV1<Runtime>,
+	frame_support::migrations::VersionedMigration<
+		0,
+		1,
+		RecordVersion,
+		pallet_attestation::Pallet<Runtime>,
+		<Runtime as frame_system::Config>::DbWeight,
+	>,
+	frame_support::migrations::VersionedMigration<
+		0,
+		1,
+		RecordVersion,
+		pallet_reputation::Pallet<Runtime>,
+		<Runtime as frame_system::Config>::DbWeight,
+	>,
 );
+
+/// A layout's first recorded version, with nothing to translate: the attestation and
+/// reputation records have kept one layout since the chain's genesis at spec 107 (BABE
+/// replaced Aura there with a new genesis, so no chain holds an older one).
+/// `VersionedMigration` records the version.
+pub struct RecordVersion;
+
+impl frame_support::traits::UncheckedOnRuntimeUpgrade for RecordVersion {}
 
 /// Dispatches blocks and transactions to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -47,3 +47,81 @@ fn pruning_keeps_up_with_the_most_submissions_a_block_carries() {
 		assert!(u64::from(prune) >= most);
 	});
 }
+
+/// The dev chain's genesis state.
+fn dev_chain() -> TestExternalities {
+	use bourse_runtime::{genesis_config_presets, RuntimeGenesisConfig};
+	use polkadot_sdk::frame_support::genesis_builder_helper::build_state;
+	let json = genesis_config_presets::get_preset(&"development".into()).expect("the dev preset");
+	let mut ext = TestExternalities::default();
+	ext.execute_with(|| {
+		build_state::<RuntimeGenesisConfig>(json).expect("the preset builds");
+	});
+	ext
+}
+
+/// Every Bourse pallet's on-chain storage version and the one its code declares.
+fn versions() -> Vec<(u16, u16)> {
+	use bourse_runtime::{Attestation, Offers, Reputation, Tasks};
+	use polkadot_sdk::frame_support::traits::GetStorageVersion;
+	fn pair<
+		P: GetStorageVersion<
+			InCodeStorageVersion = polkadot_sdk::frame_support::traits::StorageVersion,
+		>,
+	>() -> (u16, u16) {
+		let on_chain: u16 = P::on_chain_storage_version().into();
+		let in_code: u16 = P::in_code_storage_version().into();
+		(on_chain, in_code)
+	}
+	vec![pair::<Offers>(), pair::<Tasks>(), pair::<Attestation>(), pair::<Reputation>()]
+}
+
+/// The runtime's migrations on a chain whose attestation and reputation layouts recorded no
+/// version: each pallet ends at the version its code declares, and a second upgrade only reads
+/// the versions.
+#[test]
+fn the_migrations_record_every_pallets_version_once() {
+	use bourse_runtime::{Attestation, Migrations, Reputation, Runtime};
+	use polkadot_sdk::frame_support::traits::{Get, OnRuntimeUpgrade, StorageVersion};
+	dev_chain().execute_with(|| {
+		assert!(versions().iter().all(|(on_chain, in_code)| on_chain == in_code), "genesis");
+		assert_eq!(versions().iter().map(|v| v.1).collect::<Vec<_>>(), vec![1, 2, 1, 1]);
+		StorageVersion::new(0).put::<Attestation>();
+		StorageVersion::new(0).put::<Reputation>();
+		Migrations::on_runtime_upgrade();
+		assert!(
+			versions().iter().all(|(on_chain, in_code)| on_chain == in_code),
+			"{:?}",
+			versions()
+		);
+		let again = Migrations::on_runtime_upgrade();
+		let db = <Runtime as polkadot_sdk::frame_system::Config>::DbWeight::get();
+		assert_eq!(again, db.reads(4), "a second upgrade only reads the versions");
+	});
+}
+
+/// `try-runtime`'s upgrade check on the real runtime: the migrations' own checks, every
+/// pallet's whole state decoded, every invariant. It passes on today's layouts and fails on a
+/// record of another layout, as a layout change without its migration would leave.
+#[cfg(feature = "try-runtime")]
+#[test]
+fn the_upgrade_check_fails_on_a_record_of_another_layout() {
+	use bourse_runtime::{Attestation, Executive, Reputation};
+	use polkadot_sdk::frame_support::{
+		storage::unhashed,
+		traits::{StorageVersion, UpgradeCheckSelect},
+	};
+	let mut ext = dev_chain();
+	ext.execute_with(|| {
+		StorageVersion::new(0).put::<Attestation>();
+		StorageVersion::new(0).put::<Reputation>();
+		assert!(Executive::try_runtime_upgrade(UpgradeCheckSelect::All).is_ok());
+		assert!(versions().iter().all(|(on_chain, in_code)| on_chain == in_code));
+	});
+	ext.execute_with(|| {
+		let alice = polkadot_sdk::sp_keyring::Sr25519Keyring::Alice.to_account_id();
+		let key = pallet_reputation::Records::<bourse_runtime::Runtime>::hashed_key_for(&alice);
+		unhashed::put_raw(&key, &[7]);
+		assert!(Executive::try_runtime_upgrade(UpgradeCheckSelect::All).is_err());
+	});
+}

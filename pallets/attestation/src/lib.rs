@@ -103,7 +103,6 @@ mod mock;
 pub mod testing;
 #[cfg(test)]
 mod tests;
-pub mod migrations;
 pub mod weights;
 mod worker;
 
@@ -126,7 +125,8 @@ pub mod pallet {
 		BlockNumberFor<T>,
 	>;
 
-	/// The storage layout's version: 1 since versions were first recorded ([`crate::migrations`]).
+	/// The storage layout's version: 1 since versions were first recorded (the runtime's
+	/// `Migrations` records it on a chain that had none).
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]

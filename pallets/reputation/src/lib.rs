@@ -44,7 +44,6 @@ mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
-pub mod migrations;
 pub mod weights;
 
 #[frame::pallet]
@@ -78,7 +77,8 @@ pub mod pallet {
 		pub updated: BlockNumber,
 	}
 
-	/// The storage layout's version: 1 since versions were first recorded ([`crate::migrations`]).
+	/// The storage layout's version: 1 since versions were first recorded (the runtime's
+	/// `Migrations` records it on a chain that had none).
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
