@@ -11,7 +11,9 @@ use bourse_primitives::{
 	reply, AbstainReason, AuditTerms, Claim, ExecutorId, Opening, Revealed, SealedAnswer,
 	Statement, Status, EXECUTOR_VERSION,
 };
-use bourse_runtime::{Balance, Runtime, RuntimeCall, MICRO_UNIT, MILLI_UNIT, UNIT};
+use bourse_runtime::{
+	Balance, Runtime, RuntimeCall, RuntimeEvent, System, MICRO_UNIT, MILLI_UNIT, UNIT,
+};
 use codec::Encode;
 use polkadot_sdk::{
 	frame_system::offchain::CreateAuthorizedTransaction,
@@ -221,6 +223,9 @@ pub fn step(chain: &mut Chain, input: &mut Input, stats: &mut crate::Stats) -> S
 		Op::Behave => {
 			let node = input.below(chain.nodes.len());
 			let behaviour = input.pick(&Behaviour::ALL);
+			if crate::tracing() {
+				eprintln!("#{} node {node} turns {behaviour:?}", chain.number);
+			}
 			chain.nodes[node].behave(behaviour);
 			return Step::Applied;
 		}
@@ -297,9 +302,24 @@ pub fn step(chain: &mut Chain, input: &mut Input, stats: &mut crate::Stats) -> S
 			let call = pallet_attestation::Call::set_executor_versions { versions }.into();
 			if input.byte() < 200 {
 				// Root (Alice) through sudo; otherwise anyone, refused.
+				// The call's own result is in `Sudid`: counted under the call, as root's.
 				let sudo: RuntimeCall = pallet_sudo::Call::sudo { call: Box::new(call) }.into();
 				let xt = chain.signed(0, sudo);
-				stats.applied(None, chain.apply(xt));
+				let mut applied = chain.apply(xt);
+				if let Ok(Ok(())) = applied.result {
+					let sudid = chain.with_state(|| {
+						System::events().into_iter().rev().find_map(|record| match record.event {
+							RuntimeEvent::Sudo(pallet_sudo::Event::Sudid { sudo_result }) => {
+								Some(sudo_result)
+							}
+							_ => None,
+						})
+					});
+					if let Some(result) = sudid {
+						applied.result = Ok(result);
+					}
+				}
+				stats.applied(Some("Attestation::Call::set_executor_versions (root)"), applied);
 				return Step::Applied;
 			}
 			call

@@ -355,9 +355,14 @@ impl Chain {
 		header: &BlockHeader,
 		stats: &mut crate::Stats,
 	) -> Result<(), String> {
+		let number = self.number;
 		self.pool.retain_mut(|entry| {
 			entry.age += 1;
-			entry.age <= entry.longevity
+			let keep = entry.age <= entry.longevity;
+			if !keep && crate::tracing() {
+				eprintln!("#{number} the pool drops a transaction after {} blocks", entry.age);
+			}
+			keep
 		});
 		for (index, node) in self.nodes.iter().enumerate() {
 			if node.behaviour == Behaviour::Offline {
@@ -397,6 +402,12 @@ impl Chain {
 					}
 					Ok(Ok(_)) => {}
 					Ok(Err(refusal)) => {
+						if crate::tracing() {
+							eprintln!(
+								"#{} node {index}: the pool refuses {name}: {refusal:?}",
+								self.number
+							);
+						}
 						*stats
 							.calls
 							.entry(name)

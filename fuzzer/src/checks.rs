@@ -95,6 +95,9 @@ pub fn after_block(
 		for record in System::events() {
 			let event = &record.event;
 			*stats.events.entry(event_name(event)).or_default() += 1;
+			if crate::tracing() {
+				eprintln!("#{number} {event:?}");
+			}
 			match event {
 				RuntimeEvent::TransactionPayment(
 					// The fee includes the tip; both are burned (no fee handler).
@@ -207,4 +210,93 @@ pub fn nothing_left(chain: &mut Chain) -> Result<(), String> {
 		}
 		Ok(())
 	})
+}
+
+/// The protocol's promise to honest providers: nothing a requester or another provider does
+/// gets them slashed. A provider counts as honest while every node holding its executor key
+/// runs honestly (a provider whose key no node holds, or whose node ever lied, hung, abstained,
+/// ran another version, went silent or offline, is tainted for the rest of the sequence). Two
+/// lying nodes can agree on the same wrong output and out-vote an honest one (a known limit of
+/// majorities), and root can stop accepting the honest version; in those sequences the promise
+/// is not checked.
+#[derive(Default)]
+pub struct Honesty {
+	tainted: std::collections::BTreeSet<bourse_runtime::AccountId>,
+	liars: std::collections::BTreeSet<usize>,
+	root_changed_versions: bool,
+}
+
+impl Honesty {
+	/// Notes, after a block, which providers can no longer count as honest.
+	pub fn observe(&mut self, chain: &mut Chain) {
+		use crate::nodes::Behaviour;
+		use polkadot_sdk::sp_keystore::Keystore;
+		for (index, node) in chain.nodes.iter().enumerate() {
+			if matches!(node.behaviour, Behaviour::Liar | Behaviour::FuelLiar) {
+				self.liars.insert(index);
+			}
+		}
+		let held: Vec<(Behaviour, Vec<[u8; 32]>)> = chain
+			.nodes
+			.iter()
+			.map(|node| {
+				let keys =
+					node.keystore.sr25519_public_keys(bourse_primitives::executor_key::KEY_TYPE);
+				(node.behaviour, keys.into_iter().map(|key| key.0).collect())
+			})
+			.collect();
+		let (providers, versions) = chain.with_state(|| {
+			let providers: Vec<(bourse_runtime::AccountId, [u8; 32])> =
+				pallet_offers::Providers::<Runtime>::iter()
+					.map(|(who, record)| {
+						let key: &[u8] = record.executor.as_ref();
+						(who, key.try_into().unwrap_or_default())
+					})
+					.collect();
+			(providers, pallet_attestation::AcceptedVersions::<Runtime>::get())
+		});
+		if !versions.contains(&bourse_primitives::EXECUTOR_VERSION) {
+			self.root_changed_versions = true;
+		}
+		for (who, key) in providers {
+			let holders: Vec<Behaviour> = held
+				.iter()
+				.filter(|(_, keys)| keys.contains(&key))
+				.map(|(behaviour, _)| *behaviour)
+				.collect();
+			if holders.is_empty() || holders.iter().any(|b| *b != Behaviour::Honest) {
+				self.tainted.insert(who);
+			}
+		}
+	}
+
+	/// Whether the promise is checked in this sequence so far.
+	fn checked(&self) -> bool {
+		self.liars.len() <= 1 && !self.root_changed_versions
+	}
+
+	/// The block's slashes spared every honest provider.
+	pub fn check(&self, chain: &mut Chain) -> Result<(), String> {
+		if !self.checked() {
+			return Ok(());
+		}
+		chain.with_state(|| {
+			for record in System::events() {
+				if let RuntimeEvent::Tasks(pallet_tasks::Event::ProviderSlashed {
+					task_id,
+					provider,
+					amount,
+				}) = record.event
+				{
+					if !self.tainted.contains(&provider) {
+						let state = pallet_tasks::Tasks::<Runtime>::get(task_id).map(|t| t.state);
+						return Err(format!(
+							"honest provider {provider} slashed {amount} for task {task_id}: {state:?}"
+						));
+					}
+				}
+			}
+			Ok(())
+		})
+	}
 }

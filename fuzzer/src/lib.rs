@@ -156,15 +156,23 @@ impl Stats {
 		}
 		let _ = writeln!(
 			out,
-			"weight: native time × {WASM_FACTOR} over declared weight (median, max; > 1 is an outlier):"
+			"weight: native time × {WASM_FACTOR} over declared weight (median, 90th percentile, max; \
+			 a median above 1 is an outlier; a lone max is the machine's other load):"
 		);
 		for (name, ratios) in &self.weight_ratios {
 			let mut sorted = ratios.clone();
 			sorted.sort_by(f64::total_cmp);
-			let median = sorted.get(sorted.len() / 2).copied().unwrap_or_default();
-			let max = sorted.last().copied().unwrap_or_default();
+			let at = |q: f64| {
+				let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+				sorted.get(index).copied().unwrap_or_default()
+			};
+			let (median, p90, max) = (at(0.5), at(0.9), at(1.0));
 			let flag = if median > 1.0 { "  OUTLIER" } else { "" };
-			let _ = writeln!(out, "  {name:<42} {median:>8.4} {max:>8.4}{flag}");
+			let _ = writeln!(
+				out,
+				"  {name:<48} {median:>8.4} {p90:>8.4} {max:>8.4}  ({} samples){flag}",
+				sorted.len()
+			);
 		}
 		out
 	}
@@ -211,9 +219,10 @@ impl Stats {
 /// The name of a dispatch error: `Pallet::Variant` for a module error.
 pub fn error_name(error: &DispatchError) -> String {
 	match error {
-		DispatchError::Module(module) => {
-			format!("{}", module.message.unwrap_or("module error"))
-		}
+		DispatchError::Module(module) => match module.message {
+			Some(message) => message.to_string(),
+			None => format!("module {} error {:?}", module.index, module.error),
+		},
 		other => format!("{other:?}"),
 	}
 }
@@ -241,8 +250,12 @@ pub fn run_bytes(data: &[u8], stats: &mut Stats) -> Result<(), Finding> {
 			Behaviour::ALL[usize::from(byte) % Behaviour::ALL.len()]
 		}
 	});
+	if tracing() {
+		eprintln!("nodes: {behaviours:?}");
+	}
 	let mut chain = Chain::new(behaviours);
 	let mut ledger = checks::Ledger::new(&mut chain);
+	let mut honesty = checks::Honesty::default();
 	stats.sequences += 1;
 	let mut tail = TAIL_BLOCKS;
 	let mut skip = 0u32;
@@ -282,7 +295,7 @@ pub fn run_bytes(data: &[u8], stats: &mut Stats) -> Result<(), Finding> {
 		if pool_order < 240 {
 			include(&mut chain, stats, None);
 		}
-		end_block(&mut chain, &mut ledger, stats)?;
+		end_block(&mut chain, &mut ledger, &mut honesty, stats)?;
 	}
 	// Everything settles once every node is honest, within the longest timeout and its audit.
 	for node in &mut chain.nodes {
@@ -302,7 +315,7 @@ pub fn run_bytes(data: &[u8], stats: &mut Stats) -> Result<(), Finding> {
 		}
 		chain.begin_block((chain.author + 1) % VALIDATORS as u32, 0);
 		include(&mut chain, stats, None);
-		end_block(&mut chain, &mut ledger, stats)?;
+		end_block(&mut chain, &mut ledger, &mut honesty, stats)?;
 	}
 	checks::nothing_left(&mut chain).map_err(|what| Finding { block: chain.number, what })
 }
@@ -315,6 +328,9 @@ pub const DRAIN_BLOCKS: u32 = 1_500;
 fn include(chain: &mut Chain, stats: &mut Stats, take: Option<usize>) {
 	for applied in chain.include_node_transactions(take) {
 		let name = format!("{} (node)", applied.call);
+		if tracing() {
+			eprintln!("#{} {name}: {:?}", chain.number, applied.result);
+		}
 		stats.applied(Some(&name), applied);
 	}
 }
@@ -323,6 +339,7 @@ fn include(chain: &mut Chain, stats: &mut Stats, take: Option<usize>) {
 fn end_block(
 	chain: &mut Chain,
 	ledger: &mut checks::Ledger,
+	honesty: &mut checks::Honesty,
 	stats: &mut Stats,
 ) -> Result<(), Finding> {
 	let header = chain.finalize_block();
@@ -330,6 +347,8 @@ fn end_block(
 	BLOCK.with(|block| block.set(chain.number));
 	checks::after_block(chain, ledger, stats)
 		.map_err(|what| Finding { block: chain.number, what })?;
+	honesty.observe(chain);
+	honesty.check(chain).map_err(|what| Finding { block: chain.number, what })?;
 	chain.offchain_workers(&header, stats).map_err(|what| Finding { block: chain.number, what })?;
 	chain.commit();
 	Ok(())
@@ -352,6 +371,18 @@ pub fn seed_bytes(seed: u64) -> Vec<u8> {
 std::thread_local! {
 	/// The block this thread's sequence is at, for a panic's finding.
 	static BLOCK: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+	/// Whether this thread prints every event and node behaviour (a replay's `--trace`).
+	static TRACE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Prints every block's events and every change of a node's behaviour on this thread.
+pub fn trace(on: bool) {
+	TRACE.with(|trace| trace.set(on));
+}
+
+/// Whether this thread traces.
+pub fn tracing() -> bool {
+	TRACE.with(|trace| trace.get())
 }
 
 /// Runs sequence `seed`, turning a panic into a finding.

@@ -64,3 +64,4 @@ fn the_planted_bug_is_found_within_the_bound() {
 	let mut clean = Stats::default();
 	assert!(replay(seed, &mut clean).is_ok(), "the seed fails without the bug too");
 }
+

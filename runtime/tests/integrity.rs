@@ -3,7 +3,10 @@
 //! with `try-runtime`, every pallet's invariants on each genesis preset.
 
 use bourse_runtime::AllPalletsWithSystem;
-use polkadot_sdk::{frame_support::traits::IntegrityTest, sp_io::TestExternalities};
+use polkadot_sdk::{
+	frame_support::traits::{IntegrityTest, StorageVersion},
+	sp_io::TestExternalities,
+};
 
 #[test]
 fn every_pallet_accepts_the_runtime_constants() {
@@ -61,17 +64,12 @@ fn dev_chain() -> TestExternalities {
 }
 
 /// Every Bourse pallet's on-chain storage version and the one its code declares.
-fn versions() -> Vec<(u16, u16)> {
+fn versions() -> Vec<(StorageVersion, StorageVersion)> {
 	use bourse_runtime::{Attestation, Offers, Reputation, Tasks};
 	use polkadot_sdk::frame_support::traits::GetStorageVersion;
-	fn pair<
-		P: GetStorageVersion<
-			InCodeStorageVersion = polkadot_sdk::frame_support::traits::StorageVersion,
-		>,
-	>() -> (u16, u16) {
-		let on_chain: u16 = P::on_chain_storage_version().into();
-		let in_code: u16 = P::in_code_storage_version().into();
-		(on_chain, in_code)
+	fn pair<P: GetStorageVersion<InCodeStorageVersion = StorageVersion>>(
+	) -> (StorageVersion, StorageVersion) {
+		(P::on_chain_storage_version(), P::in_code_storage_version())
 	}
 	vec![pair::<Offers>(), pair::<Tasks>(), pair::<Attestation>(), pair::<Reputation>()]
 }
@@ -82,10 +80,12 @@ fn versions() -> Vec<(u16, u16)> {
 #[test]
 fn the_migrations_record_every_pallets_version_once() {
 	use bourse_runtime::{Attestation, Migrations, Reputation, Runtime};
-	use polkadot_sdk::frame_support::traits::{Get, OnRuntimeUpgrade, StorageVersion};
+	use polkadot_sdk::frame_support::traits::OnRuntimeUpgrade;
 	dev_chain().execute_with(|| {
 		assert!(versions().iter().all(|(on_chain, in_code)| on_chain == in_code), "genesis");
-		assert_eq!(versions().iter().map(|v| v.1).collect::<Vec<_>>(), vec![1, 2, 1, 1]);
+		let declared: Vec<StorageVersion> = versions().iter().map(|v| v.1).collect();
+		let expected = [1, 2, 1, 1].map(StorageVersion::new);
+		assert_eq!(declared, expected.to_vec(), "offers, tasks, attestation, reputation");
 		StorageVersion::new(0).put::<Attestation>();
 		StorageVersion::new(0).put::<Reputation>();
 		Migrations::on_runtime_upgrade();
@@ -107,10 +107,7 @@ fn the_migrations_record_every_pallets_version_once() {
 #[test]
 fn the_upgrade_check_fails_on_a_record_of_another_layout() {
 	use bourse_runtime::{Attestation, Executive, Reputation};
-	use polkadot_sdk::frame_support::{
-		storage::unhashed,
-		traits::{StorageVersion, UpgradeCheckSelect},
-	};
+	use polkadot_sdk::frame_support::{storage::unhashed, traits::UpgradeCheckSelect};
 	let mut ext = dev_chain();
 	ext.execute_with(|| {
 		StorageVersion::new(0).put::<Attestation>();

@@ -4,7 +4,8 @@
 //! default) and prints the report (blocks, extrinsics, calls per pallet, events, weight
 //! outliers) every minute and at the end; `bourse-fuzz --replay SEED` runs one sequence and
 //! says what it found; `--planted` arms the planted bug (a queued task's cancellation skips its
-//! refund). Exits 1 on a finding.
+//! refund); `--trace` prints every block's events and every change of a node's behaviour.
+//! Exits 1 on a finding.
 
 use bourse_fuzzer::{replay, run_seeds, Stats};
 use std::time::{Duration, Instant};
@@ -19,6 +20,7 @@ fn main() {
 	if args.iter().any(|a| a == "--planted") {
 		pallet_tasks::planted::arm(true);
 	}
+	bourse_fuzzer::trace(args.iter().any(|a| a == "--trace"));
 	if let Some(seed) = value("--replay") {
 		let result = replay(seed, &mut stats);
 		println!("{}", stats.report());
