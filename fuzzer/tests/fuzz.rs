@@ -65,3 +65,16 @@ fn the_planted_bug_is_found_within_the_bound() {
 	assert!(replay(seed, &mut clean).is_ok(), "the seed fails without the bug too");
 }
 
+/// The sequences that found bugs, replayed: each broke an invariant before its fix.
+/// - 20794000001: a provider rotated its executor key while its node's commitment to a
+///   replicated task waited for its reveal, and the honest provider was slashed as withholding
+///   (rotation now waits for open tasks: `pallet-offers`' `OpenTasks`).
+#[test]
+fn the_sequences_that_found_bugs_pass() {
+	for seed in [20_794_000_001] {
+		let mut stats = Stats::default();
+		if let Err(finding) = replay(seed, &mut stats) {
+			panic!("seed {seed} after block {}: {}", finding.block, finding.what);
+		}
+	}
+}

@@ -528,7 +528,7 @@ pub mod pallet {
 		/// The provider has no offer.
 		NoOffer,
 		/// The provider still has tasks that are not settled, or lone answers held in their
-		/// verification window.
+		/// verification window (leaving and rotating the executor key wait for them).
 		OpenTasks,
 		/// The provider is leaving: it can only withdraw its bond.
 		Leaving,
@@ -652,8 +652,15 @@ pub mod pallet {
 
 		/// Replace the caller's executor key by `executor`, with its proof of possession for
 		/// the caller (as in [`Pallet::register_provider`]). Answers signed by the old key are
-		/// refused from now on.
+		/// refused from now on, so it is refused while the provider has tasks that are not
+		/// settled or lone answers held in their window (`OpenTasks`): the node holding the old
+		/// key committed to them and must reveal or open with it, and a new key's node cannot
+		/// (it would be slashed as withholding). To move a provider to another node, lower its
+		/// offer to 0 slots, wait for its tasks to settle, then rotate.
 		#[pallet::call_index(2)]
+		// The benchmarked weight, and the read of the held answers added since (the next
+		// `scripts/weights.sh offers` folds it in).
+		#[pallet::weight(T::WeightInfo::rotate_executor().saturating_add(T::DbWeight::get().reads(1)))]
 		pub fn rotate_executor(
 			origin: OriginFor<T>,
 			executor: T::ExecutorId,
@@ -661,6 +668,8 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotProvider)?;
+			ensure!(provider.busy_slots == 0, Error::<T>::OpenTasks);
+			ensure!(!HeldAnswers::<T>::contains_key(&who), Error::<T>::OpenTasks);
 			ensure!(!Executors::<T>::contains_key(&executor), Error::<T>::ExecutorKeyInUse);
 			Self::check_possession(&who, &executor, &proof)?;
 			Executors::<T>::remove(&provider.executor);

@@ -375,6 +375,32 @@ fn slashing_burns_at_most_the_maximum_and_shrinks_capacity() {
 	});
 }
 
+/// Found by the fuzzer (seed 20794000001): a provider rotated its key while its node's
+/// commitment to a replicated task waited for its reveal; the old key's node could no longer
+/// speak for it, the new key's node had not committed, and the honest provider was slashed as
+/// withholding. Rotation now waits for open tasks and held answers, as leaving does.
+#[test]
+fn rotation_waits_for_open_tasks_and_held_answers() {
+	test(|| {
+		provider(1, PRICE);
+		next_block();
+		select(&wants(1, 9, 0)).unwrap();
+		assert_noop!(
+			Offers::rotate_executor(signed(1), key(111), pop(1, 111)),
+			Error::<Test>::OpenTasks
+		);
+		<Offers as ProviderMarket<u64, u128>>::release(&1);
+		<Offers as ProviderMarket<u64, u128>>::hold(&1);
+		assert_noop!(
+			Offers::rotate_executor(signed(1), key(111), pop(1, 111)),
+			Error::<Test>::OpenTasks
+		);
+		<Offers as ProviderMarket<u64, u128>>::release_held(&1);
+		ok(Offers::rotate_executor(signed(1), key(111), pop(1, 111)));
+		assert_eq!(Executors::<Test>::get(key(111)), Some(1));
+	});
+}
+
 #[test]
 fn leaving_waits_for_open_tasks_and_the_unbonding_delay() {
 	test(|| {
