@@ -78,3 +78,22 @@ fn the_sequences_that_found_bugs_pass() {
 		}
 	}
 }
+
+/// A seed replays the same chain, so a failure's printed seed finds it again: the same calls
+/// with the same results, the same events, block for block.
+#[test]
+fn a_seed_replays_the_same_sequence() {
+	let run = |seed| {
+		let mut stats = Stats::default();
+		let result = replay(seed, &mut stats).map_err(|finding| finding.what);
+		let calls: Vec<_> = stats
+			.calls
+			.iter()
+			.map(|(name, call)| (name.clone(), call.ok, call.failed.clone(), call.refused.clone()))
+			.collect();
+		(result, stats.blocks, stats.extrinsics, calls, stats.events)
+	};
+	let first = run(7);
+	assert!(first.1 > 100 && first.2 > 10, "a sequence worth comparing");
+	assert_eq!(first, run(7));
+}
