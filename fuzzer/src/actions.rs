@@ -240,10 +240,11 @@ pub fn step(chain: &mut Chain, input: &mut Input, stats: &mut crate::Stats) -> S
 			match input.byte() % 16 {
 				0..=7 => pallet_balances::Call::transfer_keep_alive { dest, value }.into(),
 				8..=14 => pallet_balances::Call::transfer_allow_death { dest, value }.into(),
-				_ => {
-					pallet_balances::Call::transfer_all { dest, keep_alive: input.byte() % 2 == 0 }
-						.into()
+				_ => pallet_balances::Call::transfer_all {
+					dest,
+					keep_alive: input.byte().is_multiple_of(2),
 				}
+				.into(),
 			}
 		}
 		Op::Upload => pallet_tasks::Call::upload_workload { code: workload(input) }.into(),
@@ -531,7 +532,7 @@ fn node_call(chain: &mut Chain, input: &mut Input, stats: &mut crate::Stats, who
 			None => executor_key(chain, who, 0),
 		}
 	};
-	let limit = input.byte() % 2 == 0;
+	let limit = input.byte().is_multiple_of(2);
 	let slots = input.pick(&[0, 1, 2, 3, 1_000]);
 	let call: Option<RuntimeCall> = chain.with_keys(|| {
 		if limit {

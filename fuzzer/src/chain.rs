@@ -447,11 +447,16 @@ fn apply(xt: UncheckedExtrinsic) -> Applied {
 
 /// `Pallet::call` of a call.
 pub fn call_name(call: &RuntimeCall) -> String {
-	let debug = format!("{call:?}");
-	let mut parts = debug.split(|c: char| c == '(' || c == ')' || c == ' ' || c == '{');
-	let pallet = parts.next().unwrap_or_default().to_string();
-	let function = parts.find(|p| !p.is_empty()).unwrap_or_default().to_string();
-	format!("{pallet}::{function}")
+	variant_name(&format!("{call:?}"))
+}
+
+/// `Pallet::Item::variant` of a runtime call's or event's debug form (`Tasks(Call::submit_task
+/// { .. })`).
+pub fn variant_name(debug: &str) -> String {
+	let mut parts = debug.split(['(', ')', ' ', '{']);
+	let pallet = parts.next().unwrap_or_default();
+	let variant = parts.find(|p| !p.is_empty()).unwrap_or_default();
+	format!("{pallet}::{variant}")
 }
 
 /// A dev key (`//Alice`, `//Alice//stash`) and, when it has one, the mini-secret it comes from,

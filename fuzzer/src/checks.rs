@@ -145,13 +145,9 @@ pub fn after_block(
 	})
 }
 
-/// `Pallet::Variant` of an event.
+/// `Pallet::Event::Variant` of an event.
 pub fn event_name(event: &RuntimeEvent) -> String {
-	let debug = format!("{event:?}");
-	let mut parts = debug.split(|c: char| c == '(' || c == ' ' || c == '{' || c == ')');
-	let pallet = parts.next().unwrap_or_default().to_string();
-	let variant = parts.find(|p| !p.is_empty()).unwrap_or_default().to_string();
-	format!("{pallet}::{variant}")
+	crate::chain::variant_name(&format!("{event:?}"))
 }
 
 /// Whether every task has settled (completed, failed, or a lone answer delivered) and nothing

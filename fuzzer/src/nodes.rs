@@ -132,7 +132,7 @@ pub fn honest_outcome(
 		_ => (Status::Success, 1 + drawn % fuel),
 	};
 	// Mostly short; one run in eight writes as much as the output limit allows.
-	let len = if h[4] % 8 == 0 {
+	let len = if h[4].is_multiple_of(8) {
 		limits.max_output_bytes as usize
 	} else {
 		(input.len() + usize::from(h[1])) % 96

@@ -71,7 +71,8 @@ fn the_planted_bug_is_found_within_the_bound() {
 ///   (rotation now waits for open tasks: `pallet-offers`' `OpenTasks`).
 #[test]
 fn the_sequences_that_found_bugs_pass() {
-	for seed in [20_794_000_001] {
+	const FOUND: &[u64] = &[20_794_000_001];
+	for &seed in FOUND {
 		let mut stats = Stats::default();
 		if let Err(finding) = replay(seed, &mut stats) {
 			panic!("seed {seed} after block {}: {}", finding.block, finding.what);
