@@ -191,9 +191,8 @@ pub enum TaskFailure {
 	Cancelled,
 	/// It was queued, the queue was full, and a newcomer offered more rent for its place.
 	Outbid,
-	/// Its draw waited (its block's author also authored the parent), the block of the later
-	/// deadline was full, and the time left before the deadline it held since submission did
-	/// not cover its fuel.
+	/// Its draw waited and the block of its later deadline was full. No longer given since
+	/// spec 116 (deadline blocks have no limit); kept so that older tasks still decode.
 	DeadlineFull,
 	/// Its lone answer's box did not hold what the provider committed to (the requester proved
 	/// it by showing the reply key's secret); the provider was slashed.

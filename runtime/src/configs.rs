@@ -54,6 +54,9 @@ impl frame_system::Config for Runtime {
 	// The node stores state in ParityDb (RocksDB is not even built), so storage is priced at
 	// ParityDb's measured costs.
 	type DbWeight = ParityDbWeight;
+	// The transaction extensions' checks, measured on this runtime and ParityDb (the default
+	// prices them on RocksDB and the reference machine).
+	type ExtensionsWeightInfo = crate::weights::frame_system_extensions::WeightInfo<Runtime>;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
@@ -217,6 +220,8 @@ parameter_types! {
 	pub const TaskBaseFee: Balance = MILLI_UNIT;
 	/// Longest timeout: an hour.
 	pub const MaxTaskTimeout: BlockNumber = HOURS;
+	/// The share of a block that settling task deadlines may take.
+	pub const DeadlineShare: Perbill = Perbill::from_percent(40);
 	/// Settled tasks and their outputs are kept a day.
 	pub const TaskRetention: BlockNumber = DAYS;
 	/// The least rent per block for a place in the task queue: 300 µBRS, so holding one place
@@ -294,7 +299,9 @@ impl pallet_tasks::Config for Runtime {
 	type AssignPerBlock = ConstU32<8>;
 	// Above the most submissions a block's weight allows (the pallet's integrity test).
 	type MaxPending = ConstU32<128>;
-	type MaxTimeoutsPerBlock = ConstU32<32>;
+	// Any number of tasks may share a deadline block; settling takes at most 40 % of a
+	// block and carries the rest over.
+	type DeadlineShare = DeadlineShare;
 	type Retention = TaskRetention;
 	// Above the most submissions a block's weight allows (the pallet's integrity test).
 	type PrunePerBlock = ConstU32<128>;

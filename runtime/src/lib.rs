@@ -18,6 +18,7 @@ pub mod apis;
 mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod weights;
 
 use alloc::{borrow::Cow, vec::Vec};
 use polkadot_sdk::{
@@ -60,7 +61,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("bourse"),
 	impl_name: Cow::Borrowed("bourse-node"),
 	authoring_version: 1,
-	spec_version: 115,
+	spec_version: 116,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 8,
@@ -153,13 +154,14 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Migrations to run on the next runtime upgrade (each runs once, by storage version): the
 /// offers' capacity classes and selection trees (offers 0 → 1), the queue with its tasks'
-/// entropy (tasks 1 → 2), and the first recorded versions of the attestation and reputation
+/// entropy (tasks 1 → 2), deadline blocks without a limit (tasks 2 → 3), and the first recorded versions of the attestation and reputation
 /// layouts (0 → 1, [`RecordVersion`]). Every Bourse pallet declares its version; a layout change
 /// raises it and adds its `VersionedMigration` here (`try-runtime` decodes every pallet's whole
 /// state after an upgrade, which catches a layout changed without one).
 pub type Migrations = (
 	pallet_offers::migrations::MigrateToClassedSelection<Runtime>,
 	pallet_tasks::migrations::MigrateToQueueEntropy<Runtime>,
+	pallet_tasks::migrations::MigrateToUnlimitedDeadlines<Runtime>,
 	frame_support::migrations::VersionedMigration<
 		0,
 		1,

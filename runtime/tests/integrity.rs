@@ -51,6 +51,29 @@ fn pruning_keeps_up_with_the_most_submissions_a_block_carries() {
 	});
 }
 
+/// Deadline settlement keeps up with the most deadlines one block can create within the
+/// runtime's own `DeadlineShare` (the pallet would take more than its share otherwise); prints
+/// the figures.
+#[test]
+fn the_deadline_share_settles_what_a_block_can_create() {
+	use bourse_runtime::{Runtime, Tasks};
+	use polkadot_sdk::sp_runtime::Perbill;
+	TestExternalities::default().execute_with(|| {
+		let block = <Runtime as polkadot_sdk::frame_system::Config>::BlockWeights::get().max_block;
+		let share: Perbill = <Runtime as pallet_tasks::Config>::DeadlineShare::get();
+		let each = Tasks::deadline_weight();
+		let created = Tasks::most_deadlines_created();
+		let settled = (share * block).ref_time() / each.ref_time();
+		println!(
+			"a deadline settles in {:.2} ms at its worst; {share:?} of a block settles {settled}; \
+			 one block creates at most {created}",
+			each.ref_time() as f64 / 1e9
+		);
+		assert!(settled >= created, "DeadlineShare is too small to keep up");
+		assert_eq!(Tasks::deadline_budget(), share * block, "the share is the budget");
+	});
+}
+
 /// The dev chain's genesis state.
 fn dev_chain() -> TestExternalities {
 	use bourse_runtime::{genesis_config_presets, RuntimeGenesisConfig};
@@ -84,7 +107,7 @@ fn the_migrations_record_every_pallets_version_once() {
 	dev_chain().execute_with(|| {
 		assert!(versions().iter().all(|(on_chain, in_code)| on_chain == in_code), "genesis");
 		let declared: Vec<StorageVersion> = versions().iter().map(|v| v.1).collect();
-		let expected = [1, 2, 1, 1].map(StorageVersion::new);
+		let expected = [1, 3, 1, 1].map(StorageVersion::new);
 		assert_eq!(declared, expected.to_vec(), "offers, tasks, attestation, reputation");
 		StorageVersion::new(0).put::<Attestation>();
 		StorageVersion::new(0).put::<Reputation>();
@@ -96,7 +119,7 @@ fn the_migrations_record_every_pallets_version_once() {
 		);
 		let again = Migrations::on_runtime_upgrade();
 		let db = <Runtime as polkadot_sdk::frame_system::Config>::DbWeight::get();
-		assert_eq!(again, db.reads(4), "a second upgrade only reads the versions");
+		assert_eq!(again, db.reads(5), "a second upgrade only reads the versions");
 	});
 }
 
@@ -121,4 +144,44 @@ fn the_upgrade_check_fails_on_a_record_of_another_layout() {
 		unhashed::put_raw(&key, &[7]);
 		assert!(Executive::try_runtime_upgrade(UpgradeCheckSelect::All).is_err());
 	});
+}
+
+/// The transaction extensions are priced on this runtime and ParityDb, not on the RocksDB
+/// reference weights FRAME ships with: prints both for a transfer (and the whole pipeline's);
+/// the runtime's are the lower.
+#[test]
+fn the_transaction_extensions_are_priced_on_this_runtime_and_its_database() {
+	use bourse_runtime::{weights::frame_system_extensions::WeightInfo, Runtime, RuntimeCall};
+	use polkadot_sdk::{
+		frame_support::weights::Weight,
+		frame_system::{offchain::CreateAuthorizedTransaction, ExtensionsWeightInfo},
+		sp_runtime::traits::TransactionExtension,
+	};
+	fn checks<W: ExtensionsWeightInfo>() -> Weight {
+		W::check_non_zero_sender()
+			.saturating_add(W::check_spec_version())
+			.saturating_add(W::check_tx_version())
+			.saturating_add(W::check_genesis())
+			.saturating_add(W::check_mortality_immortal_transaction())
+			.saturating_add(W::check_nonce())
+			.saturating_add(W::check_weight())
+			.saturating_add(W::weight_reclaim())
+	}
+	let ms = |w: Weight| w.ref_time() as f64 / 1e9;
+	let measured = checks::<WeightInfo<Runtime>>();
+	let reference = checks::<()>();
+	let call = RuntimeCall::Balances(polkadot_sdk::pallet_balances::Call::transfer_keep_alive {
+		dest: polkadot_sdk::sp_runtime::MultiAddress::Id([1u8; 32].into()),
+		value: 1,
+	});
+	let pipeline =
+		<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_extension().weight(&call);
+	println!(
+		"frame_system's checks per transaction: {:.3} ms measured here, {:.3} ms by FRAME's \
+		 RocksDB reference; the whole extension pipeline: {:.3} ms",
+		ms(measured),
+		ms(reference),
+		ms(pipeline),
+	);
+	assert!(measured.ref_time() < reference.ref_time());
 }

@@ -645,8 +645,8 @@ fn an_answered_task_settled_at_its_deadline_is_charged_the_settle_bound() {
 		for (i, &p) in order.iter().take(2).enumerate() {
 			ok(reveal(0, p, &outcome(b"good", 500), b"good", [i as u8; 32]));
 		}
-		let (due, _) =
-			pallet_tasks::Timeouts::<Test>::iter().find(|(_, ids)| ids.contains(&0)).unwrap();
+		let (due, _, _) =
+			pallet_tasks::Timeouts::<Test>::iter().find(|(_, id, _)| *id == 0).unwrap();
 		while System::block_number() + 1 < due {
 			next_block();
 		}

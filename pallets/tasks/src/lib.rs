@@ -204,8 +204,8 @@ const AUDIT_ENTROPY_CONTEXT: &[u8] = b"bourse/audit-draw";
 /// Domain separation of a dispute committee's draw entropy.
 const COMMITTEE_ENTROPY_CONTEXT: &[u8] = b"bourse/committee-draw";
 pub use bourse_primitives::traits::COMMITTEE_SIZE;
-/// Deadline blocks an audit tries, from the first its windows allow, before it gives up (the
-/// answer is then final unverified).
+/// Blocks a dispute's committee draw tries, from the first it may take, before the dispute
+/// ends without one.
 const AUDIT_DEADLINE_TRIES: u32 = 8;
 /// Audits started per block at most (each draws an auditor); the rest wait a block, held.
 pub const AUDIT_STARTS_PER_BLOCK: u32 = 8;
@@ -657,9 +657,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPending: Get<u32>;
 
-		/// Most task timeouts falling due in one block.
+		/// The share of a block's weight that settling deadlines may take. Deadlines falling due
+		/// beyond it carry over to the next block, in order ([`TimeoutCursor`]): any number of
+		/// tasks may share a deadline block.
 		#[pallet::constant]
-		type MaxTimeoutsPerBlock: Get<u32>;
+		type DeadlineShare: Get<Perbill>;
 
 		/// Blocks a settled task is kept before it is pruned.
 		#[pallet::constant]
@@ -689,7 +691,7 @@ pub mod pallet {
 	}
 
 	/// The storage layout's version: 1 added queue rent to [`Queue`], 2 its tasks' entropy.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	/// Stored workloads' metadata, by code hash.
 	#[pallet::storage]
@@ -810,15 +812,16 @@ pub mod pallet {
 
 	/// Assigned tasks whose deadline passes at the end of the previous block, by the block that
 	/// settles them (and pending tasks, by the block that would settle them if drawn in the block
-	/// after their submission).
+	/// after their submission). No limit per block: each entry is a task's, under its deposit,
+	/// and blocks settle them within their [`Config::DeadlineShare`], carrying the rest over.
 	#[pallet::storage]
-	pub type Timeouts<T: Config> = StorageMap<
-		_,
-		Twox64Concat,
-		BlockNumberFor<T>,
-		BoundedVec<TaskId, T::MaxTimeoutsPerBlock>,
-		ValueQuery,
-	>;
+	pub type Timeouts<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, TaskId, (), OptionQuery>;
+
+	/// The first block of [`Timeouts`] that may still hold entries: every earlier one is
+	/// settled. At most the current block, unless a burst of deadlines is being carried over.
+	#[pallet::storage]
+	pub type TimeoutCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -972,8 +975,6 @@ pub mod pallet {
 		QueueFull,
 		/// The queue rent is below the least a queued task pays per block.
 		QueueRentTooLow,
-		/// Too many tasks time out around the same block: choose another timeout.
-		TimeoutsFull,
 		/// The most submissions a draw takes wait for it already: submit again after the next
 		/// draw, or offer queue rent.
 		SubmissionsFull,
@@ -1012,12 +1013,7 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			let timeouts = Timeouts::<T>::take(now);
-			let due = timeouts.len() as u32;
-			let mut judged = Weight::zero();
-			for task_id in timeouts {
-				judged = judged.saturating_add(Self::settle_at_deadline(task_id));
-			}
+			let timeouts = Self::settle_deadlines(now);
 			let mut seeds = Seeds::new();
 			let draws = Self::may_draw();
 			// Disputes' committees due now: drawn, or passed on to the next block.
@@ -1042,8 +1038,7 @@ pub mod pallet {
 			let pruned = Self::prune(now);
 			let randomness =
 				if seeds.derived() { T::WeightInfo::block_randomness() } else { Weight::zero() };
-			T::WeightInfo::on_initialize_timeouts(due)
-				.saturating_add(judged)
+			timeouts
 				// The benchmark measures the deferring path (the most reads); a drawing block
 				// writes its author instead.
 				.saturating_add(T::WeightInfo::draw_rule())
@@ -1292,13 +1287,11 @@ pub mod pallet {
 				deposit,
 			});
 			// Drawn at the start of the next block (unless its author also authored this one),
-			// so its deadline block is known: hold a place there now. A task that may wait also waits out a full deadline block (or a
-			// block full of submissions) in the queue.
+			// so its deadline block is known: hold a place there now. A task that may wait also
+			// waits out a block full of submissions in the queue.
 			let mut pending = Pending::<T>::get();
-			let settles_at = Self::settles_at(now.saturating_add(One::one()), timeout);
-			let pends = !pending.is_full()
-				&& Timeouts::<T>::try_mutate(settles_at, |due| due.try_push(task_id)).is_ok();
-			if pends {
+			if !pending.is_full() {
+				let settles_at = Self::settles_at(now.saturating_add(One::one()), timeout);
 				// Refused now if nobody is free now and it could not wait either.
 				let may_wait = match queue_rent {
 					None => false,
@@ -1315,14 +1308,9 @@ pub mod pallet {
 				}
 				pending.try_push(entry).map_err(|_| Error::<T>::SubmissionsFull)?;
 				Pending::<T>::put(pending);
+				Timeouts::<T>::insert(settles_at, task_id, ());
 			} else {
-				ensure!(queue_rent.is_some(), {
-					if pending.is_full() {
-						Error::<T>::SubmissionsFull
-					} else {
-						Error::<T>::TimeoutsFull
-					}
-				});
+				ensure!(queue_rent.is_some(), Error::<T>::SubmissionsFull);
 				// Last: an outbid task is settled here, and nothing after this may fail.
 				Self::enqueue(entry)?;
 				Self::deposit_event(Event::TaskQueued { task_id, rent: entry.rent });
@@ -1947,40 +1935,26 @@ pub mod pallet {
 			Assignment { price: drawn.price.min(task.max_price), ..drawn }
 		}
 
-		/// Tries to assign `task` now, drawing with `seed`; `Ok(false)` if not enough providers
-		/// are free. `held` is the settling block where a place is held for it already.
+		/// Tries to assign `task` now, drawing with `seed`; false if not enough providers are
+		/// free. `held` is the settling block where a place is held for it already (it moves to
+		/// the block its timeout from now settles in).
 		fn try_assign(
 			task_id: TaskId,
 			task: &mut Task<T>,
 			now: BlockNumberFor<T>,
 			seed: [u8; 32],
 			held: Option<BlockNumberFor<T>>,
-		) -> Result<bool, DispatchError> {
+		) -> bool {
 			let Ok(chosen) = T::Market::select(&Self::requirements(task, seed)) else {
-				return Ok(false);
+				return false;
 			};
-			let mut deadline = now.saturating_add(task.timeout);
+			let deadline = now.saturating_add(task.timeout);
 			let settles_at = Self::settles_at(now, task.timeout);
 			if held != Some(settles_at) {
-				let placed =
-					Timeouts::<T>::try_mutate(settles_at, |due| due.try_push(task_id)).is_ok();
-				// The place held since submission (a draw that waited: its deadline comes
-				// sooner) serves when the task's fuel still fits the time left.
-				let fallback = held.filter(|held| {
-					let left = held.saturating_sub(One::one()).saturating_sub(now);
-					left >= Self::windows(task.fuel_limit, task.replication).1
-				});
-				match (placed, held, fallback) {
-					(true, Some(held), _) => Self::release_deadline(task_id, held),
-					(true, None, _) => {}
-					(false, _, Some(held)) => deadline = held.saturating_sub(One::one()),
-					(false, _, None) => {
-						for assignment in &chosen {
-							T::Market::release(&assignment.provider);
-						}
-						return Err(Error::<T>::TimeoutsFull.into());
-					}
+				if let Some(held) = held {
+					Self::release_deadline(task_id, held);
 				}
+				Timeouts::<T>::insert(settles_at, task_id, ());
 			}
 			let providers: Vec<T::AccountId> = chosen.iter().map(|a| a.provider.clone()).collect();
 			for provider in &providers {
@@ -1994,19 +1968,12 @@ pub mod pallet {
 				deadline,
 			};
 			Self::deposit_event(Event::TaskAssigned { task_id, providers, deadline });
-			Ok(true)
+			true
 		}
 
 		/// Gives up the place held for `task_id` in the deadline block `settles_at`.
 		fn release_deadline(task_id: TaskId, settles_at: BlockNumberFor<T>) {
-			Timeouts::<T>::mutate_exists(settles_at, |due| {
-				if let Some(ids) = due {
-					ids.retain(|id| *id != task_id);
-					if ids.is_empty() {
-						*due = None;
-					}
-				}
-			});
+			Timeouts::<T>::remove(settles_at, task_id);
 		}
 
 		/// Assigns the tasks waiting for their first draw (submitted in the previous block, or
@@ -2029,8 +1996,7 @@ pub mod pallet {
 				if held != Self::settles_at(now, task.timeout) {
 					moved = moved.saturating_add(1);
 				}
-				let assigned = Self::try_assign(task_id, &mut task, now, seed, Some(held));
-				if let Ok(true) = assigned {
+				if Self::try_assign(task_id, &mut task, now, seed, Some(held)) {
 					// Assigned without waiting: no rent is owed, its reserve comes back.
 					Self::charge_rent(task_id, &mut task, entry, now, Zero::zero());
 					Tasks::<T>::insert(task_id, task);
@@ -2038,12 +2004,7 @@ pub mod pallet {
 				}
 				Self::release_deadline(task_id, held);
 				if entry.rent.is_zero() {
-					// Providers were free, but no deadline place (a late draw).
-					let reason = if assigned.is_err() {
-						TaskFailure::DeadlineFull
-					} else {
-						TaskFailure::NoProvider
-					};
+					let reason = TaskFailure::NoProvider;
 					Self::refund_unassigned(task_id, task, Some(entry), reason, Zero::zero());
 					continue;
 				}
@@ -2163,7 +2124,7 @@ pub mod pallet {
 				// a full queue is still tried once before it fails.
 				let seed = seeds.of(&entry.entropy);
 				match Self::try_assign(task_id, &mut task, now, seed, None) {
-					Ok(true) => {
+					true => {
 						Self::charge_rent(task_id, &mut task, entry, since, Zero::zero());
 						Tasks::<T>::insert(task_id, task);
 					}
@@ -2231,6 +2192,92 @@ pub mod pallet {
 			let (decision, weight) = T::Judge::decide(task_id, &accounts);
 			Self::do_settle(task_id, task, decision);
 			weight.saturating_add(Self::reputation_weight(accounts.len() as u32))
+		}
+
+		/// Settles the deadlines due by `now` from [`TimeoutCursor`], the oldest block first,
+		/// while their weight stays within [`Pallet::deadline_budget`]; the rest carry over to
+		/// the next block. Each block takes at least one step (a deadline settled, or an empty
+		/// block passed), so a backlog always moves. Late settlement changes nothing for the
+		/// tasks: no answer is taken after a deadline. Returns the weight spent.
+		pub(crate) fn settle_deadlines(now: BlockNumberFor<T>) -> Weight {
+			let budget = Self::deadline_budget();
+			let each = Self::deadline_weight();
+			// A block's keys are read by one iterator: one read for it, one per key.
+			let probe = T::DbWeight::get().reads(1);
+			let mut spent = T::WeightInfo::on_initialize_timeouts(0)
+				.saturating_add(T::DbWeight::get().reads_writes(1, 1));
+			let mut at = TimeoutCursor::<T>::get();
+			let mut first = true;
+			'blocks: while at <= now {
+				if !first && !spent.saturating_add(probe).saturating_add(each).all_lte(budget) {
+					break;
+				}
+				spent = spent.saturating_add(probe);
+				// As many as the budget has room for (at least one), and one more to learn
+				// whether the block is done.
+				let room = budget.saturating_sub(spent);
+				let fits = room.ref_time().checked_div(each.ref_time().max(1)).unwrap_or(0);
+				let take = usize::try_from(fits).unwrap_or(usize::MAX).clamp(1, 1_024);
+				let due: Vec<TaskId> =
+					Timeouts::<T>::iter_key_prefix(at).take(take.saturating_add(1)).collect();
+				let done = due.len() <= take;
+				for task_id in due.into_iter().take(take) {
+					if !first && !spent.saturating_add(each).all_lte(budget) {
+						break 'blocks;
+					}
+					first = false;
+					// Taken out by an earlier settlement: not due here any more.
+					if Timeouts::<T>::take(at, task_id).is_none() {
+						continue;
+					}
+					spent = spent
+						.saturating_add(each)
+						.saturating_add(Self::settle_at_deadline(task_id));
+				}
+				first = false;
+				if !done {
+					break;
+				}
+				at = at.saturating_add(One::one());
+			}
+			TimeoutCursor::<T>::put(at);
+			spent
+		}
+
+		/// The weight a block may spend settling deadlines: [`Config::DeadlineShare`] of the
+		/// block, and never less than settling, each at its worst, the most deadlines one block
+		/// can create ([`Pallet::most_deadlines_created`]), so that no backlog grows from the
+		/// blocks' own work (the runtime's tests check its share covers that).
+		pub fn deadline_budget() -> Weight {
+			let share = T::DeadlineShare::get() * T::BlockWeights::get().max_block;
+			// The fixed part, the cursor, and two blocks' keys read.
+			let fixed = T::WeightInfo::on_initialize_timeouts(0)
+				.saturating_add(T::DbWeight::get().reads_writes(3, 1));
+			let keep_up = Self::deadline_weight()
+				.saturating_mul(Self::most_deadlines_created())
+				.saturating_add(fixed);
+			share.max(keep_up)
+		}
+
+		/// The most deadline places one block creates: its draw of the submissions the previous
+		/// block's weight allowed (at most [`Config::MaxPending`]), its queue's assignments, its
+		/// audits and its committees.
+		pub fn most_deadlines_created() -> u64 {
+			let block = T::BlockWeights::get().max_block.ref_time();
+			let submission = Self::submit_weight(1).ref_time().max(1);
+			(block / submission)
+				.min(T::MaxPending::get().into())
+				.saturating_add(T::AssignPerBlock::get().into())
+				.saturating_add(u64::from(AUDIT_STARTS_PER_BLOCK).saturating_mul(2))
+		}
+
+		/// One deadline's settlement at its worst, beyond what the judge reports: the
+		/// benchmark's cost per task (the most providers, every one a no-show) and its entry
+		/// removed.
+		pub fn deadline_weight() -> Weight {
+			T::WeightInfo::on_initialize_timeouts(1)
+				.saturating_sub(T::WeightInfo::on_initialize_timeouts(0))
+				.saturating_add(T::DbWeight::get().writes(1))
 		}
 
 		/// A pending task reached the deadline block it holds without a draw (every block since
@@ -2568,7 +2615,7 @@ pub mod pallet {
 				.map(|a| Self::checker(&task, a));
 			let (commit_window, _) = Self::windows(task.fuel_limit, 1);
 			let commit_until = now.saturating_add(commit_window);
-			let placed = auditor.as_ref().and_then(|_| Self::place_deadline(task_id, commit_until));
+			let placed = auditor.as_ref().map(|_| Self::place_deadline(task_id, commit_until));
 			let (Some(auditor), Some(deadline)) = (auditor.clone(), placed) else {
 				if let Some(auditor) = auditor {
 					T::Market::release(&auditor.provider);
@@ -2799,8 +2846,12 @@ pub mod pallet {
 			ProviderTasks::<T>::remove(auditor, task_id);
 			T::Market::hold(auditor);
 			Disputes::<T>::insert(task_id, Dispute { committee: Default::default(), tries: 0 });
-			let draw_at =
-				deadline.saturating_add(T::VerificationWindow::get()).saturating_add(One::one());
+			// Never a block already passed (a deadline settled late).
+			let now = frame_system::Pallet::<T>::block_number();
+			let draw_at = deadline
+				.saturating_add(T::VerificationWindow::get())
+				.saturating_add(One::one())
+				.max(now.saturating_add(One::one()));
 			if let Some(draw_at) = Self::await_committee(task_id, task, draw_at) {
 				Self::deposit_event(Event::AuditDisputed { task_id, draw_at });
 			}
@@ -2850,8 +2901,7 @@ pub mod pallet {
 				.filter(|c: &BoundedVec<_, _>| c.len() as u32 == COMMITTEE_SIZE);
 			let (commit_window, _) = Self::windows(task.fuel_limit, 1);
 			let commit_until = now.saturating_add(commit_window);
-			let placed =
-				committee.as_ref().and_then(|_| Self::place_deadline(task_id, commit_until));
+			let placed = committee.as_ref().map(|_| Self::place_deadline(task_id, commit_until));
 			let (Some(committee), Some(deadline)) = (committee, placed) else {
 				for member in &members {
 					T::Market::release(&member.provider);
@@ -2885,21 +2935,12 @@ pub mod pallet {
 			Tasks::<T>::insert(task_id, task);
 		}
 
-		/// The deadline of a round whose commits close at `commit_until`: the first block from
-		/// [`OPEN_WINDOW`] later whose timeouts have room for `task_id`
-		/// ([`AUDIT_DEADLINE_TRIES`] tried); the task takes its place there.
-		fn place_deadline(
-			task_id: TaskId,
-			commit_until: BlockNumberFor<T>,
-		) -> Option<BlockNumberFor<T>> {
-			(0..AUDIT_DEADLINE_TRIES).find_map(|later| {
-				let deadline =
-					commit_until.saturating_add(OPEN_WINDOW.into()).saturating_add(later.into());
-				let settles_at = deadline.saturating_add(One::one());
-				Timeouts::<T>::try_mutate(settles_at, |due| due.try_push(task_id))
-					.ok()
-					.map(|()| deadline)
-			})
+		/// The deadline of a round whose commits close at `commit_until`, [`OPEN_WINDOW`] later;
+		/// the task takes its place in the block after it.
+		fn place_deadline(task_id: TaskId, commit_until: BlockNumberFor<T>) -> BlockNumberFor<T> {
+			let deadline = commit_until.saturating_add(OPEN_WINDOW.into());
+			Timeouts::<T>::insert(deadline.saturating_add(One::one()), task_id, ());
+			deadline
 		}
 
 		/// A disputed audit ends without a committee (none could be drawn): nobody is found
@@ -3303,14 +3344,7 @@ pub mod pallet {
 
 		/// Takes `task_id` out of the timeouts due after `deadline`, dropping an emptied entry.
 		fn unschedule_timeout(task_id: TaskId, deadline: BlockNumberFor<T>) {
-			Timeouts::<T>::mutate_exists(deadline.saturating_add(One::one()), |due| {
-				if let Some(ids) = due {
-					ids.retain(|id| *id != task_id);
-					if ids.is_empty() {
-						*due = None;
-					}
-				}
-			});
+			Timeouts::<T>::remove(deadline.saturating_add(One::one()), task_id);
 		}
 
 		/// Stores `task` in its final `state`, releases its workload, and shrinks its deposit to
@@ -3395,10 +3429,12 @@ pub mod pallet {
 		/// - the queue holds exactly the queued tasks; ids are below the next id;
 		/// - a task has a box exactly when it was answered alone (held or delivered), then
 		///   keeps its digest; each held answer is in the held queue, whose positions are
-		///   exactly its range.
+		///   exactly its range;
+		/// - each deadline place is its task's only one, in the block its state settles in, at
+		///   or after the deadline cursor.
 		#[cfg(any(test, feature = "try-runtime"))]
 		pub fn do_try_state() -> Result<(), &'static str> {
-			use alloc::collections::btree_map::BTreeMap;
+			use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 			use fungible::InspectHold;
 			let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
@@ -3420,36 +3456,42 @@ pub mod pallet {
 			// that would if assigned in the next block. Every audit (and a dispute waiting for
 			// its committee's draw) has one.
 			let mut audits_due = Vec::new();
-			for (settles_at, due) in Timeouts::<T>::iter() {
-				for task_id in due {
-					let task = Tasks::<T>::get(task_id).ok_or("a deadline of no task")?;
-					let expected = match task.state {
-						// Its timeout after its assignment, or sooner (the place held since its
-						// submission, when its draw waited and the later block was full), as
-						// long as its fuel's windows fit.
-						TaskState::Assigned { assigned_at, deadline, .. } => {
-							let full = assigned_at.saturating_add(task.timeout);
-							let (_, shortest) = Self::windows(task.fuel_limit, task.replication);
-							ensure!(
-								deadline == full
-									|| (deadline < full
-										&& deadline.saturating_sub(assigned_at) >= shortest),
-								"a deadline neither the timeout nor a fitting earlier place"
-							);
-							deadline.saturating_add(One::one())
-						}
-						TaskState::Queued { since } if pending.contains_key(&task_id) => {
-							Self::settles_at(since.saturating_add(One::one()), task.timeout)
-						}
-						TaskState::Audited { deadline, audit_at, .. } => {
-							ensure!(deadline > audit_at, "an audit due at once");
-							audits_due.push(task_id);
-							deadline.saturating_add(One::one())
-						}
-						_ => return Err("a deadline held for a task neither assigned nor pending"),
-					};
-					ensure!(expected == settles_at, "a deadline held in the wrong block");
-				}
+			let cursor = TimeoutCursor::<T>::get();
+			ensure!(
+				cursor <= frame_system::Pallet::<T>::block_number().saturating_add(One::one()),
+				"the deadline cursor is ahead of the chain"
+			);
+			let mut deadlines = BTreeSet::new();
+			for (settles_at, task_id, ()) in Timeouts::<T>::iter() {
+				ensure!(settles_at >= cursor, "a deadline behind the cursor, never settled");
+				ensure!(deadlines.insert(task_id), "a task holds two deadlines");
+				let task = Tasks::<T>::get(task_id).ok_or("a deadline of no task")?;
+				let expected = match task.state {
+					// Its timeout after its assignment, or sooner (before spec 116, the place
+					// held since its submission, when its draw waited and the later block was
+					// full), as long as its fuel's windows fit.
+					TaskState::Assigned { assigned_at, deadline, .. } => {
+						let full = assigned_at.saturating_add(task.timeout);
+						let (_, shortest) = Self::windows(task.fuel_limit, task.replication);
+						ensure!(
+							deadline == full
+								|| (deadline < full
+									&& deadline.saturating_sub(assigned_at) >= shortest),
+							"a deadline neither the timeout nor a fitting earlier place"
+						);
+						deadline.saturating_add(One::one())
+					}
+					TaskState::Queued { since } if pending.contains_key(&task_id) => {
+						Self::settles_at(since.saturating_add(One::one()), task.timeout)
+					}
+					TaskState::Audited { deadline, audit_at, .. } => {
+						ensure!(deadline > audit_at, "an audit due at once");
+						audits_due.push(task_id);
+						deadline.saturating_add(One::one())
+					}
+					_ => return Err("a deadline held for a task neither assigned nor pending"),
+				};
+				ensure!(expected == settles_at, "a deadline held in the wrong block");
 			}
 			let next = NextTaskId::<T>::get();
 			// Each held answer's task must sit in the held queue exactly once, under its final
@@ -3476,6 +3518,12 @@ pub mod pallet {
 				ensure!(
 					matches!(task.state, TaskState::Queued { .. }) == waiting,
 					"queue and queued tasks differ"
+				);
+				let settles = matches!(task.state, TaskState::Assigned { .. })
+					|| pending.contains_key(&task_id);
+				ensure!(
+					!settles || deadlines.contains(&task_id),
+					"an assigned or pending task without a deadline place: never settled"
 				);
 				if let Some(entry) = queue.get(&task_id).or_else(|| pending.get(&task_id)) {
 					ensure!(
@@ -3669,9 +3717,6 @@ pub mod pallet {
 					_ => false,
 				});
 				ensure!(audited, "an audit index entry of no audit of that provider's answer");
-			}
-			for (_, due) in Timeouts::<T>::iter() {
-				ensure!(!due.is_empty(), "an empty timeouts entry was left in storage");
 			}
 			let (first, end) = HeldRange::<T>::get();
 			ensure!(first <= end, "the held queue ends before it starts");

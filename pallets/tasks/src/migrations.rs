@@ -96,3 +96,70 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for QueueWithEntropy<T> {
 /// [`QueueWithEntropy`], run once: from storage version 1 to 2.
 pub type MigrateToQueueEntropy<T> =
 	VersionedMigration<1, 2, QueueWithEntropy<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+
+/// The layouts of storage version 2.
+pub mod v2 {
+	use super::*;
+
+	/// Tasks' deadline places as storage version 2 kept them: at most 32 per block, in one list.
+	#[frame::deps::frame_support::storage_alias]
+	pub type Timeouts<T: Config> = StorageMap<
+		Pallet<T>,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		alloc::vec::Vec<TaskId>,
+		OptionQuery,
+	>;
+}
+
+/// From deadline blocks of at most 32 places, each one list (storage version 2), to one entry
+/// per task in a map with no limit per block, settled from a cursor (version 3). The cursor
+/// starts at the upgrade's block: every earlier block's deadlines were settled.
+pub struct UnlimitedDeadlines<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for UnlimitedDeadlines<T> {
+	fn on_runtime_upgrade() -> Weight {
+		// All read before any is written: both layouts live under the same prefix.
+		let old: alloc::vec::Vec<_> = v2::Timeouts::<T>::drain().collect();
+		let mut places = 0u64;
+		for (settles_at, task_ids) in &old {
+			for task_id in task_ids {
+				Timeouts::<T>::insert(settles_at, task_id, ());
+				places = places.saturating_add(1);
+			}
+		}
+		TimeoutCursor::<T>::put(frame_system::Pallet::<T>::block_number());
+		let blocks = old.len() as u64;
+		T::DbWeight::get()
+			.reads_writes(blocks.saturating_add(1), blocks.saturating_add(places).saturating_add(1))
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, frame::try_runtime::TryRuntimeError> {
+		let mut places: alloc::vec::Vec<(BlockNumberFor<T>, TaskId)> = v2::Timeouts::<T>::iter()
+			.flat_map(|(at, ids)| ids.into_iter().map(move |id| (at, id)))
+			.collect();
+		places.sort();
+		Ok(places.encode())
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), frame::try_runtime::TryRuntimeError> {
+		let before = alloc::vec::Vec::<(BlockNumberFor<T>, TaskId)>::decode(&mut &state[..])
+			.map_err(|_| "the old deadlines did not decode")?;
+		let mut after: alloc::vec::Vec<(BlockNumberFor<T>, TaskId)> =
+			Timeouts::<T>::iter().map(|(at, id, ())| (at, id)).collect();
+		after.sort();
+		ensure!(before == after, "a deadline place was lost or moved");
+		Pallet::<T>::do_try_state().map_err(Into::into)
+	}
+}
+
+/// [`UnlimitedDeadlines`], run once: from storage version 2 to 3.
+pub type MigrateToUnlimitedDeadlines<T> = VersionedMigration<
+	2,
+	3,
+	UnlimitedDeadlines<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;

@@ -71,6 +71,11 @@ parameter_types! {
 }
 
 parameter_types! {
+	/// The share of a block settling deadlines may take; tests lower it to stage carry-over.
+	pub static DeadlineShare: Perbill = Perbill::from_percent(50);
+}
+
+parameter_types! {
 	/// Blocks that carry four submissions, as many as the mock prunes per block.
 	pub MockBlockWeights: frame_system::limits::BlockWeights =
 		frame_system::limits::BlockWeights::simple_max(
@@ -466,7 +471,7 @@ impl pallet_tasks::Config for Test {
 	type TaskDepositPerByte = ConstU128<DEPOSIT_PER_BYTE>;
 	type AssignPerBlock = ConstU32<2>;
 	type MaxPending = ConstU32<32>;
-	type MaxTimeoutsPerBlock = ConstU32<16>;
+	type DeadlineShare = DeadlineShare;
 	type Retention = ConstU64<RETENTION>;
 	type PrunePerBlock = ConstU32<4>;
 	type WeightInfo = ();

@@ -6,7 +6,8 @@
 use crate::{
 	mock::*, AgreedOutcome, AuditFinding, Authored, CommitteeJudgement, Decision, Error, Event,
 	FailureReason, HoldReason, MemberPart, Outputs, Pending, Queue, Status, TaskFailure,
-	TaskLedger, TaskState, Tasks as TaskRecords, Timeouts, Upheld, Verdict, Workloads,
+	TaskLedger, TaskState, Tasks as TaskRecords, TimeoutCursor, Timeouts, Upheld, Verdict,
+	Workloads,
 };
 use codec::Encode;
 use polkadot_sdk::sp_core::ConstU32;
@@ -453,7 +454,7 @@ fn an_answered_task_settled_at_its_deadline_is_charged_what_the_judge_reports() 
 		providers(&[1]);
 		ok(submit(hash, 1, None));
 		decide(0, agreed(b"good", 10, vec![(1, Some(Verdict::Agreed))]));
-		let (due, _) = Timeouts::<Test>::iter().find(|(_, ids)| ids.contains(&0)).unwrap();
+		let (due, _, _) = Timeouts::<Test>::iter().find(|(_, id, _)| *id == 0).unwrap();
 		while System::block_number() + 1 < due {
 			next_block();
 		}
@@ -862,30 +863,134 @@ fn the_queue_migrates_to_entropy() {
 	});
 }
 
-/// A task that may wait also waits out a deadline block that is full; one that may not fails.
+/// The blocks (in order) whose deadlines the tasks `ids` hold.
+fn deadline_blocks(ids: core::ops::Range<u64>) -> Vec<u64> {
+	ids.map(|id| Timeouts::<Test>::iter().find(|(_, t, _)| *t == id).unwrap().0).collect()
+}
+
+/// Tasks whose deadline was settled (failed unanswered at it).
+fn settled(ids: core::ops::Range<u64>) -> usize {
+	ids.filter(|id| matches!(TaskRecords::<Test>::get(id).unwrap().state, TaskState::Failed { .. }))
+		.count()
+}
+
+/// Deadline blocks of one list each, at most 32 (storage version 2), become one map entry per
+/// task with a cursor at the upgrade's block: every place is kept and settles as before.
 #[test]
-fn a_full_deadline_block_queues_a_task_that_may_wait() {
+fn deadlines_migrate_to_a_map_without_a_limit() {
+	use crate::migrations::{v2, MigrateToUnlimitedDeadlines};
+	use polkadot_sdk::frame_support::traits::{
+		GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
+	};
 	test(|| {
 		let hash = upload();
-		providers(&[1, 2, 3, 4, 5]);
-		// 16 tasks submitted in one block share the deadline block: it is full.
-		for _ in 0..16 {
-			ok(submit_pending(hash, 1, None));
+		providers(&[1, 2, 3]);
+		for who in 11..14 {
+			ok(submit_by(who, hash, None));
 		}
-		assert_noop!(submit_pending(hash, 1, None), Error::<Test>::TimeoutsFull);
-		// One that may wait is queued at once.
-		ok(submit_pending(hash, 1, RENT));
-		System::assert_last_event(Event::TaskQueued { task_id: 16, rent: MIN_QUEUE_RENT }.into());
-		assert_eq!(queued(), vec![16]);
-		// The next block assigns the others; the queued task (tried first) found their
-		// deadline block full, and is assigned a block later.
 		next_block();
-		assert_eq!(queued(), vec![16]);
-		assert_eq!(market(5).busy, 0, "the providers drawn for it were released");
+		ok(submit_by(14, hash, None));
+		let mut places: Vec<(u64, u64)> =
+			Timeouts::<Test>::iter().map(|(at, id, ())| (at, id)).collect();
+		places.sort();
+		assert_eq!(places.len(), 4, "three assigned, one pending");
+		// Back to the old layout.
+		let _ = Timeouts::<Test>::clear(u32::MAX, None);
+		TimeoutCursor::<Test>::kill();
+		for (at, id) in &places {
+			v2::Timeouts::<Test>::mutate(at, |ids| ids.get_or_insert_with(Vec::new).push(*id));
+		}
+		StorageVersion::new(2).put::<Tasks>();
+		MigrateToUnlimitedDeadlines::<Test>::on_runtime_upgrade();
+		assert_eq!(Tasks::on_chain_storage_version(), 3);
+		let mut after: Vec<(u64, u64)> =
+			Timeouts::<Test>::iter().map(|(at, id, ())| (at, id)).collect();
+		after.sort();
+		assert_eq!(after, places);
+		assert_eq!(TimeoutCursor::<Test>::get(), System::block_number());
+		check_invariants();
+		while Timeouts::<Test>::iter().next().is_some() {
+			assert!(System::block_number() < places[3].0 + 8, "a deadline is never settled");
+			next_block();
+		}
+		assert_eq!(settled(0..4), 4, "every deadline settled");
+	});
+}
+
+/// A burst of 32 tasks (twice the mock's old limit of 16 per block) shares one deadline block:
+/// all are taken, and, with the least budget (what one block can create), the block settles
+/// what fits and carries the rest over, none lost, in the same order on every node (the key
+/// order of the deadline map).
+#[test]
+fn a_burst_sharing_one_deadline_is_taken_and_settled_over_blocks() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3, 4, 5, 6, 7, 8]);
+		for who in 0..32 {
+			ok(submit_by(11 + who % 8, hash, None));
+		}
 		next_block();
-		assert_eq!(assigned(16), vec![5]);
-		let due = |id| Timeouts::<Test>::iter().find(|(_, ids)| ids.contains(&id)).unwrap().0;
-		assert_eq!(due(16), due(0) + 1);
+		let due = deadline_blocks(0..32);
+		assert!(due.iter().all(|at| *at == due[0]), "one deadline block: {due:?}");
+		DeadlineShare::set(Perbill::zero());
+		while System::block_number() + 1 < due[0] {
+			next_block();
+		}
+		let order: Vec<u64> = Timeouts::<Test>::iter_key_prefix(due[0]).collect();
+		let most = Tasks::most_deadlines_created() as usize;
+		assert!(most < 32, "the burst is more than a block settles ({most})");
+		let mut seen = Vec::new();
+		let mut carried = false;
+		while Timeouts::<Test>::iter_key_prefix(due[0]).next().is_some() {
+			assert!(System::block_number() < due[0] + 4, "the backlog does not move");
+			next_block();
+			let left: Vec<u64> = Timeouts::<Test>::iter_key_prefix(due[0]).collect();
+			let new: Vec<u64> = order
+				.iter()
+				.copied()
+				.filter(|id| !left.contains(id) && !seen.contains(id))
+				.collect();
+			assert!(!new.is_empty(), "every block settles some");
+			seen.extend(new);
+			if !left.is_empty() {
+				carried = true;
+				assert_eq!(TimeoutCursor::<Test>::get(), due[0], "the cursor waits on the block");
+			}
+		}
+		assert!(carried, "some deadlines were carried over");
+		assert_eq!(settled(0..32), 32);
+		assert_eq!(seen, order, "settled in the map's order");
+		next_block();
+		assert_eq!(TimeoutCursor::<Test>::get(), System::block_number() + 1, "and moves on");
+		assert_eq!(Timeouts::<Test>::iter().count(), 0);
+		assert_eq!(escrow_held(), 0);
+		assert_eq!(FakeProviders::get().iter().map(|p| p.busy).sum::<u32>(), 0);
+	});
+}
+
+/// A late settlement changes nothing for the task: its deadline passed, so no answer comes
+/// in between, and it is judged as it would have been at its deadline.
+#[test]
+fn a_deadline_carried_over_is_judged_as_at_the_deadline() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2]);
+		ok(submit_by(11, hash, None));
+		ok(submit_by(12, hash, None));
+		next_block();
+		decide(0, agreed(b"good", 10, vec![(assigned(0)[0], Some(Verdict::Agreed))]));
+		decide(1, agreed(b"good", 10, vec![(assigned(1)[0], Some(Verdict::Agreed))]));
+		let due = deadline_blocks(0..1)[0];
+		DeadlineShare::set(Perbill::zero());
+		while System::block_number() <= due + 1 {
+			next_block();
+		}
+		for id in 0..2 {
+			assert!(matches!(
+				TaskRecords::<Test>::get(id).unwrap().state,
+				TaskState::Completed { .. }
+			));
+		}
 	});
 }
 
@@ -1171,45 +1276,36 @@ fn a_task_never_drawn_fails_at_its_deadline_refunded_less_the_base_fee() {
 	});
 }
 
-/// A draw that waited moves the task's deadline later; if that block is full, the task keeps
-/// the place it held since its submission while the time left still fits its fuel, and fails
-/// when it does not.
+/// A draw that waited moves the task's deadline later, to its full timeout from the draw,
+/// however many tasks share that block.
 #[test]
-fn a_waited_draw_falls_back_to_the_deadline_held_since_submission() {
-	let after_deferrals = |deferrals: u64| {
-		let mut state = None;
-		test(|| {
-			let hash = upload();
-			providers(&[1, 2, 3, 4, 5, 6, 7, 8, 9]);
-			alice_authored_this_block();
-			ok(submit_pending(hash, 1, None));
-			for _ in 0..deferrals {
-				block_by(ALICE);
-			}
-			// Sixteen tasks in the last deferred block fill the block the victim's deadline
-			// moves to when Bob draws.
-			for who in 0..16 {
-				ok(submit_by(11 + who % 8, hash, None));
-			}
-			block_by(BOB);
-			state = Some(TaskRecords::<Test>::get(0).unwrap().state);
-		});
-		state.unwrap()
-	};
-	// Drawn three blocks late: the place held since submission leaves 7 blocks, enough.
-	match after_deferrals(2) {
-		TaskState::Assigned { assigned_at, deadline, .. } => {
-			assert_eq!(assigned_at, ASSIGNED_AT + 2);
-			assert_eq!(deadline, ASSIGNED_AT + TIMEOUT, "the deadline it held");
+fn a_waited_draw_takes_its_full_timeout_however_many_share_the_block() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+		alice_authored_this_block();
+		ok(submit_pending(hash, 1, None));
+		for _ in 0..6 {
+			block_by(ALICE);
 		}
-		state => panic!("not assigned: {state:?}"),
-	}
-	// Drawn six blocks late: 4 blocks left, less than its fuel needs (5): it fails, for want
-	// of a deadline place (providers were free).
-	assert!(matches!(
-		after_deferrals(6),
-		TaskState::Failed { reason: TaskFailure::DeadlineFull, .. }
-	));
+		// Sixteen tasks in the last deferred block share the block the victim's deadline moves
+		// to when Bob draws.
+		for who in 0..16 {
+			ok(submit_by(11 + who % 8, hash, None));
+		}
+		block_by(BOB);
+		match TaskRecords::<Test>::get(0).unwrap().state {
+			TaskState::Assigned { assigned_at, deadline, .. } => {
+				assert_eq!(assigned_at, ASSIGNED_AT + 6);
+				assert_eq!(deadline, assigned_at + TIMEOUT);
+			}
+			state => panic!("not assigned: {state:?}"),
+		}
+		assert_eq!(
+			deadline_blocks(0..17).iter().filter(|at| **at == ASSIGNED_AT + 7 + TIMEOUT).count(),
+			17
+		);
+	});
 }
 
 /// A task whose draw waits can be cancelled: its deadline place comes back, only the base fee
@@ -2133,9 +2229,13 @@ fn a_requester_cannot_narrow_who_audits_by_its_price_or_floor() {
 fn a_burst_of_task_deadlines_cannot_crowd_a_dispute_out_of_its_draw() {
 	test(|| {
 		let (_, draw_at) = disputed(0);
-		// Every deadline place of the draw's block and the next is taken.
+		// Many deadlines fall due in the draw's block and the next (tasks of no record: their
+		// settlement costs little, but they stand in the cursor's way).
+		DeadlineShare::set(Perbill::zero());
 		for at in draw_at..draw_at + 8 {
-			Timeouts::<Test>::mutate(at, |due| while due.try_push(99).is_ok() {});
+			for id in 1_000..1_100 {
+				Timeouts::<Test>::insert(at, id, ());
+			}
 		}
 		let filled: Vec<_> = (draw_at..draw_at + 8).collect();
 		while System::block_number() < draw_at {
@@ -2147,8 +2247,9 @@ fn a_burst_of_task_deadlines_cannot_crowd_a_dispute_out_of_its_draw() {
 		}
 		assert_eq!(committee().len(), 3, "drawn in its block all the same");
 		for at in filled {
-			Timeouts::<Test>::remove(at);
+			let _ = Timeouts::<Test>::clear_prefix(at, u32::MAX, None);
 		}
+		TimeoutCursor::<Test>::put(System::block_number() + 1);
 		check_invariants();
 	});
 }

@@ -70,10 +70,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3586`.
-		// Minimum execution time: 59_849_000 picoseconds.
-		Weight::from_parts(75_910_665, 3586)
-			// Standard error: 6
-			.saturating_add(Weight::from_parts(7_499, 0).saturating_mul(l.into()))
+		// Minimum execution time: 79_889_000 picoseconds.
+		Weight::from_parts(111_691_017, 3586)
+			// Standard error: 30
+			.saturating_add(Weight::from_parts(9_045, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -85,8 +85,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 51_176_000 picoseconds.
-		Weight::from_parts(53_429_000, 3586)
+		// Minimum execution time: 67_176_000 picoseconds.
+		Weight::from_parts(72_276_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -98,8 +98,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::NextTaskId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Pending` (r:1 w:1)
 	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Timeouts` (r:1 w:1)
-	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:0)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:8 w:0)
@@ -120,6 +118,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskDeposits` (r:0 w:1)
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:0 w:1)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:0 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ReplyKeys` (r:0 w:1)
@@ -130,15 +130,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[0, 2]`.
 	fn submit_task(h: u32, ) -> Weight {
-		// Proof size: measured `3024 + h * (633 ±0)`, estimated `34010 + h * (15029 ±0)`.
-		// Minimum execution time: 349_599_000 picoseconds.
-		Weight::from_parts(368_054_246, 34010)
-			// Standard error: 773_187
-			.saturating_add(Weight::from_parts(32_466_350, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(33_u64))
+		// Proof size: measured `3024 + h * (633 ±0)`, estimated `34010 + h * (15156 ±538)`.
+		// Minimum execution time: 421_470_000 picoseconds.
+		Weight::from_parts(506_774_674, 34010)
+			// Standard error: 2_034_255
+			.saturating_add(Weight::from_parts(31_248_453, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(32_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
-			.saturating_add(Weight::from_parts(0, 15029).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(0, 15156).saturating_mul(h.into()))
 	}
 	/// Storage: `Tasks::Workloads` (r:2 w:2)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
@@ -162,8 +162,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn submit_task_queued() -> Weight {
 		// Proof size: measured `98539`, estimated `69391`.
-		// Minimum execution time: 581_824_000 picoseconds.
-		Weight::from_parts(625_920_000, 69391)
+		// Minimum execution time: 742_411_000 picoseconds.
+		Weight::from_parts(895_447_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
@@ -185,34 +185,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof size: measured `97663`, estimated `69391`.
-		// Minimum execution time: 389_468_000 picoseconds.
-		Weight::from_parts(423_950_000, 69391)
+		// Minimum execution time: 499_506_000 picoseconds.
+		Weight::from_parts(569_336_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
-	/// Storage: `Tasks::Timeouts` (r:1 w:1)
-	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Tasks` (r:32 w:32)
+	/// Storage: `Tasks::Timeouts` (r:65 w:64)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:64 w:64)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Commitments` (r:32 w:0)
+	/// Storage: `Attestation::Commitments` (r:64 w:0)
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Reveals` (r:192 w:0)
+	/// Storage: `Attestation::Reveals` (r:384 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Abstentions` (r:192 w:0)
+	/// Storage: `Attestation::Abstentions` (r:384 w:0)
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Records` (r:157 w:157)
+	/// Storage: `Reputation::Records` (r:317 w:317)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Liveness` (r:157 w:157)
+	/// Storage: `Offers::Liveness` (r:317 w:317)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Providers` (r:157 w:157)
+	/// Storage: `Offers::Providers` (r:317 w:317)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Offers` (r:157 w:0)
+	/// Storage: `Offers::Offers` (r:317 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::HeldAnswers` (r:157 w:0)
+	/// Storage: `Offers::HeldAnswers` (r:317 w:0)
 	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Seats` (r:157 w:0)
+	/// Storage: `Offers::Seats` (r:317 w:0)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::TreeNodes` (r:18 w:18)
+	/// Storage: `Offers::TreeNodes` (r:29 w:29)
 	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:1)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
@@ -220,27 +220,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:32 w:32)
+	/// Storage: `Tasks::TaskDeposits` (r:64 w:64)
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Available` (r:0 w:157)
+	/// Storage: `Offers::Available` (r:0 w:317)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:32)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:64)
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ProviderTasks` (r:0 w:160)
+	/// Storage: `Tasks::ProviderTasks` (r:0 w:320)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Digests` (r:0 w:32)
+	/// Storage: `Tasks::Digests` (r:0 w:64)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 32]`.
+	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `3566 + n * (67309 ±0)`, estimated `20852 + n * (68401 ±98)`.
-		// Minimum execution time: 6_029_000 picoseconds.
-		Weight::from_parts(376_540_802, 20852)
-			// Standard error: 10_303_801
-			.saturating_add(Weight::from_parts(612_965_968, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((45_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
-			.saturating_add(T::DbWeight::get().writes((29_u64).saturating_mul(n.into())))
+		// Proof size: measured `3852 + n * (67305 ±0)`, estimated `37110 + n * (68401 ±125)`.
+		// Minimum execution time: 8_255_000 picoseconds.
+		Weight::from_parts(9_027_000, 37110)
+			// Standard error: 8_031_045
+			.saturating_add(Weight::from_parts(841_694_502, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().reads((46_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((30_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
@@ -269,8 +269,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:11 w:0)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Timeouts` (r:1 w:1)
-	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ReplyKeys` (r:8 w:0)
 	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:8 w:8)
@@ -281,6 +279,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:40)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:0 w:8)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:0 w:8)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
@@ -292,14 +292,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
 		// Proof size: measured `563070 + n * (60 ±0)`, estimated `548198 + n * (2523 ±251)`.
-		// Minimum execution time: 3_083_648_000 picoseconds.
-		Weight::from_parts(3_117_087_698, 548198)
-			// Standard error: 15_605_223
-			.saturating_add(Weight::from_parts(520_954_895, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(99_u64))
+		// Minimum execution time: 3_789_700_000 picoseconds.
+		Weight::from_parts(4_034_050_933, 548198)
+			// Standard error: 6_665_215
+			.saturating_add(Weight::from_parts(566_478_713, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(98_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(55_u64))
-			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2523).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
@@ -333,10 +333,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
 		// Proof size: measured `549680 + n * (1355 ±0)`, estimated `548198 + n * (2603 ±0)`.
-		// Minimum execution time: 661_612_000 picoseconds.
-		Weight::from_parts(741_931_371, 548198)
-			// Standard error: 2_301_387
-			.saturating_add(Weight::from_parts(181_500_922, 0).saturating_mul(n.into()))
+		// Minimum execution time: 987_790_000 picoseconds.
+		Weight::from_parts(1_266_757_907, 548198)
+			// Standard error: 6_177_126
+			.saturating_add(Weight::from_parts(225_770_417, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -383,11 +383,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		// Proof size: measured `6033 + n * (66284 ±0)`, estimated `30327 + n * (68401 ±0)`.
-		// Minimum execution time: 2_104_000 picoseconds.
-		Weight::from_parts(2_214_000, 30327)
-			// Standard error: 5_473_277
-			.saturating_add(Weight::from_parts(863_430_434, 0).saturating_mul(n.into()))
+		// Proof size: measured `6033 + n * (66284 ±0)`, estimated `30327 + n * (68401 ±5)`.
+		// Minimum execution time: 3_106_000 picoseconds.
+		Weight::from_parts(3_787_000, 30327)
+			// Standard error: 13_641_767
+			.saturating_add(Weight::from_parts(1_137_452_720, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(75_u64))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
@@ -412,8 +412,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:1 w:0)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Timeouts` (r:128 w:128)
-	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Queue` (r:1 w:1)
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:128 w:128)
@@ -426,15 +424,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::AuditCoins` (r:0 w:128)
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:0 w:128)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		// Proof size: measured `41911 + n * (131870 ±0)`, estimated `19919 + n * (136802 ±0)`.
-		// Minimum execution time: 7_622_000 picoseconds.
-		Weight::from_parts(9_253_000, 19919)
-			// Standard error: 3_253_404
-			.saturating_add(Weight::from_parts(425_872_112, 0).saturating_mul(n.into()))
+		// Proof size: measured `41882 + n * (131845 ±0)`, estimated `19919 + n * (136802 ±0)`.
+		// Minimum execution time: 9_088_000 picoseconds.
+		Weight::from_parts(52_662_338, 19919)
+			// Standard error: 11_172_518
+			.saturating_add(Weight::from_parts(646_616_753, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
@@ -453,8 +453,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn block_randomness() -> Weight {
 		// Proof size: measured `1600`, estimated `2766`.
-		// Minimum execution time: 60_069_000 picoseconds.
-		Weight::from_parts(62_162_000, 2766)
+		// Minimum execution time: 76_653_000 picoseconds.
+		Weight::from_parts(83_737_000, 2766)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Tasks::LastAuthor` (r:1 w:0)
@@ -469,8 +469,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	fn draw_rule() -> Weight {
 		// Proof size: measured `1956`, estimated `19919`.
-		// Minimum execution time: 19_229_000 picoseconds.
-		Weight::from_parts(21_592_000, 19919)
+		// Minimum execution time: 26_860_000 picoseconds.
+		Weight::from_parts(46_146_000, 19919)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
@@ -496,10 +496,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `241 + n * (65895 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 3_124_000 picoseconds.
-		Weight::from_parts(186_981_537, 1493)
-			// Standard error: 2_750_571
-			.saturating_add(Weight::from_parts(117_954_613, 0).saturating_mul(n.into()))
+		// Minimum execution time: 4_518_000 picoseconds.
+		Weight::from_parts(4_728_000, 1493)
+			// Standard error: 2_447_330
+			.saturating_add(Weight::from_parts(156_231_102, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -544,11 +544,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_finalize(n: u32, ) -> Weight {
-		// Proof size: measured `3311 + n * (131821 ±0)`, estimated `7101 + n * (68401 ±0)`.
-		// Minimum execution time: 2_123_000 picoseconds.
-		Weight::from_parts(2_163_000, 7101)
-			// Standard error: 1_497_616
-			.saturating_add(Weight::from_parts(289_240_236, 0).saturating_mul(n.into()))
+		// Proof size: measured `3311 + n * (131821 ±0)`, estimated `7101 + n * (68401 ±13)`.
+		// Minimum execution time: 3_747_000 picoseconds.
+		Weight::from_parts(657_821_718, 7101)
+			// Standard error: 15_616_443
+			.saturating_add(Weight::from_parts(451_422_821, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -585,25 +585,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:7 w:0)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Timeouts` (r:8 w:1)
-	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:7)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:8)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::AuditedAnswers` (r:0 w:8)
 	/// Proof: `Tasks::AuditedAnswers` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:0 w:8)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_audits(n: u32, ) -> Weight {
-		// Proof size: measured `4396 + n * (66099 ±0)`, estimated `22942 + n * (68401 ±50)`.
-		// Minimum execution time: 2_855_000 picoseconds.
-		Weight::from_parts(62_977_977, 22942)
-			// Standard error: 1_399_541
-			.saturating_add(Weight::from_parts(165_583_204, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
+		// Proof size: measured `3783 + n * (66099 ±0)`, estimated `11934 + n * (68401 ±51)`.
+		// Minimum execution time: 2_886_000 picoseconds.
+		Weight::from_parts(50_478_520, 11934)
+			// Standard error: 1_922_277
+			.saturating_add(Weight::from_parts(200_473_312, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -612,8 +612,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	fn show_audit_coin() -> Weight {
 		// Proof size: measured `66179`, estimated `69391`.
-		// Minimum execution time: 61_792_000 picoseconds.
-		Weight::from_parts(84_656_000, 69391)
+		// Minimum execution time: 109_094_000 picoseconds.
+		Weight::from_parts(211_065_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -649,8 +649,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	fn accept_answer() -> Weight {
 		// Proof size: measured `134162`, estimated `69391`.
-		// Minimum execution time: 277_753_000 picoseconds.
-		Weight::from_parts(336_770_000, 69391)
+		// Minimum execution time: 384_129_000 picoseconds.
+		Weight::from_parts(469_660_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -664,8 +664,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::SealedOutputs` (r:1 w:1)
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Timeouts` (r:1 w:1)
-	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Providers` (r:2 w:2)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:2 w:0)
@@ -704,11 +702,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::AuditedAnswers` (r:0 w:1)
 	/// Proof: `Tasks::AuditedAnswers` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:0 w:1)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn claim_bad_delivery() -> Weight {
-		// Proof size: measured `135325`, estimated `69391`.
-		// Minimum execution time: 1_463_053_000 picoseconds.
-		Weight::from_parts(1_617_411_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(36_u64))
+		// Proof size: measured `135318`, estimated `69391`.
+		// Minimum execution time: 1_812_045_000 picoseconds.
+		Weight::from_parts(2_007_170_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(35_u64))
 			.saturating_add(T::DbWeight::get().writes(27_u64))
 	}
 	/// Storage: `Tasks::CommitteeDraws` (r:1 w:1)
@@ -739,29 +739,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:14 w:0)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Timeouts` (r:8 w:1)
-	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:14)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:24)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:0 w:8)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_committees(n: u32, ) -> Weight {
-		// Proof size: measured `5755 + n * (66289 ±0)`, estimated `24303 + n * (68401 ±135)`.
-		// Minimum execution time: 6_630_000 picoseconds.
-		Weight::from_parts(90_121_589, 24303)
-			// Standard error: 5_263_283
-			.saturating_add(Weight::from_parts(329_381_925, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(26_u64))
+		// Proof size: measured `5143 + n * (66289 ±0)`, estimated `24533 + n * (68401 ±161)`.
+		// Minimum execution time: 10_670_000 picoseconds.
+		Weight::from_parts(6_334_949, 24533)
+			// Standard error: 7_938_884
+			.saturating_add(Weight::from_parts(446_431_940, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().reads((15_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
-			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes((9_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Disputes` (r:1 w:1)
 	/// Proof: `Tasks::Disputes` (`max_values`: None, `max_size`: Some(162), added: 2637, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Timeouts` (r:1 w:1)
-	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:5 w:5)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:5 w:0)
@@ -796,15 +794,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::AuditedAnswers` (r:0 w:1)
 	/// Proof: `Tasks::AuditedAnswers` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:0 w:1)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::SealedOutputs` (r:0 w:1)
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:0 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	fn settle_committee() -> Weight {
-		// Proof size: measured `6670`, estimated `22878`.
-		// Minimum execution time: 774_830_000 picoseconds.
-		Weight::from_parts(922_650_000, 22878)
-			.saturating_add(T::DbWeight::get().reads(53_u64))
+		// Proof size: measured `6599`, estimated `22878`.
+		// Minimum execution time: 966_851_000 picoseconds.
+		Weight::from_parts(1_143_042_000, 22878)
+			.saturating_add(T::DbWeight::get().reads(52_u64))
 			.saturating_add(T::DbWeight::get().writes(47_u64))
 	}
 }
@@ -812,55 +812,55 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(75_910_665, 3586)
-			.saturating_add(Weight::from_parts(7_499, 0).saturating_mul(l.into()))
+		Weight::from_parts(111_691_017, 3586)
+			.saturating_add(Weight::from_parts(9_045, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(53_429_000, 3586)
+		Weight::from_parts(72_276_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(h: u32, ) -> Weight {
-		Weight::from_parts(368_054_246, 34010)
-			.saturating_add(Weight::from_parts(32_466_350, 0).saturating_mul(h.into()))
-			.saturating_add(RocksDbWeight::get().reads(33_u64))
+		Weight::from_parts(506_774_674, 34010)
+			.saturating_add(Weight::from_parts(31_248_453, 0).saturating_mul(h.into()))
+			.saturating_add(RocksDbWeight::get().reads(32_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
-			.saturating_add(Weight::from_parts(0, 15029).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(0, 15156).saturating_mul(h.into()))
 	}
 	fn submit_task_queued() -> Weight {
-		Weight::from_parts(625_920_000, 69391)
+		Weight::from_parts(895_447_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(423_950_000, 69391)
+		Weight::from_parts(569_336_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(376_540_802, 20852)
-			.saturating_add(Weight::from_parts(612_965_968, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().reads((45_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
-			.saturating_add(RocksDbWeight::get().writes((29_u64).saturating_mul(n.into())))
+		Weight::from_parts(9_027_000, 37110)
+			.saturating_add(Weight::from_parts(841_694_502, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().reads((46_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(RocksDbWeight::get().writes((30_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(3_117_087_698, 548198)
-			.saturating_add(Weight::from_parts(520_954_895, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(99_u64))
+		Weight::from_parts(4_034_050_933, 548198)
+			.saturating_add(Weight::from_parts(566_478_713, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(98_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(55_u64))
-			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2523).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		Weight::from_parts(741_931_371, 548198)
-			.saturating_add(Weight::from_parts(181_500_922, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_266_757_907, 548198)
+			.saturating_add(Weight::from_parts(225_770_417, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -868,8 +868,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		Weight::from_parts(2_214_000, 30327)
-			.saturating_add(Weight::from_parts(863_430_434, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_787_000, 30327)
+			.saturating_add(Weight::from_parts(1_137_452_720, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(75_u64))
 			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
@@ -877,25 +877,25 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		Weight::from_parts(9_253_000, 19919)
-			.saturating_add(Weight::from_parts(425_872_112, 0).saturating_mul(n.into()))
+		Weight::from_parts(52_662_338, 19919)
+			.saturating_add(Weight::from_parts(646_616_753, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
 	}
 	fn block_randomness() -> Weight {
-		Weight::from_parts(62_162_000, 2766)
+		Weight::from_parts(83_737_000, 2766)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn draw_rule() -> Weight {
-		Weight::from_parts(21_592_000, 19919)
+		Weight::from_parts(46_146_000, 19919)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(186_981_537, 1493)
-			.saturating_add(Weight::from_parts(117_954_613, 0).saturating_mul(n.into()))
+		Weight::from_parts(4_728_000, 1493)
+			.saturating_add(Weight::from_parts(156_231_102, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -903,8 +903,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_finalize(n: u32, ) -> Weight {
-		Weight::from_parts(2_163_000, 7101)
-			.saturating_add(Weight::from_parts(289_240_236, 0).saturating_mul(n.into()))
+		Weight::from_parts(657_821_718, 7101)
+			.saturating_add(Weight::from_parts(451_422_821, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -912,41 +912,41 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_audits(n: u32, ) -> Weight {
-		Weight::from_parts(62_977_977, 22942)
-			.saturating_add(Weight::from_parts(165_583_204, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
-			.saturating_add(RocksDbWeight::get().reads((10_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
-			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
+		Weight::from_parts(50_478_520, 11934)
+			.saturating_add(Weight::from_parts(200_473_312, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn show_audit_coin() -> Weight {
-		Weight::from_parts(84_656_000, 69391)
+		Weight::from_parts(211_065_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn accept_answer() -> Weight {
-		Weight::from_parts(336_770_000, 69391)
+		Weight::from_parts(469_660_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn claim_bad_delivery() -> Weight {
-		Weight::from_parts(1_617_411_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(36_u64))
+		Weight::from_parts(2_007_170_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(35_u64))
 			.saturating_add(RocksDbWeight::get().writes(27_u64))
 	}
 	fn on_initialize_committees(n: u32, ) -> Weight {
-		Weight::from_parts(90_121_589, 24303)
-			.saturating_add(Weight::from_parts(329_381_925, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(26_u64))
+		Weight::from_parts(6_334_949, 24533)
+			.saturating_add(Weight::from_parts(446_431_940, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(20_u64))
 			.saturating_add(RocksDbWeight::get().reads((15_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
-			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+			.saturating_add(RocksDbWeight::get().writes((9_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn settle_committee() -> Weight {
-		Weight::from_parts(922_650_000, 22878)
-			.saturating_add(RocksDbWeight::get().reads(53_u64))
+		Weight::from_parts(1_143_042_000, 22878)
+			.saturating_add(RocksDbWeight::get().reads(52_u64))
 			.saturating_add(RocksDbWeight::get().writes(47_u64))
 	}
 }
