@@ -221,7 +221,7 @@ parameter_types! {
 	/// Longest timeout: an hour.
 	pub const MaxTaskTimeout: BlockNumber = HOURS;
 	/// The share of a block that settling task deadlines may take.
-	pub const DeadlineShare: Perbill = Perbill::from_percent(40);
+	pub const DeadlineShare: Perbill = Perbill::from_percent(50);
 	/// Settled tasks and their outputs are kept a day.
 	pub const TaskRetention: BlockNumber = DAYS;
 	/// The least rent per block for a place in the task queue: 300 µBRS, so holding one place
@@ -299,7 +299,7 @@ impl pallet_tasks::Config for Runtime {
 	type AssignPerBlock = ConstU32<8>;
 	// Above the most submissions a block's weight allows (the pallet's integrity test).
 	type MaxPending = ConstU32<128>;
-	// Any number of tasks may share a deadline block; settling takes at most 40 % of a
+	// Any number of tasks may share a deadline block; settling takes at most half a
 	// block and carries the rest over.
 	type DeadlineShare = DeadlineShare;
 	type Retention = TaskRetention;

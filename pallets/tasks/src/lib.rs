@@ -148,8 +148,10 @@
 //! The timeout must cover the task's fuel: [`Pallet::windows`] derives the commit window and the
 //! shortest timeout from it and [`Config::FuelPerBlock`], so a task an honest provider can run
 //! always fits. Answers are due by `assigned_at + timeout` (sooner only for a task drawn late
-//! into a full deadline block, see above); the task settles as soon as attestation has nothing
-//! left to wait for, or right after that block, never reassigned. Winners are paid
+//! into a full deadline block before spec 116); the task settles as soon as attestation has
+//! nothing left to wait for, or at its deadline's settlement (the block after it, or later if
+//! a burst of deadlines is carried over: no answer is taken after the deadline either way),
+//! never reassigned. Winners are paid
 //! `ceil(fuel_used × own price / 1e6)` out of the
 //! escrow, the requester gets the rest back, the base fee is burned. Out-voted providers (a lie,
 //! or a withheld reveal) lose [`Config::Slash`] of their bond, providers silent while a quorum
@@ -209,7 +211,7 @@ pub use bourse_primitives::traits::COMMITTEE_SIZE;
 const AUDIT_DEADLINE_TRIES: u32 = 8;
 /// Audits started per block at most (each draws an auditor); the rest wait a block, held.
 pub const AUDIT_STARTS_PER_BLOCK: u32 = 8;
-/// Times an audit's start may find no auditor free (or no deadline place) and wait another
+/// Times an audit's start may find no auditor free and wait another
 /// verification window before the answer is final unverified.
 pub const AUDIT_START_TRIES: u8 = 3;
 /// Blocks the audited provider and its auditor have to open their commitments after the
@@ -398,7 +400,7 @@ pub mod pallet {
 		pub secret: Option<[u8; 32]>,
 		/// Auditors drawn before who stayed silent or abstained (the second is the last).
 		pub replaced: u8,
-		/// Audit starts that found no auditor free, or no deadline place, and waited another
+		/// Audit starts that found no auditor free and waited another
 		/// window (after [`AUDIT_START_TRIES`], the answer is final unverified).
 		pub tries: u8,
 		/// The auditor replaced, never drawn again for this answer.
@@ -426,7 +428,7 @@ pub mod pallet {
 	pub struct Dispute<AccountId, Balance> {
 		/// The committee, once drawn (empty while the draw waits).
 		pub committee: BoundedVec<Assignment<AccountId, Balance>, ConstU32<COMMITTEE_SIZE>>,
-		/// Draws that found too few members free, or no deadline place, and waited another
+		/// Draws that found too few members free and waited another
 		/// window (after [`AUDIT_START_TRIES`], the dispute ends unsettled).
 		pub tries: u8,
 	}
@@ -876,7 +878,7 @@ pub mod pallet {
 		/// An audit ended with what attestation `found` (the payments, slashes and the task's
 		/// end follow as their own events).
 		AuditEnded { task_id: TaskId, auditor: T::AccountId, found: AuditFinding },
-		/// No auditor could be drawn (nobody else free and eligible, or no deadline place): the
+		/// No auditor could be drawn (nobody else free and eligible): the
 		/// answer is final unverified.
 		AuditSkipped { task_id: TaskId },
 		/// The audit found another outcome than the answer's: a committee is drawn in block
@@ -890,8 +892,8 @@ pub mod pallet {
 			commit_until: BlockNumberFor<T>,
 			deadline: BlockNumberFor<T>,
 		},
-		/// No committee could be drawn for a disputed audit (too few free and eligible, or no
-		/// deadline place, [`AUDIT_START_TRIES`] times): nobody is found wrong.
+		/// No committee could be drawn for a disputed audit (too few free and eligible,
+		/// [`AUDIT_START_TRIES`] times): nobody is found wrong.
 		CommitteeSkipped { task_id: TaskId },
 		/// A committee judged a disputed audit: whose outcome it `upheld` (the payments,
 		/// slashes and the task's end follow as their own events).
@@ -1051,9 +1053,9 @@ pub mod pallet {
 						.max(T::WeightInfo::on_initialize_pending_queued(fresh)),
 				)
 				.saturating_add(Self::queued_selection_weight().saturating_mul(fresh.into()))
-				// A late draw moves the task's deadline place: a deadline block read and
-				// written twice (the benchmarks draw in the next block, where it stays).
-				.saturating_add(T::DbWeight::get().reads_writes(2, 2).saturating_mul(moved.into()))
+				// A late draw moves the task's deadline place: two entries written (the
+				// benchmarks draw in the next block, where it stays).
+				.saturating_add(T::DbWeight::get().writes(2).saturating_mul(moved.into()))
 				// A tried task is assigned or, expired, refunded: the costlier.
 				.saturating_add(
 					T::WeightInfo::on_initialize_queue(attempts)
@@ -1980,7 +1982,7 @@ pub mod pallet {
 		/// since the last block that drew), in the order of their seeds (drawn from this block's
 		/// randomness; not the order the authors included them in). One that finds nobody waits
 		/// in the queue if it offered rent, or fails. Returns the tasks tried, and how many of
-		/// them were drawn late (their deadline place moves: two more reads and writes each).
+		/// them were drawn late (their deadline place moves: two more writes each).
 		pub fn assign_pending(now: BlockNumberFor<T>, seeds: &mut Seeds<T>) -> (u32, u32) {
 			let pending = Pending::<T>::take();
 			let tried = pending.len() as u32;
@@ -1993,6 +1995,14 @@ pub mod pallet {
 				let Some(mut task) = Tasks::<T>::get(task_id) else { continue };
 				let TaskState::Queued { since } = task.state else { continue };
 				let held = Self::settles_at(since.saturating_add(One::one()), task.timeout);
+				if held <= now {
+					// Its deadline passed while the draw waited, and its settlement is carried
+					// over: it fails as it would have at the deadline.
+					Self::release_deadline(task_id, held);
+					let reason = TaskFailure::NoProvider;
+					Self::refund_unassigned(task_id, task, None, reason, Zero::zero());
+					continue;
+				}
 				if held != Self::settles_at(now, task.timeout) {
 					moved = moved.saturating_add(1);
 				}
@@ -2231,7 +2241,7 @@ pub mod pallet {
 						continue;
 					}
 					spent = spent
-						.saturating_add(each)
+						.saturating_add(Self::deadline_benchmarked())
 						.saturating_add(Self::settle_at_deadline(task_id));
 				}
 				first = false;
@@ -2271,13 +2281,20 @@ pub mod pallet {
 				.saturating_add(u64::from(AUDIT_STARTS_PER_BLOCK).saturating_mul(2))
 		}
 
-		/// One deadline's settlement at its worst, beyond what the judge reports: the
-		/// benchmark's cost per task (the most providers, every one a no-show) and its entry
-		/// removed.
+		/// One deadline's settlement at its worst: the benchmark's cost per task (the most
+		/// providers, every one a no-show; its entry removed) and the reputation work of the
+		/// most providers. (Judging answers costs more with their size; it is charged as it
+		/// comes, and what the budget cannot take carries over.)
 		pub fn deadline_weight() -> Weight {
+			Self::deadline_benchmarked()
+				.saturating_add(Self::reputation_weight(T::MaxReplication::get()))
+		}
+
+		/// The benchmark's cost per deadline settled, beyond what
+		/// [`Pallet::settle_at_deadline`] reports (the judge and the reputation work).
+		fn deadline_benchmarked() -> Weight {
 			T::WeightInfo::on_initialize_timeouts(1)
 				.saturating_sub(T::WeightInfo::on_initialize_timeouts(0))
-				.saturating_add(T::DbWeight::get().writes(1))
 		}
 
 		/// A pending task reached the deadline block it holds without a draw (every block since
@@ -2582,7 +2599,7 @@ pub mod pallet {
 		/// Starts the audit of the held answer of `task` whose window closed: draws an auditor
 		/// by bond × reputation (never its provider nor its requester) with the block's
 		/// randomness and the coin's secret, and gives it the windows of the task's fuel. If
-		/// nobody is free, or no deadline place, the answer is held another window and tried
+		/// nobody is free, the answer is held another window and tried
 		/// again, [`AUDIT_START_TRIES`] times at most; then it is final unverified
 		/// ([`Event::AuditSkipped`]).
 		fn start_audit(task_id: TaskId, mut task: Task<T>, seeds: &mut Seeds<T>) {
@@ -2879,8 +2896,8 @@ pub mod pallet {
 
 		/// Draws the committee of the disputed audit of `task`: [`COMMITTEE_SIZE`] checkers
 		/// ([`Pallet::checkers`]: never its provider, its auditor nor its requester), with the
-		/// block's randomness, given the windows of the task's fuel. Too few free, or no
-		/// deadline place: another window, [`AUDIT_START_TRIES`] times at most; then the
+		/// block's randomness, given the windows of the task's fuel. Too few free: another
+		/// window, [`AUDIT_START_TRIES`] times at most; then the
 		/// dispute ends without a committee ([`Pallet::end_dispute`]).
 		pub(crate) fn draw_committee(task_id: TaskId, mut task: Task<T>, seeds: &mut Seeds<T>) {
 			let Some(dispute) = Disputes::<T>::get(task_id) else { return };

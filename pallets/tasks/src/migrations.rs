@@ -114,7 +114,8 @@ pub mod v2 {
 
 /// From deadline blocks of at most 32 places, each one list (storage version 2), to one entry
 /// per task in a map with no limit per block, settled from a cursor (version 3). The cursor
-/// starts at the upgrade's block: every earlier block's deadlines were settled.
+/// starts at the block number the upgrade sees (the parent's: upgrades run before the block
+/// is initialized), whose deadlines were settled already: one empty block probed.
 pub struct UnlimitedDeadlines<T>(core::marker::PhantomData<T>);
 
 impl<T: Config> UncheckedOnRuntimeUpgrade for UnlimitedDeadlines<T> {

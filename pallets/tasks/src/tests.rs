@@ -950,7 +950,8 @@ fn a_burst_sharing_one_deadline_is_taken_and_settled_over_blocks() {
 				.copied()
 				.filter(|id| !left.contains(id) && !seen.contains(id))
 				.collect();
-			assert!(!new.is_empty(), "every block settles some");
+			let expected = if seen.is_empty() { most } else { 1 };
+			assert!(new.len() >= expected.min(32 - seen.len()), "{} settled", new.len());
 			seen.extend(new);
 			if !left.is_empty() {
 				carried = true;
@@ -968,8 +969,9 @@ fn a_burst_sharing_one_deadline_is_taken_and_settled_over_blocks() {
 	});
 }
 
-/// A late settlement changes nothing for the task: its deadline passed, so no answer comes
-/// in between, and it is judged as it would have been at its deadline.
+/// A deadline carried over (the first task's judging took the block's budget) settles in the
+/// next block, judged as it would have been at its deadline. (No answer can come in between:
+/// attestation refuses answers after the deadline, which its own tests stage.)
 #[test]
 fn a_deadline_carried_over_is_judged_as_at_the_deadline() {
 	test(|| {
@@ -982,9 +984,13 @@ fn a_deadline_carried_over_is_judged_as_at_the_deadline() {
 		decide(1, agreed(b"good", 10, vec![(assigned(1)[0], Some(Verdict::Agreed))]));
 		let due = deadline_blocks(0..1)[0];
 		DeadlineShare::set(Perbill::zero());
-		while System::block_number() <= due + 1 {
+		while System::block_number() < due {
 			next_block();
 		}
+		// The first answered task's judging takes the block's budget: the other waits.
+		assert_eq!(Timeouts::<Test>::iter().count(), 1, "one carried over");
+		assert_eq!(TimeoutCursor::<Test>::get(), due);
+		next_block();
 		for id in 0..2 {
 			assert!(matches!(
 				TaskRecords::<Test>::get(id).unwrap().state,
