@@ -3478,10 +3478,14 @@ pub mod pallet {
 				cursor <= frame_system::Pallet::<T>::block_number().saturating_add(One::one()),
 				"the deadline cursor is ahead of the chain"
 			);
+			let places: Vec<(BlockNumberFor<T>, TaskId)> =
+				Timeouts::<T>::iter().map(|(at, task_id, ())| (at, task_id)).collect();
 			let mut deadlines = BTreeSet::new();
-			for (settles_at, task_id, ()) in Timeouts::<T>::iter() {
+			for (_, task_id) in &places {
+				ensure!(deadlines.insert(*task_id), "a task holds two deadlines");
+			}
+			for (settles_at, task_id) in places {
 				ensure!(settles_at >= cursor, "a deadline behind the cursor, never settled");
-				ensure!(deadlines.insert(task_id), "a task holds two deadlines");
 				let task = Tasks::<T>::get(task_id).ok_or("a deadline of no task")?;
 				let expected = match task.state {
 					// Its timeout after its assignment, or sooner (before spec 116, the place

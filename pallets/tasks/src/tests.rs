@@ -620,6 +620,35 @@ fn a_deposit_without_a_workload_breaks_the_invariant() {
 	});
 }
 
+/// The deadline invariants catch a place lost, a second place and a place behind the cursor
+/// (each would leave a task never settled, or settled twice).
+#[test]
+fn a_missing_doubled_or_skipped_deadline_place_breaks_the_invariant() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		ok(submit(hash, 1, None));
+		let (at, id, ()) = Timeouts::<Test>::iter().next().unwrap();
+		Timeouts::<Test>::remove(at, id);
+		assert_eq!(
+			Tasks::do_try_state(),
+			Err("an assigned or pending task without a deadline place: never settled")
+		);
+		Timeouts::<Test>::insert(at, id, ());
+		Timeouts::<Test>::insert(at + 1, id, ());
+		assert_eq!(Tasks::do_try_state(), Err("a task holds two deadlines"));
+		Timeouts::<Test>::remove(at + 1, id);
+		let cursor = TimeoutCursor::<Test>::get();
+		TimeoutCursor::<Test>::put(at + 1);
+		assert_eq!(Tasks::do_try_state(), Err("the deadline cursor is ahead of the chain"));
+		System::set_block_number(at + 1);
+		assert_eq!(Tasks::do_try_state(), Err("a deadline behind the cursor, never settled"));
+		System::set_block_number(ASSIGNED_AT);
+		TimeoutCursor::<Test>::put(cursor);
+		assert_eq!(Tasks::do_try_state(), Ok(()));
+	});
+}
+
 #[test]
 fn the_shortest_timeout_follows_the_fuel() {
 	test(|| {
