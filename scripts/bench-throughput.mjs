@@ -14,11 +14,11 @@
 // left out).
 import { readFileSync } from 'node:fs';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { parseArgs, withDefaults } from './lib/args.mjs';
 import {
-  connectWithProvider, ensureWorkload, submitTask, UNIT, UserError,
+  connectWithProvider, ensureWorkload, send, showAuditCoin, submitTask, UNIT, UserError,
 } from './lib/chain.mjs';
 import { workloadPath } from './lib/node.mjs';
 import { possessionProof } from './lib/attestation.mjs';
@@ -26,12 +26,114 @@ import { replyKeyPair } from './lib/reply.mjs';
 
 const HELP = `bench-throughput — succeeded submit_task against transfer_keep_alive per block, on one dev node
 
-usage: node scripts/bench-throughput.mjs [--accounts 3000] [--url ws://127.0.0.1:9944]
+usage: node scripts/bench-throughput.mjs [--accounts 3000] [--sustained SECS [--per-block 16]]
+                                       [--url ws://127.0.0.1:9944]
 
   --accounts N                       bench accounts funded by Alice (default 3000): the first 15
                                      become providers, every other one sends one transfer, and
                                      up to 480 of them submit one task
+  --sustained SECS                   instead of the burst of tasks: Alice (whose node runs tasks)
+                                     offers all the slots an offer may have, and every block for
+                                     SECS seconds gets --per-block k = 1 tasks, each from another
+                                     account; then it reports tasks completed (delivered or
+                                     completed, from events) per block at steady state, beside the
+                                     transfers per block of the same run. No bench providers.
   --url ws://host:port               the node (default ws://127.0.0.1:9944)`;
+
+/** Events of `section` named in `methods` in block `hash`, counted by name. */
+async function countEvents(api, hash, section, methods) {
+  const counts = Object.fromEntries(methods.map((m) => [m, 0]));
+  for (const { event } of await api.query.system.events.at(hash)) {
+    if (event.section === section && event.method in counts) counts[event.method] += 1;
+  }
+  return counts;
+}
+
+/**
+ * Shows each task's audit coin, as its requester would, once the block holding its answer is
+ * final (an unshown coin always audits: on a one-provider dev chain no auditor can be drawn,
+ * and the answer waits three windows before it is delivered unverified). Returns a function
+ * that stops it and resolves when the blocks it was given are done.
+ */
+async function showCoins(api, raw, owners, sign, from) {
+  const taskOwner = new Map();
+  let done = from - 1;
+  let work = Promise.resolve();
+  const processUpTo = async (top) => {
+    for (; done < top; done += 1) {
+      const events = await api.query.system.events.at(await api.rpc.chain.getBlockHash(done + 1));
+      for (const { event } of events) {
+        if (event.section !== 'tasks') continue;
+        if (event.method === 'TaskSubmitted') taskOwner.set(event.data[0].toString(), event.data[1].toString());
+        if (event.method === 'AnswerHeld') {
+          const owner = owners.get(taskOwner.get(event.data[0].toString()));
+          if (owner) await raw.send('author_submitExtrinsic', [sign(showAuditCoin(api, event.data[0], owner.secret), owner.pair, 2)]);
+        }
+      }
+    }
+  };
+  const unsubscribe = await api.rpc.chain.subscribeFinalizedHeads((header) => {
+    work = work.then(() => processUpTo(header.number.toNumber()));
+  });
+  return async () => {
+    unsubscribe();
+    await work;
+  };
+}
+
+/**
+ * Sustained load: every new block, `perBlock` k = 1 tasks from fresh accounts (their nonce 1)
+ * for `secs` seconds, each account showing its audit coin once the answer is final (nonce 2);
+ * then waits for them to settle and returns, per block, tasks submitted, completed
+ * (`TaskDelivered` or `TaskCompleted`) and failed.
+ */
+async function sustainedLoad(api, raw, { alice, requesters, workload, secs, perBlock, sign }) {
+  const slots = api.consts.offers.maxSlots.toNumber();
+  await send(api, api.tx.offers.setOffer(UNIT / 1_000n, 10_000_000_000n, 512, slots, null), alice, 'set_offer');
+  const { replyKey } = replyKeyPair();
+  const task = { workload, input: stringToU8a('10\nbench'), fuel: 1_000_000n, memoryMib: 16, maxPrice: UNIT / 1_000n, timeout: 20, replyKey };
+  const owners = new Map(requesters.map((pair, i) => [pair.address, { pair, secret: blake2AsU8a(`bench-coin-${i}`) }]));
+  const from = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+  const stopCoins = await showCoins(api, raw, owners, sign, from);
+  let next = 0;
+  let fedUntil = from;
+  const end = Date.now() + secs * 1_000;
+  await new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    api.rpc.chain.subscribeNewHeads(async (header) => {
+      if (Date.now() >= end || next + perBlock > requesters.length) {
+        unsubscribe();
+        resolve();
+        return;
+      }
+      const batch = requesters.slice(next, next + perBlock)
+        .map((pair) => sign(submitTask(api, { ...task, auditSecret: owners.get(pair.address).secret }), pair, 1));
+      next += perBlock;
+      fedUntil = header.number.toNumber() + 1;
+      try {
+        await Promise.all(batch.map((hex) => raw.send('author_submitExtrinsic', [hex])));
+      } catch (error) {
+        unsubscribe();
+        reject(error);
+      }
+      process.stderr.write(`\rsustained: ${next} tasks sent, block #${header.number.toNumber()}   `);
+    }).then((u) => { unsubscribe = u; }, reject);
+  });
+  process.stderr.write('\n');
+  // Let the last ones run, be held their verification window, and settle.
+  const window = api.consts.tasks.verificationWindow.toNumber();
+  const until = fedUntil + task.timeout + window + 5;
+  const blocks = [];
+  for (let n = from; n <= until; n += 1) {
+    while ((await api.rpc.chain.getHeader()).number.toNumber() < n) await new Promise((r) => setTimeout(r, 1_000));
+    const counts = await countEvents(api, await api.rpc.chain.getBlockHash(n), 'tasks', ['TaskSubmitted', 'TaskDelivered', 'TaskCompleted', 'TaskFailed']);
+    blocks.push({ block: n, submitted: counts.TaskSubmitted, completed: counts.TaskDelivered + counts.TaskCompleted, failed: counts.TaskFailed });
+    process.stderr.write(`\rsustained: settling, block #${n} of #${until}   `);
+  }
+  process.stderr.write('\n');
+  await stopCoins();
+  return { blocks, sent: next, fedUntil, window };
+}
 
 /** Sends raw signed transactions without subscriptions; resolves when all are accepted. */
 async function submitAll(raw, hexes, what) {
@@ -99,7 +201,8 @@ async function main(argv) {
     console.log(HELP);
     return 0;
   }
-  const args = withDefaults(options, { accounts: '3000', url: 'ws://127.0.0.1:9944' });
+  const args = withDefaults(options, { accounts: '3000', url: 'ws://127.0.0.1:9944', sustained: '0', 'per-block': '16' });
+  const secs = Number(args.sustained);
   const accounts = Number(args.accounts);
   await cryptoWaitReady();
   // The provider too: the pre-signed transactions go to the pool as raw JSON-RPC calls.
@@ -121,6 +224,39 @@ async function main(argv) {
     await submitAll(raw, funding, 'funding');
     await countPerBlock(api, start, 'balances', 'transferKeepAlive', accounts);
 
+    const { hash: workload } = await ensureWorkload(api, readFileSync(workloadPath('sha256.wasm')), bob);
+    const requesters = bench.slice(providers);
+    const transfers = requesters.map((pair) => sign(api.tx.balances.transferKeepAlive(bob.address, UNIT / 100n), pair, 0));
+    const t0 = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+    await submitAll(raw, transfers, 'transfer_keep_alive');
+    const transferBlocks = await countPerBlock(api, t0, 'balances', 'transferKeepAlive', transfers.length);
+    const full = (blocks) => (blocks.length > 1 ? blocks.slice(0, -1) : blocks).map((b) => b.ok);
+    const transfersPerBlock = median(full(transferBlocks));
+    const show = (blocks) => blocks.map((b) => `#${b.block}:${b.ok}/${b.n} (${b.full}% of normal weight)`).join(' ');
+    const failed = (blocks) => blocks.reduce((sum, b) => sum + b.n - b.ok, 0);
+    console.log('per block: succeeded/included');
+    console.log(`transfer_keep_alive per block: ${show(transferBlocks)} → median ${transfersPerBlock} succeeded (${failed(transferBlocks)} failed)`);
+    if (transferBlocks.length === 1) console.log(`note: all ${transfers.length} transfers fit in one block; the ratio is an upper bound — run with more --accounts`);
+
+    if (secs > 0) {
+      const perBlock = Number(args['per-block']);
+      const { blocks, sent, fedUntil, window } = await sustainedLoad(api, raw, { alice, requesters, workload, secs, perBlock, sign });
+      // Steady state: as many blocks as were fed, from the first completion (the pipeline full:
+      // assigned, answered, its coin shown once final). Completions come in waves (a provider
+      // answers every other block), so the rate is the mean over those blocks.
+      const fed = blocks.filter((b) => b.block <= fedUntil).length;
+      const first = blocks.findIndex((b) => b.completed > 0);
+      const steady = first < 0 ? [] : blocks.slice(first, first + fed);
+      const completedPerBlock = steady.reduce((sum, b) => sum + b.completed, 0) / Math.max(steady.length, 1);
+      const total = (key) => blocks.reduce((sum, b) => sum + b[key], 0);
+      console.log(`sustained k = 1 tasks (${perBlock} a block for ${secs} s, ${sent} sent): #block:submitted/completed/failed`);
+      console.log(blocks.map((b) => `#${b.block}:${b.submitted}/${b.completed}/${b.failed}`).join(' '));
+      console.log(`submitted ${total('submitted')}, completed ${total('completed')}, failed ${total('failed')} (the rest still open after ${window} blocks of window)`);
+      console.log(`completed per block at steady state (#${steady[0]?.block ?? '-'}..#${steady.at(-1)?.block ?? '-'}, ${steady.length} blocks): mean ${completedPerBlock.toFixed(1)}`);
+      console.log(`ratio of completed k = 1 tasks / transfer_keep_alive per block: ${(completedPerBlock / transfersPerBlock).toFixed(4)}`);
+      return 0;
+    }
+
     // Providers with 16 slots each: 240 slots, above what one block of tasks needs.
     const setup = [];
     for (let i = 0; i < providers; i += 1) {
@@ -129,35 +265,22 @@ async function main(argv) {
       setup.push(sign(api.tx.offers.registerProvider(1_000n * UNIT, u8aToHex(pair.publicKey), proof), bench[i], 0));
       setup.push(sign(api.tx.offers.setOffer(UNIT / 1_000n, 10_000_000_000n, 64, 16, null), bench[i], 1));
     }
-    const { hash: workload } = await ensureWorkload(api, readFileSync(workloadPath('sha256.wasm')), bob);
     const setupStart = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
     await submitAll(raw, setup, 'providers');
     await countPerBlock(api, setupStart, 'offers', 'setOffer', providers);
 
-    const requesters = bench.slice(providers);
-    const transfers = requesters.map((pair) => sign(api.tx.balances.transferKeepAlive(bob.address, UNIT / 100n), pair, 0));
     // As many tasks as slots and queue can take (240 + 256), so every one is a real submission.
     // One reply key for all: the bench never reads its outputs.
     const task = { workload, input: stringToU8a('10\nbench'), fuel: 1_000_000n, memoryMib: 16, maxPrice: UNIT / 1_000n, timeout: 100, replyKey: replyKeyPair().replyKey };
     const tasks = requesters.slice(0, 480).map((pair) => sign(submitTask(api, task), pair, 1));
 
-    const t0 = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
-    await submitAll(raw, transfers, 'transfer_keep_alive');
-    const transferBlocks = await countPerBlock(api, t0, 'balances', 'transferKeepAlive', transfers.length);
     const t1 = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
     await submitAll(raw, tasks, 'submit_task');
     const taskBlocks = await countPerBlock(api, t1, 'tasks', 'submitTask', tasks.length);
 
-    const full = (blocks) => (blocks.length > 1 ? blocks.slice(0, -1) : blocks).map((b) => b.ok);
-    const transfersPerBlock = median(full(transferBlocks));
     const tasksPerBlock = median(full(taskBlocks));
-    const show = (blocks) => blocks.map((b) => `#${b.block}:${b.ok}/${b.n} (${b.full}% of normal weight)`).join(' ');
-    const failed = (blocks) => blocks.reduce((sum, b) => sum + b.n - b.ok, 0);
-    console.log('per block: succeeded/included');
-    console.log(`transfer_keep_alive per block: ${show(transferBlocks)} → median ${transfersPerBlock} succeeded (${failed(transferBlocks)} failed)`);
     console.log(`submit_task per block:         ${show(taskBlocks)} → median ${tasksPerBlock} succeeded (${failed(taskBlocks)} failed)`);
     console.log(`ratio of succeeded submit_task / transfer_keep_alive: ${(tasksPerBlock / transfersPerBlock).toFixed(3)}`);
-    if (transferBlocks.length === 1) console.log(`note: all ${transfers.length} transfers fit in one block; the ratio is an upper bound — run with more --accounts`);
     return 0;
   } finally {
     await api.disconnect(); // and its provider
