@@ -2133,16 +2133,14 @@ pub mod pallet {
 				// Assignment first, expiry after: a task whose timeout is shorter than a turn of
 				// a full queue is still tried once before it fails.
 				let seed = seeds.of(&entry.entropy);
-				match Self::try_assign(task_id, &mut task, now, seed, None) {
-					true => {
-						Self::charge_rent(task_id, &mut task, entry, since, Zero::zero());
-						Tasks::<T>::insert(task_id, task);
-					}
-					_ if now > since.saturating_add(task.timeout) => {
-						let reason = TaskFailure::NoProvider;
-						Self::refund_unassigned(task_id, task, Some(entry), reason, Zero::zero());
-					}
-					_ => waiting.push(entry),
+				if Self::try_assign(task_id, &mut task, now, seed, None) {
+					Self::charge_rent(task_id, &mut task, entry, since, Zero::zero());
+					Tasks::<T>::insert(task_id, task);
+				} else if now > since.saturating_add(task.timeout) {
+					let reason = TaskFailure::NoProvider;
+					Self::refund_unassigned(task_id, task, Some(entry), reason, Zero::zero());
+				} else {
+					waiting.push(entry);
 				}
 			}
 			untried.extend(waiting);
@@ -3359,9 +3357,9 @@ pub mod pallet {
 			(passed, audits)
 		}
 
-		/// Takes `task_id` out of the timeouts due after `deadline`, dropping an emptied entry.
+		/// Takes `task_id` out of the timeouts due after `deadline`.
 		fn unschedule_timeout(task_id: TaskId, deadline: BlockNumberFor<T>) {
-			Timeouts::<T>::remove(deadline.saturating_add(One::one()), task_id);
+			Self::release_deadline(task_id, deadline.saturating_add(One::one()));
 		}
 
 		/// Stores `task` in its final `state`, releases its workload, and shrinks its deposit to
