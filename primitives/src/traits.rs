@@ -143,6 +143,9 @@ pub trait ProviderMarket<AccountId, Balance> {
 /// Identifier of a task: sequential from 0.
 pub type TaskId = u64;
 
+/// Identifier of a job (many tasks of one workload submitted together): sequential from 0.
+pub type JobId = u64;
+
 /// Why a task ended without a result.
 #[derive(
 	Clone,

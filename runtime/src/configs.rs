@@ -297,6 +297,11 @@ impl pallet_tasks::Config for Runtime {
 	type TaskDepositBase = TaskDepositBase;
 	type TaskDepositPerByte = TaskDepositPerByte;
 	type AssignPerBlock = ConstU32<8>;
+	// A 1,024-tile render is one job; a block's weight and length bound how many it carries.
+	type MaxJobTiles = ConstU32<1024>;
+	type MaxQueuedJobs = ConstU32<64>;
+	// 32 selections of the most providers: about a fifth of a block at their worst.
+	type JobTriesPerBlock = ConstU32<32>;
 	// Above the most submissions a block's weight allows (the pallet's integrity test).
 	type MaxPending = ConstU32<128>;
 	// Any number of tasks may share a deadline block; settling takes at most half a

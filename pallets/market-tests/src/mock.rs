@@ -221,6 +221,9 @@ impl pallet_tasks::Config for Test {
 	type TaskDepositBase = ConstU128<5>;
 	type TaskDepositPerByte = ConstU128<1>;
 	type AssignPerBlock = ConstU32<2>;
+	type MaxJobTiles = ConstU32<16>;
+	type MaxQueuedJobs = ConstU32<4>;
+	type JobTriesPerBlock = ConstU32<4>;
 	type MaxPending = ConstU32<32>;
 	type DeadlineShare = DeadlineShare;
 	type Retention = ConstU64<RETENTION>;

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::pallet::{
-	AuditCoins, BalanceOf, Digests, HeldRange, LastAuthor, NextTaskId, Pending, Queue, QueuedTask,
+	AuditCoins, BalanceOf, JobQueue, JobTerms, JobTile, Jobs, Digests, HeldRange, LastAuthor, NextTaskId, Pending, Queue, QueuedTask,
 	TaskDeposits, TaskState, Tasks, Timeouts, Workloads,
 };
 use alloc::{vec, vec::Vec};
@@ -242,6 +242,66 @@ fn fill_queue_with_floor<T: Config>(floor: Perbill) {
 	}
 }
 
+/// A job's terms: [`BENCH_FUEL`] at a price above any benchmark provider's, the shortest
+/// timeout, the least rent, the longest wait.
+fn job_terms<T: Config>(replication: u32) -> JobTerms<BalanceOf<T>, BlockNumberFor<T>> {
+	JobTerms {
+		fuel_limit: BENCH_FUEL,
+		max_memory_mib: 1,
+		max_price_per_mfuel: 1_000_000_000_000u64.saturated_into(),
+		replication,
+		min_reputation: Perbill::zero(),
+		timeout: Pallet::<T>::windows(BENCH_FUEL, replication).1,
+		rent: T::MinQueueRent::get(),
+		max_wait: T::MaxTimeout::get(),
+	}
+}
+
+/// `n` tiles of `bytes` input bytes each, with their own reply keys and (replication 1) coins.
+fn job_tiles(n: u32, bytes: u32, replication: u32) -> Vec<JobTile> {
+	(0..n)
+		.map(|i| {
+			let mut secret = REPLY_SECRET;
+			// Not the first byte, which clamping clears the low bits of.
+			secret[4..8].copy_from_slice(&i.to_le_bytes());
+			let mut coin = COIN_SECRET;
+			coin[..4].copy_from_slice(&i.to_le_bytes());
+			JobTile {
+				input: vec![1; bytes.max(1) as usize],
+				reply_key: bourse_primitives::reply::public_key(&secret).unwrap(),
+				audit: (replication == 1).then(|| AuditTerms {
+					seal: bourse_primitives::reply::audit_seal(&coin),
+					rate: Perbill::zero(),
+				}),
+			}
+		})
+		.collect()
+}
+
+/// Submits a job of `n` one-byte tiles of `replication` for `who`, and returns its id.
+fn submit_job_of<T: Config>(who: &T::AccountId, hash: CodeHash, n: u32, replication: u32) -> JobId {
+	let job_id = crate::NextJobId::<T>::get();
+	Pallet::<T>::submit_job(
+		RawOrigin::Signed(who.clone()).into(),
+		hash,
+		job_terms::<T>(replication),
+		job_tiles(n, 1, replication),
+	)
+	.unwrap();
+	job_id
+}
+
+/// Fills the job queue but one place with one-tile jobs of other requesters (what a
+/// submission reads).
+fn fill_job_queue<T: Config>() {
+	let mut i = 0;
+	while JobQueue::<T>::decode_len().unwrap_or(0) as u32 + 1 < T::MaxQueuedJobs::get() {
+		let (who, hash) = other::<T>(1_000_000 + i);
+		submit_job_of::<T>(&who, hash, 1, T::MaxReplication::get());
+		i += 1;
+	}
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -297,6 +357,76 @@ mod benchmarks {
 		}
 		assert!(matches!(Tasks::<T>::get(outbid).unwrap().state, TaskState::Failed { .. }));
 		assert!(Queue::<T>::get().iter().any(|entry| entry.rent == rent));
+	}
+
+	/// A job of `n` one-byte lone tiles (each its task, reply key, coin and deposit), into a
+	/// job queue full but one place. (Its bytes are weighed apart: [`submit_job_input`].)
+	#[benchmark]
+	fn submit_job(n: Linear<1, { T::MaxJobTiles::get() }>) {
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		fill_job_queue::<T>();
+		let tiles = job_tiles(n, 1, 1);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), hash, job_terms::<T>(1), tiles);
+		assert!(JobQueue::<T>::get().is_full());
+	}
+
+	/// A job of one lone tile of `b` input bytes: what each byte of a job's inputs adds.
+	#[benchmark]
+	fn submit_job_input(b: Linear<1, { T::MaxInputSize::get() }>) {
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		let tiles = job_tiles(1, b, 1);
+		#[extrinsic_call]
+		submit_job(RawOrigin::Signed(caller), hash, job_terms::<T>(1), tiles);
+		assert_eq!(Tasks::<T>::get(0).unwrap().input.len() as u32, b);
+	}
+
+	/// A job of `n` waiting tiles (nobody free), behind a full job queue, is cancelled: each
+	/// tile refunded, its rent burned.
+	#[benchmark]
+	fn cancel_job(n: Linear<1, { T::MaxJobTiles::get() }>) {
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		fill_job_queue::<T>();
+		let job_id = submit_job_of::<T>(&caller, hash, n, T::MaxReplication::get());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), job_id);
+		assert!(!JobQueue::<T>::get().contains(&job_id));
+	}
+
+	/// `n` tiles of the most providers are assigned from a job, which is written back. (Their selections are weighed apart.)
+	#[benchmark]
+	fn on_initialize_jobs(n: Linear<1, { T::JobTriesPerBlock::get() }>) {
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		let seats = n.saturating_mul(T::MaxReplication::get());
+		market::<T>(seats.div_ceil(8), 8);
+		let job_id = submit_job_of::<T>(&caller, hash, n, T::MaxReplication::get());
+		let now = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		frame_system::Pallet::<T>::set_block_number(now);
+		#[block]
+		{
+			Pallet::<T>::assign_jobs(now, &mut Seeds::new());
+		}
+		assert_eq!(Jobs::<T>::get(job_id).unwrap().assigned, n);
+	}
+
+	/// A job leaves the job queue: its rent burned, the rest of its reserve released.
+	#[benchmark]
+	fn drain_job() {
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		let job_id = submit_job_of::<T>(&caller, hash, 1, T::MaxReplication::get());
+		let mut job = Jobs::<T>::get(job_id).unwrap();
+		let later = frame_system::Pallet::<T>::block_number().saturating_add(10u32.into());
+		frame_system::Pallet::<T>::set_block_number(later);
+		#[block]
+		{
+			Pallet::<T>::drain_job(job_id, &mut job, Zero::zero());
+		}
+		assert!(job.reserve.is_zero());
 	}
 
 	/// The last task of a full queue (no providers), with this block's submissions full: both

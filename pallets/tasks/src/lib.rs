@@ -178,7 +178,9 @@ pub use bourse_primitives::traits::{
 	Requirements, TaskAssignment, TaskFailure, TaskId, TaskJudge, TaskLedger, TaskWork, Upheld,
 	Verdict,
 };
-pub use bourse_primitives::{is_valid_replication, reply::ReplyKey, AuditTerms, CodeHash, Status};
+pub use bourse_primitives::{
+	is_valid_replication, reply::ReplyKey, traits::JobId, AuditTerms, CodeHash, Status,
+};
 pub use pallet::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
 pub use weights::WeightInfo;
@@ -459,6 +461,82 @@ pub mod pallet {
 		pub entropy: [u8; 32],
 	}
 
+	/// What every tile of a job shares ([`Pallet::submit_job`]): a task's limits, price,
+	/// replication, floor and timeout, with the job's queue rent and how long it may wait.
+	#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+	pub struct JobTerms<Balance, BlockNumber> {
+		/// Most fuel one run of a tile may burn.
+		pub fuel_limit: u64,
+		/// Most memory one run may use, in MiB.
+		pub max_memory_mib: u32,
+		/// Highest price per million fuel the requester pays.
+		pub max_price_per_mfuel: Balance,
+		/// Providers that run each tile (odd).
+		pub replication: u32,
+		/// Lowest reputation of its providers.
+		pub min_reputation: Perbill,
+		/// Blocks a tile's providers have to answer, from its assignment.
+		pub timeout: BlockNumber,
+		/// Rent per block the job pays for its place in the job queue, while a tile waits.
+		pub rent: Balance,
+		/// Blocks its tiles may wait for providers; a tile still waiting then fails
+		/// ([`TaskFailure::NoProvider`], refunded).
+		pub max_wait: BlockNumber,
+	}
+
+	/// One tile of a job: its input and what its requester sealed for it alone (a shown coin
+	/// or an opened box tells nothing of another tile).
+	#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+	pub struct JobTile {
+		/// Its input (stdin). Public.
+		pub input: Vec<u8>,
+		/// Its one-time reply key (see the module docs, "Reply keys"): distinct per tile.
+		pub reply_key: ReplyKey,
+		/// Its audit coin's terms (replication 1 only, and required then): distinct seals.
+		pub audit: Option<AuditTerms>,
+	}
+
+	/// A job: tasks `first_task .. first_task + tiles`, submitted together, waiting in the job
+	/// queue until each tile has been assigned (or failed), then kept as the record of the
+	/// job until its last tile is pruned.
+	#[derive(
+		CloneNoBound,
+		PartialEqNoBound,
+		EqNoBound,
+		DebugNoBound,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+	)]
+	#[scale_info(skip_type_params(T))]
+	#[codec(mel_bound())]
+	pub struct Job<T: Config> {
+		/// Who submitted it.
+		pub requester: T::AccountId,
+		/// Its first tile's task id; the others follow.
+		pub first_task: TaskId,
+		/// How many tiles.
+		pub tiles: u32,
+		/// Tiles that left the queue (assigned, failed or cancelled), in order: the next to
+		/// assign is `first_task + assigned`.
+		pub assigned: u32,
+		/// Rent per block while it waits in the job queue.
+		pub rent: BalanceOf<T>,
+		/// Held (in [`HoldReason::TaskEscrow`], beside its tiles' escrows) for its rent, until
+		/// it leaves the job queue.
+		pub reserve: BalanceOf<T>,
+		/// When it was submitted.
+		pub since: BlockNumberFor<T>,
+		/// The last block in which its tiles are tried; tiles still waiting after it fail.
+		pub wait_until: BlockNumberFor<T>,
+		/// Seeds its tiles' draws with the assigning block's randomness and the tile's offset.
+		pub entropy: [u8; 32],
+		/// The storage deposit of its record, held until its last tile is pruned.
+		pub deposit: BalanceOf<T>,
+	}
+
 	/// A task.
 	#[derive(
 		CloneNoBound,
@@ -665,6 +743,20 @@ pub mod pallet {
 		#[pallet::constant]
 		type DeadlineShare: Get<Perbill>;
 
+		/// Most tiles of one job ([`Pallet::submit_job`]); a block's weight and length bound
+		/// how many jobs it carries.
+		#[pallet::constant]
+		type MaxJobTiles: Get<u32>;
+
+		/// Most jobs waiting in the job queue.
+		#[pallet::constant]
+		type MaxQueuedJobs: Get<u32>;
+
+		/// Job tiles tried per block at most (a selection each, or a refund of a tile whose
+		/// wait ran out): the job queue's share of a block.
+		#[pallet::constant]
+		type JobTriesPerBlock: Get<u32>;
+
 		/// Blocks a settled task is kept before it is pruned.
 		#[pallet::constant]
 		type Retention: Get<BlockNumberFor<Self>>;
@@ -802,6 +894,23 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type HeldRange<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
 
+	/// Jobs ([`Job`]), from submission until their last tile is pruned.
+	#[pallet::storage]
+	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, Job<T>, OptionQuery>;
+
+	/// The id the next job gets.
+	#[pallet::storage]
+	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
+
+	/// Jobs with tiles waiting for providers, in the order they are tried next (round robin).
+	#[pallet::storage]
+	pub type JobQueue<T: Config> =
+		StorageValue<_, BoundedVec<JobId, T::MaxQueuedJobs>, ValueQuery>;
+
+	/// Each job by its last tile: pruning that tile prunes the job's record.
+	#[pallet::storage]
+	pub type JobEnds<T: Config> = StorageMap<_, Twox64Concat, TaskId, JobId, OptionQuery>;
+
 	/// The previous block's author, if it had a VRF output ([`Pallet::may_draw`]).
 	#[pallet::storage]
 	pub type LastAuthor<T: Config> = StorageValue<_, [u8; 32], OptionQuery>;
@@ -842,6 +951,23 @@ pub mod pallet {
 			escrow: BalanceOf<T>,
 			deposit: BalanceOf<T>,
 		},
+		/// A job of `tiles` tasks, `first_task` and the ids after it, was submitted, with
+		/// `escrow` (its tiles' and its rent reserve) and a storage `deposit` held from the
+		/// requester; its tiles wait in the job queue and are assigned as slots free.
+		JobSubmitted {
+			job_id: JobId,
+			requester: T::AccountId,
+			workload: CodeHash,
+			first_task: TaskId,
+			tiles: u32,
+			escrow: BalanceOf<T>,
+			deposit: BalanceOf<T>,
+		},
+		/// Every tile of a job left the job queue (assigned, or failed at the end of its wait,
+		/// or cancelled), and `rent` was burned for the blocks it waited there.
+		JobDrained { job_id: JobId, rent: BalanceOf<T> },
+		/// A job's record was pruned with its last tile, and its deposit returned.
+		JobPruned { job_id: JobId },
 		/// A task was assigned to `providers`; answers are due by `deadline`.
 		TaskAssigned { task_id: TaskId, providers: Vec<T::AccountId>, deadline: BlockNumberFor<T> },
 		/// No provider was free: the task waits in the queue, paying `rent` per block.
@@ -1010,6 +1136,21 @@ pub mod pallet {
 		/// The answer's audit is disputed and a committee is settling it: wait for its
 		/// judgement (which slashes a provider whose answer it finds wrong).
 		Disputed,
+		/// A job has no tiles.
+		NoTiles,
+		/// A job has more tiles than [`Config::MaxJobTiles`].
+		TooManyTiles,
+		/// Two tiles of a job share a reply key or an audit seal: each tile needs its own, so
+		/// that nothing shown for one tells anything of another.
+		SharedTileSecret,
+		/// A job's `max_wait` is zero or longer than [`Config::MaxTimeout`].
+		InvalidWait,
+		/// The job queue is full ([`Config::MaxQueuedJobs`]): try again when a job drains.
+		JobQueueFull,
+		/// No such job.
+		UnknownJob,
+		/// The task is a job's tile: cancel the job ([`Pallet::cancel_job`]).
+		TileOfJob,
 	}
 
 	#[pallet::hooks]
@@ -1037,6 +1178,10 @@ pub mod pallet {
 				(0, (0, 0))
 			};
 			let (finalized, audits) = Self::finalize_due(now, draws, &mut seeds);
+			// Jobs after the audits, so that the auditors are drawn before a job takes the
+			// freed slots.
+			let (tiles, drained) =
+				if draws { Self::assign_jobs(now, &mut seeds) } else { (0, 0) };
 			let pruned = Self::prune(now);
 			let randomness =
 				if seeds.derived() { T::WeightInfo::block_randomness() } else { Weight::zero() };
@@ -1062,7 +1207,17 @@ pub mod pallet {
 						.max(T::WeightInfo::on_initialize_queue_expired(attempts)),
 				)
 				.saturating_add(Self::queued_selection_weight().saturating_mul(attempts.into()))
+				// A tried tile is assigned or, its wait over, refunded: the costlier; a job
+				// drained burns its rent.
+				.saturating_add(
+					T::WeightInfo::on_initialize_jobs(tiles)
+						.max(T::WeightInfo::on_initialize_queue_expired(tiles)),
+				)
+				.saturating_add(Self::queued_selection_weight().saturating_mul(tiles.into()))
+				.saturating_add(T::WeightInfo::drain_job().saturating_mul(drained.into()))
+				// Each pruned tile may end its job: the record's two entries and its deposit.
 				.saturating_add(T::WeightInfo::on_initialize_prune(pruned))
+				.saturating_add(T::DbWeight::get().reads_writes(3, 4).saturating_mul(pruned.into()))
 				.saturating_add(T::WeightInfo::on_initialize_finalize(finalized))
 				// Each provider's score read at its worst as its exposure is released.
 				.saturating_add(T::Reputation::score_weight().saturating_mul(finalized.into()))
@@ -1215,37 +1370,18 @@ pub mod pallet {
 			audit: Option<AuditTerms>,
 		) -> DispatchResult {
 			let requester = ensure_signed(origin)?;
-			ensure!(Workloads::<T>::contains_key(workload), Error::<T>::UnknownWorkload);
-			ensure!(
-				bourse_primitives::reply::is_usable_key(&reply_key),
-				Error::<T>::UnusableReplyKey
-			);
-			ensure!(!input.is_empty(), Error::<T>::EmptyInput);
-			let input: BoundedVec<u8, T::MaxInputSize> =
-				input.try_into().map_err(|_| Error::<T>::InputTooLarge)?;
-			ensure!(fuel_limit > 0, Error::<T>::ZeroFuel);
-			ensure!(max_memory_mib > 0, Error::<T>::ZeroMemory);
-			ensure!(max_memory_mib <= T::MaxMemoryMib::get(), Error::<T>::MemoryTooLarge);
-			ensure!(!max_price_per_mfuel.is_zero(), Error::<T>::ZeroPrice);
-			ensure!(
-				is_valid_replication(replication, T::MaxReplication::get()),
-				Error::<T>::InvalidReplication
-			);
-			match (replication, audit.is_some()) {
-				(1, false) => return Err(Error::<T>::AuditTermsMissing.into()),
-				(2.., true) => return Err(Error::<T>::AuditTermsNotAlone.into()),
-				_ => {}
-			}
-			ensure!(
-				timeout >= Self::windows(fuel_limit, replication).1,
-				Error::<T>::TimeoutTooShort
-			);
-			ensure!(timeout <= T::MaxTimeout::get(), Error::<T>::TimeoutTooLong);
+			let escrow = Self::check_terms(
+				workload,
+				fuel_limit,
+				max_memory_mib,
+				max_price_per_mfuel,
+				replication,
+				timeout,
+			)?;
+			let input = Self::check_tile(&input, &reply_key, replication, audit.as_ref())?;
 			if let Some(rent) = queue_rent {
 				ensure!(rent >= T::MinQueueRent::get(), Error::<T>::QueueRentTooLow);
 			}
-			let escrow = Self::escrow_for(replication, fuel_limit, max_price_per_mfuel)
-				.ok_or(Error::<T>::EscrowOverflow)?;
 			let reserve = match queue_rent {
 				Some(rent) => {
 					Self::rent_reserve(rent, timeout).ok_or(Error::<T>::EscrowOverflow)?
@@ -1361,10 +1497,14 @@ pub mod pallet {
 				}
 				None => {
 					let mut queue = Queue::<T>::get();
-					let entry = queue.iter().find(|entry| entry.task_id == task_id).copied();
+					let entry = queue
+						.iter()
+						.find(|entry| entry.task_id == task_id)
+						.copied()
+						.ok_or(Error::<T>::TileOfJob)?;
 					queue.retain(|entry| entry.task_id != task_id);
 					Queue::<T>::put(queue);
-					(entry, Self::queue_turn())
+					(Some(entry), Self::queue_turn())
 				}
 			};
 			Self::refund_unassigned(task_id, task, entry, TaskFailure::Cancelled, at_least);
@@ -1547,6 +1687,165 @@ pub mod pallet {
 			Self::deposit_event(Event::AuditCoinShown { task_id, audited });
 			Ok(())
 		}
+
+		/// Submit a job: one task per tile of `tiles`, all running `workload` on the shared
+		/// `terms`, each with its own input, reply key and audit coin (see the module docs,
+		/// "Jobs"). Holds every tile's escrow (as [`Pallet::submit_task`] would), the job's rent
+		/// reserve (`terms.rent` for `terms.max_wait` and a turn of the queue) and the storage
+		/// deposits, then puts the job in the job queue: from the next block that draws, its
+		/// tiles are assigned in order as slots free, a share of each block
+		/// ([`Config::JobTriesPerBlock`]). A tile still waiting after `terms.max_wait` blocks
+		/// fails, refunded less its base fee. Its tiles are tasks `first_task ..` of
+		/// [`Event::JobSubmitted`]; each then lives as a task does.
+		#[pallet::call_index(7)]
+		#[pallet::weight(Pallet::<T>::submit_job_weight(tiles))]
+		pub fn submit_job(
+			origin: OriginFor<T>,
+			workload: CodeHash,
+			terms: JobTerms<BalanceOf<T>, BlockNumberFor<T>>,
+			tiles: Vec<JobTile>,
+		) -> DispatchResult {
+			let requester = ensure_signed(origin)?;
+			ensure!(!tiles.is_empty(), Error::<T>::NoTiles);
+			let count = u32::try_from(tiles.len()).map_err(|_| Error::<T>::TooManyTiles)?;
+			ensure!(count <= T::MaxJobTiles::get(), Error::<T>::TooManyTiles);
+			let escrow = Self::check_terms(
+				workload,
+				terms.fuel_limit,
+				terms.max_memory_mib,
+				terms.max_price_per_mfuel,
+				terms.replication,
+				terms.timeout,
+			)?;
+			ensure!(terms.rent >= T::MinQueueRent::get(), Error::<T>::QueueRentTooLow);
+			ensure!(
+				!terms.max_wait.is_zero() && terms.max_wait <= T::MaxTimeout::get(),
+				Error::<T>::InvalidWait
+			);
+			let mut secrets = alloc::collections::btree_set::BTreeSet::new();
+			let mut inputs = Vec::with_capacity(tiles.len());
+			let mut deposits = Vec::with_capacity(tiles.len());
+			let mut deposit = Self::storage_deposit(2, Job::<T>::max_encoded_len() as u32)
+				.ok_or(Error::<T>::EscrowOverflow)?;
+			let job_deposit = deposit;
+			for tile in &tiles {
+				let input =
+					Self::check_tile(&tile.input, &tile.reply_key, terms.replication, tile.audit.as_ref())?;
+				ensure!(secrets.insert(tile.reply_key), Error::<T>::SharedTileSecret);
+				if let Some(audit) = &tile.audit {
+					ensure!(secrets.insert(audit.seal), Error::<T>::SharedTileSecret);
+				}
+				let (items, bytes) = Self::open_footprint(input.len() as u32, terms.replication);
+				let held = Self::storage_deposit(items, bytes).ok_or(Error::<T>::EscrowOverflow)?;
+				deposit = deposit.checked_add(&held).ok_or(Error::<T>::EscrowOverflow)?;
+				deposits.push(held);
+				inputs.push(input);
+			}
+			let queue = JobQueue::<T>::get();
+			ensure!(!queue.is_full(), Error::<T>::JobQueueFull);
+			let reserve =
+				Self::rent_reserve(terms.rent, terms.max_wait).ok_or(Error::<T>::EscrowOverflow)?;
+			let held = escrow
+				.checked_mul(&count.into())
+				.and_then(|tiles| tiles.checked_add(&reserve))
+				.ok_or(Error::<T>::EscrowOverflow)?;
+			let first_task = NextTaskId::<T>::get();
+			let next_task =
+				first_task.checked_add(count.into()).ok_or(Error::<T>::EscrowOverflow)?;
+			T::Currency::hold(&HoldReason::TaskEscrow.into(), &requester, held)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			T::Currency::hold(&HoldReason::TaskStorage.into(), &requester, deposit)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+
+			let now = frame_system::Pallet::<T>::block_number();
+			let job_id = NextJobId::<T>::get();
+			let tiles_with = tiles.into_iter().zip(inputs).zip(deposits);
+			for (offset, ((tile, input), tile_deposit)) in (0u64..).zip(tiles_with) {
+				let task_id = first_task.saturating_add(offset);
+				let task = Task::<T> {
+					requester: requester.clone(),
+					workload,
+					input,
+					fuel_limit: terms.fuel_limit,
+					max_memory_mib: terms.max_memory_mib,
+					max_price: terms.max_price_per_mfuel,
+					replication: terms.replication,
+					min_reputation: terms.min_reputation,
+					timeout: terms.timeout,
+					escrow,
+					state: TaskState::Queued { since: now },
+				};
+				Tasks::<T>::insert(task_id, task);
+				ReplyKeys::<T>::insert(task_id, tile.reply_key);
+				if let Some(terms) = tile.audit {
+					let coin =
+						AuditCoin { terms, secret: None, replaced: 0, tries: 0, previous: None };
+					AuditCoins::<T>::insert(task_id, coin);
+				}
+				TaskDeposits::<T>::insert(task_id, tile_deposit);
+			}
+			Workloads::<T>::mutate(workload, |code| {
+				if let Some(code) = code {
+					code.open_tasks = code.open_tasks.saturating_add(count);
+				}
+			});
+			let job = Job::<T> {
+				requester: requester.clone(),
+				first_task,
+				tiles: count,
+				assigned: 0,
+				rent: terms.rent,
+				reserve,
+				since: now,
+				wait_until: now.saturating_add(terms.max_wait),
+				entropy: Self::entropy(&requester),
+				deposit: job_deposit,
+			};
+			let mut queue = queue;
+			queue.try_push(job_id).map_err(|_| Error::<T>::JobQueueFull)?;
+			JobQueue::<T>::put(queue);
+			JobEnds::<T>::insert(next_task.saturating_sub(1), job_id);
+			Jobs::<T>::insert(job_id, job);
+			NextJobId::<T>::put(job_id.saturating_add(1));
+			NextTaskId::<T>::put(next_task);
+			Self::deposit_event(Event::JobSubmitted {
+				job_id,
+				requester,
+				workload,
+				first_task,
+				tiles: count,
+				escrow: held,
+				deposit,
+			});
+			Ok(())
+		}
+
+		/// Cancel a job the caller submitted: its tiles still waiting fail
+		/// ([`TaskFailure::Cancelled`], refunded less their base fees) and its rent is burned for
+		/// the blocks it waited (at least a turn of the queue). Its tiles already assigned run
+		/// to their outcomes.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::cancel_job(T::MaxJobTiles::get()))]
+		pub fn cancel_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(job.requester == who, Error::<T>::NotRequester);
+			ensure!(job.assigned < job.tiles, Error::<T>::NotCancellable);
+			let waiting = job.tiles.saturating_sub(job.assigned);
+			JobQueue::<T>::mutate(|queue| queue.retain(|queued| *queued != job_id));
+			while job.assigned < job.tiles {
+				let task_id = job.first_task.saturating_add(job.assigned.into());
+				job.assigned = job.assigned.saturating_add(1);
+				let Some(task) = Tasks::<T>::get(task_id) else { continue };
+				if matches!(task.state, TaskState::Queued { .. }) {
+					let reason = TaskFailure::Cancelled;
+					Self::refund_unassigned(task_id, task, None, reason, Zero::zero());
+				}
+			}
+			Self::drain_job(job_id, &mut job, Self::queue_turn());
+			Jobs::<T>::insert(job_id, job);
+			Ok(Some(T::WeightInfo::cancel_job(waiting)).into())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -1624,6 +1923,17 @@ pub mod pallet {
 				if replication == 1 { T::MaxSealedSize::get() } else { T::MaxOutputSize::get() };
 			let outputs = largest.saturating_mul(replication);
 			(replication.saturating_add(1), input_len.saturating_add(outputs))
+		}
+
+		/// The weight of submitting a job of `tiles`: per tile, and per byte of their inputs
+		/// (benchmarked apart, since the two add up).
+		pub fn submit_job_weight(tiles: &[JobTile]) -> Weight {
+			let bytes =
+				tiles.iter().fold(0u32, |bytes, tile| bytes.saturating_add(tile.input.len() as u32));
+			T::WeightInfo::submit_job(tiles.len() as u32).saturating_add(
+				T::WeightInfo::submit_job_input(bytes)
+					.saturating_sub(T::WeightInfo::submit_job_input(1)),
+			)
 		}
 
 		/// The storage deposit for `items` items of `bytes` bytes in all, if it fits.
@@ -2146,6 +2456,141 @@ pub mod pallet {
 			untried.extend(waiting);
 			Queue::<T>::put(BoundedVec::truncate_from(untried));
 			tried
+		}
+
+		/// Checks the terms a task shares with every tile of its job, and returns the escrow
+		/// of one task on them (its fuel at most, and the base fee).
+		fn check_terms(
+			workload: CodeHash,
+			fuel_limit: u64,
+			max_memory_mib: u32,
+			max_price: BalanceOf<T>,
+			replication: u32,
+			timeout: BlockNumberFor<T>,
+		) -> Result<BalanceOf<T>, DispatchError> {
+			ensure!(Workloads::<T>::contains_key(workload), Error::<T>::UnknownWorkload);
+			ensure!(fuel_limit > 0, Error::<T>::ZeroFuel);
+			ensure!(max_memory_mib > 0, Error::<T>::ZeroMemory);
+			ensure!(max_memory_mib <= T::MaxMemoryMib::get(), Error::<T>::MemoryTooLarge);
+			ensure!(!max_price.is_zero(), Error::<T>::ZeroPrice);
+			ensure!(
+				is_valid_replication(replication, T::MaxReplication::get()),
+				Error::<T>::InvalidReplication
+			);
+			ensure!(
+				timeout >= Self::windows(fuel_limit, replication).1,
+				Error::<T>::TimeoutTooShort
+			);
+			ensure!(timeout <= T::MaxTimeout::get(), Error::<T>::TimeoutTooLong);
+			Ok(Self::escrow_for(replication, fuel_limit, max_price)
+				.ok_or(Error::<T>::EscrowOverflow)?)
+		}
+
+		/// Checks what is a task's own (its input, reply key and audit terms) and returns its
+		/// input bounded.
+		fn check_tile(
+			input: &[u8],
+			reply_key: &ReplyKey,
+			replication: u32,
+			audit: Option<&AuditTerms>,
+		) -> Result<BoundedVec<u8, T::MaxInputSize>, DispatchError> {
+			ensure!(
+				bourse_primitives::reply::is_usable_key(reply_key),
+				Error::<T>::UnusableReplyKey
+			);
+			ensure!(!input.is_empty(), Error::<T>::EmptyInput);
+			let input = BoundedVec::try_from(input.to_vec()).map_err(|_| Error::<T>::InputTooLarge)?;
+			match (replication, audit.is_some()) {
+				(1, false) => Err(Error::<T>::AuditTermsMissing.into()),
+				(2.., true) => Err(Error::<T>::AuditTermsNotAlone.into()),
+				_ => Ok(input),
+			}
+		}
+
+		/// The entropy of tile `offset` of a job of `entropy`: fixed at submission, whatever
+		/// ids the tiles got.
+		fn tile_entropy(entropy: &[u8; 32], offset: u32) -> [u8; 32] {
+			blake2_256(&(entropy, offset).encode())
+		}
+
+		/// Tries the job queue's tiles, within [`Config::JobTriesPerBlock`]: each job in turn
+		/// assigns its next tiles until one finds nobody free (the rest of it waits for the next
+		/// block); a job past its wait fails its waiting tiles instead. A job left with no tile
+		/// waiting leaves the queue ([`Self::drain_job`]); the jobs tried go to the back, so that
+		/// the next block starts with the others. Returns the tiles tried and the jobs drained.
+		pub(crate) fn assign_jobs(now: BlockNumberFor<T>, seeds: &mut Seeds<T>) -> (u32, u32) {
+			let queue = JobQueue::<T>::get();
+			let budget = T::JobTriesPerBlock::get();
+			let (mut tried, mut drained) = (0u32, 0u32);
+			let mut untried = Vec::with_capacity(queue.len());
+			let mut waiting = Vec::new();
+			for job_id in queue {
+				if tried >= budget {
+					untried.push(job_id);
+					continue;
+				}
+				let Some(mut job) = Jobs::<T>::get(job_id) else { continue };
+				let expired = now > job.wait_until;
+				while job.assigned < job.tiles && tried < budget {
+					let task_id = job.first_task.saturating_add(job.assigned.into());
+					let Some(mut task) = Tasks::<T>::get(task_id) else {
+						job.assigned = job.assigned.saturating_add(1);
+						continue;
+					};
+					if !matches!(task.state, TaskState::Queued { .. }) {
+						job.assigned = job.assigned.saturating_add(1);
+						continue;
+					}
+					tried = tried.saturating_add(1);
+					if expired {
+						let reason = TaskFailure::NoProvider;
+						Self::refund_unassigned(task_id, task, None, reason, Zero::zero());
+						job.assigned = job.assigned.saturating_add(1);
+						continue;
+					}
+					let seed = seeds.of(&Self::tile_entropy(&job.entropy, job.assigned));
+					if !Self::try_assign(task_id, &mut task, now, seed, None) {
+						break;
+					}
+					Tasks::<T>::insert(task_id, task);
+					job.assigned = job.assigned.saturating_add(1);
+				}
+				if job.assigned >= job.tiles {
+					Self::drain_job(job_id, &mut job, Zero::zero());
+					drained = drained.saturating_add(1);
+				} else {
+					waiting.push(job_id);
+				}
+				Jobs::<T>::insert(job_id, job);
+			}
+			untried.extend(waiting);
+			JobQueue::<T>::put(BoundedVec::truncate_from(untried));
+			(tried, drained)
+		}
+
+		/// A job leaves the job queue: the rent for the blocks it waited (until its wait ran
+		/// out, at least `at_least`; at most its reserve) is burned, the rest of its reserve
+		/// released.
+		pub(crate) fn drain_job(job_id: JobId, job: &mut Job<T>, at_least: BlockNumberFor<T>) {
+			let hold = HoldReason::TaskEscrow.into();
+			let now = frame_system::Pallet::<T>::block_number();
+			let waited: u128 =
+				now.min(job.wait_until).saturating_sub(job.since).max(at_least).saturated_into();
+			let owed = job.rent.saturating_mul(waited.saturated_into()).min(job.reserve);
+			let burned = if owed.is_zero() {
+				owed
+			} else {
+				// Rent is the requester's debt, like its escrow: freezes do not shrink it.
+				T::Currency::burn_held(&hold, &job.requester, owed, Precision::BestEffort, Fortitude::Force)
+					.defensive_unwrap_or_default()
+			};
+			let unused = job.reserve.saturating_sub(burned);
+			if !unused.is_zero() {
+				T::Currency::release(&hold, &job.requester, unused, Precision::BestEffort)
+					.defensive_unwrap_or_default();
+			}
+			job.reserve = Zero::zero();
+			Self::deposit_event(Event::JobDrained { job_id, rent: burned });
 		}
 
 		/// Closes a queued task (taken out of the queue, where it was `entry`) as failed: its
@@ -3426,6 +3871,18 @@ pub mod pallet {
 						.defensive_unwrap_or_default();
 					}
 					Self::deposit_event(Event::TaskPruned { task_id: cursor });
+					if let Some(job_id) = JobEnds::<T>::take(cursor) {
+						if let Some(job) = Jobs::<T>::take(job_id) {
+							T::Currency::release(
+								&HoldReason::TaskStorage.into(),
+								&job.requester,
+								job.deposit,
+								Precision::BestEffort,
+							)
+							.defensive_unwrap_or_default();
+						}
+						Self::deposit_event(Event::JobPruned { job_id });
+					}
 				}
 				pruned = pruned.saturating_add(1);
 				cursor = cursor.saturating_add(1);
@@ -3441,7 +3898,9 @@ pub mod pallet {
 		///   deposit belongs to a stored task;
 		/// - each workload has its code, and its open-task count is the number of open tasks
 		///   using it (what its deposit is, the runtime decides: [`Self::check_deposits`]);
-		/// - the queue holds exactly the queued tasks; ids are below the next id;
+		/// - the queue, the pending draws and the queued jobs' waiting tiles hold exactly the
+		///   queued tasks; a queued job holds its rent reserve, every job its deposit; ids are
+		///   below the next ids;
 		/// - a task has a box exactly when it was answered alone (held or delivered), then
 		///   keeps its digest; each held answer is in the held queue, whose positions are
 		///   exactly its range;
@@ -3513,6 +3972,46 @@ pub mod pallet {
 				ensure!(expected == settles_at, "a deadline held in the wrong block");
 			}
 			let next = NextTaskId::<T>::get();
+			// Jobs: the queued ones hold their rent reserve beside their tiles' escrows, and
+			// their tiles not yet out of the queue are queued tasks; every record holds its
+			// deposit until its last tile is pruned.
+			let job_queue = JobQueue::<T>::get();
+			let queued_jobs: BTreeSet<JobId> = job_queue.iter().copied().collect();
+			ensure!(queued_jobs.len() == job_queue.len(), "a job is queued twice");
+			let mut job_tiles: BTreeSet<TaskId> = BTreeSet::new();
+			for (job_id, job) in Jobs::<T>::iter() {
+				ensure!(job_id < NextJobId::<T>::get(), "job id at or above the next id");
+				ensure!(job.tiles > 0 && job.assigned <= job.tiles, "a job's count is wrong");
+				let end = job.first_task.saturating_add(job.tiles.into());
+				ensure!(end <= next, "a job's tiles beyond the next task id");
+				ensure!(
+					JobEnds::<T>::get(end.saturating_sub(1)) == Some(job_id),
+					"a job is not found by its last tile"
+				);
+				if queued_jobs.contains(&job_id) {
+					ensure!(job.assigned < job.tiles, "a queued job with no tile waiting");
+					let owed = escrow.entry(job.requester.clone()).or_default();
+					*owed = owed.saturating_add(job.reserve);
+					job_tiles.extend(job.first_task.saturating_add(job.assigned.into())..end);
+				} else {
+					ensure!(job.assigned == job.tiles, "a job with tiles waiting left the queue");
+					ensure!(job.reserve.is_zero(), "a drained job still holds its reserve");
+				}
+				let held = deposits.entry(job.requester.clone()).or_default();
+				*held = held.saturating_add(job.deposit);
+			}
+			ensure!(
+				queued_jobs.iter().all(|job_id| Jobs::<T>::contains_key(job_id)),
+				"the job queue holds no such job"
+			);
+			ensure!(
+				JobEnds::<T>::iter_values().all(|job_id| Jobs::<T>::contains_key(job_id)),
+				"a job's end outlived its job"
+			);
+			ensure!(
+				job_tiles.iter().all(|id| !queue.contains_key(id) && !pending.contains_key(id)),
+				"a job's tile is also queued or pending alone"
+			);
 			// Each held answer's task must sit in the held queue exactly once, under its final
 			// block; each provider's held answers are the market's count of its exposure.
 			let mut held: BTreeMap<TaskId, (BlockNumberFor<T>, u32)> = BTreeMap::new();
@@ -3533,7 +4032,9 @@ pub mod pallet {
 				} else {
 					ensure!(task.escrow.is_zero(), "a settled task still holds escrow");
 				}
-				let waiting = queue.contains_key(&task_id) || pending.contains_key(&task_id);
+				let waiting = queue.contains_key(&task_id)
+					|| pending.contains_key(&task_id)
+					|| job_tiles.contains(&task_id);
 				ensure!(
 					matches!(task.state, TaskState::Queued { .. }) == waiting,
 					"queue and queued tasks differ"

@@ -470,6 +470,9 @@ impl pallet_tasks::Config for Test {
 	type TaskDepositBase = ConstU128<DEPOSIT_BASE>;
 	type TaskDepositPerByte = ConstU128<DEPOSIT_PER_BYTE>;
 	type AssignPerBlock = ConstU32<2>;
+	type MaxJobTiles = ConstU32<16>;
+	type MaxQueuedJobs = ConstU32<4>;
+	type JobTriesPerBlock = ConstU32<4>;
 	type MaxPending = ConstU32<32>;
 	type DeadlineShare = DeadlineShare;
 	type Retention = ConstU64<RETENTION>;

@@ -2328,3 +2328,358 @@ fn a_provider_found_wrong_leaves_the_requester_the_committees_output_at_no_cost(
 		assert_eq!(escrow_held(), 0);
 	});
 }
+
+/// Jobs' tests: tiles of the tests' input, each with its own reply key and coin.
+mod jobs {
+	use super::*;
+	use crate::{JobEnds, JobQueue, JobTerms, JobTile, Jobs, NextJobId};
+	use polkadot_sdk::frame_support::traits::{fungible::Mutate, Get};
+
+	/// A job's wait in the tests.
+	const WAIT: u64 = 30;
+
+	fn terms(replication: u32) -> JobTerms<u128, u64> {
+		JobTerms {
+			fuel_limit: FUEL,
+			max_memory_mib: 16,
+			max_price_per_mfuel: MAX_PRICE,
+			replication,
+			min_reputation: Perbill::zero(),
+			timeout: TIMEOUT,
+			rent: MIN_QUEUE_RENT,
+			max_wait: WAIT,
+		}
+	}
+
+	/// Tile `i` of a job: its reply key and, alone, its coin sealed with a secret of its own.
+	fn tile(i: u32, replication: u32) -> JobTile {
+		let mut key = [7; 32];
+		key[..4].copy_from_slice(&(i + 1).to_le_bytes());
+		let mut coin = [9; 32];
+		coin[..4].copy_from_slice(&i.to_le_bytes());
+		JobTile {
+			input: b"input".to_vec(),
+			reply_key: key,
+			audit: (replication == 1).then(|| bourse_primitives::AuditTerms {
+				seal: bourse_primitives::reply::audit_seal(&coin),
+				rate: Perbill::zero(),
+			}),
+		}
+	}
+
+	fn tiles(n: u32, replication: u32) -> Vec<JobTile> {
+		(0..n).map(|i| tile(i, replication)).collect()
+	}
+
+	fn submit_job(who: u64, hash: [u8; 32], n: u32, replication: u32) -> DispatchResult {
+		Tasks::submit_job(signed(who), hash, terms(replication), tiles(n, replication))
+	}
+
+	/// The rent reserve of a job of the tests' wait: its wait and a turn of the queue.
+	fn job_reserve() -> u128 {
+		MIN_QUEUE_RENT * (WAIT as u128 + 2)
+	}
+
+	/// A job record's deposit.
+	fn job_deposit() -> u128 {
+		use codec::MaxEncodedLen;
+		deposit(2, crate::Job::<Test>::max_encoded_len() as u128)
+	}
+
+	fn state(task_id: u64) -> TaskState<Test> {
+		TaskRecords::<Test>::get(task_id).unwrap().state
+	}
+
+	fn count(wanted: impl Fn(&TaskState<Test>) -> bool) -> usize {
+		TaskRecords::<Test>::iter_values().filter(|t| wanted(&t.state)).count()
+	}
+
+	fn is_assigned(state: &TaskState<Test>) -> bool {
+		matches!(state, TaskState::Assigned { .. })
+	}
+
+	#[test]
+	fn a_job_of_one_tile_holds_a_tasks_escrow_and_is_assigned_in_the_next_block() {
+		test(|| {
+			let hash = upload();
+			providers(&[1]);
+			let before = free(REQUESTER);
+			ok(submit_job(REQUESTER, hash, 1, 1));
+			assert_eq!(escrow_held(), escrow(1) + job_reserve());
+			assert_eq!(deposits_of(REQUESTER), open_deposit(1) + job_deposit());
+			System::assert_last_event(
+				Event::JobSubmitted {
+					job_id: 0,
+					requester: REQUESTER,
+					workload: hash,
+					first_task: 0,
+					tiles: 1,
+					escrow: escrow(1) + job_reserve(),
+					deposit: open_deposit(1) + job_deposit(),
+				}
+				.into(),
+			);
+			assert!(matches!(state(0), TaskState::Queued { .. }));
+			next_block();
+			assert_eq!(assigned(0), vec![1]);
+			// Assigned in the block after its submission: a block of rent.
+			System::assert_has_event(Event::JobDrained { job_id: 0, rent: MIN_QUEUE_RENT }.into());
+			assert!(JobQueue::<Test>::get().is_empty());
+			assert_eq!(escrow_held(), escrow(1), "the reserve is back, less a block's rent");
+			answered(0, b"tile", 1_000);
+			let paid = (1_000 * PRICE).div_ceil(1_000_000);
+			assert_eq!(
+				free(REQUESTER),
+				before - paid - BASE_FEE - MIN_QUEUE_RENT - deposit(2, 5 + 4) - job_deposit()
+			);
+		});
+	}
+
+	#[test]
+	fn a_job_of_the_most_tiles_is_assigned_a_share_per_block_as_slots_free_and_each_is_exact() {
+		test(|| {
+			let hash = upload();
+			// 8 slots for 16 tiles, 4 tried per block.
+			providers(&[1, 2]);
+			let most = <Test as crate::Config>::MaxJobTiles::get();
+			ok(submit_job(REQUESTER, hash, most, 1));
+			assert_eq!(escrow_held(), escrow(1) * most as u128 + job_reserve());
+			assert_eq!(
+				deposits_of(REQUESTER),
+				open_deposit(1) * most as u128 + job_deposit(),
+				"each tile's deposit and the record's"
+			);
+			assert_eq!(JobEnds::<Test>::get(most as u64 - 1), Some(0));
+			next_block();
+			assert_eq!(count(is_assigned), 4, "the job queue's share of a block");
+			next_block();
+			assert_eq!(count(is_assigned), 8);
+			next_block();
+			assert_eq!(count(is_assigned), 8, "every slot is busy: the rest wait");
+			// Tiles in order, each drawn with its own seed.
+			for task_id in 0..8 {
+				assert!(is_assigned(&state(task_id)), "tile {task_id}");
+			}
+			let seeds = draw_seeds();
+			let distinct: std::collections::BTreeSet<_> = seeds.iter().collect();
+			assert_eq!(distinct.len(), seeds.len(), "every tile has a seed of its own");
+			// Each answer frees a slot; the waiting tiles take them, all 16 complete.
+			let mut completed = 0;
+			while completed < most as u64 {
+				let open: Vec<u64> =
+					(0..most as u64).filter(|id| is_assigned(&state(*id))).collect();
+				for task_id in open {
+					answered(task_id, b"tile", 1_000);
+					completed += 1;
+				}
+				next_block();
+			}
+			assert_eq!(count(|s| matches!(s, TaskState::Completed { .. })), most as usize);
+			assert!(JobQueue::<Test>::get().is_empty());
+			assert_eq!(escrow_held(), 0, "every tile paid or refunded, the reserve released");
+			assert_eq!(Jobs::<Test>::get(0).unwrap().assigned, most);
+		});
+	}
+
+	#[test]
+	fn job_errors_hold_nothing() {
+		test(|| {
+			let hash = upload();
+			providers(&[1]);
+			let most = <Test as crate::Config>::MaxJobTiles::get();
+			let refused = |terms: JobTerms<u128, u64>, tiles: Vec<JobTile>, error: Error<Test>| {
+				assert_noop!(Tasks::submit_job(signed(REQUESTER), hash, terms, tiles), error);
+			};
+			refused(terms(1), vec![], Error::<Test>::NoTiles);
+			refused(terms(1), tiles(most + 1, 1), Error::<Test>::TooManyTiles);
+			assert_noop!(
+				Tasks::submit_job(signed(REQUESTER), [0; 32], terms(1), tiles(1, 1)),
+				Error::<Test>::UnknownWorkload
+			);
+			refused(JobTerms { replication: 2, ..terms(1) }, tiles(1, 1), Error::<Test>::InvalidReplication);
+			refused(JobTerms { fuel_limit: 0, ..terms(1) }, tiles(1, 1), Error::<Test>::ZeroFuel);
+			refused(JobTerms { timeout: 1, ..terms(1) }, tiles(1, 1), Error::<Test>::TimeoutTooShort);
+			refused(JobTerms { rent: 1, ..terms(1) }, tiles(1, 1), Error::<Test>::QueueRentTooLow);
+			refused(JobTerms { max_wait: 0, ..terms(1) }, tiles(1, 1), Error::<Test>::InvalidWait);
+			refused(JobTerms { max_wait: 101, ..terms(1) }, tiles(1, 1), Error::<Test>::InvalidWait);
+			refused(terms(1), tiles(2, 3), Error::<Test>::AuditTermsMissing);
+			refused(terms(3), tiles(2, 1), Error::<Test>::AuditTermsNotAlone);
+			let mut same_key = tiles(2, 1);
+			same_key[1].reply_key = same_key[0].reply_key;
+			refused(terms(1), same_key, Error::<Test>::SharedTileSecret);
+			let mut same_seal = tiles(2, 1);
+			same_seal[1].audit = same_seal[0].audit.clone();
+			refused(terms(1), same_seal, Error::<Test>::SharedTileSecret);
+			let mut empty = tiles(2, 1);
+			empty[1].input.clear();
+			refused(terms(1), empty, Error::<Test>::EmptyInput);
+			let mut large = tiles(2, 1);
+			large[1].input = vec![1; 1 << 20];
+			refused(terms(1), large, Error::<Test>::InputTooLarge);
+			let mut unusable = tiles(2, 1);
+			unusable[1].reply_key = [0; 32];
+			refused(terms(1), unusable, Error::<Test>::UnusableReplyKey);
+			// A requester short of funds holds nothing.
+			Balances::set_balance(&12, 1_000);
+			assert_noop!(submit_job(12, hash, most, 1), Error::<Test>::InsufficientBalance);
+			// A full job queue.
+			let places = <Test as crate::Config>::MaxQueuedJobs::get();
+			for _ in 0..places {
+				ok(Tasks::submit_job(
+					signed(REQUESTER),
+					hash,
+					JobTerms { min_reputation: Perbill::one(), ..terms(1) },
+					tiles(1, 1),
+				));
+			}
+			assert_noop!(submit_job(REQUESTER, hash, 1, 1), Error::<Test>::JobQueueFull);
+			assert_eq!(NextJobId::<Test>::get(), places as u64);
+		});
+	}
+
+	#[test]
+	fn a_tile_waits_beyond_its_timeout_within_the_jobs_wait_and_fails_after_it() {
+		test(|| {
+			let hash = upload();
+			let before = free(REQUESTER);
+			let issuance = Balances::total_issuance();
+			// Nobody yet: the tile waits longer than its timeout.
+			ok(submit_job(REQUESTER, hash, 2, 1));
+			for _ in 0..TIMEOUT + 5 {
+				next_block();
+			}
+			assert!(matches!(state(0), TaskState::Queued { .. }), "its wait is the job's");
+			providers(&[1]);
+			next_block();
+			assert_eq!(assigned(0), vec![1]);
+			assert_eq!(assigned(1), vec![1]);
+			let job = Jobs::<Test>::get(0).unwrap();
+			assert_eq!(job.assigned, 2);
+			// Submitted at 1, drained at 17: 16 blocks of rent.
+			System::assert_has_event(
+				Event::JobDrained { job_id: 0, rent: 16 * MIN_QUEUE_RENT }.into(),
+			);
+			answered(0, b"tile", 1_000);
+			answered(1, b"tile", 1_000);
+			// A job nobody takes: its tiles fail after its wait, refunded less the base fee.
+			ok(Tasks::submit_job(
+				signed(REQUESTER),
+				hash,
+				JobTerms { min_reputation: Perbill::one(), ..terms(1) },
+				vec![tile(7, 1), tile(8, 1)],
+			));
+			let start = System::block_number();
+			for _ in 0..WAIT {
+				next_block();
+			}
+			assert!(matches!(state(2), TaskState::Queued { .. }), "tried to the last block");
+			next_block();
+			for task_id in [2, 3] {
+				System::assert_has_event(
+					Event::TaskFailed { task_id, reason: TaskFailure::NoProvider }.into(),
+				);
+			}
+			System::assert_has_event(
+				Event::JobDrained { job_id: 1, rent: WAIT as u128 * MIN_QUEUE_RENT }.into(),
+			);
+			assert_eq!(System::block_number(), start + WAIT + 1);
+			// Rent for both waits, and the base fees of all four tiles.
+			let burned = 16 * MIN_QUEUE_RENT + WAIT as u128 * MIN_QUEUE_RENT + 4 * BASE_FEE;
+			assert_eq!(Balances::total_issuance(), issuance - burned, "rent and fees burned");
+			assert_eq!(escrow_held(), 0);
+			let paid = 2 * (1_000 * PRICE).div_ceil(1_000_000);
+			// The first job and its tiles were pruned by now, their deposits returned.
+			assert!(Jobs::<Test>::get(0).is_none());
+			let stored = 2 * deposit(1, 5) + job_deposit();
+			assert_eq!(free(REQUESTER), before - burned - paid - stored);
+		});
+	}
+
+	#[test]
+	fn a_job_is_cancelled_for_a_turn_of_rent_and_its_assigned_tiles_run_on() {
+		test(|| {
+			let hash = upload();
+			provider(1, PRICE);
+			FakeProviders::mutate(|ps| ps[0].slots = 1);
+			ok(submit_job(REQUESTER, hash, 3, 1));
+			next_block();
+			assert_eq!(assigned(0), vec![1]);
+			assert_noop!(Tasks::cancel_task(signed(REQUESTER), 1), Error::<Test>::TileOfJob);
+			assert_noop!(Tasks::cancel_job(signed(11), 0), Error::<Test>::NotRequester);
+			assert_noop!(Tasks::cancel_job(signed(REQUESTER), 5), Error::<Test>::UnknownJob);
+			let issuance = Balances::total_issuance();
+			assert_ok!(Tasks::cancel_job(signed(REQUESTER), 0));
+			check_invariants();
+			for task_id in [1, 2] {
+				System::assert_has_event(
+					Event::TaskFailed { task_id, reason: TaskFailure::Cancelled }.into(),
+				);
+			}
+			// Waited a block; a turn of the queue (2 blocks) at least.
+			System::assert_has_event(
+				Event::JobDrained { job_id: 0, rent: 2 * MIN_QUEUE_RENT }.into(),
+			);
+			assert_eq!(Balances::total_issuance(), issuance - 2 * BASE_FEE - 2 * MIN_QUEUE_RENT);
+			assert_eq!(assigned(0), vec![1], "its assigned tile runs to its outcome");
+			assert_eq!(escrow_held(), escrow(1));
+			assert_noop!(Tasks::cancel_job(signed(REQUESTER), 0), Error::<Test>::NotCancellable);
+			answered(0, b"tile", 1_000);
+			assert_eq!(escrow_held(), 0);
+		});
+	}
+
+	#[test]
+	fn jobs_share_the_tries_of_a_block_in_turn() {
+		test(|| {
+			let hash = upload();
+			providers(&[1, 2, 3, 4]);
+			ok(submit_job(REQUESTER, hash, 8, 1));
+			ok(Tasks::submit_job(signed(11), hash, terms(1), (8..16).map(|i| tile(i, 1)).collect()));
+			next_block();
+			// The first job took the block's 4 tries; the second goes first next.
+			assert_eq!(count(is_assigned), 4);
+			assert_eq!(JobQueue::<Test>::get().into_inner(), vec![1, 0]);
+			next_block();
+			assert!((8..12).all(|id| is_assigned(&state(id))), "the second job's turn");
+			assert_eq!(JobQueue::<Test>::get().into_inner(), vec![0, 1]);
+		});
+	}
+
+	#[test]
+	fn a_jobs_record_is_pruned_with_its_last_tile_and_every_deposit_returned() {
+		test(|| {
+			let hash = upload();
+			providers(&[1]);
+			ok(submit_job(REQUESTER, hash, 3, 1));
+			next_block();
+			for task_id in 0..3 {
+				answered(task_id, b"tile", 10);
+			}
+			for _ in 0..RETENTION {
+				assert!(Jobs::<Test>::get(0).is_some());
+				next_block();
+			}
+			assert!(Jobs::<Test>::get(0).is_none() && JobEnds::<Test>::get(2).is_none());
+			System::assert_has_event(Event::JobPruned { job_id: 0 }.into());
+			assert_eq!(deposits_of(REQUESTER), 0);
+		});
+	}
+
+	#[test]
+	fn a_queued_job_without_its_reserve_or_with_a_tile_lost_breaks_the_invariant() {
+		test(|| {
+			let hash = upload();
+			ok(submit_job(REQUESTER, hash, 2, 1));
+			Jobs::<Test>::mutate(0, |job| job.as_mut().unwrap().reserve = 0);
+			assert_eq!(
+				Tasks::do_try_state(),
+				Err("held escrow differs from the escrow of open tasks")
+			);
+			Jobs::<Test>::mutate(0, |job| job.as_mut().unwrap().reserve = job_reserve());
+			Tasks::do_try_state().unwrap();
+			Jobs::<Test>::mutate(0, |job| job.as_mut().unwrap().assigned = 1);
+			assert_eq!(Tasks::do_try_state(), Err("queue and queued tasks differ"));
+			Jobs::<Test>::mutate(0, |job| job.as_mut().unwrap().assigned = 0);
+		});
+	}
+}

@@ -56,6 +56,11 @@ pub trait WeightInfo {
 	fn claim_bad_delivery() -> Weight;
 	fn on_initialize_committees(n: u32, ) -> Weight;
 	fn settle_committee() -> Weight;
+	fn submit_job(n: u32, ) -> Weight;
+	fn submit_job_input(b: u32, ) -> Weight;
+	fn cancel_job(n: u32, ) -> Weight;
+	fn on_initialize_jobs(n: u32, ) -> Weight;
+	fn drain_job() -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -807,6 +812,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(52_u64))
 			.saturating_add(T::DbWeight::get().writes(47_u64))
 	}
+	fn submit_job(n: u32, ) -> Weight {
+		Weight::from_parts(1_000_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000_000, 0).saturating_mul(n.into()))
+	}
+	fn submit_job_input(b: u32, ) -> Weight {
+		Weight::from_parts(0, 0).saturating_add(Weight::from_parts(1_000, 0).saturating_mul(b.into()))
+	}
+	fn cancel_job(n: u32, ) -> Weight {
+		Weight::from_parts(1_000_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000_000, 0).saturating_mul(n.into()))
+	}
+	fn on_initialize_jobs(n: u32, ) -> Weight {
+		Weight::from_parts(1_000_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000_000, 0).saturating_mul(n.into()))
+	}
+	fn drain_job() -> Weight {
+		Weight::from_parts(1_000_000_000, 10_000)
+	}
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
@@ -948,5 +968,20 @@ impl WeightInfo for () {
 		Weight::from_parts(1_143_042_000, 22878)
 			.saturating_add(RocksDbWeight::get().reads(52_u64))
 			.saturating_add(RocksDbWeight::get().writes(47_u64))
+	}
+	fn submit_job(n: u32, ) -> Weight {
+		Weight::from_parts(1_000_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000_000, 0).saturating_mul(n.into()))
+	}
+	fn submit_job_input(b: u32, ) -> Weight {
+		Weight::from_parts(0, 0).saturating_add(Weight::from_parts(1_000, 0).saturating_mul(b.into()))
+	}
+	fn cancel_job(n: u32, ) -> Weight {
+		Weight::from_parts(1_000_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000_000, 0).saturating_mul(n.into()))
+	}
+	fn on_initialize_jobs(n: u32, ) -> Weight {
+		Weight::from_parts(1_000_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000_000, 0).saturating_mul(n.into()))
+	}
+	fn drain_job() -> Weight {
+		Weight::from_parts(1_000_000_000, 10_000)
 	}
 }
