@@ -7,6 +7,8 @@
 //!   most [`MAX_OFFERS_PER_QUERY`]).
 //! - `bourse_provider(account, [at])`: a provider's bond, slots, reputation, offer and open tasks.
 //! - `bourse_task(id, [at])`: a task's phase, providers, answers so far, outcome, cost and output.
+//! - `bourse_job(id, [at])`: a job's tiles counted by phase (waiting, running, done, failed,
+//!   pruned) and what the done ones cost.
 //! - `bourse_quote(fuel, replication, max_price, [min_reputation], [memory_mib], [requester],
 //!   [at])`: would it be assigned now, among whom, what it would hold and cost at most.
 //!
@@ -18,7 +20,7 @@ use std::{str::FromStr, sync::Arc};
 
 use bourse_primitives::{
 	api::{
-		AnswerView, BourseApi, OfferView, ProviderView, QuoteView, TaskPhase, TaskView,
+		AnswerView, BourseApi, JobView, OfferView, ProviderView, QuoteView, TaskPhase, TaskView,
 		MAX_OFFERS_PER_QUERY,
 	},
 	traits::{Assignment, TaskFailure},
@@ -471,6 +473,45 @@ impl From<&QuoteView<AccountId, Balance>> for QuoteJson {
 	}
 }
 
+/// A job's tiles by phase.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobJson {
+	id: u64,
+	requester: String,
+	/// Its first tile's task id; the others follow.
+	first_task: u64,
+	tiles: u32,
+	waiting: u32,
+	running: u32,
+	done: u32,
+	failed: u32,
+	pruned: u32,
+	/// What the done tiles cost (their providers' pay).
+	cost: String,
+	rent: String,
+	wait_until: BlockNumber,
+}
+
+impl JobJson {
+	fn new(id: u64, j: &JobView<AccountId, Balance, BlockNumber>) -> Self {
+		Self {
+			id,
+			requester: j.requester.to_ss58check(),
+			first_task: j.first_task,
+			tiles: j.tiles,
+			waiting: j.waiting,
+			running: j.running,
+			done: j.done,
+			failed: j.failed,
+			pruned: j.pruned,
+			cost: j.cost.to_string(),
+			rent: j.rent.to_string(),
+			wait_until: j.wait_until,
+		}
+	}
+}
+
 /// The `bourse_*` methods.
 #[rpc(server)]
 pub trait BourseRpcApi<BlockHash> {
@@ -489,6 +530,10 @@ pub trait BourseRpcApi<BlockHash> {
 	/// A task's phase, answers so far and result; `null` if unknown or pruned.
 	#[method(name = "bourse_task", blocking)]
 	fn task(&self, id: U64Param, at: Option<BlockHash>) -> RpcResult<Option<TaskJson>>;
+
+	/// A job's tiles counted by phase and what the done ones cost; `null` if unknown or pruned.
+	#[method(name = "bourse_job", blocking)]
+	fn job(&self, id: U64Param, at: Option<BlockHash>) -> RpcResult<Option<JobJson>>;
 
 	/// Whether a task would be assigned now, among whom, what it would hold and cost at most.
 	#[method(name = "bourse_quote", blocking)]
@@ -561,6 +606,11 @@ where
 	) -> RpcResult<Option<TaskJson>> {
 		let view = self.client.runtime_api().task(self.at(at), id.0).map_err(runtime_error)?;
 		Ok(view.as_ref().map(|t| TaskJson::new(id.0, t)))
+	}
+
+	fn job(&self, id: U64Param, at: Option<<Block as BlockT>::Hash>) -> RpcResult<Option<JobJson>> {
+		let view = self.client.runtime_api().job(self.at(at), id.0).map_err(runtime_error)?;
+		Ok(view.as_ref().map(|j| JobJson::new(id.0, j)))
 	}
 
 	fn quote(

@@ -2,7 +2,7 @@
 //! read-only views of offers, providers, tasks and price quotes.
 
 use crate::{
-	traits::{Assignment, TaskFailure, TaskId},
+	traits::{Assignment, JobId, TaskFailure, TaskId},
 	CodeHash, Revealed, Statement, Status,
 };
 use alloc::vec::Vec;
@@ -173,6 +173,33 @@ pub struct TaskView<AccountId, Balance, BlockNumber> {
 	pub digest: Option<[u8; 32]>,
 }
 
+/// A job: its tiles' progress and what they cost so far.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct JobView<AccountId, Balance, BlockNumber> {
+	/// Who submitted it.
+	pub requester: AccountId,
+	/// Its first tile's task id; the others follow.
+	pub first_task: TaskId,
+	/// How many tiles.
+	pub tiles: u32,
+	/// Tiles waiting for providers.
+	pub waiting: u32,
+	/// Tiles assigned, answered or under audit: not settled yet.
+	pub running: u32,
+	/// Tiles completed or delivered.
+	pub done: u32,
+	/// Tiles that ended without a result.
+	pub failed: u32,
+	/// Tiles already pruned (settled more than the retention period ago).
+	pub pruned: u32,
+	/// What the done tiles cost: their providers' pay (base fees and rent apart).
+	pub cost: Balance,
+	/// The rent per block it pays while tiles wait.
+	pub rent: Balance,
+	/// The last block its tiles are tried in; tiles waiting after it fail.
+	pub wait_until: BlockNumber,
+}
+
 /// Would a task be assigned now, to whom, at what cost.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
 pub struct QuoteView<AccountId, Balance> {
@@ -209,6 +236,8 @@ mod runtime_api {
 			fn provider(account: AccountId) -> Option<ProviderView<AccountId, Balance, BlockNumber>>;
 			/// A task, if it exists (settled tasks are pruned after the retention period).
 			fn task(task_id: TaskId) -> Option<TaskView<AccountId, Balance, BlockNumber>>;
+			/// A job, if it exists (pruned with its last tile).
+			fn job(job_id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>>;
 			/// A quote for a task submitted now by `requester`.
 			fn quote(
 				fuel: u64,

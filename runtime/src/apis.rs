@@ -17,8 +17,8 @@ use sp_runtime::{
 };
 
 use bourse_primitives::{
-	api::{OfferView, ProviderView, QuoteView, TaskView, MAX_OFFERS_PER_QUERY},
-	traits::{TaskId, TaskLedger},
+	api::{JobView, OfferView, ProviderView, QuoteView, TaskView, MAX_OFFERS_PER_QUERY},
+	traits::{JobId, TaskId, TaskLedger},
 	Revealed, Statement,
 };
 
@@ -255,6 +255,10 @@ impl_runtime_apis! {
 
 		fn task(task_id: TaskId) -> Option<TaskView<AccountId, Balance, BlockNumber>> {
 			Tasks::task_view(task_id)
+		}
+
+		fn job(job_id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>> {
+			Tasks::job_view(job_id)
 		}
 
 		fn quote(

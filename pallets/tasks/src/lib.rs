@@ -171,7 +171,7 @@
 
 extern crate alloc;
 
-pub use bourse_primitives::api::{QuoteView, TaskPhase, TaskView};
+pub use bourse_primitives::api::{JobView, QuoteView, TaskPhase, TaskView};
 pub use bourse_primitives::traits::{
 	AgreedOutcome, Assignment, AuditFinding, AuditRound, Authored, BlockAuthor, CommitteeJudgement,
 	Decision, FailureReason, HoldRefused, MemberPart, ProviderMarket, ProviderReputation,
@@ -1971,6 +1971,48 @@ pub mod pallet {
 			let price: u128 = price.saturated_into();
 			let cost = fuel.checked_mul(price)?.div_ceil(FUEL_PER_PRICE_UNIT);
 			cost.try_into().ok()
+		}
+
+		/// What [`BourseApi::job`](bourse_primitives::api::BourseApi) shows of a job: its tiles
+		/// counted by phase, and what the done ones cost.
+		pub fn job_view(
+			job_id: JobId,
+		) -> Option<JobView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+			let job = Jobs::<T>::get(job_id)?;
+			let mut view = JobView {
+				requester: job.requester,
+				first_task: job.first_task,
+				tiles: job.tiles,
+				waiting: 0,
+				running: 0,
+				done: 0,
+				failed: 0,
+				pruned: 0,
+				cost: Zero::zero(),
+				rent: job.rent,
+				wait_until: job.wait_until,
+			};
+			for offset in 0..job.tiles {
+				let task_id = job.first_task.saturating_add(offset.into());
+				let count = match Tasks::<T>::get(task_id).map(|task| task.state) {
+					None => &mut view.pruned,
+					Some(TaskState::Queued { .. }) => &mut view.waiting,
+					Some(
+						TaskState::Assigned { .. }
+						| TaskState::Answered { .. }
+						| TaskState::Audited { .. },
+					) => &mut view.running,
+					Some(
+						TaskState::Completed { cost, .. } | TaskState::Delivered { cost, .. },
+					) => {
+						view.cost = view.cost.saturating_add(cost);
+						&mut view.done
+					}
+					Some(TaskState::Failed { .. }) => &mut view.failed,
+				};
+				*count = count.saturating_add(1);
+			}
+			Some(view)
 		}
 
 		/// Task `task_id`, its answers so far and its output, as anyone may see it.
