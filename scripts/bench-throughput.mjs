@@ -18,7 +18,7 @@ import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { parseArgs, withDefaults } from './lib/args.mjs';
 import {
-  connectWithProvider, ensureWorkload, send, showAuditCoin, submitTask, UNIT, UserError,
+  connectWithProvider, ensureWorkload, send, showAuditCoin, submitJob, submitTask, UNIT, UserError,
 } from './lib/chain.mjs';
 import { workloadPath } from './lib/node.mjs';
 import { possessionProof } from './lib/attestation.mjs';
@@ -38,6 +38,10 @@ usage: node scripts/bench-throughput.mjs [--accounts 3000] [--sustained SECS [--
                                      account; then it reports tasks completed (delivered or
                                      completed, from events) per block at steady state, beside the
                                      transfers per block of the same run. No bench providers.
+  --jobs N [--job-tiles T]           after the burst of tasks, N more accounts each submit one
+                                     job of T k = 1 tiles (default 256), all at once; it prints
+                                     the tasks carried per block by succeeded jobs (from their
+                                     JobSubmitted events) and their ratio to transfers
   --url ws://host:port               the node (default ws://127.0.0.1:9944)`;
 
 /** Events of `section` named in `methods` in block `hash`, counted by name. */
@@ -135,6 +139,42 @@ async function sustainedLoad(api, raw, { alice, requesters, workload, secs, perB
   return { blocks, sent: next, fedUntil, window };
 }
 
+/**
+ * A burst of jobs: `jobs` accounts (funded by Alice for their tiles' deposits) each submit one
+ * job of `jobTiles` k = 1 sha256 tiles, all at once. Prints, per block, the jobs that succeeded
+ * and the tiles (tasks) they carried; returns the median of tiles per full block.
+ */
+async function jobBurst(api, raw, { alice, workload, jobs, jobTiles, sign }) {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const owners = Array.from({ length: jobs }, (_, i) => keyring.addFromUri(`//bench-job//${i}`));
+  // A lone tile's deposit reserves its largest sealed output (about 0.68 BRS) until pruned.
+  const perJob = BigInt(jobTiles) * UNIT + 10n * UNIT;
+  let nonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
+  const funding = owners.map((pair) => sign(api.tx.balances.transferKeepAlive(pair.address, perJob), alice, nonce++));
+  const f0 = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+  await submitAll(raw, funding, 'funding the job requesters');
+  await countPerBlock(api, f0, 'balances', 'transferKeepAlive', funding.length);
+  const longest = api.consts.tasks.maxTimeout.toNumber();
+  const signed = owners.map((pair, j) => {
+    const inputs = Array.from({ length: jobTiles }, (_, i) => `10\nbench ${j} ${i}`);
+    const { tx } = submitJob(api, { workload, inputs, fuel: 1_000_000n, memoryMib: 16, maxPrice: UNIT / 1_000n, timeout: 100, maxWait: longest });
+    process.stderr.write(`\rsigning jobs: ${j + 1}/${jobs}   `);
+    return sign(tx, pair, 0);
+  });
+  process.stderr.write('\n');
+  const tilesOf = (events, index) => events
+    .filter(({ phase, event }) => phase.isApplyExtrinsic && phase.asApplyExtrinsic.toNumber() === index && api.events.tasks.JobSubmitted.is(event))
+    .reduce((sum, { event }) => sum + event.data.tiles.toNumber(), 0);
+  const j0 = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+  await submitAll(raw, signed, 'submit_job');
+  const blocks = await countPerBlock(api, j0, 'tasks', 'submitJob', signed.length, 300_000, tilesOf);
+  const full = blocks.length > 1 ? blocks.slice(0, -1) : blocks;
+  const tilesPerBlock = median(full.map((b) => b.given));
+  console.log(`submit_job of ${jobTiles} tiles per block: ${blocks.map((b) => `#${b.block}:${b.ok}/${b.n} jobs, ${b.given} tasks (${b.full}% of normal weight)`).join(' ')} → median ${tilesPerBlock} tasks in succeeded jobs`);
+  if (blocks.length === 1) console.log(`note: all ${jobs} jobs fit in one block; the figure is a lower bound of what a block carries — run with more --jobs (at most the job queue's ${api.consts.tasks.maxQueuedJobs.toNumber()} places)`);
+  return tilesPerBlock;
+}
+
 /** Sends raw signed transactions without subscriptions; resolves when all are accepted. */
 async function submitAll(raw, hexes, what) {
   let done = 0;
@@ -151,7 +191,7 @@ async function submitAll(raw, hexes, what) {
  * Counts `section.method` extrinsics per block from `fromBlock` until `total` are included:
  * `n` included, `ok` succeeded (an `ExtrinsicSuccess` event in their phase).
  */
-async function countPerBlock(api, fromBlock, section, method, total, timeoutMs = 300_000) {
+async function countPerBlock(api, fromBlock, section, method, total, timeoutMs = 300_000, units = () => 1) {
   const counts = [];
   let seen = 0;
   let next = fromBlock;
@@ -172,9 +212,11 @@ async function countPerBlock(api, fromBlock, section, method, total, timeoutMs =
           .filter(({ phase, event }) => phase.isApplyExtrinsic && event.section === 'system' && event.method === 'ExtrinsicSuccess')
           .map(({ phase }) => phase.asApplyExtrinsic.toNumber()));
         const ok = indices.filter((i) => succeeded.has(i)).length;
+        // What the succeeded ones gave their users (a job: its tiles).
+        const given = indices.filter((i) => succeeded.has(i)).reduce((sum, i) => sum + units(events, i), 0);
         // How full the block is by weight tells whether weight or time (or arrival) bound it.
         const used = (await api.query.system.blockWeight.at(hash)).normal.refTime.toBigInt();
-        counts.push({ block: next, n, ok, full: Number((used * 1000n) / maxNormal(api)) / 10 });
+        counts.push({ block: next, n, ok, given, full: Number((used * 1000n) / maxNormal(api)) / 10 });
       }
       seen += n;
       next += 1;
@@ -201,7 +243,9 @@ async function main(argv) {
     console.log(HELP);
     return 0;
   }
-  const args = withDefaults(options, { accounts: '3000', url: 'ws://127.0.0.1:9944', sustained: '0', 'per-block': '16' });
+  const args = withDefaults(options, { accounts: '3000', url: 'ws://127.0.0.1:9944', sustained: '0', 'per-block': '16', jobs: '0', 'job-tiles': '256' });
+  const jobs = Number(args.jobs);
+  const jobTiles = Number(args['job-tiles']);
   const secs = Number(args.sustained);
   const accounts = Number(args.accounts);
   await cryptoWaitReady();
@@ -281,6 +325,10 @@ async function main(argv) {
     const tasksPerBlock = median(full(taskBlocks));
     console.log(`submit_task per block:         ${show(taskBlocks)} → median ${tasksPerBlock} succeeded (${failed(taskBlocks)} failed)`);
     console.log(`ratio of succeeded submit_task / transfer_keep_alive: ${(tasksPerBlock / transfersPerBlock).toFixed(3)}`);
+    if (jobs > 0) {
+      const tilesPerBlock = await jobBurst(api, raw, { alice, workload, jobs, jobTiles, sign });
+      console.log(`ratio of tasks submitted in succeeded jobs / transfer_keep_alive: ${(tilesPerBlock / transfersPerBlock).toFixed(3)}`);
+    }
     return 0;
   } finally {
     await api.disconnect(); // and its provider

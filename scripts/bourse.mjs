@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The Bourse command line: upload workloads, submit tasks, follow them, fetch results, and run a
 // provider. `node scripts/bourse.mjs --help` for the commands.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import {
-  connectWithProvider, ensureWorkload, formatAmount, openAnswer, parseAmount, placement, send, showAuditCoin, submitTask, taskDeposit, UNIT, UserError,
+  connectWithProvider, ensureWorkload, formatAmount, openAnswer, parseAmount, placement, send, showAuditCoin, submitJob, submitTask, taskDeposit, UNIT, UserError,
 } from './lib/chain.mjs';
 import { parseArgs } from './lib/args.mjs';
 import { generalTransaction, limitPayload, nodeExecutorKey } from './lib/attestation.mjs';
@@ -38,6 +39,19 @@ requester commands (default --suri //Bob):
                                        one-time secret (the output becomes public); a false
                                        claim costs a fee
   cancel <task>                        cancel a task while it is queued (not yet assigned)
+  job submit --workload <hash|file.wasm> --inputs <file> [--fuel N] [--k N] [--max-price P]
+         [--min-rep F] [--memory MiB] [--timeout blocks] [--rent P] [--max-wait blocks]
+         [--watch [--out-dir DIR]]
+                                       submit a job: one task (tile) per line of the inputs
+                                       file, in one transaction; its tiles wait in the job
+                                       queue (rent P per block, default the chain's least) for
+                                       at most --max-wait blocks (default: two per tile and
+                                       20, within the chain's longest). --watch follows it with
+                                       one progress bar, opens and accepts each lone answer,
+                                       and writes tile i's output to DIR/<i>.out
+  job <id> | job watch <id> [--out-dir DIR] | job cancel <id>
+                                       a job's tiles by phase and cost; follow it; cancel its
+                                       waiting tiles (its assigned ones run on)
 
 market:
   offers                               offers with a free slot, cheapest first
@@ -229,6 +243,147 @@ async function watch(api, id, signer, out = console.log) {
 }
 
 /**
+ * The terms `submit` and `job submit` share, from the options: the workload (uploaded if a
+ * file), fuel, replication, memory, reputation floor, timeout (at least what the fuel needs)
+ * and price ceiling (default: the dearest offer's price).
+ */
+async function taskTerms(api, signer, options, what) {
+  if (!options.workload || options.workload === true) throw new UserError(`${what}: --workload <hash|file.wasm> is required`);
+  const workload = /^0x[0-9a-fA-F]{64}$/.test(options.workload) ? options.workload : (await upload(api, signer, options.workload)).hash;
+  if ((await api.query.tasks.workloads(workload)).isNone) throw new UserError(`no workload ${workload} on chain (upload it first)`);
+  const fuel = parseInteger(options.fuel ?? '1000000000', '--fuel');
+  const k = Number(parseInteger(options.k ?? '1', '--k'));
+  const memory = Number(parseInteger(options.memory ?? '64', '--memory'));
+  const minRep = Number(options['min-rep'] ?? 0);
+  if (!(minRep >= 0 && minRep <= 1)) throw new UserError('--min-rep: a fraction between 0 and 1');
+  // The chain's shortest timeout grows with the fuel (`bourse_quote`'s `minTimeout`).
+  const { minTimeout } = await api.bourse('quote', [fuel.toString(), k, '1', 0, memory]);
+  const maxTimeout = api.consts.tasks.maxTimeout.toNumber();
+  if (minTimeout > maxTimeout) throw new UserError(`--fuel: ${fuel} fuel needs a timeout of ${minTimeout} blocks, above the longest (${maxTimeout})`);
+  const timeout = options.timeout === undefined
+    ? Math.max(10, minTimeout)
+    : Number(parseInteger(options.timeout, '--timeout'));
+  if (timeout < minTimeout) throw new UserError(`--timeout: at least ${minTimeout} blocks for ${fuel} fuel at k = ${k}`);
+  let maxPrice;
+  if (options['max-price'] !== undefined) maxPrice = parseAmount(options['max-price'], '--max-price');
+  else {
+    const offers = await api.bourse('offers');
+    if (offers.length === 0) throw new UserError('no offers on chain: pass --max-price to queue the task');
+    maxPrice = offers.map((o) => BigInt(o.pricePerMfuel)).reduce((a, b) => (a > b ? a : b));
+  }
+  return { workload, fuel, k, memory, minRep, timeout, maxPrice };
+}
+
+/** Sends a task's submission `tx`, says where it went, and with `--watch` follows it. */
+async function submitted(api, tx, signer, options, kept, replyKey) {
+  const { events, blockHash } = await send(api, tx, signer, 'submit');
+  const data = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data;
+  const id = data.taskId.toString();
+  console.log(`task ${id} submitted: escrow ${formatAmount(data.escrow.toBigInt())} and storage deposit ${formatAmount(data.deposit.toBigInt())} held (the deposit shrinks at settlement and comes back when the task is pruned)`);
+  console.log(`reply key ${u8aToHex(replyKey)}: its secret is kept in ${kept}`);
+  const placed = await placement(api, id, blockHash);
+  if (placed.kind === 'assigned') {
+    const [from, at] = await Promise.all([blockHash, placed.blockHash].map(async (h) => (await api.rpc.chain.getHeader(h)).number.toNumber()));
+    const waited = at - from > 1 ? ` (${at - from} blocks after submission: a block whose author also authored its parent draws nothing)` : '';
+    console.log(`assigned to ${placed.data.providers.map(String).join(', ')} by block ${at}'s draw${waited}; answers due by block ${placed.data.deadline}`);
+  }
+  else if (placed.kind === 'queued') console.log(`queued: no provider free yet; waiting costs ${formatAmount(placed.data.rent.toBigInt())} per block (burned), at most its timeout and a turn of the queue`);
+  else {
+    console.log(`failed: ${placed.data.reason.toString()} (refunded less the base fee)`);
+    return 1;
+  }
+  if (options.watch) {
+    const view = await watch(api, id, signer);
+    return succeeded(view) ? 0 : 1;
+  }
+  return 0;
+}
+
+/** A job id from the command line. */
+function positionalId(text, what) {
+  if (text === undefined) throw new UserError(`${what}: which job? (${what} <id>)`);
+  return Number(parseInteger(text, 'job'));
+}
+
+/** The job `id`'s status (`bourse_job`), or a UserError if it is unknown or pruned. */
+async function jobView(api, id) {
+  const view = await api.bourse('job', [Number(id)]);
+  if (view === null) throw new UserError(`no job ${id} (unknown, or pruned with its last tile)`);
+  return view;
+}
+
+/** One line of a job's status. */
+function describeJob(view) {
+  return `job ${view.id}: ${view.tiles} tiles (tasks ${view.firstTask}..${view.firstTask + view.tiles - 1}): ${view.done} done, ${view.running} running, ${view.waiting} waiting (until block ${view.waitUntil}), ${view.failed} failed${view.pruned ? `, ${view.pruned} pruned` : ''}; cost so far ${formatAmount(view.cost)}`;
+}
+
+/** A one-line progress bar on stderr. */
+function progressBar(done, total, note) {
+  const width = 30;
+  const filled = Math.round((done / Math.max(total, 1)) * width);
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} tiles ${note}   `);
+  if (done === total) process.stderr.write('\n');
+}
+
+/**
+ * Follows job `id` block by block with one progress bar until every tile has ended. Each lone
+ * answer is opened with its kept secret: holding what its provider committed to, it is accepted
+ * (final at once); a box that does not open is proven bad (the tile is refunded). With `outDir`,
+ * tile i's output goes to `outDir/<i>.out`. Resolves with the job's last status.
+ */
+async function watchJob(api, id, signer, outDir) {
+  const first = await jobView(api, id);
+  const tiles = Array.from({ length: first.tiles }, (_, i) => first.firstTask + i);
+  const ended = new Set();
+  const opened = new Set();
+  const failures = [];
+  if (outDir) mkdirSync(outDir, { recursive: true });
+  // The acceptances are signed at once with consecutive nonces, never awaited one by one.
+  let nonce = (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
+  const fire = (tx, what) => send(api, tx, signer, what, { nonce: nonce++ }).catch((error) => failures.push(`${what}: ${error.message}`));
+  return new Promise((resolve, reject) => {
+    let unsub = () => {};
+    let busy = false;
+    const step = async (header) => {
+      if (busy) return;
+      busy = true;
+      try {
+        for (const [i, task] of tiles.entries()) {
+          if (ended.has(task)) continue;
+          const view = await api.bourse('task', [task]);
+          if (view === null) { ended.add(task); continue; }
+          if (view.phase.status === 'Answered' && !opened.has(task)) {
+            opened.add(task);
+            const secret = await secretOf(api, task);
+            if (!secret) continue;
+            const box = await openAnswer(api, task, secret);
+            if (box.output !== undefined && box.committed) {
+              if (outDir) writeFileSync(join(outDir, `${i}.out`), box.output);
+              fire(api.tx.tasks.acceptAnswer(task), `accept task ${task}`);
+            } else if (box.output === undefined) {
+              fire(api.tx.tasks.claimBadDelivery(task, secret), `claim task ${task}`);
+            }
+          }
+          if (view.phase.status === 'Completed' && outDir) writeFileSync(join(outDir, `${i}.out`), Buffer.from((view.output ?? '0x').slice(2), 'hex'));
+          if (['Completed', 'Delivered', 'Failed'].includes(view.phase.status)) ended.add(task);
+        }
+        const status = await jobView(api, id);
+        progressBar(ended.size, tiles.length, `block #${header.number}: ${status.running} running, ${status.waiting} waiting, ${status.failed} failed`);
+        if (ended.size === tiles.length) { unsub(); resolve({ status, failures }); }
+      } catch (error) { unsub(); reject(error); } finally { busy = false; }
+    };
+    api.rpc.chain.subscribeNewHeads(step).then((u) => { unsub = u; }, reject);
+  });
+}
+
+/** Reads the job's inputs: one tile per line of `path` (empty lines skipped). */
+function readInputs(path) {
+  const lines = readInput(path).toString('utf8').split('\n').filter((line) => line.length > 0);
+  if (lines.length === 0) throw new UserError(`${path}: no inputs (one tile per line)`);
+  return lines;
+}
+
+/**
  * Lowers `provider`'s offer to `slots` with a feeless general transaction signed by its executor
  * key `executor`, sent as bytes over `rpc` (the WebSocket provider), and waits for
  * `Offers.OfferLimited`.
@@ -276,7 +431,7 @@ async function main(argv) {
   const { positional, options } = parseArgs(argv);
   const [command, sub] = positional;
   if (!command || options.help || command === 'help') { console.log(HELP); return 0; }
-  const known = ['upload', 'submit', 'watch', 'result', 'accept', 'claim', 'cancel', 'offers', 'provider', 'quote'];
+  const known = ['upload', 'submit', 'watch', 'result', 'accept', 'claim', 'cancel', 'job', 'offers', 'provider', 'quote'];
   if (!known.includes(command)) throw new UserError(`unknown command '${command}' (see --help)`);
 
   await cryptoWaitReady();
@@ -292,30 +447,8 @@ async function main(argv) {
         return 0;
       }
       case 'submit': {
-        if (!options.workload || options.workload === true) throw new UserError('submit: --workload <hash|file.wasm> is required');
-        const workload = /^0x[0-9a-fA-F]{64}$/.test(options.workload) ? options.workload : (await upload(api, signer, options.workload)).hash;
-        if ((await api.query.tasks.workloads(workload)).isNone) throw new UserError(`no workload ${workload} on chain (upload it first)`);
+        const { workload, fuel, k, memory, minRep, timeout, maxPrice } = await taskTerms(api, signer, options, 'submit');
         const input = readInput(options.input);
-        const fuel = parseInteger(options.fuel ?? '1000000000', '--fuel');
-        const k = Number(parseInteger(options.k ?? '1', '--k'));
-        const memory = Number(parseInteger(options.memory ?? '64', '--memory'));
-        const minRep = Number(options['min-rep'] ?? 0);
-        if (!(minRep >= 0 && minRep <= 1)) throw new UserError('--min-rep: a fraction between 0 and 1');
-        // The chain's shortest timeout grows with the fuel (`bourse_quote`'s `minTimeout`).
-        const { minTimeout } = await api.bourse('quote', [fuel.toString(), k, '1', 0, memory]);
-        const maxTimeout = api.consts.tasks.maxTimeout.toNumber();
-        if (minTimeout > maxTimeout) throw new UserError(`--fuel: ${fuel} fuel needs a timeout of ${minTimeout} blocks, above the longest (${maxTimeout})`);
-        const timeout = options.timeout === undefined
-          ? Math.max(10, minTimeout)
-          : Number(parseInteger(options.timeout, '--timeout'));
-        if (timeout < minTimeout) throw new UserError(`--timeout: at least ${minTimeout} blocks for ${fuel} fuel at k = ${k}`);
-        let maxPrice;
-        if (options['max-price'] !== undefined) maxPrice = parseAmount(options['max-price'], '--max-price');
-        else {
-          const offers = await api.bourse('offers');
-          if (offers.length === 0) throw new UserError('no offers on chain: pass --max-price to queue the task');
-          maxPrice = offers.map((o) => BigInt(o.pricePerMfuel)).reduce((a, b) => (a > b ? a : b));
-        }
         const failFast = Boolean(options['fail-fast']);
         if (failFast && options['queue-rent'] !== undefined) throw new UserError('--fail-fast and --queue-rent: choose one');
         const minRent = api.consts.tasks.minQueueRent.toBigInt();
@@ -329,26 +462,46 @@ async function main(argv) {
           // The audit coin's secret follows from the kept reply secret.
           auditSecret: auditCoinSecret(secret),
         });
-        const { events, blockHash } = await send(api, tx, signer, 'submit');
-        const submitted = events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data;
-        const id = submitted.taskId.toString();
-        console.log(`task ${id} submitted: escrow ${formatAmount(submitted.escrow.toBigInt())} and storage deposit ${formatAmount(submitted.deposit.toBigInt())} held (the deposit shrinks at settlement and comes back when the task is pruned)`);
-        console.log(`reply key ${u8aToHex(replyKey)}: its secret is kept in ${kept}`);
-        const placed = await placement(api, id, blockHash);
-        if (placed.kind === 'assigned') {
-          const [from, at] = await Promise.all([blockHash, placed.blockHash].map(async (h) => (await api.rpc.chain.getHeader(h)).number.toNumber()));
-          const waited = at - from > 1 ? ` (${at - from} blocks after submission: a block whose author also authored its parent draws nothing)` : '';
-          console.log(`assigned to ${placed.data.providers.map(String).join(', ')} by block ${at}'s draw${waited}; answers due by block ${placed.data.deadline}`);
+        return await submitted(api, tx, signer, options, kept, replyKey);
+      }
+      case 'job': {
+        if (sub === 'submit') {
+          const { workload, fuel, k, memory, minRep, timeout, maxPrice } = await taskTerms(api, signer, options, 'job submit');
+          const inputs = readInputs(options.inputs);
+          const most = api.consts.tasks.maxJobTiles.toNumber();
+          if (inputs.length > most) throw new UserError(`--inputs: ${inputs.length} tiles, more than a job may have (${most})`);
+          const minRent = api.consts.tasks.minQueueRent.toBigInt();
+          const rent = options.rent === undefined ? minRent : parseAmount(options.rent, '--rent');
+          if (rent < minRent) throw new UserError(`--rent: at least ${formatAmount(minRent)} per block`);
+          const longest = api.consts.tasks.maxTimeout.toNumber();
+          const maxWait = options['max-wait'] === undefined ? Math.min(longest, 20 + 2 * inputs.length) : Number(parseInteger(options['max-wait'], '--max-wait'));
+          if (maxWait < 1 || maxWait > longest) throw new UserError(`--max-wait: between 1 and ${longest} blocks`);
+          const job = submitJob(api, { workload, inputs, fuel, memoryMib: memory, maxPrice, replication: k, minReputation: Math.round(minRep * 1e9), timeout, rent, maxWait });
+          // Every tile's secret is kept before its key is used.
+          for (const tile of job.tiles) keepReplySecret(tile.replyKey, tile.secret);
+          const { events } = await send(api, job.tx, signer, 'job submit');
+          const data = events.find(({ event }) => api.events.tasks.JobSubmitted.is(event)).event.data;
+          const id = data.jobId.toNumber();
+          console.log(`job ${id} submitted: ${data.tiles} tiles, tasks ${data.firstTask}..${data.firstTask.toNumber() + data.tiles.toNumber() - 1}; escrow ${formatAmount(data.escrow.toBigInt())} and storage deposit ${formatAmount(data.deposit.toBigInt())} held; tiles wait at most ${maxWait} blocks at ${formatAmount(rent)} per block`);
+          if (!options.watch) return 0;
+          const { status, failures } = await watchJob(api, id, signer, options['out-dir']);
+          for (const failure of failures) report(`warning: ${failure}`);
+          console.log(describeJob(status));
+          return status.failed === 0 ? 0 : 1;
         }
-        else if (placed.kind === 'queued') console.log(`queued: no provider free yet; waiting costs ${formatAmount(placed.data.rent.toBigInt())} per block (burned), at most its timeout and a turn of the queue`);
-        else {
-          console.log(`failed: ${placed.data.reason.toString()} (refunded less the base fee)`);
-          return 1;
+        if (sub === 'watch' || sub === 'cancel') {
+          const id = positionalId(positional[2], `job ${sub}`);
+          if (sub === 'cancel') {
+            await send(api, api.tx.tasks.cancelJob(id), signer, 'job cancel');
+            console.log(describeJob(await jobView(api, id)));
+            return 0;
+          }
+          const { status, failures } = await watchJob(api, id, signer, options['out-dir']);
+          for (const failure of failures) report(`warning: ${failure}`);
+          console.log(describeJob(status));
+          return status.failed === 0 ? 0 : 1;
         }
-        if (options.watch) {
-          const view = await watch(api, id, signer);
-          return succeeded(view) ? 0 : 1;
-        }
+        console.log(describeJob(await jobView(api, positionalId(sub, 'job'))));
         return 0;
       }
       case 'watch': {

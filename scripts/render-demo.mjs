@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The picture of what Bourse does: a Mandelbrot image rendered by the chain's providers, one
-// task per tile, assembled into a PNG. With --k 1 each tile comes sealed to a one-time reply
+// job of one task per tile (a single `submit_job`), assembled into a PNG. With --k 1 each tile comes sealed to a one-time reply
 // key of this process: the demo opens it, checks it holds what the provider committed to, and
 // accepts it (final at once; a bad box would be proven and refunded instead).
 //
@@ -9,10 +9,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { stringToU8a } from '@polkadot/util';
 import { parseArgs, withDefaults } from './lib/args.mjs';
 import {
-  connect, ensureWorkload, formatAmount, openAnswer, replySecretOf, send, submitTask, UserError,
+  connect, ensureWorkload, formatAmount, openAnswer, send, submitJob, UserError,
 } from './lib/chain.mjs';
 import { workloadPath } from './lib/node.mjs';
 import { encodePng } from './lib/png.mjs';
@@ -66,16 +65,17 @@ async function main(argv) {
 
     const tiles = [];
     for (let y = 0; y < size; y += tile) for (let x = 0; x < size; x += tile) tiles.push({ x, y });
-    progress(0, tiles.length, 'submitting');
-    const keys = [];
-    const submitted = await Promise.all(tiles.map(({ x, y }) => {
-      const input = `${tile} ${tile} ${x} ${y} ${size} ${size} ${iterations}`;
-      const tx = submitTask(api, { workload: hash, input: stringToU8a(input), fuel: 1_000_000_000n, memoryMib: 64, maxPrice, replication: k, timeout: 20 });
-      keys.push(tx.method.args[9].toHex());
-      return inBlock(tx, `tile (${x}, ${y})`);
-    }));
-    const ids = submitted.map((events) => events.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toNumber());
-    const secrets = new Map(ids.map((id, i) => [id, replySecretOf(keys[i])]));
+    progress(0, tiles.length, 'submitting one job');
+    // Tiles wait in the job queue until slots free: as long as a slot per tile a block takes,
+    // within the chain's longest wait.
+    const maxWait = Math.min(api.consts.tasks.maxTimeout.toNumber(), 20 + 2 * tiles.length);
+    const inputs = tiles.map(({ x, y }) => `${tile} ${tile} ${x} ${y} ${size} ${size} ${iterations}`);
+    const job = submitJob(api, { workload: hash, inputs, fuel: 1_000_000_000n, memoryMib: 64, maxPrice, replication: k, timeout: 20, maxWait });
+    const submitted = await inBlock(job.tx, `job of ${tiles.length} tiles`);
+    const { jobId, firstTask } = submitted.find(({ event }) => api.events.tasks.JobSubmitted.is(event)).event.data;
+    const ids = tiles.map((_, i) => firstTask.toNumber() + i);
+    const secrets = new Map(ids.map((id, i) => [id, job.tiles[i].secret]));
+    process.stderr.write(`\rjob ${jobId}: tasks ${ids[0]}..${ids.at(-1)}\n`);
 
     // Who was paid for which tile, from the chain's receipts (ProviderPaid events).
     const paid = new Map();
@@ -114,7 +114,9 @@ async function main(argv) {
             }
             if (['Completed', 'Delivered', 'Failed'].includes(view?.phase.status)) views.set(id, view);
           }
-          progress(views.size, ids.length, `block #${header.number}`);
+          const status = await api.bourse('job', [jobId.toNumber()]);
+          const note = status ? `(${status.waiting} waiting, ${status.running} running)` : '';
+          progress(views.size, ids.length, `block #${header.number} ${note}`);
           if (views.size === ids.length) { unsub(); resolve(); }
         } catch (e) { unsub(); reject(e); } finally { busy = false; }
       };

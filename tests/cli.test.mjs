@@ -222,3 +222,27 @@ test('the render demo assembles a PNG whose pixels match the natively rendered i
   assert.equal(image.height, 96);
   assert.ok(image.rgb.equals(nativeMandelbrot(96, 200)), 'every pixel matches');
 });
+
+test('job submit --watch: one transaction, one progress bar, every tile opened, accepted and written out', async () => {
+  const inputs = join(dir, 'tiles.txt');
+  const ns = [10, 100, 1000, 10_000, 20, 200, 2000, 20_000];
+  writeFileSync(inputs, `${ns.join('\n')}\n`);
+  const out = join(dir, 'tiles');
+  const run = await bourse(['job', 'submit', '--workload', workloadPath('primes.wasm'), '--inputs', inputs, '--fuel', '10000000', '--watch', '--out-dir', out]);
+  assert.equal(run.code, 0, run.stderr);
+  const [, id, first] = run.stdout.match(/job (\d+) submitted: 8 tiles, tasks (\d+)\.\.(\d+)/);
+  assert.match(run.stderr, /\[#+\] 8\/8 tiles/, 'one progress bar');
+  assert.match(run.stdout, new RegExp(`job ${id}: 8 tiles \\(tasks ${first}\\.\\.${Number(first) + 7}\\): 8 done, 0 running, 0 waiting`));
+  const pi = { 10: 4, 100: 25, 1000: 168, 10000: 1229, 20: 8, 200: 46, 2000: 303, 20000: 2262 };
+  ns.forEach((n, i) => assert.equal(readFileSync(join(out, `${i}.out`), 'utf8'), `${pi[n]}\n`, `tile ${i} (N = ${n})`));
+  const status = await bourse(['job', id]);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /8 done, 0 running, 0 waiting .* 0 failed; cost so far \d/);
+  const missing = await bourse(['job', '999']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^bourse: no job 999 \(unknown, or pruned with its last tile\)\n$/);
+  writeFileSync(inputs, '\n\n');
+  const empty = await bourse(['job', 'submit', '--workload', workloadPath('primes.wasm'), '--inputs', inputs]);
+  assert.equal(empty.code, 1);
+  assert.match(empty.stderr, /no inputs \(one tile per line\)/);
+});

@@ -1,7 +1,7 @@
 // What the command line, the demos and the tests share: connecting, sending, the market's
 // calls, amounts, errors.
 import { ApiPromise, WsProvider } from '@polkadot/api';
-import { u8aEq, u8aToHex } from '@polkadot/util';
+import { stringToU8a, u8aEq, u8aToHex } from '@polkadot/util';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { bourseRpc } from './rpc.mjs';
 import {
@@ -207,6 +207,38 @@ export function submitTask(api, { workload, input, fuel, memoryMib, maxPrice, re
     typeof key === 'string' ? key : u8aToHex(key),
     audit,
   );
+}
+
+/**
+ * The `tasks.submitJob` extrinsic: one task per input of `inputs` (bytes or strings), all
+ * running `workload` on the same terms (as `submitTask`'s), waiting in the job queue at `rent`
+ * plancks per block (default: the chain's least) for at most `maxWait` blocks. Each tile gets a
+ * fresh one-time reply key and, alone (replication 1), an audit coin of its own, derived from
+ * its reply secret. Returns `{ tx, tiles }`: `tiles[i]` is `{ replyKey, secret, auditSecret }`
+ * (0x-hex key, bytes) of input `i`, which becomes task `first_task + i` of `JobSubmitted`.
+ */
+export function submitJob(api, { workload, inputs, fuel, memoryMib, maxPrice, replication = 1, minReputation = 0, timeout, rent, maxWait, auditRate = 0 }) {
+  const tiles = inputs.map(() => {
+    const { replyKey, secret } = replyKeyPair();
+    const auditSecret = Number(replication) === 1 ? auditCoinSecret(secret) : undefined;
+    return { replyKey: u8aToHex(replyKey), secret, auditSecret };
+  });
+  const terms = {
+    fuelLimit: fuel,
+    maxMemoryMib: memoryMib,
+    maxPricePerMfuel: maxPrice,
+    replication,
+    minReputation,
+    timeout,
+    rent: rent ?? api.consts.tasks.minQueueRent,
+    maxWait,
+  };
+  const tx = api.tx.tasks.submitJob(workload, terms, inputs.map((input, i) => ({
+    input: typeof input === 'string' ? stringToU8a(input) : input,
+    replyKey: tiles[i].replyKey,
+    audit: tiles[i].auditSecret ? { seal: u8aToHex(auditSeal(tiles[i].auditSecret)), rate: auditRate } : null,
+  })));
+  return { tx, tiles };
 }
 
 /** The secrets of the audit coins `submitTask` sealed in this process, by reply key (0x-hex). */

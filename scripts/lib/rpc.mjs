@@ -11,6 +11,7 @@ export const bourseRpc = {
     offers: { description: 'Offers with a free slot, cheapest first', params: [{ name: 'limit', type: 'u32', isOptional: true }, AT], type: 'Json' },
     provider: { description: 'A provider', params: [{ name: 'account', type: 'Text' }, AT], type: 'Json' },
     task: { description: 'A task, its answers and result', params: [{ name: 'id', type: 'u64' }, AT], type: 'Json' },
+    job: { description: "A job's tiles by phase and the done ones' cost", params: [{ name: 'id', type: 'u64' }, AT], type: 'Json' },
     quote: {
       description: 'Would a task be assigned now, to whom, at what cost',
       params: [

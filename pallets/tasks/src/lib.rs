@@ -68,6 +68,28 @@
 //! expired. So filling the queue with tasks that can never run costs rent for every block and
 //! every place, and never keeps out a task that pays more.
 //!
+//! ## Jobs
+//!
+//! A render is hundreds of tiles, a sweep thousands of runs: [`Pallet::submit_job`] submits up
+//! to [`Config::MaxJobTiles`] tasks of one workload on shared terms ([`JobTerms`]) in one
+//! transaction, each tile with its own input, reply key and audit coin ([`JobTile`]; two tiles
+//! sharing a key or a seal are refused, so that nothing shown for one tells anything of
+//! another). Every tile becomes a task at once, with consecutive ids, holding what a task
+//! submitted alone would hold; the job holds a rent reserve ([`JobTerms::rent`] for its
+//! `max_wait` and a turn of the queue) and a deposit for its record. One place in the bounded
+//! job queue ([`JobQueue`], [`Config::MaxQueuedJobs`]) stands for all its tiles: from the next
+//! block that draws, after the audits have drawn their auditors, at most
+//! [`Config::JobTriesPerBlock`] tiles are tried per block, job after job in turn (the jobs
+//! tried go to the back), each assigning its next tiles, in order, until one finds nobody free.
+//! A tile's draw is seeded by its job's entropy and its offset, never by its id. So a job's
+//! wait is its own ([`JobTerms::max_wait`], up to [`Config::MaxTimeout`]), apart from each
+//! tile's answer timeout, which starts at the tile's assignment; tiles still waiting when it
+//! runs out fail ([`TaskFailure::NoProvider`]), refunded less their base fee. Once no tile
+//! waits the job leaves the queue ([`Event::JobDrained`]), its rent for the blocks waited
+//! burned; [`Pallet::cancel_job`] fails its waiting tiles and burns at least a turn of rent
+//! (its assigned tiles run on). Each tile then lives as any task; [`Pallet::job_view`] counts
+//! them by phase. A job's record is pruned with its last tile.
+//!
 //! ## Storage deposits
 //!
 //! A task's stored bytes are paid for by a deposit held from its requester
