@@ -302,14 +302,17 @@ impl pallet_tasks::Config for Runtime {
 	type MaxQueuedJobs = ConstU32<64>;
 	// 32 selections of the most providers: about a fifth of a block at their worst.
 	type JobTriesPerBlock = ConstU32<32>;
+	// A 1,024-tile job closes within 16 blocks.
+	type JobClosesPerBlock = ConstU32<64>;
 	// Above the most submissions a block's weight allows (the pallet's integrity test).
 	type MaxPending = ConstU32<128>;
 	// Any number of tasks may share a deadline block; settling takes at most half a
 	// block and carries the rest over.
 	type DeadlineShare = DeadlineShare;
 	type Retention = TaskRetention;
-	// Above the most submissions a block's weight allows (the pallet's integrity test).
-	type PrunePerBlock = ConstU32<128>;
+	// Above the most submissions a block's weight allows, and the job tiles a block assigns
+	// or closes (the pallet's integrity test).
+	type PrunePerBlock = ConstU32<256>;
 	type WeightInfo = pallet_tasks::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarketBenchmarks;

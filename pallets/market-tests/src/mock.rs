@@ -224,10 +224,11 @@ impl pallet_tasks::Config for Test {
 	type MaxJobTiles = ConstU32<16>;
 	type MaxQueuedJobs = ConstU32<4>;
 	type JobTriesPerBlock = ConstU32<4>;
+	type JobClosesPerBlock = ConstU32<3>;
 	type MaxPending = ConstU32<32>;
 	type DeadlineShare = DeadlineShare;
 	type Retention = ConstU64<RETENTION>;
-	type PrunePerBlock = ConstU32<4>;
+	type PrunePerBlock = ConstU32<12>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarketHelper;

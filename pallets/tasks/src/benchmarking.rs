@@ -4,8 +4,8 @@
 
 use super::*;
 use crate::pallet::{
-	AuditCoins, BalanceOf, JobQueue, JobTerms, JobTile, Jobs, Digests, HeldRange, LastAuthor, NextTaskId, Pending, Queue, QueuedTask,
-	TaskDeposits, TaskState, Tasks, Timeouts, Workloads,
+	AuditCoins, BalanceOf, Digests, HeldRange, JobQueue, JobTerms, JobTile, Jobs, LastAuthor,
+	NextTaskId, Pending, Queue, QueuedTask, TaskDeposits, TaskState, Tasks, Timeouts, Workloads,
 };
 use alloc::{vec, vec::Vec};
 use frame::{
@@ -291,15 +291,28 @@ fn submit_job_of<T: Config>(who: &T::AccountId, hash: CodeHash, n: u32, replicat
 	job_id
 }
 
-/// Fills the job queue but one place with one-tile jobs of other requesters (what a
-/// submission reads).
+/// Fills the job queue with one-tile jobs of other requesters at the least rent, none
+/// assigned (no benchmark provider meets their reputation floor).
 fn fill_job_queue<T: Config>() {
 	let mut i = 0;
-	while JobQueue::<T>::decode_len().unwrap_or(0) as u32 + 1 < T::MaxQueuedJobs::get() {
+	while !JobQueue::<T>::get().is_full() {
 		let (who, hash) = other::<T>(1_000_000 + i);
-		submit_job_of::<T>(&who, hash, 1, T::MaxReplication::get());
+		let terms = JobTerms { min_reputation: Perbill::one(), ..job_terms::<T>(1) };
+		Pallet::<T>::submit_job(RawOrigin::Signed(who).into(), hash, terms, job_tiles(1, 1, 1))
+			.unwrap();
 		i += 1;
 	}
+}
+
+/// `n` one-tile jobs of the most providers, each of another requester (its own account, holds
+/// and workload), submitted in this block.
+fn one_tile_jobs<T: Config>(n: u32) -> Vec<JobId> {
+	(0..n)
+		.map(|i| {
+			let (who, hash) = other::<T>(2_000_000 + i);
+			submit_job_of::<T>(&who, hash, 1, T::MaxReplication::get())
+		})
+		.collect()
 }
 
 #[benchmarks]
@@ -359,17 +372,23 @@ mod benchmarks {
 		assert!(Queue::<T>::get().iter().any(|entry| entry.rent == rent));
 	}
 
-	/// A job of `n` one-byte lone tiles (each its task, reply key, coin and deposit), into a
-	/// job queue full but one place. (Its bytes are weighed apart: [`submit_job_input`].)
+	/// A job of `n` one-byte lone tiles (each its task, reply key, coin and deposit) into a
+	/// full job queue, in place of the youngest job of the lowest rent, which leaves it
+	/// closing. (Its bytes are weighed apart: [`submit_job_input`].)
 	#[benchmark]
 	fn submit_job(n: Linear<1, { T::MaxJobTiles::get() }>) {
 		let caller = requester::<T>();
 		let hash = workload::<T>(&caller);
 		fill_job_queue::<T>();
+		let outbid = *JobQueue::<T>::get().last().unwrap();
 		let tiles = job_tiles(n, 1, 1);
+		let terms = JobTerms {
+			rent: T::MinQueueRent::get().saturating_mul(2u32.into()),
+			..job_terms::<T>(1)
+		};
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), hash, job_terms::<T>(1), tiles);
-		assert!(JobQueue::<T>::get().is_full());
+		_(RawOrigin::Signed(caller), hash, terms, tiles);
+		assert!(crate::ClosingJobs::<T>::get().contains(&outbid));
 	}
 
 	/// A job of one lone tile of `b` input bytes: what each byte of a job's inputs adds.
@@ -383,50 +402,55 @@ mod benchmarks {
 		assert_eq!(Tasks::<T>::get(0).unwrap().input.len() as u32, b);
 	}
 
-	/// A job of `n` waiting tiles (nobody free), behind a full job queue, is cancelled: each
-	/// tile refunded, its rent burned.
+	/// The last job of a full job queue is cancelled: it leaves the queue, closing.
 	#[benchmark]
-	fn cancel_job(n: Linear<1, { T::MaxJobTiles::get() }>) {
-		let caller = requester::<T>();
-		let hash = workload::<T>(&caller);
+	fn cancel_job() {
 		fill_job_queue::<T>();
-		let job_id = submit_job_of::<T>(&caller, hash, n, T::MaxReplication::get());
+		let last = *JobQueue::<T>::get().last().unwrap();
+		let caller = Jobs::<T>::get(last).unwrap().requester;
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), job_id);
-		assert!(!JobQueue::<T>::get().contains(&job_id));
+		_(RawOrigin::Signed(caller), last);
+		assert!(crate::ClosingJobs::<T>::get().contains(&last));
 	}
 
-	/// `n` tiles of the most providers are assigned from a job, which is written back. (Their selections are weighed apart.)
+	/// `n` fresh one-tile jobs (ordered by seed), each of another requester, each assigned to
+	/// the most providers, and each leaving the queue, its rent paid. (Their selections are
+	/// weighed apart.)
 	#[benchmark]
 	fn on_initialize_jobs(n: Linear<1, { T::JobTriesPerBlock::get() }>) {
-		let caller = requester::<T>();
-		let hash = workload::<T>(&caller);
 		let seats = n.saturating_mul(T::MaxReplication::get());
 		market::<T>(seats.div_ceil(8), 8);
-		let job_id = submit_job_of::<T>(&caller, hash, n, T::MaxReplication::get());
+		let jobs = one_tile_jobs::<T>(n);
 		let now = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
 		frame_system::Pallet::<T>::set_block_number(now);
 		#[block]
 		{
 			Pallet::<T>::assign_jobs(now, &mut Seeds::new());
 		}
-		assert_eq!(Jobs::<T>::get(job_id).unwrap().assigned, n);
+		assert!(jobs.iter().all(|id| Jobs::<T>::get(id).unwrap().assigned == 1));
+		assert!(JobQueue::<T>::get().is_empty());
 	}
 
-	/// A job leaves the job queue: its rent burned, the rest of its reserve released.
+	/// `n` cancelled one-tile jobs, each of another requester, close: each tile refunded, each
+	/// job done.
 	#[benchmark]
-	fn drain_job() {
-		let caller = requester::<T>();
-		let hash = workload::<T>(&caller);
-		let job_id = submit_job_of::<T>(&caller, hash, 1, T::MaxReplication::get());
-		let mut job = Jobs::<T>::get(job_id).unwrap();
-		let later = frame_system::Pallet::<T>::block_number().saturating_add(10u32.into());
-		frame_system::Pallet::<T>::set_block_number(later);
+	fn on_initialize_job_closes(
+		n: Linear<1, { T::JobClosesPerBlock::get().min(T::MaxQueuedJobs::get()) }>,
+	) {
+		let jobs = one_tile_jobs::<T>(n);
+		for id in &jobs {
+			let who = Jobs::<T>::get(id).unwrap().requester;
+			Pallet::<T>::cancel_job(RawOrigin::Signed(who).into(), *id).unwrap();
+		}
 		#[block]
 		{
-			Pallet::<T>::drain_job(job_id, &mut job, Zero::zero());
+			Pallet::<T>::close_jobs();
 		}
-		assert!(job.reserve.is_zero());
+		assert!(crate::ClosingJobs::<T>::get().is_empty());
+		let failed = Tasks::<T>::iter_values()
+			.filter(|task| matches!(task.state, TaskState::Failed { .. }))
+			.count() as u32;
+		assert_eq!(failed, n);
 	}
 
 	/// The last task of a full queue (no providers), with this block's submissions full: both

@@ -81,14 +81,20 @@
 //! block that draws, after the audits have drawn their auditors, at most
 //! [`Config::JobTriesPerBlock`] tiles are tried per block, job after job in turn (the jobs
 //! tried go to the back), each assigning its next tiles, in order, until one finds nobody free.
-//! A tile's draw is seeded by its job's entropy and its offset, never by its id. So a job's
-//! wait is its own ([`JobTerms::max_wait`], up to [`Config::MaxTimeout`]), apart from each
-//! tile's answer timeout, which starts at the tile's assignment; tiles still waiting when it
-//! runs out fail ([`TaskFailure::NoProvider`]), refunded less their base fee. Once no tile
-//! waits the job leaves the queue ([`Event::JobDrained`]), its rent for the blocks waited
-//! burned; [`Pallet::cancel_job`] fails its waiting tiles and burns at least a turn of rent
-//! (its assigned tiles run on). Each tile then lives as any task; [`Pallet::job_view`] counts
-//! them by phase. A job's record is pruned with its last tile.
+//! A tile's draw is seeded by its job's entropy and its offset, never by its id, and the jobs
+//! submitted since the last draw trade places by their seeds, so the includer orders none of
+//! them. A job's wait is its own ([`JobTerms::max_wait`], up to [`Config::MaxTimeout`]), apart
+//! from each tile's answer timeout, which starts at the tile's assignment. Once every tile is
+//! assigned the job leaves the queue ([`Event::JobLeftQueue`]), its rent burned for the blocks
+//! it held its place. It also leaves it, *closing*, when its wait runs out, when a newcomer
+//! outbids it (a full queue takes a job only in place of the lowest rent among those that
+//! assigned nothing yet, if it offers a tenth more: squatting the queue costs rent and never
+//! keeps out a job that pays more, and a running job is never cut short), or when its
+//! requester cancels it ([`Pallet::cancel_job`], at least a turn of rent); its waiting tiles
+//! then fail over the next blocks, at most [`Config::JobClosesPerBlock`] a block
+//! ([`ClosingJobs`]), refunded less their base fee, while its assigned tiles run on. Each tile
+//! lives as any task; [`Pallet::job_view`] counts them by phase. A job's record is pruned with
+//! its last tile.
 //!
 //! ## Storage deposits
 //!
@@ -541,14 +547,20 @@ pub mod pallet {
 		pub first_task: TaskId,
 		/// How many tiles.
 		pub tiles: u32,
-		/// Tiles that left the queue (assigned, failed or cancelled), in order: the next to
-		/// assign is `first_task + assigned`.
+		/// Tiles that left the queue (assigned, or failed as it closed), in order: the next is
+		/// `first_task + assigned`.
 		pub assigned: u32,
-		/// Rent per block while it waits in the job queue.
+		/// Rent per block while it holds a place in the job queue.
 		pub rent: BalanceOf<T>,
 		/// Held (in [`HoldReason::TaskEscrow`], beside its tiles' escrows) for its rent, until
 		/// it leaves the job queue.
 		pub reserve: BalanceOf<T>,
+		/// Not tried yet: the jobs submitted since the last draw are tried in the order of
+		/// their seeds, not of their inclusion.
+		pub fresh: bool,
+		/// Why its tiles still waiting fail, once it left the job queue without them (its wait
+		/// ran out, it was outbid or cancelled): they fail a few per block ([`ClosingJobs`]).
+		pub closing: Option<TaskFailure>,
 		/// When it was submitted.
 		pub since: BlockNumberFor<T>,
 		/// The last block in which its tiles are tried; tiles still waiting after it fail.
@@ -774,10 +786,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxQueuedJobs: Get<u32>;
 
-		/// Job tiles tried per block at most (a selection each, or a refund of a tile whose
-		/// wait ran out): the job queue's share of a block.
+		/// Job tiles tried per block at most (a selection each): the job queue's share of a
+		/// block.
 		#[pallet::constant]
 		type JobTriesPerBlock: Get<u32>;
+
+		/// Waiting tiles of closing jobs (their wait ran out, outbid or cancelled) failed and
+		/// refunded per block at most.
+		#[pallet::constant]
+		type JobClosesPerBlock: Get<u32>;
 
 		/// Blocks a settled task is kept before it is pruned.
 		#[pallet::constant]
@@ -926,7 +943,12 @@ pub mod pallet {
 
 	/// Jobs with tiles waiting for providers, in the order they are tried next (round robin).
 	#[pallet::storage]
-	pub type JobQueue<T: Config> =
+	pub type JobQueue<T: Config> = StorageValue<_, BoundedVec<JobId, T::MaxQueuedJobs>, ValueQuery>;
+
+	/// Jobs that left the job queue with tiles still waiting, whose tiles fail (refunded) at
+	/// most [`Config::JobClosesPerBlock`] a block, in this order.
+	#[pallet::storage]
+	pub type ClosingJobs<T: Config> =
 		StorageValue<_, BoundedVec<JobId, T::MaxQueuedJobs>, ValueQuery>;
 
 	/// Each job by its last tile: pruning that tile prunes the job's record.
@@ -973,23 +995,6 @@ pub mod pallet {
 			escrow: BalanceOf<T>,
 			deposit: BalanceOf<T>,
 		},
-		/// A job of `tiles` tasks, `first_task` and the ids after it, was submitted, with
-		/// `escrow` (its tiles' and its rent reserve) and a storage `deposit` held from the
-		/// requester; its tiles wait in the job queue and are assigned as slots free.
-		JobSubmitted {
-			job_id: JobId,
-			requester: T::AccountId,
-			workload: CodeHash,
-			first_task: TaskId,
-			tiles: u32,
-			escrow: BalanceOf<T>,
-			deposit: BalanceOf<T>,
-		},
-		/// Every tile of a job left the job queue (assigned, or failed at the end of its wait,
-		/// or cancelled), and `rent` was burned for the blocks it waited there.
-		JobDrained { job_id: JobId, rent: BalanceOf<T> },
-		/// A job's record was pruned with its last tile, and its deposit returned.
-		JobPruned { job_id: JobId },
 		/// A task was assigned to `providers`; answers are due by `deadline`.
 		TaskAssigned { task_id: TaskId, providers: Vec<T::AccountId>, deadline: BlockNumberFor<T> },
 		/// No provider was free: the task waits in the queue, paying `rent` per block.
@@ -1078,6 +1083,24 @@ pub mod pallet {
 		/// This block drew no assignments: its author also authored the parent block. The
 		/// `waiting` tasks (pending and queued) are drawn by the next block that draws.
 		AssignmentDeferred { waiting: u32 },
+		/// A job of `tiles` tasks, `first_task` and the ids after it, was submitted, with
+		/// `escrow` (its tiles' and its rent reserve) and a storage `deposit` held from the
+		/// requester; its tiles wait in the job queue and are assigned as slots free.
+		JobSubmitted {
+			job_id: JobId,
+			requester: T::AccountId,
+			workload: CodeHash,
+			first_task: TaskId,
+			tiles: u32,
+			escrow: BalanceOf<T>,
+			deposit: BalanceOf<T>,
+		},
+		/// A job gave up its place in the job queue, and `rent` was burned for the blocks it
+		/// held it: every tile assigned, or, `closing`, its waiting tiles fail for that reason
+		/// over the next blocks (its wait ran out, it was outbid or cancelled).
+		JobLeftQueue { job_id: JobId, rent: BalanceOf<T>, closing: Option<TaskFailure> },
+		/// A job's record was pruned with its last tile, and its deposit returned.
+		JobPruned { job_id: JobId },
 	}
 
 	#[pallet::error]
@@ -1167,8 +1190,13 @@ pub mod pallet {
 		SharedTileSecret,
 		/// A job's `max_wait` is zero or longer than [`Config::MaxTimeout`].
 		InvalidWait,
-		/// The job queue is full ([`Config::MaxQueuedJobs`]): try again when a job drains.
+		/// The job queue is full ([`Config::MaxQueuedJobs`]) and the job's rent does not outbid
+		/// (by a tenth) the lowest of the jobs that assigned nothing yet: try again when a job
+		/// leaves it.
 		JobQueueFull,
+		/// Too many jobs are closing (their waiting tiles failing a few per block): try again
+		/// in a few blocks.
+		JobsClosingFull,
 		/// No such job.
 		UnknownJob,
 		/// The task is a job's tile: cancel the job ([`Pallet::cancel_job`]).
@@ -1202,8 +1230,8 @@ pub mod pallet {
 			let (finalized, audits) = Self::finalize_due(now, draws, &mut seeds);
 			// Jobs after the audits, so that the auditors are drawn before a job takes the
 			// freed slots.
-			let (tiles, drained) =
-				if draws { Self::assign_jobs(now, &mut seeds) } else { (0, 0) };
+			let (tiles, left) = if draws { Self::assign_jobs(now, &mut seeds) } else { (0, 0) };
+			let (closed, jobs_closed) = Self::close_jobs();
 			let pruned = Self::prune(now);
 			let randomness =
 				if seeds.derived() { T::WeightInfo::block_randomness() } else { Weight::zero() };
@@ -1229,14 +1257,13 @@ pub mod pallet {
 						.max(T::WeightInfo::on_initialize_queue_expired(attempts)),
 				)
 				.saturating_add(Self::queued_selection_weight().saturating_mul(attempts.into()))
-				// A tried tile is assigned or, its wait over, refunded: the costlier; a job
-				// drained burns its rent.
-				.saturating_add(
-					T::WeightInfo::on_initialize_jobs(tiles)
-						.max(T::WeightInfo::on_initialize_queue_expired(tiles)),
-				)
+				// Each tile tried is of a job of its own at worst, which leaves the queue (the
+				// benchmark's case); or a job with no tile tried closes. (The selections are the
+				// market's benchmarks.)
+				.saturating_add(T::WeightInfo::on_initialize_jobs(tiles.max(left)))
 				.saturating_add(Self::queued_selection_weight().saturating_mul(tiles.into()))
-				.saturating_add(T::WeightInfo::drain_job().saturating_mul(drained.into()))
+				// Each tile failed is of a closing job of its own at worst, which is done.
+				.saturating_add(T::WeightInfo::on_initialize_job_closes(closed.max(jobs_closed)))
 				// Each pruned tile may end its job: the record's two entries and its deposit.
 				.saturating_add(T::WeightInfo::on_initialize_prune(pruned))
 				.saturating_add(T::DbWeight::get().reads_writes(3, 4).saturating_mul(pruned.into()))
@@ -1271,7 +1298,14 @@ pub mod pallet {
 						"a submission of k = {k} ({weight}) does not fit"
 					);
 				}
+				// A job of the most tiles fits too (its bytes are the block length's to bound).
+				let job = T::WeightInfo::submit_job(T::MaxJobTiles::get());
+				assert!(job.all_lte(most), "a job of MaxJobTiles ({job}) does not fit");
 			}
+			assert!(T::MaxJobTiles::get() > 0, "MaxJobTiles must not be zero");
+			assert!(T::MaxQueuedJobs::get() > 0, "MaxQueuedJobs must not be zero");
+			assert!(T::JobTriesPerBlock::get() > 0, "JobTriesPerBlock must not be zero");
+			assert!(T::JobClosesPerBlock::get() > 0, "JobClosesPerBlock must not be zero");
 			assert!(!T::MinTimeout::get().is_zero(), "MinTimeout must not be zero");
 			assert!(T::MinTimeout::get() <= T::MaxTimeout::get(), "MinTimeout above MaxTimeout");
 			assert!(T::AssignPerBlock::get() > 0, "AssignPerBlock must not be zero");
@@ -1288,14 +1322,18 @@ pub mod pallet {
 			assert!(T::FinalizePerBlock::get() > 0, "FinalizePerBlock must not be zero");
 			assert!(!T::VerificationWindow::get().is_zero(), "VerificationWindow must not be zero");
 			// Every submission leaves a task to prune: pruning must keep up with the most
-			// submissions one block's weight allows, or settled tasks pile up.
+			// submissions one block's weight allows, and the job tiles a block assigns or
+			// closes (a job's tiles settle no faster), or settled tasks pile up.
 			let block = T::BlockWeights::get().max_block.ref_time();
 			let submission = Self::submit_weight(1).ref_time().max(1);
+			let settled = (block / submission)
+				.saturating_add(T::JobTriesPerBlock::get().into())
+				.saturating_add(T::JobClosesPerBlock::get().into());
 			assert!(
-				u64::from(T::PrunePerBlock::get()) >= block / submission,
-				"PrunePerBlock ({}) is below the {} submissions a block can carry",
+				u64::from(T::PrunePerBlock::get()) >= settled,
+				"PrunePerBlock ({}) is below the {} tasks a block can settle",
 				T::PrunePerBlock::get(),
-				block / submission,
+				settled,
 			);
 			// Nor may a block's weight allow more submissions than the next block assigns.
 			assert!(
@@ -1751,8 +1789,12 @@ pub mod pallet {
 				.ok_or(Error::<T>::EscrowOverflow)?;
 			let job_deposit = deposit;
 			for tile in &tiles {
-				let input =
-					Self::check_tile(&tile.input, &tile.reply_key, terms.replication, tile.audit.as_ref())?;
+				let input = Self::check_tile(
+					&tile.input,
+					&tile.reply_key,
+					terms.replication,
+					tile.audit.as_ref(),
+				)?;
 				ensure!(secrets.insert(tile.reply_key), Error::<T>::SharedTileSecret);
 				if let Some(audit) = &tile.audit {
 					ensure!(secrets.insert(audit.seal), Error::<T>::SharedTileSecret);
@@ -1763,8 +1805,23 @@ pub mod pallet {
 				deposits.push(held);
 				inputs.push(input);
 			}
-			let queue = JobQueue::<T>::get();
-			ensure!(!queue.is_full(), Error::<T>::JobQueueFull);
+			// A full queue takes the job only in place of the youngest of the lowest rent among
+			// the jobs that assigned nothing yet, if it outbids that: a running job is never
+			// cut short.
+			let mut queue = JobQueue::<T>::get();
+			let outbid = if queue.is_full() {
+				let lowest = queue
+					.iter()
+					.filter_map(|id| Jobs::<T>::get(id).map(|job| (*id, job)))
+					.filter(|(_, job)| job.assigned == 0)
+					.min_by(|(a, x), (b, y)| x.rent.cmp(&y.rent).then(b.cmp(a)))
+					.ok_or(Error::<T>::JobQueueFull)?;
+				ensure!(Self::outbids(terms.rent, lowest.1.rent), Error::<T>::JobQueueFull);
+				ensure!(!ClosingJobs::<T>::get().is_full(), Error::<T>::JobsClosingFull);
+				Some(lowest)
+			} else {
+				None
+			};
 			let reserve =
 				Self::rent_reserve(terms.rent, terms.max_wait).ok_or(Error::<T>::EscrowOverflow)?;
 			let held = escrow
@@ -1822,8 +1879,17 @@ pub mod pallet {
 				wait_until: now.saturating_add(terms.max_wait),
 				entropy: Self::entropy(&requester),
 				deposit: job_deposit,
+				fresh: true,
+				closing: None,
 			};
-			let mut queue = queue;
+			// Last: nothing after the outbid job closes may fail.
+			if let Some((outbid_id, mut outbid)) = outbid {
+				queue.retain(|queued| *queued != outbid_id);
+				Self::leave_queue(outbid_id, &mut outbid, Some(TaskFailure::Outbid), Zero::zero());
+				ClosingJobs::<T>::mutate(|closing| closing.try_push(outbid_id))
+					.map_err(|_| Error::<T>::JobsClosingFull)?;
+				Jobs::<T>::insert(outbid_id, outbid);
+			}
 			queue.try_push(job_id).map_err(|_| Error::<T>::JobQueueFull)?;
 			JobQueue::<T>::put(queue);
 			JobEnds::<T>::insert(next_task.saturating_sub(1), job_id);
@@ -1842,31 +1908,27 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Cancel a job the caller submitted: its tiles still waiting fail
-		/// ([`TaskFailure::Cancelled`], refunded less their base fees) and its rent is burned for
-		/// the blocks it waited (at least a turn of the queue). Its tiles already assigned run
-		/// to their outcomes.
+		/// Cancel a job the caller submitted that still holds its place in the job queue: it
+		/// gives the place up, paying its rent for the blocks it held it (at least a turn of the
+		/// queue, so that a place cannot be taken and given back for nothing), and its tiles
+		/// still waiting fail over the next blocks ([`TaskFailure::Cancelled`], refunded less
+		/// their base fees). Its tiles already assigned run to their outcomes.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::cancel_job(T::MaxJobTiles::get()))]
-		pub fn cancel_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
+		#[pallet::weight(T::WeightInfo::cancel_job())]
+		pub fn cancel_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 			ensure!(job.requester == who, Error::<T>::NotRequester);
-			ensure!(job.assigned < job.tiles, Error::<T>::NotCancellable);
-			let waiting = job.tiles.saturating_sub(job.assigned);
-			JobQueue::<T>::mutate(|queue| queue.retain(|queued| *queued != job_id));
-			while job.assigned < job.tiles {
-				let task_id = job.first_task.saturating_add(job.assigned.into());
-				job.assigned = job.assigned.saturating_add(1);
-				let Some(task) = Tasks::<T>::get(task_id) else { continue };
-				if matches!(task.state, TaskState::Queued { .. }) {
-					let reason = TaskFailure::Cancelled;
-					Self::refund_unassigned(task_id, task, None, reason, Zero::zero());
-				}
-			}
-			Self::drain_job(job_id, &mut job, Self::queue_turn());
+			let mut queue = JobQueue::<T>::get();
+			ensure!(queue.contains(&job_id), Error::<T>::NotCancellable);
+			let mut closing = ClosingJobs::<T>::get();
+			closing.try_push(job_id).map_err(|_| Error::<T>::JobsClosingFull)?;
+			queue.retain(|queued| *queued != job_id);
+			Self::leave_queue(job_id, &mut job, Some(TaskFailure::Cancelled), Self::queue_turn());
+			JobQueue::<T>::put(queue);
+			ClosingJobs::<T>::put(closing);
 			Jobs::<T>::insert(job_id, job);
-			Ok(Some(T::WeightInfo::cancel_job(waiting)).into())
+			Ok(())
 		}
 	}
 
@@ -1950,8 +2012,9 @@ pub mod pallet {
 		/// The weight of submitting a job of `tiles`: per tile, and per byte of their inputs
 		/// (benchmarked apart, since the two add up).
 		pub fn submit_job_weight(tiles: &[JobTile]) -> Weight {
-			let bytes =
-				tiles.iter().fold(0u32, |bytes, tile| bytes.saturating_add(tile.input.len() as u32));
+			let bytes = tiles
+				.iter()
+				.fold(0u32, |bytes, tile| bytes.saturating_add(tile.input.len() as u32));
 			T::WeightInfo::submit_job(tiles.len() as u32).saturating_add(
 				T::WeightInfo::submit_job_input(bytes)
 					.saturating_sub(T::WeightInfo::submit_job_input(1)),
@@ -2024,9 +2087,7 @@ pub mod pallet {
 						| TaskState::Answered { .. }
 						| TaskState::Audited { .. },
 					) => &mut view.running,
-					Some(
-						TaskState::Completed { cost, .. } | TaskState::Delivered { cost, .. },
-					) => {
+					Some(TaskState::Completed { cost, .. } | TaskState::Delivered { cost, .. }) => {
 						view.cost = view.cost.saturating_add(cost);
 						&mut view.done
 					}
@@ -2188,8 +2249,8 @@ pub mod pallet {
 		/// What seeds the draws of a task `requester` submits now: the requester and its account
 		/// nonce (already counting this transaction). The block's author includes the
 		/// transaction or not, but cannot change either (unlike the task id, which follows the
-		/// order it puts transactions in). A signed transaction submits one task: the runtime
-		/// has no batching calls.
+		/// order it puts transactions in). A signed transaction submits one task or one job (a
+		/// job's tiles mix it with their offsets in the job); the runtime has no batching calls.
 		pub fn entropy(requester: &T::AccountId) -> [u8; 32] {
 			let nonce = frame_system::Pallet::<T>::account_nonce(requester);
 			blake2_256(&(TASK_ENTROPY_CONTEXT, requester, nonce).encode())
@@ -2563,7 +2624,8 @@ pub mod pallet {
 				Error::<T>::UnusableReplyKey
 			);
 			ensure!(!input.is_empty(), Error::<T>::EmptyInput);
-			let input = BoundedVec::try_from(input.to_vec()).map_err(|_| Error::<T>::InputTooLarge)?;
+			let input =
+				BoundedVec::try_from(input.to_vec()).map_err(|_| Error::<T>::InputTooLarge)?;
 			match (replication, audit.is_some()) {
 				(1, false) => Err(Error::<T>::AuditTermsMissing.into()),
 				(2.., true) => Err(Error::<T>::AuditTermsNotAlone.into()),
@@ -2577,24 +2639,51 @@ pub mod pallet {
 			blake2_256(&(entropy, offset).encode())
 		}
 
-		/// Tries the job queue's tiles, within [`Config::JobTriesPerBlock`]: each job in turn
+		/// Tries the job queue's tiles, within [`Config::JobTriesPerBlock`]: the jobs submitted
+		/// since the last draw in the order of their seeds, after the others; each job in turn
 		/// assigns its next tiles until one finds nobody free (the rest of it waits for the next
-		/// block); a job past its wait fails its waiting tiles instead. A job left with no tile
-		/// waiting leaves the queue ([`Self::drain_job`]); the jobs tried go to the back, so that
-		/// the next block starts with the others. Returns the tiles tried and the jobs drained.
+		/// block). A job with every tile assigned leaves the queue; one whose wait ran out
+		/// closes ([`ClosingJobs`]) after its last try, if there is room; the jobs tried go to
+		/// the back, so that the next block starts with the others. Returns the tiles tried and
+		/// the jobs that left the queue.
 		pub(crate) fn assign_jobs(now: BlockNumberFor<T>, seeds: &mut Seeds<T>) -> (u32, u32) {
 			let queue = JobQueue::<T>::get();
+			if queue.is_empty() {
+				return (0, 0);
+			}
 			let budget = T::JobTriesPerBlock::get();
-			let (mut tried, mut drained) = (0u32, 0u32);
-			let mut untried = Vec::with_capacity(queue.len());
+			let (mut tried, mut left) = (0u32, 0u32);
+			let jobs: Vec<(JobId, Job<T>)> =
+				queue.iter().filter_map(|id| Jobs::<T>::get(id).map(|job| (*id, job))).collect();
+			// The fresh ones trade places among themselves by seed: an includer cannot put its
+			// own job before the others it included.
+			let places: Vec<usize> =
+				jobs.iter().enumerate().filter(|(_, (_, job))| job.fresh).map(|(i, _)| i).collect();
+			let mut fresh: Vec<([u8; 32], JobId)> = jobs
+				.iter()
+				.filter(|(_, job)| job.fresh)
+				.map(|(id, job)| (seeds.of(&job.entropy), *id))
+				.collect();
+			fresh.sort_unstable();
+			let mut order: Vec<JobId> = jobs.iter().map(|(id, _)| *id).collect();
+			for (place, (_, id)) in places.into_iter().zip(fresh) {
+				if let Some(slot) = order.get_mut(place) {
+					*slot = id;
+				}
+			}
+			let mut by_id: alloc::collections::btree_map::BTreeMap<JobId, Job<T>> =
+				jobs.into_iter().collect();
+			let jobs: Vec<(JobId, Job<T>)> =
+				order.into_iter().filter_map(|id| by_id.remove(&id).map(|job| (id, job))).collect();
+			let mut closing = ClosingJobs::<T>::get();
+			let mut untried = Vec::with_capacity(jobs.len());
 			let mut waiting = Vec::new();
-			for job_id in queue {
-				if tried >= budget {
+			for (job_id, mut job) in jobs {
+				if tried >= budget && now <= job.wait_until {
 					untried.push(job_id);
 					continue;
 				}
-				let Some(mut job) = Jobs::<T>::get(job_id) else { continue };
-				let expired = now > job.wait_until;
+				job.fresh = false;
 				while job.assigned < job.tiles && tried < budget {
 					let task_id = job.first_task.saturating_add(job.assigned.into());
 					let Some(mut task) = Tasks::<T>::get(task_id) else {
@@ -2606,12 +2695,6 @@ pub mod pallet {
 						continue;
 					}
 					tried = tried.saturating_add(1);
-					if expired {
-						let reason = TaskFailure::NoProvider;
-						Self::refund_unassigned(task_id, task, None, reason, Zero::zero());
-						job.assigned = job.assigned.saturating_add(1);
-						continue;
-					}
 					let seed = seeds.of(&Self::tile_entropy(&job.entropy, job.assigned));
 					if !Self::try_assign(task_id, &mut task, now, seed, None) {
 						break;
@@ -2620,8 +2703,17 @@ pub mod pallet {
 					job.assigned = job.assigned.saturating_add(1);
 				}
 				if job.assigned >= job.tiles {
-					Self::drain_job(job_id, &mut job, Zero::zero());
-					drained = drained.saturating_add(1);
+					Self::leave_queue(job_id, &mut job, None, Zero::zero());
+					left = left.saturating_add(1);
+				} else if now >= job.wait_until && closing.try_push(job_id).is_ok() {
+					// Its last block of trying is over: its waiting tiles fail, a few per block.
+					Self::leave_queue(
+						job_id,
+						&mut job,
+						Some(TaskFailure::NoProvider),
+						Zero::zero(),
+					);
+					left = left.saturating_add(1);
 				} else {
 					waiting.push(job_id);
 				}
@@ -2629,13 +2721,63 @@ pub mod pallet {
 			}
 			untried.extend(waiting);
 			JobQueue::<T>::put(BoundedVec::truncate_from(untried));
-			(tried, drained)
+			ClosingJobs::<T>::put(closing);
+			(tried, left)
 		}
 
-		/// A job leaves the job queue: the rent for the blocks it waited (until its wait ran
-		/// out, at least `at_least`; at most its reserve) is burned, the rest of its reserve
-		/// released.
-		pub(crate) fn drain_job(job_id: JobId, job: &mut Job<T>, at_least: BlockNumberFor<T>) {
+		/// Fails the waiting tiles of the closing jobs, oldest first, at most
+		/// [`Config::JobClosesPerBlock`] (each refunded less its base fee, for the job's reason).
+		/// Returns the tiles failed and the jobs done closing.
+		pub(crate) fn close_jobs() -> (u32, u32) {
+			let mut closing = ClosingJobs::<T>::get();
+			if closing.is_empty() {
+				return (0, 0);
+			}
+			let budget = T::JobClosesPerBlock::get();
+			let (mut failed, mut done) = (0u32, 0u32);
+			while let Some(job_id) = closing.first().copied() {
+				if failed >= budget {
+					break;
+				}
+				let Some(mut job) = Jobs::<T>::get(job_id) else {
+					closing.remove(0);
+					continue;
+				};
+				let reason = job.closing.unwrap_or(TaskFailure::NoProvider);
+				while job.assigned < job.tiles && failed < budget {
+					let task_id = job.first_task.saturating_add(job.assigned.into());
+					job.assigned = job.assigned.saturating_add(1);
+					let Some(task) = Tasks::<T>::get(task_id) else { continue };
+					if matches!(task.state, TaskState::Queued { .. }) {
+						Self::refund_unassigned(task_id, task, None, reason, Zero::zero());
+						failed = failed.saturating_add(1);
+					}
+				}
+				let finished = job.assigned >= job.tiles;
+				if finished {
+					job.closing = None;
+					closing.remove(0);
+					done = done.saturating_add(1);
+				}
+				Jobs::<T>::insert(job_id, job);
+				if !finished {
+					break;
+				}
+			}
+			ClosingJobs::<T>::put(closing);
+			(failed, done)
+		}
+
+		/// A job gives up its place in the job queue (`closing`: with tiles still waiting, which
+		/// then fail for that reason): the rent for the blocks it held the place (until its
+		/// wait ran out, at least `at_least`; at most its reserve) is burned, the rest of its
+		/// reserve released.
+		pub(crate) fn leave_queue(
+			job_id: JobId,
+			job: &mut Job<T>,
+			closing: Option<TaskFailure>,
+			at_least: BlockNumberFor<T>,
+		) {
 			let hold = HoldReason::TaskEscrow.into();
 			let now = frame_system::Pallet::<T>::block_number();
 			let waited: u128 =
@@ -2645,8 +2787,14 @@ pub mod pallet {
 				owed
 			} else {
 				// Rent is the requester's debt, like its escrow: freezes do not shrink it.
-				T::Currency::burn_held(&hold, &job.requester, owed, Precision::BestEffort, Fortitude::Force)
-					.defensive_unwrap_or_default()
+				T::Currency::burn_held(
+					&hold,
+					&job.requester,
+					owed,
+					Precision::BestEffort,
+					Fortitude::Force,
+				)
+				.defensive_unwrap_or_default()
 			};
 			let unused = job.reserve.saturating_sub(burned);
 			if !unused.is_zero() {
@@ -2654,7 +2802,8 @@ pub mod pallet {
 					.defensive_unwrap_or_default();
 			}
 			job.reserve = Zero::zero();
-			Self::deposit_event(Event::JobDrained { job_id, rent: burned });
+			job.closing = closing;
+			Self::deposit_event(Event::JobLeftQueue { job_id, rent: burned, closing });
 		}
 
 		/// Closes a queued task (taken out of the queue, where it was `entry`) as failed: its
@@ -2785,6 +2934,7 @@ pub mod pallet {
 			(block / submission)
 				.min(T::MaxPending::get().into())
 				.saturating_add(T::AssignPerBlock::get().into())
+				.saturating_add(T::JobTriesPerBlock::get().into())
 				.saturating_add(u64::from(AUDIT_STARTS_PER_BLOCK).saturating_mul(2))
 		}
 
@@ -4042,6 +4192,17 @@ pub mod pallet {
 			let job_queue = JobQueue::<T>::get();
 			let queued_jobs: BTreeSet<JobId> = job_queue.iter().copied().collect();
 			ensure!(queued_jobs.len() == job_queue.len(), "a job is queued twice");
+			let closing_list = ClosingJobs::<T>::get();
+			let closing_jobs: BTreeSet<JobId> = closing_list.iter().copied().collect();
+			ensure!(closing_jobs.len() == closing_list.len(), "a job is closing twice");
+			ensure!(
+				closing_jobs.iter().all(|id| !queued_jobs.contains(id)),
+				"a job both queued and closing"
+			);
+			ensure!(
+				closing_jobs.iter().all(Jobs::<T>::contains_key),
+				"a closing job that does not exist"
+			);
 			let mut job_tiles: BTreeSet<TaskId> = BTreeSet::new();
 			for (job_id, job) in Jobs::<T>::iter() {
 				ensure!(job_id < NextJobId::<T>::get(), "job id at or above the next id");
@@ -4052,24 +4213,34 @@ pub mod pallet {
 					JobEnds::<T>::get(end.saturating_sub(1)) == Some(job_id),
 					"a job is not found by its last tile"
 				);
+				let waiting = job.first_task.saturating_add(job.assigned.into())..end;
 				if queued_jobs.contains(&job_id) {
 					ensure!(job.assigned < job.tiles, "a queued job with no tile waiting");
+					ensure!(job.closing.is_none(), "a queued job is closing");
 					let owed = escrow.entry(job.requester.clone()).or_default();
 					*owed = owed.saturating_add(job.reserve);
-					job_tiles.extend(job.first_task.saturating_add(job.assigned.into())..end);
+					job_tiles.extend(waiting);
+				} else if closing_jobs.contains(&job_id) {
+					ensure!(job.closing.is_some(), "a closing job without its reason");
+					ensure!(job.reserve.is_zero(), "a closing job still holds its reserve");
+					job_tiles.extend(waiting);
 				} else {
 					ensure!(job.assigned == job.tiles, "a job with tiles waiting left the queue");
-					ensure!(job.reserve.is_zero(), "a drained job still holds its reserve");
+					ensure!(
+						job.reserve.is_zero(),
+						"a job out of the queue still holds its reserve"
+					);
+					ensure!(job.closing.is_none(), "a job closing out of the closing list");
 				}
 				let held = deposits.entry(job.requester.clone()).or_default();
 				*held = held.saturating_add(job.deposit);
 			}
 			ensure!(
-				queued_jobs.iter().all(|job_id| Jobs::<T>::contains_key(job_id)),
+				queued_jobs.iter().all(Jobs::<T>::contains_key),
 				"the job queue holds no such job"
 			);
 			ensure!(
-				JobEnds::<T>::iter_values().all(|job_id| Jobs::<T>::contains_key(job_id)),
+				JobEnds::<T>::iter_values().all(Jobs::<T>::contains_key),
 				"a job's end outlived its job"
 			);
 			ensure!(

@@ -2423,7 +2423,9 @@ mod jobs {
 			next_block();
 			assert_eq!(assigned(0), vec![1]);
 			// Assigned in the block after its submission: a block of rent.
-			System::assert_has_event(Event::JobDrained { job_id: 0, rent: MIN_QUEUE_RENT }.into());
+			System::assert_has_event(
+				Event::JobLeftQueue { job_id: 0, rent: MIN_QUEUE_RENT, closing: None }.into(),
+			);
 			assert!(JobQueue::<Test>::get().is_empty());
 			assert_eq!(escrow_held(), escrow(1), "the reserve is back, less a block's rent");
 			answered(0, b"tile", 1_000);
@@ -2496,19 +2498,31 @@ mod jobs {
 				Tasks::submit_job(signed(REQUESTER), [0; 32], terms(1), tiles(1, 1)),
 				Error::<Test>::UnknownWorkload
 			);
-			refused(JobTerms { replication: 2, ..terms(1) }, tiles(1, 1), Error::<Test>::InvalidReplication);
+			refused(
+				JobTerms { replication: 2, ..terms(1) },
+				tiles(1, 1),
+				Error::<Test>::InvalidReplication,
+			);
 			refused(JobTerms { fuel_limit: 0, ..terms(1) }, tiles(1, 1), Error::<Test>::ZeroFuel);
-			refused(JobTerms { timeout: 1, ..terms(1) }, tiles(1, 1), Error::<Test>::TimeoutTooShort);
+			refused(
+				JobTerms { timeout: 1, ..terms(1) },
+				tiles(1, 1),
+				Error::<Test>::TimeoutTooShort,
+			);
 			refused(JobTerms { rent: 1, ..terms(1) }, tiles(1, 1), Error::<Test>::QueueRentTooLow);
 			refused(JobTerms { max_wait: 0, ..terms(1) }, tiles(1, 1), Error::<Test>::InvalidWait);
-			refused(JobTerms { max_wait: 101, ..terms(1) }, tiles(1, 1), Error::<Test>::InvalidWait);
+			refused(
+				JobTerms { max_wait: 101, ..terms(1) },
+				tiles(1, 1),
+				Error::<Test>::InvalidWait,
+			);
 			refused(terms(1), tiles(2, 3), Error::<Test>::AuditTermsMissing);
 			refused(terms(3), tiles(2, 1), Error::<Test>::AuditTermsNotAlone);
 			let mut same_key = tiles(2, 1);
 			same_key[1].reply_key = same_key[0].reply_key;
 			refused(terms(1), same_key, Error::<Test>::SharedTileSecret);
 			let mut same_seal = tiles(2, 1);
-			same_seal[1].audit = same_seal[0].audit.clone();
+			same_seal[1].audit = same_seal[0].audit;
 			refused(terms(1), same_seal, Error::<Test>::SharedTileSecret);
 			let mut empty = tiles(2, 1);
 			empty[1].input.clear();
@@ -2533,6 +2547,11 @@ mod jobs {
 				));
 			}
 			assert_noop!(submit_job(REQUESTER, hash, 1, 1), Error::<Test>::JobQueueFull);
+			let tenth_less = JobTerms { rent: MIN_QUEUE_RENT * 11 / 10 - 1, ..terms(1) };
+			assert_noop!(
+				Tasks::submit_job(signed(REQUESTER), hash, tenth_less, tiles(1, 1)),
+				Error::<Test>::JobQueueFull
+			);
 			assert_eq!(NextJobId::<Test>::get(), places as u64);
 		});
 	}
@@ -2557,7 +2576,7 @@ mod jobs {
 			assert_eq!(job.assigned, 2);
 			// Submitted at 1, drained at 17: 16 blocks of rent.
 			System::assert_has_event(
-				Event::JobDrained { job_id: 0, rent: 16 * MIN_QUEUE_RENT }.into(),
+				Event::JobLeftQueue { job_id: 0, rent: 16 * MIN_QUEUE_RENT, closing: None }.into(),
 			);
 			answered(0, b"tile", 1_000);
 			answered(1, b"tile", 1_000);
@@ -2569,7 +2588,7 @@ mod jobs {
 				vec![tile(7, 1), tile(8, 1)],
 			));
 			let start = System::block_number();
-			for _ in 0..WAIT {
+			for _ in 1..WAIT {
 				next_block();
 			}
 			assert!(matches!(state(2), TaskState::Queued { .. }), "tried to the last block");
@@ -2579,10 +2598,10 @@ mod jobs {
 					Event::TaskFailed { task_id, reason: TaskFailure::NoProvider }.into(),
 				);
 			}
-			System::assert_has_event(
-				Event::JobDrained { job_id: 1, rent: WAIT as u128 * MIN_QUEUE_RENT }.into(),
-			);
-			assert_eq!(System::block_number(), start + WAIT + 1);
+			let closing = Some(TaskFailure::NoProvider);
+			let rent = WAIT as u128 * MIN_QUEUE_RENT;
+			System::assert_has_event(Event::JobLeftQueue { job_id: 1, rent, closing }.into());
+			assert_eq!(System::block_number(), start + WAIT, "its last block of trying");
 			// Rent for both waits, and the base fees of all four tiles.
 			let burned = 16 * MIN_QUEUE_RENT + WAIT as u128 * MIN_QUEUE_RENT + 4 * BASE_FEE;
 			assert_eq!(Balances::total_issuance(), issuance - burned, "rent and fees burned");
@@ -2608,17 +2627,22 @@ mod jobs {
 			assert_noop!(Tasks::cancel_job(signed(11), 0), Error::<Test>::NotRequester);
 			assert_noop!(Tasks::cancel_job(signed(REQUESTER), 5), Error::<Test>::UnknownJob);
 			let issuance = Balances::total_issuance();
-			assert_ok!(Tasks::cancel_job(signed(REQUESTER), 0));
-			check_invariants();
+			ok(Tasks::cancel_job(signed(REQUESTER), 0));
+			// Waited a block; a turn of the queue (2 blocks) at least.
+			let closing = Some(TaskFailure::Cancelled);
+			System::assert_last_event(
+				Event::JobLeftQueue { job_id: 0, rent: 2 * MIN_QUEUE_RENT, closing }.into(),
+			);
+			assert_noop!(Tasks::cancel_job(signed(REQUESTER), 0), Error::<Test>::NotCancellable);
+			// Its waiting tiles fail in the next block (3 a block at most).
+			assert!(matches!(state(1), TaskState::Queued { .. }));
+			next_block();
 			for task_id in [1, 2] {
 				System::assert_has_event(
 					Event::TaskFailed { task_id, reason: TaskFailure::Cancelled }.into(),
 				);
 			}
-			// Waited a block; a turn of the queue (2 blocks) at least.
-			System::assert_has_event(
-				Event::JobDrained { job_id: 0, rent: 2 * MIN_QUEUE_RENT }.into(),
-			);
+			assert!(crate::ClosingJobs::<Test>::get().is_empty());
 			assert_eq!(Balances::total_issuance(), issuance - 2 * BASE_FEE - 2 * MIN_QUEUE_RENT);
 			assert_eq!(assigned(0), vec![1], "its assigned tile runs to its outcome");
 			assert_eq!(escrow_held(), escrow(1));
@@ -2634,14 +2658,23 @@ mod jobs {
 			let hash = upload();
 			providers(&[1, 2, 3, 4]);
 			ok(submit_job(REQUESTER, hash, 8, 1));
-			ok(Tasks::submit_job(signed(11), hash, terms(1), (8..16).map(|i| tile(i, 1)).collect()));
+			ok(Tasks::submit_job(
+				signed(11),
+				hash,
+				terms(1),
+				(8..16).map(|i| tile(i, 1)).collect(),
+			));
 			next_block();
-			// The first job took the block's 4 tries; the second goes first next.
+			// One job took the block's 4 tries (the one whose seed came first, whatever the
+			// order of inclusion); the other goes first next.
 			assert_eq!(count(is_assigned), 4);
-			assert_eq!(JobQueue::<Test>::get().into_inner(), vec![1, 0]);
+			let first = if is_assigned(&state(0)) { 0 } else { 1 };
+			let other = 1 - first;
+			assert_eq!(JobQueue::<Test>::get().into_inner(), vec![other, first]);
 			next_block();
-			assert!((8..12).all(|id| is_assigned(&state(id))), "the second job's turn");
-			assert_eq!(JobQueue::<Test>::get().into_inner(), vec![0, 1]);
+			let tiles_of = |job: u64| (job * 8)..(job * 8 + 4);
+			assert!(tiles_of(other).all(|id| is_assigned(&state(id))), "the other job's turn");
+			assert_eq!(JobQueue::<Test>::get().into_inner(), vec![first, other]);
 		});
 	}
 
@@ -2680,6 +2713,48 @@ mod jobs {
 			Jobs::<Test>::mutate(0, |job| job.as_mut().unwrap().assigned = 1);
 			assert_eq!(Tasks::do_try_state(), Err("queue and queued tasks differ"));
 			Jobs::<Test>::mutate(0, |job| job.as_mut().unwrap().assigned = 0);
+		});
+	}
+
+	#[test]
+	fn a_full_job_queue_takes_a_job_that_outbids_the_lowest_one_not_yet_running() {
+		test(|| {
+			let hash = upload();
+			providers(&[1]);
+			// A running job (one tile assigned, the rest waiting: one slot) and three jobs
+			// nobody can take, all at the least rent.
+			FakeProviders::mutate(|ps| ps[0].slots = 1);
+			ok(submit_job(REQUESTER, hash, 3, 1));
+			next_block();
+			assert_eq!(assigned(0), vec![1]);
+			let squat = JobTerms { min_reputation: Perbill::one(), ..terms(1) };
+			for who in [11, 12, 13] {
+				ok(Tasks::submit_job(signed(who), hash, squat.clone(), vec![tile(who as u32, 1)]));
+			}
+			assert!(JobQueue::<Test>::get().is_full());
+			let issuance = Balances::total_issuance();
+			let higher = JobTerms { rent: MIN_QUEUE_RENT * 11 / 10, ..terms(1) };
+			ok(Tasks::submit_job(signed(14), hash, higher, vec![tile(20, 1)]));
+			// The youngest of the lowest that assigned nothing (job 3) gave its place up,
+			// paying the rent for the blocks it held it (none: outbid in its own block).
+			let closing = Some(TaskFailure::Outbid);
+			System::assert_has_event(Event::JobLeftQueue { job_id: 3, rent: 0, closing }.into());
+			assert!(JobQueue::<Test>::get().contains(&4) && !JobQueue::<Test>::get().contains(&3));
+			next_block();
+			System::assert_has_event(
+				Event::TaskFailed { task_id: 5, reason: TaskFailure::Outbid }.into(),
+			);
+			assert_eq!(Balances::total_issuance(), issuance - BASE_FEE, "its tile's base fee");
+			// The running job is never outbid: with jobs 1, 2 and 4 queued beside it, all at
+			// or above the least rent, a newcomer outbids job 2 (the youngest of the lowest).
+			ok(Tasks::submit_job(
+				signed(15),
+				hash,
+				JobTerms { rent: MIN_QUEUE_RENT * 2, ..terms(1) },
+				vec![tile(21, 1)],
+			));
+			assert!(JobQueue::<Test>::get().contains(&0), "the running job keeps its place");
+			assert!(!JobQueue::<Test>::get().contains(&2));
 		});
 	}
 }

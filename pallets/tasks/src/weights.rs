@@ -58,9 +58,9 @@ pub trait WeightInfo {
 	fn settle_committee() -> Weight;
 	fn submit_job(n: u32, ) -> Weight;
 	fn submit_job_input(b: u32, ) -> Weight;
-	fn cancel_job(n: u32, ) -> Weight;
+	fn cancel_job() -> Weight;
 	fn on_initialize_jobs(n: u32, ) -> Weight;
-	fn drain_job() -> Weight;
+	fn on_initialize_job_closes(n: u32, ) -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -813,19 +813,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(47_u64))
 	}
 	fn submit_job(n: u32, ) -> Weight {
-		Weight::from_parts(1_000_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000_000, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(n.into()))
 	}
 	fn submit_job_input(b: u32, ) -> Weight {
 		Weight::from_parts(0, 0).saturating_add(Weight::from_parts(1_000, 0).saturating_mul(b.into()))
 	}
-	fn cancel_job(n: u32, ) -> Weight {
-		Weight::from_parts(1_000_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000_000, 0).saturating_mul(n.into()))
+	fn cancel_job() -> Weight {
+		Weight::from_parts(1_000_000, 10_000)
 	}
 	fn on_initialize_jobs(n: u32, ) -> Weight {
-		Weight::from_parts(1_000_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000_000, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(n.into()))
 	}
-	fn drain_job() -> Weight {
-		Weight::from_parts(1_000_000_000, 10_000)
+	fn on_initialize_job_closes(n: u32, ) -> Weight {
+		Weight::from_parts(1_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(n.into()))
 	}
 }
 
@@ -970,18 +970,18 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(47_u64))
 	}
 	fn submit_job(n: u32, ) -> Weight {
-		Weight::from_parts(1_000_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000_000, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(n.into()))
 	}
 	fn submit_job_input(b: u32, ) -> Weight {
 		Weight::from_parts(0, 0).saturating_add(Weight::from_parts(1_000, 0).saturating_mul(b.into()))
 	}
-	fn cancel_job(n: u32, ) -> Weight {
-		Weight::from_parts(1_000_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000_000, 0).saturating_mul(n.into()))
+	fn cancel_job() -> Weight {
+		Weight::from_parts(1_000_000, 10_000)
 	}
 	fn on_initialize_jobs(n: u32, ) -> Weight {
-		Weight::from_parts(1_000_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000_000, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(n.into()))
 	}
-	fn drain_job() -> Weight {
-		Weight::from_parts(1_000_000_000, 10_000)
+	fn on_initialize_job_closes(n: u32, ) -> Weight {
+		Weight::from_parts(1_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(n.into()))
 	}
 }
