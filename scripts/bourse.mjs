@@ -7,7 +7,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import {
-  connectWithProvider, ensureWorkload, formatAmount, openAnswer, parseAmount, placement, send, showAuditCoin, submitJob, submitTask, taskDeposit, UNIT, UserError,
+  connectWithProvider, ensureWorkload, followJob, formatAmount, openAnswer, parseAmount, placement, send, showAuditCoin, submitJob, submitTask, taskDeposit, UNIT, UserError,
 } from './lib/chain.mjs';
 import { parseArgs } from './lib/args.mjs';
 import { generalTransaction, limitPayload, nodeExecutorKey } from './lib/attestation.mjs';
@@ -326,54 +326,62 @@ function progressBar(done, total, note) {
 }
 
 /**
- * Follows job `id` block by block with one progress bar until every tile has ended. Each lone
- * answer is opened with its kept secret: holding what its provider committed to, it is accepted
- * (final at once); a box that does not open is proven bad (the tile is refunded). With `outDir`,
- * tile i's output goes to `outDir/<i>.out`. Resolves with the job's last status.
+ * Follows job `id` block by block (from block `from`, default the best) with one progress bar
+ * until every tile has ended. Each lone answer is opened with its kept secret: holding what its
+ * provider committed to, it is accepted (final at once); a box that does not open is proven bad
+ * (the tile is refunded). With `outDir`, tile i's output goes to `outDir/<i>.out`. Resolves with
+ * the job's last status and the transactions that failed.
  */
-async function watchJob(api, id, signer, outDir) {
+async function watchJob(api, id, signer, outDir, from) {
   const first = await jobView(api, id);
-  const tiles = Array.from({ length: first.tiles }, (_, i) => first.firstTask + i);
   const ended = new Set();
-  const opened = new Set();
   const failures = [];
   if (outDir) mkdirSync(outDir, { recursive: true });
+  const write = (task, output) => { if (outDir) writeFileSync(join(outDir, `${task - first.firstTask}.out`), output); };
   // The acceptances are signed at once with consecutive nonces, never awaited one by one.
   let nonce = (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
   const fire = (tx, what) => send(api, tx, signer, what, { nonce: nonce++ }).catch((error) => failures.push(`${what}: ${error.message}`));
-  return new Promise((resolve, reject) => {
-    let unsub = () => {};
-    let busy = false;
-    const step = async (header) => {
-      if (busy) return;
-      busy = true;
-      try {
-        for (const [i, task] of tiles.entries()) {
-          if (ended.has(task)) continue;
-          const view = await api.bourse('task', [task]);
-          if (view === null) { ended.add(task); continue; }
-          if (view.phase.status === 'Answered' && !opened.has(task)) {
-            opened.add(task);
-            const secret = await secretOf(api, task);
-            if (!secret) continue;
-            const box = await openAnswer(api, task, secret);
-            if (box.output !== undefined && box.committed) {
-              if (outDir) writeFileSync(join(outDir, `${i}.out`), box.output);
-              fire(api.tx.tasks.acceptAnswer(task), `accept task ${task}`);
-            } else if (box.output === undefined) {
-              fire(api.tx.tasks.claimBadDelivery(task, secret), `claim task ${task}`);
-            }
-          }
-          if (view.phase.status === 'Completed' && outDir) writeFileSync(join(outDir, `${i}.out`), Buffer.from((view.output ?? '0x').slice(2), 'hex'));
-          if (['Completed', 'Delivered', 'Failed'].includes(view.phase.status)) ended.add(task);
-        }
-        const status = await jobView(api, id);
-        progressBar(ended.size, tiles.length, `block #${header.number}: ${status.running} running, ${status.waiting} waiting, ${status.failed} failed`);
-        if (ended.size === tiles.length) { unsub(); resolve({ status, failures }); }
-      } catch (error) { unsub(); reject(error); } finally { busy = false; }
-    };
-    api.rpc.chain.subscribeNewHeads(step).then((u) => { unsub = u; }, reject);
+  let note = '';
+  const onHeld = async (task) => {
+    const secret = await secretOf(api, task);
+    if (!secret) return;
+    const box = await openAnswer(api, task, secret);
+    if (box.output !== undefined && box.committed) {
+      write(task, box.output);
+      fire(api.tx.tasks.acceptAnswer(task), `accept task ${task}`);
+    } else if (box.output === undefined) {
+      fire(api.tx.tasks.claimBadDelivery(task, secret), `claim task ${task}`);
+    }
+  };
+  // Watching a job submitted earlier: its tiles are read once, those ended counted, those
+  // answered opened.
+  const start = from ?? (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+  if (from === undefined) {
+    const at = (await api.rpc.chain.getBlockHash(start - 1)).toHex();
+    for (let task = first.firstTask; task < first.firstTask + first.tiles; task += 1) {
+      const view = await api.bourse('task', [task, at]);
+      if (view === null || ['Completed', 'Delivered', 'Failed'].includes(view.phase.status)) ended.add(task);
+      else if (view.phase.status === 'Answered') await onHeld(task);
+    }
+  }
+  await followJob(api, {
+    firstTask: first.firstTask,
+    tiles: first.tiles,
+    from: start,
+    endedBefore: [...ended],
+    onHeld,
+    onEnded: async (task, view) => {
+      ended.add(task);
+      if (view?.phase.status === 'Completed') write(task, Buffer.from((view.output ?? '0x').slice(2), 'hex'));
+    },
+    onBlock: (number) => {
+      if (number % 5 === 0) {
+        jobView(api, id).then((status) => { note = `: ${status.running} running, ${status.waiting} waiting, ${status.failed} failed`; }, () => {});
+      }
+      progressBar(ended.size, first.tiles, `block #${number}${note}`);
+    },
   });
+  return { status: await jobView(api, id), failures };
 }
 
 /** Reads the job's inputs: one tile per line of `path` (empty lines skipped). */
@@ -479,12 +487,13 @@ async function main(argv) {
           const job = submitJob(api, { workload, inputs, fuel, memoryMib: memory, maxPrice, replication: k, minReputation: Math.round(minRep * 1e9), timeout, rent, maxWait });
           // Every tile's secret is kept before its key is used.
           for (const tile of job.tiles) keepReplySecret(tile.replyKey, tile.secret);
-          const { events } = await send(api, job.tx, signer, 'job submit');
+          const { events, blockHash } = await send(api, job.tx, signer, 'job submit');
           const data = events.find(({ event }) => api.events.tasks.JobSubmitted.is(event)).event.data;
           const id = data.jobId.toNumber();
           console.log(`job ${id} submitted: ${data.tiles} tiles, tasks ${data.firstTask}..${data.firstTask.toNumber() + data.tiles.toNumber() - 1}; escrow ${formatAmount(data.escrow.toBigInt())} and storage deposit ${formatAmount(data.deposit.toBigInt())} held; tiles wait at most ${maxWait} blocks at ${formatAmount(rent)} per block`);
           if (!options.watch) return 0;
-          const { status, failures } = await watchJob(api, id, signer, options['out-dir']);
+          const from = (await api.rpc.chain.getHeader(blockHash)).number.toNumber() + 1;
+          const { status, failures } = await watchJob(api, id, signer, options['out-dir'], from);
           for (const failure of failures) report(`warning: ${failure}`);
           console.log(describeJob(status));
           return status.failed === 0 ? 0 : 1;

@@ -11,7 +11,7 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { parseArgs, withDefaults } from './lib/args.mjs';
 import {
-  connect, ensureWorkload, formatAmount, openAnswer, send, submitJob, UserError,
+  connect, ensureWorkload, followJob, formatAmount, openAnswer, send, submitJob, UserError,
 } from './lib/chain.mjs';
 import { workloadPath } from './lib/node.mjs';
 import { encodePng } from './lib/png.mjs';
@@ -59,7 +59,6 @@ async function main(argv) {
 
     // Every transaction of the demo signed at once with consecutive nonces; then wait for all.
     let nonce = (await api.rpc.system.accountNextIndex(requester.address)).toNumber();
-    const inBlock = async (tx, what) => (await send(api, tx, requester, what, { nonce: nonce++ })).events;
     const { hash, stored } = await ensureWorkload(api, code, requester, { nonce });
     if (stored) nonce += 1;
 
@@ -71,7 +70,7 @@ async function main(argv) {
     const maxWait = Math.min(api.consts.tasks.maxTimeout.toNumber(), 20 + 2 * tiles.length);
     const inputs = tiles.map(({ x, y }) => `${tile} ${tile} ${x} ${y} ${size} ${size} ${iterations}`);
     const job = submitJob(api, { workload: hash, inputs, fuel: 1_000_000_000n, memoryMib: 64, maxPrice, replication: k, timeout: 20, maxWait });
-    const submitted = await inBlock(job.tx, `job of ${tiles.length} tiles`);
+    const { events: submitted, blockHash: submittedIn } = await send(api, job.tx, requester, `job of ${tiles.length} tiles`, { nonce: nonce++ });
     const { jobId, firstTask } = submitted.find(({ event }) => api.events.tasks.JobSubmitted.is(event)).event.data;
     const ids = tiles.map((_, i) => firstTask.toNumber() + i);
     const secrets = new Map(ids.map((id, i) => [id, job.tiles[i].secret]));
@@ -88,39 +87,34 @@ async function main(argv) {
       }
     });
 
-    // Follow the tasks block by block until all are settled. A lone answer's tile is opened as
-    // soon as it is held, and accepted once it holds what its provider committed to.
+    // Follow the tiles block by block from the events until all are settled. A lone answer's
+    // tile is opened as soon as it is held, and accepted once it holds what its provider
+    // committed to.
     const views = new Map();
     const outputs = new Map();
-    await new Promise((resolve, reject) => {
-      let unsub = () => {};
-      let busy = false;
-      const check = async (header) => {
-        if (busy) return;
-        busy = true;
-        try {
-          for (const id of ids) {
-            if (views.has(id)) continue;
-            const view = await api.bourse('task', [id]);
-            if (view?.phase.status === 'Answered' && !outputs.has(id)) {
-              const opened = await openAnswer(api, id, secrets.get(id));
-              if (opened.committed) {
-                outputs.set(id, Buffer.from(opened.output));
-                send(api, api.tx.tasks.acceptAnswer(id), requester, `accept tile task ${id}`, { nonce: nonce++ }).catch(reject);
-              } else {
-                outputs.set(id, undefined);
-                send(api, api.tx.tasks.claimBadDelivery(id, secrets.get(id)), requester, `claim task ${id}`, { nonce: nonce++ }).catch(reject);
-              }
-            }
-            if (['Completed', 'Delivered', 'Failed'].includes(view?.phase.status)) views.set(id, view);
-          }
-          const status = await api.bourse('job', [jobId.toNumber()]);
-          const note = status ? `(${status.waiting} waiting, ${status.running} running)` : '';
-          progress(views.size, ids.length, `block #${header.number} ${note}`);
-          if (views.size === ids.length) { unsub(); resolve(); }
-        } catch (e) { unsub(); reject(e); } finally { busy = false; }
-      };
-      api.rpc.chain.subscribeNewHeads(check).then((u) => { unsub = u; }, reject);
+    const from = (await api.rpc.chain.getHeader(submittedIn)).number.toNumber() + 1;
+    let waiting = '';
+    await followJob(api, {
+      firstTask: ids[0],
+      tiles: ids.length,
+      from,
+      onHeld: async (id) => {
+        const opened = await openAnswer(api, id, secrets.get(id));
+        if (opened.committed) {
+          outputs.set(id, Buffer.from(opened.output));
+          send(api, api.tx.tasks.acceptAnswer(id), requester, `accept tile task ${id}`, { nonce: nonce++ }).catch(() => {});
+        } else {
+          outputs.set(id, undefined);
+          send(api, api.tx.tasks.claimBadDelivery(id, secrets.get(id)), requester, `claim task ${id}`, { nonce: nonce++ }).catch(() => {});
+        }
+      },
+      onEnded: async (id, view) => { views.set(id, view); },
+      onBlock: (number, ended) => {
+        if (number % 5 === 0) {
+          api.bourse('job', [jobId.toNumber()]).then((status) => { waiting = status ? `(${status.waiting} waiting, ${status.running} running)` : ''; }, () => {});
+        }
+        progress(ended, ids.length, `block #${number} ${waiting}`);
+      },
     });
 
     unsubEvents();
@@ -134,7 +128,7 @@ async function main(argv) {
       for (let row = 0; row < tile; row += 1) pixels.copy(image, ((y + row) * size + x) * 3, row * tile * 3, (row + 1) * tile * 3);
       const cost = BigInt(view.phase.cost);
       total += cost;
-      const provider = (paid.get(ids[i]) ?? ['(receipt not seen)']).join('+');
+      const provider = view.phase.provider ?? (paid.get(ids[i]) ?? ['(receipt not seen)']).join('+');
       byProvider.set(provider, (byProvider.get(provider) ?? 0) + 1);
       console.log(`tile (${String(x).padStart(4)}, ${String(y).padStart(4)})  task ${String(ids[i]).padStart(4)}  ${provider}  ${view.phase.fuelUsed} fuel  ${formatAmount(cost)}`);
     });

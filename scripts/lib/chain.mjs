@@ -379,3 +379,51 @@ export async function openAnswer(api, taskId, secret) {
   }), held.commitment);
   return { output: opened.output, state, committed, why: committed === false ? 'the box does not hold the outcome the provider committed to' : undefined };
 }
+
+/**
+ * Follows the tiles of a job, tasks `firstTask .. firstTask + tiles`, from block `from` on,
+ * block by block from the events (every block read once, in order, none skipped): calls
+ * `onHeld(taskId)` when a tile's lone answer is held (open it, then accept or claim it), and
+ * `onEnded(taskId, view)` when a tile completes, is delivered or fails (`view` is its
+ * `bourse_task`), and `onBlock(number, ended)` after each block. `endedBefore`: the tiles that
+ * ended before `from`. Resolves when every tile has ended; rejects if a callback throws or
+ * nothing ends for `idleMs`.
+ */
+export async function followJob(api, { firstTask, tiles, from, endedBefore = [], onHeld = async () => {}, onEnded = async () => {}, onBlock = () => {}, idleMs = 300_000 }) {
+  const first = BigInt(firstTask);
+  const end = first + BigInt(tiles);
+  const ended = new Set(endedBefore.map(BigInt));
+  if (ended.size === tiles) return undefined;
+  const { tasks } = api.events;
+  const mine = (id) => id >= first && id < end;
+  let next = from;
+  let lastProgress = Date.now();
+  return subscription(idleMs * 10, `job tasks ${first}..${end - 1n}: not all ended`, ({ resolve, reject }) => {
+    let busy = false;
+    let done = false;
+    const scan = async (best) => {
+      if (busy || done) return;
+      busy = true;
+      try {
+        for (; next <= best && !done; next += 1) {
+          const events = await api.query.system.events.at(await api.rpc.chain.getBlockHash(next));
+          for (const { event } of events) {
+            if (event.section !== 'tasks') continue;
+            const id = event.data[0]?.toBigInt?.();
+            if (id === undefined || !mine(id) || ended.has(id)) continue;
+            if (tasks.AnswerHeld.is(event)) await onHeld(Number(id));
+            if (tasks.TaskCompleted.is(event) || tasks.TaskDelivered.is(event) || tasks.TaskFailed.is(event)) {
+              ended.add(id);
+              lastProgress = Date.now();
+              await onEnded(Number(id), await api.bourse('task', [Number(id)]));
+            }
+          }
+          onBlock(next, ended.size);
+          if (ended.size === tiles) { done = true; resolve(); }
+        }
+        if (!done && Date.now() - lastProgress > idleMs) { done = true; reject(new UserError(`job tasks ${first}..${end - 1n}: no tile ended for ${idleMs / 1000} s (${ended.size}/${tiles} ended)`)); }
+      } catch (error) { done = true; reject(error); } finally { busy = false; }
+    };
+    return api.rpc.chain.subscribeNewHeads((header) => scan(header.number.toNumber()));
+  });
+}
