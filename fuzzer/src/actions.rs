@@ -151,11 +151,13 @@ enum Op {
 	NodeCall,
 	Forge,
 	Versions,
+	SubmitJob,
+	CancelJob,
 }
 
 /// The actions and their weights: the market's common path heavy, the calls that take offers
 /// away light (or the market empties within a sequence).
-const OPS: [(Op, u16); 22] = [
+const OPS: [(Op, u16); 24] = [
 	(Op::EndBlock, 48),
 	(Op::Skip, 6),
 	(Op::Behave, 4),
@@ -178,10 +180,12 @@ const OPS: [(Op, u16); 22] = [
 	(Op::NodeCall, 4),
 	(Op::Forge, 8),
 	(Op::Versions, 2),
+	(Op::SubmitJob, 6),
+	(Op::CancelJob, 2),
 ];
 
 /// The sum of the actions' weights.
-const OPS_TOTAL: usize = 212;
+const OPS_TOTAL: usize = 220;
 
 /// The action of a draw below [`OPS_TOTAL`].
 fn op_of(mut draw: usize) -> Op {
@@ -204,7 +208,7 @@ pub fn step(chain: &mut Chain, input: &mut Input, stats: &mut crate::Stats) -> S
 		next_task: pallet_tasks::NextTaskId::<Runtime>::get(),
 		workloads: pallet_tasks::Workloads::<Runtime>::iter_keys().take(16).collect(),
 	});
-	if op == Op::Submit && known.workloads.is_empty() {
+	if matches!(op, Op::Submit | Op::SubmitJob) && known.workloads.is_empty() {
 		op = Op::Upload;
 	}
 	// A call only a task's requester may make is mostly made by it.
@@ -259,6 +263,26 @@ pub fn step(chain: &mut Chain, input: &mut Input, stats: &mut crate::Stats) -> S
 			}
 		}
 		Op::Cancel => pallet_tasks::Call::cancel_task { task_id }.into(),
+		Op::SubmitJob => submit_job(chain, input, who, &known),
+		Op::CancelJob => {
+			// Mostly a job of the caller's, now and then anyone's or none.
+			let next = chain.with_state(pallet_tasks::NextJobId::<Runtime>::get);
+			let job_id = match input.byte() {
+				0..=229 => next.saturating_sub(1 + input.below(3) as u64),
+				_ => u64::from_le_bytes(input.bytes::<8>()),
+			};
+			if input.byte() < 230 {
+				let requester = chain.with_state(|| {
+					pallet_tasks::Jobs::<Runtime>::get(job_id).map(|job| job.requester)
+				});
+				if let Some(at) =
+					requester.and_then(|r| chain.actors.iter().position(|a| a.account() == r))
+				{
+					who = at;
+				}
+			}
+			pallet_tasks::Call::cancel_job { job_id }.into()
+		}
 		Op::Accept => pallet_tasks::Call::accept_answer { task_id }.into(),
 		Op::Claim => {
 			let secret = if input.byte() < 200 { reply_secret(who) } else { input.bytes::<32>() };
@@ -403,6 +427,57 @@ fn well_formed_submit(
 		audit,
 	}
 	.into()
+}
+
+/// `submit_job` of 1 to 40 tiles (now and then more than a job may have, an empty one, or two
+/// tiles sharing a key), each with its own reply key and coin; one in five unassignable, rents
+/// at and above the least (so a full job queue is outbid), waits short and long.
+fn submit_job(chain: &mut Chain, input: &mut Input, who: usize, known: &Known) -> RuntimeCall {
+	let workload = known.workloads[input.below(known.workloads.len())];
+	let fuel_limit = input.pick(&[1_000_000, 600_000_000]);
+	let replication = input.pick(&[1, 1, 1, 3]);
+	let (max_price_per_mfuel, max_memory_mib) = if input.byte() < 51 {
+		(1, 16)
+	} else {
+		(input.pick(&[MILLI_UNIT, UNIT]), input.pick(&[16, 64]))
+	};
+	let (_, floor) =
+		chain.with_state(|| pallet_tasks::Pallet::<Runtime>::windows(fuel_limit, replication));
+	let count = match input.byte() {
+		0..=4 => 0,
+		5..=9 => 1_025,
+		_ => 1 + input.below(40),
+	};
+	let nonce = input.bytes::<4>();
+	let mut tiles: Vec<pallet_tasks::JobTile> = (0..count)
+		.map(|i| {
+			let secret = blake2_256(&(reply_secret(who), nonce, i as u32).encode());
+			pallet_tasks::JobTile {
+				input: vec![input.byte(); 1 + input.below(40)],
+				reply_key: reply::public_key(&secret).unwrap_or_default(),
+				audit: (replication == 1).then(|| AuditTerms {
+					seal: reply::audit_seal(&blake2_256(
+						&(coin_secret(who), nonce, i as u32).encode(),
+					)),
+					rate: Perbill::zero(),
+				}),
+			}
+		})
+		.collect();
+	if tiles.len() > 1 && input.byte() < 10 {
+		tiles[1].reply_key = tiles[0].reply_key;
+	}
+	let terms = pallet_tasks::JobTerms {
+		fuel_limit,
+		max_memory_mib,
+		max_price_per_mfuel,
+		replication,
+		min_reputation: Perbill::zero(),
+		timeout: floor.saturating_add(input.below(20) as u32),
+		rent: input.pick(&[300 * MICRO_UNIT, 400 * MICRO_UNIT, MILLI_UNIT]),
+		max_wait: input.pick(&[1, 5, 40, 600]),
+	};
+	pallet_tasks::Call::submit_job { workload, terms, tiles }.into()
 }
 
 /// A workload's code: small valid ones (a magic number and a tag), junk, or too large.

@@ -1425,3 +1425,68 @@ fn a_junk_answer_is_caught_by_the_audit_and_its_committee_slashes_the_provider()
 		assert!(disputed(0).is_none());
 	});
 }
+
+#[test]
+fn a_jobs_tiles_are_drawn_answered_alone_and_delivered_each_to_its_own_reply_key() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2]);
+		let secret = |i: u8| [0x50 + i; 32];
+		let tiles: Vec<pallet_tasks::JobTile> = (0..3u8)
+			.map(|i| pallet_tasks::JobTile {
+				input: vec![i; 4],
+				reply_key: bourse_primitives::reply::public_key(&secret(i)).unwrap(),
+				audit: Some(bourse_primitives::AuditTerms {
+					seal: bourse_primitives::reply::audit_seal(&[0x70 + i; 32]),
+					rate: Perbill::zero(),
+				}),
+			})
+			.collect();
+		let terms = pallet_tasks::JobTerms {
+			fuel_limit: FUEL,
+			max_memory_mib: 16,
+			max_price_per_mfuel: MAX_PRICE,
+			replication: 1,
+			min_reputation: Perbill::zero(),
+			timeout: TIMEOUT,
+			rent: MIN_QUEUE_RENT,
+			max_wait: 20,
+		};
+		let issuance = Balances::total_issuance();
+		ok(Tasks::submit_job(signed(REQUESTER), hash, terms, tiles));
+		next_block();
+		let mut paid = 0;
+		for task_id in 0..3u64 {
+			let provider = assigned(task_id)[0];
+			let output = [b'a' + task_id as u8; 7];
+			let (claim, sealed) = pallet_attestation::testing::sealed_answer::<Test>(
+				task_id,
+				&provider,
+				Status::Success,
+				1_000,
+				&output,
+				[9; 32],
+			);
+			ok(state(task_id, provider, claim, &sealed));
+			// Each tile's box opens with its own secret only.
+			let digest = pallet_tasks::Digests::<Test>::get(task_id).unwrap();
+			let sealed = pallet_tasks::SealedOutputs::<Test>::get(task_id).unwrap();
+			let open = |s: [u8; 32]| {
+				bourse_primitives::reply::open(&s, &digest, &sealed, MAX_OUTPUT as usize)
+			};
+			assert_eq!(open(secret(task_id as u8)).unwrap().output, output.to_vec());
+			assert!(open(secret((task_id as u8 + 1) % 3)).is_err());
+			ok(Tasks::accept_answer(signed(REQUESTER), task_id));
+			System::assert_has_event(
+				Event::TaskDelivered { task_id, provider, fuel_used: 1_000, cost: 1 }.into(),
+			);
+			paid += 1;
+		}
+		assert_eq!(escrow_held(), 0, "every tile paid, the rest refunded");
+		let rent = MIN_QUEUE_RENT; // one block in the job queue
+		assert_eq!(Balances::total_issuance(), issuance - 3 * BASE_FEE - rent);
+		assert_eq!(paid, 3);
+		let view = Tasks::job_view(0).unwrap();
+		assert_eq!((view.done, view.waiting, view.running, view.cost), (3, 0, 0, 3));
+	});
+}

@@ -278,19 +278,6 @@ fn job_tiles(n: u32, bytes: u32, replication: u32) -> Vec<JobTile> {
 		.collect()
 }
 
-/// Submits a job of `n` one-byte tiles of `replication` for `who`, and returns its id.
-fn submit_job_of<T: Config>(who: &T::AccountId, hash: CodeHash, n: u32, replication: u32) -> JobId {
-	let job_id = crate::NextJobId::<T>::get();
-	Pallet::<T>::submit_job(
-		RawOrigin::Signed(who.clone()).into(),
-		hash,
-		job_terms::<T>(replication),
-		job_tiles(n, 1, replication),
-	)
-	.unwrap();
-	job_id
-}
-
 /// Fills the job queue with one-tile jobs of other requesters at the least rent, none
 /// assigned (no benchmark provider meets their reputation floor).
 fn fill_job_queue<T: Config>() {
@@ -304,13 +291,18 @@ fn fill_job_queue<T: Config>() {
 	}
 }
 
-/// `n` one-tile jobs of the most providers, each of another requester (its own account, holds
-/// and workload), submitted in this block.
+/// `n` one-tile jobs of the most providers and the largest input, each of another requester
+/// (its own account, holds and workload), submitted in this block.
 fn one_tile_jobs<T: Config>(n: u32) -> Vec<JobId> {
 	(0..n)
 		.map(|i| {
 			let (who, hash) = other::<T>(2_000_000 + i);
-			submit_job_of::<T>(&who, hash, 1, T::MaxReplication::get())
+			let job_id = crate::NextJobId::<T>::get();
+			let k = T::MaxReplication::get();
+			let tiles = job_tiles(1, T::MaxInputSize::get(), k);
+			Pallet::<T>::submit_job(RawOrigin::Signed(who).into(), hash, job_terms::<T>(k), tiles)
+				.unwrap();
+			job_id
 		})
 		.collect()
 }
@@ -413,9 +405,9 @@ mod benchmarks {
 		assert!(crate::ClosingJobs::<T>::get().contains(&last));
 	}
 
-	/// `n` fresh one-tile jobs (ordered by seed), each of another requester, each assigned to
-	/// the most providers, and each leaving the queue, its rent paid. (Their selections are
-	/// weighed apart.)
+	/// `n` fresh one-tile jobs (ordered by seed) of the largest input, each of another
+	/// requester, each assigned to the most providers, and each leaving the queue, its rent
+	/// paid. (Their selections, and the other queued jobs' records, are weighed apart.)
 	#[benchmark]
 	fn on_initialize_jobs(n: Linear<1, { T::JobTriesPerBlock::get() }>) {
 		let seats = n.saturating_mul(T::MaxReplication::get());
@@ -431,8 +423,8 @@ mod benchmarks {
 		assert!(JobQueue::<T>::get().is_empty());
 	}
 
-	/// `n` cancelled one-tile jobs, each of another requester, close: each tile refunded, each
-	/// job done.
+	/// `n` cancelled one-tile jobs of the largest input, each of another requester, close: each
+	/// tile refunded, each job done.
 	#[benchmark]
 	fn on_initialize_job_closes(
 		n: Linear<1, { T::JobClosesPerBlock::get().min(T::MaxQueuedJobs::get()) }>,

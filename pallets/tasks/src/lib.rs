@@ -571,6 +571,15 @@ pub mod pallet {
 		pub deposit: BalanceOf<T>,
 	}
 
+	/// The most jobs queued and closing together: twice [`Config::MaxQueuedJobs`].
+	pub struct ClosingBound<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> Get<u32> for ClosingBound<T> {
+		fn get() -> u32 {
+			T::MaxQueuedJobs::get().saturating_mul(2)
+		}
+	}
+
 	/// A task.
 	#[derive(
 		CloneNoBound,
@@ -946,10 +955,11 @@ pub mod pallet {
 	pub type JobQueue<T: Config> = StorageValue<_, BoundedVec<JobId, T::MaxQueuedJobs>, ValueQuery>;
 
 	/// Jobs that left the job queue with tiles still waiting, whose tiles fail (refunded) at
-	/// most [`Config::JobClosesPerBlock`] a block, in this order.
+	/// most [`Config::JobClosesPerBlock`] a block, in this order. Queued and closing jobs
+	/// together are at most [`ClosingBound`], so a queued job always finds room here.
 	#[pallet::storage]
 	pub type ClosingJobs<T: Config> =
-		StorageValue<_, BoundedVec<JobId, T::MaxQueuedJobs>, ValueQuery>;
+		StorageValue<_, BoundedVec<JobId, ClosingBound<T>>, ValueQuery>;
 
 	/// Each job by its last tile: pruning that tile prunes the job's record.
 	#[pallet::storage]
@@ -1191,8 +1201,7 @@ pub mod pallet {
 		/// A job's `max_wait` is zero or longer than [`Config::MaxTimeout`].
 		InvalidWait,
 		/// The job queue is full ([`Config::MaxQueuedJobs`]) and the job's rent does not outbid
-		/// (by a tenth) the lowest of the jobs that assigned nothing yet: try again when a job
-		/// leaves it.
+		/// (by a tenth) the lowest rent there: try again when a job leaves it.
 		JobQueueFull,
 		/// Too many jobs are closing (their waiting tiles failing a few per block): try again
 		/// in a few blocks.
@@ -1230,7 +1239,8 @@ pub mod pallet {
 			let (finalized, audits) = Self::finalize_due(now, draws, &mut seeds);
 			// Jobs after the audits, so that the auditors are drawn before a job takes the
 			// freed slots.
-			let (tiles, left) = if draws { Self::assign_jobs(now, &mut seeds) } else { (0, 0) };
+			let (tiles, left, jobs_read) =
+				if draws { Self::assign_jobs(now, &mut seeds) } else { (0, 0, 0) };
 			let (closed, jobs_closed) = Self::close_jobs();
 			let pruned = Self::prune(now);
 			let randomness =
@@ -1261,6 +1271,9 @@ pub mod pallet {
 				// benchmark's case); or a job with no tile tried closes. (The selections are the
 				// market's benchmarks.)
 				.saturating_add(T::WeightInfo::on_initialize_jobs(tiles.max(left)))
+				// Every queued job's record is read and written back (a job record is small:
+				// the database's weights).
+				.saturating_add(T::DbWeight::get().reads_writes(1, 1).saturating_mul(jobs_read.into()))
 				.saturating_add(Self::queued_selection_weight().saturating_mul(tiles.into()))
 				// Each tile failed is of a closing job of its own at worst, which is done.
 				.saturating_add(T::WeightInfo::on_initialize_job_closes(closed.max(jobs_closed)))
@@ -1805,19 +1818,22 @@ pub mod pallet {
 				deposits.push(held);
 				inputs.push(input);
 			}
-			// A full queue takes the job only in place of the youngest of the lowest rent among
-			// the jobs that assigned nothing yet, if it outbids that: a running job is never
-			// cut short.
+			// Queued and closing jobs share a bound, so that whatever leaves the queue finds
+			// room to close. A full queue takes the job only in place of the youngest of the
+			// lowest rent, if it outbids that (its assigned tiles run on).
 			let mut queue = JobQueue::<T>::get();
+			let closing = ClosingJobs::<T>::decode_len().unwrap_or_default();
+			ensure!(
+				queue.len().saturating_add(closing) < ClosingBound::<T>::get() as usize,
+				Error::<T>::JobsClosingFull
+			);
 			let outbid = if queue.is_full() {
 				let lowest = queue
 					.iter()
 					.filter_map(|id| Jobs::<T>::get(id).map(|job| (*id, job)))
-					.filter(|(_, job)| job.assigned == 0)
 					.min_by(|(a, x), (b, y)| x.rent.cmp(&y.rent).then(b.cmp(a)))
 					.ok_or(Error::<T>::JobQueueFull)?;
 				ensure!(Self::outbids(terms.rent, lowest.1.rent), Error::<T>::JobQueueFull);
-				ensure!(!ClosingJobs::<T>::get().is_full(), Error::<T>::JobsClosingFull);
 				Some(lowest)
 			} else {
 				None
@@ -1922,6 +1938,7 @@ pub mod pallet {
 			let mut queue = JobQueue::<T>::get();
 			ensure!(queue.contains(&job_id), Error::<T>::NotCancellable);
 			let mut closing = ClosingJobs::<T>::get();
+			// Room is kept for every queued job (see `ClosingBound`).
 			closing.try_push(job_id).map_err(|_| Error::<T>::JobsClosingFull)?;
 			queue.retain(|queued| *queued != job_id);
 			Self::leave_queue(job_id, &mut job, Some(TaskFailure::Cancelled), Self::queue_turn());
@@ -2644,13 +2661,14 @@ pub mod pallet {
 		/// assigns its next tiles until one finds nobody free (the rest of it waits for the next
 		/// block). A job with every tile assigned leaves the queue; one whose wait ran out
 		/// closes ([`ClosingJobs`]) after its last try, if there is room; the jobs tried go to
-		/// the back, so that the next block starts with the others. Returns the tiles tried and
-		/// the jobs that left the queue.
-		pub(crate) fn assign_jobs(now: BlockNumberFor<T>, seeds: &mut Seeds<T>) -> (u32, u32) {
+		/// the back, so that the next block starts with the others. Returns the tiles tried, the
+		/// jobs that left the queue and the jobs read (each rewritten).
+		pub(crate) fn assign_jobs(now: BlockNumberFor<T>, seeds: &mut Seeds<T>) -> (u32, u32, u32) {
 			let queue = JobQueue::<T>::get();
 			if queue.is_empty() {
-				return (0, 0);
+				return (0, 0, 0);
 			}
+			let read = queue.len() as u32;
 			let budget = T::JobTriesPerBlock::get();
 			let (mut tried, mut left) = (0u32, 0u32);
 			let jobs: Vec<(JobId, Job<T>)> =
@@ -2679,13 +2697,15 @@ pub mod pallet {
 			let mut untried = Vec::with_capacity(jobs.len());
 			let mut waiting = Vec::new();
 			for (job_id, mut job) in jobs {
-				if tried >= budget && now <= job.wait_until {
+				let expired = now > job.wait_until;
+				if tried >= budget && !expired {
 					untried.push(job_id);
 					continue;
 				}
 				job.fresh = false;
-				while job.assigned < job.tiles && tried < budget {
+				while job.assigned < job.tiles && tried < budget && !expired {
 					let task_id = job.first_task.saturating_add(job.assigned.into());
+					tried = tried.saturating_add(1);
 					let Some(mut task) = Tasks::<T>::get(task_id) else {
 						job.assigned = job.assigned.saturating_add(1);
 						continue;
@@ -2694,7 +2714,6 @@ pub mod pallet {
 						job.assigned = job.assigned.saturating_add(1);
 						continue;
 					}
-					tried = tried.saturating_add(1);
 					let seed = seeds.of(&Self::tile_entropy(&job.entropy, job.assigned));
 					if !Self::try_assign(task_id, &mut task, now, seed, None) {
 						break;
@@ -2705,15 +2724,17 @@ pub mod pallet {
 				if job.assigned >= job.tiles {
 					Self::leave_queue(job_id, &mut job, None, Zero::zero());
 					left = left.saturating_add(1);
-				} else if now >= job.wait_until && closing.try_push(job_id).is_ok() {
-					// Its last block of trying is over: its waiting tiles fail, a few per block.
-					Self::leave_queue(
-						job_id,
-						&mut job,
-						Some(TaskFailure::NoProvider),
-						Zero::zero(),
-					);
-					left = left.saturating_add(1);
+				} else if now >= job.wait_until {
+					// Its last block of trying is over: its waiting tiles fail, a few per block
+					// (room is kept for it: `ClosingBound`).
+					if closing.try_push(job_id).is_ok() {
+						let reason = Some(TaskFailure::NoProvider);
+						Self::leave_queue(job_id, &mut job, reason, Zero::zero());
+						left = left.saturating_add(1);
+					} else {
+						defensive!("no room for a closing job");
+						waiting.push(job_id);
+					}
 				} else {
 					waiting.push(job_id);
 				}
@@ -2722,7 +2743,7 @@ pub mod pallet {
 			untried.extend(waiting);
 			JobQueue::<T>::put(BoundedVec::truncate_from(untried));
 			ClosingJobs::<T>::put(closing);
-			(tried, left)
+			(tried, left, read)
 		}
 
 		/// Fails the waiting tiles of the closing jobs, oldest first, at most
@@ -2747,10 +2768,10 @@ pub mod pallet {
 				while job.assigned < job.tiles && failed < budget {
 					let task_id = job.first_task.saturating_add(job.assigned.into());
 					job.assigned = job.assigned.saturating_add(1);
+					failed = failed.saturating_add(1);
 					let Some(task) = Tasks::<T>::get(task_id) else { continue };
 					if matches!(task.state, TaskState::Queued { .. }) {
 						Self::refund_unassigned(task_id, task, None, reason, Zero::zero());
-						failed = failed.saturating_add(1);
 					}
 				}
 				let finished = job.assigned >= job.tiles;
@@ -4196,6 +4217,11 @@ pub mod pallet {
 			let closing_jobs: BTreeSet<JobId> = closing_list.iter().copied().collect();
 			ensure!(closing_jobs.len() == closing_list.len(), "a job is closing twice");
 			ensure!(
+				queued_jobs.len().saturating_add(closing_jobs.len())
+					<= ClosingBound::<T>::get() as usize,
+				"no room left to close a queued job"
+			);
+			ensure!(
 				closing_jobs.iter().all(|id| !queued_jobs.contains(id)),
 				"a job both queued and closing"
 			);
@@ -4204,11 +4230,27 @@ pub mod pallet {
 				"a closing job that does not exist"
 			);
 			let mut job_tiles: BTreeSet<TaskId> = BTreeSet::new();
+			let mut job_ranges: BTreeMap<TaskId, TaskId> = BTreeMap::new();
 			for (job_id, job) in Jobs::<T>::iter() {
 				ensure!(job_id < NextJobId::<T>::get(), "job id at or above the next id");
 				ensure!(job.tiles > 0 && job.assigned <= job.tiles, "a job's count is wrong");
 				let end = job.first_task.saturating_add(job.tiles.into());
 				ensure!(end <= next, "a job's tiles beyond the next task id");
+				ensure!(
+					job_ranges.insert(job.first_task, end).is_none(),
+					"two jobs start at one task"
+				);
+				let most = Self::rent_reserve(job.rent, job.wait_until.saturating_sub(job.since))
+					.ok_or("a job's rent reserve overflows")?;
+				ensure!(job.reserve <= most, "a job's reserve above its most rent");
+				for task_id in job.first_task..end {
+					if let Some(task) = Tasks::<T>::get(task_id) {
+						ensure!(
+							task.requester == job.requester,
+							"a job's tile of another requester"
+						);
+					}
+				}
 				ensure!(
 					JobEnds::<T>::get(end.saturating_sub(1)) == Some(job_id),
 					"a job is not found by its last tile"
@@ -4239,10 +4281,19 @@ pub mod pallet {
 				queued_jobs.iter().all(Jobs::<T>::contains_key),
 				"the job queue holds no such job"
 			);
-			ensure!(
-				JobEnds::<T>::iter_values().all(Jobs::<T>::contains_key),
-				"a job's end outlived its job"
-			);
+			for (last, job_id) in JobEnds::<T>::iter() {
+				let job = Jobs::<T>::get(job_id).ok_or("a job's end outlived its job")?;
+				ensure!(
+					last.saturating_add(1) == job.first_task.saturating_add(job.tiles.into()),
+					"a job's end is not its last tile"
+				);
+			}
+			// Job ranges never overlap.
+			let mut previous_end = 0;
+			for (first, end) in &job_ranges {
+				ensure!(*first >= previous_end, "two jobs share a tile");
+				previous_end = *end;
+			}
 			ensure!(
 				job_tiles.iter().all(|id| !queue.contains_key(id) && !pending.contains_key(id)),
 				"a job's tile is also queued or pending alone"

@@ -2717,7 +2717,7 @@ mod jobs {
 	}
 
 	#[test]
-	fn a_full_job_queue_takes_a_job_that_outbids_the_lowest_one_not_yet_running() {
+	fn a_full_job_queue_takes_a_job_that_outbids_the_lowest_and_the_outbid_ones_close() {
 		test(|| {
 			let hash = upload();
 			providers(&[1]);
@@ -2735,8 +2735,8 @@ mod jobs {
 			let issuance = Balances::total_issuance();
 			let higher = JobTerms { rent: MIN_QUEUE_RENT * 11 / 10, ..terms(1) };
 			ok(Tasks::submit_job(signed(14), hash, higher, vec![tile(20, 1)]));
-			// The youngest of the lowest that assigned nothing (job 3) gave its place up,
-			// paying the rent for the blocks it held it (none: outbid in its own block).
+			// The youngest of the lowest (job 3) gave its place up, paying the rent for the
+			// blocks it held it (none: outbid in its own block).
 			let closing = Some(TaskFailure::Outbid);
 			System::assert_has_event(Event::JobLeftQueue { job_id: 3, rent: 0, closing }.into());
 			assert!(JobQueue::<Test>::get().contains(&4) && !JobQueue::<Test>::get().contains(&3));
@@ -2745,16 +2745,25 @@ mod jobs {
 				Event::TaskFailed { task_id: 5, reason: TaskFailure::Outbid }.into(),
 			);
 			assert_eq!(Balances::total_issuance(), issuance - BASE_FEE, "its tile's base fee");
-			// The running job is never outbid: with jobs 1, 2 and 4 queued beside it, all at
-			// or above the least rent, a newcomer outbids job 2 (the youngest of the lowest).
-			ok(Tasks::submit_job(
-				signed(15),
-				hash,
-				JobTerms { rent: MIN_QUEUE_RENT * 2, ..terms(1) },
-				vec![tile(21, 1)],
-			));
-			assert!(JobQueue::<Test>::get().contains(&0), "the running job keeps its place");
-			assert!(!JobQueue::<Test>::get().contains(&2));
+			// Rent buys the place, whoever holds it: outbid in turn, jobs 2, 1 and then the
+			// running job 0 leave; its assigned tile runs on, its waiting ones close.
+			for (who, outbid) in [(15, 2), (16, 1), (17, 0)] {
+				let more = JobTerms { rent: MIN_QUEUE_RENT * 2, ..terms(1) };
+				ok(Tasks::submit_job(signed(who), hash, more, vec![tile(30 + who as u32, 1)]));
+				assert!(!JobQueue::<Test>::get().contains(&outbid), "job {outbid} outbid");
+			}
+			// Three tiles close per block: tasks 4, 3 and 1, then 2.
+			next_block();
+			next_block();
+			for task_id in [1, 2, 3, 4] {
+				System::assert_has_event(
+					Event::TaskFailed { task_id, reason: TaskFailure::Outbid }.into(),
+				);
+			}
+			assert!(crate::ClosingJobs::<Test>::get().is_empty());
+			assert_eq!(assigned(0), vec![1], "its assigned tile runs on");
+			// Queued and closing jobs share twice the queue's places: room to close is kept.
+			assert!(JobQueue::<Test>::get().len() + crate::ClosingJobs::<Test>::get().len() <= 8);
 		});
 	}
 }
