@@ -40,6 +40,11 @@ pub trait WeightInfo {
 	fn remove_workload() -> Weight;
 	fn submit_task(h: u32, ) -> Weight;
 	fn submit_task_queued() -> Weight;
+	fn submit_job(n: u32, ) -> Weight;
+	fn submit_job_input(b: u32, ) -> Weight;
+	fn cancel_job() -> Weight;
+	fn on_initialize_jobs(n: u32, ) -> Weight;
+	fn on_initialize_job_closes(n: u32, ) -> Weight;
 	fn cancel_task() -> Weight;
 	fn on_initialize_timeouts(n: u32, ) -> Weight;
 	fn on_initialize_queue(n: u32, ) -> Weight;
@@ -56,11 +61,6 @@ pub trait WeightInfo {
 	fn claim_bad_delivery() -> Weight;
 	fn on_initialize_committees(n: u32, ) -> Weight;
 	fn settle_committee() -> Weight;
-	fn submit_job(n: u32, ) -> Weight;
-	fn submit_job_input(b: u32, ) -> Weight;
-	fn cancel_job() -> Weight;
-	fn on_initialize_jobs(n: u32, ) -> Weight;
-	fn on_initialize_job_closes(n: u32, ) -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -75,10 +75,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3586`.
-		// Minimum execution time: 79_889_000 picoseconds.
-		Weight::from_parts(111_691_017, 3586)
-			// Standard error: 30
-			.saturating_add(Weight::from_parts(9_045, 0).saturating_mul(l.into()))
+		// Minimum execution time: 83_627_000 picoseconds.
+		Weight::from_parts(15_759_379, 3586)
+			// Standard error: 52
+			.saturating_add(Weight::from_parts(10_373, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -90,8 +90,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 67_176_000 picoseconds.
-		Weight::from_parts(72_276_000, 3586)
+		// Minimum execution time: 68_359_000 picoseconds.
+		Weight::from_parts(76_513_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -135,15 +135,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[0, 2]`.
 	fn submit_task(h: u32, ) -> Weight {
-		// Proof size: measured `3024 + h * (633 ±0)`, estimated `34010 + h * (15156 ±538)`.
-		// Minimum execution time: 421_470_000 picoseconds.
-		Weight::from_parts(506_774_674, 34010)
-			// Standard error: 2_034_255
-			.saturating_add(Weight::from_parts(31_248_453, 0).saturating_mul(h.into()))
+		// Proof size: measured `3024 + h * (633 ±0)`, estimated `34010 + h * (14581 ±0)`.
+		// Minimum execution time: 453_911_000 picoseconds.
+		Weight::from_parts(675_820_830, 34010)
 			.saturating_add(T::DbWeight::get().reads(32_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
-			.saturating_add(Weight::from_parts(0, 15156).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(0, 14581).saturating_mul(h.into()))
 	}
 	/// Storage: `Tasks::Workloads` (r:2 w:2)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
@@ -167,10 +165,182 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn submit_task_queued() -> Weight {
 		// Proof size: measured `98539`, estimated `69391`.
-		// Minimum execution time: 742_411_000 picoseconds.
-		Weight::from_parts(895_447_000, 69391)
+		// Minimum execution time: 772_418_000 picoseconds.
+		Weight::from_parts(1_204_015_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
+	}
+	/// Storage: `Tasks::Workloads` (r:1 w:1)
+	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::JobQueue` (r:1 w:1)
+	/// Proof: `Tasks::JobQueue` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Jobs` (r:64 w:2)
+	/// Proof: `Tasks::Jobs` (`max_values`: None, `max_size`: Some(156), added: 2631, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ClosingJobs` (r:1 w:1)
+	/// Proof: `Tasks::ClosingJobs` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::NextTaskId` (r:1 w:1)
+	/// Proof: `Tasks::NextTaskId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::NextJobId` (r:1 w:1)
+	/// Proof: `Tasks::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskDeposits` (r:0 w:1024)
+	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:1024)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::JobEnds` (r:0 w:1)
+	/// Proof: `Tasks::JobEnds` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:0 w:1024)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:0 w:1024)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 1024]`.
+	fn submit_job(n: u32, ) -> Weight {
+		// Proof size: measured `12842`, estimated `169374`.
+		// Minimum execution time: 1_117_874_000 picoseconds.
+		Weight::from_parts(2_540_118_787, 169374)
+			// Standard error: 373_669
+			.saturating_add(Weight::from_parts(9_739_422, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(72_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+	}
+	/// Storage: `Tasks::Workloads` (r:1 w:1)
+	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::JobQueue` (r:1 w:1)
+	/// Proof: `Tasks::JobQueue` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::NextTaskId` (r:1 w:1)
+	/// Proof: `Tasks::NextTaskId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::NextJobId` (r:1 w:1)
+	/// Proof: `Tasks::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskDeposits` (r:0 w:1)
+	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Jobs` (r:0 w:1)
+	/// Proof: `Tasks::Jobs` (`max_values`: None, `max_size`: Some(156), added: 2631, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::JobEnds` (r:0 w:1)
+	/// Proof: `Tasks::JobEnds` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:0 w:1)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:0 w:1)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// The range of component `b` is `[1, 65536]`.
+	fn submit_job_input(b: u32, ) -> Weight {
+		// Proof size: measured `247`, estimated `3586`.
+		// Minimum execution time: 164_468_000 picoseconds.
+		Weight::from_parts(226_231_641, 3586)
+			// Standard error: 40
+			.saturating_add(Weight::from_parts(1_590, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
+	}
+	/// Storage: `Tasks::Jobs` (r:1 w:1)
+	/// Proof: `Tasks::Jobs` (`max_values`: None, `max_size`: Some(156), added: 2631, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::JobQueue` (r:1 w:1)
+	/// Proof: `Tasks::JobQueue` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ClosingJobs` (r:1 w:1)
+	/// Proof: `Tasks::ClosingJobs` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	fn cancel_job() -> Weight {
+		// Proof size: measured `2388`, estimated `3621`.
+		// Minimum execution time: 144_190_000 picoseconds.
+		Weight::from_parts(175_699_000, 3621)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	/// Storage: `Tasks::JobQueue` (r:1 w:1)
+	/// Proof: `Tasks::JobQueue` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Jobs` (r:32 w:32)
+	/// Proof: `Tasks::Jobs` (`max_values`: None, `max_size`: Some(156), added: 2631, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Initialized` (r:1 w:0)
+	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ClosingJobs` (r:1 w:1)
+	/// Proof: `Tasks::ClosingJobs` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:32 w:32)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::ClassWeights` (r:1 w:1)
+	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::TreeNodes` (r:9 w:9)
+	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::SeatHolders` (r:30 w:0)
+	/// Proof: `Offers::SeatHolders` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Offers` (r:30 w:0)
+	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:30 w:0)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Providers` (r:30 w:30)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:30 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:30 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Seats` (r:30 w:0)
+	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:32 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:32 w:32)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:32 w:32)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Available` (r:0 w:30)
+	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ProviderTasks` (r:0 w:160)
+	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:0 w:32)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:0 w:32)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 32]`.
+	fn on_initialize_jobs(n: u32, ) -> Weight {
+		// Proof size: measured `5327 + n * (803 ±0)`, estimated `23467 + n * (68401 ±66)`.
+		// Minimum execution time: 516_718_000 picoseconds.
+		Weight::from_parts(946_305_444, 23467)
+			// Standard error: 23_199_207
+			.saturating_add(Weight::from_parts(472_836_872, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(74_u64))
+			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(21_u64))
+			.saturating_add(T::DbWeight::get().writes((13_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
+	/// Storage: `Tasks::ClosingJobs` (r:1 w:1)
+	/// Proof: `Tasks::ClosingJobs` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Jobs` (r:64 w:64)
+	/// Proof: `Tasks::Jobs` (`max_values`: None, `max_size`: Some(156), added: 2631, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:64 w:64)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:64 w:64)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:64 w:64)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Workloads` (r:64 w:64)
+	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskDeposits` (r:64 w:64)
+	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::AuditCoins` (r:0 w:64)
+	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 64]`.
+	fn on_initialize_job_closes(n: u32, ) -> Weight {
+		// Proof size: measured `383 + n * (620 ±0)`, estimated `1999 + n * (68401 ±0)`.
+		// Minimum execution time: 165_480_000 picoseconds.
+		Weight::from_parts(166_913_000, 1999)
+			// Standard error: 7_535_429
+			.saturating_add(Weight::from_parts(286_085_725, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
@@ -190,8 +360,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof size: measured `97663`, estimated `69391`.
-		// Minimum execution time: 499_506_000 picoseconds.
-		Weight::from_parts(569_336_000, 69391)
+		// Minimum execution time: 492_863_000 picoseconds.
+		Weight::from_parts(800_900_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -237,11 +407,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `3852 + n * (67305 ±0)`, estimated `37110 + n * (68401 ±125)`.
-		// Minimum execution time: 8_255_000 picoseconds.
-		Weight::from_parts(9_027_000, 37110)
-			// Standard error: 8_031_045
-			.saturating_add(Weight::from_parts(841_694_502, 0).saturating_mul(n.into()))
+		// Proof size: measured `3852 + n * (67305 ±0)`, estimated `37110 + n * (68401 ±0)`.
+		// Minimum execution time: 15_760_000 picoseconds.
+		Weight::from_parts(4_608_665_436, 37110)
+			// Standard error: 80_668_730
+			.saturating_add(Weight::from_parts(1_560_482_963, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((46_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -296,11 +466,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `563070 + n * (60 ±0)`, estimated `548198 + n * (2523 ±251)`.
-		// Minimum execution time: 3_789_700_000 picoseconds.
-		Weight::from_parts(4_034_050_933, 548198)
-			// Standard error: 6_665_215
-			.saturating_add(Weight::from_parts(566_478_713, 0).saturating_mul(n.into()))
+		// Proof size: measured `563070 + n * (60 ±0)`, estimated `548198 + n * (2523 ±250)`.
+		// Minimum execution time: 4_031_133_000 picoseconds.
+		Weight::from_parts(6_408_864_079, 548198)
+			// Standard error: 117_802_092
+			.saturating_add(Weight::from_parts(833_123_064, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(98_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(55_u64))
@@ -338,10 +508,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
 		// Proof size: measured `549680 + n * (1355 ±0)`, estimated `548198 + n * (2603 ±0)`.
-		// Minimum execution time: 987_790_000 picoseconds.
-		Weight::from_parts(1_266_757_907, 548198)
-			// Standard error: 6_177_126
-			.saturating_add(Weight::from_parts(225_770_417, 0).saturating_mul(n.into()))
+		// Minimum execution time: 959_788_000 picoseconds.
+		Weight::from_parts(1_189_698_414, 548198)
+			// Standard error: 53_833_326
+			.saturating_add(Weight::from_parts(497_078_140, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -389,10 +559,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending(n: u32, ) -> Weight {
 		// Proof size: measured `6033 + n * (66284 ±0)`, estimated `30327 + n * (68401 ±5)`.
-		// Minimum execution time: 3_106_000 picoseconds.
-		Weight::from_parts(3_787_000, 30327)
-			// Standard error: 13_641_767
-			.saturating_add(Weight::from_parts(1_137_452_720, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_506_000 picoseconds.
+		Weight::from_parts(14_181_719_758, 30327)
+			// Standard error: 68_104_544
+			.saturating_add(Weight::from_parts(1_463_084_706, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(75_u64))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
@@ -434,10 +604,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
 		// Proof size: measured `41882 + n * (131845 ±0)`, estimated `19919 + n * (136802 ±0)`.
-		// Minimum execution time: 9_088_000 picoseconds.
-		Weight::from_parts(52_662_338, 19919)
-			// Standard error: 11_172_518
-			.saturating_add(Weight::from_parts(646_616_753, 0).saturating_mul(n.into()))
+		// Minimum execution time: 8_986_000 picoseconds.
+		Weight::from_parts(14_056_000, 19919)
+			// Standard error: 31_528_157
+			.saturating_add(Weight::from_parts(1_165_115_123, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -458,8 +628,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn block_randomness() -> Weight {
 		// Proof size: measured `1600`, estimated `2766`.
-		// Minimum execution time: 76_653_000 picoseconds.
-		Weight::from_parts(83_737_000, 2766)
+		// Minimum execution time: 76_904_000 picoseconds.
+		Weight::from_parts(87_935_000, 2766)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Tasks::LastAuthor` (r:1 w:0)
@@ -474,39 +644,41 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	fn draw_rule() -> Weight {
 		// Proof size: measured `1956`, estimated `19919`.
-		// Minimum execution time: 26_860_000 picoseconds.
-		Weight::from_parts(46_146_000, 19919)
+		// Minimum execution time: 26_680_000 picoseconds.
+		Weight::from_parts(47_189_000, 19919)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
 	/// Proof: `Tasks::PruneCursor` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::NextTaskId` (r:1 w:0)
 	/// Proof: `Tasks::NextTaskId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Tasks` (r:128 w:128)
+	/// Storage: `Tasks::Tasks` (r:256 w:256)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:128 w:128)
+	/// Storage: `Tasks::TaskDeposits` (r:256 w:256)
 	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:128 w:128)
+	/// Storage: `System::Account` (r:256 w:256)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:128 w:128)
+	/// Storage: `Balances::Holds` (r:256 w:256)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Outputs` (r:0 w:128)
+	/// Storage: `Tasks::JobEnds` (r:256 w:0)
+	/// Proof: `Tasks::JobEnds` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Outputs` (r:0 w:256)
 	/// Proof: `Tasks::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::SealedOutputs` (r:0 w:128)
+	/// Storage: `Tasks::SealedOutputs` (r:0 w:256)
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:0 w:128)
+	/// Storage: `Tasks::ReplyKeys` (r:0 w:256)
 	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Digests` (r:0 w:128)
+	/// Storage: `Tasks::Digests` (r:0 w:256)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 128]`.
+	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		// Proof size: measured `241 + n * (65895 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 4_518_000 picoseconds.
-		Weight::from_parts(4_728_000, 1493)
-			// Standard error: 2_447_330
-			.saturating_add(Weight::from_parts(156_231_102, 0).saturating_mul(n.into()))
+		// Proof size: measured `10 + n * (65898 ±0)`, estimated `1493 + n * (68401 ±0)`.
+		// Minimum execution time: 4_578_000 picoseconds.
+		Weight::from_parts(4_659_000, 1493)
+			// Standard error: 6_315_996
+			.saturating_add(Weight::from_parts(334_982_240, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -550,10 +722,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_finalize(n: u32, ) -> Weight {
 		// Proof size: measured `3311 + n * (131821 ±0)`, estimated `7101 + n * (68401 ±13)`.
-		// Minimum execution time: 3_747_000 picoseconds.
-		Weight::from_parts(657_821_718, 7101)
-			// Standard error: 15_616_443
-			.saturating_add(Weight::from_parts(451_422_821, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_065_000 picoseconds.
+		Weight::from_parts(2_108_638_547, 7101)
+			// Standard error: 16_265_088
+			.saturating_add(Weight::from_parts(438_413_896, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -600,12 +772,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_audits(n: u32, ) -> Weight {
-		// Proof size: measured `3783 + n * (66099 ±0)`, estimated `11934 + n * (68401 ±51)`.
-		// Minimum execution time: 2_886_000 picoseconds.
-		Weight::from_parts(50_478_520, 11934)
-			// Standard error: 1_922_277
-			.saturating_add(Weight::from_parts(200_473_312, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Proof size: measured `3783 + n * (66099 ±0)`, estimated `11934 + n * (68401 ±68)`.
+		// Minimum execution time: 3_417_000 picoseconds.
+		Weight::from_parts(168_827_380, 11934)
+			// Standard error: 5_833_230
+			.saturating_add(Weight::from_parts(221_179_346, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
@@ -617,8 +789,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	fn show_audit_coin() -> Weight {
 		// Proof size: measured `66179`, estimated `69391`.
-		// Minimum execution time: 109_094_000 picoseconds.
-		Weight::from_parts(211_065_000, 69391)
+		// Minimum execution time: 94_457_000 picoseconds.
+		Weight::from_parts(151_824_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -654,8 +826,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	fn accept_answer() -> Weight {
 		// Proof size: measured `134162`, estimated `69391`.
-		// Minimum execution time: 384_129_000 picoseconds.
-		Weight::from_parts(469_660_000, 69391)
+		// Minimum execution time: 394_900_000 picoseconds.
+		Weight::from_parts(632_344_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -711,8 +883,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn claim_bad_delivery() -> Weight {
 		// Proof size: measured `135318`, estimated `69391`.
-		// Minimum execution time: 1_812_045_000 picoseconds.
-		Weight::from_parts(2_007_170_000, 69391)
+		// Minimum execution time: 1_929_786_000 picoseconds.
+		Weight::from_parts(2_346_666_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(35_u64))
 			.saturating_add(T::DbWeight::get().writes(27_u64))
 	}
@@ -752,11 +924,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_committees(n: u32, ) -> Weight {
-		// Proof size: measured `5143 + n * (66289 ±0)`, estimated `24533 + n * (68401 ±161)`.
-		// Minimum execution time: 10_670_000 picoseconds.
-		Weight::from_parts(6_334_949, 24533)
-			// Standard error: 7_938_884
-			.saturating_add(Weight::from_parts(446_431_940, 0).saturating_mul(n.into()))
+		// Proof size: measured `5143 + n * (66289 ±0)`, estimated `24533 + n * (68401 ±76)`.
+		// Minimum execution time: 10_490_000 picoseconds.
+		Weight::from_parts(366_701_134, 24533)
+			// Standard error: 10_282_992
+			.saturating_add(Weight::from_parts(358_462_883, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().reads((15_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -807,62 +979,82 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	fn settle_committee() -> Weight {
 		// Proof size: measured `6599`, estimated `22878`.
-		// Minimum execution time: 966_851_000 picoseconds.
-		Weight::from_parts(1_143_042_000, 22878)
+		// Minimum execution time: 1_008_930_000 picoseconds.
+		Weight::from_parts(1_238_700_000, 22878)
 			.saturating_add(T::DbWeight::get().reads(52_u64))
 			.saturating_add(T::DbWeight::get().writes(47_u64))
-	}
-	fn submit_job(n: u32, ) -> Weight {
-		Weight::from_parts(1_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(n.into()))
-	}
-	fn submit_job_input(b: u32, ) -> Weight {
-		Weight::from_parts(0, 0).saturating_add(Weight::from_parts(1_000, 0).saturating_mul(b.into()))
-	}
-	fn cancel_job() -> Weight {
-		Weight::from_parts(1_000_000, 10_000)
-	}
-	fn on_initialize_jobs(n: u32, ) -> Weight {
-		Weight::from_parts(1_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(n.into()))
-	}
-	fn on_initialize_job_closes(n: u32, ) -> Weight {
-		Weight::from_parts(1_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(n.into()))
 	}
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(111_691_017, 3586)
-			.saturating_add(Weight::from_parts(9_045, 0).saturating_mul(l.into()))
+		Weight::from_parts(15_759_379, 3586)
+			.saturating_add(Weight::from_parts(10_373, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(72_276_000, 3586)
+		Weight::from_parts(76_513_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(h: u32, ) -> Weight {
-		Weight::from_parts(506_774_674, 34010)
-			.saturating_add(Weight::from_parts(31_248_453, 0).saturating_mul(h.into()))
+		Weight::from_parts(675_820_830, 34010)
 			.saturating_add(RocksDbWeight::get().reads(32_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
-			.saturating_add(Weight::from_parts(0, 15156).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(0, 14581).saturating_mul(h.into()))
 	}
 	fn submit_task_queued() -> Weight {
-		Weight::from_parts(895_447_000, 69391)
+		Weight::from_parts(1_204_015_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
+	fn submit_job(n: u32, ) -> Weight {
+		Weight::from_parts(2_540_118_787, 169374)
+			.saturating_add(Weight::from_parts(9_739_422, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(72_u64))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
+			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+	}
+	fn submit_job_input(b: u32, ) -> Weight {
+		Weight::from_parts(226_231_641, 3586)
+			.saturating_add(Weight::from_parts(1_590, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
+	}
+	fn cancel_job() -> Weight {
+		Weight::from_parts(175_699_000, 3621)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
+	}
+	fn on_initialize_jobs(n: u32, ) -> Weight {
+		Weight::from_parts(946_305_444, 23467)
+			.saturating_add(Weight::from_parts(472_836_872, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(74_u64))
+			.saturating_add(RocksDbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(21_u64))
+			.saturating_add(RocksDbWeight::get().writes((13_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
+	fn on_initialize_job_closes(n: u32, ) -> Weight {
+		Weight::from_parts(166_913_000, 1999)
+			.saturating_add(Weight::from_parts(286_085_725, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(569_336_000, 69391)
+		Weight::from_parts(800_900_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(9_027_000, 37110)
-			.saturating_add(Weight::from_parts(841_694_502, 0).saturating_mul(n.into()))
+		Weight::from_parts(4_608_665_436, 37110)
+			.saturating_add(Weight::from_parts(1_560_482_963, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((46_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -870,8 +1062,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(4_034_050_933, 548198)
-			.saturating_add(Weight::from_parts(566_478_713, 0).saturating_mul(n.into()))
+		Weight::from_parts(6_408_864_079, 548198)
+			.saturating_add(Weight::from_parts(833_123_064, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(98_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(55_u64))
@@ -879,8 +1071,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2523).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		Weight::from_parts(1_266_757_907, 548198)
-			.saturating_add(Weight::from_parts(225_770_417, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_189_698_414, 548198)
+			.saturating_add(Weight::from_parts(497_078_140, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -888,8 +1080,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		Weight::from_parts(3_787_000, 30327)
-			.saturating_add(Weight::from_parts(1_137_452_720, 0).saturating_mul(n.into()))
+		Weight::from_parts(14_181_719_758, 30327)
+			.saturating_add(Weight::from_parts(1_463_084_706, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(75_u64))
 			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
@@ -897,8 +1089,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		Weight::from_parts(52_662_338, 19919)
-			.saturating_add(Weight::from_parts(646_616_753, 0).saturating_mul(n.into()))
+		Weight::from_parts(14_056_000, 19919)
+			.saturating_add(Weight::from_parts(1_165_115_123, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -906,25 +1098,25 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
 	}
 	fn block_randomness() -> Weight {
-		Weight::from_parts(83_737_000, 2766)
+		Weight::from_parts(87_935_000, 2766)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn draw_rule() -> Weight {
-		Weight::from_parts(46_146_000, 19919)
+		Weight::from_parts(47_189_000, 19919)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(4_728_000, 1493)
-			.saturating_add(Weight::from_parts(156_231_102, 0).saturating_mul(n.into()))
+		Weight::from_parts(4_659_000, 1493)
+			.saturating_add(Weight::from_parts(334_982_240, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_finalize(n: u32, ) -> Weight {
-		Weight::from_parts(657_821_718, 7101)
-			.saturating_add(Weight::from_parts(451_422_821, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_108_638_547, 7101)
+			.saturating_add(Weight::from_parts(438_413_896, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -932,32 +1124,32 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_audits(n: u32, ) -> Weight {
-		Weight::from_parts(50_478_520, 11934)
-			.saturating_add(Weight::from_parts(200_473_312, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
+		Weight::from_parts(168_827_380, 11934)
+			.saturating_add(Weight::from_parts(221_179_346, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn show_audit_coin() -> Weight {
-		Weight::from_parts(211_065_000, 69391)
+		Weight::from_parts(151_824_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn accept_answer() -> Weight {
-		Weight::from_parts(469_660_000, 69391)
+		Weight::from_parts(632_344_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn claim_bad_delivery() -> Weight {
-		Weight::from_parts(2_007_170_000, 69391)
+		Weight::from_parts(2_346_666_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(35_u64))
 			.saturating_add(RocksDbWeight::get().writes(27_u64))
 	}
 	fn on_initialize_committees(n: u32, ) -> Weight {
-		Weight::from_parts(6_334_949, 24533)
-			.saturating_add(Weight::from_parts(446_431_940, 0).saturating_mul(n.into()))
+		Weight::from_parts(366_701_134, 24533)
+			.saturating_add(Weight::from_parts(358_462_883, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(20_u64))
 			.saturating_add(RocksDbWeight::get().reads((15_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -965,23 +1157,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn settle_committee() -> Weight {
-		Weight::from_parts(1_143_042_000, 22878)
+		Weight::from_parts(1_238_700_000, 22878)
 			.saturating_add(RocksDbWeight::get().reads(52_u64))
 			.saturating_add(RocksDbWeight::get().writes(47_u64))
-	}
-	fn submit_job(n: u32, ) -> Weight {
-		Weight::from_parts(1_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(n.into()))
-	}
-	fn submit_job_input(b: u32, ) -> Weight {
-		Weight::from_parts(0, 0).saturating_add(Weight::from_parts(1_000, 0).saturating_mul(b.into()))
-	}
-	fn cancel_job() -> Weight {
-		Weight::from_parts(1_000_000, 10_000)
-	}
-	fn on_initialize_jobs(n: u32, ) -> Weight {
-		Weight::from_parts(1_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(n.into()))
-	}
-	fn on_initialize_job_closes(n: u32, ) -> Weight {
-		Weight::from_parts(1_000_000, 10_000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(n.into()))
 	}
 }
