@@ -75,10 +75,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3586`.
-		// Minimum execution time: 83_627_000 picoseconds.
-		Weight::from_parts(15_759_379, 3586)
-			// Standard error: 52
-			.saturating_add(Weight::from_parts(10_373, 0).saturating_mul(l.into()))
+		// Minimum execution time: 77_806_000 picoseconds.
+		Weight::from_parts(66_942_807, 3586)
+			// Standard error: 22
+			.saturating_add(Weight::from_parts(9_017, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -90,8 +90,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 68_359_000 picoseconds.
-		Weight::from_parts(76_513_000, 3586)
+		// Minimum execution time: 66_875_000 picoseconds.
+		Weight::from_parts(74_740_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -136,8 +136,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `h` is `[0, 2]`.
 	fn submit_task(h: u32, ) -> Weight {
 		// Proof size: measured `3024 + h * (633 ±0)`, estimated `34010 + h * (14581 ±0)`.
-		// Minimum execution time: 453_911_000 picoseconds.
-		Weight::from_parts(675_820_830, 34010)
+		// Minimum execution time: 437_740_000 picoseconds.
+		Weight::from_parts(548_431_094, 34010)
+			// Standard error: 3_456_592
+			.saturating_add(Weight::from_parts(55_960_291, 0).saturating_mul(h.into()))
 			.saturating_add(T::DbWeight::get().reads(32_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -165,8 +167,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn submit_task_queued() -> Weight {
 		// Proof size: measured `98539`, estimated `69391`.
-		// Minimum execution time: 772_418_000 picoseconds.
-		Weight::from_parts(1_204_015_000, 69391)
+		// Minimum execution time: 910_976_000 picoseconds.
+		Weight::from_parts(1_331_916_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
@@ -174,10 +176,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::JobQueue` (r:1 w:1)
 	/// Proof: `Tasks::JobQueue` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ClosingJobs` (r:1 w:1)
+	/// Proof: `Tasks::ClosingJobs` (`max_values`: Some(1), `max_size`: Some(1026), added: 1521, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Jobs` (r:64 w:2)
 	/// Proof: `Tasks::Jobs` (`max_values`: None, `max_size`: Some(156), added: 2631, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ClosingJobs` (r:1 w:1)
-	/// Proof: `Tasks::ClosingJobs` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::NextTaskId` (r:1 w:1)
 	/// Proof: `Tasks::NextTaskId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
@@ -199,10 +201,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 1024]`.
 	fn submit_job(n: u32, ) -> Weight {
 		// Proof size: measured `12842`, estimated `169374`.
-		// Minimum execution time: 1_117_874_000 picoseconds.
-		Weight::from_parts(2_540_118_787, 169374)
-			// Standard error: 373_669
-			.saturating_add(Weight::from_parts(9_739_422, 0).saturating_mul(n.into()))
+		// Minimum execution time: 744_916_000 picoseconds.
+		Weight::from_parts(258_052_076, 169374)
+			// Standard error: 554_365
+			.saturating_add(Weight::from_parts(14_594_879, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(72_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
@@ -211,6 +213,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::JobQueue` (r:1 w:1)
 	/// Proof: `Tasks::JobQueue` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ClosingJobs` (r:1 w:0)
+	/// Proof: `Tasks::ClosingJobs` (`max_values`: Some(1), `max_size`: Some(1026), added: 1521, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::NextTaskId` (r:1 w:1)
 	/// Proof: `Tasks::NextTaskId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -232,11 +236,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[1, 65536]`.
 	fn submit_job_input(b: u32, ) -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 164_468_000 picoseconds.
-		Weight::from_parts(226_231_641, 3586)
-			// Standard error: 40
-			.saturating_add(Weight::from_parts(1_590, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Minimum execution time: 159_699_000 picoseconds.
+		Weight::from_parts(197_769_793, 3586)
+			// Standard error: 38
+			.saturating_add(Weight::from_parts(1_489, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Tasks::Jobs` (r:1 w:1)
@@ -244,15 +248,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::JobQueue` (r:1 w:1)
 	/// Proof: `Tasks::JobQueue` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ClosingJobs` (r:1 w:1)
-	/// Proof: `Tasks::ClosingJobs` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Proof: `Tasks::ClosingJobs` (`max_values`: Some(1), `max_size`: Some(1026), added: 1521, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
 		// Proof size: measured `2388`, estimated `3621`.
-		// Minimum execution time: 144_190_000 picoseconds.
-		Weight::from_parts(175_699_000, 3621)
+		// Minimum execution time: 151_364_000 picoseconds.
+		Weight::from_parts(201_387_000, 3621)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -265,7 +269,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ClosingJobs` (r:1 w:1)
-	/// Proof: `Tasks::ClosingJobs` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Proof: `Tasks::ClosingJobs` (`max_values`: Some(1), `max_size`: Some(1026), added: 1521, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:32 w:32)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:1)
@@ -302,11 +306,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 32]`.
 	fn on_initialize_jobs(n: u32, ) -> Weight {
-		// Proof size: measured `5327 + n * (803 ±0)`, estimated `23467 + n * (68401 ±66)`.
-		// Minimum execution time: 516_718_000 picoseconds.
-		Weight::from_parts(946_305_444, 23467)
-			// Standard error: 23_199_207
-			.saturating_add(Weight::from_parts(472_836_872, 0).saturating_mul(n.into()))
+		// Proof size: measured `5327 + n * (66343 ±0)`, estimated `23467 + n * (68401 ±97)`.
+		// Minimum execution time: 1_145_416_000 picoseconds.
+		Weight::from_parts(56_391_842, 23467)
+			// Standard error: 24_677_189
+			.saturating_add(Weight::from_parts(1_128_540_011, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(74_u64))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(21_u64))
@@ -314,7 +318,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::ClosingJobs` (r:1 w:1)
-	/// Proof: `Tasks::ClosingJobs` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Proof: `Tasks::ClosingJobs` (`max_values`: Some(1), `max_size`: Some(1026), added: 1521, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Jobs` (r:64 w:64)
 	/// Proof: `Tasks::Jobs` (`max_values`: None, `max_size`: Some(156), added: 2631, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:64 w:64)
@@ -331,11 +335,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn on_initialize_job_closes(n: u32, ) -> Weight {
-		// Proof size: measured `383 + n * (620 ±0)`, estimated `1999 + n * (68401 ±0)`.
-		// Minimum execution time: 165_480_000 picoseconds.
-		Weight::from_parts(166_913_000, 1999)
-			// Standard error: 7_535_429
-			.saturating_add(Weight::from_parts(286_085_725, 0).saturating_mul(n.into()))
+		// Proof size: measured `383 + n * (66160 ±0)`, estimated `2511 + n * (68401 ±0)`.
+		// Minimum execution time: 240_751_000 picoseconds.
+		Weight::from_parts(242_435_000, 2511)
+			// Standard error: 6_393_663
+			.saturating_add(Weight::from_parts(312_577_496, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -360,8 +364,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
 		// Proof size: measured `97663`, estimated `69391`.
-		// Minimum execution time: 492_863_000 picoseconds.
-		Weight::from_parts(800_900_000, 69391)
+		// Minimum execution time: 533_669_000 picoseconds.
+		Weight::from_parts(680_095_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -408,10 +412,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
 		// Proof size: measured `3852 + n * (67305 ±0)`, estimated `37110 + n * (68401 ±0)`.
-		// Minimum execution time: 15_760_000 picoseconds.
-		Weight::from_parts(4_608_665_436, 37110)
-			// Standard error: 80_668_730
-			.saturating_add(Weight::from_parts(1_560_482_963, 0).saturating_mul(n.into()))
+		// Minimum execution time: 9_918_000 picoseconds.
+		Weight::from_parts(10_190_000, 37110)
+			// Standard error: 16_357_646
+			.saturating_add(Weight::from_parts(997_488_074, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((46_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -466,11 +470,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `563070 + n * (60 ±0)`, estimated `548198 + n * (2523 ±250)`.
-		// Minimum execution time: 4_031_133_000 picoseconds.
-		Weight::from_parts(6_408_864_079, 548198)
-			// Standard error: 117_802_092
-			.saturating_add(Weight::from_parts(833_123_064, 0).saturating_mul(n.into()))
+		// Proof size: measured `563070 + n * (60 ±0)`, estimated `548198 + n * (2523 ±251)`.
+		// Minimum execution time: 4_078_141_000 picoseconds.
+		Weight::from_parts(5_208_458_434, 548198)
+			// Standard error: 38_849_908
+			.saturating_add(Weight::from_parts(476_146_983, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(98_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(55_u64))
@@ -508,10 +512,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
 		// Proof size: measured `549680 + n * (1355 ±0)`, estimated `548198 + n * (2603 ±0)`.
-		// Minimum execution time: 959_788_000 picoseconds.
-		Weight::from_parts(1_189_698_414, 548198)
-			// Standard error: 53_833_326
-			.saturating_add(Weight::from_parts(497_078_140, 0).saturating_mul(n.into()))
+		// Minimum execution time: 876_532_000 picoseconds.
+		Weight::from_parts(1_227_947_727, 548198)
+			// Standard error: 16_731_200
+			.saturating_add(Weight::from_parts(310_368_111, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -559,10 +563,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending(n: u32, ) -> Weight {
 		// Proof size: measured `6033 + n * (66284 ±0)`, estimated `30327 + n * (68401 ±5)`.
-		// Minimum execution time: 3_506_000 picoseconds.
-		Weight::from_parts(14_181_719_758, 30327)
-			// Standard error: 68_104_544
-			.saturating_add(Weight::from_parts(1_463_084_706, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_125_000 picoseconds.
+		Weight::from_parts(3_346_000, 30327)
+			// Standard error: 37_600_923
+			.saturating_add(Weight::from_parts(1_748_945_684, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(75_u64))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
@@ -604,10 +608,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
 		// Proof size: measured `41882 + n * (131845 ±0)`, estimated `19919 + n * (136802 ±0)`.
-		// Minimum execution time: 8_986_000 picoseconds.
-		Weight::from_parts(14_056_000, 19919)
-			// Standard error: 31_528_157
-			.saturating_add(Weight::from_parts(1_165_115_123, 0).saturating_mul(n.into()))
+		// Minimum execution time: 10_420_000 picoseconds.
+		Weight::from_parts(10_980_000, 19919)
+			// Standard error: 22_863_571
+			.saturating_add(Weight::from_parts(1_160_020_773, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -628,8 +632,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn block_randomness() -> Weight {
 		// Proof size: measured `1600`, estimated `2766`.
-		// Minimum execution time: 76_904_000 picoseconds.
-		Weight::from_parts(87_935_000, 2766)
+		// Minimum execution time: 75_611_000 picoseconds.
+		Weight::from_parts(95_159_000, 2766)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Tasks::LastAuthor` (r:1 w:0)
@@ -644,8 +648,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	fn draw_rule() -> Weight {
 		// Proof size: measured `1956`, estimated `19919`.
-		// Minimum execution time: 26_680_000 picoseconds.
-		Weight::from_parts(47_189_000, 19919)
+		// Minimum execution time: 27_552_000 picoseconds.
+		Weight::from_parts(38_041_000, 19919)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
@@ -673,10 +677,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `10 + n * (65898 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 4_578_000 picoseconds.
-		Weight::from_parts(4_659_000, 1493)
-			// Standard error: 6_315_996
-			.saturating_add(Weight::from_parts(334_982_240, 0).saturating_mul(n.into()))
+		// Minimum execution time: 4_629_000 picoseconds.
+		Weight::from_parts(4_749_000, 1493)
+			// Standard error: 6_222_409
+			.saturating_add(Weight::from_parts(289_406_172, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -722,10 +726,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_finalize(n: u32, ) -> Weight {
 		// Proof size: measured `3311 + n * (131821 ±0)`, estimated `7101 + n * (68401 ±13)`.
-		// Minimum execution time: 3_065_000 picoseconds.
-		Weight::from_parts(2_108_638_547, 7101)
-			// Standard error: 16_265_088
-			.saturating_add(Weight::from_parts(438_413_896, 0).saturating_mul(n.into()))
+		// Minimum execution time: 4_699_000 picoseconds.
+		Weight::from_parts(2_692_921_721, 7101)
+			// Standard error: 37_110_983
+			.saturating_add(Weight::from_parts(654_600_488, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -773,10 +777,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_audits(n: u32, ) -> Weight {
 		// Proof size: measured `3783 + n * (66099 ±0)`, estimated `11934 + n * (68401 ±68)`.
-		// Minimum execution time: 3_417_000 picoseconds.
-		Weight::from_parts(168_827_380, 11934)
-			// Standard error: 5_833_230
-			.saturating_add(Weight::from_parts(221_179_346, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_046_000 picoseconds.
+		Weight::from_parts(71_408_936, 11934)
+			// Standard error: 17_346_451
+			.saturating_add(Weight::from_parts(343_166_775, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -789,8 +793,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	fn show_audit_coin() -> Weight {
 		// Proof size: measured `66179`, estimated `69391`.
-		// Minimum execution time: 94_457_000 picoseconds.
-		Weight::from_parts(151_824_000, 69391)
+		// Minimum execution time: 102_562_000 picoseconds.
+		Weight::from_parts(195_276_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -826,8 +830,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	fn accept_answer() -> Weight {
 		// Proof size: measured `134162`, estimated `69391`.
-		// Minimum execution time: 394_900_000 picoseconds.
-		Weight::from_parts(632_344_000, 69391)
+		// Minimum execution time: 392_355_000 picoseconds.
+		Weight::from_parts(519_313_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -883,8 +887,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn claim_bad_delivery() -> Weight {
 		// Proof size: measured `135318`, estimated `69391`.
-		// Minimum execution time: 1_929_786_000 picoseconds.
-		Weight::from_parts(2_346_666_000, 69391)
+		// Minimum execution time: 1_782_249_000 picoseconds.
+		Weight::from_parts(2_514_872_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(35_u64))
 			.saturating_add(T::DbWeight::get().writes(27_u64))
 	}
@@ -924,11 +928,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_committees(n: u32, ) -> Weight {
-		// Proof size: measured `5143 + n * (66289 ±0)`, estimated `24533 + n * (68401 ±76)`.
-		// Minimum execution time: 10_490_000 picoseconds.
-		Weight::from_parts(366_701_134, 24533)
-			// Standard error: 10_282_992
-			.saturating_add(Weight::from_parts(358_462_883, 0).saturating_mul(n.into()))
+		// Proof size: measured `5143 + n * (66289 ±0)`, estimated `24533 + n * (68401 ±160)`.
+		// Minimum execution time: 9_087_000 picoseconds.
+		Weight::from_parts(78_955_048, 24533)
+			// Standard error: 29_459_187
+			.saturating_add(Weight::from_parts(485_699_844, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().reads((15_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -979,8 +983,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	fn settle_committee() -> Weight {
 		// Proof size: measured `6599`, estimated `22878`.
-		// Minimum execution time: 1_008_930_000 picoseconds.
-		Weight::from_parts(1_238_700_000, 22878)
+		// Minimum execution time: 1_002_438_000 picoseconds.
+		Weight::from_parts(1_231_588_000, 22878)
 			.saturating_add(T::DbWeight::get().reads(52_u64))
 			.saturating_add(T::DbWeight::get().writes(47_u64))
 	}
@@ -989,49 +993,50 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(15_759_379, 3586)
-			.saturating_add(Weight::from_parts(10_373, 0).saturating_mul(l.into()))
+		Weight::from_parts(66_942_807, 3586)
+			.saturating_add(Weight::from_parts(9_017, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(76_513_000, 3586)
+		Weight::from_parts(74_740_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(h: u32, ) -> Weight {
-		Weight::from_parts(675_820_830, 34010)
+		Weight::from_parts(548_431_094, 34010)
+			.saturating_add(Weight::from_parts(55_960_291, 0).saturating_mul(h.into()))
 			.saturating_add(RocksDbWeight::get().reads(32_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 			.saturating_add(Weight::from_parts(0, 14581).saturating_mul(h.into()))
 	}
 	fn submit_task_queued() -> Weight {
-		Weight::from_parts(1_204_015_000, 69391)
+		Weight::from_parts(1_331_916_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn submit_job(n: u32, ) -> Weight {
-		Weight::from_parts(2_540_118_787, 169374)
-			.saturating_add(Weight::from_parts(9_739_422, 0).saturating_mul(n.into()))
+		Weight::from_parts(258_052_076, 169374)
+			.saturating_add(Weight::from_parts(14_594_879, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(72_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 	}
 	fn submit_job_input(b: u32, ) -> Weight {
-		Weight::from_parts(226_231_641, 3586)
-			.saturating_add(Weight::from_parts(1_590, 0).saturating_mul(b.into()))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		Weight::from_parts(197_769_793, 3586)
+			.saturating_add(Weight::from_parts(1_489, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(175_699_000, 3621)
+		Weight::from_parts(201_387_000, 3621)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn on_initialize_jobs(n: u32, ) -> Weight {
-		Weight::from_parts(946_305_444, 23467)
-			.saturating_add(Weight::from_parts(472_836_872, 0).saturating_mul(n.into()))
+		Weight::from_parts(56_391_842, 23467)
+			.saturating_add(Weight::from_parts(1_128_540_011, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(74_u64))
 			.saturating_add(RocksDbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(21_u64))
@@ -1039,8 +1044,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_job_closes(n: u32, ) -> Weight {
-		Weight::from_parts(166_913_000, 1999)
-			.saturating_add(Weight::from_parts(286_085_725, 0).saturating_mul(n.into()))
+		Weight::from_parts(242_435_000, 2511)
+			.saturating_add(Weight::from_parts(312_577_496, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1048,13 +1053,13 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(800_900_000, 69391)
+		Weight::from_parts(680_095_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(4_608_665_436, 37110)
-			.saturating_add(Weight::from_parts(1_560_482_963, 0).saturating_mul(n.into()))
+		Weight::from_parts(10_190_000, 37110)
+			.saturating_add(Weight::from_parts(997_488_074, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((46_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1062,8 +1067,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(6_408_864_079, 548198)
-			.saturating_add(Weight::from_parts(833_123_064, 0).saturating_mul(n.into()))
+		Weight::from_parts(5_208_458_434, 548198)
+			.saturating_add(Weight::from_parts(476_146_983, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(98_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(55_u64))
@@ -1071,8 +1076,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2523).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		Weight::from_parts(1_189_698_414, 548198)
-			.saturating_add(Weight::from_parts(497_078_140, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_227_947_727, 548198)
+			.saturating_add(Weight::from_parts(310_368_111, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1080,8 +1085,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		Weight::from_parts(14_181_719_758, 30327)
-			.saturating_add(Weight::from_parts(1_463_084_706, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_346_000, 30327)
+			.saturating_add(Weight::from_parts(1_748_945_684, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(75_u64))
 			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
@@ -1089,8 +1094,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		Weight::from_parts(14_056_000, 19919)
-			.saturating_add(Weight::from_parts(1_165_115_123, 0).saturating_mul(n.into()))
+		Weight::from_parts(10_980_000, 19919)
+			.saturating_add(Weight::from_parts(1_160_020_773, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -1098,16 +1103,16 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
 	}
 	fn block_randomness() -> Weight {
-		Weight::from_parts(87_935_000, 2766)
+		Weight::from_parts(95_159_000, 2766)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn draw_rule() -> Weight {
-		Weight::from_parts(47_189_000, 19919)
+		Weight::from_parts(38_041_000, 19919)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(4_659_000, 1493)
-			.saturating_add(Weight::from_parts(334_982_240, 0).saturating_mul(n.into()))
+		Weight::from_parts(4_749_000, 1493)
+			.saturating_add(Weight::from_parts(289_406_172, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1115,8 +1120,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_finalize(n: u32, ) -> Weight {
-		Weight::from_parts(2_108_638_547, 7101)
-			.saturating_add(Weight::from_parts(438_413_896, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_692_921_721, 7101)
+			.saturating_add(Weight::from_parts(654_600_488, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -1124,8 +1129,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_audits(n: u32, ) -> Weight {
-		Weight::from_parts(168_827_380, 11934)
-			.saturating_add(Weight::from_parts(221_179_346, 0).saturating_mul(n.into()))
+		Weight::from_parts(71_408_936, 11934)
+			.saturating_add(Weight::from_parts(343_166_775, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1133,23 +1138,23 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn show_audit_coin() -> Weight {
-		Weight::from_parts(151_824_000, 69391)
+		Weight::from_parts(195_276_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn accept_answer() -> Weight {
-		Weight::from_parts(632_344_000, 69391)
+		Weight::from_parts(519_313_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn claim_bad_delivery() -> Weight {
-		Weight::from_parts(2_346_666_000, 69391)
+		Weight::from_parts(2_514_872_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(35_u64))
 			.saturating_add(RocksDbWeight::get().writes(27_u64))
 	}
 	fn on_initialize_committees(n: u32, ) -> Weight {
-		Weight::from_parts(366_701_134, 24533)
-			.saturating_add(Weight::from_parts(358_462_883, 0).saturating_mul(n.into()))
+		Weight::from_parts(78_955_048, 24533)
+			.saturating_add(Weight::from_parts(485_699_844, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(20_u64))
 			.saturating_add(RocksDbWeight::get().reads((15_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -1157,7 +1162,7 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn settle_committee() -> Weight {
-		Weight::from_parts(1_238_700_000, 22878)
+		Weight::from_parts(1_231_588_000, 22878)
 			.saturating_add(RocksDbWeight::get().reads(52_u64))
 			.saturating_add(RocksDbWeight::get().writes(47_u64))
 	}
