@@ -234,7 +234,8 @@ export function submitJob(api, { workload, inputs, fuel, memoryMib, maxPrice, re
     maxWait,
   };
   const tx = api.tx.tasks.submitJob(workload, terms, inputs.map((input, i) => ({
-    input: typeof input === 'string' ? stringToU8a(input) : input,
+    // Hex: polkadot.js reads a bare Uint8Array as already length-prefixed.
+    input: u8aToHex(typeof input === 'string' ? stringToU8a(input) : input),
     replyKey: tiles[i].replyKey,
     audit: tiles[i].auditSecret ? { seal: u8aToHex(auditSeal(tiles[i].auditSecret)), rate: auditRate } : null,
   })));
