@@ -337,7 +337,11 @@ async function watchJob(api, id, signer, outDir, from) {
   const ended = new Set();
   const failures = [];
   if (outDir) mkdirSync(outDir, { recursive: true });
-  const write = (task, output) => { if (outDir) writeFileSync(join(outDir, `${task - first.firstTask}.out`), output); };
+  const written = new Set();
+  const write = (task, output) => {
+    written.add(task);
+    if (outDir) writeFileSync(join(outDir, `${task - first.firstTask}.out`), output);
+  };
   // The acceptances are signed at once with consecutive nonces, never awaited one by one.
   let nonce = (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
   const fire = (tx, what) => send(api, tx, signer, what, { nonce: nonce++ }).catch((error) => failures.push(`${what}: ${error.message}`));
@@ -373,6 +377,13 @@ async function watchJob(api, id, signer, outDir, from) {
     onEnded: async (task, view) => {
       ended.add(task);
       if (view?.phase.status === 'Completed') write(task, Buffer.from((view.output ?? '0x').slice(2), 'hex'));
+      // A lone answer final without having been seen held (read on a fork that lost, or
+      // before this watch): its box stays until pruned.
+      if (view?.phase.status === 'Delivered' && !written.has(task)) {
+        const secret = await secretOf(api, task);
+        const box = secret ? await openAnswer(api, task, secret) : {};
+        if (box.output !== undefined) write(task, box.output);
+      }
     },
     onBlock: (number) => {
       if (number % 5 === 0) {

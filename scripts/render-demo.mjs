@@ -108,7 +108,15 @@ async function main(argv) {
           send(api, api.tx.tasks.claimBadDelivery(id, secrets.get(id)), requester, `claim task ${id}`, { nonce: nonce++ }).catch(() => {});
         }
       },
-      onEnded: async (id, view) => { views.set(id, view); },
+      onEnded: async (id, view) => {
+        views.set(id, view);
+        // Its held answer was missed (read on a fork that lost): it is final now, and its box
+        // stays until pruned.
+        if (view?.phase.status === 'Delivered' && !outputs.has(id)) {
+          const opened = await openAnswer(api, id, secrets.get(id));
+          outputs.set(id, opened.output === undefined ? undefined : Buffer.from(opened.output));
+        }
+      },
       onBlock: (number, ended) => {
         if (number % 5 === 0) {
           api.bourse('job', [jobId.toNumber()]).then((status) => { waiting = status ? `(${status.waiting} waiting, ${status.running} running)` : ''; }, () => {});
@@ -125,6 +133,7 @@ async function main(argv) {
       const view = views.get(ids[i]);
       if (!['Completed', 'Delivered'].includes(view.phase.status) || view.phase.outcome !== 'Success') throw new UserError(`tile at (${x}, ${y}), task ${ids[i]}: ${JSON.stringify(view.phase)}`);
       const pixels = view.phase.status === 'Delivered' ? outputs.get(ids[i]) : Buffer.from(view.output.slice(2), 'hex');
+      if (!pixels) throw new UserError(`tile at (${x}, ${y}), task ${ids[i]}: its box does not open with its reply key`);
       for (let row = 0; row < tile; row += 1) pixels.copy(image, ((y + row) * size + x) * 3, row * tile * 3, (row + 1) * tile * 3);
       const cost = BigInt(view.phase.cost);
       total += cost;
