@@ -18,7 +18,7 @@ import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { parseArgs, withDefaults } from './lib/args.mjs';
 import {
-  connectWithProvider, ensureWorkload, send, showAuditCoin, submitJob, submitTask, UNIT, UserError,
+  connectWithProvider, ensureWorkload, openAnswer, send, showAuditCoin, submitJob, submitTask, UNIT, UserError,
 } from './lib/chain.mjs';
 import { workloadPath } from './lib/node.mjs';
 import { possessionProof } from './lib/attestation.mjs';
@@ -38,6 +38,9 @@ usage: node scripts/bench-throughput.mjs [--accounts 3000] [--sustained SECS [--
                                      account; then it reports tasks completed (delivered or
                                      completed, from events) per block at steady state, beside the
                                      transfers per block of the same run. No bench providers.
+  --sustained-jobs                   with --sustained: every block one job of --per-block tiles
+                                     from a fresh account, which accepts each tile's answer once
+                                     held and opened (as bourse job submit --watch does)
   --jobs N [--job-tiles T]           after the burst of tasks, N more accounts each submit one
                                      job of T k = 1 tiles (default 256), all at once; it prints
                                      the tasks carried per block by succeeded jobs (from their
@@ -175,6 +178,110 @@ async function jobBurst(api, raw, { alice, workload, jobs, jobTiles, sign }) {
   return tilesPerBlock;
 }
 
+/**
+ * Sustained load of jobs: every new block for `secs` seconds, one fresh account submits a job of
+ * `perBlock` k = 1 tiles (nonce 1), and accepts each tile's answer once it is held, its box
+ * opened (as `bourse job submit --watch` does; final at once, no audit). Then waits for them to
+ * settle and returns, per block, tiles submitted (from `JobSubmitted`), completed and failed.
+ */
+async function sustainedJobs(api, raw, { alice, requesters, workload, secs, perBlock, sign }) {
+  const slots = api.consts.offers.maxSlots.toNumber();
+  await send(api, api.tx.offers.setOffer(UNIT / 1_000n, 10_000_000_000n, 512, slots, null), alice, 'set_offer');
+  const longest = api.consts.tasks.maxTimeout.toNumber();
+  // A lone tile's deposit reserves its largest sealed output (about 0.68 BRS) until pruned: the
+  // job's requesters get a BRS per tile more.
+  const feeders = requesters.slice(0, Math.ceil(secs / 2) + 10);
+  let aliceNonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
+  const topUps = feeders.map((pair) => sign(api.tx.balances.transferKeepAlive(pair.address, BigInt(perBlock) * UNIT), alice, aliceNonce++));
+  const f0 = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+  await submitAll(raw, topUps, 'funding the job requesters');
+  await countPerBlock(api, f0, 'balances', 'transferKeepAlive', topUps.length);
+  const from = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+  const secrets = new Map();
+  const owners = new Map();
+  const nonces = new Map();
+  let next = 0;
+  let fedUntil = from;
+  const end = Date.now() + secs * 1_000;
+  // Accept each held tile of ours, its box opened; read from every block's events in order.
+  let done = from - 1;
+  let work = Promise.resolve();
+  const accept = async (top) => {
+    for (; done < top; done += 1) {
+      const events = await api.query.system.events.at(await api.rpc.chain.getBlockHash(done + 1));
+      for (const { event } of events) {
+        if (!api.events.tasks.AnswerHeld.is(event)) continue;
+        const id = event.data.taskId.toNumber();
+        const owner = owners.get(id);
+        if (!owner) continue;
+        const opened = await openAnswer(api, id, secrets.get(id));
+        if (!opened.committed) continue;
+        const nonce = nonces.get(owner.address);
+        nonces.set(owner.address, nonce + 1);
+        await raw.send('author_submitExtrinsic', [sign(api.tx.tasks.acceptAnswer(id), owner, nonce)]);
+      }
+    }
+  };
+  const unsubscribeHeads = await api.rpc.chain.subscribeNewHeads((header) => {
+    work = work.then(() => accept(header.number.toNumber())).catch((error) => process.stderr.write(`\naccept: ${error.message}\n`));
+  });
+  await new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    api.rpc.chain.subscribeNewHeads(async (header) => {
+      if (Date.now() >= end || next >= feeders.length) {
+        unsubscribe();
+        resolve();
+        return;
+      }
+      const pair = feeders[next];
+      next += 1;
+      const inputs = Array.from({ length: perBlock }, (_, i) => `10\nbench ${next} ${i}`);
+      const job = submitJob(api, { workload, inputs, fuel: 1_000_000n, memoryMib: 16, maxPrice: UNIT / 1_000n, timeout: 20, maxWait: longest });
+      fedUntil = header.number.toNumber() + 1;
+      try {
+        // Nonce 0 went to its transfer.
+        await raw.send('author_submitExtrinsic', [sign(job.tx, pair, 1)]);
+        nonces.set(pair.address, 2);
+        // Its tiles' ids are known once it is in a block: the job's first task.
+        const first = await firstTaskOf(api, pair.address, header.number.toNumber() + 1);
+        if (first === undefined) process.stderr.write(`\nthe job of ${pair.address} did not succeed\n`);
+        else job.tiles.forEach((tile, i) => { secrets.set(first + i, tile.secret); owners.set(first + i, pair); });
+      } catch (error) {
+        unsubscribe();
+        reject(error);
+      }
+      process.stderr.write(`\rsustained jobs: ${next} jobs sent, block #${header.number.toNumber()}   `);
+    }).then((u) => { unsubscribe = u; }, reject);
+  });
+  process.stderr.write('\n');
+  const window = api.consts.tasks.verificationWindow.toNumber();
+  const until = fedUntil + 20 + window + 5;
+  const blocks = [];
+  for (let n = from; n <= until; n += 1) {
+    while ((await api.rpc.chain.getHeader()).number.toNumber() < n) await new Promise((r) => setTimeout(r, 1_000));
+    const events = await api.query.system.events.at(await api.rpc.chain.getBlockHash(n));
+    const count = (method) => events.filter(({ event }) => event.section === 'tasks' && event.method === method).length;
+    const submitted = events.filter(({ event }) => api.events.tasks.JobSubmitted.is(event)).reduce((sum, { event }) => sum + event.data.tiles.toNumber(), 0);
+    blocks.push({ block: n, submitted, completed: count('TaskDelivered') + count('TaskCompleted'), failed: count('TaskFailed') });
+    process.stderr.write(`\rsustained jobs: settling, block #${n} of #${until}   `);
+  }
+  process.stderr.write('\n');
+  unsubscribeHeads();
+  await work;
+  return { blocks, sent: next * perBlock, fedUntil, window };
+}
+
+/** The first task of the job `who` submitted, found in block `from` or the few after it. */
+async function firstTaskOf(api, who, from) {
+  for (let n = from; n < from + 10; n += 1) {
+    while ((await api.rpc.chain.getHeader()).number.toNumber() < n) await new Promise((r) => setTimeout(r, 250));
+    for (const { event } of await api.query.system.events.at(await api.rpc.chain.getBlockHash(n))) {
+      if (api.events.tasks.JobSubmitted.is(event) && event.data.requester.toString() === who) return event.data.firstTask.toNumber();
+    }
+  }
+  return undefined;
+}
+
 /** Sends raw signed transactions without subscriptions; resolves when all are accepted. */
 async function submitAll(raw, hexes, what) {
   let done = 0;
@@ -284,7 +391,8 @@ async function main(argv) {
 
     if (secs > 0) {
       const perBlock = Number(args['per-block']);
-      const { blocks, sent, fedUntil, window } = await sustainedLoad(api, raw, { alice, requesters, workload, secs, perBlock, sign });
+      const load = options['sustained-jobs'] ? sustainedJobs : sustainedLoad;
+      const { blocks, sent, fedUntil, window } = await load(api, raw, { alice, requesters, workload, secs, perBlock, sign });
       // Steady state: as many blocks as were fed, from the first completion (the pipeline full:
       // assigned, answered, its coin shown once final). Completions come in waves (a provider
       // answers every other block), so the rate is the mean over those blocks.
@@ -293,7 +401,7 @@ async function main(argv) {
       const steady = first < 0 ? [] : blocks.slice(first, first + fed);
       const completedPerBlock = steady.reduce((sum, b) => sum + b.completed, 0) / Math.max(steady.length, 1);
       const total = (key) => blocks.reduce((sum, b) => sum + b[key], 0);
-      console.log(`sustained k = 1 tasks (${perBlock} a block for ${secs} s, ${sent} sent): #block:submitted/completed/failed`);
+      console.log(`sustained k = 1 ${options['sustained-jobs'] ? 'jobs' : 'tasks'} (${perBlock} tasks a block for ${secs} s, ${sent} sent): #block:submitted/completed/failed`);
       console.log(blocks.map((b) => `#${b.block}:${b.submitted}/${b.completed}/${b.failed}`).join(' '));
       console.log(`submitted ${total('submitted')}, completed ${total('completed')}, failed ${total('failed')} (the rest still open after ${window} blocks of window)`);
       console.log(`completed per block at steady state (#${steady[0]?.block ?? '-'}..#${steady.at(-1)?.block ?? '-'}, ${steady.length} blocks): mean ${completedPerBlock.toFixed(1)}`);
