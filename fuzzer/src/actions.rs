@@ -686,7 +686,7 @@ fn forged_claim(
 	};
 	let call = chain.with_keys(|| {
 		let digest = pallet_attestation::Pallet::<Runtime>::digest_of(task_id).unwrap_or(junk);
-		let statement = Statement { task_id, provider, claim };
+		let statement = Statement { task_id, provider: provider.clone(), claim };
 		pallet_attestation::Pallet::<Runtime>::signed_call(&digest, statement, payload, &key)
 	});
 	let Some(call) = call else { return Step::Applied };
@@ -694,6 +694,12 @@ fn forged_claim(
 	let name = format!("{} (forged)", call_name(&call));
 	let xt =
 		<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call);
-	stats.applied(Some(&name), chain.apply(xt));
+	let applied = chain.apply(xt);
+	// Signed with the provider's own bound key, a forged claim the chain took is its
+	// operator's lie: the provider is no longer honest.
+	if matches!(applied.result, Ok(Ok(()))) {
+		chain.forgers.insert(provider);
+	}
+	stats.applied(Some(&name), applied);
 	Step::Applied
 }

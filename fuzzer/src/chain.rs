@@ -125,6 +125,9 @@ pub struct Chain {
 	pub pool: Vec<Pooled>,
 	/// The block's author, as an authority index.
 	pub author: u32,
+	/// Providers whose own executor key signed a claim their node never made, and the chain
+	/// took it: their operator lied, so they are no longer honest.
+	pub forgers: std::collections::BTreeSet<bourse_runtime::AccountId>,
 }
 
 /// The genesis storage: the `local_testnet` preset, with the dev accounts after the validators
@@ -225,6 +228,7 @@ impl Chain {
 			slot: 1_000,
 			pool: Vec::new(),
 			author: 0,
+			forgers: Default::default(),
 		}
 	}
 

@@ -210,8 +210,10 @@ pub fn nothing_left(chain: &mut Chain) -> Result<(), String> {
 
 /// The protocol's promise to honest providers: nothing a requester or another provider does
 /// gets them slashed. A provider counts as honest while every node holding its executor key
-/// runs honestly (a provider whose key no node holds, or whose node ever lied, hung, abstained,
-/// ran another version, went silent or offline, is tainted for the rest of the sequence). Two
+/// runs honestly and its operator signs nothing its node did not run (a provider whose key no
+/// node holds, whose node ever lied, hung, abstained, ran another version, went silent or
+/// offline, or whose key signed a forged claim the chain took, is tainted for the rest of the
+/// sequence). Two
 /// lying nodes can agree on the same wrong output and out-vote an honest one (a known limit of
 /// majorities), and root can stop accepting the honest version; in those sequences the promise
 /// is not checked.
@@ -254,6 +256,7 @@ impl Honesty {
 		if !versions.contains(&bourse_primitives::EXECUTOR_VERSION) {
 			self.root_changed_versions = true;
 		}
+		self.tainted.extend(chain.forgers.iter().cloned());
 		for (who, key) in providers {
 			let holders: Vec<Behaviour> = held
 				.iter()
