@@ -2750,18 +2750,20 @@ pub mod pallet {
 		/// [`Config::JobClosesPerBlock`] (each refunded less its base fee, for the job's reason).
 		/// Returns the tiles failed and the jobs done closing.
 		pub(crate) fn close_jobs() -> (u32, u32) {
-			let mut closing = ClosingJobs::<T>::get();
+			let closing = ClosingJobs::<T>::get();
 			if closing.is_empty() {
 				return (0, 0);
 			}
 			let budget = T::JobClosesPerBlock::get();
 			let (mut failed, mut done) = (0u32, 0u32);
-			while let Some(job_id) = closing.first().copied() {
+			// The jobs at the front that are done closing (or gone) leave the list.
+			let mut leaving = 0usize;
+			for job_id in closing.iter().copied() {
 				if failed >= budget {
 					break;
 				}
 				let Some(mut job) = Jobs::<T>::get(job_id) else {
-					closing.remove(0);
+					leaving = leaving.saturating_add(1);
 					continue;
 				};
 				let reason = job.closing.unwrap_or(TaskFailure::NoProvider);
@@ -2777,7 +2779,7 @@ pub mod pallet {
 				let finished = job.assigned >= job.tiles;
 				if finished {
 					job.closing = None;
-					closing.remove(0);
+					leaving = leaving.saturating_add(1);
 					done = done.saturating_add(1);
 				}
 				Jobs::<T>::insert(job_id, job);
@@ -2785,7 +2787,8 @@ pub mod pallet {
 					break;
 				}
 			}
-			ClosingJobs::<T>::put(closing);
+			let left: Vec<JobId> = closing.into_iter().skip(leaving).collect();
+			ClosingJobs::<T>::put(BoundedVec::truncate_from(left));
 			(failed, done)
 		}
 
