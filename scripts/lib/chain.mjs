@@ -158,6 +158,38 @@ function subscription(timeoutMs, late, start) {
   });
 }
 
+/**
+ * Reads the best chain's blocks (with `finalized`, the finalized ones) from block `from` on, each
+ * once and in order, as they come: `visit(number, hash, events)` returns `undefined` to go on,
+ * or `{ value }` to stop and resolve with `value`; a throw rejects. Rejects with `late` after
+ * `timeoutMs`.
+ */
+function eachBlock(api, { from, finalized = false, timeoutMs, late }, visit) {
+  const heads = finalized ? api.rpc.chain.subscribeFinalizedHeads : api.rpc.chain.subscribeNewHeads;
+  let next = from;
+  return subscription(timeoutMs, late, ({ resolve, reject }) => {
+    let busy = false;
+    let done = false;
+    const scan = async (best) => {
+      if (busy || done) return;
+      busy = true;
+      try {
+        for (; next <= best && !done; next += 1) {
+          const hash = await api.rpc.chain.getBlockHash(next);
+          const stop = await visit(next, hash, await api.query.system.events.at(hash));
+          if (stop) { done = true; resolve(stop.value); }
+        }
+      } catch (error) {
+        done = true;
+        reject(error);
+      } finally {
+        busy = false;
+      }
+    };
+    return heads((header) => scan(header.number.toNumber()));
+  });
+}
+
 /** Stores the workload `code` unless the chain has it; resolves with { hash, stored }. */
 export async function ensureWorkload(api, code, signer, options = {}) {
   const hash = blake2AsHex(code, 256);
@@ -281,36 +313,16 @@ export async function placement(api, taskId, blockHash, { finalized = false, tim
   const id = BigInt(taskId);
   const { tasks } = api.events;
   const kinds = [['assigned', tasks.TaskAssigned], ['queued', tasks.TaskQueued], ['failed', tasks.TaskFailed]];
-  let next = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
-  const heads = finalized ? api.rpc.chain.subscribeFinalizedHeads : api.rpc.chain.subscribeNewHeads;
+  const from = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
   const late = `task ${id}: not assigned, queued or failed after ${timeoutMs / 1000} s`;
-  return subscription(timeoutMs, late, ({ resolve, reject }) => {
-    let busy = false;
-    let done = false;
-    const scan = async (best) => {
-      if (busy || done) return;
-      busy = true;
-      try {
-        for (; next <= best; next += 1) {
-          const hash = await api.rpc.chain.getBlockHash(next);
-          const events = await (await api.at(hash)).query.system.events();
-          for (const { event } of events) {
-            const found = kinds.find(([, kind]) => kind.is(event));
-            if (found && event.data.taskId.toBigInt() === id) {
-              done = true;
-              resolve({ kind: found[0], data: event.data, blockHash: hash });
-              return;
-            }
-          }
-        }
-      } catch (error) {
-        done = true;
-        reject(error);
-      } finally {
-        busy = false;
+  return eachBlock(api, { from, finalized, timeoutMs, late }, (number, hash, events) => {
+    for (const { event } of events) {
+      const found = kinds.find(([, kind]) => kind.is(event));
+      if (found && event.data.taskId.toBigInt() === id) {
+        return { value: { kind: found[0], data: event.data, blockHash: hash } };
       }
-    };
-    return heads((header) => scan(header.number.toNumber()));
+    }
+    return undefined;
   });
 }
 
@@ -397,34 +409,23 @@ export async function followJob(api, { firstTask, tiles, from, endedBefore = [],
   if (ended.size === tiles) return undefined;
   const { tasks } = api.events;
   const mine = (id) => id >= first && id < end;
-  let next = from;
   let lastProgress = Date.now();
-  return subscription(idleMs * 10, `job tasks ${first}..${end - 1n}: not all ended`, ({ resolve, reject }) => {
-    let busy = false;
-    let done = false;
-    const scan = async (best) => {
-      if (busy || done) return;
-      busy = true;
-      try {
-        for (; next <= best && !done; next += 1) {
-          const events = await api.query.system.events.at(await api.rpc.chain.getBlockHash(next));
-          for (const { event } of events) {
-            if (event.section !== 'tasks') continue;
-            const id = event.data[0]?.toBigInt?.();
-            if (id === undefined || !mine(id) || ended.has(id)) continue;
-            if (tasks.AnswerHeld.is(event)) await onHeld(Number(id));
-            if (tasks.TaskCompleted.is(event) || tasks.TaskDelivered.is(event) || tasks.TaskFailed.is(event)) {
-              ended.add(id);
-              lastProgress = Date.now();
-              await onEnded(Number(id), await api.bourse('task', [Number(id)]));
-            }
-          }
-          onBlock(next, ended.size);
-          if (ended.size === tiles) { done = true; resolve(); }
-        }
-        if (!done && Date.now() - lastProgress > idleMs) { done = true; reject(new UserError(`job tasks ${first}..${end - 1n}: no tile ended for ${idleMs / 1000} s (${ended.size}/${tiles} ended)`)); }
-      } catch (error) { done = true; reject(error); } finally { busy = false; }
-    };
-    return api.rpc.chain.subscribeNewHeads((header) => scan(header.number.toNumber()));
+  const late = `job tasks ${first}..${end - 1n}: not all ended`;
+  return eachBlock(api, { from, timeoutMs: idleMs * 10, late }, async (number, hash, events) => {
+    for (const { event } of events) {
+      if (event.section !== 'tasks') continue;
+      const id = event.data[0]?.toBigInt?.();
+      if (id === undefined || !mine(id) || ended.has(id)) continue;
+      if (tasks.AnswerHeld.is(event)) await onHeld(Number(id));
+      if (tasks.TaskCompleted.is(event) || tasks.TaskDelivered.is(event) || tasks.TaskFailed.is(event)) {
+        ended.add(id);
+        lastProgress = Date.now();
+        await onEnded(Number(id), await api.bourse('task', [Number(id)]));
+      }
+    }
+    onBlock(number, ended.size);
+    if (ended.size === tiles) return { value: undefined };
+    if (Date.now() - lastProgress > idleMs) throw new UserError(`job tasks ${first}..${end - 1n}: no tile ended for ${idleMs / 1000} s (${ended.size}/${tiles} ended)`);
+    return undefined;
   });
 }
