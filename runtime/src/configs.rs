@@ -178,7 +178,7 @@ impl pallet_offers::Config for Runtime {
 	type Reputation = Reputation;
 	type MinBond = MinProviderBond;
 	type MaxSlash = MaxSlash;
-	type MaxSlots = ConstU32<16>;
+	type MaxSlots = MaxSlots;
 	type MaxPricePerMfuel = MaxPricePerMfuel;
 	// An offer must take real tasks: a billion fuel (about a second of compute) and 64 MiB.
 	type MinOfferFuel = ConstU64<1_000_000_000>;
@@ -234,6 +234,9 @@ parameter_types! {
 	/// per KiB.
 	pub const TaskDepositPerByte: Balance = 10 * MICRO_UNIT;
 }
+
+/// Most tasks a provider runs at once (its offer's slots).
+pub type MaxSlots = ConstU32<16>;
 
 /// Largest task output: the sandbox's output limit, the same on every node.
 pub type MaxOutputSize = ConstU32<{ bourse_primitives::defaults::MAX_OUTPUT_BYTES }>;
@@ -433,6 +436,8 @@ impl pallet_attestation::Config for Runtime {
 	type MaxReplication = MaxReplication;
 	// The version in use and the next one, during a rolling upgrade.
 	type MaxExecutorVersions = ConstU32<2>;
+	// A provider's node answers every task it holds in one call.
+	type MaxAnswersPerCall = MaxSlots;
 	type WeightInfo = pallet_attestation::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarketBenchmarks;
@@ -581,6 +586,14 @@ impl pallet_attestation::BenchmarkHelper<AccountId, bourse_primitives::ExecutorI
 		(task_id, (0..count).map(|i| frame_benchmarking::account("provider", i, 0)).collect())
 	}
 
+	fn lone_tasks(
+		key: bourse_primitives::ExecutorId,
+		count: u32,
+	) -> (AccountId, Vec<pallet_tasks::TaskId>) {
+		let tasks = Self::submitted_tasks(alloc::vec![key], 1, count);
+		(frame_benchmarking::account("provider", 0, 0), tasks)
+	}
+
 	fn start_audit(task_id: pallet_tasks::TaskId) {
 		use frame_support::traits::Hooks;
 		let Some(pallet_tasks::TaskState::Answered { final_at, .. }) =
@@ -601,6 +614,17 @@ impl MarketBenchmarks {
 		keys: Vec<bourse_primitives::ExecutorId>,
 		replication: u32,
 	) -> pallet_tasks::TaskId {
+		Self::submitted_tasks(keys, replication, 1).first().copied().unwrap_or_default()
+	}
+
+	/// Registers a fresh benchmark provider per key, then submits `count` tasks of
+	/// `replication` (at most what the providers' 16 slots each hold) and assigns them in the
+	/// next block.
+	fn submitted_tasks(
+		keys: Vec<bourse_primitives::ExecutorId>,
+		replication: u32,
+		count: u32,
+	) -> Vec<pallet_tasks::TaskId> {
 		use frame_support::traits::fungible::Mutate;
 		// The genesis providers' keys are not in the benchmark keystore: their offers go, so
 		// that no draw (a seat by price, an auditor by stake) picks them.
@@ -620,29 +644,37 @@ impl MarketBenchmarks {
 		let code = b"\0asm\x01\0\0\0benchmark".to_vec();
 		let hash = sp_io::hashing::blake2_256(&code);
 		let _ = Tasks::upload_workload(RuntimeOrigin::signed(requester.clone()), code);
-		let task_id = pallet_tasks::NextTaskId::<Runtime>::get();
 		let fuel = 1_000_000;
 		// The shortest timeout this fuel allows (windows follow the fuel).
 		let (_, timeout) = Tasks::windows(fuel, replication);
-		Tasks::submit_task(
-			RuntimeOrigin::signed(requester),
-			hash,
-			alloc::vec![1],
-			fuel,
-			1,
-			MILLI_UNIT / 2,
-			replication,
-			Perbill::zero(),
-			timeout,
-			None,
-			[7; 32],
-			bench_audit_terms(replication),
-		)
-		.expect("the benchmark providers are free");
-		// The next block assigns it.
+		let tasks = (0..count)
+			.map(|i| {
+				let task_id = pallet_tasks::NextTaskId::<Runtime>::get();
+				// Each task its own reply key, as a requester's client makes them.
+				let mut reply_key = [7; 32];
+				reply_key[..4].copy_from_slice(&i.to_le_bytes());
+				Tasks::submit_task(
+					RuntimeOrigin::signed(requester.clone()),
+					hash,
+					alloc::vec![1],
+					fuel,
+					1,
+					MILLI_UNIT / 2,
+					replication,
+					Perbill::zero(),
+					timeout,
+					None,
+					reply_key,
+					bench_audit_terms(replication),
+				)
+				.expect("the benchmark providers are free");
+				task_id
+			})
+			.collect();
+		// The next block assigns them.
 		let next = System::block_number().saturating_add(1);
 		System::set_block_number(next);
 		Tasks::assign_pending(next, &mut pallet_tasks::Seeds::new());
-		task_id
+		tasks
 	}
 }

@@ -24,6 +24,10 @@ pub trait BenchmarkHelper<AccountId, ExecutorId> {
 	/// providers.
 	fn lone_task(keys: Vec<ExecutorId>) -> (TaskId, Vec<AccountId>);
 
+	/// `count` open tasks of replication 1 (at most `MaxAnswersPerCall`), all assigned to one
+	/// provider registered with `key`; returns the provider and the tasks.
+	fn lone_tasks(key: ExecutorId, count: u32) -> (AccountId, Vec<TaskId>);
+
 	/// The held answer of `task_id`'s window closes: its audit starts.
 	fn start_audit(task_id: TaskId);
 }
@@ -66,6 +70,29 @@ fn answer_of<T: Config>(sealed: &[u8]) -> SealedAnswer {
 		max_output: T::MaxOutputSize::get(),
 		sealed_hash: blake2_256(sealed),
 	}
+}
+
+/// An [`Pallet::answer_many`] of `n` answers to tasks assigned to one provider, with `b` bytes
+/// of boxes in all (spread evenly, the rest in the first).
+fn bundle<T: Config>(n: u32, b: u32) -> (Vec<TaskId>, Call<T>) {
+	let key = T::ExecutorId::generate_pair(None);
+	let (provider, tasks) = T::BenchmarkHelper::lone_tasks(key.clone(), n);
+	assert_eq!(tasks.len() as u32, n, "every task assigned");
+	let answers = tasks
+		.iter()
+		.enumerate()
+		.map(|(i, &task_id)| {
+			let len = b / n + if i == 0 { b % n } else { 0 };
+			let sealed = vec![7u8; len as usize];
+			BundledAnswer {
+				task_id,
+				digest: Pallet::<T>::digest_of(task_id).unwrap(),
+				answer: answer_of::<T>(&sealed),
+				sealed: sealed.try_into().unwrap(),
+			}
+		})
+		.collect();
+	(tasks, Pallet::<T>::signed_answers(provider, answers, &key).unwrap())
 }
 
 /// `provider`'s statement `claim` about `task_id` as its call, signed by `key`.
@@ -241,6 +268,35 @@ mod benchmarks {
 		let call: <T as frame_system::Config>::RuntimeCall =
 			signed::<T>(task_id, &providers[0], Claim::Answer(answer_of::<T>(&sealed)), &sealed)
 				.into();
+		#[block]
+		{
+			authorize::<T>(&call);
+		}
+	}
+
+	/// An answer of `n` tasks of replication 1 of one provider in one call, with `b` bytes of
+	/// boxes in all; the task pallet holds each.
+	#[benchmark]
+	fn answer_many(
+		n: Linear<1, { T::MaxAnswersPerCall::get() }>,
+		b: Linear<0, { T::MaxSealedSize::get() }>,
+	) {
+		let (tasks, call) = bundle::<T>(n, b);
+		#[block]
+		{
+			apply::<T>(call);
+		}
+		assert!(tasks.iter().all(|&t| T::Tasks::assignment(t).is_none()), "all held");
+	}
+
+	/// The pool's and the block's check of an answer of `n` tasks with `b` bytes of boxes in
+	/// all, its one signature included.
+	#[benchmark]
+	fn authorize_answer_many(
+		n: Linear<1, { T::MaxAnswersPerCall::get() }>,
+		b: Linear<0, { T::MaxSealedSize::get() }>,
+	) {
+		let call: <T as frame_system::Config>::RuntimeCall = bundle::<T>(n, b).1.into();
 		#[block]
 		{
 			authorize::<T>(&call);

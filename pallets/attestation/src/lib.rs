@@ -110,6 +110,9 @@ mod worker;
 pub const STATEMENT_CONTEXT: &[u8] = b"bourse/statement";
 /// Domain separation of commitments.
 pub const COMMIT_CONTEXT: &[u8] = b"bourse/commit";
+/// Domain separation of the bundles of answers executor keys sign ([`Pallet::answer_many`]):
+/// never a statement about one task.
+pub const ANSWERS_CONTEXT: &[u8] = b"bourse/answers";
 
 /// The pallet. Its calls carry a whole answer each (task, provider, outcome, signature).
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
@@ -124,6 +127,33 @@ pub mod pallet {
 		<T as frame_system::Config>::AccountId,
 		BlockNumberFor<T>,
 	>;
+
+	/// One answer of an [`Pallet::answer_many`]: what [`Pallet::answer`] carries for one task,
+	/// with the digest of the assignment it answers (the bundle's signature covers it).
+	#[derive(
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		TypeInfo,
+		CloneNoBound,
+		PartialEqNoBound,
+		EqNoBound,
+		DebugNoBound,
+	)]
+	#[scale_info(skip_type_params(T))]
+	pub struct BundledAnswer<T: Config> {
+		/// The task, of replication 1.
+		pub task_id: TaskId,
+		/// The digest of its assignment as the provider read it (`TaskAssignment::digest`).
+		pub digest: [u8; 32],
+		/// How the run ended, its fuel, and the commitment to its outcome.
+		pub answer: SealedAnswer,
+		/// The output with the commitment's salt sealed to the requester's reply key.
+		pub sealed: BoundedVec<u8, T::MaxSealedSize>,
+	}
+
+	/// The answers of one [`Pallet::answer_many`].
+	pub type BundleOf<T> = BoundedVec<BundledAnswer<T>, <T as Config>::MaxAnswersPerCall>;
 
 	/// The storage layout's version: 1 since versions were first recorded (the runtime's
 	/// `Migrations` records it on a chain that had none).
@@ -173,6 +203,11 @@ pub mod pallet {
 		/// Most executor versions accepted at once (two cover a rolling upgrade).
 		#[pallet::constant]
 		type MaxExecutorVersions: Get<u32>;
+
+		/// Most answers one [`Pallet::answer_many`] carries: as many tasks as a provider can
+		/// hold at once (its slots), so that one call answers them all.
+		#[pallet::constant]
+		type MaxAnswersPerCall: Get<u32>;
 
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
@@ -292,6 +327,9 @@ pub mod pallet {
 		},
 		/// Root set the executor versions whose outcomes the chain accepts.
 		ExecutorVersionsSet { versions: BoundedVec<u32, T::MaxExecutorVersions> },
+		/// An answer of an [`Pallet::answer_many`] had counted already (the same answer came in
+		/// an overlapping bundle from another pool): it was skipped, the others counted.
+		AnswerSkipped { task_id: TaskId, provider: T::AccountId, error: DispatchError },
 	}
 
 	#[pallet::error]
@@ -348,6 +386,15 @@ pub mod pallet {
 		/// A committee member opens with its witness (`open_witnessed`); the audited provider
 		/// and the auditor open without one (`open`).
 		WrongOpening,
+		/// An [`Pallet::answer_many`] carries no answer.
+		NoAnswers,
+		/// An [`Pallet::answer_many`] answers one task twice.
+		DuplicateAnswer,
+		/// The answer names another assignment of the task than the chain's (a sibling fork's,
+		/// or one before a reorg).
+		DigestMismatch,
+		/// None of an [`Pallet::answer_many`]'s answers counts any more.
+		AllAnswersStale,
 	}
 
 	#[pallet::extra_constants]
@@ -403,12 +450,26 @@ pub mod pallet {
 				("abstain", w(T::WeightInfo::authorize_abstain(), T::WeightInfo::abstain())),
 				("open", w(T::WeightInfo::authorize_open(), T::WeightInfo::open())),
 			];
+			// The most answers, with a largest box each (settlements are in its own weight).
+			let most = T::MaxAnswersPerCall::get();
+			let bundle_bytes = most.saturating_mul(T::MaxSealedSize::get());
+			let many = T::WeightInfo::authorize_answer_many(most, bundle_bytes)
+				.saturating_add(Self::answer_many_weight(most, bundle_bytes));
 			let limits = <T as frame_system::Config>::BlockWeights::get();
 			if let Some(max) = limits.get(DispatchClass::Normal).max_extrinsic {
-				for (name, weight) in answers {
+				for (name, weight) in answers.into_iter().chain([("answer_many", many)]) {
 					assert!(weight.all_lte(max), "the largest {name} does not fit in an extrinsic");
 				}
 			}
+			assert!(most > 0, "an answer_many must carry an answer");
+			// Its boxes, and a margin for the rest of each entry and the transaction.
+			let length = <T as frame_system::Config>::BlockLength::get();
+			let room = *length.max.get(DispatchClass::Normal);
+			let entry_overhead = 256u32;
+			assert!(
+				bundle_bytes.saturating_add(most.saturating_mul(entry_overhead)) <= room,
+				"the largest answer_many does not fit in a block's length"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -613,6 +674,61 @@ pub mod pallet {
 			Self::record_opening(task_id, who, opening, &assignment, &audit);
 			Ok(())
 		}
+
+		/// Answer several tasks of replication 1 at once, each as [`Pallet::answer`] does: the
+		/// node of `provider` sends the answers it owes in one transaction, with one signature
+		/// by its executor key over [`Pallet::answers_payload`] (each entry's task, assignment
+		/// digest and answer; each box is bound by its `sealed_hash`). The pool takes it only if
+		/// every answer is valid then. An answer that went stale before the block because it
+		/// counted already (the same answer, in an overlapping bundle from another pool) is
+		/// skipped with [`Event::AnswerSkipped`]; any other stale answer, or none left that
+		/// counts, and the block refuses the call (the node sends the rest again). Feeless; at
+		/// most `MaxAnswersPerCall` answers.
+		#[pallet::call_index(7)]
+		#[pallet::weight(Pallet::<T>::answer_many_weight(answers.len() as u32, Pallet::<T>::box_bytes(answers)))]
+		#[pallet::authorize(Self::authorize_answer_many)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_answer_many(
+			answers.len() as u32,
+			Pallet::<T>::box_bytes(answers),
+		))]
+		pub fn answer_many(
+			origin: OriginFor<T>,
+			provider: T::AccountId,
+			answers: BundleOf<T>,
+			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> DispatchResultWithPostInfo {
+			ensure_authorized(origin)?;
+			let _ = signature; // checked in `authorize`
+			let (count, bytes) = (answers.len() as u32, Self::box_bytes(&answers));
+			let mut skipped = 0u32;
+			for entry in answers {
+				let task_id = entry.task_id;
+				let held = Self::check_bundled(&provider, &entry).and_then(|_| {
+					T::Tasks::hold(task_id, &provider, &entry.answer, entry.sealed.into_inner())
+						.map_err(|_| Error::<T>::TaskNotOpen)
+				});
+				match held {
+					Ok(()) => Self::deposit_event(Event::Answered {
+						task_id,
+						provider: provider.clone(),
+						commitment: entry.answer.commitment,
+						fuel_used: entry.answer.fuel_used,
+					}),
+					Err(error) => {
+						skipped = skipped.saturating_add(1);
+						Self::deposit_event(Event::AnswerSkipped {
+							task_id,
+							provider: provider.clone(),
+							error: error.into(),
+						});
+					}
+				}
+			}
+			// A skipped answer was read and carried, but settles nothing.
+			let unsettled = T::Tasks::settle_weight(1).saturating_mul(skipped.into());
+			let actual = Self::answer_many_weight(count, bytes).saturating_sub(unsettled);
+			Ok(Some(actual).into())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -712,6 +828,120 @@ pub mod pallet {
 			Self::accept(*task_id, who, claim, signature, &assignment)
 		}
 
+		/// Pool and block check of [`Pallet::answer_many`]: its shape, then the one signature
+		/// (which binds each box by its hash, so a forgery costs no state read), then the boxes
+		/// and each answer's state. In the pool every answer must count. In a block (`InBlock`)
+		/// an answer already counted, the same provider's with the same commitment (a bundle
+		/// from another pool that overlapped this one), is let through to be skipped, as long as
+		/// another answer counts: nothing else, so no block carries answers that never counted.
+		fn authorize_answer_many(
+			source: TransactionSource,
+			provider: &T::AccountId,
+			answers: &BundleOf<T>,
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> TransactionValidityWithRefund {
+			Self::check_shape(answers).map_err(Self::invalid)?;
+			let key = T::Keys::executor_of(provider)
+				.ok_or(Error::<T>::NotAssigned)
+				.map_err(Self::invalid)?;
+			if !key.verify(&Self::answers_payload(provider, answers), signature) {
+				return Err(Self::invalid(Error::<T>::BadSignature));
+			}
+			for entry in answers {
+				if blake2_256(&entry.sealed) != entry.answer.sealed_hash {
+					return Err(Self::invalid(Error::<T>::OutputHashMismatch));
+				}
+			}
+			let lenient = source == TransactionSource::InBlock;
+			let mut live = 0u32;
+			let now = frame_system::Pallet::<T>::block_number();
+			// Each answer's tag is the lone answer's first step: a bundle and a single answer
+			// to the same task never share the pool. As a single answer's, its priority.
+			let mut validity = ValidTransaction::with_tag_prefix("BourseAttestation")
+				.priority(TransactionPriority::MAX / 2)
+				.propagate(true);
+			let mut longevity = u64::MAX;
+			for entry in answers {
+				match Self::check_bundled(provider, entry) {
+					Ok(assignment) => {
+						live = live.saturating_add(1);
+						validity = validity.and_provides((entry.task_id, provider, 0u8));
+						let left = assignment.deadline.saturating_sub(now).saturated_into::<u64>();
+						longevity = longevity.min(left);
+					}
+					Err(_) if lenient && Self::counted_already(provider, entry) => {}
+					Err(error) => return Err(Self::invalid(error)),
+				}
+			}
+			if live == 0 {
+				return Err(Self::invalid(Error::<T>::AllAnswersStale));
+			}
+			Ok((validity.longevity(longevity.max(1)).into(), Weight::zero()))
+		}
+
+		/// The shape of an [`Pallet::answer_many`]: not empty, each task once.
+		fn check_shape(answers: &BundleOf<T>) -> Result<(), Error<T>> {
+			ensure!(!answers.is_empty(), Error::<T>::NoAnswers);
+			let mut tasks = alloc::collections::BTreeSet::new();
+			for entry in answers {
+				ensure!(tasks.insert(entry.task_id), Error::<T>::DuplicateAnswer);
+			}
+			Ok(())
+		}
+
+		/// Whether `entry` is an answer the task's ledger took already: the same provider's,
+		/// with the same commitment.
+		fn counted_already(provider: &T::AccountId, entry: &BundledAnswer<T>) -> bool {
+			T::Tasks::lone_answer(entry.task_id).is_some_and(|(who, commitment)| {
+				who == *provider && commitment == entry.answer.commitment
+			})
+		}
+
+		/// Checks one answer of an [`Pallet::answer_many`] as [`Pallet::check_answer`] does, and
+		/// that it answers the assignment the chain holds.
+		pub fn check_bundled(
+			provider: &T::AccountId,
+			entry: &BundledAnswer<T>,
+		) -> Result<AssignmentOf<T>, Error<T>> {
+			let assignment = Self::check_answer(entry.task_id, provider, &entry.answer)?;
+			ensure!(assignment.digest == entry.digest, Error::<T>::DigestMismatch);
+			Ok(assignment)
+		}
+
+		/// The bytes an executor key signs for the answers of `provider` in an
+		/// [`Pallet::answer_many`]: [`ANSWERS_CONTEXT`], the genesis hash, the provider, and
+		/// each entry's task, digest and answer (whose `sealed_hash` binds its box).
+		pub fn answers_payload(provider: &T::AccountId, answers: &[BundledAnswer<T>]) -> Vec<u8> {
+			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+			let entries: Vec<_> =
+				answers.iter().map(|a| (a.task_id, &a.digest, &a.answer)).collect();
+			(ANSWERS_CONTEXT, genesis, provider, entries).encode()
+		}
+
+		/// The [`Pallet::answer_many`] of `provider` with `answers`, signed by `key`; `None` if
+		/// the keystore cannot sign with `key` or there are more answers than a call carries.
+		pub fn signed_answers(
+			provider: T::AccountId,
+			answers: Vec<BundledAnswer<T>>,
+			key: &T::ExecutorId,
+		) -> Option<Call<T>> {
+			let signature = key.sign(&Self::answers_payload(&provider, &answers))?;
+			let answers = answers.try_into().ok()?;
+			Some(Call::answer_many { provider, answers, signature })
+		}
+
+		/// The weight of an [`Pallet::answer_many`] of `count` answers holding `bytes` bytes of
+		/// boxes: each answer held, and each may settle its task as [`Pallet::answer`] may.
+		pub fn answer_many_weight(count: u32, bytes: u32) -> Weight {
+			T::WeightInfo::answer_many(count, bytes)
+				.saturating_add(T::Tasks::settle_weight(1).saturating_mul(count.into()))
+		}
+
+		/// The bytes of boxes `answers` carry together.
+		pub fn box_bytes(answers: &[BundledAnswer<T>]) -> u32 {
+			answers.iter().fold(0u32, |sum, a| sum.saturating_add(a.sealed.len() as u32))
+		}
+
 		/// The end of every pool check, dearest last: `signature` over `provider`'s `claim`;
 		/// then the answer's pool validity, unique per task, provider and step.
 		fn accept(
@@ -746,7 +976,9 @@ pub mod pallet {
 				| Error::<T>::DeadlinePassed
 				| Error::<T>::AlreadyAnswered
 				| Error::<T>::Committed
-				| Error::<T>::CommitsClosed => InvalidTransaction::Stale.into(),
+				| Error::<T>::CommitsClosed
+				| Error::<T>::DigestMismatch
+				| Error::<T>::AllAnswersStale => InvalidTransaction::Stale.into(),
 				Error::<T>::RevealsNotOpen => InvalidTransaction::Future.into(),
 				other => {
 					InvalidTransaction::Custom(other.encode().first().copied().unwrap_or(0)).into()

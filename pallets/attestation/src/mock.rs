@@ -105,6 +105,10 @@ impl TaskLedger<u64, u64> for FakeTasks {
 		Weight::zero()
 	}
 
+	fn lone_answer(task: TaskId) -> Option<(u64, [u8; 32])> {
+		held(task).map(|(provider, answer, _)| (provider, answer.commitment))
+	}
+
 	fn settle_audit(task: TaskId, found: AuditFinding) -> bool {
 		// A disagreement goes to a committee ([`convene`]): the audit stays.
 		let escalates = matches!(found, AuditFinding::Disagreed { .. });
@@ -377,6 +381,7 @@ impl pallet_attestation::Config for Test {
 	type MaxSealedSize = ConstU32<MAX_SEALED>;
 	type MaxReplication = ConstU32<5>;
 	type MaxExecutorVersions = ConstU32<2>;
+	type MaxAnswersPerCall = ConstU32<16>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = FakeTasks;
@@ -400,6 +405,15 @@ impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for FakeTasks {
 			bind(*p, key);
 		}
 		(0, providers)
+	}
+
+	fn lone_tasks(key: UintAuthorityId, count: u32) -> (u64, Vec<TaskId>) {
+		let tasks: Vec<TaskId> = (0..count as TaskId).collect();
+		for &task in &tasks {
+			assign(task, &[1]);
+		}
+		bind(1, key);
+		(1, tasks)
 	}
 
 	fn start_audit(task_id: TaskId) {

@@ -88,6 +88,26 @@ pub fn sealed_answer<T: Config>(
 	(Claim::Answer(answer), sealed)
 }
 
+/// `provider`'s lone answer to `task_id` of `output` (successful, `fuel_used`), sealed under
+/// `salt` as [`sealed_answer`] seals it, as an entry of [`Pallet::answer_many`].
+pub fn bundled_answer<T: Config>(
+	task_id: TaskId,
+	provider: &T::AccountId,
+	output: &[u8],
+	fuel_used: u64,
+	salt: [u8; 32],
+) -> BundledAnswer<T> {
+	let (claim, sealed) =
+		sealed_answer::<T>(task_id, provider, Status::Success, fuel_used, output, salt);
+	let Claim::Answer(answer) = claim else { unreachable!("a lone answer") };
+	BundledAnswer {
+		task_id,
+		digest: Pallet::<T>::digest_of(task_id).unwrap_or_default(),
+		answer,
+		sealed: sealed.try_into().unwrap(),
+	}
+}
+
 /// Applies an answer's call as a block does: `authorize` (every check, the signature last), then
 /// dispatch (the state checks again). A refused call is not dispatched; its error is the one the
 /// state checks find, else the one of a check only the pool runs (a reveal's output hash, the
@@ -115,6 +135,9 @@ where
 		Call::open_witnessed { task_id, who, opening, witness, .. } => {
 			Pallet::<T>::check_opening(*task_id, who, opening, Some(witness)).map(|_| ())
 		}
+		Call::answer_many { provider, answers, .. } => answers
+			.iter()
+			.try_for_each(|entry| Pallet::<T>::check_bundled(provider, entry).map(|_| ())),
 		_ => unreachable!("no other authorized calls"),
 	};
 	let call: <T as frame::deps::frame_system::Config>::RuntimeCall = call.into();

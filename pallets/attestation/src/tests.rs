@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::testing::outcome;
-use crate::{mock::*, Claim, Commitments, Error, Event, FailureReason, PendingOutputs, Revealed};
+use crate::{
+	mock::*, Call, Claim, Commitments, Error, Event, FailureReason, PendingOutputs, Revealed,
+};
 use crate::{
 	AbstainReason, Abstentions, AcceptedVersions, Status, TaskJudge, Verdict, EXECUTOR_VERSION,
 };
@@ -570,6 +572,248 @@ fn an_answer_for_one_task_is_refused_for_another_task_with_the_same_id() {
 	});
 }
 
+/// Provider 1's answers to `tasks` (output "out", 10 fuel each), as entries of one
+/// `answer_many`.
+fn bundle(tasks: &[u64]) -> Vec<crate::BundledAnswer<Test>> {
+	tasks
+		.iter()
+		.map(|&t| crate::testing::bundled_answer::<Test>(t, &1, b"out", 10, [t as u8; 32]))
+		.collect()
+}
+
+/// `entries` as provider 1's `answer_many`, signed by `signer`'s key.
+fn answers_call(signer: u64, entries: Vec<crate::BundledAnswer<Test>>) -> crate::Call<Test> {
+	let payload = Attestation::answers_payload(&1, &entries);
+	let signature = polkadot_sdk::sp_runtime::RuntimeAppPublic::sign(&key(signer), &payload)
+		.expect("test keys sign");
+	crate::Call::answer_many { provider: 1, answers: entries.try_into().unwrap(), signature }
+}
+
+/// Runs `call`'s `authorize` as the pool (`External`) or a block (`InBlock`) does.
+fn authorize_as(
+	call: &crate::Call<Test>,
+	source: polkadot_sdk::sp_runtime::transaction_validity::TransactionSource,
+) -> polkadot_sdk::sp_runtime::transaction_validity::TransactionValidityWithRefund {
+	use polkadot_sdk::frame_support::traits::Authorize;
+	RuntimeCall::from(call.clone()).authorize(source).expect("an authorized call")
+}
+
+#[test]
+fn answers_in_bulk_are_held_each_under_one_signature() {
+	test(|| {
+		for t in 0..4 {
+			assign(t, &[1]);
+		}
+		let entries = bundle(&[0, 1, 2, 3]);
+		let boxes: Vec<Vec<u8>> = entries.iter().map(|e| e.sealed.to_vec()).collect();
+		assert_eq!(crate::testing::apply::<Test>(answers_call(1, entries)), Ok(()));
+		check_invariants();
+		for t in 0..4u64 {
+			let (provider, answer, sealed) = held(t).expect("each answer is held");
+			assert_eq!((provider, answer.fuel_used), (1, 10));
+			assert_eq!(sealed, boxes[t as usize], "its own box");
+			System::assert_has_event(
+				Event::Answered {
+					task_id: t,
+					provider: 1,
+					commitment: answer.commitment,
+					fuel_used: 10,
+				}
+				.into(),
+			);
+		}
+		// Answered: the same bundle again is stale, whole.
+		let again = answers_call(1, bundle(&[0]));
+		assert_eq!(crate::testing::apply::<Test>(again), Err(Error::<Test>::TaskNotOpen.into()));
+	});
+}
+
+#[test]
+fn the_pool_refuses_a_bundle_unless_every_answer_is_valid() {
+	use polkadot_sdk::sp_runtime::transaction_validity::TransactionSource::External;
+	test(|| {
+		for t in 0..3 {
+			assign(t, &[1]);
+		}
+		assign(3, &[2]);
+		let refused = |entries, signer| {
+			let result = crate::testing::apply::<Test>(answers_call(signer, entries));
+			check_invariants();
+			assert!((0..3).all(|t| held(t).is_none()), "nothing held");
+			result
+		};
+		use Error as E;
+		assert_eq!(refused(vec![], 1), Err(E::<Test>::NoAnswers.into()));
+		assert_eq!(refused(bundle(&[0, 1, 0]), 1), Err(E::<Test>::DuplicateAnswer.into()));
+		assert_eq!(refused(bundle(&[0, 3]), 1), Err(E::<Test>::NotAssigned.into()));
+		assert_eq!(refused(bundle(&[0, 9]), 1), Err(E::<Test>::TaskNotOpen.into()));
+		let mut heavy = bundle(&[0, 1]);
+		heavy[1].answer.fuel_used = FUEL + 1;
+		assert_eq!(refused(heavy, 1), Err(E::<Test>::FuelAboveLimit.into()));
+		let mut swapped = bundle(&[0, 1]);
+		swapped[1].sealed = swapped[0].sealed.clone();
+		assert_eq!(refused(swapped, 1), Err(E::<Test>::OutputHashMismatch.into()));
+		bind(2, key(2));
+		assert_eq!(refused(bundle(&[0, 1]), 2), Err(E::<Test>::BadSignature.into()));
+		// The signature covers every entry: none can be changed, added or taken away.
+		let entries = bundle(&[0, 1, 2]);
+		let Call::answer_many { signature, .. } = answers_call(1, entries.clone()) else {
+			unreachable!()
+		};
+		let with = |answers: Vec<crate::BundledAnswer<Test>>| crate::Call::<Test>::answer_many {
+			provider: 1,
+			answers: answers.try_into().unwrap(),
+			signature: signature.clone(),
+		};
+		assert_eq!(
+			crate::testing::apply::<Test>(with(entries[..2].to_vec())),
+			Err(E::<Test>::BadSignature.into()),
+			"a subset"
+		);
+		let mut cheaper = entries.clone();
+		cheaper[2].answer.fuel_used = 1;
+		assert_eq!(
+			crate::testing::apply::<Test>(with(cheaper)),
+			Err(E::<Test>::BadSignature.into())
+		);
+		// One answer names another assignment of its task (a sibling fork's).
+		let mut forked = entries.clone();
+		forked[1].digest = [3; 32];
+		assert_eq!(refused(forked, 1), Err(E::<Test>::DigestMismatch.into()));
+		// A lone answer's signature is no bundle's, and a bundle's is no lone answer's.
+		let Call::answer { signature: lone, .. } = signed_answer(b"out") else { unreachable!() };
+		let one = bundle(&[0]);
+		let call = crate::Call::<Test>::answer_many {
+			provider: 1,
+			answers: one.clone().try_into().unwrap(),
+			signature: lone,
+		};
+		assert_eq!(crate::testing::apply::<Test>(call), Err(E::<Test>::BadSignature.into()));
+		let Call::answer_many { signature: many, .. } = answers_call(1, one.clone()) else {
+			unreachable!()
+		};
+		let lone_call = crate::Call::<Test>::answer {
+			task_id: 0,
+			provider: 1,
+			answer: one[0].answer.clone(),
+			sealed: one[0].sealed.clone(),
+			signature: many,
+		};
+		assert_eq!(crate::testing::apply::<Test>(lone_call), Err(E::<Test>::BadSignature.into()));
+		// The valid bundle provides each task's answer tag, as a lone answer does, with the
+		// same priority: it never crowds out commits and reveals.
+		let (valid, _) = authorize_as(&answers_call(1, entries), External).unwrap();
+		let (lone, _) = authorize_as(&signed_answer(b"out"), External).unwrap();
+		assert_eq!(valid.provides.len(), 3);
+		assert!(valid.provides.contains(&lone.provides[0]), "shares the lone answer's tag");
+		assert_eq!(valid.priority, lone.priority);
+		// A forgery is refused before the state is read: a bad signature over a bad box is a
+		// bad proof, not a mismatched box.
+		let mut forged = bundle(&[0, 1]);
+		forged[0].sealed = forged[1].sealed.clone();
+		let Call::answer_many { signature: theirs, .. } = answers_call(2, forged.clone()) else {
+			unreachable!()
+		};
+		let forged = crate::Call::<Test>::answer_many {
+			provider: 1,
+			answers: forged.try_into().unwrap(),
+			signature: theirs,
+		};
+		assert_eq!(
+			authorize_as(&forged, External).map(|_| ()),
+			Err(polkadot_sdk::sp_runtime::transaction_validity::InvalidTransaction::BadProof.into())
+		);
+		assert!((0..3).all(|t| held(t).is_none()), "authorize holds nothing");
+	});
+}
+
+#[test]
+fn an_answer_counted_already_is_skipped_in_a_block_and_the_others_count() {
+	use polkadot_sdk::frame_support::dispatch::GetDispatchInfo;
+	use polkadot_sdk::sp_runtime::{traits::Dispatchable, transaction_validity::TransactionSource};
+	test(|| {
+		for t in 0..3 {
+			assign(t, &[1]);
+		}
+		let call = answers_call(1, bundle(&[0, 1, 2]));
+		assert!(authorize_as(&call, TransactionSource::External).is_ok(), "the pool takes it");
+		// Before the block: the same answer to task 1 counted, in a bundle another pool held.
+		assert_eq!(crate::testing::apply::<Test>(answers_call(1, bundle(&[1]))), Ok(()));
+		assert!(
+			authorize_as(&call, TransactionSource::External).is_err(),
+			"a pool's revalidation drops it"
+		);
+		// A block that holds both lets the second through and skips the answer counted.
+		assert!(authorize_as(&call, TransactionSource::InBlock).is_ok());
+		let declared = call.get_dispatch_info().call_weight;
+		let post = RuntimeCall::from(call)
+			.dispatch(polkadot_sdk::frame_system::RawOrigin::Authorized.into())
+			.unwrap();
+		check_invariants();
+		assert!(held(0).is_some() && held(2).is_some());
+		System::assert_has_event(
+			Event::AnswerSkipped {
+				task_id: 1,
+				provider: 1,
+				error: Error::<Test>::TaskNotOpen.into(),
+			}
+			.into(),
+		);
+		let answered = System::events()
+			.iter()
+			.filter(|e| matches!(e.event, RuntimeEvent::Attestation(Event::Answered { .. })))
+			.count();
+		assert_eq!(answered, 3, "tasks 1, then 0 and 2: each answered once");
+		assert!(post.actual_weight.is_some_and(|w| w.all_lte(declared)));
+		// A bundle none of whose answers counts any more is refused even in a block.
+		let stale = answers_call(1, bundle(&[0, 2]));
+		assert!(authorize_as(&stale, TransactionSource::InBlock).is_err());
+		check_invariants();
+	});
+}
+
+/// A provider that builds its own block cannot pad it, feeless, with answers that never count:
+/// in a block only an answer counted already is skipped; any other stale one refuses the call.
+#[test]
+fn a_block_refuses_a_bundle_padded_with_answers_that_never_counted() {
+	use polkadot_sdk::sp_runtime::transaction_validity::TransactionSource::InBlock;
+	test(|| {
+		for t in 0..3 {
+			assign(t, &[1]);
+		}
+		assign(3, &[2]);
+		// Unknown task, another's task, an answer over the fuel limit, another assignment.
+		let mut heavy = bundle(&[0, 1]);
+		heavy[1].answer.fuel_used = FUEL + 1;
+		let mut forked = bundle(&[0, 1]);
+		forked[1].digest = [3; 32];
+		for padded in [bundle(&[0, 99]), bundle(&[0, 3]), heavy, forked] {
+			assert!(authorize_as(&answers_call(1, padded), InBlock).is_err());
+		}
+		// Task 1 answered otherwise than this bundle says: not the same answer, not skipped.
+		assert_eq!(answer(1, 1, b"alone", 5), Ok(()));
+		assert!(authorize_as(&answers_call(1, bundle(&[0, 1])), InBlock).is_err());
+		assert!(authorize_as(&answers_call(1, bundle(&[0, 2])), InBlock).is_ok());
+		check_invariants();
+	});
+}
+
+#[test]
+fn past_the_deadline_a_block_refuses_a_bundle_whose_answers_all_expired() {
+	use polkadot_sdk::sp_runtime::transaction_validity::TransactionSource;
+	test(|| {
+		for t in 0..2 {
+			assign(t, &[1]);
+		}
+		let call = answers_call(1, bundle(&[0, 1]));
+		for _ in 0..=TIMEOUT {
+			next_block();
+		}
+		assert!(authorize_as(&call, TransactionSource::InBlock).is_err());
+		assert_eq!(crate::testing::apply::<Test>(call), Err(Error::<Test>::DeadlinePassed.into()));
+	});
+}
+
 #[test]
 fn a_commitment_to_one_task_cannot_be_revealed_for_another_with_the_same_id() {
 	test(|| {
@@ -997,7 +1241,15 @@ mod offchain_worker {
 			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
 			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
 			assert_eq!(stand.started(), 1, "a second wake-up does not run it again");
-			assert_eq!(pool.read().transactions.len(), 2, "the answer is sent until included");
+			assert_eq!(pool.read().transactions.len(), 1, "nor sends it again while in the pool");
+			// Never included (a pool dropped it): sent again after a few blocks.
+			pool.write().transactions.clear();
+			for _ in 1..crate::worker::RESEND_AFTER {
+				next_block();
+				<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+				assert!(pool.read().transactions.is_empty());
+			}
+			next_block();
 			worker_block(&pool);
 			let (answer, output) = held_output(0).expect("the answer is held, its box opens");
 			assert_eq!(output, b"tupni".to_vec());
@@ -1134,9 +1386,93 @@ mod offchain_worker {
 			assert_eq!(stand.started(), 4, "all four started in the pass of their block");
 			assert_eq!(stand.offered.load(Ordering::SeqCst), OFFERED_SLOTS, "slots reported");
 			stand.release();
-			assert_eq!(worker_block(&pool), 4, "four answers in one block");
+			assert_eq!(worker_block(&pool), 1, "four answers in one transaction");
 			assert!((0..4).all(|task| held_output(task).is_some()));
 			assert_eq!(stand.started(), 4, "none ran twice");
+		});
+	}
+
+	/// An answer the pool would refuse in the next block (its deadline is this block) stays out
+	/// of the bundle: it would sink the provider's other answers with it.
+	#[test]
+	fn an_answer_due_this_block_is_left_out_of_the_bundle() {
+		let (mut ext, pool, _) = worker_ext(true);
+		ext.execute_with(|| {
+			UintAuthorityId::set_all_keys(vec![key(1)]);
+			assign(0, &[1]);
+			// Answered at once, but never included; its deadline comes.
+			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+			assert_eq!(sent(&pool).len(), 1);
+			pool.write().transactions.clear();
+			for _ in 0..TIMEOUT {
+				next_block();
+			}
+			assign(1, &[1]);
+			assign(2, &[1]);
+			assert_eq!(Attestation::digest_of(0).map(|_| ()), Some(()), "task 0 still open");
+			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+			let calls = sent(&pool);
+			let [Call::answer_many { answers, .. }] = &calls[..] else { panic!("{calls:?}") };
+			assert_eq!(answers.iter().map(|a| a.task_id).collect::<Vec<_>>(), vec![1, 2]);
+			pool.write().transactions.clear();
+			next_block();
+			assert!(
+				authorize_as(
+					&calls[0],
+					polkadot_sdk::sp_runtime::transaction_validity::TransactionSource::External
+				)
+				.is_ok(),
+				"the pool of the next block takes it"
+			);
+		});
+	}
+
+	#[test]
+	fn a_node_sends_one_bundle_per_provider_and_the_next_pass_resends_what_is_owed() {
+		let (mut ext, pool, _) = worker_ext(true);
+		ext.execute_with(|| {
+			UintAuthorityId::set_all_keys(vec![key(1), key(2)]);
+			for task in 0..2 {
+				assign(task, &[1]);
+			}
+			for task in 2..5 {
+				assign(task, &[2]);
+			}
+			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+			let bundles = |calls: Vec<Call<Test>>| -> Vec<(u64, Vec<u64>)> {
+				calls
+					.into_iter()
+					.map(|call| match call {
+						Call::answer_many { provider, answers, .. } => {
+							(provider, answers.iter().map(|a| a.task_id).collect())
+						}
+						other => panic!("not a bundle: {other:?}"),
+					})
+					.collect()
+			};
+			assert_eq!(bundles(sent(&pool)), vec![(1, vec![0, 1]), (2, vec![2, 3, 4])]);
+			// Not included yet, and tasks 5 and 6 came: the next pass sends only their answers,
+			// in a bundle of their own (one overlapping the first could not replace it).
+			pool.write().transactions.clear();
+			assign(5, &[1]);
+			assign(6, &[1]);
+			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+			assert_eq!(bundles(sent(&pool)), vec![(1, vec![5, 6])]);
+			pool.write().transactions.clear();
+			// Dropped from the pool and never included: all are sent again, a provider's in one.
+			for _ in 0..crate::worker::RESEND_AFTER {
+				next_block();
+			}
+			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+			assert_eq!(bundles(sent(&pool)), vec![(1, vec![0, 1, 5, 6]), (2, vec![2, 3, 4])]);
+			pool.write().transactions.clear();
+			assert_eq!(worker_block(&pool), 0, "sent lately: not again");
+			for _ in 1..crate::worker::RESEND_AFTER {
+				next_block();
+			}
+			assert_eq!(worker_block(&pool), 2);
+			assert!((0..7).all(|task| held_output(task).is_some()));
+			check_invariants();
 		});
 	}
 

@@ -38,6 +38,8 @@ use polkadot_sdk::polkadot_sdk_frame::weights_prelude::*;
 pub trait WeightInfo {
 	fn answer(l: u32, ) -> Weight;
 	fn authorize_answer(l: u32, ) -> Weight;
+	fn answer_many(n: u32, b: u32, ) -> Weight;
+	fn authorize_answer_many(n: u32, b: u32, ) -> Weight;
 	fn commit() -> Weight;
 	fn authorize_commit() -> Weight;
 	fn reveal(l: u32, ) -> Weight;
@@ -135,6 +137,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	fn answer_many(n: u32, b: u32, ) -> Weight {
+		Weight::from_parts(115_724_537, 69391).saturating_mul(n.into())
+			.saturating_add(Weight::from_parts(539, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(15_u64 * n as u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64 * n as u64))
+	}
+	fn authorize_answer_many(n: u32, b: u32, ) -> Weight {
+		Weight::from_parts(84_267_648, 69391).saturating_mul(n.into())
+			.saturating_add(Weight::from_parts(7_390, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64 * n as u64))
+	}
 	fn commit() -> Weight {
 		// Proof size: measured `1144`, estimated `69391`.
 		// Minimum execution time: 55_543_000 picoseconds.
@@ -417,6 +430,17 @@ impl WeightInfo for () {
 		Weight::from_parts(84_267_648, 69391)
 			.saturating_add(Weight::from_parts(7_390, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
+	}
+	fn answer_many(n: u32, b: u32, ) -> Weight {
+		Weight::from_parts(115_724_537, 69391).saturating_mul(n.into())
+			.saturating_add(Weight::from_parts(539, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(15_u64 * n as u64))
+			.saturating_add(RocksDbWeight::get().writes(9_u64 * n as u64))
+	}
+	fn authorize_answer_many(n: u32, b: u32, ) -> Weight {
+		Weight::from_parts(84_267_648, 69391).saturating_mul(n.into())
+			.saturating_add(Weight::from_parts(7_390, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(8_u64 * n as u64))
 	}
 	fn commit() -> Weight {
 		Weight::from_parts(85_207_000, 69391)

@@ -208,9 +208,11 @@ impl<T: Config> Pallet<T> {
 		if !concluded.is_empty() {
 			wait_to_send();
 		}
+		let mut outbox = Outbox::new(now.saturated_into());
 		for (job, local) in concluded {
-			Self::send_due(&job, now, local);
+			Self::send_due(&job, now, local, &mut outbox);
 		}
+		outbox.send();
 		// Wait a little for the runs still going; answer those that end.
 		let until = started.add(Duration::from_millis(PASS_WAIT_MS));
 		while !waiting.is_empty() && sp_io::offchain::timestamp() < until {
@@ -221,7 +223,7 @@ impl<T: Config> Pallet<T> {
 				Ok(None) => true,
 				Ok(Some(local)) => {
 					wait_to_send();
-					Self::send_due(job, now, local);
+					Self::send_due(job, now, local, &mut outbox);
 					false
 				}
 				Err(why) => {
@@ -229,6 +231,7 @@ impl<T: Config> Pallet<T> {
 					false
 				}
 			});
+			outbox.send();
 		}
 	}
 
@@ -257,9 +260,10 @@ impl<T: Config> Pallet<T> {
 		);
 	}
 
-	/// Sends what `job`'s provider owes given this node's conclusion `local`, logging a failure.
-	fn send_due(job: &Job<T>, now: BlockNumberFor<T>, local: Local) {
-		if let Err(why) = Self::answer_due(job, now, local) {
+	/// Sends what `job`'s provider owes given this node's conclusion `local` (a lone answer
+	/// goes to `outbox`, to be sent with the provider's others), logging a failure.
+	fn send_due(job: &Job<T>, now: BlockNumberFor<T>, local: Local, outbox: &mut Outbox<T>) {
+		if let Err(why) = Self::answer_due(job, now, local, outbox) {
 			log::warn!(target: TARGET, "task {}: {why}", job.task_id);
 		}
 	}
@@ -578,8 +582,13 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Sends the answer, commitment, reveal or abstention that `job`'s provider owes now, if
-	/// any, given this node's conclusion `local`.
-	fn answer_due(job: &Job<T>, now: BlockNumberFor<T>, local: Local) -> Result<(), &'static str> {
+	/// any, given this node's conclusion `local`; a lone answer goes to `outbox`.
+	fn answer_due(
+		job: &Job<T>,
+		now: BlockNumberFor<T>,
+		local: Local,
+		outbox: &mut Outbox<T>,
+	) -> Result<(), &'static str> {
 		if let Some(audit) = &job.assignment.audit {
 			return Self::audit_due(job, audit, now, local);
 		}
@@ -618,7 +627,7 @@ impl<T: Config> Pallet<T> {
 					.map_err(|_| "offchain storage refused the box")?;
 				return match kept {
 					local @ (Local::Sealed { .. } | Local::Held { .. }) => {
-						Self::answer_due(job, now, local)
+						Self::answer_due(job, now, local, outbox)
 					}
 					_ => Err("sealing made no box"),
 				};
@@ -659,7 +668,22 @@ impl<T: Config> Pallet<T> {
 			Local::Audit { .. } => return Err("an auditor's run for a task no longer audited"),
 			Local::Member { .. } => return Err("a committee member's run for no dispute"),
 		};
-		Self::send(job, claim, payload)
+		match claim {
+			Claim::Answer(answer) => {
+				let sealed = payload.try_into().map_err(|_| "the box is above its bound")?;
+				let digest = job.assignment.digest;
+				let entry = BundledAnswer { task_id, digest, answer, sealed };
+				// Checked as the pool will check it, in the next block: an answer it refuses
+				// would sink the provider's others with it.
+				Pallet::<T>::check_bundled(provider, &entry)?;
+				if now >= job.assignment.deadline {
+					return Err("too late to answer: the deadline is this block");
+				}
+				outbox.add(job, entry);
+				Ok(())
+			}
+			claim => Self::send(job, claim, payload),
+		}
 	}
 
 	/// Sends what `job`'s provider owes now in the audit `audit`, given this node's conclusion
@@ -748,6 +772,91 @@ impl<T: Config> Pallet<T> {
 		let xt = T::create_authorized_transaction(call.into());
 		SubmitTransaction::<T, Call<T>>::submit_transaction(xt)
 			.map_err(|()| "the transaction pool refused the answer")
+	}
+}
+
+/// The lone answers of one worker pass, by provider: each provider's go in one
+/// [`Pallet::answer_many`] (at most `MaxAnswersPerCall` each), so a node that holds many tasks
+/// sends one transaction per block for them, not one per task.
+///
+/// An answer sent is not sent again for [`RESEND_AFTER`] blocks (its transaction is in the
+/// pool until included or dropped): a bundle never overlaps one still in the pool, which it
+/// could not replace there, and answers that come later go in a bundle of their own.
+struct Outbox<T: Config> {
+	now: u32,
+	by_provider: Vec<(T::AccountId, T::ExecutorId, Vec<BundledAnswer<T>>)>,
+}
+
+/// Blocks after which an answer sent and still not included is sent again (its bundle was
+/// dropped from the pool, or this node's pool never had it).
+pub const RESEND_AFTER: u32 = 3;
+/// Key prefix of what a provider's answers this node sent lately, and when.
+const SENT_KEY: &[u8] = b"bourse/attestation/sent";
+
+/// The answers of a provider sent lately: task, assignment digest, block sent.
+type Sent = Vec<(TaskId, [u8; 32], u32)>;
+
+impl<T: Config> Outbox<T> {
+	fn new(now: u32) -> Self {
+		Self { now, by_provider: Vec::new() }
+	}
+
+	/// Keeps `answer`, of `job`'s provider, to be sent.
+	fn add(&mut self, job: &Job<T>, answer: BundledAnswer<T>) {
+		match self.by_provider.iter_mut().find(|(p, k, _)| *p == job.provider && *k == job.key) {
+			Some((_, _, answers)) => answers.push(answer),
+			None => self.by_provider.push((job.provider.clone(), job.key.clone(), vec![answer])),
+		}
+	}
+
+	/// Sends what it holds that was not sent lately, and empties: a provider's answers in
+	/// calls of at most `MaxAnswersPerCall` (a lone one as [`Pallet::answer`]).
+	fn send(&mut self) {
+		let most = (T::MaxAnswersPerCall::get() as usize).max(1);
+		let now = self.now;
+		for (provider, key, answers) in self.by_provider.drain(..) {
+			let record_key = (SENT_KEY, &provider).encode();
+			let record = StorageValueRef::persistent(&record_key);
+			let mut sent: Sent = record.get().ok().flatten().unwrap_or_default();
+			sent.retain(|(_, _, at)| now.saturating_sub(*at) < RESEND_AFTER);
+			let fresh: Vec<_> = answers
+				.into_iter()
+				.filter(|a| !sent.iter().any(|(t, d, _)| *t == a.task_id && *d == a.digest))
+				.collect();
+			for chunk in fresh.chunks(most) {
+				match Self::submit(&provider, &key, chunk) {
+					Ok(()) => sent.extend(chunk.iter().map(|a| (a.task_id, a.digest, now))),
+					Err(why) => {
+						let first = chunk.first().map(|a| a.task_id).unwrap_or_default();
+						log::warn!(target: TARGET, "answers from task {first} ({}): {why}", chunk.len());
+					}
+				}
+			}
+			record.set(&sent);
+		}
+	}
+
+	/// Signs `answers` of `provider` with `key` and submits them in one call.
+	fn submit(
+		provider: &T::AccountId,
+		key: &T::ExecutorId,
+		answers: &[BundledAnswer<T>],
+	) -> Result<(), &'static str> {
+		let call = match answers {
+			[one] => {
+				let statement = Statement {
+					task_id: one.task_id,
+					provider: provider.clone(),
+					claim: Claim::Answer(one.answer.clone()),
+				};
+				Pallet::<T>::signed_call(&one.digest, statement, one.sealed.to_vec(), key)
+			}
+			many => Pallet::<T>::signed_answers(provider.clone(), many.to_vec(), key),
+		}
+		.ok_or("the keystore cannot sign")?;
+		let xt = T::create_authorized_transaction(call.into());
+		SubmitTransaction::<T, Call<T>>::submit_transaction(xt)
+			.map_err(|()| "the transaction pool refused the answers")
 	}
 }
 

@@ -263,6 +263,7 @@ impl pallet_attestation::Config for Test {
 	type MaxSealedSize = ConstU32<MAX_SEALED>;
 	type MaxReplication = ConstU32<5>;
 	type MaxExecutorVersions = ConstU32<2>;
+	type MaxAnswersPerCall = ConstU32<8>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarketHelper;
@@ -273,6 +274,15 @@ impl MarketHelper {
 	/// Registers a benchmark provider per key, then submits a task of `replication` and assigns
 	/// it in the next block; returns the task and the registered providers.
 	fn submitted(keys: Vec<UintAuthorityId>, replication: u32) -> (u64, Vec<u64>) {
+		let (first, tasks) = Self::submitted_many(keys.clone(), replication, 1);
+		let registered = (0..keys.len() as u64).map(|i| first + i).collect();
+		(tasks[0], registered)
+	}
+
+	/// Registers a benchmark provider per key (8 slots each), then submits `count` tasks of
+	/// `replication` and assigns them in the next block; returns the first provider and the
+	/// tasks.
+	fn submitted_many(keys: Vec<UintAuthorityId>, replication: u32, count: u32) -> (u64, Vec<u64>) {
 		let registered: Vec<u64> = (0..keys.len() as u64).map(|i| 2_000 + i).collect();
 		for (who, key) in registered.iter().zip(keys) {
 			pallet_offers::Pallet::<Test>::benchmark_provider(who, key, 1_000, 8).unwrap();
@@ -282,27 +292,34 @@ impl MarketHelper {
 		let code = b"\0asm\x01\0\0\0bench".to_vec();
 		let hash = polkadot_sdk::sp_io::hashing::blake2_256(&code);
 		let _ = Tasks::upload_workload(RuntimeOrigin::signed(requester), code);
-		let task_id = pallet_tasks::NextTaskId::<Test>::get();
-		Tasks::submit_task(
-			RuntimeOrigin::signed(requester),
-			hash,
-			vec![1],
-			1_000_000,
-			1,
-			1_000,
-			replication,
-			Default::default(),
-			MIN_TIMEOUT,
-			None,
-			[7; 32],
-			crate::mock::audit_terms(replication),
-		)
-		.unwrap();
-		// The next block assigns it.
+		let tasks = (0..count)
+			.map(|i| {
+				let task_id = pallet_tasks::NextTaskId::<Test>::get();
+				let mut reply_key = [7; 32];
+				reply_key[..4].copy_from_slice(&i.to_le_bytes());
+				Tasks::submit_task(
+					RuntimeOrigin::signed(requester),
+					hash,
+					vec![1],
+					1_000_000,
+					1,
+					1_000,
+					replication,
+					Default::default(),
+					MIN_TIMEOUT,
+					None,
+					reply_key,
+					crate::mock::audit_terms(replication),
+				)
+				.unwrap();
+				task_id
+			})
+			.collect();
+		// The next block assigns them.
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		Tasks::assign_pending(next, &mut pallet_tasks::Seeds::new());
-		(task_id, registered)
+		(registered[0], tasks)
 	}
 }
 
@@ -318,6 +335,10 @@ impl pallet_attestation::BenchmarkHelper<u64, UintAuthorityId> for MarketHelper 
 
 	fn lone_task(keys: Vec<UintAuthorityId>) -> (u64, Vec<u64>) {
 		Self::submitted(keys, 1)
+	}
+
+	fn lone_tasks(key: UintAuthorityId, count: u32) -> (u64, Vec<u64>) {
+		Self::submitted_many(vec![key], 1, count)
 	}
 
 	fn start_audit(task_id: u64) {
