@@ -133,8 +133,9 @@ async function sustainedLoad(api, raw, { alice, requesters, workload, secs, perB
   const blocks = [];
   for (let n = from; n <= until; n += 1) {
     while ((await api.rpc.chain.getHeader()).number.toNumber() < n) await new Promise((r) => setTimeout(r, 1_000));
-    const counts = await countEvents(api, await api.rpc.chain.getBlockHash(n), 'tasks', ['TaskSubmitted', 'TaskDelivered', 'TaskCompleted', 'TaskFailed']);
-    blocks.push({ block: n, submitted: counts.TaskSubmitted, completed: counts.TaskDelivered + counts.TaskCompleted, failed: counts.TaskFailed });
+    const hash = await api.rpc.chain.getBlockHash(n);
+    const counts = await countEvents(api, hash, 'tasks', ['TaskSubmitted', 'TaskDelivered', 'TaskCompleted', 'TaskFailed']);
+    blocks.push({ block: n, submitted: counts.TaskSubmitted, completed: counts.TaskDelivered + counts.TaskCompleted, failed: counts.TaskFailed, ...await loneAnswers(api, hash) });
     process.stderr.write(`\rsustained: settling, block #${n} of #${until}   `);
   }
   process.stderr.write('\n');
@@ -259,16 +260,27 @@ async function sustainedJobs(api, raw, { alice, requesters, workload, secs, perB
   const blocks = [];
   for (let n = from; n <= until; n += 1) {
     while ((await api.rpc.chain.getHeader()).number.toNumber() < n) await new Promise((r) => setTimeout(r, 1_000));
-    const events = await api.query.system.events.at(await api.rpc.chain.getBlockHash(n));
+    const hash = await api.rpc.chain.getBlockHash(n);
+    const events = await api.query.system.events.at(hash);
     const count = (method) => events.filter(({ event }) => event.section === 'tasks' && event.method === method).length;
     const submitted = events.filter(({ event }) => api.events.tasks.JobSubmitted.is(event)).reduce((sum, { event }) => sum + event.data.tiles.toNumber(), 0);
-    blocks.push({ block: n, submitted, completed: count('TaskDelivered') + count('TaskCompleted'), failed: count('TaskFailed') });
+    blocks.push({ block: n, submitted, completed: count('TaskDelivered') + count('TaskCompleted'), failed: count('TaskFailed'), ...await loneAnswers(api, hash) });
     process.stderr.write(`\rsustained jobs: settling, block #${n} of #${until}   `);
   }
   process.stderr.write('\n');
   unsubscribeHeads();
   await work;
   return { blocks, sent: next * perBlock, fedUntil, window };
+}
+
+/** The lone answers of the block at `hash`: how many counted (`Answered` events) and how many
+ * transactions carried them (`attestation.answer` and `attestation.answerMany`). */
+async function loneAnswers(api, hash) {
+  const [events, block] = await Promise.all([api.query.system.events.at(hash), api.rpc.chain.getBlock(hash)]);
+  const answers = events.filter(({ event }) => api.events.attestation.Answered.is(event)).length;
+  const answerTxs = block.block.extrinsics
+    .filter(({ method }) => method.section === 'attestation' && ['answer', 'answerMany'].includes(method.method)).length;
+  return { answers, answerTxs };
 }
 
 /** The first task of the job `who` submitted, found in block `from` or the few after it. */
@@ -406,6 +418,8 @@ async function main(argv) {
       console.log(`submitted ${total('submitted')}, completed ${total('completed')}, failed ${total('failed')} (the rest still open after ${window} blocks of window)`);
       console.log(`completed per block at steady state (#${steady[0]?.block ?? '-'}..#${steady.at(-1)?.block ?? '-'}, ${steady.length} blocks): mean ${completedPerBlock.toFixed(1)}`);
       console.log(`ratio of completed k = 1 tasks / transfer_keep_alive per block: ${(completedPerBlock / transfersPerBlock).toFixed(4)}`);
+      const [answers, answerTxs] = [total('answers'), total('answerTxs')];
+      console.log(`lone answers: ${answers} counted, in ${answerTxs} transactions (${(answers / Math.max(answerTxs, 1)).toFixed(1)} per transaction)`);
       return 0;
     }
 

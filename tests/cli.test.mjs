@@ -238,6 +238,35 @@ test('job submit --watch: one transaction, one progress bar, every tile opened, 
   const status = await bourse(['job', id]);
   assert.equal(status.code, 0, status.stderr);
   assert.match(status.stdout, /8 done, 0 running, 0 waiting .* 0 failed; cost so far \d/);
+  // Alice's node answered the tiles it held in one transaction a pass (`answerMany`, a lone
+  // answer as `answer`), not one per tile: each answered tile's transaction is found.
+  const { api } = await connectNode(node);
+  try {
+    const tiles = new Set(ns.map((_, i) => BigInt(first) + BigInt(i)));
+    const sizes = [];
+    let hash = await api.rpc.chain.getBlockHash();
+    for (let back = 0; back < 300 && tiles.size > 0; back += 1) {
+      const [block, events] = await Promise.all([api.rpc.chain.getBlock(hash), api.query.system.events.at(hash)]);
+      block.block.extrinsics.forEach((xt, index) => {
+        if (xt.method.section !== 'attestation' || !['answer', 'answerMany'].includes(xt.method.method)) return;
+        const answered = events
+          .filter(({ phase, event }) => phase.isApplyExtrinsic && phase.asApplyExtrinsic.toNumber() === index
+            && api.events.attestation.Answered.is(event))
+          .map(({ event }) => event.data.taskId.toBigInt())
+          .filter((t) => tiles.delete(t));
+        if (xt.method.method === 'answerMany') assert.equal(answered.length, xt.method.args[1].length, 'every answer of the bundle counted');
+        if (answered.length > 0) sizes.push(answered.length);
+      });
+      const { parentHash, number } = block.block.header;
+      if (number.toNumber() === 0) break;
+      hash = parentHash;
+    }
+    assert.equal(tiles.size, 0, `tiles whose answer was not found: ${[...tiles]}`);
+    assert.ok(sizes.length < 8 && Math.max(...sizes) > 1, `answers per transaction: ${sizes}`);
+    console.log(`job ${id}: 8 tiles answered in ${sizes.length} transactions (${sizes.join(', ')} answers each)`);
+  } finally {
+    await api.disconnect();
+  }
   const missing = await bourse(['job', '999']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^bourse: no job 999 \(unknown, or pruned with its last tile\)\n$/);

@@ -652,6 +652,9 @@ fn forged_claim(
 		fingerprint: junk,
 		salt: junk,
 	};
+	if input.byte() % 7 == 6 {
+		return forged_bundle(chain, input, stats, known, speaker, key);
+	}
 	let (claim, payload) = match input.byte() % 6 {
 		0 => {
 			let answer = SealedAnswer {
@@ -701,5 +704,60 @@ fn forged_claim(
 		chain.forgers.insert(provider);
 	}
 	stats.applied(Some(&name), applied);
+	Step::Applied
+}
+
+/// A forged [`pallet_attestation::Pallet::answer_many`]: junk answers to up to four tasks
+/// (sometimes one twice, sometimes with a box that is not the one hashed), under the digests
+/// the chain holds or junk, signed by `key` for `speaker`'s provider.
+fn forged_bundle(
+	chain: &mut Chain,
+	input: &mut Input,
+	stats: &mut crate::Stats,
+	known: &Known,
+	speaker: usize,
+	key: ExecutorId,
+) -> Step {
+	let provider = chain.actors[speaker].account();
+	let count = 1 + input.below(4);
+	let entries: Vec<_> = (0..count)
+		.map(|_| {
+			let task_id = pick_task(input, known);
+			let junk = input.bytes::<32>();
+			let boxed = if input.byte() > 230 { input.bytes::<32>() } else { junk };
+			let answer = SealedAnswer {
+				status: input.pick(&[Status::Success, Status::Trap]),
+				fuel_used: input.u64_of(&[0, 1, 1_000, u64::MAX]),
+				executor_version: EXECUTOR_VERSION,
+				commitment: junk,
+				proof: junk,
+				max_output: input.pick(&[0, 1, 4096, u32::MAX]),
+				sealed_hash: blake2_256(&junk),
+			};
+			(task_id, answer, boxed)
+		})
+		.collect();
+	let call = chain.with_keys(|| {
+		let answers = entries
+			.into_iter()
+			.map(|(task_id, answer, boxed)| {
+				let digest = pallet_attestation::Pallet::<Runtime>::digest_of(task_id)
+					.unwrap_or(answer.commitment);
+				let sealed = boxed.to_vec().try_into().ok()?;
+				Some(pallet_attestation::BundledAnswer { task_id, digest, answer, sealed })
+			})
+			.collect::<Option<Vec<_>>>()?;
+		pallet_attestation::Pallet::<Runtime>::signed_answers(provider.clone(), answers, &key)
+	});
+	let Some(call) = call else { return Step::Applied };
+	let xt = <Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
+		call.into(),
+	);
+	let applied = chain.apply(xt);
+	// Every answer of a bundle the chain took counted: its operator lied in each.
+	if matches!(applied.result, Ok(Ok(()))) {
+		chain.forgers.insert(provider);
+	}
+	stats.applied(Some("Attestation::answer_many (forged)"), applied);
 	Step::Applied
 }

@@ -431,10 +431,6 @@ pub trait TaskLedger<AccountId, BlockNumber> {
 		sealed: alloc::vec::Vec<u8>,
 	) -> Result<(), HoldRefused>;
 
-	/// The provider of the lone answer the ledger took for `task`, and that answer's
-	/// commitment, while the task keeps it (held, audited or final, until pruned).
-	fn lone_answer(task: TaskId) -> Option<(AccountId, [u8; 32])>;
-
 	/// What settling a task of `providers` providers costs beyond what the caller's own
 	/// benchmarks meet: each provider's reputation recorded and read at its worst.
 	fn settle_weight(providers: u32) -> Weight;

@@ -22,6 +22,11 @@
 //!   key (only the requester reads it). The task pallet holds the answer, its pay and the
 //!   provider's bond exposure until a verification window closes; meanwhile the requester may
 //!   prove a bad delivery.
+//!   A node sends all the lone answers a provider owes in one [`Pallet::answer_many`], one
+//!   signature over them all ([`Pallet::answers_payload`]): the pool and the block take it only
+//!   if every answer counts, so no block carries an answer that never counted. Its priority
+//!   grows with its answers, so the bundle a node sends again with one answer more replaces
+//!   the one it covers.
 //! - Replication ≥ 3: each provider first sends [`Pallet::commit`] with
 //!   `blake2_256((context, digest, task_id, provider, status, output_hash, fuel_used,
 //!   executor_version, salt))` ([`Pallet::commitment`]),
@@ -110,6 +115,8 @@ mod worker;
 pub const STATEMENT_CONTEXT: &[u8] = b"bourse/statement";
 /// Domain separation of commitments.
 pub const COMMIT_CONTEXT: &[u8] = b"bourse/commit";
+/// Pool priority of an answer step (commit, reveal, abstention, opening): above every fee.
+const STEP_PRIORITY: u64 = u64::MAX / 2;
 /// Domain separation of the bundles of answers executor keys sign ([`Pallet::answer_many`]):
 /// never a statement about one task.
 pub const ANSWERS_CONTEXT: &[u8] = b"bourse/answers";
@@ -327,8 +334,8 @@ pub mod pallet {
 		},
 		/// Root set the executor versions whose outcomes the chain accepts.
 		ExecutorVersionsSet { versions: BoundedVec<u32, T::MaxExecutorVersions> },
-		/// An answer of an [`Pallet::answer_many`] had counted already (the same answer came in
-		/// an overlapping bundle from another pool): it was skipped, the others counted.
+		/// An answer of an [`Pallet::answer_many`] no longer counted at dispatch: it was skipped,
+		/// the others counted.
 		AnswerSkipped { task_id: TaskId, provider: T::AccountId, error: DispatchError },
 	}
 
@@ -453,7 +460,7 @@ pub mod pallet {
 			// The most answers, with a largest box each (settlements are in its own weight).
 			let most = T::MaxAnswersPerCall::get();
 			let bundle_bytes = most.saturating_mul(T::MaxSealedSize::get());
-			let many = T::WeightInfo::authorize_answer_many(most, bundle_bytes)
+			let many = Self::authorize_answer_many_weight(most, bundle_bytes)
 				.saturating_add(Self::answer_many_weight(most, bundle_bytes));
 			let limits = <T as frame_system::Config>::BlockWeights::get();
 			if let Some(max) = limits.get(DispatchClass::Normal).max_extrinsic {
@@ -679,15 +686,14 @@ pub mod pallet {
 		/// node of `provider` sends the answers it owes in one transaction, with one signature
 		/// by its executor key over [`Pallet::answers_payload`] (each entry's task, assignment
 		/// digest and answer; each box is bound by its `sealed_hash`). The pool takes it only if
-		/// every answer is valid then. An answer that went stale before the block because it
-		/// counted already (the same answer, in an overlapping bundle from another pool) is
-		/// skipped with [`Event::AnswerSkipped`]; any other stale answer, or none left that
-		/// counts, and the block refuses the call (the node sends the rest again). Feeless; at
-		/// most `MaxAnswersPerCall` answers.
+		/// every answer counts, and so does a block; each answer is held as [`Pallet::answer`]
+		/// holds it. An answer that no longer counts at dispatch is skipped with
+		/// [`Event::AnswerSkipped`] and the others count (`authorize` ran just before, so this
+		/// is a safeguard, not a path). Feeless; at most `MaxAnswersPerCall` answers.
 		#[pallet::call_index(7)]
 		#[pallet::weight(Pallet::<T>::answer_many_weight(answers.len() as u32, Pallet::<T>::box_bytes(answers)))]
 		#[pallet::authorize(Self::authorize_answer_many)]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_answer_many(
+		#[pallet::weight_of_authorize(Pallet::<T>::authorize_answer_many_weight(
 			answers.len() as u32,
 			Pallet::<T>::box_bytes(answers),
 		))]
@@ -829,13 +835,13 @@ pub mod pallet {
 		}
 
 		/// Pool and block check of [`Pallet::answer_many`]: its shape, then the one signature
-		/// (which binds each box by its hash, so a forgery costs no state read), then the boxes
-		/// and each answer's state. In the pool every answer must count. In a block (`InBlock`)
-		/// an answer already counted, the same provider's with the same commitment (a bundle
-		/// from another pool that overlapped this one), is let through to be skipped, as long as
-		/// another answer counts: nothing else, so no block carries answers that never counted.
+		/// (a forgery costs no state read), then each answer's state, then the boxes against
+		/// their hashes (a stale bundle costs no hashing). Every answer must count, in the pool
+		/// and in a block alike: a block that carried answers that never count would be block
+		/// space for free. Its priority is [`Pallet::answer_priority`] per answer, so a bundle
+		/// replaces in the pool the ones it covers and more.
 		fn authorize_answer_many(
-			source: TransactionSource,
+			_source: TransactionSource,
 			provider: &T::AccountId,
 			answers: &BundleOf<T>,
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
@@ -847,36 +853,35 @@ pub mod pallet {
 			if !key.verify(&Self::answers_payload(provider, answers), signature) {
 				return Err(Self::invalid(Error::<T>::BadSignature));
 			}
+			let now = frame_system::Pallet::<T>::block_number();
+			let mut validity = ValidTransaction::with_tag_prefix("BourseAttestation")
+				.priority(Self::answer_priority(answers.len() as u32))
+				.propagate(true);
+			let mut longevity = u64::MAX;
+			for entry in answers {
+				let assignment = Self::check_bundled(provider, entry).map_err(Self::invalid)?;
+				// The lone answer's tag: a bundle and a single answer to one task never share
+				// the pool.
+				validity = validity.and_provides((entry.task_id, provider, 0u8));
+				let left = assignment.deadline.saturating_sub(now).saturated_into::<u64>();
+				longevity = longevity.min(left);
+			}
 			for entry in answers {
 				if blake2_256(&entry.sealed) != entry.answer.sealed_hash {
 					return Err(Self::invalid(Error::<T>::OutputHashMismatch));
 				}
 			}
-			let lenient = source == TransactionSource::InBlock;
-			let mut live = 0u32;
-			let now = frame_system::Pallet::<T>::block_number();
-			// Each answer's tag is the lone answer's first step: a bundle and a single answer
-			// to the same task never share the pool. As a single answer's, its priority.
-			let mut validity = ValidTransaction::with_tag_prefix("BourseAttestation")
-				.priority(TransactionPriority::MAX / 2)
-				.propagate(true);
-			let mut longevity = u64::MAX;
-			for entry in answers {
-				match Self::check_bundled(provider, entry) {
-					Ok(assignment) => {
-						live = live.saturating_add(1);
-						validity = validity.and_provides((entry.task_id, provider, 0u8));
-						let left = assignment.deadline.saturating_sub(now).saturated_into::<u64>();
-						longevity = longevity.min(left);
-					}
-					Err(_) if lenient && Self::counted_already(provider, entry) => {}
-					Err(error) => return Err(Self::invalid(error)),
-				}
-			}
-			if live == 0 {
-				return Err(Self::invalid(Error::<T>::AllAnswersStale));
-			}
 			Ok((validity.longevity(longevity.max(1)).into(), Weight::zero()))
+		}
+
+		/// The pool priority of `answers` lone answers in one call: a share of an answer step's
+		/// per answer, so a call of the most answers ranks with a commit or a reveal, never
+		/// above. The pool replaces transactions only for one whose priority exceeds theirs
+		/// together: a bundle that holds every answer of the ones it overlaps, and one more,
+		/// takes their place; a bundle sent again as it was does not.
+		pub fn answer_priority(answers: u32) -> TransactionPriority {
+			let share = STEP_PRIORITY / u64::from(T::MaxAnswersPerCall::get().max(1));
+			share.saturating_mul(answers.into())
 		}
 
 		/// The shape of an [`Pallet::answer_many`]: not empty, each task once.
@@ -887,14 +892,6 @@ pub mod pallet {
 				ensure!(tasks.insert(entry.task_id), Error::<T>::DuplicateAnswer);
 			}
 			Ok(())
-		}
-
-		/// Whether `entry` is an answer the task's ledger took already: the same provider's,
-		/// with the same commitment.
-		fn counted_already(provider: &T::AccountId, entry: &BundledAnswer<T>) -> bool {
-			T::Tasks::lone_answer(entry.task_id).is_some_and(|(who, commitment)| {
-				who == *provider && commitment == entry.answer.commitment
-			})
 		}
 
 		/// Checks one answer of an [`Pallet::answer_many`] as [`Pallet::check_answer`] does, and
@@ -931,10 +928,22 @@ pub mod pallet {
 		}
 
 		/// The weight of an [`Pallet::answer_many`] of `count` answers holding `bytes` bytes of
-		/// boxes: each answer held, and each may settle its task as [`Pallet::answer`] may.
+		/// boxes: each answer held, its box's bytes priced as in [`Pallet::answer`] (the same
+		/// writes), and each may settle its task as [`Pallet::answer`] may.
 		pub fn answer_many_weight(count: u32, bytes: u32) -> Weight {
-			T::WeightInfo::answer_many(count, bytes)
+			let per_byte = T::WeightInfo::answer(bytes).saturating_sub(T::WeightInfo::answer(0));
+			T::WeightInfo::answer_many(count)
+				.saturating_add(per_byte)
 				.saturating_add(T::Tasks::settle_weight(1).saturating_mul(count.into()))
+		}
+
+		/// The weight of the pool's and the block's check of an [`Pallet::answer_many`] of
+		/// `count` answers holding `bytes` bytes of boxes (each hashed, as in
+		/// [`Pallet::answer`]'s check).
+		pub fn authorize_answer_many_weight(count: u32, bytes: u32) -> Weight {
+			let per_byte = T::WeightInfo::authorize_answer(bytes)
+				.saturating_sub(T::WeightInfo::authorize_answer(0));
+			T::WeightInfo::authorize_answer_many(count).saturating_add(per_byte)
 		}
 
 		/// The bytes of boxes `answers` carry together.
@@ -1072,8 +1081,13 @@ pub mod pallet {
 		) -> ValidTransaction {
 			let now = frame_system::Pallet::<T>::block_number();
 			let longevity = assignment.deadline.saturating_sub(now).saturated_into::<u64>().max(1);
+			// A lone answer ranks as a bundle of one (see `answer_priority`).
+			let priority = match step {
+				0 if assignment.providers.len() == 1 => Self::answer_priority(1),
+				_ => STEP_PRIORITY,
+			};
 			ValidTransaction::with_tag_prefix("BourseAttestation")
-				.priority(TransactionPriority::MAX / 2)
+				.priority(priority)
 				.and_provides((task_id, provider, step))
 				.longevity(longevity)
 				.propagate(true)

@@ -105,10 +105,6 @@ impl TaskLedger<u64, u64> for FakeTasks {
 		Weight::zero()
 	}
 
-	fn lone_answer(task: TaskId) -> Option<(u64, [u8; 32])> {
-		held(task).map(|(provider, answer, _)| (provider, answer.commitment))
-	}
-
 	fn settle_audit(task: TaskId, found: AuditFinding) -> bool {
 		// A disagreement goes to a committee ([`convene`]): the audit stays.
 		let escalates = matches!(found, AuditFinding::Disagreed { .. });

@@ -700,13 +700,15 @@ fn the_pool_refuses_a_bundle_unless_every_answer_is_valid() {
 			signature: many,
 		};
 		assert_eq!(crate::testing::apply::<Test>(lone_call), Err(E::<Test>::BadSignature.into()));
-		// The valid bundle provides each task's answer tag, as a lone answer does, with the
-		// same priority: it never crowds out commits and reveals.
+		// The valid bundle provides each task's answer tag, as a lone answer does, and ranks
+		// as its answers together; the most answers rank with a commit, never above.
 		let (valid, _) = authorize_as(&answers_call(1, entries), External).unwrap();
 		let (lone, _) = authorize_as(&signed_answer(b"out"), External).unwrap();
 		assert_eq!(valid.provides.len(), 3);
 		assert!(valid.provides.contains(&lone.provides[0]), "shares the lone answer's tag");
-		assert_eq!(valid.priority, lone.priority);
+		assert_eq!(valid.priority, 3 * lone.priority);
+		let most = <<Test as crate::Config>::MaxAnswersPerCall as polkadot_sdk::frame_support::traits::Get<u32>>::get();
+		assert!(Attestation::answer_priority(most) <= u64::MAX / 2);
 		// A forgery is refused before the state is read: a bad signature over a bad box is a
 		// bad proof, not a mismatched box.
 		let mut forged = bundle(&[0, 1]);
@@ -727,55 +729,10 @@ fn the_pool_refuses_a_bundle_unless_every_answer_is_valid() {
 	});
 }
 
+/// A block is as strict as the pool: a provider that builds its own block cannot pad it,
+/// feeless, with answers that never count beside one that does.
 #[test]
-fn an_answer_counted_already_is_skipped_in_a_block_and_the_others_count() {
-	use polkadot_sdk::frame_support::dispatch::GetDispatchInfo;
-	use polkadot_sdk::sp_runtime::{traits::Dispatchable, transaction_validity::TransactionSource};
-	test(|| {
-		for t in 0..3 {
-			assign(t, &[1]);
-		}
-		let call = answers_call(1, bundle(&[0, 1, 2]));
-		assert!(authorize_as(&call, TransactionSource::External).is_ok(), "the pool takes it");
-		// Before the block: the same answer to task 1 counted, in a bundle another pool held.
-		assert_eq!(crate::testing::apply::<Test>(answers_call(1, bundle(&[1]))), Ok(()));
-		assert!(
-			authorize_as(&call, TransactionSource::External).is_err(),
-			"a pool's revalidation drops it"
-		);
-		// A block that holds both lets the second through and skips the answer counted.
-		assert!(authorize_as(&call, TransactionSource::InBlock).is_ok());
-		let declared = call.get_dispatch_info().call_weight;
-		let post = RuntimeCall::from(call)
-			.dispatch(polkadot_sdk::frame_system::RawOrigin::Authorized.into())
-			.unwrap();
-		check_invariants();
-		assert!(held(0).is_some() && held(2).is_some());
-		System::assert_has_event(
-			Event::AnswerSkipped {
-				task_id: 1,
-				provider: 1,
-				error: Error::<Test>::TaskNotOpen.into(),
-			}
-			.into(),
-		);
-		let answered = System::events()
-			.iter()
-			.filter(|e| matches!(e.event, RuntimeEvent::Attestation(Event::Answered { .. })))
-			.count();
-		assert_eq!(answered, 3, "tasks 1, then 0 and 2: each answered once");
-		assert!(post.actual_weight.is_some_and(|w| w.all_lte(declared)));
-		// A bundle none of whose answers counts any more is refused even in a block.
-		let stale = answers_call(1, bundle(&[0, 2]));
-		assert!(authorize_as(&stale, TransactionSource::InBlock).is_err());
-		check_invariants();
-	});
-}
-
-/// A provider that builds its own block cannot pad it, feeless, with answers that never count:
-/// in a block only an answer counted already is skipped; any other stale one refuses the call.
-#[test]
-fn a_block_refuses_a_bundle_padded_with_answers_that_never_counted() {
+fn a_block_refuses_a_bundle_with_an_answer_that_does_not_count() {
 	use polkadot_sdk::sp_runtime::transaction_validity::TransactionSource::InBlock;
 	test(|| {
 		for t in 0..3 {
@@ -790,11 +747,43 @@ fn a_block_refuses_a_bundle_padded_with_answers_that_never_counted() {
 		for padded in [bundle(&[0, 99]), bundle(&[0, 3]), heavy, forked] {
 			assert!(authorize_as(&answers_call(1, padded), InBlock).is_err());
 		}
-		// Task 1 answered otherwise than this bundle says: not the same answer, not skipped.
-		assert_eq!(answer(1, 1, b"alone", 5), Ok(()));
+		// Task 1 answered already, even with the very same answer.
+		assert_eq!(crate::testing::apply::<Test>(answers_call(1, bundle(&[1]))), Ok(()));
 		assert!(authorize_as(&answers_call(1, bundle(&[0, 1])), InBlock).is_err());
 		assert!(authorize_as(&answers_call(1, bundle(&[0, 2])), InBlock).is_ok());
 		check_invariants();
+	});
+}
+
+/// Dispatch checks each answer again and skips one that no longer counts, holding the others
+/// (`authorize` runs just before it in a block, so this is a safeguard: a bundle never fails
+/// half way).
+#[test]
+fn dispatch_skips_an_answer_that_no_longer_counts_and_holds_the_others() {
+	use polkadot_sdk::frame_support::dispatch::GetDispatchInfo;
+	use polkadot_sdk::sp_runtime::traits::Dispatchable;
+	test(|| {
+		for t in 0..3 {
+			assign(t, &[1]);
+		}
+		let call = answers_call(1, bundle(&[0, 1, 2]));
+		assert_eq!(answer(1, 1, b"alone", 5), Ok(()));
+		let declared = call.get_dispatch_info().call_weight;
+		let post = RuntimeCall::from(call)
+			.dispatch(polkadot_sdk::frame_system::RawOrigin::Authorized.into())
+			.unwrap();
+		check_invariants();
+		assert!(held(0).is_some() && held(2).is_some());
+		assert_eq!(held(1).unwrap().1.fuel_used, 5, "the answer that counted first stands");
+		System::assert_has_event(
+			Event::AnswerSkipped {
+				task_id: 1,
+				provider: 1,
+				error: Error::<Test>::TaskNotOpen.into(),
+			}
+			.into(),
+		);
+		assert!(post.actual_weight.is_some_and(|w| w.all_lte(declared)));
 	});
 }
 
@@ -1021,7 +1010,7 @@ mod offchain_worker {
 		sandbox::{RunId, RunState, Submitted, WorkloadRunner},
 		ExecutionLimits, Outcome,
 	};
-	use codec::Decode;
+	use codec::{Decode, Encode};
 	use polkadot_sdk::{
 		frame_support::traits::Hooks,
 		sp_core::offchain::{
@@ -1199,6 +1188,52 @@ mod offchain_worker {
 		calls.len()
 	}
 
+	/// The transaction pool's rule for transactions that provide the same tag, as
+	/// `sc-transaction-pool` applies it: the newcomer replaces them only if its priority is
+	/// above theirs together; else it is refused.
+	#[derive(Default)]
+	struct PoolModel {
+		/// Each transaction's tags and priority.
+		held: Vec<(Vec<Vec<u8>>, u64)>,
+	}
+
+	impl PoolModel {
+		/// Offers each of `calls` to the pool, checked as the pool checks them.
+		fn take(&mut self, calls: &[Call<Test>]) {
+			use polkadot_sdk::sp_runtime::transaction_validity::TransactionSource::External;
+			for call in calls {
+				let Ok((valid, _)) = authorize_as(call, External) else { continue };
+				let clashing: Vec<usize> = (0..self.held.len())
+					.filter(|&i| self.held[i].0.iter().any(|tag| valid.provides.contains(tag)))
+					.collect();
+				let together: u64 = clashing.iter().map(|&i| self.held[i].1).sum();
+				if !clashing.is_empty() && together >= valid.priority {
+					continue; // refused: too low a priority
+				}
+				for i in clashing.into_iter().rev() {
+					self.held.remove(i);
+				}
+				self.held.push((valid.provides, valid.priority));
+			}
+		}
+
+		/// Whether a transaction in the pool answers `task` for `provider`.
+		fn provides(&self, task: u64, provider: u64) -> bool {
+			let tag = (task, provider, 0u8).encode();
+			self.held.iter().any(|(tags, _)| tags.iter().any(|t| t.ends_with(&tag)))
+		}
+
+		/// Drops the transaction that answers `task` (for any provider).
+		fn drop_tagged(&mut self, task: u64) {
+			self.held
+				.retain(|(tags, _)| !tags.iter().any(|t| t.ends_with(&(task, 1u64, 0u8).encode())));
+		}
+
+		fn len(&self) -> usize {
+			self.held.len()
+		}
+	}
+
 	/// Provider 1, whose key this node holds, is assigned task 0 (replication 1).
 	fn one_task_for_a_local_provider() {
 		UintAuthorityId::set_all_keys(vec![key(1)]);
@@ -1241,15 +1276,7 @@ mod offchain_worker {
 			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
 			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
 			assert_eq!(stand.started(), 1, "a second wake-up does not run it again");
-			assert_eq!(pool.read().transactions.len(), 1, "nor sends it again while in the pool");
-			// Never included (a pool dropped it): sent again after a few blocks.
-			pool.write().transactions.clear();
-			for _ in 1..crate::worker::RESEND_AFTER {
-				next_block();
-				<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
-				assert!(pool.read().transactions.is_empty());
-			}
-			next_block();
+			assert_eq!(pool.read().transactions.len(), 2, "the answer is sent until included");
 			worker_block(&pool);
 			let (answer, output) = held_output(0).expect("the answer is held, its box opens");
 			assert_eq!(output, b"tupni".to_vec());
@@ -1451,27 +1478,40 @@ mod offchain_worker {
 					.collect()
 			};
 			assert_eq!(bundles(sent(&pool)), vec![(1, vec![0, 1]), (2, vec![2, 3, 4])]);
-			// Not included yet, and tasks 5 and 6 came: the next pass sends only their answers,
-			// in a bundle of their own (one overlapping the first could not replace it).
+			// The pool as the node's: a transaction that provides a tag another holds takes
+			// its place only if it outranks the ones it would replace together.
+			let mut model = PoolModel::default();
+			model.take(&sent(&pool));
 			pool.write().transactions.clear();
+			let owed_in_pool = |model: &PoolModel, tasks: &[u64]| {
+				tasks.iter().all(|t| model.provides(*t, 1) || model.provides(*t, 2))
+			};
+			// Not included, and tasks 5 and 6 came: the next pass sends again what the
+			// providers owed (the pool keeps its copies), then the answers of the runs it
+			// started, which the pool takes.
 			assign(5, &[1]);
 			assign(6, &[1]);
 			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
-			assert_eq!(bundles(sent(&pool)), vec![(1, vec![5, 6])]);
+			assert_eq!(
+				bundles(sent(&pool)),
+				vec![(1, vec![0, 1]), (2, vec![2, 3, 4]), (1, vec![5, 6])]
+			);
+			model.take(&sent(&pool));
 			pool.write().transactions.clear();
-			// Dropped from the pool and never included: all are sent again, a provider's in one.
-			for _ in 0..crate::worker::RESEND_AFTER {
-				next_block();
-			}
+			assert!(owed_in_pool(&model, &[0, 1, 2, 3, 4, 5, 6]));
+			// The pool dropped provider 1's first bundle (one of its answers went stale there,
+			// say), and task 7 came: every answer provider 1 owes is in one bundle, which
+			// outranks the one left and replaces it.
+			model.drop_tagged(0);
+			assign(7, &[1]);
+			next_block();
 			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
-			assert_eq!(bundles(sent(&pool)), vec![(1, vec![0, 1, 5, 6]), (2, vec![2, 3, 4])]);
+			model.take(&sent(&pool));
+			assert!(owed_in_pool(&model, &[0, 1, 2, 3, 4, 5, 6, 7]), "nothing left out");
+			assert_eq!(model.len(), 3, "provider 1's bundles, then task 7's, and provider 2's");
 			pool.write().transactions.clear();
-			assert_eq!(worker_block(&pool), 0, "sent lately: not again");
-			for _ in 1..crate::worker::RESEND_AFTER {
-				next_block();
-			}
-			assert_eq!(worker_block(&pool), 2);
-			assert!((0..7).all(|task| held_output(task).is_some()));
+			assert_eq!(worker_block(&pool), 2, "a bundle per provider, all it owes");
+			assert!((0..8).all(|task| held_output(task).is_some()));
 			check_invariants();
 		});
 	}

@@ -38,8 +38,8 @@ use polkadot_sdk::polkadot_sdk_frame::weights_prelude::*;
 pub trait WeightInfo {
 	fn answer(l: u32, ) -> Weight;
 	fn authorize_answer(l: u32, ) -> Weight;
-	fn answer_many(n: u32, b: u32, ) -> Weight;
-	fn authorize_answer_many(n: u32, b: u32, ) -> Weight;
+	fn answer_many(n: u32, ) -> Weight;
+	fn authorize_answer_many(n: u32, ) -> Weight;
 	fn commit() -> Weight;
 	fn authorize_commit() -> Weight;
 	fn reveal(l: u32, ) -> Weight;
@@ -66,8 +66,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::AcceptedVersions` (r:1 w:0)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Timeouts` (r:1 w:1)
-	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:1 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::HeldAnswers` (r:1 w:1)
@@ -90,16 +88,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::HeldQueue` (r:0 w:1)
 	/// Proof: `Tasks::HeldQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:0 w:1)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::SealedOutputs` (r:0 w:1)
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65620]`.
 	fn answer(l: u32, ) -> Weight {
-		// Proof size: measured `1624`, estimated `69391`.
-		// Minimum execution time: 101_331_000 picoseconds.
-		Weight::from_parts(115_724_537, 69391)
-			// Standard error: 23
-			.saturating_add(Weight::from_parts(539, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(15_u64))
+		// Proof size: measured `1586`, estimated `69391`.
+		// Minimum execution time: 139_091_000 picoseconds.
+		Weight::from_parts(198_118_712, 69391)
+			// Standard error: 79
+			.saturating_add(Weight::from_parts(1_343, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -121,11 +121,92 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65620]`.
 	fn authorize_answer(l: u32, ) -> Weight {
 		// Proof size: measured `996`, estimated `69391`.
-		// Minimum execution time: 81_301_000 picoseconds.
-		Weight::from_parts(84_267_648, 69391)
-			// Standard error: 29
-			.saturating_add(Weight::from_parts(7_390, 0).saturating_mul(l.into()))
+		// Minimum execution time: 111_619_000 picoseconds.
+		Weight::from_parts(192_977_437, 69391)
+			// Standard error: 71
+			.saturating_add(Weight::from_parts(8_250, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
+	}
+	/// Storage: `Tasks::Tasks` (r:16 w:16)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:16 w:0)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:16 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Reveals` (r:16 w:0)
+	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Abstentions` (r:16 w:0)
+	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::AcceptedVersions` (r:1 w:0)
+	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:1 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:1 w:1)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Providers` (r:1 w:1)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Offers` (r:1 w:0)
+	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Seats` (r:1 w:0)
+	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::TreeNodes` (r:1 w:0)
+	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::HeldRange` (r:1 w:1)
+	/// Proof: `Tasks::HeldRange` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Available` (r:0 w:1)
+	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ProviderTasks` (r:0 w:16)
+	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::HeldQueue` (r:0 w:16)
+	/// Proof: `Tasks::HeldQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:0 w:16)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::SealedOutputs` (r:0 w:16)
+	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:1 w:0)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 16]`.
+	/// The range of component `b` is `[0, 1049920]`.
+	fn answer_many(n: u32, ) -> Weight {
+		// Proof size: measured `1439 + n * (157 ±0)`, estimated `3726 + n * (68401 ±0)`.
+		// Minimum execution time: 163_726_000 picoseconds.
+		Weight::from_parts(175_990_000, 3726)
+			// Standard error: 2_058_915
+			.saturating_add(Weight::from_parts(97_431_452, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
+	/// Storage: `Offers::Providers` (r:1 w:0)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:16 w:0)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Digests` (r:16 w:0)
+	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ReplyKeys` (r:16 w:0)
+	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Reveals` (r:16 w:0)
+	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Abstentions` (r:16 w:0)
+	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::AcceptedVersions` (r:1 w:0)
+	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 16]`.
+	/// The range of component `b` is `[0, 1049920]`.
+	fn authorize_answer_many(n: u32, ) -> Weight {
+		// Proof size: measured `849 + n * (157 ±0)`, estimated `3570 + n * (68401 ±0)`.
+		// Minimum execution time: 493_825_000 picoseconds.
+		Weight::from_parts(510_887_000, 3570)
+			// Standard error: 15_014_984
+			.saturating_add(Weight::from_parts(218_294_227, 0).saturating_mul(n.into()))
+			// Standard error: 232
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
@@ -137,21 +218,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	fn answer_many(n: u32, b: u32, ) -> Weight {
-		Weight::from_parts(115_724_537, 69391).saturating_mul(n.into())
-			.saturating_add(Weight::from_parts(539, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(15_u64 * n as u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64 * n as u64))
-	}
-	fn authorize_answer_many(n: u32, b: u32, ) -> Weight {
-		Weight::from_parts(84_267_648, 69391).saturating_mul(n.into())
-			.saturating_add(Weight::from_parts(7_390, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64 * n as u64))
-	}
 	fn commit() -> Weight {
 		// Proof size: measured `1144`, estimated `69391`.
-		// Minimum execution time: 55_543_000 picoseconds.
-		Weight::from_parts(85_207_000, 69391)
+		// Minimum execution time: 74_360_000 picoseconds.
+		Weight::from_parts(102_132_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -171,8 +241,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_commit() -> Weight {
 		// Proof size: measured `1670`, estimated `69391`.
-		// Minimum execution time: 109_453_000 picoseconds.
-		Weight::from_parts(123_834_000, 69391)
+		// Minimum execution time: 146_595_000 picoseconds.
+		Weight::from_parts(209_603_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -209,8 +279,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:1)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Timeouts` (r:1 w:1)
-	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
@@ -223,12 +291,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:0 w:1)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
-	fn reveal(_l: u32, ) -> Weight {
-		// Proof size: measured `70956`, estimated `205179`.
-		// Minimum execution time: 1_358_267_000 picoseconds.
-		Weight::from_parts(1_785_108_276, 205179)
-			.saturating_add(T::DbWeight::get().reads(64_u64))
+	fn reveal(l: u32, ) -> Weight {
+		// Proof size: measured `70918`, estimated `205179`.
+		// Minimum execution time: 1_734_389_000 picoseconds.
+		Weight::from_parts(2_167_622_523, 205179)
+			// Standard error: 999
+			.saturating_add(Weight::from_parts(1_969, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(63_u64))
 			.saturating_add(T::DbWeight::get().writes(54_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -250,10 +322,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn authorize_reveal(l: u32, ) -> Weight {
 		// Proof size: measured `1939`, estimated `69391`.
-		// Minimum execution time: 124_144_000 picoseconds.
-		Weight::from_parts(136_450_277, 69391)
-			// Standard error: 81
-			.saturating_add(Weight::from_parts(6_813, 0).saturating_mul(l.into()))
+		// Minimum execution time: 167_274_000 picoseconds.
+		Weight::from_parts(252_507_015, 69391)
+			// Standard error: 194
+			.saturating_add(Weight::from_parts(10_339, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -288,8 +360,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Timeouts` (r:1 w:1)
-	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
@@ -300,11 +370,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:0 w:1)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn abstain() -> Weight {
-		// Proof size: measured `4110`, estimated `69391`.
-		// Minimum execution time: 575_565_000 picoseconds.
-		Weight::from_parts(650_997_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(58_u64))
+		// Proof size: measured `4072`, estimated `69391`.
+		// Minimum execution time: 797_314_000 picoseconds.
+		Weight::from_parts(1_341_343_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(57_u64))
 			.saturating_add(T::DbWeight::get().writes(38_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -325,16 +397,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_abstain() -> Weight {
 		// Proof size: measured `1542`, estimated `69391`.
-		// Minimum execution time: 120_519_000 picoseconds.
-		Weight::from_parts(131_225_000, 69391)
+		// Minimum execution time: 168_927_000 picoseconds.
+		Weight::from_parts(250_209_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 	}
 	/// Storage: `Attestation::AcceptedVersions` (r:0 w:1)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
 	fn set_executor_versions() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 5_808_000 picoseconds.
-		Weight::from_parts(6_609_000, 0)
+		// Minimum execution time: 11_271_000 picoseconds.
+		Weight::from_parts(21_821_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -351,8 +423,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Timeouts` (r:1 w:1)
-	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
@@ -387,11 +457,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::AuditedAnswers` (r:0 w:1)
 	/// Proof: `Tasks::AuditedAnswers` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:0 w:1)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn open() -> Weight {
-		// Proof size: measured `3619`, estimated `69391`.
-		// Minimum execution time: 448_336_000 picoseconds.
-		Weight::from_parts(504_609_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(33_u64))
+		// Proof size: measured `3637`, estimated `69391`.
+		// Minimum execution time: 639_147_000 picoseconds.
+		Weight::from_parts(1_106_624_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(32_u64))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -411,9 +483,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_open() -> Weight {
-		// Proof size: measured `1453`, estimated `69391`.
-		// Minimum execution time: 99_348_000 picoseconds.
-		Weight::from_parts(109_222_000, 69391)
+		// Proof size: measured `1478`, estimated `69391`.
+		// Minimum execution time: 138_860_000 picoseconds.
+		Weight::from_parts(191_979_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 	}
 }
@@ -421,66 +493,72 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn answer(l: u32, ) -> Weight {
-		Weight::from_parts(115_724_537, 69391)
-			.saturating_add(Weight::from_parts(539, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(15_u64))
+		Weight::from_parts(198_118_712, 69391)
+			.saturating_add(Weight::from_parts(1_343, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn authorize_answer(l: u32, ) -> Weight {
-		Weight::from_parts(84_267_648, 69391)
-			.saturating_add(Weight::from_parts(7_390, 0).saturating_mul(l.into()))
+		Weight::from_parts(192_977_437, 69391)
+			.saturating_add(Weight::from_parts(8_250, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 	}
-	fn answer_many(n: u32, b: u32, ) -> Weight {
-		Weight::from_parts(115_724_537, 69391).saturating_mul(n.into())
-			.saturating_add(Weight::from_parts(539, 0).saturating_mul(b.into()))
-			.saturating_add(RocksDbWeight::get().reads(15_u64 * n as u64))
-			.saturating_add(RocksDbWeight::get().writes(9_u64 * n as u64))
+	fn answer_many(n: u32, ) -> Weight {
+		Weight::from_parts(175_990_000, 3726)
+			.saturating_add(Weight::from_parts(97_431_452, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
-	fn authorize_answer_many(n: u32, b: u32, ) -> Weight {
-		Weight::from_parts(84_267_648, 69391).saturating_mul(n.into())
-			.saturating_add(Weight::from_parts(7_390, 0).saturating_mul(b.into()))
-			.saturating_add(RocksDbWeight::get().reads(8_u64 * n as u64))
+	fn authorize_answer_many(n: u32, ) -> Weight {
+		Weight::from_parts(510_887_000, 3570)
+			.saturating_add(Weight::from_parts(218_294_227, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(85_207_000, 69391)
+		Weight::from_parts(102_132_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn authorize_commit() -> Weight {
-		Weight::from_parts(123_834_000, 69391)
+		Weight::from_parts(209_603_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 	}
-	fn reveal(_l: u32, ) -> Weight {
-		Weight::from_parts(1_785_108_276, 205179)
-			.saturating_add(RocksDbWeight::get().reads(64_u64))
+	fn reveal(l: u32, ) -> Weight {
+		Weight::from_parts(2_167_622_523, 205179)
+			.saturating_add(Weight::from_parts(1_969, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(63_u64))
 			.saturating_add(RocksDbWeight::get().writes(54_u64))
 	}
 	fn authorize_reveal(l: u32, ) -> Weight {
-		Weight::from_parts(136_450_277, 69391)
-			.saturating_add(Weight::from_parts(6_813, 0).saturating_mul(l.into()))
+		Weight::from_parts(252_507_015, 69391)
+			.saturating_add(Weight::from_parts(10_339, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 	}
 	fn abstain() -> Weight {
-		Weight::from_parts(650_997_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(58_u64))
+		Weight::from_parts(1_341_343_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(57_u64))
 			.saturating_add(RocksDbWeight::get().writes(38_u64))
 	}
 	fn authorize_abstain() -> Weight {
-		Weight::from_parts(131_225_000, 69391)
+		Weight::from_parts(250_209_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 	}
 	fn set_executor_versions() -> Weight {
-		Weight::from_parts(6_609_000, 0)
+		Weight::from_parts(21_821_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn open() -> Weight {
-		Weight::from_parts(504_609_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(33_u64))
+		Weight::from_parts(1_106_624_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(32_u64))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
 	}
 	fn authorize_open() -> Weight {
-		Weight::from_parts(109_222_000, 69391)
+		Weight::from_parts(191_979_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 	}
 }

@@ -28,8 +28,12 @@
 //! committed with one salt whichever fork's commitment lands, and a pending reveal survives a
 //! restart. The first conclusion stored wins, so two overlapping passes never commit and reveal
 //! with different salts. Records expire `RECORD_GRACE` blocks after their task's deadline (the
-//! latest seen). Answers are sent again on later blocks until they are on chain (the pool drops
-//! the duplicates). On a block this node authored, answers wait `AuthorAnswerDelay` after the
+//! latest seen). Answers are sent again on later blocks until they are on chain (the pool keeps
+//! the one it holds: a copy signed again ranks no higher). A provider's lone answers of a pass
+//! go in one `answer_many`; the next pass sends every answer still owed in one bundle, which
+//! ranks above the bundles it covers and takes their place in the pool, so an answer that came
+//! later never waits behind an earlier bundle, nor one whose bundle the pool dropped. On a block
+//! this node authored, answers wait `AuthorAnswerDelay` after the
 //! worker starts (see `LocalAuthorship` for why).
 //!
 //! **Audits.** A lone answer's record keeps what opening its commitment takes (the salt, the
@@ -208,7 +212,7 @@ impl<T: Config> Pallet<T> {
 		if !concluded.is_empty() {
 			wait_to_send();
 		}
-		let mut outbox = Outbox::new(now.saturated_into());
+		let mut outbox = Outbox::default();
 		for (job, local) in concluded {
 			Self::send_due(&job, now, local, &mut outbox);
 		}
@@ -776,31 +780,19 @@ impl<T: Config> Pallet<T> {
 }
 
 /// The lone answers of one worker pass, by provider: each provider's go in one
-/// [`Pallet::answer_many`] (at most `MaxAnswersPerCall` each), so a node that holds many tasks
-/// sends one transaction per block for them, not one per task.
-///
-/// An answer sent is not sent again for [`RESEND_AFTER`] blocks (its transaction is in the
-/// pool until included or dropped): a bundle never overlaps one still in the pool, which it
-/// could not replace there, and answers that come later go in a bundle of their own.
+/// [`Pallet::answer_many`] (at most `MaxAnswersPerCall`, a provider's slots), so a node that
+/// holds many tasks sends one transaction per block for them, not one per task.
 struct Outbox<T: Config> {
-	now: u32,
 	by_provider: Vec<(T::AccountId, T::ExecutorId, Vec<BundledAnswer<T>>)>,
 }
 
-/// Blocks after which an answer sent and still not included is sent again (its bundle was
-/// dropped from the pool, or this node's pool never had it).
-pub const RESEND_AFTER: u32 = 3;
-/// Key prefix of what a provider's answers this node sent lately, and when.
-const SENT_KEY: &[u8] = b"bourse/attestation/sent";
-
-/// The answers of a provider sent lately: task, assignment digest, block sent.
-type Sent = Vec<(TaskId, [u8; 32], u32)>;
+impl<T: Config> Default for Outbox<T> {
+	fn default() -> Self {
+		Self { by_provider: Vec::new() }
+	}
+}
 
 impl<T: Config> Outbox<T> {
-	fn new(now: u32) -> Self {
-		Self { now, by_provider: Vec::new() }
-	}
-
 	/// Keeps `answer`, of `job`'s provider, to be sent.
 	fn add(&mut self, job: &Job<T>, answer: BundledAnswer<T>) {
 		match self.by_provider.iter_mut().find(|(p, k, _)| *p == job.provider && *k == job.key) {
@@ -809,30 +801,18 @@ impl<T: Config> Outbox<T> {
 		}
 	}
 
-	/// Sends what it holds that was not sent lately, and empties: a provider's answers in
-	/// calls of at most `MaxAnswersPerCall` (a lone one as [`Pallet::answer`]).
+	/// Sends what it holds, and empties: a provider's answers in calls of at most
+	/// `MaxAnswersPerCall` (a lone one as [`Pallet::answer`]).
 	fn send(&mut self) {
 		let most = (T::MaxAnswersPerCall::get() as usize).max(1);
-		let now = self.now;
 		for (provider, key, answers) in self.by_provider.drain(..) {
-			let record_key = (SENT_KEY, &provider).encode();
-			let record = StorageValueRef::persistent(&record_key);
-			let mut sent: Sent = record.get().ok().flatten().unwrap_or_default();
-			sent.retain(|(_, _, at)| now.saturating_sub(*at) < RESEND_AFTER);
-			let fresh: Vec<_> = answers
-				.into_iter()
-				.filter(|a| !sent.iter().any(|(t, d, _)| *t == a.task_id && *d == a.digest))
-				.collect();
-			for chunk in fresh.chunks(most) {
-				match Self::submit(&provider, &key, chunk) {
-					Ok(()) => sent.extend(chunk.iter().map(|a| (a.task_id, a.digest, now))),
-					Err(why) => {
-						let first = chunk.first().map(|a| a.task_id).unwrap_or_default();
-						log::warn!(target: TARGET, "answers from task {first} ({}): {why}", chunk.len());
-					}
+			for chunk in answers.chunks(most) {
+				if let Err(why) = Self::submit(&provider, &key, chunk) {
+					// Routine when the pool holds these answers already.
+					let first = chunk.first().map(|a| a.task_id).unwrap_or_default();
+					log::debug!(target: TARGET, "answers from task {first} ({}): {why}", chunk.len());
 				}
 			}
-			record.set(&sent);
 		}
 	}
 

@@ -1490,3 +1490,92 @@ fn a_jobs_tiles_are_drawn_answered_alone_and_delivered_each_to_its_own_reply_key
 		assert_eq!((view.done, view.waiting, view.running, view.cost), (3, 0, 0, 3));
 	});
 }
+
+/// A provider's node answers the tiles it holds in one `answer_many`: each is held as a lone
+/// answer would be, final after its window, paid per tile.
+#[test]
+fn a_providers_answers_to_a_job_in_one_call_are_held_and_paid_each() {
+	use polkadot_sdk::frame_support::traits::Authorize;
+	use polkadot_sdk::sp_runtime::{traits::Dispatchable, transaction_validity::TransactionSource};
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		let tiles: Vec<pallet_tasks::JobTile> = (0..4u8)
+			.map(|i| pallet_tasks::JobTile {
+				input: vec![i; 4],
+				reply_key: bourse_primitives::reply::public_key(&[0x50 + i; 32]).unwrap(),
+				audit: Some(bourse_primitives::AuditTerms {
+					seal: bourse_primitives::reply::audit_seal(&[0x70 + i; 32]),
+					rate: Perbill::zero(),
+				}),
+			})
+			.collect();
+		let terms = pallet_tasks::JobTerms {
+			fuel_limit: FUEL,
+			max_memory_mib: 16,
+			max_price_per_mfuel: MAX_PRICE,
+			replication: 1,
+			min_reputation: Perbill::zero(),
+			timeout: TIMEOUT,
+			rent: MIN_QUEUE_RENT,
+			max_wait: 20,
+		};
+		let provider_before = free(1);
+		ok(Tasks::submit_job(signed(REQUESTER), hash, terms, tiles));
+		next_block();
+		assert!((0..4).all(|t| assigned(t) == vec![1]), "provider 1's four slots");
+		let entries: Vec<_> = (0..4u64)
+			.map(|t| {
+				pallet_attestation::testing::bundled_answer::<Test>(t, &1, b"tile", 1_000, [9; 32])
+			})
+			.collect();
+		let bundle = |entries: Vec<pallet_attestation::BundledAnswer<Test>>| {
+			let payload = Attestation::answers_payload(&1, &entries);
+			let signature =
+				polkadot_sdk::sp_runtime::RuntimeAppPublic::sign(&key(1), &payload).unwrap();
+			pallet_attestation::Call::<Test>::answer_many {
+				provider: 1,
+				answers: entries.try_into().unwrap(),
+				signature,
+			}
+		};
+		// Task 2's answer counted first, alone in a bundle: a block refuses the bundle that
+		// holds it again, and dispatch, were it reached, would skip it.
+		ok(pallet_attestation::testing::apply::<Test>(bundle(entries[2..3].to_vec())));
+		let call = RuntimeCall::from(bundle(entries.clone()));
+		assert!(call.authorize(TransactionSource::InBlock).unwrap().is_err(), "not in a block");
+		assert_ok!(call.dispatch(polkadot_sdk::frame_system::RawOrigin::Authorized.into()));
+		check_invariants();
+		System::assert_has_event(
+			pallet_attestation::Event::AnswerSkipped {
+				task_id: 2,
+				provider: 1,
+				error: pallet_attestation::Error::<Test>::TaskNotOpen.into(),
+			}
+			.into(),
+		);
+		for t in 0..4u64 {
+			assert!(matches!(
+				TaskRecords::<Test>::get(t).unwrap().state,
+				TaskState::Answered { .. }
+			));
+		}
+		assert_eq!(pallet_offers::HeldAnswers::<Test>::get(1), 4);
+		// The requester opens each box and accepts it, as `bourse job submit --watch` does.
+		for t in 0..4u64 {
+			let digest = pallet_tasks::Digests::<Test>::get(t).unwrap();
+			let sealed = pallet_tasks::SealedOutputs::<Test>::get(t).unwrap();
+			let secret = [0x50 + t as u8; 32];
+			let opened =
+				bourse_primitives::reply::open(&secret, &digest, &sealed, MAX_OUTPUT as usize);
+			assert_eq!(opened.unwrap().output, b"tile".to_vec());
+			ok(Tasks::accept_answer(signed(REQUESTER), t));
+			System::assert_has_event(
+				Event::TaskDelivered { task_id: t, provider: 1, fuel_used: 1_000, cost: 1 }.into(),
+			);
+		}
+		assert_eq!(free(1), provider_before + 4, "paid per tile");
+		assert_eq!(escrow_held(), 0);
+		check_invariants();
+	});
+}

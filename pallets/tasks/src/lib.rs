@@ -4685,15 +4685,6 @@ pub mod pallet {
 			Self::reputation_weight(providers)
 		}
 
-		fn lone_answer(task_id: TaskId) -> Option<(T::AccountId, [u8; 32])> {
-			match Tasks::<T>::get(task_id)?.state {
-				TaskState::Answered { provider, commitment, .. }
-				| TaskState::Audited { provider, commitment, .. } => Some((provider.provider, commitment)),
-				TaskState::Delivered { provider, commitment, .. } => Some((provider, commitment)),
-				_ => None,
-			}
-		}
-
 		fn settle(task_id: TaskId, decision: Decision<T::AccountId>) {
 			if let Some(task) = Tasks::<T>::get(task_id) {
 				Self::do_settle(task_id, task, decision);
