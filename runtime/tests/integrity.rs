@@ -185,3 +185,84 @@ fn the_transaction_extensions_are_priced_on_this_runtime_and_its_database() {
 	);
 	assert!(measured.ref_time() < reference.ref_time());
 }
+
+/// A lone answer in an `answer_many` of a provider's most answers costs a block less than the
+/// same answer alone (one transaction's overhead, one signature and the provider's records for
+/// all): prints both, with what a block's normal share holds of each, boxes empty and full.
+#[test]
+fn a_bundled_answer_costs_a_block_less_than_a_lone_one() {
+	use bourse_runtime::{Runtime, RuntimeCall};
+	use polkadot_sdk::{
+		frame_support::{dispatch::GetDispatchInfo, weights::Weight},
+		frame_system::{limits::BlockWeights, offchain::CreateAuthorizedTransaction},
+		sp_runtime::traits::{Get, TransactionExtension},
+	};
+	let most: u32 = <Runtime as pallet_attestation::Config>::MaxAnswersPerCall::get();
+	let largest: u32 = <Runtime as pallet_attestation::Config>::MaxSealedSize::get();
+	let answer = |box_len: u32| {
+		let sealed = vec![7u8; box_len as usize];
+		let answer = bourse_primitives::SealedAnswer {
+			status: bourse_primitives::Status::Success,
+			fuel_used: 1,
+			executor_version: 1,
+			commitment: [1; 32],
+			proof: [2; 32],
+			max_output: 0,
+			sealed_hash: polkadot_sdk::sp_io::hashing::blake2_256(&sealed),
+		};
+		(answer, sealed.try_into().unwrap())
+	};
+	let signature = || polkadot_sdk::sp_core::sr25519::Signature::from_raw([0; 64]).into();
+	// Base, the extension pipeline (the call's `authorize` in it) and dispatch.
+	let block_cost = |call: RuntimeCall| -> Weight {
+		let base = <Runtime as polkadot_sdk::frame_system::Config>::BlockWeights::get()
+			.get(polkadot_sdk::frame_support::dispatch::DispatchClass::Normal)
+			.base_extrinsic;
+		let pipeline =
+			<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_extension().weight(&call);
+		base.saturating_add(pipeline).saturating_add(call.get_dispatch_info().call_weight)
+	};
+	let lone = |box_len| {
+		let (answer, sealed) = answer(box_len);
+		block_cost(RuntimeCall::Attestation(pallet_attestation::Call::answer {
+			task_id: 0,
+			provider: [1u8; 32].into(),
+			answer,
+			sealed,
+			signature: signature(),
+		}))
+	};
+	let bundled = |box_len| {
+		let answers: Vec<_> = (0..most as u64)
+			.map(|task_id| {
+				let (answer, sealed) = answer(box_len);
+				pallet_attestation::BundledAnswer { task_id, digest: [3; 32], answer, sealed }
+			})
+			.collect();
+		let call = RuntimeCall::Attestation(pallet_attestation::Call::answer_many {
+			provider: [1u8; 32].into(),
+			answers: answers.try_into().unwrap(),
+			signature: signature(),
+		});
+		block_cost(call).ref_time() / u64::from(most)
+	};
+	let limits: BlockWeights = <Runtime as polkadot_sdk::frame_system::Config>::BlockWeights::get();
+	let normal = limits
+		.get(polkadot_sdk::frame_support::dispatch::DispatchClass::Normal)
+		.max_total
+		.unwrap_or(limits.max_block)
+		.ref_time();
+	for box_len in [0, largest] {
+		let (alone, in_bundle) = (lone(box_len).ref_time(), bundled(box_len));
+		println!(
+			"a lone answer with a box of {box_len} bytes: {:.3} ms alone, {:.3} ms in an \
+			 answer_many of {most} ({:.2}×); a block's normal share holds {} alone, {} bundled",
+			alone as f64 / 1e9,
+			in_bundle as f64 / 1e9,
+			alone as f64 / in_bundle as f64,
+			normal / alone,
+			normal / in_bundle,
+		);
+		assert!(in_bundle < alone, "bundling must cost less per answer");
+	}
+}

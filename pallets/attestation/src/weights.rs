@@ -95,10 +95,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65620]`.
 	fn answer(l: u32, ) -> Weight {
 		// Proof size: measured `1586`, estimated `69391`.
-		// Minimum execution time: 139_091_000 picoseconds.
-		Weight::from_parts(198_118_712, 69391)
-			// Standard error: 79
-			.saturating_add(Weight::from_parts(1_343, 0).saturating_mul(l.into()))
+		// Minimum execution time: 142_678_000 picoseconds.
+		Weight::from_parts(219_079_118, 69391)
+			// Standard error: 68
+			.saturating_add(Weight::from_parts(670, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -121,10 +121,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65620]`.
 	fn authorize_answer(l: u32, ) -> Weight {
 		// Proof size: measured `996`, estimated `69391`.
-		// Minimum execution time: 111_619_000 picoseconds.
-		Weight::from_parts(192_977_437, 69391)
-			// Standard error: 71
-			.saturating_add(Weight::from_parts(8_250, 0).saturating_mul(l.into()))
+		// Minimum execution time: 118_051_000 picoseconds.
+		Weight::from_parts(182_390_926, 69391)
+			// Standard error: 57
+			.saturating_add(Weight::from_parts(11_036, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:16 w:16)
@@ -166,13 +166,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Reputation::Records` (r:1 w:0)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 16]`.
-	/// The range of component `b` is `[0, 1049920]`.
 	fn answer_many(n: u32, ) -> Weight {
-		// Proof size: measured `1439 + n * (157 ±0)`, estimated `3726 + n * (68401 ±0)`.
-		// Minimum execution time: 163_726_000 picoseconds.
-		Weight::from_parts(175_990_000, 3726)
-			// Standard error: 2_058_915
-			.saturating_add(Weight::from_parts(97_431_452, 0).saturating_mul(n.into()))
+		// Proof size: measured `1437 + n * (158 ±0)`, estimated `3726 + n * (68401 ±0)`.
+		// Minimum execution time: 136_105_000 picoseconds.
+		Weight::from_parts(39_256_417, 3726)
+			// Standard error: 2_307_935
+			.saturating_add(Weight::from_parts(115_310_106, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -196,14 +195,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestation::AcceptedVersions` (r:1 w:0)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 16]`.
-	/// The range of component `b` is `[0, 1049920]`.
 	fn authorize_answer_many(n: u32, ) -> Weight {
-		// Proof size: measured `849 + n * (157 ±0)`, estimated `3570 + n * (68401 ±0)`.
-		// Minimum execution time: 493_825_000 picoseconds.
-		Weight::from_parts(510_887_000, 3570)
-			// Standard error: 15_014_984
-			.saturating_add(Weight::from_parts(218_294_227, 0).saturating_mul(n.into()))
-			// Standard error: 232
+		// Proof size: measured `847 + n * (158 ±0)`, estimated `3570 + n * (68401 ±0)`.
+		// Minimum execution time: 118_442_000 picoseconds.
+		Weight::from_parts(156_950_250, 3570)
+			// Standard error: 672_587
+			.saturating_add(Weight::from_parts(37_712_335, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -220,8 +217,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
 		// Proof size: measured `1144`, estimated `69391`.
-		// Minimum execution time: 74_360_000 picoseconds.
-		Weight::from_parts(102_132_000, 69391)
+		// Minimum execution time: 79_438_000 picoseconds.
+		Weight::from_parts(119_584_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -241,8 +238,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_commit() -> Weight {
 		// Proof size: measured `1670`, estimated `69391`.
-		// Minimum execution time: 146_595_000 picoseconds.
-		Weight::from_parts(209_603_000, 69391)
+		// Minimum execution time: 149_040_000 picoseconds.
+		Weight::from_parts(235_471_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -296,10 +293,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn reveal(l: u32, ) -> Weight {
 		// Proof size: measured `70918`, estimated `205179`.
-		// Minimum execution time: 1_734_389_000 picoseconds.
-		Weight::from_parts(2_167_622_523, 205179)
-			// Standard error: 999
-			.saturating_add(Weight::from_parts(1_969, 0).saturating_mul(l.into()))
+		// Minimum execution time: 1_806_775_000 picoseconds.
+		Weight::from_parts(2_645_018_665, 205179)
+			// Standard error: 1_795
+			.saturating_add(Weight::from_parts(4_065, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(63_u64))
 			.saturating_add(T::DbWeight::get().writes(54_u64))
 	}
@@ -322,10 +319,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn authorize_reveal(l: u32, ) -> Weight {
 		// Proof size: measured `1939`, estimated `69391`.
-		// Minimum execution time: 167_274_000 picoseconds.
-		Weight::from_parts(252_507_015, 69391)
-			// Standard error: 194
-			.saturating_add(Weight::from_parts(10_339, 0).saturating_mul(l.into()))
+		// Minimum execution time: 166_041_000 picoseconds.
+		Weight::from_parts(301_748_055, 69391)
+			// Standard error: 204
+			.saturating_add(Weight::from_parts(7_837, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -374,8 +371,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn abstain() -> Weight {
 		// Proof size: measured `4072`, estimated `69391`.
-		// Minimum execution time: 797_314_000 picoseconds.
-		Weight::from_parts(1_341_343_000, 69391)
+		// Minimum execution time: 752_129_000 picoseconds.
+		Weight::from_parts(958_596_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(57_u64))
 			.saturating_add(T::DbWeight::get().writes(38_u64))
 	}
@@ -397,16 +394,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_abstain() -> Weight {
 		// Proof size: measured `1542`, estimated `69391`.
-		// Minimum execution time: 168_927_000 picoseconds.
-		Weight::from_parts(250_209_000, 69391)
+		// Minimum execution time: 164_107_000 picoseconds.
+		Weight::from_parts(204_513_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 	}
 	/// Storage: `Attestation::AcceptedVersions` (r:0 w:1)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
 	fn set_executor_versions() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 11_271_000 picoseconds.
-		Weight::from_parts(21_821_000, 0)
+		// Minimum execution time: 10_670_000 picoseconds.
+		Weight::from_parts(19_677_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -461,8 +458,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn open() -> Weight {
 		// Proof size: measured `3637`, estimated `69391`.
-		// Minimum execution time: 639_147_000 picoseconds.
-		Weight::from_parts(1_106_624_000, 69391)
+		// Minimum execution time: 630_361_000 picoseconds.
+		Weight::from_parts(960_760_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(32_u64))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
 	}
@@ -484,8 +481,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_open() -> Weight {
 		// Proof size: measured `1478`, estimated `69391`.
-		// Minimum execution time: 138_860_000 picoseconds.
-		Weight::from_parts(191_979_000, 69391)
+		// Minimum execution time: 147_947_000 picoseconds.
+		Weight::from_parts(230_232_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 	}
 }
@@ -493,19 +490,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn answer(l: u32, ) -> Weight {
-		Weight::from_parts(198_118_712, 69391)
-			.saturating_add(Weight::from_parts(1_343, 0).saturating_mul(l.into()))
+		Weight::from_parts(219_079_118, 69391)
+			.saturating_add(Weight::from_parts(670, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn authorize_answer(l: u32, ) -> Weight {
-		Weight::from_parts(192_977_437, 69391)
-			.saturating_add(Weight::from_parts(8_250, 0).saturating_mul(l.into()))
+		Weight::from_parts(182_390_926, 69391)
+			.saturating_add(Weight::from_parts(11_036, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 	}
 	fn answer_many(n: u32, ) -> Weight {
-		Weight::from_parts(175_990_000, 3726)
-			.saturating_add(Weight::from_parts(97_431_452, 0).saturating_mul(n.into()))
+		Weight::from_parts(39_256_417, 3726)
+			.saturating_add(Weight::from_parts(115_310_106, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -513,52 +510,52 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn authorize_answer_many(n: u32, ) -> Weight {
-		Weight::from_parts(510_887_000, 3570)
-			.saturating_add(Weight::from_parts(218_294_227, 0).saturating_mul(n.into()))
+		Weight::from_parts(156_950_250, 3570)
+			.saturating_add(Weight::from_parts(37_712_335, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(102_132_000, 69391)
+		Weight::from_parts(119_584_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn authorize_commit() -> Weight {
-		Weight::from_parts(209_603_000, 69391)
+		Weight::from_parts(235_471_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 	}
 	fn reveal(l: u32, ) -> Weight {
-		Weight::from_parts(2_167_622_523, 205179)
-			.saturating_add(Weight::from_parts(1_969, 0).saturating_mul(l.into()))
+		Weight::from_parts(2_645_018_665, 205179)
+			.saturating_add(Weight::from_parts(4_065, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(63_u64))
 			.saturating_add(RocksDbWeight::get().writes(54_u64))
 	}
 	fn authorize_reveal(l: u32, ) -> Weight {
-		Weight::from_parts(252_507_015, 69391)
-			.saturating_add(Weight::from_parts(10_339, 0).saturating_mul(l.into()))
+		Weight::from_parts(301_748_055, 69391)
+			.saturating_add(Weight::from_parts(7_837, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 	}
 	fn abstain() -> Weight {
-		Weight::from_parts(1_341_343_000, 69391)
+		Weight::from_parts(958_596_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(57_u64))
 			.saturating_add(RocksDbWeight::get().writes(38_u64))
 	}
 	fn authorize_abstain() -> Weight {
-		Weight::from_parts(250_209_000, 69391)
+		Weight::from_parts(204_513_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 	}
 	fn set_executor_versions() -> Weight {
-		Weight::from_parts(21_821_000, 0)
+		Weight::from_parts(19_677_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn open() -> Weight {
-		Weight::from_parts(1_106_624_000, 69391)
+		Weight::from_parts(960_760_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(32_u64))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
 	}
 	fn authorize_open() -> Weight {
-		Weight::from_parts(191_979_000, 69391)
+		Weight::from_parts(230_232_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 	}
 }
