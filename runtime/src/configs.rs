@@ -653,10 +653,13 @@ impl MarketBenchmarks {
 				// Each task its own reply key, as a requester's client makes them.
 				let mut reply_key = [7; 32];
 				reply_key[..4].copy_from_slice(&i.to_le_bytes());
+				// The largest input: each answer reads the task's record, input and all.
+				let input =
+					alloc::vec![1; <Runtime as pallet_tasks::Config>::MaxInputSize::get() as usize];
 				Tasks::submit_task(
 					RuntimeOrigin::signed(requester.clone()),
 					hash,
-					alloc::vec![1],
+					input,
 					fuel,
 					1,
 					MILLI_UNIT / 2,

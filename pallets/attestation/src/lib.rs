@@ -115,7 +115,10 @@ mod worker;
 pub const STATEMENT_CONTEXT: &[u8] = b"bourse/statement";
 /// Domain separation of commitments.
 pub const COMMIT_CONTEXT: &[u8] = b"bourse/commit";
-/// Pool priority of an answer step (commit, reveal, abstention, opening): above every fee.
+/// Pool priority of an answer step (a commit, a reveal, a replicated task's abstention, an
+/// opening), and of the most lone answers in one call; a lone answer, or a lone task's
+/// abstention, has a `MaxAnswersPerCall`-th of it (`Pallet::answer_priority`). Far above what
+/// fees buy: a transfer would need a tip of tens of BRS to rank above a lone answer.
 const STEP_PRIORITY: u64 = u64::MAX / 2;
 /// Domain separation of the bundles of answers executor keys sign ([`Pallet::answer_many`]):
 /// never a statement about one task.
@@ -400,8 +403,6 @@ pub mod pallet {
 		/// The answer names another assignment of the task than the chain's (a sibling fork's,
 		/// or one before a reorg).
 		DigestMismatch,
-		/// None of an [`Pallet::answer_many`]'s answers counts any more.
-		AllAnswersStale,
 	}
 
 	#[pallet::extra_constants]
@@ -986,8 +987,7 @@ pub mod pallet {
 				| Error::<T>::AlreadyAnswered
 				| Error::<T>::Committed
 				| Error::<T>::CommitsClosed
-				| Error::<T>::DigestMismatch
-				| Error::<T>::AllAnswersStale => InvalidTransaction::Stale.into(),
+				| Error::<T>::DigestMismatch => InvalidTransaction::Stale.into(),
 				Error::<T>::RevealsNotOpen => InvalidTransaction::Future.into(),
 				other => {
 					InvalidTransaction::Custom(other.encode().first().copied().unwrap_or(0)).into()
@@ -1081,7 +1081,8 @@ pub mod pallet {
 		) -> ValidTransaction {
 			let now = frame_system::Pallet::<T>::block_number();
 			let longevity = assignment.deadline.saturating_sub(now).saturated_into::<u64>().max(1);
-			// A lone answer ranks as a bundle of one (see `answer_priority`).
+			// A lone answer (or a lone task's abstention, which shares its tag) ranks as a bundle
+			// of one (see `answer_priority`).
 			let priority = match step {
 				0 if assignment.providers.len() == 1 => Self::answer_priority(1),
 				_ => STEP_PRIORITY,

@@ -29,11 +29,10 @@
 //! restart. The first conclusion stored wins, so two overlapping passes never commit and reveal
 //! with different salts. Records expire `RECORD_GRACE` blocks after their task's deadline (the
 //! latest seen). Answers are sent again on later blocks until they are on chain (the pool keeps
-//! the one it holds: a copy signed again ranks no higher). A provider's lone answers of a pass
-//! go in one `answer_many`; the next pass sends every answer still owed in one bundle, which
-//! ranks above the bundles it covers and takes their place in the pool, so an answer that came
-//! later never waits behind an earlier bundle, nor one whose bundle the pool dropped. On a block
-//! this node authored, answers wait `AuthorAnswerDelay` after the
+//! the copy it holds: one signed again ranks no higher). A provider's lone answers go in
+//! `answer_many` bundles: each time a pass sends, all the provider owes so far, and apart the
+//! answers this node never sent (see `Outbox`), so no answer waits behind an earlier bundle
+//! that the pool still holds, nor is lost with one it dropped. On a block this node authored, answers wait `AuthorAnswerDelay` after the
 //! worker starts (see `LocalAuthorship` for why).
 //!
 //! **Audits.** A lone answer's record keeps what opening its commitment takes (the salt, the
@@ -779,12 +778,30 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-/// The lone answers of one worker pass, by provider: each provider's go in one
-/// [`Pallet::answer_many`] (at most `MaxAnswersPerCall`, a provider's slots), so a node that
-/// holds many tasks sends one transaction per block for them, not one per task.
+/// The lone answers of one worker pass, by provider, sent in [`Pallet::answer_many`]s (at most
+/// `MaxAnswersPerCall`, a provider's slots; a lone one as [`Pallet::answer`]), so a node that
+/// holds many tasks sends a transaction or two per block for them, not one per task.
+///
+/// The pool takes a transaction that clashes with others (shares a task's answer tag) only if
+/// it ranks above them together, and a bundle ranks by its answers. So each time it sends, the
+/// outbox sends everything the provider owes so far in the pass (which replaces the bundles it
+/// covers, once it holds more), and, apart, the answers this node never sent before (which
+/// clash with nothing it sent: a new answer is never kept out by a bundle of old ones that, say,
+/// holds an answer that counted by another way and that the pool has not dropped yet).
 struct Outbox<T: Config> {
-	by_provider: Vec<(T::AccountId, T::ExecutorId, Vec<BundledAnswer<T>>)>,
+	by_provider: Vec<Owed<T>>,
 }
+
+/// What one provider owes in a pass, and how much of it was sent.
+struct Owed<T: Config> {
+	provider: T::AccountId,
+	key: T::ExecutorId,
+	answers: Vec<BundledAnswer<T>>,
+	sent: usize,
+}
+
+/// Key prefix of the answers a provider's node sent (task and digest), as of its last pass.
+const SENT_KEY: &[u8] = b"bourse/attestation/sent";
 
 impl<T: Config> Default for Outbox<T> {
 	fn default() -> Self {
@@ -795,24 +812,46 @@ impl<T: Config> Default for Outbox<T> {
 impl<T: Config> Outbox<T> {
 	/// Keeps `answer`, of `job`'s provider, to be sent.
 	fn add(&mut self, job: &Job<T>, answer: BundledAnswer<T>) {
-		match self.by_provider.iter_mut().find(|(p, k, _)| *p == job.provider && *k == job.key) {
-			Some((_, _, answers)) => answers.push(answer),
-			None => self.by_provider.push((job.provider.clone(), job.key.clone(), vec![answer])),
+		match self.by_provider.iter_mut().find(|o| o.provider == job.provider && o.key == job.key) {
+			Some(owed) => owed.answers.push(answer),
+			None => self.by_provider.push(Owed {
+				provider: job.provider.clone(),
+				key: job.key.clone(),
+				answers: vec![answer],
+				sent: 0,
+			}),
 		}
 	}
 
-	/// Sends what it holds, and empties: a provider's answers in calls of at most
-	/// `MaxAnswersPerCall` (a lone one as [`Pallet::answer`]).
+	/// Sends, for each provider with answers added since the last time, all it owes so far
+	/// in this pass, then apart the ones this node never sent, and records what it sent.
 	fn send(&mut self) {
 		let most = (T::MaxAnswersPerCall::get() as usize).max(1);
-		for (provider, key, answers) in self.by_provider.drain(..) {
-			for chunk in answers.chunks(most) {
-				if let Err(why) = Self::submit(&provider, &key, chunk) {
+		for owed in self.by_provider.iter_mut().filter(|o| o.answers.len() > o.sent) {
+			let record_key = (SENT_KEY, &owed.provider).encode();
+			let record = StorageValueRef::persistent(&record_key);
+			let before: Vec<(TaskId, [u8; 32])> = record.get().ok().flatten().unwrap_or_default();
+			let fresh: Vec<_> = owed
+				.answers
+				.iter()
+				.filter(|a| !before.contains(&(a.task_id, a.digest)))
+				.cloned()
+				.collect();
+			let mut calls: Vec<&[BundledAnswer<T>]> = owed.answers.chunks(most).collect();
+			if !fresh.is_empty() && fresh.len() < owed.answers.len() {
+				calls.extend(fresh.chunks(most));
+			}
+			for chunk in calls {
+				if let Err(why) = Self::submit(&owed.provider, &owed.key, chunk) {
 					// Routine when the pool holds these answers already.
 					let first = chunk.first().map(|a| a.task_id).unwrap_or_default();
 					log::debug!(target: TARGET, "answers from task {first} ({}): {why}", chunk.len());
 				}
 			}
+			// What it owes now, all sent: the record stays as small as the provider's slots.
+			let now: Vec<_> = owed.answers.iter().map(|a| (a.task_id, a.digest)).collect();
+			record.set(&now);
+			owed.sent = owed.answers.len();
 		}
 	}
 
