@@ -655,7 +655,7 @@ impl MarketBenchmarks {
 				reply_key[..4].copy_from_slice(&i.to_le_bytes());
 				// The largest input: each answer reads the task's record, input and all.
 				let input =
-					alloc::vec![1; <Runtime as pallet_tasks::Config>::MaxInputSize::get() as usize];
+					alloc::vec![1; <<Runtime as pallet_tasks::Config>::MaxInputSize as frame_support::traits::Get<u32>>::get() as usize];
 				Tasks::submit_task(
 					RuntimeOrigin::signed(requester.clone()),
 					hash,
