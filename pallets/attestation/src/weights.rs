@@ -94,11 +94,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65620]`.
 	fn answer(l: u32, ) -> Weight {
-		// Proof size: measured `1586`, estimated `69391`.
-		// Minimum execution time: 142_678_000 picoseconds.
-		Weight::from_parts(219_079_118, 69391)
-			// Standard error: 68
-			.saturating_add(Weight::from_parts(670, 0).saturating_mul(l.into()))
+		// Proof size: measured `67126`, estimated `69391`.
+		// Minimum execution time: 268_363_000 picoseconds.
+		Weight::from_parts(502_151_374, 69391)
+			// Standard error: 84
+			.saturating_add(Weight::from_parts(1_118, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -120,11 +120,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65620]`.
 	fn authorize_answer(l: u32, ) -> Weight {
-		// Proof size: measured `996`, estimated `69391`.
-		// Minimum execution time: 118_051_000 picoseconds.
-		Weight::from_parts(182_390_926, 69391)
-			// Standard error: 57
-			.saturating_add(Weight::from_parts(11_036, 0).saturating_mul(l.into()))
+		// Proof size: measured `66536`, estimated `69391`.
+		// Minimum execution time: 202_730_000 picoseconds.
+		Weight::from_parts(324_355_542, 69391)
+			// Standard error: 84
+			.saturating_add(Weight::from_parts(10_472, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:16 w:16)
@@ -167,11 +167,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 16]`.
 	fn answer_many(n: u32, ) -> Weight {
-		// Proof size: measured `1437 + n * (158 ±0)`, estimated `3726 + n * (68401 ±0)`.
-		// Minimum execution time: 136_105_000 picoseconds.
-		Weight::from_parts(39_256_417, 3726)
-			// Standard error: 2_307_935
-			.saturating_add(Weight::from_parts(115_310_106, 0).saturating_mul(n.into()))
+		// Proof size: measured `66977 + n * (158 ±0)`, estimated `3726 + n * (68401 ±0)`.
+		// Minimum execution time: 276_247_000 picoseconds.
+		Weight::from_parts(33_972_517, 3726)
+			// Standard error: 6_080_843
+			.saturating_add(Weight::from_parts(347_939_169, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -196,11 +196,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 16]`.
 	fn authorize_answer_many(n: u32, ) -> Weight {
-		// Proof size: measured `847 + n * (158 ±0)`, estimated `3570 + n * (68401 ±0)`.
-		// Minimum execution time: 118_442_000 picoseconds.
-		Weight::from_parts(156_950_250, 3570)
-			// Standard error: 672_587
-			.saturating_add(Weight::from_parts(37_712_335, 0).saturating_mul(n.into()))
+		// Proof size: measured `66387 + n * (158 ±0)`, estimated `3570 + n * (68401 ±0)`.
+		// Minimum execution time: 180_709_000 picoseconds.
+		Weight::from_parts(284_932_848, 3570)
+			// Standard error: 1_653_241
+			.saturating_add(Weight::from_parts(98_854_529, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -216,9 +216,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
-		// Proof size: measured `1144`, estimated `69391`.
-		// Minimum execution time: 79_438_000 picoseconds.
-		Weight::from_parts(119_584_000, 69391)
+		// Proof size: measured `66684`, estimated `69391`.
+		// Minimum execution time: 135_002_000 picoseconds.
+		Weight::from_parts(218_249_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -237,9 +237,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_commit() -> Weight {
-		// Proof size: measured `1670`, estimated `69391`.
-		// Minimum execution time: 149_040_000 picoseconds.
-		Weight::from_parts(235_471_000, 69391)
+		// Proof size: measured `67210`, estimated `69391`.
+		// Minimum execution time: 209_593_000 picoseconds.
+		Weight::from_parts(335_157_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -292,11 +292,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
 	fn reveal(l: u32, ) -> Weight {
-		// Proof size: measured `70918`, estimated `205179`.
-		// Minimum execution time: 1_806_775_000 picoseconds.
-		Weight::from_parts(2_645_018_665, 205179)
-			// Standard error: 1_795
-			.saturating_add(Weight::from_parts(4_065, 0).saturating_mul(l.into()))
+		// Proof size: measured `136458`, estimated `205179`.
+		// Minimum execution time: 1_949_171_000 picoseconds.
+		Weight::from_parts(2_264_048_313, 205179)
+			// Standard error: 1_785
+			.saturating_add(Weight::from_parts(7_997, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(63_u64))
 			.saturating_add(T::DbWeight::get().writes(54_u64))
 	}
@@ -318,11 +318,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
 	fn authorize_reveal(l: u32, ) -> Weight {
-		// Proof size: measured `1939`, estimated `69391`.
-		// Minimum execution time: 166_041_000 picoseconds.
-		Weight::from_parts(301_748_055, 69391)
-			// Standard error: 204
-			.saturating_add(Weight::from_parts(7_837, 0).saturating_mul(l.into()))
+		// Proof size: measured `67479`, estimated `69391`.
+		// Minimum execution time: 254_416_000 picoseconds.
+		Weight::from_parts(370_681_605, 69391)
+			// Standard error: 319
+			.saturating_add(Weight::from_parts(11_069, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -370,9 +370,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::Timeouts` (r:0 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn abstain() -> Weight {
-		// Proof size: measured `4072`, estimated `69391`.
-		// Minimum execution time: 752_129_000 picoseconds.
-		Weight::from_parts(958_596_000, 69391)
+		// Proof size: measured `69612`, estimated `69391`.
+		// Minimum execution time: 949_018_000 picoseconds.
+		Weight::from_parts(1_528_414_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(57_u64))
 			.saturating_add(T::DbWeight::get().writes(38_u64))
 	}
@@ -393,17 +393,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_abstain() -> Weight {
-		// Proof size: measured `1542`, estimated `69391`.
-		// Minimum execution time: 164_107_000 picoseconds.
-		Weight::from_parts(204_513_000, 69391)
+		// Proof size: measured `67082`, estimated `69391`.
+		// Minimum execution time: 225_272_000 picoseconds.
+		Weight::from_parts(319_839_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 	}
 	/// Storage: `Attestation::AcceptedVersions` (r:0 w:1)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
 	fn set_executor_versions() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 10_670_000 picoseconds.
-		Weight::from_parts(19_677_000, 0)
+		// Minimum execution time: 11_481_000 picoseconds.
+		Weight::from_parts(18_204_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -457,9 +457,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::Timeouts` (r:0 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn open() -> Weight {
-		// Proof size: measured `3637`, estimated `69391`.
-		// Minimum execution time: 630_361_000 picoseconds.
-		Weight::from_parts(960_760_000, 69391)
+		// Proof size: measured `69177`, estimated `69391`.
+		// Minimum execution time: 745_086_000 picoseconds.
+		Weight::from_parts(1_201_902_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(32_u64))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
 	}
@@ -480,9 +480,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_open() -> Weight {
-		// Proof size: measured `1478`, estimated `69391`.
-		// Minimum execution time: 147_947_000 picoseconds.
-		Weight::from_parts(230_232_000, 69391)
+		// Proof size: measured `67018`, estimated `69391`.
+		// Minimum execution time: 193_863_000 picoseconds.
+		Weight::from_parts(256_050_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 	}
 }
@@ -490,19 +490,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn answer(l: u32, ) -> Weight {
-		Weight::from_parts(219_079_118, 69391)
-			.saturating_add(Weight::from_parts(670, 0).saturating_mul(l.into()))
+		Weight::from_parts(502_151_374, 69391)
+			.saturating_add(Weight::from_parts(1_118, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn authorize_answer(l: u32, ) -> Weight {
-		Weight::from_parts(182_390_926, 69391)
-			.saturating_add(Weight::from_parts(11_036, 0).saturating_mul(l.into()))
+		Weight::from_parts(324_355_542, 69391)
+			.saturating_add(Weight::from_parts(10_472, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 	}
 	fn answer_many(n: u32, ) -> Weight {
-		Weight::from_parts(39_256_417, 3726)
-			.saturating_add(Weight::from_parts(115_310_106, 0).saturating_mul(n.into()))
+		Weight::from_parts(33_972_517, 3726)
+			.saturating_add(Weight::from_parts(347_939_169, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -510,52 +510,52 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn authorize_answer_many(n: u32, ) -> Weight {
-		Weight::from_parts(156_950_250, 3570)
-			.saturating_add(Weight::from_parts(37_712_335, 0).saturating_mul(n.into()))
+		Weight::from_parts(284_932_848, 3570)
+			.saturating_add(Weight::from_parts(98_854_529, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(119_584_000, 69391)
+		Weight::from_parts(218_249_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn authorize_commit() -> Weight {
-		Weight::from_parts(235_471_000, 69391)
+		Weight::from_parts(335_157_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 	}
 	fn reveal(l: u32, ) -> Weight {
-		Weight::from_parts(2_645_018_665, 205179)
-			.saturating_add(Weight::from_parts(4_065, 0).saturating_mul(l.into()))
+		Weight::from_parts(2_264_048_313, 205179)
+			.saturating_add(Weight::from_parts(7_997, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(63_u64))
 			.saturating_add(RocksDbWeight::get().writes(54_u64))
 	}
 	fn authorize_reveal(l: u32, ) -> Weight {
-		Weight::from_parts(301_748_055, 69391)
-			.saturating_add(Weight::from_parts(7_837, 0).saturating_mul(l.into()))
+		Weight::from_parts(370_681_605, 69391)
+			.saturating_add(Weight::from_parts(11_069, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 	}
 	fn abstain() -> Weight {
-		Weight::from_parts(958_596_000, 69391)
+		Weight::from_parts(1_528_414_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(57_u64))
 			.saturating_add(RocksDbWeight::get().writes(38_u64))
 	}
 	fn authorize_abstain() -> Weight {
-		Weight::from_parts(204_513_000, 69391)
+		Weight::from_parts(319_839_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 	}
 	fn set_executor_versions() -> Weight {
-		Weight::from_parts(19_677_000, 0)
+		Weight::from_parts(18_204_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn open() -> Weight {
-		Weight::from_parts(960_760_000, 69391)
+		Weight::from_parts(1_201_902_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(32_u64))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
 	}
 	fn authorize_open() -> Weight {
-		Weight::from_parts(230_232_000, 69391)
+		Weight::from_parts(256_050_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 	}
 }
