@@ -1426,34 +1426,45 @@ fn a_junk_answer_is_caught_by_the_audit_and_its_committee_slashes_the_provider()
 	});
 }
 
+/// The reply secret of tile `i` of [`submit_lone_job`]'s job.
+fn tile_secret(i: u8) -> [u8; 32] {
+	[0x50 + i; 32]
+}
+
+/// The requester submits a job of `tiles` tiles of replication 1 on `hash`, each with its own
+/// reply key ([`tile_secret`]) and audit coin (rate zero), the tests' fuel, price and timeout.
+fn submit_lone_job(hash: [u8; 32], tiles: u8) {
+	let tiles: Vec<pallet_tasks::JobTile> = (0..tiles)
+		.map(|i| pallet_tasks::JobTile {
+			input: vec![i; 4],
+			reply_key: bourse_primitives::reply::public_key(&tile_secret(i)).unwrap(),
+			audit: Some(bourse_primitives::AuditTerms {
+				seal: bourse_primitives::reply::audit_seal(&[0x70 + i; 32]),
+				rate: Perbill::zero(),
+			}),
+		})
+		.collect();
+	let terms = pallet_tasks::JobTerms {
+		fuel_limit: FUEL,
+		max_memory_mib: 16,
+		max_price_per_mfuel: MAX_PRICE,
+		replication: 1,
+		min_reputation: Perbill::zero(),
+		timeout: TIMEOUT,
+		rent: MIN_QUEUE_RENT,
+		max_wait: 20,
+	};
+	ok(Tasks::submit_job(signed(REQUESTER), hash, terms, tiles));
+}
+
 #[test]
 fn a_jobs_tiles_are_drawn_answered_alone_and_delivered_each_to_its_own_reply_key() {
 	test(|| {
 		let hash = upload();
 		providers(&[1, 2]);
-		let secret = |i: u8| [0x50 + i; 32];
-		let tiles: Vec<pallet_tasks::JobTile> = (0..3u8)
-			.map(|i| pallet_tasks::JobTile {
-				input: vec![i; 4],
-				reply_key: bourse_primitives::reply::public_key(&secret(i)).unwrap(),
-				audit: Some(bourse_primitives::AuditTerms {
-					seal: bourse_primitives::reply::audit_seal(&[0x70 + i; 32]),
-					rate: Perbill::zero(),
-				}),
-			})
-			.collect();
-		let terms = pallet_tasks::JobTerms {
-			fuel_limit: FUEL,
-			max_memory_mib: 16,
-			max_price_per_mfuel: MAX_PRICE,
-			replication: 1,
-			min_reputation: Perbill::zero(),
-			timeout: TIMEOUT,
-			rent: MIN_QUEUE_RENT,
-			max_wait: 20,
-		};
+		let secret = tile_secret;
 		let issuance = Balances::total_issuance();
-		ok(Tasks::submit_job(signed(REQUESTER), hash, terms, tiles));
+		submit_lone_job(hash, 3);
 		next_block();
 		let mut paid = 0;
 		for task_id in 0..3u64 {
@@ -1500,28 +1511,8 @@ fn a_providers_answers_to_a_job_in_one_call_are_held_and_paid_each() {
 	test(|| {
 		let hash = upload();
 		providers(&[1]);
-		let tiles: Vec<pallet_tasks::JobTile> = (0..4u8)
-			.map(|i| pallet_tasks::JobTile {
-				input: vec![i; 4],
-				reply_key: bourse_primitives::reply::public_key(&[0x50 + i; 32]).unwrap(),
-				audit: Some(bourse_primitives::AuditTerms {
-					seal: bourse_primitives::reply::audit_seal(&[0x70 + i; 32]),
-					rate: Perbill::zero(),
-				}),
-			})
-			.collect();
-		let terms = pallet_tasks::JobTerms {
-			fuel_limit: FUEL,
-			max_memory_mib: 16,
-			max_price_per_mfuel: MAX_PRICE,
-			replication: 1,
-			min_reputation: Perbill::zero(),
-			timeout: TIMEOUT,
-			rent: MIN_QUEUE_RENT,
-			max_wait: 20,
-		};
 		let provider_before = free(1);
-		ok(Tasks::submit_job(signed(REQUESTER), hash, terms, tiles));
+		submit_lone_job(hash, 4);
 		next_block();
 		assert!((0..4).all(|t| assigned(t) == vec![1]), "provider 1's four slots");
 		let entries: Vec<_> = (0..4u64)
@@ -1565,7 +1556,7 @@ fn a_providers_answers_to_a_job_in_one_call_are_held_and_paid_each() {
 		for t in 0..4u64 {
 			let digest = pallet_tasks::Digests::<Test>::get(t).unwrap();
 			let sealed = pallet_tasks::SealedOutputs::<Test>::get(t).unwrap();
-			let secret = [0x50 + t as u8; 32];
+			let secret = tile_secret(t as u8);
 			let opened =
 				bourse_primitives::reply::open(&secret, &digest, &sealed, MAX_OUTPUT as usize);
 			assert_eq!(opened.unwrap().output, b"tile".to_vec());
