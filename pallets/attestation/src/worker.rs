@@ -772,9 +772,14 @@ impl<T: Config> Pallet<T> {
 		let statement = Statement { task_id, provider: job.provider.clone(), claim };
 		let call = Self::signed_call(&job.assignment.digest, statement, payload, &job.key)
 			.ok_or("the keystore cannot sign, or the output is above its bound")?;
+		Self::submit_call(call)
+	}
+
+	/// Submits `call`, signed already, as an authorized transaction.
+	fn submit_call(call: Call<T>) -> Result<(), &'static str> {
 		let xt = T::create_authorized_transaction(call.into());
 		SubmitTransaction::<T, Call<T>>::submit_transaction(xt)
-			.map_err(|()| "the transaction pool refused the answer")
+			.map_err(|()| "the transaction pool refused it")
 	}
 }
 
@@ -873,9 +878,7 @@ impl<T: Config> Outbox<T> {
 			many => Pallet::<T>::signed_answers(provider.clone(), many.to_vec(), key),
 		}
 		.ok_or("the keystore cannot sign")?;
-		let xt = T::create_authorized_transaction(call.into());
-		SubmitTransaction::<T, Call<T>>::submit_transaction(xt)
-			.map_err(|()| "the transaction pool refused the answers")
+		Pallet::<T>::submit_call(call)
 	}
 }
 
