@@ -7,7 +7,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import {
-  connectWithProvider, ensureWorkload, followJob, formatAmount, openAnswer, parseAmount, placement, send, showAuditCoin, submitJob, submitTask, taskDeposit, UNIT, UserError,
+  connectWithProvider, ensureWorkload, followJob, formatAmount, openAnswer, parseAmount, placement, replyKeyOf, send, showAuditCoin, submitJob, submitTask, taskDeposit, UNIT, UserError,
 } from './lib/chain.mjs';
 import { parseArgs } from './lib/args.mjs';
 import { generalTransaction, limitPayload, nodeExecutorKey } from './lib/attestation.mjs';
@@ -147,8 +147,8 @@ const succeeded = (view) => ['Completed', 'Delivered'].includes(view.phase.statu
 
 /** The secret this CLI kept for task `id`'s reply key, or `undefined`. */
 async function secretOf(api, id) {
-  const key = await api.query.tasks.replyKeys(id);
-  return key.isSome ? keptReplySecret(key.unwrap().toHex()) : undefined;
+  const key = await replyKeyOf(api, id);
+  return key ? keptReplySecret(key.toHex()) : undefined;
 }
 
 /** A line showing `output`: as text if it is printable UTF-8, else hex; cut to 200 characters. */

@@ -12,6 +12,7 @@ import {
   connectNode, runScript, startNode, waitFor, workloadPath,
 } from '../scripts/lib/node.mjs';
 import { publicKey } from '../scripts/lib/reply.mjs';
+import { replyKeyOf } from '../scripts/lib/chain.mjs';
 
 const cli = new URL('../scripts/bourse.mjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'bourse-cli-'));
@@ -52,7 +53,7 @@ test('upload, submit --watch, result: the answer is opened locally, then final; 
   const [, replyKey] = run.stdout.match(/reply key (0x[0-9a-f]{64}): its secret is kept in /);
   const { api } = await connectNode(node);
   try {
-    assert.equal((await api.query.tasks.replyKeys(0)).unwrap().toHex(), replyKey);
+    assert.equal((await replyKeyOf(api, 0)).toHex(), replyKey);
   } finally {
     await api.disconnect();
   }

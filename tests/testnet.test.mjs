@@ -20,7 +20,7 @@ import {
   revealedArg, revealPayload, sealedAnswer,
 } from '../scripts/lib/attestation.mjs';
 import {
-  auditSecretOf, ensureWorkload, openAnswer, placement, replySecretOf, send, showAuditCoin, submitTask,
+  auditSecretOf, ensureWorkload, openAnswer, placement, replyKeyOf, replySecretOf, send, showAuditCoin, submitTask,
 } from '../scripts/lib/chain.mjs';
 import { connectNode, waitFor, workloadPath } from '../scripts/lib/node.mjs';
 import { endpoints, planTestnet, seedUri, startPlannedNode, waitUntilFinalizing } from '../scripts/lib/testnet.mjs';
@@ -412,8 +412,8 @@ async function showCoinsWhenFinal(firstNonce) {
         for (const event of await eventsAt(last + 1)) {
           if (!api.events.tasks.AnswerHeld.is(event)) continue;
           const id = event.data.taskId.toBigInt();
-          const key = await api.query.tasks.replyKeys(id);
-          const secret = key.isSome ? auditSecretOf(key.unwrap().toHex()) : undefined;
+          const key = await replyKeyOf(api, id);
+          const secret = key ? auditSecretOf(key.toHex()) : undefined;
           if (!secret) continue;
           send(api, showAuditCoin(api, id, secret), ferdie, `show the coin of task ${id}`, { nonce: nonce++, finalized: false })
             .then(({ events }) => {
@@ -620,7 +620,7 @@ async function junkAsEve(eve, executor, cheap, reputationBefore) {
   // reply key's kept secret.
   assert.ok(members.includes(state.asDelivered.provider.toString()), 'delivered by a member');
   assert.equal(state.asDelivered.cost.toBigInt(), 0n, 'at no cost to the requester');
-  const replyKey = (await api.query.tasks.replyKeys(id)).unwrap().toU8a();
+  const replyKey = (await replyKeyOf(api, id)).toU8a();
   const { output } = await openAnswer(api, id, replySecretOf(replyKey));
   assert.equal(Buffer.from(output).toString(), expectedOutput, 'the committee\'s output is the right one');
   const slash = api.consts.offers.maxSlash.toBigInt();

@@ -61,7 +61,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("bourse"),
 	impl_name: Cow::Borrowed("bourse-node"),
 	authoring_version: 1,
-	spec_version: 118,
+	spec_version: 119,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 8,
@@ -154,7 +154,8 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Migrations to run on the next runtime upgrade (each runs once, by storage version): the
 /// offers' capacity classes and selection trees (offers 0 → 1), the queue with its tasks'
-/// entropy (tasks 1 → 2), deadline blocks without a limit (tasks 2 → 3), and the first recorded versions of the attestation and reputation
+/// entropy (tasks 1 → 2), deadline blocks without a limit (tasks 2 → 3), each task's extras in
+/// one entry (tasks 3 → 4), and the first recorded versions of the attestation and reputation
 /// layouts (0 → 1, [`RecordVersion`]). Every Bourse pallet declares its version; a layout change
 /// raises it and adds its `VersionedMigration` here (`try-runtime` decodes every pallet's whole
 /// state after an upgrade, which catches a layout changed without one).
@@ -162,6 +163,7 @@ pub type Migrations = (
 	pallet_offers::migrations::MigrateToClassedSelection<Runtime>,
 	pallet_tasks::migrations::MigrateToQueueEntropy<Runtime>,
 	pallet_tasks::migrations::MigrateToUnlimitedDeadlines<Runtime>,
+	pallet_tasks::migrations::MigrateToExtrasInOneEntry<Runtime>,
 	frame_support::migrations::VersionedMigration<
 		0,
 		1,

@@ -98,19 +98,20 @@ fn versions() -> Vec<(StorageVersion, StorageVersion)> {
 }
 
 /// The runtime's migrations on a chain whose attestation and reputation layouts recorded no
-/// version: each pallet ends at the version its code declares, and a second upgrade only reads
-/// the versions.
+/// version and whose tasks keep their extras in three maps: each pallet ends at the version its
+/// code declares, and a second upgrade only reads the versions.
 #[test]
 fn the_migrations_record_every_pallets_version_once() {
-	use bourse_runtime::{Attestation, Migrations, Reputation, Runtime};
+	use bourse_runtime::{Attestation, Migrations, Reputation, Runtime, Tasks};
 	use polkadot_sdk::frame_support::traits::OnRuntimeUpgrade;
 	dev_chain().execute_with(|| {
 		assert!(versions().iter().all(|(on_chain, in_code)| on_chain == in_code), "genesis");
 		let declared: Vec<StorageVersion> = versions().iter().map(|v| v.1).collect();
-		let expected = [1, 3, 1, 1].map(StorageVersion::new);
+		let expected = [1, 4, 1, 1].map(StorageVersion::new);
 		assert_eq!(declared, expected.to_vec(), "offers, tasks, attestation, reputation");
 		StorageVersion::new(0).put::<Attestation>();
 		StorageVersion::new(0).put::<Reputation>();
+		StorageVersion::new(3).put::<Tasks>();
 		Migrations::on_runtime_upgrade();
 		assert!(
 			versions().iter().all(|(on_chain, in_code)| on_chain == in_code),
@@ -119,7 +120,7 @@ fn the_migrations_record_every_pallets_version_once() {
 		);
 		let again = Migrations::on_runtime_upgrade();
 		let db = <Runtime as polkadot_sdk::frame_system::Config>::DbWeight::get();
-		assert_eq!(again, db.reads(5), "a second upgrade only reads the versions");
+		assert_eq!(again, db.reads(6), "a second upgrade only reads the versions");
 	});
 }
 
@@ -129,12 +130,13 @@ fn the_migrations_record_every_pallets_version_once() {
 #[cfg(feature = "try-runtime")]
 #[test]
 fn the_upgrade_check_fails_on_a_record_of_another_layout() {
-	use bourse_runtime::{Attestation, Executive, Reputation};
+	use bourse_runtime::{Attestation, Executive, Reputation, Tasks};
 	use polkadot_sdk::frame_support::{storage::unhashed, traits::UpgradeCheckSelect};
 	let mut ext = dev_chain();
 	ext.execute_with(|| {
 		StorageVersion::new(0).put::<Attestation>();
 		StorageVersion::new(0).put::<Reputation>();
+		StorageVersion::new(3).put::<Tasks>();
 		assert!(Executive::try_runtime_upgrade(UpgradeCheckSelect::All).is_ok());
 		assert!(versions().iter().all(|(on_chain, in_code)| on_chain == in_code));
 	});

@@ -6,7 +6,7 @@ import {
   compactAddLength, compactStripLength, stringToU8a, u8aConcat, u8aEq, u8aToHex,
 } from '@polkadot/util';
 import { blake2AsU8a, decodeAddress, randomAsU8a } from '@polkadot/util-crypto';
-import { answerCommitment } from './chain.mjs';
+import { answerCommitment, replyKeyOf } from './chain.mjs';
 import { executionProof, seal } from './reply.mjs';
 
 /** An outcome as `Revealed` fields: status, blake2-256 of `output`, fuel used, and the sandbox
@@ -42,10 +42,10 @@ async function statementPayload(api, taskId, provider, claim) {
 export async function sealedAnswer(api, taskId, provider, output, fuelUsed, {
   status = 'Success', executorVersion = api.consts.attestation.executorVersion.toNumber(), salt = randomAsU8a(32),
 } = {}) {
-  const [digest, key] = await Promise.all([api.query.tasks.digests(taskId), api.query.tasks.replyKeys(taskId)]);
+  const [digest, key] = await Promise.all([api.query.tasks.digests(taskId), replyKeyOf(api, taskId)]);
   const digestBytes = digest.unwrap().toU8a();
   const maxOutput = api.consts.tasks.maxOutputSize.toNumber();
-  const sealed = await seal(key.unwrap().toU8a(), digestBytes, salt, output, maxOutput);
+  const sealed = await seal(key.toU8a(), digestBytes, salt, output, maxOutput);
   // A script that plays a provider never ran the task: its stand-in fingerprint is random.
   const fingerprint = randomAsU8a(32);
   const proof = executionProof(salt, fingerprint);

@@ -355,6 +355,17 @@ export function answerCommitment(api, { provider, status, ...rest }) {
 }
 
 /**
+ * Task `taskId`'s reply key (a `[u8; 32]` codec), or `undefined`: from its extras
+ * (`Tasks.TaskExtras`), or for a task submitted before spec 119 from the legacy `Tasks.ReplyKeys`.
+ */
+export async function replyKeyOf(api, taskId) {
+  const extra = await api.query.tasks.taskExtras(taskId);
+  if (extra.isSome) return extra.unwrap().replyKey;
+  const legacy = await api.query.tasks.replyKeys?.(taskId);
+  return legacy?.isSome ? legacy.unwrap() : undefined;
+}
+
+/**
  * Opens the lone answer of task `taskId` with its reply key's `secret` (32 bytes), as only its
  * requester can. Resolves with `{ output, state, committed, why }`: `output` (bytes) unless the
  * box does not open (`why` says why); `committed` tells, while the answer is held, whether the

@@ -1346,7 +1346,7 @@ fn member_opening(who: u64, output: &[u8]) -> (pallet_attestation::Opening, [u8;
 	let digest = pallet_attestation::Pallet::<Test>::digest_of(0).unwrap();
 	let witness = reply::committee_witness(&digest, output);
 	let salt = [who as u8; 32];
-	let key = pallet_tasks::ReplyKeys::<Test>::get(0).unwrap();
+	let key = pallet_tasks::Pallet::<Test>::reply_key(0).unwrap();
 	let sealed =
 		reply::seal_seeded(&key, &digest, &salt, output, MAX_OUTPUT as usize, [who as u8; 32])
 			.unwrap();

@@ -4,8 +4,8 @@
 
 use super::*;
 use crate::pallet::{
-	AuditCoins, BalanceOf, Digests, HeldRange, JobQueue, JobTerms, JobTile, Jobs, LastAuthor,
-	NextTaskId, Pending, Queue, QueuedTask, TaskDeposits, TaskState, Tasks, Timeouts, Workloads,
+	BalanceOf, Digests, HeldRange, JobQueue, JobTerms, JobTile, Jobs, LastAuthor, NextTaskId,
+	Pending, Queue, QueuedTask, TaskExtras, TaskState, Tasks, Timeouts, Workloads,
 };
 use alloc::{vec, vec::Vec};
 use frame::{
@@ -628,7 +628,7 @@ mod benchmarks {
 			// Cancelled before its assignment (the chain may have free providers).
 			Pallet::<T>::cancel_task(RawOrigin::Signed(who).into(), task_id.into()).unwrap();
 		}
-		assert_eq!(TaskDeposits::<T>::iter().count() as u32, n);
+		assert_eq!(TaskExtras::<T>::iter().count() as u32, n);
 		let now = frame_system::Pallet::<T>::block_number().saturating_add(T::Retention::get());
 		#[block]
 		{
@@ -647,7 +647,7 @@ mod benchmarks {
 			let (who, hash) = other::<T>(i);
 			let task_id = held_task::<T>(&who, hash, true);
 			// The coin said no audit.
-			AuditCoins::<T>::remove(task_id);
+			TaskExtras::<T>::mutate_extant(task_id, |extra| extra.coin = None);
 			last = Some(task_id);
 		}
 		let now = last
@@ -702,7 +702,7 @@ mod benchmarks {
 		let task_id = held_task::<T>(&caller, hash, true);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), task_id, COIN_SECRET);
-		let coin = AuditCoins::<T>::get(task_id);
+		let coin = Pallet::<T>::audit_coin(task_id);
 		assert!(coin.is_none_or(|c| c.secret == Some(COIN_SECRET)), "the coin was shown");
 	}
 

@@ -112,7 +112,7 @@
 //! ## Reply keys
 //!
 //! Every task names a one-time X25519 public key of its requester, its *reply key*
-//! ([`ReplyKeys`], part of the task's digest): a lone answer's output is sealed to it
+//! ([`TaskExtra::reply_key`], part of the task's digest): a lone answer's output is sealed to it
 //! (`bourse_primitives::reply`), so that only the requester reads it. Keys of small order, to
 //! which nothing can be sealed, and keys not in their canonical encoding are refused
 //! ([`Error::UnusableReplyKey`]). The CLI and the
@@ -139,7 +139,7 @@
 //!
 //! ## Audits
 //!
-//! A lone task carries its requester's [`AuditTerms`] ([`AuditCoins`]): the seal of a secret
+//! A lone task carries its requester's [`AuditTerms`] ([`TaskExtra::coin`]): the seal of a secret
 //! coin. The requester's client shows the secret ([`Pallet::show_audit_coin`]) once the answer
 //! is final on chain; the answer is audited when the coin is below [`Pallet::audit_rate`]
 //! (the most of [`Config::AuditRate`], the requester's rate, and the rate that deters a lie
@@ -435,6 +435,31 @@ pub mod pallet {
 		pub tries: u8,
 		/// The auditor replaced, never drawn again for this answer.
 		pub previous: Option<AccountId>,
+	}
+
+	/// What a task carries beside its record, written with it at submission in one item (so
+	/// that a job's tile costs two writes): the requester's reply key, the storage deposit
+	/// still held for the task, and a lone task's audit coin.
+	#[derive(
+		Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	)]
+	pub struct TaskExtra<AccountId, Balance> {
+		/// The one-time X25519 public key a lone answer's output is sealed to; part of the
+		/// task's digest.
+		pub reply_key: ReplyKey,
+		/// The storage deposit held for the task until it is pruned.
+		pub deposit: Balance,
+		/// A lone task's audit coin ([`AuditCoin`]), from submission until its answer is final
+		/// unaudited (the coin said no, or the requester accepted the answer) or its audit
+		/// starts.
+		pub coin: Option<AuditCoin<AccountId>>,
+	}
+
+	impl<AccountId> AuditCoin<AccountId> {
+		/// The coin of a task just submitted with `terms`: not shown, no audit tried.
+		pub fn new(terms: AuditTerms) -> Self {
+			Self { terms, secret: None, replaced: 0, tries: 0, previous: None }
+		}
 	}
 
 	/// How a lone answer made final is paid for ([`Pallet::deliver`]).
@@ -833,7 +858,7 @@ pub mod pallet {
 	}
 
 	/// The storage layout's version: 1 added queue rent to [`Queue`], 2 its tasks' entropy.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	/// Stored workloads' metadata, by code hash.
 	#[pallet::storage]
@@ -886,11 +911,26 @@ pub mod pallet {
 	pub type Pending<T: Config> =
 		StorageValue<_, BoundedVec<QueuedTask<BalanceOf<T>>, T::MaxPending>, ValueQuery>;
 
-	/// Each task's reply key: the one-time X25519 public key its requester gave, to which a lone
-	/// answer's output is sealed. Kept until the task is pruned; part of its digest. (Tasks
-	/// submitted before spec 110 have none.)
+	/// Each task's reply key, audit coin and storage deposit ([`TaskExtra`]), from submission
+	/// until the task is pruned. (Tasks submitted before spec 119 keep theirs in the legacy
+	/// maps [`LegacyReplyKeys`], [`LegacyAuditCoins`] and [`LegacyTaskDeposits`].)
 	#[pallet::storage]
-	pub type ReplyKeys<T: Config> = StorageMap<_, Twox64Concat, TaskId, ReplyKey, OptionQuery>;
+	pub type TaskExtras<T: Config> =
+		StorageMap<_, Twox64Concat, TaskId, TaskExtra<T::AccountId, BalanceOf<T>>, OptionQuery>;
+
+	/// The first task that keeps its extras in [`TaskExtras`]: the tasks before it were
+	/// submitted before spec 119 and keep them in the legacy maps (set by the upgrade to
+	/// storage version 4; zero on a chain that started with [`TaskExtras`]).
+	#[pallet::storage]
+	pub type ExtrasSince<T: Config> = StorageValue<_, TaskId, ValueQuery>;
+
+	/// Legacy: the reply key of each task submitted before spec 119 ([`TaskExtras`] holds the
+	/// later ones'). Never written; emptied as those tasks are pruned. (Tasks submitted before
+	/// spec 110 have none.)
+	#[pallet::storage]
+	#[pallet::storage_prefix = "ReplyKeys"]
+	pub(crate) type LegacyReplyKeys<T: Config> =
+		StorageMap<_, Twox64Concat, TaskId, ReplyKey, OptionQuery>;
 
 	/// Each lone answer's output sealed to its requester's reply key (the box the provider
 	/// made: `bourse_primitives::reply`), from the answer until the task is pruned. Only the
@@ -899,10 +939,11 @@ pub mod pallet {
 	pub type SealedOutputs<T: Config> =
 		StorageMap<_, Twox64Concat, TaskId, BoundedVec<u8, T::MaxSealedSize>, OptionQuery>;
 
-	/// Each lone task's audit coin ([`AuditCoin`]), from submission until its answer is final
-	/// unaudited (the coin said no, or the requester accepted the answer) or its audit starts.
+	/// Legacy: the audit coin of each lone task submitted before spec 119 ([`TaskExtras`] holds
+	/// the later ones'); updated and removed as those coins are, never written for a new task.
 	#[pallet::storage]
-	pub type AuditCoins<T: Config> =
+	#[pallet::storage_prefix = "AuditCoins"]
+	pub(crate) type LegacyAuditCoins<T: Config> =
 		StorageMap<_, Twox64Concat, TaskId, AuditCoin<T::AccountId>, OptionQuery>;
 
 	/// The audits under way of each provider's lone answers: how the audited provider's node
@@ -969,10 +1010,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type LastAuthor<T: Config> = StorageValue<_, [u8; 32], OptionQuery>;
 
-	/// The storage deposit held for each task until it is pruned (none for tasks submitted
-	/// before deposits were taken).
+	/// Legacy: the storage deposit held for each task submitted before spec 119
+	/// ([`TaskExtras`] holds the later ones'), until it is pruned. Never written for a new task.
 	#[pallet::storage]
-	pub type TaskDeposits<T: Config> =
+	#[pallet::storage_prefix = "TaskDeposits"]
+	pub(crate) type LegacyTaskDeposits<T: Config> =
 		StorageMap<_, Twox64Concat, TaskId, BalanceOf<T>, OptionQuery>;
 
 	/// Assigned tasks whose deadline passes at the end of the previous block, by the block that
@@ -1242,7 +1284,7 @@ pub mod pallet {
 			let (tiles, left, jobs_read) =
 				if draws { Self::assign_jobs(now, &mut seeds) } else { (0, 0, 0) };
 			let (closed, jobs_closed) = Self::close_jobs();
-			let pruned = Self::prune(now);
+			let (pruned, legacy) = Self::prune(now);
 			let randomness =
 				if seeds.derived() { T::WeightInfo::block_randomness() } else { Weight::zero() };
 			timeouts
@@ -1280,6 +1322,8 @@ pub mod pallet {
 				// Each pruned tile may end its job: the record's two entries and its deposit.
 				.saturating_add(T::WeightInfo::on_initialize_prune(pruned))
 				.saturating_add(T::DbWeight::get().reads_writes(3, 4).saturating_mul(pruned.into()))
+				// The benchmark prunes tasks with extras: a legacy task removes two more.
+				.saturating_add(T::DbWeight::get().writes(2).saturating_mul(legacy.into()))
 				.saturating_add(T::WeightInfo::on_initialize_finalize(finalized))
 				// Each provider's score read at its worst as its exposure is released.
 				.saturating_add(T::Reputation::score_weight().saturating_mul(finalized.into()))
@@ -1533,12 +1577,8 @@ pub mod pallet {
 				}
 			});
 			Tasks::<T>::insert(task_id, task);
-			ReplyKeys::<T>::insert(task_id, reply_key);
-			if let Some(terms) = audit {
-				let coin = AuditCoin { terms, secret: None, replaced: 0, tries: 0, previous: None };
-				AuditCoins::<T>::insert(task_id, coin);
-			}
-			TaskDeposits::<T>::insert(task_id, deposit);
+			let coin = audit.map(AuditCoin::new);
+			TaskExtras::<T>::insert(task_id, TaskExtra { reply_key, deposit, coin });
 			NextTaskId::<T>::put(task_id.saturating_add(1));
 			Ok(())
 		}
@@ -1686,7 +1726,7 @@ pub mod pallet {
 					),
 					_ => return Err(Error::<T>::NotAnswered.into()),
 				};
-			let key = ReplyKeys::<T>::get(task_id).ok_or(Error::<T>::NotAnswered)?;
+			let key = Self::reply_key(task_id).ok_or(Error::<T>::NotAnswered)?;
 			ensure!(reply::public_key(&secret) == Ok(key), Error::<T>::WrongSecret);
 			// The box is opened before the fee is looked at: a true claim needs no funds (the
 			// call's weight, the open included, is paid for at inclusion either way).
@@ -1747,16 +1787,13 @@ pub mod pallet {
 			};
 			let now = frame_system::Pallet::<T>::block_number();
 			ensure!(now < *final_at, Error::<T>::WindowClosed);
-			let coin = AuditCoins::<T>::get(task_id).filter(|c| c.secret.is_none());
+			let coin = Self::audit_coin(task_id).filter(|c| c.secret.is_none());
 			let coin = coin.ok_or(Error::<T>::NoAuditCoin)?;
 			ensure!(reply::audit_seal(&secret) == coin.terms.seal, Error::<T>::WrongCoin);
 			let rate = Self::audit_rate(&task, &coin.terms, provider.price);
 			let audited = reply::audit_coin(&secret, task_id) < rate;
-			if audited {
-				AuditCoins::<T>::insert(task_id, AuditCoin { secret: Some(secret), ..coin });
-			} else {
-				AuditCoins::<T>::remove(task_id);
-			}
+			let kept = audited.then_some(AuditCoin { secret: Some(secret), ..coin });
+			Self::set_audit_coin(task_id, kept);
 			Self::deposit_event(Event::AuditCoinShown { task_id, audited });
 			Ok(())
 		}
@@ -1871,13 +1908,12 @@ pub mod pallet {
 					state: TaskState::Queued { since: now },
 				};
 				Tasks::<T>::insert(task_id, task);
-				ReplyKeys::<T>::insert(task_id, tile.reply_key);
-				if let Some(terms) = tile.audit {
-					let coin =
-						AuditCoin { terms, secret: None, replaced: 0, tries: 0, previous: None };
-					AuditCoins::<T>::insert(task_id, coin);
-				}
-				TaskDeposits::<T>::insert(task_id, tile_deposit);
+				let extra = TaskExtra {
+					reply_key: tile.reply_key,
+					deposit: tile_deposit,
+					coin: tile.audit.map(AuditCoin::new),
+				};
+				TaskExtras::<T>::insert(task_id, extra);
 			}
 			Workloads::<T>::mutate(workload, |code| {
 				if let Some(code) = code {
@@ -2036,6 +2072,45 @@ pub mod pallet {
 				T::WeightInfo::submit_job_input(bytes)
 					.saturating_sub(T::WeightInfo::submit_job_input(1)),
 			)
+		}
+
+		/// Whether task `task_id` keeps its extras in the legacy maps: it was submitted before
+		/// [`TaskExtras`] (spec 119).
+		fn is_legacy(task_id: TaskId) -> bool {
+			task_id < ExtrasSince::<T>::get()
+		}
+
+		/// Task `task_id`'s reply key, wherever the task keeps it.
+		pub fn reply_key(task_id: TaskId) -> Option<ReplyKey> {
+			if Self::is_legacy(task_id) {
+				LegacyReplyKeys::<T>::get(task_id)
+			} else {
+				TaskExtras::<T>::get(task_id).map(|extra| extra.reply_key)
+			}
+		}
+
+		/// Task `task_id`'s audit coin, wherever the task keeps it.
+		pub fn audit_coin(task_id: TaskId) -> Option<AuditCoin<T::AccountId>> {
+			if Self::is_legacy(task_id) {
+				LegacyAuditCoins::<T>::get(task_id)
+			} else {
+				TaskExtras::<T>::get(task_id).and_then(|extra| extra.coin)
+			}
+		}
+
+		/// Sets task `task_id`'s audit coin, or with `None` clears it, where the task keeps it.
+		fn set_audit_coin(task_id: TaskId, coin: Option<AuditCoin<T::AccountId>>) {
+			if Self::is_legacy(task_id) {
+				LegacyAuditCoins::<T>::set(task_id, coin);
+			} else {
+				let found = TaskExtras::<T>::mutate_extant(task_id, |extra| {
+					extra.coin = coin;
+					true
+				});
+				if !found {
+					defensive!("a task without its extras: its coin is lost");
+				}
+			}
 		}
 
 		/// The storage deposit for `items` items of `bytes` bytes in all, if it fits.
@@ -2414,7 +2489,7 @@ pub mod pallet {
 			for provider in &providers {
 				ProviderTasks::<T>::insert(provider, task_id, ());
 			}
-			let reply_key = ReplyKeys::<T>::get(task_id);
+			let reply_key = Self::reply_key(task_id);
 			Digests::<T>::insert(task_id, Self::digest(task, reply_key.as_ref(), now));
 			task.state = TaskState::Assigned {
 				providers: BoundedVec::truncate_from(chosen),
@@ -3284,7 +3359,7 @@ pub mod pallet {
 		/// again, [`AUDIT_START_TRIES`] times at most; then it is final unverified
 		/// ([`Event::AuditSkipped`]).
 		fn start_audit(task_id: TaskId, mut task: Task<T>, seeds: &mut Seeds<T>) {
-			let Some(coin) = AuditCoins::<T>::get(task_id) else { return };
+			let Some(coin) = Self::audit_coin(task_id) else { return };
 			let TaskState::Answered {
 				provider,
 				status,
@@ -3321,7 +3396,7 @@ pub mod pallet {
 				if coin.tries.saturating_add(1) < AUDIT_START_TRIES {
 					// Held another window, the coin kept.
 					let tries = coin.tries.saturating_add(1);
-					AuditCoins::<T>::insert(task_id, AuditCoin { tries, ..coin });
+					Self::set_audit_coin(task_id, Some(AuditCoin { tries, ..coin }));
 					Self::hold_again(task_id, task, now);
 				} else {
 					Self::deposit_event(Event::AuditSkipped { task_id });
@@ -3330,7 +3405,7 @@ pub mod pallet {
 				}
 				return;
 			};
-			AuditCoins::<T>::remove(task_id);
+			Self::set_audit_coin(task_id, None);
 			ProviderTasks::<T>::insert(&auditor.provider, task_id, ());
 			AuditedAnswers::<T>::insert(&provider.provider, task_id, ());
 			Self::deposit_event(Event::AuditStarted {
@@ -3477,7 +3552,7 @@ pub mod pallet {
 					// No seal opens: the coin is not shown again; the audit is due.
 					let previous = Some(auditor.provider.clone());
 					let coin = AuditCoin { terms, secret: None, replaced: 1, tries: 0, previous };
-					AuditCoins::<T>::insert(task_id, coin);
+					Self::set_audit_coin(task_id, Some(coin));
 					Self::hold_until(task_id, final_at);
 					task.state = TaskState::Answered {
 						provider,
@@ -4014,7 +4089,7 @@ pub mod pallet {
 				}
 				if let Some(task) = Tasks::<T>::get(task_id) {
 					let held = matches!(task.state, TaskState::Answered { .. });
-					if held && AuditCoins::<T>::contains_key(task_id) {
+					if held && Self::audit_coin(task_id).is_some() {
 						if !draws {
 							break; // the next block that draws starts it
 						}
@@ -4055,9 +4130,8 @@ pub mod pallet {
 			});
 			let items = if output_len.is_some() { 2 } else { 1 };
 			let bytes = (task.input.len() as u32).saturating_add(output_len.unwrap_or(0));
-			TaskDeposits::<T>::mutate(task_id, |held| {
-				// Tasks submitted before deposits were taken have none.
-				let Some(amount) = held else { return };
+			// What the stored record and output no longer need of the deposit is released.
+			let release = |amount: &mut BalanceOf<T>| {
 				let kept = Self::storage_deposit(items, bytes).unwrap_or(*amount).min(*amount);
 				let released = T::Currency::release(
 					&HoldReason::TaskStorage.into(),
@@ -4067,8 +4141,21 @@ pub mod pallet {
 				)
 				.defensive_unwrap_or_default();
 				*amount = amount.saturating_sub(released);
-			});
-			AuditCoins::<T>::remove(task_id);
+			};
+			if Self::is_legacy(task_id) {
+				// Tasks submitted before deposits were taken have none. A legacy coin is left
+				// to pruning: one write here, as for any task.
+				LegacyTaskDeposits::<T>::mutate(task_id, |held| held.as_mut().map(release));
+			} else {
+				let found = TaskExtras::<T>::mutate_extant(task_id, |extra| {
+					release(&mut extra.deposit);
+					extra.coin = None;
+					true
+				});
+				if !found {
+					defensive!("a task without its extras: no deposit to release");
+				}
+			}
 			task.state = state;
 			Tasks::<T>::insert(task_id, task);
 		}
@@ -4076,11 +4163,14 @@ pub mod pallet {
 		/// Prunes settled tasks older than the retention period, oldest id first, at most
 		/// `PrunePerBlock`, and returns their deposits. Open tasks stop the cursor (their
 		/// lifetime is bounded by twice the longest timeout and a turn of the queue). Returns
-		/// the ids passed.
-		pub(crate) fn prune(now: BlockNumberFor<T>) -> u32 {
+		/// the ids passed, and how many of them were legacy tasks (three entries removed
+		/// instead of their one [`TaskExtras`] entry).
+		pub(crate) fn prune(now: BlockNumberFor<T>) -> (u32, u32) {
 			let mut cursor = PruneCursor::<T>::get();
 			let next = NextTaskId::<T>::get();
+			let extras_since = ExtrasSince::<T>::get();
 			let mut pruned = 0u32;
+			let mut legacy = 0u32;
 			while pruned < T::PrunePerBlock::get() && cursor < next {
 				let task = Tasks::<T>::get(cursor);
 				let settled_at = match task.as_ref().map(|t| &t.state) {
@@ -4098,8 +4188,15 @@ pub mod pallet {
 					Outputs::<T>::remove(cursor);
 					SealedOutputs::<T>::remove(cursor);
 					Digests::<T>::remove(cursor);
-					ReplyKeys::<T>::remove(cursor);
-					if let Some(deposit) = TaskDeposits::<T>::take(cursor) {
+					let deposit = if cursor < extras_since {
+						legacy = legacy.saturating_add(1);
+						LegacyReplyKeys::<T>::remove(cursor);
+						LegacyAuditCoins::<T>::remove(cursor);
+						LegacyTaskDeposits::<T>::take(cursor)
+					} else {
+						TaskExtras::<T>::take(cursor).map(|extra| extra.deposit)
+					};
+					if let Some(deposit) = deposit {
 						T::Currency::release(
 							&HoldReason::TaskStorage.into(),
 							&task.requester,
@@ -4126,7 +4223,7 @@ pub mod pallet {
 				cursor = cursor.saturating_add(1);
 			}
 			PruneCursor::<T>::put(cursor);
-			pruned
+			(pruned, legacy)
 		}
 
 		/// The pallet's invariants:
@@ -4340,7 +4437,15 @@ pub mod pallet {
 						"a queued task's escrow lacks its reserve"
 					);
 				}
-				if let Some(deposit) = TaskDeposits::<T>::get(task_id) {
+				let legacy = Self::is_legacy(task_id);
+				let deposit = if legacy {
+					LegacyTaskDeposits::<T>::get(task_id)
+				} else {
+					let extra = TaskExtras::<T>::get(task_id);
+					ensure!(extra.is_some(), "a task without its extras");
+					extra.map(|extra| extra.deposit)
+				};
+				if let Some(deposit) = deposit {
 					let held = deposits.entry(task.requester.clone()).or_default();
 					*held = held.saturating_add(deposit);
 				}
@@ -4358,7 +4463,7 @@ pub mod pallet {
 				if let Some(digest) = Digests::<T>::get(task_id) {
 					match &task.state {
 						TaskState::Assigned { assigned_at, .. } => {
-							let reply_key = ReplyKeys::<T>::get(task_id);
+							let reply_key = Self::reply_key(task_id);
 							ensure!(
 								digest == Self::digest(&task, reply_key.as_ref(), *assigned_at),
 								"a digest is wrong"
@@ -4421,7 +4526,15 @@ pub mod pallet {
 						);
 					}
 				}
-				if let Some(coin) = AuditCoins::<T>::get(task_id) {
+				// A legacy task's coin is removed with the task, not when it closes.
+				let closed = matches!(
+					task.state,
+					TaskState::Completed { .. }
+						| TaskState::Delivered { .. }
+						| TaskState::Failed { .. }
+				);
+				let coin = Self::audit_coin(task_id).filter(|_| !(legacy && closed));
+				if let Some(coin) = coin {
 					ensure!(task.replication == 1, "an audit coin of a replicated task");
 					ensure!(
 						matches!(
@@ -4436,10 +4549,24 @@ pub mod pallet {
 					ensure!(coin.tries < AUDIT_START_TRIES, "an audit start tried too often");
 				}
 			}
+			let extras_since = ExtrasSince::<T>::get();
 			ensure!(
-				TaskDeposits::<T>::iter_keys().all(Tasks::<T>::contains_key),
-				"a deposit outlived its task"
+				TaskExtras::<T>::iter_keys()
+					.all(|id| id >= extras_since && Tasks::<T>::contains_key(id)),
+				"extras outlived their task, or a legacy task has extras"
 			);
+			ensure!(
+				LegacyTaskDeposits::<T>::iter_keys()
+					.chain(LegacyAuditCoins::<T>::iter_keys())
+					.all(|id| id < extras_since && Tasks::<T>::contains_key(id)),
+				"a legacy deposit or coin outlived its task, or a new task has one"
+			);
+			for extra in TaskExtras::<T>::iter_values() {
+				ensure!(
+					bourse_primitives::reply::is_usable_key(&extra.reply_key),
+					"an unusable reply key"
+				);
+			}
 			// Every audit has its deadline place; a dispute waiting for its committee has its
 			// draw's instead.
 			let mut awaiting = Vec::new();
@@ -4472,8 +4599,11 @@ pub mod pallet {
 				ensure!(size == 0 || size == COMMITTEE_SIZE, "a committee of the wrong size");
 			}
 			ensure!(audits_due.len() == audits, "an audit without its deadline place");
-			for (task_id, key) in ReplyKeys::<T>::iter() {
-				ensure!(Tasks::<T>::contains_key(task_id), "a reply key outlived its task");
+			for (task_id, key) in LegacyReplyKeys::<T>::iter() {
+				ensure!(
+					task_id < extras_since && Tasks::<T>::contains_key(task_id),
+					"a legacy reply key outlived its task, or a new task has one"
+				);
 				ensure!(bourse_primitives::reply::is_usable_key(&key), "an unusable reply key");
 			}
 			for entry in queue.values().chain(pending.values()) {
@@ -4627,7 +4757,7 @@ pub mod pallet {
 						commit_until,
 						fuel_limit: task.fuel_limit,
 						digest,
-						reply_key: ReplyKeys::<T>::get(task_id),
+						reply_key: Self::reply_key(task_id),
 						audit: None,
 					})
 				}
@@ -4656,7 +4786,7 @@ pub mod pallet {
 						commit_until: *commit_until,
 						fuel_limit: task.fuel_limit,
 						digest,
-						reply_key: ReplyKeys::<T>::get(task_id),
+						reply_key: Self::reply_key(task_id),
 						audit: Some(audit),
 					})
 				}

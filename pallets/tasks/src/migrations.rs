@@ -164,3 +164,38 @@ pub type MigrateToUnlimitedDeadlines<T> = VersionedMigration<
 	Pallet<T>,
 	<T as frame_system::Config>::DbWeight,
 >;
+
+/// From each task's reply key, audit coin and deposit in three maps (storage version 3) to one
+/// [`TaskExtras`] entry per task written at submission (version 4). Nothing is moved: a
+/// translation of every live task would be unbounded (a full job queue alone is 65,536
+/// tiles). The tasks submitted before the upgrade keep theirs in the legacy maps, which
+/// drain as those tasks are pruned: [`ExtrasSince`] marks the first task with extras.
+pub struct ExtrasInOneEntry<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for ExtrasInOneEntry<T> {
+	fn on_runtime_upgrade() -> Weight {
+		ExtrasSince::<T>::put(NextTaskId::<T>::get());
+		T::DbWeight::get().reads_writes(1, 1)
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, frame::try_runtime::TryRuntimeError> {
+		// Run on a chain with extras already, it would turn its new tasks into legacy ones.
+		ensure!(TaskExtras::<T>::iter_keys().next().is_none(), "tasks with extras already");
+		ensure!(ExtrasSince::<T>::get() == 0, "the first task with extras is set already");
+		Ok(alloc::vec::Vec::new())
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn post_upgrade(_: alloc::vec::Vec<u8>) -> Result<(), frame::try_runtime::TryRuntimeError> {
+		ensure!(
+			ExtrasSince::<T>::get() == NextTaskId::<T>::get(),
+			"the first task with extras is not the next one"
+		);
+		Pallet::<T>::do_try_state().map_err(Into::into)
+	}
+}
+
+/// [`ExtrasInOneEntry`], run once: from storage version 3 to 4.
+pub type MigrateToExtrasInOneEntry<T> =
+	VersionedMigration<3, 4, ExtrasInOneEntry<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;

@@ -538,7 +538,8 @@ pub fn check_invariants() {
 	Tasks::do_try_state().unwrap();
 	Tasks::check_deposits(WorkloadPrice::convert).unwrap();
 	// Each task's deposit is the price of what it stores now.
-	for (task_id, deposit) in crate::TaskDeposits::<Test>::iter() {
+	let extras = crate::TaskExtras::<Test>::iter().map(|(id, extra)| (id, extra.deposit));
+	for (task_id, deposit) in crate::LegacyTaskDeposits::<Test>::iter().chain(extras) {
 		let task = crate::Tasks::<Test>::get(task_id).unwrap();
 		let input = task.input.len() as u32;
 		let (items, bytes) = match task.state {

@@ -946,6 +946,89 @@ fn deadlines_migrate_to_a_map_without_a_limit() {
 	});
 }
 
+/// Tasks submitted before the upgrade to one extras entry per task (storage version 3) keep
+/// their reply key, coin and deposit in the three legacy maps: the migration moves nothing
+/// and marks the first task with extras. Legacy and new tasks then live side by side: coins
+/// shown and settled, deposits shrunk at settlement and returned at pruning, to the planck,
+/// and the legacy maps drain.
+#[test]
+fn tasks_from_before_the_upgrade_keep_their_legacy_extras_until_pruned() {
+	use crate::migrations::MigrateToExtrasInOneEntry;
+	use polkadot_sdk::frame_support::traits::{
+		GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
+	};
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3]);
+		ok(submit(hash, 1, None));
+		ok(submit(hash, 1, None));
+		ok(submit(hash, 3, None));
+		ok(submit(hash, 1, None));
+		assert_eq!(assigned(3), vec![1]);
+		let workload_deposit = deposits_of(REQUESTER) - 3 * open_deposit(1) - open_deposit(3);
+		// Back to the old layout: three maps.
+		for task_id in 0..4 {
+			let extra = crate::TaskExtras::<Test>::take(task_id).unwrap();
+			crate::LegacyReplyKeys::<Test>::insert(task_id, extra.reply_key);
+			crate::LegacyTaskDeposits::<Test>::insert(task_id, extra.deposit);
+			if let Some(coin) = extra.coin {
+				crate::LegacyAuditCoins::<Test>::insert(task_id, coin);
+			}
+		}
+		StorageVersion::new(3).put::<Tasks>();
+		MigrateToExtrasInOneEntry::<Test>::on_runtime_upgrade();
+		assert_eq!(Tasks::on_chain_storage_version(), 4);
+		assert_eq!(crate::ExtrasSince::<Test>::get(), 4);
+		check_invariants();
+		assert_eq!(Tasks::reply_key(0), Some([7; 32]), "read from the legacy map");
+		assert!(Tasks::audit_coin(1).is_some());
+		// Run again (a later upgrade), it moves nothing.
+		MigrateToExtrasInOneEntry::<Test>::on_runtime_upgrade();
+		assert_eq!(crate::ExtrasSince::<Test>::get(), 4);
+		// A task after the upgrade keeps its extras in one entry.
+		ok(submit(hash, 1, None));
+		assert!(crate::TaskExtras::<Test>::contains_key(4));
+		assert!(!crate::LegacyReplyKeys::<Test>::contains_key(4));
+		// Legacy task 0: its coin shown (no audit), its answer final; legacy task 1 and new
+		// task 4: answered and settled; legacy task 2 (k = 3) settled.
+		assert_eq!(hold(0, b"out", [1; 32]), Ok(()));
+		assert!(!crate::LegacyAuditCoins::<Test>::contains_key(0), "the coin said no audit");
+		answered(1, b"out", 10);
+		answered(2, b"out", 10);
+		answered(4, b"out", 10);
+		// Legacy task 3: audited, its auditor silent: a replacement coin in the legacy map.
+		assert_eq!(hold_unshown(3, b"out", [2; 32]), Ok(()));
+		to_window_end(3);
+		auditor_of(3);
+		assert!(!crate::LegacyAuditCoins::<Test>::contains_key(3), "taken by the audit");
+		<Tasks as TaskLedger<u64, u64>>::settle_audit(3, AuditFinding::AuditorSilent);
+		check_invariants();
+		assert_eq!(crate::LegacyAuditCoins::<Test>::get(3).unwrap().replaced, 1);
+		to_window_end(3);
+		auditor_of(3);
+		<Tasks as TaskLedger<u64, u64>>::settle_audit(3, AuditFinding::AuditorAbstained);
+		check_invariants();
+		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Delivered { .. }));
+		assert!(matches!(
+			TaskRecords::<Test>::get(3).unwrap().state,
+			TaskState::Failed { reason: TaskFailure::Unaudited, .. }
+		));
+		assert!(
+			crate::LegacyAuditCoins::<Test>::contains_key(1),
+			"a legacy coin goes with its task"
+		);
+		assert_eq!(Tasks::audit_coin(4), None, "a new task's coin goes when it settles");
+		while TaskRecords::<Test>::iter().next().is_some() {
+			next_block();
+		}
+		assert_eq!(crate::LegacyReplyKeys::<Test>::iter().count(), 0);
+		assert_eq!(crate::LegacyAuditCoins::<Test>::iter().count(), 0);
+		assert_eq!(crate::LegacyTaskDeposits::<Test>::iter().count(), 0);
+		assert_eq!(crate::TaskExtras::<Test>::iter().count(), 0);
+		assert_eq!(deposits_of(REQUESTER), workload_deposit, "every task deposit returned");
+	});
+}
+
 /// A burst of 32 tasks (twice the mock's old limit of 16 per block) shares one deadline block:
 /// all are taken, and, with the least budget (what one block can create), the block settles
 /// what fits and carries the rest over, none lost, in the same order on every node (the key
@@ -1423,7 +1506,7 @@ fn a_task_names_its_reply_key_and_its_digest_binds_it() {
 			);
 		}
 		ok(submit(hash, 1, None));
-		assert_eq!(crate::ReplyKeys::<Test>::get(0), Some([7; 32]));
+		assert_eq!(Tasks::reply_key(0), Some([7; 32]));
 		let task = TaskRecords::<Test>::get(0).unwrap();
 		let digest = crate::Digests::<Test>::get(0).unwrap();
 		assert_eq!(digest, Tasks::digest(&task, Some(&[7; 32]), ASSIGNED_AT));
@@ -1432,7 +1515,7 @@ fn a_task_names_its_reply_key_and_its_digest_binds_it() {
 		while TaskRecords::<Test>::get(0).is_some() {
 			next_block();
 		}
-		assert_eq!(crate::ReplyKeys::<Test>::get(0), None, "pruned with its task");
+		assert_eq!(Tasks::reply_key(0), None, "pruned with its task");
 	});
 }
 
@@ -1441,7 +1524,7 @@ fn a_task_names_its_reply_key_and_its_digest_binds_it() {
 fn hold_unshown(task_id: u64, output: &[u8], salt: [u8; 32]) -> Result<(), crate::HoldRefused> {
 	use bourse_primitives::reply;
 	let digest = crate::Digests::<Test>::get(task_id).unwrap();
-	let key = crate::ReplyKeys::<Test>::get(task_id).unwrap();
+	let key = Tasks::reply_key(task_id).unwrap();
 	let sealed =
 		reply::seal_seeded(&key, &digest, &salt, output, MAX_OUTPUT as usize, salt).unwrap();
 	let proof = reply::execution_proof(&salt, &[1; 32]);
@@ -1855,7 +1938,7 @@ fn an_audit_without_an_auditor_waits_a_few_windows_then_the_answer_stands_unveri
 		assert_eq!(hold_unshown(0, b"out", [1; 32]), Ok(()));
 		for tries in 1..crate::AUDIT_START_TRIES {
 			to_window_end(0);
-			assert_eq!(crate::AuditCoins::<Test>::get(0).unwrap().tries, tries, "held again");
+			assert_eq!(Tasks::audit_coin(0).unwrap().tries, tries, "held again");
 		}
 		to_window_end(0);
 		System::assert_has_event(Event::AuditSkipped { task_id: 0 }.into());
@@ -2396,6 +2479,27 @@ mod jobs {
 
 	fn is_assigned(state: &TaskState<Test>) -> bool {
 		matches!(state, TaskState::Assigned { .. })
+	}
+
+	/// A tile stores two entries: its record and its extras (reply key, coin, deposit); none
+	/// in the legacy maps.
+	#[test]
+	fn each_tile_keeps_its_reply_key_coin_and_deposit_in_one_entry() {
+		test(|| {
+			let hash = upload();
+			ok(submit_job(REQUESTER, hash, 3, 1));
+			ok(submit_job(REQUESTER, hash, 2, 3));
+			for (task_id, i, k) in [(0, 0, 1), (1, 1, 1), (2, 2, 1), (3, 0, 3), (4, 1, 3)] {
+				let extra = crate::TaskExtras::<Test>::get(task_id).unwrap();
+				let tile = tile(i, k);
+				assert_eq!(extra.reply_key, tile.reply_key, "tile {task_id}");
+				assert_eq!(extra.deposit, open_deposit(k as u128), "tile {task_id}");
+				assert_eq!(extra.coin, tile.audit.map(crate::AuditCoin::new), "tile {task_id}");
+			}
+			assert_eq!(crate::LegacyReplyKeys::<Test>::iter().count(), 0);
+			assert_eq!(crate::LegacyAuditCoins::<Test>::iter().count(), 0);
+			assert_eq!(crate::LegacyTaskDeposits::<Test>::iter().count(), 0);
+		});
 	}
 
 	#[test]
