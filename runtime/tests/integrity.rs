@@ -112,7 +112,9 @@ fn the_migrations_record_every_pallets_version_once() {
 		StorageVersion::new(0).put::<Attestation>();
 		StorageVersion::new(0).put::<Reputation>();
 		StorageVersion::new(3).put::<Tasks>();
+		pallet_tasks::NextTaskId::<Runtime>::put(7);
 		Migrations::on_runtime_upgrade();
+		assert_eq!(pallet_tasks::ExtrasSince::<Runtime>::get(), 7, "tasks 0 to 6 are legacy");
 		assert!(
 			versions().iter().all(|(on_chain, in_code)| on_chain == in_code),
 			"{:?}",
@@ -188,74 +190,88 @@ fn the_transaction_extensions_are_priced_on_this_runtime_and_its_database() {
 	assert!(measured.ref_time() < reference.ref_time());
 }
 
+/// What a transaction of `call` costs a block: the base, the extension pipeline (an authorized
+/// call's `authorize` in it) and its dispatch.
+fn block_cost(call: bourse_runtime::RuntimeCall) -> polkadot_sdk::frame_support::weights::Weight {
+	use bourse_runtime::{Runtime, RuntimeCall};
+	use polkadot_sdk::{
+		frame_support::dispatch::{DispatchClass, GetDispatchInfo},
+		frame_system::offchain::CreateAuthorizedTransaction,
+		sp_runtime::traits::TransactionExtension,
+	};
+	let base = <Runtime as polkadot_sdk::frame_system::Config>::BlockWeights::get()
+		.get(DispatchClass::Normal)
+		.base_extrinsic;
+	let pipeline =
+		<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_extension().weight(&call);
+	base.saturating_add(pipeline).saturating_add(call.get_dispatch_info().call_weight)
+}
+
+/// A lone answer with a box of `box_len` bytes: its signed part, and the box.
+fn lone_answer(box_len: u32) -> (bourse_primitives::SealedAnswer, Vec<u8>) {
+	let sealed = vec![7u8; box_len as usize];
+	let answer = bourse_primitives::SealedAnswer {
+		status: bourse_primitives::Status::Success,
+		fuel_used: 1,
+		executor_version: 1,
+		commitment: [1; 32],
+		proof: [2; 32],
+		max_output: 0,
+		sealed_hash: polkadot_sdk::sp_io::hashing::blake2_256(&sealed),
+	};
+	(answer, sealed)
+}
+
+/// What one answer of an `answer_many` of a provider's most answers, boxes of `box_len`
+/// bytes, costs a block.
+fn bundled_answer_cost(box_len: u32) -> u64 {
+	use bourse_runtime::{Runtime, RuntimeCall};
+	use polkadot_sdk::sp_runtime::traits::Get;
+	let most: u32 = <Runtime as pallet_attestation::Config>::MaxAnswersPerCall::get();
+	let answers: Vec<_> = (0..most as u64)
+		.map(|task_id| {
+			let (answer, sealed) = lone_answer(box_len);
+			let sealed = sealed.try_into().unwrap();
+			pallet_attestation::BundledAnswer { task_id, digest: [3; 32], answer, sealed }
+		})
+		.collect();
+	let call = RuntimeCall::Attestation(pallet_attestation::Call::answer_many {
+		provider: [1u8; 32].into(),
+		answers: answers.try_into().unwrap(),
+		signature: polkadot_sdk::sp_core::sr25519::Signature::from_raw([0; 64]).into(),
+	});
+	block_cost(call).ref_time() / u64::from(most)
+}
+
+/// The normal class's share of a block, in ref time.
+fn normal_share() -> u64 {
+	use polkadot_sdk::frame_support::dispatch::DispatchClass;
+	let limits =
+		<bourse_runtime::Runtime as polkadot_sdk::frame_system::Config>::BlockWeights::get();
+	limits.get(DispatchClass::Normal).max_total.unwrap_or(limits.max_block).ref_time()
+}
 /// A lone answer in an `answer_many` of a provider's most answers costs a block less than the
 /// same answer alone (one transaction's overhead, one signature and the provider's records for
 /// all): prints both, with what a block's normal share holds of each, boxes empty and full.
 #[test]
 fn a_bundled_answer_costs_a_block_less_than_a_lone_one() {
 	use bourse_runtime::{Runtime, RuntimeCall};
-	use polkadot_sdk::{
-		frame_support::{dispatch::GetDispatchInfo, weights::Weight},
-		frame_system::{limits::BlockWeights, offchain::CreateAuthorizedTransaction},
-		sp_runtime::traits::{Get, TransactionExtension},
-	};
+	use polkadot_sdk::sp_runtime::traits::Get;
 	let most: u32 = <Runtime as pallet_attestation::Config>::MaxAnswersPerCall::get();
 	let largest: u32 = <Runtime as pallet_attestation::Config>::MaxSealedSize::get();
-	let answer = |box_len: u32| {
-		let sealed = vec![7u8; box_len as usize];
-		let answer = bourse_primitives::SealedAnswer {
-			status: bourse_primitives::Status::Success,
-			fuel_used: 1,
-			executor_version: 1,
-			commitment: [1; 32],
-			proof: [2; 32],
-			max_output: 0,
-			sealed_hash: polkadot_sdk::sp_io::hashing::blake2_256(&sealed),
-		};
-		(answer, sealed.try_into().unwrap())
-	};
-	let signature = || polkadot_sdk::sp_core::sr25519::Signature::from_raw([0; 64]).into();
-	// Base, the extension pipeline (the call's `authorize` in it) and dispatch.
-	let block_cost = |call: RuntimeCall| -> Weight {
-		let base = <Runtime as polkadot_sdk::frame_system::Config>::BlockWeights::get()
-			.get(polkadot_sdk::frame_support::dispatch::DispatchClass::Normal)
-			.base_extrinsic;
-		let pipeline =
-			<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_extension().weight(&call);
-		base.saturating_add(pipeline).saturating_add(call.get_dispatch_info().call_weight)
-	};
 	let lone = |box_len| {
-		let (answer, sealed) = answer(box_len);
+		let (answer, sealed) = lone_answer(box_len);
 		block_cost(RuntimeCall::Attestation(pallet_attestation::Call::answer {
 			task_id: 0,
 			provider: [1u8; 32].into(),
 			answer,
-			sealed,
-			signature: signature(),
+			sealed: sealed.try_into().unwrap(),
+			signature: polkadot_sdk::sp_core::sr25519::Signature::from_raw([0; 64]).into(),
 		}))
 	};
-	let bundled = |box_len| {
-		let answers: Vec<_> = (0..most as u64)
-			.map(|task_id| {
-				let (answer, sealed) = answer(box_len);
-				pallet_attestation::BundledAnswer { task_id, digest: [3; 32], answer, sealed }
-			})
-			.collect();
-		let call = RuntimeCall::Attestation(pallet_attestation::Call::answer_many {
-			provider: [1u8; 32].into(),
-			answers: answers.try_into().unwrap(),
-			signature: signature(),
-		});
-		block_cost(call).ref_time() / u64::from(most)
-	};
-	let limits: BlockWeights = <Runtime as polkadot_sdk::frame_system::Config>::BlockWeights::get();
-	let normal = limits
-		.get(polkadot_sdk::frame_support::dispatch::DispatchClass::Normal)
-		.max_total
-		.unwrap_or(limits.max_block)
-		.ref_time();
+	let normal = normal_share();
 	for box_len in [0, largest] {
-		let (alone, in_bundle) = (lone(box_len).ref_time(), bundled(box_len));
+		let (alone, in_bundle) = (lone(box_len).ref_time(), bundled_answer_cost(box_len));
 		println!(
 			"a lone answer with a box of {box_len} bytes: {:.3} ms alone, {:.3} ms in an \
 			 answer_many of {most} ({:.2}×); a block's normal share holds {} alone, {} bundled",
@@ -267,4 +283,80 @@ fn a_bundled_answer_costs_a_block_less_than_a_lone_one() {
 		);
 		assert!(in_bundle < alone, "bundling must cost less per answer");
 	}
+}
+
+/// What the weight model allows of #22's sustained goal: a k = 1 task's whole life, at its
+/// cheapest (a tile of a job of 256, assigned, answered in a bundle, accepted by its requester
+/// (or its coin shown: a transaction either way), pruned), costs a block more than a
+/// `transfer_keep_alive`, so no chain of this runtime completes as many tasks a block as it
+/// carries transfers. Prints each part; the README's figure comes from here.
+#[test]
+fn a_completed_task_costs_a_block_more_than_a_transfer() {
+	use bourse_runtime::{Runtime, RuntimeCall, Tasks};
+	use pallet_tasks::WeightInfo as _;
+	use polkadot_sdk::frame_support::weights::Weight;
+	type TaskWeights = <Runtime as pallet_tasks::Config>::WeightInfo;
+	let ms = |w: u64| w as f64 / 1e9;
+	let transfer = block_cost(RuntimeCall::Balances(
+		polkadot_sdk::pallet_balances::Call::transfer_keep_alive {
+			dest: polkadot_sdk::sp_runtime::MultiAddress::Id([1u8; 32].into()),
+			value: 1,
+		},
+	))
+	.ref_time();
+	let tiles = 256u32;
+	let job = RuntimeCall::Tasks(pallet_tasks::Call::submit_job {
+		workload: [0; 32],
+		terms: pallet_tasks::JobTerms {
+			fuel_limit: 1_000_000,
+			max_memory_mib: 16,
+			max_price_per_mfuel: 1,
+			replication: 1,
+			min_reputation: Default::default(),
+			timeout: 100,
+			rent: 1,
+			max_wait: 100,
+		},
+		tiles: (0..tiles)
+			.map(|i| pallet_tasks::JobTile {
+				input: format!("10\nbench {i}").into_bytes(),
+				reply_key: [9; 32],
+				audit: Some(bourse_primitives::AuditTerms {
+					seal: [8; 32],
+					rate: Default::default(),
+				}),
+			})
+			.collect(),
+	});
+	let submitted = block_cost(job).ref_time() / u64::from(tiles);
+	let tries = 32u32;
+	let assigned = (TaskWeights::on_initialize_jobs(tries).ref_time() / u64::from(tries))
+		.saturating_add(Tasks::queued_selection_weight().ref_time());
+	let answered = bundled_answer_cost(0);
+	let accepted =
+		block_cost(RuntimeCall::Tasks(pallet_tasks::Call::accept_answer { task_id: 0 })).ref_time();
+	let db = <Runtime as polkadot_sdk::frame_system::Config>::DbWeight::get();
+	let pruned = (TaskWeights::on_initialize_prune(tiles).ref_time() / u64::from(tiles))
+		.saturating_add(db.reads_writes(3, 4).ref_time());
+	let life = [submitted, assigned, answered, accepted, pruned];
+	let total = life.iter().fold(Weight::zero().ref_time(), |sum, part| sum.saturating_add(*part));
+	println!(
+		"a k = 1 task's life: submitted in a job of {tiles} {:.3} ms, assigned {:.3} ms, answered \
+		 in a bundle {:.3} ms, accepted {:.3} ms, pruned {:.3} ms: {:.3} ms in all; a \
+		 transfer_keep_alive {:.3} ms. A block's normal share: {} transfers, {} completed tasks \
+		 ({:.2}×); {} tiles submitted ({:.2}×)",
+		ms(submitted),
+		ms(assigned),
+		ms(answered),
+		ms(accepted),
+		ms(pruned),
+		ms(total),
+		ms(transfer),
+		normal_share() / transfer,
+		normal_share() / total,
+		transfer as f64 / total as f64,
+		normal_share() / submitted,
+		transfer as f64 / submitted as f64,
+	);
+	assert!(total > transfer, "the README says a completed task costs more than a transfer");
 }

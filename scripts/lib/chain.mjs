@@ -359,8 +359,12 @@ export function answerCommitment(api, { provider, status, ...rest }) {
  * (`Tasks.TaskExtras`), or for a task submitted before spec 119 from the legacy `Tasks.ReplyKeys`.
  */
 export async function replyKeyOf(api, taskId) {
-  const extra = await api.query.tasks.taskExtras(taskId);
-  if (extra.isSome) return extra.unwrap().replyKey;
+  const extra = await api.query.tasks.taskExtras?.(taskId);
+  return extra?.isSome ? extra.unwrap().replyKey : legacyReplyKey(api, taskId);
+}
+
+/** Task `taskId`'s reply key in `Tasks.ReplyKeys` (a chain before spec 119), or `undefined`. */
+async function legacyReplyKey(api, taskId) {
   const legacy = await api.query.tasks.replyKeys?.(taskId);
   return legacy?.isSome ? legacy.unwrap() : undefined;
 }

@@ -58,8 +58,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:0)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:1 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
@@ -94,20 +96,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65620]`.
 	fn answer(l: u32, ) -> Weight {
-		// Proof size: measured `67126`, estimated `69391`.
-		// Minimum execution time: 268_363_000 picoseconds.
-		Weight::from_parts(502_151_374, 69391)
-			// Standard error: 84
-			.saturating_add(Weight::from_parts(1_118, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(14_u64))
+		// Proof size: measured `67118`, estimated `69391`.
+		// Minimum execution time: 220_363_000 picoseconds.
+		Weight::from_parts(256_098_829, 69391)
+			// Standard error: 30
+			.saturating_add(Weight::from_parts(473, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:0)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:1 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
@@ -120,19 +124,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65620]`.
 	fn authorize_answer(l: u32, ) -> Weight {
-		// Proof size: measured `66536`, estimated `69391`.
-		// Minimum execution time: 202_730_000 picoseconds.
-		Weight::from_parts(324_355_542, 69391)
-			// Standard error: 84
-			.saturating_add(Weight::from_parts(10_472, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Proof size: measured `66528`, estimated `69391`.
+		// Minimum execution time: 148_097_000 picoseconds.
+		Weight::from_parts(173_930_148, 69391)
+			// Standard error: 46
+			.saturating_add(Weight::from_parts(8_223, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:16 w:16)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:16 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:16 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:16 w:0)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:16 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:16 w:0)
@@ -167,12 +173,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 16]`.
 	fn answer_many(n: u32, ) -> Weight {
-		// Proof size: measured `66977 + n * (158 ±0)`, estimated `3726 + n * (68401 ±0)`.
-		// Minimum execution time: 276_247_000 picoseconds.
-		Weight::from_parts(33_972_517, 3726)
-			// Standard error: 6_080_843
-			.saturating_add(Weight::from_parts(347_939_169, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Proof size: measured `66908 + n * (218 ±0)`, estimated `3726 + n * (68401 ±0)`.
+		// Minimum execution time: 229_741_000 picoseconds.
+		Weight::from_parts(177_536_469, 3726)
+			// Standard error: 1_303_152
+			.saturating_add(Weight::from_parts(171_515_341, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
@@ -186,8 +192,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:16 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:16 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:16 w:0)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:16 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:16 w:0)
@@ -196,12 +204,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 16]`.
 	fn authorize_answer_many(n: u32, ) -> Weight {
-		// Proof size: measured `66387 + n * (158 ±0)`, estimated `3570 + n * (68401 ±0)`.
-		// Minimum execution time: 180_709_000 picoseconds.
-		Weight::from_parts(284_932_848, 3570)
-			// Standard error: 1_653_241
-			.saturating_add(Weight::from_parts(98_854_529, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Proof size: measured `66318 + n * (218 ±0)`, estimated `3570 + n * (68401 ±0)`.
+		// Minimum execution time: 154_640_000 picoseconds.
+		Weight::from_parts(143_887_615, 3570)
+			// Standard error: 1_192_481
+			.saturating_add(Weight::from_parts(74_074_665, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
@@ -209,25 +217,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:0)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:5 w:1)
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
-		// Proof size: measured `66684`, estimated `69391`.
-		// Minimum execution time: 135_002_000 picoseconds.
-		Weight::from_parts(218_249_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Proof size: measured `66668`, estimated `69391`.
+		// Minimum execution time: 124_543_000 picoseconds.
+		Weight::from_parts(167_033_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:0)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:5 w:0)
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:1 w:0)
@@ -237,17 +249,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_commit() -> Weight {
-		// Proof size: measured `67210`, estimated `69391`.
-		// Minimum execution time: 209_593_000 picoseconds.
-		Weight::from_parts(335_157_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+		// Proof size: measured `67194`, estimated `69391`.
+		// Minimum execution time: 194_184_000 picoseconds.
+		Weight::from_parts(283_271_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(12_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:1)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:1)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:5 w:5)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:5 w:5)
@@ -278,34 +292,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:5)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Outputs` (r:0 w:1)
 	/// Proof: `Tasks::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Timeouts` (r:0 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
-	fn reveal(l: u32, ) -> Weight {
-		// Proof size: measured `136458`, estimated `205179`.
-		// Minimum execution time: 1_949_171_000 picoseconds.
-		Weight::from_parts(2_264_048_313, 205179)
-			// Standard error: 1_785
-			.saturating_add(Weight::from_parts(7_997, 0).saturating_mul(l.into()))
+	fn reveal(_l: u32, ) -> Weight {
+		// Proof size: measured `136422`, estimated `205179`.
+		// Minimum execution time: 1_810_492_000 picoseconds.
+		Weight::from_parts(2_747_982_329, 205179)
 			.saturating_add(T::DbWeight::get().reads(63_u64))
-			.saturating_add(T::DbWeight::get().writes(54_u64))
+			.saturating_add(T::DbWeight::get().writes(53_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:0)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:1 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:5 w:0)
@@ -318,19 +328,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65536]`.
 	fn authorize_reveal(l: u32, ) -> Weight {
-		// Proof size: measured `67479`, estimated `69391`.
-		// Minimum execution time: 254_416_000 picoseconds.
-		Weight::from_parts(370_681_605, 69391)
-			// Standard error: 319
-			.saturating_add(Weight::from_parts(11_069, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(12_u64))
+		// Proof size: measured `67463`, estimated `69391`.
+		// Minimum execution time: 227_907_000 picoseconds.
+		Weight::from_parts(313_802_772, 69391)
+			// Standard error: 248
+			.saturating_add(Weight::from_parts(9_957, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:1)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:1)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:5 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:5 w:5)
@@ -359,29 +371,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:5)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:5)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Timeouts` (r:0 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn abstain() -> Weight {
-		// Proof size: measured `69612`, estimated `69391`.
-		// Minimum execution time: 949_018_000 picoseconds.
-		Weight::from_parts(1_528_414_000, 69391)
+		// Proof size: measured `69576`, estimated `69391`.
+		// Minimum execution time: 946_293_000 picoseconds.
+		Weight::from_parts(1_567_186_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(57_u64))
-			.saturating_add(T::DbWeight::get().writes(38_u64))
+			.saturating_add(T::DbWeight::get().writes(37_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:0)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:1 w:0)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:5 w:0)
@@ -393,17 +403,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_abstain() -> Weight {
-		// Proof size: measured `67082`, estimated `69391`.
-		// Minimum execution time: 225_272_000 picoseconds.
-		Weight::from_parts(319_839_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(16_u64))
+		// Proof size: measured `67066`, estimated `69391`.
+		// Minimum execution time: 224_281_000 picoseconds.
+		Weight::from_parts(363_691_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(17_u64))
 	}
 	/// Storage: `Attestation::AcceptedVersions` (r:0 w:1)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
 	fn set_executor_versions() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 11_481_000 picoseconds.
-		Weight::from_parts(18_204_000, 0)
+		// Minimum execution time: 11_531_000 picoseconds.
+		Weight::from_parts(22_242_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -412,8 +422,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Disputes` (`max_values`: None, `max_size`: Some(162), added: 2637, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:1)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Openings` (r:2 w:2)
 	/// Proof: `Attestation::Openings` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:1 w:1)
@@ -444,12 +456,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:2)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:1)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::AuditedAnswers` (r:0 w:1)
@@ -457,11 +465,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::Timeouts` (r:0 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn open() -> Weight {
-		// Proof size: measured `69177`, estimated `69391`.
-		// Minimum execution time: 745_086_000 picoseconds.
-		Weight::from_parts(1_201_902_000, 69391)
+		// Proof size: measured `69141`, estimated `69391`.
+		// Minimum execution time: 751_578_000 picoseconds.
+		Weight::from_parts(1_251_034_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(32_u64))
-			.saturating_add(T::DbWeight::get().writes(25_u64))
+			.saturating_add(T::DbWeight::get().writes(24_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
@@ -469,8 +477,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Disputes` (`max_values`: None, `max_size`: Some(162), added: 2637, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:0)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:0)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Openings` (r:1 w:0)
 	/// Proof: `Attestation::Openings` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:1 w:0)
@@ -480,82 +490,81 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_open() -> Weight {
-		// Proof size: measured `67018`, estimated `69391`.
-		// Minimum execution time: 193_863_000 picoseconds.
-		Weight::from_parts(256_050_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Proof size: measured `67002`, estimated `69391`.
+		// Minimum execution time: 194_114_000 picoseconds.
+		Weight::from_parts(314_749_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 	}
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn answer(l: u32, ) -> Weight {
-		Weight::from_parts(502_151_374, 69391)
-			.saturating_add(Weight::from_parts(1_118, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(14_u64))
+		Weight::from_parts(256_098_829, 69391)
+			.saturating_add(Weight::from_parts(473, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn authorize_answer(l: u32, ) -> Weight {
-		Weight::from_parts(324_355_542, 69391)
-			.saturating_add(Weight::from_parts(10_472, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
+		Weight::from_parts(173_930_148, 69391)
+			.saturating_add(Weight::from_parts(8_223, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
 	}
 	fn answer_many(n: u32, ) -> Weight {
-		Weight::from_parts(33_972_517, 3726)
-			.saturating_add(Weight::from_parts(347_939_169, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
+		Weight::from_parts(177_536_469, 3726)
+			.saturating_add(Weight::from_parts(171_515_341, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn authorize_answer_many(n: u32, ) -> Weight {
-		Weight::from_parts(284_932_848, 3570)
-			.saturating_add(Weight::from_parts(98_854_529, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
+		Weight::from_parts(143_887_615, 3570)
+			.saturating_add(Weight::from_parts(74_074_665, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(218_249_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
+		Weight::from_parts(167_033_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn authorize_commit() -> Weight {
-		Weight::from_parts(335_157_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
-	}
-	fn reveal(l: u32, ) -> Weight {
-		Weight::from_parts(2_264_048_313, 205179)
-			.saturating_add(Weight::from_parts(7_997, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(63_u64))
-			.saturating_add(RocksDbWeight::get().writes(54_u64))
-	}
-	fn authorize_reveal(l: u32, ) -> Weight {
-		Weight::from_parts(370_681_605, 69391)
-			.saturating_add(Weight::from_parts(11_069, 0).saturating_mul(l.into()))
+		Weight::from_parts(283_271_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 	}
+	fn reveal(_l: u32, ) -> Weight {
+		Weight::from_parts(2_747_982_329, 205179)
+			.saturating_add(RocksDbWeight::get().reads(63_u64))
+			.saturating_add(RocksDbWeight::get().writes(53_u64))
+	}
+	fn authorize_reveal(l: u32, ) -> Weight {
+		Weight::from_parts(313_802_772, 69391)
+			.saturating_add(Weight::from_parts(9_957, 0).saturating_mul(l.into()))
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
+	}
 	fn abstain() -> Weight {
-		Weight::from_parts(1_528_414_000, 69391)
+		Weight::from_parts(1_567_186_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(57_u64))
-			.saturating_add(RocksDbWeight::get().writes(38_u64))
+			.saturating_add(RocksDbWeight::get().writes(37_u64))
 	}
 	fn authorize_abstain() -> Weight {
-		Weight::from_parts(319_839_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(16_u64))
+		Weight::from_parts(363_691_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(17_u64))
 	}
 	fn set_executor_versions() -> Weight {
-		Weight::from_parts(18_204_000, 0)
+		Weight::from_parts(22_242_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn open() -> Weight {
-		Weight::from_parts(1_201_902_000, 69391)
+		Weight::from_parts(1_251_034_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(32_u64))
-			.saturating_add(RocksDbWeight::get().writes(25_u64))
+			.saturating_add(RocksDbWeight::get().writes(24_u64))
 	}
 	fn authorize_open() -> Weight {
-		Weight::from_parts(256_050_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
+		Weight::from_parts(314_749_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
 	}
 }

@@ -857,7 +857,9 @@ pub mod pallet {
 		TaskStorage,
 	}
 
-	/// The storage layout's version: 1 added queue rent to [`Queue`], 2 its tasks' entropy.
+	/// The storage layout's version: 1 added queue rent to [`Queue`], 2 its tasks' entropy, 3
+	/// deadlines without a limit per block ([`Timeouts`]), 4 each task's extras in one entry
+	/// ([`TaskExtras`]).
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	/// Stored workloads' metadata, by code hash.
@@ -913,7 +915,7 @@ pub mod pallet {
 
 	/// Each task's reply key, audit coin and storage deposit ([`TaskExtra`]), from submission
 	/// until the task is pruned. (Tasks submitted before spec 119 keep theirs in the legacy
-	/// maps [`LegacyReplyKeys`], [`LegacyAuditCoins`] and [`LegacyTaskDeposits`].)
+	/// maps `ReplyKeys`, `AuditCoins` and `TaskDeposits`, read-only, emptied by pruning.)
 	#[pallet::storage]
 	pub type TaskExtras<T: Config> =
 		StorageMap<_, Twox64Concat, TaskId, TaskExtra<T::AccountId, BalanceOf<T>>, OptionQuery>;
@@ -940,7 +942,9 @@ pub mod pallet {
 		StorageMap<_, Twox64Concat, TaskId, BoundedVec<u8, T::MaxSealedSize>, OptionQuery>;
 
 	/// Legacy: the audit coin of each lone task submitted before spec 119 ([`TaskExtras`] holds
-	/// the later ones'); updated and removed as those coins are, never written for a new task.
+	/// the later ones'); updated as those coins are, and removed when an audit starts, when
+	/// the coin says no audit, or when its task is pruned (a task closing leaves it). Never
+	/// written for a new task.
 	#[pallet::storage]
 	#[pallet::storage_prefix = "AuditCoins"]
 	pub(crate) type LegacyAuditCoins<T: Config> =
@@ -1325,6 +1329,11 @@ pub mod pallet {
 				// The benchmark prunes tasks with extras: a legacy task removes two more.
 				.saturating_add(T::DbWeight::get().writes(2).saturating_mul(legacy.into()))
 				.saturating_add(T::WeightInfo::on_initialize_finalize(finalized))
+				// A legacy task's coin and deposit are two entries, not one (both values read
+				// by `prune` already).
+				.saturating_add(T::DbWeight::get().reads(u64::from(
+					PruneCursor::<T>::get() < ExtrasSince::<T>::get(),
+				)).saturating_mul(finalized.into()))
 				// Each provider's score read at its worst as its exposure is released.
 				.saturating_add(T::Reputation::score_weight().saturating_mul(finalized.into()))
 				// An audit started draws an auditor (its selection from the market's benchmarks)
@@ -3068,7 +3077,7 @@ pub mod pallet {
 
 		/// One queued task's selection at its worst, whatever its replication: a single seat
 		/// reads more than a replicated one.
-		pub(crate) fn queued_selection_weight() -> Weight {
+		pub fn queued_selection_weight() -> Weight {
 			let single = T::Market::select_weight(1);
 			let replicated = T::Market::select_weight(T::MaxReplication::get());
 			single.max(replicated)

@@ -962,9 +962,10 @@ fn tasks_from_before_the_upgrade_keep_their_legacy_extras_until_pruned() {
 		providers(&[1, 2, 3]);
 		ok(submit(hash, 1, None));
 		ok(submit(hash, 1, None));
-		ok(submit(hash, 3, None));
 		ok(submit(hash, 1, None));
-		assert_eq!(assigned(3), vec![1]);
+		assert_eq!(assigned(2), vec![1]);
+		// Task 3 waits for its draw across the upgrade.
+		ok(submit_pending(hash, 3, None));
 		let workload_deposit = deposits_of(REQUESTER) - 3 * open_deposit(1) - open_deposit(3);
 		// Back to the old layout: three maps.
 		for task_id in 0..4 {
@@ -985,42 +986,62 @@ fn tasks_from_before_the_upgrade_keep_their_legacy_extras_until_pruned() {
 		// Run again (a later upgrade), it moves nothing.
 		MigrateToExtrasInOneEntry::<Test>::on_runtime_upgrade();
 		assert_eq!(crate::ExtrasSince::<Test>::get(), 4);
+		// Legacy task 3 is assigned after the upgrade, its digest bound to its legacy key.
+		next_block();
+		let task = TaskRecords::<Test>::get(3).unwrap();
+		let TaskState::Assigned { assigned_at, .. } = task.state else { panic!("not assigned") };
+		let digest = crate::Digests::<Test>::get(3).unwrap();
+		assert_eq!(digest, Tasks::digest(&task, Some(&[7; 32]), assigned_at));
 		// A task after the upgrade keeps its extras in one entry.
 		ok(submit(hash, 1, None));
 		assert!(crate::TaskExtras::<Test>::contains_key(4));
 		assert!(!crate::LegacyReplyKeys::<Test>::contains_key(4));
-		// Legacy task 0: its coin shown (no audit), its answer final; legacy task 1 and new
-		// task 4: answered and settled; legacy task 2 (k = 3) settled.
+		// Legacy task 0: its coin shown (no audit), its answer final; legacy tasks 1 and 3 and
+		// new task 4: answered and settled.
 		assert_eq!(hold(0, b"out", [1; 32]), Ok(()));
 		assert!(!crate::LegacyAuditCoins::<Test>::contains_key(0), "the coin said no audit");
 		answered(1, b"out", 10);
-		answered(2, b"out", 10);
+		answered(3, b"out", 10);
 		answered(4, b"out", 10);
-		// Legacy task 3: audited, its auditor silent: a replacement coin in the legacy map.
-		assert_eq!(hold_unshown(3, b"out", [2; 32]), Ok(()));
-		to_window_end(3);
-		auditor_of(3);
-		assert!(!crate::LegacyAuditCoins::<Test>::contains_key(3), "taken by the audit");
-		<Tasks as TaskLedger<u64, u64>>::settle_audit(3, AuditFinding::AuditorSilent);
+		// Legacy task 2: audited, its auditor silent: a replacement coin in the legacy map.
+		assert_eq!(hold_unshown(2, b"out", [2; 32]), Ok(()));
+		to_window_end(2);
+		auditor_of(2);
+		assert!(!crate::LegacyAuditCoins::<Test>::contains_key(2), "taken by the audit");
+		<Tasks as TaskLedger<u64, u64>>::settle_audit(2, AuditFinding::AuditorSilent);
 		check_invariants();
-		assert_eq!(crate::LegacyAuditCoins::<Test>::get(3).unwrap().replaced, 1);
-		to_window_end(3);
-		auditor_of(3);
-		<Tasks as TaskLedger<u64, u64>>::settle_audit(3, AuditFinding::AuditorAbstained);
+		assert_eq!(crate::LegacyAuditCoins::<Test>::get(2).unwrap().replaced, 1);
+		to_window_end(2);
+		auditor_of(2);
+		<Tasks as TaskLedger<u64, u64>>::settle_audit(2, AuditFinding::AuditorAbstained);
 		check_invariants();
 		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Delivered { .. }));
 		assert!(matches!(
-			TaskRecords::<Test>::get(3).unwrap().state,
+			TaskRecords::<Test>::get(2).unwrap().state,
 			TaskState::Failed { reason: TaskFailure::Unaudited, .. }
 		));
-		assert!(
-			crate::LegacyAuditCoins::<Test>::contains_key(1),
-			"a legacy coin goes with its task"
-		);
+		let legacy_coin = crate::LegacyAuditCoins::<Test>::contains_key(1);
+		assert!(legacy_coin, "a legacy coin goes with its task");
 		assert_eq!(Tasks::audit_coin(4), None, "a new task's coin goes when it settles");
-		while TaskRecords::<Test>::iter().next().is_some() {
-			next_block();
+		// Past the retention of them all, one prune takes the four legacy tasks and the new one.
+		let mut now = System::block_number();
+		for task in TaskRecords::<Test>::iter_values() {
+			if let TaskState::Completed { settled_at, .. }
+			| TaskState::Delivered { settled_at, .. }
+			| TaskState::Failed { settled_at, .. } = task.state
+			{
+				now =
+					now.max(
+						settled_at
+							+ <<Test as crate::Config>::Retention as polkadot_sdk::sp_core::Get<
+								u64,
+							>>::get(),
+					);
+			}
 		}
+		assert_eq!(Tasks::prune(now), (5, 4), "five ids passed, four of them legacy");
+		check_invariants();
+		assert_eq!(TaskRecords::<Test>::iter().count(), 0);
 		assert_eq!(crate::LegacyReplyKeys::<Test>::iter().count(), 0);
 		assert_eq!(crate::LegacyAuditCoins::<Test>::iter().count(), 0);
 		assert_eq!(crate::LegacyTaskDeposits::<Test>::iter().count(), 0);

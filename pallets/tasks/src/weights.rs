@@ -75,10 +75,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3586`.
-		// Minimum execution time: 77_806_000 picoseconds.
-		Weight::from_parts(66_942_807, 3586)
-			// Standard error: 22
-			.saturating_add(Weight::from_parts(9_017, 0).saturating_mul(l.into()))
+		// Minimum execution time: 87_253_000 picoseconds.
+		Weight::from_parts(187_393_307, 3586)
+			// Standard error: 48
+			.saturating_add(Weight::from_parts(10_666, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -90,8 +90,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 66_875_000 picoseconds.
-		Weight::from_parts(74_740_000, 3586)
+		// Minimum execution time: 72_997_000 picoseconds.
+		Weight::from_parts(127_399_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -121,29 +121,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:5 w:0)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:0 w:1)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:0 w:1)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Timeouts` (r:0 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:0 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:0 w:1)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:13 w:0)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[0, 2]`.
 	fn submit_task(h: u32, ) -> Weight {
-		// Proof size: measured `3024 + h * (633 ±0)`, estimated `34010 + h * (14581 ±0)`.
-		// Minimum execution time: 437_740_000 picoseconds.
-		Weight::from_parts(548_431_094, 34010)
-			// Standard error: 3_456_592
-			.saturating_add(Weight::from_parts(55_960_291, 0).saturating_mul(h.into()))
+		// Proof size: measured `3024 + h * (633 ±0)`, estimated `34010 + h * (14922 ±0)`.
+		// Minimum execution time: 469_279_000 picoseconds.
+		Weight::from_parts(770_726_588, 34010)
+			// Standard error: 5_373_743
+			.saturating_add(Weight::from_parts(19_647_105, 0).saturating_mul(h.into()))
 			.saturating_add(T::DbWeight::get().reads(32_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(h.into())))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
-			.saturating_add(Weight::from_parts(0, 14581).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(Weight::from_parts(0, 14922).saturating_mul(h.into()))
 	}
 	/// Storage: `Tasks::Workloads` (r:2 w:2)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
@@ -159,18 +155,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:1 w:2)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:0 w:1)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:2)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	fn submit_task_queued() -> Weight {
-		// Proof size: measured `98539`, estimated `69391`.
-		// Minimum execution time: 910_976_000 picoseconds.
-		Weight::from_parts(1_331_916_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
+		// Proof size: measured `98537`, estimated `69391`.
+		// Minimum execution time: 742_672_000 picoseconds.
+		Weight::from_parts(1_174_731_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
@@ -188,26 +182,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:0 w:1024)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:1024)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:0 w:1024)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::JobEnds` (r:0 w:1)
 	/// Proof: `Tasks::JobEnds` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:0 w:1024)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:0 w:1024)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 1024]`.
 	fn submit_job(n: u32, ) -> Weight {
-		// Proof size: measured `12842`, estimated `169374`.
-		// Minimum execution time: 744_916_000 picoseconds.
-		Weight::from_parts(258_052_076, 169374)
-			// Standard error: 554_365
-			.saturating_add(Weight::from_parts(14_594_879, 0).saturating_mul(n.into()))
+		// Proof size: measured `12809`, estimated `169374`.
+		// Minimum execution time: 754_363_000 picoseconds.
+		Weight::from_parts(948_011_845, 169374)
+			// Standard error: 278_091
+			.saturating_add(Weight::from_parts(8_362_260, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(72_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 	}
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
@@ -221,27 +211,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::NextJobId` (r:1 w:1)
 	/// Proof: `Tasks::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:0 w:1)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Jobs` (r:0 w:1)
 	/// Proof: `Tasks::Jobs` (`max_values`: None, `max_size`: Some(156), added: 2631, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:0 w:1)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::JobEnds` (r:0 w:1)
 	/// Proof: `Tasks::JobEnds` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:0 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:0 w:1)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[1, 65536]`.
 	fn submit_job_input(b: u32, ) -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 159_699_000 picoseconds.
-		Weight::from_parts(197_769_793, 3586)
-			// Standard error: 38
-			.saturating_add(Weight::from_parts(1_489, 0).saturating_mul(b.into()))
+		// Minimum execution time: 166_603_000 picoseconds.
+		Weight::from_parts(241_418_324, 3586)
+			// Standard error: 32
+			.saturating_add(Weight::from_parts(1_163, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Tasks::Jobs` (r:1 w:1)
 	/// Proof: `Tasks::Jobs` (`max_values`: None, `max_size`: Some(156), added: 2631, mode: `MaxEncodedLen`)
@@ -254,9 +240,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
-		// Proof size: measured `2388`, estimated `3621`.
-		// Minimum execution time: 151_364_000 picoseconds.
-		Weight::from_parts(201_387_000, 3621)
+		// Proof size: measured `2355`, estimated `3621`.
+		// Minimum execution time: 156_253_000 picoseconds.
+		Weight::from_parts(224_471_000, 3621)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -290,8 +276,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:30 w:0)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:32 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:32 w:0)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:32 w:32)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:32 w:32)
@@ -306,12 +294,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 32]`.
 	fn on_initialize_jobs(n: u32, ) -> Weight {
-		// Proof size: measured `5327 + n * (66343 ±0)`, estimated `23467 + n * (68401 ±97)`.
-		// Minimum execution time: 1_145_416_000 picoseconds.
-		Weight::from_parts(56_391_842, 23467)
-			// Standard error: 24_677_189
-			.saturating_add(Weight::from_parts(1_128_540_011, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(74_u64))
+		// Proof size: measured `5314 + n * (66342 ±0)`, estimated `23467 + n * (68401 ±96)`.
+		// Minimum execution time: 1_146_448_000 picoseconds.
+		Weight::from_parts(426_508_245, 23467)
+			// Standard error: 26_417_567
+			.saturating_add(Weight::from_parts(1_165_353_544, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(75_u64))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(21_u64))
 			.saturating_add(T::DbWeight::get().writes((13_u64).saturating_mul(n.into())))
@@ -329,21 +317,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:64 w:64)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:64 w:64)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:64)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:64 w:64)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn on_initialize_job_closes(n: u32, ) -> Weight {
-		// Proof size: measured `383 + n * (66160 ±0)`, estimated `2511 + n * (68401 ±0)`.
-		// Minimum execution time: 240_751_000 picoseconds.
-		Weight::from_parts(242_435_000, 2511)
-			// Standard error: 6_393_663
-			.saturating_add(Weight::from_parts(312_577_496, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(1_u64))
+		// Proof size: measured `367 + n * (66175 ±0)`, estimated `2511 + n * (68401 ±0)`.
+		// Minimum execution time: 424_365_000 picoseconds.
+		Weight::from_parts(529_720_085, 2511)
+			// Standard error: 15_927_561
+			.saturating_add(Weight::from_parts(311_070_284, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -358,16 +346,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:1)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
-		// Proof size: measured `97663`, estimated `69391`.
-		// Minimum execution time: 533_669_000 picoseconds.
-		Weight::from_parts(680_095_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+		// Proof size: measured `97661`, estimated `69391`.
+		// Minimum execution time: 470_281_000 picoseconds.
+		Weight::from_parts(533_148_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Tasks::Timeouts` (r:65 w:64)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
@@ -399,27 +387,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:64 w:64)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:64 w:64)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:317)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:64)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:320)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:0 w:64)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		// Proof size: measured `3852 + n * (67305 ±0)`, estimated `37110 + n * (68401 ±0)`.
-		// Minimum execution time: 9_918_000 picoseconds.
-		Weight::from_parts(10_190_000, 37110)
-			// Standard error: 16_357_646
-			.saturating_add(Weight::from_parts(997_488_074, 0).saturating_mul(n.into()))
+		// Proof size: measured `3838 + n * (67320 ±0)`, estimated `37110 + n * (68401 ±0)`.
+		// Minimum execution time: 9_859_000 picoseconds.
+		Weight::from_parts(10_600_000, 37110)
+			// Standard error: 9_550_293
+			.saturating_add(Weight::from_parts(904_506_819, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((46_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((30_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((29_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
@@ -448,8 +436,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:11 w:0)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:8 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:8 w:0)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:8 w:8)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:8 w:8)
@@ -464,22 +454,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `563070 + n * (60 ±0)`, estimated `548198 + n * (2523 ±251)`.
-		// Minimum execution time: 4_078_141_000 picoseconds.
-		Weight::from_parts(5_208_458_434, 548198)
-			// Standard error: 38_849_908
-			.saturating_add(Weight::from_parts(476_146_983, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(98_u64))
+		// Proof size: measured `562657 + n * (44 ±0)`, estimated `548198 + n * (1733 ±251)`.
+		// Minimum execution time: 3_814_898_000 picoseconds.
+		Weight::from_parts(4_720_556_501, 548198)
+			// Standard error: 21_965_916
+			.saturating_add(Weight::from_parts(464_481_150, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(99_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(55_u64))
-			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2523).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().writes(47_u64))
+			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 1733).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Queue` (r:1 w:1)
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
@@ -505,22 +491,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:8 w:8)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:8 w:8)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:8)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:8 w:8)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		// Proof size: measured `549680 + n * (1355 ±0)`, estimated `548198 + n * (2603 ±0)`.
-		// Minimum execution time: 876_532_000 picoseconds.
-		Weight::from_parts(1_227_947_727, 548198)
-			// Standard error: 16_731_200
-			.saturating_add(Weight::from_parts(310_368_111, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(19_u64))
+		// Proof size: measured `549663 + n * (1370 ±0)`, estimated `548198 + n * (2644 ±0)`.
+		// Minimum execution time: 823_002_000 picoseconds.
+		Weight::from_parts(925_895_932, 548198)
+			// Standard error: 11_425_696
+			.saturating_add(Weight::from_parts(352_852_008, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2644).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Pending` (r:1 w:1)
 	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
@@ -548,8 +534,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Seats` (r:91 w:0)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:128 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:128 w:0)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:128 w:128)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:128 w:128)
@@ -562,12 +550,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		// Proof size: measured `6033 + n * (66284 ±0)`, estimated `30327 + n * (68401 ±5)`.
-		// Minimum execution time: 3_125_000 picoseconds.
-		Weight::from_parts(3_346_000, 30327)
-			// Standard error: 37_600_923
-			.saturating_add(Weight::from_parts(1_748_945_684, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(75_u64))
+		// Proof size: measured `6020 + n * (66283 ±0)`, estimated `30327 + n * (68401 ±5)`.
+		// Minimum execution time: 3_577_000 picoseconds.
+		Weight::from_parts(2_476_304_620, 30327)
+			// Standard error: 26_868_403
+			.saturating_add(Weight::from_parts(1_287_608_493, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(76_u64))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
 			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(n.into())))
@@ -599,23 +587,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:128 w:128)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:128 w:128)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:128)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:128 w:128)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Timeouts` (r:0 w:128)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		// Proof size: measured `41882 + n * (131845 ±0)`, estimated `19919 + n * (136802 ±0)`.
-		// Minimum execution time: 10_420_000 picoseconds.
-		Weight::from_parts(10_980_000, 19919)
-			// Standard error: 22_863_571
-			.saturating_add(Weight::from_parts(1_160_020_773, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
+		// Proof size: measured `41865 + n * (131860 ±0)`, estimated `19919 + n * (136802 ±0)`.
+		// Minimum execution time: 9_968_000 picoseconds.
+		Weight::from_parts(3_707_883_430, 19919)
+			// Standard error: 10_742_937
+			.saturating_add(Weight::from_parts(564_171_693, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
 	}
 	/// Storage: `Babe::Initialized` (r:1 w:0)
@@ -632,8 +620,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn block_randomness() -> Weight {
 		// Proof size: measured `1600`, estimated `2766`.
-		// Minimum execution time: 75_611_000 picoseconds.
-		Weight::from_parts(95_159_000, 2766)
+		// Minimum execution time: 77_906_000 picoseconds.
+		Weight::from_parts(85_269_000, 2766)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Tasks::LastAuthor` (r:1 w:0)
@@ -647,19 +635,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::Queue` (r:1 w:0)
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	fn draw_rule() -> Weight {
-		// Proof size: measured `1956`, estimated `19919`.
-		// Minimum execution time: 27_552_000 picoseconds.
-		Weight::from_parts(38_041_000, 19919)
+		// Proof size: measured `1923`, estimated `19919`.
+		// Minimum execution time: 27_261_000 picoseconds.
+		Weight::from_parts(34_485_000, 19919)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
 	/// Proof: `Tasks::PruneCursor` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::NextTaskId` (r:1 w:0)
 	/// Proof: `Tasks::NextTaskId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:256 w:256)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:256 w:256)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:256 w:256)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:256 w:256)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:256 w:256)
@@ -670,21 +660,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::SealedOutputs` (r:0 w:256)
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:0 w:256)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:0 w:256)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		// Proof size: measured `10 + n * (65898 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 4_629_000 picoseconds.
-		Weight::from_parts(4_749_000, 1493)
-			// Standard error: 6_222_409
-			.saturating_add(Weight::from_parts(289_406_172, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size: measured `1 + n * (65913 ±0)`, estimated `1493 + n * (68401 ±0)`.
+		// Minimum execution time: 5_631_000 picoseconds.
+		Weight::from_parts(5_760_000, 1493)
+			// Standard error: 2_823_548
+			.saturating_add(Weight::from_parts(190_862_771, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::HeldRange` (r:1 w:1)
@@ -693,8 +681,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::HeldQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:128 w:128)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:128 w:128)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:128 w:128)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:128 w:128)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:134 w:134)
@@ -717,23 +707,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:128 w:128)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:128 w:128)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:1)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:6)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_finalize(n: u32, ) -> Weight {
-		// Proof size: measured `3311 + n * (131821 ±0)`, estimated `7101 + n * (68401 ±13)`.
-		// Minimum execution time: 4_699_000 picoseconds.
-		Weight::from_parts(2_692_921_721, 7101)
-			// Standard error: 37_110_983
-			.saturating_add(Weight::from_parts(654_600_488, 0).saturating_mul(n.into()))
+		// Proof size: measured `3294 + n * (131836 ±0)`, estimated `7101 + n * (68401 ±0)`.
+		// Minimum execution time: 6_312_000 picoseconds.
+		Weight::from_parts(6_783_000, 7101)
+			// Standard error: 10_153_342
+			.saturating_add(Weight::from_parts(525_882_110, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
-			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
-			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::HeldRange` (r:1 w:1)
@@ -742,8 +730,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::HeldQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:8 w:8)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:8 w:8)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:8 w:8)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::Initialized` (r:1 w:0)
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
@@ -776,26 +766,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_audits(n: u32, ) -> Weight {
-		// Proof size: measured `3783 + n * (66099 ±0)`, estimated `11934 + n * (68401 ±68)`.
-		// Minimum execution time: 3_046_000 picoseconds.
-		Weight::from_parts(71_408_936, 11934)
-			// Standard error: 17_346_451
-			.saturating_add(Weight::from_parts(343_166_775, 0).saturating_mul(n.into()))
+		// Proof size: measured `3764 + n * (66099 ±0)`, estimated `11934 + n * (68401 ±0)`.
+		// Minimum execution time: 4_308_000 picoseconds.
+		Weight::from_parts(115_654_014, 11934)
+			// Standard error: 2_897_951
+			.saturating_add(Weight::from_parts(340_536_278, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:1 w:1)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:1)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	fn show_audit_coin() -> Weight {
-		// Proof size: measured `66179`, estimated `69391`.
-		// Minimum execution time: 102_562_000 picoseconds.
-		Weight::from_parts(195_276_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size: measured `66160`, estimated `69391`.
+		// Minimum execution time: 88_076_000 picoseconds.
+		Weight::from_parts(176_701_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -822,25 +814,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:1)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	fn accept_answer() -> Weight {
-		// Proof size: measured `134162`, estimated `69391`.
-		// Minimum execution time: 392_355_000 picoseconds.
-		Weight::from_parts(519_313_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		// Proof size: measured `134169`, estimated `69391`.
+		// Minimum execution time: 383_098_000 picoseconds.
+		Weight::from_parts(505_668_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(14_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Disputes` (r:1 w:0)
 	/// Proof: `Tasks::Disputes` (`max_values`: None, `max_size`: Some(162), added: 2637, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ReplyKeys` (r:1 w:0)
-	/// Proof: `Tasks::ReplyKeys` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:1)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:1 w:1)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::SealedOutputs` (r:1 w:1)
@@ -873,12 +867,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:2)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:1)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::AuditedAnswers` (r:0 w:1)
@@ -886,11 +876,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::Timeouts` (r:0 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn claim_bad_delivery() -> Weight {
-		// Proof size: measured `135318`, estimated `69391`.
-		// Minimum execution time: 1_782_249_000 picoseconds.
-		Weight::from_parts(2_514_872_000, 69391)
+		// Proof size: measured `135282`, estimated `69391`.
+		// Minimum execution time: 1_872_999_000 picoseconds.
+		Weight::from_parts(2_233_885_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(35_u64))
-			.saturating_add(T::DbWeight::get().writes(27_u64))
+			.saturating_add(T::DbWeight::get().writes(26_u64))
 	}
 	/// Storage: `Tasks::CommitteeDraws` (r:1 w:1)
 	/// Proof: `Tasks::CommitteeDraws` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
@@ -928,11 +918,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_committees(n: u32, ) -> Weight {
-		// Proof size: measured `5143 + n * (66289 ±0)`, estimated `24533 + n * (68401 ±160)`.
-		// Minimum execution time: 9_087_000 picoseconds.
-		Weight::from_parts(78_955_048, 24533)
-			// Standard error: 29_459_187
-			.saturating_add(Weight::from_parts(485_699_844, 0).saturating_mul(n.into()))
+		// Proof size: measured `5106 + n * (66289 ±0)`, estimated `24533 + n * (68401 ±161)`.
+		// Minimum execution time: 9_628_000 picoseconds.
+		Weight::from_parts(75_512_098, 24533)
+			// Standard error: 4_805_394
+			.saturating_add(Weight::from_parts(353_517_169, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().reads((15_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -965,12 +955,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskDeposits` (r:1 w:1)
-	/// Proof: `Tasks::TaskDeposits` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
+	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:1 w:1)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:5)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::AuditCoins` (r:0 w:1)
-	/// Proof: `Tasks::AuditCoins` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ProviderTasks` (r:0 w:3)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::AuditedAnswers` (r:0 w:1)
@@ -982,179 +972,179 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::Tasks` (r:0 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	fn settle_committee() -> Weight {
-		// Proof size: measured `6599`, estimated `22878`.
-		// Minimum execution time: 1_002_438_000 picoseconds.
-		Weight::from_parts(1_231_588_000, 22878)
-			.saturating_add(T::DbWeight::get().reads(52_u64))
-			.saturating_add(T::DbWeight::get().writes(47_u64))
+		// Proof size: measured `6634`, estimated `22878`.
+		// Minimum execution time: 986_007_000 picoseconds.
+		Weight::from_parts(1_104_259_000, 22878)
+			.saturating_add(T::DbWeight::get().reads(53_u64))
+			.saturating_add(T::DbWeight::get().writes(46_u64))
 	}
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(66_942_807, 3586)
-			.saturating_add(Weight::from_parts(9_017, 0).saturating_mul(l.into()))
+		Weight::from_parts(187_393_307, 3586)
+			.saturating_add(Weight::from_parts(10_666, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(74_740_000, 3586)
+		Weight::from_parts(127_399_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(h: u32, ) -> Weight {
-		Weight::from_parts(548_431_094, 34010)
-			.saturating_add(Weight::from_parts(55_960_291, 0).saturating_mul(h.into()))
+		Weight::from_parts(770_726_588, 34010)
+			.saturating_add(Weight::from_parts(19_647_105, 0).saturating_mul(h.into()))
 			.saturating_add(RocksDbWeight::get().reads(32_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(h.into())))
-			.saturating_add(RocksDbWeight::get().writes(9_u64))
-			.saturating_add(Weight::from_parts(0, 14581).saturating_mul(h.into()))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+			.saturating_add(Weight::from_parts(0, 14922).saturating_mul(h.into()))
 	}
 	fn submit_task_queued() -> Weight {
-		Weight::from_parts(1_331_916_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().writes(13_u64))
+		Weight::from_parts(1_174_731_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	fn submit_job(n: u32, ) -> Weight {
-		Weight::from_parts(258_052_076, 169374)
-			.saturating_add(Weight::from_parts(14_594_879, 0).saturating_mul(n.into()))
+		Weight::from_parts(948_011_845, 169374)
+			.saturating_add(Weight::from_parts(8_362_260, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(72_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
-			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 	}
 	fn submit_job_input(b: u32, ) -> Weight {
-		Weight::from_parts(197_769_793, 3586)
-			.saturating_add(Weight::from_parts(1_489, 0).saturating_mul(b.into()))
+		Weight::from_parts(241_418_324, 3586)
+			.saturating_add(Weight::from_parts(1_163, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(11_u64))
+			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(201_387_000, 3621)
+		Weight::from_parts(224_471_000, 3621)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn on_initialize_jobs(n: u32, ) -> Weight {
-		Weight::from_parts(56_391_842, 23467)
-			.saturating_add(Weight::from_parts(1_128_540_011, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(74_u64))
+		Weight::from_parts(426_508_245, 23467)
+			.saturating_add(Weight::from_parts(1_165_353_544, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(75_u64))
 			.saturating_add(RocksDbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(21_u64))
 			.saturating_add(RocksDbWeight::get().writes((13_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_job_closes(n: u32, ) -> Weight {
-		Weight::from_parts(242_435_000, 2511)
-			.saturating_add(Weight::from_parts(312_577_496, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(1_u64))
+		Weight::from_parts(529_720_085, 2511)
+			.saturating_add(Weight::from_parts(311_070_284, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
-			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(680_095_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+		Weight::from_parts(533_148_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(10_190_000, 37110)
-			.saturating_add(Weight::from_parts(997_488_074, 0).saturating_mul(n.into()))
+		Weight::from_parts(10_600_000, 37110)
+			.saturating_add(Weight::from_parts(904_506_819, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((46_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
-			.saturating_add(RocksDbWeight::get().writes((30_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((29_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(5_208_458_434, 548198)
-			.saturating_add(Weight::from_parts(476_146_983, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(98_u64))
+		Weight::from_parts(4_720_556_501, 548198)
+			.saturating_add(Weight::from_parts(464_481_150, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(99_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(55_u64))
-			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2523).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().writes(47_u64))
+			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 1733).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		Weight::from_parts(1_227_947_727, 548198)
-			.saturating_add(Weight::from_parts(310_368_111, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(19_u64))
+		Weight::from_parts(925_895_932, 548198)
+			.saturating_add(Weight::from_parts(352_852_008, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(20_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
-			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2644).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		Weight::from_parts(3_346_000, 30327)
-			.saturating_add(Weight::from_parts(1_748_945_684, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(75_u64))
+		Weight::from_parts(2_476_304_620, 30327)
+			.saturating_add(Weight::from_parts(1_287_608_493, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(76_u64))
 			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
 			.saturating_add(RocksDbWeight::get().writes((10_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		Weight::from_parts(10_980_000, 19919)
-			.saturating_add(Weight::from_parts(1_160_020_773, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
+		Weight::from_parts(3_707_883_430, 19919)
+			.saturating_add(Weight::from_parts(564_171_693, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
-			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
 	}
 	fn block_randomness() -> Weight {
-		Weight::from_parts(95_159_000, 2766)
+		Weight::from_parts(85_269_000, 2766)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn draw_rule() -> Weight {
-		Weight::from_parts(38_041_000, 19919)
+		Weight::from_parts(34_485_000, 19919)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(4_749_000, 1493)
-			.saturating_add(Weight::from_parts(289_406_172, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
+		Weight::from_parts(5_760_000, 1493)
+			.saturating_add(Weight::from_parts(190_862_771, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
-			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
-	}
-	fn on_initialize_finalize(n: u32, ) -> Weight {
-		Weight::from_parts(2_692_921_721, 7101)
-			.saturating_add(Weight::from_parts(654_600_488, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(15_u64))
-			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
+	fn on_initialize_finalize(n: u32, ) -> Weight {
+		Weight::from_parts(6_783_000, 7101)
+			.saturating_add(Weight::from_parts(525_882_110, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(15_u64))
+			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
+			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
+	}
 	fn on_initialize_audits(n: u32, ) -> Weight {
-		Weight::from_parts(71_408_936, 11934)
-			.saturating_add(Weight::from_parts(343_166_775, 0).saturating_mul(n.into()))
+		Weight::from_parts(115_654_014, 11934)
+			.saturating_add(Weight::from_parts(340_536_278, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn show_audit_coin() -> Weight {
-		Weight::from_parts(195_276_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
+		Weight::from_parts(176_701_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn accept_answer() -> Weight {
-		Weight::from_parts(519_313_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
+		Weight::from_parts(505_668_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(14_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn claim_bad_delivery() -> Weight {
-		Weight::from_parts(2_514_872_000, 69391)
+		Weight::from_parts(2_233_885_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(35_u64))
-			.saturating_add(RocksDbWeight::get().writes(27_u64))
+			.saturating_add(RocksDbWeight::get().writes(26_u64))
 	}
 	fn on_initialize_committees(n: u32, ) -> Weight {
-		Weight::from_parts(78_955_048, 24533)
-			.saturating_add(Weight::from_parts(485_699_844, 0).saturating_mul(n.into()))
+		Weight::from_parts(75_512_098, 24533)
+			.saturating_add(Weight::from_parts(353_517_169, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(20_u64))
 			.saturating_add(RocksDbWeight::get().reads((15_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -1162,8 +1152,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn settle_committee() -> Weight {
-		Weight::from_parts(1_231_588_000, 22878)
-			.saturating_add(RocksDbWeight::get().reads(52_u64))
-			.saturating_add(RocksDbWeight::get().writes(47_u64))
+		Weight::from_parts(1_104_259_000, 22878)
+			.saturating_add(RocksDbWeight::get().reads(53_u64))
+			.saturating_add(RocksDbWeight::get().writes(46_u64))
 	}
 }
