@@ -364,9 +364,9 @@ mod benchmarks {
 		assert!(Queue::<T>::get().iter().any(|entry| entry.rent == rent));
 	}
 
-	/// A job of `n` one-byte lone tiles (each its task and its extras: reply key, coin, deposit) into a
-	/// full job queue, in place of the youngest job of the lowest rent, which leaves it
-	/// closing. (Its bytes are weighed apart: [`submit_job_input`].)
+	/// A job of `n` one-byte lone tiles (each its task and its extras: reply key, coin,
+	/// deposit) into a full job queue, in place of the youngest job of the lowest rent, which
+	/// leaves it closing. (Its bytes are weighed apart: [`submit_job_input`].)
 	#[benchmark]
 	fn submit_job(n: Linear<1, { T::MaxJobTiles::get() }>) {
 		let caller = requester::<T>();
