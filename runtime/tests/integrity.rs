@@ -231,13 +231,13 @@ fn bundled_answer_cost(box_len: u32) -> u64 {
 	let answers: Vec<_> = (0..most as u64)
 		.map(|task_id| {
 			let (answer, sealed) = lone_answer(box_len);
-			let sealed = sealed.try_into().unwrap();
+			let sealed = polkadot_sdk::sp_runtime::BoundedVec::truncate_from(sealed);
 			pallet_attestation::BundledAnswer { task_id, digest: [3; 32], answer, sealed }
 		})
 		.collect();
 	let call = RuntimeCall::Attestation(pallet_attestation::Call::answer_many {
 		provider: [1u8; 32].into(),
-		answers: answers.try_into().unwrap(),
+		answers: polkadot_sdk::sp_runtime::BoundedVec::truncate_from(answers),
 		signature: polkadot_sdk::sp_core::sr25519::Signature::from_raw([0; 64]).into(),
 	});
 	block_cost(call).ref_time() / u64::from(most)
