@@ -915,7 +915,8 @@ pub mod pallet {
 
 	/// Each task's reply key, audit coin and storage deposit ([`TaskExtra`]), from submission
 	/// until the task is pruned. (Tasks submitted before spec 119 keep theirs in the legacy
-	/// maps `ReplyKeys`, `AuditCoins` and `TaskDeposits`, read-only, emptied by pruning.)
+	/// maps `ReplyKeys`, `AuditCoins` and `TaskDeposits`, never written for a new task and
+	/// emptied by pruning.)
 	#[pallet::storage]
 	pub type TaskExtras<T: Config> =
 		StorageMap<_, Twox64Concat, TaskId, TaskExtra<T::AccountId, BalanceOf<T>>, OptionQuery>;
