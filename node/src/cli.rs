@@ -42,6 +42,25 @@ pub enum Subcommand {
 
 	/// Database meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Add a new encryption key to this node's keys (for `--chain` in `--base-path`): the
+	/// running node publishes it at its next block, and the chain keeps the old one usable for
+	/// its grace period. Prints the new public key.
+	RotateEncryptionKey(RotateEncryptionKeyCmd),
+}
+
+/// `bourse-node rotate-encryption-key`.
+#[derive(Debug, clap::Parser)]
+pub struct RotateEncryptionKeyCmd {
+	/// The chain and base path whose keys to rotate.
+	#[clap(flatten)]
+	pub shared_params: sc_cli::SharedParams,
+}
+
+impl sc_cli::CliConfiguration for RotateEncryptionKeyCmd {
+	fn shared_params(&self) -> &sc_cli::SharedParams {
+		&self.shared_params
+	}
 }
 
 /// The `bourse-node` command line.

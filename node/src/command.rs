@@ -135,6 +135,21 @@ pub fn run() -> sc_cli::Result<()> {
 			}
 			})
 		}
+		Some(Subcommand::RotateEncryptionKey(cmd)) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| {
+				let dir = crate::encryption_keys::directory(&config.data_path);
+				let public = crate::encryption_keys::EncryptionKeys::rotate(dir.clone())
+					.map_err(|e| sc_cli::Error::Application(e.into()))?;
+				let hex: String = public.iter().map(|b| format!("{b:02x}")).collect();
+				println!("0x{hex}");
+				eprintln!(
+					"new encryption key in {}: a running node publishes it at its next block",
+					dir.display()
+				);
+				Ok(())
+			})
+		}
 		Some(Subcommand::ChainInfo(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<Block>(&config))

@@ -11,6 +11,7 @@ mod bourse_rpc;
 mod chain_spec;
 mod cli;
 mod command;
+mod encryption_keys;
 mod rpc;
 mod sandbox;
 mod service;

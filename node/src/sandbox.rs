@@ -171,6 +171,8 @@ pub struct NodeSandbox {
 	memory_budget: u64,
 	/// Whether the node said it is at its memory budget (said once until it has room again).
 	warned_memory: AtomicBool,
+	/// The node's encryption keys (their secrets stay in this process).
+	encryption_keys: crate::encryption_keys::EncryptionKeys,
 }
 
 /// The memory the runs that run at once may take together: three quarters of the machine's,
@@ -194,9 +196,15 @@ fn memory_budget() -> u64 {
 }
 
 impl NodeSandbox {
-	/// Starts `config.runs` confined worker processes of this very binary and registers the
-	/// metrics (when Prometheus is on).
-	pub fn new(config: SandboxConfig, registry: Option<&Registry>) -> Result<Arc<Self>, String> {
+	/// Starts `config.runs` confined worker processes of this very binary, opens the
+	/// encryption keys in `keys_dir` (making the first) and registers the metrics (when
+	/// Prometheus is on).
+	pub fn new(
+		config: SandboxConfig,
+		keys_dir: std::path::PathBuf,
+		registry: Option<&Registry>,
+	) -> Result<Arc<Self>, String> {
+		let encryption_keys = crate::encryption_keys::EncryptionKeys::open(keys_dir)?;
 		// The running binary itself, even once an upgrade replaced the file on disk: workers
 		// always speak this node's protocol and run its executor version.
 		let program = "/proc/self/exe".into();
@@ -246,6 +254,7 @@ impl NodeSandbox {
 			warned_slots: AtomicU32::new(0),
 			memory_budget,
 			warned_memory: AtomicBool::new(false),
+			encryption_keys,
 		}))
 	}
 
@@ -442,6 +451,10 @@ impl WorkloadRunner for NodeSandbox {
 			);
 		}
 		capacity
+	}
+
+	fn encryption_keys(&self) -> Vec<bourse_primitives::reply::ReplyKey> {
+		self.encryption_keys.public_keys()
 	}
 }
 

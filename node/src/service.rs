@@ -221,7 +221,8 @@ pub fn new_full<
 		})?;
 
 	if config.offchain_worker.enabled {
-		let sandbox = crate::sandbox::NodeSandbox::new(sandbox, config.prometheus_registry())
+		let keys_dir = crate::encryption_keys::directory(&config.data_path);
+		let sandbox = crate::sandbox::NodeSandbox::new(sandbox, keys_dir, config.prometheus_registry())
 			.map_err(|e| ServiceError::Other(format!("the workload sandbox did not start: {e}")))?;
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {

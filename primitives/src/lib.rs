@@ -9,6 +9,7 @@
 extern crate alloc;
 
 pub mod api;
+pub mod confidential;
 pub mod reply;
 pub mod sandbox;
 

@@ -34,6 +34,9 @@ pub const SEAL_REFUSED: u32 = u32::MAX - 1;
 /// [`sandbox::poll`]'s (or [`sandbox::seal_reply`]'s) output buffer is too small.
 pub const BUFFER_TOO_SMALL: u32 = u32::MAX - 2;
 
+/// Most encryption keys [`sandbox::encryption_keys`] returns (the newest ones).
+pub const MAX_ENCRYPTION_KEYS: usize = 8;
+
 /// What [`sandbox::submit`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
 pub enum Submitted {
@@ -84,6 +87,10 @@ pub trait WorkloadRunner: Send + Sync {
 	/// Learns that a provider served by this node offers `slots` slots; returns how many runs
 	/// the node runs at once (and warns when that is fewer).
 	fn offered_slots(&self, slots: u32) -> u32;
+
+	/// The public halves of the node's encryption keys (X25519), newest first, at most
+	/// [`MAX_ENCRYPTION_KEYS`]; never a secret half.
+	fn encryption_keys(&self) -> Vec<crate::reply::ReplyKey>;
 }
 
 #[cfg(feature = "std")]
@@ -198,6 +205,24 @@ pub trait Sandbox {
 			Some(window) => {
 				window.copy_from_slice(&sealed);
 				sealed.len() as u32
+			}
+			None => BUFFER_TOO_SMALL,
+		}
+	}
+
+	/// Writes the SCALE-encoded public halves of the node's encryption keys, newest first (a
+	/// `Vec<[u8; 32]>` of at most [`MAX_ENCRYPTION_KEYS`]), into `out`; returns their length,
+	/// or [`NO_SANDBOX`] or [`BUFFER_TOO_SMALL`]. The secret halves never leave the node.
+	fn encryption_keys(&mut self, out: PassFatPointerAndWrite<&mut [u8]>) -> u32 {
+		use polkadot_sdk::sp_externalities::ExternalitiesExt;
+		let Some(sandbox) = self.extension::<SandboxExt>() else { return NO_SANDBOX };
+		let mut keys = sandbox.0.encryption_keys();
+		keys.truncate(MAX_ENCRYPTION_KEYS);
+		let encoded = keys.encode();
+		match out.get_mut(..encoded.len()) {
+			Some(window) => {
+				window.copy_from_slice(&encoded);
+				encoded.len() as u32
 			}
 			None => BUFFER_TOO_SMALL,
 		}

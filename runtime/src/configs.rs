@@ -169,6 +169,10 @@ parameter_types! {
 	pub const MaxPricePerMfuel: Balance = UNIT;
 	/// A provider's bond stays held an hour after it unregisters.
 	pub const UnbondingDelay: BlockNumber = HOURS;
+	/// A provider's previous encryption key stays usable a day after a rotation: a task lives
+	/// at most a few hours from its submission (a job's wait and a timeout of at most an hour
+	/// each, then its audits and committee), so every task sealed to it can still be opened.
+	pub const EncryptionKeyGrace: BlockNumber = DAYS;
 }
 
 impl pallet_offers::Config for Runtime {
@@ -199,6 +203,7 @@ impl pallet_offers::Config for Runtime {
 	// The node may resume a first pause after 10 blocks (30 s), doubling with each pause
 	// without an answer in between, up to 640 blocks (32 min).
 	type NodeResumeDelay = ConstU32<10>;
+	type EncryptionKeyGrace = EncryptionKeyGrace;
 	type WeightInfo = pallet_offers::weights::SubstrateWeight<Runtime>;
 }
 

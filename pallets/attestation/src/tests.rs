@@ -1120,6 +1120,10 @@ mod offchain_worker {
 			self.offered.store(slots, Ordering::SeqCst);
 			2
 		}
+
+		fn encryption_keys(&self) -> Vec<[u8; 32]> {
+			Vec::new()
+		}
 	}
 
 	type Pool = Arc<parking_lot::RwLock<PoolState>>;

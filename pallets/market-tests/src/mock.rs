@@ -146,12 +146,13 @@ impl pallet_offers::Config for Test {
 	type MinOfferMemoryMib = ConstU32<1>;
 	type MaxMemoryMib = ConstU32<4_096>;
 	type MaxProviders = ConstU32<1_000>;
-	type UnbondingDelay = ConstU64<10>;
+	type UnbondingDelay = ConstU64<20>;
 	type MaxCandidates = ConstU32<5>;
 	type ScanPerClass = ConstU32<3>;
 	type MaxReplication = ConstU32<5>;
 	type MaxMisses = ConstU32<3>;
 	type NodeResumeDelay = ConstU64<5>;
+	type EncryptionKeyGrace = ConstU64<100>;
 	type WeightInfo = ();
 }
 

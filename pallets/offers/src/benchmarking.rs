@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::pallet::{BalanceOf, Offers, Providers, Seats};
+use crate::pallet::{
+	BalanceOf, EncryptionKey, EncryptionKeySet, EncryptionKeys, Offers, Providers, Seats,
+};
 use crate::{CLASSES, SPARE_DRAWS};
 use alloc::vec::Vec;
 use frame::{
@@ -93,6 +95,35 @@ fn paused<T: Config>() -> (T::AccountId, Call<T>) {
 	frame_system::Pallet::<T>::set_block_number(wait_over);
 	let signature = key.sign(&Pallet::<T>::resume_payload(&who, &presence)).unwrap();
 	(who.clone(), Call::resume_offer_as_node { provider: who, signature })
+}
+
+/// A usable encryption key, distinct for each `i` (a canonical X25519 key of large order).
+fn encryption_key(i: u8) -> bourse_primitives::reply::ReplyKey {
+	let mut key = [9u8; 32];
+	key[0] = i.saturating_add(9);
+	key
+}
+
+/// A provider whose executor key can sign, with an encryption key whose previous one has
+/// expired, and its node's call rotating to another: the worst publication (two keys read and
+/// written, the old one kept as previous).
+fn rotation<T: Config>() -> (T::AccountId, Call<T>) {
+	let who = funded::<T>("provider", 0);
+	let key = T::ExecutorId::generate_pair(None);
+	Pallet::<T>::register(&who, key.clone(), full_bond::<T>()).unwrap();
+	let expired = frame_system::Pallet::<T>::block_number();
+	EncryptionKeys::<T>::insert(
+		&who,
+		EncryptionKeySet {
+			current: EncryptionKey { key: encryption_key(1), signed_at: expired },
+			previous: Some((EncryptionKey { key: encryption_key(0), signed_at: Zero::zero() }, expired)),
+		},
+	);
+	let now = expired.saturating_add(One::one());
+	frame_system::Pallet::<T>::set_block_number(now);
+	let new = encryption_key(2);
+	let signature = key.sign(&Pallet::<T>::encryption_key_payload(&who, &key, &new, now)).unwrap();
+	(who.clone(), Call::set_encryption_key { provider: who, key: new, signed_at: now, signature })
 }
 
 /// Registers `who` with `bond` (funding it) and an offer at `price` for `fuel` and `memory`,
@@ -260,9 +291,49 @@ mod benchmarks {
 		assert!(Providers::<T>::get(&caller).unwrap().bond > full_bond::<T>());
 	}
 
+	/// A node rotates its provider's encryption key.
+	#[benchmark]
+	fn set_encryption_key() {
+		let (who, call) = rotation::<T>();
+		#[block]
+		{
+			call.dispatch_bypass_filter(RawOrigin::Authorized.into()).unwrap();
+		}
+		let keys = EncryptionKeys::<T>::get(&who).unwrap();
+		assert_eq!((keys.current.key, keys.previous.unwrap().0.key), (encryption_key(2), encryption_key(1)));
+	}
+
+	/// The pool's and the block's check of an encryption key, signature included.
+	#[benchmark]
+	fn authorize_set_encryption_key() {
+		let (_, call) = rotation::<T>();
+		let call: <T as frame_system::Config>::RuntimeCall = call.into();
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.expect("an authorized call")
+				.expect("authorize accepts the key");
+		}
+	}
+
+	/// A provider's account revokes its encryption keys.
+	#[benchmark]
+	fn revoke_encryption_keys() {
+		let (who, _) = rotation::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert!(EncryptionKeys::<T>::get(&who).is_none());
+	}
+
+	/// Worst case: the provider's encryption keys are removed too.
 	#[benchmark]
 	fn rotate_executor() {
 		let caller = provider_with_offer::<T>(0);
+		let keys = EncryptionKeySet {
+			current: EncryptionKey { key: encryption_key(1), signed_at: Zero::zero() },
+			previous: None,
+		};
+		EncryptionKeys::<T>::insert(&caller, keys);
 		let (key, proof) = possessed::<T>(&caller);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller.clone()), key.clone(), proof);

@@ -120,6 +120,26 @@
 //! like a changed one. The pause belongs to the provider, not to one offer: an offer set while
 //! paused stays out of selection until it is resumed. A signature names the pause (its first
 //! block and strikes), so it resumes no other.
+//!
+//! ## Encryption keys
+//!
+//! A provider's node publishes an X25519 public key ([`Pallet::set_encryption_key`], feeless,
+//! signed by the executor key), to which requesters seal the secrets of confidential tasks. The
+//! secret half is drawn at random by the node and kept in its chain's data directory; it is not
+//! derived from the executor key (whoever held that key's seed could otherwise open every seal
+//! in the chain's history) and never enters a workload's worker. The chain keeps the current key
+//! and, after a rotation, the previous one until [`Config::EncryptionKeyGrace`] blocks later, so
+//! tasks sealed to it before the rotation can still be opened; a rotation is refused while the
+//! previous key is still usable, so at most two keys are live and a node rotates at most once a
+//! grace period. A key must be usable for HPKE ([`bourse_primitives::reply::is_usable_key`]) and
+//! never one of the provider's two live keys again.
+//!
+//! The signature names the block it was made at (at most [`ENCRYPTION_KEY_SIGNATURE_LIFE`]
+//! blocks before inclusion, and after the current key's), the provider and its executor key, so
+//! an old publication never counts again. Rotating the executor key
+//! ([`Pallet::rotate_executor`]) removes the keys, and so does the provider's account with
+//! [`Pallet::revoke_encryption_keys`]: a stolen executor key's thief can publish its own key, but
+//! the owner takes it back at once, without waiting for the grace period.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -153,6 +173,13 @@ pub const LIMIT_CONTEXT: &[u8] = b"bourse/limit-offer";
 pub const EXECUTOR_OWNER_CONTEXT: &[u8] = b"bourse/executor-owner";
 /// Domain separation of the resumptions executor keys sign ([`Pallet::resume_payload`]).
 pub const RESUME_CONTEXT: &[u8] = b"bourse/resume-offer";
+/// Domain separation of the encryption keys executor keys publish
+/// ([`Pallet::encryption_key_payload`]).
+pub const ENCRYPTION_KEY_CONTEXT: &[u8] = b"bourse/encryption-key";
+/// Blocks a signature of an encryption key counts for after the block it names: the node signs
+/// at the block its offchain worker runs on, and a signature older than this is refused, so no
+/// publication can be replayed later (after the provider left and came back, say).
+pub const ENCRYPTION_KEY_SIGNATURE_LIFE: u32 = 16;
 /// Most doublings of [`Config::NodeResumeDelay`] for a provider paused again and again.
 pub const MAX_DOUBLINGS: u32 = 6;
 
@@ -271,6 +298,42 @@ pub mod pallet {
 		}
 	}
 
+	/// An X25519 public key a provider published ([`Pallet::set_encryption_key`]).
+	#[derive(
+		Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	)]
+	pub struct EncryptionKey<BlockNumber> {
+		/// The public key.
+		pub key: bourse_primitives::reply::ReplyKey,
+		/// The block its executor key's signature names.
+		pub signed_at: BlockNumber,
+	}
+
+	/// A provider's live encryption keys.
+	#[derive(
+		Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	)]
+	pub struct EncryptionKeySet<BlockNumber> {
+		/// The key requesters seal to.
+		pub current: EncryptionKey<BlockNumber>,
+		/// The key it replaced, and the first block at which it is no longer usable.
+		pub previous: Option<(EncryptionKey<BlockNumber>, BlockNumber)>,
+	}
+
+	impl<BlockNumber: PartialOrd> EncryptionKeySet<BlockNumber> {
+		/// Whether the previous key is still usable at `now`.
+		pub fn previous_is_live(&self, now: &BlockNumber) -> bool {
+			self.previous.as_ref().is_some_and(|(_, until)| now < until)
+		}
+
+		/// Whether `key` is one of the live keys at `now`.
+		pub fn is_live(&self, key: &bourse_primitives::reply::ReplyKey, now: &BlockNumber) -> bool {
+			self.current.key == *key ||
+				(self.previous_is_live(now) &&
+					self.previous.as_ref().is_some_and(|(previous, _)| previous.key == *key))
+		}
+	}
+
 	/// The storage layout's version: 1 since the capacity classes and selection trees.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
@@ -363,6 +426,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type NodeResumeDelay: Get<BlockNumberFor<Self>>;
 
+		/// Blocks a provider's previous encryption key stays usable after a rotation: longer
+		/// than a task can live from its submission to its last audit or committee, so every
+		/// task sealed to the old key can still be opened. Also the least time between two
+		/// rotations.
+		#[pallet::constant]
+		type EncryptionKeyGrace: Get<BlockNumberFor<Self>>;
+
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
 	}
@@ -453,6 +523,17 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ClassWeights<T: Config> = StorageValue<_, [u128; CLASSES], ValueQuery>;
 
+	/// Providers' published encryption keys (see the crate's *Encryption keys*). One bounded
+	/// entry a provider, covered by its bond like the rest of its storage.
+	#[pallet::storage]
+	pub type EncryptionKeys<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		EncryptionKeySet<BlockNumberFor<T>>,
+		OptionQuery,
+	>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -487,6 +568,15 @@ pub mod pallet {
 		ProviderLeaving { provider: T::AccountId, unbonds_at: BlockNumberFor<T> },
 		/// A provider left and `bond` was released to it.
 		ProviderRemoved { provider: T::AccountId, bond: BalanceOf<T> },
+		/// A provider's node published `key` as its encryption key; the key it replaced, if
+		/// any, stays usable until block `previous_until` (exclusive).
+		EncryptionKeySet {
+			provider: T::AccountId,
+			key: bourse_primitives::reply::ReplyKey,
+			previous_until: Option<BlockNumberFor<T>>,
+		},
+		/// A provider's encryption keys were removed: by its account, or with its executor key.
+		EncryptionKeysRevoked { provider: T::AccountId },
 	}
 
 	#[pallet::error]
@@ -549,6 +639,18 @@ pub mod pallet {
 		BadProofOfPossession,
 		/// The provider's node may not resume this pause yet (see the crate's *Liveness*).
 		ResumeTooEarly,
+		/// The encryption key's signature names a block in the future, more than
+		/// [`ENCRYPTION_KEY_SIGNATURE_LIFE`] blocks ago, or not after the current key's.
+		StaleKeySignature,
+		/// The provider's previous encryption key is still usable: it rotates again from the
+		/// block the previous key expires ([`Config::EncryptionKeyGrace`]).
+		RotationTooSoon,
+		/// Not a usable X25519 public key (of small order, or not canonically encoded).
+		UnusableKey,
+		/// The key is one of the provider's live encryption keys already.
+		KeyInUse,
+		/// The provider has no encryption key.
+		NoEncryptionKey,
 	}
 
 	/// Providers at genesis. Each gets its bond held and an offer open from block 1.
@@ -582,9 +684,10 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		/// On nodes that hold executor keys: resume the offers of their providers that were
-		/// paused (a node that runs this is up again).
-		fn offchain_worker(_now: BlockNumberFor<T>) {
+		/// paused (a node that runs this is up again), and publish the node's encryption key.
+		fn offchain_worker(now: BlockNumberFor<T>) {
 			Self::resume_local();
+			Self::publish_local_keys(now);
 		}
 
 		fn integrity_test() {
@@ -600,6 +703,14 @@ pub mod pallet {
 			assert!(
 				T::MaxProviders::get() <= SEATS_PER_CLASS,
 				"the selection trees must have a seat for every provider"
+			);
+			assert!(
+				!T::EncryptionKeyGrace::get().is_zero(),
+				"EncryptionKeyGrace must not be zero"
+			);
+			assert!(
+				T::UnbondingDelay::get() > ENCRYPTION_KEY_SIGNATURE_LIFE.into(),
+				"a provider must not leave and return within an encryption key signature's life"
 			);
 		}
 
@@ -656,7 +767,8 @@ pub mod pallet {
 		/// settled or lone answers held in their window (`OpenTasks`): the node holding the old
 		/// key committed to them and must reveal or open with it, and a new key's node cannot
 		/// (it would be slashed as withholding). To move a provider to another node, lower its
-		/// offer to 0 slots, wait for its tasks to settle, then rotate.
+		/// offer to 0 slots, wait for its tasks to settle, then rotate. The provider's
+		/// encryption keys are removed: the new key's node publishes its own.
 		#[pallet::call_index(2)]
 		// The benchmarked weight, and the read of the held answers added since (the next
 		// `scripts/weights.sh offers` folds it in).
@@ -676,7 +788,10 @@ pub mod pallet {
 			Executors::<T>::insert(&executor, &who);
 			provider.executor = executor.clone();
 			Providers::<T>::insert(&who, provider);
-			Self::deposit_event(Event::ExecutorRotated { provider: who, executor });
+			Self::deposit_event(Event::ExecutorRotated { provider: who.clone(), executor });
+			// The new key's node holds none of the old node's encryption keys; and a thief of
+			// the old key may have published its own.
+			Self::revoke_keys(&who);
 			Ok(())
 		}
 
@@ -777,6 +892,7 @@ pub mod pallet {
 			)?;
 			Executors::<T>::remove(&provider.executor);
 			Liveness::<T>::remove(&who);
+			EncryptionKeys::<T>::remove(&who);
 			Providers::<T>::remove(&who);
 			Self::deposit_event(Event::ProviderRemoved { provider: who, bond });
 			Ok(())
@@ -811,6 +927,49 @@ pub mod pallet {
 			let _ = signature; // checked in `authorize`
 			let presence = Self::check_node_resume(&provider)?;
 			Self::resume(&provider, presence);
+			Ok(())
+		}
+
+		/// Publish `key` as `provider`'s encryption key (see the crate's *Encryption keys*),
+		/// authorized by the provider's executor key: `signature` is the key's over
+		/// [`Pallet::encryption_key_payload`], made at block `signed_at`. The current key, if
+		/// any, stays usable for [`Config::EncryptionKeyGrace`] blocks. The node's offchain
+		/// worker sends it. Feeless; refused in the pool when invalid.
+		#[pallet::call_index(10)]
+		#[pallet::authorize(Self::authorize_set_encryption_key)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_set_encryption_key())]
+		pub fn set_encryption_key(
+			origin: OriginFor<T>,
+			provider: T::AccountId,
+			key: bourse_primitives::reply::ReplyKey,
+			signed_at: BlockNumberFor<T>,
+			signature: <T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			let _ = signature; // checked in `authorize`
+			let keys = Self::check_encryption_key(&provider, &key, signed_at)?;
+			let previous_until = keys.as_ref().map(|_| {
+				frame_system::Pallet::<T>::block_number()
+					.saturating_add(T::EncryptionKeyGrace::get())
+			});
+			let previous = keys.map(|keys| keys.current).zip(previous_until);
+			EncryptionKeys::<T>::insert(
+				&provider,
+				EncryptionKeySet { current: EncryptionKey { key, signed_at }, previous },
+			);
+			Self::deposit_event(Event::EncryptionKeySet { provider, key, previous_until });
+			Ok(())
+		}
+
+		/// Remove the caller's encryption keys at once, both of them: when its executor key
+		/// may have been stolen (its thief can publish a key of its own), or its node lost the
+		/// secrets. The node publishes a new one at its next block.
+		#[pallet::call_index(11)]
+		pub fn revoke_encryption_keys(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(Providers::<T>::contains_key(&who), Error::<T>::NotProvider);
+			ensure!(EncryptionKeys::<T>::contains_key(&who), Error::<T>::NoEncryptionKey);
+			Self::revoke_keys(&who);
 			Ok(())
 		}
 	}
@@ -1022,6 +1181,128 @@ pub mod pallet {
 					),
 					// Most often the same resumption, still in the pool from the last block.
 					Err(()) => log::debug!(target: "bourse", "the pool refused a resumption"),
+				}
+			}
+		}
+
+		/// The bytes an executor key signs to publish `key` as `provider`'s encryption key at
+		/// block `signed_at`: with a context, the genesis hash and the executor key itself, so
+		/// the signature is worthless on another chain, for another provider or after the
+		/// executor key changed; `signed_at` makes it worthless later.
+		pub fn encryption_key_payload(
+			provider: &T::AccountId,
+			executor: &T::ExecutorId,
+			key: &bourse_primitives::reply::ReplyKey,
+			signed_at: BlockNumberFor<T>,
+		) -> Vec<u8> {
+			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+			(ENCRYPTION_KEY_CONTEXT, genesis, provider, executor, key, signed_at).encode()
+		}
+
+		/// Checks a publication of `key` as `provider`'s encryption key signed at `signed_at`,
+		/// but for its signature, cheapest first; returns the keys it replaces.
+		pub fn check_encryption_key(
+			provider: &T::AccountId,
+			key: &bourse_primitives::reply::ReplyKey,
+			signed_at: BlockNumberFor<T>,
+		) -> Result<Option<EncryptionKeySet<BlockNumberFor<T>>>, Error<T>> {
+			let record = Providers::<T>::get(provider).ok_or(Error::<T>::NotProvider)?;
+			ensure!(record.unbonds_at.is_none(), Error::<T>::Leaving);
+			let now = frame_system::Pallet::<T>::block_number();
+			let life = BlockNumberFor::<T>::from(ENCRYPTION_KEY_SIGNATURE_LIFE);
+			ensure!(
+				signed_at <= now && now <= signed_at.saturating_add(life),
+				Error::<T>::StaleKeySignature
+			);
+			let keys = EncryptionKeys::<T>::get(provider);
+			if let Some(keys) = &keys {
+				ensure!(!keys.previous_is_live(&now), Error::<T>::RotationTooSoon);
+				ensure!(signed_at > keys.current.signed_at, Error::<T>::StaleKeySignature);
+			}
+			ensure!(bourse_primitives::reply::is_usable_key(key), Error::<T>::UnusableKey);
+			ensure!(!keys.as_ref().is_some_and(|keys| keys.is_live(key, &now)), Error::<T>::KeyInUse);
+			Ok(keys)
+		}
+
+		/// Pool and block check of [`Pallet::set_encryption_key`]: the state, then the
+		/// signature.
+		fn authorize_set_encryption_key(
+			_source: TransactionSource,
+			provider: &T::AccountId,
+			key: &bourse_primitives::reply::ReplyKey,
+			signed_at: &BlockNumberFor<T>,
+			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
+		) -> TransactionValidityWithRefund {
+			Self::check_encryption_key(provider, key, *signed_at).map_err(Self::invalid)?;
+			let executor =
+				Providers::<T>::get(provider).ok_or(Self::invalid(Error::<T>::NotProvider))?.executor;
+			let payload = Self::encryption_key_payload(provider, &executor, key, *signed_at);
+			ensure!(executor.verify(&payload, signature), Self::invalid(Error::<T>::BadSignature));
+			let valid = ValidTransaction::with_tag_prefix("BourseEncryptionKey")
+				.priority(TransactionPriority::MAX / 2)
+				.and_provides((provider, signed_at))
+				.longevity(u64::from(ENCRYPTION_KEY_SIGNATURE_LIFE))
+				.propagate(true)
+				.into();
+			Ok((valid, Weight::zero()))
+		}
+
+		/// Removes `who`'s encryption keys, if it has any.
+		fn revoke_keys(who: &T::AccountId) {
+			if EncryptionKeys::<T>::take(who).is_some() {
+				Self::deposit_event(Event::EncryptionKeysRevoked { provider: who.clone() });
+			}
+		}
+
+		/// The offchain part of encryption keys: for every provider whose executor key this
+		/// node holds, publishes the node's newest encryption key when the chain's current key
+		/// is another one (none yet, an older key of this node's, or a key this node does not
+		/// hold: lost, or published by another node with the same executor key) and a rotation
+		/// is allowed; warns when it is not and the chain's key is not this node's.
+		fn publish_local_keys(now: BlockNumberFor<T>) {
+			let mut buffer = [0u8; 1 + 32 * bourse_primitives::sandbox::MAX_ENCRYPTION_KEYS];
+			let length = bourse_primitives::sandbox::sandbox::encryption_keys(&mut buffer);
+			let Some(local) = buffer
+				.get(..length as usize)
+				.and_then(|mut bytes| Vec::<bourse_primitives::reply::ReplyKey>::decode(&mut bytes).ok())
+			else {
+				return; // no sandbox here: not a provider's node
+			};
+			let Some(newest) = local.first() else { return };
+			for executor in T::ExecutorId::all() {
+				let Some(provider) = Executors::<T>::get(&executor) else { continue };
+				let chain = EncryptionKeys::<T>::get(&provider);
+				if chain.as_ref().is_some_and(|keys| keys.current.key == *newest) {
+					continue;
+				}
+				if let Err(error) = Self::check_encryption_key(&provider, newest, now) {
+					let foreign = chain.as_ref().is_some_and(|keys| !local.contains(&keys.current.key));
+					if foreign && matches!(error, Error::<T>::RotationTooSoon) {
+						log::warn!(
+							target: "bourse",
+							"this node's provider has an encryption key on chain that this node \
+							 does not hold, and may not rotate it yet: confidential tasks sealed \
+							 to it cannot be opened here (revoke it with \
+							 `offers.revokeEncryptionKeys`)"
+						);
+					}
+					continue;
+				}
+				let payload = Self::encryption_key_payload(&provider, &executor, newest, now);
+				let Some(signature) = executor.sign(&payload) else {
+					log::warn!(target: "bourse", "the keystore cannot sign an encryption key");
+					continue;
+				};
+				let call = Call::<T>::set_encryption_key {
+					provider,
+					key: *newest,
+					signed_at: now,
+					signature,
+				};
+				let xt = T::create_authorized_transaction(call.into());
+				match SubmitTransaction::<T, Call<T>>::submit_transaction(xt) {
+					Ok(()) => log::info!(target: "bourse", "publishing this node's encryption key"),
+					Err(()) => log::debug!(target: "bourse", "the pool refused an encryption key"),
 				}
 			}
 		}
@@ -1321,6 +1602,8 @@ pub mod pallet {
 		///   their price;
 		/// - [`Liveness`] holds only registered providers, and no empty record; a pause began in
 		///   the past; a provider not paused has fewer misses than pause.
+		/// - [`EncryptionKeys`] holds only registered providers' usable keys, signed in the past,
+		///   the previous one older, another key, and usable for at most the grace period.
 		#[cfg(any(test, feature = "try-runtime"))]
 		pub fn do_try_state() -> Result<(), &'static str> {
 			use fungible::InspectHold;
@@ -1381,6 +1664,25 @@ pub mod pallet {
 					ensure!(since <= now, "paused in the future");
 				} else {
 					ensure!(presence.missed < T::MaxMisses::get(), "enough misses but not paused");
+				}
+			}
+			for (who, keys) in EncryptionKeys::<T>::iter() {
+				ensure!(Providers::<T>::contains_key(&who), "encryption keys of a non-provider");
+				ensure!(
+					bourse_primitives::reply::is_usable_key(&keys.current.key),
+					"an unusable encryption key"
+				);
+				ensure!(keys.current.signed_at <= now, "an encryption key signed in the future");
+				if let Some((previous, until)) = &keys.previous {
+					ensure!(
+						previous.signed_at < keys.current.signed_at,
+						"encryption keys out of order"
+					);
+					ensure!(previous.key != keys.current.key, "an encryption key replaced by itself");
+					ensure!(
+						*until <= now.saturating_add(T::EncryptionKeyGrace::get()),
+						"a previous encryption key usable beyond the grace period"
+					);
 				}
 			}
 			Ok(())

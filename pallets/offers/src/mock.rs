@@ -46,7 +46,7 @@ pub const MAX_SLASH: u128 = 100;
 /// Smallest bond, in the tests.
 pub const MIN_BOND: u128 = 200;
 /// Unbonding delay, in blocks.
-pub const UNBONDING: u64 = 10;
+pub const UNBONDING: u64 = 20;
 /// Cheapest eligible offers the first seat is drawn from, in the tests.
 pub const MAX_CANDIDATES: u32 = 5;
 /// Index entries of each capacity class one selection reads, in the tests.
@@ -55,6 +55,8 @@ pub const SCAN_PER_CLASS: u32 = 3;
 pub const MAX_MISSES: u32 = 3;
 /// Blocks into a first pause before the node may resume it, in the tests.
 pub const NODE_RESUME_DELAY: u64 = 5;
+/// Blocks a previous encryption key stays usable, in the tests.
+pub const ENCRYPTION_KEY_GRACE: u64 = 20;
 
 impl pallet_offers::Config for Test {
 	type Currency = Balances;
@@ -75,6 +77,7 @@ impl pallet_offers::Config for Test {
 	type MaxReplication = ConstU32<5>;
 	type MaxMisses = ConstU32<MAX_MISSES>;
 	type NodeResumeDelay = ConstU64<NODE_RESUME_DELAY>;
+	type EncryptionKeyGrace = ConstU64<ENCRYPTION_KEY_GRACE>;
 	type WeightInfo = ();
 }
 

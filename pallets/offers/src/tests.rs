@@ -752,8 +752,9 @@ fn leaving_forgets_the_liveness_record() {
 	});
 }
 
-/// A stand-in for the node's sandbox that can only say how many runs it takes at once.
-struct Capacity(u32);
+/// A stand-in for the node's sandbox that can only say how many runs it takes at once and
+/// which encryption keys it holds (newest first).
+struct Capacity(u32, Vec<[u8; 32]>);
 
 impl bourse_primitives::sandbox::WorkloadRunner for Capacity {
 	fn submit(
@@ -776,6 +777,9 @@ impl bourse_primitives::sandbox::WorkloadRunner for Capacity {
 	fn cancel(&self, _run: bourse_primitives::sandbox::RunId) {}
 	fn offered_slots(&self, _slots: u32) -> u32 {
 		self.0
+	}
+	fn encryption_keys(&self) -> Vec<[u8; 32]> {
+		self.1.clone()
 	}
 }
 
@@ -801,7 +805,7 @@ fn the_offchain_worker_resumes_its_paused_providers_once_allowed_and_only_with_a
 		ext.register_extension(TransactionPoolExt::new(pool));
 		if let Some(capacity) = capacity {
 			ext.register_extension(bourse_primitives::sandbox::SandboxExt::new(
-				std::sync::Arc::new(Capacity(capacity)),
+				std::sync::Arc::new(Capacity(capacity, Vec::new())),
 			));
 		}
 		ext.execute_with(|| {
@@ -1166,4 +1170,253 @@ fn an_auditor_is_drawn_by_stake_never_by_price_and_never_an_excluded_provider() 
 			assert_ne!(chosen, vec![9]);
 		}
 	});
+}
+
+/// A usable encryption key, distinct for each `i`.
+fn enc(i: u8) -> [u8; 32] {
+	let mut key = [9u8; 32];
+	key[0] = i.saturating_add(9);
+	key
+}
+
+/// The node's publication of `enc_key` as provider `who`'s encryption key, signed at
+/// `signed_at` by executor key `signer`, as a block applies it.
+fn publish(who: u64, enc_key: [u8; 32], signed_at: u64, signer: u64) -> DispatchResult {
+	use polkadot_sdk::sp_runtime::RuntimeAppPublic;
+	let payload = Offers::encryption_key_payload(&who, &key(signer), &enc_key, signed_at);
+	let signature = key(signer).sign(&payload).unwrap();
+	let call = crate::Call::set_encryption_key { provider: who, key: enc_key, signed_at, signature };
+	as_authorized(call, Offers::check_encryption_key(&who, &enc_key, signed_at).map(|_| ()))
+}
+
+fn keys_of(who: u64) -> Option<crate::EncryptionKeySet<u64>> {
+	crate::EncryptionKeys::<Test>::get(who)
+}
+
+#[test]
+fn a_node_publishes_its_encryption_key_and_rotates_once_a_grace_period() {
+	test(|| {
+		provider(1, 10);
+		advance(3);
+		let now = System::block_number();
+		ok(publish(1, enc(1), now, 101));
+		System::assert_last_event(
+			Event::EncryptionKeySet { provider: 1, key: enc(1), previous_until: None }.into(),
+		);
+		assert_eq!(keys_of(1).unwrap().current, crate::EncryptionKey { key: enc(1), signed_at: now });
+		// A rotation at once is allowed (nothing previous is live): the first key stays usable
+		// for the grace period.
+		next_block();
+		let rotated = System::block_number();
+		ok(publish(1, enc(2), rotated, 101));
+		let until = rotated + ENCRYPTION_KEY_GRACE;
+		System::assert_last_event(
+			Event::EncryptionKeySet { provider: 1, key: enc(2), previous_until: Some(until) }.into(),
+		);
+		let keys = keys_of(1).unwrap();
+		assert!(keys.is_live(&enc(1), &rotated) && keys.is_live(&enc(2), &rotated));
+		assert!(!keys.is_live(&enc(1), &until), "the old key ends with its grace period");
+		// No third key while two are live.
+		next_block();
+		let now = System::block_number();
+		assert_eq!(publish(1, enc(3), now, 101), Err(Error::<Test>::RotationTooSoon.into()));
+		System::set_block_number(until - 1);
+		assert_eq!(publish(1, enc(3), until - 1, 101), Err(Error::<Test>::RotationTooSoon.into()));
+		System::set_block_number(until);
+		// The expired key may come back; a live one may not.
+		assert_eq!(publish(1, enc(2), until, 101), Err(Error::<Test>::KeyInUse.into()));
+		ok(publish(1, enc(1), until, 101));
+		assert_eq!(keys_of(1).unwrap().previous.unwrap().0.key, enc(2));
+	});
+}
+
+#[test]
+fn an_encryption_key_is_refused_unless_fresh_usable_new_and_signed_by_the_executor_key() {
+	test(|| {
+		provider(1, 10);
+		provider(2, 10);
+		advance(30);
+		let now = System::block_number();
+		let life = u64::from(crate::ENCRYPTION_KEY_SIGNATURE_LIFE);
+		let refused = |who, enc_key, at, signer, error: Error<Test>| {
+			let before = storage_root();
+			assert_eq!(publish(who, enc_key, at, signer), Err(error.into()));
+			assert_eq!(storage_root(), before, "a refusal leaves state as it was");
+		};
+		refused(3, enc(1), now, 103, Error::<Test>::NotProvider);
+		refused(1, enc(1), now + 1, 101, Error::<Test>::StaleKeySignature); // the future
+		refused(1, enc(1), now - life - 1, 101, Error::<Test>::StaleKeySignature); // too old
+		ok(publish(1, enc(1), now - life, 101)); // the oldest that counts
+		refused(1, enc(2), now - life, 101, Error::<Test>::StaleKeySignature); // not after it
+		// Small order, and not canonical (p + 1, the top bit).
+		let mut one = [0u8; 32];
+		one[0] = 1;
+		refused(2, one, now, 102, Error::<Test>::UnusableKey);
+		let mut high = enc(1);
+		high[31] |= 0x80;
+		refused(2, high, now, 102, Error::<Test>::UnusableKey);
+		refused(2, enc(5), now, 101, Error::<Test>::BadSignature); // another provider's key
+		// The current key again.
+		refused(1, enc(1), now, 101, Error::<Test>::KeyInUse);
+		// Signed for another provider, block or key: the signature does not fit.
+		use polkadot_sdk::sp_runtime::RuntimeAppPublic;
+		let theirs = key(101).sign(&Offers::encryption_key_payload(&1, &key(101), &enc(6), now));
+		let call = crate::Call::set_encryption_key {
+			provider: 1,
+			key: enc(7),
+			signed_at: now,
+			signature: theirs.unwrap(),
+		};
+		assert_eq!(as_authorized(call, Ok(())), Err(Error::<Test>::BadSignature.into()));
+		// A leaving provider publishes nothing.
+		ok(Offers::withdraw_offer(signed(2)));
+		ok(Offers::unregister_provider(signed(2)));
+		refused(2, enc(5), now, 102, Error::<Test>::Leaving);
+	});
+}
+
+#[test]
+fn an_old_publication_never_counts_again_after_the_provider_leaves_and_returns() {
+	test(|| {
+		use polkadot_sdk::sp_runtime::RuntimeAppPublic;
+		provider(1, 10);
+		next_block();
+		let then = System::block_number();
+		let payload = Offers::encryption_key_payload(&1, &key(101), &enc(1), then);
+		let signature = key(101).sign(&payload).unwrap();
+		let old = crate::Call::set_encryption_key {
+			provider: 1,
+			key: enc(1),
+			signed_at: then,
+			signature,
+		};
+		ok(as_authorized(old.clone(), Ok(())));
+		ok(Offers::withdraw_offer(signed(1)));
+		ok(Offers::unregister_provider(signed(1)));
+		advance(UNBONDING);
+		ok(Offers::withdraw_bond(signed(1)));
+		assert_eq!(keys_of(1), None, "the keys leave with the provider");
+		// Back with the same executor key: the old publication is public and immortal, but
+		// its block is long past.
+		provider(1, 10);
+		assert_eq!(
+			as_authorized(old, Err(Error::<Test>::StaleKeySignature)),
+			Err(Error::<Test>::StaleKeySignature.into())
+		);
+		assert_eq!(keys_of(1), None);
+	});
+}
+
+#[test]
+fn the_owner_takes_its_keys_back_from_a_thief_of_the_executor_key_at_once() {
+	test(|| {
+		provider(1, 10);
+		next_block();
+		ok(publish(1, enc(1), System::block_number(), 101));
+		// The thief of executor key 101 rotates to its own key: the node may not rotate back
+		// for a grace period.
+		next_block();
+		ok(publish(1, enc(66), System::block_number(), 101));
+		next_block();
+		assert_eq!(
+			publish(1, enc(2), System::block_number(), 101),
+			Err(Error::<Test>::RotationTooSoon.into())
+		);
+		// The account revokes both keys at once...
+		assert_noop!(Offers::revoke_encryption_keys(signed(3)), Error::<Test>::NotProvider);
+		ok(Offers::revoke_encryption_keys(signed(1)));
+		System::assert_last_event(Event::EncryptionKeysRevoked { provider: 1 }.into());
+		assert_eq!(keys_of(1), None);
+		assert_noop!(Offers::revoke_encryption_keys(signed(1)), Error::<Test>::NoEncryptionKey);
+		// ...and moves to a new executor key, which drops whatever the thief published since;
+		// the new key's node publishes at once.
+		ok(publish(1, enc(67), System::block_number(), 101));
+		ok(Offers::rotate_executor(signed(1), key(201), pop(1, 201)));
+		System::assert_last_event(Event::EncryptionKeysRevoked { provider: 1 }.into());
+		assert_eq!(keys_of(1), None);
+		next_block();
+		assert_eq!(
+			publish(1, enc(68), System::block_number(), 101),
+			Err(Error::<Test>::BadSignature.into()),
+			"the old executor key signs no more"
+		);
+		ok(publish(1, enc(2), System::block_number(), 201));
+	});
+}
+
+#[test]
+fn the_offchain_worker_publishes_the_nodes_newest_key_when_the_chain_has_another() {
+	use codec::Decode;
+	use polkadot_sdk::{
+		frame_support::traits::Hooks,
+		sp_core::offchain::{
+			testing::{TestOffchainExt, TestTransactionPoolExt},
+			OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+		},
+	};
+	// What a node holding executor keys 101 and 103 and the encryption keys `local` sends at
+	// block 10 when the chain holds `chain` for provider 1 (published at block 2, rotated
+	// at block 3 when there are two).
+	let sends = |local: Option<Vec<[u8; 32]>>, chain: Vec<[u8; 32]>| -> Vec<(u64, [u8; 32])> {
+		let mut ext = new_test_ext();
+		let (offchain, _) = TestOffchainExt::new();
+		let (pool, pool_state) = TestTransactionPoolExt::new();
+		ext.register_extension(OffchainDbExt::new(offchain.clone()));
+		ext.register_extension(OffchainWorkerExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(pool));
+		if let Some(local) = local {
+			ext.register_extension(bourse_primitives::sandbox::SandboxExt::new(
+				std::sync::Arc::new(Capacity(4, local)),
+			));
+		}
+		ext.execute_with(|| {
+			provider(1, 10);
+			provider(2, 10);
+			for (at, enc_key) in chain.into_iter().enumerate() {
+				System::set_block_number(2 + at as u64);
+				ok(publish(1, enc_key, System::block_number(), 101));
+			}
+			System::set_block_number(10);
+			UintAuthorityId::set_all_keys(vec![key(101), key(103)]);
+			<Offers as Hooks<u64>>::offchain_worker(System::block_number());
+			let sent: Vec<_> = pool_state
+				.read()
+				.transactions
+				.iter()
+				.map(|bytes| Extrinsic::decode(&mut &bytes[..]).unwrap().function)
+				.collect();
+			sent.into_iter()
+				.map(|call| {
+					let RuntimeCall::Offers(crate::Call::set_encryption_key {
+						provider,
+						key: enc_key,
+						signed_at,
+						signature,
+					}) = call.clone()
+					else {
+						panic!("not a publication: {call:?}");
+					};
+					assert_eq!(signed_at, 10);
+					// The call the node made counts in a block.
+					let call = crate::Call::set_encryption_key {
+						provider,
+						key: enc_key,
+						signed_at,
+						signature,
+					};
+					ok(as_authorized(call, Ok(())));
+					assert_eq!(keys_of(provider).unwrap().current.key, enc_key);
+					(provider, enc_key)
+				})
+				.collect()
+		})
+	};
+	let (old, new) = (enc(1), enc(2));
+	assert_eq!(sends(Some(vec![old]), vec![]), vec![(1, old)], "the first key");
+	assert_eq!(sends(Some(vec![old]), vec![old]), vec![], "already on chain");
+	assert_eq!(sends(Some(vec![new, old]), vec![old]), vec![(1, new)], "a rotation");
+	assert_eq!(sends(Some(vec![new]), vec![enc(66)]), vec![(1, new)], "a key it does not hold");
+	assert_eq!(sends(Some(vec![new, old]), vec![enc(66), old]), vec![], "not while two are live");
+	assert_eq!(sends(Some(vec![]), vec![]), vec![], "no key");
+	assert_eq!(sends(None, vec![]), vec![], "no sandbox");
 }

@@ -41,6 +41,9 @@ pub trait WeightInfo {
 	fn resume_offer() -> Weight;
 	fn resume_offer_as_node() -> Weight;
 	fn authorize_resume_offer_as_node() -> Weight;
+	fn set_encryption_key() -> Weight;
+	fn authorize_set_encryption_key() -> Weight;
+	fn revoke_encryption_keys() -> Weight;
 	fn register_provider() -> Weight;
 	fn bond_extra() -> Weight;
 	fn rotate_executor() -> Weight;
@@ -166,6 +169,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	fn set_encryption_key() -> Weight {
+		Weight::from_parts(0, 0)
+	}
+	fn authorize_set_encryption_key() -> Weight {
+		Weight::from_parts(0, 0)
+	}
+	fn revoke_encryption_keys() -> Weight {
+		Weight::from_parts(0, 0)
+	}
 	fn register_provider() -> Weight {
 		// Proof size: measured `581`, estimated `3593`.
 		// Minimum execution time: 125_396_000 picoseconds.
@@ -457,6 +469,15 @@ impl WeightInfo for () {
 	fn authorize_resume_offer_as_node() -> Weight {
 		Weight::from_parts(67_850_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
+	}
+	fn set_encryption_key() -> Weight {
+		Weight::from_parts(0, 0)
+	}
+	fn authorize_set_encryption_key() -> Weight {
+		Weight::from_parts(0, 0)
+	}
+	fn revoke_encryption_keys() -> Weight {
+		Weight::from_parts(0, 0)
 	}
 	fn register_provider() -> Weight {
 		Weight::from_parts(216_992_000, 3593)
