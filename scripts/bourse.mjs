@@ -55,7 +55,8 @@ requester commands (default --suri //Bob):
 
 market:
   offers                               offers with a free slot, cheapest first
-  provider <account>                   a provider's bond, slots, reputation and offer
+  provider <account>                   a provider's bond, slots, reputation, offer and
+                                       encryption keys
   quote --fuel N [--k N] [--max-price P] [--min-rep F] [--memory MiB]
 
 provider operator commands (default --suri //Alice):
@@ -71,6 +72,10 @@ provider operator commands (default --suri //Alice):
                                        defaults to the key's own account, as on --dev)
   provider resume                      put an offer paused for missed tasks back in selection
                                        (its node does this by itself when it runs again)
+  provider revoke-keys [--freeze]      remove the provider's encryption keys at once (a leaked
+                                       key file: rotate-encryption-key on the node first);
+                                       --freeze: no key counts until the executor key is
+                                       rotated (a stolen executor key)
   provider leave                       unregister (the bond unbonds after a delay)
   provider withdraw                    release the bond once unbonded
 
@@ -456,7 +461,7 @@ async function main(argv) {
   await cryptoWaitReady();
   const { api, provider } = await connectWithProvider(options.url ?? 'ws://127.0.0.1:9944');
   try {
-    const operator = command === 'provider' && ['register', 'offer', 'rotate-key', 'resume', 'leave', 'withdraw', 'limit'].includes(sub);
+    const operator = command === 'provider' && ['register', 'offer', 'rotate-key', 'resume', 'revoke-keys', 'leave', 'withdraw', 'limit'].includes(sub);
     const signer = new Keyring({ type: 'sr25519' }).addFromUri(options.suri ?? (operator ? '//Alice' : '//Bob'));
     switch (command) {
       case 'upload': {
@@ -598,6 +603,16 @@ async function main(argv) {
           if (view.pausedSince !== null) {
             console.log(`offer paused since block ${view.pausedSince} for missed tasks: not drawn until resumed (bourse provider resume, or its node by itself once running with a sandbox, after a delay)`);
           }
+          const keys = await api.query.offers.encryptionKeys(sub);
+          if (keys.isNone) {
+            console.log('no encryption key published (its node publishes one at its next block)');
+          } else {
+            const { current, previous } = keys.unwrap();
+            const now = (await api.rpc.chain.getHeader()).number.toNumber();
+            const live = previous.isSome && previous.unwrap()[1].toNumber() > now;
+            const before = live ? `; the previous ${previous.unwrap()[0].key.toHex()} usable until block ${previous.unwrap()[1]}` : '';
+            console.log(`encryption key ${current.key.toHex()} (signed at block ${current.signedAt})${before}`);
+          }
           return 0;
         }
         const need = (name) => {
@@ -621,6 +636,7 @@ async function main(argv) {
           offer: () => api.tx.offers.setOffer(parseAmount(need('price'), '--price'), parseInteger(need('max-fuel'), '--max-fuel'), Number(parseInteger(need('max-memory'), '--max-memory')), Number(parseInteger(need('slots'), '--slots')), options.expires ? Number(parseInteger(options.expires, '--expires')) : null),
           'rotate-key': () => api.tx.offers.rotateExecutor(key.executor, key.proof),
           resume: () => api.tx.offers.resumeOffer(),
+          'revoke-keys': () => api.tx.offers.revokeEncryptionKeys(options.freeze === true),
           leave: () => api.tx.offers.unregisterProvider(),
           withdraw: () => api.tx.offers.withdrawBond(),
         };

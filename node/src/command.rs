@@ -136,6 +136,12 @@ pub fn run() -> sc_cli::Result<()> {
 			})
 		}
 		Some(Subcommand::RotateEncryptionKey(cmd)) => {
+			// `--dev` alone is a fresh temporary directory: a key there no node would hold.
+			if cmd.shared_params.dev && cmd.shared_params.base_path.is_none() {
+				return Err(sc_cli::Error::Input(
+					"rotate-encryption-key: give the node's --base-path".into(),
+				));
+			}
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| {
 				let dir = crate::encryption_keys::directory(&config.data_path);

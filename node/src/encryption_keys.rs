@@ -42,6 +42,16 @@ fn hex(bytes: &[u8]) -> String {
 	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The counter and public key a key file's name gives, if it is a key file's name; the files
+/// being written (`.<name>`) are not.
+fn parse(name: &str) -> Option<(u64, ReplyKey)> {
+	let (counter, public) = name.split_once('-')?;
+	if counter.len() != 10 {
+		return None;
+	}
+	Some((counter.parse().ok()?, unhex(public)?))
+}
+
 fn unhex(text: &str) -> Option<ReplyKey> {
 	if text.len() != 64 {
 		return None;
@@ -55,10 +65,20 @@ fn unhex(text: &str) -> Option<ReplyKey> {
 
 impl EncryptionKeys {
 	/// Opens the keys in `dir` (creating it), and makes the first key if there is none.
+	/// Refuses a directory it cannot read, or a key file it cannot use (others may read it,
+	/// or it is not the secret of its name's key): starting with a new key would leave tasks
+	/// sealed to the old one unopened.
 	pub fn open(dir: PathBuf) -> Result<Self, String> {
 		let keys = Self { dir };
 		keys.prepare()?;
-		if keys.load().is_empty() {
+		let (loaded, refused) = keys.scan()?;
+		if let Some((name, why)) = refused.iter().min() {
+			return Err(format!(
+				"the encryption key {} cannot be used: {why} (fix or remove it)",
+				keys.dir.join(name).display()
+			));
+		}
+		if loaded.is_empty() {
 			let public = keys.create()?;
 			log::info!(target: "bourse", "🔑 new encryption key {}", hex(&public));
 		}
@@ -98,42 +118,60 @@ impl EncryptionKeys {
 		Ok(())
 	}
 
-	/// The keys on disk, newest first; skips (with a warning) what is not a key of ours.
+	/// The keys on disk, newest first (what cannot be read is left out: [`Self::open`] refused
+	/// it at start).
 	fn load(&self) -> Vec<StoredKey> {
-		let Ok(entries) = fs::read_dir(&self.dir) else { return Vec::new() };
-		let mut keys = Vec::new();
+		self.scan().map(|(keys, _)| keys).unwrap_or_default()
+	}
+
+	/// The keys on disk, newest first, and the key files refused with why. Files whose name is
+	/// not `<counter>-<public key>` are not keys and are ignored.
+	#[allow(clippy::type_complexity)]
+	fn scan(&self) -> Result<(Vec<StoredKey>, Vec<(String, String)>), String> {
+		let entries = fs::read_dir(&self.dir)
+			.map_err(|e| format!("cannot read {}: {e}", self.dir.display()))?;
+		let (mut keys, mut refused) = (Vec::new(), Vec::new());
 		for entry in entries.flatten() {
 			let name = entry.file_name();
 			let Some(name) = name.to_str() else { continue };
-			if name.starts_with('.') {
-				continue; // a file being written
-			}
-			let parsed = name
-				.split_once('-')
-				.and_then(|(counter, public)| Some((counter.parse::<u64>().ok()?, unhex(public)?)));
-			let Some((counter, public)) = parsed else {
-				log::warn!(target: "bourse", "not an encryption key, skipped: {name}");
-				continue;
-			};
+			let Some((counter, public)) = parse(name) else { continue };
 			match Self::read(&entry.path(), &public) {
 				Ok(secret) => keys.push(StoredKey { counter, public, secret }),
-				Err(why) => log::warn!(target: "bourse", "encryption key {name} skipped: {why}"),
+				Err(why) => refused.push((name.to_string(), why)),
 			}
 		}
 		keys.sort_by(|a, b| b.counter.cmp(&a.counter).then(b.public.cmp(&a.public)));
-		keys
+		Ok((keys, refused))
 	}
 
-	/// The secret in `path`, if it is private and its public key is `public`.
+	/// The highest counter of any key file, usable or not.
+	fn highest_counter(&self) -> u64 {
+		let Ok(entries) = fs::read_dir(&self.dir) else { return 0 };
+		entries
+			.flatten()
+			.filter_map(|entry| parse(entry.file_name().to_str()?).map(|(counter, _)| counter))
+			.max()
+			.unwrap_or(0)
+	}
+
+	/// The secret in `path`, if it is a private regular file and its public key is `public`.
+	/// Opened without following a symbolic link, and checked as opened.
 	fn read(path: &Path, public: &ReplyKey) -> Result<[u8; 32], String> {
-		let metadata = fs::symlink_metadata(path).map_err(|e| e.to_string())?;
+		use std::io::Read;
+		let mut file = fs::OpenOptions::new()
+			.read(true)
+			.custom_flags(libc::O_NOFOLLOW)
+			.open(path)
+			.map_err(|e| e.to_string())?;
+		let metadata = file.metadata().map_err(|e| e.to_string())?;
 		if !metadata.is_file() {
 			return Err("not a regular file".into());
 		}
 		if metadata.permissions().mode() & 0o077 != 0 {
 			return Err("others may read it (it must be mode 0600)".into());
 		}
-		let bytes = fs::read(path).map_err(|e| e.to_string())?;
+		let mut bytes = Vec::with_capacity(33);
+		file.by_ref().take(33).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
 		let secret: [u8; 32] = bytes.try_into().map_err(|_| "not 32 bytes".to_string())?;
 		if public_key(&secret).ok().as_ref() != Some(public) {
 			return Err("its secret is not its name's key".into());
@@ -147,7 +185,7 @@ impl EncryptionKeys {
 		let mut secret = [0u8; 32];
 		rand_core::OsRng.fill_bytes(&mut secret);
 		let public = public_key(&secret).map_err(|e| format!("{e:?}"))?;
-		let counter = self.load().first().map_or(1, |newest| newest.counter.saturating_add(1));
+		let counter = self.highest_counter().saturating_add(1);
 		let name = format!("{counter:010}-{}", hex(&public));
 		let temporary = self.dir.join(format!(".{name}"));
 		let shown = temporary.display();
@@ -214,7 +252,7 @@ mod tests {
 	}
 
 	#[test]
-	fn files_that_are_not_private_keys_of_their_name_are_skipped() {
+	fn a_key_file_that_is_not_private_or_not_its_names_key_stops_the_node() {
 		let dir = scratch("skip");
 		let keys = EncryptionKeys::open(dir.clone()).unwrap();
 		let good = keys.public_keys()[0];
@@ -230,7 +268,28 @@ mod tests {
 		let short = dir.join(format!("{:010}-{}", 4, hex(&good)));
 		fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&short).unwrap();
 		fs::write(dir.join("notes.txt"), b"hello").unwrap();
+		// A running node uses what it can.
 		assert_eq!(keys.public_keys(), vec![good]);
+		// A starting node refuses each bad file, one after the other, with its reason.
+		for (file, why) in [
+			(&loose_file, "others may read it"),
+			(&wrong, "not its name's key"),
+			(&short, "not 32 bytes"),
+		] {
+			let error = EncryptionKeys::open(dir.clone()).err().unwrap();
+			assert!(error.contains(why), "{error}");
+			fs::remove_file(file).unwrap();
+		}
+		// A symbolic link is not followed.
+		let link = dir.join(format!("{:010}-{}", 5, hex(&good)));
+		std::os::unix::fs::symlink(dir.join(format!("{:010}-{}", 1, hex(&good))), &link).unwrap();
+		assert!(EncryptionKeys::open(dir.clone()).is_err());
+		fs::remove_file(&link).unwrap();
+		// The next key takes a counter above every file's, usable or not.
+		let loose_again = dir.join(format!("{:010}-{}", 9, hex(&loose)));
+		fs::OpenOptions::new().write(true).create_new(true).mode(0o644).open(&loose_again).unwrap();
+		let next = EncryptionKeys::rotate(dir.clone()).unwrap();
+		assert!(dir.join(format!("{:010}-{}", 10, hex(&next))).exists());
 		fs::remove_dir_all(dir).unwrap();
 	}
 }

@@ -253,7 +253,7 @@ pub fn encrypt_input<AccountId: Encode>(
 	input: &[u8],
 	max_ciphertext: usize,
 ) -> Result<Vec<u8>, ConfidentialError> {
-	if input.len() > max_input_len(max_ciphertext) {
+	if max_ciphertext < OVERHEAD || input.len() > max_input_len(max_ciphertext) {
 		return Err(ConfidentialError::TooLarge);
 	}
 	let plaintext = pad(input, padded_input_len(input.len(), max_ciphertext))?;
@@ -297,7 +297,7 @@ pub fn encrypt_output(
 	output: &[u8],
 	max_ciphertext: usize,
 ) -> Result<Vec<u8>, ConfidentialError> {
-	if output.len() > max_output_len(max_ciphertext) {
+	if max_ciphertext < OVERHEAD || output.len() > max_output_len(max_ciphertext) {
 		return Err(ConfidentialError::TooLarge);
 	}
 	let plaintext = pad(output, padded_output_len(output.len(), max_ciphertext))?;

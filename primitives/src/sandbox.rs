@@ -35,7 +35,9 @@ pub const SEAL_REFUSED: u32 = u32::MAX - 1;
 pub const BUFFER_TOO_SMALL: u32 = u32::MAX - 2;
 
 /// Most encryption keys [`sandbox::encryption_keys`] returns (the newest ones).
-pub const MAX_ENCRYPTION_KEYS: usize = 8;
+pub const MAX_ENCRYPTION_KEYS: usize = 32;
+// Their SCALE length prefix is one byte: the runtime's buffer is sized for it.
+const _: () = assert!(MAX_ENCRYPTION_KEYS < 64);
 
 /// What [`sandbox::submit`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]

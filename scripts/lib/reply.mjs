@@ -37,6 +37,27 @@ export function paddedLen(outputLen, maxOutput) {
   return Math.max(exact, Math.min(Math.max(bucket, Math.min(MIN_PADDED, most)), most));
 }
 
+/** The X25519 keys of small order (libsodium's list; `reply::SMALL_ORDER_KEYS`). */
+const SMALL_ORDER_KEYS = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+];
+
+/**
+ * Whether `key` (32 bytes) may be sealed to, as `reply::is_usable_key` decides: the canonical
+ * encoding of its point (top bit clear, below 2^255 - 19) and not of small order.
+ */
+export function isUsableKey(key) {
+  if (key.length !== 32 || (key[31] & 0x80) !== 0) return false;
+  if (key[0] >= 0xed && key.subarray(1, 31).every((b) => b === 0xff) && key[31] === 0x7f) return false;
+  return !SMALL_ORDER_KEYS.includes(Buffer.from(key).toString('hex'));
+}
+
 /** A fresh reply key pair: `{ secret, replyKey }`, 32 bytes each. */
 export function replyKeyPair() {
   const secret = x25519.utils.randomPrivateKey();

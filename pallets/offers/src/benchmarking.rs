@@ -4,7 +4,8 @@
 
 use super::*;
 use crate::pallet::{
-	BalanceOf, EncryptionKey, EncryptionKeySet, EncryptionKeys, Offers, Providers, Seats,
+	BalanceOf, EncryptionKey, EncryptionKeySet, EncryptionKeys, Offers, Providers, Revocation,
+	Revocations, Seats,
 };
 use crate::{CLASSES, SPARE_DRAWS};
 use alloc::vec::Vec;
@@ -119,6 +120,9 @@ fn rotation<T: Config>() -> (T::AccountId, Call<T>) {
 			previous: Some((EncryptionKey { key: encryption_key(0), signed_at: Zero::zero() }, expired)),
 		},
 	);
+	// A revocation before them, read too.
+	let revocation = Revocation { at: Zero::zero(), key: Some(encryption_key(3)), frozen: false };
+	Revocations::<T>::insert(&who, revocation);
 	let now = expired.saturating_add(One::one());
 	frame_system::Pallet::<T>::set_block_number(now);
 	let new = encryption_key(2);
@@ -316,13 +320,14 @@ mod benchmarks {
 		}
 	}
 
-	/// A provider's account revokes its encryption keys.
+	/// A provider's account revokes its encryption keys and freezes publication.
 	#[benchmark]
 	fn revoke_encryption_keys() {
 		let (who, _) = rotation::<T>();
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()));
+		_(RawOrigin::Signed(who.clone()), true);
 		assert!(EncryptionKeys::<T>::get(&who).is_none());
+		assert!(Revocations::<T>::get(&who).unwrap().frozen);
 	}
 
 	/// Worst case: the provider's encryption keys are removed too.

@@ -135,11 +135,14 @@
 //! never one of the provider's two live keys again.
 //!
 //! The signature names the block it was made at (at most [`ENCRYPTION_KEY_SIGNATURE_LIFE`]
-//! blocks before inclusion, and after the current key's), the provider and its executor key, so
-//! an old publication never counts again. Rotating the executor key
-//! ([`Pallet::rotate_executor`]) removes the keys, and so does the provider's account with
-//! [`Pallet::revoke_encryption_keys`]: a stolen executor key's thief can publish its own key, but
-//! the owner takes it back at once, without waiting for the grace period.
+//! blocks before inclusion, and after the current key's and the last revocation), the provider
+//! and its executor key, so an old publication never counts again.
+//!
+//! The provider's account revokes both keys at once with [`Pallet::revoke_encryption_keys`],
+//! without waiting for the grace period; the revoked current key is never accepted again (its
+//! secret may have leaked). A stolen executor key's thief could publish a key of its own, so a
+//! revocation can also *freeze* publication until the executor key is rotated
+//! ([`Pallet::rotate_executor`], which removes the keys too).
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -318,6 +321,21 @@ pub mod pallet {
 		pub current: EncryptionKey<BlockNumber>,
 		/// The key it replaced, and the first block at which it is no longer usable.
 		pub previous: Option<(EncryptionKey<BlockNumber>, BlockNumber)>,
+	}
+
+	/// What a provider's last revocation of its encryption keys left behind
+	/// ([`Pallet::revoke_encryption_keys`], [`Pallet::rotate_executor`]).
+	#[derive(
+		Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	)]
+	pub struct Revocation<BlockNumber> {
+		/// Its block: only publications signed after it count.
+		pub at: BlockNumber,
+		/// The key that was current then, never published again (its secret may have leaked).
+		pub key: Option<bourse_primitives::reply::ReplyKey>,
+		/// Whether executor-signed publications are refused until the executor key is rotated
+		/// (its thief could otherwise publish a key of its own at once).
+		pub frozen: bool,
 	}
 
 	impl<BlockNumber: PartialOrd> EncryptionKeySet<BlockNumber> {
@@ -534,6 +552,11 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// Providers' last revocation of their encryption keys, kept while they are registered.
+	#[pallet::storage]
+	pub type Revocations<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Revocation<BlockNumberFor<T>>, OptionQuery>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -575,8 +598,9 @@ pub mod pallet {
 			key: bourse_primitives::reply::ReplyKey,
 			previous_until: Option<BlockNumberFor<T>>,
 		},
-		/// A provider's encryption keys were removed: by its account, or with its executor key.
-		EncryptionKeysRevoked { provider: T::AccountId },
+		/// A provider's encryption keys were removed (by its account, or as its executor key
+		/// changed); if `frozen`, its executor key publishes none until it is rotated.
+		EncryptionKeysRevoked { provider: T::AccountId, frozen: bool },
 	}
 
 	#[pallet::error]
@@ -649,7 +673,13 @@ pub mod pallet {
 		UnusableKey,
 		/// The key is one of the provider's live encryption keys already.
 		KeyInUse,
-		/// The provider has no encryption key.
+		/// The provider's account revoked its encryption keys and froze publication until its
+		/// executor key is rotated ([`Pallet::rotate_executor`]).
+		KeysFrozen,
+		/// The key was revoked (its secret may have leaked): the node must draw a new one
+		/// (`bourse-node rotate-encryption-key`).
+		KeyRevoked,
+		/// The provider has no encryption key (and the revocation would freeze nothing new).
 		NoEncryptionKey,
 	}
 
@@ -790,8 +820,8 @@ pub mod pallet {
 			Providers::<T>::insert(&who, provider);
 			Self::deposit_event(Event::ExecutorRotated { provider: who.clone(), executor });
 			// The new key's node holds none of the old node's encryption keys; and a thief of
-			// the old key may have published its own.
-			Self::revoke_keys(&who);
+			// the old key may have published its own. A freeze ends here.
+			Self::revoke_keys(&who, false);
 			Ok(())
 		}
 
@@ -893,6 +923,7 @@ pub mod pallet {
 			Executors::<T>::remove(&provider.executor);
 			Liveness::<T>::remove(&who);
 			EncryptionKeys::<T>::remove(&who);
+			Revocations::<T>::remove(&who);
 			Providers::<T>::remove(&who);
 			Self::deposit_event(Event::ProviderRemoved { provider: who, bond });
 			Ok(())
@@ -961,15 +992,26 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Remove the caller's encryption keys at once, both of them: when its executor key
-		/// may have been stolen (its thief can publish a key of its own), or its node lost the
-		/// secrets. The node publishes a new one at its next block.
+		/// Remove the caller's encryption keys at once, both of them, and never accept the
+		/// current one again nor any publication signed before this block.
+		///
+		/// - The node's key file leaked or was lost: run `bourse-node rotate-encryption-key`
+		///   on the node first, then revoke with `freeze` false; the node publishes its new key
+		///   at its next block.
+		/// - The executor key may have been stolen: revoke with `freeze` true, so that no
+		///   executor-signed key counts (its thief could publish one of its own) until the
+		///   executor key is rotated ([`Pallet::rotate_executor`], once the provider's tasks
+		///   settle: withdraw the offer meanwhile).
 		#[pallet::call_index(11)]
-		pub fn revoke_encryption_keys(origin: OriginFor<T>) -> DispatchResult {
+		pub fn revoke_encryption_keys(origin: OriginFor<T>, freeze: bool) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(Providers::<T>::contains_key(&who), Error::<T>::NotProvider);
-			ensure!(EncryptionKeys::<T>::contains_key(&who), Error::<T>::NoEncryptionKey);
-			Self::revoke_keys(&who);
+			let frozen_already = Revocations::<T>::get(&who).is_some_and(|r| r.frozen);
+			ensure!(
+				EncryptionKeys::<T>::contains_key(&who) || (freeze && !frozen_already),
+				Error::<T>::NoEncryptionKey
+			);
+			Self::revoke_keys(&who, freeze);
 			Ok(())
 		}
 	}
@@ -1214,12 +1256,21 @@ pub mod pallet {
 				signed_at <= now && now <= signed_at.saturating_add(life),
 				Error::<T>::StaleKeySignature
 			);
+			let revocation = Revocations::<T>::get(provider);
+			if let Some(revocation) = &revocation {
+				ensure!(!revocation.frozen, Error::<T>::KeysFrozen);
+				ensure!(signed_at > revocation.at, Error::<T>::StaleKeySignature);
+			}
 			let keys = EncryptionKeys::<T>::get(provider);
 			if let Some(keys) = &keys {
 				ensure!(!keys.previous_is_live(&now), Error::<T>::RotationTooSoon);
 				ensure!(signed_at > keys.current.signed_at, Error::<T>::StaleKeySignature);
 			}
 			ensure!(bourse_primitives::reply::is_usable_key(key), Error::<T>::UnusableKey);
+			ensure!(
+				!revocation.is_some_and(|revocation| revocation.key.as_ref() == Some(key)),
+				Error::<T>::KeyRevoked
+			);
 			ensure!(!keys.as_ref().is_some_and(|keys| keys.is_live(key, &now)), Error::<T>::KeyInUse);
 			Ok(keys)
 		}
@@ -1247,11 +1298,20 @@ pub mod pallet {
 			Ok((valid, Weight::zero()))
 		}
 
-		/// Removes `who`'s encryption keys, if it has any.
-		fn revoke_keys(who: &T::AccountId) {
-			if EncryptionKeys::<T>::take(who).is_some() {
-				Self::deposit_event(Event::EncryptionKeysRevoked { provider: who.clone() });
+		/// Removes `who`'s encryption keys and records the revocation (see [`Revocation`]).
+		fn revoke_keys(who: &T::AccountId, freeze: bool) {
+			let removed = EncryptionKeys::<T>::take(who);
+			let was_frozen = Revocations::<T>::get(who).is_some_and(|r| r.frozen);
+			if removed.is_none() && !was_frozen && !freeze {
+				return; // nothing published, nothing to undo
 			}
+			let revocation = Revocation {
+				at: frame_system::Pallet::<T>::block_number(),
+				key: removed.map(|keys| keys.current.key),
+				frozen: freeze,
+			};
+			Revocations::<T>::insert(who, revocation);
+			Self::deposit_event(Event::EncryptionKeysRevoked { provider: who.clone(), frozen: freeze });
 		}
 
 		/// The offchain part of encryption keys: for every provider whose executor key this
@@ -1266,7 +1326,9 @@ pub mod pallet {
 				.get(..length as usize)
 				.and_then(|mut bytes| Vec::<bourse_primitives::reply::ReplyKey>::decode(&mut bytes).ok())
 			else {
-				return; // no sandbox here: not a provider's node
+				// No sandbox here (not a provider's node); or more keys than the buffer holds,
+				// which `MAX_ENCRYPTION_KEYS` (below 64: a one-byte length) rules out.
+				return;
 			};
 			let Some(newest) = local.first() else { return };
 			for executor in T::ExecutorId::all() {
@@ -1277,14 +1339,32 @@ pub mod pallet {
 				}
 				if let Err(error) = Self::check_encryption_key(&provider, newest, now) {
 					let foreign = chain.as_ref().is_some_and(|keys| !local.contains(&keys.current.key));
-					if foreign && matches!(error, Error::<T>::RotationTooSoon) {
-						log::warn!(
-							target: "bourse",
-							"this node's provider has an encryption key on chain that this node \
-							 does not hold, and may not rotate it yet: confidential tasks sealed \
-							 to it cannot be opened here (revoke it with \
-							 `offers.revokeEncryptionKeys`)"
-						);
+					let why = match error {
+						Error::<T>::RotationTooSoon if foreign => Some(
+							"has an encryption key on chain that this node does not hold, and \
+							 may not rotate it yet: confidential tasks sealed to it cannot be \
+							 opened here (its account can revoke it: `bourse provider \
+							 revoke-keys`)",
+						),
+						Error::<T>::KeyRevoked => Some(
+							"had this node's newest encryption key revoked: draw a new one with \
+							 `bourse-node rotate-encryption-key`",
+						),
+						Error::<T>::KeysFrozen => Some(
+							"froze its encryption keys: none is published until its executor key \
+							 is rotated",
+						),
+						_ => None,
+					};
+					// Said once per cause and chain key, not at every block.
+					let cause = (&error, chain.as_ref().map(|keys| keys.current.key)).encode();
+					let warned = (b"bourse/offers/key-warning", &provider).encode();
+					let warned = StorageValueRef::persistent(&warned);
+					if let Some(why) = why {
+						if warned.get::<Vec<u8>>().ok().flatten().as_ref() != Some(&cause) {
+							warned.set(&cause);
+							log::warn!(target: "bourse", "this node's provider {why}");
+						}
 					}
 					continue;
 				}
@@ -1602,8 +1682,10 @@ pub mod pallet {
 		///   their price;
 		/// - [`Liveness`] holds only registered providers, and no empty record; a pause began in
 		///   the past; a provider not paused has fewer misses than pause.
-		/// - [`EncryptionKeys`] holds only registered providers' usable keys, signed in the past,
-		///   the previous one older, another key, and usable for at most the grace period.
+		/// - [`EncryptionKeys`] holds only registered providers' usable keys, signed in the past
+		///   and after their last revocation, the previous one older, another key, and usable for
+		///   at most the grace period; [`Revocations`] only registered providers', none frozen
+		///   with keys published.
 		#[cfg(any(test, feature = "try-runtime"))]
 		pub fn do_try_state() -> Result<(), &'static str> {
 			use fungible::InspectHold;
@@ -1666,8 +1748,18 @@ pub mod pallet {
 					ensure!(presence.missed < T::MaxMisses::get(), "enough misses but not paused");
 				}
 			}
+			for (who, revocation) in Revocations::<T>::iter() {
+				ensure!(Providers::<T>::contains_key(&who), "a revocation of a non-provider");
+				ensure!(revocation.at <= now, "a revocation in the future");
+				if revocation.frozen {
+					ensure!(!EncryptionKeys::<T>::contains_key(&who), "keys published while frozen");
+				}
+			}
 			for (who, keys) in EncryptionKeys::<T>::iter() {
 				ensure!(Providers::<T>::contains_key(&who), "encryption keys of a non-provider");
+				if let Some(revocation) = Revocations::<T>::get(&who) {
+					ensure!(keys.current.signed_at > revocation.at, "a key signed before its revocation");
+				}
 				ensure!(
 					bourse_primitives::reply::is_usable_key(&keys.current.key),
 					"an unusable encryption key"

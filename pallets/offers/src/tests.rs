@@ -1308,7 +1308,40 @@ fn an_old_publication_never_counts_again_after_the_provider_leaves_and_returns()
 }
 
 #[test]
-fn the_owner_takes_its_keys_back_from_a_thief_of_the_executor_key_at_once() {
+fn a_revocation_removes_both_keys_at_once_and_nothing_before_it_counts_again() {
+	test(|| {
+		use polkadot_sdk::sp_runtime::RuntimeAppPublic;
+		provider(1, 10);
+		next_block();
+		let then = System::block_number();
+		let payload = Offers::encryption_key_payload(&1, &key(101), &enc(1), then);
+		let signature = key(101).sign(&payload).unwrap();
+		let first =
+			crate::Call::set_encryption_key { provider: 1, key: enc(1), signed_at: then, signature };
+		ok(as_authorized(first.clone(), Ok(())));
+		next_block();
+		ok(publish(1, enc(2), System::block_number(), 101));
+		assert_noop!(Offers::revoke_encryption_keys(signed(3), false), Error::<Test>::NotProvider);
+		ok(Offers::revoke_encryption_keys(signed(1), false));
+		System::assert_last_event(Event::EncryptionKeysRevoked { provider: 1, frozen: false }.into());
+		assert_eq!(keys_of(1), None, "both keys, at once");
+		assert_noop!(Offers::revoke_encryption_keys(signed(1), false), Error::<Test>::NoEncryptionKey);
+		next_block();
+		let now = System::block_number();
+		// The first publication, still within its signature's life, does not count again.
+		assert_eq!(
+			as_authorized(first, Err(Error::<Test>::StaleKeySignature)),
+			Err(Error::<Test>::StaleKeySignature.into())
+		);
+		// The revoked key is never taken again, even freshly signed; a new one is.
+		assert_eq!(publish(1, enc(2), now, 101), Err(Error::<Test>::KeyRevoked.into()));
+		ok(publish(1, enc(3), now, 101));
+		assert!(keys_of(1).unwrap().previous.is_none());
+	});
+}
+
+#[test]
+fn a_frozen_provider_publishes_no_key_until_its_executor_key_is_rotated() {
 	test(|| {
 		provider(1, 10);
 		next_block();
@@ -1322,25 +1355,37 @@ fn the_owner_takes_its_keys_back_from_a_thief_of_the_executor_key_at_once() {
 			publish(1, enc(2), System::block_number(), 101),
 			Err(Error::<Test>::RotationTooSoon.into())
 		);
-		// The account revokes both keys at once...
-		assert_noop!(Offers::revoke_encryption_keys(signed(3)), Error::<Test>::NotProvider);
-		ok(Offers::revoke_encryption_keys(signed(1)));
-		System::assert_last_event(Event::EncryptionKeysRevoked { provider: 1 }.into());
+		// The account revokes and freezes: the thief's next key does not count either.
+		ok(Offers::revoke_encryption_keys(signed(1), true));
+		System::assert_last_event(Event::EncryptionKeysRevoked { provider: 1, frozen: true }.into());
 		assert_eq!(keys_of(1), None);
-		assert_noop!(Offers::revoke_encryption_keys(signed(1)), Error::<Test>::NoEncryptionKey);
-		// ...and moves to a new executor key, which drops whatever the thief published since;
-		// the new key's node publishes at once.
-		ok(publish(1, enc(67), System::block_number(), 101));
+		next_block();
+		assert_eq!(
+			publish(1, enc(67), System::block_number(), 101),
+			Err(Error::<Test>::KeysFrozen.into())
+		);
+		assert_noop!(Offers::revoke_encryption_keys(signed(1), true), Error::<Test>::NoEncryptionKey);
+		// Moving to a new executor key ends the freeze; the old key signs no more.
 		ok(Offers::rotate_executor(signed(1), key(201), pop(1, 201)));
-		System::assert_last_event(Event::EncryptionKeysRevoked { provider: 1 }.into());
-		assert_eq!(keys_of(1), None);
+		System::assert_last_event(Event::EncryptionKeysRevoked { provider: 1, frozen: false }.into());
 		next_block();
 		assert_eq!(
 			publish(1, enc(68), System::block_number(), 101),
 			Err(Error::<Test>::BadSignature.into()),
-			"the old executor key signs no more"
 		);
 		ok(publish(1, enc(2), System::block_number(), 201));
+		// Rotating the executor drops published keys too, and records them revoked.
+		next_block();
+		ok(Offers::rotate_executor(signed(1), key(301), pop(1, 301)));
+		assert_eq!(keys_of(1), None);
+		next_block();
+		assert_eq!(publish(1, enc(2), System::block_number(), 301), Err(Error::<Test>::KeyRevoked.into()));
+		// Leaving forgets it all.
+		ok(Offers::withdraw_offer(signed(1)));
+		ok(Offers::unregister_provider(signed(1)));
+		advance(UNBONDING);
+		ok(Offers::withdraw_bond(signed(1)));
+		assert_eq!(crate::Revocations::<Test>::get(1), None);
 	});
 }
 
