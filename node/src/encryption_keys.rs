@@ -171,7 +171,7 @@ impl EncryptionKeys {
 			return Err("others may read it (it must be mode 0600)".into());
 		}
 		let mut bytes = Vec::with_capacity(33);
-		file.by_ref().take(33).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+		(&mut file).take(33).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
 		let secret: [u8; 32] = bytes.try_into().map_err(|_| "not 32 bytes".to_string())?;
 		if public_key(&secret).ok().as_ref() != Some(public) {
 			return Err("its secret is not its name's key".into());

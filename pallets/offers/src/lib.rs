@@ -800,9 +800,6 @@ pub mod pallet {
 		/// offer to 0 slots, wait for its tasks to settle, then rotate. The provider's
 		/// encryption keys are removed: the new key's node publishes its own.
 		#[pallet::call_index(2)]
-		// The benchmarked weight, and the read of the held answers added since (the next
-		// `scripts/weights.sh offers` folds it in).
-		#[pallet::weight(T::WeightInfo::rotate_executor().saturating_add(T::DbWeight::get().reads(1)))]
 		pub fn rotate_executor(
 			origin: OriginFor<T>,
 			executor: T::ExecutorId,

@@ -78,8 +78,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn limit_offer() -> Weight {
 		// Proof size: measured `1630`, estimated `11934`.
-		// Minimum execution time: 119_143_000 picoseconds.
-		Weight::from_parts(134_392_000, 11934)
+		// Minimum execution time: 129_502_000 picoseconds.
+		Weight::from_parts(222_877_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -91,8 +91,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_limit_offer() -> Weight {
 		// Proof size: measured `678`, estimated `3570`.
-		// Minimum execution time: 82_695_000 picoseconds.
-		Weight::from_parts(100_528_000, 3570)
+		// Minimum execution time: 91_431_000 picoseconds.
+		Weight::from_parts(106_970_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
@@ -115,8 +115,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn resume_offer() -> Weight {
 		// Proof size: measured `953`, estimated `11934`.
-		// Minimum execution time: 97_413_000 picoseconds.
-		Weight::from_parts(125_305_000, 11934)
+		// Minimum execution time: 103_454_000 picoseconds.
+		Weight::from_parts(148_588_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -140,8 +140,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn resume_offer_as_node() -> Weight {
 		// Proof size: measured `953`, estimated `11934`.
-		// Minimum execution time: 103_443_000 picoseconds.
-		Weight::from_parts(175_058_000, 11934)
+		// Minimum execution time: 100_568_000 picoseconds.
+		Weight::from_parts(134_171_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -153,8 +153,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_resume_offer_as_node() -> Weight {
 		// Proof size: measured `480`, estimated `3570`.
-		// Minimum execution time: 87_764_000 picoseconds.
-		Weight::from_parts(111_489_000, 3570)
+		// Minimum execution time: 84_588_000 picoseconds.
+		Weight::from_parts(103_986_000, 3570)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -171,8 +171,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn register_provider() -> Weight {
 		// Proof size: measured `581`, estimated `3593`.
-		// Minimum execution time: 164_398_000 picoseconds.
-		Weight::from_parts(279_514_000, 3593)
+		// Minimum execution time: 175_198_000 picoseconds.
+		Weight::from_parts(305_903_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -200,44 +200,50 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
 		// Proof size: measured `1538`, estimated `11934`.
-		// Minimum execution time: 160_971_000 picoseconds.
-		Weight::from_parts(254_737_000, 11934)
+		// Minimum execution time: 162_515_000 picoseconds.
+		Weight::from_parts(244_658_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Revocations` (r:1 w:0)
+	/// Proof: `Offers::Revocations` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::EncryptionKeys` (r:1 w:1)
 	/// Proof: `Offers::EncryptionKeys` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
 	fn set_encryption_key() -> Weight {
-		// Proof size: measured `489`, estimated `3590`.
-		// Minimum execution time: 36_708_000 picoseconds.
-		Weight::from_parts(63_679_000, 3590)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size: measured `602`, estimated `3590`.
+		// Minimum execution time: 45_716_000 picoseconds.
+		Weight::from_parts(94_497_000, 3590)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Revocations` (r:1 w:0)
+	/// Proof: `Offers::Revocations` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::EncryptionKeys` (r:1 w:0)
 	/// Proof: `Offers::EncryptionKeys` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_set_encryption_key() -> Weight {
-		// Proof size: measured `543`, estimated `3590`.
-		// Minimum execution time: 85_841_000 picoseconds.
-		Weight::from_parts(127_188_000, 3590)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Proof size: measured `656`, estimated `3590`.
+		// Minimum execution time: 92_594_000 picoseconds.
+		Weight::from_parts(143_228_000, 3590)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Revocations` (r:1 w:1)
+	/// Proof: `Offers::Revocations` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::EncryptionKeys` (r:1 w:1)
 	/// Proof: `Offers::EncryptionKeys` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
 	fn revoke_encryption_keys() -> Weight {
-		// Proof size: measured `466`, estimated `3590`.
-		// Minimum execution time: 35_697_000 picoseconds.
-		Weight::from_parts(77_085_000, 3590)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Proof size: measured `579`, estimated `3590`.
+		// Minimum execution time: 49_783_000 picoseconds.
+		Weight::from_parts(98_745_000, 3590)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:1)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
@@ -249,12 +255,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::EncryptionKeys` (r:1 w:1)
 	/// Proof: `Offers::EncryptionKeys` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Revocations` (r:1 w:1)
+	/// Proof: `Offers::Revocations` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
 	fn rotate_executor() -> Weight {
 		// Proof size: measured `581`, estimated `3590`.
-		// Minimum execution time: 123_481_000 picoseconds.
-		Weight::from_parts(219_261_000, 3590)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 135_544_000 picoseconds.
+		Weight::from_parts(214_462_000, 3590)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Offers::Providers` (r:1 w:0)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
@@ -280,8 +288,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn set_offer() -> Weight {
 		// Proof size: measured `2278`, estimated `22878`.
-		// Minimum execution time: 189_335_000 picoseconds.
-		Weight::from_parts(346_830_000, 22878)
+		// Minimum execution time: 189_636_000 picoseconds.
+		Weight::from_parts(324_668_000, 22878)
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
 	}
@@ -303,8 +311,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn withdraw_offer() -> Weight {
 		// Proof size: measured `1607`, estimated `11934`.
-		// Minimum execution time: 120_255_000 picoseconds.
-		Weight::from_parts(196_078_000, 11934)
+		// Minimum execution time: 122_369_000 picoseconds.
+		Weight::from_parts(219_241_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -328,8 +336,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn unregister_provider() -> Weight {
 		// Proof size: measured `1630`, estimated `11934`.
-		// Minimum execution time: 130_595_000 picoseconds.
-		Weight::from_parts(167_754_000, 11934)
+		// Minimum execution time: 136_115_000 picoseconds.
+		Weight::from_parts(230_882_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
@@ -347,12 +355,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Executors` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::EncryptionKeys` (r:0 w:1)
 	/// Proof: `Offers::EncryptionKeys` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Revocations` (r:0 w:1)
+	/// Proof: `Offers::Revocations` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
 	fn withdraw_bond() -> Weight {
 		// Proof size: measured `610`, estimated `3593`.
-		// Minimum execution time: 94_708_000 picoseconds.
-		Weight::from_parts(127_048_000, 3593)
+		// Minimum execution time: 98_825_000 picoseconds.
+		Weight::from_parts(152_475_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Offers::Available` (r:36 w:2)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
@@ -378,11 +388,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[10, 1000]`.
 	fn select_single(n: u32, ) -> Weight {
-		// Proof size: measured `25798 + n * (23 ±0)`, estimated `92430 + n * (7 ±1)`.
-		// Minimum execution time: 1_112_404_000 picoseconds.
-		Weight::from_parts(1_548_738_785, 92430)
-			// Standard error: 118_054
-			.saturating_add(Weight::from_parts(775_634, 0).saturating_mul(n.into()))
+		// Proof size: measured `25798 + n * (23 ±0)`, estimated `92430 + n * (7 ±0)`.
+		// Minimum execution time: 1_364_556_000 picoseconds.
+		Weight::from_parts(2_157_112_848, 92430)
 			.saturating_add(T::DbWeight::get().reads(141_u64))
 			.saturating_add(T::DbWeight::get().writes(15_u64))
 			.saturating_add(Weight::from_parts(0, 7).saturating_mul(n.into()))
@@ -412,10 +420,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[10, 1000]`.
 	fn select_replicated(n: u32, ) -> Weight {
 		// Proof size: measured `15178 + n * (14 ±0)`, estimated `25637 + n * (15 ±0)`.
-		// Minimum execution time: 802_574_000 picoseconds.
-		Weight::from_parts(904_847_001, 25637)
-			// Standard error: 48_102
-			.saturating_add(Weight::from_parts(452_262, 0).saturating_mul(n.into()))
+		// Minimum execution time: 771_536_000 picoseconds.
+		Weight::from_parts(873_420_944, 25637)
+			// Standard error: 60_758
+			.saturating_add(Weight::from_parts(900_235, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(57_u64))
 			.saturating_add(T::DbWeight::get().writes(26_u64))
 			.saturating_add(Weight::from_parts(0, 15).saturating_mul(n.into()))
@@ -440,8 +448,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn release_slot() -> Weight {
 		// Proof size: measured `920`, estimated `11934`.
-		// Minimum execution time: 66_053_000 picoseconds.
-		Weight::from_parts(73_578_000, 11934)
+		// Minimum execution time: 68_849_000 picoseconds.
+		Weight::from_parts(118_011_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -469,8 +477,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn slash() -> Weight {
 		// Proof size: measured `1538`, estimated `11934`.
-		// Minimum execution time: 111_809_000 picoseconds.
-		Weight::from_parts(145_853_000, 11934)
+		// Minimum execution time: 119_003_000 picoseconds.
+		Weight::from_parts(204_663_000, 11934)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -479,98 +487,97 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn limit_offer() -> Weight {
-		Weight::from_parts(134_392_000, 11934)
+		Weight::from_parts(222_877_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn authorize_limit_offer() -> Weight {
-		Weight::from_parts(100_528_000, 3570)
+		Weight::from_parts(106_970_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 	fn resume_offer() -> Weight {
-		Weight::from_parts(125_305_000, 11934)
+		Weight::from_parts(148_588_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn resume_offer_as_node() -> Weight {
-		Weight::from_parts(175_058_000, 11934)
+		Weight::from_parts(134_171_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn authorize_resume_offer_as_node() -> Weight {
-		Weight::from_parts(111_489_000, 3570)
+		Weight::from_parts(103_986_000, 3570)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 	fn register_provider() -> Weight {
-		Weight::from_parts(279_514_000, 3593)
+		Weight::from_parts(305_903_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(254_737_000, 11934)
+		Weight::from_parts(244_658_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn set_encryption_key() -> Weight {
-		Weight::from_parts(63_679_000, 3590)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
+		Weight::from_parts(94_497_000, 3590)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn authorize_set_encryption_key() -> Weight {
-		Weight::from_parts(127_188_000, 3590)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
+		Weight::from_parts(143_228_000, 3590)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 	}
 	fn revoke_encryption_keys() -> Weight {
-		Weight::from_parts(77_085_000, 3590)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		Weight::from_parts(98_745_000, 3590)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn rotate_executor() -> Weight {
-		Weight::from_parts(219_261_000, 3590)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		Weight::from_parts(214_462_000, 3590)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn set_offer() -> Weight {
-		Weight::from_parts(346_830_000, 22878)
+		Weight::from_parts(324_668_000, 22878)
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 	}
 	fn withdraw_offer() -> Weight {
-		Weight::from_parts(196_078_000, 11934)
+		Weight::from_parts(219_241_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn unregister_provider() -> Weight {
-		Weight::from_parts(167_754_000, 11934)
+		Weight::from_parts(230_882_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn withdraw_bond() -> Weight {
-		Weight::from_parts(127_048_000, 3593)
+		Weight::from_parts(152_475_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn select_single(n: u32, ) -> Weight {
-		Weight::from_parts(1_548_738_785, 92430)
-			.saturating_add(Weight::from_parts(775_634, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_157_112_848, 92430)
 			.saturating_add(RocksDbWeight::get().reads(141_u64))
 			.saturating_add(RocksDbWeight::get().writes(15_u64))
 			.saturating_add(Weight::from_parts(0, 7).saturating_mul(n.into()))
 	}
 	fn select_replicated(n: u32, ) -> Weight {
-		Weight::from_parts(904_847_001, 25637)
-			.saturating_add(Weight::from_parts(452_262, 0).saturating_mul(n.into()))
+		Weight::from_parts(873_420_944, 25637)
+			.saturating_add(Weight::from_parts(900_235, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(57_u64))
 			.saturating_add(RocksDbWeight::get().writes(26_u64))
 			.saturating_add(Weight::from_parts(0, 15).saturating_mul(n.into()))
 	}
 	fn release_slot() -> Weight {
-		Weight::from_parts(73_578_000, 11934)
+		Weight::from_parts(118_011_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn slash() -> Weight {
-		Weight::from_parts(145_853_000, 11934)
+		Weight::from_parts(204_663_000, 11934)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
