@@ -2,7 +2,8 @@
 // publishes it (`offers.setEncryptionKey`, feeless, from its offchain worker); a requester's
 // client seals a task secret to the published key and only the node's secret opens it;
 // `bourse-node rotate-encryption-key` rotates it while the node runs (the old key stays
-// usable for the grace period); the account revokes its keys and the node publishes again.
+// usable for the grace period); the account revokes its keys, the revoked key is never
+// published again, and a new one is.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -29,7 +30,7 @@ let keysDir;
 before(async () => {
   await cryptoWaitReady();
   basePath = mkdtempSync(join(tmpdir(), 'bourse-keys-'));
-  keysDir = join(basePath, 'chains', 'dev', 'bourse', 'encryption');
+  keysDir = join(basePath, 'chains', 'bourse_dev', 'bourse', 'encryption');
   node = await startNode(['--dev', '--base-path', basePath], { name: 'keys' });
   ({ api } = await connectNode(node));
   alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
@@ -96,17 +97,25 @@ test('a rotation while the node runs is published, the old key usable for the gr
   assert.ok(keys.current.signedAt.toNumber() > before.current.signedAt.toNumber());
 });
 
-test('the account revokes its keys at once, and the node publishes its newest again', async () => {
+test('the account revokes its keys at once; the revoked key never returns, a new one does', async () => {
   const shown = await runScript(CLI, ['provider', alice.address, '--url', node.wsUrl]);
   assert.equal(shown.code, 0, shown.stderr);
   assert.match(shown.stdout, /encryption key 0x[0-9a-f]{64} \(signed at block \d+\); the previous 0x[0-9a-f]{64} usable until block \d+/);
   const revoked = await runScript(CLI, ['provider', 'revoke-keys', '--url', node.wsUrl, '--suri', '//Alice']);
   assert.equal(revoked.code, 0, revoked.stderr);
   assert.match(revoked.stdout, /EncryptionKeysRevoked/);
-  const [newest] = files();
-  const keys = await waitFor('the key published again', async () => {
+  assert.equal(await chainKeys(), null, 'both keys gone at once');
+  // The node's newest key is the revoked one: it says so and publishes nothing.
+  await waitFor('the node\'s warning', () => readFileSync(node.logFile, 'utf8').includes('had this node\'s newest encryption key revoked'), { timeoutMs: 60_000 });
+  assert.equal(await chainKeys(), null);
+  // A new key: published at the next block, nothing previous.
+  const fresh = runNodeCommand(['rotate-encryption-key', '--dev', '--base-path', basePath]).trim();
+  const keys = await waitFor('the new key on chain', async () => {
     const now = await chainKeys();
-    return now?.current.key.toHex() === newest.key ? now : null;
+    return now?.current.key.toHex() === fresh ? now : null;
   }, { timeoutMs: 90_000 });
   assert.ok(keys.previous.isNone, 'nothing previous after a revocation');
+  assert.equal(files().length, 3, 'every key kept on disk');
+  // `--dev` alone names a fresh temporary directory: refused.
+  assert.throws(() => runNodeCommand(['rotate-encryption-key', '--dev']), /base-path/);
 });

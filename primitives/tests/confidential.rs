@@ -64,7 +64,8 @@ fn inputs_and_outputs_round_trip_at_every_padding_edge() {
 		let ciphertext = encrypt_input(&secret, &context, 5, &input, MAX).unwrap();
 		assert_eq!(ciphertext.len(), padded_input_len(len, MAX) + TAG_LEN, "input of {len}");
 		assert!(ciphertext.len() <= MAX);
-		assert!(ciphertext.len().is_power_of_two() || ciphertext.len() == MAX, "input of {len}");
+		let padded = ciphertext.len() - TAG_LEN;
+		assert!(padded.is_power_of_two() || ciphertext.len() == MAX, "input of {len}");
 		assert_eq!(decrypt_input(&secret, &context, 5, &ciphertext, MAX).unwrap(), input);
 	}
 	assert_eq!(
@@ -244,15 +245,21 @@ fn vector(i: u8) -> Value {
 		requester: [0x30 + i; 32],
 		secret_hash: secret_hash(&secret),
 	};
-	let inputs: [&[u8]; 3] = [b"", b"confidential input\n", &[0xab; 700]];
-	let outputs: [&[u8]; 3] = [b"", b"confidential output\n", &[0xcd; 300]];
-	let statuses = [Status::Success, Status::Exit(3), Status::OutOfFuel];
+	// The last, under a bound of 4 KiB (to keep the file small): the largest input and an
+	// output whose padding is clamped to the bound, with fuel beyond 2^53 (JavaScript's safe
+	// integers).
+	let max = if i == 3 { 4_096 } else { MAX };
+	let largest_input = vec![0x11; max_input_len(max)];
+	let clamped_output = vec![0x22; max_output_len(max) - 10];
+	let inputs: [&[u8]; 4] = [b"", b"confidential input\n", &[0xab; 700], &largest_input];
+	let outputs: [&[u8]; 4] = [b"", b"confidential output\n", &[0xcd; 300], &clamped_output];
+	let statuses = [Status::Success, Status::Exit(3), Status::OutOfFuel, Status::Exit(u32::MAX)];
 	let (tile, task_id) = (u32::from(i) * 7, 1_000 + u64::from(i));
 	let run = OutputContext {
 		genesis: context.genesis,
 		task_id,
 		status: statuses[usize::from(i)],
-		fuel_used: 123_456_789 * u64::from(i),
+		fuel_used: if i == 3 { u64::MAX - 1 } else { 123_456_789 * u64::from(i) },
 		executor_version: 2 + u32::from(i),
 	};
 	let provider_secret = [0x50 + i; 32];
@@ -264,13 +271,13 @@ fn vector(i: u8) -> Value {
 	json!({
 		"secret": hex(&secret), "secretHash": hex(&context.secret_hash),
 		"genesis": hex(&context.genesis), "workload": hex(&context.workload),
-		"requester": hex(&context.requester), "tile": tile, "max": MAX,
+		"requester": hex(&context.requester), "tile": tile, "max": max,
 		"input": hex(input),
-		"inputCiphertext": hex(&encrypt_input(&secret, &context, tile, input, MAX).unwrap()),
+		"inputCiphertext": hex(&encrypt_input(&secret, &context, tile, input, max).unwrap()),
 		"taskId": task_id, "statusScale": hex(&run.status.encode()),
 		"fuelUsed": run.fuel_used.to_string(), "executorVersion": run.executor_version,
 		"output": hex(output),
-		"outputCiphertext": hex(&encrypt_output(&secret, tile, &run, output, MAX).unwrap()),
+		"outputCiphertext": hex(&encrypt_output(&secret, tile, &run, output, max).unwrap()),
 		"fingerprint": hex(&fingerprint),
 		"keyedFingerprint": hex(&keyed_fingerprint(&secret, tile, &fingerprint)),
 		"providerSecret": hex(&provider_secret), "providerKey": hex(&key),
@@ -318,7 +325,7 @@ fn check(vector: &Value) {
 /// (rewritten with `BOURSE_WRITE_CONFIDENTIAL_VECTORS=1`).
 #[test]
 fn cross_language_vectors_check() {
-	let ours: Vec<Value> = (0..3).map(vector).collect();
+	let ours: Vec<Value> = (0..4).map(vector).collect();
 	let writing = std::env::var_os("BOURSE_WRITE_CONFIDENTIAL_VECTORS").is_some();
 	let mut file: Value = match std::fs::read_to_string(vectors()) {
 		Ok(text) => serde_json::from_str(&text).unwrap(),
