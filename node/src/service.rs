@@ -222,8 +222,11 @@ pub fn new_full<
 
 	if config.offchain_worker.enabled {
 		let keys_dir = crate::encryption_keys::directory(&config.data_path);
-		let sandbox = crate::sandbox::NodeSandbox::new(sandbox, keys_dir, config.prometheus_registry())
-			.map_err(|e| ServiceError::Other(format!("the workload sandbox did not start: {e}")))?;
+		let sandbox =
+			crate::sandbox::NodeSandbox::new(sandbox, keys_dir, config.prometheus_registry())
+				.map_err(|e| {
+					ServiceError::Other(format!("the workload sandbox did not start: {e}"))
+				})?;
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),

@@ -10,10 +10,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use bourse_primitives::confidential::{
-	decrypt_input, decrypt_output, encrypt_input, encrypt_output, keyed_fingerprint,
-	max_input_len, max_output_len, open_secret, padded_input_len, padded_output_len,
-	seal_secret, secret_hash, ConfidentialError, OutputContext, TaskContext, MIN_PADDED_INPUT,
-	OVERHEAD, SEALED_SECRET_LEN, TAG_LEN,
+	decrypt_input, decrypt_output, encrypt_input, encrypt_output, keyed_fingerprint, max_input_len,
+	max_output_len, open_secret, padded_input_len, padded_output_len, seal_secret, secret_hash,
+	ConfidentialError, OutputContext, TaskContext, MIN_PADDED_INPUT, OVERHEAD, SEALED_SECRET_LEN,
+	TAG_LEN,
 };
 use bourse_primitives::{reply, Status};
 use codec::Encode;
@@ -42,7 +42,12 @@ fn array(value: &Value) -> [u8; 32] {
 }
 
 fn context(secret: &[u8; 32]) -> TaskContext<[u8; 32]> {
-	TaskContext { genesis: [1; 32], workload: [2; 32], requester: [3; 32], secret_hash: secret_hash(secret) }
+	TaskContext {
+		genesis: [1; 32],
+		workload: [2; 32],
+		requester: [3; 32],
+		secret_hash: secret_hash(secret),
+	}
 }
 
 fn run(task_id: u64) -> OutputContext {
@@ -59,7 +64,16 @@ fn run(task_id: u64) -> OutputContext {
 fn inputs_and_outputs_round_trip_at_every_padding_edge() {
 	let secret = [7; 32];
 	let context = context(&secret);
-	for len in [0, 1, MIN_PADDED_INPUT - 4, MIN_PADDED_INPUT - 3, 1_000, 32_764, 32_765, max_input_len(MAX)] {
+	for len in [
+		0,
+		1,
+		MIN_PADDED_INPUT - 4,
+		MIN_PADDED_INPUT - 3,
+		1_000,
+		32_764,
+		32_765,
+		max_input_len(MAX),
+	] {
 		let input: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
 		let ciphertext = encrypt_input(&secret, &context, 5, &input, MAX).unwrap();
 		assert_eq!(ciphertext.len(), padded_input_len(len, MAX) + TAG_LEN, "input of {len}");
@@ -138,7 +152,8 @@ fn outputs_are_deterministic_and_reveal_only_equality() {
 		encrypt_output(&secret, 0, &run(9), b"43", MAX).unwrap(),
 		encrypt_output(&secret, 1, &run(9), &output, MAX).unwrap(),
 		encrypt_output(&secret, 0, &run(10), &output, MAX).unwrap(),
-		encrypt_output(&secret, 0, &OutputContext { fuel_used: 1, ..run(9) }, &output, MAX).unwrap(),
+		encrypt_output(&secret, 0, &OutputContext { fuel_used: 1, ..run(9) }, &output, MAX)
+			.unwrap(),
 		encrypt_output(&[8; 32], 0, &run(9), &output, MAX).unwrap(),
 	] {
 		assert_eq!(other.len(), one.len());
@@ -183,7 +198,10 @@ fn a_plaintext_with_a_wrong_length_or_padding_does_not_open() {
 		plaintext(100, MIN_PADDED_INPUT, 0),   // length beyond the plaintext
 		vec![1, 0],                            // no room for the length
 	] {
-		assert_eq!(decrypt_input(&secret, &context, 0, &seal(&bad), MAX), Err(ConfidentialError::Malformed));
+		assert_eq!(
+			decrypt_input(&secret, &context, 0, &seal(&bad), MAX),
+			Err(ConfidentialError::Malformed)
+		);
 	}
 	assert_eq!(
 		decrypt_input(&secret, &context, 0, &vec![0; MAX + 1], MAX),
@@ -198,7 +216,8 @@ fn a_seal_opens_only_with_its_key_for_its_task_and_only_to_the_tasks_secret() {
 	let context = context(&secret);
 	let provider = [21; 32];
 	let key = reply::public_key(&provider).unwrap();
-	let sealed = seal_secret(&key, &context, &secret, &mut ChaCha20Rng::from_seed([1; 32])).unwrap();
+	let sealed =
+		seal_secret(&key, &context, &secret, &mut ChaCha20Rng::from_seed([1; 32])).unwrap();
 	assert_eq!(sealed.len(), SEALED_SECRET_LEN);
 	assert_eq!(open_secret(&provider, &context, &sealed), Ok(secret));
 	let malformed = Err(ConfidentialError::Malformed);
@@ -214,7 +233,8 @@ fn a_seal_opens_only_with_its_key_for_its_task_and_only_to_the_tasks_secret() {
 	tampered[40] ^= 1;
 	assert_eq!(open_secret(&provider, &context, &tampered), malformed);
 	// A requester who seals another secret than the one its task names is caught by its hash.
-	let lying = seal_secret(&key, &context, &[8; 32], &mut ChaCha20Rng::from_seed([2; 32])).unwrap();
+	let lying =
+		seal_secret(&key, &context, &[8; 32], &mut ChaCha20Rng::from_seed([2; 32])).unwrap();
 	assert_eq!(open_secret(&provider, &context, &lying), Err(ConfidentialError::WrongSecret));
 	// Unusable keys.
 	let mut small = [0u8; 32];
@@ -264,7 +284,8 @@ fn vector(i: u8) -> Value {
 	};
 	let provider_secret = [0x50 + i; 32];
 	let key = reply::public_key(&provider_secret).unwrap();
-	let sealed = seal_secret(&key, &context, &secret, &mut ChaCha20Rng::from_seed([i; 32])).unwrap();
+	let sealed =
+		seal_secret(&key, &context, &secret, &mut ChaCha20Rng::from_seed([i; 32])).unwrap();
 	let fingerprint = [0x60 + i; 32];
 	let input = inputs[usize::from(i)];
 	let output = outputs[usize::from(i)];

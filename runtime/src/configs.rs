@@ -314,7 +314,7 @@ impl pallet_tasks::Config for Runtime {
 	// A 1,024-tile job closes within 16 blocks.
 	type JobClosesPerBlock = ConstU32<64>;
 	// Above the most submissions a block's weight allows (the pallet's integrity test).
-	type MaxPending = ConstU32<128>;
+	type MaxPending = ConstU32<192>;
 	// Any number of tasks may share a deadline block; settling takes at most 70 % of a
 	// block and carries the rest over.
 	type DeadlineShare = DeadlineShare;

@@ -117,7 +117,10 @@ fn rotation<T: Config>() -> (T::AccountId, Call<T>) {
 		&who,
 		EncryptionKeySet {
 			current: EncryptionKey { key: encryption_key(1), signed_at: expired },
-			previous: Some((EncryptionKey { key: encryption_key(0), signed_at: Zero::zero() }, expired)),
+			previous: Some((
+				EncryptionKey { key: encryption_key(0), signed_at: Zero::zero() },
+				expired,
+			)),
 		},
 	);
 	// A revocation before them, read too.
@@ -304,7 +307,10 @@ mod benchmarks {
 			call.dispatch_bypass_filter(RawOrigin::Authorized.into()).unwrap();
 		}
 		let keys = EncryptionKeys::<T>::get(&who).unwrap();
-		assert_eq!((keys.current.key, keys.previous.unwrap().0.key), (encryption_key(2), encryption_key(1)));
+		assert_eq!(
+			(keys.current.key, keys.previous.unwrap().0.key),
+			(encryption_key(2), encryption_key(1))
+		);
 	}
 
 	/// The pool's and the block's check of an encryption key, signature included.

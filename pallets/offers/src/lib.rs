@@ -346,9 +346,9 @@ pub mod pallet {
 
 		/// Whether `key` is one of the live keys at `now`.
 		pub fn is_live(&self, key: &bourse_primitives::reply::ReplyKey, now: &BlockNumber) -> bool {
-			self.current.key == *key ||
-				(self.previous_is_live(now) &&
-					self.previous.as_ref().is_some_and(|(previous, _)| previous.key == *key))
+			self.current.key == *key
+				|| (self.previous_is_live(now)
+					&& self.previous.as_ref().is_some_and(|(previous, _)| previous.key == *key))
 		}
 	}
 
@@ -734,10 +734,7 @@ pub mod pallet {
 				T::MaxProviders::get() <= SEATS_PER_CLASS,
 				"the selection trees must have a seat for every provider"
 			);
-			assert!(
-				!T::EncryptionKeyGrace::get().is_zero(),
-				"EncryptionKeyGrace must not be zero"
-			);
+			assert!(!T::EncryptionKeyGrace::get().is_zero(), "EncryptionKeyGrace must not be zero");
 			assert!(
 				T::UnbondingDelay::get() > ENCRYPTION_KEY_SIGNATURE_LIFE.into(),
 				"a provider must not leave and return within an encryption key signature's life"
@@ -1268,7 +1265,10 @@ pub mod pallet {
 				!revocation.is_some_and(|revocation| revocation.key.as_ref() == Some(key)),
 				Error::<T>::KeyRevoked
 			);
-			ensure!(!keys.as_ref().is_some_and(|keys| keys.is_live(key, &now)), Error::<T>::KeyInUse);
+			ensure!(
+				!keys.as_ref().is_some_and(|keys| keys.is_live(key, &now)),
+				Error::<T>::KeyInUse
+			);
 			Ok(keys)
 		}
 
@@ -1282,8 +1282,9 @@ pub mod pallet {
 			signature: &<T::ExecutorId as RuntimeAppPublic>::Signature,
 		) -> TransactionValidityWithRefund {
 			Self::check_encryption_key(provider, key, *signed_at).map_err(Self::invalid)?;
-			let executor =
-				Providers::<T>::get(provider).ok_or(Self::invalid(Error::<T>::NotProvider))?.executor;
+			let executor = Providers::<T>::get(provider)
+				.ok_or(Self::invalid(Error::<T>::NotProvider))?
+				.executor;
 			let payload = Self::encryption_key_payload(provider, &executor, key, *signed_at);
 			ensure!(executor.verify(&payload, signature), Self::invalid(Error::<T>::BadSignature));
 			let valid = ValidTransaction::with_tag_prefix("BourseEncryptionKey")
@@ -1308,7 +1309,10 @@ pub mod pallet {
 				frozen: freeze,
 			};
 			Revocations::<T>::insert(who, revocation);
-			Self::deposit_event(Event::EncryptionKeysRevoked { provider: who.clone(), frozen: freeze });
+			Self::deposit_event(Event::EncryptionKeysRevoked {
+				provider: who.clone(),
+				frozen: freeze,
+			});
 		}
 
 		/// The offchain part of encryption keys: for every provider whose executor key this
@@ -1319,10 +1323,9 @@ pub mod pallet {
 		fn publish_local_keys(now: BlockNumberFor<T>) {
 			let mut buffer = [0u8; 1 + 32 * bourse_primitives::sandbox::MAX_ENCRYPTION_KEYS];
 			let length = bourse_primitives::sandbox::sandbox::encryption_keys(&mut buffer);
-			let Some(local) = buffer
-				.get(..length as usize)
-				.and_then(|mut bytes| Vec::<bourse_primitives::reply::ReplyKey>::decode(&mut bytes).ok())
-			else {
+			let Some(local) = buffer.get(..length as usize).and_then(|mut bytes| {
+				Vec::<bourse_primitives::reply::ReplyKey>::decode(&mut bytes).ok()
+			}) else {
 				// No sandbox here (not a provider's node); or more keys than the buffer holds,
 				// which `MAX_ENCRYPTION_KEYS` (below 64: a one-byte length) rules out.
 				return;
@@ -1335,7 +1338,8 @@ pub mod pallet {
 					continue;
 				}
 				if let Err(error) = Self::check_encryption_key(&provider, newest, now) {
-					let foreign = chain.as_ref().is_some_and(|keys| !local.contains(&keys.current.key));
+					let foreign =
+						chain.as_ref().is_some_and(|keys| !local.contains(&keys.current.key));
 					let why = match error {
 						Error::<T>::RotationTooSoon if foreign => Some(
 							"has an encryption key on chain that this node does not hold, and \
@@ -1749,13 +1753,19 @@ pub mod pallet {
 				ensure!(Providers::<T>::contains_key(&who), "a revocation of a non-provider");
 				ensure!(revocation.at <= now, "a revocation in the future");
 				if revocation.frozen {
-					ensure!(!EncryptionKeys::<T>::contains_key(&who), "keys published while frozen");
+					ensure!(
+						!EncryptionKeys::<T>::contains_key(&who),
+						"keys published while frozen"
+					);
 				}
 			}
 			for (who, keys) in EncryptionKeys::<T>::iter() {
 				ensure!(Providers::<T>::contains_key(&who), "encryption keys of a non-provider");
 				if let Some(revocation) = Revocations::<T>::get(&who) {
-					ensure!(keys.current.signed_at > revocation.at, "a key signed before its revocation");
+					ensure!(
+						keys.current.signed_at > revocation.at,
+						"a key signed before its revocation"
+					);
 				}
 				ensure!(
 					bourse_primitives::reply::is_usable_key(&keys.current.key),
@@ -1767,7 +1777,10 @@ pub mod pallet {
 						previous.signed_at < keys.current.signed_at,
 						"encryption keys out of order"
 					);
-					ensure!(previous.key != keys.current.key, "an encryption key replaced by itself");
+					ensure!(
+						previous.key != keys.current.key,
+						"an encryption key replaced by itself"
+					);
 					ensure!(
 						*until <= now.saturating_add(T::EncryptionKeyGrace::get()),
 						"a previous encryption key usable beyond the grace period"

@@ -1185,7 +1185,8 @@ fn publish(who: u64, enc_key: [u8; 32], signed_at: u64, signer: u64) -> Dispatch
 	use polkadot_sdk::sp_runtime::RuntimeAppPublic;
 	let payload = Offers::encryption_key_payload(&who, &key(signer), &enc_key, signed_at);
 	let signature = key(signer).sign(&payload).unwrap();
-	let call = crate::Call::set_encryption_key { provider: who, key: enc_key, signed_at, signature };
+	let call =
+		crate::Call::set_encryption_key { provider: who, key: enc_key, signed_at, signature };
 	as_authorized(call, Offers::check_encryption_key(&who, &enc_key, signed_at).map(|_| ()))
 }
 
@@ -1203,7 +1204,10 @@ fn a_node_publishes_its_encryption_key_and_rotates_once_a_grace_period() {
 		System::assert_last_event(
 			Event::EncryptionKeySet { provider: 1, key: enc(1), previous_until: None }.into(),
 		);
-		assert_eq!(keys_of(1).unwrap().current, crate::EncryptionKey { key: enc(1), signed_at: now });
+		assert_eq!(
+			keys_of(1).unwrap().current,
+			crate::EncryptionKey { key: enc(1), signed_at: now }
+		);
 		// A rotation at once is allowed (nothing previous is live): the first key stays usable
 		// for the grace period.
 		next_block();
@@ -1211,7 +1215,8 @@ fn a_node_publishes_its_encryption_key_and_rotates_once_a_grace_period() {
 		ok(publish(1, enc(2), rotated, 101));
 		let until = rotated + ENCRYPTION_KEY_GRACE;
 		System::assert_last_event(
-			Event::EncryptionKeySet { provider: 1, key: enc(2), previous_until: Some(until) }.into(),
+			Event::EncryptionKeySet { provider: 1, key: enc(2), previous_until: Some(until) }
+				.into(),
 		);
 		let keys = keys_of(1).unwrap();
 		assert!(keys.is_live(&enc(1), &rotated) && keys.is_live(&enc(2), &rotated));
@@ -1248,7 +1253,7 @@ fn an_encryption_key_is_refused_unless_fresh_usable_new_and_signed_by_the_execut
 		refused(1, enc(1), now - life - 1, 101, Error::<Test>::StaleKeySignature); // too old
 		ok(publish(1, enc(1), now - life, 101)); // the oldest that counts
 		refused(1, enc(2), now - life, 101, Error::<Test>::StaleKeySignature); // not after it
-		// Small order, and not canonical (p + 1, the top bit).
+																		 // Small order, and not canonical (p + 1, the top bit).
 		let mut one = [0u8; 32];
 		one[0] = 1;
 		refused(2, one, now, 102, Error::<Test>::UnusableKey);
@@ -1256,7 +1261,7 @@ fn an_encryption_key_is_refused_unless_fresh_usable_new_and_signed_by_the_execut
 		high[31] |= 0x80;
 		refused(2, high, now, 102, Error::<Test>::UnusableKey);
 		refused(2, enc(5), now, 101, Error::<Test>::BadSignature); // another provider's key
-		// The current key again.
+															 // The current key again.
 		refused(1, enc(1), now, 101, Error::<Test>::KeyInUse);
 		// Signed for another provider, block or key: the signature does not fit.
 		use polkadot_sdk::sp_runtime::RuntimeAppPublic;
@@ -1316,16 +1321,25 @@ fn a_revocation_removes_both_keys_at_once_and_nothing_before_it_counts_again() {
 		let then = System::block_number();
 		let payload = Offers::encryption_key_payload(&1, &key(101), &enc(1), then);
 		let signature = key(101).sign(&payload).unwrap();
-		let first =
-			crate::Call::set_encryption_key { provider: 1, key: enc(1), signed_at: then, signature };
+		let first = crate::Call::set_encryption_key {
+			provider: 1,
+			key: enc(1),
+			signed_at: then,
+			signature,
+		};
 		ok(as_authorized(first.clone(), Ok(())));
 		next_block();
 		ok(publish(1, enc(2), System::block_number(), 101));
 		assert_noop!(Offers::revoke_encryption_keys(signed(3), false), Error::<Test>::NotProvider);
 		ok(Offers::revoke_encryption_keys(signed(1), false));
-		System::assert_last_event(Event::EncryptionKeysRevoked { provider: 1, frozen: false }.into());
+		System::assert_last_event(
+			Event::EncryptionKeysRevoked { provider: 1, frozen: false }.into(),
+		);
 		assert_eq!(keys_of(1), None, "both keys, at once");
-		assert_noop!(Offers::revoke_encryption_keys(signed(1), false), Error::<Test>::NoEncryptionKey);
+		assert_noop!(
+			Offers::revoke_encryption_keys(signed(1), false),
+			Error::<Test>::NoEncryptionKey
+		);
 		next_block();
 		let now = System::block_number();
 		// The first publication, still within its signature's life, does not count again.
@@ -1357,17 +1371,24 @@ fn a_frozen_provider_publishes_no_key_until_its_executor_key_is_rotated() {
 		);
 		// The account revokes and freezes: the thief's next key does not count either.
 		ok(Offers::revoke_encryption_keys(signed(1), true));
-		System::assert_last_event(Event::EncryptionKeysRevoked { provider: 1, frozen: true }.into());
+		System::assert_last_event(
+			Event::EncryptionKeysRevoked { provider: 1, frozen: true }.into(),
+		);
 		assert_eq!(keys_of(1), None);
 		next_block();
 		assert_eq!(
 			publish(1, enc(67), System::block_number(), 101),
 			Err(Error::<Test>::KeysFrozen.into())
 		);
-		assert_noop!(Offers::revoke_encryption_keys(signed(1), true), Error::<Test>::NoEncryptionKey);
+		assert_noop!(
+			Offers::revoke_encryption_keys(signed(1), true),
+			Error::<Test>::NoEncryptionKey
+		);
 		// Moving to a new executor key ends the freeze; the old key signs no more.
 		ok(Offers::rotate_executor(signed(1), key(201), pop(1, 201)));
-		System::assert_last_event(Event::EncryptionKeysRevoked { provider: 1, frozen: false }.into());
+		System::assert_last_event(
+			Event::EncryptionKeysRevoked { provider: 1, frozen: false }.into(),
+		);
 		next_block();
 		assert_eq!(
 			publish(1, enc(68), System::block_number(), 101),
@@ -1379,7 +1400,10 @@ fn a_frozen_provider_publishes_no_key_until_its_executor_key_is_rotated() {
 		ok(Offers::rotate_executor(signed(1), key(301), pop(1, 301)));
 		assert_eq!(keys_of(1), None);
 		next_block();
-		assert_eq!(publish(1, enc(2), System::block_number(), 301), Err(Error::<Test>::KeyRevoked.into()));
+		assert_eq!(
+			publish(1, enc(2), System::block_number(), 301),
+			Err(Error::<Test>::KeyRevoked.into())
+		);
 		// Leaving forgets it all.
 		ok(Offers::withdraw_offer(signed(1)));
 		ok(Offers::unregister_provider(signed(1)));
