@@ -186,6 +186,9 @@ pub const ENCRYPTION_KEY_SIGNATURE_LIFE: u32 = 16;
 /// Most doublings of [`Config::NodeResumeDelay`] for a provider paused again and again.
 pub const MAX_DOUBLINGS: u32 = 6;
 
+// The macro-expanded authorization of `set_encryption_key` (four arguments and a signature)
+// names a long tuple type.
+#[allow(clippy::type_complexity)]
 #[frame::pallet]
 pub mod pallet {
 	use super::*;
@@ -1262,7 +1265,7 @@ pub mod pallet {
 			}
 			ensure!(bourse_primitives::reply::is_usable_key(key), Error::<T>::UnusableKey);
 			ensure!(
-				!revocation.is_some_and(|revocation| revocation.key.as_ref() == Some(key)),
+				revocation.is_none_or(|revocation| revocation.key.as_ref() != Some(key)),
 				Error::<T>::KeyRevoked
 			);
 			ensure!(
