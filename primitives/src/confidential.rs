@@ -73,6 +73,9 @@ pub const OVERHEAD: usize = LENGTH_LEN + TAG_LEN;
 /// The least padded input plaintext.
 pub const MIN_PADDED_INPUT: usize = 64;
 
+/// Most providers a confidential task's secret is sealed to (its *members*).
+pub const MAX_MEMBERS: usize = 16;
+
 /// A sealed task secret, as stored for one provider.
 pub type SealedSecret = [u8; SEALED_SECRET_LEN];
 

@@ -213,6 +213,7 @@ fn crowded_market<T: Config>(n: u32, replication: u32) -> Requirements<T::Accoun
 		excluded: alloc::vec::Vec::new(),
 		by_stake: false,
 		seed: [7; 32],
+		only: alloc::vec::Vec::new(),
 	}
 }
 
@@ -446,6 +447,50 @@ mod benchmarks {
 		}
 		assert_eq!(chosen.len() as u32, T::MaxReplication::get());
 		let expired: T::AccountId = account("heavy", 0, 0);
+		assert!(Offers::<T>::get(&expired).is_none(), "the expired offer met was removed");
+	}
+
+	/// A confidential task's draw at its worst: the most members, each read in full (offer,
+	/// provider, liveness, keys, score), the first with an expired offer (removed), the most
+	/// seats drawn from the rest.
+	#[benchmark]
+	fn select_listed() {
+		let members = bourse_primitives::confidential::MAX_MEMBERS as u32;
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut only = Vec::new();
+		for i in 0..members {
+			let who: T::AccountId = account("member", i, 0);
+			let until = (i == 0).then(|| now.saturating_add(One::one()));
+			let (fuel, memory) = (u64::MAX, T::MaxMemoryMib::get());
+			offering::<T>(&who, 1_000 + i, full_bond::<T>(), 1_000u32.into(), fuel, memory, until);
+			let key = encryption_key(10u8.saturating_add(i as u8));
+			let keys = EncryptionKeySet {
+				current: EncryptionKey { key, signed_at: Zero::zero() },
+				previous: None,
+			};
+			EncryptionKeys::<T>::insert(&who, keys);
+			only.push((who, key));
+		}
+		frame_system::Pallet::<T>::set_block_number(now.saturating_add(2u32.into()));
+		let requirements = Requirements {
+			replication: T::MaxReplication::get(),
+			fuel: T::MinOfferFuel::get(),
+			memory_mib: T::MinOfferMemoryMib::get(),
+			max_price: T::MaxPricePerMfuel::get(),
+			min_reputation: Perbill::zero(),
+			requester: account("requester", 0, 0),
+			excluded: Vec::new(),
+			by_stake: true,
+			seed: [7; 32],
+			only,
+		};
+		let chosen: Vec<_>;
+		#[block]
+		{
+			chosen = Pallet::<T>::do_select(&requirements).unwrap();
+		}
+		assert_eq!(chosen.len() as u32, T::MaxReplication::get());
+		let expired: T::AccountId = account("member", 0, 0);
 		assert!(Offers::<T>::get(&expired).is_none(), "the expired offer met was removed");
 	}
 

@@ -51,6 +51,14 @@
 //! provider from the [`Config::MaxCandidates`] cheapest of them, weighted by bond × reputation.
 //! Cheap offers win the tasks they compete for by price — and must execute correctly.
 //!
+//! **A confidential task's seats go to its members.** A task whose secret is sealed to a list
+//! of providers ([`Requirements::only`], at most
+//! [`bourse_primitives::confidential::MAX_MEMBERS`]) draws every seat from that list alone, by
+//! bond × reputation, price only a filter: each member read once, eligible as above and while
+//! the encryption key its secret was sealed to is live ([`EncryptionKeySet::is_live`]). Nobody
+//! else is drawn, however many are free: the draw never widens, and fails when too few members
+//! qualify.
+//!
 //! **Replicated seats go to stake.** Every seat of a replicated task (and a single seat whose
 //! window holds nobody eligible) is drawn from *every* offer of the classes that surely fit the
 //! task, weighted by bond × reputation, price only as a filter: each class keeps a sum tree of
@@ -1819,7 +1827,14 @@ pub mod pallet {
 				let draws = replication.saturating_add(SPARE_DRAWS);
 				(T::WeightInfo::select_replicated(providers), draws.saturating_add(replication))
 			};
-			measured.saturating_add(T::Reputation::score_weight().saturating_mul(scores.into()))
+			let market =
+				measured.saturating_add(T::Reputation::score_weight().saturating_mul(scores.into()));
+			// A confidential task's draw reads each member's score once, and syncs each seat.
+			let members = bourse_primitives::confidential::MAX_MEMBERS as u32;
+			let listed = T::WeightInfo::select_listed().saturating_add(
+				T::Reputation::score_weight().saturating_mul(members.saturating_add(replication).into()),
+			);
+			market.max(listed)
 		}
 
 		fn release(provider: &T::AccountId) {

@@ -159,6 +159,49 @@ impl<T: Config> Pallet<T> {
 			&& offer.max_memory_mib >= req.memory_mib
 	}
 
+	/// A confidential task's members that may take a seat now — `(provider, price, weight)`,
+	/// weighted by bond × reputation — and the expired offers met. Reads at most
+	/// [`bourse_primitives::confidential::MAX_MEMBERS`] members, each once: an offer that fits
+	/// the task, a free slot, not paused, and the encryption key its secret was sealed to still
+	/// live ([`crate::EncryptionKeySet::is_live`]). Writes nothing.
+	#[allow(clippy::type_complexity)]
+	pub(crate) fn listed(
+		req: &Requirements<T::AccountId, BalanceOf<T>>,
+		now: BlockNumberFor<T>,
+	) -> (Vec<Candidate<T>>, Vec<(T::AccountId, Offer<BalanceOf<T>, BlockNumberFor<T>>)>) {
+		let mut candidates: Vec<Candidate<T>> = Vec::new();
+		let mut expired = Vec::new();
+		let members = req.only.iter().take(bourse_primitives::confidential::MAX_MEMBERS);
+		for (index, (who, key)) in members.enumerate() {
+			// Each member once (the task refuses duplicates; a repeat never doubles a chance).
+			if req.only.iter().take(index).any(|(earlier, _)| earlier == who) {
+				continue;
+			}
+			let Some(offer) = Offers::<T>::get(who) else { continue };
+			if offer.is_expired(&now) {
+				expired.push((who.clone(), offer));
+				continue;
+			}
+			if !Self::offer_fits(who, &offer, req, now) || Self::is_paused(who) {
+				continue;
+			}
+			let Some(provider) = Providers::<T>::get(who) else { continue };
+			if Self::free_slots(who, &provider, &offer) == 0 {
+				continue;
+			}
+			if !EncryptionKeys::<T>::get(who).is_some_and(|keys| keys.is_live(key, &now)) {
+				continue;
+			}
+			let score = T::Reputation::score(who);
+			if score < req.min_reputation {
+				continue;
+			}
+			let weight = Self::weight_of(provider.bond, score);
+			candidates.push((who.clone(), offer.price_per_mfuel, weight));
+		}
+		(candidates, expired)
+	}
+
 	/// The selection weight of a provider of `bond` and reputation `score`: never zero.
 	pub(crate) fn weight_of(bond: BalanceOf<T>, score: Perbill) -> u128 {
 		score.mul_floor(bond.saturated_into::<u128>()).max(1)
@@ -313,8 +356,21 @@ impl<T: Config> Pallet<T> {
 		let mut chosen: Vec<(T::AccountId, BalanceOf<T>)> = Vec::with_capacity(wanted);
 		let mut excluded: Vec<(Seat, u128)> = Vec::new();
 		let mut expired = Vec::new();
-		// A single seat goes to the cheapest eligible offers (price competition)…
-		if wanted == 1 && !req.by_stake {
+		// A confidential task's seats come from its members alone…
+		if !req.only.is_empty() {
+			let (mut listed, met) = Self::listed(req, now);
+			expired = met;
+			let mut draw = 0u32;
+			while chosen.len() < wanted {
+				let Some((who, price, _)) = Self::draw_from(&mut listed, &req.seed, draw) else {
+					break;
+				};
+				chosen.push((who, price));
+				draw = draw.saturating_add(1);
+			}
+		}
+		// …a single seat goes to the cheapest eligible offers (price competition)…
+		else if wanted == 1 && !req.by_stake {
 			let (mut window, met) = Self::scan(req, now);
 			expired = met;
 			if let Some((who, price, _)) = Self::draw_from(&mut window, &req.seed, 0) {
@@ -327,7 +383,7 @@ impl<T: Config> Pallet<T> {
 		let sure = Self::classes_for(req).1;
 		let most = req.replication.saturating_add(SPARE_DRAWS);
 		let mut draw = 0u32;
-		while chosen.len() < wanted && draw < most {
+		while chosen.len() < wanted && draw < most && req.only.is_empty() {
 			draw = draw.saturating_add(1);
 			let Some((seat, weight)) = Self::draw_seat(&sure, &excluded, &req.seed, draw) else {
 				break;

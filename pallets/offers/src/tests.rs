@@ -54,6 +54,7 @@ fn wants(replication: u32, requester: u64, seed: u8) -> Requirements<u64, u128> 
 		excluded: Vec::new(),
 		by_stake: false,
 		seed: [seed; 32],
+		only: Vec::new(),
 	}
 }
 
@@ -1488,4 +1489,90 @@ fn the_offchain_worker_publishes_the_nodes_newest_key_when_the_chain_has_another
 	assert_eq!(sends(Some(vec![new, old]), vec![enc(66), old]), vec![], "not while two are live");
 	assert_eq!(sends(Some(vec![]), vec![]), vec![], "no key");
 	assert_eq!(sends(None, vec![]), vec![], "no sandbox");
+}
+
+/// Providers 1..=`n` with offers and encryption keys `enc(who)` published, selectable now.
+fn members_market(n: u64) {
+	for who in 1..=n {
+		provider(who, 10 * who as u128);
+	}
+	next_block();
+	for who in 1..=n {
+		ok(publish(who, enc(who as u8), System::block_number(), 100 + who));
+	}
+	next_block();
+}
+
+#[test]
+fn a_confidential_task_draws_its_members_only_by_stake_and_every_one_of_them() {
+	test(|| {
+		members_market(8);
+		let members: Vec<(u64, [u8; 32])> = (1..=4).map(|who| (who, enc(who as u8))).collect();
+		let mut seen = std::collections::BTreeSet::new();
+		for seed in 0..80 {
+			for replication in [1, 3] {
+				let req = Requirements { only: members.clone(), ..wants(replication, 99, seed) };
+				let chosen = drawn(&req).unwrap();
+				assert_eq!(chosen.len(), replication as usize);
+				let mut distinct = chosen.clone();
+				distinct.sort();
+				distinct.dedup();
+				assert_eq!(distinct.len(), chosen.len(), "distinct providers");
+				assert!(chosen.iter().all(|who| *who <= 4), "never outside the list: {chosen:?}");
+				seen.extend(chosen);
+			}
+		}
+		// Price is only a filter: the dearest member is drawn too (a single seat of a public
+		// task goes to the cheapest window).
+		assert_eq!(seen.into_iter().collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+		// The slots a draw takes are held as any draw's.
+		let req = Requirements { only: members.clone(), ..wants(3, 99, 1) };
+		let chosen = select(&req).unwrap();
+		for a in &chosen {
+			assert_eq!(busy(a.provider), 1);
+		}
+	});
+}
+
+#[test]
+fn a_confidential_draw_never_widens_past_its_eligible_members() {
+	test(|| {
+		members_market(10);
+		// Member 1 is fine. Each other is out for one reason:
+		// 2 sealed to a key it never published,
+		// 3 sealed to a key it has rotated away from and whose grace is over,
+		// 4 its keys revoked, 5 paused, 6 full, 7 too dear, 8 the requester, 9 excluded.
+		let now = System::block_number();
+		ok(publish(3, enc(33), now, 103));
+		System::set_block_number(now + ENCRYPTION_KEY_GRACE);
+		ok(Offers::revoke_encryption_keys(signed(4), false));
+		for _ in 0..MAX_MISSES {
+			attend(5, false);
+		}
+		for seed in 0..4 {
+			select(&Requirements { only: vec![(6, enc(6))], ..wants(1, 99, seed) }).unwrap();
+		}
+		ok(Offers::set_offer(signed(7), 1_000, 1_000_000, 64, 4, None));
+		next_block();
+		let members: Vec<(u64, [u8; 32])> =
+			vec![(1, enc(1)), (2, enc(22)), (3, enc(3)), (4, enc(4)), (5, enc(5)), (6, enc(6)), (7, enc(7)), (8, enc(8)), (9, enc(9)), (1, enc(1))];
+		let req = |replication, seed| Requirements {
+			only: members.clone(),
+			max_price: 100,
+			excluded: vec![9],
+			..wants(replication, 8, seed)
+		};
+		for seed in 0..30 {
+			assert_eq!(drawn(&req(1, seed)), Ok(vec![1]), "only member 1 qualifies");
+			// Two seats: member 1 is not counted twice, and nobody else in the market (10 is
+			// free and fits) is taken instead.
+			assert!(drawn(&Requirements { only: Vec::new(), ..req(2, seed) }).is_ok());
+			let before = storage_root();
+			assert_eq!(select(&req(2, seed)), Err(SelectionError::NotEnoughProviders));
+			assert_eq!(storage_root(), before, "a failed draw writes nothing");
+		}
+		// Member 3's current key counts; a key it never published does not.
+		assert!(drawn(&Requirements { only: vec![(3, enc(33))], ..req(1, 0) }).is_ok());
+		assert!(drawn(&Requirements { only: vec![(3, enc(34))], ..req(1, 0) }).is_err());
+	});
 }

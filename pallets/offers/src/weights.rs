@@ -53,6 +53,7 @@ pub trait WeightInfo {
 	fn withdraw_bond() -> Weight;
 	fn select_single(n: u32, ) -> Weight;
 	fn select_replicated(n: u32, ) -> Weight;
+	fn select_listed() -> Weight;
 	fn release_slot() -> Weight;
 	fn slash() -> Weight;
 }
@@ -446,6 +447,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	fn select_listed() -> Weight {
+		Weight::from_parts(0, 0)
+	}
 	fn release_slot() -> Weight {
 		// Proof size: measured `920`, estimated `11934`.
 		// Minimum execution time: 68_849_000 picoseconds.
@@ -570,6 +574,9 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(57_u64))
 			.saturating_add(RocksDbWeight::get().writes(26_u64))
 			.saturating_add(Weight::from_parts(0, 15).saturating_mul(n.into()))
+	}
+	fn select_listed() -> Weight {
+		Weight::from_parts(0, 0)
 	}
 	fn release_slot() -> Weight {
 		Weight::from_parts(118_011_000, 11934)

@@ -2317,6 +2317,7 @@ pub mod pallet {
 				excluded: Vec::new(),
 				by_stake: false,
 				seed: [0; 32],
+				only: Vec::new(),
 			};
 			let candidates = T::Market::candidates(&requirements);
 			let valid = is_valid_replication(replication, T::MaxReplication::get());
@@ -2441,6 +2442,7 @@ pub mod pallet {
 				excluded: Vec::new(),
 				by_stake: false,
 				seed,
+				only: Vec::new(),
 			}
 		}
 
