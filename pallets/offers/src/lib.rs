@@ -1827,12 +1827,13 @@ pub mod pallet {
 				let draws = replication.saturating_add(SPARE_DRAWS);
 				(T::WeightInfo::select_replicated(providers), draws.saturating_add(replication))
 			};
-			let market =
-				measured.saturating_add(T::Reputation::score_weight().saturating_mul(scores.into()));
+			let market = measured
+				.saturating_add(T::Reputation::score_weight().saturating_mul(scores.into()));
 			// A confidential task's draw reads each member's score once, and syncs each seat.
 			let members = bourse_primitives::confidential::MAX_MEMBERS as u32;
 			let listed = T::WeightInfo::select_listed().saturating_add(
-				T::Reputation::score_weight().saturating_mul(members.saturating_add(replication).into()),
+				T::Reputation::score_weight()
+					.saturating_mul(members.saturating_add(replication).into()),
 			);
 			market.max(listed)
 		}

@@ -1554,8 +1554,18 @@ fn a_confidential_draw_never_widens_past_its_eligible_members() {
 		}
 		ok(Offers::set_offer(signed(7), 1_000, 1_000_000, 64, 4, None));
 		next_block();
-		let members: Vec<(u64, [u8; 32])> =
-			vec![(1, enc(1)), (2, enc(22)), (3, enc(3)), (4, enc(4)), (5, enc(5)), (6, enc(6)), (7, enc(7)), (8, enc(8)), (9, enc(9)), (1, enc(1))];
+		let members: Vec<(u64, [u8; 32])> = vec![
+			(1, enc(1)),
+			(2, enc(22)),
+			(3, enc(3)),
+			(4, enc(4)),
+			(5, enc(5)),
+			(6, enc(6)),
+			(7, enc(7)),
+			(8, enc(8)),
+			(9, enc(9)),
+			(1, enc(1)),
+		];
 		let req = |replication, seed| Requirements {
 			only: members.clone(),
 			max_price: 100,

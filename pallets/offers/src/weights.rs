@@ -429,6 +429,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(26_u64))
 			.saturating_add(Weight::from_parts(0, 15).saturating_mul(n.into()))
 	}
+	/// Storage: `Offers::Offers` (r:16 w:1)
+	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:15 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Providers` (r:15 w:5)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:15 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::EncryptionKeys` (r:15 w:0)
+	/// Proof: `Offers::EncryptionKeys` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:15 w:0)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Seats` (r:5 w:2)
+	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::TreeNodes` (r:4 w:4)
+	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::ClassWeights` (r:1 w:1)
+	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::SeatCounts` (r:1 w:1)
+	/// Proof: `Offers::SeatCounts` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::SeatHolders` (r:1 w:2)
+	/// Proof: `Offers::SeatHolders` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Available` (r:0 w:6)
+	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	fn select_listed() -> Weight {
+		// Proof size: measured `6853`, estimated `42014`.
+		// Minimum execution time: 615_283_000 picoseconds.
+		Weight::from_parts(712_856_000, 42014)
+			.saturating_add(T::DbWeight::get().reads(103_u64))
+			.saturating_add(T::DbWeight::get().writes(22_u64))
+	}
 	/// Storage: `Offers::Providers` (r:1 w:1)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Offers` (r:1 w:0)
@@ -447,9 +478,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:1)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	fn select_listed() -> Weight {
-		Weight::from_parts(0, 0)
-	}
 	fn release_slot() -> Weight {
 		// Proof size: measured `920`, estimated `11934`.
 		// Minimum execution time: 68_849_000 picoseconds.
@@ -576,7 +604,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 15).saturating_mul(n.into()))
 	}
 	fn select_listed() -> Weight {
-		Weight::from_parts(0, 0)
+		Weight::from_parts(712_856_000, 42014)
+			.saturating_add(RocksDbWeight::get().reads(103_u64))
+			.saturating_add(RocksDbWeight::get().writes(22_u64))
 	}
 	fn release_slot() -> Weight {
 		Weight::from_parts(118_011_000, 11934)
