@@ -42,10 +42,6 @@ use aes_gcm_siv::{
 };
 use alloc::vec::Vec;
 use codec::Encode;
-use hpke::{
-	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256, Deserializable, OpModeR,
-	OpModeS, Serializable,
-};
 use polkadot_sdk::sp_crypto_hashing::blake2_256;
 
 /// A task's secret: every key of the task derives from it.
@@ -78,8 +74,6 @@ pub const MAX_MEMBERS: usize = 16;
 
 /// A sealed task secret, as stored for one provider.
 pub type SealedSecret = [u8; SEALED_SECRET_LEN];
-
-type Kem = X25519HkdfSha256;
 
 /// Why a confidential value was not made or not opened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -347,20 +341,8 @@ pub fn seal_secret<AccountId: Encode>(
 	if !reply::is_usable_key(key) {
 		return Err(ConfidentialError::BadKey);
 	}
-	let recipient =
-		<Kem as hpke::Kem>::PublicKey::from_bytes(key).map_err(|_| ConfidentialError::BadKey)?;
-	let (encapsulated, ciphertext) =
-		hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, Kem, _>(
-			&OpModeS::Base,
-			&recipient,
-			&seal_info(context),
-			secret,
-			&[],
-			rng,
-		)
-		.map_err(|_| ConfidentialError::BadKey)?;
-	[encapsulated.to_bytes().as_slice(), ciphertext.as_slice()]
-		.concat()
+	reply::hpke_seal(key, &seal_info(context), secret, rng)
+		.map_err(|_| ConfidentialError::BadKey)?
 		.try_into()
 		.map_err(|_| ConfidentialError::Malformed)
 }
@@ -372,20 +354,8 @@ pub fn open_secret<AccountId: Encode>(
 	context: &TaskContext<AccountId>,
 	sealed: &SealedSecret,
 ) -> Result<TaskSecret, ConfidentialError> {
-	let (encapsulated, ciphertext) = sealed.split_at(32);
-	let encapsulated = <Kem as hpke::Kem>::EncappedKey::from_bytes(encapsulated)
+	let opened = reply::hpke_open(key_secret, &seal_info(context), sealed)
 		.map_err(|_| ConfidentialError::Malformed)?;
-	let key_secret = <Kem as hpke::Kem>::PrivateKey::from_bytes(key_secret)
-		.map_err(|_| ConfidentialError::BadKey)?;
-	let opened = hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, Kem>(
-		&OpModeR::Base,
-		&key_secret,
-		&encapsulated,
-		&seal_info(context),
-		ciphertext,
-		&[],
-	)
-	.map_err(|_| ConfidentialError::Malformed)?;
 	let secret: TaskSecret = opened.try_into().map_err(|_| ConfidentialError::Malformed)?;
 	if secret_hash(&secret) != context.secret_hash {
 		return Err(ConfidentialError::WrongSecret);

@@ -156,19 +156,45 @@ pub fn seal(
 	plaintext.extend_from_slice(&length.to_le_bytes());
 	plaintext.extend_from_slice(output);
 	plaintext.resize(padded_len(output.len(), max_output), 0);
-	let recipient =
-		<Kem as hpke::Kem>::PublicKey::from_bytes(reply_key).map_err(|_| ReplyError::BadKey)?;
+	hpke_seal(reply_key, &info(task_digest), &plaintext, rng).map_err(|_| ReplyError::BadKey)
+}
+
+/// HPKE base-mode single-shot sealing of `plaintext` to `key` with `info`, in this module's
+/// suite: the encapsulated key followed by the ciphertext. Errs on an unusable key.
+pub(crate) fn hpke_seal(
+	key: &ReplyKey,
+	info: &[u8],
+	plaintext: &[u8],
+	rng: &mut (impl hpke::rand_core::CryptoRng + hpke::rand_core::RngCore),
+) -> Result<Vec<u8>, ()> {
+	let recipient = <Kem as hpke::Kem>::PublicKey::from_bytes(key).map_err(|_| ())?;
 	let (encapsulated, ciphertext) =
 		hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, Kem, _>(
 			&OpModeS::Base,
 			&recipient,
-			&info(task_digest),
-			&plaintext,
+			info,
+			plaintext,
 			&[],
 			rng,
 		)
-		.map_err(|_| ReplyError::BadKey)?;
+		.map_err(|_| ())?;
 	Ok([encapsulated.to_bytes().as_slice(), ciphertext.as_slice()].concat())
+}
+
+/// Opens what [`hpke_seal`] made with the key's `secret`.
+pub(crate) fn hpke_open(secret: &[u8; 32], info: &[u8], sealed: &[u8]) -> Result<Vec<u8>, ()> {
+	let (encapsulated, ciphertext) = sealed.split_at_checked(32).ok_or(())?;
+	let encapsulated = <Kem as hpke::Kem>::EncappedKey::from_bytes(encapsulated).map_err(|_| ())?;
+	let secret = <Kem as hpke::Kem>::PrivateKey::from_bytes(secret).map_err(|_| ())?;
+	hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, Kem>(
+		&OpModeR::Base,
+		&secret,
+		&encapsulated,
+		info,
+		ciphertext,
+		&[],
+	)
+	.map_err(|_| ())
 }
 
 /// [`seal`] with randomness drawn from `seed`: the same box for the same seed. For tests and
@@ -207,20 +233,8 @@ pub fn open(
 	if sealed.len() < OVERHEAD || sealed.len() > max_sealed_len(max_output) {
 		return Err(ReplyError::Malformed);
 	}
-	let (encapsulated, ciphertext) = sealed.split_at(32);
-	let encapsulated = <Kem as hpke::Kem>::EncappedKey::from_bytes(encapsulated)
-		.map_err(|_| ReplyError::Malformed)?;
-	let secret =
-		<Kem as hpke::Kem>::PrivateKey::from_bytes(secret).map_err(|_| ReplyError::BadKey)?;
-	let plaintext = hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, Kem>(
-		&OpModeR::Base,
-		&secret,
-		&encapsulated,
-		&info(task_digest),
-		ciphertext,
-		&[],
-	)
-	.map_err(|_| ReplyError::Malformed)?;
+	let plaintext =
+		hpke_open(secret, &info(task_digest), sealed).map_err(|_| ReplyError::Malformed)?;
 	let (header, rest) = plaintext.split_at_checked(HEADER_LEN).ok_or(ReplyError::Malformed)?;
 	let (salt, length) = header.split_at(SALT_LEN);
 	let length = u32::from_le_bytes(length.try_into().map_err(|_| ReplyError::Malformed)?);

@@ -72,9 +72,10 @@ pub struct Requirements<AccountId, Balance> {
 	/// Randomness for the weighted draw (the chain's randomness mixed with the task id).
 	pub seed: [u8; 32],
 	/// A confidential task's members: the providers its secret is sealed to, each with the
-	/// encryption key it was sealed to (at most [`crate::confidential::MAX_MEMBERS`]). When
-	/// not empty, only they are drawn, each only while that key is live, by bond × reputation
-	/// (price only a filter); nobody else, whoever is free: the draw never widens.
+	/// encryption key it was sealed to (the first [`crate::confidential::MAX_MEMBERS`] count,
+	/// each account once). When not empty, only they are drawn, each only while that key is
+	/// live, by bond × reputation (price only a filter); nobody else, whoever is free: the draw
+	/// never widens.
 	pub only: alloc::vec::Vec<(AccountId, crate::reply::ReplyKey)>,
 }
 

@@ -33,7 +33,7 @@
 //!
 //! ## Selection
 //!
-//! [`ProviderMarket::select`] picks providers for a task, in two ways, both with a cost bounded
+//! [`ProviderMarket::select`] picks providers for a task, in three ways, each with a cost bounded
 //! by constants, never by the number of providers or offers.
 //!
 //! **Capacity classes.** Offers are sorted into [`CLASSES`] classes by what they allow: three
@@ -52,12 +52,13 @@
 //! Cheap offers win the tasks they compete for by price — and must execute correctly.
 //!
 //! **A confidential task's seats go to its members.** A task whose secret is sealed to a list
-//! of providers ([`Requirements::only`], at most
-//! [`bourse_primitives::confidential::MAX_MEMBERS`]) draws every seat from that list alone, by
-//! bond × reputation, price only a filter: each member read once, eligible as above and while
-//! the encryption key its secret was sealed to is live ([`EncryptionKeySet::is_live`]). Nobody
-//! else is drawn, however many are free: the draw never widens, and fails when too few members
-//! qualify.
+//! of providers ([`Requirements::only`]; its first
+//! [`bourse_primitives::confidential::MAX_MEMBERS`] entries, each account once) draws every
+//! seat from that list alone, by bond × reputation, price only a filter: each member read once,
+//! eligible as above and while the encryption key its secret was sealed to is live at the draw
+//! ([`EncryptionKeySet::is_live`]; a key revoked later does not take a seat back). Nobody else
+//! is drawn, however many are free: the draw never widens, and fails when too few members
+//! qualify. (No task sets the list yet: confidential tasks are being built.)
 //!
 //! **Replicated seats go to stake.** Every seat of a replicated task (and a single seat whose
 //! window holds nobody eligible) is drawn from *every* offer of the classes that surely fit the
@@ -1830,11 +1831,17 @@ pub mod pallet {
 			let market = measured
 				.saturating_add(T::Reputation::score_weight().saturating_mul(scores.into()));
 			// A confidential task's draw reads each member's score once, and syncs each seat.
+			// Its benchmark's members share tree paths (one class, neighbouring leaves): each
+			// seat synced and the expired offer removed may touch a path of its own.
 			let members = bourse_primitives::confidential::MAX_MEMBERS as u32;
-			let listed = T::WeightInfo::select_listed().saturating_add(
-				T::Reputation::score_weight()
-					.saturating_mul(members.saturating_add(replication).into()),
-			);
+			let paths = replication.saturating_add(REMOVALS_PER_SELECTION as u32);
+			let nodes = u64::from(paths.saturating_mul(TREE_DEPTH));
+			let listed = T::WeightInfo::select_listed()
+				.saturating_add(
+					T::Reputation::score_weight()
+						.saturating_mul(members.saturating_add(replication).into()),
+				)
+				.saturating_add(T::DbWeight::get().reads_writes(nodes, nodes));
 			market.max(listed)
 		}
 
@@ -1867,8 +1874,13 @@ pub mod pallet {
 			requirements: &Requirements<T::AccountId, BalanceOf<T>>,
 		) -> Vec<Assignment<T::AccountId, BalanceOf<T>>> {
 			let now = frame_system::Pallet::<T>::block_number();
-			Self::scan(requirements, now)
-				.0
+			// A confidential task's candidates are its eligible members, never the market's.
+			let (candidates, _) = if requirements.only.is_empty() {
+				Self::scan(requirements, now)
+			} else {
+				Self::listed(requirements, now)
+			};
+			candidates
 				.into_iter()
 				.map(|(provider, price, _)| Assignment { provider, price })
 				.collect()

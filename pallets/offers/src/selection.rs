@@ -173,7 +173,7 @@ impl<T: Config> Pallet<T> {
 		let mut expired = Vec::new();
 		let members = req.only.iter().take(bourse_primitives::confidential::MAX_MEMBERS);
 		for (index, (who, key)) in members.enumerate() {
-			// Each member once (the task refuses duplicates; a repeat never doubles a chance).
+			// Each account once, its first entry (a repeat never doubles a chance).
 			if req.only.iter().take(index).any(|(earlier, _)| earlier == who) {
 				continue;
 			}

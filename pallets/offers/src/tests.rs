@@ -1181,13 +1181,17 @@ fn enc(i: u8) -> [u8; 32] {
 }
 
 /// The node's publication of `enc_key` as provider `who`'s encryption key, signed at
-/// `signed_at` by executor key `signer`, as a block applies it.
-fn publish(who: u64, enc_key: [u8; 32], signed_at: u64, signer: u64) -> DispatchResult {
+/// `signed_at` by executor key `signer`.
+fn publication(who: u64, enc_key: [u8; 32], signed_at: u64, signer: u64) -> crate::Call<Test> {
 	use polkadot_sdk::sp_runtime::RuntimeAppPublic;
 	let payload = Offers::encryption_key_payload(&who, &key(signer), &enc_key, signed_at);
 	let signature = key(signer).sign(&payload).unwrap();
-	let call =
-		crate::Call::set_encryption_key { provider: who, key: enc_key, signed_at, signature };
+	crate::Call::set_encryption_key { provider: who, key: enc_key, signed_at, signature }
+}
+
+/// [`publication`], as a block applies it.
+fn publish(who: u64, enc_key: [u8; 32], signed_at: u64, signer: u64) -> DispatchResult {
+	let call = publication(who, enc_key, signed_at, signer);
 	as_authorized(call, Offers::check_encryption_key(&who, &enc_key, signed_at).map(|_| ()))
 }
 
@@ -1284,18 +1288,10 @@ fn an_encryption_key_is_refused_unless_fresh_usable_new_and_signed_by_the_execut
 #[test]
 fn an_old_publication_never_counts_again_after_the_provider_leaves_and_returns() {
 	test(|| {
-		use polkadot_sdk::sp_runtime::RuntimeAppPublic;
 		provider(1, 10);
 		next_block();
 		let then = System::block_number();
-		let payload = Offers::encryption_key_payload(&1, &key(101), &enc(1), then);
-		let signature = key(101).sign(&payload).unwrap();
-		let old = crate::Call::set_encryption_key {
-			provider: 1,
-			key: enc(1),
-			signed_at: then,
-			signature,
-		};
+		let old = publication(1, enc(1), then, 101);
 		ok(as_authorized(old.clone(), Ok(())));
 		ok(Offers::withdraw_offer(signed(1)));
 		ok(Offers::unregister_provider(signed(1)));
@@ -1316,18 +1312,10 @@ fn an_old_publication_never_counts_again_after_the_provider_leaves_and_returns()
 #[test]
 fn a_revocation_removes_both_keys_at_once_and_nothing_before_it_counts_again() {
 	test(|| {
-		use polkadot_sdk::sp_runtime::RuntimeAppPublic;
 		provider(1, 10);
 		next_block();
 		let then = System::block_number();
-		let payload = Offers::encryption_key_payload(&1, &key(101), &enc(1), then);
-		let signature = key(101).sign(&payload).unwrap();
-		let first = crate::Call::set_encryption_key {
-			provider: 1,
-			key: enc(1),
-			signed_at: then,
-			signature,
-		};
+		let first = publication(1, enc(1), then, 101);
 		ok(as_authorized(first.clone(), Ok(())));
 		next_block();
 		ok(publish(1, enc(2), System::block_number(), 101));
@@ -1584,5 +1572,43 @@ fn a_confidential_draw_never_widens_past_its_eligible_members() {
 		// Member 3's current key counts; a key it never published does not.
 		assert!(drawn(&Requirements { only: vec![(3, enc(33))], ..req(1, 0) }).is_ok());
 		assert!(drawn(&Requirements { only: vec![(3, enc(34))], ..req(1, 0) }).is_err());
+	});
+}
+
+#[test]
+fn a_confidential_draw_skips_every_member_that_cannot_take_a_seat_and_quotes_only_members() {
+	test(|| {
+		members_market(8);
+		let now = System::block_number();
+		// 1 fine; 2 its offer expired (removed by the draw that meets it); 3 leaving; 4 no
+		// offer; 5 an offer not active before the next block; 6 below the floor; 7 rotated,
+		// sealed to its previous key still within its grace period (drawn); 8 the seventeenth
+		// entry (never read).
+		ok(Offers::set_offer(signed(2), 20, 1_000_000, 64, 4, Some(now)));
+		ok(Offers::withdraw_offer(signed(3)));
+		ok(Offers::unregister_provider(signed(3)));
+		ok(Offers::withdraw_offer(signed(4)));
+		ok(publish(7, enc(77), now, 107));
+		next_block();
+		ok(Offers::set_offer(signed(5), 50, 1_000_000, 64, 4, None));
+		<Test as crate::Config>::Reputation::record(&6, bourse_primitives::traits::Verdict::OutVoted, 1_000_000);
+		let mut only: Vec<(u64, [u8; 32])> = (1..=7).map(|who| (who, enc(who as u8))).collect();
+		only.extend((0..9).map(|_| (1, enc(1)))); // entries 8 to 16: member 1 again
+		only.push((8, enc(8)));
+		let floor = <Test as crate::Config>::Reputation::score(&1);
+		let req = |seed| Requirements { only: only.clone(), min_reputation: floor, ..wants(1, 99, seed) };
+		let mut seen = std::collections::BTreeSet::new();
+		for seed in 0..40 {
+			seen.extend(drawn(&req(seed)).unwrap());
+		}
+		assert_eq!(seen.into_iter().collect::<Vec<_>>(), vec![1, 7]);
+		assert_eq!(crate::Offers::<Test>::get(2), None, "the expired offer met was removed");
+		System::assert_has_event(Event::OfferExpired { provider: 2 }.into());
+		// A quote names the same members, never the market's cheapest.
+		let quoted: Vec<u64> = <Offers as ProviderMarket<u64, u128>>::candidates(&req(0))
+			.into_iter()
+			.map(|a| a.provider)
+			.collect();
+		assert_eq!(quoted, vec![1, 7]);
 	});
 }
