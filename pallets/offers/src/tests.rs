@@ -1584,19 +1584,24 @@ fn a_confidential_draw_skips_every_member_that_cannot_take_a_seat_and_quotes_onl
 		// offer; 5 an offer not active before the next block; 6 below the floor; 7 rotated,
 		// sealed to its previous key still within its grace period (drawn); 8 the seventeenth
 		// entry (never read).
-		ok(Offers::set_offer(signed(2), 20, 1_000_000, 64, 4, Some(now)));
+		ok(Offers::set_offer(signed(2), 20, 1_000_000, 64, 4, Some(now + 1)));
 		ok(Offers::withdraw_offer(signed(3)));
 		ok(Offers::unregister_provider(signed(3)));
 		ok(Offers::withdraw_offer(signed(4)));
 		ok(publish(7, enc(77), now, 107));
-		next_block();
+		advance(2);
 		ok(Offers::set_offer(signed(5), 50, 1_000_000, 64, 4, None));
-		<Test as crate::Config>::Reputation::record(&6, bourse_primitives::traits::Verdict::OutVoted, 1_000_000);
+		<Test as crate::Config>::Reputation::record(
+			&6,
+			bourse_primitives::traits::Verdict::OutVoted,
+			1_000_000,
+		);
 		let mut only: Vec<(u64, [u8; 32])> = (1..=7).map(|who| (who, enc(who as u8))).collect();
 		only.extend((0..9).map(|_| (1, enc(1)))); // entries 8 to 16: member 1 again
 		only.push((8, enc(8)));
 		let floor = <Test as crate::Config>::Reputation::score(&1);
-		let req = |seed| Requirements { only: only.clone(), min_reputation: floor, ..wants(1, 99, seed) };
+		let req =
+			|seed| Requirements { only: only.clone(), min_reputation: floor, ..wants(1, 99, seed) };
 		let mut seen = std::collections::BTreeSet::new();
 		for seed in 0..40 {
 			seen.extend(drawn(&req(seed)).unwrap());
