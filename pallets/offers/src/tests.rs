@@ -784,31 +784,43 @@ impl bourse_primitives::sandbox::WorkloadRunner for Capacity {
 	}
 }
 
+/// Externalities of a node whose offchain worker runs (with `sandbox`, if any), and what its
+/// worker has sent to the pool so far.
+fn offchain_node(sandbox: Option<Capacity>) -> (TestState, impl Fn() -> Vec<RuntimeCall>) {
+	use codec::Decode;
+	use polkadot_sdk::sp_core::offchain::{
+		testing::{TestOffchainExt, TestTransactionPoolExt},
+		OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+	};
+	let mut ext = new_test_ext();
+	let (offchain, _) = TestOffchainExt::new();
+	let (pool, pool_state) = TestTransactionPoolExt::new();
+	ext.register_extension(OffchainDbExt::new(offchain.clone()));
+	ext.register_extension(OffchainWorkerExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	if let Some(sandbox) = sandbox {
+		ext.register_extension(bourse_primitives::sandbox::SandboxExt::new(std::sync::Arc::new(
+			sandbox,
+		)));
+	}
+	let sent = move || {
+		pool_state
+			.read()
+			.transactions
+			.iter()
+			.map(|bytes| Extrinsic::decode(&mut &bytes[..]).unwrap().function)
+			.collect()
+	};
+	(ext, sent)
+}
+
 #[test]
 fn the_offchain_worker_resumes_its_paused_providers_once_allowed_and_only_with_a_sandbox() {
-	use codec::Decode;
-	use polkadot_sdk::{
-		frame_support::traits::Hooks,
-		sp_core::offchain::{
-			testing::{TestOffchainExt, TestTransactionPoolExt},
-			OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
-		},
-		sp_runtime::RuntimeAppPublic,
-	};
+	use polkadot_sdk::{frame_support::traits::Hooks, sp_runtime::RuntimeAppPublic};
 	// A node with a sandbox of `capacity` runs at once (none: no sandbox): what its worker
 	// sends on a block after `blocks` of provider 1's pause.
 	let sends = |capacity: Option<u32>, blocks: u64| -> Vec<RuntimeCall> {
-		let mut ext = new_test_ext();
-		let (offchain, _) = TestOffchainExt::new();
-		let (pool, pool_state) = TestTransactionPoolExt::new();
-		ext.register_extension(OffchainDbExt::new(offchain.clone()));
-		ext.register_extension(OffchainWorkerExt::new(offchain));
-		ext.register_extension(TransactionPoolExt::new(pool));
-		if let Some(capacity) = capacity {
-			ext.register_extension(bourse_primitives::sandbox::SandboxExt::new(
-				std::sync::Arc::new(Capacity(capacity, Vec::new())),
-			));
-		}
+		let (mut ext, sent) = offchain_node(capacity.map(|runs| Capacity(runs, Vec::new())));
 		ext.execute_with(|| {
 			for who in 1..=3 {
 				provider(who, 10);
@@ -820,12 +832,7 @@ fn the_offchain_worker_resumes_its_paused_providers_once_allowed_and_only_with_a
 			// This node holds the keys of 1 (paused) and 3 (not paused), not of 2 (paused).
 			UintAuthorityId::set_all_keys(vec![key(101), key(103)]);
 			<Offers as Hooks<u64>>::offchain_worker(System::block_number());
-			let sent: Vec<_> = pool_state
-				.read()
-				.transactions
-				.iter()
-				.map(|bytes| Extrinsic::decode(&mut &bytes[..]).unwrap().function)
-				.collect();
+			let sent = sent();
 			for call in &sent {
 				let RuntimeCall::Offers(crate::Call::resume_offer_as_node { provider, signature }) =
 					call.clone()
@@ -1404,29 +1411,12 @@ fn a_frozen_provider_publishes_no_key_until_its_executor_key_is_rotated() {
 
 #[test]
 fn the_offchain_worker_publishes_the_nodes_newest_key_when_the_chain_has_another() {
-	use codec::Decode;
-	use polkadot_sdk::{
-		frame_support::traits::Hooks,
-		sp_core::offchain::{
-			testing::{TestOffchainExt, TestTransactionPoolExt},
-			OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
-		},
-	};
+	use polkadot_sdk::frame_support::traits::Hooks;
 	// What a node holding executor keys 101 and 103 and the encryption keys `local` sends at
 	// block 10 when the chain holds `chain` for provider 1 (published at block 2, rotated
 	// at block 3 when there are two).
 	let sends = |local: Option<Vec<[u8; 32]>>, chain: Vec<[u8; 32]>| -> Vec<(u64, [u8; 32])> {
-		let mut ext = new_test_ext();
-		let (offchain, _) = TestOffchainExt::new();
-		let (pool, pool_state) = TestTransactionPoolExt::new();
-		ext.register_extension(OffchainDbExt::new(offchain.clone()));
-		ext.register_extension(OffchainWorkerExt::new(offchain));
-		ext.register_extension(TransactionPoolExt::new(pool));
-		if let Some(local) = local {
-			ext.register_extension(bourse_primitives::sandbox::SandboxExt::new(
-				std::sync::Arc::new(Capacity(4, local)),
-			));
-		}
+		let (mut ext, sent) = offchain_node(local.map(|keys| Capacity(4, keys)));
 		ext.execute_with(|| {
 			provider(1, 10);
 			provider(2, 10);
@@ -1437,12 +1427,7 @@ fn the_offchain_worker_publishes_the_nodes_newest_key_when_the_chain_has_another
 			System::set_block_number(10);
 			UintAuthorityId::set_all_keys(vec![key(101), key(103)]);
 			<Offers as Hooks<u64>>::offchain_worker(System::block_number());
-			let sent: Vec<_> = pool_state
-				.read()
-				.transactions
-				.iter()
-				.map(|bytes| Extrinsic::decode(&mut &bytes[..]).unwrap().function)
-				.collect();
+			let sent = sent();
 			sent.into_iter()
 				.map(|call| {
 					let RuntimeCall::Offers(crate::Call::set_encryption_key {
