@@ -344,6 +344,9 @@ pub enum AbstainReason {
 	Version,
 	/// The run failed locally (no outcome) until the windows closed.
 	LocalFailure,
+	/// A confidential task's secret, sealed to this provider, did not open to the task's
+	/// secret, or its input did not decrypt under it: only the requester can have made it so.
+	BadSeal,
 }
 
 impl AbstainReason {
@@ -354,6 +357,7 @@ impl AbstainReason {
 			AbstainReason::Memory => "memory",
 			AbstainReason::Version => "version",
 			AbstainReason::LocalFailure => "local_failure",
+			AbstainReason::BadSeal => "bad_seal",
 		}
 	}
 }

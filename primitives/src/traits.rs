@@ -144,6 +144,11 @@ pub trait ProviderMarket<AccountId, Balance> {
 	/// of the party it found wrong) and returns what moved. Counts toward the slash: the
 	/// caller burns only the rest ([`Self::slash`]). Emits no event.
 	fn forfeit(provider: &AccountId, amount: Balance, to: &AccountId) -> Balance;
+
+	/// Whether `key` is one of `provider`'s live encryption keys now (its current key, or the
+	/// one it replaced while that is still usable): a confidential task's secret may be sealed
+	/// to it. Writes nothing.
+	fn encryption_key_live(provider: &AccountId, key: &crate::reply::ReplyKey) -> bool;
 }
 
 /// Identifier of a task: sequential from 0.
@@ -239,6 +244,9 @@ pub struct Decision<AccountId> {
 	pub result: Result<AgreedOutcome, FailureReason>,
 	/// Each assigned provider's verdict, in assignment order.
 	pub verdicts: alloc::vec::Vec<(AccountId, Option<Verdict>)>,
+	/// The providers that committed to an outcome (every reveal was committed first), whatever
+	/// came of it: revealed, withheld, or kept out of the chain until the deadline.
+	pub committed: alloc::vec::Vec<AccountId>,
 }
 
 /// A task's assignment, as attestation sees it.

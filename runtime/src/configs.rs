@@ -517,6 +517,15 @@ impl pallet_tasks::BenchmarkHelper<AccountId> for MarketBenchmarks {
 		who
 	}
 
+	fn encryption_key(provider: &AccountId) -> bourse_primitives::reply::ReplyKey {
+		use codec::Encode;
+		let secret =
+			sp_io::hashing::blake2_256(&(b"bourse-benchmark-encryption", provider).encode());
+		let key = bourse_primitives::reply::public_key(&secret).expect("any secret has a key");
+		pallet_offers::Pallet::<Runtime>::benchmark_encryption_key(provider, key);
+		key
+	}
+
 	/// A block authored by the first BABE authority in a secondary VRF slot, as pallet_babe
 	/// keeps its pre-digest while the block executes: `BlockVrfRandomness` derives the VRF
 	/// output from it (the proof is not checked there; the client checked it on import). The

@@ -1539,6 +1539,9 @@ pub mod pallet {
 					(result, Some(winner.clone()))
 				}
 			};
+			// One read of at most `k` entries (the reveals read above were committed too).
+			let committers: Vec<T::AccountId> =
+				Commitments::<T>::iter_key_prefix(task_id).collect();
 			let verdicts = reveals
 				.into_iter()
 				.map(|(provider, revealed)| {
@@ -1565,7 +1568,7 @@ pub mod pallet {
 				})
 				.collect();
 			Self::forget_task(task_id);
-			Decision { result, verdicts }
+			Decision { result, verdicts, committed: committers }
 		}
 
 		/// The pallet's invariants: every commitment, reveal and pending output belongs to an

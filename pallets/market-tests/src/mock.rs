@@ -247,6 +247,13 @@ impl pallet_tasks::BenchmarkHelper<u64> for MarketHelper {
 			.unwrap();
 		who
 	}
+	fn encryption_key(provider: &u64) -> [u8; 32] {
+		let mut secret = [0x3c; 32];
+		secret[..8].copy_from_slice(&provider.to_le_bytes());
+		let key = bourse_primitives::reply::public_key(&secret).unwrap();
+		pallet_offers::Pallet::<Test>::benchmark_encryption_key(provider, key);
+		key
+	}
 	/// A block by a known author with a VRF output.
 	fn set_block_randomness() {
 		set_author(pallet_tasks::Authored::By([7; 32]));

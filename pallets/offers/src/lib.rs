@@ -1498,6 +1498,18 @@ pub mod pallet {
 			Self::set(who, price, u64::MAX, T::MaxMemoryMib::get(), slots, None, now)
 		}
 
+		/// Publishes `key` as `who`'s current encryption key, signed now: for other pallets'
+		/// benchmarks (a provider's node publishes it through [`Pallet::set_encryption_key`]).
+		#[cfg(feature = "runtime-benchmarks")]
+		pub fn benchmark_encryption_key(
+			who: &T::AccountId,
+			key: bourse_primitives::reply::ReplyKey,
+		) {
+			let signed_at = frame_system::Pallet::<T>::block_number();
+			let current = EncryptionKey { key, signed_at };
+			EncryptionKeys::<T>::insert(who, EncryptionKeySet { current, previous: None });
+		}
+
 		/// Sets `who`'s offer as of block `now` (the checks of [`Pallet::set_offer`]).
 		pub(crate) fn set(
 			who: &T::AccountId,
@@ -1942,6 +1954,14 @@ pub mod pallet {
 			});
 			Self::sync_index(provider);
 			moved
+		}
+
+		fn encryption_key_live(
+			provider: &T::AccountId,
+			key: &bourse_primitives::reply::ReplyKey,
+		) -> bool {
+			let now = frame_system::Pallet::<T>::block_number();
+			EncryptionKeys::<T>::get(provider).is_some_and(|keys| keys.is_live(key, &now))
 		}
 	}
 

@@ -20,6 +20,10 @@ pub trait BenchmarkHelper<AccountId> {
 	/// price for large tasks, selectable from the next block.
 	fn provider(i: u32, slots: u32) -> AccountId;
 
+	/// Publishes an encryption key for `provider` (one of [`Self::provider`]'s), live now, and
+	/// returns it: a confidential task's seal is made for it.
+	fn encryption_key(provider: &AccountId) -> ReplyKey;
+
 	/// Makes this block's randomness and author come the way they come on a real block (in the
 	/// runtime, a BABE pre-digest with a VRF output, from one of the most authorities the chain
 	/// allows), so that their derivation is weighed.
@@ -344,6 +348,43 @@ mod benchmarks {
 			submit::<T>(&caller, hash, replication, None).unwrap();
 		}
 		assert!(Pending::<T>::get().iter().any(|entry| entry.task_id == 0));
+	}
+
+	/// A confidential task of replication `2h + 1` sealed to the most members, each with a
+	/// live key (each read), free in a full candidate window, with the largest input: the
+	/// draw it tries reads every member.
+	#[benchmark]
+	fn submit_confidential_task(h: Linear<0, { T::MaxReplication::get() / 2 }>) {
+		let caller = requester::<T>();
+		let hash = workload::<T>(&caller);
+		market::<T>(0, 8);
+		let replication = h.saturating_mul(2).saturating_add(1).min(T::MaxReplication::get());
+		let members: Vec<crate::Member<T::AccountId>> = (0..MAX_MEMBERS)
+			.map(|i| {
+				let provider = T::BenchmarkHelper::provider(1_000 + i, 8);
+				let key = T::BenchmarkHelper::encryption_key(&provider);
+				crate::Member { provider, key, seal: [i as u8; 80] }
+			})
+			.collect();
+		let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		frame_system::Pallet::<T>::set_block_number(next);
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(caller),
+			hash,
+			vec![1; T::MaxInputSize::get() as usize],
+			BENCH_FUEL,
+			1,
+			1_000_000_000_000u64.saturated_into(),
+			replication,
+			Perbill::zero(),
+			None,
+			bench_reply_key(),
+			[9; 32],
+			members.try_into().unwrap(),
+		);
+		assert!(Pending::<T>::get().iter().any(|entry| entry.task_id == 0));
+		assert!(crate::Confidential::<T>::contains_key(0));
 	}
 
 	/// This block holds the most submissions and the queue is full: the task takes the place of

@@ -455,6 +455,57 @@ pub mod pallet {
 		pub coin: Option<AuditCoin<AccountId>>,
 	}
 
+	/// The most members a confidential task's secret is sealed to.
+	pub const MAX_MEMBERS: u32 = bourse_primitives::confidential::MAX_MEMBERS as u32;
+
+	/// A member of a confidential task: a provider its secret is sealed to.
+	#[derive(
+		Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	)]
+	pub struct Member<AccountId> {
+		/// The provider.
+		pub provider: AccountId,
+		/// Its encryption key the secret is sealed to (`Offers.EncryptionKeys`): it must be live
+		/// at submission and at the draw.
+		pub key: ReplyKey,
+		/// The task's secret sealed to `key` ([`bourse_primitives::confidential::seal_secret`]).
+		pub seal: bourse_primitives::confidential::SealedSecret,
+	}
+
+	/// A confidential task's members, as its call takes them: at most [`MAX_MEMBERS`].
+	pub type BoundedMembers<T> =
+		BoundedVec<Member<<T as frame_system::Config>::AccountId>, ConstU32<MAX_MEMBERS>>;
+
+	/// What makes a task confidential (see the module docs, "Confidential tasks"): the hash of
+	/// its secret, which binds its input and seals, and its members.
+	#[derive(
+		Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	)]
+	pub struct ConfidentialTerms<AccountId> {
+		/// [`bourse_primitives::confidential::secret_hash`] of the task's secret.
+		pub secret_hash: [u8; 32],
+		/// The providers its secret is sealed to, the only ones it is drawn from.
+		pub members: BoundedVec<Member<AccountId>, ConstU32<MAX_MEMBERS>>,
+	}
+
+	impl<AccountId: Clone> ConfidentialTerms<AccountId> {
+		/// The members as a draw asks for them: each account with the key it was sealed to.
+		pub fn only(&self) -> Vec<(AccountId, ReplyKey)> {
+			self.members.iter().map(|m| (m.provider.clone(), m.key)).collect()
+		}
+
+		/// The seal of `provider`, if it is a member.
+		pub fn seal_of(
+			&self,
+			provider: &AccountId,
+		) -> Option<&bourse_primitives::confidential::SealedSecret>
+		where
+			AccountId: PartialEq,
+		{
+			self.members.iter().find(|m| m.provider == *provider).map(|m| &m.seal)
+		}
+	}
+
 	impl<AccountId> AuditCoin<AccountId> {
 		/// The coin of a task just submitted with `terms`: not shown, no audit tried.
 		pub fn new(terms: AuditTerms) -> Self {
@@ -1011,6 +1062,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type JobEnds<T: Config> = StorageMap<_, Twox64Concat, TaskId, JobId, OptionQuery>;
 
+	/// Confidential tasks' terms ([`ConfidentialTerms`]: the hash of the secret and the
+	/// members it is sealed to), from submission until the task is pruned, under the task's
+	/// storage deposit. A task without an entry is public.
+	#[pallet::storage]
+	pub type Confidential<T: Config> =
+		StorageMap<_, Twox64Concat, TaskId, ConfidentialTerms<T::AccountId>, OptionQuery>;
+
 	/// The previous block's author, if it had a VRF output ([`Pallet::may_draw`]).
 	#[pallet::storage]
 	pub type LastAuthor<T: Config> = StorageValue<_, [u8; 32], OptionQuery>;
@@ -1158,6 +1216,13 @@ pub mod pallet {
 		JobLeftQueue { job_id: JobId, rent: BalanceOf<T>, closing: Option<TaskFailure> },
 		/// A job's record was pruned with its last tile, and its deposit returned.
 		JobPruned { job_id: JobId },
+		/// The task just submitted (`TaskSubmitted`) is confidential: its secret (of hash
+		/// `secret_hash`) is sealed to `members`, the only providers it is drawn from.
+		ConfidentialTaskSubmitted {
+			task_id: TaskId,
+			secret_hash: [u8; 32],
+			members: Vec<T::AccountId>,
+		},
 	}
 
 	#[pallet::error]
@@ -1257,6 +1322,17 @@ pub mod pallet {
 		UnknownJob,
 		/// The task is a job's tile: cancel the job ([`Pallet::cancel_job`]).
 		TileOfJob,
+		/// A confidential task names fewer members than its replication: every seat is drawn
+		/// from them.
+		TooFewMembers,
+		/// A confidential task names a provider twice.
+		DuplicateMember,
+		/// A confidential task names its requester as a member: nobody runs its own task.
+		RequesterIsMember,
+		/// A member's key is not one of its live encryption keys (`Offers.EncryptionKeys`: its
+		/// current key, or the one it replaced within the grace period): seal to the key the
+		/// chain shows now.
+		MemberKeyNotLive,
 	}
 
 	#[pallet::hooks]
@@ -1506,27 +1582,8 @@ pub mod pallet {
 				timeout,
 			)?;
 			let input = Self::check_tile(&input, &reply_key, replication, audit.as_ref())?;
-			if let Some(rent) = queue_rent {
-				ensure!(rent >= T::MinQueueRent::get(), Error::<T>::QueueRentTooLow);
-			}
-			let reserve = match queue_rent {
-				Some(rent) => {
-					Self::rent_reserve(rent, timeout).ok_or(Error::<T>::EscrowOverflow)?
-				}
-				None => Zero::zero(),
-			};
-			let held = escrow.checked_add(&reserve).ok_or(Error::<T>::EscrowOverflow)?;
-			let (items, bytes) = Self::open_footprint(input.len() as u32, replication);
-			let deposit = Self::storage_deposit(items, bytes).ok_or(Error::<T>::EscrowOverflow)?;
-			T::Currency::hold(&HoldReason::TaskEscrow.into(), &requester, held)
-				.map_err(|_| Error::<T>::InsufficientBalance)?;
-			T::Currency::hold(&HoldReason::TaskStorage.into(), &requester, deposit)
-				.map_err(|_| Error::<T>::InsufficientBalance)?;
-
-			let task_id = NextTaskId::<T>::get();
-			let now = frame_system::Pallet::<T>::block_number();
 			let task = Task::<T> {
-				requester: requester.clone(),
+				requester,
 				workload,
 				input,
 				fuel_limit,
@@ -1535,62 +1592,10 @@ pub mod pallet {
 				replication,
 				min_reputation,
 				timeout,
-				escrow: held,
-				state: TaskState::Queued { since: now },
-			};
-			let entry = QueuedTask {
-				task_id,
-				rent: queue_rent.unwrap_or_default(),
-				reserve,
-				entropy: Self::entropy(&requester),
-			};
-			Self::deposit_event(Event::TaskSubmitted {
-				task_id,
-				requester: requester.clone(),
-				workload,
 				escrow,
-				deposit,
-			});
-			// Drawn at the start of the next block (unless its author also authored this one),
-			// so its deadline block is known: hold a place there now. A task that may wait also
-			// waits out a block full of submissions in the queue.
-			let mut pending = Pending::<T>::get();
-			if !pending.is_full() {
-				let settles_at = Self::settles_at(now.saturating_add(One::one()), timeout);
-				// Refused now if nobody is free now and it could not wait either.
-				let may_wait = match queue_rent {
-					None => false,
-					Some(rent) => Self::queue_takes(rent),
-				};
-				if !may_wait {
-					ensure!(Self::would_assign(&task), {
-						if queue_rent.is_none() {
-							Error::<T>::NoProviderAvailable
-						} else {
-							Error::<T>::QueueFull
-						}
-					});
-				}
-				pending.try_push(entry).map_err(|_| Error::<T>::SubmissionsFull)?;
-				Pending::<T>::put(pending);
-				Timeouts::<T>::insert(settles_at, task_id, ());
-			} else {
-				ensure!(queue_rent.is_some(), Error::<T>::SubmissionsFull);
-				// Last: an outbid task is settled here, and nothing after this may fail.
-				Self::enqueue(entry)?;
-				Self::deposit_event(Event::TaskQueued { task_id, rent: entry.rent });
-			}
-			// After the queue: an outbid task of the same workload released its count there.
-			Workloads::<T>::mutate(workload, |code| {
-				if let Some(code) = code {
-					code.open_tasks = code.open_tasks.saturating_add(1);
-				}
-			});
-			Tasks::<T>::insert(task_id, task);
-			let coin = audit.map(AuditCoin::new);
-			TaskExtras::<T>::insert(task_id, TaskExtra { reply_key, deposit, coin });
-			NextTaskId::<T>::put(task_id.saturating_add(1));
-			Ok(())
+				state: TaskState::Queued { since: frame_system::Pallet::<T>::block_number() },
+			};
+			Self::do_submit(task, queue_rent, reply_key, audit.map(AuditCoin::new), None)
 		}
 
 		/// Cancel a task the caller submitted while it is still queued, or waiting for its first
@@ -1993,15 +1998,213 @@ pub mod pallet {
 			Jobs::<T>::insert(job_id, job);
 			Ok(())
 		}
+
+		/// Submit a confidential task (see the module docs, "Confidential tasks"): `input` is
+		/// the input encrypted under the task's secret
+		/// ([`bourse_primitives::confidential::encrypt_input`], tile 0), `secret_hash` that
+		/// secret's hash, and `members` the providers it is sealed to, each with the encryption
+		/// key its seal was made for. Only members are drawn, at most the first
+		/// [`MAX_MEMBERS`], by bond × reputation (price only a filter); a member is drawn only
+		/// while that key is live.
+		///
+		/// As [`Pallet::submit_task`], except:
+		/// - the timeout is the shortest the task's fuel allows ([`Pallet::windows`]);
+		/// - no audit: its answers are checked only by agreement within its members, and the
+		///   escrow holds `replication` seats (a lone task holds no auditor's);
+		/// - every member drawn that commits to an outcome (replication ≥ 3) or answers
+		///   (replication 1) is paid its seat, `fuel_limit × its price`, whatever the vote; a
+		///   member that stays silent or abstains is paid nothing; nobody is slashed for the
+		///   vote or for silence, and no reputation or attendance is recorded (a false
+		///   delivery, proven by [`Pallet::claim_bad_delivery`], is still slashed).
+		///
+		/// Refused: fewer members than `replication` ([`Error::TooFewMembers`]), a member named twice
+		/// ([`Error::DuplicateMember`]), the requester among them
+		/// ([`Error::RequesterIsMember`]), a key that is not a live key of its member
+		/// ([`Error::MemberKeyNotLive`]), and whatever `submit_task` refuses.
+		#[pallet::call_index(9)]
+		#[pallet::weight(Pallet::<T>::submit_confidential_weight(*replication))]
+		pub fn submit_confidential_task(
+			origin: OriginFor<T>,
+			workload: CodeHash,
+			input: Vec<u8>,
+			fuel_limit: u64,
+			max_memory_mib: u32,
+			#[pallet::compact] max_price_per_mfuel: BalanceOf<T>,
+			replication: u32,
+			min_reputation: Perbill,
+			queue_rent: Option<BalanceOf<T>>,
+			reply_key: ReplyKey,
+			secret_hash: [u8; 32],
+			members: BoundedMembers<T>,
+		) -> DispatchResult {
+			let requester = ensure_signed(origin)?;
+			let timeout = Self::windows(fuel_limit, replication).1;
+			Self::check_terms(
+				workload,
+				fuel_limit,
+				max_memory_mib,
+				max_price_per_mfuel,
+				replication,
+				timeout,
+			)?;
+			let input = Self::check_input(&input, &reply_key)?;
+			let terms = Self::check_members(&requester, replication, secret_hash, members)?;
+			let escrow = Self::fuel_cost(u128::from(fuel_limit), max_price_per_mfuel)
+				.and_then(|seat| seat.checked_mul(&replication.into()))
+				.and_then(|seats| seats.checked_add(&T::BaseFee::get()))
+				.ok_or(Error::<T>::EscrowOverflow)?;
+			let task = Task::<T> {
+				requester,
+				workload,
+				input,
+				fuel_limit,
+				max_memory_mib,
+				max_price: max_price_per_mfuel,
+				replication,
+				min_reputation,
+				timeout,
+				escrow,
+				state: TaskState::Queued { since: frame_system::Pallet::<T>::block_number() },
+			};
+			Self::do_submit(task, queue_rent, reply_key, None, Some(terms))
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// Checks a confidential task's members: at least `replication` and at most
+		/// [`MAX_MEMBERS`], each named once, never the requester, each with a live key.
+		fn check_members(
+			requester: &T::AccountId,
+			replication: u32,
+			secret_hash: [u8; 32],
+			members: BoundedMembers<T>,
+		) -> Result<ConfidentialTerms<T::AccountId>, DispatchError> {
+			ensure!(members.len() >= replication as usize, Error::<T>::TooFewMembers);
+			for (i, member) in members.iter().enumerate() {
+				ensure!(member.provider != *requester, Error::<T>::RequesterIsMember);
+				ensure!(
+					members.iter().take(i).all(|other| other.provider != member.provider),
+					Error::<T>::DuplicateMember
+				);
+				ensure!(
+					T::Market::encryption_key_live(&member.provider, &member.key),
+					Error::<T>::MemberKeyNotLive
+				);
+			}
+			Ok(ConfidentialTerms { secret_hash, members })
+		}
+
+		/// Holds `task`'s escrow (with the rent reserve its `queue_rent` needs) and storage
+		/// deposit, and stores it with its extras, waiting for its draw (or queued): what
+		/// [`Pallet::submit_task`] and [`Pallet::submit_confidential_task`] share once their
+		/// terms are checked. `task.escrow` is the escrow without the reserve.
+		fn do_submit(
+			mut task: Task<T>,
+			queue_rent: Option<BalanceOf<T>>,
+			reply_key: ReplyKey,
+			coin: Option<AuditCoin<T::AccountId>>,
+			confidential: Option<ConfidentialTerms<T::AccountId>>,
+		) -> DispatchResult {
+			if let Some(rent) = queue_rent {
+				ensure!(rent >= T::MinQueueRent::get(), Error::<T>::QueueRentTooLow);
+			}
+			let escrow = task.escrow;
+			let reserve = match queue_rent {
+				Some(rent) => {
+					Self::rent_reserve(rent, task.timeout).ok_or(Error::<T>::EscrowOverflow)?
+				}
+				None => Zero::zero(),
+			};
+			let held = escrow.checked_add(&reserve).ok_or(Error::<T>::EscrowOverflow)?;
+			let (mut items, mut bytes) =
+				Self::open_footprint(task.input.len() as u32, task.replication);
+			if let Some(terms) = &confidential {
+				items = items.saturating_add(1);
+				bytes = bytes.saturating_add(terms.encoded_size() as u32);
+			}
+			let deposit = Self::storage_deposit(items, bytes).ok_or(Error::<T>::EscrowOverflow)?;
+			let requester = task.requester.clone();
+			T::Currency::hold(&HoldReason::TaskEscrow.into(), &requester, held)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			T::Currency::hold(&HoldReason::TaskStorage.into(), &requester, deposit)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			task.escrow = held;
+
+			let task_id = NextTaskId::<T>::get();
+			let now = frame_system::Pallet::<T>::block_number();
+			let entry = QueuedTask {
+				task_id,
+				rent: queue_rent.unwrap_or_default(),
+				reserve,
+				entropy: Self::entropy(&requester),
+			};
+			Self::deposit_event(Event::TaskSubmitted {
+				task_id,
+				requester,
+				workload: task.workload,
+				escrow,
+				deposit,
+			});
+			if let Some(terms) = &confidential {
+				Self::deposit_event(Event::ConfidentialTaskSubmitted {
+					task_id,
+					secret_hash: terms.secret_hash,
+					members: terms.members.iter().map(|m| m.provider.clone()).collect(),
+				});
+			}
+			// Drawn at the start of the next block (unless its author also authored this one),
+			// so its deadline block is known: hold a place there now. A task that may wait also
+			// waits out a block full of submissions in the queue.
+			let mut pending = Pending::<T>::get();
+			if !pending.is_full() {
+				let settles_at = Self::settles_at(now.saturating_add(One::one()), task.timeout);
+				// Refused now if nobody is free now and it could not wait either.
+				let may_wait = match queue_rent {
+					None => false,
+					Some(rent) => Self::queue_takes(rent),
+				};
+				if !may_wait {
+					let only = confidential.as_ref().map(|terms| terms.only()).unwrap_or_default();
+					ensure!(Self::would_assign(&task, only), {
+						if queue_rent.is_none() {
+							Error::<T>::NoProviderAvailable
+						} else {
+							Error::<T>::QueueFull
+						}
+					});
+				}
+				pending.try_push(entry).map_err(|_| Error::<T>::SubmissionsFull)?;
+				Pending::<T>::put(pending);
+				Timeouts::<T>::insert(settles_at, task_id, ());
+			} else {
+				ensure!(queue_rent.is_some(), Error::<T>::SubmissionsFull);
+				// Last: an outbid task is settled here, and nothing after this may fail.
+				Self::enqueue(entry)?;
+				Self::deposit_event(Event::TaskQueued { task_id, rent: entry.rent });
+			}
+			// After the queue: an outbid task of the same workload released its count there.
+			Workloads::<T>::mutate(task.workload, |code| {
+				if let Some(code) = code {
+					code.open_tasks = code.open_tasks.saturating_add(1);
+				}
+			});
+			Tasks::<T>::insert(task_id, task);
+			TaskExtras::<T>::insert(task_id, TaskExtra { reply_key, deposit, coin });
+			if let Some(terms) = confidential {
+				Confidential::<T>::insert(task_id, terms);
+			}
+			NextTaskId::<T>::put(task_id.saturating_add(1));
+			Ok(())
+		}
+
 		/// The digest of `task` assigned at `assigned_at` ([`TaskAssignment::digest`]): binds
-		/// everything that makes its outcome what it is, who asked, and the reply key its
-		/// answer is sealed to (`reply_key`; none for tasks submitted before spec 110).
+		/// everything that makes its outcome what it is, who asked, the reply key its
+		/// answer is sealed to (`reply_key`; none for tasks submitted before spec 110) and, if
+		/// it is confidential, the hash of its secret.
 		pub fn digest(
 			task: &Task<T>,
 			reply_key: Option<&ReplyKey>,
+			secret_hash: Option<&[u8; 32]>,
 			assigned_at: BlockNumberFor<T>,
 		) -> [u8; 32] {
 			let fields = (
@@ -2015,9 +2218,10 @@ pub mod pallet {
 				task.replication,
 				assigned_at,
 			);
-			match reply_key {
-				Some(key) => blake2_256(&(fields, key).encode()),
-				None => blake2_256(&fields.encode()),
+			match (reply_key, secret_hash) {
+				(Some(key), Some(secret_hash)) => blake2_256(&(fields, key, secret_hash).encode()),
+				(Some(key), None) => blake2_256(&(fields, key).encode()),
+				(None, _) => blake2_256(&fields.encode()),
 			}
 		}
 
@@ -2058,6 +2262,17 @@ pub mod pallet {
 			let k = replication.clamp(1, T::MaxReplication::get());
 			// The benchmark's component is the half: replication `2h + 1`.
 			T::WeightInfo::submit_task(k / 2)
+				.max(T::WeightInfo::submit_task_queued())
+				.saturating_add(T::Market::select_weight(k))
+				.saturating_add(T::Reputation::score_weight().saturating_mul(k.into()))
+		}
+
+		/// What `submit_confidential_task` is charged for `replication` seats: its benchmark (the
+		/// most members, each key read, the largest input), as `submit_task` is, with a
+		/// selection (the market's or its members', whichever costs more).
+		pub fn submit_confidential_weight(replication: u32) -> Weight {
+			let k = replication.clamp(1, T::MaxReplication::get());
+			T::WeightInfo::submit_confidential_task(k / 2)
 				.max(T::WeightInfo::submit_task_queued())
 				.saturating_add(T::Market::select_weight(k))
 				.saturating_add(T::Reputation::score_weight().saturating_mul(k.into()))
@@ -2415,9 +2630,10 @@ pub mod pallet {
 					.is_some_and(|low| Self::outbids(rent, low))
 		}
 
-		/// Whether the market would take `task` now (a draw undone at once: it writes nothing).
-		fn would_assign(task: &Task<T>) -> bool {
-			let requirements = Self::requirements(task, [0; 32]);
+		/// Whether the market would take `task` (drawn from `only` if it is confidential) now (a
+		/// draw undone at once: it writes nothing).
+		fn would_assign(task: &Task<T>, only: Vec<(T::AccountId, ReplyKey)>) -> bool {
+			let requirements = Self::requirements(task, [0; 32], only);
 			frame::deps::frame_support::storage::with_transaction(|| {
 				let chosen = T::Market::select(&requirements).is_ok();
 				frame::deps::sp_runtime::TransactionOutcome::Rollback(Ok::<_, DispatchError>(
@@ -2427,10 +2643,13 @@ pub mod pallet {
 			.unwrap_or(false)
 		}
 
-		/// What the market must find for `task`, drawn with `seed`.
+		/// What the market must find for `task`, drawn with `seed`; from `only` (each member
+		/// with the key its seal was made for) if it is confidential, from the whole market if
+		/// `only` is empty.
 		fn requirements(
 			task: &Task<T>,
 			seed: [u8; 32],
+			only: Vec<(T::AccountId, ReplyKey)>,
 		) -> Requirements<T::AccountId, BalanceOf<T>> {
 			Requirements {
 				replication: task.replication,
@@ -2442,7 +2661,7 @@ pub mod pallet {
 				excluded: Vec::new(),
 				by_stake: false,
 				seed,
-				only: Vec::new(),
+				only,
 			}
 		}
 
@@ -2450,7 +2669,10 @@ pub mod pallet {
 		/// asks: offers that fit the task's fuel and memory, by bond × reputation, never its
 		/// requester nor `excluded`. Neither the task's price ceiling nor its reputation floor
 		/// filters them, so a requester cannot narrow who checks its task to accounts of its
-		/// own; checkers are paid at most the task's `max_price` ([`Pallet::checker`]).
+		/// own; checkers are paid at most the task's `max_price` ([`Pallet::checker`]). Never
+		/// for a confidential task: it has no audit, so no checker (a checker drawn from the
+		/// market could not open its input, and one drawn from its members would be the
+		/// requester's choice).
 		fn checkers(
 			task: &Task<T>,
 			seats: u32,
@@ -2463,7 +2685,7 @@ pub mod pallet {
 				min_reputation: Perbill::zero(),
 				excluded,
 				by_stake: true,
-				..Self::requirements(task, seed)
+				..Self::requirements(task, seed, Vec::new())
 			}
 		}
 
@@ -2486,7 +2708,9 @@ pub mod pallet {
 			seed: [u8; 32],
 			held: Option<BlockNumberFor<T>>,
 		) -> bool {
-			let Ok(chosen) = T::Market::select(&Self::requirements(task, seed)) else {
+			let terms = Confidential::<T>::get(task_id);
+			let only = terms.as_ref().map(|terms| terms.only()).unwrap_or_default();
+			let Ok(chosen) = T::Market::select(&Self::requirements(task, seed, only)) else {
 				return false;
 			};
 			let deadline = now.saturating_add(task.timeout);
@@ -2502,7 +2726,8 @@ pub mod pallet {
 				ProviderTasks::<T>::insert(provider, task_id, ());
 			}
 			let reply_key = Self::reply_key(task_id);
-			Digests::<T>::insert(task_id, Self::digest(task, reply_key.as_ref(), now));
+			let secret_hash = terms.as_ref().map(|terms| &terms.secret_hash);
+			Digests::<T>::insert(task_id, Self::digest(task, reply_key.as_ref(), secret_hash, now));
 			task.state = TaskState::Assigned {
 				providers: BoundedVec::truncate_from(chosen),
 				assigned_at: now,
@@ -2723,18 +2948,25 @@ pub mod pallet {
 			replication: u32,
 			audit: Option<&AuditTerms>,
 		) -> Result<BoundedVec<u8, T::MaxInputSize>, DispatchError> {
-			ensure!(
-				bourse_primitives::reply::is_usable_key(reply_key),
-				Error::<T>::UnusableReplyKey
-			);
-			ensure!(!input.is_empty(), Error::<T>::EmptyInput);
-			let input =
-				BoundedVec::try_from(input.to_vec()).map_err(|_| Error::<T>::InputTooLarge)?;
+			let input = Self::check_input(input, reply_key)?;
 			match (replication, audit.is_some()) {
 				(1, false) => Err(Error::<T>::AuditTermsMissing.into()),
 				(2.., true) => Err(Error::<T>::AuditTermsNotAlone.into()),
 				_ => Ok(input),
 			}
+		}
+
+		/// Checks a task's input and reply key and returns its input bounded.
+		fn check_input(
+			input: &[u8],
+			reply_key: &ReplyKey,
+		) -> Result<BoundedVec<u8, T::MaxInputSize>, DispatchError> {
+			ensure!(
+				bourse_primitives::reply::is_usable_key(reply_key),
+				Error::<T>::UnusableReplyKey
+			);
+			ensure!(!input.is_empty(), Error::<T>::EmptyInput);
+			Ok(BoundedVec::try_from(input.to_vec()).map_err(|_| Error::<T>::InputTooLarge)?)
 		}
 
 		/// The entropy of tile `offset` of a job of `entropy`: fixed at submission, whatever
@@ -3148,9 +3380,23 @@ pub mod pallet {
 			let TaskState::Assigned { providers, deadline, .. } = task.state.clone() else {
 				return;
 			};
+			let confidential = Confidential::<T>::contains_key(task_id);
 			let mut cost: BalanceOf<T> = Zero::zero();
 			for assignment in providers.iter() {
 				let provider = &assignment.provider;
+				if confidential {
+					// Its members are the requester's choice, so no verdict among them moves a
+					// bond or a reputation: whoever committed is paid its seat, whatever the vote
+					// (a reveal kept out of the chain still told the requester the output).
+					if decision.committed.contains(provider) {
+						let seat = task.fuel_limit;
+						let paid = Self::pay_for(task_id, &mut task, assignment, seat);
+						cost = cost.saturating_add(paid);
+					}
+					T::Market::release(provider);
+					ProviderTasks::<T>::remove(provider, task_id);
+					continue;
+				}
 				// What the task was worth to this provider at its own price: what it was paid
 				// when it agreed, what it could have earned when it failed.
 				let mut value: u128 =
@@ -3279,7 +3525,14 @@ pub mod pallet {
 		) {
 			let cost = match how {
 				Delivery::Verified | Delivery::Unverified => {
-					Self::pay_for(task_id, &mut task, &provider, fuel_used)
+					// A confidential task's provider is paid its seat, as its members are
+					// (see `do_settle`): nobody outside them can check its meter.
+					let fuel = if Confidential::<T>::contains_key(task_id) {
+						task.fuel_limit
+					} else {
+						fuel_used
+					};
+					Self::pay_for(task_id, &mut task, &provider, fuel)
 				}
 				Delivery::PayBurned => {
 					let owed = Self::fuel_cost(u128::from(fuel_used), provider.price)
@@ -4069,10 +4322,14 @@ pub mod pallet {
 			let who = &provider.provider;
 			let amount = T::Market::slash(who, T::Slash::get());
 			Self::deposit_event(Event::ProviderSlashed { task_id, provider: who.clone(), amount });
-			let value: u128 = Self::fuel_cost(u128::from(task.fuel_limit), provider.price)
-				.defensive_unwrap_or_default()
-				.saturated_into();
-			T::Reputation::record(who, Verdict::OutVoted, value);
+			// A confidential task moves no reputation (its provider was the requester's choice):
+			// the slash, for a fault anyone can check, is its cost.
+			if !Confidential::<T>::contains_key(task_id) {
+				let value: u128 = Self::fuel_cost(u128::from(task.fuel_limit), provider.price)
+					.defensive_unwrap_or_default()
+					.saturated_into();
+				T::Reputation::record(who, Verdict::OutVoted, value);
+			}
 			Self::fail_held(task_id, task, who, TaskFailure::BadDelivery);
 		}
 
@@ -4140,8 +4397,14 @@ pub mod pallet {
 					w.open_tasks = w.open_tasks.saturating_sub(1);
 				}
 			});
-			let items = if output_len.is_some() { 2 } else { 1 };
-			let bytes = (task.input.len() as u32).saturating_add(output_len.unwrap_or(0));
+			let mut items = if output_len.is_some() { 2 } else { 1 };
+			let mut bytes = (task.input.len() as u32).saturating_add(output_len.unwrap_or(0));
+			// A confidential task's terms stay until it is pruned: its seals are all that
+			// tells its members its input, and its secret's hash binds its output.
+			if let Some(terms) = Confidential::<T>::get(task_id) {
+				items = items.saturating_add(1);
+				bytes = bytes.saturating_add(terms.encoded_size() as u32);
+			}
 			// What the stored record and output no longer need of the deposit is released.
 			let release = |amount: &mut BalanceOf<T>| {
 				let kept = Self::storage_deposit(items, bytes).unwrap_or(*amount).min(*amount);
@@ -4200,6 +4463,7 @@ pub mod pallet {
 					Outputs::<T>::remove(cursor);
 					SealedOutputs::<T>::remove(cursor);
 					Digests::<T>::remove(cursor);
+					Confidential::<T>::remove(cursor);
 					let deposit = if cursor < extras_since {
 						legacy = legacy.saturating_add(1);
 						LegacyReplyKeys::<T>::remove(cursor);
@@ -4461,6 +4725,9 @@ pub mod pallet {
 					let held = deposits.entry(task.requester.clone()).or_default();
 					*held = held.saturating_add(deposit);
 				}
+				if let Some(terms) = Confidential::<T>::get(task_id) {
+					Self::check_confidential(task_id, &task, &terms)?;
+				}
 				// Tasks assigned before digests were kept have none (see `TaskAssignment::digest`).
 				let sealed = matches!(
 					task.state,
@@ -4476,8 +4743,16 @@ pub mod pallet {
 					match &task.state {
 						TaskState::Assigned { assigned_at, .. } => {
 							let reply_key = Self::reply_key(task_id);
+							let terms = Confidential::<T>::get(task_id);
+							let secret_hash = terms.as_ref().map(|terms| &terms.secret_hash);
 							ensure!(
-								digest == Self::digest(&task, reply_key.as_ref(), *assigned_at),
+								digest
+									== Self::digest(
+										&task,
+										reply_key.as_ref(),
+										secret_hash,
+										*assigned_at
+									),
 								"a digest is wrong"
 							);
 						}
@@ -4644,6 +4919,10 @@ pub mod pallet {
 					"held storage deposit differs from the deposits of tasks"
 				);
 			}
+			ensure!(
+				Confidential::<T>::iter_keys().all(Tasks::<T>::contains_key),
+				"confidential terms outlived their task"
+			);
 			for (provider, task_id, ()) in ProviderTasks::<T>::iter() {
 				let assigned = Tasks::<T>::get(task_id).is_some_and(|t| match t.state {
 					TaskState::Assigned { providers, .. } => {
@@ -4712,6 +4991,46 @@ pub mod pallet {
 					"workload open-task count is wrong"
 				);
 			}
+			Ok(())
+		}
+
+		/// A confidential task's invariants: members at least its replication, each once, never
+		/// its requester; drawn only from them; never an audit coin, an audit or a dispute.
+		#[cfg(any(test, feature = "try-runtime"))]
+		fn check_confidential(
+			task_id: TaskId,
+			task: &Task<T>,
+			terms: &ConfidentialTerms<T::AccountId>,
+		) -> Result<(), &'static str> {
+			let members = &terms.members;
+			ensure!(
+				members.len() >= task.replication as usize,
+				"a confidential task short of members"
+			);
+			for (i, member) in members.iter().enumerate() {
+				ensure!(
+					member.provider != task.requester,
+					"a confidential task's requester is a member"
+				);
+				ensure!(
+					members.iter().take(i).all(|other| other.provider != member.provider),
+					"a confidential task names a member twice"
+				);
+			}
+			let is_member = |who: &T::AccountId| members.iter().any(|m| m.provider == *who);
+			let drawn_members = match &task.state {
+				TaskState::Assigned { providers, .. } => {
+					providers.iter().all(|a| is_member(&a.provider))
+				}
+				TaskState::Answered { provider, .. } => is_member(&provider.provider),
+				TaskState::Delivered { provider, .. } => is_member(provider),
+				TaskState::Audited { .. } => return Err("a confidential task audited"),
+				_ => true,
+			};
+			ensure!(drawn_members, "a confidential task drawn outside its members");
+			let coin = TaskExtras::<T>::get(task_id).and_then(|extra| extra.coin);
+			ensure!(coin.is_none(), "a confidential task with an audit coin");
+			ensure!(!Disputes::<T>::contains_key(task_id), "a confidential task disputed");
 			Ok(())
 		}
 
@@ -4873,7 +5192,10 @@ pub mod pallet {
 			let final_at = now.saturating_add(T::VerificationWindow::get());
 			Self::unschedule_timeout(task_id, deadline);
 			ProviderTasks::<T>::remove(provider, task_id);
-			T::Market::record_attendance(provider, true);
+			// A confidential task counts toward nothing public: its requester chose who runs it.
+			if !Confidential::<T>::contains_key(task_id) {
+				T::Market::record_attendance(provider, true);
+			}
 			T::Market::hold(provider);
 			SealedOutputs::<T>::insert(task_id, sealed);
 			Self::hold_until(task_id, final_at);

@@ -141,6 +141,15 @@ pub struct FakeProvider {
 	pub missed: u32,
 	/// Its reputation (90 % unless a test sets it).
 	pub reputation: Perbill,
+	/// Its live encryption key ([`encryption_key_of`] unless a test changes it).
+	pub encryption_key: Option<[u8; 32]>,
+}
+
+/// The encryption key the fake market gives provider `who` at registration.
+pub fn encryption_key_of(who: u64) -> [u8; 32] {
+	let mut key = [0xe0; 32];
+	key[..8].copy_from_slice(&who.to_le_bytes());
+	key
 }
 
 /// The fake market's providers, in storage: the benchmarks' test suite wipes storage between
@@ -237,6 +246,7 @@ pub fn provider(who: u64, price: u128) {
 			answered: 0,
 			missed: 0,
 			reputation: Perbill::from_percent(90),
+			encryption_key: Some(encryption_key_of(who)),
 		})
 	});
 }
@@ -265,6 +275,11 @@ fn eligible(p: &FakeProvider, requirements: &Requirements<u64, u128>) -> bool {
 		&& p.reputation >= requirements.min_reputation
 		&& p.who != requirements.requester
 		&& !requirements.excluded.contains(&p.who)
+		&& (requirements.only.is_empty()
+			|| requirements
+				.only
+				.iter()
+				.any(|(who, key)| *who == p.who && p.encryption_key == Some(*key)))
 }
 
 /// A market of [`provider`]s, taken in registration order; slashes are counted, not burned.
@@ -355,6 +370,10 @@ impl ProviderMarket<u64, u128> for FakeMarket {
 		slashed
 	}
 
+	fn encryption_key_live(provider: &u64, key: &[u8; 32]) -> bool {
+		FakeProviders::get().iter().any(|p| p.who == *provider && p.encryption_key == Some(*key))
+	}
+
 	fn forfeit(provider: &u64, amount: u128, to: &u64) -> u128 {
 		let moved = Self::slash(provider, amount);
 		FORFEITS.with(|f| f.borrow_mut().push((*provider, *to, moved)));
@@ -398,6 +417,7 @@ impl TaskJudge<u64> for FakeJudge {
 				Decision {
 					result: Err(FailureReason::NoAnswer),
 					verdicts: providers.iter().map(|p| (*p, Some(Verdict::NoShow))).collect(),
+					committed: Vec::new(),
 				},
 				Weight::zero(),
 			),
@@ -496,6 +516,9 @@ impl pallet_tasks::BenchmarkHelper<u64> for FakeMarket {
 		});
 		who
 	}
+	fn encryption_key(provider: &u64) -> [u8; 32] {
+		encryption_key_of(*provider)
+	}
 	/// A block by a known author with a VRF output.
 	fn set_block_randomness() {
 		set_author(pallet_tasks::Authored::By([7; 32]));
@@ -554,6 +577,11 @@ pub fn check_invariants() {
 				(2, input + crate::Outputs::<Test>::get(task_id).unwrap().len() as u32)
 			}
 			crate::TaskState::Failed { .. } => (1, input),
+		};
+		// A confidential task's terms, kept until it is pruned.
+		let (items, bytes) = match crate::Confidential::<Test>::get(task_id) {
+			Some(terms) => (items + 1, bytes + terms.encoded_size() as u32),
+			None => (items, bytes),
 		};
 		assert_eq!(deposit, Tasks::storage_deposit(items, bytes).unwrap(), "task {task_id}");
 	}

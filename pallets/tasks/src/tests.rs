@@ -115,6 +115,11 @@ fn assigned(task_id: u64) -> Vec<u64> {
 fn agreed(output: &[u8], fuel_used: u64, verdicts: Vec<(u64, Option<Verdict>)>) -> Decision<u64> {
 	Decision {
 		result: Ok(AgreedOutcome { status: Status::Success, output: output.to_vec(), fuel_used }),
+		committed: verdicts
+			.iter()
+			.filter(|(_, verdict)| matches!(verdict, Some(Verdict::Agreed | Verdict::OutVoted)))
+			.map(|(who, _)| *who)
+			.collect(),
 		verdicts,
 	}
 }
@@ -413,6 +418,7 @@ fn without_consensus_the_requester_is_refunded_and_nobody_is_slashed() {
 			Decision {
 				result: Err(FailureReason::NoConsensus),
 				verdicts: vec![(1, None), (2, None), (3, Some(Verdict::NoShow))],
+				committed: vec![1, 2],
 			},
 		);
 		let reason = TaskFailure::Attestation(FailureReason::NoConsensus);
@@ -991,7 +997,7 @@ fn tasks_from_before_the_upgrade_keep_their_legacy_extras_until_pruned() {
 		let task = TaskRecords::<Test>::get(3).unwrap();
 		let TaskState::Assigned { assigned_at, .. } = task.state else { panic!("not assigned") };
 		let digest = crate::Digests::<Test>::get(3).unwrap();
-		assert_eq!(digest, Tasks::digest(&task, Some(&[7; 32]), assigned_at));
+		assert_eq!(digest, Tasks::digest(&task, Some(&[7; 32]), None, assigned_at));
 		// A task after the upgrade keeps its extras in one entry.
 		ok(submit(hash, 1, None));
 		assert!(crate::TaskExtras::<Test>::contains_key(4));
@@ -1530,8 +1536,12 @@ fn a_task_names_its_reply_key_and_its_digest_binds_it() {
 		assert_eq!(Tasks::reply_key(0), Some([7; 32]));
 		let task = TaskRecords::<Test>::get(0).unwrap();
 		let digest = crate::Digests::<Test>::get(0).unwrap();
-		assert_eq!(digest, Tasks::digest(&task, Some(&[7; 32]), ASSIGNED_AT));
-		assert_ne!(digest, Tasks::digest(&task, Some(&[8; 32]), ASSIGNED_AT), "the key is bound");
+		assert_eq!(digest, Tasks::digest(&task, Some(&[7; 32]), None, ASSIGNED_AT));
+		assert_ne!(
+			digest,
+			Tasks::digest(&task, Some(&[8; 32]), None, ASSIGNED_AT),
+			"the key is bound"
+		);
 		answered(0, b"out", 10);
 		while TaskRecords::<Test>::get(0).is_some() {
 			next_block();
@@ -2891,4 +2901,389 @@ mod jobs {
 			assert!(JobQueue::<Test>::get().len() + crate::ClosingJobs::<Test>::get().len() <= 8);
 		});
 	}
+}
+
+// Confidential tasks: drawn from their members only, no audit, seats paid to whoever revealed,
+// nothing slashed or recorded for the vote or for silence.
+
+/// The hash of the confidential test tasks' secret.
+const SECRET_HASH: [u8; 32] = [0x5e; 32];
+
+/// Provider `who` as a member, sealed to the key the fake market gave it.
+fn member(who: u64) -> crate::Member<u64> {
+	crate::Member { provider: who, key: encryption_key_of(who), seal: [who as u8; 80] }
+}
+
+/// `who` submits a confidential task of `replication` sealed to `members`.
+fn confidential_by(
+	who: u64,
+	hash: [u8; 32],
+	replication: u32,
+	members: Vec<crate::Member<u64>>,
+	queue_rent: Option<u128>,
+) -> DispatchResult {
+	let members = members.try_into().expect("at most 16 members");
+	Tasks::submit_confidential_task(
+		signed(who),
+		hash,
+		b"sealed input".to_vec(),
+		FUEL,
+		16,
+		MAX_PRICE,
+		replication,
+		Perbill::zero(),
+		queue_rent,
+		[7; 32],
+		SECRET_HASH,
+		members,
+	)
+}
+
+/// The requester submits a confidential task sealed to `members`; the next block draws it.
+fn confidential(hash: [u8; 32], replication: u32, members: &[u64]) -> DispatchResult {
+	confidential_by(
+		REQUESTER,
+		hash,
+		replication,
+		members.iter().map(|m| member(*m)).collect(),
+		None,
+	)?;
+	next_block();
+	Ok(())
+}
+
+/// A seat: FUEL at `PRICE`, what a member that revealed is paid.
+fn seat() -> u128 {
+	(FUEL as u128 * PRICE).div_ceil(1_000_000)
+}
+
+/// A confidential task's escrow: a seat per provider at `MAX_PRICE` (no auditor's), and the
+/// base fee.
+fn confidential_escrow(k: u128) -> u128 {
+	k * (FUEL as u128 * MAX_PRICE).div_ceil(1_000_000) + BASE_FEE
+}
+
+/// Gives providers `who` `slots` slots each (none: never drawn).
+fn set_slots(who: &[u64], slots: u32) {
+	FakeProviders::mutate(|ps| {
+		for p in ps.iter_mut().filter(|p| who.contains(&p.who)) {
+			p.slots = slots;
+		}
+	});
+}
+
+/// Every fake provider's slashes, attendance and held answers are untouched, and no
+/// reputation was recorded.
+fn nothing_public_moved() {
+	for p in FakeProviders::get() {
+		assert_eq!((p.slashed, p.answered, p.missed), (0, 0, 0), "provider {}", p.who);
+	}
+	assert_eq!(records(), vec![], "no reputation evidence");
+}
+
+#[test]
+fn a_confidential_task_is_drawn_from_its_members_and_every_revealer_is_paid_its_seat() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3, 4, 5]);
+		let issuance = Balances::total_issuance();
+		let before: Vec<u128> = (1..=5).map(free).collect();
+		ok(confidential(hash, 3, &[2, 4, 5]));
+		System::assert_has_event(
+			Event::ConfidentialTaskSubmitted {
+				task_id: 0,
+				secret_hash: SECRET_HASH,
+				members: vec![2, 4, 5],
+			}
+			.into(),
+		);
+		// The fake market takes the first eligible in registration order: 1 and 3 would come
+		// first in a public draw.
+		assert_eq!(assigned(0), vec![2, 4, 5], "members only");
+		let task = TaskRecords::<Test>::get(0).unwrap();
+		assert_eq!(task.timeout, Tasks::windows(FUEL, 3).1, "the shortest timeout");
+		assert_eq!(escrow_held(), confidential_escrow(3));
+		let digest = crate::Digests::<Test>::get(0).unwrap();
+		let reply_key = Tasks::reply_key(0).unwrap();
+		assert_eq!(digest, Tasks::digest(&task, Some(&reply_key), Some(&SECRET_HASH), ASSIGNED_AT));
+		assert_ne!(digest, Tasks::digest(&task, Some(&reply_key), None, ASSIGNED_AT), "bound");
+		// A liar (4) is out-voted, 5 stays silent while a quorum answered: on a public task 4
+		// and 5 would be slashed and all three recorded.
+		use Verdict::*;
+		let mut decision = agreed(
+			b"ciphertext",
+			500,
+			vec![(2, Some(Agreed)), (4, Some(OutVoted)), (5, Some(NoShow))],
+		);
+		decision.committed = vec![2, 4];
+		settle(0, decision);
+		for p in [2, 4] {
+			System::assert_has_event(
+				Event::ProviderPaid { task_id: 0, provider: p, amount: seat() }.into(),
+			);
+		}
+		let after: Vec<u128> = (1..=5).map(free).collect();
+		assert_eq!(
+			after,
+			vec![before[0], before[1] + seat(), before[2], before[3] + seat(), before[4]]
+		);
+		nothing_public_moved();
+		assert!((1..=5).all(|p| market(p).busy == 0), "every slot is free");
+		assert!(matches!(
+			TaskRecords::<Test>::get(0).unwrap().state,
+			TaskState::Completed { cost, .. } if cost == 2 * seat()
+		));
+		assert_eq!(escrow_held(), 0);
+		assert_eq!(Balances::total_issuance(), issuance - BASE_FEE, "only the base fee is burned");
+	});
+}
+
+#[test]
+fn a_confidential_task_without_consensus_still_pays_whoever_revealed_and_slashes_nobody() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3]);
+		// The requester's own accounts 2 and 3 reveal two different outcomes to deny the
+		// honest member 1 its pay: it is paid its seat anyway.
+		ok(confidential(hash, 3, &[1, 2, 3]));
+		let before = free(1);
+		settle(
+			0,
+			Decision {
+				result: Err(FailureReason::NoConsensus),
+				verdicts: vec![(1, None), (2, None), (3, None)],
+				committed: vec![1, 2, 3],
+			},
+		);
+		assert_eq!(free(1), before + seat());
+		nothing_public_moved();
+		let reason = TaskFailure::Attestation(FailureReason::NoConsensus);
+		System::assert_has_event(Event::TaskFailed { task_id: 0, reason }.into());
+	});
+}
+
+#[test]
+fn silence_on_a_confidential_task_is_unpaid_and_neither_slashed_nor_recorded() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3]);
+		ok(confidential(hash, 3, &[1, 2, 3]));
+		let before: Vec<u128> = (1..=3).map(free).collect();
+		let deadline = System::block_number() + Tasks::windows(FUEL, 3).1;
+		while System::block_number() <= deadline {
+			next_block();
+		}
+		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Failed { .. }));
+		assert_eq!((1..=3).map(free).collect::<Vec<_>>(), before, "nobody paid");
+		nothing_public_moved();
+		assert_eq!(escrow_held(), 0);
+	});
+}
+
+#[test]
+fn a_confidential_lone_answer_is_final_unaudited_after_its_window_and_paid_its_seat() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3]);
+		ok(confidential(hash, 1, &[1]));
+		assert_eq!(escrow_held(), confidential_escrow(1), "no auditor's seat");
+		assert!(Tasks::audit_coin(0).is_none(), "no audit coin");
+		let before = free(1);
+		// The coin is never shown: a public task's answer would be audited at the window's end.
+		hold_unshown(0, b"ciphertext", [3; 32]).unwrap();
+		assert_eq!(
+			Tasks::show_audit_coin(signed(REQUESTER), 0, quiet_secret(0)),
+			Err(Error::<Test>::NoAuditCoin.into())
+		);
+		to_window_end(0);
+		next_block();
+		let state = TaskRecords::<Test>::get(0).unwrap().state;
+		assert!(matches!(state, TaskState::Delivered { cost, .. } if cost == seat()), "{state:?}");
+		assert_eq!(free(1), before + seat(), "its seat, not the 1,000 fuel it reported");
+		assert_eq!((market(2).busy, market(3).busy), (0, 0), "no auditor drawn");
+		nothing_public_moved();
+	});
+}
+
+#[test]
+fn a_confidential_lone_answer_accepted_early_is_paid_its_seat() {
+	test(|| {
+		let hash = upload();
+		providers(&[1]);
+		ok(confidential(hash, 1, &[1]));
+		let before = free(1);
+		hold_unshown(0, b"ciphertext", [3; 32]).unwrap();
+		ok(Tasks::accept_answer(signed(REQUESTER), 0));
+		assert_eq!(free(1), before + seat());
+		nothing_public_moved();
+	});
+}
+
+#[test]
+fn a_bad_delivery_of_a_confidential_task_is_slashed_without_reputation() {
+	test(|| {
+		const REPLY_SECRET: [u8; 32] = [5; 32];
+		let hash = upload();
+		providers(&[1]);
+		ok(Tasks::submit_confidential_task(
+			signed(REQUESTER),
+			hash,
+			b"sealed input".to_vec(),
+			FUEL,
+			16,
+			MAX_PRICE,
+			1,
+			Perbill::zero(),
+			None,
+			bourse_primitives::reply::public_key(&REPLY_SECRET).unwrap(),
+			SECRET_HASH,
+			vec![member(1)].try_into().unwrap(),
+		));
+		next_block();
+		let digest = crate::Digests::<Test>::get(0).unwrap();
+		let other = bourse_primitives::reply::public_key(&[9; 32]).unwrap();
+		let sealed = bourse_primitives::reply::seal_seeded(
+			&other,
+			&digest,
+			&[1; 32],
+			b"out",
+			MAX_OUTPUT as usize,
+			[1; 32],
+		)
+		.unwrap();
+		let answer = bourse_primitives::SealedAnswer {
+			status: Status::Success,
+			fuel_used: 1_000,
+			executor_version: bourse_primitives::EXECUTOR_VERSION,
+			commitment: [3; 32],
+			proof: [4; 32],
+			max_output: MAX_OUTPUT,
+			sealed_hash: polkadot_sdk::sp_io::hashing::blake2_256(&sealed),
+		};
+		assert_ok!(<Tasks as TaskLedger<u64, u64>>::hold(0, &1, &answer, sealed));
+		assert_ok!(Tasks::claim_bad_delivery(signed(REQUESTER), 0, REPLY_SECRET));
+		check_invariants();
+		assert_eq!(market(1).slashed, SLASH, "a fault anyone can check");
+		assert_eq!(records(), vec![], "no reputation from a confidential task");
+	});
+}
+
+#[test]
+fn confidential_submissions_refuse_bad_member_lists_and_hold_nothing() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3, 4]);
+		let members = |who: &[u64]| who.iter().map(|w| member(*w)).collect::<Vec<_>>();
+		let refused = |replication, list: Vec<crate::Member<u64>>, error: Error<Test>| {
+			assert_noop!(confidential_by(REQUESTER, hash, replication, list, None), error);
+		};
+		refused(3, members(&[1, 2]), Error::TooFewMembers);
+		// Seventeen members do not even decode: the call's list is bounded.
+		let many = members(&(100..117).collect::<Vec<_>>()).encode();
+		assert!(
+			<crate::pallet::BoundedMembers<Test> as codec::Decode>::decode(&mut &many[..]).is_err()
+		);
+		refused(3, members(&[1, 2, 1]), Error::DuplicateMember);
+		refused(1, members(&[1, REQUESTER]), Error::RequesterIsMember);
+		let mut wrong = member(2);
+		wrong.key = encryption_key_of(3);
+		refused(1, vec![member(1), wrong], Error::MemberKeyNotLive);
+		// A member whose keys were revoked since the requester read them.
+		FakeProviders::mutate(|ps| {
+			ps.iter_mut().find(|p| p.who == 4).unwrap().encryption_key = None
+		});
+		refused(1, members(&[4]), Error::MemberKeyNotLive);
+		refused(5, members(&[1, 2, 3, 4, 5]), Error::MemberKeyNotLive);
+		// Every member full, others free: nobody to draw, and no queue rent offered.
+		set_slots(&[1, 2], 0);
+		refused(1, members(&[1, 2]), Error::NoProviderAvailable);
+		assert_eq!((escrow_held(), deposits_of(REQUESTER)), (0, 0));
+		assert_eq!(crate::Confidential::<Test>::iter().count(), 0);
+	});
+}
+
+#[test]
+fn a_confidential_task_waits_for_its_members_while_others_are_free() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3]);
+		set_slots(&[1, 2], 0);
+		ok(confidential_by(REQUESTER, hash, 1, vec![member(1), member(2)], RENT));
+		next_block();
+		assert!(is_queued(0), "3 is free but not a member");
+		next_block();
+		assert!(is_queued(0));
+		set_slots(&[2], 1);
+		next_block();
+		assert_eq!(assigned(0), vec![2]);
+		assert_eq!(market(3).busy, 0);
+	});
+}
+
+#[test]
+fn a_member_whose_key_changed_before_the_draw_is_not_drawn() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2]);
+		ok(confidential_by(REQUESTER, hash, 1, vec![member(1)], None));
+		// Provider 1 rotates (or revokes) its key before the next block draws: it cannot open
+		// the seal, so it is not drawn, and nobody else is.
+		FakeProviders::mutate(|ps| {
+			ps.iter_mut().find(|p| p.who == 1).unwrap().encryption_key = Some([0x99; 32])
+		});
+		next_block();
+		assert!(matches!(
+			TaskRecords::<Test>::get(0).unwrap().state,
+			TaskState::Failed { reason: TaskFailure::NoProvider, .. }
+		));
+		assert_eq!((market(1).busy, market(2).busy), (0, 0));
+	});
+}
+
+#[test]
+fn a_confidential_tasks_terms_are_under_its_deposit_until_it_is_pruned() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3]);
+		ok(confidential(hash, 3, &[1, 2, 3]));
+		let terms = crate::Confidential::<Test>::get(0).unwrap();
+		assert_eq!(terms.members.len(), 3);
+		assert_eq!(terms.seal_of(&2), Some(&[2; 80]));
+		let input = b"sealed input".len() as u128;
+		let terms_len = terms.encoded_size() as u128;
+		assert_eq!(
+			deposits_of(REQUESTER),
+			deposit(1 + 3 + 1, input + MAX_OUTPUT as u128 * 3 + terms_len)
+		);
+		settle(0, agreed(b"ciphertext", 5, vec![(1, Some(Verdict::Agreed))]));
+		assert_eq!(deposits_of(REQUESTER), deposit(3, input + 10 + terms_len));
+		while TaskRecords::<Test>::get(0).is_some() {
+			next_block();
+		}
+		assert!(crate::Confidential::<Test>::get(0).is_none(), "pruned with its task");
+		assert_eq!(deposits_of(REQUESTER), 0);
+	});
+}
+
+#[test]
+fn a_confidential_member_that_committed_is_paid_even_if_its_reveal_never_landed() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3]);
+		ok(confidential(hash, 3, &[1, 2, 3]));
+		let before: Vec<u128> = (1..=3).map(free).collect();
+		// 1 and 2 revealed and agreed; 3 committed, but its reveal was kept out of the chain
+		// (by the requester's friends among the authors) after the pool had shown the output.
+		use Verdict::*;
+		let mut decision = agreed(
+			b"ciphertext",
+			5,
+			vec![(1, Some(Agreed)), (2, Some(Agreed)), (3, Some(OutVoted))],
+		);
+		decision.committed = vec![1, 2, 3];
+		settle(0, decision);
+		let after: Vec<u128> = (1..=3).map(free).collect();
+		assert_eq!(after, before.iter().map(|b| b + seat()).collect::<Vec<_>>());
+		nothing_public_moved();
+	});
 }
