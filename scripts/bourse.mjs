@@ -7,12 +7,14 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import {
-  connectWithProvider, ensureWorkload, followJob, formatAmount, openAnswer, parseAmount, placement, replyKeyOf, send, showAuditCoin, submitJob, submitTask, taskDeposit, UNIT, UserError,
+  confidentialMembers, connectWithProvider, decryptConfidentialOutput, ensureWorkload, followJob, formatAmount, openAnswer, parseAmount, placement, replyKeyOf, send, showAuditCoin, submitConfidentialTask, submitJob, submitTask, taskDeposit, UNIT, UserError,
 } from './lib/chain.mjs';
 import { parseArgs } from './lib/args.mjs';
 import { generalTransaction, limitPayload, nodeExecutorKey } from './lib/attestation.mjs';
 import { auditCoinSecret, replyKeyPair } from './lib/reply.mjs';
-import { keepReplySecret, keptReplySecret, secretFile } from './lib/reply-secrets.mjs';
+import {
+  keepReplySecret, keepTaskSecret, keptReplySecret, keptTaskSecret, secretFile,
+} from './lib/reply-secrets.mjs';
 
 const HELP = `bourse — the Bourse compute exchange from the command line
 
@@ -24,9 +26,17 @@ requester commands (default --suri //Bob):
          [--max-price P] [--min-rep F] [--memory MiB] [--timeout blocks (default: 10, or
          the least the fuel needs)]
          [--queue-rent P | --fail-fast] [--watch]
+         [--confidential [--members a,b,...]]
                                        submit a task; prints its id. If no provider is free
                                        it waits in the queue paying P per block (default:
-                                       the chain's least), or with --fail-fast fails at once
+                                       the chain's least), or with --fail-fast fails at once.
+                                       --confidential: the input is encrypted and its key
+                                       sealed to the members (default: the providers the
+                                       quote proposes that publish an encryption key, at
+                                       most 16), the only ones drawn; only they and you can
+                                       read the input and the output (status, fuel, sizes and
+                                       timing stay public); no audit, the timeout is the
+                                       shortest
   watch <task>                         follow a task: assigned, committed, revealed, answered
                                        (provisional), final; a lone answer's output is
                                        opened with the kept secret, and a box that does not
@@ -156,6 +166,18 @@ async function secretOf(api, id) {
   return key ? keptReplySecret(key.toHex()) : undefined;
 }
 
+/**
+ * `output` of task `id` as its requester reads it: as it is for a public task; decrypted with
+ * the kept task secret for a confidential one (`state`: the task's, for the run's facts).
+ */
+async function plaintextOf(api, id, output, state) {
+  if ((await api.query.tasks.confidential(id)).isNone) return output;
+  const key = await replyKeyOf(api, id);
+  const secret = key && keptTaskSecret(key.toHex());
+  if (!secret) throw new UserError(`task ${id} is confidential and its task secret is not kept here (in ${secretFile('x', 'task-secrets').replace(/x\.hex$/, '')})`);
+  return decryptConfidentialOutput(api, id, secret, output, state);
+}
+
 /** A line showing `output`: as text if it is printable UTF-8, else hex; cut to 200 characters. */
 function preview(output) {
   const text = Buffer.from(output).toString('utf8');
@@ -182,8 +204,16 @@ async function claim(api, id, secret, signer, out) {
 async function openAndCheck(api, id, signer, out, at) {
   const secret = await secretOf(api, id);
   if (!secret) { out(`#${at}   output sealed to a reply key whose secret is not kept here (${secretFile('<key>').replace('<key>.hex', '')})`); return; }
-  const { output, state, committed, why } = await openAnswer(api, id, secret);
-  if (output !== undefined) {
+  const { output: opened, state, committed, why } = await openAnswer(api, id, secret);
+  if (opened !== undefined) {
+    let output;
+    try {
+      output = await plaintextOf(api, id, opened, state);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      out(`#${at}   output opened but not read: ${error.message}`);
+      return;
+    }
     out(`#${at}   output opened: ${output.length} bytes${committed ? ', as the provider committed' : ''}: ${preview(output)}`);
     if (committed === false) out(`#${at}   warning: ${why}: \`bourse claim ${id}\` proves it while the window is open (the provider is slashed, you are refunded), but shows the one-time secret: anyone can then read this output`);
     return;
@@ -199,6 +229,8 @@ async function openAndCheck(api, id, signer, out, at) {
  * show (another client showed it, or no secret is kept here) is said, not an error.
  */
 async function showCoin(api, id, signer, out, at) {
+  // A confidential task has no audit: nothing to show.
+  if ((await api.query.tasks.confidential(id)).isSome) return;
   const replySecret = await secretOf(api, id);
   if (!replySecret) { out(`#${at}   audit coin not shown: no kept secret (the answer is audited when its window closes)`); return; }
   try {
@@ -302,6 +334,44 @@ async function submitted(api, tx, signer, options, kept, replyKey) {
     return succeeded(view) ? 0 : 1;
   }
   return 0;
+}
+
+/**
+ * `submit --confidential`: the input encrypted under a fresh task secret (kept before anything
+ * is sent), sealed to the members (`--members`, or the providers the quote proposes that
+ * publish an encryption key), the task submitted and followed as `submit` does.
+ */
+async function submitConfidential(api, signer, options) {
+  if (options.timeout !== undefined) throw new UserError('--timeout: a confidential task has the shortest timeout its fuel allows');
+  const { workload, fuel, k, memory, minRep, maxPrice } = await taskTerms(api, signer, options, 'submit');
+  const input = readInput(options.input);
+  const failFast = Boolean(options['fail-fast']);
+  if (failFast && options['queue-rent'] !== undefined) throw new UserError('--fail-fast and --queue-rent: choose one');
+  const minRent = api.consts.tasks.minQueueRent.toBigInt();
+  const queueRent = options['queue-rent'] === undefined ? minRent : parseAmount(options['queue-rent'], '--queue-rent');
+  if (queueRent < minRent) throw new UserError(`--queue-rent: at least ${formatAmount(minRent)} per block`);
+  let proposed;
+  if (options.members && options.members !== true) proposed = String(options.members).split(',').map((m) => m.trim()).filter(Boolean);
+  else {
+    const quote = await api.bourse('quote', [fuel.toString(), k, maxPrice.toString(), String(minRep), memory, signer.address]);
+    proposed = quote.candidates.map((c) => c.provider);
+  }
+  const members = await confidentialMembers(api, proposed, { requester: signer.address });
+  const dropped = proposed.filter((p) => !members.some((m) => m.provider === api.createType('AccountId', p).toString()));
+  if (dropped.length > 0) report(`left out (no encryption key on chain, or you): ${dropped.join(', ')}`);
+  if (!options.members) report('members: the market\'s candidates, strangers to you; agreement among them is all a confidential task checks (name the providers you trust with --members)');
+  if (members.length < k) {
+    throw new UserError(`--confidential: ${members.length} of the proposed providers publish an encryption key (${proposed.length} proposed), fewer than k = ${k}: every seat is drawn from the members; name more with --members a,b,... or lower --k`);
+  }
+  console.log(`sealed to ${members.length} members: ${members.map((m) => m.provider).join(', ')} (only they can be drawn, and read the input and output)`);
+  const { secret: replySecret, replyKey } = replyKeyPair();
+  const kept = keepReplySecret(replyKey, replySecret);
+  const { tx, secret } = await submitConfidentialTask(api, {
+    workload, input, fuel, memoryMib: memory, maxPrice, replication: k, minReputation: Math.round(minRep * 1e9), failFast, queueRent, replyKey, members, requester: signer.address,
+  });
+  const keptTask = keepTaskSecret(replyKey, secret);
+  console.log(`task secret kept in ${keptTask}`);
+  return submitted(api, tx, signer, options, kept, replyKey);
 }
 
 /** A job id from the command line. */
@@ -471,6 +541,7 @@ async function main(argv) {
         return 0;
       }
       case 'submit': {
+        if (options.confidential) return await submitConfidential(api, signer, options);
         const { workload, fuel, k, memory, minRep, timeout, maxPrice } = await taskTerms(api, signer, options, 'submit');
         const input = readInput(options.input);
         const failFast = Boolean(options['fail-fast']);
@@ -545,10 +616,12 @@ async function main(argv) {
           const opened = await openAnswer(api, id, secret);
           if (opened.output === undefined) throw new UserError(`task ${id}'s box does not open: ${opened.why}`);
           if (opened.committed === false) report(`warning: ${opened.why} (watch the task to prove it)`);
-          output = Buffer.from(opened.output);
+          output = Buffer.from(await plaintextOf(api, id, opened.output, opened.state));
         } else {
           if (view.phase.status !== 'Completed') throw new UserError(`task ${id} has no result: ${describe(view)}`);
-          output = Buffer.from((view.output ?? '0x').slice(2), 'hex');
+          const record = await api.query.tasks.tasks(id);
+          const agreed = Buffer.from((view.output ?? '0x').slice(2), 'hex');
+          output = Buffer.from(await plaintextOf(api, id, agreed, record.unwrap().state));
         }
         if (options.out && options.out !== true) { writeFileSync(options.out, output); report(`wrote ${output.length} bytes to ${options.out}`); }
         else process.stdout.write(output);

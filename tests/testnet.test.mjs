@@ -20,8 +20,10 @@ import {
   revealedArg, revealPayload, sealedAnswer,
 } from '../scripts/lib/attestation.mjs';
 import {
-  auditSecretOf, ensureWorkload, openAnswer, placement, replyKeyOf, replySecretOf, send, showAuditCoin, submitTask,
+  auditSecretOf, confidentialMembers, decryptConfidentialOutput, ensureWorkload, openAnswer, placement, replyKeyOf, replySecretOf, send, showAuditCoin, submitConfidentialTask, submitTask,
 } from '../scripts/lib/chain.mjs';
+import { replyKeyPair } from '../scripts/lib/reply.mjs';
+import { scanChain, withDigests } from './scan.mjs';
 import { connectNode, waitFor, workloadPath } from '../scripts/lib/node.mjs';
 import { endpoints, planTestnet, seedUri, startPlannedNode, waitUntilFinalizing } from '../scripts/lib/testnet.mjs';
 
@@ -33,7 +35,7 @@ const INPUT = '200\nhello testnet';
 
 let plan;
 let passed = 0; // the chain data and logs are deleted only if every test passed
-const TESTS = 7;
+const TESTS = 8;
 const nodes = {}; // name → running process
 let api;
 let raw; // the API's provider: raw JSON-RPC, for general transactions
@@ -152,6 +154,44 @@ test('a replicated task runs on three different validators and completes with on
   for (const p of providers) {
     assert.match(log(validators.get(p)), new RegExp(`executed task ${id}:`), `${validators.get(p)} ran task ${id}`);
   }
+  passed += 1;
+});
+
+test('a confidential task (k = 3) sealed to the validators completes with one agreed ciphertext that only its requester reads', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const validators = plan.nodes.map(({ name }) => keyring.addFromUri(seedUri(name)).address);
+  await waitFor('every validator\'s encryption key on chain', async () => (await api.query.offers.encryptionKeys.multi(validators)).every((k) => k.isSome), { timeoutMs: 120_000 });
+  const members = await confidentialMembers(api, validators, { requester: ferdie.address });
+  assert.equal(members.length, 4, 'sealed to the four validators');
+  const text = 'confidential testnet';
+  const input = `200\n${text}`;
+  const { replyKey } = replyKeyPair();
+  const { tx, secret } = await submitConfidentialTask(api, {
+    workload, input: stringToU8a(input), fuel: FUEL, memoryMib: 64, maxPrice: PRICE, replication: 3, failFast: true, replyKey, members, requester: ferdie.address,
+  });
+  const { events: sent, blockHash } = await send(api, tx, ferdie, 'submit a confidential task', { finalized: true, timeoutMs: 120_000 });
+  const id = sent.find(({ event }) => api.events.tasks.TaskSubmitted.is(event)).event.data.taskId.toBigInt();
+  const submittedAt = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
+  const placed = await placement(api, id, blockHash, { finalized: true, timeoutMs: 120_000 });
+  assert.equal(placed.kind, 'assigned');
+  const providers = placed.data.providers.map(String);
+  assert.equal(new Set(providers).size, 3);
+  const { state, at, events } = await settled(id);
+  assert.ok(state.isCompleted, `completed, not ${state.type}`);
+  assert.deepEqual(verdicts(events), Object.fromEntries(providers.map((p) => [p, 'Agreed'])), 'three nodes made one ciphertext');
+  const seat = (FUEL * PRICE + 999_999n) / 1_000_000n;
+  assert.deepEqual(amounts(events, 'ProviderPaid'), Object.fromEntries(providers.map((p) => [p, seat])), 'each paid its seat');
+  const ciphertext = (await api.query.tasks.outputs(id)).unwrap().toU8a(true);
+  const plain = Buffer.from(await decryptConfidentialOutput(api, id, secret, ciphertext, state)).toString();
+  let hash = createHash('sha256').update(text).digest();
+  for (let i = 1; i < 200; i += 1) hash = createHash('sha256').update(hash).digest();
+  const expected = `${hash.toString('hex')}\n`;
+  assert.equal(plain, expected, 'the requester decrypts the natively computed digest');
+  const needles = [...withDigests('input', input), ['input text', Buffer.from(text)], ...withDigests('output', expected)];
+  // The control: the same scan finds the agreed ciphertext (in the reveals and the output).
+  const { scanned, controlSeen } = await scanChain(api, submittedAt, at, needles, Buffer.from(ciphertext));
+  assert.ok(controlSeen, 'the scan finds the ciphertext');
+  console.log(`confidential task ${id}: assigned to ${providers.length} of 4 members, completed at block ${at}; scanned ${scanned} extrinsics, event sets and storage entries of blocks ${submittedAt}..${at}: no plaintext`);
   passed += 1;
 });
 

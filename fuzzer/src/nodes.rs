@@ -186,6 +186,19 @@ impl WorkloadRunner for Stand {
 		Submitted::Started
 	}
 
+	fn submit_confidential(
+		&self,
+		_run: RunId,
+		_code_hash: CodeHash,
+		_code: &[u8],
+		_input: &[u8],
+		_limits: ExecutionLimits,
+		_seed: [u8; 32],
+		_confidential: bourse_primitives::sandbox::ConfidentialRun,
+	) -> Submitted {
+		unimplemented!("the fuzzer submits no confidential task")
+	}
+
 	fn poll(&self, run: RunId) -> RunState {
 		self.runs.lock().get(&run).cloned().unwrap_or(RunState::Unknown)
 	}

@@ -20,7 +20,8 @@
 
 use bourse_executor::{Error, Run, Sandbox, WorkerPool, WorkerPoolConfig};
 use bourse_primitives::{
-	sandbox::{RunId, RunState, Submitted, WorkloadRunner},
+	confidential::Closer,
+	sandbox::{ConfidentialRun, RunId, RunState, Submitted, WorkloadRunner},
 	AbstainReason, CodeHash, ExecutionLimits,
 };
 use polkadot_sdk::substrate_prometheus_endpoint::{
@@ -120,19 +121,43 @@ struct Entry {
 	/// When the run ended (set when its result is read).
 	ended: Option<Instant>,
 	last_polled: Instant,
+	/// A confidential run's task secret, which encrypts its outcome when it ends (then goes).
+	closer: Option<Closer>,
 }
 
 impl Entry {
+	/// A run that ended before it started, in `state`.
+	fn ended(state: RunState, code_hash: CodeHash, memory: u64) -> Self {
+		let now = Instant::now();
+		Self {
+			run: None,
+			state,
+			code_hash,
+			memory,
+			submitted: now,
+			ended: Some(now),
+			last_polled: now,
+			closer: None,
+		}
+	}
+
 	/// Reads the run's result if it has ended; returns whether it just ended.
 	fn refresh(&mut self) -> bool {
 		let Some(run) = self.run.as_mut() else { return false };
 		let Some(result) = run.result() else { return false };
-		let state = match result {
-			Ok(outcome) => RunState::Finished(outcome.clone()),
-			Err(Error::TimedOut) => RunState::Abstain(AbstainReason::Time),
-			Err(Error::MemoryAboveNode) => RunState::Abstain(AbstainReason::Memory),
-			Err(Error::Cancelled) => RunState::Unknown,
-			Err(e) => {
+		let state = match (result, self.closer.take()) {
+			(Ok(outcome), None) => RunState::Finished(outcome.clone()),
+			(Ok(outcome), Some(closer)) => match closer.close(outcome.clone()) {
+				Ok(closed) => RunState::Finished(closed),
+				Err(e) => {
+					log::warn!(target: "bourse", "a confidential outcome was not encrypted: {e:?}");
+					RunState::Failed
+				}
+			},
+			(Err(Error::TimedOut), _) => RunState::Abstain(AbstainReason::Time),
+			(Err(Error::MemoryAboveNode), _) => RunState::Abstain(AbstainReason::Memory),
+			(Err(Error::Cancelled), _) => RunState::Unknown,
+			(Err(e), _) => {
 				log::warn!(
 					target: "bourse",
 					"run of workload {} failed locally: {e}",
@@ -328,8 +353,11 @@ impl NodeSandbox {
 	}
 }
 
-impl WorkloadRunner for NodeSandbox {
-	fn submit(
+impl NodeSandbox {
+	/// Starts `run` (see [`WorkloadRunner::submit`]); a confidential run's `closer` encrypts its
+	/// outcome when it ends.
+	#[allow(clippy::too_many_arguments)]
+	fn start(
 		&self,
 		run: RunId,
 		code_hash: CodeHash,
@@ -337,6 +365,7 @@ impl WorkloadRunner for NodeSandbox {
 		input: &[u8],
 		limits: ExecutionLimits,
 		seed: [u8; 32],
+		closer: Option<Closer>,
 	) -> Submitted {
 		let Ok(mut runs) = self.runs.lock() else { return Submitted::Busy };
 		self.sweep(&mut runs);
@@ -367,16 +396,7 @@ impl WorkloadRunner for NodeSandbox {
 					self.memory_budget >> 20,
 				);
 			}
-			let now = Instant::now();
-			let entry = Entry {
-				run: None,
-				state: RunState::Abstain(AbstainReason::Memory),
-				code_hash,
-				memory,
-				submitted: now,
-				ended: Some(now),
-				last_polled: now,
-			};
+			let entry = Entry::ended(RunState::Abstain(AbstainReason::Memory), code_hash, memory);
 			self.report(&entry);
 			runs.insert(run, entry);
 			return Submitted::Started;
@@ -399,12 +419,84 @@ impl WorkloadRunner for NodeSandbox {
 			submitted: now,
 			ended: None,
 			last_polled: now,
+			closer,
 		};
 		if entry.run.is_none() {
 			self.report(&entry);
 		}
 		runs.insert(run, entry);
 		Submitted::Started
+	}
+}
+
+impl WorkloadRunner for NodeSandbox {
+	fn submit(
+		&self,
+		run: RunId,
+		code_hash: CodeHash,
+		code: &[u8],
+		input: &[u8],
+		limits: ExecutionLimits,
+		seed: [u8; 32],
+	) -> Submitted {
+		self.start(run, code_hash, code, input, limits, seed, None)
+	}
+
+	fn submit_confidential(
+		&self,
+		run: RunId,
+		code_hash: CodeHash,
+		code: &[u8],
+		input: &[u8],
+		limits: ExecutionLimits,
+		seed: [u8; 32],
+		confidential: ConfidentialRun,
+	) -> Submitted {
+		// A known run is not opened again on every pass.
+		if self.runs.lock().map(|runs| runs.contains_key(&run)).unwrap_or(false) {
+			return Submitted::Known;
+		}
+		let Some(key_secret) = self.encryption_keys.secret(&confidential.key) else {
+			log::warn!(
+				target: "bourse",
+				"task {}: sealed to encryption key {} which this node does not hold (lost, or held \
+				 by another node of the provider); abstaining",
+				confidential.task_id,
+				hex(&confidential.key[..4]),
+			);
+			// No retry can find it: abstain at once rather than hold the windows open.
+			let entry = Entry::ended(RunState::Abstain(AbstainReason::LocalFailure), code_hash, 0);
+			self.report(&entry);
+			if let Ok(mut runs) = self.runs.lock() {
+				runs.insert(run, entry);
+			}
+			return Submitted::Started;
+		};
+		match confidential.open(&key_secret, code_hash, input) {
+			Ok((plaintext, closer)) => {
+				let limits = ExecutionLimits {
+					max_output_bytes: limits
+						.max_output_bytes
+						.min(u32::try_from(closer.max_plain_output()).unwrap_or(u32::MAX)),
+					..limits
+				};
+				self.start(run, code_hash, code, &plaintext, limits, seed, Some(closer))
+			}
+			Err(e) => {
+				// Only the requester can have made it so: a free abstention.
+				log::warn!(
+					target: "bourse",
+					"task {}: its seal or input does not open ({e:?}); abstaining",
+					confidential.task_id,
+				);
+				let entry = Entry::ended(RunState::Abstain(AbstainReason::BadSeal), code_hash, 0);
+				self.report(&entry);
+				if let Ok(mut runs) = self.runs.lock() {
+					runs.insert(run, entry);
+				}
+				Submitted::Started
+			}
+		}
 	}
 
 	fn poll(&self, run: RunId) -> RunState {

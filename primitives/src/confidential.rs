@@ -375,3 +375,78 @@ pub fn seal_secret_seeded<AccountId: Encode>(
 	let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
 	seal_secret(key, context, secret, &mut rng)
 }
+
+/// An account already SCALE-encoded, encoded as itself: how the node, which does not know the
+/// chain's account type, binds a requester into a context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PreEncoded<'a>(pub &'a [u8]);
+
+impl Encode for PreEncoded<'_> {
+	fn size_hint(&self) -> usize {
+		self.0.len()
+	}
+
+	fn encode_to<W: codec::Output + ?Sized>(&self, dest: &mut W) {
+		dest.write(self.0);
+	}
+}
+
+/// What closes a confidential run's outcome once its plaintext run has ended
+/// ([`crate::sandbox::ConfidentialRun::open`]): the task's secret, in the node only.
+pub struct Closer {
+	secret: TaskSecret,
+	genesis: [u8; 32],
+	task_id: crate::traits::TaskId,
+	max_output: usize,
+}
+
+impl Closer {
+	/// The most output bytes the plaintext run may write: what still fits the chain's output
+	/// bound once encrypted.
+	pub fn max_plain_output(&self) -> usize {
+		max_output_len(self.max_output)
+	}
+
+	/// `outcome` as the chain sees it: its output encrypted (tile 0), its fingerprint keyed.
+	pub fn close(&self, outcome: crate::Outcome) -> Result<crate::Outcome, ConfidentialError> {
+		let context = OutputContext {
+			genesis: self.genesis,
+			task_id: self.task_id,
+			status: outcome.status,
+			fuel_used: outcome.fuel_used,
+			executor_version: outcome.executor_version,
+		};
+		let output = encrypt_output(&self.secret, 0, &context, &outcome.output, self.max_output)?;
+		let fingerprint = keyed_fingerprint(&self.secret, 0, &outcome.fingerprint);
+		Ok(crate::Outcome { output, fingerprint, ..outcome })
+	}
+}
+
+impl crate::sandbox::ConfidentialRun {
+	/// Opens this member's seal with its key's secret `key_secret` and decrypts the task's input
+	/// ciphertext `input` of workload `workload`: the plaintext input, and what closes the
+	/// outcome. [`ConfidentialError::Malformed`] or [`ConfidentialError::WrongSecret`]: the
+	/// requester sealed or encrypted badly (or for another task).
+	pub fn open(
+		&self,
+		key_secret: &[u8; 32],
+		workload: CodeHash,
+		input: &[u8],
+	) -> Result<(Vec<u8>, Closer), ConfidentialError> {
+		let context = TaskContext {
+			genesis: self.genesis,
+			workload,
+			requester: PreEncoded(&self.requester),
+			secret_hash: self.secret_hash,
+		};
+		let secret = open_secret(key_secret, &context, &self.seal)?;
+		let plaintext = decrypt_input(&secret, &context, 0, input, self.max_input as usize)?;
+		let closer = Closer {
+			secret,
+			genesis: self.genesis,
+			task_id: self.task_id,
+			max_output: self.max_output as usize,
+		};
+		Ok((plaintext, closer))
+	}
+}

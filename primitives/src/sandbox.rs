@@ -39,6 +39,30 @@ pub const MAX_ENCRYPTION_KEYS: usize = 32;
 // Their SCALE length prefix is one byte: the runtime's buffer is sized for it.
 const _: () = assert!(MAX_ENCRYPTION_KEYS < 64);
 
+/// What the node needs to run a confidential task's input for one member: open the member's
+/// seal, decrypt the input, and encrypt the output (see [`crate::confidential`]). The task
+/// secret it opens never leaves the node's process, and the plaintext goes only to the
+/// confined worker that runs it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct ConfidentialRun {
+	/// The chain's genesis hash.
+	pub genesis: [u8; 32],
+	/// The task.
+	pub task_id: crate::traits::TaskId,
+	/// Its requester, SCALE-encoded (as the seal's and the input's context encode it).
+	pub requester: alloc::vec::Vec<u8>,
+	/// The hash of its secret.
+	pub secret_hash: [u8; 32],
+	/// The node's encryption key the member's seal was made for.
+	pub key: crate::reply::ReplyKey,
+	/// The secret sealed to it.
+	pub seal: crate::confidential::SealedSecret,
+	/// The chain's bound on a task's input: the input ciphertext's.
+	pub max_input: u32,
+	/// The chain's bound on an output: the output ciphertext's.
+	pub max_output: u32,
+}
+
 /// What [`sandbox::submit`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
 pub enum Submitted {
@@ -78,6 +102,22 @@ pub trait WorkloadRunner: Send + Sync {
 		input: &[u8],
 		limits: ExecutionLimits,
 		seed: [u8; 32],
+	) -> Submitted;
+
+	/// Starts running a confidential task's `code` on its input ciphertext `input`, as
+	/// [`Self::submit`] does: opens the seal of `confidential` with the node's secret key, runs
+	/// the decrypted input, and reports the output encrypted and the fingerprint keyed (see
+	/// [`crate::confidential`]). A seal or input that does not open is an abstention
+	/// ([`AbstainReason::BadSeal`]); a key the node does not hold, a local failure.
+	fn submit_confidential(
+		&self,
+		run: RunId,
+		code_hash: CodeHash,
+		code: &[u8],
+		input: &[u8],
+		limits: ExecutionLimits,
+		seed: [u8; 32],
+		confidential: ConfidentialRun,
 	) -> Submitted;
 
 	/// Where `run` stands.
@@ -127,6 +167,31 @@ pub trait Sandbox {
 		use polkadot_sdk::sp_externalities::ExternalitiesExt;
 		let Some(sandbox) = self.extension::<SandboxExt>() else { return NO_SANDBOX };
 		match sandbox.0.submit(run, code_hash, code, input, limits, seed) {
+			Submitted::Started => 0,
+			Submitted::Known => 1,
+			Submitted::Busy => 2,
+		}
+	}
+
+	/// Starts a confidential task's workload `code` on its input ciphertext `input`, as
+	/// [`submit`] does (and with its return values): the node opens the seal of
+	/// `confidential`, runs the plaintext in a confined worker, and [`poll`] reports the output
+	/// encrypted and the fingerprint keyed. The task's secret and its plaintexts never come
+	/// back to the runtime.
+	fn submit_confidential(
+		&mut self,
+		run: PassPointerAndReadCopy<RunId, 32>,
+		code_hash: PassPointerAndReadCopy<CodeHash, 32>,
+		code: PassFatPointerAndRead<&[u8]>,
+		input: PassFatPointerAndRead<&[u8]>,
+		limits: PassFatPointerAndDecode<ExecutionLimits>,
+		seed: PassPointerAndReadCopy<[u8; 32], 32>,
+		confidential: PassFatPointerAndDecode<ConfidentialRun>,
+	) -> u32 {
+		use polkadot_sdk::sp_externalities::ExternalitiesExt;
+		let Some(sandbox) = self.extension::<SandboxExt>() else { return NO_SANDBOX };
+		match sandbox.0.submit_confidential(run, code_hash, code, input, limits, seed, confidential)
+		{
 			Submitted::Started => 0,
 			Submitted::Known => 1,
 			Submitted::Busy => 2,

@@ -244,6 +244,8 @@ pub struct Decision<AccountId> {
 	pub result: Result<AgreedOutcome, FailureReason>,
 	/// Each assigned provider's verdict, in assignment order.
 	pub verdicts: alloc::vec::Vec<(AccountId, Option<Verdict>)>,
+	/// The providers that revealed an outcome, whatever their verdict.
+	pub revealed: alloc::vec::Vec<AccountId>,
 	/// The providers that committed to an outcome (every reveal was committed first), whatever
 	/// came of it: revealed, withheld, or kept out of the chain until the deadline.
 	pub committed: alloc::vec::Vec<AccountId>,
@@ -412,6 +414,9 @@ pub struct TaskWork {
 	pub fuel_limit: u64,
 	/// Memory limit of the task, in MiB.
 	pub max_memory_mib: u32,
+	/// A confidential task's: what the provider's node needs to open its seal and run its input
+	/// ciphertext (`input`); `None` for a public task.
+	pub confidential: Option<crate::sandbox::ConfidentialRun>,
 }
 
 /// Why [`TaskLedger::hold`] took no answer: the task is not an assigned task of replication 1
@@ -428,8 +433,9 @@ pub trait TaskLedger<AccountId, BlockNumber> {
 	/// The assigned, unsettled tasks of `provider` (at most its slots).
 	fn open_tasks_of(provider: &AccountId) -> alloc::vec::Vec<TaskId>;
 
-	/// What running an assigned task takes.
-	fn work(task: TaskId) -> Option<TaskWork>;
+	/// What running an assigned task takes for `provider`: `None` if the task or its workload
+	/// is gone, or it is confidential and `provider` is not one of its members.
+	fn work(task: TaskId, provider: &AccountId) -> Option<TaskWork>;
 
 	/// Settles an assigned task by `decision`; does nothing if it is not open.
 	fn settle(task: TaskId, decision: Decision<AccountId>);

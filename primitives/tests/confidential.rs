@@ -364,3 +364,51 @@ fn cross_language_vectors_check() {
 		check(vector);
 	}
 }
+
+#[test]
+fn a_members_node_opens_the_run_the_client_made_and_closes_its_outcome_for_the_client() {
+	use bourse_primitives::{sandbox::ConfidentialRun, Outcome};
+	let secret = [9; 32];
+	let node_secret = [4; 32];
+	let key = reply::public_key(&node_secret).unwrap();
+	let context = context(&secret);
+	let mut rng = ChaCha20Rng::from_seed([5; 32]);
+	let seal = seal_secret(&key, &context, &secret, &mut rng).unwrap();
+	let input = encrypt_input(&secret, &context, 0, b"plaintext input", MAX).unwrap();
+	// What the runtime hands the node: the requester as its SCALE bytes.
+	let run_of = |seal| ConfidentialRun {
+		genesis: context.genesis,
+		task_id: 7,
+		requester: context.requester.encode(),
+		secret_hash: context.secret_hash,
+		key,
+		seal,
+		max_input: MAX as u32,
+		max_output: MAX as u32,
+	};
+	let (plaintext, closer) = run_of(seal).open(&node_secret, context.workload, &input).unwrap();
+	assert_eq!(plaintext, b"plaintext input");
+	assert_eq!(closer.max_plain_output(), max_output_len(MAX));
+	let ran = Outcome {
+		status: Status::Success,
+		output: b"plaintext output".to_vec(),
+		fuel_used: 1_234,
+		executor_version: 2,
+		fingerprint: [8; 32],
+	};
+	let closed = closer.close(ran.clone()).unwrap();
+	assert_eq!(closed.fingerprint, keyed_fingerprint(&secret, 0, &[8; 32]));
+	assert_eq!((closed.status, closed.fuel_used), (ran.status, ran.fuel_used));
+	assert_eq!(decrypt_output(&secret, 0, &run(7), &closed.output, MAX).unwrap(), ran.output);
+	// Another workload, a seal to another secret, or another key's secret: nothing opens.
+	assert!(run_of(seal).open(&node_secret, [0xee; 32], &input).is_err());
+	assert_eq!(
+		run_of(seal).open(&[6; 32], context.workload, &input).err(),
+		Some(ConfidentialError::Malformed)
+	);
+	let other = seal_secret(&key, &context, &[1; 32], &mut rng).unwrap();
+	assert_eq!(
+		run_of(other).open(&node_secret, context.workload, &input).err(),
+		Some(ConfidentialError::WrongSecret)
+	);
+}

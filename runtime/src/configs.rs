@@ -227,7 +227,7 @@ parameter_types! {
 	pub const MaxTaskTimeout: BlockNumber = HOURS;
 	/// The share of a block that settling task deadlines may take: enough to settle, each at
 	/// its worst, every deadline one block can create (the runtime's integrity test).
-	pub const DeadlineShare: Perbill = Perbill::from_percent(70);
+	pub const DeadlineShare: Perbill = Perbill::from_percent(80);
 	/// Settled tasks and their outputs are kept a day.
 	pub const TaskRetention: BlockNumber = DAYS;
 	/// The least rent per block for a place in the task queue: 300 µBRS, so holding one place
@@ -315,7 +315,7 @@ impl pallet_tasks::Config for Runtime {
 	type JobClosesPerBlock = ConstU32<64>;
 	// Above the most submissions a block's weight allows (the pallet's integrity test).
 	type MaxPending = ConstU32<192>;
-	// Any number of tasks may share a deadline block; settling takes at most 70 % of a
+	// Any number of tasks may share a deadline block; settling takes at most 80 % of a
 	// block and carries the rest over.
 	type DeadlineShare = DeadlineShare;
 	type Retention = TaskRetention;

@@ -7,6 +7,9 @@ import { bourseRpc } from './rpc.mjs';
 import {
   answerCommitmentOf, auditCoinSecret, auditSeal, open, ReplyError, replyKeyPair,
 } from './reply.mjs';
+import {
+  ConfidentialError, decryptOutput, encryptInput, sealSecret, secretHash, taskSecret,
+} from './confidential.mjs';
 
 /** A failure to report in one line, without a stack trace. */
 export class UserError extends Error {}
@@ -239,6 +242,96 @@ export function submitTask(api, { workload, input, fuel, memoryMib, maxPrice, re
     typeof key === 'string' ? key : u8aToHex(key),
     audit,
   );
+}
+
+/**
+ * The members a confidential task may be sealed to, from `providers` (accounts, in the order
+ * to prefer them): each with its current encryption key (`offers.encryptionKeys`), never
+ * `requester`, at most `most` (the chain's bound, 16). Providers without a key are left out.
+ */
+export async function confidentialMembers(api, providers, { requester, most = 16 } = {}) {
+  const account = (who) => {
+    try {
+      return api.createType('AccountId', who).toString();
+    } catch {
+      throw new UserError(`not an account: ${who}`);
+    }
+  };
+  const self = requester === undefined ? undefined : account(requester);
+  const unique = [...new Set(providers.map(account))].filter((p) => p !== self);
+  const keys = await api.query.offers.encryptionKeys.multi(unique);
+  return unique
+    .map((provider, i) => ({ provider, key: keys[i].isSome ? keys[i].unwrap().current.key.toU8a() : undefined }))
+    .filter((m) => m.key !== undefined)
+    .slice(0, most);
+}
+
+/**
+ * The `tasks.submitConfidentialTask` extrinsic, with what it takes: a fresh task secret, the
+ * `input` encrypted under it for the chain's input bound, and the secret sealed to each of
+ * `members` (`[{ provider, key }]`, from `confidentialMembers`) for `requester` (an address or
+ * public key: the account that signs). The other terms are `submitTask`'s (no timeout: the
+ * chain sets the shortest; no audit). Resolves with `{ tx, secret }`: keep `secret` before
+ * sending, it is the only way to read the output.
+ */
+export async function submitConfidentialTask(api, { workload, input, fuel, memoryMib, maxPrice, replication = 1, minReputation = 0, failFast = false, queueRent, replyKey, members, requester }) {
+  const secret = taskSecret();
+  const context = {
+    genesis: api.genesisHash.toU8a(),
+    workload: api.createType('H256', workload).toU8a(),
+    requester: api.createType('AccountId', requester).toU8a(),
+    secretHash: secretHash(secret),
+  };
+  const bytes = typeof input === 'string' ? Buffer.from(input.replace(/^0x/, ''), 'hex') : input;
+  let ciphertext;
+  try {
+    ciphertext = encryptInput(secret, context, 0, bytes, api.consts.tasks.maxInputSize.toNumber());
+  } catch (error) {
+    if (error instanceof ConfidentialError) throw new UserError(`the input does not fit a confidential task: ${error.message}`);
+    throw error;
+  }
+  const seals = await Promise.all(members.map(async ({ provider, key }) => ({
+    provider, key: u8aToHex(key), seal: u8aToHex(await sealSecret(key, context, secret)),
+  })));
+  const tx = api.tx.tasks.submitConfidentialTask(
+    workload,
+    u8aToHex(ciphertext),
+    fuel,
+    memoryMib,
+    maxPrice,
+    replication,
+    minReputation,
+    failFast ? null : (queueRent ?? api.consts.tasks.minQueueRent),
+    typeof replyKey === 'string' ? replyKey : u8aToHex(replyKey),
+    u8aToHex(context.secretHash),
+    seals,
+  );
+  return { tx, secret };
+}
+
+/**
+ * The plaintext of confidential task `taskId`'s agreed output `ciphertext`, with its task
+ * `secret`: the run's status and fuel come from the task's state; its executor version, which
+ * the output is bound to, is one the chain accepts (tried in turn). `maxOutput`: the bound the
+ * output was padded for (a lone answer's `maxOutput`, else the chain's `maxOutputSize`).
+ * Throws a UserError if it does not decrypt.
+ */
+export async function decryptConfidentialOutput(api, taskId, secret, ciphertext, state) {
+  const run = state.isCompleted ? state.asCompleted : state.isDelivered ? state.asDelivered : state.isAnswered ? state.asAnswered : state.isAudited ? state.asAudited : undefined;
+  if (!run) throw new UserError(`task ${taskId} has no output (${state.type})`);
+  const maxOutput = run.maxOutput ? run.maxOutput.toNumber() : api.consts.attestation.maxOutputSize.toNumber();
+  const versions = run.executorVersion ? [run.executorVersion.toNumber()] : (await api.query.attestation.acceptedVersions()).map((v) => v.toNumber());
+  for (const executorVersion of versions) {
+    const context = {
+      genesis: api.genesisHash.toU8a(), taskId, statusScale: run.status.toU8a(), fuelUsed: run.fuelUsed.toBigInt(), executorVersion,
+    };
+    try {
+      return decryptOutput(secret, 0, context, ciphertext, maxOutput);
+    } catch (error) {
+      if (!(error instanceof ConfidentialError)) throw error;
+    }
+  }
+  throw new UserError(`task ${taskId}'s output does not decrypt with the kept task secret`);
 }
 
 /**

@@ -14,9 +14,9 @@ export function dataDir() {
   return process.env.BOURSE_DATA_DIR || join(homedir(), '.local', 'share', 'bourse');
 }
 
-/** The file of the secret of `replyKey` (32 bytes or 0x-hex). */
-export function secretFile(replyKey) {
-  return join(dataDir(), 'reply-secrets', `${typeof replyKey === 'string' ? replyKey : u8aToHex(replyKey)}.hex`);
+/** The file of the secret of `replyKey` (32 bytes or 0x-hex), in `kind`'s directory. */
+export function secretFile(replyKey, kind = 'reply-secrets') {
+  return join(dataDir(), kind, `${typeof replyKey === 'string' ? replyKey : u8aToHex(replyKey)}.hex`);
 }
 
 /**
@@ -25,8 +25,26 @@ export function secretFile(replyKey) {
  * the file's path.
  */
 export function keepReplySecret(replyKey, secret) {
-  mkdirSync(join(dataDir(), 'reply-secrets'), { recursive: true, mode: 0o700 });
-  const path = secretFile(replyKey);
+  return keep(replyKey, secret, 'reply-secrets');
+}
+
+/**
+ * Keeps a confidential task's secret (32 bytes), by the task's reply key, as `keepReplySecret`
+ * keeps a reply secret (in `task-secrets/`): apart from it, since a bad-delivery claim shows
+ * the reply secret, never the task's.
+ */
+export function keepTaskSecret(replyKey, secret) {
+  return keep(replyKey, secret, 'task-secrets');
+}
+
+/** The kept task secret of the confidential task of `replyKey`, or `undefined`. */
+export function keptTaskSecret(replyKey) {
+  return kept(replyKey, 'task-secrets');
+}
+
+function keep(replyKey, secret, kind) {
+  mkdirSync(join(dataDir(), kind), { recursive: true, mode: 0o700 });
+  const path = secretFile(replyKey, kind);
   const fd = openSync(path, 'wx', 0o600);
   try {
     writeSync(fd, `${u8aToHex(secret)}\n`);
@@ -39,8 +57,12 @@ export function keepReplySecret(replyKey, secret) {
 
 /** The kept secret of `replyKey` (32 bytes), or `undefined`. */
 export function keptReplySecret(replyKey) {
+  return kept(replyKey, 'reply-secrets');
+}
+
+function kept(replyKey, kind) {
   try {
-    return hexToU8a(readFileSync(secretFile(replyKey), 'utf8').trim());
+    return hexToU8a(readFileSync(secretFile(replyKey, kind), 'utf8').trim());
   } catch (error) {
     if (error.code === 'ENOENT') return undefined;
     throw error;

@@ -1539,6 +1539,8 @@ pub mod pallet {
 					(result, Some(winner.clone()))
 				}
 			};
+			let revealed =
+				reveals.iter().filter(|(_, r)| r.is_some()).map(|(p, _)| p.clone()).collect();
 			// One read of at most `k` entries (the reveals read above were committed too).
 			let committers: Vec<T::AccountId> =
 				Commitments::<T>::iter_key_prefix(task_id).collect();
@@ -1568,7 +1570,7 @@ pub mod pallet {
 				})
 				.collect();
 			Self::forget_task(task_id);
-			Decision { result, verdicts, committed: committers }
+			Decision { result, verdicts, revealed, committed: committers }
 		}
 
 		/// The pallet's invariants: every commitment, reveal and pending output belongs to an

@@ -66,6 +66,97 @@ thread_local! {
 /// The input of every task of the fake ledger.
 pub const INPUT: &[u8] = b"input";
 
+thread_local! {
+	/// Confidential tasks of the fake ledger, with their members.
+	static CONFIDENTIAL: RefCell<BTreeMap<TaskId, Vec<u64>>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// The secret of every confidential task of the fake ledger.
+pub const TASK_SECRET: [u8; 32] = [0x7a; 32];
+/// The requester of the fake ledger's confidential tasks.
+pub const CONFIDENTIAL_REQUESTER: u64 = 99;
+/// The bound on a confidential input's ciphertext.
+pub const MAX_INPUT: u32 = 256;
+
+/// The secret half of provider `who`'s node's encryption key.
+pub fn member_secret(who: u64) -> [u8; 32] {
+	let mut secret = [0x4d; 32];
+	secret[..8].copy_from_slice(&who.to_le_bytes());
+	secret
+}
+
+/// Provider `who`'s node's encryption key.
+pub fn member_key(who: u64) -> [u8; 32] {
+	bourse_primitives::reply::public_key(&member_secret(who)).unwrap()
+}
+
+/// Makes `task` confidential: [`INPUT`] encrypted under [`TASK_SECRET`], sealed to `members`.
+pub fn make_confidential(task: TaskId, members: &[u64]) {
+	CONFIDENTIAL.with(|c| c.borrow_mut().insert(task, members.to_vec()));
+}
+
+/// What binds the fake ledger's confidential tasks' seals and inputs.
+pub fn task_context(task: TaskId) -> bourse_primitives::confidential::TaskContext<u64> {
+	use bourse_primitives::confidential::secret_hash;
+	bourse_primitives::confidential::TaskContext {
+		genesis: frame_system::Pallet::<Test>::block_hash(0).0,
+		workload: [task as u8; 32],
+		requester: CONFIDENTIAL_REQUESTER,
+		secret_hash: secret_hash(&TASK_SECRET),
+	}
+}
+
+thread_local! {
+	/// Inputs stored in place of [`INPUT`] encrypted, by task (a requester's bad input).
+	static CONFIDENTIAL_INPUTS: RefCell<BTreeMap<TaskId, Vec<u8>>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Has confidential task `task` carry `input` as its input ciphertext.
+pub fn set_confidential_input(task: TaskId, input: Vec<u8>) {
+	CONFIDENTIAL_INPUTS.with(|i| i.borrow_mut().insert(task, input));
+}
+
+/// The input ciphertext of confidential task `task`.
+pub fn confidential_input(task: TaskId) -> Vec<u8> {
+	use bourse_primitives::confidential::encrypt_input;
+	CONFIDENTIAL_INPUTS.with(|i| i.borrow().get(&task).cloned()).unwrap_or_else(|| {
+		encrypt_input(&TASK_SECRET, &task_context(task), 0, INPUT, MAX_INPUT as usize).unwrap()
+	})
+}
+
+thread_local! {
+	/// Secrets sealed in place of [`TASK_SECRET`], by task (a requester's bad seal).
+	static SEALED_SECRETS: RefCell<BTreeMap<TaskId, [u8; 32]>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Has the requester of confidential task `task` seal `secret` to its members while storing
+/// [`TASK_SECRET`]'s hash: no member can open it.
+pub fn set_confidential_secret(task: TaskId, secret: [u8; 32]) {
+	SEALED_SECRETS.with(|s| s.borrow_mut().insert(task, secret));
+}
+
+/// What member `who`'s node gets to run confidential task `task`.
+fn confidential_run(task: TaskId, who: u64) -> bourse_primitives::sandbox::ConfidentialRun {
+	use bourse_primitives::confidential::seal_secret_seeded;
+	let context = task_context(task);
+	bourse_primitives::sandbox::ConfidentialRun {
+		genesis: context.genesis,
+		task_id: task,
+		requester: CONFIDENTIAL_REQUESTER.encode(),
+		secret_hash: context.secret_hash,
+		key: member_key(who),
+		seal: seal_secret_seeded(
+			&member_key(who),
+			&context,
+			&SEALED_SECRETS.with(|s| s.borrow().get(&task).copied()).unwrap_or(TASK_SECRET),
+			[who as u8; 32],
+		)
+		.unwrap(),
+		max_input: MAX_INPUT,
+		max_output: MAX_OUTPUT,
+	}
+}
+
 /// Tasks as a fake: assignments made by [`assign`], decisions recorded for [`settled`].
 pub struct FakeTasks;
 
@@ -84,14 +175,21 @@ impl TaskLedger<u64, u64> for FakeTasks {
 		})
 	}
 
-	fn work(task: TaskId) -> Option<TaskWork> {
+	fn work(task: TaskId, provider: &u64) -> Option<TaskWork> {
 		let assignment = Self::assignment(task)?;
+		let members = CONFIDENTIAL.with(|c| c.borrow().get(&task).cloned());
+		let confidential = match members {
+			None => None,
+			Some(members) if members.contains(provider) => Some(confidential_run(task, *provider)),
+			Some(_) => return None,
+		};
 		Some(TaskWork {
 			code_hash: [task as u8; 32],
 			code: b"\0asm\x01\0\0\0".to_vec(),
-			input: INPUT.to_vec(),
+			input: confidential.as_ref().map_or(INPUT.to_vec(), |_| confidential_input(task)),
 			fuel_limit: assignment.fuel_limit,
 			max_memory_mib: 16,
+			confidential,
 		})
 	}
 
@@ -169,6 +267,11 @@ pub fn held(task: TaskId) -> Option<(u64, SealedAnswer, Vec<u8>)> {
 			.find(|(id, ..)| *id == task)
 			.map(|(_, p, a, s, _)| (*p, a.clone(), s.clone()))
 	})
+}
+
+/// The digest the box of `task`'s lone answer was sealed under.
+pub fn held_digest(task: TaskId) -> Option<[u8; 32]> {
+	HELD.with(|h| h.borrow().iter().find(|(id, ..)| *id == task).map(|(.., d)| *d))
 }
 
 /// The output in the box of `task`'s lone answer, opened with the requester's secret, after

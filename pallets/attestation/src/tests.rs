@@ -1026,6 +1026,11 @@ mod offchain_worker {
 		},
 	};
 
+	/// The public key of an encryption key's secret.
+	fn member_key_of(secret: &[u8; 32]) -> [u8; 32] {
+		bourse_primitives::reply::public_key(secret).unwrap()
+	}
+
 	/// What the stand-in's runs do.
 	#[derive(Clone, Copy, PartialEq)]
 	enum Behaviour {
@@ -1040,6 +1045,10 @@ mod offchain_worker {
 		behaviour: Mutex<Behaviour>,
 		/// The registry: each run's outcome and whether it is still running.
 		runs: Mutex<HashMap<RunId, (Outcome, bool)>>,
+		/// Runs it abstained from at once (a confidential run whose seal did not open).
+		abstained: Mutex<HashMap<RunId, AbstainReason>>,
+		/// The plaintext inputs of the confidential runs it ran.
+		plaintexts: Mutex<Vec<Vec<u8>>>,
 		started: AtomicU32,
 		cancelled: AtomicU32,
 		failed: AtomicBool,
@@ -1099,7 +1108,43 @@ mod offchain_worker {
 			Submitted::Started
 		}
 
+		fn submit_confidential(
+			&self,
+			run: RunId,
+			code_hash: [u8; 32],
+			code: &[u8],
+			input: &[u8],
+			limits: ExecutionLimits,
+			seed: [u8; 32],
+			confidential: bourse_primitives::sandbox::ConfidentialRun,
+		) -> Submitted {
+			// The node holds the secret of the key the seal names, as a member's node does.
+			let Some(secret) =
+				(0..64).map(member_secret).find(|secret| member_key_of(secret) == confidential.key)
+			else {
+				return Submitted::Busy;
+			};
+			let (plaintext, closer) = match confidential.open(&secret, code_hash, input) {
+				Ok(opened) => opened,
+				Err(_) => {
+					self.abstained.lock().unwrap().insert(run, AbstainReason::BadSeal);
+					return Submitted::Started;
+				}
+			};
+			let limits =
+				ExecutionLimits { max_output_bytes: closer.max_plain_output() as u32, ..limits };
+			let submitted = self.submit(run, code_hash, code, &plaintext, limits, seed);
+			self.plaintexts.lock().unwrap().push(plaintext);
+			if let Some((outcome, _)) = self.runs.lock().unwrap().get_mut(&run) {
+				*outcome = closer.close(outcome.clone()).unwrap();
+			}
+			submitted
+		}
+
 		fn poll(&self, run: RunId) -> RunState {
+			if let Some(reason) = self.abstained.lock().unwrap().get(&run) {
+				return RunState::Abstain(*reason);
+			}
 			match self.runs.lock().unwrap().get(&run) {
 				None if self.failed.load(Ordering::SeqCst) && self.started() == 1 => {
 					RunState::Failed
@@ -1153,6 +1198,8 @@ mod offchain_worker {
 		let stand = Arc::new(Stand {
 			behaviour: Mutex::new(Behaviour::Instant),
 			runs: Mutex::new(HashMap::new()),
+			abstained: Mutex::new(HashMap::new()),
+			plaintexts: Mutex::new(Vec::new()),
 			started: AtomicU32::new(0),
 			cancelled: AtomicU32::new(0),
 			failed: AtomicBool::new(false),
@@ -1601,6 +1648,160 @@ mod offchain_worker {
 			assert_eq!(worker_block(&pool), 1, "retried and answered on the next pass");
 			assert_eq!(stand.started(), 2);
 			assert_eq!(held_output(0).unwrap().1, b"tupni".to_vec());
+		});
+	}
+
+	/// The reversed input, as the stand-in's runs output it.
+	fn reversed(input: &[u8]) -> Vec<u8> {
+		input.iter().rev().copied().collect()
+	}
+
+	/// Decrypts an output of confidential task `task` as its requester does.
+	fn decrypt(task: u64, status: Status, fuel_used: u64, ciphertext: &[u8]) -> Vec<u8> {
+		use bourse_primitives::confidential::{decrypt_output, OutputContext};
+		let context = OutputContext {
+			genesis: task_context(task).genesis,
+			task_id: task,
+			status,
+			fuel_used,
+			executor_version: EXECUTOR_VERSION,
+		};
+		decrypt_output(&TASK_SECRET, 0, &context, ciphertext, MAX_OUTPUT as usize).unwrap()
+	}
+
+	#[test]
+	fn members_run_a_confidential_task_on_its_plaintext_and_reveal_only_ciphertext() {
+		let (mut ext, pool, stand) = worker_ext(true);
+		ext.execute_with(|| {
+			UintAuthorityId::set_all_keys(vec![key(1), key(2), key(3)]);
+			assign(0, &[1, 2, 3]);
+			make_confidential(0, &[1, 2, 3]);
+			assert_eq!(worker_block(&pool), 3, "three commitments");
+			let ran = stand.plaintexts.lock().unwrap().clone();
+			assert_eq!(ran, vec![INPUT.to_vec(); 3], "each member ran the plaintext input");
+			<Attestation as Hooks<u64>>::offchain_worker(System::block_number());
+			let calls = sent(&pool);
+			assert_eq!(calls.len(), 3, "three reveals");
+			let plain = reversed(INPUT);
+			let mut ciphertexts = Vec::new();
+			for call in &calls {
+				let crate::Call::reveal { revealed, output, .. } = call else {
+					panic!("not a reveal: {call:?}")
+				};
+				let encoded = call.encode();
+				assert!(
+					!encoded.windows(plain.len()).any(|w| w == plain.as_slice()),
+					"no plaintext output in the reveal"
+				);
+				let digest = bourse_primitives::reply::output_digest(&plain);
+				assert!(!encoded.windows(32).any(|w| w == digest), "no digest of it either");
+				assert_eq!(
+					revealed.output_hash,
+					polkadot_sdk::sp_io::hashing::blake2_256(output),
+					"the ciphertext is compared"
+				);
+				assert_eq!(decrypt(0, revealed.status, revealed.fuel_used, output), plain);
+				ciphertexts.push(output.clone());
+			}
+			assert!(
+				ciphertexts.windows(2).all(|w| w[0] == w[1]),
+				"members agree on one ciphertext"
+			);
+			pool.write().transactions.clear();
+			for call in calls {
+				assert_eq!(crate::testing::apply::<Test>(call), Ok(()));
+			}
+			let decision = settled(0).expect("settled");
+			assert!(decision.verdicts.iter().all(|(_, v)| *v == Some(Verdict::Agreed)));
+			assert_eq!(decision.committed, vec![1, 2, 3]);
+			let outcome = decision.result.unwrap();
+			assert_eq!(ciphertexts[0], outcome.output, "the agreed output is the ciphertext");
+		});
+	}
+
+	#[test]
+	fn a_confidential_lone_answer_boxes_the_ciphertext_with_a_keyed_proof() {
+		let (mut ext, pool, _stand) = worker_ext(true);
+		ext.execute_with(|| {
+			one_task_for_a_local_provider();
+			make_confidential(0, &[1]);
+			assert_eq!(worker_block(&pool), 1);
+			let (answer, output) = held_output(0).expect("the answer is held, its box opens");
+			assert_eq!(decrypt(0, answer.status, answer.fuel_used, &output), reversed(INPUT));
+			// The stand-in's public fingerprint is the input's hash: with the salt a claim
+			// shows, anyone could check a guessed input against a proof made from it.
+			let (_, _, sealed) = held(0).unwrap();
+			let digest = held_digest(0).unwrap();
+			let opened = bourse_primitives::reply::open(
+				&crate::testing::REPLY_SECRET,
+				&digest,
+				&sealed,
+				MAX_OUTPUT as usize,
+			)
+			.unwrap();
+			let public = polkadot_sdk::sp_io::hashing::blake2_256(INPUT); // the stand-in's fingerprint
+			let keyed =
+				bourse_primitives::confidential::keyed_fingerprint(&TASK_SECRET, 0, &public);
+			let proof = bourse_primitives::reply::execution_proof(&opened.salt, &keyed);
+			assert_eq!(answer.proof, proof, "the proof is made from the keyed fingerprint");
+		});
+	}
+
+	#[test]
+	fn a_member_whose_input_does_not_decrypt_abstains() {
+		let (mut ext, pool, stand) = worker_ext(true);
+		ext.execute_with(|| {
+			one_task_for_a_local_provider();
+			make_confidential(0, &[1]);
+			// The seal opens, but the input was encrypted for another workload.
+			set_confidential_input(0, {
+				let mut context = task_context(0);
+				context.workload = [0xee; 32];
+				bourse_primitives::confidential::encrypt_input(
+					&TASK_SECRET,
+					&context,
+					0,
+					INPUT,
+					MAX_INPUT as usize,
+				)
+				.unwrap()
+			});
+			worker_block(&pool);
+			let decision = settled(0).expect("settled by the abstention");
+			assert_eq!(decision.verdicts, vec![(1, Some(Verdict::Abstained))]);
+			assert!(stand.plaintexts.lock().unwrap().is_empty(), "nothing ran");
+		});
+	}
+
+	#[test]
+	fn a_member_whose_seal_does_not_open_abstains() {
+		let (mut ext, pool, stand) = worker_ext(true);
+		ext.execute_with(|| {
+			one_task_for_a_local_provider();
+			make_confidential(0, &[1]);
+			// The requester sealed another secret than the one it stored the hash of.
+			set_confidential_secret(0, [0x01; 32]);
+			worker_block(&pool);
+			assert_eq!(
+				Abstentions::<Test>::get(0, 1),
+				None,
+				"abstentions are forgotten once settled"
+			);
+			let decision = settled(0).expect("settled by the abstention");
+			assert_eq!(decision.verdicts, vec![(1, Some(Verdict::Abstained))]);
+			assert!(stand.plaintexts.lock().unwrap().is_empty(), "nothing ran");
+		});
+	}
+
+	#[test]
+	fn a_provider_outside_a_confidential_tasks_members_runs_nothing() {
+		let (mut ext, pool, stand) = worker_ext(true);
+		ext.execute_with(|| {
+			one_task_for_a_local_provider();
+			make_confidential(0, &[2]);
+			worker_block(&pool);
+			assert_eq!(stand.started(), 0, "never run as a public task");
+			assert!(held(0).is_none());
 		});
 	}
 

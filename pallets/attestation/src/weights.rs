@@ -68,6 +68,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::AcceptedVersions` (r:1 w:0)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:1 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:1 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::HeldAnswers` (r:1 w:1)
@@ -95,13 +97,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::SealedOutputs` (r:0 w:1)
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 65620]`.
-	fn answer(l: u32, ) -> Weight {
+	fn answer(_l: u32, ) -> Weight {
 		// Proof size: measured `67118`, estimated `69391`.
-		// Minimum execution time: 220_363_000 picoseconds.
-		Weight::from_parts(256_098_829, 69391)
-			// Standard error: 30
-			.saturating_add(Weight::from_parts(473, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(15_u64))
+		// Minimum execution time: 263_634_000 picoseconds.
+		Weight::from_parts(463_419_274, 69391)
+			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -125,10 +125,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65620]`.
 	fn authorize_answer(l: u32, ) -> Weight {
 		// Proof size: measured `66528`, estimated `69391`.
-		// Minimum execution time: 148_097_000 picoseconds.
-		Weight::from_parts(173_930_148, 69391)
-			// Standard error: 46
-			.saturating_add(Weight::from_parts(8_223, 0).saturating_mul(l.into()))
+		// Minimum execution time: 177_602_000 picoseconds.
+		Weight::from_parts(258_023_608, 69391)
+			// Standard error: 132
+			.saturating_add(Weight::from_parts(10_139, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:16 w:16)
@@ -145,6 +145,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::AcceptedVersions` (r:1 w:0)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:16 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:1 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::HeldAnswers` (r:1 w:1)
@@ -174,12 +176,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 16]`.
 	fn answer_many(n: u32, ) -> Weight {
 		// Proof size: measured `66908 + n * (218 ±0)`, estimated `3726 + n * (68401 ±0)`.
-		// Minimum execution time: 229_741_000 picoseconds.
-		Weight::from_parts(177_536_469, 3726)
-			// Standard error: 1_303_152
-			.saturating_add(Weight::from_parts(171_515_341, 0).saturating_mul(n.into()))
+		// Minimum execution time: 285_996_000 picoseconds.
+		Weight::from_parts(245_888_053, 3726)
+			// Standard error: 6_880_042
+			.saturating_add(Weight::from_parts(268_791_934, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -205,10 +207,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 16]`.
 	fn authorize_answer_many(n: u32, ) -> Weight {
 		// Proof size: measured `66318 + n * (218 ±0)`, estimated `3570 + n * (68401 ±0)`.
-		// Minimum execution time: 154_640_000 picoseconds.
-		Weight::from_parts(143_887_615, 3570)
-			// Standard error: 1_192_481
-			.saturating_add(Weight::from_parts(74_074_665, 0).saturating_mul(n.into()))
+		// Minimum execution time: 182_051_000 picoseconds.
+		Weight::from_parts(90_892_048, 3570)
+			// Standard error: 1_958_710
+			.saturating_add(Weight::from_parts(115_938_161, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -227,8 +229,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
 		// Proof size: measured `66668`, estimated `69391`.
-		// Minimum execution time: 124_543_000 picoseconds.
-		Weight::from_parts(167_033_000, 69391)
+		// Minimum execution time: 131_697_000 picoseconds.
+		Weight::from_parts(215_764_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -250,8 +252,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_commit() -> Weight {
 		// Proof size: measured `67194`, estimated `69391`.
-		// Minimum execution time: 194_184_000 picoseconds.
-		Weight::from_parts(283_271_000, 69391)
+		// Minimum execution time: 214_482_000 picoseconds.
+		Weight::from_parts(323_756_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -264,12 +266,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Reveals` (r:5 w:5)
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Commitments` (r:5 w:5)
+	/// Storage: `Attestation::Commitments` (r:6 w:5)
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::AcceptedVersions` (r:1 w:0)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::PendingOutputs` (r:3 w:3)
 	/// Proof: `Attestation::PendingOutputs` (`max_values`: None, `max_size`: Some(65588), added: 68063, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:1 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:3 w:3)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:6 w:6)
@@ -303,9 +307,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn reveal(_l: u32, ) -> Weight {
 		// Proof size: measured `136422`, estimated `205179`.
-		// Minimum execution time: 1_810_492_000 picoseconds.
-		Weight::from_parts(2_747_982_329, 205179)
-			.saturating_add(T::DbWeight::get().reads(63_u64))
+		// Minimum execution time: 2_001_449_000 picoseconds.
+		Weight::from_parts(3_217_880_545, 205179)
+			.saturating_add(T::DbWeight::get().reads(65_u64))
 			.saturating_add(T::DbWeight::get().writes(53_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -329,10 +333,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 65536]`.
 	fn authorize_reveal(l: u32, ) -> Weight {
 		// Proof size: measured `67463`, estimated `69391`.
-		// Minimum execution time: 227_907_000 picoseconds.
-		Weight::from_parts(313_802_772, 69391)
-			// Standard error: 248
-			.saturating_add(Weight::from_parts(9_957, 0).saturating_mul(l.into()))
+		// Minimum execution time: 238_297_000 picoseconds.
+		Weight::from_parts(287_226_810, 69391)
+			// Standard error: 308
+			.saturating_add(Weight::from_parts(9_675, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -347,8 +351,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:5 w:5)
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Commitments` (r:5 w:0)
+	/// Storage: `Attestation::Commitments` (r:6 w:0)
 	/// Proof: `Attestation::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:1 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:5 w:5)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:5 w:0)
@@ -379,9 +385,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn abstain() -> Weight {
 		// Proof size: measured `69576`, estimated `69391`.
-		// Minimum execution time: 946_293_000 picoseconds.
-		Weight::from_parts(1_567_186_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(57_u64))
+		// Minimum execution time: 973_303_000 picoseconds.
+		Weight::from_parts(1_123_505_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(59_u64))
 			.saturating_add(T::DbWeight::get().writes(37_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -404,16 +410,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_abstain() -> Weight {
 		// Proof size: measured `67066`, estimated `69391`.
-		// Minimum execution time: 224_281_000 picoseconds.
-		Weight::from_parts(363_691_000, 69391)
+		// Minimum execution time: 230_703_000 picoseconds.
+		Weight::from_parts(383_038_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 	}
 	/// Storage: `Attestation::AcceptedVersions` (r:0 w:1)
 	/// Proof: `Attestation::AcceptedVersions` (`max_values`: Some(1), `max_size`: Some(9), added: 504, mode: `MaxEncodedLen`)
 	fn set_executor_versions() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 11_531_000 picoseconds.
-		Weight::from_parts(22_242_000, 0)
+		// Minimum execution time: 11_101_000 picoseconds.
+		Weight::from_parts(15_509_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -452,6 +458,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:1)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:1 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::SealedOutputs` (r:1 w:0)
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
@@ -465,10 +473,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::Timeouts` (r:0 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn open() -> Weight {
-		// Proof size: measured `69141`, estimated `69391`.
-		// Minimum execution time: 751_578_000 picoseconds.
-		Weight::from_parts(1_251_034_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(32_u64))
+		// Proof size: measured `69194`, estimated `69391`.
+		// Minimum execution time: 755_235_000 picoseconds.
+		Weight::from_parts(959_137_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(33_u64))
 			.saturating_add(T::DbWeight::get().writes(24_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:0)
@@ -491,80 +499,79 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_open() -> Weight {
 		// Proof size: measured `67002`, estimated `69391`.
-		// Minimum execution time: 194_114_000 picoseconds.
-		Weight::from_parts(314_749_000, 69391)
+		// Minimum execution time: 196_488_000 picoseconds.
+		Weight::from_parts(305_923_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 	}
 }
 
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
-	fn answer(l: u32, ) -> Weight {
-		Weight::from_parts(256_098_829, 69391)
-			.saturating_add(Weight::from_parts(473, 0).saturating_mul(l.into()))
-			.saturating_add(RocksDbWeight::get().reads(15_u64))
+	fn answer(_l: u32, ) -> Weight {
+		Weight::from_parts(463_419_274, 69391)
+			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn authorize_answer(l: u32, ) -> Weight {
-		Weight::from_parts(173_930_148, 69391)
-			.saturating_add(Weight::from_parts(8_223, 0).saturating_mul(l.into()))
+		Weight::from_parts(258_023_608, 69391)
+			.saturating_add(Weight::from_parts(10_139, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 	}
 	fn answer_many(n: u32, ) -> Weight {
-		Weight::from_parts(177_536_469, 3726)
-			.saturating_add(Weight::from_parts(171_515_341, 0).saturating_mul(n.into()))
+		Weight::from_parts(245_888_053, 3726)
+			.saturating_add(Weight::from_parts(268_791_934, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn authorize_answer_many(n: u32, ) -> Weight {
-		Weight::from_parts(143_887_615, 3570)
-			.saturating_add(Weight::from_parts(74_074_665, 0).saturating_mul(n.into()))
+		Weight::from_parts(90_892_048, 3570)
+			.saturating_add(Weight::from_parts(115_938_161, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(167_033_000, 69391)
+		Weight::from_parts(215_764_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn authorize_commit() -> Weight {
-		Weight::from_parts(283_271_000, 69391)
+		Weight::from_parts(323_756_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 	}
 	fn reveal(_l: u32, ) -> Weight {
-		Weight::from_parts(2_747_982_329, 205179)
-			.saturating_add(RocksDbWeight::get().reads(63_u64))
+		Weight::from_parts(3_217_880_545, 205179)
+			.saturating_add(RocksDbWeight::get().reads(65_u64))
 			.saturating_add(RocksDbWeight::get().writes(53_u64))
 	}
 	fn authorize_reveal(l: u32, ) -> Weight {
-		Weight::from_parts(313_802_772, 69391)
-			.saturating_add(Weight::from_parts(9_957, 0).saturating_mul(l.into()))
+		Weight::from_parts(287_226_810, 69391)
+			.saturating_add(Weight::from_parts(9_675, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 	}
 	fn abstain() -> Weight {
-		Weight::from_parts(1_567_186_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(57_u64))
+		Weight::from_parts(1_123_505_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(59_u64))
 			.saturating_add(RocksDbWeight::get().writes(37_u64))
 	}
 	fn authorize_abstain() -> Weight {
-		Weight::from_parts(363_691_000, 69391)
+		Weight::from_parts(383_038_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 	}
 	fn set_executor_versions() -> Weight {
-		Weight::from_parts(22_242_000, 0)
+		Weight::from_parts(15_509_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn open() -> Weight {
-		Weight::from_parts(1_251_034_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(32_u64))
+		Weight::from_parts(959_137_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(33_u64))
 			.saturating_add(RocksDbWeight::get().writes(24_u64))
 	}
 	fn authorize_open() -> Weight {
-		Weight::from_parts(314_749_000, 69391)
+		Weight::from_parts(305_923_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 	}
 }

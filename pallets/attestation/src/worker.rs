@@ -518,7 +518,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Starts `job`'s run in the node's sandbox under `run`.
 	fn submit(job: &Job<T>, run: RunId) -> Result<(), &'static str> {
-		let work = T::Tasks::work(job.task_id).ok_or("its workload is gone")?;
+		let work = T::Tasks::work(job.task_id, &job.provider)
+			.ok_or("its workload is gone, or it is confidential and not sealed to this provider")?;
 		// The task's fuel and memory; the chain's output bound; the sandbox's table and stack
 		// constants.
 		let limits = ExecutionLimits {
@@ -527,8 +528,32 @@ impl<T: Config> Pallet<T> {
 		};
 		// The same seed on every replica: the task and its assignment.
 		let seed = blake2_256(&(b"bourse/seed", job.task_id, job.assignment.assigned_at).encode());
-		let code =
-			sandbox::sandbox::submit(run, work.code_hash, &work.code, &work.input, limits, seed);
+		let code = match work.confidential {
+			None => {
+				sandbox::sandbox::submit(run, work.code_hash, &work.code, &work.input, limits, seed)
+			}
+			// The node opens the seal and runs the plaintext; its outcome comes back encrypted,
+			// and every step after (commitment, reveal, box) handles ciphertext only.
+			Some(confidential) => {
+				let max_output = bourse_primitives::confidential::max_output_len(
+					T::MaxOutputSize::get() as usize,
+				);
+				// What fits the chain's output bound once encrypted: the same on every member.
+				let limits = ExecutionLimits {
+					max_output_bytes: u32::try_from(max_output).unwrap_or(0),
+					..limits
+				};
+				sandbox::sandbox::submit_confidential(
+					run,
+					work.code_hash,
+					&work.code,
+					&work.input,
+					limits,
+					seed,
+					confidential,
+				)
+			}
+		};
 		match sandbox::submitted(code) {
 			Some(Submitted::Started | Submitted::Known) => Ok(()),
 			Some(Submitted::Busy) => Err("the sandbox is busy; will retry"),

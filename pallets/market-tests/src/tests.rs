@@ -1570,3 +1570,186 @@ fn a_providers_answers_to_a_job_in_one_call_are_held_and_paid_each() {
 		check_invariants();
 	});
 }
+
+// Confidential tasks through the real offers, attestation and tasks pallets.
+
+/// The confidential test task's secret.
+const TASK_SECRET: [u8; 32] = [0x5e; 32];
+
+/// Publishes an encryption key for each of `who` (as its node would) and returns them as a
+/// confidential task's members, each sealed to (a stand-in seal: the pallets never open it).
+fn members(who: &[u64]) -> pallet_tasks::BoundedMembers<Test> {
+	let now = System::block_number();
+	who.iter()
+		.map(|&p| {
+			let key = bourse_primitives::reply::public_key(&[p as u8; 32]).unwrap();
+			pallet_offers::EncryptionKeys::<Test>::insert(
+				p,
+				pallet_offers::EncryptionKeySet {
+					current: pallet_offers::EncryptionKey { key, signed_at: now },
+					previous: None,
+				},
+			);
+			pallet_tasks::Member { provider: p, key, seal: [p as u8; 80] }
+		})
+		.collect::<Vec<_>>()
+		.try_into()
+		.unwrap()
+}
+
+/// What binds the confidential test task's input (workload `hash`).
+fn confidential_context(hash: [u8; 32]) -> bourse_primitives::confidential::TaskContext<u64> {
+	bourse_primitives::confidential::TaskContext {
+		genesis: System::block_hash(0).0,
+		workload: hash,
+		requester: REQUESTER,
+		secret_hash: bourse_primitives::confidential::secret_hash(&TASK_SECRET),
+	}
+}
+
+/// `output` of confidential task `task_id`, encrypted as a member's node encrypts it.
+fn encrypted(task_id: u64, output: &[u8], fuel_used: u64) -> Vec<u8> {
+	use bourse_primitives::confidential::{encrypt_output, OutputContext};
+	let context = OutputContext {
+		genesis: System::block_hash(0).0,
+		task_id,
+		status: Status::Success,
+		fuel_used,
+		executor_version: bourse_primitives::EXECUTOR_VERSION,
+	};
+	encrypt_output(&TASK_SECRET, 0, &context, output, MAX_OUTPUT as usize).unwrap()
+}
+
+#[test]
+fn a_confidential_task_is_drawn_from_its_members_and_a_liar_is_out_voted_unslashed() {
+	test(|| {
+		use bourse_primitives::confidential::encrypt_input;
+		let hash = upload();
+		providers(&[1, 2, 3, 4, 5]);
+		let ciphertext = encrypt_input(
+			&TASK_SECRET,
+			&confidential_context(hash),
+			0,
+			b"the confidential input",
+			64,
+		)
+		.unwrap();
+		let issuance = Balances::total_issuance();
+		let before: Vec<u128> = (1..=5).map(free).collect();
+		ok(Tasks::submit_confidential_task(
+			signed(REQUESTER),
+			hash,
+			ciphertext,
+			FUEL,
+			16,
+			MAX_PRICE,
+			3,
+			Perbill::zero(),
+			None,
+			pallet_attestation::testing::reply_key(),
+			bourse_primitives::confidential::secret_hash(&TASK_SECRET),
+			members(&[2, 3, 5]),
+		));
+		next_block();
+		let mut order = assigned(0);
+		order.sort();
+		assert_eq!(order, vec![2, 3, 5], "its members only, though 1 and 4 are free");
+		let plain = b"the agreed plaintext output";
+		let good = encrypted(0, plain, 500);
+		let lie = encrypted(0, b"a lie", 500);
+		let outputs = [(2, &good), (3, &lie), (5, &good)];
+		for (i, (p, out)) in outputs.iter().enumerate() {
+			ok(commit(0, *p, &outcome(out, 500), [i as u8; 32]));
+		}
+		while System::block_number() <= ASSIGNED_AT + COMMIT_WINDOW {
+			next_block();
+		}
+		for (i, (p, out)) in outputs.iter().enumerate() {
+			ok(reveal(0, *p, &outcome(out, 500), out, [i as u8; 32]));
+		}
+		assert!(matches!(TaskRecords::<Test>::get(0).unwrap().state, TaskState::Completed { .. }));
+		assert_eq!(Outputs::<Test>::get(0).unwrap().into_inner(), good, "the agreed ciphertext");
+		// The liar is out-voted (its verdict says so) but neither slashed nor unpaid: the
+		// members were the requester's choice. Every member is paid its seat.
+		let seat = (FUEL as u128 * PRICE).div_ceil(1_000_000);
+		let after: Vec<u128> = (1..=5).map(free).collect();
+		assert_eq!(
+			after,
+			vec![before[0], before[1] + seat, before[2] + seat, before[3], before[4] + seat]
+		);
+		assert_eq!(Balances::total_issuance(), issuance - BASE_FEE, "no slash burned");
+		for p in 1..=5 {
+			let record = Reputation::current(&p);
+			assert!(
+				record.successes.is_zero() && record.failures.is_zero(),
+				"provider {p}'s record moved"
+			);
+		}
+		assert_eq!(
+			bourse_primitives::confidential::decrypt_output(
+				&TASK_SECRET,
+				0,
+				&bourse_primitives::confidential::OutputContext {
+					genesis: System::block_hash(0).0,
+					task_id: 0,
+					status: Status::Success,
+					fuel_used: 500,
+					executor_version: bourse_primitives::EXECUTOR_VERSION,
+				},
+				&Outputs::<Test>::get(0).unwrap(),
+				MAX_OUTPUT as usize,
+			)
+			.unwrap(),
+			plain.to_vec(),
+			"the requester reads the agreed output"
+		);
+	});
+}
+
+#[test]
+fn a_confidential_task_is_never_drawn_outside_its_members_whoever_is_free() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3, 4, 5]);
+		for seed in 0..20u8 {
+			let who = REQUESTER;
+			System::inc_account_nonce(who);
+			let list = members(&[2, 4]);
+			ok(Tasks::submit_confidential_task(
+				signed(who),
+				hash,
+				vec![seed; 40],
+				FUEL,
+				16,
+				MAX_PRICE,
+				1,
+				Perbill::zero(),
+				None,
+				pallet_attestation::testing::reply_key(),
+				[seed; 32],
+				list,
+			));
+			next_block();
+			let id = pallet_tasks::NextTaskId::<Test>::get() - 1;
+			let drawn = assigned(id);
+			assert!(drawn == vec![2] || drawn == vec![4], "task {id} drawn {drawn:?}");
+			// It answers, and the answer is final after its window: the slots come back.
+			answer_confidential(id, drawn[0]);
+		}
+	});
+}
+
+/// `provider`'s lone answer to confidential task `task_id` (no coin to show: no audit).
+fn answer_confidential(task_id: u64, provider: u64) {
+	let out = encrypted(task_id, b"out", 7);
+	let (claim, sealed) = pallet_attestation::testing::sealed_answer::<Test>(
+		task_id,
+		&provider,
+		Status::Success,
+		7,
+		&out,
+		[task_id as u8; 32],
+	);
+	assert_ok!(state(task_id, provider, claim, &sealed));
+	ok(Tasks::accept_answer(signed(REQUESTER), task_id));
+}

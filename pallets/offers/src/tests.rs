@@ -769,6 +769,18 @@ impl bourse_primitives::sandbox::WorkloadRunner for Capacity {
 	) -> bourse_primitives::sandbox::Submitted {
 		unimplemented!("the offers pallet runs nothing")
 	}
+	fn submit_confidential(
+		&self,
+		_run: bourse_primitives::sandbox::RunId,
+		_code_hash: [u8; 32],
+		_code: &[u8],
+		_input: &[u8],
+		_limits: bourse_primitives::ExecutionLimits,
+		_seed: [u8; 32],
+		_confidential: bourse_primitives::sandbox::ConfidentialRun,
+	) -> bourse_primitives::sandbox::Submitted {
+		unimplemented!("the offers pallet runs nothing")
+	}
 	fn poll(
 		&self,
 		_run: bourse_primitives::sandbox::RunId,

@@ -195,6 +195,29 @@
 //! **Inputs are public**, and so are the outputs of replicated tasks: everyone can read them on
 //! chain. A lone answer's output is on chain only sealed. Settled tasks and their outputs (or
 //! boxes) are pruned [`Config::Retention`] blocks after settlement.
+//!
+//! ## Confidential tasks
+//!
+//! [`Pallet::submit_confidential_task`] takes an input encrypted under a task secret the
+//! requester drew, the hash of that secret, and the *members* the secret is sealed to
+//! ([`ConfidentialTerms`], kept in [`Confidential`] until the task is pruned): hidden from all
+//! but the members and the requester (`bourse_primitives::confidential` has the construction).
+//! The draw asks the market for members only ([`Requirements::only`]), each while the key its
+//! seal was made for is live, and never widens. A member's node opens its seal and runs the
+//! plaintext ([`TaskWork::confidential`]); the output is encrypted deterministically, so the
+//! members' ciphertexts agree and the chain compares and keeps ciphertext only.
+//!
+//! The members are the requester's choice, so any verdict among them could be aimed (sybils
+//! out-voting an honest member, or denying it a quorum). Nothing of a confidential task moves a
+//! bond or a reputation: no audit coin (its lone answer is final after its window), so no
+//! auditor or committee; no slash for the vote or for silence; no reputation evidence and no
+//! attendance record. Every member that revealed or answered alone is paid its seat,
+//! `fuel_limit × its price`, whatever the vote; one that only committed is paid when the task
+//! has a result (a reveal kept out of the chain still showed the requester the output), never
+//! for no result ([`Decision::revealed`], [`Decision::committed`]). A false box ([`Pallet::claim_bad_delivery`]) is
+//! still slashed: anyone can check it. The timeout is the shortest the fuel allows, so a seat
+//! held by a withheld reveal is held briefly. What the chain promises is privacy and agreement
+//! among the members, not verification.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -2011,9 +2034,10 @@ pub mod pallet {
 		/// - the timeout is the shortest the task's fuel allows ([`Pallet::windows`]);
 		/// - no audit: its answers are checked only by agreement within its members, and the
 		///   escrow holds `replication` seats (a lone task holds no auditor's);
-		/// - every member drawn that commits to an outcome (replication ≥ 3) or answers
-		///   (replication 1) is paid its seat, `fuel_limit × its price`, whatever the vote; a
-		///   member that stays silent or abstains is paid nothing; nobody is slashed for the
+		/// - every member drawn that reveals an outcome (replication ≥ 3; or commits to one, when
+		///   the task has a result) or answers (replication 1) is paid its seat, `fuel_limit ×
+		///   its price`, whatever the vote; a member that stays silent or abstains is paid
+		///   nothing; nobody is slashed for the
 		///   vote or for silence, and no reputation or attendance is recorded (a false
 		///   delivery, proven by [`Pallet::claim_bad_delivery`], is still slashed).
 		///
@@ -3386,9 +3410,13 @@ pub mod pallet {
 				let provider = &assignment.provider;
 				if confidential {
 					// Its members are the requester's choice, so no verdict among them moves a
-					// bond or a reputation: whoever committed is paid its seat, whatever the vote
-					// (a reveal kept out of the chain still told the requester the output).
-					if decision.committed.contains(provider) {
+					// bond or a reputation: whoever revealed is paid its seat, whatever the vote;
+					// whoever committed too when the task has a result (a reveal kept out of the
+					// chain still showed the requester the output), never for no result (a
+					// commitment alone proves no work).
+					let committed =
+						decision.result.is_ok() && decision.committed.contains(provider);
+					if decision.revealed.contains(provider) || committed {
 						let seat = task.fuel_limit;
 						let paid = Self::pay_for(task_id, &mut task, assignment, seat);
 						cost = cost.saturating_add(paid);
@@ -5131,14 +5159,35 @@ pub mod pallet {
 				.collect()
 		}
 
-		fn work(task_id: TaskId) -> Option<TaskWork> {
+		fn work(task_id: TaskId, provider: &T::AccountId) -> Option<TaskWork> {
 			let task = Tasks::<T>::get(task_id)?;
+			let confidential = match Confidential::<T>::get(task_id) {
+				None => None,
+				// Never run as a public task: no seal, no work.
+				Some(terms) => {
+					let member = terms.members.iter().find(|m| m.provider == *provider)?;
+					Some(bourse_primitives::sandbox::ConfidentialRun {
+						genesis: frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
+							.as_ref()
+							.try_into()
+							.ok()?,
+						task_id,
+						requester: task.requester.encode(),
+						secret_hash: terms.secret_hash,
+						key: member.key,
+						seal: member.seal,
+						max_input: T::MaxInputSize::get(),
+						max_output: T::MaxOutputSize::get(),
+					})
+				}
+			};
 			Some(TaskWork {
 				code_hash: task.workload,
 				code: Code::<T>::get(task.workload)?.into_inner(),
 				input: task.input.into_inner(),
 				fuel_limit: task.fuel_limit,
 				max_memory_mib: task.max_memory_mib,
+				confidential,
 			})
 		}
 

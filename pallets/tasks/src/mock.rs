@@ -417,6 +417,7 @@ impl TaskJudge<u64> for FakeJudge {
 				Decision {
 					result: Err(FailureReason::NoAnswer),
 					verdicts: providers.iter().map(|p| (*p, Some(Verdict::NoShow))).collect(),
+					revealed: Vec::new(),
 					committed: Vec::new(),
 				},
 				Weight::zero(),

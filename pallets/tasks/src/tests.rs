@@ -115,6 +115,11 @@ fn assigned(task_id: u64) -> Vec<u64> {
 fn agreed(output: &[u8], fuel_used: u64, verdicts: Vec<(u64, Option<Verdict>)>) -> Decision<u64> {
 	Decision {
 		result: Ok(AgreedOutcome { status: Status::Success, output: output.to_vec(), fuel_used }),
+		revealed: verdicts
+			.iter()
+			.filter(|(_, verdict)| matches!(verdict, Some(Verdict::Agreed | Verdict::OutVoted)))
+			.map(|(who, _)| *who)
+			.collect(),
 		committed: verdicts
 			.iter()
 			.filter(|(_, verdict)| matches!(verdict, Some(Verdict::Agreed | Verdict::OutVoted)))
@@ -349,7 +354,8 @@ fn an_agreed_decision_pays_the_provider_at_its_price_and_refunds_the_rest() {
 			vec![0],
 			"the provider's node finds its task"
 		);
-		let work = <Tasks as TaskLedger<u64, u64>>::work(0).unwrap();
+		let work = <Tasks as TaskLedger<u64, u64>>::work(0, &1).unwrap();
+		assert_eq!(work.confidential, None, "a public task");
 		assert_eq!(
 			(work.code, work.input, work.fuel_limit),
 			(wasm(b"workload"), b"input".to_vec(), FUEL)
@@ -418,6 +424,7 @@ fn without_consensus_the_requester_is_refunded_and_nobody_is_slashed() {
 			Decision {
 				result: Err(FailureReason::NoConsensus),
 				verdicts: vec![(1, None), (2, None), (3, Some(Verdict::NoShow))],
+				revealed: vec![1, 2],
 				committed: vec![1, 2],
 			},
 		);
@@ -3015,7 +3022,7 @@ fn a_confidential_task_is_drawn_from_its_members_and_every_revealer_is_paid_its_
 			500,
 			vec![(2, Some(Agreed)), (4, Some(OutVoted)), (5, Some(NoShow))],
 		);
-		decision.committed = vec![2, 4];
+		(decision.revealed, decision.committed) = (vec![2, 4], vec![2, 4]);
 		settle(0, decision);
 		for p in [2, 4] {
 			System::assert_has_event(
@@ -3052,6 +3059,7 @@ fn a_confidential_task_without_consensus_still_pays_whoever_revealed_and_slashes
 			Decision {
 				result: Err(FailureReason::NoConsensus),
 				verdicts: vec![(1, None), (2, None), (3, None)],
+				revealed: vec![1, 2, 3],
 				committed: vec![1, 2, 3],
 			},
 		);
@@ -3280,10 +3288,85 @@ fn a_confidential_member_that_committed_is_paid_even_if_its_reveal_never_landed(
 			5,
 			vec![(1, Some(Agreed)), (2, Some(Agreed)), (3, Some(OutVoted))],
 		);
-		decision.committed = vec![1, 2, 3];
+		(decision.revealed, decision.committed) = (vec![1, 2], vec![1, 2, 3]);
 		settle(0, decision);
 		let after: Vec<u128> = (1..=3).map(free).collect();
 		assert_eq!(after, before.iter().map(|b| b + seat()).collect::<Vec<_>>());
 		nothing_public_moved();
+	});
+}
+
+#[test]
+fn a_commitment_alone_is_not_paid_when_a_confidential_task_has_no_result() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2, 3]);
+		ok(confidential(hash, 3, &[1, 2, 3]));
+		let before: Vec<u128> = (1..=3).map(free).collect();
+		// 1 revealed; 2 and 3 committed junk hashes and never revealed: no quorum, no result.
+		settle(
+			0,
+			Decision {
+				result: Err(FailureReason::NoConsensus),
+				verdicts: vec![(1, None), (2, Some(Verdict::NoShow)), (3, Some(Verdict::NoShow))],
+				revealed: vec![1],
+				committed: vec![1, 2, 3],
+			},
+		);
+		let after: Vec<u128> = (1..=3).map(free).collect();
+		assert_eq!(after, vec![before[0] + seat(), before[1], before[2]], "only the revealer");
+		nothing_public_moved();
+	});
+}
+
+#[test]
+fn a_members_node_gets_what_opens_its_seal_and_decrypts_the_input_and_others_get_nothing() {
+	test(|| {
+		use bourse_primitives::confidential::{
+			encrypt_input, seal_secret_seeded, secret_hash, TaskContext,
+		};
+		let hash = upload();
+		providers(&[1, 2]);
+		// Provider 1's node holds a real encryption key.
+		let node_secret = [0x42; 32];
+		let key = bourse_primitives::reply::public_key(&node_secret).unwrap();
+		FakeProviders::mutate(|ps| {
+			ps.iter_mut().find(|p| p.who == 1).unwrap().encryption_key = Some(key)
+		});
+		// The requester's client, from what it knows: the genesis hash, the workload, its
+		// account, its secret; the chain's input bound.
+		let secret = [0x77; 32];
+		let context = TaskContext {
+			genesis: System::block_hash(0).0,
+			workload: hash,
+			requester: REQUESTER,
+			secret_hash: secret_hash(&secret),
+		};
+		let input = encrypt_input(&secret, &context, 0, b"the plaintext", 64).unwrap();
+		let seal = seal_secret_seeded(&key, &context, &secret, [3; 32]).unwrap();
+		ok(Tasks::submit_confidential_task(
+			signed(REQUESTER),
+			hash,
+			input.clone(),
+			FUEL,
+			16,
+			MAX_PRICE,
+			1,
+			Perbill::zero(),
+			None,
+			[7; 32],
+			secret_hash(&secret),
+			vec![crate::Member { provider: 1, key, seal }].try_into().unwrap(),
+		));
+		next_block();
+		assert_eq!(assigned(0), vec![1]);
+		let work = <Tasks as TaskLedger<u64, u64>>::work(0, &1).unwrap();
+		assert_eq!(work.input, input, "the ciphertext, as stored");
+		let run = work.confidential.expect("a confidential task's work carries its seal");
+		let (plaintext, closer) = run.open(&node_secret, hash, &work.input).unwrap();
+		assert_eq!(plaintext, b"the plaintext".to_vec());
+		assert_eq!(closer.max_plain_output(), MAX_OUTPUT as usize - 20);
+		// Anyone else's node gets no work: never the ciphertext run as a public input.
+		assert!(<Tasks as TaskLedger<u64, u64>>::work(0, &2).is_none());
 	});
 }

@@ -39,8 +39,8 @@ pub trait WeightInfo {
 	fn upload_workload(l: u32, ) -> Weight;
 	fn remove_workload() -> Weight;
 	fn submit_task(h: u32, ) -> Weight;
-	fn submit_task_queued() -> Weight;
 	fn submit_confidential_task(h: u32, ) -> Weight;
+	fn submit_task_queued() -> Weight;
 	fn submit_job(n: u32, ) -> Weight;
 	fn submit_job_input(b: u32, ) -> Weight;
 	fn cancel_job() -> Weight;
@@ -76,10 +76,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[8, 524288]`.
 	fn upload_workload(l: u32, ) -> Weight {
 		// Proof size: measured `61`, estimated `3586`.
-		// Minimum execution time: 87_253_000 picoseconds.
-		Weight::from_parts(187_393_307, 3586)
+		// Minimum execution time: 86_733_000 picoseconds.
+		Weight::from_parts(142_262_690, 3586)
 			// Standard error: 48
-			.saturating_add(Weight::from_parts(10_666, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(11_011, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -91,8 +91,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Code` (`max_values`: None, `max_size`: Some(524324), added: 526799, mode: `MaxEncodedLen`)
 	fn remove_workload() -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 72_997_000 picoseconds.
-		Weight::from_parts(127_399_000, 3586)
+		// Minimum execution time: 71_484_000 picoseconds.
+		Weight::from_parts(93_515_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -103,7 +103,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::NextTaskId` (r:1 w:1)
 	/// Proof: `Tasks::NextTaskId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Pending` (r:1 w:1)
-	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
+	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(13826), added: 14321, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:0)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:8 w:0)
@@ -132,15 +132,55 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[0, 2]`.
 	fn submit_task(h: u32, ) -> Weight {
-		// Proof size: measured `3024 + h * (633 ±0)`, estimated `34010 + h * (14922 ±0)`.
-		// Minimum execution time: 469_279_000 picoseconds.
-		Weight::from_parts(770_726_588, 34010)
-			// Standard error: 5_373_743
-			.saturating_add(Weight::from_parts(19_647_105, 0).saturating_mul(h.into()))
+		// Proof size: measured `3024 + h * (633 ±0)`, estimated `34010 + h * (14709 ±0)`.
+		// Minimum execution time: 473_527_000 picoseconds.
+		Weight::from_parts(674_035_051, 34010)
 			.saturating_add(T::DbWeight::get().reads(32_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(Weight::from_parts(0, 14922).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(0, 14709).saturating_mul(h.into()))
+	}
+	/// Storage: `Tasks::Workloads` (r:1 w:1)
+	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::EncryptionKeys` (r:16 w:0)
+	/// Proof: `Offers::EncryptionKeys` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::NextTaskId` (r:1 w:1)
+	/// Proof: `Tasks::NextTaskId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Pending` (r:1 w:1)
+	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(13826), added: 14321, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Offers` (r:16 w:0)
+	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Liveness` (r:16 w:0)
+	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Providers` (r:16 w:0)
+	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::HeldAnswers` (r:16 w:0)
+	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:16 w:0)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::Seats` (r:5 w:0)
+	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Offers::TreeNodes` (r:2 w:0)
+	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::TaskExtras` (r:0 w:1)
+	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:0 w:1)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Timeouts` (r:0 w:1)
+	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Tasks` (r:0 w:1)
+	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// The range of component `h` is `[0, 2]`.
+	fn submit_confidential_task(h: u32, ) -> Weight {
+		// Proof size: measured `7298 + h * (567 ±0)`, estimated `42590 + h * (5056 ±135)`.
+		// Minimum execution time: 826_608_000 picoseconds.
+		Weight::from_parts(1_133_469_596, 42590)
+			.saturating_add(T::DbWeight::get().reads(102_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(h.into())))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(Weight::from_parts(0, 5056).saturating_mul(h.into()))
 	}
 	/// Storage: `Tasks::Workloads` (r:2 w:2)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
@@ -149,30 +189,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::NextTaskId` (r:1 w:1)
 	/// Proof: `Tasks::NextTaskId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Pending` (r:1 w:0)
-	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
+	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(13826), added: 14321, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Queue` (r:1 w:1)
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:1 w:2)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:1 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
 	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskExtras` (r:1 w:2)
 	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	fn submit_task_queued() -> Weight {
-		// Proof size: measured `98537`, estimated `69391`.
-		// Minimum execution time: 742_672_000 picoseconds.
-		Weight::from_parts(1_174_731_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+		// Proof size: measured `103145`, estimated `69391`.
+		// Minimum execution time: 739_276_000 picoseconds.
+		Weight::from_parts(869_870_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
-	}
-	// Placeholder until generated by `benchmark pallet`.
-	fn submit_confidential_task(h: u32, ) -> Weight {
-		Weight::from_parts(900_000_000, 40_000)
-			.saturating_add(Weight::from_parts(19_647_105, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(56_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
@@ -199,10 +234,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 1024]`.
 	fn submit_job(n: u32, ) -> Weight {
 		// Proof size: measured `12809`, estimated `169374`.
-		// Minimum execution time: 754_363_000 picoseconds.
-		Weight::from_parts(948_011_845, 169374)
-			// Standard error: 278_091
-			.saturating_add(Weight::from_parts(8_362_260, 0).saturating_mul(n.into()))
+		// Minimum execution time: 689_201_000 picoseconds.
+		Weight::from_parts(823_594_081, 169374)
+			// Standard error: 158_514
+			.saturating_add(Weight::from_parts(6_544_261, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(72_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -230,10 +265,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[1, 65536]`.
 	fn submit_job_input(b: u32, ) -> Weight {
 		// Proof size: measured `247`, estimated `3586`.
-		// Minimum execution time: 166_603_000 picoseconds.
-		Weight::from_parts(241_418_324, 3586)
-			// Standard error: 32
-			.saturating_add(Weight::from_parts(1_163, 0).saturating_mul(b.into()))
+		// Minimum execution time: 166_582_000 picoseconds.
+		Weight::from_parts(234_574_124, 3586)
+			// Standard error: 37
+			.saturating_add(Weight::from_parts(1_712, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -249,8 +284,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
 		// Proof size: measured `2355`, estimated `3621`.
-		// Minimum execution time: 156_253_000 picoseconds.
-		Weight::from_parts(224_471_000, 3621)
+		// Minimum execution time: 152_315_000 picoseconds.
+		Weight::from_parts(193_713_000, 3621)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -266,6 +301,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ClosingJobs` (`max_values`: Some(1), `max_size`: Some(1026), added: 1521, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Tasks` (r:32 w:32)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:32 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:1)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:9 w:9)
@@ -303,12 +340,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 32]`.
 	fn on_initialize_jobs(n: u32, ) -> Weight {
 		// Proof size: measured `5314 + n * (66342 ±0)`, estimated `23467 + n * (68401 ±96)`.
-		// Minimum execution time: 1_146_448_000 picoseconds.
-		Weight::from_parts(426_508_245, 23467)
-			// Standard error: 26_417_567
-			.saturating_add(Weight::from_parts(1_165_353_544, 0).saturating_mul(n.into()))
+		// Minimum execution time: 1_547_019_000 picoseconds.
+		Weight::from_parts(546_266_042, 23467)
+			// Standard error: 33_652_255
+			.saturating_add(Weight::from_parts(1_184_717_148, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(75_u64))
-			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(21_u64))
 			.saturating_add(T::DbWeight::get().writes((13_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -325,6 +362,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:64 w:64)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:64 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
 	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskExtras` (r:64 w:64)
@@ -332,12 +371,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 64]`.
 	fn on_initialize_job_closes(n: u32, ) -> Weight {
 		// Proof size: measured `367 + n * (66175 ±0)`, estimated `2511 + n * (68401 ±0)`.
-		// Minimum execution time: 424_365_000 picoseconds.
-		Weight::from_parts(529_720_085, 2511)
-			// Standard error: 15_927_561
-			.saturating_add(Weight::from_parts(311_070_284, 0).saturating_mul(n.into()))
+		// Minimum execution time: 235_331_000 picoseconds.
+		Weight::from_parts(238_287_000, 2511)
+			// Standard error: 6_729_073
+			.saturating_add(Weight::from_parts(346_391_474, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -345,7 +384,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Pending` (r:1 w:0)
-	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
+	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(13826), added: 14321, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Queue` (r:1 w:1)
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -354,15 +393,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:1 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
 	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskExtras` (r:1 w:1)
 	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	fn cancel_task() -> Weight {
-		// Proof size: measured `97661`, estimated `69391`.
-		// Minimum execution time: 470_281_000 picoseconds.
-		Weight::from_parts(533_148_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Proof size: measured `102269`, estimated `69391`.
+		// Minimum execution time: 486_110_000 picoseconds.
+		Weight::from_parts(587_370_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Tasks::Timeouts` (r:65 w:64)
@@ -375,6 +416,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Reveals` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Abstentions` (r:384 w:0)
 	/// Proof: `Attestation::Abstentions` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:64 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:317 w:317)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Liveness` (r:317 w:317)
@@ -408,12 +451,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
 		// Proof size: measured `3838 + n * (67320 ±0)`, estimated `37110 + n * (68401 ±0)`.
-		// Minimum execution time: 9_859_000 picoseconds.
-		Weight::from_parts(10_600_000, 37110)
-			// Standard error: 9_550_293
-			.saturating_add(Weight::from_parts(904_506_819, 0).saturating_mul(n.into()))
+		// Minimum execution time: 9_277_000 picoseconds.
+		Weight::from_parts(3_900_097_713, 37110)
+			// Standard error: 24_827_865
+			.saturating_add(Weight::from_parts(1_071_106_479, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().reads((46_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((47_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((29_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -426,6 +469,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:8 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:1)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:8 w:4)
@@ -464,12 +509,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		// Proof size: measured `562657 + n * (44 ±0)`, estimated `548198 + n * (1733 ±251)`.
-		// Minimum execution time: 3_814_898_000 picoseconds.
-		Weight::from_parts(4_720_556_501, 548198)
-			// Standard error: 21_965_916
-			.saturating_add(Weight::from_parts(464_481_150, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(99_u64))
+		// Proof size: measured `562657 + n * (44 ±0)`, estimated `548198 + n * (1733 ±250)`.
+		// Minimum execution time: 4_060_528_000 picoseconds.
+		Weight::from_parts(6_481_468_748, 548198)
+			// Standard error: 53_127_165
+			.saturating_add(Weight::from_parts(498_656_724, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(107_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(47_u64))
 			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
@@ -483,6 +528,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:8 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:0)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:4 w:0)
@@ -506,77 +553,81 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
 		// Proof size: measured `549663 + n * (1370 ±0)`, estimated `548198 + n * (2644 ±0)`.
-		// Minimum execution time: 823_002_000 picoseconds.
-		Weight::from_parts(925_895_932, 548198)
-			// Standard error: 11_425_696
-			.saturating_add(Weight::from_parts(352_852_008, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(20_u64))
+		// Minimum execution time: 907_300_000 picoseconds.
+		Weight::from_parts(1_272_467_625, 548198)
+			// Standard error: 17_997_267
+			.saturating_add(Weight::from_parts(293_550_516, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(28_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2644).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Pending` (r:1 w:1)
-	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
+	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(13826), added: 14321, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::Initialized` (r:1 w:0)
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Tasks` (r:128 w:128)
+	/// Storage: `Tasks::Tasks` (r:192 w:192)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:192 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:1)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::TreeNodes` (r:13 w:13)
+	/// Storage: `Offers::TreeNodes` (r:16 w:16)
 	/// Proof: `Offers::TreeNodes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::SeatHolders` (r:91 w:0)
+	/// Storage: `Offers::SeatHolders` (r:131 w:0)
 	/// Proof: `Offers::SeatHolders` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Offers` (r:91 w:0)
+	/// Storage: `Offers::Offers` (r:131 w:0)
 	/// Proof: `Offers::Offers` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Records` (r:91 w:0)
+	/// Storage: `Reputation::Records` (r:131 w:0)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Providers` (r:91 w:91)
+	/// Storage: `Offers::Providers` (r:131 w:131)
 	/// Proof: `Offers::Providers` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::HeldAnswers` (r:91 w:0)
+	/// Storage: `Offers::HeldAnswers` (r:131 w:0)
 	/// Proof: `Offers::HeldAnswers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Liveness` (r:91 w:0)
+	/// Storage: `Offers::Liveness` (r:131 w:0)
 	/// Proof: `Offers::Liveness` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Seats` (r:91 w:0)
+	/// Storage: `Offers::Seats` (r:131 w:0)
 	/// Proof: `Offers::Seats` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
 	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskExtras` (r:128 w:0)
+	/// Storage: `Tasks::TaskExtras` (r:192 w:0)
 	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:128 w:128)
+	/// Storage: `System::Account` (r:192 w:192)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:128 w:128)
+	/// Storage: `Balances::Holds` (r:192 w:192)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
-	/// Storage: `Offers::Available` (r:0 w:91)
+	/// Storage: `Offers::Available` (r:0 w:131)
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::ProviderTasks` (r:0 w:640)
+	/// Storage: `Tasks::ProviderTasks` (r:0 w:960)
 	/// Proof: `Tasks::ProviderTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Digests` (r:0 w:128)
+	/// Storage: `Tasks::Digests` (r:0 w:192)
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 128]`.
+	/// The range of component `n` is `[0, 192]`.
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		// Proof size: measured `6020 + n * (66283 ±0)`, estimated `30327 + n * (68401 ±5)`.
-		// Minimum execution time: 3_577_000 picoseconds.
-		Weight::from_parts(2_476_304_620, 30327)
-			// Standard error: 26_868_403
-			.saturating_add(Weight::from_parts(1_287_608_493, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(76_u64))
-			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(25_u64))
+		// Proof size: measured `5999 + n * (66284 ±0)`, estimated `30057 + n * (68401 ±0)`.
+		// Minimum execution time: 3_246_000 picoseconds.
+		Weight::from_parts(3_386_000, 30057)
+			// Standard error: 15_601_439
+			.saturating_add(Weight::from_parts(1_284_358_140, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(75_u64))
+			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(26_u64))
 			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::Pending` (r:1 w:1)
-	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
+	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(13826), added: 14321, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::Initialized` (r:1 w:0)
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Tasks` (r:256 w:256)
+	/// Storage: `Tasks::Tasks` (r:384 w:384)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:384 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::ClassWeights` (r:1 w:0)
 	/// Proof: `Offers::ClassWeights` (`max_values`: Some(1), `max_size`: Some(144), added: 639, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::TreeNodes` (r:4 w:0)
@@ -589,27 +640,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Queue` (r:1 w:1)
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:128 w:128)
+	/// Storage: `System::Account` (r:192 w:192)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:128 w:128)
+	/// Storage: `Balances::Holds` (r:192 w:192)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Workloads` (r:128 w:128)
+	/// Storage: `Tasks::Workloads` (r:192 w:192)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
 	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::TaskExtras` (r:128 w:128)
+	/// Storage: `Tasks::TaskExtras` (r:192 w:192)
 	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
-	/// Storage: `Tasks::Timeouts` (r:0 w:128)
+	/// Storage: `Tasks::Timeouts` (r:0 w:192)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 128]`.
+	/// The range of component `n` is `[0, 192]`.
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		// Proof size: measured `41865 + n * (131860 ±0)`, estimated `19919 + n * (136802 ±0)`.
-		// Minimum execution time: 9_968_000 picoseconds.
-		Weight::from_parts(3_707_883_430, 19919)
-			// Standard error: 10_742_937
-			.saturating_add(Weight::from_parts(564_171_693, 0).saturating_mul(n.into()))
+		// Proof size: measured `45665 + n * (131813 ±0)`, estimated `19919 + n * (136802 ±0)`.
+		// Minimum execution time: 8_215_000 picoseconds.
+		Weight::from_parts(1_035_220_049, 19919)
+			// Standard error: 20_372_504
+			.saturating_add(Weight::from_parts(678_114_385, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
@@ -628,8 +679,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn block_randomness() -> Weight {
 		// Proof size: measured `1600`, estimated `2766`.
-		// Minimum execution time: 77_906_000 picoseconds.
-		Weight::from_parts(85_269_000, 2766)
+		// Minimum execution time: 78_838_000 picoseconds.
+		Weight::from_parts(118_643_000, 2766)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Tasks::LastAuthor` (r:1 w:0)
@@ -639,13 +690,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Babe::Initialized` (r:1 w:0)
 	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Pending` (r:1 w:0)
-	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(9218), added: 9713, mode: `MaxEncodedLen`)
+	/// Proof: `Tasks::Pending` (`max_values`: Some(1), `max_size`: Some(13826), added: 14321, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Queue` (r:1 w:0)
 	/// Proof: `Tasks::Queue` (`max_values`: Some(1), `max_size`: Some(18434), added: 18929, mode: `MaxEncodedLen`)
 	fn draw_rule() -> Weight {
 		// Proof size: measured `1923`, estimated `19919`.
-		// Minimum execution time: 27_261_000 picoseconds.
-		Weight::from_parts(34_485_000, 19919)
+		// Minimum execution time: 28_754_000 picoseconds.
+		Weight::from_parts(35_897_000, 19919)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Tasks::PruneCursor` (r:1 w:1)
@@ -666,6 +717,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::JobEnds` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Outputs` (r:0 w:256)
 	/// Proof: `Tasks::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:0 w:256)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::SealedOutputs` (r:0 w:256)
 	/// Proof: `Tasks::SealedOutputs` (`max_values`: None, `max_size`: Some(65640), added: 68115, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Digests` (r:0 w:256)
@@ -673,14 +726,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize_prune(n: u32, ) -> Weight {
 		// Proof size: measured `1 + n * (65913 ±0)`, estimated `1493 + n * (68401 ±0)`.
-		// Minimum execution time: 5_631_000 picoseconds.
-		Weight::from_parts(5_760_000, 1493)
-			// Standard error: 2_823_548
-			.saturating_add(Weight::from_parts(190_862_771, 0).saturating_mul(n.into()))
+		// Minimum execution time: 11_271_000 picoseconds.
+		Weight::from_parts(11_462_000, 1493)
+			// Standard error: 3_505_003
+			.saturating_add(Weight::from_parts(215_125_545, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	/// Storage: `Tasks::HeldRange` (r:1 w:1)
@@ -693,6 +746,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskExtras` (r:128 w:128)
 	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:128 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:128 w:128)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:134 w:134)
@@ -721,13 +776,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_finalize(n: u32, ) -> Weight {
-		// Proof size: measured `3294 + n * (131836 ±0)`, estimated `7101 + n * (68401 ±0)`.
-		// Minimum execution time: 6_312_000 picoseconds.
-		Weight::from_parts(6_783_000, 7101)
-			// Standard error: 10_153_342
-			.saturating_add(Weight::from_parts(525_882_110, 0).saturating_mul(n.into()))
+		// Proof size: measured `3294 + n * (131836 ±0)`, estimated `7101 + n * (68401 ±13)`.
+		// Minimum execution time: 3_787_000 picoseconds.
+		Weight::from_parts(2_509_791_926, 7101)
+			// Standard error: 14_040_863
+			.saturating_add(Weight::from_parts(453_162_935, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
-			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
@@ -774,11 +829,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_audits(n: u32, ) -> Weight {
-		// Proof size: measured `3764 + n * (66099 ±0)`, estimated `11934 + n * (68401 ±0)`.
-		// Minimum execution time: 4_308_000 picoseconds.
-		Weight::from_parts(115_654_014, 11934)
-			// Standard error: 2_897_951
-			.saturating_add(Weight::from_parts(340_536_278, 0).saturating_mul(n.into()))
+		// Proof size: measured `3764 + n * (66099 ±0)`, estimated `11934 + n * (68401 ±68)`.
+		// Minimum execution time: 3_026_000 picoseconds.
+		Weight::from_parts(19_011_247, 11934)
+			// Standard error: 4_411_049
+			.saturating_add(Weight::from_parts(242_434_431, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -793,13 +848,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::TaskExtras` (`max_values`: None, `max_size`: Some(169), added: 2644, mode: `MaxEncodedLen`)
 	fn show_audit_coin() -> Weight {
 		// Proof size: measured `66160`, estimated `69391`.
-		// Minimum execution time: 88_076_000 picoseconds.
-		Weight::from_parts(176_701_000, 69391)
+		// Minimum execution time: 97_924_000 picoseconds.
+		Weight::from_parts(165_090_000, 69391)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:1 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -830,9 +887,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Offers::Available` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn accept_answer() -> Weight {
 		// Proof size: measured `134169`, estimated `69391`.
-		// Minimum execution time: 383_098_000 picoseconds.
-		Weight::from_parts(505_668_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(14_u64))
+		// Minimum execution time: 366_317_000 picoseconds.
+		Weight::from_parts(501_379_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Tasks::Tasks` (r:1 w:1)
@@ -873,6 +930,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:1 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Offers::Available` (r:0 w:2)
@@ -884,10 +943,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::Timeouts` (r:0 w:1)
 	/// Proof: `Tasks::Timeouts` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn claim_bad_delivery() -> Weight {
-		// Proof size: measured `135282`, estimated `69391`.
-		// Minimum execution time: 1_872_999_000 picoseconds.
-		Weight::from_parts(2_233_885_000, 69391)
-			.saturating_add(T::DbWeight::get().reads(35_u64))
+		// Proof size: measured `135335`, estimated `69391`.
+		// Minimum execution time: 1_893_347_000 picoseconds.
+		Weight::from_parts(2_677_657_000, 69391)
+			.saturating_add(T::DbWeight::get().reads(36_u64))
 			.saturating_add(T::DbWeight::get().writes(26_u64))
 	}
 	/// Storage: `Tasks::CommitteeDraws` (r:1 w:1)
@@ -927,10 +986,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_committees(n: u32, ) -> Weight {
 		// Proof size: measured `5106 + n * (66289 ±0)`, estimated `24533 + n * (68401 ±161)`.
-		// Minimum execution time: 9_628_000 picoseconds.
-		Weight::from_parts(75_512_098, 24533)
-			// Standard error: 4_805_394
-			.saturating_add(Weight::from_parts(353_517_169, 0).saturating_mul(n.into()))
+		// Minimum execution time: 11_342_000 picoseconds.
+		Weight::from_parts(13_356_000, 24533)
+			// Standard error: 3_789_905
+			.saturating_add(Weight::from_parts(545_999_187, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().reads((15_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -963,6 +1022,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tasks::Digests` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::Workloads` (r:1 w:1)
 	/// Proof: `Tasks::Workloads` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Tasks::Confidential` (r:1 w:0)
+	/// Proof: `Tasks::Confidential` (`max_values`: None, `max_size`: Some(2353), added: 4828, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::ExtrasSince` (r:1 w:0)
 	/// Proof: `Tasks::ExtrasSince` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Tasks::TaskExtras` (r:1 w:1)
@@ -980,10 +1041,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tasks::Tasks` (r:0 w:1)
 	/// Proof: `Tasks::Tasks` (`max_values`: None, `max_size`: Some(65926), added: 68401, mode: `MaxEncodedLen`)
 	fn settle_committee() -> Weight {
-		// Proof size: measured `6634`, estimated `22878`.
-		// Minimum execution time: 986_007_000 picoseconds.
-		Weight::from_parts(1_104_259_000, 22878)
-			.saturating_add(T::DbWeight::get().reads(53_u64))
+		// Proof size: measured `6687`, estimated `22878`.
+		// Minimum execution time: 1_084_191_000 picoseconds.
+		Weight::from_parts(1_729_661_000, 22878)
+			.saturating_add(T::DbWeight::get().reads(54_u64))
 			.saturating_add(T::DbWeight::get().writes(46_u64))
 	}
 }
@@ -991,151 +1052,150 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with RocksDB database weights, for mock runtimes.
 impl WeightInfo for () {
 	fn upload_workload(l: u32, ) -> Weight {
-		Weight::from_parts(187_393_307, 3586)
-			.saturating_add(Weight::from_parts(10_666, 0).saturating_mul(l.into()))
+		Weight::from_parts(142_262_690, 3586)
+			.saturating_add(Weight::from_parts(11_011, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_workload() -> Weight {
-		Weight::from_parts(127_399_000, 3586)
+		Weight::from_parts(93_515_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_task(h: u32, ) -> Weight {
-		Weight::from_parts(770_726_588, 34010)
-			.saturating_add(Weight::from_parts(19_647_105, 0).saturating_mul(h.into()))
+		Weight::from_parts(674_035_051, 34010)
 			.saturating_add(RocksDbWeight::get().reads(32_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
-			.saturating_add(Weight::from_parts(0, 14922).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(0, 14709).saturating_mul(h.into()))
+	}
+	fn submit_confidential_task(h: u32, ) -> Weight {
+		Weight::from_parts(1_133_469_596, 42590)
+			.saturating_add(RocksDbWeight::get().reads(102_u64))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(h.into())))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
+			.saturating_add(Weight::from_parts(0, 5056).saturating_mul(h.into()))
 	}
 	fn submit_task_queued() -> Weight {
-		Weight::from_parts(1_174_731_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
+		Weight::from_parts(869_870_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
-	// Placeholder until generated by `benchmark pallet`.
-	fn submit_confidential_task(h: u32, ) -> Weight {
-		Weight::from_parts(900_000_000, 40_000)
-			.saturating_add(Weight::from_parts(19_647_105, 0).saturating_mul(h.into()))
-			.saturating_add(RocksDbWeight::get().reads(56_u64))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
-	}
 	fn submit_job(n: u32, ) -> Weight {
-		Weight::from_parts(948_011_845, 169374)
-			.saturating_add(Weight::from_parts(8_362_260, 0).saturating_mul(n.into()))
+		Weight::from_parts(823_594_081, 169374)
+			.saturating_add(Weight::from_parts(6_544_261, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(72_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 	}
 	fn submit_job_input(b: u32, ) -> Weight {
-		Weight::from_parts(241_418_324, 3586)
-			.saturating_add(Weight::from_parts(1_163, 0).saturating_mul(b.into()))
+		Weight::from_parts(234_574_124, 3586)
+			.saturating_add(Weight::from_parts(1_712, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(224_471_000, 3621)
+		Weight::from_parts(193_713_000, 3621)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn on_initialize_jobs(n: u32, ) -> Weight {
-		Weight::from_parts(426_508_245, 23467)
-			.saturating_add(Weight::from_parts(1_165_353_544, 0).saturating_mul(n.into()))
+		Weight::from_parts(546_266_042, 23467)
+			.saturating_add(Weight::from_parts(1_184_717_148, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(75_u64))
-			.saturating_add(RocksDbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((11_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(21_u64))
 			.saturating_add(RocksDbWeight::get().writes((13_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_job_closes(n: u32, ) -> Weight {
-		Weight::from_parts(529_720_085, 2511)
-			.saturating_add(Weight::from_parts(311_070_284, 0).saturating_mul(n.into()))
+		Weight::from_parts(238_287_000, 2511)
+			.saturating_add(Weight::from_parts(346_391_474, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn cancel_task() -> Weight {
-		Weight::from_parts(533_148_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
+		Weight::from_parts(587_370_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn on_initialize_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(10_600_000, 37110)
-			.saturating_add(Weight::from_parts(904_506_819, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_900_097_713, 37110)
+			.saturating_add(Weight::from_parts(1_071_106_479, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
-			.saturating_add(RocksDbWeight::get().reads((46_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((47_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((29_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue(n: u32, ) -> Weight {
-		Weight::from_parts(4_720_556_501, 548198)
-			.saturating_add(Weight::from_parts(464_481_150, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(99_u64))
+		Weight::from_parts(6_481_468_748, 548198)
+			.saturating_add(Weight::from_parts(498_656_724, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(107_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(47_u64))
 			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 1733).saturating_mul(n.into()))
 	}
 	fn on_initialize_queue_expired(n: u32, ) -> Weight {
-		Weight::from_parts(925_895_932, 548198)
-			.saturating_add(Weight::from_parts(352_852_008, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(20_u64))
+		Weight::from_parts(1_272_467_625, 548198)
+			.saturating_add(Weight::from_parts(293_550_516, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(28_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2644).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending(n: u32, ) -> Weight {
-		Weight::from_parts(2_476_304_620, 30327)
-			.saturating_add(Weight::from_parts(1_287_608_493, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(76_u64))
-			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(25_u64))
+		Weight::from_parts(3_386_000, 30057)
+			.saturating_add(Weight::from_parts(1_284_358_140, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(75_u64))
+			.saturating_add(RocksDbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(26_u64))
 			.saturating_add(RocksDbWeight::get().writes((10_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_pending_queued(n: u32, ) -> Weight {
-		Weight::from_parts(3_707_883_430, 19919)
-			.saturating_add(Weight::from_parts(564_171_693, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_035_220_049, 19919)
+			.saturating_add(Weight::from_parts(678_114_385, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
-			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 136802).saturating_mul(n.into()))
 	}
 	fn block_randomness() -> Weight {
-		Weight::from_parts(85_269_000, 2766)
+		Weight::from_parts(118_643_000, 2766)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn draw_rule() -> Weight {
-		Weight::from_parts(34_485_000, 19919)
+		Weight::from_parts(35_897_000, 19919)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 	}
 	fn on_initialize_prune(n: u32, ) -> Weight {
-		Weight::from_parts(5_760_000, 1493)
-			.saturating_add(Weight::from_parts(190_862_771, 0).saturating_mul(n.into()))
+		Weight::from_parts(11_462_000, 1493)
+			.saturating_add(Weight::from_parts(215_125_545, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
-			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_finalize(n: u32, ) -> Weight {
-		Weight::from_parts(6_783_000, 7101)
-			.saturating_add(Weight::from_parts(525_882_110, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_509_791_926, 7101)
+			.saturating_add(Weight::from_parts(453_162_935, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
-			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn on_initialize_audits(n: u32, ) -> Weight {
-		Weight::from_parts(115_654_014, 11934)
-			.saturating_add(Weight::from_parts(340_536_278, 0).saturating_mul(n.into()))
+		Weight::from_parts(19_011_247, 11934)
+			.saturating_add(Weight::from_parts(242_434_431, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1143,23 +1203,23 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn show_audit_coin() -> Weight {
-		Weight::from_parts(176_701_000, 69391)
+		Weight::from_parts(165_090_000, 69391)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn accept_answer() -> Weight {
-		Weight::from_parts(505_668_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(14_u64))
+		Weight::from_parts(501_379_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn claim_bad_delivery() -> Weight {
-		Weight::from_parts(2_233_885_000, 69391)
-			.saturating_add(RocksDbWeight::get().reads(35_u64))
+		Weight::from_parts(2_677_657_000, 69391)
+			.saturating_add(RocksDbWeight::get().reads(36_u64))
 			.saturating_add(RocksDbWeight::get().writes(26_u64))
 	}
 	fn on_initialize_committees(n: u32, ) -> Weight {
-		Weight::from_parts(75_512_098, 24533)
-			.saturating_add(Weight::from_parts(353_517_169, 0).saturating_mul(n.into()))
+		Weight::from_parts(13_356_000, 24533)
+			.saturating_add(Weight::from_parts(545_999_187, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(20_u64))
 			.saturating_add(RocksDbWeight::get().reads((15_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -1167,8 +1227,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 68401).saturating_mul(n.into()))
 	}
 	fn settle_committee() -> Weight {
-		Weight::from_parts(1_104_259_000, 22878)
-			.saturating_add(RocksDbWeight::get().reads(53_u64))
+		Weight::from_parts(1_729_661_000, 22878)
+			.saturating_add(RocksDbWeight::get().reads(54_u64))
 			.saturating_add(RocksDbWeight::get().writes(46_u64))
 	}
 }
