@@ -13,6 +13,10 @@
 //! a workload, and without the extension the calls return [`NO_SANDBOX`] instead of panicking.
 //! Workloads run on the executor's own threads, never on the offchain worker's.
 
+// A host function's arguments are its ABI, each passed on its own (`submit_confidential` has
+// eight): bundling them would only hide them in one more encoded struct.
+#![allow(clippy::too_many_arguments)]
+
 use crate::{AbstainReason, CodeHash, ExecutionLimits, Outcome};
 use codec::{Decode, Encode};
 use polkadot_sdk::sp_runtime_interface::{
