@@ -298,8 +298,13 @@ pub fn held_output(task: TaskId) -> Option<(SealedAnswer, Vec<u8>)> {
 		&answer.proof,
 	);
 	assert_eq!(commitment, answer.commitment, "the box holds what was committed to");
-	// The fake sandbox's fingerprint of a run is the hash of the task's input.
-	let fingerprint = polkadot_sdk::sp_io::hashing::blake2_256(INPUT);
+	// The fake sandbox's fingerprint of a run is the hash of the task's (plaintext) input; a
+	// confidential run's is keyed with the task's secret.
+	let mut fingerprint = polkadot_sdk::sp_io::hashing::blake2_256(INPUT);
+	if CONFIDENTIAL.with(|c| c.borrow().contains_key(&task)) {
+		fingerprint =
+			bourse_primitives::confidential::keyed_fingerprint(&TASK_SECRET, 0, &fingerprint);
+	}
 	assert_eq!(answer.proof, reply::execution_proof(&opened.salt, &fingerprint), "the run's proof");
 	Some((answer, opened.output))
 }

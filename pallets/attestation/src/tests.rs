@@ -1713,7 +1713,10 @@ mod offchain_worker {
 			}
 			let decision = settled(0).expect("settled");
 			assert!(decision.verdicts.iter().all(|(_, v)| *v == Some(Verdict::Agreed)));
-			assert_eq!(decision.committed, vec![1, 2, 3]);
+			let mut committed = decision.committed.clone();
+			committed.sort();
+			assert_eq!(committed, vec![1, 2, 3], "in storage order: sorted to compare");
+			assert_eq!(decision.revealed, vec![1, 2, 3], "in assignment order");
 			let outcome = decision.result.unwrap();
 			assert_eq!(ciphertexts[0], outcome.output, "the agreed output is the ciphertext");
 		});

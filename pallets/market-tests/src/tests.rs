@@ -1753,3 +1753,48 @@ fn answer_confidential(task_id: u64, provider: u64) {
 	assert_ok!(state(task_id, provider, claim, &sealed));
 	ok(Tasks::accept_answer(signed(REQUESTER), task_id));
 }
+
+#[test]
+fn a_member_that_rotated_its_key_is_drawn_within_the_grace_period_and_not_after() {
+	test(|| {
+		let hash = upload();
+		providers(&[1, 2]);
+		let sealed_to = members(&[2]);
+		// Provider 2's node rotates: the key the task is sealed to becomes the previous one,
+		// usable until `until` (its node keeps the old secret meanwhile).
+		let old = sealed_to[0].key;
+		let until = System::block_number() + 5;
+		pallet_offers::EncryptionKeys::<Test>::mutate(2, |keys| {
+			let keys = keys.as_mut().unwrap();
+			keys.previous = Some((keys.current.clone(), until));
+			keys.current.key = bourse_primitives::reply::public_key(&[0x99; 32]).unwrap();
+		});
+		let submit = |seed: u8| {
+			System::inc_account_nonce(REQUESTER);
+			Tasks::submit_confidential_task(
+				signed(REQUESTER),
+				hash,
+				vec![seed; 40],
+				FUEL,
+				16,
+				MAX_PRICE,
+				1,
+				Perbill::zero(),
+				None,
+				pallet_attestation::testing::reply_key(),
+				[seed; 32],
+				sealed_to.clone(),
+			)
+		};
+		ok(submit(1));
+		next_block();
+		assert_eq!(assigned(0), vec![2], "sealed to its previous key, within the grace period");
+		answer_confidential(0, 2);
+		while System::block_number() < until {
+			next_block();
+		}
+		// Past the grace period the old key is no longer live: refused at submission.
+		assert_eq!(submit(2), Err(Error::<Test>::MemberKeyNotLive.into()));
+		assert!(pallet_offers::EncryptionKeys::<Test>::get(2).is_some_and(|k| k.current.key != old));
+	});
+}
