@@ -1769,10 +1769,7 @@ mod offchain_worker {
 				)
 				.unwrap()
 			});
-			worker_block(&pool);
-			let decision = settled(0).expect("settled by the abstention");
-			assert_eq!(decision.verdicts, vec![(1, Some(Verdict::Abstained))]);
-			assert!(stand.plaintexts.lock().unwrap().is_empty(), "nothing ran");
+			abstains_without_running(&pool, &stand);
 		});
 	}
 
@@ -1784,16 +1781,17 @@ mod offchain_worker {
 			make_confidential(0, &[1]);
 			// The requester sealed another secret than the one it stored the hash of.
 			set_confidential_secret(0, [0x01; 32]);
-			worker_block(&pool);
-			assert_eq!(
-				Abstentions::<Test>::get(0, 1),
-				None,
-				"abstentions are forgotten once settled"
-			);
-			let decision = settled(0).expect("settled by the abstention");
-			assert_eq!(decision.verdicts, vec![(1, Some(Verdict::Abstained))]);
-			assert!(stand.plaintexts.lock().unwrap().is_empty(), "nothing ran");
+			abstains_without_running(&pool, &stand);
+			assert_eq!(Abstentions::<Test>::get(0, 1), None, "forgotten once settled");
 		});
+	}
+
+	/// Provider 1's node, on its confidential task 0, abstains and runs nothing.
+	fn abstains_without_running(pool: &Pool, stand: &Stand) {
+		worker_block(pool);
+		let decision = settled(0).expect("settled by the abstention");
+		assert_eq!(decision.verdicts, vec![(1, Some(Verdict::Abstained))]);
+		assert!(stand.plaintexts.lock().unwrap().is_empty(), "nothing ran");
 	}
 
 	#[test]

@@ -1984,6 +1984,32 @@ fn an_audit_without_an_auditor_waits_a_few_windows_then_the_answer_stands_unveri
 	});
 }
 
+/// Provider 1's lone answer to task `task_id` with a box that does not hold what it committed
+/// to: sealed to another key than the task's.
+fn hold_bad_box(task_id: u64) {
+	let digest = crate::Digests::<Test>::get(task_id).unwrap();
+	let other = bourse_primitives::reply::public_key(&[9; 32]).unwrap();
+	let sealed = bourse_primitives::reply::seal_seeded(
+		&other,
+		&digest,
+		&[1; 32],
+		b"out",
+		MAX_OUTPUT as usize,
+		[1; 32],
+	)
+	.unwrap();
+	let answer = bourse_primitives::SealedAnswer {
+		status: Status::Success,
+		fuel_used: 1_000,
+		executor_version: bourse_primitives::EXECUTOR_VERSION,
+		commitment: [3; 32],
+		proof: [4; 32],
+		max_output: MAX_OUTPUT,
+		sealed_hash: polkadot_sdk::sp_io::hashing::blake2_256(&sealed),
+	};
+	assert_ok!(<Tasks as TaskLedger<u64, u64>>::hold(task_id, &1, &answer, sealed));
+}
+
 #[test]
 fn a_claim_during_an_audit_ends_it_and_the_auditor_goes_unpaid() {
 	test(|| {
@@ -2005,28 +2031,7 @@ fn a_claim_during_an_audit_ends_it_and_the_auditor_goes_unpaid() {
 			audit_terms(1),
 		));
 		next_block();
-		// A box that does not hold what was committed to: sealed to another key.
-		let digest = crate::Digests::<Test>::get(0).unwrap();
-		let other = bourse_primitives::reply::public_key(&[9; 32]).unwrap();
-		let sealed = bourse_primitives::reply::seal_seeded(
-			&other,
-			&digest,
-			&[1; 32],
-			b"out",
-			MAX_OUTPUT as usize,
-			[1; 32],
-		)
-		.unwrap();
-		let answer = bourse_primitives::SealedAnswer {
-			status: Status::Success,
-			fuel_used: 1_000,
-			executor_version: bourse_primitives::EXECUTOR_VERSION,
-			commitment: [3; 32],
-			proof: [4; 32],
-			max_output: MAX_OUTPUT,
-			sealed_hash: polkadot_sdk::sp_io::hashing::blake2_256(&sealed),
-		};
-		assert_ok!(<Tasks as TaskLedger<u64, u64>>::hold(0, &1, &answer, sealed));
+		hold_bad_box(0);
 		to_window_end(0);
 		assert_eq!(auditor_of(0), 2);
 		let before = free(2);
@@ -3148,27 +3153,7 @@ fn a_bad_delivery_of_a_confidential_task_is_slashed_without_reputation() {
 			vec![member(1)].try_into().unwrap(),
 		));
 		next_block();
-		let digest = crate::Digests::<Test>::get(0).unwrap();
-		let other = bourse_primitives::reply::public_key(&[9; 32]).unwrap();
-		let sealed = bourse_primitives::reply::seal_seeded(
-			&other,
-			&digest,
-			&[1; 32],
-			b"out",
-			MAX_OUTPUT as usize,
-			[1; 32],
-		)
-		.unwrap();
-		let answer = bourse_primitives::SealedAnswer {
-			status: Status::Success,
-			fuel_used: 1_000,
-			executor_version: bourse_primitives::EXECUTOR_VERSION,
-			commitment: [3; 32],
-			proof: [4; 32],
-			max_output: MAX_OUTPUT,
-			sealed_hash: polkadot_sdk::sp_io::hashing::blake2_256(&sealed),
-		};
-		assert_ok!(<Tasks as TaskLedger<u64, u64>>::hold(0, &1, &answer, sealed));
+		hold_bad_box(0);
 		assert_ok!(Tasks::claim_bad_delivery(signed(REQUESTER), 0, REPLY_SECRET));
 		check_invariants();
 		assert_eq!(market(1).slashed, SLASH, "a fault anyone can check");
