@@ -1763,11 +1763,16 @@ fn a_member_that_rotated_its_key_is_drawn_within_the_grace_period_and_not_after(
 		// Provider 2's node rotates: the key the task is sealed to becomes the previous one,
 		// usable until `until` (its node keeps the old secret meanwhile).
 		let old = sealed_to[0].key;
-		let until = System::block_number() + 5;
+		next_block();
+		let now = System::block_number();
+		let until = now + 5;
 		pallet_offers::EncryptionKeys::<Test>::mutate(2, |keys| {
 			let keys = keys.as_mut().unwrap();
 			keys.previous = Some((keys.current.clone(), until));
-			keys.current.key = bourse_primitives::reply::public_key(&[0x99; 32]).unwrap();
+			keys.current = pallet_offers::EncryptionKey {
+				key: bourse_primitives::reply::public_key(&[0x99; 32]).unwrap(),
+				signed_at: now,
+			};
 		});
 		let submit = |seed: u8| {
 			System::inc_account_nonce(REQUESTER);
