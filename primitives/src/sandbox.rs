@@ -170,11 +170,7 @@ pub trait Sandbox {
 	) -> u32 {
 		use polkadot_sdk::sp_externalities::ExternalitiesExt;
 		let Some(sandbox) = self.extension::<SandboxExt>() else { return NO_SANDBOX };
-		match sandbox.0.submit(run, code_hash, code, input, limits, seed) {
-			Submitted::Started => 0,
-			Submitted::Known => 1,
-			Submitted::Busy => 2,
-		}
+		sandbox.0.submit(run, code_hash, code, input, limits, seed).code()
 	}
 
 	/// Starts a confidential task's workload `code` on its input ciphertext `input`, as
@@ -194,12 +190,10 @@ pub trait Sandbox {
 	) -> u32 {
 		use polkadot_sdk::sp_externalities::ExternalitiesExt;
 		let Some(sandbox) = self.extension::<SandboxExt>() else { return NO_SANDBOX };
-		match sandbox.0.submit_confidential(run, code_hash, code, input, limits, seed, confidential)
-		{
-			Submitted::Started => 0,
-			Submitted::Known => 1,
-			Submitted::Busy => 2,
-		}
+		sandbox
+			.0
+			.submit_confidential(run, code_hash, code, input, limits, seed, confidential)
+			.code()
 	}
 
 	/// Writes the SCALE-encoded [`RunState`] of `run` into `out`; returns its length, or
@@ -305,6 +299,17 @@ pub trait Sandbox {
 		use polkadot_sdk::sp_externalities::ExternalitiesExt;
 		let Some(sandbox) = self.extension::<SandboxExt>() else { return NO_SANDBOX };
 		sandbox.0.offered_slots(slots)
+	}
+}
+
+impl Submitted {
+	/// What [`sandbox::submit`] returns for it ([`submitted`] reads it back).
+	pub const fn code(self) -> u32 {
+		match self {
+			Submitted::Started => 0,
+			Submitted::Known => 1,
+			Submitted::Busy => 2,
+		}
 	}
 }
 

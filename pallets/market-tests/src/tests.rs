@@ -1597,6 +1597,31 @@ fn members(who: &[u64]) -> pallet_tasks::BoundedMembers<Test> {
 		.unwrap()
 }
 
+/// The requester submits a confidential task of the tests' fuel and price, of `replication`,
+/// on `input` (its ciphertext) sealed to `members`.
+fn submit_confidential(
+	hash: [u8; 32],
+	input: Vec<u8>,
+	replication: u32,
+	secret_hash: [u8; 32],
+	members: pallet_tasks::BoundedMembers<Test>,
+) -> DispatchResult {
+	Tasks::submit_confidential_task(
+		signed(REQUESTER),
+		hash,
+		input,
+		FUEL,
+		16,
+		MAX_PRICE,
+		replication,
+		Perbill::zero(),
+		None,
+		pallet_attestation::testing::reply_key(),
+		secret_hash,
+		members,
+	)
+}
+
 /// What binds the confidential test task's input (workload `hash`).
 fn confidential_context(hash: [u8; 32]) -> bourse_primitives::confidential::TaskContext<u64> {
 	bourse_primitives::confidential::TaskContext {
@@ -1636,20 +1661,8 @@ fn a_confidential_task_is_drawn_from_its_members_and_a_liar_is_out_voted_unslash
 		.unwrap();
 		let issuance = Balances::total_issuance();
 		let before: Vec<u128> = (1..=5).map(free).collect();
-		ok(Tasks::submit_confidential_task(
-			signed(REQUESTER),
-			hash,
-			ciphertext,
-			FUEL,
-			16,
-			MAX_PRICE,
-			3,
-			Perbill::zero(),
-			None,
-			pallet_attestation::testing::reply_key(),
-			bourse_primitives::confidential::secret_hash(&TASK_SECRET),
-			members(&[2, 3, 5]),
-		));
+		let secret_hash = bourse_primitives::confidential::secret_hash(&TASK_SECRET);
+		ok(submit_confidential(hash, ciphertext, 3, secret_hash, members(&[2, 3, 5])));
 		next_block();
 		let mut order = assigned(0);
 		order.sort();
@@ -1712,23 +1725,9 @@ fn a_confidential_task_is_never_drawn_outside_its_members_whoever_is_free() {
 		let hash = upload();
 		providers(&[1, 2, 3, 4, 5]);
 		for seed in 0..20u8 {
-			let who = REQUESTER;
-			System::inc_account_nonce(who);
+			System::inc_account_nonce(REQUESTER);
 			let list = members(&[2, 4]);
-			ok(Tasks::submit_confidential_task(
-				signed(who),
-				hash,
-				vec![seed; 40],
-				FUEL,
-				16,
-				MAX_PRICE,
-				1,
-				Perbill::zero(),
-				None,
-				pallet_attestation::testing::reply_key(),
-				[seed; 32],
-				list,
-			));
+			ok(submit_confidential(hash, vec![seed; 40], 1, [seed; 32], list));
 			next_block();
 			let id = pallet_tasks::NextTaskId::<Test>::get() - 1;
 			let drawn = assigned(id);
@@ -1776,20 +1775,7 @@ fn a_member_that_rotated_its_key_is_drawn_within_the_grace_period_and_not_after(
 		});
 		let submit = |seed: u8| {
 			System::inc_account_nonce(REQUESTER);
-			Tasks::submit_confidential_task(
-				signed(REQUESTER),
-				hash,
-				vec![seed; 40],
-				FUEL,
-				16,
-				MAX_PRICE,
-				1,
-				Perbill::zero(),
-				None,
-				pallet_attestation::testing::reply_key(),
-				[seed; 32],
-				sealed_to.clone(),
-			)
+			submit_confidential(hash, vec![seed; 40], 1, [seed; 32], sealed_to.clone())
 		};
 		ok(submit(1));
 		next_block();
